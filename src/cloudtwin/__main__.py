@@ -1,0 +1,5 @@
+import sys
+
+from cloudtwin.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""The ``cloudtwin`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cloudtwin import __version__
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cloudtwin", description="A local twin of AWS on one endpoint."
+    )
+    parser.add_argument("--version", action="version", version=f"cloudtwin {__version__}")
+    commands = parser.add_subparsers(dest="command")
+    start = commands.add_parser("start", help="run the server in the foreground")
+    start.add_argument("--host", help="address to bind (default 127.0.0.1, env CLOUDTWIN_HOST)")
+    start.add_argument("--port", type=int, help="port (default 4566, env CLOUDTWIN_PORT)")
+    start.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        help="request log level (default info, env CLOUDTWIN_LOG_LEVEL); "
+        "'info' logs one line per request",
+    )
+    start.add_argument(
+        "--hostname",
+        action="append",
+        help="an extra host name to answer to (e.g. for <bucket>.s3.<hostname>); repeatable",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "start"):
+        from cloudtwin.config import Config
+        from cloudtwin.server import serve
+
+        config = Config.from_env(
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            log_level=getattr(args, "log_level", None),
+            hostnames=tuple(h.lower() for h in args.hostname) if getattr(args, "hostname", None) else None,
+        )
+        serve(config)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Server settings, from command-line flags and ``CLOUDTWIN_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_REGION = "us-east-1"
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    raw = os.environ.get(name, "")
+    return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
+@dataclass(slots=True)
+class Config:
+    """Everything the server needs to know at start-up. Immutable once the server runs."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    log_level: str = "info"
+    #: Extra host names the server answers to, besides localhost, *.localhost,
+    #: localhost.localstack.cloud and 127.0.0.1 (e.g. "aws.internal" for "sqs.aws.internal").
+    hostnames: tuple[str, ...] = ()
+    #: Origins allowed by CORS for browser clients ("*" allows any).
+    cors_origins: tuple[str, ...] = ("*",)
+    default_account: str = DEFAULT_ACCOUNT
+    default_region: str = DEFAULT_REGION
+    #: Largest request header section accepted, in bytes (AWS refuses larger ones).
+    max_header_bytes: int = 64 * 1024
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Config":
+        """Settings from the environment; explicit (non-None) overrides win."""
+        values: dict[str, object] = {}
+        if "CLOUDTWIN_HOST" in os.environ:
+            values["host"] = os.environ["CLOUDTWIN_HOST"]
+        if "CLOUDTWIN_PORT" in os.environ:
+            values["port"] = int(os.environ["CLOUDTWIN_PORT"])
+        if "CLOUDTWIN_LOG_LEVEL" in os.environ:
+            values["log_level"] = os.environ["CLOUDTWIN_LOG_LEVEL"].lower()
+        if os.environ.get("CLOUDTWIN_HOSTNAME"):
+            values["hostnames"] = _env_list("CLOUDTWIN_HOSTNAME")
+        if os.environ.get("CLOUDTWIN_CORS_ORIGINS"):
+            values["cors_origins"] = _env_list("CLOUDTWIN_CORS_ORIGINS")
+        if os.environ.get("CLOUDTWIN_DEFAULT_REGION"):
+            values["default_region"] = os.environ["CLOUDTWIN_DEFAULT_REGION"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

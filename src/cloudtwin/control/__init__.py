@@ -1,0 +1,1 @@
+"""The ``/_cloudtwin/...`` control surface: health, and (later) reset, introspection, clock."""

@@ -1,0 +1,1 @@
+"""The ASGI gateway: from an HTTP request to a service handler and back."""

@@ -1,0 +1,268 @@
+"""The ASGI application: one endpoint for every service.
+
+A request goes through a short chain:
+
+    control surface (/_cloudtwin/...)  ->  CORS preflight  ->  credentials (SigV4 scope)
+      ->  route (service, wire protocol, operation)  ->  body (whole, or streamed)
+      ->  parse (model-driven)  ->  validate (model-driven)  ->  handler  ->  serialize
+
+Every failure on the way is an AWS-shaped error in the request's own protocol; nothing
+raises into the ASGI server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import uuid
+from typing import Any, Awaitable, Callable
+
+from cloudtwin.config import Config
+from cloudtwin.control.api import PREFIX as CONTROL_PREFIX, ControlApi
+from cloudtwin.gateway.body import IncompleteBody, ReceiveStream, read_body
+from cloudtwin.gateway.context import RequestContext
+from cloudtwin.gateway.cors import CorsPolicy
+from cloudtwin.gateway.errors import render_unrouted_error
+from cloudtwin.gateway.identity import IdentityRegistry
+from cloudtwin.protocol.errors import ServiceError, not_implemented
+from cloudtwin.protocol.http import HttpRequest, HttpResponse
+from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
+from cloudtwin.specs.catalog import ServiceCatalog
+
+log = logging.getLogger("cloudtwin.request")
+errlog = logging.getLogger("cloudtwin.gateway")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+#: Content types whose body names the operation (query / json / cbor): read before routing.
+_BODY_ROUTED = ("application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor")
+
+
+def _internal_error() -> ServiceError:
+    return ServiceError(
+        "InternalFailure",
+        "The request processing has failed because of an unknown error, exception or failure.",
+        500,
+        sender_fault=False,
+    )
+
+
+class Gateway:
+    """The cloudtwin ASGI app. One instance per server; it owns all state."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.started_at = time.monotonic()
+        self.catalog = ServiceCatalog()
+        self.identities = IdentityRegistry(self.config.default_account)
+        self.services = ServiceRegistry(
+            ServiceEnvironment(self.config, self.catalog, self.identities)
+        )
+        self.control = ControlApi(self)
+        self.cors = CorsPolicy(self.config.cors_origins)
+        self._router = None
+        self._protocols: dict[str, tuple[Any, Any]] = {}
+
+    # -- lazily built machinery (start-up pays for none of it) ---------------------------
+
+    @property
+    def router(self):
+        if self._router is None:
+            from cloudtwin.gateway.router import Router
+            from cloudtwin.specs.index import ServiceIndex
+
+            self._router = Router(self.catalog, ServiceIndex.load(), hostnames=self.config.hostnames)
+        return self._router
+
+    def protocol(self, name: str) -> tuple[Any, Any]:
+        """(parser, serializer) of a wire protocol."""
+        pair = self._protocols.get(name)
+        if pair is None:
+            from cloudtwin.protocol.parsers import get_parser
+            from cloudtwin.protocol.serializers import get_serializer
+
+            pair = (get_parser(name), get_serializer(name))
+            self._protocols[name] = pair
+        return pair
+
+    # -- ASGI ------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start = time.perf_counter()
+        headers: dict[str, str] = {}
+        header_bytes = 0
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            header_bytes += len(raw_name) + len(raw_value)
+            if name in headers:
+                headers[name] = f"{headers[name]}, {value}"
+            else:
+                headers[name] = value
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        request = HttpRequest(
+            scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers
+        )
+        request_id = str(uuid.uuid4())
+        route = None
+        try:
+            if header_bytes > self.config.max_header_bytes:
+                raise ServiceError(
+                    "RequestHeaderSectionTooLarge",
+                    f"Your request header section exceeds the maximum allowed size "
+                    f"of {self.config.max_header_bytes} bytes.",
+                    400,
+                )
+            if path.startswith(CONTROL_PREFIX):
+                request.body = await read_body(receive)
+                response = self.control.handle(request)
+                await self._send(send, response, headers)
+                return
+            if CorsPolicy.is_preflight(request.method, headers):
+                await self._send(send, self.cors.preflight(headers), {})
+                return
+            response, route = await self._dispatch(request, receive, request_id)
+        except ServiceError as error:
+            response = self._render_error(error, request, route, request_id)
+        except IncompleteBody:
+            return  # the client is gone: nobody to answer
+        except Exception:  # noqa: BLE001 - a traceback must never reach the client
+            errlog.exception("unhandled error in %s %s", request.method, path)
+            response = self._render_error(_internal_error(), request, route, request_id)
+        if "expect" in headers and not _body_consumed(request):
+            # The client is holding its body back until we say "100 Continue"; having
+            # answered without reading it, this connection cannot carry another request.
+            response.headers["Connection"] = "close"
+        await self._send(send, response, headers)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s.%s %d %.1fms",
+                route.service if route else "-",
+                route.operation.name if route and route.operation else "-",
+                response.status_code,
+                (time.perf_counter() - start) * 1000,
+            )
+
+    async def _dispatch(
+        self, request: HttpRequest, receive: Receive, request_id: str
+    ) -> tuple[HttpResponse, Any]:
+        from cloudtwin.gateway.signing import parse_credentials
+
+        headers = request.headers
+        content_type = headers.get("content-type", "")
+        body_read = request.method in ("GET", "HEAD")
+        if not body_read and (
+            content_type.startswith(_BODY_ROUTED)
+            or "x-amz-target" in headers
+            or "smithy-protocol" in headers
+        ):
+            request.body = await read_body(receive)
+            body_read = True
+        credentials = parse_credentials(request)
+        route = self.router.route(request, credentials)
+        operation = route.operation
+        if operation is None:
+            raise ServiceError(
+                "UnknownOperationException", "The requested operation is not recognized.", 400
+            )
+        if not body_read:
+            if operation.has_streaming_input:
+                request.stream = ReceiveStream(receive)
+            else:
+                request.body = await read_body(receive)
+        identity = self.identities.resolve(credentials.access_key_id if credentials else None)
+        region = (credentials.region if credentials else None) or self.config.default_region
+        parser, serializer = self.protocol(route.protocol)
+        # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
+        # not implement: AWS rejects it before any service logic runs.
+        params = parser.parse(request, operation, route.uri_params)
+        self._validate(params, operation, route.protocol)
+        provider = self.services.provider(route.service)
+        handler = provider.handler(operation.name) if provider is not None else None
+        if handler is None:
+            raise not_implemented(route.service, operation.name)
+        ctx = RequestContext(
+            service=route.service,
+            operation=operation.name,
+            protocol=route.protocol,
+            account_id=identity.account_id,
+            region=region,
+            request_id=request_id,
+            identity=identity,
+            request=request,
+            stores=provider.stores,
+        )
+        result = handler(ctx, params)
+        if inspect.isawaitable(result):
+            result = await result
+        return serializer.serialize_result(result, operation, request_id), route
+
+    def _validate(self, params: dict, operation: Any, protocol: str) -> None:
+        from cloudtwin.protocol.validation import validate
+
+        validate(params, operation, protocol)
+
+    def _render_error(
+        self, error: ServiceError, request: HttpRequest, route: Any, request_id: str
+    ) -> HttpResponse:
+        if route is not None:
+            try:
+                _, serializer = self.protocol(route.protocol)
+                service_model = self.catalog.service_model(route.service)
+                return serializer.serialize_error(error, service_model, route.operation, request_id)
+            except Exception:  # noqa: BLE001
+                errlog.exception("could not serialize %s for %s", error.code, route.service)
+        return render_unrouted_error(error, request, request_id)
+
+    async def _send(self, send: Send, response: HttpResponse, request_headers: dict) -> None:
+        out = response.headers
+        origin = request_headers.get("origin")
+        if origin:
+            self.cors.decorate(origin, out)
+        body = response.body
+        streaming = not isinstance(body, (bytes, bytearray))
+        if not streaming and "content-length" not in out and "Content-Length" not in out:
+            out["Content-Length"] = str(len(body))
+        raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in out.items()]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": raw_headers})
+        if not streaming:
+            await send({"type": "http.response.body", "body": body})
+            return
+        try:
+            async for chunk in body:  # type: ignore[union-attr]
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (asyncio.CancelledError, ConnectionError):
+            raise
+        await send({"type": "http.response.body", "body": b""})
+
+
+
+def _body_consumed(request: HttpRequest) -> bool:
+    if request.stream is not None:
+        return getattr(request.stream, "started", True)
+    if request.body:
+        return True
+    length = request.headers.get("content-length")
+    return length == "0" or (length is None and "transfer-encoding" not in request.headers)

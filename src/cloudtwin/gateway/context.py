@@ -1,0 +1,43 @@
+"""The request context every operation handler receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.gateway.identity import Identity
+    from cloudtwin.protocol.http import HttpRequest
+    from cloudtwin.state.store import AccountRegionStores
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """Who is calling, where, and what: handed to every handler with its parameters."""
+
+    service: str
+    operation: str
+    protocol: str
+    account_id: str
+    region: str
+    request_id: str
+    identity: "Identity"
+    request: "HttpRequest"
+    stores: "AccountRegionStores[Any] | None" = None
+
+    @property
+    def store(self) -> Any:
+        """The calling service's store for this account and region."""
+        if self.stores is None:
+            raise RuntimeError(f"service {self.service} declares no store")
+        return self.stores.get(self.account_id, self.region)
+
+    @property
+    def partition(self) -> str:
+        from cloudtwin.gateway.identity import partition_for_region
+
+        return partition_for_region(self.region)
+
+    @property
+    def caller_arn(self) -> str:
+        return self.identity.arn_in(self.region)

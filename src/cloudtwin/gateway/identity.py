@@ -1,0 +1,88 @@
+"""Who is calling: the account and principal behind an access key id.
+
+AWS knows every access key; cloudtwin accepts any. A key that IAM or STS issued maps to
+its user or role session (they register it here); a 12-digit key id is read as an account
+id, so tests can pick accounts just by choosing keys; anything else acts as the root of the
+default account.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+def partition_for_region(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    if region.startswith("eu-isoe-"):
+        return "aws-iso-e"
+    if region.startswith("us-isof-"):
+        return "aws-iso-f"
+    return "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The principal a request acts as.
+
+    ``arn`` may use ``{partition}`` as a placeholder: the same root principal is
+    ``arn:aws:iam::…:root`` in us-east-1 and ``arn:aws-cn:iam::…:root`` in cn-north-1.
+    """
+
+    account_id: str
+    arn: str
+    user_id: str
+    access_key_id: str | None = None
+    #: True for the account's root (and the default credentials): always allowed.
+    is_root: bool = True
+
+    def arn_in(self, region: str) -> str:
+        return self.arn.replace("{partition}", partition_for_region(region))
+
+
+class IdentityRegistry:
+    """Maps access key ids to identities. STS and IAM register the keys they issue."""
+
+    def __init__(self, default_account: str) -> None:
+        self.default_account = default_account
+        self._keys: dict[str, Identity] = {}
+        self._lock = threading.Lock()
+
+    def register(self, identity: Identity) -> None:
+        if not identity.access_key_id:
+            raise ValueError("an identity registered by key needs an access key id")
+        with self._lock:
+            self._keys[identity.access_key_id] = identity
+
+    def forget(self, access_key_id: str) -> None:
+        with self._lock:
+            self._keys.pop(access_key_id, None)
+
+    def resolve(self, access_key_id: str | None) -> Identity:
+        if access_key_id:
+            identity = self._keys.get(access_key_id)
+            if identity is not None:
+                return identity
+            if len(access_key_id) == 12 and access_key_id.isdigit():
+                return self.root(access_key_id, access_key_id)
+        return self.root(self.default_account, access_key_id)
+
+    @staticmethod
+    def root(account_id: str, access_key_id: str | None = None) -> Identity:
+        return Identity(
+            account_id=account_id,
+            arn=f"arn:{{partition}}:iam::{account_id}:root",
+            user_id=account_id,
+            access_key_id=access_key_id,
+        )
+
+    def reset(self) -> None:
+        with self._lock:
+            self._keys.clear()

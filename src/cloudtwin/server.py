@@ -1,0 +1,81 @@
+"""Running the gateway on a real ASGI server (uvicorn, with httptools and uvloop)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from cloudtwin.config import Config
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stderr, level=level.upper(), format=LOG_FORMAT)
+    logging.getLogger("cloudtwin").setLevel(level.upper())
+
+
+def http_protocol_class():
+    """uvicorn's httptools protocol, with AWS-shaped answers to unparseable HTTP.
+
+    When a request cannot even be framed (bad chunk sizes, broken request line...), the
+    ASGI app never sees it and uvicorn answers a plain-text 400. SDKs parse error bodies,
+    so answer the XML envelope they all understand instead. Falls back to uvicorn's
+    choice when httptools is missing.
+    """
+    try:
+        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools is a dependency via uvicorn[standard]
+        return "auto"
+    from xml.sax.saxutils import escape
+
+    class AwsHttpToolsProtocol(HttpToolsProtocol):
+        def send_400_response(self, msg: str) -> None:
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+                f"<Code>BadRequest</Code><Message>{escape(msg)}</Message></Error></ErrorResponse>"
+            ).encode()
+            head = [STATUS_LINE[400]]
+            for name, value in self.server_state.default_headers:
+                head.extend([name, b": ", value, b"\r\n"])
+            head.append(
+                b"content-type: text/xml\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+                % len(body)
+            )
+            self.transport.write(b"".join(head) + body)
+            self.transport.close()
+
+    return AwsHttpToolsProtocol
+
+
+def build_server(config: Config):
+    """A uvicorn Server for the gateway, not yet started."""
+    import uvicorn
+
+    from cloudtwin.gateway.app import Gateway
+
+    app = Gateway(config)
+    uv_config = uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level=config.log_level if config.log_level != "debug" else "info",
+        access_log=False,  # the gateway logs one line per request itself
+        lifespan="on",
+        http=http_protocol_class(),
+        server_header=False,
+        # SDKs keep connections in a pool for a long time; AWS idles them out after ~60 s+.
+        timeout_keep_alive=75,
+        log_config=None,
+    )
+    return uvicorn.Server(uv_config), app
+
+
+def serve(config: Config) -> None:
+    """Run in the foreground until Ctrl-C or SIGTERM."""
+    configure_logging(config.log_level)
+    server, _ = build_server(config)
+    logging.getLogger("cloudtwin").info(
+        "cloudtwin listening on http://%s:%d", config.host, config.port
+    )
+    server.run()

@@ -1,0 +1,75 @@
+"""Which services cloudtwin implements, found from the ``services/`` folders and imported on
+first use, so that start-up never pays for a service nobody calls."""
+
+from __future__ import annotations
+
+import importlib
+import keyword
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.config import Config
+    from cloudtwin.gateway.identity import IdentityRegistry
+    from cloudtwin.services.provider import ServiceProvider
+    from cloudtwin.specs.catalog import ServiceCatalog
+
+
+@dataclass(slots=True)
+class ServiceEnvironment:
+    """What the server shares with every provider: settings, models, identities."""
+
+    config: "Config"
+    catalog: "ServiceCatalog"
+    identities: "IdentityRegistry"
+
+
+def module_name(service: str) -> str:
+    """The package folder of a botocore service name (``lambda`` -> ``lambda_``)."""
+    name = service.replace("-", "_")
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+class ServiceRegistry:
+    """The providers of the implemented services, created lazily."""
+
+    def __init__(self, env: ServiceEnvironment) -> None:
+        self.env = env
+        self._providers: dict[str, ServiceProvider | None] = {}
+        self._lock = threading.Lock()
+        here = Path(__file__).parent
+        self._folders = frozenset(
+            p.name for p in here.iterdir() if p.is_dir() and (p / "provider.py").exists()
+        )
+
+    def implemented(self) -> list[str]:
+        """Module names of the services that have a provider."""
+        return sorted(self._folders)
+
+    def provider(self, service: str) -> "ServiceProvider | None":
+        """The provider of a service, importing it on first use; None if not implemented."""
+        try:
+            return self._providers[service]
+        except KeyError:
+            pass
+        with self._lock:
+            if service not in self._providers:
+                self._providers[service] = self._load(service)
+        return self._providers[service]
+
+    def _load(self, service: str) -> "ServiceProvider | None":
+        name = module_name(service)
+        if name not in self._folders:
+            return None
+        module = importlib.import_module(f"cloudtwin.services.{name}.provider")
+        return module.Provider(self.env)
+
+    def loaded(self) -> list[str]:
+        return sorted(name for name, p in self._providers.items() if p is not None)
+
+    def reset(self, service: str | None = None, account_id: str | None = None) -> None:
+        for name, provider in list(self._providers.items()):
+            if provider is not None and (service is None or name == service):
+                provider.reset(account_id)

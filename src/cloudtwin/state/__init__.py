@@ -1,0 +1,1 @@
+"""Service state: stores keyed by account and region."""

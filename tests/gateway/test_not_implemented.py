@@ -1,0 +1,40 @@
+"""Every operation answers: one without a handler gets an AWS-shaped 501 in its protocol."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+# (service, wire protocol botocore uses for it, operation, kwargs)
+CASES = [
+    ("sqs", "json", "list_queues", {}),
+    ("sns", "query", "list_topics", {}),
+    ("ec2", "ec2", "describe_vpcs", {}),
+    ("s3", "rest-xml", "list_buckets", {}),
+    ("lambda", "rest-json", "list_functions", {}),
+    ("eventbridgev2", "smithy-rpc-v2-cbor", "list_event_buses", {}),
+    ("cloudwatch", "json", "list_dashboards", {}),
+    ("dynamodb", "json", "list_tables", {}),
+    ("iam", "query", "list_users", {}),
+    ("route53", "rest-xml", "list_hosted_zones", {}),
+    ("apigateway", "rest-json", "get_rest_apis", {}),
+]
+
+
+@pytest.mark.parametrize("service,protocol,operation,kwargs", CASES, ids=[c[0] for c in CASES])
+def test_unimplemented_operation_is_an_aws_shaped_501(aws_client, service, protocol, operation, kwargs):
+    client = aws_client(service)
+    assert client.meta.service_model.resolved_protocol == protocol
+    with pytest.raises(ClientError) as caught:
+        getattr(client, operation)(**kwargs)
+    response = caught.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert response["Error"]["Code"] == "NotImplemented"
+    op_name = client.meta.method_to_api_mapping[operation]
+    assert op_name in response["Error"]["Message"]
+    assert service in response["Error"]["Message"]
+
+
+def test_server_keeps_serving_after_errors(aws_client):
+    for _ in range(3):
+        with pytest.raises(ClientError):
+            aws_client("sqs").list_queues()
+    assert aws_client("sts").get_caller_identity()["Account"] == "000000000000"
