@@ -17,10 +17,12 @@ import inspect
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from cloudtwin.config import Config
 from cloudtwin.control.api import PREFIX as CONTROL_PREFIX, ControlApi
+from cloudtwin.control.request_log import RequestLog, RequestRecord
 from cloudtwin.gateway.body import IncompleteBody, ReceiveStream, read_body
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
@@ -51,6 +53,18 @@ def _internal_error() -> ServiceError:
     )
 
 
+@dataclass(slots=True)
+class Exchange:
+    """What is known about one request as it goes through the chain."""
+
+    request: HttpRequest
+    request_id: str
+    route: Any = None
+    account_id: str | None = None
+    region: str | None = None
+    error_code: str | None = None
+
+
 class Gateway:
     """The cloudtwin ASGI app. One instance per server; it owns all state."""
 
@@ -64,6 +78,7 @@ class Gateway:
         )
         self.control = ControlApi(self)
         self.cors = CorsPolicy(self.config.cors_origins)
+        self.request_log = RequestLog()
         self._router = None
         self._protocols: dict[str, tuple[Any, Any]] = {}
 
@@ -124,8 +139,7 @@ class Gateway:
         request = HttpRequest(
             scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers
         )
-        request_id = str(uuid.uuid4())
-        route = None
+        ex = Exchange(request, str(uuid.uuid4()))
         try:
             if header_bytes > self.config.max_header_bytes:
                 raise ServiceError(
@@ -136,51 +150,65 @@ class Gateway:
                 )
             if path.startswith(CONTROL_PREFIX):
                 request.body = await read_body(receive)
-                response = self.control.handle(request)
-                await self._send(send, response, headers)
+                await self._send(send, self.control.handle(request), headers)
                 return
             if CorsPolicy.is_preflight(request.method, headers):
                 await self._send(send, self.cors.preflight(headers), {})
                 return
-            response, route = await self._dispatch(request, receive, request_id)
+            response = await self._dispatch(ex, receive)
         except ServiceError as error:
-            response = self._render_error(error, request, route, request_id)
+            ex.error_code = error.code
+            response = self._render_error(error, ex)
         except IncompleteBody:
             return  # the client is gone: nobody to answer
         except Exception:  # noqa: BLE001 - a traceback must never reach the client
             errlog.exception("unhandled error in %s %s", request.method, path)
-            response = self._render_error(_internal_error(), request, route, request_id)
+            ex.error_code = "InternalFailure"
+            response = self._render_error(_internal_error(), ex)
         if "expect" in headers and not _body_consumed(request):
             # The client is holding its body back until we say "100 Continue"; having
             # answered without reading it, this connection cannot carry another request.
             response.headers["Connection"] = "close"
         await self._send(send, response, headers)
-        if log.isEnabledFor(logging.INFO):
-            log.info(
-                "%s.%s %d %.1fms",
-                route.service if route else "-",
-                route.operation.name if route and route.operation else "-",
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        route = ex.route
+        service = route.service if route else None
+        operation = route.operation.name if route and route.operation else None
+        self.request_log.append(
+            RequestRecord(
+                time.time(),
+                ex.request_id,
+                service,
+                operation,
+                ex.account_id,
+                ex.region,
                 response.status_code,
-                (time.perf_counter() - start) * 1000,
+                ex.error_code,
+                round(elapsed_ms, 3),
             )
+        )
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s.%s %d %.1fms", service, operation, response.status_code, elapsed_ms)
 
-    async def _dispatch(
-        self, request: HttpRequest, receive: Receive, request_id: str
-    ) -> tuple[HttpResponse, Any]:
+    async def _dispatch(self, ex: "Exchange", receive: Receive) -> HttpResponse:
         from cloudtwin.gateway.signing import parse_credentials
 
+        request = ex.request
         headers = request.headers
-        content_type = headers.get("content-type", "")
+        credentials = parse_credentials(request)
+        identity = self.identities.resolve(credentials.access_key_id if credentials else None)
+        ex.account_id = identity.account_id
+        ex.region = region = (credentials.region if credentials else None) or self.config.default_region
+
         body_read = request.method in ("GET", "HEAD")
         if not body_read and (
-            content_type.startswith(_BODY_ROUTED)
+            headers.get("content-type", "").startswith(_BODY_ROUTED)
             or "x-amz-target" in headers
             or "smithy-protocol" in headers
         ):
             request.body = await read_body(receive)
             body_read = True
-        credentials = parse_credentials(request)
-        route = self.router.route(request, credentials)
+        ex.route = route = self.router.route(request, credentials)
         operation = route.operation
         if operation is None:
             raise ServiceError(
@@ -191,8 +219,6 @@ class Gateway:
                 request.stream = ReceiveStream(receive)
             else:
                 request.body = await read_body(receive)
-        identity = self.identities.resolve(credentials.access_key_id if credentials else None)
-        region = (credentials.region if credentials else None) or self.config.default_region
         parser, serializer = self.protocol(route.protocol)
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
@@ -208,7 +234,7 @@ class Gateway:
             protocol=route.protocol,
             account_id=identity.account_id,
             region=region,
-            request_id=request_id,
+            request_id=ex.request_id,
             identity=identity,
             request=request,
             stores=provider.stores,
@@ -216,24 +242,23 @@ class Gateway:
         result = handler(ctx, params)
         if inspect.isawaitable(result):
             result = await result
-        return serializer.serialize_result(result, operation, request_id), route
+        return serializer.serialize_result(result, operation, ex.request_id)
 
     def _validate(self, params: dict, operation: Any, protocol: str) -> None:
         from cloudtwin.protocol.validation import validate
 
         validate(params, operation, protocol)
 
-    def _render_error(
-        self, error: ServiceError, request: HttpRequest, route: Any, request_id: str
-    ) -> HttpResponse:
+    def _render_error(self, error: ServiceError, ex: "Exchange") -> HttpResponse:
+        route = ex.route
         if route is not None:
             try:
                 _, serializer = self.protocol(route.protocol)
                 service_model = self.catalog.service_model(route.service)
-                return serializer.serialize_error(error, service_model, route.operation, request_id)
+                return serializer.serialize_error(error, service_model, route.operation, ex.request_id)
             except Exception:  # noqa: BLE001
                 errlog.exception("could not serialize %s for %s", error.code, route.service)
-        return render_unrouted_error(error, request, request_id)
+        return render_unrouted_error(error, ex.request, ex.request_id)
 
     async def _send(self, send: Send, response: HttpResponse, request_headers: dict) -> None:
         out = response.headers
