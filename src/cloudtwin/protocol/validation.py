@@ -1,0 +1,398 @@
+"""Input validation against the operation's model, worded the way AWS words it.
+
+Parsers produce typed values; this module checks what the model constrains on top of types:
+``required`` members, ``min``/``max`` length (strings, blobs, lists, maps), ``min``/``max``
+value (numbers), ``pattern`` (Java regexes, see :mod:`.patterns`) and ``enum``. The classic
+AWS (Coral) wording, shared by the JSON, REST-JSON, CBOR and query families::
+
+    1 validation error detected: Value null at 'queueName' failed to satisfy constraint:
+    Member must not be null
+
+    2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member
+    must have length greater than or equal to 3; Value '' at 'tableName' failed to satisfy
+    constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+
+
+Paths use member names with the first letter lower-cased (``SAMLOptions`` -> ``sAMLOptions``),
+1-based list indexes with ``.member`` (``keySchema.1.member.attributeName``) and map keys
+(``requestItems.tbl.member.keys``). Constraints on list elements and map keys/values are reported
+once, on the collection, listing the element's constraints: ``Member must satisfy constraint:
+[...]``, ``Map value must satisfy constraint: [...]``, ``Map keys must satisfy constraint: [...]``.
+Values print as Java prints them (``java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]`` for a blob);
+members marked ``sensitive`` print no value (``Value at 'password'``). Where AWS's order is a
+hash order (errors, enum values), the model's order is used.
+
+Each :class:`Validator` compiles a check plan per input shape once (see :mod:`.constraints`),
+caches it, and runs its cheap ``check`` first; paths and messages are only built for invalid
+input. A service words its own errors with a :class:`Validator` subclass, constructor
+arguments (``code``, ``checks``) or :class:`Rule` s, registered on :class:`Validators`.
+
+Entry points (documented signatures):
+
+- ``Validators().validate(params: dict, operation: OperationModel, protocol: str | None = None)
+  -> None`` raises :class:`ServiceError`; picks the service's registered validator or the
+  protocol family's default.
+- ``Validator.validate(params: dict, operation: OperationModel) -> None``, for one wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .constraints import CHECKS, ROOT, Plan, PlanCompiler, Violation, format_number
+from .errors import ServiceError
+from .patterns import JavaPatterns
+
+if TYPE_CHECKING:  # pragma: no cover
+    from botocore.model import OperationModel
+
+__all__ = [
+    "CHECKS",
+    "Ec2Validator",
+    "MissingParameterValidator",
+    "Rule",
+    "S3Validator",
+    "Validator",
+    "Validators",
+    "Violation",
+    "render_value",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A service's own word on some violations.
+
+    ``skip`` drops them. Otherwise the first violation a rule with ``code`` or ``message``
+    matches is raised alone, as ``ServiceError(code or the validator's code, message,
+    status_code or the validator's)``. ``message`` is a ``str.format`` template with ``{path}``,
+    ``{value}``, ``{constraint}``, ``{member}`` (model member path), ``{name}`` (wire path);
+    without one the classic single-error sentence is used.
+    """
+
+    skip: bool = False
+    code: str | None = None
+    message: str | None = None
+    status_code: int | None = None
+
+
+def render_value(value: Any) -> str:
+    """A value as Java's ``toString`` shows it in AWS's messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        n = len(value)
+        return f"java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{render_value(k)}={render_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(render_value(v) for v in value) + "]"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- validators
+
+
+class Validator:
+    """Validates input against the model with one wording (code, status, message form).
+
+    ``checks`` picks the kinds to run (a subset of :data:`CHECKS`). ``rules`` maps keys to
+    :class:`Rule` s, most specific first: ``"Op.Member.Path:kind"``, ``"Op.Member.Path"``,
+    ``"*.Member.Path:kind"``, ``"*.Member.Path"``, ``"Op:kind"``, ``"Op"`` (member paths are
+    model member names without indexes; ``"Op": Rule(skip=True)`` turns an operation off).
+    Subclass and override :meth:`error` / :meth:`describe` for another message form.
+
+    Plans are compiled per operation on first use and cached on the validator (one validator
+    serves any number of services). Not a per-request object: share it.
+    """
+
+    code = "ValidationException"
+    status_code = 400
+
+    def __init__(
+        self,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        checks: Iterable[str] = CHECKS,
+        rules: Mapping[str, Rule] | None = None,
+        patterns: JavaPatterns | None = None,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+        self.checks = frozenset(checks)
+        unknown = self.checks - CHECKS
+        if unknown:
+            raise ValueError(f"unknown checks: {sorted(unknown)}")
+        self.rules: dict[str, Rule] = dict(rules or {})
+        self.patterns = patterns or JavaPatterns()
+        self._compiler = PlanCompiler(self.checks, self.patterns)
+        self._operations: dict[int, tuple[OperationModel, Plan | None]] = {}
+
+    # -- the hot path
+
+    def validate(self, params: Mapping[str, Any], operation: OperationModel) -> None:
+        """Raise :class:`ServiceError` if ``params`` break the operation's input constraints."""
+        entry = self._operations.get(id(operation))
+        if entry is not None and entry[0] is operation:
+            plan = entry[1]
+        else:
+            plan = self._compile_operation(operation)
+        if plan is None or plan.check(params):
+            return
+        self.report(params, operation, plan)
+
+    def report(self, params: Mapping[str, Any], operation: OperationModel, plan: Plan) -> None:
+        """The slow path, for input the plan rejected: collect, apply rules, raise."""
+        violations: list[Violation] = []
+        plan.collect(params, ROOT, violations)
+        if self.rules:
+            violations = self._apply_rules(operation, violations)
+        if violations:
+            raise self.error(operation, violations)
+
+    def violations(self, params: Mapping[str, Any], operation: OperationModel) -> list[Violation]:
+        """Every violation, before rules (for tests and for services that want to look)."""
+        plan = self.plan(operation)
+        out: list[Violation] = []
+        if plan is not None and not plan.check(params):
+            plan.collect(params, ROOT, out)
+        return out
+
+    # -- wording (override points)
+
+    def describe(self, violation: Violation) -> str:
+        """One error in the classic form."""
+        if violation.sensitive:
+            value = "Value"
+        elif violation.value is None:
+            value = "Value null"
+        else:
+            value = f"Value '{render_value(violation.value)}'"
+        return f"{value} at '{violation.path}' failed to satisfy constraint: {violation.constraint}"
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        """The error for all remaining violations: ``N validation error(s) detected: ...``."""
+        return ServiceError(self.code, self.message(violations), self.status_code, sender_fault=True)
+
+    def message(self, violations: list[Violation]) -> str:
+        n = len(violations)
+        head = "1 validation error detected: " if n == 1 else f"{n} validation errors detected: "
+        return head + "; ".join(self.describe(v) for v in violations)
+
+    # -- rules
+
+    def _rule_for(self, operation: str, v: Violation) -> Rule | None:
+        rules = self.rules
+        for key in (
+            f"{operation}.{v.member_path}:{v.kind}",
+            f"{operation}.{v.member_path}",
+            f"*.{v.member_path}:{v.kind}",
+            f"*.{v.member_path}",
+            f"{operation}:{v.kind}",
+            operation,
+        ):
+            rule = rules.get(key)
+            if rule is not None:
+                return rule
+        return None
+
+    def _apply_rules(self, operation: OperationModel, violations: list[Violation]) -> list[Violation]:
+        kept = []
+        for v in violations:
+            rule = self._rule_for(operation.name, v)
+            if rule is None:
+                kept.append(v)
+                continue
+            if rule.skip:
+                continue
+            if rule.code is None and rule.message is None:
+                kept.append(v)
+                continue
+            if rule.message is not None:
+                message = rule.message.format(
+                    path=v.path,
+                    value="" if v.sensitive else render_value(v.value),
+                    constraint=v.constraint,
+                    member=v.member_path,
+                    name=v.wire_path,
+                )
+            else:
+                message = self.message([v])
+            raise ServiceError(
+                rule.code or self.code, message, rule.status_code or self.status_code, sender_fault=True
+            )
+        return kept
+
+    # -- compilation
+
+    def plan(self, operation: OperationModel) -> Plan | None:
+        """The compiled plan of an operation (``None``: nothing to check)."""
+        entry = self._operations.get(id(operation))
+        if entry is not None and entry[0] is operation:
+            return entry[1]
+        return self._compile_operation(operation)
+
+    def _compile_operation(self, operation: OperationModel) -> Plan | None:
+        rule = self.rules.get(operation.name)
+        plan = None if rule is not None and rule.skip else self._compiler.compile_operation(operation)
+        # Keyed by id, holding the operation so the id cannot be reused while cached.
+        self._operations[id(operation)] = (operation, plan)
+        return plan
+
+
+class MissingParameterValidator(Validator):
+    """The older query wording (SQS over query): ``MissingParameter`` "The request must
+    contain the parameter QueueName." for the first missing required member, by wire name;
+    only presence is checked unless ``checks`` says otherwise."""
+
+    code = "MissingParameter"
+    missing = "The request must contain the parameter {name}."
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("checks", {"required"})
+        super().__init__(**kwargs)
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        v = violations[0]
+        if v.kind == "required":
+            message = self.missing.format(name=v.wire_path)
+            return ServiceError(self.code, message, self.status_code, sender_fault=True)
+        return ServiceError("InvalidParameterValue", self.message([v]), self.status_code, sender_fault=True)
+
+
+class Ec2Validator(MissingParameterValidator):
+    """EC2's wording: the same sentence without a final period."""
+
+    missing = "The request must contain the parameter {name}"
+
+
+class S3Validator(Validator):
+    """S3 barely validates by model: only required members, each with S3's own error.
+
+    A missing payload (``PutBucketTagging`` without a body) is ``MissingRequestBodyError``; a
+    missing element inside the XML is ``MalformedXML``; a missing header or query parameter
+    is ``InvalidRequest``. Only the first is reported, as S3 does.
+    """
+
+    code = "InvalidRequest"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("checks", {"required"})
+        super().__init__(**kwargs)
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        v = violations[0]
+        if v.kind != "required":
+            return ServiceError(self.code, self.message([v]), self.status_code, sender_fault=True)
+        if v.location == "header" and v.depth == 1:
+            return ServiceError(
+                "InvalidRequest", f"Missing required header for this request: {v.wire_path}", 400, sender_fault=True
+            )
+        if v.location in ("querystring", "uri") and v.depth == 1:
+            return ServiceError(
+                "InvalidRequest", f"Missing required parameter for this request: {v.wire_path}", 400, sender_fault=True
+            )
+        shape = operation.input_shape
+        payload = shape.serialization.get("payload") if shape is not None else None
+        if v.depth == 1 and v.member_path == payload:
+            return ServiceError("MissingRequestBodyError", "Request body is empty.", 400, sender_fault=True)
+        return ServiceError(
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+            400,
+            sender_fault=True,
+        )
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def _protocol_defaults(patterns: JavaPatterns) -> dict[str, Validator]:
+    json_family = Validator(patterns=patterns)
+    return {
+        "json": json_family,
+        "rest-json": json_family,
+        "smithy-rpc-v2-cbor": json_family,
+        "query": Validator(code="ValidationError", patterns=patterns),
+        "ec2": Ec2Validator(patterns=patterns),
+        # Outside S3 (registered below), rest-xml services (Route 53, CloudFront) answer
+        # InvalidInput-style errors; only required members are checked by default.
+        "rest-xml": Validator(code="InvalidInput", checks={"required"}, patterns=patterns),
+    }
+
+
+def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Validator]:
+    return {
+        ("s3", None): S3Validator(patterns=patterns),
+        ("route53", None): Validator(code="InvalidInput", patterns=patterns),
+        ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
+        ("sqs", "query"): MissingParameterValidator(patterns=patterns),
+    }
+
+
+class Validators:
+    """Which :class:`Validator` answers a request: the service's own, else its protocol's.
+
+    A service registers its wording with :meth:`register` (optionally for one protocol, e.g.
+    SQS reached over query). Known defaults are registered at construction: JSON / REST-JSON /
+    CBOR ``ValidationException``; query ``ValidationError``; EC2 ``MissingParameter``; S3
+    required-only with S3's codes; Route 53 ``InvalidInput``; Cognito
+    ``InvalidParameterException``; SQS over query ``MissingParameter``.
+    """
+
+    def __init__(self, *, defaults: bool = True) -> None:
+        self.patterns = JavaPatterns()
+        self._protocols: dict[str, Validator] = _protocol_defaults(self.patterns)
+        self._services: dict[tuple[str, str | None], Validator] = (
+            _service_defaults(self.patterns) if defaults else {}
+        )
+        # (id(operation), protocol) -> (operation, validator, plan): one lookup per request.
+        self._resolved: dict[tuple[int, str | None], tuple[OperationModel, Validator, Plan | None]] = {}
+
+    def register(self, service: str, validator: Validator, *, protocol: str | None = None) -> None:
+        """Use ``validator`` for ``service`` (for requests in ``protocol`` only, if given)."""
+        self._services[(service, protocol)] = validator
+        self._resolved.clear()
+
+    def set_protocol_default(self, protocol: str, validator: Validator) -> None:
+        self._protocols[protocol] = validator
+        self._resolved.clear()
+
+    def for_operation(self, operation: OperationModel, protocol: str | None = None) -> Validator:
+        service = operation.service_model
+        protocol = protocol or service.protocol
+        name = service.service_name
+        services = self._services
+        if services:
+            found = services.get((name, protocol)) or services.get((name, None))
+            if found is not None:
+                return found
+        return self._protocols.get(protocol) or self._protocols["json"]
+
+    def validate(
+        self, params: Mapping[str, Any], operation: OperationModel, protocol: str | None = None
+    ) -> None:
+        """Validate ``params`` for ``operation`` as received over ``protocol`` (default: the
+        model's protocol); raises :class:`ServiceError` with the right family's wording."""
+        entry = self._resolved.get((id(operation), protocol))
+        if entry is None or entry[0] is not operation:
+            validator = self.for_operation(operation, protocol)
+            entry = (operation, validator, validator.plan(operation))
+            self._resolved[(id(operation), protocol)] = entry
+        plan = entry[2]
+        if plan is None or plan.check(params):
+            return
+        entry[1].report(params, operation, plan)
