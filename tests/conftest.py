@@ -1,52 +1,46 @@
-"""Fixtures shared by cloudtwin's own tests: a real server on a free port, real clients."""
+"""Fixtures shared by cloudtwin's own tests.
+
+The server, ``aws_client`` and the reset between tests come from cloudtwin's own pytest
+plugin (``cloudtwin.testing.plugin``), exactly as a user's test suite gets them; the names
+the tests already use (``server``, ``endpoint``) are thin aliases over its ``cloudtwin``
+fixture.
+"""
 
 from __future__ import annotations
 
 import os
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
-from cloudtwin.testing.server import ServerThread
-
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
-@pytest.fixture(scope="session")
-def server():
-    with ServerThread() as srv:
-        yield srv
+def _plugin_autoloaded() -> bool:
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return any(ep.name == "cloudtwin" for ep in entry_points(group="pytest11"))
+
+
+# Installed (pip install -e .) the plugin loads through its entry point; from a bare
+# checkout, or with autoloading off, load it here.
+pytest_plugins = ["pytester"] + ([] if _plugin_autoloaded() else ["cloudtwin.testing.plugin"])
 
 
 @pytest.fixture(scope="session")
-def endpoint(server) -> str:
-    return server.endpoint
+def server(cloudtwin):
+    """The in-process ServerThread (its ``.app`` is the Gateway)."""
+    if cloudtwin.server is None:
+        pytest.skip("needs the in-process server (not an external --cloudtwin-endpoint)")
+    return cloudtwin.server
 
 
 @pytest.fixture(scope="session")
-def aws_client(endpoint):
-    """``aws_client("sts")``: a boto3 client for the test server with dummy credentials."""
-    import boto3
-    from botocore.config import Config as BotoConfig
-
-    session = boto3.session.Session(
-        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
-    )
-    cache: dict = {}
-
-    def make(service: str, region: str = "us-east-1", **kwargs):
-        key = (service, region, tuple(sorted(kwargs.items())))
-        if key not in cache:
-            cache[key] = session.client(
-                service,
-                endpoint_url=endpoint,
-                region_name=region,
-                config=BotoConfig(retries={"max_attempts": 1}),
-                **kwargs,
-            )
-        return cache[key]
-
-    return make
+def endpoint(cloudtwin) -> str:
+    if cloudtwin.endpoint is None:
+        pytest.skip("needs a cloudtwin endpoint")
+    return cloudtwin.endpoint
 
 
 @pytest.fixture(autouse=True)

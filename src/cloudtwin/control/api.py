@@ -1,47 +1,83 @@
-"""The ``/_cloudtwin/...`` HTTP API. JSON in, JSON out, all under one prefix."""
+"""The ``/_cloudtwin/...`` HTTP API. JSON in, JSON out, all under one prefix.
+
+The router here maps ``(method, path)`` to an endpoint; the endpoints live in one module
+per concern and hand over their routes:
+
+    ControlApi ── health, services, requests   (here, introspection.py)
+               ├─ reset                         (reset.py)
+               └─ clock..., tick...             (clock_api.py)
+
+Bad input is a 4xx ``{"error": ...}``; an unexpected failure is a 500 with the same
+shape. Nothing here ever answers with a traceback.
+"""
 
 from __future__ import annotations
 
-import json
+import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from cloudtwin import __version__
+from cloudtwin.control.clock_api import ClockApi
+from cloudtwin.control.introspection import IntrospectionApi
+from cloudtwin.control.payload import ControlError, json_response
+from cloudtwin.control.reset import ResetApi
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.app import Gateway
 
+__all__ = ["PREFIX", "ControlApi", "ControlError", "json_response"]
+
 PREFIX = "/_cloudtwin/"
 
+log = logging.getLogger("cloudtwin.control")
 
-def json_response(status: int, payload: Any) -> HttpResponse:
-    return HttpResponse(
-        status,
-        {"Content-Type": "application/json"},
-        json.dumps(payload, default=str).encode(),
-    )
+Endpoint = Callable[[HttpRequest], HttpResponse]
+PrefixEndpoint = Callable[[HttpRequest, str], HttpResponse]
 
 
 class ControlApi:
-    """Routes ``/_cloudtwin/<name>`` to a method; one method per endpoint."""
+    """Routes ``/_cloudtwin/<name>`` to an endpoint; one method per endpoint."""
 
     def __init__(self, gateway: "Gateway") -> None:
         self.gateway = gateway
-        self.routes: dict[tuple[str, str], Callable[[HttpRequest], HttpResponse]] = {
+        clock = ClockApi(gateway)
+        self.routes: dict[tuple[str, str], Endpoint] = {
             ("GET", "health"): self.health,
             ("HEAD", "health"): self.health,
+            **IntrospectionApi(gateway).routes(),
+            **ResetApi(gateway).routes(),
+            **clock.routes(),
         }
+        #: ``(method, "tick/")`` -> endpoint taking the rest of the path.
+        self.prefix_routes: dict[tuple[str, str], PrefixEndpoint] = clock.prefix_routes()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         name = request.path[len(PREFIX) :].strip("/")
+        try:
+            return self._route(request, name)
+        except ControlError as error:
+            return error.response()
+        except Exception as exc:  # noqa: BLE001 - a traceback must never reach the client
+            log.exception("control endpoint %s %s failed", request.method, name)
+            return json_response(500, {"error": f"internal error: {type(exc).__name__}: {exc}"})
+
+    def _route(self, request: HttpRequest, name: str) -> HttpResponse:
         endpoint = self.routes.get((request.method, name))
-        if endpoint is None:
-            known = sorted({path for _, path in self.routes})
-            if any(path == name for path in known):
-                return json_response(405, {"error": f"method {request.method} not allowed"})
-            return json_response(404, {"error": f"no control endpoint {name!r}", "endpoints": known})
-        return endpoint(request)
+        if endpoint is not None:
+            return endpoint(request)
+        for (method, prefix), prefixed in self.prefix_routes.items():
+            if name.startswith(prefix) and len(name) > len(prefix):
+                if method == request.method:
+                    return prefixed(request, name[len(prefix) :])
+                raise ControlError(405, f"method {request.method} not allowed")
+        known = sorted(
+            {path for _, path in self.routes} | {p + "<name>" for _, p in self.prefix_routes}
+        )
+        if name in known:
+            raise ControlError(405, f"method {request.method} not allowed")
+        raise ControlError(404, f"no control endpoint {name!r}", endpoints=known)
 
     def health(self, request: HttpRequest) -> HttpResponse:
         gw = self.gateway

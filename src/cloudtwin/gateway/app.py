@@ -20,14 +20,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
 from cloudtwin.control.api import PREFIX as CONTROL_PREFIX, ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
-from cloudtwin.gateway.body import IncompleteBody, ReceiveStream, read_body
+from cloudtwin.gateway.body import IncompleteBody, read_body
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import render_unrouted_error
 from cloudtwin.gateway.identity import IdentityRegistry
+from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
@@ -73,13 +75,19 @@ class Gateway:
         self.started_at = time.monotonic()
         self.catalog = ServiceCatalog()
         self.identities = IdentityRegistry(self.config.default_account)
+        # The virtual clock and its tick processors: one pair per server, nothing shared.
+        self.clock = Clock()
+        self.processors = Processors(self.clock)
         self.services = ServiceRegistry(
-            ServiceEnvironment(self.config, self.catalog, self.identities)
+            ServiceEnvironment(
+                self.config, self.catalog, self.identities, self.clock, self.processors
+            )
         )
         self.control = ControlApi(self)
         self.cors = CorsPolicy(self.config.cors_origins)
         self.request_log = RequestLog()
         self._router = None
+        self._validators = None
         self._protocols: dict[str, tuple[Any, Any]] = {}
 
     # -- lazily built machinery (start-up pays for none of it) ---------------------------
@@ -117,8 +125,10 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.processors.start()  # background tick processing on real time
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.processors.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -211,19 +221,16 @@ class Gateway:
         ex.route = route = self.router.route(request, credentials)
         operation = route.operation
         if operation is None:
-            raise ServiceError(
-                "UnknownOperationException", "The requested operation is not recognized.", 400
-            )
+            from cloudtwin.gateway.router import unknown_operation_error
+
+            raise unknown_operation_error(route, request)
         if not body_read:
-            if operation.has_streaming_input:
-                request.stream = ReceiveStream(receive)
-            else:
-                request.body = await read_body(receive)
+            await receive_payload(request, operation, receive)
         parser, serializer = self.protocol(route.protocol)
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
         params = parser.parse(request, operation, route.uri_params)
-        self._validate(params, operation, route.protocol)
+        self.validators.validate(params, operation, route.protocol)
         provider = self.services.provider(route.service)
         handler = provider.handler(operation.name) if provider is not None else None
         if handler is None:
@@ -238,16 +245,21 @@ class Gateway:
             identity=identity,
             request=request,
             stores=provider.stores,
+            clock=self.clock,
         )
         result = handler(ctx, params)
         if inspect.isawaitable(result):
             result = await result
         return serializer.serialize_result(result, operation, ex.request_id)
 
-    def _validate(self, params: dict, operation: Any, protocol: str) -> None:
-        from cloudtwin.protocol.validation import validate
+    @property
+    def validators(self):
+        """Model-driven input validation, with each protocol family's and service's wording."""
+        if self._validators is None:
+            from cloudtwin.protocol.validation import Validators
 
-        validate(params, operation, protocol)
+            self._validators = Validators()
+        return self._validators
 
     def _render_error(self, error: ServiceError, ex: "Exchange") -> HttpResponse:
         route = ex.route

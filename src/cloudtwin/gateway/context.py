@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.clock import Clock
     from cloudtwin.gateway.identity import Identity
     from cloudtwin.protocol.http import HttpRequest
     from cloudtwin.state.store import AccountRegionStores
@@ -24,6 +25,8 @@ class RequestContext:
     identity: "Identity"
     request: "HttpRequest"
     stores: "AccountRegionStores[Any] | None" = None
+    #: The server's virtual clock: handlers read time from here, never from ``time.time``.
+    clock: "Clock | None" = None
 
     @property
     def store(self) -> Any:

@@ -86,3 +86,11 @@ class IdentityRegistry:
     def reset(self) -> None:
         with self._lock:
             self._keys.clear()
+
+    def forget_account(self, account_id: str) -> int:
+        """Forget every key issued in one account (a per-account reset); returns how many."""
+        with self._lock:
+            keys = [k for k, ident in self._keys.items() if ident.account_id == account_id]
+            for key in keys:
+                del self._keys[key]
+        return len(keys)

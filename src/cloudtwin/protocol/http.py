@@ -36,6 +36,9 @@ class HttpRequest:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     stream: BodyStream | None = None
+    #: Checksums verified/computed over the payload (``{"crc32": b64, "content-md5": b64}``);
+    #: for a streamed payload they are on the stream once it has been read to the end.
+    checksums: dict[str, str] | None = None
     _query: list[tuple[str, str]] | None = None
 
     @property

@@ -6,9 +6,11 @@ from __future__ import annotations
 import importlib
 import keyword
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cloudtwin.clock import Clock, Processors
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.config import Config
@@ -19,11 +21,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(slots=True)
 class ServiceEnvironment:
-    """What the server shares with every provider: settings, models, identities."""
+    """What the server shares with every provider: settings, models, identities, and the
+    virtual clock with its tick processors (every time-based behaviour reads ``clock`` and
+    registers its due work in ``processors``)."""
 
     config: "Config"
     catalog: "ServiceCatalog"
     identities: "IdentityRegistry"
+    clock: Clock = field(default_factory=Clock)
+    processors: Processors = None  # type: ignore[assignment]  # made from ``clock`` if not given
+
+    def __post_init__(self) -> None:
+        if self.processors is None:
+            self.processors = Processors(self.clock)
 
 
 def module_name(service: str) -> str:
@@ -58,6 +68,11 @@ class ServiceRegistry:
             if service not in self._providers:
                 self._providers[service] = self._load(service)
         return self._providers[service]
+
+    def install(self, service: str, provider: "ServiceProvider") -> None:
+        """Use ``provider`` for ``service`` instead of loading one (tests, test doubles)."""
+        with self._lock:
+            self._providers[service] = provider
 
     def _load(self, service: str) -> "ServiceProvider | None":
         name = module_name(service)
