@@ -26,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         "'info' logs one line per request",
     )
     start.add_argument(
+        "--data-dir",
+        help="keep all state in this directory and restore it on the next start "
+        "(env CLOUDTWIN_DATA_DIR; default: in memory only)",
+    )
+    start.add_argument(
         "--hostname",
         action="append",
         help="an extra host name to answer to (e.g. for <bucket>.s3.<hostname>); repeatable",
@@ -43,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
             log_level=getattr(args, "log_level", None),
+            data_dir=getattr(args, "data_dir", None),
             hostnames=tuple(h.lower() for h in args.hostname) if getattr(args, "hostname", None) else None,
         )
         serve(config)

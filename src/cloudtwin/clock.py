@@ -241,8 +241,11 @@ class Processors:
         interval: float = 1.0,
         call_timeout: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        after_run: Callable[[], None] | None = None,
     ) -> None:
         self.clock = clock
+        #: Called after every processor run (persistence commits what the run wrote).
+        self.after_run = after_run
         #: Real seconds between background runs.
         self.interval = interval
         self._sleep = sleep  # injectable, so tests drive the background loop step by step
@@ -321,6 +324,8 @@ class Processors:
             log.exception("tick processor %r failed", name)
             stats.errors += 1
             report = {"error": f"{type(exc).__name__}: {exc}"}
+        if self.after_run is not None:
+            self.after_run()
         stats.runs += 1
         stats.last_run = now
         stats.last_report = report

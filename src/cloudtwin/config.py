@@ -32,6 +32,8 @@ class Config:
     default_region: str = DEFAULT_REGION
     #: Largest request header section accepted, in bytes (AWS refuses larger ones).
     max_header_bytes: int = 64 * 1024
+    #: Keep all state here and restore it on the next start (None: in memory only).
+    data_dir: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -48,6 +50,8 @@ class Config:
             values["hostnames"] = _env_list("CLOUDTWIN_HOSTNAME")
         if os.environ.get("CLOUDTWIN_CORS_ORIGINS"):
             values["cors_origins"] = _env_list("CLOUDTWIN_CORS_ORIGINS")
+        if os.environ.get("CLOUDTWIN_DATA_DIR"):
+            values["data_dir"] = os.environ["CLOUDTWIN_DATA_DIR"]
         if os.environ.get("CLOUDTWIN_DEFAULT_REGION"):
             values["default_region"] = os.environ["CLOUDTWIN_DEFAULT_REGION"]
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -6,15 +6,17 @@ import pytest
 
 from cloudtwin.gateway.identity import Identity
 from cloudtwin.services.provider import ServiceProvider
+from cloudtwin.state.store import Store, Tables
 from cloudtwin.testing.server import ServerThread
 
 A1, A2 = "111111111111", "222222222222"
 
 
-class Bag:
+class Bag(Store):
     """A stand-in store: something that holds state per account and region."""
 
-    def __init__(self, account: str, region: str) -> None:
+    def __init__(self, tables: Tables) -> None:
+        super().__init__(tables)
         self.items: list[str] = []
 
 

@@ -34,6 +34,7 @@ from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
 from cloudtwin.specs.catalog import ServiceCatalog
+from cloudtwin.state.persistence import Persistence
 
 log = logging.getLogger("cloudtwin.request")
 errlog = logging.getLogger("cloudtwin.gateway")
@@ -77,10 +78,16 @@ class Gateway:
         self.identities = IdentityRegistry(self.config.default_account)
         # The virtual clock and its tick processors: one pair per server, nothing shared.
         self.clock = Clock()
-        self.processors = Processors(self.clock)
+        self.persistence = open_persistence(self.config.data_dir)
+        self.processors = Processors(self.clock, after_run=self.persistence.commit)
         self.services = ServiceRegistry(
             ServiceEnvironment(
-                self.config, self.catalog, self.identities, self.clock, self.processors
+                self.config,
+                self.catalog,
+                self.identities,
+                self.clock,
+                self.processors,
+                self.persistence,
             )
         )
         self.control = ControlApi(self)
@@ -121,14 +128,22 @@ class Gateway:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
+    def restore(self) -> None:
+        """Load the services that have saved state, so their stores and background work
+        are back before the first request (only with persistence on)."""
+        for service in sorted({path.split("/", 1)[0] for path in self.persistence.paths()}):
+            self.services.provider(service)
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.restore()
                 self.processors.start()  # background tick processing on real time
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.processors.stop()
+                self.persistence.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -160,7 +175,9 @@ class Gateway:
                 )
             if path.startswith(CONTROL_PREFIX):
                 request.body = await read_body(receive)
-                await self._send(send, self.control.handle(request), headers)
+                response = self.control.handle(request)
+                self.persistence.commit()
+                await self._send(send, response, headers)
                 return
             if CorsPolicy.is_preflight(request.method, headers):
                 await self._send(send, self.cors.preflight(headers), {})
@@ -175,6 +192,8 @@ class Gateway:
             errlog.exception("unhandled error in %s %s", request.method, path)
             ex.error_code = "InternalFailure"
             response = self._render_error(_internal_error(), ex)
+        # Whatever the request wrote is durable before anyone hears it was done.
+        self.persistence.commit()
         if "expect" in headers and not _body_consumed(request):
             # The client is holding its body back until we say "100 Continue"; having
             # answered without reading it, this connection cannot carry another request.
@@ -303,3 +322,11 @@ def _body_consumed(request: HttpRequest) -> bool:
         return True
     length = request.headers.get("content-length")
     return length == "0" or (length is None and "transfer-encoding" not in request.headers)
+
+
+def open_persistence(data_dir: str | None) -> Persistence:
+    if not data_dir:
+        return Persistence()
+    from cloudtwin.state.persistence import SqlitePersistence
+
+    return SqlitePersistence(data_dir)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from cloudtwin.state.store import AccountRegionStores
+from cloudtwin.state.store import AccountRegionStores, Tables
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.registry import ServiceEnvironment
@@ -32,15 +32,21 @@ class ServiceProvider:
 
     #: The botocore service name this provider answers for.
     service_name: ClassVar[str] = ""
-    #: The class of the per-account/per-region store, called as ``store_class(account, region)``.
-    store_class: ClassVar[Callable[[str, str], Any] | None] = None
+    #: The class of the per-account/per-region store, called as ``store_class(tables)``
+    #: (see :mod:`cloudtwin.state.store`).
+    store_class: ClassVar[Callable[[Tables], Any] | None] = None
     #: True when the service's resources are global across regions (IAM, Route 53...).
     global_region: ClassVar[bool] = False
 
     def __init__(self, env: "ServiceEnvironment") -> None:
         self.env = env
         self.stores: AccountRegionStores[Any] | None = (
-            AccountRegionStores(self.store_class, global_region=self.global_region)
+            AccountRegionStores(
+                self.store_class,
+                service=self.service_name,
+                backend=env.persistence,
+                global_region=self.global_region,
+            )
             if self.store_class is not None
             else None
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cloudtwin.clock import Clock, Processors
+from cloudtwin.state.persistence import Persistence
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.config import Config
@@ -30,6 +31,8 @@ class ServiceEnvironment:
     identities: "IdentityRegistry"
     clock: Clock = field(default_factory=Clock)
     processors: Processors = None  # type: ignore[assignment]  # made from ``clock`` if not given
+    #: Where stores write their records (the in-memory default writes nothing).
+    persistence: Persistence = field(default_factory=Persistence)
 
     def __post_init__(self) -> None:
         if self.processors is None:

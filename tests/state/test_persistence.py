@@ -1,0 +1,150 @@
+"""Tables and their SQLite persistence: writes survive restarts and kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from cloudtwin.state.persistence import (
+    FORMAT_VERSION,
+    IncompatibleDataDir,
+    Persistence,
+    SqlitePersistence,
+)
+from cloudtwin.state.store import AccountRegionStores, Store, Tables
+from cloudtwin.state.table import Table
+
+
+class Shelf(Store):
+    def __init__(self, tables: Tables) -> None:
+        super().__init__(tables)
+        self.books: Table[str, dict] = tables.table("books")
+
+
+def test_in_memory_table_is_a_dict():
+    table: Table[str, int] = Table(Persistence(), "x/y")
+    table["a"] = 1
+    table["b"] = 2
+    del table["a"]
+    assert dict(table) == {"b": 2}
+    assert table.pop("b") == 2
+    assert table.pop("zz", None) is None
+    with pytest.raises(KeyError):
+        table.pop("zz")
+
+
+def test_rows_survive_reopening_in_insertion_order(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/000000000000/us-east-1/t")
+    for key in ["c", "a", "b"]:
+        table[key] = {"name": key}
+    table["a"] = {"name": "a", "changed": True}  # an update keeps its place
+    record = table["c"]
+    record["touched"] = True
+    table.save("c")
+    del table["b"]
+    table[("tuple", 1)] = "tuple keys work"
+    backend.commit()
+    backend.close()
+
+    again = Table(SqlitePersistence(tmp_path), "svc/000000000000/us-east-1/t")
+    assert list(again) == ["c", "a", ("tuple", 1)]
+    assert again["a"] == {"name": "a", "changed": True}
+    assert again["c"] == {"name": "c", "touched": True}
+
+
+def test_uncommitted_writes_are_not_durable(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    table["kept"] = 1
+    backend.commit()
+    table["lost"] = 2
+    # no commit: the process "dies" here
+    again = Table(SqlitePersistence(tmp_path), "svc/a/r/t")
+    assert dict(again) == {"kept": 1}
+
+
+def test_stores_with_saved_state_come_back_and_reset_clears_disk(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    stores = AccountRegionStores(Shelf, service="lib", backend=backend)
+    stores.get("111111111111", "eu-west-1").books["dune"] = {"pages": 412}
+    stores.get("222222222222", "us-east-1").books["emma"] = {"pages": 474}
+    backend.commit()
+
+    reopened = AccountRegionStores(Shelf, service="lib", backend=SqlitePersistence(tmp_path))
+    assert sorted(key for key, _ in reopened.items()) == [
+        ("111111111111", "eu-west-1"),
+        ("222222222222", "us-east-1"),
+    ]
+    assert reopened.get("111111111111", "eu-west-1").books["dune"] == {"pages": 412}
+
+    reopened.reset("111111111111")
+    reopened._backend.commit()
+    third = AccountRegionStores(Shelf, service="lib", backend=SqlitePersistence(tmp_path))
+    assert [key for key, _ in third.items()] == [("222222222222", "us-east-1")]
+
+
+def test_format_version_guards_the_directory(tmp_path):
+    SqlitePersistence(tmp_path).close()
+    marker = json.loads((tmp_path / "FORMAT").read_text())
+    assert marker == {"format": FORMAT_VERSION}
+    (tmp_path / "FORMAT").write_text(json.dumps({"format": FORMAT_VERSION + 1}))
+    with pytest.raises(IncompatibleDataDir):
+        SqlitePersistence(tmp_path)
+
+
+def test_a_foreign_non_empty_directory_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(IncompatibleDataDir):
+        SqlitePersistence(tmp_path)
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from cloudtwin.state.persistence import SqlitePersistence
+    from cloudtwin.state.table import Table
+
+    backend = SqlitePersistence(sys.argv[1])
+    table = Table(backend, "crash/000000000000/us-east-1/items")
+    start = len(table)
+    for i in range(start, start + 1_000_000):
+        table[f"k{i}"] = {"i": i, "payload": "x" * (i % 512)}
+        if i % 3 == 0:
+            table.save(f"k{i}")
+        backend.commit()
+        print(i, flush=True)  # acknowledged only after the commit
+    """
+)
+
+
+def test_every_acknowledged_write_survives_kill_9(tmp_path):
+    rng = random.Random(1234)
+    acknowledged = -1
+    for _ in range(5):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        target = acknowledged + rng.randint(50, 400)
+        last = acknowledged
+        for line in proc.stdout:
+            last = int(line)
+            if last >= target:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        acknowledged = max(acknowledged, last)
+        table = Table(SqlitePersistence(tmp_path), "crash/000000000000/us-east-1/items")
+        for i in range(acknowledged + 1):
+            assert table[f"k{i}"] == {"i": i, "payload": "x" * (i % 512)}
+        assert list(table)[: acknowledged + 1] == [f"k{i}" for i in range(acknowledged + 1)]
