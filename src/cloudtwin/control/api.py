@@ -67,6 +67,9 @@ class ControlApi:
         endpoint = self.routes.get((request.method, name))
         if endpoint is not None:
             return endpoint(request)
+        service, _, rest = name.partition("/")
+        if rest and service in self.gateway.services.implemented():
+            return self._service_route(request, service, rest)
         for (method, prefix), prefixed in self.prefix_routes.items():
             if name.startswith(prefix) and len(name) > len(prefix):
                 if method == request.method:
@@ -78,6 +81,34 @@ class ControlApi:
         if name in known:
             raise ControlError(405, f"method {request.method} not allowed")
         raise ControlError(404, f"no control endpoint {name!r}", endpoints=known)
+
+    def _service_route(self, request: HttpRequest, service: str, name: str) -> HttpResponse:
+        """``/_cloudtwin/<service>/<name>``: a service's own introspection endpoints.
+
+        A provider offers them from ``introspection()``: ``{(method, name): fn}`` where
+        ``fn(params: dict) -> JSON value`` takes the query/body arguments and raises
+        ``ControlError`` for bad ones.
+        """
+        provider = self.gateway.services.provider(service)
+        routes = provider.introspection() if provider is not None else {}
+        endpoint = routes.get((request.method, name))
+        if endpoint is None:
+            known = sorted(f"{service}/{path}" for _, path in routes)
+            if any(path == name for _, path in routes):
+                raise ControlError(405, f"method {request.method} not allowed")
+            raise ControlError(404, f"no control endpoint {service}/{name!r}", endpoints=known)
+        params: dict = dict(request.query)
+        if request.body.strip():
+            import json
+
+            try:
+                body = json.loads(request.body)
+            except ValueError as exc:
+                raise ControlError(400, f"the body is not valid JSON: {exc}") from None
+            if not isinstance(body, dict):
+                raise ControlError(400, "the body must be a JSON object")
+            params.update(body)
+        return json_response(200, endpoint(params))
 
     def health(self, request: HttpRequest) -> HttpResponse:
         gw = self.gateway

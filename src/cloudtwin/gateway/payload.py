@@ -33,6 +33,15 @@ async def receive_payload(request: HttpRequest, operation: Any, receive: Receive
         from cloudtwin.protocol.chunked import ChunkedFraming
 
         framing = ChunkedFraming.from_headers(headers)
+        if framing is not None:
+            # The payload's own encoding is what is left once aws-chunked is taken off.
+            from cloudtwin.protocol.chunked import strip_aws_chunked
+
+            remaining = strip_aws_chunked(headers.get("content-encoding"))
+            if remaining:
+                headers["content-encoding"] = remaining
+            else:
+                headers.pop("content-encoding", None)
     verifier = None
     if _needs_checksums(operation, headers):
         from cloudtwin.protocol.checksums import ChecksumVerifier, plan_checksums

@@ -52,9 +52,23 @@ class ServiceProvider:
         )
 
     def handler(self, operation: str) -> Callable[..., Any] | None:
-        """The handler of an operation, or None when cloudtwin does not implement it."""
-        return getattr(self, handler_name(operation), None)
+        """The handler of an operation, or None when cloudtwin does not implement it.
+
+        Only methods of the service's own class count: an operation whose snake_case name
+        happens to match this base class (``Reset`` -> ``reset``) is not implemented.
+        """
+        name = handler_name(operation)
+        if name in _BASE_ATTRIBUTES:
+            return None
+        return getattr(self, name, None)
+
+    def introspection(self) -> dict[tuple[str, str], Callable[[dict[str, Any]], Any]]:
+        """The service's ``/_cloudtwin/<service>/<name>`` endpoints (see control.api)."""
+        return {}
 
     def reset(self, account_id: str | None = None) -> None:
         if self.stores is not None:
             self.stores.reset(account_id)
+
+
+_BASE_ATTRIBUTES = frozenset(dir(ServiceProvider)) | {"env", "stores"}

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cloudtwin.clock import Clock, Processors
+from cloudtwin.events.bus import EventBus
 from cloudtwin.state.persistence import Persistence
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.events.internal import InternalClient
     from cloudtwin.config import Config
     from cloudtwin.gateway.identity import IdentityRegistry
     from cloudtwin.services.provider import ServiceProvider
@@ -33,6 +35,10 @@ class ServiceEnvironment:
     processors: Processors = None  # type: ignore[assignment]  # made from ``clock`` if not given
     #: Where stores write their records (the in-memory default writes nothing).
     persistence: Persistence = field(default_factory=Persistence)
+    #: Cross-service events (S3 notifications, stream records...).
+    events: EventBus = field(default_factory=EventBus)
+    #: Calls into other services' operations (set by the registry).
+    internal: "InternalClient" = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.processors is None:
@@ -49,7 +55,11 @@ class ServiceRegistry:
     """The providers of the implemented services, created lazily."""
 
     def __init__(self, env: ServiceEnvironment) -> None:
+        from cloudtwin.events.internal import InternalClient
+
         self.env = env
+        if env.internal is None:
+            env.internal = InternalClient(self)
         self._providers: dict[str, ServiceProvider | None] = {}
         self._lock = threading.Lock()
         here = Path(__file__).parent

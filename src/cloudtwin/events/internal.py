@@ -1,0 +1,104 @@
+"""Calling another service's operation in-process, as a remote client would.
+
+``InternalClient.call("sqs", "SendMessage", {...}, account_id=..., region=...)`` runs the
+SQS handler with a request context of its own (the target's account and region, a fresh
+request id, and the caller's principal), validates the parameters against the model as a
+real request would be, and returns the output members or raises the same
+``ServiceError`` a remote caller would receive. Nothing goes over HTTP; nothing touches
+the other service's store directly.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.errors import ServiceError, not_implemented
+from cloudtwin.protocol.http import HttpRequest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.gateway.identity import Identity
+    from cloudtwin.services.registry import ServiceRegistry
+
+
+class InternalClient:
+    def __init__(self, registry: "ServiceRegistry") -> None:
+        self._registry = registry
+        self._validators = None
+
+    def _validate(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        if self._validators is None:
+            from cloudtwin.protocol.validation import Validators
+
+            self._validators = Validators()
+        model = self._registry.env.catalog.service_model(service)
+        self._validators.validate(params, model.operation_model(operation))
+
+    def _prepare(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        account_id: str,
+        region: str,
+        caller: "Identity | None",
+    ) -> tuple[Any, RequestContext]:
+        provider = self._registry.provider(service)
+        handler = provider.handler(operation) if provider is not None else None
+        if handler is None:
+            raise not_implemented(service, operation)
+        self._validate(service, operation, params)
+        env = self._registry.env
+        identity = caller or env.identities.root(account_id)
+        ctx = RequestContext(
+            service=service,
+            operation=operation,
+            protocol="internal",
+            account_id=account_id,
+            region=region,
+            request_id=str(uuid.uuid4()),
+            identity=identity,
+            request=HttpRequest("POST", "/", headers={"host": "localhost"}),
+            stores=provider.stores,
+            clock=env.clock,
+        )
+        return handler, ctx
+
+    def call(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        *,
+        account_id: str,
+        region: str,
+        caller: "Identity | None" = None,
+    ) -> dict[str, Any]:
+        """Run a synchronous handler now. Raises ``ServiceError`` as AWS would answer."""
+        handler, ctx = self._prepare(service, operation, params or {}, account_id, region, caller)
+        result = handler(ctx, params or {})
+        if inspect.isawaitable(result):
+            result.close()  # type: ignore[union-attr]
+            raise ServiceError(
+                "InternalFailure", f"{service}.{operation} is asynchronous: use call_async", 500
+            )
+        return result or {}
+
+    async def call_async(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        *,
+        account_id: str,
+        region: str,
+        caller: "Identity | None" = None,
+    ) -> dict[str, Any]:
+        """Run any handler (sync or async) and return its output members."""
+        handler, ctx = self._prepare(service, operation, params or {}, account_id, region, caller)
+        result = handler(ctx, params or {})
+        if inspect.isawaitable(result):
+            result = await result
+        return result or {}
