@@ -16,7 +16,6 @@ import asyncio
 import inspect
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -30,6 +29,7 @@ from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import render_unrouted_error
 from cloudtwin.gateway.identity import IdentityRegistry
 from cloudtwin.gateway.payload import receive_payload
+from cloudtwin.gateway.request_ids import RequestIds
 from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
@@ -93,6 +93,7 @@ class Gateway:
         self.control = ControlApi(self)
         self.cors = CorsPolicy(self.config.cors_origins)
         self.request_log = RequestLog()
+        self.request_ids = RequestIds()
         self._router = None
         self._validators = None
         self._protocols: dict[str, tuple[Any, Any]] = {}
@@ -164,7 +165,7 @@ class Gateway:
         request = HttpRequest(
             scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers
         )
-        ex = Exchange(request, str(uuid.uuid4()))
+        ex = Exchange(request, self.request_ids.next())
         try:
             if header_bytes > self.config.max_header_bytes:
                 raise ServiceError(
