@@ -30,6 +30,7 @@ from cloudtwin.gateway.errors import render_unrouted_error
 from cloudtwin.gateway.identity import IdentityRegistry
 from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.gateway.request_ids import RequestIds
+from cloudtwin.gateway.signing import parse_credentials
 from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
@@ -221,8 +222,6 @@ class Gateway:
             log.info("%s.%s %d %.1fms", service, operation, response.status_code, elapsed_ms)
 
     async def _dispatch(self, ex: "Exchange", receive: Receive) -> HttpResponse:
-        from cloudtwin.gateway.signing import parse_credentials
-
         request = ex.request
         headers = request.headers
         credentials = parse_credentials(request)

@@ -40,6 +40,7 @@ class ServiceProvider:
 
     def __init__(self, env: "ServiceEnvironment") -> None:
         self.env = env
+        self._handlers: dict[str, Callable[..., Any] | None] = {}
         self.stores: AccountRegionStores[Any] | None = (
             AccountRegionStores(
                 self.store_class,
@@ -57,10 +58,14 @@ class ServiceProvider:
         Only methods of the service's own class count: an operation whose snake_case name
         happens to match this base class (``Reset`` -> ``reset``) is not implemented.
         """
+        try:
+            return self._handlers[operation]
+        except KeyError:
+            pass
         name = handler_name(operation)
-        if name in _BASE_ATTRIBUTES:
-            return None
-        return getattr(self, name, None)
+        found = None if name in _BASE_ATTRIBUTES else getattr(self, name, None)
+        self._handlers[operation] = found
+        return found
 
     def introspection(self) -> dict[tuple[str, str], Callable[[dict[str, Any]], Any]]:
         """The service's ``/_cloudtwin/<service>/<name>`` endpoints (see control.api)."""
@@ -71,4 +76,4 @@ class ServiceProvider:
             self.stores.reset(account_id)
 
 
-_BASE_ATTRIBUTES = frozenset(dir(ServiceProvider)) | {"env", "stores"}
+_BASE_ATTRIBUTES = frozenset(dir(ServiceProvider)) | {"env", "stores", "_handlers"}
