@@ -48,6 +48,27 @@ def http_protocol_class():
     return AwsHttpToolsProtocol
 
 
+def _server_class():
+    import contextlib
+
+    import uvicorn
+
+    class CloudtwinServer(uvicorn.Server):
+        """uvicorn's server, except that Ctrl-C / SIGTERM is a clean stop (exit status 0):
+        uvicorn re-raises the signal after shutting down, which makes the process die of
+        it; for a local tool a requested stop is not a failure."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            with super().capture_signals():
+                yield
+                captured = getattr(self, "_captured_signals", None)
+                if isinstance(captured, list):
+                    captured.clear()
+
+    return CloudtwinServer
+
+
 def build_server(config: Config):
     """A uvicorn Server for the gateway, not yet started."""
     import uvicorn
@@ -68,7 +89,7 @@ def build_server(config: Config):
         timeout_keep_alive=75,
         log_config=None,
     )
-    return uvicorn.Server(uv_config), app
+    return _server_class()(uv_config), app
 
 
 def serve(config: Config) -> None:
