@@ -88,6 +88,7 @@ def build_server(config: Config):
         # SDKs keep connections in a pool for a long time; AWS idles them out after ~60 s+.
         timeout_keep_alive=75,
         log_config=None,
+        proxy_headers=False,  # a local endpoint: no proxy in front to trust
     )
     return _server_class()(uv_config), app
 
