@@ -140,28 +140,49 @@ class Router:
         self._anonymous: TemplateMatcher | None = None
         self._fits: dict[tuple[str, str], _Fit] = {}
         self._plans: dict[tuple, _RestPlan] = {}
+        self._rpc_routes: dict[tuple, Route] = {}
 
     # -- entry point --------------------------------------------------------------------
 
     def route(self, request: HttpRequest, credentials: Credentials | None) -> Route:
         signing_name = credentials.signing_name if credentials is not None else None
         headers = request.headers
+        host = headers.get("host", "")
+        # An rpc request's route depends only on a few header and form values: the answer
+        # for the same values is remembered (rest routes carry per-request uri params).
         if headers.get("smithy-protocol") == "rpc-v2-cbor" or request.path.startswith(_CBOR_PREFIX):
-            route = self._route_cbor(request, signing_name)
+            key: tuple = ("cbor", signing_name, host, request.path, headers.get("smithy-protocol"))
+            route = self._rpc_routes.get(key)
+            if route is None:
+                route = self._remember(key, self._route_cbor(request, signing_name))
             if route is not None:
                 return route
         target = headers.get("x-amz-target")
         if target:
-            route = self._route_json(request, target, signing_name)
+            key = ("json", signing_name, host, target)
+            route = self._rpc_routes.get(key)
+            if route is None:
+                route = self._remember(key, self._route_json(request, target, signing_name))
             if route is not None:
                 return route
         if "Action=" in request.query_string or headers.get("content-type", "").startswith(_FORM):
             form = _form_values(request)
             if "Action" in form:
-                route = self._route_query(request, form, signing_name)
+                key = ("query", signing_name, host, form["Action"], form.get("Version"),
+                       request.path in ("", "/"))
+                route = self._rpc_routes.get(key)
+                if route is None:
+                    route = self._remember(key, self._route_query(request, form, signing_name))
                 if route is not None:
                     return route
         return self._route_rest(request, signing_name)
+
+    def _remember(self, key: tuple, route: Route | None) -> Route | None:
+        if route is not None:
+            if len(self._rpc_routes) >= _PLAN_CACHE_LIMIT:
+                self._rpc_routes.clear()
+            self._rpc_routes[key] = route
+        return route
 
     # -- rpc protocols ------------------------------------------------------------------
 

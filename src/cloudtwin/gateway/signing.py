@@ -98,7 +98,27 @@ def _presigned_v4(request: HttpRequest) -> Credentials | None:
 
 
 def _scope(credential: str, algorithm: str, region_set: str | None, *, presigned: bool) -> Credentials | None:
-    """``AKID/date/region/service/aws4_request`` (SigV4a: no region part)."""
+    """``AKID/date/region/service/aws4_request`` (SigV4a: no region part).
+
+    A client signs every request with the same scope for a day: the parsed value is kept.
+    """
+    key = (credential, algorithm, region_set, presigned)
+    found = _SCOPES.get(key)
+    if found is None:
+        found = _parse_scope(credential, algorithm, region_set, presigned=presigned)
+        if found is not None:
+            if len(_SCOPES) >= _SCOPE_CACHE_LIMIT:
+                _SCOPES.clear()
+            _SCOPES[key] = found
+    return found
+
+
+# A pure-function memo of immutable values (not state): bounded, safe to share.
+_SCOPES: dict[tuple, Credentials] = {}
+_SCOPE_CACHE_LIMIT = 4096
+
+
+def _parse_scope(credential: str, algorithm: str, region_set: str | None, *, presigned: bool) -> Credentials | None:
     if "%" in credential:
         credential = unquote(credential)
     parts = credential.split("/")
