@@ -27,7 +27,7 @@ from cloudtwin.gateway.body import IncompleteBody, read_body
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import render_unrouted_error
-from cloudtwin.gateway.identity import IdentityRegistry
+from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
 from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.gateway.request_ids import RequestIds
 from cloudtwin.gateway.signing import parse_credentials
@@ -154,7 +154,7 @@ class Gateway:
         headers: dict[str, str] = {}
         header_bytes = 0
         for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
+            name = raw_name.decode("latin-1")  # ASGI servers give lower-cased names
             value = raw_value.decode("latin-1")
             header_bytes += len(raw_name) + len(raw_value)
             if name in headers:
@@ -182,7 +182,7 @@ class Gateway:
                 await self._send(send, response, headers)
                 return
             if CorsPolicy.is_preflight(request.method, headers):
-                await self._send(send, self.cors.preflight(headers), {})
+                await self._send(send, self._preflight(request), {})
                 return
             response = await self._dispatch(ex, receive)
         except ServiceError as error:
@@ -221,6 +221,23 @@ class Gateway:
         if log.isEnabledFor(logging.INFO):
             log.info("%s.%s %d %.1fms", service, operation, response.status_code, elapsed_ms)
 
+    def _preflight(self, request: HttpRequest) -> HttpResponse:
+        """A CORS preflight: the addressed service answers when it has its own rules (S3
+        from the bucket's CORS configuration, via the provider's ``preflight(request,
+        uri_params)``), else the server-wide default policy."""
+        try:
+            probe = HttpRequest("GET", request.path, request.query_string, request.headers)
+            route = self.router.route(probe, None)
+            provider = self.services.provider(route.service) if route.service else None
+            hook = getattr(provider, "preflight", None)
+            if hook is not None:
+                answer = hook(request, route.uri_params or {})
+                if answer is not None:
+                    return answer
+        except ServiceError:
+            pass
+        return self.cors.preflight(request.headers)
+
     async def _dispatch(self, ex: "Exchange", receive: Receive) -> HttpResponse:
         request = ex.request
         headers = request.headers
@@ -243,6 +260,9 @@ class Gateway:
             from cloudtwin.gateway.router import unknown_operation_error
 
             raise unknown_operation_error(route, request)
+        if not identity.is_root:
+            # Credentials IAM/STS issued: refused when inactive or expired.
+            check_credentials(identity, self.clock.now(), route.protocol)
         if not body_read:
             await receive_payload(request, operation, receive)
         parser, serializer = self.protocol(route.protocol)
@@ -250,6 +270,8 @@ class Gateway:
         # not implement: AWS rejects it before any service logic runs.
         params = parser.parse(request, operation, route.uri_params)
         self.validators.validate(params, operation, route.protocol)
+        if self.config.enforce_iam and not identity.is_root:
+            self._authorize(identity, route, operation, params, region)
         provider = self.services.provider(route.service)
         handler = provider.handler(operation.name) if provider is not None else None
         if handler is None:
@@ -267,9 +289,31 @@ class Gateway:
             clock=self.clock,
         )
         result = handler(ctx, params)
-        if inspect.isawaitable(result):
+        if result is not None and type(result) is not dict and inspect.isawaitable(result):
             result = await result
         return serializer.serialize_result(result, operation, ex.request_id)
+
+    def _authorize(self, identity, route, operation, params: dict, region: str) -> None:
+        """IAM enforcement (``CLOUDTWIN_ENFORCE_IAM=1``): the IAM provider's evaluator
+        decides calls signed with IAM-issued credentials."""
+        from cloudtwin.gateway.identity import partition_for_region
+
+        iam = self.services.provider("iam")
+        if iam is None:
+            return
+        message = iam.check_access(
+            identity,
+            route.service,
+            operation.service_model.signing_name,
+            operation.name,
+            params,
+            region,
+            partition_for_region(region),
+        )
+        if message is not None:
+            json_style = route.protocol not in ("query", "ec2", "rest-xml")
+            code = "AccessDeniedException" if json_style else "AccessDenied"
+            raise ServiceError(code, message, 403, sender_fault=True)
 
     @property
     def validators(self):
