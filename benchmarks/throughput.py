@@ -42,13 +42,13 @@ REQUESTS = {
         "body": "Action=GetCallerIdentity&Version=2011-06-15",
         "expect": 200,
     },
-    "sqs:ListQueues (not implemented)": {
+    "gamelift:ListFleets (not implemented)": {
         "method": "POST",
         "headers": {
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "AmazonSQS.ListQueues",
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "GameLift.ListFleets",
             "X-Amz-Date": "20260101T000000Z",
-            "Authorization": AUTH.format(svc="sqs"),
+            "Authorization": AUTH.format(svc="gamelift"),
         },
         "body": "{}",
         "expect": 501,
