@@ -108,7 +108,10 @@ class ControlApi:
             if not isinstance(body, dict):
                 raise ControlError(400, "the body must be a JSON object")
             params.update(body)
-        return json_response(200, endpoint(params))
+        result = endpoint(params)
+        if isinstance(result, HttpResponse):  # a non-JSON resource (e.g. a certificate)
+            return result
+        return json_response(200, result)
 
     def health(self, request: HttpRequest) -> HttpResponse:
         gw = self.gateway

@@ -1,0 +1,249 @@
+"""What Publish hands to the fan-out: one published message, checked, and the envelopes
+SNS wraps it in for each subscription.
+
+``Notification`` is built once per Publish (or batch entry); :func:`envelope` renders the
+JSON document an SQS queue (without raw delivery) or an HTTP endpoint receives, signed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.sns.attributes import invalid
+from cloudtwin.services.sns.signing import Signer
+
+MAX_MESSAGE_BYTES = 262_144
+MAX_SUBJECT = 100
+MAX_ATTRIBUTES = 10
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+_SUBJECT_BAD = re.compile(r"[\x00-\x1f]")
+_TYPES = ("String", "Number", "Binary")
+
+
+def _value_error(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterValueException", message)
+
+
+@dataclass(slots=True)
+class Notification:
+    message_id: str
+    topic_arn: str
+    message: str
+    timestamp: float
+    subject: str | None = None
+    #: protocol -> message text, from MessageStructure=json ("default" is ``message``).
+    per_protocol: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    group_id: str | None = None
+    dedup_id: str | None = None
+    sequence_number: str | None = None
+    #: (signature version, message text) -> signature: the signed fields do not depend on
+    #: the subscription, so one RSA signature serves every subscriber of a protocol.
+    signatures: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def text_for(self, protocol: str) -> str:
+        return self.per_protocol.get(protocol, self.message)
+
+
+def iso_timestamp(epoch: float) -> str:
+    moment = datetime.fromtimestamp(epoch, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def check_message(message: str, structure: str | None, subject: str | None) -> dict[str, str]:
+    """Checks a Publish's text; returns the per-protocol messages (``{}`` unless json)."""
+    if message is None or message == "":
+        raise invalid("Empty message")
+    if len(message.encode()) > MAX_MESSAGE_BYTES:
+        raise invalid("Message too long")
+    if subject is not None:
+        if subject == "" or len(subject) > MAX_SUBJECT or _SUBJECT_BAD.search(subject) or not subject.isascii():
+            raise invalid("Subject")
+    if structure is None:
+        return {}
+    if structure != "json":
+        raise invalid("MessageStructure")
+    try:
+        document = json.loads(message)
+    except ValueError:
+        raise invalid("Message Structure - JSON message body failed to parse") from None
+    if not isinstance(document, dict):
+        raise invalid("Message Structure - JSON message body failed to parse")
+    if "default" not in document:
+        raise invalid("Message Structure - No default entry in JSON message body")
+    out: dict[str, str] = {}
+    for key, value in document.items():
+        if not isinstance(value, str):
+            raise invalid("Message Structure - JSON message body failed to parse")
+        out[key] = value
+    return out
+
+
+def check_attributes(attributes: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Checks MessageAttributes as SNS does; returns them unchanged."""
+    if not attributes:
+        return {}
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise _value_error(f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [{MAX_ATTRIBUTES}].")
+    for name, attribute in attributes.items():
+        if not _ATTRIBUTE_NAME.match(name) or name.startswith(("AWS.", "Amazon.")) or ".." in name or name.startswith(".") or name.endswith("."):
+            raise _value_error(f"Invalid attribute name: {name}")
+        kind = attribute.get("DataType", "")
+        base = kind.split(".", 1)[0]
+        if base not in _TYPES:
+            raise _value_error(
+                f"The message attribute '{name}' has an invalid message attribute type, "
+                "the set of supported type prefixes is Binary, Number, and String."
+            )
+        if base == "Binary":
+            if attribute.get("BinaryValue") is None:
+                raise _value_error(
+                    f"The message attribute '{name}' with type 'Binary' must use field 'Binary'."
+                )
+            continue
+        value = attribute.get("StringValue")
+        if value is None or value == "":
+            raise _value_error(
+                f"The message attribute '{name}' must contain non-empty message attribute "
+                f"value for message attribute type '{base}'."
+            )
+        if base == "Number":
+            try:
+                number = float(value)
+            except ValueError:
+                raise _value_error(f"Could not cast message attribute '{name}' value to number.") from None
+            if not math.isfinite(number) or abs(number) > 1e126:
+                raise _value_error(f"Could not cast message attribute '{name}' value to number.")
+        if kind == "String.Array":
+            try:
+                items = json.loads(value)
+            except ValueError:
+                items = None
+            if not isinstance(items, list) or any(isinstance(i, (dict, list)) for i in items):
+                raise _value_error(
+                    f"The message attribute '{name}' has an invalid value. "
+                    "The value must be a JSON array of strings, numbers, true, false, or null."
+                )
+    return attributes
+
+
+def envelope_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """MessageAttributes as the JSON envelope carries them: ``{"Type", "Value"}``."""
+    out: dict[str, dict[str, str]] = {}
+    for name, attribute in attributes.items():
+        kind = attribute.get("DataType", "String")
+        if kind.startswith("Binary"):
+            raw = attribute.get("BinaryValue") or b""
+            value = base64.b64encode(raw if isinstance(raw, bytes) else raw.encode()).decode()
+        else:
+            value = attribute.get("StringValue", "")
+        out[name] = {"Type": kind, "Value": value}
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    """Where the server is reachable, for the URLs messages carry."""
+
+    base: str  # e.g. "http://localhost:4566"
+    cert_path: str  # "/_cloudtwin/sns/SimpleNotificationService-<id>.pem"
+
+    def unsubscribe(self, subscription_arn: str) -> str:
+        from urllib.parse import quote
+
+        return f"{self.base}/?Action=Unsubscribe&SubscriptionArn={quote(subscription_arn, safe='')}"
+
+    def subscribe(self, topic_arn: str, token: str) -> str:
+        from urllib.parse import quote
+
+        return (
+            f"{self.base}/?Action=ConfirmSubscription&TopicArn={quote(topic_arn, safe='')}"
+            f"&Token={token}"
+        )
+
+    @property
+    def certificate(self) -> str:
+        return self.base + self.cert_path
+
+
+def notification_document(
+    note: Notification, protocol: str, subscription_arn: str, signer: Signer, version: str, urls: Urls
+) -> dict[str, Any]:
+    """The signed JSON envelope of a notification, as a dict in AWS's key order."""
+    doc: dict[str, Any] = {"Type": "Notification", "MessageId": note.message_id}
+    if note.sequence_number is not None:
+        doc["SequenceNumber"] = note.sequence_number
+    doc["TopicArn"] = note.topic_arn
+    if note.subject is not None:
+        doc["Subject"] = note.subject
+    doc["Message"] = note.text_for(protocol)
+    doc["Timestamp"] = iso_timestamp(note.timestamp)
+    doc["SignatureVersion"] = version
+    key = (version, doc["Message"])
+    signature = note.signatures.get(key)
+    if signature is None:
+        signature = note.signatures[key] = signer.sign(doc, version)
+    doc["Signature"] = signature
+    doc["SigningCertURL"] = urls.certificate
+    doc["UnsubscribeURL"] = urls.unsubscribe(subscription_arn)
+    if note.attributes:
+        doc["MessageAttributes"] = envelope_attributes(note.attributes)
+    return doc
+
+
+def confirmation_document(
+    kind: str, message_id: str, topic_arn: str, token: str, timestamp: float,
+    signer: Signer, version: str, urls: Urls,
+) -> dict[str, Any]:
+    """A SubscriptionConfirmation / UnsubscribeConfirmation message, signed."""
+    if kind == "SubscriptionConfirmation":
+        text = (
+            f"You have chosen to subscribe to the topic {topic_arn}.\n"
+            "To confirm the subscription, visit the SubscribeURL included in this message."
+        )
+    else:
+        text = (
+            f"You have chosen to deactivate subscription to the topic {topic_arn}.\n"
+            "To cancel this operation and restore the subscription, visit the SubscribeURL "
+            "included in this message."
+        )
+    doc: dict[str, Any] = {
+        "Type": kind,
+        "MessageId": message_id,
+        "Token": token,
+        "TopicArn": topic_arn,
+        "Message": text,
+        "SubscribeURL": urls.subscribe(topic_arn, token),
+        "Timestamp": iso_timestamp(timestamp),
+        "SignatureVersion": version,
+    }
+    doc["Signature"] = signer.sign(doc, version)
+    doc["SigningCertURL"] = urls.certificate
+    return doc
+
+
+def render(document: dict[str, Any]) -> str:
+    """JSON as SNS writes it: one ``"key" : value`` per line, two-space indent, and each
+    message attribute compact on its own line (``"name" : {"Type":"String","Value":"v"}``)."""
+    lines = []
+    for key, value in document.items():
+        if key == "MessageAttributes":
+            inner = ",\n".join(
+                f"    {_dump(name)} : {json.dumps(attr, separators=(',', ':'), ensure_ascii=False)}"
+                for name, attr in value.items()
+            )
+            lines.append(f'  "MessageAttributes" : {{\n{inner}\n  }}')
+        else:
+            lines.append(f"  {_dump(key)} : {_dump(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
