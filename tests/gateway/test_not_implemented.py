@@ -5,15 +5,15 @@ from botocore.exceptions import ClientError
 
 # (service, wire protocol botocore uses for it, operation, kwargs)
 CASES = [
-    ("sqs", "json", "list_queues", {}),
-    ("sns", "query", "list_topics", {}),
+    ("athena", "json", "list_work_groups", {}),
+    ("redshift", "query", "describe_clusters", {}),
     ("ec2", "ec2", "describe_vpcs", {}),
-    ("s3", "rest-xml", "list_buckets", {}),
+    ("s3", "rest-xml", "list_bucket_analytics_configurations", {"Bucket": "some-bucket"}),
     ("lambda", "rest-json", "list_functions", {}),
     ("eventbridgev2", "smithy-rpc-v2-cbor", "list_event_buses", {}),
     ("cloudwatch", "json", "list_dashboards", {}),
-    ("dynamodb", "json", "list_tables", {}),
-    ("iam", "query", "list_users", {}),
+    ("dynamodb", "json", "list_exports", {}),
+    ("iam", "query", "list_organizations_features", {}),
     ("route53", "rest-xml", "list_hosted_zones", {}),
     ("apigateway", "rest-json", "get_rest_apis", {}),
 ]
@@ -36,5 +36,5 @@ def test_unimplemented_operation_is_an_aws_shaped_501(aws_client, service, proto
 def test_server_keeps_serving_after_errors(aws_client):
     for _ in range(3):
         with pytest.raises(ClientError):
-            aws_client("sqs").list_queues()
+            aws_client("athena").list_work_groups()
     assert aws_client("sts").get_caller_identity()["Account"] == "000000000000"

@@ -340,6 +340,9 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
+        # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy
+        # ``AttributeNames=["SentTimestamp"]`` on ReceiveMessage: no enum checks.
+        ("sqs", None): Validator(patterns=patterns, checks=CHECKS - {"enum"}),
     }
 
 
@@ -350,7 +353,8 @@ class Validators:
     SQS reached over query). Known defaults are registered at construction: JSON / REST-JSON /
     CBOR ``ValidationException``; query ``ValidationError``; EC2 ``MissingParameter``; S3
     required-only with S3's codes; Route 53 ``InvalidInput``; Cognito
-    ``InvalidParameterException``; SQS over query ``MissingParameter``.
+    ``InvalidParameterException``; SQS over query ``MissingParameter``, over JSON without
+    enum checks.
     """
 
     def __init__(self, *, defaults: bool = True) -> None:

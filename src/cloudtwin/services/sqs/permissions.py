@@ -1,0 +1,54 @@
+"""AddPermission / RemovePermission: statements of the queue's Policy attribute."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cloudtwin.services.sqs.errors import invalid_value, missing_parameter
+
+_ACTIONS = frozenset({
+    "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+    "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue",
+    "ListQueueTags",
+})
+
+
+def add(policy_text: str | None, queue_arn: str, label: str, accounts: list[str], actions: list[str]) -> str:
+    if not accounts:
+        raise missing_parameter("AWSAccountIds")
+    if not actions:
+        raise missing_parameter("Actions")
+    for action in actions:
+        if action not in _ACTIONS:
+            raise invalid_value("Actions", action, f"Only the queue owner is allowed to invoke this action.")
+    policy = json.loads(policy_text) if policy_text else {
+        "Version": "2012-10-17",
+        "Id": f"{queue_arn}/SQSDefaultPolicy",
+        "Statement": [],
+    }
+    statements = policy.setdefault("Statement", [])
+    if any(s.get("Sid") == label for s in statements):
+        raise invalid_value("Label", label, "Already exists.")
+    principals = [f"arn:aws:iam::{a}:root" for a in accounts]
+    sqs_actions = [f"SQS:{a}" for a in actions]
+    statements.append({
+        "Sid": label,
+        "Effect": "Allow",
+        "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+        "Action": sqs_actions[0] if len(sqs_actions) == 1 else sqs_actions,
+        "Resource": queue_arn,
+    })
+    return json.dumps(policy, separators=(",", ":"))
+
+
+def remove(policy_text: str | None, label: str) -> str:
+    policy: dict[str, Any] = json.loads(policy_text) if policy_text else {"Statement": []}
+    statements = policy.get("Statement", [])
+    kept = [s for s in statements if s.get("Sid") != label]
+    if len(kept) == len(statements):
+        raise invalid_value("Label", label, "can't find label on existing policy.")
+    if not kept:
+        return ""
+    policy["Statement"] = kept
+    return json.dumps(policy, separators=(",", ":"))

@@ -1,0 +1,173 @@
+"""FIFO queues: ordering, group blocking, deduplication, sequence numbers, attempt ids."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def _error(excinfo) -> tuple[str, str]:
+    error = excinfo.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def _fifo(sqs, name="jobs.fifo", **attributes):
+    return sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true", **attributes})["QueueUrl"]
+
+
+def _bodies(response):
+    return [m["Body"] for m in response.get("Messages", [])]
+
+
+def test_order_within_a_group_and_sequence_numbers(sqs):
+    url = _fifo(sqs)
+    sequences = [
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId="g", MessageDeduplicationId=f"d{i}")["SequenceNumber"]
+        for i in range(5)
+    ]
+    assert all(len(s) == 20 and s.isdigit() for s in sequences)
+    assert sequences == sorted(sequences) and len(set(sequences)) == 5
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in got] == [f"m{i}" for i in range(5)]
+    assert [m["Attributes"]["SequenceNumber"] for m in got] == sequences
+    assert got[0]["Attributes"]["MessageGroupId"] == "g"
+    assert got[0]["Attributes"]["MessageDeduplicationId"] == "d0"
+
+
+def test_in_flight_group_is_blocked(sqs, control):
+    control.freeze()
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    for body, group in (("a1", "A"), ("b1", "B"), ("a2", "A"), ("b2", "B")):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
+    first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=30)
+    assert _bodies(first) == ["a1"]
+    # Group A is blocked while a1 is in flight: only B is served.
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)) == ["b1", "b2"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["Messages"][0]["ReceiptHandle"])
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["a2"]
+
+
+def test_receive_fills_from_one_group_first(sqs):
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    for body, group in (("a1", "A"), ("b1", "B"), ("a2", "A"), ("b2", "B"), ("a3", "A")):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3)) == ["a1", "a2", "a3"]
+
+
+def test_visibility_expiry_returns_the_group_in_order(sqs, control):
+    control.freeze()
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    for body in ("1", "2"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    assert _bodies(sqs.receive_message(QueueUrl=url, VisibilityTimeout=10)) == ["1"]
+    control.advance(10)
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["1", "2"]
+
+
+def test_deduplication_by_id_within_five_minutes(sqs, control):
+    control.freeze()
+    url = _fifo(sqs)
+    first = sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="same")
+    dup = sqs.send_message(QueueUrl=url, MessageBody="other", MessageGroupId="g", MessageDeduplicationId="same")
+    assert dup["MessageId"] == first["MessageId"]
+    assert dup["SequenceNumber"] == first["SequenceNumber"]
+    control.advance(300)
+    later = sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="same")
+    assert later["MessageId"] != first["MessageId"]
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["x", "x"]
+
+
+def test_content_based_deduplication(sqs):
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    a = sqs.send_message(QueueUrl=url, MessageBody="same body", MessageGroupId="g1")
+    b = sqs.send_message(QueueUrl=url, MessageBody="same body", MessageGroupId="g2")
+    assert a["MessageId"] == b["MessageId"]
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["MessageDeduplicationId"])
+    assert len(got["Messages"]) == 1
+    assert got["Messages"][0]["Attributes"]["MessageDeduplicationId"] == hashlib.sha256(b"same body").hexdigest()
+
+
+def test_deduplication_scope_message_group(sqs):
+    url = _fifo(sqs, DeduplicationScope="messageGroup", FifoThroughputLimit="perMessageGroupId")
+    a = sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g1", MessageDeduplicationId="d")
+    b = sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g2", MessageDeduplicationId="d")
+    c = sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g1", MessageDeduplicationId="d")
+    assert a["MessageId"] != b["MessageId"]
+    assert c["MessageId"] == a["MessageId"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["DeduplicationScope"] == "messageGroup"
+    assert attrs["FifoThroughputLimit"] == "perMessageGroupId"
+
+
+def test_receive_request_attempt_id_replays_the_same_receive(sqs):
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    for body in ("1", "2", "3"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
+    assert [(m["MessageId"], m["ReceiptHandle"]) for m in again] == [(m["MessageId"], m["ReceiptHandle"]) for m in first]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="try-2")
+
+
+def test_fifo_send_errors(sqs):
+    url = _fifo(sqs)
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
+    assert _error(exc) == ("MissingParameter", "The request must contain the parameter MessageGroupId.")
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
+    assert _error(exc) == (
+        "InvalidParameterValue",
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+    )
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="d", DelaySeconds=5)
+    assert _error(exc) == (
+        "InvalidParameterValue",
+        "Value 5 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not "
+        "valid for this queue type.",
+    )
+
+
+def test_fifo_delete_with_expired_handle(sqs, control):
+    control.freeze()
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
+    handle = sqs.receive_message(QueueUrl=url, VisibilityTimeout=5)["Messages"][0]["ReceiptHandle"]
+    control.advance(5)
+    with pytest.raises(ClientError) as exc:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    assert _error(exc) == (
+        "InvalidParameterValue",
+        f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.",
+    )
+
+
+def test_fifo_batch_keeps_order_and_reports_failures(sqs):
+    url = _fifo(sqs)
+    result = sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "a", "MessageBody": "1", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+        {"Id": "b", "MessageBody": "2", "MessageDeduplicationId": "2"},
+        {"Id": "c", "MessageBody": "3", "MessageGroupId": "g", "MessageDeduplicationId": "3"},
+    ])
+    assert [s["Id"] for s in result["Successful"]] == ["a", "c"]
+    assert result["Successful"][0]["SequenceNumber"] < result["Successful"][1]["SequenceNumber"]
+    assert result["Failed"] == [{
+        "Id": "b", "SenderFault": True, "Code": "MissingParameter",
+        "Message": "The request must contain the parameter MessageGroupId.",
+    }]
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["1", "3"]
+
+
+def test_fifo_only_attributes_on_fifo_queue(sqs):
+    url = _fifo(sqs)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"ContentBasedDeduplication": "true"})
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ContentBasedDeduplication"])["Attributes"] == {
+        "ContentBasedDeduplication": "true"
+    }
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "everything"})
+    assert _error(exc) == ("InvalidAttributeValue", "Invalid value for the parameter DeduplicationScope.")
