@@ -44,7 +44,8 @@ def test_clock_round_trip(client) -> None:
     frozen = client.freeze()
     assert frozen["frozen"] is True
     moved = client.advance(90)
-    assert moved["now"] == frozen["now"] + 90 and moved["processed"] == {}
+    # Other services' processors may be registered in this server (the session is shared).
+    assert moved["now"] == frozen["now"] + 90 and isinstance(moved["processed"], dict)
     assert client.now() == moved["now"]
     at = client.set_time(datetime(2030, 1, 1, tzinfo=timezone.utc))
     assert at["iso"] == "2030-01-01T00:00:00Z"
@@ -61,7 +62,7 @@ def test_tick_and_processors(client, server) -> None:
         now = client.now()
         assert client.tick("client.test") == {"seen": now}
         assert client.tick()["client.test"] == {"seen": now}
-        assert client.advance(5)["processed"] == {"client.test": {"seen": now + 5}}
+        assert client.advance(5)["processed"]["client.test"] == {"seen": now + 5}
         [stats] = [p for p in client.processors() if p["name"] == "client.test"]
         assert stats["runs"] == 4  # freeze, tick, tick-all, advance
     finally:
