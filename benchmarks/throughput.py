@@ -53,7 +53,37 @@ REQUESTS = {
         "body": "{}",
         "expect": 501,
     },
+    "sqs:SendMessage": {
+        "method": "POST",
+        "headers": {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "AmazonSQS.SendMessage",
+            "X-Amz-Date": "20260101T000000Z",
+            "Authorization": AUTH.format(svc="sqs"),
+        },
+        "body": '{"QueueUrl":"http://127.0.0.1/000000000000/bench","MessageBody":"hello from the benchmark"}',
+        "expect": 200,
+        "setup": {
+            "X-Amz-Target": "AmazonSQS.CreateQueue",
+            "body": '{"QueueName":"bench"}',
+        },
+    },
 }
+
+
+def setup(url: str, spec: dict) -> None:
+    """Create what the request needs (e.g. the queue SendMessage sends to)."""
+    extra = spec.get("setup")
+    if not extra:
+        return
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    headers = {**spec["headers"], "X-Amz-Target": extra["X-Amz-Target"]}
+    conn = http.client.HTTPConnection(host, int(port))
+    conn.request("POST", "/", body=extra["body"].encode(), headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status != 200:
+        raise RuntimeError(f"set-up failed: {resp.status}")
 
 
 def wrk_script(spec: dict) -> str:
@@ -141,6 +171,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/"
         wait_healthy(url + "_cloudtwin/health")
         for name, spec in REQUESTS.items():
+            setup(url, spec)
             check(url, spec)
             load(url, spec, args.connections, 2)  # warm-up: models load, caches fill
             rate = load(url, spec, args.connections, args.duration)
