@@ -20,12 +20,16 @@ SAMPLE = Path(__file__).parent / "sample_project"
 SAMPLE_TESTS = 3 + 5 + 6  # test_identity, test_clock, test_where
 
 
+#: Plugins the inner runs do not need; hypothesis's summary alone costs seconds a run.
+UNNEEDED = ["-p", "no:hypothesispytest"]
+
+
 def plugin_args() -> list[str]:
     """Load the plugin explicitly when its entry point is not installed (bare checkout)."""
     installed = any(ep.name == "cloudtwin" for ep in entry_points(group="pytest11"))
     if installed and not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        return []
-    return ["-p", "cloudtwin.testing.plugin"]
+        return list(UNNEEDED)
+    return [*UNNEEDED, "-p", "cloudtwin.testing.plugin"]
 
 
 def run_sample(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> dict:

@@ -20,6 +20,13 @@ State is reset before every test that uses the target (``--cloudtwin-reset`` or 
 ``cloudtwin_reset`` ini option: ``test`` (default), ``module``, ``session``, ``never``);
 ``@pytest.mark.cloudtwin_no_reset`` skips the reset for one test or module.
 
+Parity and snapshots (see :mod:`cloudtwin.testing.parity` and
+:mod:`cloudtwin.testing.snapshot`): ``--aws-target cloudtwin|aws|URL`` picks the target
+(an alias of ``--cloudtwin-endpoint`` that also names the default), the ``parity`` marker
+selects tests meant for every target, ``resource_prefix`` / ``resource_name`` make safe
+names, and ``snapshot`` with ``--snapshot-update`` and ``skip_snapshot_verify`` records and
+verifies responses.
+
 The plugin is loaded by every pytest run in the environment, so importing it costs
 nothing: boto3 and the server are imported when a test first asks for them, and tests
 that use none of its fixtures see no difference.
@@ -32,6 +39,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
+
+from cloudtwin.testing import parity, snapshot_plugin
+from cloudtwin.testing.parity import _cloudtwin_names, resource_name, resource_prefix  # noqa: F401 (fixtures)
+from cloudtwin.testing.snapshot_plugin import pytest_runtest_call, snapshot  # noqa: F401 (hook, fixture)
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.client import Client
@@ -65,6 +76,13 @@ class CloudTwin:
     @property
     def is_aws(self) -> bool:
         return self.endpoint is None
+
+    @property
+    def target(self) -> str:
+        """``cloudtwin`` (in-process), ``endpoint`` (a URL) or ``aws``."""
+        if self.is_aws:
+            return "aws"
+        return "cloudtwin" if self.server is not None else "endpoint"
 
     @property
     def gateway(self) -> "Gateway | None":
@@ -103,6 +121,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="when to reset cloudtwin's state: before every test (default), every module, "
         "once per session, or never",
     )
+    parity.add_options(group, parser)
+    snapshot_plugin.add_options(group)
     parser.addini("cloudtwin_reset", "when to reset cloudtwin's state", default="test")
     parser.addini(
         "cloudtwin_endpoint", "a running cloudtwin (or 'aws') to test against", default=""
@@ -122,10 +142,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{_MARKER}: do not reset cloudtwin's state before this test (or module)"
     )
+    parity.configure(config)
+    snapshot_plugin.configure(config)
     _reset_mode(config)  # a bad ini value stops the run here, not in every test's setup
 
 
 def _endpoint_option(config: pytest.Config) -> str | None:
+    target = parity.target_option(config)
+    if target is not None:
+        return None if target.lower() == parity.CLOUDTWIN else target
     value = (
         config.getoption("cloudtwin_endpoint")
         or os.environ.get("CLOUDTWIN_ENDPOINT")
