@@ -1,0 +1,216 @@
+"""The DynamoDB store: table records, one persisted row per item, and in-memory key indexes.
+
+Rows are the durable truth (``items/<table>`` holds one row per item keyed by its key
+texts); the sorted partitions of :mod:`storage` are rebuilt from them on first use after a
+restart and kept in step on every write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudtwin.services.dynamodb.storage import KeyedItems, item_token
+from cloudtwin.services.dynamodb.values import item_size, token_text
+from cloudtwin.state.store import Store, Tables
+from cloudtwin.state.table import Table
+
+
+@dataclass(slots=True)
+class IndexRecord:
+    name: str
+    key_schema: list[dict[str, str]]
+    projection: dict[str, Any]
+    is_global: bool
+    status: str = "ACTIVE"
+    provisioned: dict[str, Any] | None = None
+    created: float = 0.0
+
+    @property
+    def hash_name(self) -> str:
+        return next(k["AttributeName"] for k in self.key_schema if k["KeyType"] == "HASH")
+
+    @property
+    def range_name(self) -> str | None:
+        return next((k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE"), None)
+
+
+@dataclass(slots=True)
+class TableRecord:
+    name: str
+    table_id: str
+    arn: str
+    key_schema: list[dict[str, str]]
+    attribute_definitions: list[dict[str, str]]
+    created: float
+    billing_mode: str = "PROVISIONED"
+    provisioned: dict[str, Any] = field(default_factory=dict)
+    status: str = "ACTIVE"
+    gsis: list[IndexRecord] = field(default_factory=list)
+    lsis: list[IndexRecord] = field(default_factory=list)
+    stream: dict[str, Any] | None = None  # StreamSpecification when enabled
+    stream_label: str | None = None
+    stream_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    deletion_protection: bool = False
+    ttl_attribute: str | None = None
+    ttl_enabled: bool = False
+    pitr_enabled: bool = False
+    table_class: str = "STANDARD"
+    sse: dict[str, Any] | None = None
+    kinesis_destinations: list[dict[str, Any]] = field(default_factory=list)
+    billing_switched: float | None = None
+    warm_throughput: dict[str, Any] | None = None
+    on_demand: dict[str, Any] | None = None
+    resource_policy: str | None = None
+    policy_revision: str | None = None
+
+    @property
+    def hash_name(self) -> str:
+        return next(k["AttributeName"] for k in self.key_schema if k["KeyType"] == "HASH")
+
+    @property
+    def range_name(self) -> str | None:
+        return next((k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE"), None)
+
+    def attribute_type(self, name: str) -> str | None:
+        return next(
+            (a["AttributeType"] for a in self.attribute_definitions if a["AttributeName"] == name),
+            None,
+        )
+
+    def index(self, name: str) -> IndexRecord | None:
+        for index in (*self.gsis, *self.lsis):
+            if index.name == name:
+                return index
+        return None
+
+
+class TableData:
+    """The items of one table and its secondary indexes, in key order."""
+
+    def __init__(self, record: TableRecord, rows: Table) -> None:
+        self.rows = rows
+        self.hash_name = record.hash_name
+        self.range_name = record.range_name
+        self.primary = KeyedItems(self.hash_name, self._sort_of)
+        self.indexes: dict[str, KeyedItems] = {}
+        self.index_keys: dict[str, tuple[str, str | None]] = {}
+        self.size_bytes = 0
+        #: id(item) -> its size: stored items are never mutated, and reads (1 MB pages)
+        #: need their sizes, so each is computed once, on write.
+        self._sizes: dict[int, int] = {}
+        for index in (*record.gsis, *record.lsis):
+            self.add_index(index)
+        for item in rows.values():
+            self._index_put(item)
+            size = item_size(item)
+            self._sizes[id(item)] = size
+            self.size_bytes += size
+
+    def _sort_of(self, item: dict[str, Any]) -> Any:
+        return item_token(item, self.range_name) if self.range_name else 0
+
+    def add_index(self, index: IndexRecord) -> None:
+        hash_name, range_name = index.hash_name, index.range_name
+        self.index_keys[index.name] = (hash_name, range_name)
+        keyed = KeyedItems(hash_name, self._sort_of)
+        self.indexes[index.name] = keyed
+        for item in self.rows.values():
+            self._index_one(index.name, keyed, item)
+
+    def drop_index(self, name: str) -> None:
+        self.indexes.pop(name, None)
+        self.index_keys.pop(name, None)
+
+    def row_key(self, item: dict[str, Any]) -> tuple[str, str]:
+        hk = token_text(item_token(item, self.hash_name))
+        rk = token_text(item_token(item, self.range_name)) if self.range_name else ""
+        return hk, rk
+
+    def index_sort(self, name: str, item: dict[str, Any]) -> tuple[Any, Any, Any]:
+        range_name = self.index_keys[name][1]
+        return (
+            item_token(item, range_name) if range_name else 0,
+            item_token(item, self.hash_name),
+            self._sort_of(item),
+        )
+
+    def _index_one(self, name: str, keyed: KeyedItems, item: dict[str, Any]) -> None:
+        hash_name, range_name = self.index_keys[name]
+        if hash_name not in item or (range_name is not None and range_name not in item):
+            return  # sparse: items without the index keys are not in the index
+        keyed.put(item_token(item, hash_name), self.index_sort(name, item), item)
+
+    def _index_put(self, item: dict[str, Any]) -> None:
+        self.primary.put(item_token(item, self.hash_name), self._sort_of(item), item)
+        for name, keyed in self.indexes.items():
+            self._index_one(name, keyed, item)
+
+    def _index_remove(self, item: dict[str, Any]) -> None:
+        self.primary.remove(item_token(item, self.hash_name), self._sort_of(item))
+        for name, keyed in self.indexes.items():
+            hash_name, range_name = self.index_keys[name]
+            if hash_name in item and (range_name is None or range_name in item):
+                keyed.remove(item_token(item, hash_name), self.index_sort(name, item))
+
+    # -- the write path ------------------------------------------------------------------------
+
+    def get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        return self.primary.get(item_token(key, self.hash_name), self._sort_of(key))
+
+    def put(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """Store ``item``; returns the item it replaced."""
+        old = self.get(item)
+        if old is not None:
+            self._index_remove(old)
+            self.size_bytes -= self._sizes.pop(id(old), 0)
+        self._index_put(item)
+        size = item_size(item)
+        self._sizes[id(item)] = size
+        self.size_bytes += size
+        self.rows[self.row_key(item)] = item
+        return old
+
+    def delete(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        old = self.get(key)
+        if old is not None:
+            self._index_remove(old)
+            self.size_bytes -= self._sizes.pop(id(old), 0)
+            self.rows.pop(self.row_key(old), None)
+        return old
+
+    def size_of(self, item: dict[str, Any]) -> int:
+        size = self._sizes.get(id(item))
+        return item_size(item) if size is None else size
+
+    def __len__(self) -> int:
+        return self.primary.count
+
+
+class DynamoStore(Store):
+    def __init__(self, tables: Tables) -> None:
+        super().__init__(tables)
+        self._tables = tables
+        self.tables: Table[str, TableRecord] = tables.table("tables")
+        #: ClientRequestToken -> (request fingerprint, time) for idempotent transactions
+        self.tokens: Table[str, tuple[str, float]] = tables.table("tokens")
+        #: backups by ARN (stored metadata only)
+        self.backups: Table[str, dict[str, Any]] = tables.table("backups")
+        #: every stream ARN handed out (labels must never repeat for a table name)
+        self.stream_arns: Table[str, float] = tables.table("stream_arns")
+        self._data: dict[str, TableData] = {}
+
+    def data(self, record: TableRecord) -> TableData:
+        found = self._data.get(record.name)
+        if found is None:
+            found = TableData(record, self._tables.table("items/" + record.name))
+            self._data[record.name] = found
+        return found
+
+    def drop(self, name: str) -> None:
+        record = self.tables.get(name)
+        if record is not None:
+            self.data(record).rows.clear()
+        self._data.pop(name, None)
+        self.tables.pop(name, None)
