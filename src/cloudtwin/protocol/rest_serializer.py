@@ -96,6 +96,10 @@ def header_text(shape: Shape) -> TextFn:
 
 _HEADER, _HEADER_MAP, _STATUS = 0, 1, 2
 
+#: A result key (never a model member name) that sets the response status where the model
+#: has no ``statusCode`` member: S3 answers a range read with 206 Partial Content.
+STATUS_OVERRIDE = "__status__"
+
 
 @dataclass(frozen=True, slots=True)
 class Bindings:
@@ -229,6 +233,9 @@ class RestSerializer(ResponseSerializer):
         if not plan.has_output:
             return HttpResponse(plan.status, headers, b"")
         status = plan.bindings.apply(result, headers) or plan.status
+        override = result.get(STATUS_OVERRIDE)
+        if override is not None:
+            status = int(override)
         body: Any = b""
         content_type = None
         kind = plan.payload_kind

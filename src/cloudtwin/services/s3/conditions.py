@@ -1,0 +1,104 @@
+"""Conditional requests and byte ranges, as S3 evaluates them.
+
+Reads (GetObject / HeadObject) follow RFC 7232 with S3's precedence: a true ``If-Match``
+overrides a false ``If-Unmodified-Since``, a false ``If-None-Match`` overrides a true
+``If-Modified-Since``. Failures are 412 PreconditionFailed or 304 Not Modified. Copy-source
+conditions use the same logic but every failure is a 412. Times compare at whole seconds
+(Last-Modified has no finer resolution on the wire).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cloudtwin.services.s3 import errors
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    for item in header.split(","):
+        item = item.strip()
+        if item == "*" or item.strip('"') == etag.strip('"'):
+            return True
+    return False
+
+
+def _epoch(value: datetime | float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+def check_read(
+    etag: str,
+    last_modified: float,
+    if_match: str | None,
+    if_none_match: str | None,
+    if_modified_since: datetime | None,
+    if_unmodified_since: datetime | None,
+    *,
+    copy_source: bool = False,
+) -> None:
+    """Raise PreconditionFailed / NotModified when the conditions say so."""
+    modified = int(last_modified)
+    if if_match is not None:
+        if not _etag_matches(if_match, etag):
+            raise errors.precondition_failed("If-Match")
+    elif if_unmodified_since is not None:
+        since = _epoch(if_unmodified_since)
+        if since is not None and modified > since:
+            raise errors.precondition_failed("If-Unmodified-Since")
+    if if_none_match is not None:
+        if _etag_matches(if_none_match, etag):
+            raise errors.precondition_failed("If-None-Match") if copy_source else errors.not_modified()
+    elif if_modified_since is not None:
+        since = _epoch(if_modified_since)
+        if since is not None and modified <= since:
+            raise errors.precondition_failed("If-Modified-Since") if copy_source else errors.not_modified()
+
+
+def check_write(current_etag: str | None, if_match: str | None, if_none_match: str | None) -> None:
+    """Conditional writes: ``If-None-Match: *`` (only if absent) and ``If-Match: <etag>``."""
+    if if_none_match is not None:
+        if if_none_match.strip() != "*":
+            raise errors.not_implemented_header("If-None-Match")
+        if current_etag is not None:
+            raise errors.precondition_failed("If-None-Match")
+    if if_match is not None:
+        if current_etag is None:
+            raise errors.no_such_key("")
+        if not _etag_matches(if_match, current_etag):
+            raise errors.precondition_failed("If-Match")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``(start, end_inclusive)`` of a ``Range`` header over an object of ``size`` bytes;
+    None when the header is absent or not a single byte range (S3 then sends the whole
+    object). Raises InvalidRange (416) when the range cannot be satisfied."""
+    if not header:
+        return None
+    unit, _, spec = header.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    if not dash:
+        return None
+    first, last = first.strip(), last.strip()
+    try:
+        if first == "":
+            if not last:
+                return None
+            suffix = int(last)
+            if suffix <= 0 or size == 0:
+                raise errors.invalid_range()
+            return max(0, size - suffix), size - 1
+        start = int(first)
+        end = int(last) if last else size - 1
+    except ValueError:
+        return None
+    if start < 0 or (last and end < start):
+        return None
+    if start >= size:
+        raise errors.invalid_range()
+    return start, min(end, size - 1)

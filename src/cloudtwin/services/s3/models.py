@@ -1,0 +1,162 @@
+"""S3's state: buckets, object versions and multipart uploads, as small picklable records.
+
+Bucket names are global within a partition, so the whole of S3 lives in one store (the
+provider's ``stores.get(GLOBAL_ACCOUNT, ...)``), keyed by ``(partition, bucket)``; each
+bucket remembers the account that owns it and the region it lives in. Object bodies are
+files managed by :mod:`~cloudtwin.services.s3.blobs`; a record holds only the file's
+generated name.
+
+An object key's versions are one row (``ObjectRecord``): its versions newest first. With
+versioning off there is only ever the ``"null"`` version.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from cloudtwin.state.store import Store, Tables
+
+NULL_VERSION = "null"
+
+
+def to_datetime(epoch: float) -> datetime:
+    """A record's epoch seconds as the aware UTC datetime the serializers take."""
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+@dataclass(slots=True)
+class Bucket:
+    name: str
+    partition: str
+    account_id: str
+    region: str
+    created: float
+    #: None (never enabled), "Enabled" or "Suspended".
+    versioning: str | None = None
+    object_lock: bool = False
+    #: Stored configurations by operation suffix: "Policy", "Cors", "Lifecycle", ...
+    config: dict[str, Any] = field(default_factory=dict)
+    acl: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Version:
+    """One version of an object (or a delete marker, with ``blob`` None)."""
+
+    version_id: str
+    last_modified: float
+    #: The body: a file name in the blob directory, or the bytes of a small body.
+    blob: str | bytes | None = None
+    size: int = 0
+    etag: str = ""
+    delete_marker: bool = False
+    #: Content headers as the model names them: ContentType, CacheControl, Expires...
+    headers: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    #: {"CRC32": b64, ...}: the stored flexible checksum (the model's member suffix).
+    checksums: dict[str, str] = field(default_factory=dict)
+    checksum_type: str | None = None
+    storage_class: str = "STANDARD"
+    tags: dict[str, str] = field(default_factory=dict)
+    acl: dict[str, Any] | None = None
+    #: Part sizes of a multipart object, for PartNumber reads and GetObjectAttributes.
+    parts: list[tuple[int, str | None]] | None = None
+    sse: dict[str, Any] = field(default_factory=dict)
+    lock_mode: str | None = None
+    lock_until: float | None = None
+    legal_hold: str | None = None
+    #: A restore from an archive class: when the copy is ready, and when it lapses.
+    restore_ready: float | None = None
+    restore_expiry: float | None = None
+
+
+@dataclass(slots=True)
+class ObjectRecord:
+    """All versions of one key, newest first."""
+
+    versions: list[Version] = field(default_factory=list)
+
+    @property
+    def current(self) -> Version | None:
+        return self.versions[0] if self.versions else None
+
+    def find(self, version_id: str) -> Version | None:
+        for version in self.versions:
+            if version.version_id == version_id:
+                return version
+        return None
+
+
+@dataclass(slots=True)
+class Part:
+    number: int
+    blob: str
+    size: int
+    etag: str
+    last_modified: float
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Upload:
+    upload_id: str
+    partition: str
+    bucket: str
+    key: str
+    initiated: float
+    account_id: str
+    #: The object's future headers, metadata, tags, checksum algorithm/type...
+    template: Version
+    checksum_algorithm: str | None = None
+    checksum_type: str | None = None
+    parts: dict[int, Part] = field(default_factory=dict)
+
+
+class S3Store(Store):
+    """Every bucket, object and upload of one partition-wide namespace."""
+
+    def __init__(self, tables: Tables) -> None:
+        super().__init__(tables)
+        self.buckets = tables.table("buckets")  # (partition, bucket) -> Bucket
+        self.objects = tables.table("objects")  # (partition, bucket, key) -> ObjectRecord
+        self.uploads = tables.table("uploads")  # upload id -> Upload
+        # Sorted keys per bucket, rebuilt lazily from the tables (runtime index only).
+        self._keys: dict[tuple[str, str], list[str]] | None = None
+
+    # -- the sorted key index ------------------------------------------------------------
+
+    def _index(self) -> dict[tuple[str, str], list[str]]:
+        if self._keys is None:
+            index: dict[tuple[str, str], list[str]] = {}
+            for partition, bucket, key in self.objects.keys():
+                index.setdefault((partition, bucket), []).append(key)
+            for keys in index.values():
+                keys.sort()
+            self._keys = index
+        return self._keys
+
+    def sorted_keys(self, partition: str, bucket: str) -> list[str]:
+        return self._index().get((partition, bucket), [])
+
+    def put_object(self, partition: str, bucket: str, key: str, record: ObjectRecord) -> None:
+        row = (partition, bucket, key)
+        if row not in self.objects:
+            keys = self._index().setdefault((partition, bucket), [])
+            bisect.insort(keys, key)
+        self.objects[row] = record
+
+    def drop_object(self, partition: str, bucket: str, key: str) -> None:
+        row = (partition, bucket, key)
+        if row in self.objects:
+            del self.objects[row]
+            keys = self._index().get((partition, bucket))
+            if keys:
+                at = bisect.bisect_left(keys, key)
+                if at < len(keys) and keys[at] == key:
+                    del keys[at]
+
+    def drop_bucket_index(self, partition: str, bucket: str) -> None:
+        self._index().pop((partition, bucket), None)

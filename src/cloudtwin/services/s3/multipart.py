@@ -1,0 +1,354 @@
+"""Multipart uploads: create, upload part (and part copy), complete, abort, list.
+
+Each part is a file of its own; completion writes the parts one after another into the
+object's file, computing a full-object checksum on the way when the upload asked for one.
+The ETag is S3's ``"<md5 of the parts' binary md5s>-<part count>"``; a COMPOSITE checksum
+is the checksum of the parts' binary checksums with ``-<part count>`` appended.
+Every part but the last must be at least 5 MiB.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any
+
+from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.checksums import new_hasher
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.s3 import errors
+from cloudtwin.services.s3.conditions import check_write, parse_range
+from cloudtwin.services.s3.models import Part, Upload, to_datetime
+from cloudtwin.services.s3.owners import owner
+from cloudtwin.services.s3.objects import (
+    DEFAULT_ALGORITHM,
+    FULL_OBJECT_CAPABLE,
+    check_key,
+    checksum_member,
+    declared_algorithm,
+    quoted,
+)
+
+MIN_PART_SIZE = 5 * 1024 * 1024
+MAX_PART_NUMBER = 10000
+
+
+def _part_number(number: int) -> int:
+    if number < 1 or number > MAX_PART_NUMBER:
+        raise errors.invalid_argument("Part number must be an integer between 1 and 10000, inclusive")
+    return number
+
+
+def _invalid_part() -> ServiceError:
+    return ServiceError(
+        "InvalidPart",
+        "One or more of the specified parts could not be found.  The part may not have been "
+        "uploaded, or the specified entity tag may not match the part's entity tag.",
+        400,
+    )
+
+
+class MultipartHandlers:
+    store: Any
+    blobs: Any
+    bucket: Any
+    now: Any
+    notify: Any
+    new_version: Any
+    store_version: Any
+    current_etag: Any
+    source_version: Any
+    checksum_fields: Any
+
+    def upload(self, ctx: RequestContext, bucket_name: str, key: str, upload_id: str) -> Upload:
+        self.bucket(ctx, bucket_name)
+        upload = self.store.uploads.get(upload_id)
+        if upload is None or upload.bucket != bucket_name or upload.key != key:
+            raise errors.no_such_upload()
+        return upload
+
+    def create_multipart_upload(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        key = params["Key"]
+        check_key(key)
+        template = self.new_version(ctx, bucket, params)
+        algorithm = (params.get("ChecksumAlgorithm") or "").lower() or None
+        checksum_type = params.get("ChecksumType")
+        if checksum_type == "FULL_OBJECT" and algorithm and algorithm not in FULL_OBJECT_CAPABLE:
+            raise errors.invalid_request(
+                f"The FULL_OBJECT checksum type cannot be used with the {algorithm} checksum algorithm."
+            )
+        if algorithm is None:
+            algorithm, checksum_type = DEFAULT_ALGORITHM, "FULL_OBJECT"
+        elif checksum_type is None:
+            checksum_type = "FULL_OBJECT" if algorithm == "crc64nvme" else "COMPOSITE"
+        upload_id = secrets.token_urlsafe(48)
+        self.store.uploads[upload_id] = Upload(
+            upload_id, ctx.partition, bucket.name, key, self.now(ctx), ctx.account_id, template,
+            algorithm, checksum_type,
+        )  # fmt: skip
+        result: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "UploadId": upload_id, **template.sse}
+        if params.get("ChecksumAlgorithm"):
+            result["ChecksumAlgorithm"] = algorithm.upper()
+        result["ChecksumType"] = checksum_type
+        return result
+
+    async def upload_part(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        upload = self.upload(ctx, params["Bucket"], params["Key"], params["UploadId"])
+        number = _part_number(params["PartNumber"])
+        declared = declared_algorithm(ctx.request.headers)
+        if declared and upload.checksum_algorithm and declared != upload.checksum_algorithm and upload.checksum_type == "COMPOSITE":
+            raise errors.invalid_request(
+                f"Checksum Type mismatch occurred, expected checksum Type: {upload.checksum_algorithm}, "
+                f"actual checksum Type: {declared}"
+            )
+        wanted = upload.checksum_algorithm
+        body = ctx.request.stream if ctx.request.stream is not None else params.get("Body")
+        extra = () if (wanted is None or wanted == declared) else (wanted,)
+        written = await self.blobs.write_stream(body, extra, inline_max=0)  # parts: always files
+        computed = dict(written.checksums)
+        computed.update(getattr(body, "checksums", None) or ctx.request.checksums or {})
+        upload = self.store.uploads.get(params["UploadId"])
+        if upload is None:  # aborted while the body was arriving
+            self.blobs.delete(written.name)
+            raise errors.no_such_upload()
+        part = Part(number, written.name, written.size, quoted(written.md5), self.now(ctx))
+        if wanted and wanted in computed:
+            part.checksums = {wanted: computed[wanted]}
+        old = upload.parts.get(number)
+        if old is not None:
+            self.blobs.delete(old.blob)
+        upload.parts[number] = part
+        self.store.uploads.save(upload.upload_id)
+        result: dict[str, Any] = {"ETag": part.etag, **upload.template.sse}
+        result.update({checksum_member(a): v for a, v in part.checksums.items()})
+        return result
+
+    def upload_part_copy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        upload = self.upload(ctx, params["Bucket"], params["Key"], params["UploadId"])
+        number = _part_number(params["PartNumber"])
+        source_bucket, _, source = self.source_version(ctx, params)
+        span = (0, source.size - 1)
+        if params.get("CopySourceRange"):
+            text = params["CopySourceRange"]
+            parsed = parse_range(text, source.size) if source.size else None
+            if parsed is None or not text.startswith("bytes=") or text.startswith("bytes=-"):
+                raise errors.invalid_argument(
+                    "The x-amz-copy-source-range value must be of the form bytes=first-last "
+                    "where first and last are the zero-based offsets of the first and last bytes to copy"
+                )
+            if int(text[6:].split("-")[1] or -1) >= source.size:
+                raise errors.invalid_request(
+                    f"Range specified is not valid for source object of size: {source.size}"
+                )
+            span = parsed
+        length = span[1] - span[0] + 1 if source.size else 0
+        written = self.blobs.write_range_copy(source.blob, span[0], length) if source.blob is not None else None
+        if written is None:
+            raise errors.invalid_request("The specified copy source is not supported as a byte-range copy source.")
+        part = Part(number, written.name, written.size, quoted(written.md5), self.now(ctx))
+        if upload.checksum_algorithm:
+            part.checksums = {upload.checksum_algorithm: self.blobs.checksum(written.name, upload.checksum_algorithm)}
+        old = upload.parts.get(number)
+        if old is not None:
+            self.blobs.delete(old.blob)
+        upload.parts[number] = part
+        self.store.uploads.save(upload.upload_id)
+        copy_result: dict[str, Any] = {"ETag": part.etag, "LastModified": to_datetime(part.last_modified)}
+        copy_result.update({checksum_member(a): v for a, v in part.checksums.items()})
+        result: dict[str, Any] = {"CopyPartResult": copy_result}
+        if source_bucket.versioning:
+            result["CopySourceVersionId"] = source.version_id
+        return result
+
+    def complete_multipart_upload(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        key = params["Key"]
+        upload = self.upload(ctx, bucket.name, key, params["UploadId"])
+        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        listed = (params.get("MultipartUpload") or {}).get("Parts") or []
+        if not listed:
+            raise errors.malformed_xml()
+        chosen: list[Part] = []
+        previous = 0
+        for item in listed:
+            number = item.get("PartNumber", 0)
+            if number <= previous:
+                raise ServiceError(
+                    "InvalidPartOrder",
+                    "The list of parts was not in ascending order. Parts must be ordered by part number.",
+                    400,
+                )
+            previous = number
+            part = upload.parts.get(number)
+            if part is None or (item.get("ETag") or "").strip('"') != part.etag.strip('"'):
+                raise _invalid_part()
+            for algorithm, value in part.checksums.items():
+                given = item.get(checksum_member(algorithm))
+                if given is not None and given != value:
+                    raise _invalid_part()
+            chosen.append(part)
+        for part in chosen[:-1]:
+            if part.size < MIN_PART_SIZE:
+                raise ServiceError(
+                    "EntityTooSmall",
+                    "Your proposed upload is smaller than the minimum allowed object size.",
+                    400,
+                )
+        algorithm, checksum_type = upload.checksum_algorithm, upload.checksum_type
+        full_hasher = new_hasher(algorithm) if algorithm and checksum_type == "FULL_OBJECT" else None
+        blob, size = self.blobs.concat([p.blob for p in chosen], full_hasher)
+        version = upload.template
+        version.last_modified = self.now(ctx)
+        version.blob = blob
+        version.size = size
+        digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen), usedforsecurity=False)
+        version.etag = f'"{digest.hexdigest()}-{len(chosen)}"'
+        if algorithm:
+            if full_hasher is not None:
+                value = base64.b64encode(full_hasher.digest()).decode("ascii")
+            else:
+                hasher = new_hasher(algorithm)
+                for part in chosen:
+                    hasher.update(base64.b64decode(part.checksums.get(algorithm, "")))
+                value = f"{base64.b64encode(hasher.digest()).decode('ascii')}-{len(chosen)}"
+            version.checksums = {algorithm: value}
+            version.checksum_type = checksum_type
+        version.parts = [(p.size, p.checksums.get(algorithm or "")) for p in chosen]
+        mpu_size = params.get("MpuObjectSize")
+        if mpu_size is not None and mpu_size != size:
+            self.blobs.delete(blob)
+            raise errors.invalid_request(
+                "The provided 'x-amz-mp-object-size' header value does not match what was computed."
+            )
+        self.store_version(ctx, bucket, key, version)
+        for part in upload.parts.values():
+            self.blobs.delete(part.blob)
+        del self.store.uploads[upload.upload_id]
+        self.notify(ctx, bucket, "ObjectCreated:CompleteMultipartUpload", key, version)
+        host = ctx.request.host or "localhost"
+        result: dict[str, Any] = {
+            "Location": f"http://{host}/{bucket.name}/{key}",
+            "Bucket": bucket.name,
+            "Key": key,
+            "ETag": version.etag,
+            **version.sse,
+            **self.checksum_fields(version),
+        }
+        if bucket.versioning == "Enabled":
+            result["VersionId"] = version.version_id
+        return result
+
+    def abort_multipart_upload(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        upload = self.upload(ctx, params["Bucket"], params["Key"], params["UploadId"])
+        for part in upload.parts.values():
+            self.blobs.delete(part.blob)
+        del self.store.uploads[upload.upload_id]
+        return {}
+
+    def list_parts(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        upload = self.upload(ctx, params["Bucket"], params["Key"], params["UploadId"])
+        marker = params.get("PartNumberMarker") or 0
+        limit = params.get("MaxParts")
+        limit = 1000 if limit is None else min(limit, 1000)
+        numbers = sorted(n for n in upload.parts if n > marker)
+        shown = numbers[:limit]
+        truncated = len(numbers) > limit
+        parts = []
+        for number in shown:
+            part = upload.parts[number]
+            item: dict[str, Any] = {
+                "PartNumber": number,
+                "LastModified": to_datetime(part.last_modified),
+                "ETag": part.etag,
+                "Size": part.size,
+            }
+            item.update({checksum_member(a): v for a, v in part.checksums.items()})
+            parts.append(item)
+        result: dict[str, Any] = {
+            "Bucket": upload.bucket,
+            "Key": upload.key,
+            "UploadId": upload.upload_id,
+            "PartNumberMarker": marker,
+            "MaxParts": limit,
+            "IsTruncated": truncated,
+            "Initiator": {"ID": owner(upload.account_id)["ID"], "DisplayName": "webfile"},
+            "Owner": owner(upload.account_id),
+            "StorageClass": upload.template.storage_class,
+            "ChecksumType": upload.checksum_type,
+        }
+        if upload.checksum_algorithm:
+            result["ChecksumAlgorithm"] = upload.checksum_algorithm.upper()
+        if parts:
+            result["Parts"] = parts
+        if shown:
+            result["NextPartNumberMarker"] = shown[-1]
+        return result
+
+    def list_multipart_uploads(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        prefix = params.get("Prefix") or ""
+        delimiter = params.get("Delimiter") or ""
+        key_marker = params.get("KeyMarker") or ""
+        id_marker = params.get("UploadIdMarker") or ""
+        limit = params.get("MaxUploads")
+        limit = 1000 if limit is None else min(limit, 1000)
+        uploads = sorted(
+            (u for u in self.store.uploads.values()
+             if u.partition == ctx.partition and u.bucket == bucket.name and u.key.startswith(prefix)),
+            key=lambda u: (u.key, u.initiated, u.upload_id),
+        )  # fmt: skip
+        if key_marker:
+            uploads = [
+                u for u in uploads
+                if u.key > key_marker or (id_marker and u.key == key_marker and u.upload_id > id_marker)
+            ]  # fmt: skip
+        entries: list[dict[str, Any]] = []
+        prefixes: list[str] = []
+        truncated = False
+        last = None
+        for upload in uploads:
+            if delimiter:
+                cut = upload.key.find(delimiter, len(prefix))
+                if cut >= 0:
+                    common = upload.key[: cut + len(delimiter)]
+                    if common in prefixes:
+                        continue
+                    if len(entries) + len(prefixes) >= limit:
+                        truncated = True
+                        break
+                    prefixes.append(common)
+                    continue
+            if len(entries) + len(prefixes) >= limit:
+                truncated = True
+                break
+            last = upload
+            entries.append({
+                "UploadId": upload.upload_id,
+                "Key": upload.key,
+                "Initiated": to_datetime(upload.initiated),
+                "StorageClass": upload.template.storage_class,
+                "Owner": owner(upload.account_id),
+                "Initiator": {"ID": owner(upload.account_id)["ID"], "DisplayName": "webfile"},
+                **({"ChecksumAlgorithm": upload.checksum_algorithm.upper()} if upload.checksum_algorithm else {}),
+                "ChecksumType": upload.checksum_type,
+            })
+        result: dict[str, Any] = {
+            "Bucket": bucket.name,
+            "KeyMarker": key_marker,
+            "UploadIdMarker": id_marker,
+            "MaxUploads": limit,
+            "IsTruncated": truncated,
+            "Prefix": prefix,
+        }
+        if delimiter:
+            result["Delimiter"] = delimiter
+        if entries:
+            result["Uploads"] = entries
+        if prefixes:
+            result["CommonPrefixes"] = [{"Prefix": p} for p in prefixes]
+        if truncated and last is not None:
+            result["NextKeyMarker"] = last.key
+            result["NextUploadIdMarker"] = last.upload_id
+        return result

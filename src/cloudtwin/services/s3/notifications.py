@@ -1,0 +1,289 @@
+"""Event notifications: the bucket's configuration, and the events that go to SQS and SNS.
+
+A write publishes ``s3:<EventName>`` on the event bus with the finished record; the S3
+provider's own subscriber matches it against the bucket's queue and topic configurations
+(event name with ``*`` wildcards, key prefix/suffix filters) and delivers AWS's event JSON
+through the internal client (``sqs.SendMessage``, ``sns.Publish``) — after the request
+that caused it has finished. Storing a configuration validates every destination and sends
+each one ``s3:TestEvent``, as S3 does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote_plus
+
+from cloudtwin.events.bus import Event
+from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.rest_xml_serializer import host_id
+from cloudtwin.services.s3 import errors
+from cloudtwin.services.s3.models import Bucket, Version
+
+log = logging.getLogger("cloudtwin.s3.notifications")
+
+EVENT_KIND = "s3:notification"
+_KINDS = (("QueueConfigurations", "QueueArn", "sqs"), ("TopicConfigurations", "TopicArn", "sns"))
+KNOWN_EVENTS = frozenset(
+    """s3:ObjectCreated:* s3:ObjectCreated:Put s3:ObjectCreated:Post s3:ObjectCreated:Copy
+    s3:ObjectCreated:CompleteMultipartUpload s3:ObjectRemoved:* s3:ObjectRemoved:Delete
+    s3:ObjectRemoved:DeleteMarkerCreated s3:ObjectRestore:* s3:ObjectRestore:Post
+    s3:ObjectRestore:Completed s3:ObjectRestore:Delete s3:ReducedRedundancyLostObject
+    s3:Replication:* s3:Replication:OperationFailedReplication
+    s3:Replication:OperationNotTracked s3:Replication:OperationMissedThreshold
+    s3:Replication:OperationReplicatedAfterThreshold s3:LifecycleExpiration:*
+    s3:LifecycleExpiration:Delete s3:LifecycleExpiration:DeleteMarkerCreated
+    s3:LifecycleTransition s3:IntelligentTiering s3:ObjectTagging:* s3:ObjectTagging:Put
+    s3:ObjectTagging:Delete s3:ObjectAcl:Put""".split()
+)
+
+
+_EVENTBRIDGE_TYPES = {
+    "ObjectCreated": "Object Created",
+    "ObjectRemoved": "Object Deleted",
+    "ObjectRestore": "Object Restore Completed",
+    "ObjectTagging": "Object Tags Added",
+    "LifecycleExpiration": "Object Deleted",
+}
+_EVENTBRIDGE_REASONS = {
+    "ObjectCreated:Put": "PutObject",
+    "ObjectCreated:Post": "POST Object",
+    "ObjectCreated:Copy": "CopyObject",
+    "ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+    "ObjectRemoved:Delete": "DeleteObject",
+    "ObjectRemoved:DeleteMarkerCreated": "DeleteObject",
+    "LifecycleExpiration:Delete": "Lifecycle Expiration",
+    "LifecycleExpiration:DeleteMarkerCreated": "Lifecycle Expiration",
+}
+
+
+def _iso_ms(epoch: float) -> str:
+    moment = datetime.fromtimestamp(epoch, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def event_matches(configured: list[str], event_name: str) -> bool:
+    full = "s3:" + event_name
+    for pattern in configured:
+        if pattern == full or (pattern.endswith("*") and full.startswith(pattern[:-1])):
+            return True
+    return False
+
+
+def filter_matches(config: dict[str, Any], key: str) -> bool:
+    rules = ((config.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []
+    for rule in rules:
+        name, value = rule.get("Name", "").lower(), rule.get("Value", "")
+        if name == "prefix" and not key.startswith(value):
+            return False
+        if name == "suffix" and not key.endswith(value):
+            return False
+    return True
+
+
+def _arn_parts(arn: str) -> tuple[str, str, str] | None:
+    """(region, account, name) of ``arn:aws:sqs:region:account:name``."""
+    parts = arn.split(":")
+    if len(parts) != 6:
+        return None
+    return parts[3], parts[4], parts[5]
+
+
+class NotificationHandlers:
+    env: Any
+    bucket: Any
+    store: Any
+    now: Any
+
+    # -- configuration ---------------------------------------------------------------------
+
+    async def put_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> None:
+        bucket = self.bucket(ctx, params["Bucket"])
+        config = params.get("NotificationConfiguration") or {}
+        destinations: list[tuple[str, str]] = []
+        for member, arn_member, service in _KINDS:
+            for item in config.get(member) or []:
+                for event in item.get("Events") or []:
+                    if event not in KNOWN_EVENTS:
+                        raise errors.invalid_argument("The event is not supported for notifications")
+                for rule in ((item.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []:
+                    if rule.get("Name", "").lower() not in ("prefix", "suffix"):
+                        raise errors.invalid_argument("filter rule name must be either prefix or suffix")
+                destinations.append((service, item.get(arn_member, "")))
+        unreachable = [arn for service, arn in destinations if not await self._send_test_event(ctx, bucket, service, arn)]
+        if unreachable:
+            raise errors.invalid_argument("Unable to validate the following destination configurations")
+        stored = {k: v for k, v in config.items() if v or k == "EventBridgeConfiguration"}
+        for member, _, _ in (*_KINDS, ("LambdaFunctionConfigurations", "", "")):
+            for index, item in enumerate(stored.get(member) or []):
+                item.setdefault("Id", f"{member[:-14].lower() or 'config'}-{index}")
+        bucket.config["Notification"] = stored
+        self.store.buckets.save((bucket.partition, bucket.name))
+
+    def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        return bucket.config.get("Notification") or {}
+
+    async def _send_test_event(self, ctx: RequestContext, bucket: Bucket, service: str, arn: str) -> bool:
+        body = json.dumps({
+            "Service": "Amazon S3",
+            "Event": "s3:TestEvent",
+            "Time": _iso_ms(self.now(ctx)),
+            "Bucket": bucket.name,
+            "RequestId": ctx.request_id,
+            "HostId": host_id(ctx.request_id),
+        })  # fmt: skip
+        try:
+            await self._deliver(service, arn, body, "Amazon S3 Notification")
+        except ServiceError as error:
+            if error.code == "NotImplemented":
+                return True  # the destination service is not there to ask
+            return False
+        return True
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    def notify(self, ctx: RequestContext, bucket: Bucket, event_name: str, key: str, version: Version) -> None:
+        """Publish an event for a finished change (delivered after the request is done)."""
+        if not bucket.config.get("Notification"):
+            return
+        self.publish_event(
+            bucket, event_name, key, version, ctx.clock.now() if ctx.clock else self.now(ctx),
+            ctx.request_id, ctx.identity.user_id if ctx.identity else bucket.account_id,
+            ctx.request.headers.get("x-forwarded-for", "127.0.0.1"),
+        )  # fmt: skip
+
+    def publish_event(
+        self, bucket: Bucket, event_name: str, key: str, version: Version, now: float,
+        request_id: str, principal: str, source_ip: str = "127.0.0.1",
+    ) -> None:
+        config = bucket.config.get("Notification")
+        if not config:
+            return
+        detail = {
+            "bucket": bucket.name,
+            "bucket_region": bucket.region,
+            "owner": bucket.account_id,
+            "partition": bucket.partition,
+            "event_name": event_name,
+            "key": key,
+            "size": version.size,
+            "etag": version.etag.strip('"'),
+            "version_id": version.version_id if bucket.versioning else None,
+            "time": now,
+            "request_id": request_id,
+            "principal": principal,
+            "source_ip": source_ip,
+            "config": config,
+        }
+        self.env.events.publish(Event(EVENT_KIND, bucket.account_id, bucket.region, detail))
+
+    def event_record(self, detail: dict[str, Any], configuration_id: str) -> dict[str, Any]:
+        obj: dict[str, Any] = {"key": quote_plus(detail["key"], safe="/")}
+        if detail["event_name"].startswith(("ObjectCreated", "ObjectTagging", "ObjectRestore")):
+            obj["size"] = detail["size"]
+            obj["eTag"] = detail["etag"]
+        if detail["version_id"]:
+            obj["versionId"] = detail["version_id"]
+        obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"
+        return {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": detail["bucket_region"],
+            "eventTime": _iso_ms(detail["time"]),
+            "eventName": detail["event_name"],
+            "userIdentity": {"principalId": f"AWS:{detail['principal']}"},
+            "requestParameters": {"sourceIPAddress": detail["source_ip"]},
+            "responseElements": {
+                "x-amz-request-id": detail["request_id"],
+                "x-amz-id-2": host_id(detail["request_id"]),
+            },
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": configuration_id,
+                "bucket": {
+                    "name": detail["bucket"],
+                    "ownerIdentity": {"principalId": detail["owner"]},
+                    "arn": f"arn:{detail['partition']}:s3:::{detail['bucket']}",
+                },
+                "object": obj,
+            },
+        }
+
+    async def on_event(self, event: Event) -> None:
+        """The bus subscriber: send the event to every matching destination."""
+        detail = event.detail
+        config = detail["config"]
+        if "EventBridgeConfiguration" in config:
+            await self._to_eventbridge(detail)
+        for member, arn_member, service in _KINDS:
+            for item in config.get(member) or []:
+                if not event_matches(item.get("Events") or [], detail["event_name"]):
+                    continue
+                if not filter_matches(item, detail["key"]):
+                    continue
+                record = self.event_record(detail, item.get("Id", ""))
+                try:
+                    await self._deliver(service, item.get(arn_member, ""), json.dumps({"Records": [record]}),
+                                        "Amazon S3 Notification")
+                except ServiceError as error:
+                    log.warning("s3 notification to %s failed: %s", item.get(arn_member), error.code)
+
+    async def _to_eventbridge(self, detail: dict[str, Any]) -> None:
+        """With ``EventBridgeConfiguration``, every event also goes to the default event bus
+        of the bucket's account and region (when cloudtwin has EventBridge)."""
+        kind = _EVENTBRIDGE_TYPES.get(detail["event_name"].split(":")[0])
+        if kind is None:
+            return
+        obj: dict[str, Any] = {"key": detail["key"], "sequencer": f"{int(detail['time'] * 1_000_000):016X}"}
+        if detail["event_name"].startswith(("ObjectCreated", "ObjectRestore", "ObjectTagging")):
+            obj.update(size=detail["size"], etag=detail["etag"])
+        if detail["version_id"]:
+            obj["version-id"] = detail["version_id"]
+        body = {
+            "version": "0",
+            "bucket": {"name": detail["bucket"]},
+            "object": obj,
+            "request-id": detail["request_id"],
+            "requester": detail["owner"],
+            "source-ip-address": detail["source_ip"],
+            "reason": _EVENTBRIDGE_REASONS.get(detail["event_name"], detail["event_name"].split(":")[-1]),
+        }
+        entry = {
+            "Source": "aws.s3",
+            "DetailType": kind,
+            "Detail": json.dumps(body),
+            "Resources": [f"arn:{detail['partition']}:s3:::{detail['bucket']}"],
+        }
+        try:
+            await self.env.internal.call_async(
+                "events", "PutEvents", {"Entries": [entry]},
+                account_id=detail["owner"], region=detail["bucket_region"],
+            )
+        except ServiceError as error:
+            if error.code != "NotImplemented":
+                log.warning("s3 notification to EventBridge failed: %s", error.code)
+
+    async def _deliver(self, service: str, arn: str, body: str, subject: str) -> None:
+        parts = _arn_parts(arn)
+        if parts is None:
+            raise errors.invalid_argument("Unable to validate the following destination configurations")
+        region, account, name = parts
+        internal = self.env.internal
+        if service == "sqs":
+            url = (await internal.call_async(
+                "sqs", "GetQueueUrl", {"QueueName": name, "QueueOwnerAWSAccountId": account},
+                account_id=account, region=region,
+            ))["QueueUrl"]  # fmt: skip
+            await internal.call_async(
+                "sqs", "SendMessage", {"QueueUrl": url, "MessageBody": body},
+                account_id=account, region=region,
+            )
+        else:
+            await internal.call_async(
+                "sns", "Publish", {"TopicArn": arn, "Message": body, "Subject": subject},
+                account_id=account, region=region,
+            )

@@ -1,0 +1,542 @@
+"""Object handlers: Put / Get / Head / Delete / DeleteObjects / Copy and the listings.
+
+Bodies stream from the request into a file and from a file into the response; a record
+(:class:`~cloudtwin.services.s3.models.Version`) holds the file's generated name, the ETag
+(the MD5 of the body, quoted), content headers, user metadata and the flexible checksum.
+Versioning decides what a write replaces: with versioning enabled every write is a new
+version; otherwise the ``null`` version is overwritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
+from cloudtwin.services.s3 import errors
+from cloudtwin.services.s3.conditions import check_read, check_write, parse_range
+from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, to_datetime
+from cloudtwin.services.s3.objectlock import check_delete_allowed, lock_fields, lock_from_params
+from cloudtwin.services.s3.restore import check_readable, restore_header
+
+#: Content headers stored with an object and returned on reads, by model member name.
+CONTENT_HEADERS = (
+    "ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
+    "CacheControl", "Expires", "WebsiteRedirectLocation",
+)  # fmt: skip
+#: GetObject's Response* overrides, by the header member they replace.
+RESPONSE_OVERRIDES = {
+    "ResponseContentType": "ContentType",
+    "ResponseContentEncoding": "ContentEncoding",
+    "ResponseContentDisposition": "ContentDisposition",
+    "ResponseContentLanguage": "ContentLanguage",
+    "ResponseCacheControl": "CacheControl",
+    "ResponseExpires": "Expires",
+}
+FLEXIBLE = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256", "sha512", "md5", "xxhash64", "xxhash3", "xxhash128")
+FULL_OBJECT_CAPABLE = ("crc32", "crc32c", "crc64nvme")
+DEFAULT_ALGORITHM = "crc64nvme"
+MAX_KEY_BYTES = 1024
+
+
+def checksum_member(algorithm: str) -> str:
+    return "Checksum" + algorithm.upper()
+
+
+def new_version_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def quoted(md5_hex: str) -> str:
+    return f'"{md5_hex}"'
+
+
+def check_key(key: str) -> None:
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise ServiceError("KeyTooLongError", "Your key is too long", 400)
+
+
+def declared_algorithm(headers: dict[str, str]) -> str | None:
+    """The flexible checksum the client sends (as a header or an aws-chunked trailer)."""
+    for name in FLEXIBLE:
+        if f"x-amz-checksum-{name}" in headers:
+            return name
+    trailer = headers.get("x-amz-trailer", "").strip().lower()
+    if trailer.startswith("x-amz-checksum-"):
+        return trailer[len("x-amz-checksum-"):]
+    sdk = headers.get("x-amz-sdk-checksum-algorithm", "").strip().lower()
+    return sdk or None
+
+
+def parse_tagging(text: str | None) -> dict[str, str]:
+    """The ``x-amz-tagging`` header: URL-encoded ``k=v&k2=v2``."""
+    if not text:
+        return {}
+    tags = dict(parse_qsl(text, keep_blank_values=True))
+    if len(tags) > 10:
+        raise errors.invalid_argument("Object tags cannot be greater than 10")
+    return tags
+
+
+def parse_copy_source(source: str) -> tuple[str, str, str | None]:
+    """``bucket/key[?versionId=...]`` (optionally with a leading slash, URL-encoded)."""
+    path, _, query = source.partition("?")
+    path = unquote(path).lstrip("/")
+    bucket, _, key = path.partition("/")
+    version_id = None
+    if query:
+        version_id = dict(parse_qsl(query)).get("versionId")
+    if not bucket or not key:
+        raise errors.invalid_argument("Invalid copy source object key")
+    return bucket, key, version_id
+
+
+class ObjectHandlers:
+    """Reads and writes of single objects, and the listings."""
+
+    store: Any
+    blobs: Any
+    bucket: Any
+    now: Any
+    notify: Any
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def record(self, ctx: RequestContext, bucket: Bucket, key: str) -> ObjectRecord | None:
+        return self.store.objects.get((bucket.partition, bucket.name, key))
+
+    def current_etag(self, ctx: RequestContext, bucket: Bucket, key: str) -> str | None:
+        record = self.record(ctx, bucket, key)
+        current = record.current if record else None
+        if current is None or current.delete_marker:
+            return None
+        return current.etag
+
+    def version_for_read(
+        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None
+    ) -> Version:
+        """The version a read addresses, raising what S3 raises when there is none."""
+        record = self.record(ctx, bucket, key)
+        if version_id is None:
+            current = record.current if record else None
+            if current is None:
+                raise errors.no_such_key(key)
+            if current.delete_marker:
+                raise errors.no_such_key(
+                    key, delete_marker=current.version_id if bucket.versioning else None
+                )
+            return current
+        found = record.find(version_id) if record else None
+        if found is None:
+            if version_id != NULL_VERSION and len(version_id) < 8:
+                raise errors.invalid_version_id()
+            raise errors.no_such_version()
+        if found.delete_marker:
+            raise errors.method_not_allowed(found.version_id)
+        return found
+
+    def store_version(self, ctx: RequestContext, bucket: Bucket, key: str, version: Version) -> Version:
+        """Add ``version`` as the key's newest, replacing the ``null`` version unless
+        versioning is enabled; frees the bodies nobody refers to any more."""
+        record = self.record(ctx, bucket, key) or ObjectRecord()
+        if bucket.versioning == "Enabled":
+            version.version_id = new_version_id()
+        else:
+            version.version_id = NULL_VERSION
+            kept = []
+            for old in record.versions:
+                if old.version_id == NULL_VERSION:
+                    self.blobs.delete(old.blob)
+                else:
+                    kept.append(old)
+            record.versions = kept
+        record.versions.insert(0, version)
+        self.store.put_object(bucket.partition, bucket.name, key, record)
+        return version
+
+    def new_version(self, ctx: RequestContext, bucket: Bucket, params: dict[str, Any]) -> Version:
+        """A version's attributes from a write's parameters (body not yet attached)."""
+        headers = {name: params[name] for name in CONTENT_HEADERS if params.get(name) is not None}
+        headers.setdefault("ContentType", "binary/octet-stream")
+        version = Version(NULL_VERSION, self.now(ctx), headers=headers)
+        version.metadata = {k.lower(): v for k, v in (params.get("Metadata") or {}).items()}
+        version.tags = parse_tagging(params.get("Tagging"))
+        version.storage_class = params.get("StorageClass") or "STANDARD"
+        version.acl = self.acl_from_params(ctx.account_id, params)  # type: ignore[attr-defined]
+        version.sse = self.sse_from_params(bucket, params)
+        lock_from_params(bucket, version, params, self.bucket_lock_default(bucket, ctx))  # type: ignore[attr-defined]
+        return version
+
+    @staticmethod
+    def sse_from_params(bucket: Bucket, params: dict[str, Any]) -> dict[str, Any]:
+        sse: dict[str, Any] = {}
+        algorithm = params.get("ServerSideEncryption")
+        if algorithm is None:
+            default = (bucket.config.get("Encryption") or {}).get("ServerSideEncryptionConfiguration")
+            rules = (default or {}).get("Rules") or []
+            by_default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+            algorithm = by_default.get("SSEAlgorithm", "AES256")
+            if by_default.get("KMSMasterKeyID"):
+                sse["SSEKMSKeyId"] = by_default["KMSMasterKeyID"]
+        sse["ServerSideEncryption"] = algorithm
+        if params.get("SSEKMSKeyId"):
+            sse["SSEKMSKeyId"] = params["SSEKMSKeyId"]
+        if params.get("BucketKeyEnabled") is not None:
+            sse["BucketKeyEnabled"] = params["BucketKeyEnabled"]
+        if params.get("SSECustomerAlgorithm"):
+            sse = {
+                "SSECustomerAlgorithm": params["SSECustomerAlgorithm"],
+                "SSECustomerKeyMD5": params.get("SSECustomerKeyMD5"),
+            }
+        return sse
+
+    @staticmethod
+    def checksum_fields(version: Version) -> dict[str, Any]:
+        out: dict[str, Any] = {checksum_member(a): v for a, v in version.checksums.items()}
+        if out and version.checksum_type:
+            out["ChecksumType"] = version.checksum_type
+        return out
+
+    def object_headers(self, version: Version, bucket: Bucket) -> dict[str, Any]:
+        """What GetObject and HeadObject say about a version, body aside."""
+        out: dict[str, Any] = dict(version.headers)
+        out.update(
+            LastModified=to_datetime(version.last_modified),
+            ETag=version.etag,
+            ContentLength=version.size,
+            AcceptRanges="bytes",
+        )
+        if version.metadata:
+            out["Metadata"] = version.metadata
+        if bucket.versioning:
+            out["VersionId"] = version.version_id
+        if version.storage_class != "STANDARD":
+            out["StorageClass"] = version.storage_class
+        if version.tags:
+            out["TagCount"] = len(version.tags)
+        out.update(version.sse)
+        out.update(lock_fields(version))
+        if version.parts:
+            out["PartsCount"] = len(version.parts)
+        return out
+
+    # -- PutObject ----------------------------------------------------------------------------
+
+    async def put_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        key = params["Key"]
+        check_key(key)
+        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        version = self.new_version(ctx, bucket, params)
+        headers = ctx.request.headers
+        declared = declared_algorithm(headers)
+        body = ctx.request.stream if ctx.request.stream is not None else params.get("Body")
+        written = await self.blobs.write_stream(body, () if declared else (DEFAULT_ALGORITHM,))
+        try:
+            computed = dict(written.checksums)
+            computed.update(getattr(body, "checksums", None) or ctx.request.checksums or {})
+            computed.pop("content-md5", None)
+            algorithm = declared if declared in computed else (DEFAULT_ALGORITHM if not declared else None)
+            if declared and declared not in computed:
+                # Declared but not computable here (no awscrt for xxhash): keep the header's.
+                value = headers.get(f"x-amz-checksum-{declared}")
+                if value:
+                    computed[declared] = value
+                    algorithm = declared
+            # Conditional writes are evaluated again once the body is in: a concurrent
+            # writer may have created the key meanwhile.
+            check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        except BaseException:
+            self.blobs.delete(written.name)
+            raise
+        version.blob = written.name
+        version.size = written.size
+        version.etag = quoted(written.md5)
+        if algorithm and algorithm in computed:
+            version.checksums = {algorithm: computed[algorithm]}
+            version.checksum_type = "FULL_OBJECT"
+        self.store_version(ctx, bucket, key, version)
+        self.notify(ctx, bucket, "ObjectCreated:Put", key, version)
+        result: dict[str, Any] = {"ETag": version.etag, **version.sse, **self.checksum_fields(version)}
+        if bucket.versioning == "Enabled":
+            result["VersionId"] = version.version_id
+        return result
+
+    # -- GetObject / HeadObject -----------------------------------------------------------------
+
+    def _read(self, ctx: RequestContext, params: dict[str, Any], *, head: bool) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        key = params["Key"]
+        version = self.version_for_read(ctx, bucket, key, params.get("VersionId"))
+        check_read(
+            version.etag, version.last_modified, params.get("IfMatch"), params.get("IfNoneMatch"),
+            params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"),
+        )  # fmt: skip
+        now = ctx.clock.now() if ctx.clock else self.now(ctx)
+        if not head:
+            check_readable(version, now)
+        result = self.object_headers(version, bucket)
+        restore = restore_header(version, now)
+        if restore:
+            result["Restore"] = restore
+        part_number = params.get("PartNumber")
+        span = None
+        if part_number is not None:
+            span = self._part_span(version, part_number)
+        else:
+            span = parse_range(params.get("Range"), version.size)
+        whole = span is None or (span == (0, version.size - 1) and part_number is None and not params.get("Range"))
+        if span is not None:
+            start, end = span
+            result["ContentLength"] = end - start + 1
+            result["ContentRange"] = f"bytes {start}-{end}/{version.size}"
+            result[STATUS_OVERRIDE] = 206
+        if params.get("ChecksumMode") == "ENABLED" and (whole or (part_number is not None and version.parts is None)):
+            result.update(self.checksum_fields(version))
+        if not head:
+            for override, member in RESPONSE_OVERRIDES.items():
+                if params.get(override) is not None:
+                    result[member] = params[override]
+            if version.size == 0:
+                result["Body"] = b""
+            elif span is None:
+                result["Body"] = self.blobs.reader(version.blob)
+            else:
+                result["Body"] = self.blobs.reader(version.blob, span[0], span[1] - span[0] + 1)
+        return result
+
+    @staticmethod
+    def _part_span(version: Version, part_number: int) -> tuple[int, int] | None:
+        parts = version.parts or [(version.size, None)]
+        if part_number < 1 or part_number > len(parts):
+            if version.parts is None and part_number == 1:
+                return None
+            raise errors.invalid_range() if version.parts else errors.invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive"
+            )
+        if version.parts is None:
+            return None
+        start = sum(size for size, _ in parts[: part_number - 1])
+        size = parts[part_number - 1][0]
+        return start, start + size - 1
+
+    def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._read(ctx, params, head=False)
+
+    def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._read(ctx, params, head=True)
+
+    # -- DeleteObject / DeleteObjects ----------------------------------------------------------
+
+    def remove(
+        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None,
+        bypass_governance: bool = False,
+    ) -> dict[str, Any]:
+        """Delete a key (a delete marker when versioned) or one version of it."""
+        store = self.store
+        record = self.record(ctx, bucket, key)
+        if version_id is not None:
+            if record is None:
+                if version_id != NULL_VERSION and len(version_id) < 8:
+                    raise errors.invalid_version_id()
+                return {"VersionId": version_id}
+            found = record.find(version_id)
+            if found is None:
+                return {"VersionId": version_id}
+            check_delete_allowed(found, bypass_governance, self.now(ctx))
+            record.versions.remove(found)
+            self.blobs.delete(found.blob)
+            if record.versions:
+                store.put_object(bucket.partition, bucket.name, key, record)
+            else:
+                store.drop_object(bucket.partition, bucket.name, key)
+            result: dict[str, Any] = {"VersionId": version_id}
+            if found.delete_marker:
+                result["DeleteMarker"] = True
+            self.notify(ctx, bucket, "ObjectRemoved:Delete", key, found)
+            return result
+        if not bucket.versioning:
+            if record is not None:
+                for version in record.versions:
+                    check_delete_allowed(version, bypass_governance, self.now(ctx))
+                for version in record.versions:
+                    self.blobs.delete(version.blob)
+                store.drop_object(bucket.partition, bucket.name, key)
+                self.notify(ctx, bucket, "ObjectRemoved:Delete", key, record.versions[0])
+            return {}
+        marker = Version(NULL_VERSION, self.now(ctx), delete_marker=True)
+        self.store_version(ctx, bucket, key, marker)
+        self.notify(ctx, bucket, "ObjectRemoved:DeleteMarkerCreated", key, marker)
+        return {"DeleteMarker": True, "VersionId": marker.version_id}
+
+    def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        key = params["Key"]
+        if params.get("IfMatch") is not None:
+            etag = self.current_etag(ctx, bucket, key)
+            if etag is None:
+                raise errors.no_such_key(key)
+            check_write(etag, params["IfMatch"], None)
+        return self.remove(
+            ctx, bucket, key, params.get("VersionId"), bool(params.get("BypassGovernanceRetention"))
+        )
+
+    def delete_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        request = params.get("Delete") or {}
+        objects = request.get("Objects") or []
+        if not objects or len(objects) > 1000:
+            raise errors.malformed_xml()
+        quiet = bool(request.get("Quiet"))
+        deleted, failed = [], []
+        for item in objects:
+            key = item.get("Key", "")
+            try:
+                outcome = self.remove(
+                    ctx, bucket, key, item.get("VersionId"),
+                    bool(params.get("BypassGovernanceRetention")),
+                )
+            except ServiceError as error:
+                failed.append({"Key": key, "VersionId": item.get("VersionId"),
+                               "Code": error.code, "Message": error.message})
+                continue
+            if quiet:
+                continue
+            entry: dict[str, Any] = {"Key": key}
+            if item.get("VersionId"):
+                entry["VersionId"] = item["VersionId"]
+            if outcome.get("DeleteMarker"):
+                entry["DeleteMarker"] = True
+                if not item.get("VersionId"):
+                    entry["DeleteMarkerVersionId"] = outcome["VersionId"]
+            deleted.append(entry)
+        result: dict[str, Any] = {}
+        if deleted:
+            result["Deleted"] = deleted
+        if failed:
+            result["Errors"] = [{k: v for k, v in e.items() if v is not None} for e in failed]
+        return result
+
+    # -- CopyObject -----------------------------------------------------------------------------
+
+    def source_version(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[Bucket, str, Version]:
+        """The object a CopySource names, with the copy-source conditions checked."""
+        source_bucket_name, source_key, source_version_id = parse_copy_source(params["CopySource"])
+        source_bucket = self.bucket(ctx, source_bucket_name, "x-amz-source-expected-bucket-owner")
+        try:
+            source = self.version_for_read(ctx, source_bucket, source_key, source_version_id)
+        except ServiceError as error:
+            if error.code == "MethodNotAllowed":
+                raise errors.invalid_request(
+                    "The source of a copy request may not specifically refer to a delete marker by version id."
+                ) from None
+            raise
+        check_readable(source, ctx.clock.now() if ctx.clock else self.now(ctx))
+        check_read(
+            source.etag, source.last_modified,
+            params.get("CopySourceIfMatch"), params.get("CopySourceIfNoneMatch"),
+            params.get("CopySourceIfModifiedSince"), params.get("CopySourceIfUnmodifiedSince"),
+            copy_source=True,
+        )  # fmt: skip
+        return source_bucket, source_key, source
+
+    def copy_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        key = params["Key"]
+        check_key(key)
+        source_bucket, source_key, source = self.source_version(ctx, params)
+        directive = params.get("MetadataDirective") or "COPY"
+        tagging_directive = params.get("TaggingDirective") or "COPY"
+        same = source_bucket.name == bucket.name and source_key == key
+        if same and directive == "COPY" and not any(
+            params.get(name) for name in (
+                "StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
+                "SSECustomerAlgorithm",
+            )
+        ):  # fmt: skip
+            raise errors.invalid_request(
+                "This copy request is illegal because it is trying to copy an object to itself "
+                "without changing the object's metadata, storage class, website redirect "
+                "location or encryption attributes."
+            )
+        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        version = self.new_version(ctx, bucket, params)
+        if directive == "COPY":
+            version.headers = dict(source.headers)
+            version.metadata = dict(source.metadata)
+            if params.get("WebsiteRedirectLocation"):
+                version.headers["WebsiteRedirectLocation"] = params["WebsiteRedirectLocation"]
+        if tagging_directive == "COPY":
+            version.tags = dict(source.tags)
+        version.blob = self.blobs.copy(source.blob) if source.blob is not None else None
+        version.size = source.size
+        version.etag = source.etag
+        if source.parts:
+            # A copy is one object of one part: its ETag is the MD5 of the whole body.
+            digest = base64.b64decode(self.blobs.checksum(version.blob, "md5"))
+            version.etag = quoted(digest.hex())
+        algorithm = (params.get("ChecksumAlgorithm") or "").lower()
+        if not algorithm and source.checksum_type == "COMPOSITE":
+            algorithm = next(iter(source.checksums), "")
+        if algorithm and (algorithm not in source.checksums or source.checksum_type == "COMPOSITE"):
+            version.checksums = {algorithm: self.blobs.checksum(version.blob, algorithm)}
+            version.checksum_type = "FULL_OBJECT"
+        else:
+            version.checksums = dict(source.checksums)
+            version.checksum_type = source.checksum_type
+        self.store_version(ctx, bucket, key, version)
+        self.notify(ctx, bucket, "ObjectCreated:Copy", key, version)
+        copy_result: dict[str, Any] = {
+            "ETag": version.etag,
+            "LastModified": to_datetime(version.last_modified),
+            **self.checksum_fields(version),
+        }
+        result: dict[str, Any] = {"CopyObjectResult": copy_result, **version.sse}
+        if source_bucket.versioning:
+            result["CopySourceVersionId"] = source.version_id
+        if bucket.versioning == "Enabled":
+            result["VersionId"] = version.version_id
+        return result
+
+    # -- GetObjectAttributes ------------------------------------------------------------------
+
+    def get_object_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.bucket(ctx, params["Bucket"])
+        version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
+        wanted = set(params.get("ObjectAttributes") or [])
+        result: dict[str, Any] = {"LastModified": to_datetime(version.last_modified)}
+        if bucket.versioning:
+            result["VersionId"] = version.version_id
+        if "ETag" in wanted:
+            result["ETag"] = version.etag.strip('"')
+        if "ObjectSize" in wanted:
+            result["ObjectSize"] = version.size
+        if "StorageClass" in wanted:
+            result["StorageClass"] = version.storage_class
+        if "Checksum" in wanted and version.checksums:
+            result["Checksum"] = self.checksum_fields(version)
+        if "ObjectParts" in wanted and version.parts:
+            marker = params.get("PartNumberMarker") or 0
+            limit = params.get("MaxParts") or 1000
+            numbered = [(n + 1, p) for n, p in enumerate(version.parts) if n + 1 > marker]
+            shown = numbered[:limit]
+            parts_out = []
+            for number, (size, checksum) in shown:
+                part: dict[str, Any] = {"PartNumber": number, "Size": size}
+                if checksum and version.checksums:
+                    part[checksum_member(next(iter(version.checksums)))] = checksum
+                parts_out.append(part)
+            result["ObjectParts"] = {
+                "TotalPartsCount": len(version.parts),
+                "PartNumberMarker": marker,
+                "MaxParts": limit,
+                "IsTruncated": len(numbered) > limit,
+                "Parts": parts_out,
+            }
+            if len(numbered) > limit and shown:
+                result["ObjectParts"]["NextPartNumberMarker"] = shown[-1][0]
+        return result

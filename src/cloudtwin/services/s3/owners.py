@@ -1,0 +1,14 @@
+"""Who owns a bucket or object, as S3 names it: the account's canonical user id."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def canonical_id(account_id: str) -> str:
+    """An account's S3 canonical user id: 64 hex digits, stable per account."""
+    return hashlib.sha256(f"cloudtwin-s3:{account_id}".encode()).hexdigest()
+
+
+def owner(account_id: str) -> dict[str, str]:
+    return {"ID": canonical_id(account_id), "DisplayName": "webfile"}
