@@ -34,6 +34,9 @@ class Config:
     max_header_bytes: int = 64 * 1024
     #: Keep all state here and restore it on the next start (None: in memory only).
     data_dir: str | None = None
+    #: Allow or deny calls signed with IAM-issued credentials by their policies
+    #: (``CLOUDTWIN_ENFORCE_IAM=1``); root and default credentials are always allowed.
+    enforce_iam: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -54,5 +57,7 @@ class Config:
             values["data_dir"] = os.environ["CLOUDTWIN_DATA_DIR"]
         if os.environ.get("CLOUDTWIN_DEFAULT_REGION"):
             values["default_region"] = os.environ["CLOUDTWIN_DEFAULT_REGION"]
+        if os.environ.get("CLOUDTWIN_ENFORCE_IAM", "").lower() in ("1", "true", "yes", "on"):
+            values["enforce_iam"] = True
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -9,6 +9,11 @@ from datetime import datetime, timezone
 import pytest
 
 
+def ours(processed: dict) -> dict:
+    """The reports of this module's processors only."""
+    return {name: report for name, report in processed.items() if name.startswith("test.")}
+
+
 def test_get_clock_shows_real_time_by_default(control) -> None:
     before = time.time()
     status, clock = control("GET", "clock")
@@ -39,7 +44,8 @@ def test_advance_moves_the_clock_and_runs_processors_before_answering(
     assert status == 200
     assert out["now"] == start + 60
     assert out["frozen"] is True
-    assert out["processed"] == {"test.visibility": {"returned": 1}}
+    # (services loaded by other tests in this session register processors of their own)
+    assert ours(out["processed"]) == {"test.visibility": {"returned": 1}}
     assert returned == ["m1"]  # already done when the call returned
     status, out = control("POST", "clock/advance", {"seconds": "240"})
     assert out["processed"]["test.visibility"] == {"returned": 1}
@@ -57,7 +63,7 @@ def test_advancing_in_process_from_the_test_thread_runs_processors_too(register,
     register("test.count", lambda now: {"now": now})
     server.app.clock.freeze()
     now = server.app.clock.now()
-    assert server.app.clock.advance(10) == {"test.count": {"now": now + 10}}
+    assert ours(server.app.clock.advance(10)) == {"test.count": {"now": now + 10}}
 
 
 def test_set_accepts_epoch_and_iso(control) -> None:
@@ -68,7 +74,7 @@ def test_set_accepts_epoch_and_iso(control) -> None:
     assert status == 200
     expected = datetime(2031, 6, 1, 12, tzinfo=timezone.utc).timestamp()
     assert abs(out["now"] - expected) < 1  # running: may have ticked a little
-    assert out["processed"] == {}
+    assert ours(out["processed"]) == {}
 
 
 def test_freeze_and_unfreeze(control) -> None:

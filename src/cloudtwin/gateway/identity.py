@@ -42,9 +42,46 @@ class Identity:
     access_key_id: str | None = None
     #: True for the account's root (and the default credentials): always allowed.
     is_root: bool = True
+    #: When temporary (STS) credentials stop working, in virtual-clock epoch seconds.
+    expires_at: float | None = None
+    #: The session policy passed to AssumeRole / GetFederationToken (JSON text), if any:
+    #: it limits what the session may do.
+    session_policy: str | None = None
+    #: The long-term principal a session was made from (a federated user's IAM user).
+    source_arn: str | None = None
+    #: An access key that exists but is inactive: requests signed with it are refused.
+    disabled: bool = False
+    #: Session tags ((key, value), ...) passed to AssumeRole / GetFederationToken: they
+    #: are the session's ``aws:PrincipalTag`` values.
+    session_tags: tuple[tuple[str, str], ...] = ()
 
     def arn_in(self, region: str) -> str:
         return self.arn.replace("{partition}", partition_for_region(region))
+
+
+def check_credentials(identity: Identity, now: float, protocol: str) -> None:
+    """Refuse a request signed with an inactive key or expired session credentials, as AWS
+    does (only called for identities with an expiry or disabled, so the default path costs
+    nothing)."""
+    from cloudtwin.protocol.errors import ServiceError
+
+    json_style = protocol not in ("query", "ec2", "rest-xml")
+    if identity.disabled:
+        code = "UnrecognizedClientException" if json_style else "InvalidClientTokenId"
+        raise ServiceError(
+            code,
+            "The security token included in the request is invalid.",
+            403 if not json_style else 400,
+            sender_fault=True,
+        )
+    if identity.expires_at is not None and now >= identity.expires_at:
+        code = "ExpiredTokenException" if json_style else "ExpiredToken"
+        raise ServiceError(
+            code,
+            "The security token included in the request is expired",
+            403 if not json_style else 400,
+            sender_fault=True,
+        )
 
 
 class IdentityRegistry:
