@@ -12,7 +12,6 @@ raises into the ASGI server.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import time
@@ -282,18 +281,7 @@ class Gateway:
         handler = provider.handler(operation.name) if provider is not None else None
         if handler is None:
             raise not_implemented(route.service, operation.name)
-        ctx = RequestContext(
-            service=route.service,
-            operation=operation.name,
-            protocol=route.protocol,
-            account_id=identity.account_id,
-            region=region,
-            request_id=ex.request_id,
-            identity=identity,
-            request=request,
-            stores=provider.stores,
-            clock=self.clock,
-        )
+        ctx = self._context(ex, operation.name, identity, region, provider)
         result = handler(ctx, params)
         if result is not None and type(result) is not dict and inspect.isawaitable(result):
             result = await result
@@ -322,21 +310,24 @@ class Gateway:
         post = getattr(provider, "post_object", None)
         if post is None:
             raise not_implemented(route.service, "PostObject")
-        request = ex.request
-        request.body = await read_body(receive)
-        ctx = RequestContext(
+        ex.request.body = await read_body(receive)
+        ctx = self._context(ex, "PostObject", identity, region, provider)
+        return await post(ctx, route.uri_params or {})
+
+    def _context(self, ex: "Exchange", operation: str, identity, region: str, provider) -> RequestContext:
+        route = ex.route
+        return RequestContext(
             service=route.service,
-            operation="PostObject",
+            operation=operation,
             protocol=route.protocol,
             account_id=identity.account_id,
             region=region,
             request_id=ex.request_id,
             identity=identity,
-            request=request,
+            request=ex.request,
             stores=provider.stores,
             clock=self.clock,
         )
-        return await post(ctx, route.uri_params or {})
 
     def _authorize(self, identity, route, operation, params: dict, region: str) -> None:
         """IAM enforcement (``CLOUDTWIN_ENFORCE_IAM=1``): the IAM provider's evaluator
@@ -404,14 +395,12 @@ class Gateway:
         if not streaming:
             await send({"type": "http.response.body", "body": body})
             return
-        try:
-            async for chunk in body:  # type: ignore[union-attr]
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except (asyncio.CancelledError, ConnectionError):
-            raise
+        # A failure mid-stream cannot change the status any more: the server drops the
+        # connection, which is how a client learns the body is incomplete.
+        async for chunk in body:  # type: ignore[union-attr]
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
-
 
 
 def _body_consumed(request: HttpRequest) -> bool:
