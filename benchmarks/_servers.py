@@ -34,11 +34,11 @@ def wait_healthy(url: str, timeout: float = 20.0) -> float:
         time.sleep(0.002)
 
 
-def start_cloudtwin(port: int, log_level: str = "warning") -> subprocess.Popen:
+def start_cloudtwin(port: int, log_level: str = "warning", extra_args: list[str] | None = None) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("cloudtwin")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cloudtwin"]
     return subprocess.Popen(
-        [*cmd, "start", "--port", str(port), "--log-level", log_level],
+        [*cmd, "start", "--port", str(port), "--log-level", log_level, *(extra_args or [])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

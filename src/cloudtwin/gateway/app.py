@@ -12,6 +12,7 @@ raises into the ASGI server.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -96,6 +97,7 @@ class Gateway:
         self.request_log = RequestLog()
         self.request_ids = RequestIds()
         self._router = None
+        self._commit_waiter: "asyncio.Future[None] | None" = None
         self._validators = None
         self._protocols: dict[str, tuple[Any, Any]] = {}
 
@@ -129,6 +131,29 @@ class Gateway:
             await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+
+    async def _durable(self) -> None:
+        """Commit what this request wrote, together with what concurrent requests wrote.
+
+        Requests that finish in the same turn of the event loop share one commit (group
+        commit): each waits until a commit that began after its own writes has finished.
+        """
+        waiter = self._commit_waiter
+        if waiter is None:
+            loop = asyncio.get_running_loop()
+            waiter = self._commit_waiter = loop.create_future()
+            loop.call_soon(self._group_commit)
+        await waiter
+
+    def _group_commit(self) -> None:
+        waiter, self._commit_waiter = self._commit_waiter, None
+        try:
+            self.persistence.commit()
+        except Exception as exc:  # noqa: BLE001 - every waiting request answers with it
+            errlog.exception("commit failed")
+            waiter.set_exception(exc)
+        else:
+            waiter.set_result(None)
 
     def restore(self) -> None:
         """Load the services that have saved state, so their stores and background work
@@ -195,7 +220,12 @@ class Gateway:
             ex.error_code = "InternalFailure"
             response = self._render_error(_internal_error(), ex)
         # Whatever the request wrote is durable before anyone hears it was done.
-        self.persistence.commit()
+        if self.persistence.pending:
+            try:
+                await self._durable()
+            except Exception:  # noqa: BLE001 - not durable: the write must not be acknowledged
+                ex.error_code = "InternalFailure"
+                response = self._render_error(_internal_error(), ex)
         if "expect" in headers and not _body_consumed(request):
             # The client is holding its body back until we say "100 Continue"; having
             # answered without reading it, this connection cannot carry another request.

@@ -45,6 +45,8 @@ class Persistence:
     """Nothing persisted: the in-memory default. Tables skip it entirely."""
 
     enabled = False
+    #: True while written rows wait for :meth:`commit`.
+    pending = False
 
     def load(self, path: str) -> Iterator[tuple[Any, Any]]:
         return iter(())
@@ -89,6 +91,10 @@ class SqlitePersistence(Persistence):
         )
         self._lock = threading.RLock()
         self._pending = False
+
+    @property
+    def pending(self) -> bool:  # type: ignore[override]
+        return self._pending
 
     def _check_format(self) -> None:
         marker = self.data_dir / VERSION_FILE
