@@ -36,3 +36,12 @@ def test_on_a_loop_delivery_comes_after_the_publisher_in_order():
     assert seen[0] == "publisher done"
     assert [s for s in seen[1:] if s[0] == "sync"] == [("sync", 0), ("sync", 1), ("sync", 2)]
     assert sorted(s for s in seen[1:] if s[0] == "async") == [("async", 0), ("async", 1), ("async", 2)]
+
+
+def test_each_delivery_is_followed_by_the_settle_hook():
+    settled = []
+    bus = EventBus(after_delivery=lambda: settled.append("commit"))
+    bus.subscribe("k", lambda e: None)
+    bus.subscribe("k", lambda e: 1 / 0)
+    bus.publish(Event("k", "000000000000", "us-east-1"))
+    assert settled == ["commit", "commit"]

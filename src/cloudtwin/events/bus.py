@@ -34,10 +34,20 @@ class Event:
 class EventBus:
     """Subscribers by event kind (``"*"`` receives every event)."""
 
-    def __init__(self) -> None:
+    def __init__(self, after_delivery: Callable[[], None] | None = None) -> None:
         self._subscribers: dict[str, list[Subscriber]] = defaultdict(list)
         self.delivered = 0
         self.failed = 0
+        #: Called after each delivery (persistence commits what the subscriber wrote: a
+        #: delivery happens after the publishing request was acknowledged).
+        self.after_delivery = after_delivery
+
+    def _settled(self) -> None:
+        if self.after_delivery is not None:
+            try:
+                self.after_delivery()
+            except Exception:  # noqa: BLE001
+                log.exception("committing an event delivery failed")
 
     def subscribe(self, kind: str, subscriber: Subscriber) -> None:
         self._subscribers[kind].append(subscriber)
@@ -71,6 +81,7 @@ class EventBus:
         except Exception:  # noqa: BLE001 - a subscriber must not break the publisher
             self.failed += 1
             log.exception("event subscriber failed for %s", event.kind)
+        self._settled()
 
     def _deliver_soon(self, loop: asyncio.AbstractEventLoop, subscriber: Subscriber, event: Event) -> None:
         try:
@@ -78,12 +89,14 @@ class EventBus:
         except Exception:  # noqa: BLE001
             self.failed += 1
             log.exception("event subscriber failed for %s", event.kind)
+            self._settled()
             return
         if inspect.isawaitable(result):
             task = loop.create_task(result)  # type: ignore[arg-type]
             task.add_done_callback(self._done)
         else:
             self.delivered += 1
+            self._settled()
 
     def _done(self, task: "asyncio.Task[Any]") -> None:
         if task.cancelled():
@@ -93,3 +106,4 @@ class EventBus:
             log.error("event subscriber failed: %r", task.exception())
         else:
             self.delivered += 1
+        self._settled()

@@ -25,6 +25,7 @@ from cloudtwin.config import Config
 from cloudtwin.control.api import PREFIX as CONTROL_PREFIX, ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
 from cloudtwin.gateway.body import IncompleteBody, read_body
+from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import render_unrouted_error
@@ -90,6 +91,7 @@ class Gateway:
                 self.clock,
                 self.processors,
                 self.persistence,
+                EventBus(after_delivery=self.persistence.commit),
             )
         )
         self.control = ControlApi(self)
