@@ -77,8 +77,7 @@ class InternalClient:
         caller: "Identity | None" = None,
     ) -> dict[str, Any]:
         """Run a synchronous handler now. Raises ``ServiceError`` as AWS would answer."""
-        handler, ctx = self._prepare(service, operation, params or {}, account_id, region, caller)
-        result = handler(ctx, params or {})
+        result = self._run(service, operation, params, account_id, region, caller)
         if inspect.isawaitable(result):
             result.close()  # type: ignore[union-attr]
             raise ServiceError(
@@ -97,8 +96,12 @@ class InternalClient:
         caller: "Identity | None" = None,
     ) -> dict[str, Any]:
         """Run any handler (sync or async) and return its output members."""
-        handler, ctx = self._prepare(service, operation, params or {}, account_id, region, caller)
-        result = handler(ctx, params or {})
+        result = self._run(service, operation, params, account_id, region, caller)
         if inspect.isawaitable(result):
             result = await result
         return result or {}
+
+    def _run(self, service, operation, params, account_id, region, caller) -> Any:
+        params = params or {}
+        handler, ctx = self._prepare(service, operation, params, account_id, region, caller)
+        return handler(ctx, params)
