@@ -10,9 +10,7 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -20,28 +18,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cloudtwin.testing.server import free_port
+from cloudtwin.testing.server import free_port, start_process
 
 ROUNDS = 3
 
 
 def start(port: int, data_dir: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cloudtwin", "start", "--port", str(port), "--data-dir", str(data_dir),
-         "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError("the server exited during start-up (corrupt state?)")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cloudtwin/health", timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.02)
-    proc.kill()
-    raise AssertionError("the server did not start")
+    return start_process(port, "--data-dir", str(data_dir))
 
 
 def clients(port: int) -> dict:

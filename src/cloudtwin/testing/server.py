@@ -55,3 +55,29 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_process(port: int, *args: str, timeout: float = 60.0):
+    """``cloudtwin start`` in a subprocess (for restart and crash tests), returned once it
+    answers ``/_cloudtwin/health``. Extra ``args`` go to ``start`` (e.g. ``--data-dir``)."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cloudtwin", "start", "--port", str(port), "--log-level", "warning", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"cloudtwin exited during start-up with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cloudtwin/health", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    raise TimeoutError("cloudtwin did not start in time")

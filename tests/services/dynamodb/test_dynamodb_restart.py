@@ -4,44 +4,17 @@ and the table's stream records (those readable before the kill) are all there.""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
-import sys
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from cloudtwin.testing.server import free_port, start_process
 
 
 def _start(port: int, data_dir: Path) -> subprocess.Popen:
-    exe = Path(sys.executable).with_name("cloudtwin")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cloudtwin"]
-    proc = subprocess.Popen(
-        [*cmd, "start", "--port", str(port), "--data-dir", str(data_dir), "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    pause = threading.Event()
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cloudtwin/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("the server did not start")
-        pause.wait(0.02)
+    return start_process(port, "--data-dir", str(data_dir))
 
 
 def _clients(port: int):
@@ -52,7 +25,7 @@ def _clients(port: int):
 
 
 def test_state_survives_kill_and_restart(tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = _start(port, tmp_path)
     try:
         ddb, streams = _clients(port)

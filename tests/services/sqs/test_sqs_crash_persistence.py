@@ -9,47 +9,22 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
+
+from cloudtwin.testing.server import free_port, start_process
 from botocore.exceptions import BotoCoreError, ClientError
 
 ROUNDS = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start(port: int, data_dir: Path) -> subprocess.Popen:
-    exe = Path(sys.executable).with_name("cloudtwin")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cloudtwin"]
-    proc = subprocess.Popen(
-        [*cmd, "start", "--port", str(port), "--data-dir", str(data_dir), "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    pause = threading.Event()
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cloudtwin/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("the server did not start")
-        pause.wait(0.02)
+    return start_process(port, "--data-dir", str(data_dir))
 
 
 def _peek(port: int, queue: str) -> list[dict]:
@@ -60,7 +35,7 @@ def _peek(port: int, queue: str) -> list[dict]:
 
 def test_acknowledged_messages_survive_sigkill(tmp_path):
     data_dir = tmp_path / "state"
-    port = _free_port()
+    port = free_port()
     rng = random.Random(20261121)
     client = boto3.client(
         "sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
@@ -129,7 +104,7 @@ def test_acknowledged_messages_survive_sigkill(tmp_path):
 
 def test_queue_state_survives_sigkill(tmp_path):
     data_dir = tmp_path / "state"
-    port = _free_port()
+    port = free_port()
     client = boto3.client(
         "sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
         aws_access_key_id="test", aws_secret_access_key="test",
