@@ -90,6 +90,7 @@ class IdentityRegistry:
     def __init__(self, default_account: str) -> None:
         self.default_account = default_account
         self._keys: dict[str, Identity] = {}
+        self._roots: dict[str | None, Identity] = {}
         self._lock = threading.Lock()
 
     def register(self, identity: Identity) -> None:
@@ -107,9 +108,17 @@ class IdentityRegistry:
             identity = self._keys.get(access_key_id)
             if identity is not None:
                 return identity
-            if len(access_key_id) == 12 and access_key_id.isdigit():
-                return self.root(access_key_id, access_key_id)
-        return self.root(self.default_account, access_key_id)
+        # Unregistered keys act as an account's root: the same immutable value every time.
+        identity = self._roots.get(access_key_id)
+        if identity is None:
+            if access_key_id and len(access_key_id) == 12 and access_key_id.isdigit():
+                identity = self.root(access_key_id, access_key_id)
+            else:
+                identity = self.root(self.default_account, access_key_id)
+            if len(self._roots) >= 4096:
+                self._roots.clear()
+            self._roots[access_key_id] = identity
+        return identity
 
     @staticmethod
     def root(account_id: str, access_key_id: str | None = None) -> Identity:
