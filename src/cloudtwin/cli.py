@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="an extra host name to answer to (e.g. for <bucket>.s3.<hostname>); repeatable",
     )
+    from cloudtwin.contract.cli import add_parser as add_contract_parser
+
+    add_contract_parser(commands)
+    from cloudtwin.conformance.command import add_parser as add_conformance_parser
+
+    add_conformance_parser(commands)
     return parser
 
 
@@ -53,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         serve(config)
         return 0
+    if args.command == "contract":
+        from cloudtwin.contract.cli import run as run_contract
+
+        return run_contract(args)
+    if args.command == "conformance":
+        from cloudtwin.conformance.command import main as run_conformance
+
+        return run_conformance(args)
     return 2
 
 

@@ -1,0 +1,329 @@
+"""Runs the generated variants of each implemented service against a live cloudtwin.
+
+Per service: the claimed operations (provider handlers) in name order; per operation: reset
+all state, send the service's set-up, then every variant (the set-up again after a
+destructive operation succeeded), each judged on its own; then the round trips. Only claimed
+operations run: an unclaimed one answers ``NotImplemented`` by design.
+
+``shard`` caps the variants per operation with a fixed-seed sample (the CI guard); without
+it the whole generated suite runs.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from cloudtwin.conformance.generators import Generator, random_inputs
+from cloudtwin.conformance.generators.conformity import conforms
+from cloudtwin.conformance.judge import Judge, Verdict
+from cloudtwin.conformance.resources import DESTRUCTIVE_PREFIXES, Bindings, RoundTrip, lookup, setup_for
+from cloudtwin.conformance.target import Target, claimed_operations, dumps
+from cloudtwin.conformance.values import ValueFactory
+from cloudtwin.conformance.variant import Variant
+
+if TYPE_CHECKING:  # pragma: no cover
+    from botocore.model import OperationModel
+
+#: The variants a service should reach (random draws top the deterministic ones up to it).
+TARGET_PER_SERVICE = 1100
+RANDOM_PER_OPERATION_MIN = 10
+#: Failures kept per operation with their request and response (the rest are counted).
+KEPT_FAILURES = 5
+
+
+@dataclass
+class Failure:
+    variant: str
+    kind: str
+    strategy: str
+    violation: str | None
+    outcome: str
+    reason: str
+    request: str
+    params: str
+    response: str
+    shrunk: str | None = None
+
+
+@dataclass
+class OperationResult:
+    name: str
+    claimed: bool = True
+    passed: int = 0
+    total: int = 0
+    positives: int = 0
+    success: int = 0
+    unsendable: int = 0
+    #: Keys of the variants botocore would not serialize (not counted in ``total``).
+    unsendable_keys: list[str] = field(default_factory=list)
+    outcomes: Counter = field(default_factory=Counter)
+    strategies: Counter = field(default_factory=Counter)
+    #: (outcome, strategy, violation) -> count, for every failure.
+    gaps: Counter = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
+
+    def record(self, variant: Variant, verdict: Verdict) -> None:
+        self.total += 1
+        self.strategies[variant.strategy] += 1
+        self.outcomes[verdict.outcome] += 1
+        if verdict.passed:
+            self.passed += 1
+        else:
+            self.gaps[(verdict.outcome, variant.strategy, variant.violation or "")] += 1
+        if variant.kind == "positive":
+            self.positives += 1
+            if verdict.success_path:
+                self.success += 1
+
+
+@dataclass
+class ServiceResult:
+    name: str
+    operations: dict[str, OperationResult] = field(default_factory=dict)
+    model_operations: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> int:
+        return sum(o.passed for o in self.operations.values())
+
+    @property
+    def total(self) -> int:
+        return sum(o.total for o in self.operations.values())
+
+    @property
+    def positives(self) -> int:
+        return sum(o.positives for o in self.operations.values())
+
+    @property
+    def success(self) -> int:
+        return sum(o.success for o in self.operations.values())
+
+
+@dataclass
+class RunOptions:
+    services: list[str] | None = None
+    operations: list[str] | None = None
+    seed: int = 0
+    #: At most this many variants per operation (a fixed-seed sample); None = all.
+    shard: int | None = None
+    shrink: bool = True
+    target_per_service: int = TARGET_PER_SERVICE
+
+
+Progress = Callable[[str, str, int, int], None]
+
+
+class Runner:
+    """Generates, sends and judges; one per run (its caches live here)."""
+
+    def __init__(self, target: Target, options: RunOptions, progress: Progress | None = None) -> None:
+        from cloudtwin.specs.catalog import ServiceCatalog
+
+        self.target = target
+        self.options = options
+        self.catalog = ServiceCatalog()
+        self.generator = Generator(ValueFactory(), options.seed)
+        self.judge = Judge()
+        self.progress = progress
+
+    # ------------------------------------------------------------------ planning
+
+    def plan(self, service: str) -> tuple[dict[str, list[Variant]], int, str | None]:
+        """The variants of each claimed operation, how many operations the model has, and
+        the provider's import error if any."""
+        model = self.catalog.service_model(service)
+        names = list(model.operation_names)
+        claimed, error = claimed_operations(service, names)
+        wanted = set(self.options.operations or names)
+        ops = sorted(op for op in claimed if op in wanted)
+        variants = {op: self.generator.deterministic(model.operation_model(op)) for op in ops}
+        missing = self.options.target_per_service - sum(len(v) for v in variants.values())
+        per_op = max(RANDOM_PER_OPERATION_MIN, -(-missing // len(ops))) if ops else 0
+        if self.options.shard is not None:  # a shard samples; drawing more would only cost time
+            per_op = max(2, self.options.shard // 3)
+        setup = setup_for(service)
+        for op in ops:
+            variants[op] += self.generator.random(model.operation_model(op), per_op)
+            variants[op] += [_roundtrip_variant(rt) for rt in setup.roundtrips if rt.read.operation == op]
+            if self.options.shard is not None and len(variants[op]) > self.options.shard:
+                sample = random.Random(f"{self.options.seed}:{service}:{op}").sample(
+                    range(len(variants[op])), self.options.shard)
+                variants[op] = [variants[op][i] for i in sorted(sample)]
+        return variants, len(names), error
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, services: list[str]) -> list[ServiceResult]:
+        return [self.run_service(s) for s in services]
+
+    def run_service(self, service: str) -> ServiceResult:
+        started = time.monotonic()
+        variants, model_ops, error = self.plan(service)
+        result = ServiceResult(service, model_operations=model_ops, error=error)
+        model = self.catalog.service_model(service)
+        total = len(variants)
+        for index, (op, op_variants) in enumerate(variants.items()):
+            if self.progress:
+                self.progress(service, op, index, total)
+            result.operations[op] = self.run_operation(service, model.operation_model(op), op_variants)
+        if self.progress:
+            self.progress(service, "", total, total)
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _setup(self, service: str, names: tuple[tuple[str, str], ...] = ()) -> Bindings:
+        """Reset, then create the service's resources (under ``names`` where given)."""
+        self.target.reset()
+        setup = setup_for(service)
+        bindings = Bindings({binding: default for binding, default in setup.names.values()})
+        bindings.values.update(names)
+        for step in setup_for(service).steps:
+            self._send_step(step.service or service, step.operation, step.params, step.capture, bindings)
+        return bindings
+
+    def _send_step(self, service: str, operation: str, params: Any, capture: Any, bindings: Bindings) -> Any:
+        response, parsed, _ = self.target.call(service, operation, bindings.fill(dict(params)))
+        if parsed is not None:
+            for name, path in capture.items():
+                value = lookup(parsed, path)
+                if value is not None:
+                    bindings.values[name] = value
+        return parsed
+
+    def run_operation(self, service: str, operation: "OperationModel", variants: list[Variant]) -> OperationResult:
+        result = OperationResult(operation.name)
+        setup = setup_for(service)
+        members = dict(setup.members)
+        members.update(setup.fresh.get(operation.name, {}))
+        destructive = operation.name.startswith(DESTRUCTIVE_PREFIXES)
+        names: tuple[tuple[str, str], ...] = ()
+        bindings = self._setup(service)
+        shrunk_once = False
+        for variant in variants:
+            if variant.strategy == "roundtrip":
+                self._roundtrip(service, operation, variant, result)
+                bindings = self._setup(service)
+                names = ()
+                continue
+            wanted = _named_resource(variant, setup, operation.name)
+            if wanted != names:
+                names = wanted
+                bindings = self._setup(service, names)
+            params = bindings.substitute(variant.params, members, variant.focus)
+            if variant.strategy in _SORTED_BY_CONFORMITY and operation.input_shape is not None:
+                variant = _resorted(variant, conforms(operation.input_shape, params, self.generator.factory))
+            response, _parsed, request = self.target.call(service, operation.name, params)
+            if response is None:
+                result.unsendable += 1
+                result.unsendable_keys.append(variant.key)
+                continue
+            verdict = self.judge.judge(operation, variant, response)
+            result.record(variant, verdict)
+            if not verdict.passed:
+                shrunk = None
+                if variant.strategy == "random" and self.options.shrink and not shrunk_once:
+                    shrunk_once = True
+                    shrunk = self._shrink(service, operation, members, bindings)
+                self._keep(result, variant, verdict, request, params, response, shrunk)
+            if response.transport_error or (destructive and 200 <= response.status < 300):
+                bindings = self._setup(service, names)
+        return result
+
+    def _keep(self, result: OperationResult, variant: Variant, verdict: Verdict, request: str,
+              params: Any, response: Any, shrunk: Any = None) -> None:
+        if len(result.failures) >= KEPT_FAILURES:
+            return
+        body = response.body[:500].decode("utf-8", "replace") if response.body else ""
+        result.failures.append(Failure(
+            variant=variant.key, kind=variant.kind, strategy=variant.strategy,
+            violation=variant.violation, outcome=verdict.outcome, reason=verdict.reason,
+            request=request[:700], params=dumps(params),
+            response=f"HTTP {response.status} {response.error_code or ''}\n{body}".strip(),
+            shrunk=dumps(shrunk) if shrunk is not None else None,
+        ))
+
+    def _shrink(self, service: str, operation: "OperationModel", members: dict[str, Any],
+                bindings: Bindings) -> Any:
+        ctx = self.generator.context(operation)
+
+        def fails(params: dict[str, Any]) -> bool:
+            verdict_kind = conforms(operation.input_shape, params, ctx.factory) if operation.input_shape else True
+            kind = "positive" if verdict_kind else ("negative" if verdict_kind is False else "either")
+            probe = Variant(operation.name, "random", "shrink", params, kind)
+            response, _, _ = self.target.call(service, operation.name, bindings.substitute(params, members, ()))
+            return response is not None and not self.judge.judge(operation, probe, response).passed
+
+        return random_inputs.shrink(ctx, self.generator.strategies, fails)
+
+    def _roundtrip(self, service: str, operation: "OperationModel", variant: Variant, result: OperationResult) -> None:
+        rt: RoundTrip = variant.extra["roundtrip"]
+        bindings = self._setup(service)
+        write = rt.write
+        written, parsed_write, _ = self.target.call(write.service or service, write.operation,
+                                                    bindings.fill(dict(write.params)))
+        if parsed_write is not None:
+            for name, path in write.capture.items():
+                value = lookup(parsed_write, path)
+                if value is not None:
+                    bindings.values[name] = value
+        params = bindings.fill(dict(rt.read.params))
+        response, parsed, request = self.target.call(service, rt.read.operation, params)
+        if response is None:
+            result.unsendable += 1
+            return
+        verdict = self.judge.judge(operation, variant, response)
+        if verdict.passed and not verdict.success_path:
+            verdict = Verdict(False, "roundtrip", f"the read answered {response.error_code}")
+        elif verdict.passed:
+            if parsed_write is None:
+                verdict = Verdict(False, "roundtrip", f"the write ({write.operation}) failed: {written.error_code if written else '?'}")
+            else:
+                for path, expected in rt.expect.items():
+                    got = lookup(parsed, path)
+                    if hasattr(got, "read"):
+                        got = got.read()
+                    expected = bindings.fill(expected)
+                    if got != expected:
+                        verdict = Verdict(False, "roundtrip", f"{path}: wrote {expected!r}, read {got!r}")
+                        break
+        result.record(variant, verdict)
+        if not verdict.passed:
+            self._keep(result, variant, verdict, request, params, response)
+
+
+#: Strategies whose variants are sorted positive/negative by the model (not built to be
+#: one or the other): sorted again after the set-up filled identifiers in, which may have
+#: replaced the very value that broke a constraint.
+_SORTED_BY_CONFORMITY = ("random", "example")
+
+
+def _resorted(variant: Variant, verdict: bool | None) -> Variant:
+    kind = "positive" if verdict else ("negative" if verdict is False else "either")
+    if kind == variant.kind:
+        return variant
+    return Variant(variant.operation, variant.strategy, variant.name, variant.params, kind,
+                   variant.focus, None if kind != "negative" else "model", variant.extra)
+
+
+def _named_resource(variant: Variant, setup: Any, operation: str) -> tuple[tuple[str, str], ...]:
+    """The resource name a positive variant about a named member needs the set-up to use."""
+    if variant.kind != "positive" or len(variant.focus) != 1:
+        return ()
+    member = variant.focus[0]
+    if member not in setup.names or member in setup.fresh.get(operation, {}):
+        return ()
+    value = variant.params.get(member)
+    if not isinstance(value, str) or not value:
+        return ()
+    return ((setup.names[member][0], value),)
+
+
+def _roundtrip_variant(rt: RoundTrip) -> Variant:
+    return Variant(rt.read.operation, "roundtrip", rt.name, dict(rt.read.params), "positive",
+                   extra={"roundtrip": rt})

@@ -1,0 +1,164 @@
+"""The service under test: a live cloudtwin reached by botocore clients, and what it claims.
+
+Clients have parameter validation off (negative variants must reach the wire) and retries
+off (a 5xx must show, not be retried away). Each call's raw HTTP answer is captured from
+botocore's ``after-call`` event, so the judge sees the body botocore's parser would hide
+(extra members, wrong wire types).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cloudtwin.conformance.judge import Response
+
+if TYPE_CHECKING:  # pragma: no cover
+    from botocore.model import OperationModel
+
+CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+def implemented_services() -> list[str]:
+    """botocore names of the services with a ``services/<name>/provider.py``."""
+    from cloudtwin.services import registry
+
+    here = Path(registry.__file__).parent
+    return sorted(p.name.rstrip("_").replace("_", "-") for p in here.iterdir()
+                  if p.is_dir() and (p / "provider.py").exists())
+
+
+def claimed_operations(service: str, operations: list[str]) -> tuple[set[str], str | None]:
+    """The operations the provider has handlers for, and an import error if it has none."""
+    from cloudtwin.services.provider import ServiceProvider, handler_name
+    from cloudtwin.services.registry import module_name
+
+    try:
+        module = importlib.import_module(f"cloudtwin.services.{module_name(service)}.provider")
+        provider = module.Provider
+    except Exception as exc:  # a provider being written, or broken: reported, not raised
+        return set(), f"{type(exc).__name__}: {exc}"
+    base = set(dir(ServiceProvider))
+    return {op for op in operations
+            if handler_name(op) not in base and callable(getattr(provider, handler_name(op), None))}, None
+
+
+class Target:
+    """A cloudtwin endpoint and one botocore client per service."""
+
+    def __init__(self, endpoint: str, region: str = "us-east-1", timeout: float = 15.0) -> None:
+        import botocore.session
+
+        self.endpoint = endpoint.rstrip("/")
+        self.region = region
+        self.timeout = timeout
+        self._session = botocore.session.get_session()
+        self._clients: dict[str, Any] = {}
+        self._last: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        client = self._clients.get(service)
+        if client is None:
+            from botocore.config import Config
+
+            config = Config(
+                parameter_validation=False,
+                retries={"total_max_attempts": 1},
+                connect_timeout=5,
+                read_timeout=self.timeout,
+                s3={"addressing_style": "path"},
+            )
+            client = self._session.create_client(service, region_name=self.region, endpoint_url=self.endpoint,
+                                                 config=config, **CREDENTIALS)
+            client.meta.events.register("after-call", self._after_call)
+            client.meta.events.register("before-send", self._before_send)
+            self._clients[service] = client
+        return client
+
+    def _before_send(self, request: Any, **_: Any) -> None:
+        body = request.body
+        if isinstance(body, (bytes, bytearray)):
+            shown = bytes(body[:600]).decode("utf-8", "replace")
+        elif isinstance(body, str):
+            shown = body[:600]
+        else:
+            shown = "<stream>"
+        self._last["request"] = f"{request.method} {request.url}\n{shown}"
+
+    def _after_call(self, http_response: Any, model: "OperationModel", **_: Any) -> None:
+        self._last["status"] = http_response.status_code
+        self._last["headers"] = dict(http_response.headers)
+        streaming = model.has_streaming_output and 200 <= http_response.status_code < 300
+        self._last["body"] = b"" if streaming else (http_response.content or b"")
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.endpoint}/_cloudtwin/reset", data=b"{}", method="POST",
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+            answer.read()
+
+    def call(self, service: str, operation: str, params: dict[str, Any]) -> tuple[Response | None, Any, str]:
+        """Send one request: (response, parsed result or None, request summary).
+
+        The response is None when botocore could not even build the request (a value its
+        serializer refuses): such a variant is not sendable and is not counted.
+        """
+        from botocore.exceptions import (
+            ClientError,
+            ConnectionClosedError,
+            EndpointConnectionError,
+            HTTPClientError,
+            ReadTimeoutError,
+        )
+
+        client = self.client(service)
+        self._last = {}
+        method = getattr(client, _python_name(client, operation))
+        try:
+            parsed = method(**params)
+        except ClientError as exc:
+            meta = exc.response.get("ResponseMetadata", {})
+            status = self._last.get("status", meta.get("HTTPStatusCode", 0))
+            code = exc.response.get("Error", {}).get("Code")
+            body = self._last.get("body", b"")
+            return (Response(status, self._last.get("headers", {}), body, code, _error_type(body)),
+                    None, self._last.get("request", ""))
+        except (ReadTimeoutError, ConnectionClosedError, EndpointConnectionError, HTTPClientError) as exc:
+            return (Response(0, {}, b"", None, None, f"{type(exc).__name__}: {exc}"), None,
+                    self._last.get("request", ""))
+        except Exception as exc:
+            if "request" not in self._last:  # botocore refused to serialize the input
+                return None, None, ""
+            # sent, but the SDK could not read what came back: the server's fault
+            return (Response(self._last.get("status", 0), self._last.get("headers", {}),
+                             self._last.get("body", b""), None, None,
+                             f"the SDK could not read the answer: {type(exc).__name__}: {exc}"),
+                    None, self._last.get("request", ""))
+        return (Response(self._last.get("status", 200), self._last.get("headers", {}),
+                         self._last.get("body", b"")), parsed, self._last.get("request", ""))
+
+
+def _error_type(body: bytes) -> str | None:
+    """The shape name in a JSON error body's ``__type`` (``com.amazonaws.sqs#QueueDoesNotExist``)."""
+    if not body or not body.lstrip().startswith(b"{"):
+        return None
+    try:
+        kind = json.loads(body).get("__type")
+    except (ValueError, AttributeError):
+        return None
+    return kind.rsplit("#", 1)[-1] if isinstance(kind, str) else None
+
+
+def _python_name(client: Any, operation: str) -> str:
+    from botocore import xform_name
+
+    return xform_name(operation)
+
+
+def dumps(value: Any, limit: int = 400) -> str:
+    """A short printable form of a request's parameters."""
+    text = json.dumps(value, default=lambda o: repr(o)[:80], ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

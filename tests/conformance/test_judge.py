@@ -1,0 +1,125 @@
+"""The response judge catches what the model forbids — and nothing it allows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from model_fixture import json_operation, query_operation
+
+from cloudtwin.conformance.judge import Judge, Response
+from cloudtwin.conformance.output_check import OutputChecker
+from cloudtwin.conformance.variant import Variant
+
+POSITIVE = Variant("PutThing", "optional", "t", {}, "positive")
+
+
+def negative(violation: str = "length") -> Variant:
+    return Variant("PutThing", "negative", "t", {}, "negative", violation=violation)
+
+
+def ok_json(body: dict) -> Response:
+    return Response(200, {}, json.dumps(body).encode())
+
+
+def test_a_valid_json_body_passes():
+    verdict = Judge().judge(json_operation(), POSITIVE, ok_json({"Id": "abc", "Color": "RED", "Count": 3,
+                                                                  "Labels": ["x-1"]}))
+    assert verdict.passed and verdict.success_path
+
+
+@pytest.mark.parametrize("body, problem", [
+    ({"Color": "RED"}, "Id: required member missing"),
+    ({"Id": "abc", "Surprise": 1}, "Surprise: member not in the model"),
+    ({"Id": "abc", "Count": "3"}, "Count: expected integer"),
+    ({"Id": "abc", "Count": True}, "Count: expected integer"),
+    ({"Id": "abc", "Color": "PURPLE"}, "Color: 'PURPLE' is not one of the model's enum values"),
+    ({"Id": "ab"}, "Id: size 2 below the model's min 3"),
+    ({"Id": "abc", "Labels": "x"}, "Labels: expected list"),
+    ({"Id": None}, "Id: null"),
+])
+def test_json_body_problems_are_caught(body, problem):
+    verdict = Judge().judge(json_operation(), POSITIVE, ok_json(body))
+    assert not verdict.passed
+    assert verdict.outcome == "bad-output"
+    assert problem in verdict.reason
+
+
+def _query_body(result: str) -> bytes:
+    return (f'<PutThingResponse xmlns="https://toy/"><PutThingResult>{result}</PutThingResult>'
+            f"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PutThingResponse>").encode()
+
+
+def test_a_valid_query_body_passes():
+    body = _query_body("<Id>abc</Id><Count>4</Count><Labels><member>x-1</member></Labels>")
+    assert OutputChecker().check(query_operation(), 200, {}, body) == []
+
+
+@pytest.mark.parametrize("result, problem", [
+    ("<Count>4</Count>", "Id: required member missing"),
+    ("<Id>abc</Id><Extra>1</Extra>", "Extra: member not in the model"),
+    ("<Id>abc</Id><Count>four</Count>", "Count: expected integer"),
+    ("<Id>abc</Id><Color>PURPLE</Color>", "not one of the model's enum values"),
+    ("<Id>abc</Id><Labels><item>x-1</item></Labels>", "list item <item>"),
+])
+def test_xml_body_problems_are_caught(result, problem):
+    problems = OutputChecker().check(query_operation(), 200, {}, _query_body(result))
+    assert any(problem in p for p in problems), problems
+
+
+def test_output_ranges_and_collection_sizes_are_not_judged():
+    # AWS itself answers NumberOfDecreasesToday: 0 against a model min of 1
+    assert Judge().judge(json_operation(), POSITIVE, ok_json({"Id": "abc", "Count": 0, "Labels": []})).passed
+
+
+def test_declared_and_allow_listed_errors_pass_a_positive_variant():
+    judge = Judge()
+    assert judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "ThingNotFound")).outcome == "declared-error"
+    allowed = judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "ValidationException"))
+    assert allowed.outcome == "allowed-error" and "Common Errors" in allowed.reason
+    wrong = judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "SomethingOdd"))
+    assert not wrong.passed and wrong.outcome == "undeclared-error"
+
+
+def test_the_error_type_of_a_query_compatible_body_counts_as_declared():
+    response = Response(400, {}, b"{}", "AWS.Toy.NotFound", error_type="ThingNotFound")
+    assert Judge().judge(json_operation(), POSITIVE, response).passed
+
+
+def test_negative_variants_need_the_rejection_code():
+    judge = Judge()
+    assert judge.judge(json_operation(), negative(), Response(400, {}, b"", "ValidationException")).passed
+    # an error the operation declares about invalid input counts too
+    assert judge.judge(json_operation(), negative(), Response(400, {}, b"", "InvalidThingException")).passed
+    assert not judge.judge(json_operation(), negative(), Response(400, {}, b"", "ThingNotFound")).passed
+    accepted = judge.judge(json_operation(), negative(), ok_json({"Id": "abc"}))
+    assert not accepted.passed and accepted.outcome == "accepted-invalid"
+    # a JSON type error may be refused by the deserializer
+    assert judge.judge(json_operation(), negative("type"), Response(400, {}, b"", "SerializationException")).passed
+    assert not judge.judge(json_operation(), negative("enum"), Response(400, {}, b"", "SerializationException")).passed
+
+
+def test_query_negative_variants_use_the_query_codes():
+    judge = Judge()
+    assert judge.judge(query_operation(), negative(), Response(400, {}, b"", "ValidationError")).passed
+    assert not judge.judge(query_operation(), negative(), Response(400, {}, b"", "ValidationException")).passed
+
+
+@pytest.mark.parametrize("response, outcome", [
+    (Response(500, {}, b"", "InternalFailure"), "server-error"),
+    (Response(501, {}, b"", "NotImplemented"), "not-implemented"),
+    (Response(0, {}, b"", None, None, "ReadTimeoutError"), "transport"),
+])
+def test_5xx_not_implemented_and_hangs_always_fail(response, outcome):
+    for variant in (POSITIVE, negative(), Variant("PutThing", "random", "t", {}, "either")):
+        verdict = Judge().judge(json_operation(), variant, response)
+        assert not verdict.passed and verdict.outcome == outcome
+
+
+def test_a_bodiless_head_error_is_judged_by_its_status():
+    from botocore.session import get_session
+
+    head = get_session().get_service_model("s3").operation_model("HeadObject")
+    judge = Judge()
+    assert judge.judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(404, {}, b"", "404")).passed
+    assert not judge.judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(409, {}, b"", "409")).passed

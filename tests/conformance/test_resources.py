@@ -1,0 +1,46 @@
+"""Set-up data fills identifiers in, except where a variant is looking."""
+
+from __future__ import annotations
+
+from cloudtwin.conformance.resources import DROP, SETUPS, Bindings, lookup
+
+
+def test_members_are_substituted_at_any_depth_but_not_at_the_focus():
+    b = Bindings()
+    b.values["queue_url"] = "http://q"
+    members = {"QueueUrl": "{queue_url}", "ContentMD5": DROP}
+    params = {"QueueUrl": "x", "Entries": [{"QueueUrl": "y", "ContentMD5": "z"}]}
+    assert b.substitute(params, members, ()) == {"QueueUrl": "http://q", "Entries": [{"QueueUrl": "http://q"}]}
+    kept = b.substitute(params, members, ("QueueUrl",))
+    assert kept["QueueUrl"] == "x" and kept["Entries"][0]["QueueUrl"] == "http://q"
+
+
+def test_templates_keep_captured_values_whole_and_count_fresh_names():
+    b = Bindings()
+    b.values["blob"] = b"\x00\x01"
+    assert b.fill("{blob}") == b"\x00\x01"
+    assert b.fill("ct-new-{n}") != b.fill("ct-new-{n}")
+    b.values["role"] = "r1"
+    policy = '{"Statement":[{"Resource":"arn:aws:iam::1:role/{role}"}]}'
+    assert b.fill(policy) == '{"Statement":[{"Resource":"arn:aws:iam::1:role/r1"}]}'
+
+
+
+def test_lookup_walks_dicts_and_lists():
+    assert lookup({"Messages": [{"ReceiptHandle": "r"}]}, "Messages.0.ReceiptHandle") == "r"
+    assert lookup({"Messages": []}, "Messages.0.ReceiptHandle") is None
+
+
+def test_every_setup_names_operations_of_its_model():
+    from botocore.session import get_session
+
+    session = get_session()
+    for service, setup in SETUPS.items():
+        model = session.get_service_model(service)
+        for step in setup.steps:
+            other = session.get_service_model(step.service) if step.service else model
+            assert step.operation in other.operation_names, (service, step.operation)
+        for op in setup.fresh:
+            assert op in model.operation_names, (service, op)
+        for rt in setup.roundtrips:
+            assert rt.write.operation in model.operation_names and rt.read.operation in model.operation_names
