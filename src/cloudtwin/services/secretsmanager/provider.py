@@ -198,7 +198,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
             )
         primary_link = check_replica_creation(ctx, params)
         value = _value(params)
-        tags = [{"Key": t["Key"], "Value": t["Value"]} for t in params.get("Tags") or ()]
+        tags = [_tag(t) for t in params.get("Tags") or ()]
         now = ctx.clock.now()
         secret = Secret(
             arn=secret_arn(ctx, name),
@@ -431,7 +431,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         store = ctx.store
         secret = live(store, params["SecretId"], ctx.clock.now())
         current = {t["Key"]: t["Value"] for t in secret.tags}
-        for tag in params["Tags"]:
+        for tag in map(_tag, params["Tags"]):
             current[tag["Key"]] = tag["Value"]
         if len(current) > 50:
             raise ServiceError("InvalidParameterException", "A secret can have at most 50 tags.")
@@ -613,3 +613,9 @@ class Provider(CrossAccountOperations, ServiceProvider):
 MARKED_FOR_DELETION_AGAIN = (
     "You can't perform this operation on the secret because it was already scheduled for deletion."
 )
+
+
+def _tag(tag: dict[str, Any]) -> dict[str, str]:
+    """A tag as given: the model makes both members optional; a missing one is kept as an
+    empty string rather than failing the request."""
+    return {"Key": tag.get("Key", ""), "Value": tag.get("Value", "")}
