@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Awaitable, Callable
+
+from cloudtwin.protocol.streams import PieceStream
 
 Receive = Callable[[], Awaitable[dict]]
 
@@ -38,47 +40,23 @@ async def read_body(receive: Receive, limit: int | None = None) -> bytes:
             return b"".join(parts)
 
 
-class ReceiveStream:
+class ReceiveStream(PieceStream):
     """A streaming request body: pieces are pulled from the server as they are read."""
 
     def __init__(self, receive: Receive) -> None:
+        super().__init__()
         self._receive = receive
-        self._buffer = bytearray()
-        self._done = False
+        self._last = False
         #: True once anything was read: the client was told to go on (100 Continue).
         self.started = False
 
-    async def _pull(self) -> bytes:
-        if self._done:
-            return b""
+    async def _pull(self) -> bytes | None:
+        if self._last:
+            return None
         self.started = True
         message = await self._receive()
         if message["type"] == "http.disconnect":
-            self._done = True
             raise IncompleteBody()
         if not message.get("more_body", False):
-            self._done = True
+            self._last = True
         return message.get("body", b"")
-
-    async def read(self, size: int = -1) -> bytes:
-        if size < 0:
-            parts = [bytes(self._buffer)]
-            self._buffer.clear()
-            while not self._done:
-                parts.append(await self._pull())
-            return b"".join(parts)
-        while len(self._buffer) < size and not self._done:
-            self._buffer += await self._pull()
-        out = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return out
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        if self._buffer:
-            chunk = bytes(self._buffer)
-            self._buffer.clear()
-            yield chunk
-        while not self._done:
-            chunk = await self._pull()
-            if chunk:
-                yield chunk

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ServiceError
+from .streams import PieceStream
 
 if TYPE_CHECKING:  # pragma: no cover
     from botocore.model import OperationModel
@@ -450,7 +451,7 @@ def verify_payload(plan: ChecksumPlan, payload: bytes, trailers: Mapping[str, st
     return verifier.finish(trailers)
 
 
-class ChecksummedStream:
+class ChecksummedStream(PieceStream):
     """A streaming body (``BodyStream`` or any async iterable of bytes) that verifies as it goes.
 
     Reading to the end runs :meth:`ChecksumVerifier.finish`, so a mismatch raises from the last
@@ -459,49 +460,19 @@ class ChecksummedStream:
     """
 
     def __init__(self, source: AsyncIterable[bytes], verifier: ChecksumVerifier) -> None:
+        super().__init__()
         self._source = source
         self._iter: AsyncIterator[bytes] | None = None
         self._verifier = verifier
-        self._buffer = bytearray()
-        self._eof = False
         self.checksums: dict[str, str] | None = None
 
-    async def _next(self) -> bytes:
+    async def _pull(self) -> bytes | None:
         if self._iter is None:
             self._iter = aiter(self._source)
         try:
             piece = await anext(self._iter)
         except StopAsyncIteration:
-            self._eof = True
             self.checksums = self._verifier.finish()
-            return b""
+            return None
         self._verifier.update(piece)
         return piece
-
-    async def read(self, size: int = -1) -> bytes:
-        while not self._eof and (size < 0 or len(self._buffer) < size):
-            piece = await self._next()
-            if piece and size < 0 and not self._buffer:
-                self._buffer = bytearray(piece)
-            else:
-                self._buffer += piece
-        if size < 0 or size >= len(self._buffer):
-            data = bytes(self._buffer)
-            self._buffer.clear()
-            return data
-        data = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return data
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._pieces()
-
-    async def _pieces(self) -> AsyncIterator[bytes]:
-        if self._buffer:
-            data = bytes(self._buffer)
-            self._buffer.clear()
-            yield data
-        while not self._eof:
-            piece = await self._next()
-            if piece:
-                yield piece

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import ProtocolError
+from .streams import PieceStream
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checksums import ChecksumVerifier
@@ -347,7 +348,7 @@ def decode_chunked(
     return DecodedBody(payload, decoder.trailers, decoder.chunk_signatures, decoder.trailer_signature, checksums)
 
 
-class AwsChunkedStream:
+class AwsChunkedStream(PieceStream):
     """The decoded payload of an aws-chunked body, as a ``BodyStream``.
 
     ``source`` is any async iterable of raw body bytes (the request's ``BodyStream``). Pieces
@@ -366,13 +367,12 @@ class AwsChunkedStream:
         min_chunk_size: int = MIN_CHUNK_SIZE,
         keep_signatures: bool = False,
     ) -> None:
+        super().__init__()
         self._source = source
         self._iter: AsyncIterator[bytes] | None = None
         self._decoder = ChunkedDecoder(framing, min_chunk_size=min_chunk_size, keep_signatures=keep_signatures)
         self._verifier = verifier
         self._ready: deque[bytes] = deque()
-        self._buffer = bytearray()
-        self._eof = False
         self.checksums: dict[str, str] | None = None
 
     @property
@@ -387,60 +387,24 @@ class AwsChunkedStream:
     def framing(self) -> ChunkedFraming:
         return self._decoder.framing
 
-    async def _fill(self) -> bool:
-        """Decode more input into ``_ready``; False once the body is over."""
-        if self._eof:
-            return False
+    async def _pull(self) -> bytes | None:
+        """The next decoded piece; None once the body (and its trailers) are over."""
         if self._iter is None:
             self._iter = aiter(self._source)
-        while True:
+        while not self._ready:
             try:
                 raw = await anext(self._iter)
             except StopAsyncIteration:
                 self._finish()
-                return False
+                return None
             pieces = self._decoder.feed(raw)
-            if pieces:
-                if self._verifier is not None:
-                    for piece in pieces:
-                        self._verifier.update(piece)
-                self._ready.extend(pieces)
-                return True
+            if self._verifier is not None:
+                for piece in pieces:
+                    self._verifier.update(piece)
+            self._ready.extend(pieces)
+        return self._ready.popleft()
 
     def _finish(self) -> None:
-        self._eof = True
         self._decoder.close()
         if self._verifier is not None:
             self.checksums = self._verifier.finish(self._decoder.trailers)
-
-    async def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` payload bytes (all that is left for ``size < 0``); ``b""`` at the end."""
-        while size < 0 or len(self._buffer) < size:
-            if self._ready:
-                for piece in self._ready:
-                    self._buffer += piece
-                self._ready.clear()
-                continue
-            if not await self._fill():
-                break
-        if size < 0 or size >= len(self._buffer):
-            data = bytes(self._buffer)
-            self._buffer.clear()
-            return data
-        data = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return data
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._pieces()
-
-    async def _pieces(self) -> AsyncIterator[bytes]:
-        if self._buffer:
-            data = bytes(self._buffer)
-            self._buffer.clear()
-            yield data
-        while True:
-            while self._ready:
-                yield self._ready.popleft()
-            if not await self._fill():
-                return
