@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudtwin.conformance.resources import DROP, SETUPS, Bindings, lookup
+from cloudtwin.conformance.resources import COMMON_MEMBERS, DROP, Bindings, all_setups, lookup, setup_for
 
 
 def test_members_are_substituted_at_any_depth_but_not_at_the_focus():
@@ -35,12 +35,36 @@ def test_every_setup_names_operations_of_its_model():
     from botocore.session import get_session
 
     session = get_session()
-    for service, setup in SETUPS.items():
+    for service, setup in all_setups().items():
         model = session.get_service_model(service)
         for step in setup.steps:
             other = session.get_service_model(step.service) if step.service else model
             assert step.operation in other.operation_names, (service, step.operation)
-        for op in setup.fresh:
+        for op in setup.overrides:
             assert op in model.operation_names, (service, op)
         for rt in setup.roundtrips:
             assert rt.write.operation in model.operation_names and rt.read.operation in model.operation_names
+
+
+def test_operation_overrides_win_over_service_members_and_common_drops():
+    sqs = setup_for("sqs")
+    assert sqs.members_for("CreateQueue")["QueueName"] == "ct-new-{n}"
+    assert sqs.members_for("GetQueueUrl")["QueueName"] == "{queue_name}"
+    assert sqs.members_for("ListQueues")["NextToken"] is DROP is COMMON_MEMBERS["NextToken"]
+    assert setup_for("no-such-service").steps == ()
+
+
+def test_every_default_setup_succeeds_step_by_step():
+    """A step that fails leaves the variants after it without their resource: each service's
+    set-up, sent to a live server, must succeed at every step (and capture what it names)."""
+    from cloudtwin.conformance.runner import Runner, RunOptions
+    from cloudtwin.conformance.target import Target
+    from cloudtwin.testing.server import ServerThread
+
+    with ServerThread() as server:
+        runner = Runner(Target(server.endpoint), RunOptions())
+        for service, setup in all_setups().items():
+            bindings = runner._setup(service)
+            captured = {name for step in setup.steps for name in step.capture}
+            assert captured <= set(bindings.values), (service, captured - set(bindings.values))
+        assert runner.setup_failures == {}

@@ -3,7 +3,8 @@
 Per service and operation, variants passed and total, and the known gaps — every kind of
 failure still open, grouped by (outcome, strategy, violation) with a count, a reason, and
 one example variant. The CI guard compares a run with it: a service's pass count must not
-drop, and no claimed operation may pass fewer variants than before (:func:`regressions`).
+drop, nor its success-path count, and no claimed operation may pass fewer variants than
+before (:func:`regressions`).
 The run settings (seed, shard) are stored too, so the guard re-runs exactly what the
 baseline measured.
 """
@@ -12,14 +13,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from cloudtwin.conformance.runner import OperationResult, ServiceResult
 
 VERSION = 1
 FILE_NAME = "conformance-baseline.json"
 
-#: Why each kind of failure is a known gap (the lead reviews these when a count grows).
+#: What each kind of failure means. A gap's reason is the reviewed one its service's
+#: ``KNOWN_GAPS`` gives (:func:`~cloudtwin.conformance.resources.known_gaps_for`); a gap
+#: nobody has reviewed yet gets this text and ``"reviewed": false``.
 REASONS = {
     "accepted-invalid": "cloudtwin accepts input that breaks the model's constraint; AWS rejects it",
     "wrong-code": "cloudtwin rejects the input, but not with the code AWS uses for this violation",
@@ -41,15 +44,17 @@ def default_path() -> Path:
     return Path.cwd() / FILE_NAME
 
 
-def _gaps(op: OperationResult) -> list[dict[str, Any]]:
+def _gaps(op: OperationResult, reviewed: Mapping[tuple[str, ...], str]) -> list[dict[str, Any]]:
     examples: dict[tuple[str, str, str], str] = {}
     for failure in op.failures:
         examples.setdefault((failure.outcome, failure.strategy, failure.violation or ""), failure.variant)
     out = []
     for (outcome, strategy, violation), count in sorted(op.gaps.items()):
+        reason = (reviewed.get((op.name, outcome, violation)) or reviewed.get((op.name, outcome))
+                  or reviewed.get(("*", outcome, violation)) or reviewed.get(("*", outcome)))
         out.append({
             "outcome": outcome, "strategy": strategy, "violation": violation or None, "count": count,
-            "reason": REASONS.get(outcome, outcome),
+            "reason": reason or REASONS.get(outcome, outcome), "reviewed": reason is not None,
             "example": examples.get((outcome, strategy, violation)),
         })
     return out
@@ -58,15 +63,18 @@ def _gaps(op: OperationResult) -> list[dict[str, Any]]:
 def build(results: list[ServiceResult], *, seed: int, shard: int | None) -> dict[str, Any]:
     import botocore
 
+    from cloudtwin.conformance.resources import known_gaps_for
+
     services: dict[str, Any] = {}
     for result in results:
+        reviewed = known_gaps_for(result.name)
         services[result.name] = {
             "passed": result.passed,
             "total": result.total,
             "positive": result.positives,
             "success_path": result.success,
             "operations": {
-                name: {"passed": op.passed, "total": op.total, **({"known_gaps": _gaps(op)} if op.gaps else {})}
+                name: {"passed": op.passed, "total": op.total, **({"known_gaps": _gaps(op, reviewed)} if op.gaps else {})}
                 for name, op in sorted(result.operations.items())
             },
         }
@@ -94,7 +102,8 @@ def load(path: Path) -> dict[str, Any] | None:
 
 
 def regressions(baseline: dict[str, Any], results: list[ServiceResult]) -> list[str]:
-    """What got worse: a service passing fewer variants, a claimed operation passing fewer."""
+    """What got worse: a service passing fewer variants or taking fewer positive ones down the
+    success path, a claimed operation passing fewer."""
     problems: list[str] = []
     recorded = baseline.get("services", {})
     for result in results:
@@ -103,6 +112,9 @@ def regressions(baseline: dict[str, Any], results: list[ServiceResult]) -> list[
             continue
         if result.passed < before["passed"]:
             problems.append(f"{result.name}: {result.passed} variants pass, the baseline has {before['passed']}")
+        if result.success < before.get("success_path", 0):
+            problems.append(f"{result.name}: {result.success} positive variants reach a 2xx, the baseline has "
+                            f"{before['success_path']}")
         for name, op in before.get("operations", {}).items():
             now = result.operations.get(name)
             if now is None:

@@ -43,6 +43,8 @@ def summary(results: list[ServiceResult]) -> str:
                      f"{r.positives:>8} {_pct(r.success, r.positives):>6} {r.seconds:>6.1f}s")
         if r.error:
             lines.append(f"  ! provider not importable: {r.error}")
+        for step, count in r.setup_failures.items():
+            lines.append(f"  ! set-up step failed {count}x: {step}")
     total = sum(r.total for r in results)
     passed = sum(r.passed for r in results)
     pos = sum(r.positives for r in results)
@@ -77,10 +79,13 @@ def to_json(results: list[ServiceResult], **settings: Any) -> str:
         data["services"][r.name] = {
             "passed": r.passed, "total": r.total, "positive": r.positives, "success_path": r.success,
             "seconds": round(r.seconds, 2), "error": r.error,
+            "setup_failures": r.setup_failures,
             "operations": {
                 name: {"passed": op.passed, "total": op.total, "positive": op.positives,
                        "success_path": op.success, "unsendable": op.unsendable,
                        "outcomes": dict(op.outcomes), "strategies": dict(op.strategies),
+                       "off_path": dict(op.off_path.most_common()),
+                       "off_path_samples": op.off_path_samples,
                        "failures": [asdict(f) for f in op.failures]}
                 for name, op in r.operations.items()
             },

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from cloudtwin.conformance.generators import Generator, random_inputs
 from cloudtwin.conformance.generators.conformity import conforms
 from cloudtwin.conformance.judge import Judge, Verdict
-from cloudtwin.conformance.resources import DESTRUCTIVE_PREFIXES, Bindings, RoundTrip, lookup, setup_for
+from cloudtwin.conformance.resources import READ_ONLY_PREFIXES, Bindings, RoundTrip, lookup, setup_for
 from cloudtwin.conformance.target import Target, claimed_operations, dumps
 from cloudtwin.conformance.values import ValueFactory
 from cloudtwin.conformance.variant import Variant
@@ -64,9 +64,13 @@ class OperationResult:
     strategies: Counter = field(default_factory=Counter)
     #: (outcome, strategy, violation) -> count, for every failure.
     gaps: Counter = field(default_factory=Counter)
+    #: What kept positive variants off the success path: error code (or outcome) -> count.
+    off_path: Counter = field(default_factory=Counter)
+    #: A few of them per code: (variant key, parameters sent).
+    off_path_samples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
 
-    def record(self, variant: Variant, verdict: Verdict) -> None:
+    def record(self, variant: Variant, verdict: Verdict, code: str | None = None) -> None:
         self.total += 1
         self.strategies[variant.strategy] += 1
         self.outcomes[verdict.outcome] += 1
@@ -78,6 +82,8 @@ class OperationResult:
             self.positives += 1
             if verdict.success_path:
                 self.success += 1
+            else:
+                self.off_path[code or verdict.outcome] += 1
 
 
 @dataclass
@@ -87,6 +93,8 @@ class ServiceResult:
     model_operations: int = 0
     error: str | None = None
     seconds: float = 0.0
+    #: "Operation: code" -> count: steps of the default set-up that failed.
+    setup_failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> int:
@@ -131,6 +139,8 @@ class Runner:
         self.generator = Generator(ValueFactory(), options.seed)
         self.judge = Judge()
         self.progress = progress
+        #: service -> "Operation: code" -> how often a step of its default set-up failed.
+        self.setup_failures: dict[str, Counter] = {}
 
     # ------------------------------------------------------------------ planning
 
@@ -175,33 +185,42 @@ class Runner:
         if self.progress:
             self.progress(service, "", total, total)
         result.seconds = time.monotonic() - started
+        result.setup_failures = dict(self.setup_failures.get(service, {}))
         return result
 
     def _setup(self, service: str, names: tuple[tuple[str, str], ...] = ()) -> Bindings:
-        """Reset, then create the service's resources (under ``names`` where given)."""
+        """Reset, then create the service's resources (under ``names`` where given).
+
+        A step of the default set-up that fails is remembered (:attr:`setup_failures`): the
+        variants after it would miss what it should have made. Under a variant's own names
+        (a bucket named at a length bound...) a step may fail by design."""
         self.target.reset()
         setup = setup_for(service)
         bindings = Bindings({binding: default for binding, default in setup.names.values()})
         bindings.values.update(names)
-        for step in setup_for(service).steps:
-            self._send_step(step.service or service, step.operation, step.params, step.capture, bindings)
+        for step in setup.steps:
+            response, parsed = self._send_step(step.service or service, step.operation, step.params,
+                                               step.capture, bindings)
+            if parsed is None and not names:
+                why = response.error_code or response.transport_error if response else "not sendable"
+                self.setup_failures.setdefault(service, Counter())[f"{step.operation}: {why}"] += 1
         return bindings
 
-    def _send_step(self, service: str, operation: str, params: Any, capture: Any, bindings: Bindings) -> Any:
+    def _send_step(self, service: str, operation: str, params: Any, capture: Any,
+                   bindings: Bindings) -> tuple[Any, Any]:
         response, parsed, _ = self.target.call(service, operation, bindings.fill(dict(params)))
         if parsed is not None:
             for name, path in capture.items():
                 value = lookup(parsed, path)
                 if value is not None:
                     bindings.values[name] = value
-        return parsed
+        return response, parsed
 
     def run_operation(self, service: str, operation: "OperationModel", variants: list[Variant]) -> OperationResult:
         result = OperationResult(operation.name)
         setup = setup_for(service)
-        members = dict(setup.members)
-        members.update(setup.fresh.get(operation.name, {}))
-        destructive = operation.name.startswith(DESTRUCTIVE_PREFIXES)
+        members = setup.members_for(operation.name)
+        mutating = not operation.name.startswith(READ_ONLY_PREFIXES)
         names: tuple[tuple[str, str], ...] = ()
         bindings = self._setup(service)
         shrunk_once = False
@@ -224,14 +243,18 @@ class Runner:
                 result.unsendable_keys.append(variant.key)
                 continue
             verdict = self.judge.judge(operation, variant, response)
-            result.record(variant, verdict)
+            result.record(variant, verdict, response.error_code)
+            if variant.kind == "positive" and not verdict.success_path:
+                samples = result.off_path_samples.setdefault(response.error_code or verdict.outcome, [])
+                if len(samples) < KEPT_FAILURES:
+                    samples.append((variant.key, dumps(params)))
             if not verdict.passed:
                 shrunk = None
                 if variant.strategy == "random" and self.options.shrink and not shrunk_once:
                     shrunk_once = True
                     shrunk = self._shrink(service, operation, members, bindings)
                 self._keep(result, variant, verdict, request, params, response, shrunk)
-            if response.transport_error or (destructive and 200 <= response.status < 300):
+            if response.transport_error or (mutating and 200 <= response.status < 300):
                 bindings = self._setup(service, names)
         return result
 
@@ -292,7 +315,7 @@ class Runner:
                     if got != expected:
                         verdict = Verdict(False, "roundtrip", f"{path}: wrote {expected!r}, read {got!r}")
                         break
-        result.record(variant, verdict)
+        result.record(variant, verdict, response.error_code)
         if not verdict.passed:
             self._keep(result, variant, verdict, request, params, response)
 
@@ -316,7 +339,7 @@ def _named_resource(variant: Variant, setup: Any, operation: str) -> tuple[tuple
     if variant.kind != "positive" or len(variant.focus) != 1:
         return ()
     member = variant.focus[0]
-    if member not in setup.names or member in setup.fresh.get(operation, {}):
+    if member not in setup.names or member in setup.overrides.get(operation, {}):
         return ()
     value = variant.params.get(member)
     if not isinstance(value, str) or not value:
