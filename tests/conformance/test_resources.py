@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudtwin.conformance.resources import COMMON_MEMBERS, DROP, Bindings, all_setups, lookup, setup_for
+from cloudtwin.conformance.resources import COMMON_MEMBERS, DROP, Bindings, MapKeys, all_setups, lookup, setup_for
 
 
 def test_members_are_substituted_at_any_depth_but_not_at_the_focus():
@@ -13,6 +13,15 @@ def test_members_are_substituted_at_any_depth_but_not_at_the_focus():
     assert b.substitute(params, members, ()) == {"QueueUrl": "http://q", "Entries": [{"QueueUrl": "http://q"}]}
     kept = b.substitute(params, members, ("QueueUrl",))
     assert kept["QueueUrl"] == "x" and kept["Entries"][0]["QueueUrl"] == "http://q"
+
+
+def test_map_keys_name_the_resource_and_values_are_still_substituted():
+    b = Bindings({"table": "ct-table"})
+    members = {"RequestItems": MapKeys("{table}"), "Key": {"pk": {"S": "k1"}}}
+    params = {"RequestItems": {"aaaa": {"Keys": [{"x": 1}], "Key": {}}, "bbbb": {"Keys": []}}}
+    out = b.substitute(params, members, ("RequestItems", "aaaa", "Keys"))
+    assert out == {"RequestItems": {"ct-table": {"Keys": [{"x": 1}], "Key": {"pk": {"S": "k1"}}},
+                                    "bbbb": {"Keys": []}}}
 
 
 def test_templates_keep_captured_values_whole_and_count_fresh_names():

@@ -23,6 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 DROP = object()
+
+
+@dataclass(frozen=True)
+class MapKeys:
+    """A member that is a map keyed by a resource's name (DynamoDB's ``RequestItems``, keyed
+    by table name): its first key becomes ``template`` filled, the values are kept (and
+    substituted inside as anywhere else)."""
+
+    template: str
 _FIELD = re.compile(r"\{(\w+)\}")
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -171,6 +180,10 @@ class Bindings:
             for key, value in params.items():
                 here = path + (key,)
                 on_focus = bool(focus) and focus[: len(here)] == here
+                spec = members.get(key) if isinstance(key, str) else None
+                if isinstance(spec, MapKeys) and isinstance(value, dict):
+                    out[key] = self._rename_keys(value, spec, members, focus, here)
+                    continue
                 if not on_focus and key in members and isinstance(key, str):
                     filled = members[key] if members[key] is DROP else self.fill(members[key])
                     if filled is DROP:
@@ -183,3 +196,12 @@ class Bindings:
         if isinstance(params, list):
             return [self.substitute(v, members, focus, path + (i,)) for i, v in enumerate(params)]
         return params
+
+    def _rename_keys(self, value: dict[str, Any], spec: MapKeys, members: Mapping[str, Any],
+                     focus: tuple[Any, ...], path: tuple[Any, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for index, (key, item) in enumerate(value.items()):
+            inner = self.substitute(item, members, focus, path + (key,))  # focus paths use the old key
+            name = self.fill(spec.template) if index == 0 else key
+            out.setdefault(name, inner)
+        return out
