@@ -77,3 +77,52 @@ def test_every_default_setup_succeeds_step_by_step():
             captured = {name for step in setup.steps for name in step.capture}
             assert captured <= set(bindings.values), (service, captured - set(bindings.values))
         assert runner.setup_failures == {}
+
+
+def test_defaults_fill_what_aws_needs_but_never_the_focus_a_required_member_or_a_rival():
+    from cloudtwin.conformance.resources import ServiceSetup
+
+    setup = ServiceSetup(defaults={"Put": {"Type": "String", "SecretString": "{secret}"}},
+                         exclusive=(("SecretString", "SecretBinary"),))
+    b = Bindings({"secret": "s3cr3t"})
+    assert setup.complete("Put", {"Name": "n"}, (), set(), b) == {
+        "Name": "n", "Type": "String", "SecretString": "s3cr3t"}
+    assert "Type" not in setup.complete("Put", {"Name": "n"}, ("Type",), set(), b)
+    assert "Type" not in setup.complete("Put", {"Name": "n"}, (), {"Type"}, b)
+    assert "SecretString" not in setup.complete("Put", {"SecretBinary": b"x"}, (), set(), b)
+    assert setup.complete("Other", {"Name": "n"}, (), set(), b) == {"Name": "n"}
+
+
+def test_defaults_name_only_members_the_model_leaves_optional():
+    """A default for a required member would re-add what a negative variant removed."""
+    from botocore.session import get_session
+
+    session = get_session()
+    for service, setup in all_setups().items():
+        model = session.get_service_model(service)
+        for op, defaults in setup.defaults.items():
+            shape = model.operation_model(op).input_shape
+            assert shape is not None, (service, op)
+            for name in defaults:
+                assert name in shape.members and name not in shape.required_members, (service, op, name)
+
+
+def test_steps_for_some_operations_and_other_accounts():
+    from cloudtwin.conformance.resources import Step
+
+    step = Step("CreateKey", operations=("Sign",), account="111111111111")
+    assert step.wanted_by("Sign") and not step.wanted_by("Encrypt")
+    assert Step("CreateKey").wanted_by(None)
+
+
+def test_a_step_signed_as_another_account_and_region_lands_there():
+    from cloudtwin.conformance.target import Target
+    from cloudtwin.testing.server import ServerThread
+
+    with ServerThread() as server:
+        target = Target(server.endpoint)
+        _, parsed, _ = target.call("sqs", "CreateQueue", {"QueueName": "q"}, account="111111111111",
+                                   region="eu-west-1")
+        assert "111111111111" in parsed["QueueUrl"]
+        _, own, _ = target.call("sqs", "ListQueues", {})
+        assert not own.get("QueueUrls")

@@ -369,6 +369,8 @@ def test_values_render_as_java_prints_them():
         ("\\p{Print}+", ["Hello World!"], ["é", "a\nb"]),
         ("[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF]*", ["ok 😀"], ["\x01"]),
         ("[\\w-_]+", ["a-b_c"], ["a b"]),
+        ("[\\w+=,.@-]+", ["Bob_1+=,.@-"], ["Īğ", "名前"]),  # Java's \\w is US-ASCII
+        ("\\d+", ["0123"], ["١٢٣"]),
         ("\\Asnap-[0-9a-f]{8}\\z", ["snap-0123abcd"], ["snap-0123abcd\n"]),
         ("^(?i)(true|false)$", ["TRUE", "false"], ["yes"]),
         ("[a-z\\x{60}]+", ["a`b"], ["A"]),

@@ -46,6 +46,16 @@ class Step:
     params: Mapping[str, Any] = field(default_factory=dict)
     capture: Mapping[str, str] = field(default_factory=dict)
     service: str | None = None
+    #: Sent only before these operations' variants (an RSA key costs a fifth of a second:
+    #: only ``Sign``/``Verify`` need it); empty: before every operation's.
+    operations: tuple[str, ...] = ()
+    #: Sent as another account (its 12-digit id is the access key) or from another region:
+    #: the cross-account and cross-region halves of a resource.
+    account: str | None = None
+    region: str | None = None
+
+    def wanted_by(self, operation: str | None) -> bool:
+        return not self.operations or operation in self.operations
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,14 @@ class ServiceSetup:
     #: variant about such a member (a name at a length bound...) gets a set-up that creates
     #: the resource under the variant's own value, so it can reach the success path.
     names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: operation -> members AWS needs although the model marks them optional (PutParameter's
+    #: ``Type`` for a new name, Subscribe's ``Endpoint``): added, top level, to a variant that
+    #: lacks them — never at its focus, never a member the model requires (a variant missing
+    #: one is about its absence).
+    defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Groups of members AWS takes at most one of (``SecretString``/``SecretBinary``): a
+    #: default is not added when another member of its group is present.
+    exclusive: tuple[tuple[str, ...], ...] = ()
     roundtrips: tuple[RoundTrip, ...] = ()
 
     def members_for(self, operation: str) -> dict[str, Any]:
@@ -76,6 +94,22 @@ class ServiceSetup:
         out = dict(COMMON_MEMBERS)
         out.update(self.members)
         out.update(self.overrides.get(operation, {}))
+        return out
+
+    def complete(self, operation: str, params: dict[str, Any], focus: tuple[Any, ...],
+                 required: frozenset[str] | set[str], bindings: "Bindings") -> dict[str, Any]:
+        """``params`` with the operation's :attr:`defaults` added where they are missing."""
+        defaults = self.defaults.get(operation)
+        if not defaults:
+            return params
+        out = dict(params)
+        for name, template in defaults.items():
+            if name in out or name in required or focus[:1] == (name,):
+                continue
+            rivals = {m for group in self.exclusive if name in group for m in group} - {name}
+            if rivals & out.keys():
+                continue
+            out[name] = bindings.fill(template)
         return out
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from cloudtwin.conformance.generators import Generator, random_inputs
 from cloudtwin.conformance.generators.conformity import conforms
 from cloudtwin.conformance.judge import Judge, Verdict
-from cloudtwin.conformance.resources import READ_ONLY_PREFIXES, Bindings, RoundTrip, lookup, setup_for
+from cloudtwin.conformance.resources import READ_ONLY_PREFIXES, Bindings, RoundTrip, Step, lookup, setup_for
 from cloudtwin.conformance.target import Target, claimed_operations, dumps
 from cloudtwin.conformance.values import ValueFactory
 from cloudtwin.conformance.variant import Variant
@@ -188,8 +188,10 @@ class Runner:
         result.setup_failures = dict(self.setup_failures.get(service, {}))
         return result
 
-    def _setup(self, service: str, names: tuple[tuple[str, str], ...] = ()) -> Bindings:
-        """Reset, then create the service's resources (under ``names`` where given).
+    def _setup(self, service: str, names: tuple[tuple[str, str], ...] = (),
+               operation: str | None = None) -> Bindings:
+        """Reset, then create the service's resources (under ``names`` where given) — the
+        steps every operation needs and those ``operation``'s variants need.
 
         A step of the default set-up that fails is remembered (:attr:`setup_failures`): the
         variants after it would miss what it should have made. Under a variant's own names
@@ -199,18 +201,20 @@ class Runner:
         bindings = Bindings({binding: default for binding, default in setup.names.values()})
         bindings.values.update(names)
         for step in setup.steps:
-            response, parsed = self._send_step(step.service or service, step.operation, step.params,
-                                               step.capture, bindings)
+            if not step.wanted_by(operation):
+                continue
+            response, parsed = self._send_step(step, service, bindings)
             if parsed is None and not names:
                 why = response.error_code or response.transport_error if response else "not sendable"
                 self.setup_failures.setdefault(service, Counter())[f"{step.operation}: {why}"] += 1
         return bindings
 
-    def _send_step(self, service: str, operation: str, params: Any, capture: Any,
-                   bindings: Bindings) -> tuple[Any, Any]:
-        response, parsed, _ = self.target.call(service, operation, bindings.fill(dict(params)))
+    def _send_step(self, step: Step, service: str, bindings: Bindings) -> tuple[Any, Any]:
+        response, parsed, _ = self.target.call(step.service or service, step.operation,
+                                               bindings.fill(dict(step.params)),
+                                               account=step.account, region=step.region)
         if parsed is not None:
-            for name, path in capture.items():
+            for name, path in step.capture.items():
                 value = lookup(parsed, path)
                 if value is not None:
                     bindings.values[name] = value
@@ -222,19 +226,21 @@ class Runner:
         members = setup.members_for(operation.name)
         mutating = not operation.name.startswith(READ_ONLY_PREFIXES)
         names: tuple[tuple[str, str], ...] = ()
-        bindings = self._setup(service)
+        bindings = self._setup(service, operation=operation.name)
+        required = set(operation.input_shape.required_members) if operation.input_shape else set()
         shrunk_once = False
         for variant in variants:
             if variant.strategy == "roundtrip":
                 self._roundtrip(service, operation, variant, result)
-                bindings = self._setup(service)
+                bindings = self._setup(service, operation=operation.name)
                 names = ()
                 continue
             wanted = _named_resource(variant, setup, operation.name)
             if wanted != names:
                 names = wanted
-                bindings = self._setup(service, names)
+                bindings = self._setup(service, names, operation.name)
             params = bindings.substitute(variant.params, members, variant.focus)
+            params = setup.complete(operation.name, params, variant.focus, required, bindings)
             if variant.strategy in _SORTED_BY_CONFORMITY and operation.input_shape is not None:
                 variant = _resorted(variant, conforms(operation.input_shape, params, self.generator.factory))
             response, _parsed, request = self.target.call(service, operation.name, params)
@@ -255,7 +261,7 @@ class Runner:
                     shrunk = self._shrink(service, operation, members, bindings)
                 self._keep(result, variant, verdict, request, params, response, shrunk)
             if response.transport_error or (mutating and 200 <= response.status < 300):
-                bindings = self._setup(service, names)
+                bindings = self._setup(service, names, operation.name)
         return result
 
     def _keep(self, result: OperationResult, variant: Variant, verdict: Verdict, request: str,
@@ -279,22 +285,19 @@ class Runner:
             verdict_kind = conforms(operation.input_shape, params, ctx.factory) if operation.input_shape else True
             kind = "positive" if verdict_kind else ("negative" if verdict_kind is False else "either")
             probe = Variant(operation.name, "random", "shrink", params, kind)
-            response, _, _ = self.target.call(service, operation.name, bindings.substitute(params, members, ()))
+            sent = bindings.substitute(params, members, ())
+            required = set(operation.input_shape.required_members) if operation.input_shape else set()
+            sent = setup_for(service).complete(operation.name, sent, (), required, bindings)
+            response, _, _ = self.target.call(service, operation.name, sent)
             return response is not None and not self.judge.judge(operation, probe, response).passed
 
         return random_inputs.shrink(ctx, self.generator.strategies, fails)
 
     def _roundtrip(self, service: str, operation: "OperationModel", variant: Variant, result: OperationResult) -> None:
         rt: RoundTrip = variant.extra["roundtrip"]
-        bindings = self._setup(service)
+        bindings = self._setup(service, operation=operation.name)
         write = rt.write
-        written, parsed_write, _ = self.target.call(write.service or service, write.operation,
-                                                    bindings.fill(dict(write.params)))
-        if parsed_write is not None:
-            for name, path in write.capture.items():
-                value = lookup(parsed_write, path)
-                if value is not None:
-                    bindings.values[name] = value
+        written, parsed_write = self._send_step(write, service, bindings)
         params = bindings.fill(dict(rt.read.params))
         response, parsed, request = self.target.call(service, rt.read.operation, params)
         if response is None:

@@ -56,11 +56,14 @@ class Target:
         self.region = region
         self.timeout = timeout
         self._session = botocore.session.get_session()
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str | None, str | None], Any] = {}
         self._last: dict[str, Any] = {}
 
-    def client(self, service: str) -> Any:
-        client = self._clients.get(service)
+    def client(self, service: str, account: str | None = None, region: str | None = None) -> Any:
+        """The client of ``service`` (signed as ``account`` — cloudtwin reads a 12-digit
+        access key as that account — and in ``region`` when given)."""
+        key = (service, account, region)
+        client = self._clients.get(key)
         if client is None:
             from botocore.config import Config
 
@@ -71,11 +74,12 @@ class Target:
                 read_timeout=self.timeout,
                 s3={"addressing_style": "path"},
             )
-            client = self._session.create_client(service, region_name=self.region, endpoint_url=self.endpoint,
-                                                 config=config, **CREDENTIALS)
+            credentials = dict(CREDENTIALS, aws_access_key_id=account) if account else CREDENTIALS
+            client = self._session.create_client(service, region_name=region or self.region,
+                                                 endpoint_url=self.endpoint, config=config, **credentials)
             client.meta.events.register("after-call", self._after_call)
             client.meta.events.register("before-send", self._before_send)
-            self._clients[service] = client
+            self._clients[key] = client
         return client
 
     def _before_send(self, request: Any, **_: Any) -> None:
@@ -100,7 +104,8 @@ class Target:
         with urllib.request.urlopen(request, timeout=self.timeout) as answer:
             answer.read()
 
-    def call(self, service: str, operation: str, params: dict[str, Any]) -> tuple[Response | None, Any, str]:
+    def call(self, service: str, operation: str, params: dict[str, Any], *, account: str | None = None,
+             region: str | None = None) -> tuple[Response | None, Any, str]:
         """Send one request: (response, parsed result or None, request summary).
 
         The response is None when botocore could not even build the request (a value its
@@ -114,7 +119,7 @@ class Target:
             ReadTimeoutError,
         )
 
-        client = self.client(service)
+        client = self.client(service, account, region)
         self._last = {}
         method = getattr(client, _python_name(client, operation))
         try:

@@ -136,7 +136,9 @@ class JavaPatterns:
                 with warnings.catch_warnings():
                     # Python warns about '[[', '--', '&&'... that Java reads literally.
                     warnings.simplefilter("ignore")
-                    compiled = re.compile(translated)
+                    # Java's \w \d \s \b and (?i) are US-ASCII unless the pattern asks
+                    # for Unicode classes; Python's are Unicode unless told otherwise.
+                    compiled = re.compile(translated, re.ASCII)
         except (re.error, ValueError, IndexError, OverflowError, RecursionError):
             compiled = None
         self._compiled[pattern] = compiled
