@@ -223,3 +223,18 @@ def test_other_ssm_operations_are_not_implemented(ssm):
     with pytest.raises(ClientError) as err:
         ssm.list_documents()
     assert _error(err)["Code"] == "NotImplemented"
+
+
+def test_get_parameters_by_path_refuses_tag_filters(ssm):
+    """AWS documents tag, DataType, Name, Path and Tier keys as not valid for
+    GetParametersByPath (DescribeParameters takes them)."""
+    ssm.put_parameter(Name="/svc/a", Value="1", Type="String", Tags=[{"Key": "owner", "Value": "a"}])
+    for key in ("tag:owner", "DataType", "Tier"):
+        with pytest.raises(ClientError) as err:
+            ssm.get_parameters_by_path(Path="/svc", ParameterFilters=[{"Key": key, "Values": ["a"]}])
+        assert _error(err) == {
+            "Code": "InvalidFilterKey",
+            "Message": f"The following filter key is not valid: {key}. Valid filter keys include: [Type, KeyId, Label].",
+        }
+    by_type = ssm.get_parameters_by_path(Path="/svc", ParameterFilters=[{"Key": "Type", "Values": ["String"]}])
+    assert [p["Name"] for p in by_type["Parameters"]] == ["/svc/a"]

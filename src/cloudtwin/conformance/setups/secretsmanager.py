@@ -1,22 +1,76 @@
-"""What secretsmanager needs before its operations run."""
+"""What secretsmanager needs before its operations run.
+
+``ct-secret`` is encrypted under a customer managed KMS key (so ``KmsKeyId`` members name a
+real key), carries a custom staging label ``ct-stage`` on its first version (so
+``VersionStage`` / ``RemoveFromVersionId`` / ``MoveToVersionId`` agree with each other), a
+resource policy (named ``default``, the only name AWS attaches) and a rotation schedule with a
+rotation function (so ``CancelRotateSecret`` has a rotation to cancel). ``ct-replica`` is a
+cross-account replica of a primary in another account, made in this account as AWS lets a
+replica account do: ``StopReplicationToReplica`` is called on it.
+"""
 
 from __future__ import annotations
 
-from cloudtwin.conformance.resources import RoundTrip, ServiceSetup, Step
-from cloudtwin.conformance.setups.documents import POLICY
+from cloudtwin.conformance.resources import ACCOUNT, DROP, REGION, RoundTrip, ServiceSetup, Step
+
+FIRST_VERSION = "c7000000-0000-4000-8000-000000000001"
+ROTATION_LAMBDA = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-rotation"
+#: A primary secret in another account of the same Region (a replica names it on creation).
+CROSS_ACCOUNT_PRIMARY = f"arn:aws:secretsmanager:{REGION}:111111111111:secret:ct-primary-AbCdEf"
+#: What a secret's resource policy looks like: a principal, secretsmanager actions.
+RESOURCE_POLICY = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+    f'{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"secretsmanager:GetSecretValue","Resource":"*"}}]}}'
+)
 
 SETUP = ServiceSetup(
     steps=(
-        Step("CreateSecret", {"Name": "{secret}", "SecretString": "s3cr3t"},
+        Step("CreateKey", {"Description": "ct secrets"}, {"key_arn": "KeyMetadata.Arn"}, service="kms"),
+        Step("CreateSecret", {"Name": "{secret}", "SecretString": "s3cr3t", "KmsKeyId": "{key_arn}",
+                              "ClientRequestToken": "{version_id}"},
              {"secret_arn": "ARN", "version_id": "VersionId"}),
+        Step("UpdateSecretVersionStage", {"SecretId": "{secret}", "VersionStage": "{stage}",
+                                          "MoveToVersionId": "{version_id}"}),
+        Step("PutResourcePolicy", {"SecretId": "{secret}", "ResourcePolicy": RESOURCE_POLICY}),
+        Step("RotateSecret", {"SecretId": "{secret}", "RotationLambdaARN": ROTATION_LAMBDA,
+                              "RotationRules": {"AutomaticallyAfterDays": 30}, "RotateImmediately": False}),
+        Step("CreateSecret", {"Name": "ct-replica", "KmsKeyId": "{key_arn}",
+                              "CrossAccountPrimaryARN": CROSS_ACCOUNT_PRIMARY}),
     ),
-    names={"SecretId": ("secret", "ct-secret")},
-    members={"SecretId": "{secret}", "VersionId": "{version_id}", "ResourcePolicy": POLICY,
-             "MoveToVersionId": "{version_id}", "RemoveFromVersionId": "{version_id}"},
-    overrides={"CreateSecret": {"Name": "ct-new-{n}"}},
+    # The first version's id is the ClientRequestToken that created it, and its custom label
+    # is the set-up's to choose: a variant about a version id or label at a length bound
+    # gets a secret whose version / label has that very value.
+    names={"SecretId": ("secret", "ct-secret"), "VersionId": ("version_id", FIRST_VERSION),
+           "MoveToVersionId": ("version_id", FIRST_VERSION),
+           "RemoveFromVersionId": ("version_id", FIRST_VERSION), "VersionStage": ("stage", "ct-stage")},
+    members={"SecretId": "{secret}", "VersionId": "{version_id}", "VersionStage": "{stage}",
+             "MoveToVersionId": "{version_id}", "RemoveFromVersionId": "{version_id}",
+             "ResourcePolicy": RESOURCE_POLICY, "PolicyName": "default", "KmsKeyId": "{key_arn}",
+             "RotationLambdaARN": ROTATION_LAMBDA, "CrossAccountPrimaryARN": CROSS_ACCOUNT_PRIMARY,
+             "RotationRules": {"AutomaticallyAfterDays": 30, "Duration": "4h"},
+             # AutomaticallyAfterDays and ScheduleExpression exclude each other (AWS refuses
+             # both): a variant about the days keeps its days, not a made-up expression too.
+             "ScheduleExpression": DROP,
+             "AddReplicaRegions": [{"Region": "us-west-2"}], "RemoveReplicaRegions": ["us-west-2"]},
+    overrides={"CreateSecret": {"Name": "ct-new-{n}"},
+               "StopReplicationToReplica": {"SecretId": "ct-replica"}},
     roundtrips=(
         RoundTrip("secret-value",
                   Step("PutSecretValue", {"SecretId": "ct-secret", "SecretString": "round-trip"}),
                   Step("GetSecretValue", {"SecretId": "ct-secret"}), {"SecretString": "round-trip"}),
     ),
 )
+
+#: Wire artefacts common to the JSON services: botocore serializes a dict given for a list
+#: as the list of its keys, so ``{"not": "a list"}`` arrives as ``["not"]``, a valid list.
+_DICT_AS_LIST = ("botocore's JSON serializer sends a dict given for a list as the list of its "
+                 "keys ({'not': 'a list'} -> ['not']): the request cloudtwin receives is valid, "
+                 "so it answers 200 as AWS would to the same bytes")
+
+KNOWN_GAPS = {
+    ("*", "accepted-invalid", "type"): _DICT_AS_LIST,
+    ("CreateSecret", "bad-output"): (
+        "AWS takes secret names up to 512 characters (NameType) but models the Name it returns "
+        "as SecretNameType, max 256; cloudtwin returns the name it was given, as AWS does, so a "
+        "name longer than 256 breaks the model's output constraint, not AWS's behaviour"),
+}

@@ -204,7 +204,7 @@ class KeyCache:
         key = self.private(der)
         if algorithm.startswith("RSASSA_"):
             digest, data = _digest_args(algorithm, message, message_type)
-            return key.sign(data, _rsa_padding(algorithm, digest), digest)
+            return key.sign(data, _rsa_padding(algorithm), digest)
         if algorithm.startswith("ECDSA_"):
             digest, data = _digest_args(algorithm, message, message_type)
             return key.sign(data, ec.ECDSA(digest))
@@ -229,7 +229,7 @@ class KeyCache:
         try:
             if algorithm.startswith("RSASSA_"):
                 digest, data = _digest_args(algorithm, message, message_type)
-                public.verify(signature, data, _rsa_padding(algorithm, digest), digest)
+                public.verify(signature, data, _rsa_padding(algorithm), digest)
             elif algorithm.startswith("ECDSA_"):
                 digest, data = _digest_args(algorithm, message, message_type)
                 public.verify(signature, data, ec.ECDSA(digest))
@@ -292,9 +292,11 @@ def _oaep(algorithm: str) -> padding.OAEP:
     return padding.OAEP(mgf=padding.MGF1(digest), algorithm=digest, label=None)
 
 
-def _rsa_padding(algorithm: str, digest: hashes.HashAlgorithm) -> padding.AsymmetricPadding:
+def _rsa_padding(algorithm: str) -> padding.AsymmetricPadding:
     if algorithm.startswith("RSASSA_PSS_"):
-        # KMS uses a salt as long as the digest.
+        # KMS uses a salt as long as the digest. MGF1 takes the hash itself, never the
+        # ``Prehashed`` wrapper a DIGEST message is signed with.
+        digest = hash_for(algorithm)
         return padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
     return padding.PKCS1v15()
 

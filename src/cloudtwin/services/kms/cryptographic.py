@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.kms import ciphertext
 from cloudtwin.services.kms.crypto import SPEC_INFO, UNSUPPORTED_SPECS, generate_material, mac, public_key_der
-from cloudtwin.services.kms.keys import check_symmetric, check_usable, check_usage
+from cloudtwin.services.kms.keys import LEGACY_SPECS, check_symmetric, check_usable, check_usage
 from cloudtwin.services.kms.models import KmsKey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -282,10 +282,11 @@ class CryptographicOperations:
         result: dict[str, Any] = {
             "KeyId": key.arn,
             "PublicKey": public_key_der(self.crypto.private(key.current.secret)),
-            "CustomerMasterKeySpec": key.key_spec,
             "KeySpec": key.key_spec,
             "KeyUsage": key.key_usage,
         }
+        if key.key_spec in LEGACY_SPECS:
+            result["CustomerMasterKeySpec"] = key.key_spec
         if key.key_usage == "ENCRYPT_DECRYPT":
             result["EncryptionAlgorithms"] = list(info.encryption)
         elif key.key_usage == "SIGN_VERIFY":

@@ -40,15 +40,45 @@ def grant_entry(grant: Grant, key_arn: str) -> dict[str, Any]:
     return entry
 
 
+def check_grantee(params: dict[str, Any]) -> None:
+    """AWS's rules for who a grant is for: an AWS principal or a service principal, never
+    both; a service principal only with a ``SourceArn`` constraint and a retiring principal."""
+    principal, service = params.get("GranteePrincipal"), params.get("GranteeServicePrincipal")
+    if not principal and not service:
+        raise ServiceError("ValidationException", "GranteePrincipal is required.")
+    if principal and service:
+        raise ServiceError(
+            "ValidationException", "You must specify either GranteePrincipal or GranteeServicePrincipal, but not both."
+        )
+    if service:
+        if "SourceArn" not in (params.get("Constraints") or {}):
+            raise ServiceError(
+                "ValidationException", "A SourceArn grant constraint is required with a GranteeServicePrincipal."
+            )
+        if not params.get("RetiringPrincipal") and not params.get("RetiringServicePrincipal"):
+            raise ServiceError(
+                "ValidationException",
+                "A RetiringPrincipal or RetiringServicePrincipal is required with a GranteeServicePrincipal.",
+            )
+
+
 class GrantOperations:
     keys: Any
     stores: Any
 
+    def check_grant_tokens(self, tokens: list[str]) -> None:
+        """A grant token is one KMS issued: AWS refuses any other (they are opaque blobs it
+        must read to use). The grant may live with a key of another account or Region."""
+        for token in tokens:
+            if not any(g.token == token for _, store in self.stores.items() for g in store.grants.values()):
+                raise ServiceError(
+                    "InvalidGrantTokenException", "The request was rejected because the specified grant token is not valid."
+                )
+
     def create_grant(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         key = self.keys.resolve(ctx, params["KeyId"], aliases=False)
         check_not_pending(key)
-        if not params.get("GranteePrincipal") and not params.get("GranteeServicePrincipal"):
-            raise ServiceError("ValidationException", "GranteePrincipal is required.")
+        check_grantee(params)
         store = self.stores.get(key.account_id, key.region)
         operations = list(params["Operations"])
         fields = (
@@ -88,18 +118,20 @@ class GrantOperations:
     def list_grants(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         key = self.keys.resolve(ctx, params["KeyId"], aliases=False)
         store = self.stores.get(key.account_id, key.region)
+        grants = [g for g in store.grants.values() if g.key_id == key.key_id]
+        if params.get("GrantId"):
+            # An unknown grant id is an error; the other filters only narrow the list.
+            grants = [g for g in grants if g.grant_id == params["GrantId"]]
+            if not grants:
+                raise ServiceError("InvalidGrantIdException", "Grant ID not found")
         grants = [
-            g for g in store.grants.values()
-            if g.key_id == key.key_id
-            and (not params.get("GrantId") or g.grant_id == params["GrantId"])
-            and (not params.get("GranteePrincipal") or g.grantee_principal == params["GranteePrincipal"])
+            g for g in grants
+            if (not params.get("GranteePrincipal") or g.grantee_principal == params["GranteePrincipal"])
             and (
                 not params.get("GranteeServicePrincipal")
                 or g.grantee_service_principal == params["GranteeServicePrincipal"]
             )
         ]
-        if params.get("GrantId") and not grants:
-            raise ServiceError("InvalidGrantIdException", "Grant ID not found")
         return page([grant_entry(g, key.arn) for g in grants], params, "Grants", default=50)
 
     def list_retirable_grants(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:

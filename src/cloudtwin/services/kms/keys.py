@@ -27,6 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover
 _KEY_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
 _ARN = re.compile(r"^arn:(aws[\w-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
 DAY = 86400.0
+#: The specs the deprecated ``CustomerMasterKeySpec`` names: keys of later specs (ML-DSA,
+#: ML-KEM, Ed25519) have only ``KeySpec``.
+LEGACY_SPECS = frozenset({
+    "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
+    "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
+})
 
 
 def default_policy(account_id: str, partition: str = "aws") -> str:
@@ -255,10 +261,11 @@ def key_metadata(key: KmsKey, stores: "AccountRegionStores[KmsStore] | None" = N
         "KeyState": key.state,
         "Origin": key.origin,
         "KeyManager": key.key_manager,
-        "CustomerMasterKeySpec": key.key_spec,
         "KeySpec": key.key_spec,
         "MultiRegion": key.multi_region,
     }
+    if key.key_spec in LEGACY_SPECS:
+        meta["CustomerMasterKeySpec"] = key.key_spec
     if info is not None:
         if key.key_usage == "ENCRYPT_DECRYPT":
             meta["EncryptionAlgorithms"] = list(info.encryption)

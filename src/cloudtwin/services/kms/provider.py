@@ -44,6 +44,9 @@ from cloudtwin.services.provider import ServiceProvider
 
 #: KeyUsage when CreateKey names none, by the first letters of the key spec.
 _DEFAULT_USAGE = {"HMAC": "GENERATE_VERIFY_MAC", "ML_K": "ENCAPSULATE_DECAPSULATE"}
+#: Operations that take GrantTokens but do not refuse a bad one (AWS's model declares no
+#: InvalidGrantTokenException for them).
+_TOKENS_UNCHECKED = frozenset({"DescribeKey"})
 _KEY_REF_PARAMS = ("KeyId", "TargetKeyId", "DestinationKeyId", "SourceKeyId")
 
 
@@ -146,6 +149,8 @@ class Provider(
             if "SourceEncryptionContext" in params:
                 entry["source_encryption_context"] = params["SourceEncryptionContext"]
             try:
+                if params.get("GrantTokens") and operation not in _TOKENS_UNCHECKED:
+                    self.check_grant_tokens(params["GrantTokens"])
                 result = fn(ctx, params)
             except ServiceError as error:
                 entry["error_code"] = error.code

@@ -15,9 +15,30 @@ if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.context import RequestContext
 
 
+def partition_regions() -> dict[str, frozenset[str]]:
+    """The Regions of each partition, as the installed botocore knows them."""
+    from botocore.loaders import Loader
+
+    data = Loader().load_data("partitions")
+    return {p["id"]: frozenset(p.get("regions", ())) for p in data["partitions"]}
+
+
 class ReplicationOperations:
     keys: Any
     stores: Any
+    _regions: dict[str, frozenset[str]] | None = None
+
+    def _check_replica_region(self, key: KmsKey, region: str) -> None:
+        """A replica lives in a real Region of the primary's partition (AWS refuses a name
+        that is no Region, or one of another partition)."""
+        if self._regions is None:
+            self._regions = partition_regions()  # loaded once, on the first replication
+        partition = key.arn.split(":", 2)[1]
+        if region not in self._regions.get(partition, frozenset()):
+            raise ServiceError(
+                "UnsupportedOperationException",
+                f"{region} is not a valid Region for a replica of {key.arn}.",
+            )
 
     def _copies(self, key: KmsKey) -> list[KmsKey]:
         found = []
@@ -50,6 +71,7 @@ class ReplicationOperations:
             )
         check_not_pending(key)
         region = params["ReplicaRegion"]
+        self._check_replica_region(key, region)
         target = self.stores.get(key.account_id, region)
         if region == key.region or key.key_id in target.keys:
             raise ServiceError(

@@ -143,6 +143,29 @@ class CrossAccountOperations:
         return {"ARN": primary.arn, "CrossAccountReplicaARN": replica_arn}
 
 
+    def promote_cross_account_replica(self, ctx: "RequestContext", replica: Secret) -> None:
+        """StopReplicationToReplica on a cross-account replica, from the replica's account: the
+        replica becomes a standalone secret (keeping its values) and the primary, if it links
+        to it, shows the link ``Detached``."""
+        link = replica.cross_account_primary or {}
+        replica.cross_account_primary = None
+        ctx.store.secrets.save(replica.name)
+        primary_arn = link.get("PrimarySecretARN", "")
+        parts = primary_arn.split(":")
+        if len(parts) < 7:
+            return
+        primary_store = self.stores.get(parts[4], parts[3])
+        try:
+            primary = find(primary_store, primary_arn, ctx.clock.now())
+        except ServiceError:
+            return  # the primary is gone (or never existed here): nothing to detach
+        for entry in primary.cross_account_replicas:
+            if entry["ReplicaSecretARN"] == replica.arn:
+                entry["ReplicationStatus"] = "Detached"
+                entry["StatusMessage"] = "Replication was stopped from the replica account"
+        primary_store.secrets.save(primary.name)
+
+
 def refuse_replica_writes(secret: Secret) -> None:
     link = secret.cross_account_primary
     if link and link.get("ReplicationStatus") != "Detached":

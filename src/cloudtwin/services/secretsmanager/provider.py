@@ -517,8 +517,8 @@ class Provider(CrossAccountOperations, ServiceProvider):
             raise ServiceError(
                 "InvalidRequestException", "No Lambda rotation function ARN is associated with this secret."
             )
-        rules = params.get("RotationRules") or secret.rotation_rules
-        if params.get("RotationRules") is not None:
+        rules = params["RotationRules"] if "RotationRules" in params else secret.rotation_rules
+        if "RotationRules" in params:
             check_rules(rules)
         if PENDING in secret.stages and secret.rotation_token is not None:
             pending = secret.stages[PENDING]
@@ -598,11 +598,15 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return {"ARN": secret.arn, "ReplicationStatus": [dict(r) for r in secret.replicas]}
 
     def stop_replication_to_replica(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        secret = live(ctx.store, params["SecretId"], ctx.clock.now())
-        raise ServiceError(
-            "InvalidRequestException",
-            f"Secret {secret.name} is a primary secret, not a replica: there is no replication to stop.",
-        )
+        store = ctx.store
+        secret = live(store, params["SecretId"], ctx.clock.now())
+        if secret.cross_account_primary is None:
+            raise ServiceError(
+                "InvalidRequestException",
+                f"Secret {secret.name} is a primary secret, not a replica: there is no replication to stop.",
+            )
+        self.promote_cross_account_replica(ctx, secret)
+        return {"ARN": secret.arn}
 
     # -- passwords ----------------------------------------------------------------------------
 

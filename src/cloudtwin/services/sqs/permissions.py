@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from cloudtwin.services.sqs.errors import invalid_value, missing_parameter
+from cloudtwin.services.sqs.errors import invalid_parameter, invalid_value, missing_parameter
 
 _ACTIONS = frozenset({
     "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
     "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue",
     "ListQueueTags",
 })
+#: AddPermission grants to accounts only: an ARN, ``*`` or anything but 12 digits is refused.
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 def add(policy_text: str | None, queue_arn: str, label: str, accounts: list[str], actions: list[str]) -> str:
@@ -19,6 +22,11 @@ def add(policy_text: str | None, queue_arn: str, label: str, accounts: list[str]
         raise missing_parameter("AWSAccountIds")
     if not actions:
         raise missing_parameter("Actions")
+    for account in accounts:
+        if not _ACCOUNT_ID.match(account):
+            raise invalid_parameter(
+                f"Value [{account}] for parameter PrincipalId is invalid. Reason: Unable to verify."
+            )
     for action in actions:
         if action not in _ACTIONS:
             raise invalid_value("Actions", action, f"Only the queue owner is allowed to invoke this action.")

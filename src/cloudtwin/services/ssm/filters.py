@@ -25,13 +25,15 @@ Check = Callable[[Parameter, ParameterVersion], bool]
 
 
 def _options_for(key: str, by_path: bool) -> tuple[str, ...]:
-    if key.startswith("tag:"):
-        return ("Equals",)
+    # GetParametersByPath takes Type, KeyId and Label only: AWS documents tag, DataType,
+    # Name, Path and Tier keys as not valid there.
     if by_path and key not in _BY_PATH_KEYS:
         raise ServiceError(
             "InvalidFilterKey",
             f"The following filter key is not valid: {key}. Valid filter keys include: [Type, KeyId, Label].",
         )
+    if key.startswith("tag:"):
+        return ("Equals",)
     options = _DESCRIBE_OPTIONS.get(key)
     if options is None:
         raise ServiceError("InvalidFilterKey", f"The following filter key is not valid: {key}.")
