@@ -111,3 +111,12 @@ def test_values_meet_patterns_that_fillers_do_not():
         value = factory.string_of_length(shape, length)
         assert value is not None and len(value) == length
         assert factory.pattern(shape).fullmatch(value)
+
+
+def test_harness_patterns_read_unicode_categories_and_ascii_word_classes_as_java_does():
+    from cloudtwin.conformance.values import compile_pattern
+
+    tags = compile_pattern(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*")
+    assert tags.fullmatch("中文 ä1_") and not tags.fullmatch("a#")
+    names = compile_pattern(r"[\w+=,.@-]+")
+    assert names.fullmatch("Bob_1") and not names.fullmatch("Īğ")

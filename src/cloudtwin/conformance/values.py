@@ -13,7 +13,9 @@ common Java-only classes (``\\p{Alnum}``...) and gives up (returns None) on what
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterator
@@ -39,11 +41,27 @@ _JAVA_CLASSES = {
     "ASCII": r"\x00-\x7f",
     "Print": r"\x20-\x7e",
     "Graph": r"\x21-\x7e",
-    "L": r"A-Za-z\u00c0-\u024f",
-    "N": "0-9",
-    "Z": r" \u00a0",
 }
 _JAVA_CLASS = re.compile(r"\\p\{(\w+)\}")
+#: Unicode general categories (``\p{L}``, ``\p{Lu}``, ``\p{N}``...), read off ``unicodedata``.
+_CATEGORY = re.compile(r"(?:Is)?([LMNPSZC][a-z]?)")
+
+
+@functools.cache
+def _category_class(prefix: str) -> str | None:
+    """The character-class text of the Basic Multilingual Plane's code points whose general
+    category starts with ``prefix``; None when there are none (not a category)."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF or not unicodedata.category(chr(cp)).startswith(prefix):
+            continue
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    if not ranges:
+        return None
+    return "".join(f"\\u{lo:04x}" if lo == hi else f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in ranges)
 
 
 def _translate(pattern: str) -> str | None:
@@ -57,6 +75,9 @@ def _translate(pattern: str) -> str | None:
             m = _JAVA_CLASS.match(pattern, i)
             if m:
                 body = _JAVA_CLASSES.get(m.group(1))
+                category = _CATEGORY.fullmatch(m.group(1))
+                if body is None and category:
+                    body = _category_class(category.group(1))
                 if body is None:
                     return None
                 out.append(body if in_class else f"[{body}]")
@@ -93,7 +114,8 @@ def compile_pattern(pattern: str | None) -> re.Pattern[str] | None:
     if text is None:
         return None
     try:
-        return re.compile(text, re.DOTALL)
+        # Java's \w \d \s are US-ASCII unless a pattern asks for Unicode classes
+        return re.compile(text, re.DOTALL | re.ASCII)
     except (re.error, OverflowError, RecursionError):
         return None
 
