@@ -126,3 +126,17 @@ def test_a_step_signed_as_another_account_and_region_lands_there():
         assert "111111111111" in parsed["QueueUrl"]
         _, own, _ = target.call("sqs", "ListQueues", {})
         assert not own.get("QueueUrls")
+
+
+def test_choose_picks_by_a_sibling_in_members_and_defaults():
+    from cloudtwin.conformance.resources import Choose, ServiceSetup
+
+    b = Bindings({"rsa": "k-rsa", "ecc": "k-ecc", "seq": "42"})
+    members = {"KeyId": Choose("SigningAlgorithm", {"ECDSA_SHA_256": "{ecc}"}, "{rsa}")}
+    assert b.substitute({"KeyId": "x", "SigningAlgorithm": "ECDSA_SHA_256"}, members, ())["KeyId"] == "k-ecc"
+    assert b.substitute({"KeyId": "x", "SigningAlgorithm": "RSASSA_PSS_SHA_256"}, members, ())["KeyId"] == "k-rsa"
+    setup = ServiceSetup(defaults={"GetShardIterator": {
+        "SequenceNumber": Choose("ShardIteratorType", {"AT_SEQUENCE_NUMBER": "{seq}"})}})
+    at = setup.complete("GetShardIterator", {"ShardIteratorType": "AT_SEQUENCE_NUMBER"}, (), set(), b)
+    assert at["SequenceNumber"] == "42"
+    assert "SequenceNumber" not in setup.complete("GetShardIterator", {"ShardIteratorType": "LATEST"}, (), set(), b)

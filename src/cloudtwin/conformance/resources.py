@@ -26,6 +26,24 @@ DROP = object()
 
 
 @dataclass(frozen=True)
+class Choose:
+    """A template picked by the value of a sibling member of the same variant: the key for
+    its ``SigningAlgorithm``, the ``SequenceNumber`` only for ``AT_SEQUENCE_NUMBER``
+    iterators. ``otherwise`` may be :data:`DROP` (leave the member out / do not add it)."""
+
+    by: str
+    cases: Mapping[Any, Any]
+    otherwise: Any = DROP
+
+    def pick(self, siblings: Mapping[str, Any]) -> Any:
+        value = siblings.get(self.by)
+        try:
+            return self.cases.get(value, self.otherwise)
+        except TypeError:  # an unhashable sibling (a list drawn at random)
+            return self.otherwise
+
+
+@dataclass(frozen=True)
 class MapKeys:
     """A member that is a map keyed by a resource's name (DynamoDB's ``RequestItems``, keyed
     by table name): its first key becomes ``template`` filled, the values are kept (and
@@ -109,7 +127,10 @@ class ServiceSetup:
             rivals = {m for group in self.exclusive if name in group for m in group} - {name}
             if rivals & out.keys():
                 continue
-            out[name] = bindings.fill(template)
+            if isinstance(template, Choose):
+                template = template.pick(out)
+            if template is not DROP:
+                out[name] = bindings.fill(template)
         return out
 
 
@@ -219,7 +240,8 @@ class Bindings:
                     out[key] = self._rename_keys(value, spec, members, focus, here)
                     continue
                 if not on_focus and key in members and isinstance(key, str):
-                    filled = members[key] if members[key] is DROP else self.fill(members[key])
+                    template = spec.pick(params) if isinstance(spec, Choose) else spec
+                    filled = template if template is DROP else self.fill(template)
                     if filled is DROP:
                         continue
                     if filled is not None:
