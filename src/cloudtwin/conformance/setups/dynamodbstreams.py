@@ -1,4 +1,9 @@
-"""What dynamodbstreams needs before its operations run."""
+"""What dynamodbstreams needs before its operations run.
+
+A table with a stream and one write to it, so the shard holds a record: its sequence number
+(the shard's starting one) feeds the ``AT_SEQUENCE_NUMBER`` / ``AFTER_SEQUENCE_NUMBER``
+iterators of ``GetShardIterator``.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,13 @@ SETUP = ServiceSetup(
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
             "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         }, {"stream_arn": "TableDescription.LatestStreamArn"}, service="dynamodb"),
+        Step("PutItem", {"TableName": "ct-table", "Item": {"pk": {"S": "k1"}}}, service="dynamodb"),
         Step("DescribeStream", {"StreamArn": "{stream_arn}"},
-             {"shard_id": "StreamDescription.Shards.0.ShardId"}),
+             {"shard_id": "StreamDescription.Shards.0.ShardId",
+              "sequence": "StreamDescription.Shards.0.SequenceNumberRange.StartingSequenceNumber"}),
         Step("GetShardIterator", {"StreamArn": "{stream_arn}", "ShardId": "{shard_id}",
                                   "ShardIteratorType": "TRIM_HORIZON"}, {"iterator": "ShardIterator"}),
     ),
     members={"StreamArn": "{stream_arn}", "ShardId": "{shard_id}", "ShardIterator": "{iterator}",
-             "TableName": "ct-table"},
+             "SequenceNumber": "{sequence}", "TableName": "ct-table"},
 )

@@ -34,6 +34,15 @@ from cloudtwin.services.dynamodb.values import (
 from cloudtwin.services.provider import ServiceProvider
 
 
+#: Destination states a Kinesis streaming destination can be disabled from (and not enabled
+#: again until it is disabled), with AWS's refusals.
+_STREAMING = ("ENABLING", "ACTIVE")
+_ENABLE_REFUSED = ("Table is not in a valid state to enable Kinesis Streaming Destination: "
+                   "EnableKinesisStreamingDestination must be DISABLED or ENABLE_FAILED to perform ENABLE operation.")
+_DISABLE_REFUSED = ("Table is not in a valid state to enable Kinesis Streaming Destination: "
+                    "KinesisStreamingDestination must be ACTIVE to perform DISABLE operation.")
+
+
 def _iso_label(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
@@ -298,6 +307,9 @@ class Provider(ServiceProvider):
 
     def enable_kinesis_streaming_destination(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._record(ctx, self._name_from(params["TableName"]), describe=True)
+        if any(d["StreamArn"] == params["StreamArn"] and d["DestinationStatus"] in _STREAMING
+               for d in record.kinesis_destinations):
+            raise ServiceError("ValidationException", _ENABLE_REFUSED)
         record.kinesis_destinations = [d for d in record.kinesis_destinations if d["StreamArn"] != params["StreamArn"]]
         record.kinesis_destinations.append({"StreamArn": params["StreamArn"], "DestinationStatus": "ACTIVE"})
         ctx.store.tables.save(record.name)
@@ -305,9 +317,12 @@ class Provider(ServiceProvider):
 
     def disable_kinesis_streaming_destination(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._record(ctx, self._name_from(params["TableName"]), describe=True)
-        for destination in record.kinesis_destinations:
-            if destination["StreamArn"] == params["StreamArn"]:
-                destination["DestinationStatus"] = "DISABLED"
+        streaming = [d for d in record.kinesis_destinations
+                     if d["StreamArn"] == params["StreamArn"] and d["DestinationStatus"] in _STREAMING]
+        if not streaming:
+            raise ServiceError("ValidationException", _DISABLE_REFUSED)
+        for destination in streaming:
+            destination["DestinationStatus"] = "DISABLED"
         ctx.store.tables.save(record.name)
         return {"TableName": record.name, "StreamArn": params["StreamArn"], "DestinationStatus": "DISABLING"}
 
