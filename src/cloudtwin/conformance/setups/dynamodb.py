@@ -11,7 +11,7 @@ placeholders, so they stand on their own (DynamoDB refuses unused ``ExpressionAt
 
 from __future__ import annotations
 
-from cloudtwin.conformance.resources import RoundTrip, ServiceSetup, Step
+from cloudtwin.conformance.resources import Choose, DROP, RoundTrip, ServiceSetup, Step
 
 _KEY = {"pk": {"S": "k1"}, "sk": {"S": "s1"}}
 _ITEM = {"pk": {"S": "k1"}, "sk": {"S": "s1"}, "lsk": {"S": "l1"}, "v": {"N": "1"}}
@@ -30,7 +30,7 @@ SETUP = ServiceSetup(
             "TableName": "{table}", "BillingMode": "PROVISIONED",
             "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
             "AttributeDefinitions": _DEFINITIONS, "KeySchema": _KEY_SCHEMA,
-            "LocalSecondaryIndexes": [{"IndexName": "ct-index", "KeySchema": _INDEX_KEY_SCHEMA,
+            "LocalSecondaryIndexes": [{"IndexName": "{index}", "KeySchema": _INDEX_KEY_SCHEMA,
                                        "Projection": {"ProjectionType": "ALL"}}],
         }, {"table_arn": "TableDescription.TableArn"}),
         Step("PutItem", {"TableName": "{table}", "Item": _ITEM}),
@@ -48,14 +48,16 @@ SETUP = ServiceSetup(
         Step("CreateBackup", {"TableName": "{table}", "BackupName": "ct-backup"},
              {"backup_arn": "BackupDetails.BackupArn"}),
     ),
-    names={"TableName": ("table", "ct-table")},
+    names={"TableName": ("table", "ct-table"), "IndexName": ("index", "ct-index")},
     members={
         "TableName": "{table}", "TableArn": "{table_arn}", "ResourceArn": "{table_arn}",
-        "BackupArn": "{backup_arn}", "StreamArn": _KINESIS_ARN, "IndexName": "ct-index",
+        "BackupArn": "{backup_arn}", "StreamArn": _KINESIS_ARN, "IndexName": "{index}",
         "Key": _KEY, "Keys": [_KEY], "Item": _ITEM,
         "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "k1"}]}},
         "KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "k1"}},
-        "ConditionExpression": "attribute_exists(pk)", "FilterExpression": "attribute_exists(v)",
+        # With values of its own, a condition uses them (AWS refuses unused ones).
+        "ConditionExpression": Choose("ExpressionAttributeValues", {None: "attribute_exists(pk)"},
+                                      otherwise="pk = :pk"), "FilterExpression": "attribute_exists(v)",
         "ProjectionExpression": "pk, v", "UpdateExpression": "SET v = v + v",
         "Statement": _STATEMENT,
         "RequestItems": {"ct-table": {"Keys": [_KEY]}},
@@ -65,6 +67,8 @@ SETUP = ServiceSetup(
         "CreateTable": {"TableName": "ct-new-{n}", "Key": None, "AttributeDefinitions": _DEFINITIONS[:2],
                         "KeySchema": _KEY_SCHEMA},
         "TagResource": {"Key": None},
+        "Scan": {"FilterExpression": Choose("ExpressionAttributeValues", {None: "attribute_exists(v)"},
+                                            otherwise="pk = :pk")},
         "EnableKinesisStreamingDestination": {"TableName": "aaaaaaaa"},
         # The table's TTL starts disabled, and disabling it again is refused: a variant not
         # about the flag enables it.
@@ -73,6 +77,40 @@ SETUP = ServiceSetup(
         "BatchWriteItem": {"RequestItems": {"ct-table": [{"PutRequest": {"Item": _ITEM}}]}},
         "TransactWriteItems": {"TransactItems": [{"Put": {"TableName": "{table}", "Item": _ITEM}}]},
     },
+    # What AWS needs although the model leaves it optional: a new table's key schema and
+    # attribute definitions, and a capacity mode that fits (on-demand unless the variant
+    # names provisioned throughput; throughput when it asks for PROVISIONED); a Query's key
+    # condition, in the style (expression or legacy) of the rest of the variant; a parallel
+    # Scan's other half (Segment with TotalSegments; TotalSegments at its maximum, above
+    # any Segment, with Segment).
+    defaults={
+        "CreateTable": {
+            "AttributeDefinitions": _DEFINITIONS[:2], "KeySchema": _KEY_SCHEMA,
+            "BillingMode": Choose("ProvisionedThroughput", {None: "PAY_PER_REQUEST"}),
+            "ProvisionedThroughput": Choose("BillingMode", {"PROVISIONED": {
+                "ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}),
+        },
+        "Query": {
+            "KeyConditionExpression": "pk = :pk",
+            "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "k1"}]}},
+            "ExpressionAttributeValues": Choose("KeyConditionExpression", {"pk = :pk": {":pk": {"S": "k1"}}}),
+        },
+        "Scan": {
+            "FilterExpression": Choose("ExpressionAttributeValues", {None: DROP}, otherwise="pk = :pk"),
+            "Segment": Choose("TotalSegments", {None: DROP}, otherwise=0),
+            "TotalSegments": Choose("Segment", {None: DROP}, otherwise=1000000),
+        },
+        **{operation: {"ConditionExpression": Choose("ExpressionAttributeValues", {None: DROP},
+                                                     otherwise="pk = :pk")}
+           for operation in ("PutItem", "DeleteItem", "UpdateItem")},
+    },
+    # The legacy key condition does not mix with expressions, nor the expression with
+    # legacy parameters.
+    exclusive=tuple(("KeyConditionExpression", legacy) for legacy in (
+        "KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator"))
+    + tuple(("KeyConditions", modern) for modern in (
+        "FilterExpression", "ProjectionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"))
+    + (("FilterExpression", "ScanFilter"), ("ConditionExpression", "Expected")),
     roundtrips=(
         RoundTrip("item",
                   Step("PutItem", {"TableName": "ct-table",

@@ -7,7 +7,7 @@ iterators of ``GetShardIterator``.
 
 from __future__ import annotations
 
-from cloudtwin.conformance.resources import ServiceSetup, Step
+from cloudtwin.conformance.resources import Choose, ServiceSetup, Step
 
 SETUP = ServiceSetup(
     steps=(
@@ -26,4 +26,8 @@ SETUP = ServiceSetup(
     ),
     members={"StreamArn": "{stream_arn}", "ShardId": "{shard_id}", "ShardIterator": "{iterator}",
              "SequenceNumber": "{sequence}", "TableName": "ct-table"},
+    # AWS needs a SequenceNumber for the two iterator types that start at one (the model
+    # leaves it optional): the shard's first record's.
+    defaults={"GetShardIterator": {"SequenceNumber": Choose(
+        "ShardIteratorType", {"AT_SEQUENCE_NUMBER": "{sequence}", "AFTER_SEQUENCE_NUMBER": "{sequence}"})}},
 )
