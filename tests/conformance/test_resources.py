@@ -65,7 +65,8 @@ def test_operation_overrides_win_over_service_members_and_common_drops():
 
 def test_every_default_setup_succeeds_step_by_step():
     """A step that fails leaves the variants after it without their resource: each service's
-    set-up, sent to a live server, must succeed at every step (and capture what it names)."""
+    set-up, sent to a live server, must succeed at every step and capture what it names —
+    the steps every operation gets, and those only some operations get, for each of them."""
     from cloudtwin.conformance.runner import Runner, RunOptions
     from cloudtwin.conformance.target import Target
     from cloudtwin.testing.server import ServerThread
@@ -73,9 +74,11 @@ def test_every_default_setup_succeeds_step_by_step():
     with ServerThread() as server:
         runner = Runner(Target(server.endpoint), RunOptions())
         for service, setup in all_setups().items():
-            bindings = runner._setup(service)
-            captured = {name for step in setup.steps for name in step.capture}
-            assert captured <= set(bindings.values), (service, captured - set(bindings.values))
+            scoped = sorted({op for step in setup.steps for op in step.operations})
+            for operation in [None, *scoped]:
+                bindings = runner._setup(service, operation=operation)
+                captured = {name for step in setup.steps if step.wanted_by(operation) for name in step.capture}
+                assert captured <= set(bindings.values), (service, operation, captured - set(bindings.values))
         assert runner.setup_failures == {}
 
 

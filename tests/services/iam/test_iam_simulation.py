@@ -138,7 +138,7 @@ def test_access_advisor(iam):
     ]
     granting = iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["sqs", "s3", "ec2"])
     by_ns = {g["ServiceNamespace"]: g["Policies"] for g in granting["PoliciesGrantingServiceAccess"]}
-    assert by_ns["sqs"] == [{"PolicyName": "queues", "PolicyType": "INLINE", "EntityType": "role",
+    assert by_ns["sqs"] == [{"PolicyName": "queues", "PolicyType": "INLINE", "EntityType": "ROLE",
                              "EntityName": "adv"}]
     assert [p["PolicyName"] for p in by_ns["s3"]] == ["AmazonS3ReadOnlyAccess"]
     assert by_ns["ec2"] == []

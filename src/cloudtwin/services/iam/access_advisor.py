@@ -68,7 +68,7 @@ class AccessAdvisorHandlers:
         for owner_kind, owner in owners:
             for name, text in owner.inline.items():
                 entry = {"PolicyName": name, "PolicyType": "INLINE",
-                         "EntityType": owner_kind, "EntityName": owner.name}  # fmt: skip
+                         "EntityType": owner_kind.upper(), "EntityName": owner.name}  # fmt: skip
                 out.append((entry, parse_policy(text)))
             for arn in owner.attached:
                 text = policy_document(store, arn)

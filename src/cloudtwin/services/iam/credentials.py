@@ -476,7 +476,7 @@ class CredentialHandlers:
     @staticmethod
     def _cert_view(c: SigningCertificate) -> Params:
         return {
-            "UserName": c.user_name,
+            "UserName": _shown(c.user_name),
             "CertificateId": c.cert_id,
             "CertificateBody": c.body,
             "Status": c.status,
@@ -485,9 +485,9 @@ class CredentialHandlers:
 
     def _signing(self, ctx: RequestContext, params: Params) -> SigningCertificate:
         store: IamStore = ctx.store
-        user = self._caller_user(ctx, params)
+        owner = self._caller_name(ctx, params)
         cert = store.signing_certificates.get(params["CertificateId"])
-        if cert is None or cert.user_name != user.name:
+        if cert is None or cert.user_name != owner:
             raise no_such_entity(
                 f"The Certificate with id {params['CertificateId']} cannot be found."
             )
@@ -497,10 +497,13 @@ class CredentialHandlers:
         from cloudtwin.services.iam.federation import parse_certificate
 
         store: IamStore = ctx.store
-        user = self._caller_user(ctx, params)
+        # Without UserName, the caller's own: an account's root may have signing
+        # certificates too ("you can use this operation to manage Amazon Web Services
+        # account root user credentials even if the account has no associated users").
+        owner = self._caller_name(ctx, params)
         parse_certificate(params["CertificateBody"])
         cert = SigningCertificate(
-            new_id("", 32), user.name, params["CertificateBody"], "Active", ctx.clock.now()
+            new_id("", 32), owner, params["CertificateBody"], "Active", ctx.clock.now()
         )
         store.signing_certificates[cert.cert_id] = cert
         return {"Certificate": self._cert_view(cert)}

@@ -38,6 +38,10 @@ _SERVICE_ROLE_NAMES = {
 }
 
 
+#: The longest role name AWS takes (roleNameType), a service-linked one included.
+MAX_ROLE_NAME = 64
+
+
 def service_linked_role_name(service: str, suffix: str | None) -> str:
     base = _SERVICE_ROLE_NAMES.get(service)
     if base is None:
@@ -195,6 +199,13 @@ class RoleHandlers:
         if not service.endswith(".amazonaws.com"):
             raise invalid_input(f"Invalid service principal: {service}")
         name = service_linked_role_name(service, params.get("CustomSuffix"))
+        if len(name) > MAX_ROLE_NAME:
+            # The suffix is appended to AWSServiceRoleFor<Service>_: the role's name must
+            # still fit the 64 characters of any role name.
+            raise invalid_input(
+                f"1 validation error detected: Value '{name}' at 'roleName' failed to satisfy "
+                f"constraint: Member must have length less than or equal to {MAX_ROLE_NAME}"
+            )
         if name.lower() in store.roles:
             raise invalid_input(
                 f"Service role name {name} has been taken in this account, please try a "
