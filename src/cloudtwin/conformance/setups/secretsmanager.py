@@ -6,7 +6,10 @@ real key), carries a custom staging label ``ct-stage`` on its first version (so
 resource policy (named ``default``, the only name AWS attaches) and a rotation schedule with a
 rotation function (so ``CancelRotateSecret`` has a rotation to cancel). ``ct-replica`` is a
 cross-account replica of a primary in another account, made in this account as AWS lets a
-replica account do: ``StopReplicationToReplica`` is called on it.
+replica account do: ``StopReplicationToReplica`` is called on it. ``ct-xreplica`` is the other
+direction: a replica of ``ct-secret`` made in account ``111111111111`` (under that account's
+own customer managed key), which ``AssociateCrossAccountReplica`` links from ``ct-secret``;
+``DisassociateCrossAccountReplica`` gets it already linked.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from cloudtwin.conformance.resources import ACCOUNT, DROP, REGION, RoundTrip, Se
 FIRST_VERSION = "c7000000-0000-4000-8000-000000000001"
 ROTATION_LAMBDA = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-rotation"
 #: A primary secret in another account of the same Region (a replica names it on creation).
+OTHER_ACCOUNT = "111111111111"
 CROSS_ACCOUNT_PRIMARY = f"arn:aws:secretsmanager:{REGION}:111111111111:secret:ct-primary-AbCdEf"
 #: What a secret's resource policy looks like: a principal, secretsmanager actions.
 RESOURCE_POLICY = (
@@ -36,6 +40,16 @@ SETUP = ServiceSetup(
                               "RotationRules": {"AutomaticallyAfterDays": 30}, "RotateImmediately": False}),
         Step("CreateSecret", {"Name": "ct-replica", "KmsKeyId": "{key_arn}",
                               "CrossAccountPrimaryARN": CROSS_ACCOUNT_PRIMARY}),
+        # the replica half of a cross-account pair, in the other account (made before every
+        # operation: the set-up's captures are all there whatever the operation); linked
+        # only where an operation unlinks it
+        Step("CreateKey", {"Description": "ct replica"}, {"replica_key_arn": "KeyMetadata.Arn"},
+             service="kms", account=OTHER_ACCOUNT),
+        Step("CreateSecret", {"Name": "ct-xreplica", "KmsKeyId": "{replica_key_arn}",
+                              "CrossAccountPrimaryARN": "{secret_arn}"}, {"xreplica_arn": "ARN"},
+             account=OTHER_ACCOUNT),
+        Step("AssociateCrossAccountReplica", {"SecretId": "{secret}", "CrossAccountReplicaARN": "{xreplica_arn}"},
+             operations=("DisassociateCrossAccountReplica",)),
     ),
     # The first version's id is the ClientRequestToken that created it, and its custom label
     # is the set-up's to choose: a variant about a version id or label at a length bound
@@ -51,8 +65,29 @@ SETUP = ServiceSetup(
              # AutomaticallyAfterDays and ScheduleExpression exclude each other (AWS refuses
              # both): a variant about the days keeps its days, not a made-up expression too.
              "ScheduleExpression": DROP,
-             "AddReplicaRegions": [{"Region": "us-west-2"}], "RemoveReplicaRegions": ["us-west-2"]},
-    overrides={"CreateSecret": {"Name": "ct-new-{n}"},
+             "AddReplicaRegions": [{"Region": "us-west-2"}], "RemoveReplicaRegions": ["us-west-2"],
+             "CrossAccountReplicaARN": "{xreplica_arn}"},
+    # A new version needs a value, BatchGetSecretValue names secrets either by list or by
+    # filter, a staging label moves to a version: AWS refuses the request without one of them.
+    defaults={"PutSecretValue": {"SecretString": "s3cr3t"},
+              # (by filter: MaxResults is only taken with Filters)
+              "BatchGetSecretValue": {"Filters": [{"Key": "name", "Values": ["{secret}"]}]},
+              "UpdateSecretVersionStage": {"MoveToVersionId": "{version_id}"},
+              # a cross-account replica must be under a customer managed key (AWS refuses the
+              # AWS managed one), and the key is harmless on any other secret
+              "CreateSecret": {"KmsKeyId": "{key_arn}"}},
+    exclusive=(("SecretString", "SecretBinary"), ("SecretIdList", "Filters"),
+               ("RecoveryWindowInDays", "ForceDeleteWithoutRecovery")),
+    # (a cross-account replica takes no value, description or replica Regions: only a variant
+    # about CrossAccountPrimaryARN names a primary)
+    overrides={"CreateSecret": {"Name": "ct-new-{n}", "SecretBinary": DROP, "CrossAccountPrimaryARN": DROP},
+               # AWS takes one value per version and one of the list / the filters, and a
+               # recovery window (7 to 30 days) or no recovery at all: the rival of the
+               # variant's focus is dropped, a window gets a length AWS takes
+               "UpdateSecret": {"SecretBinary": DROP},
+               "PutSecretValue": {"SecretBinary": DROP},
+               "BatchGetSecretValue": {"SecretIdList": DROP},
+               "DeleteSecret": {"ForceDeleteWithoutRecovery": DROP, "RecoveryWindowInDays": 7},
                "StopReplicationToReplica": {"SecretId": "ct-replica"}},
     roundtrips=(
         RoundTrip("secret-value",

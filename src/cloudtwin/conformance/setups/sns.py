@@ -53,7 +53,14 @@ SETUP = ServiceSetup(
         "Id": "entry-{n}",
         "AuthenticateOnUnsubscribe": "true",
     },
+    # A subscription needs its endpoint, a message a target (AWS refuses either without,
+    # though the model makes them optional); a message goes to one target only.
+    defaults={"Subscribe": {"Endpoint": f"arn:aws:sqs:{REGION}:{ACCOUNT}:ct-queue-{{n}}"},
+              "Publish": {"TopicArn": "{topic_arn}"}},
+    exclusive=(("TopicArn", "TargetArn", "PhoneNumber"),),
     overrides={
+        # one target per message: the variant's own focus is kept, its rivals dropped
+        "Publish": {"TargetArn": DROP, "PhoneNumber": DROP},
         "CreateTopic": {"Name": "ct-new-{n}", "Attributes": {"DisplayName": "ct-display"}},
         # a new endpoint each time: the same endpoint with other attributes is refused
         "Subscribe": {"Endpoint": f"arn:aws:sqs:{REGION}:{ACCOUNT}:ct-queue-{{n}}",
@@ -68,6 +75,9 @@ SETUP = ServiceSetup(
         "CreatePlatformEndpoint": {"Token": "ct-device-{n}", "Attributes": {"Enabled": "true"}},
         "SetEndpointAttributes": {"Attributes": {"Enabled": "true", "CustomUserData": "ct-user-data"}},
         "SetSMSAttributes": {"attributes": {"DefaultSMSType": "Transactional"}},
+        # a batch of one message (AWS refuses an empty batch, EmptyBatchRequest); a variant
+        # about the entries keeps its own
+        "PublishBatch": {"PublishBatchRequestEntries": [{"Id": "entry-{n}", "Message": "ct message"}]},
     },
     roundtrips=(
         RoundTrip("topic-attributes",

@@ -8,7 +8,7 @@ expiration far ahead), under the Intelligent-Tiering tier that lets a parameter 
 
 from __future__ import annotations
 
-from cloudtwin.conformance.resources import RoundTrip, ServiceSetup, Step
+from cloudtwin.conformance.resources import DROP, RoundTrip, ServiceSetup, Step
 
 #: A parameter policy as AWS documents it: expire the parameter in 2100.
 PARAMETER_POLICIES = ('[{"Type":"Expiration","Version":"1.0","Attributes":'
@@ -23,12 +23,19 @@ SETUP = ServiceSetup(
         Step("LabelParameterVersion", {"Name": "{param}", "ParameterVersion": 1, "Labels": ["ct-label"]}),
     ),
     names={"Name": ("param", "/ct/param")},
+    # A new parameter needs a type (AWS refuses one without, though the model makes it optional).
+    defaults={"PutParameter": {"Type": "String"}},
     members={"Name": "{param}", "Names": ["{param}"], "Path": "/ct", "ResourceType": "Parameter",
              "ResourceId": "{param}", "ParameterVersion": 1, "Labels": ["ct-label"],
              "TagKeys": ["ct-tag"], "KeyId": "{key_id}", "Policies": PARAMETER_POLICIES,
-             "Tier": "Intelligent-Tiering", "DataType": "text"},
+             "Tier": "Intelligent-Tiering", "DataType": "text",
+             # a pattern every value matches: a random one only proves the value check works
+             "AllowedPattern": ".*"},
     # GetParametersByPath filters on Type, KeyId and Label only (AWS refuses tag: keys there).
-    overrides={"PutParameter": {"Name": "/ct/new-{n}"}, "CreateDocument": {"Name": "ct-doc-{n}"},
+    # DescribeParameters takes Filters or ParameterFilters, never both (AWS's
+    # ValidationException): the variant's focus is kept, its rival dropped.
+    overrides={"PutParameter": {"Name": "/ct/new-{n}"},
+               "DescribeParameters": {"Filters": DROP}, "CreateDocument": {"Name": "ct-doc-{n}"},
                "GetParametersByPath": {"ParameterFilters": [{"Key": "Type", "Option": "Equals",
                                                              "Values": ["String"]}]}},
     roundtrips=(
