@@ -104,7 +104,10 @@ def decode_token(token: str) -> str:
 
 
 def url_encoder(encoding_type: str | None) -> Callable[[str], str]:
-    """``EncodingType=url``: keys and prefixes percent-encoded (space as ``+``)."""
+    """``EncodingType=url``: keys and prefixes percent-encoded (space as ``+``); ``url`` is
+    the only encoding S3 knows."""
+    if encoding_type not in (None, "url"):
+        raise errors.invalid_argument("Invalid Encoding Method specified in Request")
     if encoding_type == "url":
         return lambda text: quote_plus(text, safe="/")
     return lambda text: text

@@ -19,6 +19,7 @@ from cloudtwin.protocol.checksums import new_hasher
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_write, parse_range
+from cloudtwin.services.s3.listing import url_encoder
 from cloudtwin.services.s3.models import Part, Upload, to_datetime
 from cloudtwin.services.s3.owners import owner
 from cloudtwin.services.s3.objects import (
@@ -49,6 +50,11 @@ def _invalid_part() -> ServiceError:
     )
 
 
+def check_checksum_type(checksum_type: str | None) -> None:
+    if checksum_type is not None and checksum_type not in ("COMPOSITE", "FULL_OBJECT"):
+        raise errors.invalid_request("Value for x-amz-checksum-type header is invalid.")
+
+
 class MultipartHandlers:
     store: Any
     blobs: Any
@@ -75,6 +81,7 @@ class MultipartHandlers:
         template = self.new_version(ctx, bucket, params)
         algorithm = (params.get("ChecksumAlgorithm") or "").lower() or None
         checksum_type = params.get("ChecksumType")
+        check_checksum_type(checksum_type)
         if checksum_type == "FULL_OBJECT" and algorithm and algorithm not in FULL_OBJECT_CAPABLE:
             raise errors.invalid_request(
                 f"The FULL_OBJECT checksum type cannot be used with the {algorithm} checksum algorithm."
@@ -166,6 +173,7 @@ class MultipartHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
         upload = self.upload(ctx, bucket.name, key, params["UploadId"])
+        check_checksum_type(params.get("ChecksumType"))
         check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
         listed = (params.get("MultipartUpload") or {}).get("Parts") or []
         if not listed:
@@ -288,6 +296,7 @@ class MultipartHandlers:
 
     def list_multipart_uploads(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
+        encode = url_encoder(params.get("EncodingType"))
         prefix = params.get("Prefix") or ""
         delimiter = params.get("Delimiter") or ""
         key_marker = params.get("KeyMarker") or ""
@@ -326,7 +335,7 @@ class MultipartHandlers:
             last = upload
             entries.append({
                 "UploadId": upload.upload_id,
-                "Key": upload.key,
+                "Key": encode(upload.key),
                 "Initiated": to_datetime(upload.initiated),
                 "StorageClass": upload.template.storage_class,
                 "Owner": owner(upload.account_id),
@@ -336,19 +345,21 @@ class MultipartHandlers:
             })
         result: dict[str, Any] = {
             "Bucket": bucket.name,
-            "KeyMarker": key_marker,
+            "KeyMarker": encode(key_marker),
             "UploadIdMarker": id_marker,
             "MaxUploads": limit,
             "IsTruncated": truncated,
-            "Prefix": prefix,
+            "Prefix": encode(prefix),
         }
+        if params.get("EncodingType"):
+            result["EncodingType"] = params["EncodingType"]
         if delimiter:
-            result["Delimiter"] = delimiter
+            result["Delimiter"] = encode(delimiter)
         if entries:
             result["Uploads"] = entries
         if prefixes:
-            result["CommonPrefixes"] = [{"Prefix": p} for p in prefixes]
+            result["CommonPrefixes"] = [{"Prefix": encode(p)} for p in prefixes]
         if truncated and last is not None:
-            result["NextKeyMarker"] = last.key
+            result["NextKeyMarker"] = encode(last.key)
             result["NextUploadIdMarker"] = last.upload_id
         return result

@@ -16,6 +16,19 @@ from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.models import Bucket, Version, to_datetime
 
 _DAY = 86400.0
+_MODES = ("GOVERNANCE", "COMPLIANCE")
+
+
+def _check_future(until: float, now: float) -> None:
+    if until <= now:
+        raise errors.invalid_argument("The retain until date must be in the future!")
+
+
+def _check_enum(value: Any, allowed: tuple[str, ...]) -> None:
+    """An element of a lock document outside the schema's values: S3 validates the XML
+    against its schema before reading it."""
+    if value is not None and value not in allowed:
+        raise errors.malformed_xml()
 
 
 def _missing_configuration() -> ServiceError:
@@ -40,6 +53,10 @@ def lock_from_params(
     hold = params.get("ObjectLockLegalHoldStatus")
     if (mode or until or hold) and not bucket.object_lock:
         raise _missing_configuration()
+    if mode is not None and mode not in _MODES:
+        raise errors.invalid_argument("Unknown wormMode directive.")
+    if hold is not None and hold not in ("ON", "OFF"):
+        raise errors.invalid_argument("Legal Hold must be either of 'ON' or 'OFF'")
     if (mode is None) != (until is None):
         raise errors.invalid_argument(
             "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied"
@@ -47,6 +64,7 @@ def lock_from_params(
     if mode is not None:
         version.lock_mode = mode
         version.lock_until = until.timestamp() if isinstance(until, datetime) else float(until)
+        _check_future(version.lock_until, version.last_modified)  # the write's own time
     elif default is not None:
         version.lock_mode, version.lock_until = default
     if hold:
@@ -91,9 +109,12 @@ class ObjectLockHandlers:
         bucket, version = self._locked_version(ctx, params)
         retention = params.get("Retention") or {}
         mode = retention.get("Mode")
+        _check_enum(mode, _MODES)
         until = retention.get("RetainUntilDate")
         new_until = until.timestamp() if until is not None else None
         now = self.now(ctx)
+        if new_until is not None:
+            _check_future(new_until, now)
         if version.lock_mode and version.lock_until is not None and version.lock_until > now:
             weaker = mode != version.lock_mode or new_until is None or new_until < version.lock_until
             if weaker and (
@@ -116,7 +137,9 @@ class ObjectLockHandlers:
 
     def put_object_legal_hold(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, version = self._locked_version(ctx, params)
-        version.legal_hold = (params.get("LegalHold") or {}).get("Status")
+        status = (params.get("LegalHold") or {}).get("Status")
+        _check_enum(status, ("ON", "OFF"))
+        version.legal_hold = status
         self._save(ctx, bucket, params["Key"])
         return {}
 
@@ -132,6 +155,8 @@ class ObjectLockHandlers:
     def put_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         config = params.get("ObjectLockConfiguration") or {}
+        _check_enum(config.get("ObjectLockEnabled"), ("Enabled",))
+        _check_enum(((config.get("Rule") or {}).get("DefaultRetention") or {}).get("Mode"), _MODES)
         if not bucket.object_lock:
             if bucket.versioning != "Enabled":
                 raise ServiceError(

@@ -41,6 +41,15 @@ FLEXIBLE = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256", "sha512", "md5", "
 FULL_OBJECT_CAPABLE = ("crc32", "crc32c", "crc64nvme")
 DEFAULT_ALGORITHM = "crc64nvme"
 MAX_KEY_BYTES = 1024
+#: The values S3 knows for the write headers it checks (the model's enums).
+STORAGE_CLASSES = frozenset({
+    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
+    "FSX_OPENZFS", "FSX_ONTAP", "AWS_BACKUP_WARM", "AWS_BACKUP_LOW_COST_WARM",
+})  # fmt: skip
+SSE_ALGORITHMS = frozenset({"AES256", "aws:fsx", "aws:backup", "aws:kms", "aws:kms:dsse"})
+DIRECTIVES = ("COPY", "REPLACE")
+OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
 
 
 def checksum_member(algorithm: str) -> str:
@@ -70,6 +79,21 @@ def declared_algorithm(headers: dict[str, str]) -> str | None:
         return trailer[len("x-amz-checksum-"):]
     sdk = headers.get("x-amz-sdk-checksum-algorithm", "").strip().lower()
     return sdk or None
+
+
+def check_write_values(params: dict[str, Any]) -> None:
+    """The header values of a write (PutObject, CopyObject, CreateMultipartUpload) S3 checks
+    before anything else: an unknown storage class, encryption or checksum algorithm is
+    refused, not stored."""
+    storage_class = params.get("StorageClass")
+    if storage_class is not None and storage_class not in STORAGE_CLASSES:
+        raise ServiceError("InvalidStorageClass", "The storage class you specified is not valid", 400)
+    sse = params.get("ServerSideEncryption")
+    if sse is not None and sse not in SSE_ALGORITHMS:
+        raise errors.invalid_argument("The encryption method specified is not supported")
+    algorithm = params.get("ChecksumAlgorithm")
+    if algorithm is not None and algorithm.lower() not in FLEXIBLE:
+        raise errors.invalid_request("Value for x-amz-checksum-algorithm header is invalid.")
 
 
 def parse_tagging(text: str | None) -> dict[str, str]:
@@ -160,6 +184,7 @@ class ObjectHandlers:
 
     def new_version(self, ctx: RequestContext, bucket: Bucket, params: dict[str, Any]) -> Version:
         """A version's attributes from a write's parameters (body not yet attached)."""
+        check_write_values(params)
         headers = {name: params[name] for name in CONTENT_HEADERS if params.get(name) is not None}
         headers.setdefault("ContentType", "binary/octet-stream")
         version = Version(NULL_VERSION, self.now(ctx), headers=headers)
@@ -450,7 +475,11 @@ class ObjectHandlers:
         check_key(key)
         source_bucket, source_key, source = self.source_version(ctx, params)
         directive = params.get("MetadataDirective") or "COPY"
+        if directive not in DIRECTIVES:
+            raise errors.invalid_argument("Unknown metadata directive.")
         tagging_directive = params.get("TaggingDirective") or "COPY"
+        if tagging_directive not in DIRECTIVES:
+            raise errors.invalid_argument("Unknown tagging directive.")
         same = source_bucket.name == bucket.name and source_key == key
         if same and directive == "COPY" and not any(
             params.get(name) for name in (
@@ -508,6 +537,8 @@ class ObjectHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
         wanted = set(params.get("ObjectAttributes") or [])
+        if not wanted <= OBJECT_ATTRIBUTES:
+            raise errors.invalid_argument("Invalid attribute name specified.")
         result: dict[str, Any] = {"LastModified": to_datetime(version.last_modified)}
         if bucket.versioning:
             result["VersionId"] = version.version_id

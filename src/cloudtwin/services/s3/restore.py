@@ -13,6 +13,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
+from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.models import Version, to_datetime
 
 ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
@@ -74,6 +75,9 @@ class RestoreHandlers:
                 fields={"StorageClass": version.storage_class},
             )
         request = params.get("RestoreRequest") or {}
+        if request.get("Type") not in (None, "SELECT"):
+            # outside the schema's enumeration: the XML does not validate
+            raise errors.malformed_xml()
         days = request.get("Days")
         tier = request.get("Tier") or (request.get("GlacierJobParameters") or {}).get("Tier") or "Standard"
         now = ctx.clock.now() if ctx.clock else 0.0

@@ -61,6 +61,10 @@ def _grantee(spec: str) -> dict[str, str]:
     return {"Type": "CanonicalUser", "ID": value}
 
 
+#: The permissions an ACL's grant may give (the schema's enumeration).
+PERMISSIONS = frozenset({"FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"})
+
+
 def canned_acl(account_id: str, acl: str) -> dict[str, Any]:
     me = {"Type": "CanonicalUser", **owner(account_id)}
     grants = [{"Grantee": me, "Permission": "FULL_CONTROL"}]
@@ -147,6 +151,13 @@ class TaggingHandlers:
     def _acl_to_store(self, account_id: str, params: dict[str, Any]) -> dict[str, Any] | None:
         policy = params.get("AccessControlPolicy")
         if policy:
+            for grant in policy.get("Grants") or []:
+                if grant.get("Permission", "READ") not in PERMISSIONS:
+                    raise ServiceError(
+                        "MalformedACLError",
+                        "The XML you provided was not well-formed or did not validate against "
+                        "our published schema", 400,
+                    )
             return {"Owner": policy.get("Owner") or owner(account_id), "Grants": policy.get("Grants") or []}
         return self.acl_from_params(account_id, params)
 
