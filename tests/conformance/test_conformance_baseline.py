@@ -1,9 +1,9 @@
-"""The CI guard: the fixed-seed shard of the generated conformance suite, per implemented
-service, must pass at least as many variants as ``conformance-baseline.json`` records —
-per service and per claimed operation.
+"""The CI guard: the whole generated conformance suite (fixed seed), per implemented
+service, must pass at least as many variants as ``conformance-baseline.json`` records — per
+service and per claimed operation — and take at least as many valid ones to a 2xx.
 
 When a service improves, record it with ``cloudtwin conformance run --update-baseline``
-(the same shard and seed; the lead reviews the known gaps in the diff).
+(the same seed; the lead reviews the known gaps in the diff).
 """
 
 from __future__ import annotations

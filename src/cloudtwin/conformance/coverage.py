@@ -23,6 +23,8 @@ class ServiceCoverage:
     covered: int
     variants: int
     passed: int
+    positive: int = 0
+    success: int = 0
     error: str | None = None
 
 
@@ -37,19 +39,21 @@ def collect(baseline: dict[str, Any] | None) -> list[ServiceCoverage]:
         claimed, error = claimed_operations(service, names)
         ops = recorded.get(service, {}).get("operations", {})
         covered = sum(1 for name, op in ops.items() if name in claimed and op.get("passed", 0) > 0)
-        out.append(ServiceCoverage(service, len(names), len(claimed), covered,
-                                   recorded.get(service, {}).get("total", 0),
-                                   recorded.get(service, {}).get("passed", 0), error))
+        entry = recorded.get(service, {})
+        out.append(ServiceCoverage(service, len(names), len(claimed), covered, entry.get("total", 0),
+                                   entry.get("passed", 0), entry.get("positive", 0),
+                                   entry.get("success_path", 0), error))
     return out
 
 
 def table(rows: list[ServiceCoverage]) -> str:
     lines = ["| service | operations in the model | implemented | covered by passing variants "
-             "| conformance variants passing |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+             "| conformance variants passing | valid variants answered 2xx |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         share = f"{r.passed}/{r.variants}" if r.variants else "not in the baseline"
-        lines.append(f"| {r.service} | {r.model} | {r.implemented} | {r.covered} | {share} |")
+        success = f"{100 * r.success / r.positive:.1f} %" if r.positive else "-"
+        lines.append(f"| {r.service} | {r.model} | {r.implemented} | {r.covered} | {share} | {success} |")
     return "\n".join(lines)
 
 

@@ -34,6 +34,8 @@ def _collection(ctx: OperationContext, shape: Any, count: int) -> Any:
     factory = ctx.factory
     if shape.type_name == "list":
         item = factory.valid(shape.member)
+        if item == {} and ctx.protocol in ("query", "ec2"):
+            return None  # empty structures leave nothing on a query string: no list to count
         return None if item is None else [item] * count
     out: dict[str, Any] = {}
     value = factory.valid(shape.value)
