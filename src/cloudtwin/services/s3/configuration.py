@@ -127,26 +127,19 @@ def _check(name: str, document: Any) -> None:
         for rule in rules:
             if "Filter" in rule and "Prefix" in rule:
                 raise errors.malformed_xml()
-            _check_enum(rule.get("Status"), ("Enabled", "Disabled"))
+            errors.check_xml_enum(rule.get("Status"), ("Enabled", "Disabled"))
     elif name == "Accelerate":
-        _check_enum((document or {}).get("Status"), ("Enabled", "Suspended"))
+        errors.check_xml_enum((document or {}).get("Status"), ("Enabled", "Suspended"))
     elif name == "OwnershipControls":
         for rule in (document or {}).get("Rules") or []:
-            _check_enum(rule.get("ObjectOwnership"), OBJECT_OWNERSHIPS)
+            errors.check_xml_enum(rule.get("ObjectOwnership"), OBJECT_OWNERSHIPS)
     elif name == "RequestPayment":
-        _check_enum((document or {}).get("Payer"), ("Requester", "BucketOwner"))
+        errors.check_xml_enum((document or {}).get("Payer"), ("Requester", "BucketOwner"))
     elif name == "Website":
         redirects = [(document or {}).get("RedirectAllRequestsTo") or {}]
         redirects += [rule.get("Redirect") or {} for rule in (document or {}).get("RoutingRules") or []]
         for redirect in redirects:
-            _check_enum(redirect.get("Protocol"), ("http", "https"))
-
-
-def _check_enum(value: Any, allowed: tuple[str, ...]) -> None:
-    """An element outside its schema enumeration: S3 validates a document's XML against its
-    schema before reading it."""
-    if value is not None and value not in allowed:
-        raise errors.malformed_xml()
+            errors.check_xml_enum(redirect.get("Protocol"), ("http", "https"))
 
 
 def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:

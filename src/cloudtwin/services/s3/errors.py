@@ -64,6 +64,13 @@ def malformed_xml() -> ServiceError:
     )
 
 
+def check_xml_enum(value: object, allowed: tuple[str, ...]) -> None:
+    """An element of a request document outside its schema's enumeration: S3 validates the
+    XML against its schema before reading it, so the answer is ``MalformedXML``."""
+    if value is not None and value not in allowed:
+        raise malformed_xml()
+
+
 def no_such_upload() -> ServiceError:
     return ServiceError(
         "NoSuchUpload",

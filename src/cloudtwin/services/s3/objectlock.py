@@ -24,13 +24,6 @@ def _check_future(until: float, now: float) -> None:
         raise errors.invalid_argument("The retain until date must be in the future!")
 
 
-def _check_enum(value: Any, allowed: tuple[str, ...]) -> None:
-    """An element of a lock document outside the schema's values: S3 validates the XML
-    against its schema before reading it."""
-    if value is not None and value not in allowed:
-        raise errors.malformed_xml()
-
-
 def _missing_configuration() -> ServiceError:
     return errors.invalid_request("Bucket is missing Object Lock Configuration")
 
@@ -109,7 +102,7 @@ class ObjectLockHandlers:
         bucket, version = self._locked_version(ctx, params)
         retention = params.get("Retention") or {}
         mode = retention.get("Mode")
-        _check_enum(mode, _MODES)
+        errors.check_xml_enum(mode, _MODES)
         until = retention.get("RetainUntilDate")
         new_until = until.timestamp() if until is not None else None
         now = self.now(ctx)
@@ -138,7 +131,7 @@ class ObjectLockHandlers:
     def put_object_legal_hold(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, version = self._locked_version(ctx, params)
         status = (params.get("LegalHold") or {}).get("Status")
-        _check_enum(status, ("ON", "OFF"))
+        errors.check_xml_enum(status, ("ON", "OFF"))
         version.legal_hold = status
         self._save(ctx, bucket, params["Key"])
         return {}
@@ -155,8 +148,8 @@ class ObjectLockHandlers:
     def put_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         config = params.get("ObjectLockConfiguration") or {}
-        _check_enum(config.get("ObjectLockEnabled"), ("Enabled",))
-        _check_enum(((config.get("Rule") or {}).get("DefaultRetention") or {}).get("Mode"), _MODES)
+        errors.check_xml_enum(config.get("ObjectLockEnabled"), ("Enabled",))
+        errors.check_xml_enum(((config.get("Rule") or {}).get("DefaultRetention") or {}).get("Mode"), _MODES)
         if not bucket.object_lock:
             if bucket.versioning != "Enabled":
                 raise ServiceError(

@@ -75,9 +75,7 @@ class RestoreHandlers:
                 fields={"StorageClass": version.storage_class},
             )
         request = params.get("RestoreRequest") or {}
-        if request.get("Type") not in (None, "SELECT"):
-            # outside the schema's enumeration: the XML does not validate
-            raise errors.malformed_xml()
+        errors.check_xml_enum(request.get("Type"), ("SELECT",))
         days = request.get("Days")
         tier = request.get("Tier") or (request.get("GlacierJobParameters") or {}).get("Tier") or "Standard"
         now = ctx.clock.now() if ctx.clock else 0.0
