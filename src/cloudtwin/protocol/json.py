@@ -13,11 +13,11 @@ are kept as the JSON value they are.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol import values
+from cloudtwin.protocol.documents import DocumentError, read_json
 from cloudtwin.protocol.malformed import BODY, VALUE, InvalidInput
 from cloudtwin.protocol.parsers import Decoder, DocumentParser
 from cloudtwin.protocol.shape_plans import ShapeCompiler
@@ -205,14 +205,18 @@ class DocumentCompiler(ShapeCompiler[Decoder]):
         return _base64_blob
 
 
+BODY_MAX_DEPTH = 256
+"""Deepest nesting of a JSON request body (DynamoDB's 32 levels of maps take ~70)."""
+
+
 def load_json(body: bytes) -> Any:
     """The JSON value of a request body; an empty body is ``{}``."""
     if not body.strip():
         return {}
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidInput(f"The request body is not valid JSON: {exc}", BODY) from None
+        return read_json(body, max_depth=BODY_MAX_DEPTH)
+    except DocumentError as exc:
+        raise InvalidInput(f"The request body is not valid JSON: {exc.reason}", BODY) from None
 
 
 class JsonParser(DocumentParser):

@@ -80,9 +80,10 @@ class RequestParser:
             return self._parse(request, plan, uri_params)
         except InvalidInput as problem:
             raise protocol_error(self.protocol, problem) from None
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
-            # Input shaped in a way no decoder anticipated: still the client's fault.
-            problem = InvalidInput(f"The request could not be read: {exc}", BODY)
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
+            # Input shaped in a way no decoder anticipated: still the client's fault (and
+            # Python's wording of it is no message for a client).
+            problem = InvalidInput("The request could not be read.", BODY)
             raise protocol_error(self.protocol, problem) from None
 
     # -- for subclasses -----------------------------------------------------------------------

@@ -25,12 +25,12 @@ Subclasses provide the body codec: a shape compiler for documents and
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
+from cloudtwin.protocol.documents import DocumentError, read_json
 from cloudtwin.protocol.malformed import BINDING, BODY, InvalidInput
 from cloudtwin.protocol.parsers import ABSENT, Decoder, RequestParser, request_body
 from cloudtwin.protocol.scalars import TextConverter, text_converter
@@ -154,9 +154,10 @@ def _join_http_dates(items: list[str]) -> list[str]:
 
 def _json_value(text: str) -> Any:
     try:
-        return json.loads(decode_base64(text))
+        return read_json(decode_base64(text))
     except ValueError as exc:
-        raise InvalidInput(f"Expected base64-encoded JSON: {exc}", BINDING) from None
+        reason = exc.reason if isinstance(exc, DocumentError) else "the value is not valid base64"
+        raise InvalidInput(f"Expected base64-encoded JSON: {reason}", BINDING) from None
 
 
 def header_converter(shape: Shape) -> TextConverter:

@@ -14,6 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.dynamodb.expressions import ast
 from cloudtwin.services.dynamodb.expressions.evaluator import evaluate, project
@@ -476,7 +477,7 @@ def _select(provider: "Provider", ctx: RequestContext, st: Statement, params: di
     start = 0
     if params.get("NextToken"):
         try:
-            start = int(json.loads(base64.b64decode(params["NextToken"]))["offset"])
+            start = int(read_json(base64.b64decode(params["NextToken"]))["offset"])
         except (ValueError, KeyError, TypeError):
             raise ServiceError("ValidationException", "Invalid NextToken") from None
     limit = params.get("Limit")

@@ -15,6 +15,7 @@ from typing import Any
 
 from cloudtwin.events.bus import Event
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.dynamodbstreams.models import (
     RETENTION_SECONDS,
@@ -187,7 +188,7 @@ class Provider(ServiceProvider):
     def get_records(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         store: StreamsStore = ctx.store
         try:
-            arn, shard_id, position, issued = json.loads(base64.urlsafe_b64decode(params["ShardIterator"].encode()))
+            arn, shard_id, position, issued = read_json(base64.urlsafe_b64decode(params["ShardIterator"].encode()))
             if not (isinstance(arn, str) and isinstance(shard_id, str) and isinstance(position, int) and isinstance(issued, (int, float))):
                 raise ValueError
         except (ValueError, TypeError):

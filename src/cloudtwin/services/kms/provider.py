@@ -15,10 +15,10 @@ recorded in :class:`~cloudtwin.services.kms.calls.CallLog` (``GET /_cloudtwin/km
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.kms import ciphertext
 from cloudtwin.services.kms.aliases import AliasOperations
@@ -53,7 +53,7 @@ _KEY_REF_PARAMS = ("KeyId", "TargetKeyId", "DestinationKeyId", "SourceKeyId")
 def check_policy(policy: str) -> None:
     """A key policy must be a JSON object with statements: AWS refuses anything else."""
     try:
-        document = json.loads(policy)
+        document = read_json(policy)
     except ValueError:
         document = None
     if not isinstance(document, dict) or "Statement" not in document:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.notifications import NotificationHandlers
@@ -98,7 +99,7 @@ def _check(name: str, document: Any) -> None:
     """The semantic checks S3 makes on a document before storing it."""
     if name == "Policy":
         try:
-            parsed = json.loads(document)
+            parsed = read_json(document)
         except (TypeError, ValueError):
             parsed = None
         if not isinstance(parsed, dict):

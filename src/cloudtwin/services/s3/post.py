@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.presign import SIGNATURE_MISMATCH, presign_secrets, signing_key
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpResponse
 from cloudtwin.protocol.rest_xml_serializer import host_id
@@ -82,7 +82,7 @@ def parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes | 
 def check_policy(fields: dict[str, str], bucket: str, size: int, now: float) -> None:
     """The policy's expiry and conditions (raises AccessDenied / EntityTooLarge / ...)."""
     try:
-        policy = json.loads(base64.b64decode(fields["policy"]))
+        policy = read_json(base64.b64decode(fields["policy"]))
     except (ValueError, KeyError):
         raise errors.invalid_argument("Invalid Policy: Invalid JSON.") from None
     if not isinstance(policy, dict):

@@ -3,9 +3,9 @@ behind ``BlockPublicPolicy`` and ``ValidateResourcePolicy``."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 
 _MALFORMED = "This resource policy contains an unsupported operation."
@@ -14,7 +14,7 @@ _MALFORMED = "This resource policy contains an unsupported operation."
 def parse(policy: str) -> dict[str, Any]:
     """The policy document, or MalformedPolicyDocumentException for one IAM would refuse."""
     try:
-        document = json.loads(policy)
+        document = read_json(policy)
     except ValueError:
         raise ServiceError(
             "MalformedPolicyDocumentException", "This resource policy contains a syntax error."

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sns.models import Subscription, Topic
 
@@ -92,7 +93,7 @@ def default_policy(topic_arn: str, account_id: str) -> str:
 
 def _json_object(name: str, value: str) -> dict[str, Any]:
     try:
-        document = json.loads(value)
+        document = read_json(value)
     except ValueError:
         raise invalid(f"{name}: failed to parse JSON.") from None
     if not isinstance(document, dict):
@@ -238,7 +239,7 @@ def _policy_section(sub: Subscription, topic: Topic | None, own: str, default: s
         if not source:
             continue
         try:
-            document = json.loads(source)
+            document = read_json(source)
         except ValueError:
             continue
         section = document.get(key) if key == own else (document.get("http") or {}).get(key)

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sns.attributes import http_content_type, http_retry_policy, retry_delays
 from cloudtwin.services.sns.filter_policy import FilterPolicy, compile_policy
@@ -387,7 +388,7 @@ def _dlq(sub: Subscription) -> str | None:
     if not policy:
         return None
     try:
-        target = json.loads(policy).get("deadLetterTargetArn")
+        target = read_json(policy).get("deadLetterTargetArn")
     except (ValueError, AttributeError):
         return None
     return target if isinstance(target, str) else None

@@ -22,11 +22,11 @@ with AWS's wording, ``Invalid parameter: FilterPolicy: <reason>``.
 from __future__ import annotations
 
 import ipaddress
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 
 __all__ = ["FilterPolicy", "compile_policy", "MAX_KEYS", "MAX_COMBINATIONS"]
@@ -205,7 +205,7 @@ class FilterPolicy:
         """True when the message (its attributes, or its JSON body) passes the policy."""
         if self.scope == "MessageBody":
             try:
-                body = json.loads(message)
+                body = read_json(message)
             except ValueError:
                 return False
             if not isinstance(body, dict):
@@ -241,7 +241,7 @@ def _attribute_values(attributes: dict[str, dict[str, Any]], name: str) -> Value
     value = attribute.get("StringValue")
     if kind.startswith("String.Array"):
         try:
-            items = json.loads(value or "")
+            items = read_json(value or "")
         except ValueError:
             return []
         return list(items) if isinstance(items, list) else [items]
@@ -266,9 +266,9 @@ def compile_policy(text: str, scope: str) -> FilterPolicy | None:
     if len(text.encode()) > MAX_POLICY_BYTES:
         raise _invalid("Filter policy is too big")
     try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise _invalid(f"failed to parse JSON. {exc}") from None
+        document = read_json(text)
+    except ValueError:
+        raise _invalid("failed to parse JSON.") from None
     if not isinstance(document, dict):
         raise _invalid("Filter policy must be a JSON object")
     if not document:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sns.attributes import invalid
 from cloudtwin.services.sns.signing import Signer
@@ -71,7 +72,7 @@ def check_message(message: str, structure: str | None, subject: str | None) -> d
     if structure != "json":
         raise invalid("MessageStructure")
     try:
-        document = json.loads(message)
+        document = read_json(message)
     except ValueError:
         raise invalid("Message Structure - JSON message body failed to parse") from None
     if not isinstance(document, dict):
@@ -123,7 +124,7 @@ def check_attributes(attributes: dict[str, dict[str, Any]] | None) -> dict[str, 
                 raise _value_error(f"Could not cast message attribute '{name}' value to number.")
         if kind == "String.Array":
             try:
-                items = json.loads(value)
+                items = read_json(value)
             except ValueError:
                 items = None
             if not isinstance(items, list) or any(isinstance(i, (dict, list)) for i in items):

@@ -18,6 +18,7 @@ from typing import Any
 
 from cloudtwin.control.payload import ControlError
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpResponse
 from cloudtwin.services.provider import ServiceProvider
@@ -462,7 +463,7 @@ def _check_filter(attributes: dict[str, str]) -> None:
 
 def _check_data_protection(policy: str) -> None:
     try:
-        document = json.loads(policy)
+        document = read_json(policy)
     except ValueError:
         raise invalid("DataProtectionPolicy Reason: Failed to parse data protection policy") from None
     if not isinstance(document, dict):

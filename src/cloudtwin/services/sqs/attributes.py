@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.services.sqs.errors import (
     invalid_attribute_name,
     invalid_attribute_value,
@@ -111,7 +112,7 @@ def _policy(value: str) -> str:
     if value == "":
         return ""
     try:
-        document = json.loads(value)
+        document = read_json(value)
     except ValueError:
         raise invalid_attribute_value("Policy") from None
     if not isinstance(document, dict):
@@ -124,7 +125,7 @@ def redrive_policy(value: str) -> str:
     if value == "":
         return ""
     try:
-        document = json.loads(value)
+        document = read_json(value)
     except ValueError:
         document = None
     if not isinstance(document, dict):
@@ -163,7 +164,7 @@ def redrive_allow_policy(value: str) -> str:
         return ""
     reason = "Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format."
     try:
-        document = json.loads(value)
+        document = read_json(value)
     except ValueError:
         document = None
     if not isinstance(document, dict) or document.get("redrivePermission") not in _REDRIVE_PERMISSIONS:

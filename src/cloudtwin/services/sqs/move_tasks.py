@@ -13,6 +13,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sqs.errors import invalid_parameter, invalid_value
 from cloudtwin.services.sqs.models import MoveTask
@@ -72,7 +73,7 @@ def start(broker: "Broker", params: dict[str, Any]) -> dict[str, Any]:
 
 def _read_handle(handle: str) -> tuple[str, str]:
     try:
-        document = json.loads(base64.b64decode(handle.encode("ascii"), validate=True))
+        document = read_json(base64.b64decode(handle.encode("ascii"), validate=True))
         return document["taskId"], document["sourceArn"]
     except (ValueError, KeyError, TypeError, UnicodeError):
         raise ServiceError("ResourceNotFoundException", _TASK_MISSING) from None

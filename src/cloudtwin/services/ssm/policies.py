@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 
 _TYPES = {"Expiration", "ExpirationNotification", "NoChangeNotification"}
@@ -17,7 +18,7 @@ _MAX = 10
 def parse(text: str) -> tuple[list[dict[str, Any]], float | None]:
     """(policies as ParameterInlinePolicy entries, expiry epoch or None)."""
     try:
-        items = json.loads(text)
+        items = read_json(text)
     except ValueError:
         raise ServiceError("InvalidPolicyTypeException", "Policies must be a valid JSON array.") from None
     if isinstance(items, dict):

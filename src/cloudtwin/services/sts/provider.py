@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.events.bus import Event
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.iam.policy import PrincipalIds
 from cloudtwin.services.provider import ServiceProvider
@@ -78,7 +78,7 @@ class Provider(ServiceProvider):
     def decode_authorization_message(self, ctx: RequestContext, params: Params) -> Params:
         try:
             decoded = base64.b64decode(params["EncodedMessage"], validate=True).decode()
-            json.loads(decoded)
+            read_json(decoded)
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise ServiceError(
                 "InvalidAuthorizationMessageException",

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.iam.policy import (
     EvaluationRequest,
@@ -176,7 +177,7 @@ class Sessions:
         arns = params.get("PolicyArns") or ()
         if text is None and not arns:
             return None
-        size = len(json.dumps(json.loads(text), separators=(",", ":"))) if text else 0
+        size = len(json.dumps(read_json(text), separators=(",", ":"))) if text else 0
         percent = (size * 100) // PACKED_POLICY_LIMIT + 6 * len(arns)
         if percent > 100:
             raise ServiceError(

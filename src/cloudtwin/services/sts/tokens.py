@@ -7,13 +7,13 @@ reads — issuer, subject, audience, expiry — and answers malformed input as A
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 import string
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
@@ -47,7 +47,7 @@ def jwt_claims(token: str) -> dict[str, Any]:
             "(You may see this error if you sent an Access Token)",
         )  # fmt: skip
     try:
-        claims = json.loads(_b64url(parts[1]))
+        claims = read_json(_b64url(parts[1]))
     except (ValueError, UnicodeDecodeError):
         raise ServiceError("InvalidIdentityToken", "Couldn't parse the web identity token.") from None
     if not isinstance(claims, dict) or "iss" not in claims:

@@ -11,11 +11,11 @@ Errors carry AWS's ``MalformedPolicyDocument`` texts.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cloudtwin.protocol.documents import read_json
 from cloudtwin.services.iam.policy.patterns import has_variables, wildcard_regex
 
 PolicyKind = Literal["identity", "trust", "resource"]
@@ -199,7 +199,7 @@ def _statement(raw: Any, kind: PolicyKind) -> Statement:
 def parse_policy(text: str, kind: PolicyKind = "identity") -> PolicyDocument:
     """Parse and check a policy document; raises :class:`PolicyError` with AWS's text."""
     try:
-        raw = json.loads(text)
+        raw = read_json(text)
     except (ValueError, TypeError):
         raise PolicyError("This policy contains invalid Json") from None
     if not isinstance(raw, dict):
