@@ -349,20 +349,17 @@ class Dispatcher:
         return delivery
 
     def _finish(self, store: SnsStore, delivery: Delivery, status: str) -> None:
-        delivery.status = status
-        delivery.updated_at = self.env.clock.now()
+        delivery.settle(status, self.env.clock.now())
         if delivery.id in store.deliveries:
             store.deliveries.save(delivery.id)
 
     def record(
         self, store: SnsStore, protocol: str, endpoint: str, message_id: str, message: str, **extra: Any
     ) -> SentMessage:
-        sent = SentMessage(
-            store.next_id(store.messages), protocol, endpoint, message_id, message,
-            timestamp=self.env.clock.now(), **extra,
+        now = self.env.clock.now()
+        return store.log_message(
+            lambda id_: SentMessage(id_, protocol, endpoint, message_id, message, timestamp=now, **extra)
         )
-        store.messages[sent.id] = sent
-        return sent
 
     def record_email_confirmation(self, store: SnsStore, topic: Topic, sub: Subscription, urls: Urls) -> None:
         version = topic.attributes.get("SignatureVersion", "1")

@@ -8,13 +8,18 @@ compiled filter policies are runtime caches kept on the provider, not here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
 #: Deliveries and recorded messages kept per store for inspection (oldest dropped first).
 LOG_LIMIT = 10_000
+#: Characters of a delivery's body kept once it is settled (the whole body is kept only while
+#: the delivery may still need it: pending, retrying, or on its way to a dead-letter queue).
+BODY_PREVIEW = 512
+#: Characters of message text the log of recorded messages (email, sms, ...) holds at most.
+MESSAGE_LOG_CHARS = 64 * 2**20
 
 
 @dataclass(slots=True)
@@ -77,6 +82,18 @@ class Delivery:
     created_at: float = 0.0
     updated_at: float = 0.0
     raw: bool = False
+    body_size: int = -1  # characters in the whole body (-1: not counted yet)
+
+    def __post_init__(self) -> None:
+        if self.body_size < 0:
+            self.body_size = len(self.body)
+
+    def settle(self, status: str, now: float) -> None:
+        """The delivery's final status: the body shrinks to a preview, nothing needs it now."""
+        self.status = status
+        self.updated_at = now
+        if len(self.body) > BODY_PREVIEW:
+            self.body = self.body[:BODY_PREVIEW]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +108,8 @@ class Delivery:
             "last_error": self.last_error,
             "raw": self.raw,
             "body": self.body,
+            "body_size": self.body_size,
+            "body_truncated": len(self.body) < self.body_size,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -147,6 +166,7 @@ class SnsStore(Store):
         self.deliveries: Table[int, Delivery] = tables.table("deliveries")
         self.messages: Table[int, SentMessage] = tables.table("messages")
         self._by_topic: dict[str, list[str]] | None = None
+        self._message_chars: int | None = None
 
     # -- indexes (rebuilt from the tables on first use) ---------------------------------------
 
@@ -180,6 +200,21 @@ class SnsStore(Store):
             if dedup[first][0] > now:
                 break
             del dedup[first]
+
+    def log_message(self, make: Callable[[int], SentMessage]) -> SentMessage:
+        """Record a message "sent" where cloudtwin cannot deliver (``make(id)`` builds it); the
+        oldest records go first past LOG_LIMIT records or MESSAGE_LOG_CHARS of text."""
+        messages = self.messages
+        if self._message_chars is None:
+            self._message_chars = sum(len(m.message) for m in messages.values())
+        sent = make(next(reversed(messages.keys()), 0) + 1 if len(messages) else 1)
+        while len(messages) and (
+            len(messages) >= LOG_LIMIT or self._message_chars + len(sent.message) > MESSAGE_LOG_CHARS
+        ):
+            self._message_chars -= len(messages.pop(next(iter(messages))).message)
+        messages[sent.id] = sent
+        self._message_chars += len(sent.message)
+        return sent
 
     def next_id(self, table: Table[int, Any]) -> int:
         """The next id of a log table; drops the oldest rows past LOG_LIMIT."""
