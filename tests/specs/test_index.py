@@ -35,11 +35,12 @@ def test_shipped_index_equals_a_fresh_build():
 def test_load_uses_the_shipped_index_without_building(monkeypatch):
     monkeypatch.setattr(ServiceIndex, "build", classmethod(lambda cls, loader=None: pytest.fail("built")))
     ServiceCatalog.botocore_version()  # botocore imported: time the index alone
-    start = time.perf_counter()
+    # CPU time of this thread, not wall time: other work on a busy machine does not count.
+    start = time.thread_time()
     loaded = ServiceIndex.load()
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert len(loaded) == len(ServiceCatalog().service_names())
-    assert elapsed < 0.25, f"loading the shipped index took {elapsed * 1000:.0f} ms"
+    assert elapsed < 0.5, f"loading the shipped index took {elapsed * 1000:.0f} ms of CPU"
 
 
 def test_other_botocore_builds_once_then_reads_the_cache(monkeypatch, tmp_path):

@@ -10,6 +10,7 @@ the other service's store directly.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -76,9 +77,13 @@ class InternalClient:
         region: str,
         caller: "Identity | None" = None,
     ) -> dict[str, Any]:
-        """Run a synchronous handler now. Raises ``ServiceError`` as AWS would answer."""
+        """Run a handler now. Raises ``ServiceError`` as AWS would answer. An asynchronous
+        handler runs to completion only from a thread with no event loop (a script, a test);
+        on the event loop use :meth:`call_async`."""
         result = self._run(service, operation, params, account_id, region, caller)
         if inspect.isawaitable(result):
+            if not _loop_running():
+                return asyncio.run(_completed(result)) or {}
             result.close()  # type: ignore[union-attr]
             raise ServiceError(
                 "InternalFailure", f"{service}.{operation} is asynchronous: use call_async", 500
@@ -105,3 +110,15 @@ class InternalClient:
         params = params or {}
         handler, ctx = self._prepare(service, operation, params, account_id, region, caller)
         return handler(ctx, params)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def _completed(awaitable: Any) -> Any:
+    return await awaitable

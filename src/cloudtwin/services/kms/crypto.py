@@ -17,6 +17,7 @@ pickles into a table record and survives a restart. Loaded key objects are cache
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
@@ -33,6 +34,8 @@ __all__ = [
     "SPEC_INFO",
     "SpecInfo",
     "generate_material",
+    "generate_material_off_loop",
+    "rsa_key_off_loop",
     "public_key_der",
     "hash_for",
 ]
@@ -152,6 +155,20 @@ def generate_material(spec: str) -> bytes:
     return key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+
+
+async def generate_material_off_loop(spec: str) -> bytes:
+    """:func:`generate_material` on a worker thread for the specs that take long (an RSA-4096
+    key takes seconds on a busy machine; OpenSSL releases the GIL meanwhile), so the event loop
+    keeps serving other requests; cheap specs are made in place."""
+    if spec in _RSA_SIZES:
+        return await asyncio.to_thread(generate_material, spec)
+    return generate_material(spec)
+
+
+async def rsa_key_off_loop(bits: int) -> Any:
+    """A new RSA private key, made on a worker thread (see :func:`generate_material_off_loop`)."""
+    return await asyncio.to_thread(rsa.generate_private_key, 65537, bits)
 
 
 def public_key_der(private: Any) -> bytes:

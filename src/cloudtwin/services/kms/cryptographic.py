@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.kms import ciphertext
-from cloudtwin.services.kms.crypto import SPEC_INFO, UNSUPPORTED_SPECS, generate_material, mac, public_key_der
+from cloudtwin.services.kms.crypto import (
+    SPEC_INFO,
+    UNSUPPORTED_SPECS,
+    generate_material_off_loop,
+    mac,
+    public_key_der,
+)
 from cloudtwin.services.kms.keys import LEGACY_SPECS, check_symmetric, check_usable, check_usage
 from cloudtwin.services.kms.models import KmsKey
 
@@ -190,7 +196,7 @@ class CryptographicOperations:
         del result["Plaintext"]
         return result
 
-    def _data_key_pair(self, ctx: "RequestContext", params: dict[str, Any], operation: str) -> dict[str, Any]:
+    async def _data_key_pair(self, ctx: "RequestContext", params: dict[str, Any], operation: str) -> dict[str, Any]:
         key = self.keys.resolve(ctx, params["KeyId"])
         check_usable(key)
         check_symmetric(key, operation)
@@ -201,7 +207,7 @@ class CryptographicOperations:
                 "UnsupportedOperationException", f"KeyPairSpec {pair_spec} is not supported by cloudtwin."
             )
         dry_run(params)
-        private_der = generate_material(pair_spec)
+        private_der = await generate_material_off_loop(pair_spec)
         public = public_key_der(self.crypto.private(private_der))
         blob = self._seal(key, private_der, params.get("EncryptionContext"), "SYMMETRIC_DEFAULT")
         return {
@@ -213,11 +219,13 @@ class CryptographicOperations:
             "KeyMaterialId": key.current.material_id,
         }
 
-    def generate_data_key_pair(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
-        return self._data_key_pair(ctx, params, "GenerateDataKeyPair")
+    async def generate_data_key_pair(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
+        return await self._data_key_pair(ctx, params, "GenerateDataKeyPair")
 
-    def generate_data_key_pair_without_plaintext(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
-        result = self._data_key_pair(ctx, params, "GenerateDataKeyPairWithoutPlaintext")
+    async def generate_data_key_pair_without_plaintext(
+        self, ctx: "RequestContext", params: dict[str, Any]
+    ) -> dict[str, Any]:
+        result = await self._data_key_pair(ctx, params, "GenerateDataKeyPairWithoutPlaintext")
         del result["PrivateKeyPlaintext"]
         return result
 

@@ -14,11 +14,11 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
 
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.kms.crypto import public_key_der
+from cloudtwin.services.kms.crypto import public_key_der, rsa_key_off_loop
 from cloudtwin.services.kms.keys import DAY, check_not_pending
 from cloudtwin.services.kms.models import KmsKey, Material
 
@@ -89,7 +89,7 @@ class ImportOperations:
         check_not_pending(key)
         return key
 
-    def get_parameters_for_import(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
+    async def get_parameters_for_import(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         key = self._external_key(ctx, params)
         spec = params["WrappingKeySpec"]
         algorithm = params["WrappingAlgorithm"]
@@ -97,7 +97,7 @@ class ImportOperations:
             raise ServiceError(
                 "UnsupportedOperationException", f"Wrapping key spec {spec} with {algorithm} is not supported."
             )
-        private = rsa.generate_private_key(65537, _WRAPPING_SIZES[spec])
+        private = await rsa_key_off_loop(_WRAPPING_SIZES[spec])
         der = private.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )

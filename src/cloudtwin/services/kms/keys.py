@@ -161,7 +161,10 @@ def new_key(
     policy: str | None = None,
     multi_region: bool = False,
     key_id: str | None = None,
+    material: bytes | None = None,
 ) -> KmsKey:
+    """A new key; its material is made here unless given (``material``: made off the event loop
+    by an asynchronous handler)."""
     if key_id is None:
         key_id = "mrk-" + uuid.uuid4().hex if multi_region else str(uuid.uuid4())
     key = KmsKey(
@@ -182,7 +185,8 @@ def new_key(
     if origin == "EXTERNAL":
         key.state = "PendingImport"
     else:
-        key.materials.append(Material(new_material_id(), generate_material(key_spec), now))
+        secret = generate_material(key_spec) if material is None else material
+        key.materials.append(Material(new_material_id(), secret, now))
     return key
 
 

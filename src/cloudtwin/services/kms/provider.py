@@ -15,6 +15,7 @@ recorded in :class:`~cloudtwin.services.kms.calls.CallLog` (``GET /_cloudtwin/km
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 from cloudtwin.gateway.context import RequestContext
@@ -23,7 +24,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.kms import ciphertext
 from cloudtwin.services.kms.aliases import AliasOperations
 from cloudtwin.services.kms.calls import CallLog
-from cloudtwin.services.kms.crypto import SPEC_INFO, UNSUPPORTED_SPECS, KeyCache
+from cloudtwin.services.kms.crypto import SPEC_INFO, UNSUPPORTED_SPECS, KeyCache, generate_material_off_loop
 from cloudtwin.services.kms.cryptographic import CryptographicOperations
 from cloudtwin.services.kms.grants import GrantOperations
 from cloudtwin.services.kms.imports import ImportOperations, expire_imports
@@ -94,6 +95,33 @@ def _identify(entry: dict[str, Any], ref: Any, params: dict[str, Any], result: A
             pass
 
 
+def _record(
+    calls: CallLog, entry: dict[str, Any], ref: Any, params: dict[str, Any], result: Any,
+    error: ServiceError | None = None,
+) -> Any:
+    """Log a finished call (raising its error again, if it failed)."""
+    calls.append(entry)
+    if error is not None:
+        entry["error_code"] = error.code
+        _identify(entry, ref, params, None)
+        raise error
+    _identify(entry, ref, params, result)
+    return result
+
+
+async def _record_when_done(
+    calls: CallLog, entry: dict[str, Any], ref: Any, params: dict[str, Any], pending: Any
+) -> Any:
+    try:
+        result = await pending
+    except ServiceError as error:
+        return _record(calls, entry, ref, params, None, error)
+    except BaseException:
+        calls.append(entry)
+        raise
+    return _record(calls, entry, ref, params, result)
+
+
 class Provider(
     CryptographicOperations,
     AliasOperations,
@@ -148,18 +176,21 @@ class Provider(
             }
             if "SourceEncryptionContext" in params:
                 entry["source_encryption_context"] = params["SourceEncryptionContext"]
-            try:
-                if params.get("GrantTokens") and operation not in _TOKENS_UNCHECKED:
+            if params.get("GrantTokens") and operation not in _TOKENS_UNCHECKED:
+                try:
                     self.check_grant_tokens(params["GrantTokens"])
+                except ServiceError as error:
+                    return _record(calls, entry, ref, params, None, error)
+            try:
                 result = fn(ctx, params)
             except ServiceError as error:
-                entry["error_code"] = error.code
-                _identify(entry, ref, params, None)
-                raise
-            finally:
+                return _record(calls, entry, ref, params, None, error)
+            except BaseException:
                 calls.append(entry)
-            _identify(entry, ref, params, result)
-            return result
+                raise
+            if inspect.isawaitable(result):  # made off the event loop (CreateKey of RSA, ...)
+                return _record_when_done(calls, entry, ref, params, result)
+            return _record(calls, entry, ref, params, result)
 
         return recorded
 
@@ -190,7 +221,7 @@ class Provider(
 
     # -- keys ---------------------------------------------------------------------------------
 
-    def create_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def create_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         spec = params.get("KeySpec") or params.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
         if params.get("KeySpec") and params.get("CustomerMasterKeySpec"):
             raise ServiceError(
@@ -224,6 +255,7 @@ class Provider(
         if policy is not None:
             check_policy(policy)
         tags = tags_from(params)
+        material = await generate_material_off_loop(spec) if origin == "AWS_KMS" else None
         key = new_key(
             ctx.account_id,
             ctx.region,
@@ -235,6 +267,7 @@ class Provider(
             origin=origin,
             policy=policy,
             multi_region=bool(params.get("MultiRegion")),
+            material=material,
         )
         key.tags = tags
         ctx.store.keys[key.key_id] = key

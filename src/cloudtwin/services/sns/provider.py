@@ -72,6 +72,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
     def __init__(self, env: Any) -> None:
         super().__init__(env)
         self.signer = Signer()
+        self.signer.prepare()
         self.dispatcher = Dispatcher(env, self.signer)
         self.publisher = Publisher(self.dispatcher)
         env.processors.register("sns-http-retries", self.dispatcher.due_retries, replace=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import threading
 import uuid
 from typing import Any, Mapping
 
@@ -40,6 +41,12 @@ class Signer:
         self.cert_id = uuid.uuid4().hex
         self._key: Any = None
         self._pem: bytes | None = None
+        self._making = threading.Lock()
+
+    def prepare(self) -> None:
+        """Start making the key and certificate on a worker thread (OpenSSL releases the GIL
+        while it generates), so the first message to sign does not hold up the event loop."""
+        threading.Thread(target=self._ensure, name="sns-signing-key", daemon=True).start()
 
     @property
     def cert_file(self) -> str:
@@ -62,6 +69,11 @@ class Signer:
     def _ensure(self) -> None:
         if self._key is not None:
             return
+        with self._making:
+            if self._key is None:
+                self._make()
+
+    def _make(self) -> None:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
