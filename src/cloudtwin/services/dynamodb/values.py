@@ -4,7 +4,7 @@ Items are kept in their wire form (``{"name": {"S": "x"}}``) so that reads retur
 without conversion; this module knows the rules AWS applies to that form: exactly one
 type per value, numbers of at most 38 significant digits between 1E-130 and 1E+126
 (stored canonically, as AWS returns them), no empty or duplicate sets, and the size an
-item counts against the 400 KB limit.
+item counts against the 400 KB limit (and its 32 levels of nesting).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from cloudtwin.protocol.errors import ServiceError
 
 TYPES = frozenset(("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"))
 MAX_ITEM_SIZE = 400 * 1024
+MAX_NESTING = 32
 
 _PARSE = Context(prec=200)
 _MAX_MAGNITUDE = Decimal("1E+126")
@@ -221,6 +222,24 @@ def item_size(item: dict[str, Any]) -> int:
     return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())
 
 
+def _too_deep(value: dict[str, Any], level: int) -> bool:
+    if level > MAX_NESTING:
+        return True
+    (tag, inner), = value.items()
+    if tag == "M":
+        return any(_too_deep(v, level + 1) for v in inner.values())
+    if tag == "L":
+        return any(_too_deep(v, level + 1) for v in inner)
+    return False
+
+
 def check_item_size(item: dict[str, Any]) -> None:
+    """The limits of an item about to be stored: 400 KB, and values nested at most 32 levels
+    deep (an attribute's value is level 1: a scalar inside 31 maps or lists is the deepest)."""
+    if any(_too_deep(value, 1) for value in item.values()):
+        raise validation(
+            "Nesting Levels have exceeded supported limits: "
+            "Attributes in the item have nested levels beyond supported limit"
+        )
     if item_size(item) > MAX_ITEM_SIZE:
         raise validation("Item size has exceeded the maximum allowed size")
