@@ -245,8 +245,6 @@ class ObjectHandlers:
             out["TagCount"] = len(version.tags)
         out.update(version.sse)
         out.update(lock_fields(version))
-        if version.parts:
-            out["PartsCount"] = len(version.parts)
         return out
 
     # -- PutObject ----------------------------------------------------------------------------
@@ -312,6 +310,8 @@ class ObjectHandlers:
         span = None
         if part_number is not None:
             span = self._part_span(version, part_number)
+            if version.parts:  # only when a part is asked for, as AWS answers
+                result["PartsCount"] = len(version.parts)
         else:
             span = parse_range(params.get("Range"), version.size)
         whole = span is None or (span == (0, version.size - 1) and part_number is None and not params.get("Range"))
