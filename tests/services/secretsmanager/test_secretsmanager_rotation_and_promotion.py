@@ -50,3 +50,26 @@ def test_rotate_with_empty_rules_is_a_parameter_error(aws_client):
         "Code": "InvalidParameterException",
         "Message": "You must specify either AutomaticallyAfterDays or ScheduleExpression.",
     }
+
+
+@pytest.mark.parametrize("immediately", [True, False])
+def test_rotation_with_a_function_that_cannot_be_invoked_fails_and_stores_nothing(aws_client, immediately):
+    # AWS invokes the function at once (createSecret, or testSecret when not rotating
+    # immediately) and answers a function it cannot invoke, missing or not permitted alike, with
+    # AccessDeniedException (400). cloudtwin has no Lambda yet, so every function is missing.
+    sm = aws_client("secretsmanager")
+    sm.create_secret(Name="rot", SecretString="v1")
+    with pytest.raises(ClientError) as err:
+        sm.rotate_secret(
+            SecretId="rot", RotationLambdaARN="arn:aws:lambda:us-east-1:000000000000:function:missing",
+            RotationRules={"AutomaticallyAfterDays": 7}, RotateImmediately=immediately,
+        )
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err.value.response["Error"] == {
+        "Code": "AccessDeniedException",
+        "Message": "Secrets Manager cannot invoke the specified Lambda function. Ensure that the "
+        "function policy grants access to the principal secretsmanager.amazonaws.com.",
+    }
+    described = sm.describe_secret(SecretId="rot")
+    assert not {"RotationEnabled", "RotationRules", "RotationLambdaARN"} & set(described)
+    assert list(described["VersionIdsToStages"].values()) == [["AWSCURRENT"]]

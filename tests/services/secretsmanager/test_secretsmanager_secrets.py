@@ -191,6 +191,12 @@ def test_random_password_options(sm):
     assert _error(err)["Code"] == "InvalidParameterException"
 
 
+EXTERNAL_ROTATION = {
+    "ExternalSecretRotationMetadata": [{"Key": "tenant", "Value": "t-1"}],
+    "ExternalSecretRotationRoleArn": "arn:aws:iam::000000000000:role/rotator",
+}
+
+
 def test_rotation_schedule_on_the_virtual_clock(sm, cloudtwin):
     sm.create_secret(Name="auto", SecretString="x")
     with pytest.raises(ClientError) as err:
@@ -199,11 +205,11 @@ def test_rotation_schedule_on_the_virtual_clock(sm, cloudtwin):
         "Code": "InvalidRequestException",
         "Message": "No Lambda rotation function ARN is associated with this secret.",
     }
-    fn = "arn:aws:lambda:us-east-1:000000000000:function:rotate"
-    out = sm.rotate_secret(SecretId="auto", RotationLambdaARN=fn,
+    # cloudtwin has no Lambda yet, so the schedule is driven by a managed external rotation.
+    out = sm.rotate_secret(SecretId="auto", **EXTERNAL_ROTATION,
                            RotationRules={"AutomaticallyAfterDays": 10}, RotateImmediately=False)
     described = sm.describe_secret(SecretId="auto")
-    assert described["RotationEnabled"] is True and described["RotationLambdaARN"] == fn
+    assert described["RotationEnabled"] is True and "RotationLambdaARN" not in described
     assert described["RotationRules"]["AutomaticallyAfterDays"] == 10
     first_due = described["NextRotationDate"]
     report = cloudtwin.control().advance(10 * 86400 + 60)
@@ -261,8 +267,7 @@ def test_due_rotation_publishes_an_event_for_the_rotation_function(sm, server, c
     events.subscribe("secretsmanager:RotationStarted", seen.append)
     try:
         arn = sm.create_secret(Name="evented", SecretString="x")["ARN"]
-        fn = "arn:aws:lambda:us-east-1:000000000000:function:rotate"
-        token = sm.rotate_secret(SecretId="evented", RotationLambdaARN=fn,
+        token = sm.rotate_secret(SecretId="evented", **EXTERNAL_ROTATION,
                                  RotationRules={"ScheduleExpression": "rate(4 hours)"})["VersionId"]
         cloudtwin.control().advance(4 * 3600 + 1)
         # Events are delivered on the server's loop right after the publisher's work: one more
@@ -272,7 +277,7 @@ def test_due_rotation_publishes_an_event_for_the_rotation_function(sm, server, c
         events.unsubscribe("secretsmanager:RotationStarted", seen.append)
     details = [e.detail for e in seen]
     assert [d["SecretId"] for d in details] == [arn, arn]
-    assert details[0]["ClientRequestToken"] == token and details[0]["RotationLambdaARN"] == fn
+    assert details[0]["ClientRequestToken"] == token and details[0]["RotationLambdaARN"] is None
     assert details[1]["ClientRequestToken"] != token
 
 

@@ -520,6 +520,8 @@ class Provider(CrossAccountOperations, ServiceProvider):
         rules = params["RotationRules"] if "RotationRules" in params else secret.rotation_rules
         if "RotationRules" in params:
             check_rules(rules)
+        if lambda_arn:
+            self._check_rotation_function(ctx, lambda_arn)
         if PENDING in secret.stages and secret.rotation_token is not None:
             pending = secret.stages[PENDING]
             if pending != secret.stages.get(CURRENT) and pending == secret.rotation_token:
@@ -540,6 +542,26 @@ class Provider(CrossAccountOperations, ServiceProvider):
             self._start_rotation(ctx.account_id, ctx.region, secret, token, now)
         store.secrets.save(secret.name)
         return {"ARN": secret.arn, "Name": secret.name, "VersionId": token}
+
+    def _check_rotation_function(self, ctx: RequestContext, arn: str) -> None:
+        """Rotation invokes the function at once (``createSecret``, or ``testSecret`` when not
+        rotating immediately): one Secrets Manager cannot invoke fails the call, nothing stored.
+        AWS gives the same answer for a missing function as for a missing permission. cloudtwin
+        has no Lambda yet, so no ARN names a function there (Lambda's GetFunction says so)."""
+        parts = arn.split(":")
+        try:
+            self.env.internal.call(
+                "lambda", "GetFunction", {"FunctionName": arn},
+                account_id=parts[4] if len(parts) > 6 and parts[4] else ctx.account_id,
+                region=parts[3] if len(parts) > 6 and parts[3] else ctx.region,
+            )
+        except ServiceError:
+            raise ServiceError(
+                "AccessDeniedException",
+                "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function "
+                "policy grants access to the principal secretsmanager.amazonaws.com.",
+                400,
+            ) from None
 
     def cancel_rotate_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         store = ctx.store
