@@ -308,3 +308,21 @@ def test_a_message_body_nested_too_deep_just_does_not_match_a_body_filter(aws_cl
     sns.publish(TopicArn=topic, Message='{"kind": "a"}')
     bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])]
     assert bodies == ['{"kind": "a"}']
+
+
+def test_the_control_api_refuses_a_nested_body_and_resets_nothing(aws_client, endpoint):
+    import urllib.error
+    import urllib.request
+
+    sqs = aws_client("sqs")
+    sqs.create_queue(QueueName="kept")
+    request = urllib.request.Request(
+        endpoint + "/_cloudtwin/reset", data=('{"services":' + DEEP + "}").encode(),
+        headers={"Content-Type": "application/json"}, method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 400
+    text = caught.value.read().decode()
+    assert "not valid JSON" in text and not any(word in text for word in PYTHON_WORDING)
+    assert [u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"]] == ["kept"]

@@ -99,12 +99,12 @@ class ControlApi:
             raise ControlError(404, f"no control endpoint {service}/{name!r}", endpoints=known)
         params: dict = dict(request.query)
         if request.body.strip():
-            import json
+            from cloudtwin.protocol.documents import DocumentError, read_json
 
             try:
-                body = json.loads(request.body)
-            except ValueError as exc:
-                raise ControlError(400, f"the body is not valid JSON: {exc}") from None
+                body = read_json(request.body)
+            except DocumentError as exc:
+                raise ControlError(400, f"the body is not valid JSON: {exc.reason}") from None
             if not isinstance(body, dict):
                 raise ControlError(400, "the body must be a JSON object")
             params.update(body)

@@ -12,6 +12,7 @@ import json
 import math
 from typing import Any, Iterable
 
+from cloudtwin.protocol.documents import DocumentError, read_json
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -48,9 +49,9 @@ def read_params(request: HttpRequest, allowed: Iterable[str]) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     if request.body.strip():
         try:
-            body = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ControlError(400, f"the body is not valid JSON: {exc}") from None
+            body = read_json(request.body)
+        except DocumentError as exc:
+            raise ControlError(400, f"the body is not valid JSON: {exc.reason}") from None
         if not isinstance(body, dict):
             raise ControlError(400, "the body must be a JSON object")
         params.update(body)

@@ -80,7 +80,9 @@ class CborParser(JsonParser):
         stream = BytesIO(body)
         try:
             document = cbor2.CBORDecoder(stream).decode()
-        except (cbor2.CBORDecodeError, ValueError, RecursionError) as exc:
+        except RecursionError:
+            raise InvalidInput("The request body is not valid CBOR: it nests too deeply.", BODY) from None
+        except (cbor2.CBORDecodeError, ValueError) as exc:
             raise InvalidInput(f"The request body is not valid CBOR: {exc}", BODY) from None
         if stream.tell() != len(body):
             raise InvalidInput("The request body has data after its CBOR value.", BODY)
