@@ -38,14 +38,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def run(endpoint: str, messages: int, raw: bool) -> dict[str, float]:
+def clients(endpoint: str) -> tuple[object, object]:
+    """SNS and SQS clients for the server, without retries."""
     config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
     kwargs = dict(
         endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
         aws_secret_access_key="test", config=config,
     )
-    sns = boto3.client("sns", **kwargs)
-    sqs = boto3.client("sqs", **kwargs)
+    return boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
+
+
+def run(endpoint: str, messages: int, raw: bool) -> dict[str, float]:
+    sns, sqs = clients(endpoint)
     suffix = "raw" if raw else "envelope"
     topic = sns.create_topic(Name=f"bench-{suffix}")["TopicArn"]
     url = sqs.create_queue(QueueName=f"bench-{suffix}")["QueueUrl"]
@@ -86,13 +90,7 @@ def _dir_mib(path: Path) -> float:
 
 
 def run_rss(endpoint: str, pid: int, messages: int, size_kb: int, data_dir: Path | None) -> None:
-    config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-    kwargs = dict(
-        endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-        aws_secret_access_key="test", config=config,
-    )
-    sns = boto3.client("sns", **kwargs)
-    sqs = boto3.client("sqs", **kwargs)
+    sns, sqs = clients(endpoint)
     topic = sns.create_topic(Name="bench-rss")["TopicArn"]
     url = sqs.create_queue(QueueName="bench-rss")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
