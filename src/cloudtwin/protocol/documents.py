@@ -2,10 +2,12 @@
 
 Policies, redrive and filter policies, SNS message structures, pagination tokens, JSON
 request bodies: every JSON text that comes from a client is read here, never with a bare
-``json.loads``. Python's decoder recurses once per nesting level, so a 2 KB document nested
-1,000 deep raises ``RecursionError`` (a 500); this reader measures the nesting first, with
-a scan that does not recurse, and refuses what is deeper than :data:`MAX_DEPTH`. It also
-refuses ``NaN`` / ``Infinity``, which are not JSON.
+``json.loads``. A 2 KB document nested 1,000 deep makes Python's decoder raise
+``RecursionError`` (a 500 when nobody expects it), and one nested a few hundred deep decodes
+but then exhausts the stack of whatever walks it recursively (validators, ``json.dumps``).
+This reader turns the first into a refusal and measures the nesting of the second, without
+recursion, refusing what is deeper than :data:`MAX_DEPTH`; so code that walks a document it
+returned may recurse freely. It also refuses ``NaN`` / ``Infinity``, which are not JSON.
 
 Every refusal is a :class:`DocumentError` (a ``ValueError``): callers turn it into their
 service's own error (``MalformedPolicyDocument``, ``InvalidParameterValue``, ...). Its text
@@ -15,7 +17,6 @@ never carries Python's wording.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 __all__ = ["MAX_DEPTH", "DocumentError", "nesting_depth", "read_json"]
@@ -23,11 +24,6 @@ __all__ = ["MAX_DEPTH", "DocumentError", "nesting_depth", "read_json"]
 MAX_DEPTH = 100
 """Deepest nesting of arrays/objects accepted in a document: far beyond any policy AWS
 takes, far below what would exhaust the interpreter's stack."""
-
-# A string literal up to its closing quote, or to the end of an unterminated one (so the
-# scan stays linear on any input).
-_STRING = re.compile(r'"(?:[^"\\]|\\.?)*+(?:"|\Z)', re.S)
-_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class DocumentError(ValueError):
@@ -38,18 +34,23 @@ class DocumentError(ValueError):
         self.reason = reason
 
 
-def nesting_depth(text: str) -> int:
-    """How deeply arrays and objects nest in ``text`` (brackets inside strings don't count),
-    found without recursion. Unbalanced text gives a best-effort figure."""
-    if text.count("[") + text.count("{") == 0:
-        return 0
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
+def nesting_depth(value: Any, *, stop_past: int | None = None) -> int:
+    """How deeply lists and dicts nest in a decoded document (a scalar is 0, ``[]`` is 1),
+    found without recursion; with ``stop_past``, the walk ends at the first level deeper."""
+    deepest = 0
+    stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        kind = type(node)
+        if kind is not dict and kind is not list:
+            continue
+        if depth > deepest:
+            deepest = depth
+            if stop_past is not None and depth > stop_past:
+                break
+        for child in node.values() if kind is dict else node:
+            push((child, depth + 1))
     return deepest
 
 
@@ -67,13 +68,18 @@ def read_json(text: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> A
             raise DocumentError("the document is not valid UTF-8") from None
     elif not isinstance(text, str):
         raise DocumentError("the document is not a string")
-    if text.count("[") + text.count("{") > max_depth and nesting_depth(text) > max_depth:
-        raise DocumentError(f"the document nests deeper than {max_depth} levels")
+    too_deep = f"the document nests deeper than {max_depth} levels"
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant)
     except DocumentError:
         raise
+    except RecursionError:  # the decoder's own guard, far past max_depth
+        raise DocumentError(too_deep) from None
     except json.JSONDecodeError as exc:
         raise DocumentError(f"the document is not valid JSON (at character {exc.pos})") from None
-    except (ValueError, RecursionError):  # e.g. an integer of more digits than Python converts
+    except ValueError:  # e.g. an integer of more digits than Python converts
         raise DocumentError("the document is not valid JSON") from None
+    # Fewer brackets than the limit cannot nest past it: most documents stop here.
+    if text.count("[") + text.count("{") > max_depth and nesting_depth(value, stop_past=max_depth) > max_depth:
+        raise DocumentError(too_deep)
+    return value
