@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 
-def _waiting(server, count=1, timeout=5.0) -> None:
+def _waiting(server, count=1, timeout=15.0) -> None:
     """Block until ``count`` long polls are parked on the server (no fixed sleeps)."""
     broker = server.app.services.provider("sqs").broker
     deadline = time.monotonic() + timeout
