@@ -96,6 +96,7 @@ class Delivery:
             self.body = self.body[:BODY_PREVIEW]
 
     def to_dict(self) -> dict[str, Any]:
+        size = getattr(self, "body_size", len(self.body))  # records stored before it was counted
         return {
             "id": self.id,
             "topic_arn": self.topic_arn,
@@ -108,8 +109,8 @@ class Delivery:
             "last_error": self.last_error,
             "raw": self.raw,
             "body": self.body,
-            "body_size": self.body_size,
-            "body_truncated": len(self.body) < self.body_size,
+            "body_size": size,
+            "body_truncated": len(self.body) < size,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
