@@ -64,12 +64,24 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"TagKey": k, "TagValue": v} for k, v in tags.items()]
 
 
+#: Most tags one request (and one key) may carry.
+MAX_TAGS = 50
+
+
 def tags_from(params: dict[str, Any]) -> dict[str, str]:
+    """The tags of a request, refused as AWS refuses them: more than 50, a key given twice,
+    or a key in the reserved ``aws:`` namespace (in any letter case)."""
+    given = params.get("Tags") or ()
+    if len(given) > MAX_TAGS:
+        raise ServiceError("TagException", "Too many tags")
     tags: dict[str, str] = {}
-    for tag in params.get("Tags") or ():
-        if tag["TagKey"].startswith("aws:"):
-            raise ServiceError("TagException", "Tags beginning with aws: are reserved.")
-        tags[tag["TagKey"]] = tag["TagValue"]
+    for tag in given:
+        name = tag["TagKey"]
+        if name[:4].lower() == "aws:":
+            raise ServiceError("TagException", "Tags beginning with aws: are reserved")
+        if name in tags:
+            raise ServiceError("TagException", "Duplicate tag keys")
+        tags[name] = tag["TagValue"]
     return tags
 
 
@@ -359,7 +371,7 @@ class Provider(
         key = self._managed_key(ctx, params)
         check_not_pending(key)
         key.tags.update(tags_from(params))
-        if len(key.tags) > 50:
+        if len(key.tags) > MAX_TAGS:
             raise ServiceError("LimitExceededException", "The request would exceed the tag limit of 50.")
         self._save(key)
 
