@@ -1,9 +1,11 @@
-"""AWS Systems Manager: Parameter Store.
+"""AWS Systems Manager: Parameter Store, documents, maintenance windows, patch baselines.
 
 Parameters and their versions live in the store (models.py); names are validated as AWS
 does (names.py); SecureString values go through KMS (secure.py); filters and paging in
-filters.py; parameter policies in policies.py. The other SSM operations (documents,
-automation, sessions...) answer not-implemented.
+filters.py; parameter policies in policies.py; public and Secrets Manager parameters in
+references.py. Documents (documents.py), maintenance windows and patch baselines
+(windows.py) are stored and answered. The other SSM operations (automation, sessions,
+managed instances...) answer not-implemented.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from cloudtwin.services.provider import ServiceProvider
 from cloudtwin.services.ssm import names as naming
 from cloudtwin.services.ssm import policies as parameter_policies
 from cloudtwin.services.ssm import references, secure
+from cloudtwin.services.ssm.documents import DocumentOperations
 from cloudtwin.services.ssm.filters import legacy_filters, paginate, string_filters
 from cloudtwin.services.ssm.models import Parameter, ParameterStore, ParameterVersion
+from cloudtwin.services.ssm.windows import MaintenanceOperations
 
 _STANDARD_LIMIT = 4096
 _ADVANCED_LIMIT = 8192
@@ -36,7 +40,7 @@ def _bad_label(label: str) -> bool:
     )
 
 
-class Provider(ServiceProvider):
+class Provider(DocumentOperations, MaintenanceOperations, ServiceProvider):
     service_name = "ssm"
     store_class = ParameterStore
 
