@@ -124,3 +124,42 @@ def test_cross_account_access_by_arn_follows_the_resource_policy(aws_client):
     other.put_secret_value(SecretId=arn, SecretString="new")
     assert other.get_secret_value(SecretId=arn)["SecretString"] == "new"
     assert owner.get_secret_value(SecretId=arn)["SecretString"] == "new"
+
+
+def test_replicas_are_readable_in_their_region(aws_client):
+    east = aws_client("secretsmanager")
+    west = aws_client("secretsmanager", region="eu-west-1")
+    created = east.create_secret(
+        Name="replicated", SecretString="v1", AddReplicaRegions=[{"Region": "eu-west-1"}]
+    )
+    assert created["ReplicationStatus"][0]["Status"] == "InSync"
+    replica_arn = created["ARN"].replace(":us-east-1:", ":eu-west-1:")
+    described = west.describe_secret(SecretId="replicated")
+    assert described["ARN"] == replica_arn and described["PrimaryRegion"] == "us-east-1"
+    assert "ReplicationStatus" not in described
+    assert west.get_secret_value(SecretId=replica_arn)["SecretString"] == "v1"
+    east.put_secret_value(SecretId="replicated", SecretString="v2")
+    assert west.get_secret_value(SecretId="replicated")["SecretString"] == "v2"
+    assert west.get_secret_value(SecretId="replicated", VersionStage="AWSPREVIOUS")["SecretString"] == "v1"
+    assert [s["Name"] for s in west.list_secrets()["SecretList"]] == ["replicated"]
+    with pytest.raises(ClientError) as err:
+        west.put_secret_value(SecretId="replicated", SecretString="nope")
+    assert _error(err) == {
+        "Code": "InvalidRequestException",
+        "Message": "Operation not permitted on a replica secret. Call must be made in primary secret's region.",
+    }
+    east.remove_regions_from_replication(SecretId="replicated", RemoveReplicaRegions=["eu-west-1"])
+    with pytest.raises(ClientError) as err:
+        west.describe_secret(SecretId="replicated")
+    assert _error(err)["Code"] == "ResourceNotFoundException"
+
+
+def test_stopping_replication_makes_the_replica_standalone(aws_client):
+    east = aws_client("secretsmanager")
+    west = aws_client("secretsmanager", region="eu-west-1")
+    east.create_secret(Name="promoted", SecretString="v1", AddReplicaRegions=[{"Region": "eu-west-1"}])
+    west.stop_replication_to_replica(SecretId="promoted")
+    assert "PrimaryRegion" not in west.describe_secret(SecretId="promoted")
+    assert "ReplicationStatus" not in east.describe_secret(SecretId="promoted")
+    west.put_secret_value(SecretId="promoted", SecretString="mine")
+    assert east.get_secret_value(SecretId="promoted")["SecretString"] == "v1"

@@ -98,6 +98,8 @@ def describe(secret: Secret, *, list_entry: bool = False) -> dict[str, Any]:
             out["CrossAccountPrimary"] = dict(secret.cross_account_primary)
         if secret.cross_account_replicas:
             out["CrossAccountReplicas"] = [dict(r) for r in secret.cross_account_replicas]
+    if secret.primary_arn:
+        out["PrimaryRegion"] = secret.primary_arn.split(":")[3]
     if secret.replicas:
         out["PrimaryRegion"] = secret.arn.split(":")[3]
         if not list_entry:

@@ -34,6 +34,7 @@ from cloudtwin.services.secretsmanager.directory import (
 )
 from cloudtwin.services.secretsmanager.models import Secret, SecretsStore, SecretVersion
 from cloudtwin.services.secretsmanager.passwords import random_password
+from cloudtwin.services.secretsmanager.regions import RegionReplication, refuse_region_replica
 from cloudtwin.services.secretsmanager.schedule import DAY, check_rules, next_rotation
 from cloudtwin.services.secretsmanager.search import matcher, paginate
 from cloudtwin.services.secretsmanager.stages import (
@@ -85,7 +86,7 @@ def _require_token(params: dict[str, Any]) -> None:
         raise ServiceError("InvalidRequestException", _TOKEN_NEEDED)
 
 
-class Provider(CrossAccountOperations, ServiceProvider):
+class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
     service_name = "secretsmanager"
     store_class = SecretsStore
 
@@ -115,6 +116,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return {"purged": purged, "rotations_started": started}
 
     def _purge(self, store: SecretsStore, secret: Secret) -> None:
+        self.drop_region_replicas(secret)
         for vid in secret.version_ids:
             store.versions.pop((secret.arn, vid), None)
         store.secrets.pop(secret.name, None)
@@ -148,6 +150,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         if owner is not None and owner != ctx.account_id:
             store = self.stores.get(owner, ctx.region)
         secret = (live_secret if live else find)(store, secret_id, ctx.clock.now())
+        refuse_region_replica(secret, ctx.operation)
         if owner is not None and owner != ctx.account_id:
             self._check_cross_account(ctx, secret)
         return store, secret
@@ -265,6 +268,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         if value is not None:
             self._new_version(ctx, store, secret, version_id, value, [CURRENT])
         store.secrets[name] = secret
+        self.sync_regions(ctx, secret)
         out: dict[str, Any] = {"ARN": secret.arn, "Name": name}
         if value is not None:
             out["VersionId"] = version_id
@@ -347,6 +351,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
             if CURRENT in labels:
                 self.sync_cross_account(ctx, secret)
             store.secrets.save(secret.name)
+            self.sync_regions(ctx, secret)
         return {
             "ARN": secret.arn,
             "Name": secret.name,
@@ -380,6 +385,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
             out["VersionId"] = version_id
         secret.last_changed = ctx.clock.now()
         store.secrets.save(secret.name)
+        self.sync_regions(ctx, secret)
         return out
 
     def update_secret_version_stage(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -394,6 +400,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
             secret.rotation_token = None
         secret.last_changed = ctx.clock.now()
         store.secrets.save(secret.name)
+        self.sync_regions(ctx, secret)
         return {"ARN": secret.arn, "Name": secret.name}
 
     def list_secret_version_ids(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -613,45 +620,14 @@ class Provider(CrossAccountOperations, ServiceProvider):
             out["VersionId"] = token
         return out
 
-    # -- replication (settings stored) ---------------------------------------------------------
-
-    def _replicas(self, ctx: RequestContext, secret: Secret, regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        replicas = list(secret.replicas)
-        known = {r["Region"] for r in replicas}
-        for entry in regions:
-            region = entry.get("Region")
-            if not region or region == ctx.region:
-                raise ServiceError(
-                    "InvalidParameterException", "Invalid replica Region: the primary Region cannot be a replica."
-                )
-            if region in known:
-                continue
-            known.add(region)
-            replicas.append(
-                {
-                    "Region": region,
-                    "KmsKeyId": entry.get("KmsKeyId") or vault.DEFAULT_KEY,
-                    "Status": "InSync",
-                    "StatusMessage": "Replication succeeded",
-                }
-            )
-        return replicas
-
-    def replicate_secret_to_regions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, secret = self._locate(ctx, params["SecretId"], live=True)
-        secret.replicas = self._replicas(ctx, secret, params["AddReplicaRegions"])
-        store.secrets.save(secret.name)
-        return {"ARN": secret.arn, "ReplicationStatus": [dict(r) for r in secret.replicas]}
-
-    def remove_regions_from_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, secret = self._locate(ctx, params["SecretId"], live=True)
-        drop = set(params["RemoveReplicaRegions"])
-        secret.replicas = [r for r in secret.replicas if r["Region"] not in drop]
-        store.secrets.save(secret.name)
-        return {"ARN": secret.arn, "ReplicationStatus": [dict(r) for r in secret.replicas]}
+    # -- replication ------------------------------------------------------------------------
+    # (regions.py: replicas in other Regions of the account; cross_account.py: in other accounts)
 
     def stop_replication_to_replica(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         store, secret = self._locate(ctx, params["SecretId"], live=True)
+        if secret.primary_arn is not None:
+            self.promote_region_replica(ctx, secret)
+            return {"ARN": secret.arn}
         if secret.cross_account_primary is None:
             raise ServiceError(
                 "InvalidRequestException",
