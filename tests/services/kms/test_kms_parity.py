@@ -168,3 +168,20 @@ def test_new_imported_material_waits_for_rotation(kms):
     kms.delete_imported_key_material(KeyId=key["KeyId"])
     meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
     assert meta["KeyState"] == "PendingImport" and meta["CurrentKeyMaterialId"] == second
+
+
+def test_hmac_keys_need_the_mac_key_usage(kms):
+    with pytest.raises(ClientError) as err:
+        kms.create_key(KeySpec="HMAC_256")
+    assert _error(err) == {
+        "Code": "ValidationException",
+        "Message": "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+    }
+    with pytest.raises(ClientError) as err:
+        kms.create_key(KeySpec="HMAC_256", KeyUsage="ENCRYPT_DECRYPT")
+    assert _error(err)["Message"] == (
+        "1 validation error detected: Value 'ENCRYPT_DECRYPT' at 'keyUsage' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC]"
+    )
+    meta = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+    assert meta["MacAlgorithms"] == ["HMAC_SHA_256"]

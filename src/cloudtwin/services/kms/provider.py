@@ -60,6 +60,22 @@ def check_policy(policy: str) -> None:
         raise ServiceError("MalformedPolicyDocumentException", "The policy document is malformed.")
 
 
+def check_hmac_usage(usage: str | None) -> None:
+    """HMAC keys must be asked for with KeyUsage GENERATE_VERIFY_MAC (AWS documents that the
+    usage is required even though it is the only one), with AWS's texts otherwise."""
+    if usage is None:
+        raise ServiceError(
+            "ValidationException",
+            "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+        )
+    if usage != "GENERATE_VERIFY_MAC":
+        raise ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value '{usage}' at 'keyUsage' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC]",
+        )
+
+
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"TagKey": k, "TagValue": v} for k, v in tags.items()]
 
@@ -222,6 +238,8 @@ class Provider(
             raise ServiceError(
                 "CustomKeyStoreNotFoundException", "A custom key store is required for origin " + origin
             )
+        if spec.startswith("HMAC_"):
+            check_hmac_usage(params.get("KeyUsage"))
         usage = params.get("KeyUsage") or _DEFAULT_USAGE.get(spec[:4], "ENCRYPT_DECRYPT")
         if usage not in SPEC_INFO[spec].usages:
             raise ServiceError(
