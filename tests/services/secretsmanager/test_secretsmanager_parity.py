@@ -163,3 +163,12 @@ def test_stopping_replication_makes_the_replica_standalone(aws_client):
     assert "ReplicationStatus" not in east.describe_secret(SecretId="promoted")
     west.put_secret_value(SecretId="promoted", SecretString="mine")
     assert east.get_secret_value(SecretId="promoted")["SecretString"] == "v1"
+
+
+def test_filters_need_a_key_and_values(sm):
+    with pytest.raises(ClientError) as err:
+        sm.list_secrets(Filters=[{"Key": "name"}])
+    assert _error(err) == {"Code": "InvalidParameterException", "Message": "Invalid filter values for key: name"}
+    with pytest.raises(ClientError) as err:
+        sm.list_secrets(Filters=[{"Values": ["x"]}])
+    assert _error(err) == {"Code": "InvalidParameterException", "Message": "Invalid filter key"}

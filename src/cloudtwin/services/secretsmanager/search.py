@@ -66,6 +66,11 @@ def matcher(filters: list[dict[str, Any]] | None) -> Callable[[Secret], bool]:
     """Filters are ANDed; the values of one filter are ORed; ``!value`` negates."""
     if not filters:
         return lambda secret: True
+    for f in filters:
+        if not f.get("Key"):
+            raise ServiceError("InvalidParameterException", "Invalid filter key")
+        if not f.get("Values"):
+            raise ServiceError("InvalidParameterException", f"Invalid filter values for key: {f['Key']}")
 
     def check(secret: Secret) -> bool:
         for f in filters:
