@@ -149,6 +149,12 @@ def _import(kms, key_id, material, **extra):
 def test_new_imported_material_waits_for_rotation(kms):
     key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]
     first = _import(kms, key["KeyId"], os.urandom(32))["KeyMaterialId"]
+    with pytest.raises(ClientError) as err:
+        kms.rotate_key_on_demand(KeyId=key["KeyId"])
+    assert _error(err) == {
+        "Code": "KMSInvalidStateException",
+        "Message": f"No available key material pending rotation for the key: {key['Arn']}.",
+    }
     second = _import(kms, key["KeyId"], os.urandom(32), ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["CurrentKeyMaterialId"] == first
     states = {

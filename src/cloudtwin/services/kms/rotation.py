@@ -28,6 +28,10 @@ def _rotatable(key: KmsKey, *, on_demand: bool = False) -> None:
             "UnsupportedOperationException",
             "" if on_demand else f"{key.arn} key spec is {key.key_spec} which is not valid for this operation.",
         )
+    if on_demand and key.origin == "EXTERNAL" and key.pending_material is None:
+        raise ServiceError(
+            "KMSInvalidStateException", f"No available key material pending rotation for the key: {key.arn}."
+        )
     if key.origin != "AWS_KMS" and not (on_demand and key.pending_material is not None):
         raise ServiceError(
             "UnsupportedOperationException",
