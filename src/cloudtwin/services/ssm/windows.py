@@ -48,6 +48,17 @@ def _baseline_missing(baseline_id: str) -> ServiceError:
     return ServiceError("DoesNotExistException", f"Patch Baseline {baseline_id} does not exist.")
 
 
+def _tags(params: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in params.get("Tags") or ()}
+
+
+def _stored(table: Any, key: str, missing: Any) -> dict[str, Any]:
+    record = table.get(key)
+    if record is None:
+        raise missing(key)
+    return record
+
+
 def _matches(record: dict[str, Any], filters: list[dict[str, Any]] | None, fields: dict[str, str]) -> bool:
     """DescribeMaintenanceWindows / DescribePatchBaselines filters (ANDed keys, ORed values)."""
     for f in filters or ():
@@ -76,15 +87,12 @@ class MaintenanceOperations:
         window = {k: params[k] for k in _WINDOW_FIELDS if k in params}
         now = ctx.clock.now()
         window.update(WindowId=_new_id("mw-"), Enabled=True, CreatedDate=now, ModifiedDate=now)
-        window["Tags"] = {t["Key"]: t["Value"] for t in params.get("Tags") or ()}
+        window["Tags"] = _tags(params)
         ctx.store.windows[window["WindowId"]] = window
         return {"WindowId": window["WindowId"]}
 
     def _window(self, ctx: "RequestContext", window_id: str) -> dict[str, Any]:
-        window = ctx.store.windows.get(window_id)
-        if window is None:
-            raise _window_missing(window_id)
-        return window
+        return _stored(ctx.store.windows, window_id, _window_missing)
 
     def get_maintenance_window(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         window = self._window(ctx, params["WindowId"])
@@ -127,15 +135,12 @@ class MaintenanceOperations:
         baseline = {**_BASELINE_DEFAULTS, **{k: params[k] for k in _BASELINE_FIELDS if k in params}}
         now = ctx.clock.now()
         baseline.update(BaselineId=_new_id("pb-"), CreatedDate=now, ModifiedDate=now, PatchGroups=[])
-        baseline["Tags"] = {t["Key"]: t["Value"] for t in params.get("Tags") or ()}
+        baseline["Tags"] = _tags(params)
         ctx.store.baselines[baseline["BaselineId"]] = baseline
         return {"BaselineId": baseline["BaselineId"]}
 
     def _baseline(self, ctx: "RequestContext", baseline_id: str) -> dict[str, Any]:
-        baseline = ctx.store.baselines.get(baseline_id)
-        if baseline is None:
-            raise _baseline_missing(baseline_id)
-        return baseline
+        return _stored(ctx.store.baselines, baseline_id, _baseline_missing)
 
     def get_patch_baseline(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         baseline = self._baseline(ctx, params["BaselineId"])
