@@ -81,7 +81,10 @@ _TOKEN_NEEDED = "You must provide a ClientRequestToken value. We recommend a UUI
 
 
 def _require_token(params: dict[str, Any]) -> None:
-    """SDKs fill ClientRequestToken in; a raw request that omits it is refused."""
+    """SDKs fill ClientRequestToken in; a raw request that omits it is refused (after the
+    secret's name is checked, before it is looked up)."""
+    if "SecretId" in params:
+        check_name(params["SecretId"])
     if not params.get("ClientRequestToken"):
         raise ServiceError("InvalidRequestException", _TOKEN_NEEDED)
 
