@@ -172,3 +172,27 @@ def test_filters_need_a_key_and_values(sm):
     with pytest.raises(ClientError) as err:
         sm.list_secrets(Filters=[{"Values": ["x"]}])
     assert _error(err) == {"Code": "InvalidParameterException", "Message": "Invalid filter key"}
+
+
+def test_replication_conflicts_and_deleting_a_replicated_primary(aws_client):
+    east = aws_client("secretsmanager")
+    west = aws_client("secretsmanager", region="eu-west-1")
+    with pytest.raises(ClientError) as err:
+        east.create_secret(Name="same-region", SecretString="v", AddReplicaRegions=[{"Region": "us-east-1"}])
+    assert _error(err) == {"Code": "InvalidParameterException", "Message": "Invalid replica region."}
+    west.create_secret(Name="taken", SecretString="theirs")
+    out = east.create_secret(Name="taken", SecretString="ours", AddReplicaRegions=[{"Region": "eu-west-1"}])
+    assert out["ReplicationStatus"][0]["Status"] == "Failed"
+    assert "already exists in region eu-west-1" in out["ReplicationStatus"][0]["StatusMessage"]
+    assert west.get_secret_value(SecretId="taken")["SecretString"] == "theirs"
+    out = east.replicate_secret_to_regions(
+        SecretId="taken", AddReplicaRegions=[{"Region": "eu-west-1"}], ForceOverwriteReplicaSecret=True
+    )
+    assert out["ReplicationStatus"][0]["Status"] == "InSync"
+    assert west.get_secret_value(SecretId="taken")["SecretString"] == "ours"
+    with pytest.raises(ClientError) as err:
+        east.delete_secret(SecretId="taken", ForceDeleteWithoutRecovery=True)
+    assert _error(err) == {
+        "Code": "InvalidParameterException",
+        "Message": "You can't delete secret taken that still has replica regions [eu-west-1]",
+    }

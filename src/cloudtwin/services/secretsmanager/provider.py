@@ -271,7 +271,7 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
         if value is not None:
             self._new_version(ctx, store, secret, version_id, value, [CURRENT])
         store.secrets[name] = secret
-        self.sync_regions(ctx, secret)
+        self.sync_regions(ctx, secret, overwrite=bool(params.get("ForceOverwriteReplicaSecret")))
         out: dict[str, Any] = {"ARN": secret.arn, "Name": name}
         if value is not None:
             out["VersionId"] = version_id
@@ -459,6 +459,12 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
             if force and window is None and error.code == "ResourceNotFoundException":
                 return self._forget(ctx, params["SecretId"])
             raise
+        if secret.replicas:
+            regions = ",".join(r["Region"] for r in secret.replicas)
+            raise ServiceError(
+                "InvalidParameterException",
+                f"You can't delete secret {params['SecretId']} that still has replica regions [{regions}]",
+            )
         if force and window is not None:
             raise ServiceError(
                 "InvalidParameterException",

@@ -55,9 +55,7 @@ class RegionReplication:
         for entry in regions:
             region = entry.get("Region")
             if not region or region == ctx.region:
-                raise ServiceError(
-                    "InvalidParameterException", "Invalid replica Region: the primary Region cannot be a replica."
-                )
+                raise ServiceError("InvalidParameterException", "Invalid replica region.")
             if region in known:
                 continue
             known.add(region)
@@ -71,24 +69,29 @@ class RegionReplication:
             )
         return replicas
 
-    def sync_regions(self, ctx: "RequestContext", primary: Secret) -> None:
-        """Bring every replica Region's copy up to date with the primary (made if missing)."""
+    def sync_regions(self, ctx: "RequestContext", primary: Secret, *, overwrite: bool = False) -> None:
+        """Bring every replica Region's copy up to date with the primary (made if missing;
+        a secret of the same name there is replaced only when ``overwrite``)."""
         for status in primary.replicas:
             try:
-                self._sync_region(ctx, primary, status)
+                self._sync_region(ctx, primary, status, overwrite)
             except ServiceError as error:
                 status["Status"], status["StatusMessage"] = "Failed", f"Replication failed: {error.message or error.code}"
             else:
                 status["Status"], status["StatusMessage"] = "InSync", _SYNCED
 
-    def _sync_region(self, ctx: "RequestContext", primary: Secret, status: dict[str, Any]) -> None:
+    def _sync_region(self, ctx: "RequestContext", primary: Secret, status: dict[str, Any], overwrite: bool) -> None:
         region = status["Region"]
         store = self.stores.get(primary.arn.split(":")[4], region)
         replica = store.secrets.get(primary.name)
         if replica is not None and replica.primary_arn != primary.arn:
-            raise ServiceError(
-                "ResourceExistsException", f"Secret name {primary.name} already exists in this region."
-            )
+            if not overwrite:
+                raise ServiceError(
+                    "ResourceExistsException", f"Secret name {primary.name} already exists in region {region}."
+                )
+            for vid in replica.version_ids:
+                store.versions.pop((replica.arn, vid), None)
+            replica = None
         kms_key = None if status.get("KmsKeyId") in (None, vault.DEFAULT_KEY) else status["KmsKeyId"]
         if replica is None:
             replica = Secret(
@@ -145,7 +148,7 @@ class RegionReplication:
     def replicate_secret_to_regions(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         store, secret = self._locate(ctx, params["SecretId"], live=True)  # type: ignore[attr-defined]
         secret.replicas = self._replicas(ctx, secret, params["AddReplicaRegions"])
-        self.sync_regions(ctx, secret)
+        self.sync_regions(ctx, secret, overwrite=bool(params.get("ForceOverwriteReplicaSecret")))
         store.secrets.save(secret.name)
         return {"ARN": secret.arn, "ReplicationStatus": [dict(r) for r in secret.replicas]}
 
