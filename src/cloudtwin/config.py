@@ -37,6 +37,10 @@ class Config:
     #: Allow or deny calls signed with IAM-issued credentials by their policies
     #: (``CLOUDTWIN_ENFORCE_IAM=1``); root and default credentials are always allowed.
     enforce_iam: bool = False
+    #: The IAM user ARN the default credentials act as (``CLOUDTWIN_DEFAULT_IDENTITY``):
+    #: GetCallerIdentity answers it, and its account becomes the default account.
+    #: None: the default account's root.
+    default_identity: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -59,5 +63,11 @@ class Config:
             values["default_region"] = os.environ["CLOUDTWIN_DEFAULT_REGION"]
         if os.environ.get("CLOUDTWIN_ENFORCE_IAM", "").lower() in ("1", "true", "yes", "on"):
             values["enforce_iam"] = True
+        if os.environ.get("CLOUDTWIN_DEFAULT_IDENTITY"):
+            values["default_identity"] = os.environ["CLOUDTWIN_DEFAULT_IDENTITY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("default_identity"):
+            from cloudtwin.gateway.identity import parse_user_arn
+
+            values["default_account"] = parse_user_arn(str(values["default_identity"]))[0]
         return cls(**values)  # type: ignore[arg-type]

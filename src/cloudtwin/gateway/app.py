@@ -78,7 +78,7 @@ class Gateway:
         self.config = config or Config()
         self.started_at = time.monotonic()
         self.catalog = ServiceCatalog()
-        self.identities = IdentityRegistry(self.config.default_account)
+        self.identities = IdentityRegistry(self.config.default_account, self.config.default_identity)
         # The virtual clock and its tick processors: one pair per server, nothing shared.
         self.clock = Clock()
         self.persistence = open_persistence(self.config.data_dir)

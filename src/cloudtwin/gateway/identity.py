@@ -3,13 +3,27 @@
 AWS knows every access key; cloudtwin accepts any. A key that IAM or STS issued maps to
 its user or role session (they register it here); a 12-digit key id is read as an account
 id, so tests can pick accounts just by choosing keys; anything else acts as the root of the
-default account.
+default account, or as the IAM user ``CLOUDTWIN_DEFAULT_IDENTITY`` names.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 import threading
 from dataclasses import dataclass
+
+_USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$")
+
+
+def parse_user_arn(arn: str) -> tuple[str, str, str]:
+    """(account, path, user name) of an IAM user ARN; ValueError for anything else."""
+    match = _USER_ARN.match(arn)
+    if match is None:
+        raise ValueError(f"CLOUDTWIN_DEFAULT_IDENTITY must be an IAM user ARN, not {arn!r}")
+    account, path, name = match.groups()
+    return account, "/" + path, name
 
 
 def partition_for_region(region: str) -> str:
@@ -87,8 +101,10 @@ def check_credentials(identity: Identity, now: float, protocol: str) -> None:
 class IdentityRegistry:
     """Maps access key ids to identities. STS and IAM register the keys they issue."""
 
-    def __init__(self, default_account: str) -> None:
+    def __init__(self, default_account: str, default_identity: str | None = None) -> None:
         self.default_account = default_account
+        #: The user ARN the default credentials act as (None: the default account's root).
+        self.default_identity = default_identity
         self._keys: dict[str, Identity] = {}
         self._roots: dict[str | None, Identity] = {}
         self._lock = threading.Lock()
@@ -113,6 +129,8 @@ class IdentityRegistry:
         if identity is None:
             if access_key_id and len(access_key_id) == 12 and access_key_id.isdigit():
                 identity = self.root(access_key_id, access_key_id)
+            elif self.default_identity:
+                identity = self.user(self.default_identity, access_key_id)
             else:
                 identity = self.root(self.default_account, access_key_id)
             if len(self._roots) >= 4096:
@@ -126,6 +144,19 @@ class IdentityRegistry:
             account_id=account_id,
             arn=f"arn:{{partition}}:iam::{account_id}:root",
             user_id=account_id,
+            access_key_id=access_key_id,
+        )
+
+    @staticmethod
+    def user(arn: str, access_key_id: str | None = None) -> Identity:
+        """The IAM user an ARN names, acting with the default credentials: answered as that
+        user (a stable ``AIDA…`` id), allowed everything as the default credentials are."""
+        account, path, name = parse_user_arn(arn)
+        digest = base64.b32encode(hashlib.sha256(arn.encode()).digest()).decode()
+        return Identity(
+            account_id=account,
+            arn=f"arn:{{partition}}:iam::{account}:user{path}{name}",
+            user_id="AIDA" + digest[:17],
             access_key_id=access_key_id,
         )
 

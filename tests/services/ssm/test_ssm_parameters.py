@@ -221,7 +221,7 @@ def test_expiration_policy_on_the_virtual_clock(ssm, cloudtwin):
 
 def test_other_ssm_operations_are_not_implemented(ssm):
     with pytest.raises(ClientError) as err:
-        ssm.list_documents()
+        ssm.list_commands()
     assert _error(err)["Code"] == "NotImplemented"
 
 

@@ -13,6 +13,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.context import RequestContext
 
 
+#: Aliases AWS predefines in every account and region for its managed keys: ListAliases
+#: shows them, without ``TargetKeyId``, until the service first makes its key.
+PREDEFINED_ALIASES = tuple(
+    "alias/aws/" + service
+    for service in (
+        "acm", "dynamodb", "ebs", "elasticfilesystem", "es", "glue", "kinesisvideo",
+        "lambda", "rds", "redshift", "s3", "secretsmanager", "ssm", "xray",
+    )
+)
+
+
 class AliasOperations:
     keys: Any
 
@@ -99,7 +110,14 @@ class AliasOperations:
                 "CreationDate": a.created,
                 "LastUpdatedDate": a.updated,
             }
-            for a in sorted(store.aliases.values(), key=lambda a: a.name)
+            for a in store.aliases.values()
             if target is None or a.target_key_id == target
         ]
+        if target is None:
+            entries.extend(
+                {"AliasName": name, "AliasArn": self._alias_arn(ctx, name)}
+                for name in PREDEFINED_ALIASES
+                if name not in store.aliases
+            )
+        entries.sort(key=lambda entry: entry["AliasName"])
         return page(entries, params, "Aliases")

@@ -204,8 +204,8 @@ class KeyCache:
         if len(plaintext) > limit:
             raise ServiceError(
                 "ValidationException",
-                f"Plaintext length {len(plaintext)} exceeds the maximum of {limit} bytes "
-                f"for {algorithm} with this key.",
+                f"Algorithm {algorithm} and key spec RSA_{key.key_size} cannot encrypt data "
+                f"larger than {limit} bytes.",
             )
         return key.public_key().encrypt(plaintext, pad)
 

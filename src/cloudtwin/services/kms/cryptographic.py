@@ -95,6 +95,9 @@ class CryptographicOperations:
             )
         else:
             key = self.keys.resolve(ctx, key_ref)
+            if key.key_usage == "GENERATE_VERIFY_MAC":
+                # An HMAC key can never have made a ciphertext: AWS says the key is the wrong one.
+                raise ServiceError("IncorrectKeyException", _INCORRECT_KEY)
         check_usable(key)
         check_usage(key, "ENCRYPT_DECRYPT", operation)
         self._touch(ctx, key, operation)
@@ -237,7 +240,7 @@ class CryptographicOperations:
             )
         size = params.get("NumberOfBytes")
         if size is None:
-            raise ServiceError("ValidationException", "Please specify number of bytes.")
+            raise ServiceError("ValidationException", "NumberOfBytes is required.")
         return {"Plaintext": os.urandom(size)}
 
     # -- signatures ---------------------------------------------------------------------------

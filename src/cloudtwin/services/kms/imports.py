@@ -147,8 +147,18 @@ class ImportOperations:
                 raise ServiceError("IncorrectKeyMaterialException", _INCORRECT_MATERIAL)
         elif known and existing is None:
             raise ServiceError("IncorrectKeyMaterialException", _INCORRECT_MATERIAL)
+        pending = key.pending_material
+        if pending is not None and existing is None:
+            raise ServiceError(
+                "KMSInvalidStateException",
+                f"New key material (id: {fingerprint}) cannot be imported into KMS key {key.arn}, "
+                f"because another key material (id: {pending.material_id}) is pending rotation.",
+            )
         if existing is None:
-            existing = Material(fingerprint, None, now, "ON_DEMAND" if known else None, fingerprint=fingerprint)
+            # New material for a key that has some waits for RotateKeyOnDemand.
+            existing = Material(
+                fingerprint, None, now, "ON_DEMAND" if known else None, fingerprint=fingerprint, pending=bool(known)
+            )
             key.materials.append(existing)
         existing.secret = material
         existing.valid_to = valid_to if model == "KEY_MATERIAL_EXPIRES" else None

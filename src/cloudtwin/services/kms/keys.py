@@ -291,8 +291,8 @@ def key_metadata(key: KmsKey, stores: "AccountRegionStores[KmsStore] | None" = N
             meta["ExpirationModel"] = current.expiration_model or "KEY_MATERIAL_DOES_NOT_EXPIRE"
             if current.valid_to is not None:
                 meta["ValidTo"] = current.valid_to
-    if current is not None and key.key_spec == "SYMMETRIC_DEFAULT":
-        meta["CurrentKeyMaterialId"] = current.material_id
+    if key.key_spec == "SYMMETRIC_DEFAULT" and key.current_id is not None:
+        meta["CurrentKeyMaterialId"] = key.current_id
     if key.multi_region and stores is not None:
         meta["MultiRegionConfiguration"] = multi_region_configuration(key, stores)
     return meta

@@ -26,6 +26,8 @@ class Material:
     expiration_model: str | None = None
     fingerprint: str | None = None
     description: str | None = None
+    #: Imported as NEW_KEY_MATERIAL: waits for RotateKeyOnDemand to become current.
+    pending: bool = False
 
 
 @dataclass(slots=True)
@@ -60,9 +62,21 @@ class KmsKey:
     @property
     def current(self) -> Material | None:
         for material in reversed(self.materials):
-            if material.secret is not None:
+            if material.secret is not None and not material.pending:
                 return material
         return None
+
+    @property
+    def current_id(self) -> str | None:
+        """The current material's id; imported material keeps it while deleted (pending import)."""
+        for material in reversed(self.materials):
+            if not material.pending:
+                return material.material_id
+        return None
+
+    @property
+    def pending_material(self) -> Material | None:
+        return next((m for m in self.materials if m.pending), None)
 
     def material(self, material_id: str) -> Material | None:
         for material in self.materials:

@@ -61,16 +61,44 @@ def check_policy(policy: str) -> None:
         raise ServiceError("MalformedPolicyDocumentException", "The policy document is malformed.")
 
 
+def check_hmac_usage(usage: str | None) -> None:
+    """HMAC keys must be asked for with KeyUsage GENERATE_VERIFY_MAC (AWS documents that the
+    usage is required even though it is the only one), with AWS's texts otherwise."""
+    if usage is None:
+        raise ServiceError(
+            "ValidationException",
+            "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+        )
+    if usage != "GENERATE_VERIFY_MAC":
+        raise ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value '{usage}' at 'keyUsage' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC]",
+        )
+
+
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"TagKey": k, "TagValue": v} for k, v in tags.items()]
 
 
+#: Most tags one request (and one key) may carry.
+MAX_TAGS = 50
+
+
 def tags_from(params: dict[str, Any]) -> dict[str, str]:
+    """The tags of a request, refused as AWS refuses them: more than 50, a key given twice,
+    or a key in the reserved ``aws:`` namespace (in any letter case)."""
+    given = params.get("Tags") or ()
+    if len(given) > MAX_TAGS:
+        raise ServiceError("TagException", "Too many tags")
     tags: dict[str, str] = {}
-    for tag in params.get("Tags") or ():
-        if tag["TagKey"].startswith("aws:"):
-            raise ServiceError("TagException", "Tags beginning with aws: are reserved.")
-        tags[tag["TagKey"]] = tag["TagValue"]
+    for tag in given:
+        name = tag["TagKey"]
+        if name[:4].lower() == "aws:":
+            raise ServiceError("TagException", "Tags beginning with aws: are reserved")
+        if name in tags:
+            raise ServiceError("TagException", "Duplicate tag keys")
+        tags[name] = tag["TagValue"]
     return tags
 
 
@@ -241,6 +269,8 @@ class Provider(
             raise ServiceError(
                 "CustomKeyStoreNotFoundException", "A custom key store is required for origin " + origin
             )
+        if spec.startswith("HMAC_"):
+            check_hmac_usage(params.get("KeyUsage"))
         usage = params.get("KeyUsage") or _DEFAULT_USAGE.get(spec[:4], "ENCRYPT_DECRYPT")
         if usage not in SPEC_INFO[spec].usages:
             raise ServiceError(
@@ -392,7 +422,7 @@ class Provider(
         key = self._managed_key(ctx, params)
         check_not_pending(key)
         key.tags.update(tags_from(params))
-        if len(key.tags) > 50:
+        if len(key.tags) > MAX_TAGS:
             raise ServiceError("LimitExceededException", "The request would exceed the tag limit of 50.")
         self._save(key)
 

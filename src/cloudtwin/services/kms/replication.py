@@ -67,7 +67,7 @@ class ReplicationOperations:
         if key.primary_region not in (None, key.region):
             raise ServiceError(
                 "UnsupportedOperationException",
-                f"{key.arn} is not a primary key. Replicate the primary key in {key.primary_region}.",
+                f"{key.arn} is not a multi-region primary key.",
             )
         check_not_pending(key)
         region = params["ReplicaRegion"]
@@ -85,7 +85,7 @@ class ReplicationOperations:
         replica.arn = key_arn(ctx.partition, region, key.account_id, key.key_id)
         replica.region = region
         replica.created = ctx.clock.now()
-        replica.description = params.get("Description", key.description)
+        replica.description = params.get("Description", "")
         replica.policy = policy or default_policy(key.account_id, ctx.partition)
         replica.tags = tags_from(params)
         replica.materials = list(key.materials)
@@ -94,11 +94,15 @@ class ReplicationOperations:
         replica.last_used = replica.last_operation = None
         replica.import_parameters = None
         target.keys[replica.key_id] = replica
-        return {
-            "ReplicaKeyMetadata": key_metadata(replica, self.stores),
-            "ReplicaPolicy": replica.policy,
-            "ReplicaTags": tag_list(replica.tags),
-        }
+        # AWS answers while the replica is still being made: it is Enabled moments later
+        # (cloudtwin makes it at once, so the next DescribeKey already sees it Enabled).
+        metadata = key_metadata(replica, self.stores)
+        metadata.update(KeyState="Creating", Enabled=False)
+        metadata.pop("CurrentKeyMaterialId", None)
+        result = {"ReplicaKeyMetadata": metadata, "ReplicaPolicy": replica.policy}
+        if replica.tags:
+            result["ReplicaTags"] = tag_list(replica.tags)
+        return result
 
     def update_primary_region(self, ctx: "RequestContext", params: dict[str, Any]) -> None:
         key = self.keys.resolve(ctx, params["KeyId"], aliases=False)

@@ -21,13 +21,18 @@ if TYPE_CHECKING:  # pragma: no cover
 _ON_DEMAND_LIMIT = 10
 
 
-def _rotatable(key: KmsKey) -> None:
+def _rotatable(key: KmsKey, *, on_demand: bool = False) -> None:
     if key.key_spec != "SYMMETRIC_DEFAULT":
+        # RotateKeyOnDemand refuses other specs without a message (as recorded from AWS).
         raise ServiceError(
             "UnsupportedOperationException",
-            f"{key.arn} key spec is {key.key_spec} which is not valid for this operation.",
+            "" if on_demand else f"{key.arn} key spec is {key.key_spec} which is not valid for this operation.",
         )
-    if key.origin != "AWS_KMS":
+    if on_demand and key.origin == "EXTERNAL" and key.pending_material is None:
+        raise ServiceError(
+            "KMSInvalidStateException", f"No available key material pending rotation for the key: {key.arn}."
+        )
+    if key.origin != "AWS_KMS" and not (on_demand and key.pending_material is not None):
         raise ServiceError(
             "UnsupportedOperationException",
             f"{key.arn} origin is {key.origin} which is not valid for this operation.",
@@ -99,13 +104,22 @@ class RotationOperations:
     def rotate_key_on_demand(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         key = self.keys.resolve(ctx, params["KeyId"], aliases=False)
         check_usable(key)
-        _rotatable(key)
+        _rotatable(key, on_demand=True)
         if sum(1 for m in key.materials if m.rotation_type == "ON_DEMAND") >= _ON_DEMAND_LIMIT:
             raise ServiceError(
                 "LimitExceededException",
-                f"{key.arn} has reached the maximum number of on-demand rotations.",
+                "The on-demand rotations limit has been reached for the given keyId. "
+                f"No more on-demand rotations can be performed for this key: {key.arn}",
             )
-        rotate(self, key, ctx.clock.now(), "ON_DEMAND")
+        pending = key.pending_material
+        if pending is not None:
+            # Imported material that waited for this rotation becomes current.
+            key.materials.remove(pending)
+            key.materials.append(pending)
+            pending.pending = False
+            pending.created = ctx.clock.now()
+        else:
+            rotate(self, key, ctx.clock.now(), "ON_DEMAND")
         self._save(key)
         return {"KeyId": key.arn}
 
@@ -126,7 +140,9 @@ class RotationOperations:
                 "KeyId": key.arn,
                 "KeyMaterialId": material.material_id,
                 "RotationDate": material.created,
-                "KeyMaterialState": "CURRENT" if material is current else "NON_CURRENT",
+                "KeyMaterialState": (
+                    "PENDING_ROTATION" if material.pending else "CURRENT" if material is current else "NON_CURRENT"
+                ),
             }
             if material.rotation_type:
                 entry["RotationType"] = material.rotation_type

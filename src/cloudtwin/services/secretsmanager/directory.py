@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets as _random
 import string
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,17 @@ if TYPE_CHECKING:  # pragma: no cover
 NOT_FOUND = "Secrets Manager can't find the specified secret."
 MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion."
 _SUFFIX_CHARS = string.ascii_letters + string.digits
+NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]+$")
+INVALID_NAME = (
+    "Invalid name. Must be a valid name containing alphanumeric characters, "
+    "or any of the following: -/_+=.@!"
+)
+
+
+def check_name(secret_id: str) -> None:
+    """A SecretId that is no ARN must be a valid name: AWS refuses it before any lookup."""
+    if not secret_id.startswith("arn:") and not NAME.match(secret_id):
+        raise ServiceError("ValidationException", INVALID_NAME)
 
 
 def secret_arn(ctx: "RequestContext", name: str) -> str:
@@ -25,6 +37,7 @@ def secret_arn(ctx: "RequestContext", name: str) -> str:
 def find(store: SecretsStore, secret_id: str, now: float | None = None) -> Secret:
     """The secret a name, ARN or partial ARN names; one whose recovery window has ended is
     gone even before the processor has purged it."""
+    check_name(secret_id)
     secret = store.secrets.get(secret_id)
     if secret is None and secret_id.startswith("arn:"):
         for candidate in store.secrets.values():
@@ -66,7 +79,7 @@ def describe(secret: Secret, *, list_entry: bool = False) -> dict[str, Any]:
         "CreatedDate": secret.created,
     }
     for name, value in optional.items():
-        if value is not None:
+        if value is not None and value != "":
             out[name] = value
     if secret.rotation_enabled or secret.rotation_lambda_arn or secret.rotation_rules:
         out["RotationEnabled"] = secret.rotation_enabled
@@ -78,12 +91,15 @@ def describe(secret: Secret, *, list_entry: bool = False) -> dict[str, Any]:
         labels = [label for label, holder in labelled.items() if holder == vid]
         if labels:
             stages[vid] = labels
-    out["SecretVersionsToStages" if list_entry else "VersionIdsToStages"] = stages
+    if stages:
+        out["SecretVersionsToStages" if list_entry else "VersionIdsToStages"] = stages
     if not list_entry:
         if secret.cross_account_primary:
             out["CrossAccountPrimary"] = dict(secret.cross_account_primary)
         if secret.cross_account_replicas:
             out["CrossAccountReplicas"] = [dict(r) for r in secret.cross_account_replicas]
+    if secret.primary_arn:
+        out["PrimaryRegion"] = secret.primary_arn.split(":")[3]
     if secret.replicas:
         out["PrimaryRegion"] = secret.arn.split(":")[3]
         if not list_entry:

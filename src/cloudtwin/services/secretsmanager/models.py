@@ -61,6 +61,8 @@ class Secret:
     cross_account_primary: dict[str, str] | None = None
     #: A primary's cross-account replicas: {ReplicaSecretARN, ReplicationRoleARN?, ...}.
     cross_account_replicas: list[dict[str, str]] = field(default_factory=list)
+    #: A replica in another Region of the account: its primary secret's ARN.
+    primary_arn: str | None = None
 
     def stages_of(self, version_id: str) -> list[str]:
         return [label for label, vid in self.stages.items() if vid == version_id]

@@ -3,6 +3,7 @@ behind ``BlockPublicPolicy`` and ``ValidateResourcePolicy``."""
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 from cloudtwin.protocol.documents import read_json
@@ -52,3 +53,37 @@ def grants_broad_access(document: dict[str, Any]) -> bool:
         s.get("Effect") == "Allow" and _is_everyone(s.get("Principal")) and not s.get("Condition")
         for s in statements
     )
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _names_principal(principal: Any, caller_arn: str, account_id: str) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    wanted = {"*", caller_arn, account_id, f"arn:{caller_arn.split(':')[1]}:iam::{account_id}:root"}
+    return any(value in wanted for value in _listed(principal.get("AWS")))
+
+
+def _names_action(actions: Any, action: str) -> bool:
+    return any(fnmatch.fnmatchcase(action.lower(), str(a).lower()) for a in _listed(actions))
+
+
+def allows(document: dict[str, Any], caller_arn: str, account_id: str, action: str) -> bool:
+    """Whether the policy lets this principal (of another account) do ``action``: an Allow
+    names it and no Deny does."""
+    allowed = False
+    for statement in _listed(document.get("Statement")):
+        if not isinstance(statement, dict):
+            continue
+        if not _names_principal(statement.get("Principal"), caller_arn, account_id):
+            continue
+        if not _names_action(statement.get("Action"), action):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = True
+    return allowed

@@ -8,7 +8,6 @@ and a ``secretsmanager:RotationStarted`` event for the rotation function to act 
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -23,9 +22,19 @@ from cloudtwin.services.secretsmanager.cross_account import (
     check_replica_creation,
     refuse_replica_writes,
 )
-from cloudtwin.services.secretsmanager.directory import NOT_FOUND, describe, find, live, secret_arn
+from cloudtwin.services.secretsmanager.directory import (
+    INVALID_NAME,
+    NAME,
+    NOT_FOUND,
+    check_name,
+    describe,
+    find,
+    live,
+    secret_arn,
+)
 from cloudtwin.services.secretsmanager.models import Secret, SecretsStore, SecretVersion
 from cloudtwin.services.secretsmanager.passwords import random_password
+from cloudtwin.services.secretsmanager.regions import RegionReplication, refuse_region_replica
 from cloudtwin.services.secretsmanager.schedule import DAY, check_rules, next_rotation
 from cloudtwin.services.secretsmanager.search import matcher, paginate
 from cloudtwin.services.secretsmanager.stages import (
@@ -36,7 +45,6 @@ from cloudtwin.services.secretsmanager.stages import (
     update_stage,
 )
 
-_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]+$")
 _SORT_KEYS = {
     "created-date": lambda s: s.created,
     "last-accessed-date": lambda s: s.last_accessed or 0.0,
@@ -65,7 +73,23 @@ def _day(epoch: float) -> float:
     return epoch - epoch % DAY
 
 
-class Provider(CrossAccountOperations, ServiceProvider):
+live_secret = live
+#: Operations that read or write a secret's value: from another account only with a
+#: customer managed key (the default key cannot be shared).
+_USES_VALUE = frozenset({"GetSecretValue", "PutSecretValue", "UpdateSecret"})
+_TOKEN_NEEDED = "You must provide a ClientRequestToken value. We recommend a UUID-type value."
+
+
+def _require_token(params: dict[str, Any]) -> None:
+    """SDKs fill ClientRequestToken in; a raw request that omits it is refused (after the
+    secret's name is checked, before it is looked up)."""
+    if "SecretId" in params:
+        check_name(params["SecretId"])
+    if not params.get("ClientRequestToken"):
+        raise ServiceError("InvalidRequestException", _TOKEN_NEEDED)
+
+
+class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
     service_name = "secretsmanager"
     store_class = SecretsStore
 
@@ -95,6 +119,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return {"purged": purged, "rotations_started": started}
 
     def _purge(self, store: SecretsStore, secret: Secret) -> None:
+        self.drop_region_replicas(secret)
         for vid in secret.version_ids:
             store.versions.pop((secret.arn, vid), None)
         store.secrets.pop(secret.name, None)
@@ -116,6 +141,39 @@ class Provider(CrossAccountOperations, ServiceProvider):
                 },
             )
         )
+
+    # -- finding secrets ----------------------------------------------------------------------
+
+    def _locate(self, ctx: RequestContext, secret_id: str, *, live: bool = False) -> tuple[SecretsStore, Secret]:
+        """(store, secret) a SecretId names: the caller's own, or one of another account named
+        by its ARN, which that secret's resource policy must open to the caller."""
+        check_name(secret_id)
+        store = ctx.store
+        owner = secret_id.split(":")[4] if secret_id.startswith("arn:") and secret_id.count(":") >= 6 else None
+        if owner is not None and owner != ctx.account_id:
+            store = self.stores.get(owner, ctx.region)
+        secret = (live_secret if live else find)(store, secret_id, ctx.clock.now())
+        refuse_region_replica(secret, ctx.operation)
+        if owner is not None and owner != ctx.account_id:
+            self._check_cross_account(ctx, secret)
+        return store, secret
+
+    @staticmethod
+    def _check_cross_account(ctx: RequestContext, secret: Secret) -> None:
+        action = f"secretsmanager:{ctx.operation}"
+        document = policies.parse(secret.policy) if secret.policy else {}
+        if not policies.allows(document, ctx.caller_arn, ctx.account_id, action):
+            raise ServiceError(
+                "AccessDeniedException",
+                f"User: {ctx.caller_arn} is not authorized to perform: {action} on resource: {secret.arn} "
+                f"because no resource-based policy allows the {action} action",
+            )
+        if ctx.operation in _USES_VALUE and secret.kms_key_id is None:
+            raise ServiceError(
+                "InvalidRequestException",
+                "You can't access a secret from a different AWS account if you encrypt the secret "
+                "with the default KMS service key.",
+            )
 
     # -- values -------------------------------------------------------------------------------
 
@@ -175,12 +233,9 @@ class Provider(CrossAccountOperations, ServiceProvider):
 
     def create_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["Name"]
-        if not _NAME.match(name):
-            raise ServiceError(
-                "ValidationException",
-                "Invalid name. Must be a valid name containing alphanumeric characters, "
-                "or any of the following: -/_+=.@!",
-            )
+        if not NAME.match(name):
+            raise ServiceError("ValidationException", INVALID_NAME)
+        _require_token(params)
         store = ctx.store
         existing = store.secrets.get(name)
         if existing is not None and existing.deletion_date is not None and existing.deletion_date <= ctx.clock.now():
@@ -216,6 +271,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         if value is not None:
             self._new_version(ctx, store, secret, version_id, value, [CURRENT])
         store.secrets[name] = secret
+        self.sync_regions(ctx, secret, overwrite=bool(params.get("ForceOverwriteReplicaSecret")))
         out: dict[str, Any] = {"ARN": secret.arn, "Name": name}
         if value is not None:
             out["VersionId"] = version_id
@@ -224,11 +280,10 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return out
 
     def describe_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return describe(find(ctx.store, params["SecretId"], ctx.clock.now()))
+        return describe(self._locate(ctx, params["SecretId"])[1])
 
     def get_secret_value(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         version = self._version(store, secret, params.get("VersionId"), params.get("VersionStage"))
         out = self._read(ctx, secret, version)
         today = _day(ctx.clock.now())
@@ -277,8 +332,8 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return out
 
     def put_secret_value(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        _require_token(params)
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         refuse_replica_writes(secret)
         value = _value(params)
         if value is None:
@@ -299,6 +354,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
             if CURRENT in labels:
                 self.sync_cross_account(ctx, secret)
             store.secrets.save(secret.name)
+            self.sync_regions(ctx, secret)
         return {
             "ARN": secret.arn,
             "Name": secret.name,
@@ -307,9 +363,10 @@ class Provider(CrossAccountOperations, ServiceProvider):
         }
 
     def update_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
         value = _value(params)
+        if value is not None:
+            _require_token(params)
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         if value is not None:
             refuse_replica_writes(secret)
         if "Description" in params:
@@ -331,11 +388,11 @@ class Provider(CrossAccountOperations, ServiceProvider):
             out["VersionId"] = version_id
         secret.last_changed = ctx.clock.now()
         store.secrets.save(secret.name)
+        self.sync_regions(ctx, secret)
         return out
 
     def update_secret_version_stage(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         refuse_replica_writes(secret)
         update_stage(secret, params["VersionStage"], params.get("RemoveFromVersionId"), params.get("MoveToVersionId"))
         if params["VersionStage"] == CURRENT and params.get("MoveToVersionId"):
@@ -346,23 +403,24 @@ class Provider(CrossAccountOperations, ServiceProvider):
             secret.rotation_token = None
         secret.last_changed = ctx.clock.now()
         store.secrets.save(secret.name)
+        self.sync_regions(ctx, secret)
         return {"ARN": secret.arn, "Name": secret.name}
 
     def list_secret_version_ids(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = find(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"])
         labelled = set(secret.stages.values())
         entries = []
         for vid in secret.version_ids:
             if vid not in labelled and not params.get("IncludeDeprecated"):
                 continue
             version = store.versions[(secret.arn, vid)]
-            entry: dict[str, Any] = {
-                "VersionId": vid,
-                "VersionStages": secret.stages_of(vid),
+            entry: dict[str, Any] = {"VersionId": vid}
+            if secret.stages_of(vid):
+                entry["VersionStages"] = secret.stages_of(vid)
+            entry.update({
                 "CreatedDate": version.created,
                 "KmsKeyIds": [version.kms_key_arn if secret.kms_key_id else "DefaultEncryptionKey"],
-            }
+            })
             if version.last_accessed is not None:
                 entry["LastAccessedDate"] = version.last_accessed
             entries.append(entry)
@@ -393,10 +451,20 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return out
 
     def delete_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = find(store, params["SecretId"], ctx.clock.now())
         force = params.get("ForceDeleteWithoutRecovery")
         window = params.get("RecoveryWindowInDays")
+        try:
+            store, secret = self._locate(ctx, params["SecretId"])
+        except ServiceError as error:
+            if force and window is None and error.code == "ResourceNotFoundException":
+                return self._forget(ctx, params["SecretId"])
+            raise
+        if secret.replicas:
+            regions = ",".join(r["Region"] for r in secret.replicas)
+            raise ServiceError(
+                "InvalidParameterException",
+                f"You can't delete secret {params['SecretId']} that still has replica regions [{regions}]",
+            )
         if force and window is not None:
             raise ServiceError(
                 "InvalidParameterException",
@@ -418,9 +486,17 @@ class Provider(CrossAccountOperations, ServiceProvider):
         store.secrets.save(secret.name)
         return {"ARN": secret.arn, "Name": secret.name, "DeletionDate": secret.deletion_date}
 
+    @staticmethod
+    def _forget(ctx: RequestContext, secret_id: str) -> dict[str, Any]:
+        """A forced delete of a secret that does not exist succeeds: there is nothing left to
+        delete (AWS answers for the name, or the ARN, it was given)."""
+        if secret_id.startswith("arn:"):
+            name = secret_id.split(":", 6)[6]
+            return {"ARN": secret_id, "Name": name[:-7] if name[-7:-6] == "-" else name, "DeletionDate": ctx.clock.now()}
+        return {"ARN": secret_arn(ctx, secret_id), "Name": secret_id, "DeletionDate": ctx.clock.now()}
+
     def restore_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = find(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"])
         secret.deleted_date = secret.deletion_date = None
         store.secrets.save(secret.name)
         return {"ARN": secret.arn, "Name": secret.name}
@@ -428,8 +504,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
     # -- tags ---------------------------------------------------------------------------------
 
     def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         current = {t["Key"]: t["Value"] for t in secret.tags}
         for tag in map(_tag, params["Tags"]):
             current[tag["Key"]] = tag["Value"]
@@ -439,8 +514,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         store.secrets.save(secret.name)
 
     def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         drop = set(params["TagKeys"])
         secret.tags = [t for t in secret.tags if t["Key"] not in drop]
         store.secrets.save(secret.name)
@@ -457,8 +531,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return name
 
     def put_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         name = self._policy_name(params, "InvalidParameterException")
         document = policies.parse(params["ResourcePolicy"])
         if params.get("BlockPublicPolicy") and policies.grants_broad_access(document):
@@ -472,7 +545,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return {"ARN": secret.arn, "Name": secret.name, "PolicyName": name}
 
     def get_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        secret = find(ctx.store, params["SecretId"], ctx.clock.now())
+        secret = self._locate(ctx, params["SecretId"])[1]
         name = self._policy_name(params, "ResourceNotFoundException")
         out: dict[str, Any] = {"ARN": secret.arn, "Name": secret.name}
         if secret.policy is not None:
@@ -481,20 +554,19 @@ class Provider(CrossAccountOperations, ServiceProvider):
         return out
 
     def delete_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         name = self._policy_name(params, "ResourceNotFoundException")
         secret.policy = None
         store.secrets.save(secret.name)
         return {"ARN": secret.arn, "Name": secret.name, "PolicyName": name}
 
     def list_resource_policies(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        secret = find(ctx.store, params["SecretId"], ctx.clock.now())
+        secret = self._locate(ctx, params["SecretId"])[1]
         return {"ResourcePolicies": [{"PolicyName": "default"}] if secret.policy is not None else []}
 
     def validate_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("SecretId"):
-            find(ctx.store, params["SecretId"], ctx.clock.now())
+            self._locate(ctx, params["SecretId"])[1]
         document = policies.parse(params["ResourcePolicy"])
         errors = []
         if policies.grants_broad_access(document):
@@ -509,8 +581,8 @@ class Provider(CrossAccountOperations, ServiceProvider):
     # -- rotation -----------------------------------------------------------------------------
 
     def rotate_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        _require_token(params)
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         lambda_arn = params.get("RotationLambdaARN") or secret.rotation_lambda_arn
         metadata = params.get("ExternalSecretRotationMetadata") or secret.rotation_metadata
         if not lambda_arn and not metadata and not secret.owning_service:
@@ -564,8 +636,7 @@ class Provider(CrossAccountOperations, ServiceProvider):
             ) from None
 
     def cancel_rotate_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
         if not secret.rotation_enabled:
             raise ServiceError(
                 "InvalidRequestException",
@@ -580,48 +651,14 @@ class Provider(CrossAccountOperations, ServiceProvider):
             out["VersionId"] = token
         return out
 
-    # -- replication (settings stored) ---------------------------------------------------------
-
-    def _replicas(self, ctx: RequestContext, secret: Secret, regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        replicas = list(secret.replicas)
-        known = {r["Region"] for r in replicas}
-        for entry in regions:
-            region = entry.get("Region")
-            if not region or region == ctx.region:
-                raise ServiceError(
-                    "InvalidParameterException", "Invalid replica Region: the primary Region cannot be a replica."
-                )
-            if region in known:
-                continue
-            known.add(region)
-            replicas.append(
-                {
-                    "Region": region,
-                    "KmsKeyId": entry.get("KmsKeyId") or vault.DEFAULT_KEY,
-                    "Status": "InSync",
-                    "StatusMessage": "Replication succeeded",
-                }
-            )
-        return replicas
-
-    def replicate_secret_to_regions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
-        secret.replicas = self._replicas(ctx, secret, params["AddReplicaRegions"])
-        store.secrets.save(secret.name)
-        return {"ARN": secret.arn, "ReplicationStatus": [dict(r) for r in secret.replicas]}
-
-    def remove_regions_from_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
-        drop = set(params["RemoveReplicaRegions"])
-        secret.replicas = [r for r in secret.replicas if r["Region"] not in drop]
-        store.secrets.save(secret.name)
-        return {"ARN": secret.arn, "ReplicationStatus": [dict(r) for r in secret.replicas]}
+    # -- replication ------------------------------------------------------------------------
+    # (regions.py: replicas in other Regions of the account; cross_account.py: in other accounts)
 
     def stop_replication_to_replica(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store = ctx.store
-        secret = live(store, params["SecretId"], ctx.clock.now())
+        store, secret = self._locate(ctx, params["SecretId"], live=True)
+        if secret.primary_arn is not None:
+            self.promote_region_replica(ctx, secret)
+            return {"ARN": secret.arn}
         if secret.cross_account_primary is None:
             raise ServiceError(
                 "InvalidRequestException",

@@ -35,14 +35,25 @@ def _attribute_values(secret: Secret, key: str) -> list[tuple[str, bool]]:
     return []
 
 
+def _word_prefixes(value: str, texts: list[str]) -> bool:
+    """Every word of ``value`` starts some word of ``texts`` (not case-sensitive)."""
+    wanted = _words(value)
+    haystack = [word for text in texts for word in _words(text)]
+    return bool(wanted) and all(any(word.startswith(w) for word in haystack) for w in wanted)
+
+
 def _matches(secret: Secret, key: str, value: str) -> bool:
+    if key == "description":
+        # Documented as a prefix match; AWS matches each word of the value as the prefix
+        # of a word of the description ("a secret" finds "an secret", not "asecret").
+        return _word_prefixes(value, [secret.description or ""])
     if key == "all":
-        wanted = _words(value)
-        haystack: list[str] = []
-        for attribute in ("name", "description", "tag-key", "tag-value"):
-            for text, _ in _attribute_values(secret, attribute):
-                haystack.extend(_words(text))
-        return all(any(word.startswith(w) for word in haystack) for w in wanted)
+        texts = [
+            text
+            for attribute in ("name", "description", "tag-key", "tag-value")
+            for text, _ in _attribute_values(secret, attribute)
+        ]
+        return _word_prefixes(value, texts)
     for text, case_sensitive in _attribute_values(secret, key):
         if case_sensitive and text.startswith(value):
             return True
@@ -55,6 +66,11 @@ def matcher(filters: list[dict[str, Any]] | None) -> Callable[[Secret], bool]:
     """Filters are ANDed; the values of one filter are ORed; ``!value`` negates."""
     if not filters:
         return lambda secret: True
+    for f in filters:
+        if not f.get("Key"):
+            raise ServiceError("InvalidParameterException", "Invalid filter key")
+        if not f.get("Values"):
+            raise ServiceError("InvalidParameterException", f"Invalid filter values for key: {f['Key']}")
 
     def check(secret: Secret) -> bool:
         for f in filters:

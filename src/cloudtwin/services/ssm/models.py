@@ -51,6 +51,10 @@ class ParameterStore(Store):
         super().__init__(tables)
         self.parameters: Table[str, Parameter] = tables.table("parameters")
         self.versions: Table[tuple[str, int], ParameterVersion] = tables.table("versions")
+        #: Maintenance windows, patch baselines and documents: AWS's answers as plain records.
+        self.windows: Table[str, dict[str, Any]] = tables.table("windows")
+        self.baselines: Table[str, dict[str, Any]] = tables.table("baselines")
+        self.documents: Table[str, dict[str, Any]] = tables.table("documents")
         self._names: list[str] | None = None
         self._expiring: set[str] | None = None
 

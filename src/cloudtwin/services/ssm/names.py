@@ -40,6 +40,14 @@ def check_name(name: str) -> None:
         raise ServiceError("HierarchyLevelLimitExceededException", HIERARCHY_LIMIT)
 
 
+def check_lookup(name: str) -> None:
+    """A name given to GetParameter(s): a path needs its leading slash and no empty sub-path."""
+    if name.startswith("arn:"):
+        return
+    if "//" in name or ("/" in name and not name.startswith("/")):
+        raise ServiceError("ValidationException", INVALID_NAME)
+
+
 def check_path(path: str) -> None:
     if path == "/":
         return

@@ -1,9 +1,11 @@
-"""AWS Systems Manager: Parameter Store.
+"""AWS Systems Manager: Parameter Store, documents, maintenance windows, patch baselines.
 
 Parameters and their versions live in the store (models.py); names are validated as AWS
 does (names.py); SecureString values go through KMS (secure.py); filters and paging in
-filters.py; parameter policies in policies.py. The other SSM operations (documents,
-automation, sessions...) answer not-implemented.
+filters.py; parameter policies in policies.py; public and Secrets Manager parameters in
+references.py. Documents (documents.py), maintenance windows and patch baselines
+(windows.py) are stored and answered. The other SSM operations (automation, sessions,
+managed instances...) answer not-implemented.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.provider import ServiceProvider
 from cloudtwin.services.ssm import names as naming
 from cloudtwin.services.ssm import policies as parameter_policies
-from cloudtwin.services.ssm import secure
+from cloudtwin.services.ssm import references, secure
+from cloudtwin.services.ssm.documents import DocumentOperations
 from cloudtwin.services.ssm.filters import legacy_filters, paginate, string_filters
 from cloudtwin.services.ssm.models import Parameter, ParameterStore, ParameterVersion
+from cloudtwin.services.ssm.windows import MaintenanceOperations
 
 _STANDARD_LIMIT = 4096
 _ADVANCED_LIMIT = 8192
@@ -36,7 +40,7 @@ def _bad_label(label: str) -> bool:
     )
 
 
-class Provider(ServiceProvider):
+class Provider(DocumentOperations, MaintenanceOperations, ServiceProvider):
     service_name = "ssm"
     store_class = ParameterStore
 
@@ -278,26 +282,39 @@ class Provider(ServiceProvider):
 
     # -- reading ------------------------------------------------------------------------------
 
+    def _read(self, ctx: RequestContext, raw: str, decrypt: bool) -> dict[str, Any]:
+        """One parameter as GetParameter(s) answers it: the account's own, a public one, or
+        a Secrets Manager secret referenced by name."""
+        naming.check_lookup(raw)
+        if raw.startswith(references.SECRET_PREFIX):
+            return references.secret_parameter(ctx, self.env.internal, raw, decrypt)
+        if raw.startswith(references.PUBLIC_PREFIX):
+            return references.public_parameter(ctx, raw)
+        parameter, version, selector = self._selected(ctx, raw)
+        return self._render(ctx, parameter, version, decrypt, selector)
+
     def get_parameter(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        parameter, version, selector = self._selected(ctx, params["Name"])
-        return {"Parameter": self._render(ctx, parameter, version, params.get("WithDecryption", False), selector)}
+        return {"Parameter": self._read(ctx, params["Name"], params.get("WithDecryption", False))}
 
     def get_parameters(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         found, invalid = [], []
         decrypt = params.get("WithDecryption", False)
         for raw in params["Names"]:
             try:
-                parameter, version, selector = self._selected(ctx, raw)
+                found.append(self._read(ctx, raw, decrypt))
             except ServiceError as error:
                 if error.code in ("ParameterNotFound", "ParameterVersionNotFound"):
                     invalid.append(raw)
                     continue
                 raise
-            found.append(self._render(ctx, parameter, version, decrypt, selector))
         return {"Parameters": found, "InvalidParameters": invalid}
 
     def get_parameters_by_path(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         path = params["Path"]
+        if (path + "/").startswith(references.PUBLIC_PREFIX):
+            public = references.public_by_path(ctx, path, params.get("Recursive", False))
+            chunk, token = paginate(public, params, default=10)
+            return {"Parameters": chunk, **({"NextToken": token} if token else {})}
         naming.check_path(path)
         check = string_filters(params.get("ParameterFilters"), by_path=True)
         prefix = path if path.endswith("/") else path + "/"

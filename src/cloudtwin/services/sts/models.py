@@ -27,6 +27,8 @@ class Session:
     session_policy: str | None = None
     source_arn: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
+    #: Keys (lower case) of the tags that pass on to sessions this one assumes (role chaining).
+    transitive: tuple[str, ...] = ()
 
     def identity(self) -> Identity:
         return Identity(

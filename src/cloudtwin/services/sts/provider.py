@@ -37,13 +37,32 @@ _ROLE_CHAINING_LIMIT = 3600
 ROLE_ASSUMED = "sts:RoleAssumed"
 
 
-def _session_tags(ctx: RequestContext, params: Params) -> tuple[tuple[str, str], ...]:
-    """The session tags passed (keys are case-insensitive: the last of a key wins).
-    Transitive tags are not carried through role chaining."""
+def _invalid(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterValue", message)
+
+
+def _session_tags(
+    params: Params, inherited: Any = None
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(tags, transitive keys) of a new session: the tags passed (keys are case-insensitive,
+    so one key may not come twice), the transitive keys among them, and the transitive tags
+    of the calling session when it is a role chained from one that passed some."""
     tags: dict[str, tuple[str, str]] = {}
     for tag in params.get("Tags") or ():
-        tags[tag["Key"].lower()] = (tag["Key"], tag["Value"])
-    return tuple(tags.values())
+        key = tag["Key"].lower()
+        if key in tags:
+            raise _invalid("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        tags[key] = (tag["Key"], tag["Value"])
+    transitive = []
+    for name in params.get("TransitiveTagKeys") or ():
+        if name.lower() not in tags:
+            raise _invalid("The specified transitive tag key must be included in the requested tags.")
+        transitive.append(name.lower())
+    if inherited is not None and inherited.transitive:
+        passed_on = {k.lower(): (k, v) for k, v in inherited.tags if k.lower() in inherited.transitive}
+        tags.update(passed_on)
+        transitive.extend(k for k in passed_on if k not in transitive)
+    return tuple(tags.values()), tuple(transitive)
 
 
 def _is_session(arn: str) -> bool:
@@ -101,6 +120,7 @@ class Provider(ServiceProvider):
         arn = f"arn:{{partition}}:sts::{role.account_id}:assumed-role/{role.name}/{session_name}"
         session_policy = self.sessions.session_policy(ctx, params)
         packed = self.sessions.packed_size(params)  # refuses before anything is issued
+        tags, transitive = _session_tags(params, self.sessions.caller_session(ctx))
         credentials = self.sessions.issue(
             ctx,
             account_id=role.account_id,
@@ -109,7 +129,8 @@ class Provider(ServiceProvider):
             duration=duration,
             session_policy=session_policy,
             source_arn=role.arn,
-            tags=_session_tags(ctx, params),
+            tags=tags,
+            transitive=transitive,
         )
         # IAM keeps the role's RoleLastUsed from this (no import of IAM: an event).
         self.env.events.publish(
@@ -286,7 +307,7 @@ class Provider(ServiceProvider):
         if _is_session(ctx.caller_arn) or identity.expires_at is not None:
             raise access_denied("Cannot call GetSessionToken with session credentials")
         duration = params.get("DurationSeconds") or 43200
-        if identity.is_root:  # root's sessions are cut to one hour
+        if identity.arn.endswith(":root"):  # root's sessions are cut to one hour
             duration = min(duration, 3600)
         credentials = self.sessions.issue(
             ctx,
@@ -303,7 +324,7 @@ class Provider(ServiceProvider):
         if _is_session(ctx.caller_arn) or identity.expires_at is not None:
             raise access_denied("Cannot call GetFederationToken with session credentials")
         duration = params.get("DurationSeconds") or 43200
-        if identity.is_root:  # root's federation sessions are cut to one hour
+        if identity.arn.endswith(":root"):  # root's federation sessions are cut to one hour
             duration = min(duration, 3600)
         name = params["Name"]
         arn = f"arn:{{partition}}:sts::{identity.account_id}:federated-user/{name}"
@@ -317,7 +338,7 @@ class Provider(ServiceProvider):
             duration=duration,
             session_policy=session_policy,
             source_arn=ctx.caller_arn,
-            tags=_session_tags(ctx, params),
+            tags=_session_tags(params)[0],
         )
         out: Params = {
             "Credentials": credentials,
@@ -326,8 +347,8 @@ class Provider(ServiceProvider):
                 "Arn": arn.replace("{partition}", ctx.partition),
             },
         }
-        if packed is not None:
-            out["PackedPolicySize"] = packed
+        # AWS states the packed size even when nothing was passed (0).
+        out["PackedPolicySize"] = packed or 0
         return out
 
     # -- control surface ----------------------------------------------------------------------

@@ -135,6 +135,8 @@ class Sessions:
         }
         if ":user/" in arn:
             context["aws:username"] = [arn.rsplit("/", 1)[-1]]
+        for key, value in identity.session_tags:  # a session's tags are its principal tags
+            context[f"aws:principaltag/{key.lower()}"] = [value]
         return context
 
     # -- session policies -------------------------------------------------------------------
@@ -199,13 +201,14 @@ class Sessions:
         session_policy: str | None = None,
         source_arn: str | None = None,
         tags: tuple[tuple[str, str], ...] = (),
+        transitive: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """Make, store and register a session; returns the ``Credentials`` output member."""
         key, secret, token = session_credentials()
         now = ctx.clock.now()
         session = Session(
             key, secret, token, account_id, arn, user_id, now, now + duration,
-            session_policy, source_arn, tags,
+            session_policy, source_arn, tags, transitive,
         )  # fmt: skip
         store: StsStore = self.stores.get(account_id, ctx.region)
         store.sessions[key] = session
@@ -216,6 +219,14 @@ class Sessions:
             "SessionToken": token,
             "Expiration": datetime.fromtimestamp(session.expires_at, timezone.utc),
         }
+
+    def caller_session(self, ctx: "RequestContext") -> Session | None:
+        """The session whose credentials signed this request, if any."""
+        identity = ctx.identity
+        if identity.expires_at is None or not identity.access_key_id:
+            return None
+        store: StsStore = self.stores.get(identity.account_id, ctx.region)
+        return store.sessions.get(identity.access_key_id)
 
     def restore(self) -> None:
         for _, store in self.stores.items():
