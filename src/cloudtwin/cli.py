@@ -41,15 +41,43 @@ def build_parser() -> argparse.ArgumentParser:
     from cloudtwin.conformance.command import add_parser as add_conformance_parser
 
     add_conformance_parser(commands)
+    commands.add_parser(
+        "aws",
+        help="run the AWS CLI against the running cloudtwin: cloudtwin aws sqs list-queues "
+        "(endpoint from CLOUDTWIN_ENDPOINT, else CLOUDTWIN_HOST/CLOUDTWIN_PORT)",
+        add_help=False,
+    )
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command in (None, "start"):
-        from cloudtwin.config import Config
-        from cloudtwin.server import serve
+def _adopt_localstack_settings() -> None:
+    """LocalStack's variables become their CLOUDTWIN_* equivalents; say what was done."""
+    import os
 
+    from cloudtwin.localstack_settings import translate
+
+    settings, notes = translate(os.environ)
+    os.environ.update(settings)
+    for note in notes:
+        print(f"cloudtwin: {note}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["aws"]:  # everything after "aws" is the AWS CLI's, help included
+        from cloudtwin.aws_cli import run as run_aws
+
+        return run_aws(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    if args.command == "start":
+        from cloudtwin.config import Config
+        from cloudtwin.server import BindError, serve
+
+        _adopt_localstack_settings()
         config = Config.from_env(
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
@@ -57,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=getattr(args, "data_dir", None),
             hostnames=tuple(h.lower() for h in args.hostname) if getattr(args, "hostname", None) else None,
         )
-        serve(config)
+        try:
+            serve(config)
+        except BindError as exc:
+            print(f"cloudtwin: {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "contract":
         from cloudtwin.contract.cli import run as run_contract

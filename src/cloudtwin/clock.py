@@ -107,6 +107,10 @@ class Clock:
         """The virtual time as a timezone-aware UTC datetime."""
         return datetime.fromtimestamp(self.now(), timezone.utc)
 
+    def real_now(self) -> float:
+        """Real time (the clock's time source), whatever the virtual time is."""
+        return self._time()
+
     @property
     def frozen(self) -> bool:
         return self._state[0] is not None
@@ -176,6 +180,12 @@ class Clock:
             frozen, offset = self._state
             if frozen is not None:
                 self._state = (None, frozen - self._time())
+        return self._notify()
+
+    def to_real_time(self) -> dict[str, Any]:
+        """Back to real time, running, keeping all state; then run the due work."""
+        with self._lock:
+            self._state = (None, 0.0)
         return self._notify()
 
     def reset(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 
 from cloudtwin.config import Config
@@ -93,11 +95,39 @@ def build_server(config: Config):
     return _server_class()(uv_config), app
 
 
+class BindError(Exception):
+    """The server cannot listen where it was asked to; the message is one line for a person."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (port 0: any free port), or :class:`BindError`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        where = f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise BindError(
+                f"cannot listen on {where}: the port is in use (another cloudtwin or "
+                "LocalStack?); stop it or choose another with --port (--port 0: any free port)"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise BindError(f"cannot listen on {where}: permission denied") from None
+        raise BindError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    return sock
+
+
 def serve(config: Config) -> None:
-    """Run in the foreground until Ctrl-C or SIGTERM."""
+    """Bind, say where, then run in the foreground until Ctrl-C or SIGTERM."""
     configure_logging(config.log_level)
+    sock = listen(config.host, config.port)
+    config.port = sock.getsockname()[1]  # the port chosen for --port 0
     server, _ = build_server(config)
-    logging.getLogger("cloudtwin").info(
-        "cloudtwin listening on http://%s:%d", config.host, config.port
-    )
-    server.run()
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    # Printed whatever the log level: it is how a person (or a script) learns the URL.
+    print(f"cloudtwin listening on http://{host}:{config.port}", file=sys.stderr, flush=True)
+    server.run(sockets=[sock])

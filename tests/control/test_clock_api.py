@@ -77,6 +77,28 @@ def test_set_accepts_epoch_and_iso(control) -> None:
     assert ours(out["processed"]) == {}
 
 
+def test_clock_reset_returns_to_real_time_and_keeps_state(control, aws_client) -> None:
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName="kept-across-clock-reset")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="still here")
+    control("POST", "clock/advance", {"seconds": 3600})
+    control("POST", "clock/freeze")
+    status, out = control("POST", "clock/reset")
+    assert status == 200
+    assert out["frozen"] is False and abs(out["offset"]) < 1 and abs(out["now"] - time.time()) < 5
+    messages = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert [m["Body"] for m in messages] == ["still here"]
+
+
+def test_set_now_returns_to_real_time_keeping_frozen(control) -> None:
+    control("POST", "clock/set", {"time": "2031-06-01T12:00:00Z"})
+    control("POST", "clock/freeze")
+    status, out = control("POST", "clock/set", {"time": "now"})
+    assert status == 200 and out["frozen"] is True
+    assert abs(out["now"] - time.time()) < 5
+    control("POST", "clock/unfreeze")
+
+
 def test_freeze_and_unfreeze(control) -> None:
     status, frozen = control("POST", "clock/freeze")
     assert status == 200 and frozen["frozen"] is True

@@ -23,6 +23,6 @@ def test_unknown_control_endpoint_is_a_json_404(endpoint):
         urllib.request.urlopen(f"{endpoint}/_cloudtwin/nope", timeout=5)
     except urllib.error.HTTPError as err:
         assert err.code == 404
-        assert "health" in json.loads(err.read())["endpoints"]
+        assert "/_cloudtwin/health" in json.loads(err.read())["endpoints"]
     else:  # pragma: no cover
         raise AssertionError("expected a 404")

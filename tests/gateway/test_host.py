@@ -93,3 +93,19 @@ def test_regions(label):
 @pytest.mark.parametrize("label", ["s3", "my-bucket", "us-east", "east-1", "123456789012"])
 def test_not_regions(label):
     assert not is_region(label)
+
+
+def test_an_unsigned_request_acts_in_the_region_its_host_names(endpoint, aws_client):
+    """``sqs.eu-west-1.localhost`` with no signature: the queue is made in eu-west-1."""
+    import urllib.request
+
+    port = endpoint.rsplit(":", 1)[1]
+    request = urllib.request.Request(
+        f"{endpoint}/?Action=CreateQueue&QueueName=unsigned-in-eu&Version=2012-11-05",
+        headers={"Host": f"sqs.eu-west-1.localhost:{port}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200
+    eu = aws_client("sqs", region="eu-west-1").list_queues()["QueueUrls"]
+    assert any(url.endswith("/unsigned-in-eu") for url in eu)
+    assert "QueueUrls" not in aws_client("sqs", region="us-east-1").list_queues()

@@ -5,7 +5,12 @@ per concern and hand over their routes:
 
     ControlApi ── health, services, requests   (here, introspection.py)
                ├─ reset                         (reset.py)
-               └─ clock..., tick...             (clock_api.py)
+               ├─ clock..., tick...             (clock_api.py)
+               └─ /_localstack/..., /moto-api/reset  (compat.py: other tools' habits)
+
+Any other path starting with ``/_`` is the control surface's too (no S3 bucket name starts
+with ``_``), unless the host names a bucket (virtual-host style, where it is a key): it
+gets a JSON 404 listing every endpoint rather than falling through to S3.
 
 Bad input is a 4xx ``{"error": ...}``; an unexpected failure is a 500 with the same
 shape. Nothing here ever answers with a traceback.
@@ -19,6 +24,7 @@ from typing import TYPE_CHECKING, Callable
 
 from cloudtwin import __version__
 from cloudtwin.control.clock_api import ClockApi
+from cloudtwin.control.compat import MOTO_RESET, CompatApi
 from cloudtwin.control.introspection import IntrospectionApi
 from cloudtwin.control.payload import ControlError, json_response
 from cloudtwin.control.reset import ResetApi
@@ -52,10 +58,29 @@ class ControlApi:
         }
         #: ``(method, "tick/")`` -> endpoint taking the rest of the path.
         self.prefix_routes: dict[tuple[str, str], PrefixEndpoint] = clock.prefix_routes()
+        self.compat = CompatApi(gateway)
+
+    def claims(self, request: HttpRequest) -> bool:
+        """Whether a request is for the control surface rather than a service."""
+        path = request.path
+        if path.startswith(PREFIX):
+            return True
+        if path.startswith("/_"):
+            # ``/_key`` on a virtual-host bucket is an object key, not ours.
+            host = self.gateway.router.hosts.parse(request.headers.get("host", ""))
+            return host.bucket is None and host.subdomain is None
+        # ``/moto-api/reset`` could be a key in a bucket named "moto-api": moto's reset
+        # comes unsigned, an S3 request never does.
+        return path == MOTO_RESET and "authorization" not in request.headers
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        name = request.path[len(PREFIX) :].strip("/")
         try:
+            if not request.path.startswith(PREFIX):
+                response = self.compat.handle(request)
+                if response is None:
+                    raise ControlError(404, f"no endpoint {request.path!r}", endpoints=self.endpoints())
+                return response
+            name = request.path[len(PREFIX) :].strip("/")
             return self._route(request, name)
         except ControlError as error:
             return error.response()
@@ -75,12 +100,26 @@ class ControlApi:
                 if method == request.method:
                     return prefixed(request, name[len(prefix) :])
                 raise ControlError(405, f"method {request.method} not allowed")
-        known = sorted(
-            {path for _, path in self.routes} | {p + "<name>" for _, p in self.prefix_routes}
-        )
+        known = self._own_paths()
         if name in known:
             raise ControlError(405, f"method {request.method} not allowed")
-        raise ControlError(404, f"no control endpoint {name!r}", endpoints=known)
+        raise ControlError(404, f"no control endpoint {name!r}", endpoints=self.endpoints())
+
+    def _own_paths(self) -> list[str]:
+        return sorted(
+            {path for _, path in self.routes} | {p + "<name>" for _, p in self.prefix_routes}
+        )
+
+    def endpoints(self) -> list[str]:
+        """Every control path, the services' own ones and other tools' included: what a
+        404 lists. (Lists the services' endpoints by loading them: a rare, error path.)"""
+        paths = [PREFIX + path for path in self._own_paths()]
+        services = self.gateway.services
+        for service in services.implemented():
+            provider = services.provider(service)
+            routes = provider.introspection() if provider is not None else {}
+            paths.extend(f"{PREFIX}{service}/{path}" for _, path in sorted(routes))
+        return sorted(set(paths)) + self.compat.endpoints()
 
     def _service_route(self, request: HttpRequest, service: str, name: str) -> HttpResponse:
         """``/_cloudtwin/<service>/<name>``: a service's own introspection endpoints.

@@ -29,6 +29,7 @@ class ClockApi:
             ("POST", "clock/set"): self.set,
             ("POST", "clock/freeze"): self.freeze,
             ("POST", "clock/unfreeze"): self.unfreeze,
+            ("POST", "clock/reset"): self.real_time,
             ("GET", "tick"): self.list_processors,
             ("POST", "tick"): self.tick_all,
         }
@@ -55,7 +56,9 @@ class ClockApi:
     def set(self, request: HttpRequest) -> HttpResponse:
         params = read_params(request, ("time",))
         if params.get("time") in (None, ""):
-            raise ControlError(400, "missing parameter 'time' (epoch seconds or ISO-8601)")
+            raise ControlError(400, "missing parameter 'time' (epoch seconds, ISO-8601 or \"now\")")
+        if params["time"] == "now":  # real time, the clock's frozen or running state kept
+            return self._answer(self.gateway.clock.set(self.gateway.clock.real_now()))
         try:
             processed = self.gateway.clock.set(params["time"])
         except ValueError as exc:
@@ -69,6 +72,11 @@ class ClockApi:
     def unfreeze(self, request: HttpRequest) -> HttpResponse:
         read_params(request, ())
         return self._answer(self.gateway.clock.unfreeze())
+
+    def real_time(self, request: HttpRequest) -> HttpResponse:
+        """Back to real time and running, state kept (a full reset also drops state)."""
+        read_params(request, ())
+        return self._answer(self.gateway.clock.to_real_time())
 
     def list_processors(self, request: HttpRequest) -> HttpResponse:
         read_params(request, ())

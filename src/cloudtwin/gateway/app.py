@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
-from cloudtwin.control.api import PREFIX as CONTROL_PREFIX, ControlApi
+from cloudtwin.control.api import ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
 from cloudtwin.gateway.body import IncompleteBody, read_body
 from cloudtwin.events.bus import EventBus
@@ -202,7 +202,7 @@ class Gateway:
                     f"of {self.config.max_header_bytes} bytes.",
                     400,
                 )
-            if path.startswith(CONTROL_PREFIX):
+            if self.control.claims(request):
                 request.body = await read_body(receive)
                 response = self.control.handle(request)
                 self.persistence.commit()
@@ -251,7 +251,14 @@ class Gateway:
             )
         )
         if log.isEnabledFor(logging.INFO):
-            log.info("%s.%s %d %.1fms", service, operation, response.status_code, elapsed_ms)
+            log.info(
+                "%s.%s %d %s%.1fms",
+                service,
+                operation,
+                response.status_code,
+                f"{ex.error_code} " if ex.error_code else "",
+                elapsed_ms,
+            )
 
     def _preflight(self, request: HttpRequest) -> HttpResponse:
         """A CORS preflight: the addressed service answers when it has its own rules (S3
@@ -276,7 +283,10 @@ class Gateway:
         credentials = parse_credentials(request)
         identity = self.identities.resolve(credentials.access_key_id if credentials else None)
         ex.account_id = identity.account_id
-        ex.region = region = (credentials.region if credentials else None) or self.config.default_region
+        region = credentials.region if credentials else None
+        if region is None:  # unsigned: the host may name it (sqs.eu-west-1.localhost)
+            region = self.router.hosts.parse(headers.get("host", "")).region
+        ex.region = region = region or self.config.default_region
 
         body_read = request.method in ("GET", "HEAD")
         if not body_read and (
