@@ -91,6 +91,8 @@ class Outcome:
     init_duration_ms: float | None = None
     max_memory_mb: int = 0
     log: str = ""
+    #: The environment's log stream (``2024/01/31/[$LATEST]<id>``).
+    log_stream: str = ""
 
     def tail(self) -> str:
         """The last 4 KB of the log, base64 (``LogType=Tail``)."""
@@ -225,6 +227,7 @@ class ExecutionEnvironment:
             invocation.lines[:0] = self.init_lines
             self.init_lines = []
         outcome.log = "".join(invocation.lines)
+        outcome.log_stream = self.log_stream
         return outcome
 
     async def _await(self, invocation: Invocation, cold: bool) -> Outcome:

@@ -24,6 +24,7 @@ from cloudtwin.execution.environment import Blueprint, Invocation, Outcome
 from cloudtwin.execution.pool import EnvironmentPool, Throttled
 from cloudtwin.execution.runtimes import RuntimeUnavailable
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.function_logs import LogWriter
 
 log = logging.getLogger("cloudtwin.lambda")
 
@@ -85,6 +86,7 @@ class Invoker:
         self.pool = pool
         self.resolve = resolve
         self.targets = Targets(env.internal)
+        self.logs = LogWriter(env)
         self.queue: list[Pending] = []
         self.records: deque[dict[str, Any]] = deque(maxlen=_RECORDS)
 
@@ -114,6 +116,7 @@ class Invoker:
             self.records.append(record)
             raise ServiceError("InvalidRuntimeException", str(exc), 502) from None
         outcome.log = self._framed(bp, request_id, outcome)
+        self.logs.write(bp.account_id, bp.region, bp.log_group, outcome.log_stream, outcome.log)
         error = _error_type(outcome) if outcome.error else None
         record.update(
             status="error" if outcome.error else "success", error=error,
@@ -264,6 +267,7 @@ class Invoker:
     def reset(self) -> None:
         self.queue.clear()
         self.records.clear()
+        self.logs.reset()
 
 
 def _error_object(outcome: Outcome | None) -> dict[str, Any]:
