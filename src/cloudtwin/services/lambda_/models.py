@@ -26,6 +26,9 @@ class LambdaStore(Store):
         #:   "policy": [statement], "tags": {}, "concurrency": int | None, "next_version": int,
         #:   "code": {version: {"sha": hex, "size": n, "key": code key}}}
         self.functions: Any = tables.table("functions")
+        #: event source mapping UUID -> its configuration (as the API shows it) and
+        #: ``_checkpoints`` (shard id -> last sequence number delivered)
+        self.mappings: Any = tables.table("mappings")
 
     def save(self, name: str) -> None:
         self.functions.save(name)
