@@ -206,7 +206,7 @@ class Pattern:
             elif isinstance(value, list):
                 self.fields.append((key, _Leaf(value)))
             else:
-                raise PatternError(f"Match value must be String, number, true, false, or null")
+                raise PatternError("Match value must be String, number, true, false, or null")
 
     def matches(self, event: Any) -> bool:
         if not isinstance(event, dict):

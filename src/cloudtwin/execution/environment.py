@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from cloudtwin.execution import runtimes
 from cloudtwin.execution.runtime_api import RuntimeApi

@@ -9,7 +9,6 @@ are stopped; changing a function's code or configuration stops its environments.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
 import time

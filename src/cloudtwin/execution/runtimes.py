@@ -13,6 +13,7 @@ Anything else (Java, .NET, Ruby, Go 1.x) and image functions raise
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -40,12 +41,10 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
     """``(argv, extra environment)`` that start an environment for ``bp``."""
     kind = family(bp.runtime)
     if kind == "python":
-        try:
-            import awslambdaric  # noqa: F401
-        except ImportError:  # pragma: no cover - a dependency
+        if importlib.util.find_spec("awslambdaric") is None:  # pragma: no cover - a dependency
             raise RuntimeUnavailable(
                 f"{bp.runtime} needs AWS's runtime interface client: pip install awslambdaric"
-            ) from None
+            )
         version = f"{sys.version_info.major}.{sys.version_info.minor}"
         paths = [bp.code_dir]
         for layer in bp.layer_dirs:

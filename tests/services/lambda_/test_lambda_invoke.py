@@ -239,3 +239,24 @@ def test_runtimes_this_machine_cannot_run_get_a_clear_error(lam, deploy):
         lam.invoke(FunctionName="javaish", Payload=b"{}")
     assert err.value.response["Error"]["Code"] == "InvalidRuntimeException"
     assert "java21" in err.value.response["Error"]["Message"]
+
+
+def test_layers_are_on_the_runtime_search_path(lam, deploy):
+    from lambda_helpers import zipped
+
+    layer = lam.publish_layer_version(
+        LayerName="shared-lib", Content={"ZipFile": zipped({"python/shared_lib.py": "GREETING = 'from a layer'\n"})},
+        CompatibleRuntimes=["python3.12"],
+    )  # fmt: skip
+    assert layer["Version"] == 1 and layer["LayerVersionArn"].endswith(":layer:shared-lib:1")
+    assert layer["Content"]["CodeSize"] > 0
+    versions = lam.list_layer_versions(LayerName="shared-lib")["LayerVersions"]
+    assert [v["Version"] for v in versions] == [1]
+    assert lam.list_layers(CompatibleRuntime="python3.12")["Layers"][0]["LayerName"] == "shared-lib"
+    deploy("layered", {"app.py": "import shared_lib\ndef handler(e, c):\n    return shared_lib.GREETING\n"},
+           Layers=[layer["LayerVersionArn"]])  # fmt: skip
+    assert lam.get_function_configuration(FunctionName="layered")["Layers"][0]["Arn"] == layer["LayerVersionArn"]
+    assert invoke_json(lam, "layered")[1] == "from a layer"
+    with pytest.raises(ClientError) as err:
+        lam.update_function_configuration(FunctionName="layered", Layers=[layer["LayerVersionArn"][:-1] + "9"])
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"

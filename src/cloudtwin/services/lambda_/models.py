@@ -29,6 +29,10 @@ class LambdaStore(Store):
         #: event source mapping UUID -> its configuration (as the API shows it) and
         #: ``_checkpoints`` (shard id -> last sequence number delivered)
         self.mappings: Any = tables.table("mappings")
+        #: layer name -> {"versions": {"1": {...}}, "next": 2}
+        self.layers: Any = tables.table("layers")
+        #: code signing config ARN -> its configuration
+        self.signing: Any = tables.table("signing")
 
     def save(self, name: str) -> None:
         self.functions.save(name)

@@ -16,7 +16,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-from cloudtwin.events.targets import arn_parts
 from cloudtwin.execution.environment import Blueprint, Outcome
 from cloudtwin.execution.pool import EnvironmentPool
 from cloudtwin.gateway.context import RequestContext
@@ -31,9 +30,12 @@ from cloudtwin.services.lambda_.invocation import (
     Resolved,
     too_large,
 )
-from cloudtwin.services.lambda_ import event_sources
+from cloudtwin.services.lambda_.event_configs import EventConfigOperations
+from cloudtwin.services.lambda_.layers import LayerOperations
+from cloudtwin.services.lambda_.mappings import MappingOperations
 from cloudtwin.services.lambda_.models import LATEST, LambdaStore, function_arn
 from cloudtwin.services.lambda_.pollers import Pollers
+from cloudtwin.services.lambda_.settings import SettingOperations
 from cloudtwin.services.lambda_.roles import ExecutionRoles
 from cloudtwin.services.provider import ServiceProvider
 
@@ -49,7 +51,7 @@ def not_found(arn: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", f"Function not found: {arn}", 404)
 
 
-class Provider(ServiceProvider):
+class Provider(LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, ServiceProvider):
     service_name = "lambda"
     store_class = LambdaStore
 
@@ -141,7 +143,7 @@ class Provider(ServiceProvider):
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
         if params.get("Layers"):
-            latest["Layers"] = [{"Arn": a, "CodeSize": 0} for a in params["Layers"]]
+            latest["Layers"] = self.layer_entries(ref.account_id, ref.region, params["Layers"])
         record: dict[str, Any] = {
             "latest": latest,
             "versions": {},
@@ -291,10 +293,11 @@ class Provider(ServiceProvider):
         conf.check_settings(params, creating=False)
         if params.get("Role") and params["Role"] != latest["Role"]:
             self.roles.check(params["Role"], ref.name, ref.region)
+        layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if "Layers" in params else None
         conf.update_configuration(latest, params, ref.region, ctx.clock.now())
-        if "Layers" in params:
-            latest["Layers"] = [{"Arn": a, "CodeSize": 0} for a in params["Layers"]]
-            if not latest["Layers"]:
+        if layers is not None:
+            latest["Layers"] = layers
+            if not layers:
                 del latest["Layers"]
         store.save(ref.name)
         self._retire(latest["FunctionArn"], self._key(latest, record["code"][LATEST]))
@@ -546,170 +549,6 @@ class Provider(ServiceProvider):
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(store.functions)},
         }
 
-    # -- event invoke configs ---------------------------------------------------------------------
-
-    def _event_target(self, ctx: RequestContext, params: Params) -> tuple[LambdaStore, dict, str, str]:
-        ref = self._ref(ctx, params)
-        store, record = self._function(ctx, ref)
-        qualifier = ref.qualifier or LATEST
-        config = self._config(ctx, ref, record)
-        arn = record["latest"]["FunctionArn"] + f":{qualifier}"
-        del config
-        return store, record, qualifier, arn
-
-    def _write_event_config(self, ctx: RequestContext, params: Params, merge: bool) -> Params:
-        store, record, qualifier, arn = self._event_target(ctx, params)
-        existing = record["event_configs"].get(qualifier) if merge else None
-        if merge and existing is None:
-            raise ServiceError("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
-        config: Params = dict(existing or {})
-        for member in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
-            if member in params:
-                config[member] = params[member]
-        for kind in ("OnSuccess", "OnFailure"):
-            target = ((config.get("DestinationConfig") or {}).get(kind) or {}).get("Destination")
-            if target and target.split(":")[2:3] not in (["sqs"], ["sns"], ["lambda"], ["events"], ["s3"]):
-                raise conf.invalid(f"The provided destination config DestinationConfig.{kind}.Destination is invalid.")
-        config["FunctionArn"] = arn
-        config["LastModified"] = ctx.clock.now()
-        config.setdefault("DestinationConfig", {"OnSuccess": {}, "OnFailure": {}})
-        record["event_configs"][qualifier] = config
-        store.save(record["latest"]["FunctionName"])
-        return dict(config)
-
-    def put_function_event_invoke_config(self, ctx: RequestContext, params: Params) -> Params:
-        return self._write_event_config(ctx, params, merge=False)
-
-    def update_function_event_invoke_config(self, ctx: RequestContext, params: Params) -> Params:
-        return self._write_event_config(ctx, params, merge=True)
-
-    def get_function_event_invoke_config(self, ctx: RequestContext, params: Params) -> Params:
-        _, record, qualifier, arn = self._event_target(ctx, params)
-        config = record["event_configs"].get(qualifier)
-        if config is None:
-            raise ServiceError("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
-        return dict(config)
-
-    def delete_function_event_invoke_config(self, ctx: RequestContext, params: Params) -> Params:
-        store, record, qualifier, arn = self._event_target(ctx, params)
-        if record["event_configs"].pop(qualifier, None) is None:
-            raise ServiceError("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
-        store.save(record["latest"]["FunctionName"])
-        return {}
-
-    def list_function_event_invoke_configs(self, ctx: RequestContext, params: Params) -> Params:
-        ref = self._ref(ctx, params, qualifier=False)
-        _, record = self._function(ctx, ref)
-        configs = [dict(c) for _, c in sorted(record["event_configs"].items())]
-        page, marker = _page(configs, params.get("Marker"), params.get("MaxItems"))
-        out: Params = {"FunctionEventInvokeConfigs": page}
-        if marker:
-            out["NextMarker"] = marker
-        return out
-
-    # -- event source mappings -----------------------------------------------------------------------
-
-    def _source_exists(self, ctx: RequestContext, kind: str, arn: str) -> None:
-        _, region, account, resource = arn_parts(arn)
-        try:
-            if kind == "sqs":
-                self.env.internal.call("sqs", "GetQueueUrl", {"QueueName": resource, "QueueOwnerAWSAccountId": account},
-                                       account_id=account, region=region)  # fmt: skip
-            elif kind == "dynamodb":
-                self.env.internal.call("dynamodbstreams", "DescribeStream", {"StreamArn": arn}, account_id=account, region=region)
-        except ServiceError as error:
-            if kind == "sqs":
-                raise event_sources.invalid(
-                    f"Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
-                    f"SQS Error Message: {error.message}"
-                ) from None
-            raise event_sources.invalid(f"Stream not found: {arn}") from None
-
-    def create_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
-        kind = event_sources.source_kind(params["EventSourceArn"])
-        ref = self._ref(ctx, params)
-        store, record = self._function(ctx, ref)
-        if ref.qualifier:
-            self._config(ctx, ref, record)
-        self._source_exists(ctx, kind, params["EventSourceArn"])
-        fn_arn = record["latest"]["FunctionArn"] + (f":{ref.qualifier}" if ref.qualifier else "")
-        prefix = f"arn:{ctx.partition}:lambda:{ref.region}:{ref.account_id}"
-        mapping = event_sources.new_mapping(params, kind, fn_arn, prefix, ctx.clock.now())
-        for existing in store.mappings.values():
-            if existing["EventSourceArn"] == params["EventSourceArn"] and existing["FunctionArn"] == fn_arn:
-                raise ServiceError(
-                    "ResourceConflictException",
-                    f"The event source arn ({params['EventSourceArn']}) and function ({ref.name}) provided mapping "
-                    f"already exists. Please update or delete the existing mapping with UUID {existing['UUID']}",
-                    409,
-                )
-        if kind == "dynamodb" and mapping["StartingPosition"] == "LATEST":
-            # LATEST is the end of each shard now, when the mapping is made
-            mapping["_iterators"] = self._latest_iterators(params["EventSourceArn"])
-        store.mappings[mapping["UUID"]] = mapping
-        self.pollers.sync()
-        return event_sources.as_response(mapping, "Creating")
-
-    def _latest_iterators(self, stream_arn: str) -> dict[str, str]:
-        _, region, account, _ = arn_parts(stream_arn)
-        call = self.env.internal.call
-        shards = call("dynamodbstreams", "DescribeStream", {"StreamArn": stream_arn}, account_id=account,
-                      region=region)["StreamDescription"]["Shards"]  # fmt: skip
-        return {
-            shard["ShardId"]: call(
-                "dynamodbstreams", "GetShardIterator",
-                {"StreamArn": stream_arn, "ShardId": shard["ShardId"], "ShardIteratorType": "LATEST"},
-                account_id=account, region=region,
-            )["ShardIterator"]
-            for shard in shards
-        }  # fmt: skip
-
-    def _mapping(self, ctx: RequestContext, mapping_id: str) -> tuple[LambdaStore, dict]:
-        store = self._store(ctx.account_id, ctx.region)
-        mapping = store.mappings.get(mapping_id)
-        if mapping is None:
-            raise ServiceError(
-                "ResourceNotFoundException",
-                f"The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {ctx.request_id})",
-                404,
-            )
-        return store, mapping
-
-    def get_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
-        return event_sources.as_response(self._mapping(ctx, params["UUID"])[1])
-
-    def update_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
-        store, mapping = self._mapping(ctx, params["UUID"])
-        if params.get("FunctionName"):
-            ref = self._ref(ctx, params)
-            _, record = self._function(ctx, ref)
-            mapping["FunctionArn"] = record["latest"]["FunctionArn"] + (f":{ref.qualifier}" if ref.qualifier else "")
-        event_sources.update_mapping(mapping, params, ctx.clock.now())
-        store.mappings.save(params["UUID"])
-        self.pollers.sync()
-        return event_sources.as_response(mapping, "Updating")
-
-    def delete_event_source_mapping(self, ctx: RequestContext, params: Params) -> Params:
-        store, mapping = self._mapping(ctx, params["UUID"])
-        del store.mappings[params["UUID"]]
-        self.pollers.sync()
-        return event_sources.as_response(mapping, "Deleting")
-
-    def list_event_source_mappings(self, ctx: RequestContext, params: Params) -> Params:
-        store = self._store(ctx.account_id, ctx.region)
-        mappings = list(store.mappings.values())
-        if params.get("EventSourceArn"):
-            mappings = [m for m in mappings if m["EventSourceArn"] == params["EventSourceArn"]]
-        if params.get("FunctionName"):
-            ref = self._ref(ctx, params)
-            base = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
-            mappings = [m for m in mappings if m["FunctionArn"] == base or m["FunctionArn"].startswith(base + ":")]
-        page, marker = _page(mappings, params.get("Marker"), params.get("MaxItems"))
-        out: Params = {"EventSourceMappings": [event_sources.as_response(m) for m in page]}
-        if marker:
-            out["NextMarker"] = marker
-        return out
-
     # -- invoking ---------------------------------------------------------------------------------
 
     def _key(self, config: dict, code: dict) -> str:
@@ -758,7 +597,7 @@ class Provider(ServiceProvider):
             runtime=config.get("Runtime") or "",
             handler=config.get("Handler") or "",
             code_dir=str(self.code.directory(code["key"])),
-            layer_dirs=(),
+            layer_dirs=self.layer_dirs(account_id, region, config.get("Layers") or []),
             memory_mb=config["MemorySize"],
             timeout=config["Timeout"],
             variables=tuple(sorted(((config.get("Environment") or {}).get("Variables") or {}).items())),
@@ -796,7 +635,7 @@ class Provider(ServiceProvider):
         if payload.strip():
             try:
                 json.loads(payload)
-            except ValueError as exc:
+            except ValueError:
                 raise ServiceError(
                     "InvalidRequestContentException",
                     "Could not parse request body into json: Could not parse payload into json: "

@@ -208,7 +208,7 @@ class Provider(ServiceProvider):
         try:
             return self._group(ctx, {"logGroupName": arn.split(":log-group:", 1)[1].removesuffix(":*")})
         except ServiceError:
-            raise ServiceError("ResourceNotFoundException", f"The specified resource does not exist.") from None
+            raise ServiceError("ResourceNotFoundException", "The specified resource does not exist.") from None
 
     def tag_resource(self, ctx: RequestContext, params: Params) -> Params:
         store, group = self._by_arn(ctx, params["resourceArn"])

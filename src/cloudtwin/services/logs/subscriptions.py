@@ -34,7 +34,7 @@ def check_destination(env: Any, ctx: Any, arn: str) -> None:
         found = env.internal.call("lambda", "GetPolicy", {"FunctionName": arn}, account_id=account, region=region)
     except ServiceError:
         raise refused from None
-    principals = {f"logs.amazonaws.com", f"logs.{ctx.region}.amazonaws.com"}
+    principals = {"logs.amazonaws.com", f"logs.{ctx.region}.amazonaws.com"}
     for statement in json.loads(found["Policy"]).get("Statement", []):
         who = statement.get("Principal")
         if who == "*" or (isinstance(who, dict) and who.get("Service") in principals):
