@@ -339,6 +339,8 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ("s3", None): S3Validator(patterns=patterns),
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
+        # CloudWatch Logs answers constraint violations with InvalidParameterException.
+        ("logs", None): Validator(code="InvalidParameterException", patterns=patterns),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy
         # ``AttributeNames=["SentTimestamp"]`` on ReceiveMessage: no enum checks.

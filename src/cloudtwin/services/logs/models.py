@@ -25,6 +25,8 @@ class LogsStore(Store):
         self.streams: Any = tables.table("streams")
         #: (group, stream, n) -> [timestamp, message, ingestionTime]
         self.events: Any = tables.table("events")
+        #: policy name -> account-level resource policy
+        self.policies: Any = tables.table("policies")
         self._index: dict[tuple[str, str], list[tuple[int, int, str, int]]] | None = None
         #: query id -> query record (Logs Insights)
         self.queries: dict[str, dict[str, Any]] = {}

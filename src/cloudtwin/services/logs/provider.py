@@ -60,7 +60,7 @@ class Provider(ServiceProvider):
     def _group_name(self, params: Params) -> str:
         """``logGroupName``, or the name inside ``logGroupIdentifier`` (a name or an ARN)."""
         if params.get("logGroupName") and params.get("logGroupIdentifier"):
-            raise invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+            raise ServiceError("ValidationException", "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
         name = params.get("logGroupName") or params.get("logGroupIdentifier") or ""
         if name.startswith("arn:"):
             name = name.split(":log-group:", 1)[-1].removesuffix(":*")
@@ -89,8 +89,9 @@ class Provider(ServiceProvider):
             "logGroupArn": self._arn(ctx, name),
             "storedBytes": sum(store.streams[(name, s)].get("storedBytes", 0) for s in store.group_streams(name)),
             "logGroupClass": group.get("logGroupClass", "STANDARD"),
-            "deletionProtectionEnabled": group.get("deletionProtectionEnabled", False),
         }
+        if group.get("deletionProtectionEnabled"):
+            out["deletionProtectionEnabled"] = True
         if group.get("retentionInDays"):
             out["retentionInDays"] = group["retentionInDays"]
         if group.get("kmsKeyId"):
@@ -151,6 +152,57 @@ class Provider(ServiceProvider):
         if token:
             out["nextToken"] = token
         return out
+
+    def list_log_groups(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        pattern = params.get("logGroupNamePattern")
+        names = [n for n in sorted(store.groups) if not pattern or re.search(pattern, n)]
+        if params.get("logGroupClass"):
+            names = [n for n in names if store.groups[n].get("logGroupClass", "STANDARD") == params["logGroupClass"]]
+        page, token = _page(names, params.get("nextToken"), params.get("limit"), 50)
+        out: Params = {"logGroups": [
+            {"logGroupName": n, "logGroupArn": self._arn(ctx, n),
+             "logGroupClass": store.groups[n].get("logGroupClass", "STANDARD")} for n in page
+        ]}  # fmt: skip
+        if token:
+            out["nextToken"] = token
+        return out
+
+    # -- resource policies (account level) ----------------------------------------------------------
+
+    def put_resource_policy(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        name = params.get("policyName") or "default"
+        existing = store.policies.get(name)
+        if existing is None and len(store.policies) >= 10:
+            raise ServiceError("LimitExceededException", "Resource limit exceeded.")
+        if params.get("expectedRevisionId") and existing and existing["revisionId"] != params["expectedRevisionId"]:
+            raise ServiceError("OperationAbortedException", "The expected revision id does not match the current one.")
+        policy = {
+            "policyName": name,
+            "policyDocument": params["policyDocument"],
+            "lastUpdatedTime": self._now_ms(),
+            "policyScope": "ACCOUNT",
+            "revisionId": uuid.uuid4().hex,
+        }
+        store.policies[name] = policy
+        return {"resourcePolicy": {k: v for k, v in policy.items() if k != "revisionId"}, "revisionId": policy["revisionId"]}
+
+    def describe_resource_policies(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        policies = [{k: v for k, v in p.items() if k != "revisionId"} for _, p in sorted(store.policies.items())]
+        page, token = _page(policies, params.get("nextToken"), params.get("limit"), 50)
+        out: Params = {"resourcePolicies": page}
+        if token:
+            out["nextToken"] = token
+        return out
+
+    def delete_resource_policy(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        name = params.get("policyName") or "default"
+        if store.policies.pop(name, None) is None:
+            raise ServiceError("ResourceNotFoundException", f"Policy with name [{name}] does not exist")
+        return {}
 
     def put_retention_policy(self, ctx: RequestContext, params: Params) -> Params:
         days = params["retentionInDays"]
