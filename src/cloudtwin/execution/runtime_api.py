@@ -36,6 +36,7 @@ class RuntimeApi:
     def __init__(self, environment: "ExecutionEnvironment") -> None:
         self.environment = environment
         self._server: asyncio.base_events.Server | None = None
+        self._connections: set[asyncio.Task] = set()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
@@ -45,9 +46,15 @@ class RuntimeApi:
         if self._server is not None:
             self._server.close()
             self._server = None
+        for task in list(self._connections):  # a runtime still waiting for its next event
+            task.cancel()
+        self._connections.clear()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
         try:
             while True:
                 request, body = await self._read_request(conn, reader)
@@ -77,6 +84,8 @@ class RuntimeApi:
         except Exception:  # noqa: BLE001 - a runtime's bad request must not hurt the server
             log.exception("runtime API connection failed")
         finally:
+            if task is not None:
+                self._connections.discard(task)
             writer.close()
 
     async def _read_request(self, conn: h11.Connection, reader: asyncio.StreamReader):

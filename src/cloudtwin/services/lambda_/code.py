@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 
 #: AWS's limits: 50 MB zipped (direct upload), 250 MB unzipped.
 MAX_ZIPPED = 50 * 1024 * 1024
@@ -27,7 +28,7 @@ MAX_UNZIPPED = 250 * 1024 * 1024
 
 
 def bad_zip() -> ServiceError:
-    return ServiceError(
+    return lambda_error(
         "InvalidParameterValueException",
         "Could not unzip uploaded file. Please check your file, then try to upload again.",
     )
@@ -45,7 +46,7 @@ class CodeStore:
     def add(self, data: bytes) -> dict:
         """Check and keep an archive: ``{"sha": base64 digest, "size": n, "key": hex}``."""
         if len(data) > MAX_ZIPPED:
-            raise ServiceError(
+            raise lambda_error(
                 "RequestEntityTooLargeException",
                 f"Request must be smaller than {MAX_ZIPPED} bytes for the CreateFunction operation",
                 413,
@@ -58,7 +59,7 @@ class CodeStore:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
             raise bad_zip() from None
         if total > MAX_UNZIPPED:
-            raise ServiceError(
+            raise lambda_error(
                 "InvalidParameterValueException",
                 f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes",
             )

@@ -11,6 +11,7 @@ from typing import Any
 
 from cloudtwin.execution.runtimes import family
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_.models import LATEST
 
 DEFAULT_TIMEOUT = 3
@@ -22,7 +23,7 @@ _PASSTHROUGH = ("DeadLetterConfig", "KMSKeyArn", "VpcConfig", "FileSystemConfigs
 
 
 def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterValueException", message)
+    return lambda_error("InvalidParameterValueException", message)
 
 
 def timestamp(epoch: float) -> str:
@@ -40,7 +41,7 @@ def check_settings(params: dict[str, Any], creating: bool) -> None:
     """AWS's checks beyond the model's constraints."""
     timeout = params.get("Timeout")
     if timeout is not None and timeout > MAX_TIMEOUT:
-        raise ServiceError(
+        raise lambda_error(
             "ValidationException",
             f"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy "
             f"constraint: Member must have value less than or equal to {MAX_TIMEOUT}",
@@ -49,7 +50,7 @@ def check_settings(params: dict[str, Any], creating: bool) -> None:
     if variables:
         for name in variables:
             if not name[:1].isalpha() or not all(c.isalnum() or c == "_" for c in name):
-                raise ServiceError(
+                raise lambda_error(
                     "ValidationException",
                     "1 validation error detected: Value at 'environment.variables' failed to "
                     "satisfy constraint: Map keys must satisfy constraint: [Member must satisfy "
@@ -156,17 +157,29 @@ def _logging(given: dict | None, name: str) -> dict[str, Any]:
 
 
 def as_response(config: dict[str, Any], *, state: str | None = None, update: str | None = None) -> dict[str, Any]:
-    """A copy for an answer; ``state``/``update`` show a transition in progress."""
+    """A copy for an answer; ``state``/``update`` show a transition in progress, with the
+    revision it had then (finishing the transition is a revision of its own, as on AWS)."""
     out = dict(config)
     if state == "Pending":
         out.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+        out.pop("LastUpdateStatus", None)
     if update == "InProgress":
         out.update(
             LastUpdateStatus="InProgress",
             LastUpdateStatusReason="The function is being created.",
             LastUpdateStatusReasonCode="Creating",
         )
+    if state or update:
+        out["RevisionId"] = config.get("_transition_revision") or out["RevisionId"]
+    out.pop("_transition_revision", None)
     return out
+
+
+def transition(config: dict[str, Any]) -> None:
+    """A change that AWS completes asynchronously: the answer shows one revision, the
+    finished configuration the next."""
+    config["_transition_revision"] = config["RevisionId"]
+    config["RevisionId"] = str(uuid.uuid4())
 
 
 def runs_locally(runtime: str | None) -> bool:

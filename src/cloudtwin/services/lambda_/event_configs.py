@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_ import configuration as conf
 from cloudtwin.services.lambda_.models import LATEST
 
@@ -34,7 +34,7 @@ class EventConfigOperations:
         store, record, qualifier, arn = self._event_target(ctx, params)
         existing = record["event_configs"].get(qualifier) if merge else None
         if merge and existing is None:
-            raise ServiceError("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
+            raise lambda_error("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
         config: Params = dict(existing or {})
         for member in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
             if member in params:
@@ -60,13 +60,13 @@ class EventConfigOperations:
         _, record, qualifier, arn = self._event_target(ctx, params)
         config = record["event_configs"].get(qualifier)
         if config is None:
-            raise ServiceError("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
+            raise lambda_error("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
         return dict(config)
 
     def delete_function_event_invoke_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier, arn = self._event_target(ctx, params)
         if record["event_configs"].pop(qualifier, None) is None:
-            raise ServiceError("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
+            raise lambda_error("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)
         store.save(record["latest"]["FunctionName"])
         return {}
 

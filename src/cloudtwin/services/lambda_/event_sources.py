@@ -14,6 +14,7 @@ from typing import Any
 from cloudtwin.events.patterns import PatternError, compile_pattern
 from cloudtwin.events.targets import arn_parts
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 
 Params = dict[str, Any]
 
@@ -30,7 +31,7 @@ _UPDATABLE = (
 
 
 def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterValueException", message)
+    return lambda_error("InvalidParameterValueException", message)
 
 
 def source_kind(arn: str) -> str:

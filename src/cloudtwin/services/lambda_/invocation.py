@@ -23,6 +23,7 @@ from cloudtwin.execution.environment import Blueprint, Invocation, Outcome
 from cloudtwin.execution.pool import EnvironmentPool, Throttled
 from cloudtwin.execution.runtimes import RuntimeUnavailable
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_.function_logs import LogWriter
 
 log = logging.getLogger("cloudtwin.lambda")
@@ -38,7 +39,7 @@ _RECORDS = 10_000
 
 
 def too_large(limit: int, operation: str) -> ServiceError:
-    return ServiceError(
+    return lambda_error(
         "RequestTooLargeException",
         f"Request must be smaller than {limit} bytes for the {operation} operation",
         413,
@@ -46,7 +47,7 @@ def too_large(limit: int, operation: str) -> ServiceError:
 
 
 def throttled(reason: str) -> ServiceError:
-    return ServiceError(
+    return lambda_error(
         "TooManyRequestsException", "Rate Exceeded.", 429,
         fields={"Reason": reason, "Type": "User"},
     )
@@ -113,7 +114,7 @@ class Invoker:
         except RuntimeUnavailable as exc:
             record.update(status="error", error="InvalidRuntimeException")
             self.records.append(record)
-            raise ServiceError("InvalidRuntimeException", str(exc), 502) from None
+            raise lambda_error("InvalidRuntimeException", str(exc), 502) from None
         outcome.log = self._framed(bp, request_id, outcome)
         self.logs.write(bp.account_id, bp.region, bp.log_group, outcome.log_stream, outcome.log)
         error = _error_type(outcome) if outcome.error else None

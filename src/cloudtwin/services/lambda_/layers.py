@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_ import policy
 from cloudtwin.services.lambda_.configuration import invalid, timestamp
 
@@ -21,7 +22,7 @@ def layer_arn(partition: str, region: str, account: str, name: str) -> str:
 
 
 def _missing(arn: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+    return lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
 
 
 class LayerOperations:
@@ -124,7 +125,7 @@ class LayerOperations:
     def add_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
         store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
         if params["Action"] != "lambda:GetLayerVersion":
-            raise ServiceError(
+            raise lambda_error(
                 "ValidationException",
                 f"1 validation error detected: Value '{params['Action']}' at 'action' failed to satisfy constraint: "
                 "Member must satisfy regular expression pattern: lambda:GetLayerVersion",
@@ -143,7 +144,7 @@ class LayerOperations:
     def get_layer_version_policy(self, ctx: "RequestContext", params: Params) -> Params:
         _, _, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
         if not version["_policy"]:
-            raise ServiceError("ResourceNotFoundException", "No policy is associated with the given resource.", 404)
+            raise lambda_error("ResourceNotFoundException", "No policy is associated with the given resource.", 404)
         return {"Policy": policy.document(version["_policy"]), "RevisionId": _revision_of(version)}
 
     def remove_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:

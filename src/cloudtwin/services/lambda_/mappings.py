@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudtwin.events.targets import arn_parts
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_ import event_sources
 from cloudtwin.services.lambda_.models import function_arn
 
@@ -50,7 +51,7 @@ class MappingOperations:
         mapping = event_sources.new_mapping(params, kind, fn_arn, prefix, ctx.clock.now())
         for existing in store.mappings.values():
             if existing["EventSourceArn"] == params["EventSourceArn"] and existing["FunctionArn"] == fn_arn:
-                raise ServiceError(
+                raise lambda_error(
                     "ResourceConflictException",
                     f"The event source arn ({params['EventSourceArn']}) and function ({ref.name}) provided mapping "
                     f"already exists. Please update or delete the existing mapping with UUID {existing['UUID']}",
@@ -81,7 +82,7 @@ class MappingOperations:
         store = self._store(ctx.account_id, ctx.region)
         mapping = store.mappings.get(mapping_id)
         if mapping is None:
-            raise ServiceError(
+            raise lambda_error(
                 "ResourceNotFoundException",
                 f"The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {ctx.request_id})",
                 404,

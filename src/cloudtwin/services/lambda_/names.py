@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 
 _ARN = re.compile(
     r"arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):"
@@ -28,7 +29,7 @@ class FunctionRef:
 
 
 def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterValueException", message)
+    return lambda_error("InvalidParameterValueException", message)
 
 
 def parse(value: str, account_id: str, region: str, qualifier: str | None = None) -> FunctionRef:
@@ -43,7 +44,7 @@ def parse(value: str, account_id: str, region: str, qualifier: str | None = None
     else:
         match = _PARTIAL.fullmatch(value) or _NAME.fullmatch(value)
         if match is None:
-            raise ServiceError(
+            raise lambda_error(
                 "ValidationException",
                 f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy "
                 "constraint: Member must satisfy regular expression pattern: "

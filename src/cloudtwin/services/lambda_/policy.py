@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 
 _ACCOUNT = re.compile(r"\d{12}")
 
@@ -25,7 +25,7 @@ def principal(value: str, partition: str) -> Any:
 def statement(params: dict[str, Any], resource: str, partition: str) -> dict[str, Any]:
     action = params["Action"]
     if not re.fullmatch(r"(lambda:[*]|lambda:[a-zA-Z]+|[*])", action):
-        raise ServiceError(
+        raise lambda_error(
             "ValidationException",
             f"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: "
             "Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])",
@@ -57,7 +57,7 @@ def statement(params: dict[str, Any], resource: str, partition: str) -> dict[str
 
 def add(statements: list[dict[str, Any]], new: dict[str, Any]) -> None:
     if any(s["Sid"] == new["Sid"] for s in statements):
-        raise ServiceError(
+        raise lambda_error(
             "ResourceConflictException",
             "The statement id (" + new["Sid"] + ") provided already exists. Please provide a new "
             "statement id, or remove the existing statement.",
@@ -70,7 +70,7 @@ def remove(statements: list[dict[str, Any]], sid: str) -> None:
         if existing["Sid"] == sid:
             del statements[index]
             return
-    raise ServiceError("ResourceNotFoundException", f"Statement {sid} is not found in resource policy.", 404)
+    raise lambda_error("ResourceNotFoundException", f"Statement {sid} is not found in resource policy.", 404)
 
 
 def document(statements: list[dict[str, Any]]) -> str:

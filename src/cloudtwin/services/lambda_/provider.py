@@ -20,6 +20,7 @@ from cloudtwin.execution.environment import Blueprint, Outcome
 from cloudtwin.execution.pool import EnvironmentPool
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_ import configuration as conf
 from cloudtwin.services.lambda_ import names, policy
 from cloudtwin.services.lambda_.code import CodeStore
@@ -48,7 +49,7 @@ _DEFAULT_PAGE = 50
 
 
 def not_found(arn: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", f"Function not found: {arn}", 404)
+    return lambda_error("ResourceNotFoundException", f"Function not found: {arn}", 404)
 
 
 class Provider(LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, ServiceProvider):
@@ -137,11 +138,12 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         store = self._store(ref.account_id, ref.region)
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
         if ref.name in store.functions:
-            raise ServiceError("ResourceConflictException", f"Function already exist: {ref.name}", 409)
+            raise lambda_error("ResourceConflictException", f"Function already exist: {ref.name}", 409)
         self.roles.check(params["Role"], ref.name, ref.region)
         code = self._code(ctx, params.get("Code") or {}, params.get("PackageType") or "Zip")
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
+        conf.transition(latest)
         if params.get("Layers"):
             latest["Layers"] = self.layer_entries(ref.account_id, ref.region, params["Layers"])
         record: dict[str, Any] = {
@@ -192,7 +194,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         ref = self._ref(ctx, params)
         store, record = self._function(ctx, ref)
         config = self._config(ctx, ref, record)
-        out: Params = {"Configuration": dict(config)}
+        out: Params = {"Configuration": conf.as_response(config)}
         code = record["code"].get(config["Version"]) or record["code"][LATEST]
         if code.get("image"):
             out["Code"] = {"RepositoryType": "ECR", "ImageUri": code["image"], "ResolvedImageUri": code["image"]}
@@ -211,7 +213,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
     def get_function_configuration(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params)
         _, record = self._function(ctx, ref)
-        return dict(self._config(ctx, ref, record))
+        return conf.as_response(self._config(ctx, ref, record))
 
     def list_functions(self, ctx: RequestContext, params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)
@@ -224,7 +226,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             else:
                 configs.append(record["latest"])
         page, marker = _page(configs, params.get("Marker"), params.get("MaxItems"))
-        out: Params = {"Functions": [dict(c) for c in page]}
+        out: Params = {"Functions": [conf.as_response(c) for c in page]}
         if marker:
             out["NextMarker"] = marker
         return out
@@ -235,13 +237,14 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
         if ref.qualifier is None:
             del store.functions[ref.name]
-            return self._retire(arn, None)
+            self._retire(arn, None)
+            return {"StatusCode": 204}
         if ref.qualifier == LATEST:
             raise conf.invalid("$LATEST version cannot be deleted without deleting the function.")
         if ref.qualifier not in record["versions"]:
             raise not_found(f"{arn}:{ref.qualifier}")
         if any(a["FunctionVersion"] == ref.qualifier for a in record["aliases"].values()):
-            raise ServiceError(
+            raise lambda_error(
                 "ResourceConflictException",
                 f"Unable to delete version because the following aliases reference it: "
                 f"{[a['Name'] for a in record['aliases'].values() if a['FunctionVersion'] == ref.qualifier]}",
@@ -250,7 +253,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         del record["versions"][ref.qualifier]
         record["code"].pop(ref.qualifier, None)
         store.save(ref.name)
-        return {}
+        return {"StatusCode": 204}
 
     def _retire(self, arn: str, keep: str | None) -> Params:
         """Stop a function's environments that no longer match its code and configuration."""
@@ -278,6 +281,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         if params.get("Architectures"):
             latest["Architectures"] = params["Architectures"]
         conf.touch(latest, ctx.clock.now())
+        conf.transition(latest)
         store.save(ref.name)
         self._retire(latest["FunctionArn"], self._key(latest, code))
         if params.get("Publish"):
@@ -295,6 +299,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             self.roles.check(params["Role"], ref.name, ref.region)
         layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if "Layers" in params else None
         conf.update_configuration(latest, params, ref.region, ctx.clock.now())
+        conf.transition(latest)
         if layers is not None:
             latest["Layers"] = layers
             if not layers:
@@ -324,10 +329,11 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         if newest is not None:
             last = record["versions"][newest]
             if last["CodeSha256"] == latest["CodeSha256"] and _same_config(last, latest):
-                return dict(last)  # nothing changed since: AWS returns the last version
+                return conf.as_response(last)  # nothing changed since: AWS returns the last version
         number = str(record["next_version"])
         record["next_version"] += 1
         version = dict(latest)
+        version.pop("_transition_revision", None)
         version["Version"] = number
         version["FunctionArn"] = f"{latest['FunctionArn']}:{number}"
         if description is not None:
@@ -336,14 +342,14 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         record["versions"][number] = version
         record["code"][number] = record["code"][LATEST]
         store.save(latest["FunctionName"])
-        return dict(version)
+        return conf.as_response(version)
 
     def list_versions_by_function(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)
         _, record = self._function(ctx, ref)
         configs = [record["latest"]] + [record["versions"][v] for v in sorted(record["versions"], key=int)]
         page, marker = _page(configs, params.get("Marker"), params.get("MaxItems"))
-        out: Params = {"Versions": [dict(c) for c in page]}
+        out: Params = {"Versions": [conf.as_response(c) for c in page]}
         if marker:
             out["NextMarker"] = marker
         return out
@@ -353,7 +359,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
 
     def _check_version(self, ctx: RequestContext, record: dict, version: str) -> None:
         if version != LATEST and version not in record["versions"]:
-            raise ServiceError(
+            raise lambda_error(
                 "ResourceNotFoundException",
                 f"Function not found: {record['latest']['FunctionArn']}:{version}", 404,
             )
@@ -372,7 +378,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         store, record = self._function(ctx, ref)
         name = params["Name"]
         if name in record["aliases"]:
-            raise ServiceError(
+            raise lambda_error(
                 "ResourceConflictException", f"Alias already exists: {self._alias_arn(record, name)}", 409
             )
         self._check_version(ctx, record, params["FunctionVersion"])
@@ -395,7 +401,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         store, record = self._function(ctx, ref)
         alias = record["aliases"].get(params["Name"])
         if alias is None:
-            raise ServiceError(
+            raise lambda_error(
                 "ResourceNotFoundException", f"Cannot find alias arn: {self._alias_arn(record, params['Name'])}", 404
             )
         return store, record, alias
@@ -466,7 +472,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         store, record, qualifier, _ = self._policy_target(ctx, params)
         statements = record["policies"].get(qualifier)
         if not statements:
-            raise ServiceError("ResourceNotFoundException", "No policy is associated with the given resource.", 404)
+            raise lambda_error("ResourceNotFoundException", "No policy is associated with the given resource.", 404)
         policy.remove(statements, params["StatementId"])
         if not statements:
             del record["policies"][qualifier]
@@ -477,7 +483,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         _, record, qualifier, _ = self._policy_target(ctx, params)
         statements = record["policies"].get(qualifier)
         if not statements:
-            raise ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+            raise lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
         return {"Policy": policy.document(statements), "RevisionId": record["latest"]["RevisionId"]}
 
     def _tagged(self, ctx: RequestContext, arn: str) -> tuple[LambdaStore, dict]:
@@ -582,7 +588,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             raise not_found(invoked)
         code = record["code"].get(version) or record["code"][LATEST]
         if config.get("PackageType") == "Image":
-            raise ServiceError(
+            raise lambda_error(
                 "InvalidRuntimeException",
                 "cloudtwin cannot run container image functions (PackageType Image): it runs zip "
                 "functions as local processes, without Docker",
@@ -636,7 +642,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             try:
                 json.loads(payload)
             except ValueError:
-                raise ServiceError(
+                raise lambda_error(
                     "InvalidRequestContentException",
                     "Could not parse request body into json: Could not parse payload into json: "
                     f"{_jackson(payload)}",
@@ -693,7 +699,7 @@ def _page(items: list, marker: str | None, max_items: int | None) -> tuple[list,
 
 
 def _precondition() -> ServiceError:
-    return ServiceError(
+    return lambda_error(
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
         412,

@@ -8,6 +8,7 @@ from typing import Any
 
 from cloudtwin.gateway.identity import Identity
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 
 SERVICE_PRINCIPAL = "lambda.amazonaws.com"
 #: Credentials are taken again this long before they expire.
@@ -15,7 +16,7 @@ _MARGIN = 300.0
 
 
 def cannot_assume() -> ServiceError:
-    return ServiceError(
+    return lambda_error(
         "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."
     )
 

@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_.configuration import invalid, timestamp
 from cloudtwin.services.lambda_.models import LATEST
 
@@ -20,7 +21,7 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def _not_found() -> ServiceError:
-    return ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+    return lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
 
 
 class SettingOperations:
@@ -46,7 +47,7 @@ class SettingOperations:
     def create_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._url_target(ctx, params)
         if qualifier in record["urls"]:
-            raise ServiceError(
+            raise lambda_error(
                 "ResourceConflictException",
                 f"Failed to create function url config for [functionArn = {record['latest']['FunctionArn']}"
                 f"{':' + qualifier if qualifier else ''}]. Error message:  FunctionUrlConfig exists for this Lambda function",
@@ -74,7 +75,7 @@ class SettingOperations:
         _, record, qualifier = self._url_target(ctx, params)
         config = record["urls"].get(qualifier)
         if config is None:
-            raise ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+            raise lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
         return self._url_view(config)
 
     def update_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
@@ -137,7 +138,7 @@ class SettingOperations:
         _, record, qualifier = self._provisioned_target(ctx, params)
         entry = record["provisioned"].get(qualifier)
         if entry is None:
-            raise ServiceError(
+            raise lambda_error(
                 "ProvisionedConcurrencyConfigNotFoundException",
                 "No Provisioned Concurrency Config found for this function", 404,
             )
@@ -146,7 +147,7 @@ class SettingOperations:
     def delete_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._provisioned_target(ctx, params)
         if record["provisioned"].pop(qualifier, None) is None:
-            raise ServiceError("ProvisionedConcurrencyConfigNotFoundException",
+            raise lambda_error("ProvisionedConcurrencyConfigNotFoundException",
                                "No Provisioned Concurrency Config found for this function", 404)  # fmt: skip
         store.save(record["latest"]["FunctionName"])
         return {}
@@ -214,7 +215,7 @@ class SettingOperations:
         store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
         config = store.signing.get(arn)
         if config is None:
-            raise ServiceError("ResourceNotFoundException", f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.", 404)
+            raise lambda_error("ResourceNotFoundException", f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.", 404)
         return store, config
 
     def get_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
