@@ -172,14 +172,40 @@ def as_response(config: dict[str, Any], *, state: str | None = None, update: str
     if state or update:
         out["RevisionId"] = config.get("_transition_revision") or out["RevisionId"]
     out.pop("_transition_revision", None)
+    out.pop("_pending", None)
     return out
 
 
-def transition(config: dict[str, Any]) -> None:
-    """A change that AWS completes asynchronously: the answer shows one revision, the
-    finished configuration the next."""
+def transition(config: dict[str, Any], kind: str) -> None:
+    """A change AWS completes asynchronously (``kind`` "create" or "update"): the answer and
+    the first read after it show it in progress, with one revision; later reads show it
+    done, with the next (as a waiter polling AWS sees it)."""
     config["_transition_revision"] = config["RevisionId"]
     config["RevisionId"] = str(uuid.uuid4())
+    config["_pending"] = kind
+
+
+def observe(config: dict[str, Any]) -> dict[str, Any]:
+    """A configuration as a read shows it (and the read that sees a change in progress
+    is the last one that does)."""
+    pending = config.pop("_pending", None)
+    if pending == "create":
+        return as_response(config, state="Pending")
+    if pending == "update":
+        return as_response(config, update="InProgress")
+    return as_response(config)
+
+
+_NOT_LISTED = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
+               "LastUpdateStatusReasonCode", "RuntimeVersionConfig")
+
+
+def listed(config: dict[str, Any], qualify_latest: bool = False) -> dict[str, Any]:
+    """A configuration as ``ListFunctions`` / ``ListVersionsByFunction`` show it."""
+    out = {k: v for k, v in as_response(config).items() if k not in _NOT_LISTED}
+    if qualify_latest and out.get("Version") == LATEST:
+        out["FunctionArn"] = f"{out['FunctionArn']}:{LATEST}"
+    return out
 
 
 def runs_locally(runtime: str | None) -> bool:

@@ -21,17 +21,18 @@ class EventConfigOperations:
 
     # -- event invoke configs ---------------------------------------------------------------------
 
-    def _event_target(self, ctx: "RequestContext", params: Params) -> tuple["LambdaStore", dict, str, str]:
+    def _event_target(self, ctx: "RequestContext", params: Params, exists: bool = False) -> tuple["LambdaStore", dict, str, str]:
+        """The function and qualifier; ``exists``: the version or alias must exist (writes)."""
         ref = self._ref(ctx, params)
         store, record = self._function(ctx, ref)
         qualifier = ref.qualifier or LATEST
-        config = self._config(ctx, ref, record)
+        if exists:
+            self._config(ctx, ref, record)
         arn = record["latest"]["FunctionArn"] + f":{qualifier}"
-        del config
         return store, record, qualifier, arn
 
     def _write_event_config(self, ctx: "RequestContext", params: Params, merge: bool) -> Params:
-        store, record, qualifier, arn = self._event_target(ctx, params)
+        store, record, qualifier, arn = self._event_target(ctx, params, exists=True)
         existing = record["event_configs"].get(qualifier) if merge else None
         if merge and existing is None:
             raise lambda_error("ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig", 404)

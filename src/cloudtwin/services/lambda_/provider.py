@@ -143,7 +143,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         code = self._code(ctx, params.get("Code") or {}, params.get("PackageType") or "Zip")
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
-        conf.transition(latest)
+        conf.transition(latest, "create")
         if params.get("Layers"):
             latest["Layers"] = self.layer_entries(ref.account_id, ref.region, params["Layers"])
         record: dict[str, Any] = {
@@ -159,10 +159,10 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             "created": now,
         }
         store.functions[ref.name] = record
+        answer = conf.as_response(latest, state="Pending")
         if params.get("Publish"):
-            published = self._publish(ctx, store, record, None, "")
-            return conf.as_response(published, state="Pending")
-        return conf.as_response(latest, state="Pending")
+            answer["Version"] = self._publish(ctx, store, record, None, "")["Version"]
+        return answer
 
     def _code(self, ctx: RequestContext, code: Params, package: str) -> dict:
         if package == "Image":
@@ -194,7 +194,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         ref = self._ref(ctx, params)
         store, record = self._function(ctx, ref)
         config = self._config(ctx, ref, record)
-        out: Params = {"Configuration": conf.as_response(config)}
+        out: Params = {"Configuration": conf.observe(config)}
         code = record["code"].get(config["Version"]) or record["code"][LATEST]
         if code.get("image"):
             out["Code"] = {"RepositoryType": "ECR", "ImageUri": code["image"], "ResolvedImageUri": code["image"]}
@@ -213,7 +213,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
     def get_function_configuration(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params)
         _, record = self._function(ctx, ref)
-        return conf.as_response(self._config(ctx, ref, record))
+        return conf.observe(self._config(ctx, ref, record))
 
     def list_functions(self, ctx: RequestContext, params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)
@@ -226,13 +226,15 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             else:
                 configs.append(record["latest"])
         page, marker = _page(configs, params.get("Marker"), params.get("MaxItems"))
-        out: Params = {"Functions": [conf.as_response(c) for c in page]}
+        out: Params = {"Functions": [conf.listed(c, params.get("FunctionVersion") == "ALL") for c in page]}
         if marker:
             out["NextMarker"] = marker
         return out
 
     def delete_function(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params)
+        if ref.qualifier == LATEST:
+            raise conf.invalid("$LATEST version cannot be deleted without deleting the function.")
         store, record = self._function(ctx, ref)
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
         if ref.qualifier is None:
@@ -242,7 +244,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         if ref.qualifier == LATEST:
             raise conf.invalid("$LATEST version cannot be deleted without deleting the function.")
         if ref.qualifier not in record["versions"]:
-            raise not_found(f"{arn}:{ref.qualifier}")
+            return {"StatusCode": 204}  # deleting a version that is not there: done
         if any(a["FunctionVersion"] == ref.qualifier for a in record["aliases"].values()):
             raise lambda_error(
                 "ResourceConflictException",
@@ -281,7 +283,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         if params.get("Architectures"):
             latest["Architectures"] = params["Architectures"]
         conf.touch(latest, ctx.clock.now())
-        conf.transition(latest)
+        conf.transition(latest, "update")
         store.save(ref.name)
         self._retire(latest["FunctionArn"], self._key(latest, code))
         if params.get("Publish"):
@@ -299,7 +301,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             self.roles.check(params["Role"], ref.name, ref.region)
         layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if "Layers" in params else None
         conf.update_configuration(latest, params, ref.region, ctx.clock.now())
-        conf.transition(latest)
+        conf.transition(latest, "update")
         if layers is not None:
             latest["Layers"] = layers
             if not layers:
@@ -334,6 +336,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         record["next_version"] += 1
         version = dict(latest)
         version.pop("_transition_revision", None)
+        version.pop("_pending", None)
         version["Version"] = number
         version["FunctionArn"] = f"{latest['FunctionArn']}:{number}"
         if description is not None:
@@ -349,7 +352,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         _, record = self._function(ctx, ref)
         configs = [record["latest"]] + [record["versions"][v] for v in sorted(record["versions"], key=int)]
         page, marker = _page(configs, params.get("Marker"), params.get("MaxItems"))
-        out: Params = {"Versions": [conf.as_response(c) for c in page]}
+        out: Params = {"Versions": [conf.listed(c, True) for c in page]}
         if marker:
             out["NextMarker"] = marker
         return out
