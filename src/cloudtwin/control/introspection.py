@@ -47,7 +47,9 @@ class ServiceCoverage:
         return found
 
     def _compute(self, folder: str) -> tuple[str, list[str], int | None]:
-        module = importlib.import_module(f"cloudtwin.services.{folder}.provider")
+        from cloudtwin.services.registry import module_name
+
+        module = importlib.import_module(f"cloudtwin.services.{module_name(folder)}.provider")
         cls = module.Provider
         name = cls.service_name or folder.rstrip("_").replace("_", "-")
         try:

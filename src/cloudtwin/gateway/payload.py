@@ -23,6 +23,20 @@ def _needs_checksums(operation: Any, headers: dict[str, str]) -> bool:
     )
 
 
+def _streams(operation: Any) -> bool:
+    """Whether the payload is streamed to the service: a ``streaming`` blob or an event
+    stream. (botocore's ``has_streaming_input`` is true for any blob payload, such as
+    Lambda's ``Invoke`` ``Payload``, which the parser reads whole.)"""
+    if not operation.has_streaming_input:
+        return False
+    shape = operation.input_shape
+    member = shape.members.get(shape.serialization.get("payload", ""))
+    return member is not None and bool(
+        member.serialization.get("streaming") or member.serialization.get("eventstream")
+        or getattr(member, "type_name", "") != "blob"
+    )
+
+
 async def receive_payload(request: HttpRequest, operation: Any, receive: Receive) -> None:
     """Set ``request.body`` or ``request.stream`` for ``operation``."""
     headers = request.headers
@@ -50,7 +64,7 @@ async def receive_payload(request: HttpRequest, operation: Any, receive: Receive
         if not plan.empty:
             verifier = ChecksumVerifier(plan)
 
-    if operation.has_streaming_input:
+    if _streams(operation):
         stream: Any = ReceiveStream(receive)
         if framing is not None:
             from cloudtwin.protocol.chunked import AwsChunkedStream

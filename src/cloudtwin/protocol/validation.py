@@ -339,6 +339,16 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ("s3", None): S3Validator(patterns=patterns),
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
+        # Lambda refuses an unknown runtime with its own code and sentence.
+        ("lambda", None): Validator(patterns=patterns, rules={
+            f"{op}.Runtime:enum": Rule(
+                code="InvalidParameterValueException",
+                message="Value {value} at 'runtime' failed to satisfy constraint: {constraint} or be a valid ARN",
+            )
+            for op in ("CreateFunction", "UpdateFunctionConfiguration")
+        }),
+        # CloudWatch Logs answers constraint violations with InvalidParameterException.
+        ("logs", None): Validator(code="InvalidParameterException", patterns=patterns),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy
         # ``AttributeNames=["SentTimestamp"]`` on ReceiveMessage: no enum checks.

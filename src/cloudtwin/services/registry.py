@@ -68,8 +68,9 @@ class ServiceRegistry:
         )
 
     def implemented(self) -> list[str]:
-        """Module names of the services that have a provider."""
-        return sorted(self._folders)
+        """botocore names of the services that have a provider (folder ``lambda_`` is
+        ``lambda``; botocore names have dashes where folders have underscores)."""
+        return sorted(folder.rstrip("_").replace("_", "-") for folder in self._folders)
 
     def provider(self, service: str) -> "ServiceProvider | None":
         """The provider of a service, importing it on first use; None if not implemented."""

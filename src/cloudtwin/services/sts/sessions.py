@@ -112,6 +112,9 @@ class Sessions:
 
     @staticmethod
     def caller_principal(identity: "Identity", partition: str) -> PrincipalIds:
+        if identity.arn.endswith(".amazonaws.com") and ":" not in identity.arn:
+            # A service acting for itself (Lambda taking a function's execution role).
+            return PrincipalIds(service=identity.arn)
         arn = identity.arn.replace("{partition}", partition)
         ids = [arn, f"arn:{partition}:iam::{identity.account_id}:root", identity.account_id]
         if identity.source_arn and ":assumed-role/" in arn:  # a role's sessions are the role

@@ -1,0 +1,13 @@
+"""Lambda's errors: every modeled Lambda error carries ``"Type": "User"`` beside its
+message, as AWS sends it (the protocol layer writes only the members the shape has)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudtwin.protocol.errors import ServiceError
+
+
+def lambda_error(code: str, message: str = "", status_code: int | None = None, *,
+          fields: dict[str, Any] | None = None) -> ServiceError:  # fmt: skip
+    return ServiceError(code, message, status_code, fields={"Type": "User", **(fields or {})})

@@ -1,0 +1,184 @@
+"""Layers: versions of zipped content that functions add to their runtime's search path
+(``python/``, ``nodejs/node_modules``, a ``bootstrap``...), with layer permissions."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
+from cloudtwin.services.lambda_ import policy
+from cloudtwin.services.lambda_.configuration import invalid, timestamp
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.gateway.context import RequestContext
+
+Params = dict[str, Any]
+
+
+def layer_arn(partition: str, region: str, account: str, name: str) -> str:
+    return f"arn:{partition}:lambda:{region}:{account}:layer:{name}"
+
+
+def _missing(arn: str) -> ServiceError:
+    return lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+
+
+class LayerOperations:
+    """Handlers of the layer operations, mixed into the Lambda provider."""
+
+    def _layer_name(self, value: str) -> str:
+        return value.split(":layer:", 1)[1].split(":")[0] if ":layer:" in value else value
+
+    def _layer_version(self, ctx: "RequestContext", name: str, number: int) -> tuple[Any, dict, dict]:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        layer = store.layers.get(self._layer_name(name))
+        version = (layer or {}).get("versions", {}).get(str(number))
+        if version is None:
+            raise _missing(name)
+        return store, layer, version
+
+    def _layer_view(self, ctx: "RequestContext", version: dict) -> Params:
+        out = {k: v for k, v in version.items() if not k.startswith("_")}
+        host = ctx.request.headers.get("host", "localhost:4566")
+        out["Content"] = {
+            "Location": f"http://{host}/_cloudtwin/lambda/code?key={version['_code']['key']}",
+            "CodeSha256": version["_code"]["sha"],
+            "CodeSize": version["_code"]["size"],
+        }
+        return out
+
+    def publish_layer_version(self, ctx: "RequestContext", params: Params) -> Params:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        name = self._layer_name(params["LayerName"])
+        content = params["Content"]
+        if content.get("ZipFile") is not None:
+            code = self.code.add(content["ZipFile"])  # type: ignore[attr-defined]
+        elif content.get("S3Bucket") and content.get("S3Key"):
+            code = self.code.add(self._s3_object(ctx, content))  # type: ignore[attr-defined]
+        else:
+            raise invalid("Please provide a source for the layer content.")
+        layer = store.layers.get(name) or {"versions": {}, "next": 1}
+        number = layer["next"]
+        layer["next"] = number + 1
+        arn = layer_arn(ctx.partition, ctx.region, ctx.account_id, name)
+        version: Params = {
+            "LayerArn": arn,
+            "LayerVersionArn": f"{arn}:{number}",
+            "Description": params.get("Description", ""),
+            "CreatedDate": timestamp(ctx.clock.now()),
+            "Version": number,
+            "_code": code,
+            "_policy": [],
+        }
+        for member in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
+            if params.get(member):
+                version[member] = params[member]
+        layer["versions"][str(number)] = version
+        store.layers[name] = layer
+        return self._layer_view(ctx, version)
+
+    def get_layer_version(self, ctx: "RequestContext", params: Params) -> Params:
+        return self._layer_view(ctx, self._layer_version(ctx, params["LayerName"], params["VersionNumber"])[2])
+
+    def get_layer_version_by_arn(self, ctx: "RequestContext", params: Params) -> Params:
+        arn = params["Arn"]
+        name, _, number = arn.split(":layer:", 1)[-1].rpartition(":")
+        if not number.isdigit():
+            raise invalid(f"Invalid layer version ARN {arn}")
+        return self._layer_view(ctx, self._layer_version(ctx, name, int(number))[2])
+
+    def delete_layer_version(self, ctx: "RequestContext", params: Params) -> Params:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        name = self._layer_name(params["LayerName"])
+        layer = store.layers.get(name)
+        if layer and layer["versions"].pop(str(params["VersionNumber"]), None) is not None:
+            store.layers[name] = layer
+        return {}
+
+    def _listed(self, version: dict) -> Params:
+        return {k: v for k, v in version.items() if not k.startswith("_") and k != "LayerArn"}
+
+    def _compatible(self, version: dict, params: Params) -> bool:
+        runtime, arch = params.get("CompatibleRuntime"), params.get("CompatibleArchitecture")
+        return (not runtime or runtime in version.get("CompatibleRuntimes", [])) and (
+            not arch or arch in version.get("CompatibleArchitectures", [])
+        )
+
+    def list_layer_versions(self, ctx: "RequestContext", params: Params) -> Params:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        layer = store.layers.get(self._layer_name(params["LayerName"])) or {"versions": {}}
+        versions = [layer["versions"][n] for n in sorted(layer["versions"], key=int, reverse=True)]
+        return {"LayerVersions": [self._listed(v) for v in versions if self._compatible(v, params)]}
+
+    def list_layers(self, ctx: "RequestContext", params: Params) -> Params:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        out = []
+        for name in sorted(store.layers):
+            versions = store.layers[name]["versions"]
+            matching = [versions[n] for n in sorted(versions, key=int, reverse=True) if self._compatible(versions[n], params)]
+            if matching:
+                out.append({"LayerName": name, "LayerArn": matching[0]["LayerArn"], "LatestMatchingVersion": self._listed(matching[0])})
+        return {"Layers": out}
+
+    def add_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
+        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        if params["Action"] != "lambda:GetLayerVersion":
+            raise lambda_error(
+                "ValidationException",
+                f"1 validation error detected: Value '{params['Action']}' at 'action' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: lambda:GetLayerVersion",
+            )
+        statement: Params = {
+            "Sid": params["StatementId"], "Effect": "Allow",
+            "Principal": "*" if params["Principal"] == "*" else {"AWS": f"arn:{ctx.partition}:iam::{params['Principal']}:root"},
+            "Action": params["Action"], "Resource": version["LayerVersionArn"],
+        }  # fmt: skip
+        if params.get("OrganizationId"):
+            statement["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": params["OrganizationId"]}}
+        policy.add(version["_policy"], statement)
+        store.layers[self._layer_name(params["LayerName"])] = layer
+        return {"Statement": json.dumps(statement, separators=(",", ":")), "RevisionId": _revision_of(version)}
+
+    def get_layer_version_policy(self, ctx: "RequestContext", params: Params) -> Params:
+        _, _, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        if not version["_policy"]:
+            raise lambda_error("ResourceNotFoundException", "No policy is associated with the given resource.", 404)
+        return {"Policy": policy.document(version["_policy"]), "RevisionId": _revision_of(version)}
+
+    def remove_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
+        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        policy.remove(version["_policy"], params["StatementId"])
+        store.layers[self._layer_name(params["LayerName"])] = layer
+        return {}
+
+    def layer_entries(self, ctx_account: str, region: str, arns: list[str]) -> list[Params]:
+        """``Layers`` of a function configuration; refuses a version that does not exist."""
+        out = []
+        for arn in arns:
+            name, _, number = arn.split(":layer:", 1)[-1].rpartition(":")
+            account = arn.split(":")[4] if arn.count(":") >= 6 else ctx_account
+            store = self.stores.get(account, region)  # type: ignore[attr-defined]
+            version = ((store.layers.get(name) or {}).get("versions") or {}).get(number)
+            if version is None:
+                raise invalid(f"Layer version {arn} does not exist.")
+            out.append({"Arn": arn, "CodeSize": version["_code"]["size"]})
+        return out
+
+    def layer_dirs(self, account: str, region: str, layers: list[Params]) -> tuple[str, ...]:
+        dirs = []
+        for entry in layers:
+            arn = entry["Arn"]
+            name, _, number = arn.split(":layer:", 1)[-1].rpartition(":")
+            store = self.stores.get(arn.split(":")[4], region)  # type: ignore[attr-defined]
+            version = ((store.layers.get(name) or {}).get("versions") or {}).get(number)
+            if version is not None:
+                dirs.append(str(self.code.directory(version["_code"]["key"])))  # type: ignore[attr-defined]
+        return tuple(dirs)
+
+
+def _revision_of(version: dict) -> str:
+    import hashlib
+
+    return hashlib.md5(json.dumps(version["_policy"], sort_keys=True).encode()).hexdigest()

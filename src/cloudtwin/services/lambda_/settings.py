@@ -1,0 +1,262 @@
+"""Per-function settings that are stored and answered: function URL configurations (the
+URLs themselves are served by urls.py), provisioned concurrency, code signing, recursion
+and runtime management."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.errors import lambda_error
+from cloudtwin.services.lambda_.configuration import invalid, timestamp
+from cloudtwin.services.lambda_.models import LATEST
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.gateway.context import RequestContext
+
+Params = dict[str, Any]
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _not_found() -> ServiceError:
+    return lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+
+
+class SettingOperations:
+    """Handlers mixed into the Lambda provider."""
+
+    # -- function URLs ------------------------------------------------------------------------------
+
+    def _url_target(self, ctx: "RequestContext", params: Params) -> tuple[Any, dict, str]:
+        ref = self._ref(ctx, params)  # type: ignore[attr-defined]
+        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        qualifier = ref.qualifier or ""
+        if qualifier and qualifier not in record["aliases"]:
+            if qualifier == LATEST or qualifier.isdigit():
+                raise invalid("1 validation error detected: Value at 'qualifier' failed to satisfy constraint: "
+                              "Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)")
+            self._config(ctx, ref, record)  # type: ignore[attr-defined]
+        record.setdefault("urls", {})
+        return store, record, qualifier
+
+    def _url_view(self, config: Params) -> Params:
+        return {k: v for k, v in config.items() if not k.startswith("_")}
+
+    def create_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, record, qualifier = self._url_target(ctx, params)
+        if qualifier in record["urls"]:
+            raise lambda_error(
+                "ResourceConflictException",
+                f"Failed to create function url config for [functionArn = {record['latest']['FunctionArn']}"
+                f"{':' + qualifier if qualifier else ''}]. Error message:  FunctionUrlConfig exists for this Lambda function",
+                409,
+            )
+        url_id = "".join(secrets.choice(_ALPHABET) for _ in range(32))
+        now = timestamp(ctx.clock.now())
+        host = f"{url_id}.lambda-url.{ctx.region}.localhost:{self.env.config.port}"  # type: ignore[attr-defined]
+        config: Params = {
+            "FunctionUrl": f"http://{host}/",
+            "FunctionArn": record["latest"]["FunctionArn"] + (f":{qualifier}" if qualifier else ""),
+            "AuthType": params["AuthType"],
+            "CreationTime": now,
+            "LastModifiedTime": now,
+            "InvokeMode": params.get("InvokeMode") or "BUFFERED",
+            "_id": url_id,
+        }
+        if params.get("Cors"):
+            config["Cors"] = params["Cors"]
+        record["urls"][qualifier] = config
+        store.save(record["latest"]["FunctionName"])
+        return {k: v for k, v in self._url_view(config).items() if k != "LastModifiedTime"}
+
+    def get_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
+        _, record, qualifier = self._url_target(ctx, params)
+        config = record["urls"].get(qualifier)
+        if config is None:
+            raise lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+        return self._url_view(config)
+
+    def update_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, record, qualifier = self._url_target(ctx, params)
+        config = record["urls"].get(qualifier)
+        if config is None:
+            raise _not_found()
+        for member in ("AuthType", "Cors", "InvokeMode"):
+            if member in params:
+                config[member] = params[member]
+        config["LastModifiedTime"] = timestamp(ctx.clock.now())
+        store.save(record["latest"]["FunctionName"])
+        return self._url_view(config)
+
+    def delete_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, record, qualifier = self._url_target(ctx, params)
+        if record["urls"].pop(qualifier, None) is None:
+            raise _not_found()
+        store.save(record["latest"]["FunctionName"])
+        return {}
+
+    def list_function_url_configs(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        return {"FunctionUrlConfigs": [self._url_view(c) for _, c in sorted((record.get("urls") or {}).items())]}
+
+    # -- provisioned concurrency --------------------------------------------------------------------
+
+    def _provisioned_target(self, ctx: "RequestContext", params: Params) -> tuple[Any, dict, str]:
+        ref = self._ref(ctx, params)  # type: ignore[attr-defined]
+        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        if ref.qualifier in (None, LATEST):
+            raise invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+        self._config(ctx, ref, record)  # type: ignore[attr-defined]
+        record.setdefault("provisioned", {})
+        return store, record, ref.qualifier  # type: ignore[return-value]
+
+    def put_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, record, qualifier = self._provisioned_target(ctx, params)
+        wanted = params["ProvisionedConcurrentExecutions"]
+        record["provisioned"][qualifier] = {"requested": wanted, "modified": timestamp(ctx.clock.now())}
+        store.save(record["latest"]["FunctionName"])
+        return {
+            "RequestedProvisionedConcurrentExecutions": wanted,
+            "AllocatedProvisionedConcurrentExecutions": 0,
+            "Status": "IN_PROGRESS",
+            "LastModified": record["provisioned"][qualifier]["modified"],
+        }
+
+    def _provisioned_view(self, entry: dict) -> Params:
+        return {
+            "RequestedProvisionedConcurrentExecutions": entry["requested"],
+            "AvailableProvisionedConcurrentExecutions": entry["requested"],
+            "AllocatedProvisionedConcurrentExecutions": entry["requested"],
+            "Status": "READY",
+            "LastModified": entry["modified"],
+        }
+
+    def get_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
+        _, record, qualifier = self._provisioned_target(ctx, params)
+        entry = record["provisioned"].get(qualifier)
+        if entry is None:
+            raise lambda_error(
+                "ProvisionedConcurrencyConfigNotFoundException",
+                "No Provisioned Concurrency Config found for this function", 404,
+            )
+        return self._provisioned_view(entry)
+
+    def delete_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, record, qualifier = self._provisioned_target(ctx, params)
+        if record["provisioned"].pop(qualifier, None) is None:
+            raise lambda_error("ProvisionedConcurrencyConfigNotFoundException",
+                               "No Provisioned Concurrency Config found for this function", 404)  # fmt: skip
+        store.save(record["latest"]["FunctionName"])
+        return {}
+
+    def list_provisioned_concurrency_configs(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        base = record["latest"]["FunctionArn"]
+        return {"ProvisionedConcurrencyConfigs": [
+            {"FunctionArn": f"{base}:{q}", **self._provisioned_view(e)}
+            for q, e in sorted((record.get("provisioned") or {}).items())
+        ]}  # fmt: skip
+
+    # -- recursion, runtime management ----------------------------------------------------------------
+
+    def put_function_recursion_config(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        record["recursion"] = params["RecursiveLoop"]
+        store.save(ref.name)
+        return {"RecursiveLoop": record["recursion"]}
+
+    def get_function_recursion_config(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        return {"RecursiveLoop": record.get("recursion", "Terminate")}
+
+    def get_runtime_management_config(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params)  # type: ignore[attr-defined]
+        _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        config = self._config(ctx, ref, record)  # type: ignore[attr-defined]
+        setting = record.get("runtime_management") or {"UpdateRuntimeOn": "Auto"}
+        out: Params = {"UpdateRuntimeOn": setting["UpdateRuntimeOn"], "FunctionArn": config["FunctionArn"]}
+        if setting.get("RuntimeVersionArn"):
+            out["RuntimeVersionArn"] = setting["RuntimeVersionArn"]
+        return out
+
+    def put_runtime_management_config(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params)  # type: ignore[attr-defined]
+        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        mode = params["UpdateRuntimeOn"]
+        if mode == "Manual" and not params.get("RuntimeVersionArn"):
+            raise invalid("RuntimeVersionArn must be provided when UpdateRuntimeOn is Manual.")
+        record["runtime_management"] = {"UpdateRuntimeOn": mode, "RuntimeVersionArn": params.get("RuntimeVersionArn")}
+        store.save(ref.name)
+        return self.get_runtime_management_config(ctx, params)
+
+    # -- code signing -----------------------------------------------------------------------------------
+
+    def create_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        config_id = "csc-" + uuid.uuid4().hex[:17]
+        config: Params = {
+            "CodeSigningConfigId": config_id,
+            "CodeSigningConfigArn": f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account_id}:code-signing-config:{config_id}",
+            "Description": params.get("Description", ""),
+            "AllowedPublishers": params["AllowedPublishers"],
+            "CodeSigningPolicies": params.get("CodeSigningPolicies") or {"UntrustedArtifactOnDeployment": "Warn"},
+            "LastModified": timestamp(ctx.clock.now()),
+        }
+        store.signing[config["CodeSigningConfigArn"]] = config
+        return {"CodeSigningConfig": dict(config)}
+
+    def _signing(self, ctx: "RequestContext", arn: str) -> tuple[Any, dict]:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        config = store.signing.get(arn)
+        if config is None:
+            raise lambda_error("ResourceNotFoundException", f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.", 404)
+        return store, config
+
+    def get_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        return {"CodeSigningConfig": dict(self._signing(ctx, params["CodeSigningConfigArn"])[1])}
+
+    def update_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, config = self._signing(ctx, params["CodeSigningConfigArn"])
+        for member in ("Description", "AllowedPublishers", "CodeSigningPolicies"):
+            if member in params:
+                config[member] = params[member]
+        config["LastModified"] = timestamp(ctx.clock.now())
+        store.signing[config["CodeSigningConfigArn"]] = config
+        return {"CodeSigningConfig": dict(config)}
+
+    def delete_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, config = self._signing(ctx, params["CodeSigningConfigArn"])
+        del store.signing[config["CodeSigningConfigArn"]]
+        return {}
+
+    def list_code_signing_configs(self, ctx: "RequestContext", params: Params) -> Params:
+        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        return {"CodeSigningConfigs": [dict(c) for c in store.signing.values()]}
+
+    def put_function_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        self._signing(ctx, params["CodeSigningConfigArn"])
+        ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        record["signing"] = params["CodeSigningConfigArn"]
+        store.save(ref.name)
+        return {"CodeSigningConfigArn": record["signing"], "FunctionName": ref.name}
+
+    def get_function_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        if not record.get("signing"):
+            return {"CodeSigningConfigArn": "", "FunctionName": ref.name}
+        return {"CodeSigningConfigArn": record["signing"], "FunctionName": ref.name}
+
+    def delete_function_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        record.pop("signing", None)
+        store.save(ref.name)
+        return {}

@@ -1,0 +1,82 @@
+"""Subscription filters: matching events go to the destination as AWS sends them — a
+gzip'd ``DATA_MESSAGE`` document (base64 under ``awslogs.data`` for Lambda)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import json
+import logging
+from typing import Any
+
+from cloudtwin.events.targets import Targets, arn_parts
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.logs.filter_pattern import compile_pattern
+
+log = logging.getLogger("cloudtwin.logs")
+
+
+def check_destination(env: Any, ctx: Any, arn: str) -> None:
+    """The destination must exist and (Lambda) let CloudWatch Logs invoke it."""
+    try:
+        service, region, account, resource = arn_parts(arn)
+    except ValueError:
+        raise ServiceError("InvalidParameterException", f"Invalid destination ARN: {arn}") from None
+    if service != "lambda":
+        return  # Kinesis, Firehose, Logs destinations: stored (delivered once they exist)
+    refused = ServiceError(
+        "InvalidParameterException",
+        "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
+        "permission to execute your function.",
+    )
+    try:
+        found = env.internal.call("lambda", "GetPolicy", {"FunctionName": arn}, account_id=account, region=region)
+    except ServiceError:
+        raise refused from None
+    principals = {"logs.amazonaws.com", f"logs.{ctx.region}.amazonaws.com"}
+    for statement in json.loads(found["Policy"]).get("Statement", []):
+        who = statement.get("Principal")
+        if who == "*" or (isinstance(who, dict) and who.get("Service") in principals):
+            return
+    raise refused
+
+
+def document(ctx: Any, group: str, stream: str, name: str, events: list[dict], now: int) -> dict:
+    return {
+        "messageType": "DATA_MESSAGE",
+        "owner": ctx.account_id,
+        "logGroup": group,
+        "logStream": stream,
+        "subscriptionFilters": [name],
+        "logEvents": [
+            {"id": f"{e['timestamp']:020d}{i:036d}", "timestamp": e["timestamp"], "message": e["message"]}
+            for i, e in enumerate(events)
+        ],
+    }
+
+
+def deliver(env: Any, ctx: Any, group: dict, stream: str, events: list[dict], now: int) -> None:
+    """Send what each filter matches, after the request that wrote the events."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    targets = Targets(env.internal)
+    for name, subscription in (group.get("subscriptionFilters") or {}).items():
+        matches = compile_pattern(subscription["filterPattern"])
+        chosen = [e for e in events if matches(e["message"])]
+        if not chosen:
+            continue
+        doc = document(ctx, group["logGroupName"], stream, name, chosen, now)
+        data = base64.b64encode(gzip.compress(json.dumps(doc).encode())).decode()
+        arn = subscription["destinationArn"]
+        body = json.dumps({"awslogs": {"data": data}}) if arn.split(":")[2] == "lambda" else data
+        loop.create_task(_send(targets, arn, body))
+
+
+async def _send(targets: Targets, arn: str, body: str) -> None:
+    try:
+        await targets.send(arn, body)
+    except ServiceError as error:
+        log.warning("log subscription delivery to %s failed: %s", arn, error.code)

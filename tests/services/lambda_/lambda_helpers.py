@@ -1,0 +1,35 @@
+"""Helpers of the Lambda tests (imported by name: tests are not packages)."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from typing import Any, Callable
+
+
+def zipped(files: dict[str, str | bytes], modes: dict[str, int] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = ((modes or {}).get(name, 0o644)) << 16
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def invoke_json(lam, name: str, event: Any = None, **kwargs: Any) -> tuple[dict, Any]:
+    """``(response, decoded payload)`` of a synchronous invoke."""
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(event if event is not None else {}), **kwargs)
+    return response, json.loads(response["Payload"].read() or b"null")
+
+
+def eventually(check: Callable[[], Any], seconds: float = 20.0) -> Any:
+    """Poll a real process's work (not the virtual clock) until ``check`` returns a truthy value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)

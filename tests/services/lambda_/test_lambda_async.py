@@ -1,0 +1,86 @@
+"""Asynchronous invocation as AWS does it: an internal queue, two retries with backoff on
+the virtual clock, destinations and the dead-letter queue, in AWS's record format."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from lambda_helpers import eventually
+
+FLAKY = """
+def handler(event, context):
+    if event.get("fail"):
+        raise RuntimeError("always fails")
+    return {"ok": event}
+"""
+
+
+def _invocations(endpoint: str, function: str) -> list[dict]:
+    with urllib.request.urlopen(f"{endpoint}/_cloudtwin/lambda/invocations?function={function}", timeout=5) as resp:
+        return json.loads(resp.read())["invocations"]
+
+
+def _queue(aws_client, name: str) -> tuple[str, str]:
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def _receive(aws_client, url: str) -> list[dict]:
+    return aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+
+
+def test_failed_event_is_retried_on_the_clock_then_goes_to_its_destination_and_dlq(
+    lam, deploy, aws_client, cloudtwin_client
+):
+    failure_url, failure_arn = _queue(aws_client, "on-failure")
+    dlq_url, dlq_arn = _queue(aws_client, "function-dlq")
+    deploy("flaky", {"app.py": FLAKY}, DeadLetterConfig={"TargetArn": dlq_arn})
+    lam.put_function_event_invoke_config(
+        FunctionName="flaky", DestinationConfig={"OnFailure": {"Destination": failure_arn}}
+    )
+    endpoint = lam.meta.endpoint_url
+    assert lam.invoke(FunctionName="flaky", InvocationType="Event", Payload=b'{"fail": true}')["StatusCode"] == 202
+    assert eventually(lambda: len(_invocations(endpoint, "flaky")) == 1)
+    cloudtwin_client.advance(30)
+    assert len(_invocations(endpoint, "flaky")) == 1  # the first retry waits a minute
+    cloudtwin_client.advance(31)
+    assert eventually(lambda: len(_invocations(endpoint, "flaky")) == 2)
+    cloudtwin_client.advance(120)
+    messages = eventually(lambda: _receive(aws_client, failure_url))
+    assert len(_invocations(endpoint, "flaky")) == 3
+    record = json.loads(messages[0]["Body"])
+    assert record["version"] == "1.0"
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:flaky:$LATEST"
+    assert record["requestPayload"] == {"fail": True}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert record["responsePayload"]["errorType"] == "RuntimeError"
+    dead = eventually(lambda: _receive(aws_client, dlq_url))
+    assert json.loads(dead[0]["Body"]) == {"fail": True}
+    attributes = dead[0]["MessageAttributes"]
+    assert attributes["RequestID"]["StringValue"] == record["requestContext"]["requestId"]
+    assert attributes["ErrorMessage"]["StringValue"] == "always fails"
+
+
+def test_successful_event_goes_to_on_success_and_retry_settings_apply(lam, deploy, aws_client, cloudtwin_client):
+    success_url, success_arn = _queue(aws_client, "on-success")
+    failure_url, failure_arn = _queue(aws_client, "on-failure-now")
+    deploy("steady", {"app.py": FLAKY})
+    lam.put_function_event_invoke_config(
+        FunctionName="steady", MaximumRetryAttempts=0,
+        DestinationConfig={"OnSuccess": {"Destination": success_arn}, "OnFailure": {"Destination": failure_arn}},
+    )  # fmt: skip
+    config = lam.get_function_event_invoke_config(FunctionName="steady")
+    assert config["MaximumRetryAttempts"] == 0
+    assert config["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:steady:$LATEST"
+    lam.invoke(FunctionName="steady", InvocationType="Event", Payload=b'{"n": 1}')
+    record = json.loads(eventually(lambda: _receive(aws_client, success_url))[0]["Body"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["responsePayload"] == {"ok": {"n": 1}}
+    lam.invoke(FunctionName="steady", InvocationType="Event", Payload=b'{"fail": true}')
+    record = json.loads(eventually(lambda: _receive(aws_client, failure_url))[0]["Body"])
+    assert record["requestContext"]["approximateInvokeCount"] == 1  # no retries asked for

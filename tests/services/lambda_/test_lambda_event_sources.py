@@ -1,0 +1,156 @@
+"""Event source mappings that really poll: SQS (batches, partial failures, filters) and
+DynamoDB Streams (starting position, bisect on error, on-failure destination)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from lambda_helpers import eventually
+
+RECORDER = """
+import json, boto3
+def handler(event, context):
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="seen")["QueueUrl"]
+    failures = []
+    for record in event["Records"]:
+        body = record.get("body") or json.dumps(record["dynamodb"].get("NewImage"))
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"body": body, "source": record["eventSource"],
+                                                               "size": len(event["Records"])}))
+        if "fail" in body:
+            failures.append({"itemIdentifier": record.get("messageId") or record["dynamodb"]["SequenceNumber"]})
+    return {"batchItemFailures": failures}
+"""
+
+
+def _queue(sqs, name, **attributes):
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def _seen(sqs, url, count):
+    bodies: list = []
+
+    def more():
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(bodies) >= count
+
+    assert eventually(more, 30), bodies
+    return bodies
+
+
+def test_sqs_mapping_delivers_batches_and_keeps_reported_failures(lam, deploy, aws_client, cloudtwin_client):
+    sqs = aws_client("sqs")
+    seen_url, _ = _queue(sqs, "seen")
+    source_url, source_arn = _queue(sqs, "work", VisibilityTimeout="30")
+    deploy("worker", {"app.py": RECORDER})
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=source_arn, FunctionName="worker", BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )  # fmt: skip
+    assert mapping["State"] == "Creating" and mapping["BatchSize"] == 10
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled"
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=source_arn, FunctionName="worker")
+    assert err.value.response["Error"]["Code"] == "ResourceConflictException"
+    sqs.send_message_batch(QueueUrl=source_url, Entries=[
+        {"Id": "1", "MessageBody": "ok-1"}, {"Id": "2", "MessageBody": "please fail"}, {"Id": "3", "MessageBody": "ok-3"}])
+    bodies = {b["body"] for b in _seen(sqs, seen_url, 3)}
+    assert bodies == {"ok-1", "please fail", "ok-3"}
+    # the reported failure stays in the queue and comes back after the visibility timeout
+    def remaining():
+        attrs = sqs.get_queue_attributes(QueueUrl=source_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+        return attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+    assert eventually(remaining)
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    cloudtwin_client.advance(31)
+    messages = sqs.receive_message(QueueUrl=source_url).get("Messages", [])
+    assert [m["Body"] for m in messages] == ["please fail"]
+    assert lam.delete_event_source_mapping(UUID=mapping["UUID"])["State"] == "Deleting"
+
+
+def test_sqs_filter_criteria_drop_what_does_not_match(lam, deploy, aws_client):
+    sqs = aws_client("sqs")
+    seen_url, _ = _queue(sqs, "seen")
+    source_url, source_arn = _queue(sqs, "filtered")
+    deploy("picky", {"app.py": RECORDER})
+    lam.create_event_source_mapping(
+        EventSourceArn=source_arn, FunctionName="picky",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"kind": ["order"]}})}]},
+    )  # fmt: skip
+    sqs.send_message(QueueUrl=source_url, MessageBody=json.dumps({"kind": "noise"}))
+    sqs.send_message(QueueUrl=source_url, MessageBody=json.dumps({"kind": "order", "id": 7}))
+    bodies = _seen(sqs, seen_url, 1)
+    assert [json.loads(b["body"]) for b in bodies] == [{"kind": "order", "id": 7}]
+
+    def drained():
+        attrs = sqs.get_queue_attributes(QueueUrl=source_url, AttributeNames=["All"])["Attributes"]
+        return attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+    assert eventually(drained)  # the non-matching message was deleted, not left behind
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(
+            EventSourceArn=source_arn, FunctionName="picky",
+            FilterCriteria={"Filters": [{"Pattern": '{"body": "not a list"}'}]},
+        )  # fmt: skip
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def _table_with_stream(aws_client, name):
+    ddb = aws_client("dynamodb")
+    table = ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]  # fmt: skip
+    return ddb, table["LatestStreamArn"]
+
+
+def test_dynamodb_stream_mapping_delivers_changes_in_order(lam, deploy, aws_client):
+    sqs = aws_client("sqs")
+    seen_url, _ = _queue(sqs, "seen")
+    ddb, stream_arn = _table_with_stream(aws_client, "orders")
+    ddb.put_item(TableName="orders", Item={"id": {"S": "before"}})  # before the mapping: LATEST skips it
+    deploy("streamer", {"app.py": RECORDER})
+    lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="streamer", StartingPosition="LATEST", BatchSize=10)
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="streamer", BatchSize=10)
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+    for n in range(3):
+        ddb.put_item(TableName="orders", Item={"id": {"S": f"item-{n}"}})
+    bodies = _seen(sqs, seen_url, 3)
+    ids = [json.loads(b["body"])["id"]["S"] for b in bodies]
+    assert ids == ["item-0", "item-1", "item-2"]
+    assert all(b["source"] == "aws:dynamodb" for b in bodies)
+
+
+def test_dynamodb_stream_bisects_a_failing_batch_and_reports_the_failure(lam, deploy, aws_client):
+    sqs = aws_client("sqs")
+    seen_url, _ = _queue(sqs, "seen")
+    failure_url, failure_arn = _queue(sqs, "stream-failures")
+    ddb, stream_arn = _table_with_stream(aws_client, "events")
+    for n in range(4):
+        ddb.put_item(TableName="events", Item={"id": {"S": "fail" if n == 2 else f"ok-{n}"}})
+    failing = RECORDER.replace('    return {"batchItemFailures": failures}', '    if failures:\n        raise RuntimeError("bad record")')
+    deploy("bisector", {"app.py": failing})
+    lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName="bisector", StartingPosition="TRIM_HORIZON", BatchSize=4,
+        BisectBatchOnFunctionError=True, MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": failure_arn}},
+    )  # fmt: skip
+    report = eventually(lambda: sqs.receive_message(QueueUrl=failure_url).get("Messages"), 30)
+    document = json.loads(report[0]["Body"])
+    info = document["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1 and info["streamArn"] == stream_arn
+    assert document["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    # batches of 4, 2 and 1 were tried: the good records were delivered in the halves
+    sizes = [b["size"] for b in _seen(sqs, seen_url, 4 + 2 + 2 + 1)]
+    assert sorted(set(sizes)) == [1, 2, 4]

@@ -1,0 +1,140 @@
+"""CloudWatch Logs: groups, streams, events with AWS's ordering and batch rules, reads in
+both directions, filter patterns, retention on the virtual clock, Insights queries."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture
+def logs(aws_client):
+    return aws_client("logs")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def test_groups_and_streams_with_aws_errors(logs):
+    logs.create_log_group(logGroupName="/app/one", tags={"team": "a"})
+    with pytest.raises(ClientError) as err:
+        logs.create_log_group(logGroupName="/app/one")
+    assert err.value.response["Error"] == {"Code": "ResourceAlreadyExistsException", "Message": "The specified log group already exists"}
+    logs.create_log_group(logGroupName="/app/two")
+    groups = logs.describe_log_groups(logGroupNamePrefix="/app/")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["/app/one", "/app/two"]
+    assert groups[0]["arn"] == "arn:aws:logs:us-east-1:000000000000:log-group:/app/one:*"
+    assert groups[0]["logGroupArn"] == "arn:aws:logs:us-east-1:000000000000:log-group:/app/one"
+    assert "retentionInDays" not in groups[0]
+    assert logs.list_tags_log_group(logGroupName="/app/one")["tags"] == {"team": "a"}
+    logs.create_log_stream(logGroupName="/app/one", logStreamName="s1")
+    with pytest.raises(ClientError) as err:
+        logs.create_log_stream(logGroupName="/app/one", logStreamName="s1")
+    assert err.value.response["Error"]["Message"] == "The specified log stream already exists"
+    with pytest.raises(ClientError) as err:
+        logs.create_log_stream(logGroupName="/nope", logStreamName="s1")
+    assert err.value.response["Error"] == {"Code": "ResourceNotFoundException", "Message": "The specified log group does not exist."}
+    with pytest.raises(ClientError) as err:
+        logs.put_retention_policy(logGroupName="/app/one", retentionInDays=2)
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+    logs.delete_log_group(logGroupName="/app/two")
+    assert [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]] == ["/app/one"]
+
+
+def test_put_and_get_events_in_order_with_tokens(logs):
+    logs.create_log_group(logGroupName="g")
+    logs.create_log_stream(logGroupName="g", logStreamName="s")
+    now = _now_ms()
+    events = [{"timestamp": now + i, "message": f"line {i}"} for i in range(5)]
+    out = logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=events)
+    assert "rejectedLogEventsInfo" not in out
+    with pytest.raises(ClientError) as err:
+        logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=list(reversed(events)))
+    assert err.value.response["Error"]["Message"] == "Log events in a single PutLogEvents request must be in chronological order."
+    rejected = logs.put_log_events(
+        logGroupName="g", logStreamName="s",
+        logEvents=[{"timestamp": now - 15 * 86400_000, "message": "old"},
+                   {"timestamp": now - 15 * 86400_000 + 1, "message": "old too"}],
+    )["rejectedLogEventsInfo"]  # fmt: skip
+    assert rejected == {"tooOldLogEventEndIndex": 1}
+    rejected = logs.put_log_events(
+        logGroupName="g", logStreamName="s", logEvents=[{"timestamp": now + 3 * 3600_000, "message": "future"}]
+    )["rejectedLogEventsInfo"]
+    assert rejected == {"tooNewLogEventStartIndex": 0}
+    with pytest.raises(ClientError) as err:
+        logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=[
+            {"timestamp": now - 2 * 86400_000, "message": "a"}, {"timestamp": now, "message": "b"}])
+    assert "cannot span more than 24 hours" in err.value.response["Error"]["Message"]
+    head = logs.get_log_events(logGroupName="g", logStreamName="s", startFromHead=True, limit=2)
+    assert [e["message"] for e in head["events"]] == ["line 0", "line 1"]
+    more = logs.get_log_events(logGroupName="g", logStreamName="s", nextToken=head["nextForwardToken"], limit=2)
+    assert [e["message"] for e in more["events"]] == ["line 2", "line 3"]
+    tail = logs.get_log_events(logGroupName="g", logStreamName="s", limit=2)
+    assert [e["message"] for e in tail["events"]] == ["line 3", "line 4"]
+    streams = logs.describe_log_streams(logGroupName="g")["logStreams"]
+    assert streams[0]["firstEventTimestamp"] == now and streams[0]["lastEventTimestamp"] == now + 4
+
+
+def test_filter_patterns(logs):
+    logs.create_log_group(logGroupName="f")
+    for stream in ("a", "b"):
+        logs.create_log_stream(logGroupName="f", logStreamName=stream)
+    now = _now_ms()
+    logs.put_log_events(logGroupName="f", logStreamName="a", logEvents=[
+        {"timestamp": now, "message": "ERROR disk full"},
+        {"timestamp": now + 1, "message": '{"level": "error", "ms": 250}'},
+    ])  # fmt: skip
+    logs.put_log_events(logGroupName="f", logStreamName="b", logEvents=[
+        {"timestamp": now, "message": "WARN retrying"},
+        {"timestamp": now + 2, "message": "127.0.0.1 - bob [x] 404 512"},
+    ])  # fmt: skip
+
+    def found(pattern, **kw):
+        return [e["message"] for e in logs.filter_log_events(logGroupName="f", filterPattern=pattern, **kw)["events"]]
+
+    assert found("ERROR") == ["ERROR disk full"]
+    assert found("?ERROR ?WARN") == ["ERROR disk full", "WARN retrying"]
+    assert found('{ $.level = "error" && $.ms > 100 }') == ['{"level": "error", "ms": 250}']
+    assert found("[ip, dash, user, time, status = 404, bytes]") == ["127.0.0.1 - bob [x] 404 512"]
+    assert found("", logStreamNames=["b"]) == ["WARN retrying", "127.0.0.1 - bob [x] 404 512"]
+    with pytest.raises(ClientError) as err:
+        logs.filter_log_events(logGroupName="f", filterPattern="{ $.level = ")
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_retention_expires_events_on_the_virtual_clock(logs, cloudtwin_client):
+    logs.create_log_group(logGroupName="r")
+    logs.create_log_stream(logGroupName="r", logStreamName="s")
+    logs.put_log_events(logGroupName="r", logStreamName="s", logEvents=[{"timestamp": _now_ms(), "message": "kept a day"}])
+    logs.put_retention_policy(logGroupName="r", retentionInDays=1)
+    assert logs.describe_log_groups()["logGroups"][0]["retentionInDays"] == 1
+    cloudtwin_client.advance(3600)
+    assert len(logs.get_log_events(logGroupName="r", logStreamName="s")["events"]) == 1
+    cloudtwin_client.advance(86400)
+    assert logs.get_log_events(logGroupName="r", logStreamName="s")["events"] == []
+
+
+def test_insights_fields_filter_stats(logs):
+    logs.create_log_group(logGroupName="q")
+    logs.create_log_stream(logGroupName="q", logStreamName="s")
+    now = _now_ms()
+    logs.put_log_events(logGroupName="q", logStreamName="s", logEvents=[
+        {"timestamp": now + i, "message": f'{{"level": "{lvl}", "n": {i}}}'}
+        for i, lvl in enumerate(["info", "error", "error", "info", "error"])
+    ])  # fmt: skip
+    start, end = now // 1000 - 60, now // 1000 + 60
+    qid = logs.start_query(logGroupName="q", startTime=start, endTime=end,
+                           queryString="stats count(*) as n by level | sort n desc")["queryId"]  # fmt: skip
+    result = logs.get_query_results(queryId=qid)
+    assert result["status"] == "Complete"
+    assert result["results"][0] == [{"field": "level", "value": "error"}, {"field": "n", "value": "3"}]
+    qid = logs.start_query(logGroupName="q", startTime=start, endTime=end,
+                           queryString="fields @message | filter level = 'info' | limit 1")["queryId"]  # fmt: skip
+    rows = logs.get_query_results(queryId=qid)["results"]
+    assert len(rows) == 1 and rows[0][0]["value"] == '{"level": "info", "n": 3}'
+    with pytest.raises(ClientError) as err:
+        logs.start_query(logGroupName="q", startTime=start, endTime=end, queryString="bogus thing")
+    assert err.value.response["Error"]["Code"] == "MalformedQueryException"
