@@ -28,6 +28,39 @@ def arn_parts(arn: str) -> tuple[str, str, str, str]:
     return parts[2], parts[3], parts[4], parts[5]
 
 
+def lambda_allows(internal: "InternalClient", function_arn: str, principal: str,
+                  source_arn: str | None = None, source_account: str | None = None) -> bool:  # fmt: skip
+    """Whether a function's resource policy lets a service principal (``s3.amazonaws.com``,
+    ``sns.amazonaws.com``...) invoke it — what AWS services check before they do. False for
+    a function that does not exist."""
+    import fnmatch
+    import json
+
+    try:
+        _, region, account, _ = arn_parts(function_arn)
+        found = internal.call("lambda", "GetPolicy", {"FunctionName": function_arn}, account_id=account, region=region)
+    except (ValueError, ServiceError):
+        return False
+    regional = principal.replace(".amazonaws.com", f".{region}.amazonaws.com")
+    for statement in json.loads(found["Policy"]).get("Statement", []):
+        who = statement.get("Principal")
+        if who != "*" and not (isinstance(who, dict) and who.get("Service") in (principal, regional)):
+            continue
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        if statement.get("Action") not in ("lambda:InvokeFunction", "lambda:*", "*"):
+            continue
+        condition = statement.get("Condition") or {}
+        wanted_arn = (condition.get("ArnLike") or condition.get("ArnEquals") or {}).get("AWS:SourceArn")
+        if wanted_arn and (source_arn is None or not fnmatch.fnmatchcase(source_arn, wanted_arn)):
+            continue
+        wanted_account = (condition.get("StringEquals") or {}).get("AWS:SourceAccount")
+        if wanted_account and wanted_account != source_account:
+            continue
+        return True
+    return False
+
+
 class Targets:
     def __init__(self, internal: "InternalClient") -> None:
         self.internal = internal

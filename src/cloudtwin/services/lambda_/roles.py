@@ -31,7 +31,7 @@ class ExecutionRoles:
         account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
         service = Identity(account_id=account, arn=SERVICE_PRINCIPAL, user_id=SERVICE_PRINCIPAL, is_root=False)
         return self.env.internal.call(
-            "sts", "AssumeRole", {"RoleArn": role_arn, "RoleSessionName": session[:64]},
+            "sts", "AssumeRole", {"RoleArn": role_arn, "RoleSessionName": session[:64].ljust(2, "_")},
             account_id=account, region=region, caller=service,
         )["Credentials"]
 

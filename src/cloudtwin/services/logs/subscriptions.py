@@ -10,7 +10,7 @@ import json
 import logging
 from typing import Any
 
-from cloudtwin.events.targets import Targets, arn_parts
+from cloudtwin.events.targets import Targets, arn_parts, lambda_allows
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.logs.filter_pattern import compile_pattern
 
@@ -25,21 +25,12 @@ def check_destination(env: Any, ctx: Any, arn: str) -> None:
         raise ServiceError("InvalidParameterException", f"Invalid destination ARN: {arn}") from None
     if service != "lambda":
         return  # Kinesis, Firehose, Logs destinations: stored (delivered once they exist)
-    refused = ServiceError(
-        "InvalidParameterException",
-        "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
-        "permission to execute your function.",
-    )
-    try:
-        found = env.internal.call("lambda", "GetPolicy", {"FunctionName": arn}, account_id=account, region=region)
-    except ServiceError:
-        raise refused from None
-    principals = {"logs.amazonaws.com", f"logs.{ctx.region}.amazonaws.com"}
-    for statement in json.loads(found["Policy"]).get("Statement", []):
-        who = statement.get("Principal")
-        if who == "*" or (isinstance(who, dict) and who.get("Service") in principals):
-            return
-    raise refused
+    if not lambda_allows(env.internal, arn, "logs.amazonaws.com", source_account=ctx.account_id):
+        raise ServiceError(
+            "InvalidParameterException",
+            "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
+            "permission to execute your function.",
+        )
 
 
 def document(ctx: Any, group: str, stream: str, name: str, events: list[dict], now: int) -> dict:

@@ -13,8 +13,10 @@ from typing import Any
 
 from cloudtwin.events.bus import Event
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.events.targets import lambda_allows
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.provider import ServiceProvider
+from cloudtwin.services.secretsmanager import rotation
 from cloudtwin.services.secretsmanager import policy as policies
 from cloudtwin.services.secretsmanager import vault
 from cloudtwin.services.secretsmanager.cross_account import (
@@ -141,6 +143,8 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
                 },
             )
         )
+        if secret.rotation_lambda_arn:
+            rotation.start(self.env, secret.arn, token, secret.rotation_lambda_arn)
 
     # -- finding secrets ----------------------------------------------------------------------
 
@@ -593,7 +597,7 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
         if "RotationRules" in params:
             check_rules(rules)
         if lambda_arn:
-            self._check_rotation_function(ctx, lambda_arn)
+            self._check_rotation_function(ctx, lambda_arn, secret)
         if PENDING in secret.stages and secret.rotation_token is not None:
             pending = secret.stages[PENDING]
             if pending != secret.stages.get(CURRENT) and pending == secret.rotation_token:
@@ -615,25 +619,18 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
         store.secrets.save(secret.name)
         return {"ARN": secret.arn, "Name": secret.name, "VersionId": token}
 
-    def _check_rotation_function(self, ctx: RequestContext, arn: str) -> None:
-        """Rotation invokes the function at once (``createSecret``, or ``testSecret`` when not
-        rotating immediately): one Secrets Manager cannot invoke fails the call, nothing stored.
-        AWS gives the same answer for a missing function as for a missing permission. cloudtwin
-        has no Lambda yet, so no ARN names a function there (Lambda's GetFunction says so)."""
-        parts = arn.split(":")
-        try:
-            self.env.internal.call(
-                "lambda", "GetFunction", {"FunctionName": arn},
-                account_id=parts[4] if len(parts) > 6 and parts[4] else ctx.account_id,
-                region=parts[3] if len(parts) > 6 and parts[3] else ctx.region,
-            )
-        except ServiceError:
+    def _check_rotation_function(self, ctx: RequestContext, arn: str, secret: Secret) -> None:
+        """Rotation invokes the function: one whose resource policy does not let
+        ``secretsmanager.amazonaws.com`` invoke it (or that does not exist: AWS gives the same
+        answer) fails the call, and nothing is stored."""
+        if not lambda_allows(self.env.internal, arn, "secretsmanager.amazonaws.com",
+                             source_arn=secret.arn, source_account=ctx.account_id):  # fmt: skip
             raise ServiceError(
                 "AccessDeniedException",
                 "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function "
                 "policy grants access to the principal secretsmanager.amazonaws.com.",
                 400,
-            ) from None
+            )
 
     def cancel_rotate_secret(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         store, secret = self._locate(ctx, params["SecretId"], live=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.documents import read_json
+from cloudtwin.events.targets import lambda_allows
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sns.attributes import http_content_type, http_retry_policy, retry_delays
 from cloudtwin.services.sns.filter_policy import FilterPolicy, compile_policy
@@ -181,6 +182,11 @@ class Dispatcher:
             ]
         }
         parts = sub.endpoint.split(":")
+        if not lambda_allows(self.env.internal, sub.endpoint, "sns.amazonaws.com", source_arn=sub.topic_arn,
+                             source_account=sub.topic_arn.split(":")[4]):  # fmt: skip
+            # AWS needs the function's resource policy to let SNS invoke it.
+            self._fail(store, delivery, "AccessDenied: the function policy does not allow sns.amazonaws.com", _dlq(sub), None)
+            return
         try:
             await self.env.internal.call_async(
                 "lambda", "Invoke",
