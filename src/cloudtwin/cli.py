@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "start"):
         from cloudtwin.config import Config
         from cloudtwin.server import serve
+        from cloudtwin.state.persistence import DataDirError
 
         config = Config.from_env(
             host=getattr(args, "host", None),
@@ -57,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=getattr(args, "data_dir", None),
             hostnames=tuple(h.lower() for h in args.hostname) if getattr(args, "hostname", None) else None,
         )
-        serve(config)
+        try:
+            serve(config)
+        except DataDirError as exc:
+            print(f"cloudtwin: --data-dir {config.data_dir}: {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "contract":
         from cloudtwin.contract.cli import run as run_contract

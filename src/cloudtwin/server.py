@@ -96,7 +96,8 @@ def build_server(config: Config):
 def serve(config: Config) -> None:
     """Run in the foreground until Ctrl-C or SIGTERM."""
     configure_logging(config.log_level)
-    server, _ = build_server(config)
+    server, app = build_server(config)
+    app.restore()  # before listening: a data dir that cannot be loaded stops the start here
     logging.getLogger("cloudtwin").info(
         "cloudtwin listening on http://%s:%d", config.host, config.port
     )
