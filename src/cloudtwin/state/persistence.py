@@ -186,7 +186,7 @@ class SqlitePersistence(Persistence):
                 # of some request later.
                 problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
                 if problem != "ok":
-                    raise DataDirError(f"{DB_NAME} is damaged ({problem})")
+                    raise DataDirError(f"{DB_NAME} is damaged ({' '.join(problem.split())})")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             if found != FORMAT_VERSION:
