@@ -42,9 +42,28 @@ def xml_error(body: bytes) -> str:
 
 
 @pytest.fixture(autouse=True)
-def still_serving(aws_client):
+def state_survives(aws_client):
+    """Each bad input comes after real state was written (a queued message, an S3 object, a
+    DynamoDB item, a secret): afterwards the server still serves and all of it is intact."""
+    sqs, s3, ddb, secrets = (aws_client(name) for name in ("sqs", "s3", "dynamodb", "secretsmanager"))
+    url = sqs.create_queue(QueueName="witness")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="written before")
+    s3.create_bucket(Bucket="witness")
+    s3.put_object(Bucket="witness", Key="before", Body=b"written before")
+    ddb.create_table(
+        TableName="witness", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="witness", Item={"pk": {"S": "before"}, "n": {"N": "1.50"}})
+    secrets.create_secret(Name="witness", SecretString="written before")
     yield
     assert aws_client("sts").get_caller_identity()["Account"] == "000000000000"
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    assert [m["Body"] for m in received.get("Messages", [])] == ["written before"]
+    assert s3.get_object(Bucket="witness", Key="before")["Body"].read() == b"written before"
+    item = ddb.get_item(TableName="witness", Key={"pk": {"S": "before"}}, ConsistentRead=True)["Item"]
+    assert item == {"pk": {"S": "before"}, "n": {"N": "1.5"}}
+    assert secrets.get_secret_value(SecretId="witness")["SecretString"] == "written before"
 
 
 def test_malformed_json_body(endpoint):
