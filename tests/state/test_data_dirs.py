@@ -16,7 +16,7 @@ import pytest
 
 from cloudtwin.state.persistence import DB_NAME, FORMAT_VERSION, DataDirError, SqlitePersistence
 from cloudtwin.state.table import Table
-from cloudtwin.testing.server import free_port
+from cloudtwin.testing.server import free_port, start_command
 
 NOBODY = 65534
 
@@ -27,8 +27,9 @@ def refused(data_dir: Path, *, as_nobody: bool = False) -> str:
     if as_nobody:
         python, env = _nobody_python()
         user = NOBODY
+    before = snapshot(data_dir)
     proc = subprocess.run(
-        [python, "-m", "cloudtwin", "start", "--port", str(free_port()), "--data-dir", str(data_dir)],
+        start_command(free_port(), "--data-dir", str(data_dir), python=python),
         capture_output=True, text=True, timeout=60, env=env,
         user=user, group=user, extra_groups=[] if user is not None else None,
     )
@@ -37,15 +38,36 @@ def refused(data_dir: Path, *, as_nobody: bool = False) -> str:
     assert len(lines) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert lines[0].startswith(f"cloudtwin: --data-dir {data_dir}: ")
+    assert snapshot(data_dir) == before  # refused without touching a byte
     return lines[0].split(": ", 2)[2]
+
+
+def snapshot(path: Path) -> dict[str, bytes] | bytes | None:
+    """Every byte under ``path`` (None where this user cannot read it)."""
+    try:
+        if path.is_file():
+            return path.read_bytes()
+        return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    except OSError:
+        return None
+
+
+ROWS = {f"k{i}": {"i": i, "text": f"row {i} " * 20} for i in range(400)}
+
+
+def assert_rows_intact(path: Path, rows: int = 10) -> None:
+    """The records written before are all still there (once the problem is put right)."""
+    backend = SqlitePersistence(path)
+    assert dict(Table(backend, "svc/000000000000/us-east-1/things")) == dict(list(ROWS.items())[:rows])
+    backend.close()
 
 
 def saved_dir(path: Path, rows: int = 10) -> Path:
     """A real data dir holding ``rows`` records."""
     backend = SqlitePersistence(path)
     table = Table(backend, "svc/000000000000/us-east-1/things")
-    for i in range(rows):
-        table[f"k{i}"] = {"i": i, "text": f"row {i} " * 20}
+    for key, value in list(ROWS.items())[:rows]:
+        table[key] = value
     backend.commit()
     backend.close()
     return path
@@ -67,14 +89,19 @@ def test_a_foreign_non_empty_directory(tmp_path):
 
 def test_a_garbage_format_marker(tmp_path):
     saved_dir(tmp_path)
+    marker = (tmp_path / "FORMAT").read_bytes()
     (tmp_path / "FORMAT").write_bytes(b"\x00\xffnot json")
     assert refused(tmp_path) == "FORMAT is not a cloudtwin format marker"
+    (tmp_path / "FORMAT").write_bytes(marker)
+    assert_rows_intact(tmp_path)
 
 
 def test_a_newer_format(tmp_path):
     saved_dir(tmp_path)
     (tmp_path / "FORMAT").write_text(json.dumps({"format": FORMAT_VERSION + 1}))
     assert "written by a newer cloudtwin" in refused(tmp_path)
+    (tmp_path / "FORMAT").write_text(json.dumps({"format": FORMAT_VERSION}))
+    assert_rows_intact(tmp_path)
 
 
 def test_an_old_pickle_data_dir_is_refused_and_never_unpickled(tmp_path):
@@ -167,6 +194,8 @@ def test_an_unreadable_directory():
         target.chmod(0o000)
         problem = refused(target, as_nobody=os.geteuid() == 0)
         assert problem == "cannot use it (Permission denied)"
+        target.chmod(0o755)
+        assert_rows_intact(target)
     finally:
         subprocess.run(["chmod", "-R", "u+rwX", str(base)], check=False)
         subprocess.run(["rm", "-rf", str(base)], check=False)
@@ -179,6 +208,8 @@ def test_a_read_only_directory():
         for path in (target, *target.iterdir()):
             path.chmod(0o555 if path.is_dir() else 0o444)
         assert refused(target, as_nobody=os.geteuid() == 0) == "the directory is not readable and writable by this user"
+        subprocess.run(["chmod", "-R", "u+rwX", str(target)], check=True)
+        assert_rows_intact(target)
     finally:
         subprocess.run(["chmod", "-R", "u+rwX", str(base)], check=False)
         subprocess.run(["rm", "-rf", str(base)], check=False)

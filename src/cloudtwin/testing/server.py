@@ -57,15 +57,22 @@ class ServerThread:
         self.stop()
 
 
+def start_command(port: int, *args: str, python: str | None = None) -> list[str]:
+    """The ``cloudtwin start`` command line the subprocess helpers run (``python``: another
+    interpreter than this one)."""
+    import sys
+
+    return [python or sys.executable, "-m", "cloudtwin", "start", "--port", str(port), "--log-level", "warning", *args]
+
+
 def start_process(port: int, *args: str, timeout: float = 60.0):
     """``cloudtwin start`` in a subprocess (for restart and crash tests), returned once it
     answers ``/_cloudtwin/health``. Extra ``args`` go to ``start`` (e.g. ``--data-dir``)."""
     import subprocess
-    import sys
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cloudtwin", "start", "--port", str(port), "--log-level", "warning", *args],
+        start_command(port, *args),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
