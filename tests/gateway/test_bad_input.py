@@ -214,3 +214,21 @@ def test_wrong_content_md5(endpoint):
     )
     assert status == 400
     assert xml_error(reply) == "BadDigest"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b'"x\xed\xa0\x80"', b'"x\xc0\xaf"', b'"\\ud800"', b'"\\udfff x"'],
+    ids=["utf8-encoded-surrogate", "overlong-utf8", "lone-high-surrogate-escape", "lone-low-surrogate-escape"],
+)
+def test_invalid_utf8_and_lone_surrogates_in_json(endpoint, aws_client, value):
+    """Found by benchmarks/fuzz.py: such text reached DynamoDB (item size) and a 500."""
+    body = b'{"TableName": "witness", "Item": {"pk": {"S": ' + value + b'}}}'
+    status, _, reply = send(
+        endpoint, "POST", "/", body,
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.PutItem",
+         "Authorization": AUTH.format(svc="dynamodb")},
+    )
+    assert status == 400
+    assert json_error(reply) == "SerializationException"
+    assert aws_client("dynamodb").scan(TableName="witness")["Count"] == 1

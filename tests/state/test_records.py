@@ -155,3 +155,17 @@ def test_every_declared_field_type_can_be_persisted():
         for f in dataclasses.fields(cls):
             problems += [f"{name}.{f.name}: {p}" for p in _unencodable(hints[f.name], declared)]
     assert problems == []
+
+
+def test_in_process_test_servers_check_every_record_written():
+    from cloudtwin.state.persistence import RecordCheck
+    from cloudtwin.testing.server import ServerThread
+
+    check = RecordCheck()
+    table = Table(check, "svc/000000000000/us-east-1/t")
+    table["fine"] = Sample("x", b"\x00", ("a", 1))
+    with pytest.raises(RecordError):
+        table["bad"] = {"when": timedelta(1)}
+    with pytest.raises(TypeError):
+        table[(b"bytes", "key")] = "keys are JSON text"
+    assert ServerThread().config.check_records is True

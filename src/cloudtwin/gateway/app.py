@@ -81,7 +81,7 @@ class Gateway:
         self.identities = IdentityRegistry(self.config.default_account)
         # The virtual clock and its tick processors: one pair per server, nothing shared.
         self.clock = Clock()
-        self.persistence = open_persistence(self.config.data_dir, self.clock)
+        self.persistence = open_persistence(self.config.data_dir, self.clock, self.config.check_records)
         self.processors = Processors(self.clock, after_run=self.persistence.commit)
         self.services = ServiceRegistry(
             ServiceEnvironment(
@@ -454,10 +454,14 @@ def _body_consumed(request: HttpRequest) -> bool:
     return length == "0" or (length is None and "transfer-encoding" not in request.headers)
 
 
-def open_persistence(data_dir: str | None, clock: Clock) -> Persistence:
+def open_persistence(data_dir: str | None, clock: Clock, check_records: bool = False) -> Persistence:
     """The persistence of ``--data-dir`` (none without it); the virtual clock's offset and
     frozen state are kept there too."""
     if not data_dir:
+        if check_records:
+            from cloudtwin.state.persistence import RecordCheck
+
+            return RecordCheck()
         return Persistence()
     from cloudtwin.state.persistence import DataDirError, SqlitePersistence
 

@@ -106,6 +106,21 @@ class Persistence:
         pass
 
 
+class RecordCheck(Persistence):
+    """In memory, but every record written is encoded (and dropped), so a value the data
+    dir format cannot carry fails its write at once, as it would with ``--data-dir``.
+    In-process test servers use it: every test of every service checks what it stores."""
+
+    enabled = True
+
+    def put(self, path: str, key: Any, value: Any) -> None:
+        encode_key(key)
+        encode(value)
+
+    def delete(self, path: str, key: Any) -> None:
+        pass
+
+
 class SqlitePersistence(Persistence):
     """All tables of all services as rows ``(path, key, value)`` of one SQLite table."""
 

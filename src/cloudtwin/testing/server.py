@@ -25,7 +25,9 @@ class ServerThread:
     def __init__(self, config: Config | None = None) -> None:
         from cloudtwin.server import build_server
 
-        self.config = config or Config(port=free_port(), log_level="warning")
+        # Every record a test's calls write is encoded as --data-dir would: a service
+        # keeping something the data dir cannot hold fails that test.
+        self.config = config or Config(port=free_port(), log_level="warning", check_records=True)
         if self.config.port == 0:
             self.config.port = free_port(self.config.host)
         self.server, self.app = build_server(self.config)
