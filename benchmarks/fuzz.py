@@ -98,6 +98,33 @@ SEEDS: list[tuple[str, str | None, str, dict[str, Any]]] = [
     ("cloudwatch", None, "PutMetricData", {"Namespace": "fuzz", "MetricData": [
         {"MetricName": "m", "Value": 1.0, "Unit": "Count", "Dimensions": [{"Name": "d", "Value": "v"}]}]}),
     ("cloudwatch", None, "ListMetrics", {"Namespace": "fuzz"}),
+    # more surface: documents in strings, multipart, copies, transactions, PartiQL
+    ("sts", None, "AssumeRoleWithWebIdentity", {"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/fuzz",
+                                                "RoleSessionName": "fuzz", "WebIdentityToken": "a.b.c"}),
+    ("sns", None, "Subscribe", {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:fuzz", "Protocol": "sqs",
+                                "Endpoint": f"arn:aws:sqs:{REGION}:{ACCOUNT}:fuzz",
+                                "Attributes": {"FilterPolicy": json.dumps({"a": [{"prefix": "x"}]})}}),
+    ("sqs", None, "ReceiveMessage", {"QueueUrl": "QUEUE", "MaxNumberOfMessages": 10,
+                                     "MessageAttributeNames": ["All"], "WaitTimeSeconds": 0}),
+    ("dynamodb", None, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "fuzz", "Item": {"pk": {"S": "t"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": "fuzz", "Key": {"pk": {"S": "u"}}, "UpdateExpression": "ADD c :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}}}}]}),
+    ("dynamodb", None, "ExecuteStatement", {"Statement": "SELECT * FROM fuzz WHERE pk = ?",
+                                            "Parameters": [{"S": "a"}]}),
+    ("kms", None, "GenerateDataKey", {"KeyId": "alias/fuzz", "KeySpec": "AES_256"}),
+    ("ssm", None, "GetParametersByPath", {"Path": "/fuzz", "Recursive": True,
+                                          "ParameterFilters": [{"Key": "Type", "Values": ["String"]}]}),
+    ("secretsmanager", None, "PutSecretValue", {"SecretId": "fuzz-secret", "SecretBinary": b"\x00\xff"}),
+    ("s3", None, "CreateMultipartUpload", {"Bucket": "fuzz", "Key": "mp", "Metadata": {"a": "b"}}),
+    ("s3", None, "CompleteMultipartUpload", {"Bucket": "fuzz", "Key": "mp", "UploadId": "x", "MultipartUpload": {
+        "Parts": [{"PartNumber": 1, "ETag": '"e"'}]}}),
+    ("s3", None, "CopyObject", {"Bucket": "fuzz", "Key": "copy", "CopySource": "fuzz/dir/key.txt",
+                                "MetadataDirective": "REPLACE", "Metadata": {"c": "d"}}),
+    ("s3", None, "PutBucketLifecycleConfiguration", {"Bucket": "fuzz", "LifecycleConfiguration": {"Rules": [
+        {"ID": "r", "Status": "Enabled", "Filter": {"Prefix": "p"}, "Expiration": {"Days": 3}}]}}),
+    ("s3", None, "PutObjectRetention", {"Bucket": "fuzz", "Key": "dir/key.txt", "Retention": {
+        "Mode": "GOVERNANCE", "RetainUntilDate": "2030-01-01T00:00:00Z"}}),
 ]
 
 CONTENT_TYPES = [
