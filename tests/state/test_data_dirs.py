@@ -222,3 +222,27 @@ def test_a_database_file_that_cannot_be_written(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p).name == DB_NAME else real_access(p, mode))
     with pytest.raises(DataDirError, match=f"^{DB_NAME} is not readable and writable by this user$"):
         SqlitePersistence(tmp_path)
+
+
+def test_saved_state_that_cannot_be_loaded(tmp_path):
+    """Found only when a service loads its state (here S3's blob directory is a file)."""
+    import boto3
+
+    from cloudtwin.config import Config
+    from cloudtwin.testing.server import ServerThread
+
+    data_dir = tmp_path / "state"
+    with ServerThread(Config(port=free_port(), log_level="warning", data_dir=str(data_dir))) as server:
+        s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+        s3.create_bucket(Bucket="kept")
+        s3.put_object(Bucket="kept", Key="k", Body=b"x" * 100_000)
+        s3.close()
+    blobs = data_dir / "blobs"
+    for path in sorted(blobs.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    blobs.rmdir()
+    blobs.write_text("not a directory")
+    assert refused(data_dir) == (
+        f"cannot load the saved state ([Errno 20] Not a directory: '{data_dir / 'blobs' / 's3'}')"
+    )
