@@ -152,7 +152,7 @@ def test_a_record_cloudtwin_does_not_know(tmp_path):
     saved_dir(tmp_path)
     db = sqlite3.connect(tmp_path / DB_NAME)
     db.execute(
-        "INSERT INTO records VALUES (?, ?, ?)",
+        "INSERT INTO records (path, key, value) VALUES (?, ?, ?)",
         ("sqs/000000000000/us-east-1/queues", '"q"', '{"$c": "os.system", "command": "true"}'),
     )
     db.commit()

@@ -16,7 +16,15 @@ import pytest
 
 import cloudtwin.services
 from cloudtwin.state.persistence import SqlitePersistence
-from cloudtwin.state.records import RecordError, decode, encode, record_type_names, record_types
+from cloudtwin.state.records import (
+    DATA_MIN,
+    RecordError,
+    decode,
+    encode,
+    encode_split,
+    record_type_names,
+    record_types,
+)
 from cloudtwin.state.table import Table
 
 
@@ -57,6 +65,23 @@ def test_round_trip_is_exact(value):
         assert str(back) == str(value)  # exponent and offset kept, not just equal
     if isinstance(value, dict):
         assert [type(k) for k in back] == [type(k) for k in value]
+
+
+def test_large_bytes_go_raw_beside_the_text():
+    big, other, small = b"\x00" * DATA_MIN, bytes(range(256)) * 8, b"tiny"
+    value = {"body": big, "parts": [small, other], "sample": Sample("s", other)}
+    text, data = encode_split(value)
+    assert data == big + other + other
+    assert json.loads(text)["body"] == {"$x": [0, DATA_MIN]}
+    assert json.loads(text)["parts"] == [{"$b": "dGlueQ=="}, {"$x": [DATA_MIN, len(other)]}]
+    assert decode(text, data) == value
+    assert encode_split({"k": small}) == ('{"k":{"$b":"dGlueQ=="}}', None)
+    assert decode(encode(value)) == value  # without a data column: all base64, same value
+    for place in ("[0, 99999]", "[-1, 2]", '["0", 2]', "[0]"):
+        with pytest.raises(RecordError, match="bad \\$x value"):
+            decode('{"$x": ' + place + "}", b"1234")
+    with pytest.raises(RecordError):
+        decode(text)  # the data column is missing
 
 
 def test_records_are_readable_json():

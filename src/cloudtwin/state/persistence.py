@@ -14,7 +14,8 @@ what it holds. The directory carries a format version (the ``FORMAT`` marker, an
 ``user_version``)::
 
     1  pickled records (earlier cloudtwin versions): refused, never unpickled
-    2  tagged JSON records, a ``meta`` table (the virtual clock)
+    2  tagged JSON records (large bytes values raw in a ``data`` column beside them), a
+       ``meta`` table (the virtual clock)
 
 A directory of an older format is brought up to date by the steps in :data:`MIGRATIONS`
 (none yet: format 1 cannot be read safely), one of a newer format is refused; anything
@@ -32,7 +33,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from cloudtwin.state.records import RecordError, decode, encode
+from cloudtwin.state.records import RecordError, decode, encode, encode_split
 
 FORMAT_VERSION = 2
 DB_NAME = "state.sqlite"
@@ -232,7 +233,7 @@ class SqlitePersistence(Persistence):
     def _create_schema(db: sqlite3.Connection) -> None:
         db.execute(
             "CREATE TABLE IF NOT EXISTS records ("
-            " path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+            " path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, data BLOB,"
             " PRIMARY KEY (path, key))"
         )
         db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -265,11 +266,11 @@ class SqlitePersistence(Persistence):
     def load(self, path: str) -> Iterator[tuple[Any, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT key, value FROM records WHERE path = ? ORDER BY rowid", (path,)
+                "SELECT key, value, data FROM records WHERE path = ? ORDER BY rowid", (path,)
             ).fetchall()
-        for key, value in rows:
+        for key, value, data in rows:
             try:
-                record = decode(value)
+                record = decode(value, data)
             except RecordError as exc:
                 raise DataDirError(f"{DB_NAME}: the record {path} {key} cannot be read: {exc}") from None
             yield decode_key(key), record
@@ -291,13 +292,13 @@ class SqlitePersistence(Persistence):
             self._pending = True
 
     def put(self, path: str, key: Any, value: Any) -> None:
-        data = encode(value)  # before the lock: a value it cannot carry raises here
+        text, data = encode_split(value)  # before the lock: a value it cannot carry raises here
         with self._lock:
             self._begin()
             self._db.execute(
-                "INSERT INTO records (path, key, value) VALUES (?, ?, ?)"
-                " ON CONFLICT (path, key) DO UPDATE SET value = excluded.value",
-                (path, encode_key(key), data),
+                "INSERT INTO records (path, key, value, data) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (path, key) DO UPDATE SET value = excluded.value, data = excluded.data",
+                (path, encode_key(key), text, data),
             )
 
     def delete(self, path: str, key: Any) -> None:

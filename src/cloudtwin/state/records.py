@@ -5,6 +5,9 @@ types JSON lacks, each written as a one-key object whose key starts with ``$``:
 
 ==========================  ======================================================
 ``{"$b": "aGk="}``          bytes (base64)
+``{"$x": [0, 65536]}``      bytes kept beside the text, raw (:func:`encode_split`): offset
+                            and length in the row's data column. Large bodies (S3's inline
+                            objects) would cost far more to base64 than to copy.
 ``{"$t": [...]}``           tuple
 ``{"$s": [...]}``           set (``"$fs"``: frozenset)
 ``{"$d": "1.50"}``          Decimal, exactly as written (DynamoDB numbers)
@@ -29,11 +32,15 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-__all__ = ["RecordError", "record_types", "record_type_names", "encode", "decode"]
+__all__ = ["RecordError", "record_types", "record_type_names", "encode", "encode_split", "decode"]
+
+#: Bytes values at least this long go beside the text when :func:`encode_split` is used.
+DATA_MIN = 512
 
 
 class RecordError(ValueError):
@@ -122,9 +129,26 @@ def _enc(value: Any) -> Any:
     return encoder(value)
 
 
+#: While :func:`encode_split` runs: ``[total length, chunk, chunk...]`` of the data column.
+_DATA_OUT: ContextVar[list | None] = ContextVar("cloudtwin_record_data_out", default=None)
+#: While :func:`decode` runs with a data column: its bytes.
+_DATA_IN: ContextVar[bytes | None] = ContextVar("cloudtwin_record_data_in", default=None)
+
+
+def _enc_bytes(value: bytes) -> dict[str, Any]:
+    if len(value) >= DATA_MIN:
+        sink = _DATA_OUT.get()
+        if sink is not None:
+            offset = sink[0]
+            sink.append(value)
+            sink[0] = offset + len(value)
+            return {"$x": [offset, len(value)]}
+    return {"$b": base64.b64encode(value).decode("ascii")}
+
+
 _ENCODERS.update(
     {
-        bytes: lambda v: {"$b": base64.b64encode(v).decode("ascii")},
+        bytes: _enc_bytes,
         tuple: lambda v: {"$t": [_enc(item) for item in v]},
         set: lambda v: {"$s": [_enc(item) for item in v]},
         frozenset: lambda v: {"$fs": [_enc(item) for item in v]},
@@ -141,6 +165,17 @@ def encode(value: Any) -> str:
     return _dumps(_enc(value))
 
 
+def encode_split(value: Any) -> tuple[str, bytes | None]:
+    """The JSON text of a record, and the raw bytes of its large bytes values (or None)."""
+    sink: list = [0]
+    token = _DATA_OUT.set(sink)
+    try:
+        text = _dumps(_enc(value))
+    finally:
+        _DATA_OUT.reset(token)
+    return text, (b"".join(sink[1:]) if len(sink) > 1 else None)
+
+
 # -- reading ----------------------------------------------------------------------------------
 
 
@@ -148,8 +183,18 @@ def _b64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
+def _data_slice(place: Any) -> bytes:
+    data = _DATA_IN.get()
+    offset, length = place
+    if data is None or type(offset) is not int or type(length) is not int or offset < 0 or length < 0 \
+            or offset + length > len(data):
+        raise ValueError("outside the row's data")
+    return data[offset: offset + length]
+
+
 _TAGS: dict[str, Callable[[Any], Any]] = {
     "$b": _b64,
+    "$x": _data_slice,
     "$t": tuple,
     "$s": set,
     "$fs": frozenset,
@@ -185,8 +230,10 @@ def _hook(obj: dict[str, Any]) -> Any:
 _decoder = json.JSONDecoder(object_hook=_hook)
 
 
-def decode(text: str | bytes) -> Any:
-    """The record a text of :func:`encode` holds; :class:`RecordError` if it is not one."""
+def decode(text: str | bytes, data: bytes | None = None) -> Any:
+    """The record a text of :func:`encode` (and the data of :func:`encode_split`) holds;
+    :class:`RecordError` if it is not one."""
+    token = _DATA_IN.set(data)
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
@@ -195,3 +242,5 @@ def decode(text: str | bytes) -> Any:
         raise
     except (ValueError, TypeError, RecursionError) as exc:
         raise RecordError(f"not a record ({type(exc).__name__})") from None
+    finally:
+        _DATA_IN.reset(token)
