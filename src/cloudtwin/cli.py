@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "start":
         from cloudtwin.config import Config
         from cloudtwin.server import BindError, serve
+        from cloudtwin.state.persistence import DataDirError
 
         _adopt_localstack_settings()
         config = Config.from_env(
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             serve(config)
         except BindError as exc:
             print(f"cloudtwin: {exc}", file=sys.stderr)
+            return 1
+        except DataDirError as exc:
+            print(f"cloudtwin: --data-dir {config.data_dir}: {exc}", file=sys.stderr)
             return 1
         return 0
     if args.command == "contract":

@@ -85,7 +85,7 @@ class Clock:
     atomically, so readers on any thread never see half an update.
     """
 
-    __slots__ = ("_state", "_lock", "_listeners", "_time")
+    __slots__ = ("_state", "_lock", "_listeners", "_time", "_watchers")
 
     def __init__(self, *, time_source: Callable[[], float] = time.time) -> None:
         self._time = time_source
@@ -93,6 +93,7 @@ class Clock:
         self._state: tuple[float | None, float] = (None, 0.0)
         self._lock = threading.Lock()
         self._listeners: list[ClockListener] = []
+        self._watchers: list[Callable[[float | None, float], None]] = []
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -192,6 +193,33 @@ class Clock:
         """Back to real time, running. Part of a full reset; runs no processors."""
         with self._lock:
             self._state = (None, 0.0)
+        self._changed()
+
+    # -- keeping the state across restarts ------------------------------------------------
+
+    @property
+    def state(self) -> tuple[float | None, float]:
+        """``(frozen instant or None, offset from real time)``: what a restart must restore."""
+        return self._state
+
+    def load_state(self, frozen: float | None, offset: float) -> None:
+        """Take back a saved :attr:`state` (a frozen clock stays at its instant; a running
+        one keeps its offset from real time). Runs no processors and tells no watcher."""
+        values = [offset] if frozen is None else [frozen, offset]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
+            raise ValueError(f"not a clock state: {(frozen, offset)!r}")
+        with self._lock:
+            self._state = (None if frozen is None else float(frozen), float(offset))
+
+    def watch(self, watcher: Callable[[float | None, float], None]) -> None:
+        """Call ``watcher(frozen, offset)`` after every change of the state, reset included."""
+        with self._lock:
+            self._watchers = [*self._watchers, watcher]
+
+    def _changed(self) -> None:
+        frozen, offset = self._state
+        for watcher in self._watchers:
+            watcher(frozen, offset)
 
     # -- listeners --------------------------------------------------------------------------
 
@@ -201,6 +229,7 @@ class Clock:
             self._listeners = [*self._listeners, listener]
 
     def _notify(self) -> dict[str, Any]:
+        self._changed()
         report: dict[str, Any] = {}
         for listener in self._listeners:
             report.update(listener(self.now()))

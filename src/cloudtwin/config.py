@@ -34,6 +34,9 @@ class Config:
     max_header_bytes: int = 64 * 1024
     #: Keep all state here and restore it on the next start (None: in memory only).
     data_dir: str | None = None
+    #: Without a data dir, still encode every record written as persistence would (and
+    #: fail the write if it cannot be): in-process test servers turn it on.
+    check_records: bool = False
     #: Allow or deny calls signed with IAM-issued credentials by their policies
     #: (``CLOUDTWIN_ENFORCE_IAM=1``); root and default credentials are always allowed.
     enforce_iam: bool = False

@@ -126,7 +126,12 @@ def serve(config: Config) -> None:
     configure_logging(config.log_level)
     sock = listen(config.host, config.port)
     config.port = sock.getsockname()[1]  # the port chosen for --port 0
-    server, _ = build_server(config)
+    try:
+        server, app = build_server(config)
+        app.restore()  # before serving: a data dir that cannot be loaded stops the start here
+    except BaseException:
+        sock.close()
+        raise
     host = f"[{config.host}]" if ":" in config.host else config.host
     # Printed whatever the log level: it is how a person (or a script) learns the URL.
     print(f"cloudtwin listening on http://{host}:{config.port}", file=sys.stderr, flush=True)

@@ -42,9 +42,28 @@ def xml_error(body: bytes) -> str:
 
 
 @pytest.fixture(autouse=True)
-def still_serving(aws_client):
+def state_survives(aws_client):
+    """Each bad input comes after real state was written (a queued message, an S3 object, a
+    DynamoDB item, a secret): afterwards the server still serves and all of it is intact."""
+    sqs, s3, ddb, secrets = (aws_client(name) for name in ("sqs", "s3", "dynamodb", "secretsmanager"))
+    url = sqs.create_queue(QueueName="witness")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="written before")
+    s3.create_bucket(Bucket="witness")
+    s3.put_object(Bucket="witness", Key="before", Body=b"written before")
+    ddb.create_table(
+        TableName="witness", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="witness", Item={"pk": {"S": "before"}, "n": {"N": "1.50"}})
+    secrets.create_secret(Name="witness", SecretString="written before")
     yield
     assert aws_client("sts").get_caller_identity()["Account"] == "000000000000"
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    assert [m["Body"] for m in received.get("Messages", [])] == ["written before"]
+    assert s3.get_object(Bucket="witness", Key="before")["Body"].read() == b"written before"
+    item = ddb.get_item(TableName="witness", Key={"pk": {"S": "before"}}, ConsistentRead=True)["Item"]
+    assert item == {"pk": {"S": "before"}, "n": {"N": "1.5"}}
+    assert secrets.get_secret_value(SecretId="witness")["SecretString"] == "written before"
 
 
 def test_malformed_json_body(endpoint):
@@ -195,3 +214,21 @@ def test_wrong_content_md5(endpoint):
     )
     assert status == 400
     assert xml_error(reply) == "BadDigest"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b'"x\xed\xa0\x80"', b'"x\xc0\xaf"', b'"\\ud800"', b'"\\udfff x"'],
+    ids=["utf8-encoded-surrogate", "overlong-utf8", "lone-high-surrogate-escape", "lone-low-surrogate-escape"],
+)
+def test_invalid_utf8_and_lone_surrogates_in_json(endpoint, aws_client, value):
+    """Found by benchmarks/fuzz.py: such text reached DynamoDB (item size) and a 500."""
+    body = b'{"TableName": "witness", "Item": {"pk": {"S": ' + value + b'}}}'
+    status, _, reply = send(
+        endpoint, "POST", "/", body,
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.PutItem",
+         "Authorization": AUTH.format(svc="dynamodb")},
+    )
+    assert status == 400
+    assert json_error(reply) == "SerializationException"
+    assert aws_client("dynamodb").scan(TableName="witness")["Count"] == 1

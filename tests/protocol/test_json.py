@@ -80,9 +80,15 @@ def test_numbers_are_typed_by_the_model():
         (b'{"QueueName": "q", "Attributes": {"DelaySeconds": true}}', "(at 'Attributes.DelaySeconds')"),
         (b'{"QueueName": "q", "tags": {"a": 1}}', "Expected a string"),
         (b'\xff\xfe\x00', "not valid JSON"),
+        (b'{"QueueName": "q\xed\xa0\x80"}', "invalid UTF-8 at byte 16"),
+        (b'{"QueueName": "q\xc0\xaf"}', "invalid UTF-8"),
+        (b'{"QueueName": "q\\ud800"}', "escapes a lone surrogate"),
+        (b'{"QueueName": "q", "tags": {"\\uDC00": "v"}}', "escapes a lone surrogate"),
     ],
 )
 def test_malformed_bodies_are_serialization_exceptions(body, message):
+    # (invalid UTF-8 and lone surrogates would otherwise reach services as text that cannot
+    # be encoded again: a DynamoDB item's size, a persisted record... 500s the fuzzer found)
     with pytest.raises(ProtocolError) as caught:
         parse("sqs", "CreateQueue", body)
     assert (caught.value.code, caught.value.status_code) == ("SerializationException", 400)
@@ -114,3 +120,8 @@ def test_deeply_nested_garbage_is_refused_not_crashed():
     with pytest.raises(ProtocolError) as caught:
         parse("dynamodb", "PutItem", body)
     assert caught.value.code == "SerializationException"
+
+
+def test_surrogate_pairs_and_non_ascii_text_still_parse():
+    parsed = parse("sqs", "CreateQueue", '{"QueueName": "q", "tags": {"k": "\\ud83d\\ude00 \u00e9"}}'.encode())
+    assert parsed["tags"] == {"k": "\U0001f600 \u00e9"}

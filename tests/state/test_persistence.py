@@ -100,6 +100,33 @@ def test_format_version_guards_the_directory(tmp_path):
         SqlitePersistence(tmp_path)
 
 
+def test_an_older_format_is_migrated_once_in_one_step(tmp_path, monkeypatch):
+    import cloudtwin.state.persistence as persistence
+
+    backend = SqlitePersistence(tmp_path)
+    Table(backend, "svc/a/r/t")["k"] = {"old_name": 1}
+    backend.close()
+    runs = []
+
+    def rename(db):
+        runs.append(1)
+        for path, key, value in db.execute("SELECT path, key, value FROM records").fetchall():
+            db.execute("UPDATE records SET value = ? WHERE path = ? AND key = ?",
+                       (value.replace('"old_name"', '"new_name"'), path, key))
+
+    monkeypatch.setattr(persistence, "FORMAT_VERSION", FORMAT_VERSION + 1)
+    monkeypatch.setattr(persistence, "MIGRATIONS", {FORMAT_VERSION: rename})
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {"k": {"new_name": 1}}
+    assert json.loads((tmp_path / "FORMAT").read_text()) == {"format": FORMAT_VERSION + 1}
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {"k": {"new_name": 1}}
+    assert runs == [1]
+
+    monkeypatch.setattr(persistence, "FORMAT_VERSION", FORMAT_VERSION + 2)
+    monkeypatch.setattr(persistence, "MIGRATIONS", {})
+    with pytest.raises(IncompatibleDataDir, match="cannot upgrade"):
+        SqlitePersistence(tmp_path)
+
+
 def test_a_foreign_non_empty_directory_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(IncompatibleDataDir):

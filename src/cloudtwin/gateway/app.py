@@ -81,7 +81,7 @@ class Gateway:
         self.identities = IdentityRegistry(self.config.default_account, self.config.default_identity)
         # The virtual clock and its tick processors: one pair per server, nothing shared.
         self.clock = Clock()
-        self.persistence = open_persistence(self.config.data_dir)
+        self.persistence = open_persistence(self.config.data_dir, self.clock, self.config.check_records)
         self.processors = Processors(self.clock, after_run=self.persistence.commit)
         self.services = ServiceRegistry(
             ServiceEnvironment(
@@ -102,6 +102,7 @@ class Gateway:
         self._commit_waiter: "asyncio.Future[None] | None" = None
         self._validators = None
         self._protocols: dict[str, tuple[Any, Any]] = {}
+        self._restored = False
 
     # -- lazily built machinery (start-up pays for none of it) ---------------------------
 
@@ -159,9 +160,14 @@ class Gateway:
 
     def restore(self) -> None:
         """Load the services that have saved state, so their stores and background work
-        are back before the first request (only with persistence on)."""
-        for service in sorted({path.split("/", 1)[0] for path in self.persistence.paths()}):
-            self.services.provider(service)
+        are back before the first request (only with persistence on). Runs once; raises
+        DataDirError when the saved state cannot be read."""
+        if self._restored:
+            return
+        self._restored = True
+        with self.persistence.loading():
+            for service in sorted({path.split("/", 1)[0] for path in self.persistence.paths()}):
+                self.services.provider(service)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -458,9 +464,24 @@ def _body_consumed(request: HttpRequest) -> bool:
     return length == "0" or (length is None and "transfer-encoding" not in request.headers)
 
 
-def open_persistence(data_dir: str | None) -> Persistence:
+def open_persistence(data_dir: str | None, clock: Clock, check_records: bool = False) -> Persistence:
+    """The persistence of ``--data-dir`` (none without it); the virtual clock's offset and
+    frozen state are kept there too."""
     if not data_dir:
-        return Persistence()
-    from cloudtwin.state.persistence import SqlitePersistence
+        if check_records:
+            from cloudtwin.state.persistence import RecordCheck
 
-    return SqlitePersistence(data_dir)
+            return RecordCheck()
+        return Persistence()
+    from cloudtwin.state.persistence import DataDirError, SqlitePersistence
+
+    persistence = SqlitePersistence(data_dir)
+    saved = persistence.get_meta("clock")
+    if saved is not None:
+        try:
+            clock.load_state(saved["frozen"], saved["offset"])
+        except (TypeError, KeyError, ValueError):
+            persistence.close()
+            raise DataDirError(f"the saved clock state is not readable: {saved!r}") from None
+    clock.watch(lambda frozen, offset: persistence.put_meta("clock", {"frozen": frozen, "offset": offset}))
+    return persistence

@@ -13,6 +13,7 @@ are kept as the JSON value they are.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -207,16 +208,43 @@ class DocumentCompiler(ShapeCompiler[Decoder]):
 
 BODY_MAX_DEPTH = 256
 """Deepest nesting of a JSON request body (DynamoDB's 32 levels of maps take ~70)."""
+#: A ``\\uD800``-``\\uDFFF`` escape: JSON text may spell a surrogate that is not half of a pair.
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 
 
 def load_json(body: bytes) -> Any:
-    """The JSON value of a request body; an empty body is ``{}``."""
+    """The JSON value of a request body; an empty body is ``{}``.
+
+    The body must be UTF-8 and name only characters: invalid bytes and lone surrogate
+    escapes (``"\\ud800"``) are the client's error here, not a crash wherever the text is
+    next encoded.
+    """
     if not body.strip():
         return {}
     try:
-        return read_json(body, max_depth=BODY_MAX_DEPTH)
+        value = read_json(body, max_depth=BODY_MAX_DEPTH)
     except DocumentError as exc:
         raise InvalidInput(f"The request body is not valid JSON: {exc.reason}", BODY) from None
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(value):
+        raise InvalidInput("The request body is not valid JSON: it escapes a lone surrogate", BODY)
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif type(item) is dict:
+            stack.extend(item)
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
 
 
 class JsonParser(DocumentParser):

@@ -8,27 +8,54 @@ process being killed at any moment (``kill -9``); a crash mid-transaction leaves
 committed state, never a torn one. Large payloads (S3 object bodies) live as files beside
 the database, under :meth:`Persistence.blob_dir`.
 
-The directory carries a format version; a directory written by an incompatible version
-is refused rather than misread.
+Records are stored as tagged JSON text (:mod:`cloudtwin.state.records`): reading a data
+dir never runs code from it, and ``sqlite3 state.sqlite 'select * from records'`` shows
+what it holds. The directory carries a format version (the ``FORMAT`` marker, and SQLite's
+``user_version``)::
+
+    1  pickled records (earlier cloudtwin versions): refused, never unpickled
+    2  tagged JSON records (large bytes values raw in a ``data`` column beside them), a
+       ``meta`` table (the virtual clock)
+
+A directory of an older format is brought up to date by the steps in :data:`MIGRATIONS`
+(none yet: format 1 cannot be read safely), one of a newer format is refused; anything
+else wrong with it (a file, a foreign or damaged directory, one that cannot be written)
+raises :class:`DataDirError`, whose text names the problem in one line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import pickle
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-FORMAT_VERSION = 1
+from cloudtwin.state.records import RecordError, decode, encode, encode_split
+
+FORMAT_VERSION = 2
 DB_NAME = "state.sqlite"
 VERSION_FILE = "FORMAT"
 
+#: ``{n: step}``: ``step(db)`` rewrites a format ``n`` database into format ``n + 1`` (inside
+#: one transaction). Format 1 has no step: its records are pickles, which cannot be read
+#: without running whatever code they name.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
-class IncompatibleDataDir(RuntimeError):
-    pass
+_REFUSED = {
+    1: "it holds state format 1 (pickled records, from an older cloudtwin), which this "
+    "version never loads (unpickling runs code); start with an empty --data-dir",
+}
+
+
+class DataDirError(RuntimeError):
+    """The --data-dir cannot be used; the message names why, in one line."""
+
+
+class IncompatibleDataDir(DataDirError):
+    """The directory holds another format, or is not a cloudtwin data dir at all."""
 
 
 def encode_key(key: Any) -> str:
@@ -66,7 +93,32 @@ class Persistence:
     def paths(self, prefix: str = "") -> list[str]:
         return []
 
+    def loading(self) -> contextlib.AbstractContextManager[None]:
+        """Around loading saved state at start-up: a failure reading it is a DataDirError."""
+        return contextlib.nullcontext()
+
+    def get_meta(self, name: str) -> Any:
+        return None
+
+    def put_meta(self, name: str, value: Any) -> None:
+        pass
+
     def close(self) -> None:
+        pass
+
+
+class RecordCheck(Persistence):
+    """In memory, but every record written is encoded (and dropped), so a value the data
+    dir format cannot carry fails its write at once, as it would with ``--data-dir``.
+    In-process test servers use it: every test of every service checks what it stores."""
+
+    enabled = True
+
+    def put(self, path: str, key: Any, value: Any) -> None:
+        encode_key(key)
+        encode(value)
+
+    def delete(self, path: str, key: Any) -> None:
         pass
 
 
@@ -77,18 +129,8 @@ class SqlitePersistence(Persistence):
 
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._check_format()
-        self._db = sqlite3.connect(
-            self.data_dir / DB_NAME, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS records ("
-            " path TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
-            " PRIMARY KEY (path, key))"
-        )
+        found = self._check_dir()
+        self._db = self._open(found)
         self._lock = threading.RLock()
         self._pending = False
 
@@ -96,24 +138,122 @@ class SqlitePersistence(Persistence):
     def pending(self) -> bool:  # type: ignore[override]
         return self._pending
 
-    def _check_format(self) -> None:
-        marker = self.data_dir / VERSION_FILE
-        if marker.exists():
-            try:
-                found = json.loads(marker.read_text())["format"]
-            except (ValueError, KeyError, TypeError):
-                raise IncompatibleDataDir(f"{marker} is not a cloudtwin format marker") from None
+    # -- opening: every way a directory can be wrong, as one clear DataDirError -----------------
+
+    def _check_dir(self) -> int | None:
+        """Create or check the directory; the format it holds (None: new and empty)."""
+        path = self.data_dir
+        if path.exists() and not path.is_dir():
+            raise DataDirError("exists and is not a directory")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            names = sorted(entry.name for entry in path.iterdir())
+        except OSError as exc:
+            raise DataDirError(f"cannot use it ({exc.strerror or exc})") from None
+        if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+            raise DataDirError("the directory is not readable and writable by this user")
+        marker = path / VERSION_FILE
+        if VERSION_FILE not in names:
+            if names:
+                shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+                raise IncompatibleDataDir(f"not a cloudtwin data directory (found files: {shown})")
+            self._write_marker()  # first, so a half-made directory is still recognised as ours
+            return None
+        try:
+            found = json.loads(marker.read_text())["format"]
+        except OSError as exc:
+            raise DataDirError(f"cannot read {VERSION_FILE} ({exc.strerror or exc})") from None
+        except (ValueError, KeyError, TypeError):
+            raise IncompatibleDataDir(f"{VERSION_FILE} is not a cloudtwin format marker") from None
+        if isinstance(found, bool) or not isinstance(found, int):
+            raise IncompatibleDataDir(f"{VERSION_FILE} is not a cloudtwin format marker")
+        if found in _REFUSED:
+            raise IncompatibleDataDir(_REFUSED[found])
+        if found > FORMAT_VERSION:
+            raise IncompatibleDataDir(
+                f"it holds state format {found}, written by a newer cloudtwin; this version reads "
+                f"format {FORMAT_VERSION}"
+            )
+        if found < FORMAT_VERSION and any(n not in MIGRATIONS for n in range(found, FORMAT_VERSION)):
+            raise IncompatibleDataDir(
+                f"it holds state format {found}, which this version cannot upgrade to format "
+                f"{FORMAT_VERSION}; start with an empty --data-dir"
+            )
+        if DB_NAME not in names:
+            if names == [VERSION_FILE] and found == FORMAT_VERSION:
+                return None  # stopped right after the marker was written: still new
+            raise IncompatibleDataDir(f"{VERSION_FILE} is there but {DB_NAME} is missing")
+        return found
+
+    def _open(self, found: int | None) -> sqlite3.Connection:
+        db_path = self.data_dir / DB_NAME
+        try:
+            db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise DataDirError(f"cannot open {DB_NAME} ({exc})") from None
+        try:
+            if found is not None:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version != found:
+                    raise IncompatibleDataDir(
+                        f"{DB_NAME} is at format {version} but {VERSION_FILE} says {found}"
+                    )
+                # Read every page once: a damaged file is refused now, not in the middle
+                # of some request later.
+                problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+                if problem != "ok":
+                    raise DataDirError(f"{DB_NAME} is damaged ({' '.join(problem.split())})")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
             if found != FORMAT_VERSION:
-                raise IncompatibleDataDir(
-                    f"{self.data_dir} holds cloudtwin state format {found}; this version reads "
-                    f"format {FORMAT_VERSION}. Use another --data-dir."
-                )
-            return
-        if any(self.data_dir.iterdir()):
-            raise IncompatibleDataDir(f"{self.data_dir} is not empty and is not a cloudtwin data dir")
+                db.execute("BEGIN IMMEDIATE")
+                if found is None:
+                    self._create_schema(db)
+                else:
+                    for step in range(found, FORMAT_VERSION):
+                        MIGRATIONS[step](db)
+                        db.execute(f"PRAGMA user_version = {step + 1}")
+                db.execute("COMMIT")
+            elif not os.access(db_path, os.R_OK | os.W_OK):
+                raise DataDirError(f"{DB_NAME} is not readable and writable by this user")
+        except sqlite3.Error as exc:
+            db.close()
+            text = str(exc)
+            if "not a database" in text or "malformed" in text:
+                raise DataDirError(f"{DB_NAME} is not a readable SQLite database ({text})") from None
+            raise DataDirError(f"cannot use {DB_NAME} ({text})") from None
+        except DataDirError:
+            db.close()
+            raise
+        if found is not None and found != FORMAT_VERSION:
+            self._write_marker()
+        return db
+
+    @staticmethod
+    def _create_schema(db: sqlite3.Connection) -> None:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS records ("
+            " path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, data BLOB,"
+            " PRIMARY KEY (path, key))"
+        )
+        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
+
+    def _write_marker(self) -> None:
+        marker = self.data_dir / VERSION_FILE
         tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"format": FORMAT_VERSION}))
-        os.replace(tmp, marker)
+        try:
+            tmp.write_text(json.dumps({"format": FORMAT_VERSION}))
+            os.replace(tmp, marker)
+        except OSError as exc:
+            raise DataDirError(f"cannot write {VERSION_FILE} ({exc.strerror or exc})") from None
+
+    @contextlib.contextmanager
+    def loading(self) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, sqlite3.Error) as exc:
+            raise DataDirError(f"cannot load the saved state ({exc})") from None
 
     def blob_dir(self, name: str) -> Path:
         """A directory for large payloads (e.g. ``blob_dir("s3")``)."""
@@ -126,10 +266,14 @@ class SqlitePersistence(Persistence):
     def load(self, path: str) -> Iterator[tuple[Any, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT key, value FROM records WHERE path = ? ORDER BY rowid", (path,)
+                "SELECT key, value, data FROM records WHERE path = ? ORDER BY rowid", (path,)
             ).fetchall()
-        for key, value in rows:
-            yield decode_key(key), pickle.loads(value)
+        for key, value, data in rows:
+            try:
+                record = decode(value, data)
+            except RecordError as exc:
+                raise DataDirError(f"{DB_NAME}: the record {path} {key} cannot be read: {exc}") from None
+            yield decode_key(key), record
 
     def paths(self, prefix: str = "") -> list[str]:
         """The table paths that hold rows, e.g. ``paths("sqs/")``."""
@@ -148,13 +292,13 @@ class SqlitePersistence(Persistence):
             self._pending = True
 
     def put(self, path: str, key: Any, value: Any) -> None:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        text, data = encode_split(value)  # before the lock: a value it cannot carry raises here
         with self._lock:
             self._begin()
             self._db.execute(
-                "INSERT INTO records (path, key, value) VALUES (?, ?, ?)"
-                " ON CONFLICT (path, key) DO UPDATE SET value = excluded.value",
-                (path, encode_key(key), data),
+                "INSERT INTO records (path, key, value, data) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (path, key) DO UPDATE SET value = excluded.value, data = excluded.data",
+                (path, encode_key(key), text, data),
             )
 
     def delete(self, path: str, key: Any) -> None:
@@ -171,6 +315,23 @@ class SqlitePersistence(Persistence):
             self._begin()
             self._db.execute(
                 "DELETE FROM records WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
+            )
+
+    def get_meta(self, name: str) -> Any:
+        """A value of the server's own (not a service's), e.g. the virtual clock."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put_meta(self, name: str, value: Any) -> None:
+        """Write a JSON-able value of the server's own (committed with the next commit)."""
+        data = json.dumps(value)
+        with self._lock:
+            self._begin()
+            self._db.execute(
+                "INSERT INTO meta (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, data),
             )
 
     def commit(self) -> None:

@@ -25,7 +25,9 @@ class ServerThread:
     def __init__(self, config: Config | None = None) -> None:
         from cloudtwin.server import build_server
 
-        self.config = config or Config(port=free_port(), log_level="warning")
+        # Every record a test's calls write is encoded as --data-dir would: a service
+        # keeping something the data dir cannot hold fails that test.
+        self.config = config or Config(port=free_port(), log_level="warning", check_records=True)
         if self.config.port == 0:
             self.config.port = free_port(self.config.host)
         self.server, self.app = build_server(self.config)
@@ -57,15 +59,22 @@ class ServerThread:
         self.stop()
 
 
+def start_command(port: int, *args: str, python: str | None = None) -> list[str]:
+    """The ``cloudtwin start`` command line the subprocess helpers run (``python``: another
+    interpreter than this one)."""
+    import sys
+
+    return [python or sys.executable, "-m", "cloudtwin", "start", "--port", str(port), "--log-level", "warning", *args]
+
+
 def start_process(port: int, *args: str, timeout: float = 60.0):
     """``cloudtwin start`` in a subprocess (for restart and crash tests), returned once it
     answers ``/_cloudtwin/health``. Extra ``args`` go to ``start`` (e.g. ``--data-dir``)."""
     import subprocess
-    import sys
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cloudtwin", "start", "--port", str(port), "--log-level", "warning", *args],
+        start_command(port, *args),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

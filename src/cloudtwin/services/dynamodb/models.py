@@ -12,6 +12,7 @@ from typing import Any
 
 from cloudtwin.services.dynamodb.storage import KeyedItems, item_token
 from cloudtwin.services.dynamodb.values import item_size, token_text
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -214,3 +215,7 @@ class DynamoStore(Store):
             self.data(record).rows.clear()
         self._data.pop(name, None)
         self.tables.pop(name, None)
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(IndexRecord, TableRecord)

@@ -10,6 +10,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -91,3 +92,7 @@ class StreamsStore(Store):
         """Index in the sequence list of the first record at (or after) ``number``."""
         numbers = self.sequences(arn)
         return bisect.bisect_right(numbers, number) if after else bisect.bisect_left(numbers, number)
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(StreamRecordSet)

@@ -12,6 +12,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -243,3 +244,7 @@ class IamStore(Store):
 
     def save_account(self) -> None:
         self.settings.save("account")
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(Principal, User, Group, Role, PolicyVersion, ManagedPolicy, AccessKey, InstanceProfile, LoginProfile, MfaDevice, ServerCertificate, SamlProvider, OidcProvider, SshKey, SigningCertificate, ServiceCredential, AccessReportJob, AccountSettings)

@@ -11,7 +11,7 @@ Each key spec maps to how its material is made and what it can do:
     ML_KEM_768/1024 ── ML-KEM encapsulation (ML_KEM_512: not in ``cryptography``)
 
 Private material is kept as PKCS#8 DER bytes (symmetric and HMAC keys as raw bytes), so it
-pickles into a table record and survives a restart. Loaded key objects are cached on the
+is stored in a table record and survives a restart. Loaded key objects are cached on the
 :class:`KeyCache` (an object, not module state), keyed by the material bytes.
 """
 

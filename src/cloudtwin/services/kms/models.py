@@ -1,7 +1,7 @@
 """KMS state: keys (with their material), aliases and grants, one store per account/region.
 
-Key material lives in the key record (bytes pickle fine), so keys and every ciphertext made
-with them survive a restart with ``--data-dir``.
+Key material lives in the key record (bytes, persisted like any record field), so keys and
+every ciphertext made with them survive a restart with ``--data-dir``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -116,3 +117,7 @@ class KmsStore(Store):
         self.keys: Table[str, KmsKey] = tables.table("keys")
         self.aliases: Table[str, Alias] = tables.table("aliases")
         self.grants: Table[str, Grant] = tables.table("grants")
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(Material, KmsKey, Alias, Grant)

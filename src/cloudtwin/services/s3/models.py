@@ -1,4 +1,4 @@
-"""S3's state: buckets, object versions and multipart uploads, as small picklable records.
+"""S3's state: buckets, object versions and multipart uploads, as small records (dataclasses the persistence format knows by name).
 
 Bucket names are global within a partition, so the whole of S3 lives in one store (the
 provider's ``stores.get(GLOBAL_ACCOUNT, ...)``), keyed by ``(partition, bucket)``; each
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 
 NULL_VERSION = "null"
@@ -160,3 +161,7 @@ class S3Store(Store):
 
     def drop_bucket_index(self, partition: str, bucket: str) -> None:
         self._index().pop((partition, bucket), None)
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(Bucket, Version, ObjectRecord, Part, Upload)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -73,3 +74,7 @@ class SecretsStore(Store):
         super().__init__(tables)
         self.secrets: Table[str, Secret] = tables.table("secrets")  # by name
         self.versions: Table[tuple[str, str], SecretVersion] = tables.table("versions")
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(SecretVersion, Secret)

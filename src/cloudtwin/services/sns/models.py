@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -223,3 +224,7 @@ class SnsStore(Store):
         while len(table) >= LOG_LIMIT:
             del table[next(iter(table))]
         return last + 1
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(Topic, Subscription, PlatformApplication, PlatformEndpoint, Delivery, SentMessage)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -122,3 +123,7 @@ class SqsStore(Store):
             table.clear()
         for key in [k for k in self.dedup if k[0] == name]:
             del self.dedup[key]
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(Queue, Message, DedupEntry, MoveTask)

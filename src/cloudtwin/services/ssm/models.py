@@ -12,6 +12,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -92,3 +93,7 @@ class ParameterStore(Store):
             out.append(names[i])
             i += 1
         return out
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(ParameterVersion, Parameter)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloudtwin.gateway.identity import Identity
+from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
@@ -48,3 +49,7 @@ class StsStore(Store):
     def __init__(self, tables: Tables) -> None:
         super().__init__(tables)
         self.sessions: Table[str, Session] = tables.table("sessions")
+
+
+# What the tables hold, by name (see cloudtwin.state.records).
+record_types(Session)
