@@ -5,7 +5,8 @@ rotation protocol defines, each a synchronous invocation of the rotation functio
     createSecret  the function makes the new value (PutSecretValue ... AWSPENDING)
     setSecret     the function sets it in the database or service
     testSecret    the function checks it works
-    finishSecret  the function moves AWSCURRENT to it (UpdateSecretVersionStage)
+    finishSecret  the function moves AWSCURRENT to it (UpdateSecretVersionStage); then
+                  Secrets Manager takes AWSPENDING off that version
 
 A step whose invocation fails stops the rotation where it is, as on AWS (the AWSPENDING
 version stays, and the next RotateSecret says the previous rotation is not complete).
@@ -54,3 +55,13 @@ async def _rotate(env: Any, secret_arn: str, token: str, function_arn: str) -> N
         if answer.get("FunctionError"):
             log.warning("rotation of %s: the function failed in %s", secret_arn, step)
             return
+    # Done: Secrets Manager takes AWSPENDING off the version the rotation made current.
+    secret_region, secret_account = secret_arn.split(":")[3], secret_arn.split(":")[4]
+    try:
+        await env.internal.call_async(
+            "secretsmanager", "UpdateSecretVersionStage",
+            {"SecretId": secret_arn, "VersionStage": "AWSPENDING", "RemoveFromVersionId": token},
+            account_id=secret_account, region=secret_region,
+        )  # fmt: skip
+    except ServiceError as error:
+        log.info("rotation of %s: AWSPENDING stays: %s", secret_arn, error.code)
