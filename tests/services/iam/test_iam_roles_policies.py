@@ -87,9 +87,15 @@ def test_service_linked_role(iam):
     role = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com")["Role"]
     assert role["RoleName"] == "AWSServiceRoleForAutoScaling"
     assert role["Path"] == "/aws-service-role/autoscaling.amazonaws.com/"
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": ["autoscaling.amazonaws.com"]
-    }
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "autoscaling.amazonaws.com"},
+         "Action": "sts:AssumeRole"}
+    ]
+    attached = iam.list_attached_role_policies(RoleName="AWSServiceRoleForAutoScaling")
+    assert attached["AttachedPolicies"] == [{
+        "PolicyName": "AutoScalingServiceRolePolicy",
+        "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy",
+    }]
     code, message = error_of(iam.delete_role, RoleName="AWSServiceRoleForAutoScaling")
     assert code == "UnmodifiableEntity"
     task = iam.delete_service_linked_role(RoleName="AWSServiceRoleForAutoScaling")["DeletionTaskId"]

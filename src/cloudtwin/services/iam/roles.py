@@ -9,6 +9,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.iam import entities as E
+from cloudtwin.services.iam.aws_managed import service_linked_role
 from cloudtwin.services.iam.errors import (
     already_exists,
     delete_conflict,
@@ -21,33 +22,19 @@ from cloudtwin.services.iam.pagination import paginate
 
 Params = dict[str, Any]
 
-#: Service principals whose service-linked role names are not simply capitalised.
-_SERVICE_ROLE_NAMES = {
-    "autoscaling.amazonaws.com": "AutoScaling",
-    "ecs.amazonaws.com": "ECS",
-    "elasticbeanstalk.amazonaws.com": "ElasticBeanstalk",
-    "elasticloadbalancing.amazonaws.com": "ElasticLoadBalancing",
-    "rds.amazonaws.com": "RDS",
-    "es.amazonaws.com": "AmazonElasticsearchService",
-    "opensearchservice.amazonaws.com": "AmazonOpenSearchService",
-    "eks.amazonaws.com": "AmazonEKS",
-    "lambda.amazonaws.com": "Lambda",
-    "organizations.amazonaws.com": "Organizations",
-    "spot.amazonaws.com": "EC2Spot",
-    "dynamodb.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_DynamoDBTable",
-}
-
-
 #: The longest role name AWS takes (roleNameType), a service-linked one included.
 MAX_ROLE_NAME = 64
 
 
 def service_linked_role_name(service: str, suffix: str | None) -> str:
-    base = _SERVICE_ROLE_NAMES.get(service)
-    if base is None:
+    """AWS's role name for the service (its published table), else ``AWSServiceRoleFor`` and
+    the capitalised first label of the principal; ``_<suffix>`` appended when given."""
+    known = service_linked_role(service)
+    if known is not None:
+        name = known.role_name
+    else:
         first = service.split(".", 1)[0]
-        base = first[:1].upper() + first[1:]
-    name = f"AWSServiceRoleFor{base}"
+        name = f"AWSServiceRoleFor{first[:1].upper()}{first[1:]}"
     return f"{name}_{suffix}" if suffix else name
 
 
@@ -198,7 +185,11 @@ class RoleHandlers:
         service = params["AWSServiceName"]
         if not service.endswith(".amazonaws.com"):
             raise invalid_input(f"Invalid service principal: {service}")
-        name = service_linked_role_name(service, params.get("CustomSuffix"))
+        suffix = params.get("CustomSuffix")
+        known = service_linked_role(service)
+        if suffix and known is not None and not known.suffix_allowed:
+            raise invalid_input(f"Custom suffix is not allowed for {service}")
+        name = service_linked_role_name(service, suffix)
         if len(name) > MAX_ROLE_NAME:
             # The suffix is appended to AWSServiceRoleFor<Service>_: the role's name must
             # still fit the 64 characters of any role name.
@@ -217,8 +208,8 @@ class RoleHandlers:
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Principal": {"Service": [service]},
-                        "Action": ["sts:AssumeRole"],
+                        "Principal": {"Service": service},
+                        "Action": "sts:AssumeRole",
                     }
                 ],
             }
@@ -232,6 +223,9 @@ class RoleHandlers:
             description=params.get("Description"),
             service_linked=True,
         )
+        if known is not None:
+            role.attached.extend(f"arn:{ctx.partition}:iam::aws:policy{p}" for p in known.policies)
+            store.roles.save(role.name.lower())
         view = E.role_view(role)
         view.pop("RoleLastUsed", None)
         return {"Role": view}
