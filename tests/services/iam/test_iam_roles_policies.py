@@ -199,7 +199,7 @@ def test_permissions_boundary(iam):
     arn = iam.create_policy(PolicyName="boundary", PolicyDocument=policy("s3:*"))["Policy"]["Arn"]
     user = iam.create_user(UserName="bounded", PermissionsBoundary=arn)["User"]
     assert user["PermissionsBoundary"] == {
-        "PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn
+        "PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn
     }
     iam.delete_user_permissions_boundary(UserName="bounded")
     assert "PermissionsBoundary" not in iam.get_user(UserName="bounded")["User"]

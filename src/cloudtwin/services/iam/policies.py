@@ -111,7 +111,7 @@ class PolicyHandlers:
 
     def get_policy(self, ctx: RequestContext, params: Params) -> Params:
         store: IamStore = ctx.store
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         aws = aws_policy_by_arn(arn)
         if aws is not None:
             return {"Policy": _aws_view(ctx.partition, aws, attachment_count(store, arn))}
@@ -206,7 +206,7 @@ class PolicyHandlers:
         return policy
 
     def get_policy_version(self, ctx: RequestContext, params: Params) -> Params:
-        arn, vid = params["PolicyArn"], params["VersionId"]
+        arn, vid = E.check_arn(params["PolicyArn"]), params["VersionId"]
         aws = aws_policy_by_arn(arn)
         if aws is not None:
             if vid != aws.version:
@@ -216,7 +216,7 @@ class PolicyHandlers:
         return {"PolicyVersion": self._version_view(policy, vid)}
 
     def list_policy_versions(self, ctx: RequestContext, params: Params) -> Params:
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         aws = aws_policy_by_arn(arn)
         if aws is not None:
             rows = [self._aws_version_view(aws, with_document=False)]
@@ -260,7 +260,7 @@ class PolicyHandlers:
 
     def list_entities_for_policy(self, ctx: RequestContext, params: Params) -> Params:
         store: IamStore = ctx.store
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         if policy_document(store, arn) is None:
             raise no_such_entity(f"Policy {arn} was not found.")
         wanted = params.get("EntityFilter")
@@ -281,7 +281,7 @@ class PolicyHandlers:
     def _attach(self, ctx: RequestContext, params: Params, kind: str) -> None:
         store: IamStore = ctx.store
         record = entity(store, kind, params[_KINDS[kind][1]])
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         if policy_document(store, arn) is None:
             raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
         if arn in record.attached:
@@ -296,7 +296,7 @@ class PolicyHandlers:
     def _detach(self, ctx: RequestContext, params: Params, kind: str) -> None:
         store: IamStore = ctx.store
         record = entity(store, kind, params[_KINDS[kind][1]])
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         if arn not in record.attached:
             raise no_such_entity(f"Policy {arn} was not found.")
         record.attached.remove(arn)

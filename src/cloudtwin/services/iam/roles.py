@@ -84,6 +84,8 @@ class RoleHandlers:
         )
         view = E.role_view(role)
         view.pop("RoleLastUsed", None)
+        if not params.get("MaxSessionDuration"):
+            view.pop("MaxSessionDuration")  # CreateRole shows it only when it was given
         return {"Role": view}
 
     def get_role(self, ctx: RequestContext, params: Params) -> Params:
