@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def create(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    name = params["TableName"]
+    name = provider._name_from(params["TableName"])
     record = ctx.store.tables.get(name)
     if record is None:
         raise ServiceError("TableNotFoundException", f"Table not found: {name}")
@@ -46,7 +46,7 @@ def describe(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) 
 def list_(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     out = []
     for arn, backup in ctx.store.backups.items():
-        if params.get("TableName") and backup["table"] != params["TableName"]:
+        if params.get("TableName") and backup["table"] != provider._name_from(params["TableName"]):
             continue
         d = backup["details"]
         out.append({

@@ -25,6 +25,8 @@ class IndexRecord:
     status: str = "ACTIVE"
     provisioned: dict[str, Any] | None = None
     created: float = 0.0
+    #: WarmThroughput asked for (ReadUnitsPerSecond / WriteUnitsPerSecond), else None
+    warm_throughput: dict[str, Any] | None = None
 
     @property
     def hash_name(self) -> str:

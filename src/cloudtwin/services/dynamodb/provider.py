@@ -68,9 +68,11 @@ class Provider(ServiceProvider):
         return ctx.store.data(record)
 
     def _name_from(self, value: str) -> str:
-        """TableName parameters may be a table ARN."""
+        """TableName parameters may be a table ARN (``arn:…:dynamodb:…:table/<name>``)."""
         if value.startswith("arn:"):
-            return value.rsplit("/", 1)[-1] if "/table/" in value else value
+            resource = value.split(":", 5)[-1]
+            if resource.startswith("table/"):
+                return resource[len("table/"):].split("/", 1)[0]
         return value
 
     def _expire(self, now: float) -> dict[str, Any]:
@@ -111,7 +113,7 @@ class Provider(ServiceProvider):
             tags={t["Key"]: t["Value"] for t in params.get("Tags") or []},
             deletion_protection=bool(params.get("DeletionProtectionEnabled")),
             table_class=params.get("TableClass") or "STANDARD",
-            warm_throughput=None,
+            warm_throughput=params.get("WarmThroughput"),
             on_demand=params.get("OnDemandThroughput"),
             resource_policy=params.get("ResourcePolicy"),
         )

@@ -81,6 +81,7 @@ def build_indexes(params: dict[str, Any], table_schema: list[dict[str, str]], bi
         IndexRecord(
             g["IndexName"], g["KeySchema"], g["Projection"], True,
             provisioned=g.get("ProvisionedThroughput"), created=now,
+            warm_throughput=g.get("WarmThroughput"),
         )
         for g in params.get("GlobalSecondaryIndexes") or []
     ]
@@ -180,8 +181,32 @@ def _throughput(billing: str, provisioned: dict[str, Any] | None) -> dict[str, A
     }
 
 
+#: The warm throughput of an on-demand table or index that asked for none.
+ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}
+
+
+def warm_throughput(billing: str, provisioned: dict[str, Any] | None,
+                    asked: dict[str, Any] | None, status: str = "ACTIVE") -> dict[str, Any]:
+    """What a table or index can serve at once: what was asked for, else its provisioned
+    capacity, else the on-demand baseline."""
+    if asked:
+        units = {"ReadUnitsPerSecond": asked.get("ReadUnitsPerSecond"),
+                 "WriteUnitsPerSecond": asked.get("WriteUnitsPerSecond")}  # fmt: skip
+    elif billing == "PROVISIONED" and provisioned:
+        units = {"ReadUnitsPerSecond": provisioned["ReadCapacityUnits"],
+                 "WriteUnitsPerSecond": provisioned["WriteCapacityUnits"]}  # fmt: skip
+    else:
+        units = dict(ON_DEMAND_WARM)
+    out = {k: v for k, v in units.items() if v is not None}
+    out["Status"] = status
+    return out
+
+
 def describe(record: TableRecord, data: TableData | None, status: str | None = None) -> dict[str, Any]:
-    """The TableDescription of a table (``status`` overrides the stored one, e.g. CREATING)."""
+    """The TableDescription of a table (``status`` overrides the stored one, e.g. CREATING).
+
+    WarmThroughput is described once the table exists: a table being created shows only
+    what it asked for (still UPDATING), one being deleted none."""
     out: dict[str, Any] = {
         "AttributeDefinitions": record.attribute_definitions,
         "TableName": record.name,
@@ -217,8 +242,19 @@ def describe(record: TableRecord, data: TableData | None, status: str | None = N
         out["TableClassSummary"] = {"TableClass": record.table_class}
     if record.sse:
         out["SSEDescription"] = record.sse
-    if record.warm_throughput:
-        out["WarmThroughput"] = record.warm_throughput
+    if status == "CREATING":
+        if record.warm_throughput:
+            out["WarmThroughput"] = warm_throughput(
+                record.billing_mode, record.provisioned, record.warm_throughput, "UPDATING"
+            )
+    elif status != "DELETING":
+        out["WarmThroughput"] = warm_throughput(
+            record.billing_mode, record.provisioned, record.warm_throughput
+        )
+        for index, view in zip(record.gsis, out.get("GlobalSecondaryIndexes", [])):
+            view["WarmThroughput"] = warm_throughput(
+                record.billing_mode, index.provisioned, index.warm_throughput, index.status
+            )
     if record.on_demand:
         out["OnDemandThroughput"] = record.on_demand
     return out
@@ -303,6 +339,7 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
             index = IndexRecord(
                 spec["IndexName"], spec["KeySchema"], spec["Projection"], True,
                 provisioned=spec.get("ProvisionedThroughput"), created=now,
+                warm_throughput=spec.get("WarmThroughput"),
             )
             record.gsis.append(index)
             data.add_index(index)
@@ -314,6 +351,8 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
                 raise ServiceError("ResourceNotFoundException", "Requested resource not found")
             if spec.get("ProvisionedThroughput"):
                 index.provisioned = spec["ProvisionedThroughput"]
+            if spec.get("WarmThroughput"):
+                index.warm_throughput = spec["WarmThroughput"]
         elif "Delete" in change:
             spec = change["Delete"]
             index = record.index(spec["IndexName"])
@@ -327,6 +366,8 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
         record.table_class = params["TableClass"]
     if params.get("OnDemandThroughput"):
         record.on_demand = params["OnDemandThroughput"]
+    if params.get("WarmThroughput"):
+        record.warm_throughput = params["WarmThroughput"]
     sse = params.get("SSESpecification")
     if sse is not None:
         record.sse = (
