@@ -64,8 +64,10 @@ class TableRecord:
     billing_switched: float | None = None
     warm_throughput: dict[str, Any] | None = None
     on_demand: dict[str, Any] | None = None
-    resource_policy: str | None = None
-    policy_revision: str | None = None
+    #: resource-based policies: "" (the table) or a stream label -> (policy, revision id)
+    policies: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Contributor Insights: "" (the table) or an index name -> its setting
+    insights: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def hash_name(self) -> str:

@@ -8,7 +8,16 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.dynamodb import backups, batch, legacy, partiql, tables, transactions, ttl
+from cloudtwin.services.dynamodb import (
+    backups,
+    batch,
+    governance,
+    legacy,
+    partiql,
+    tables,
+    transactions,
+    ttl,
+)
 from cloudtwin.services.dynamodb.changes import Changes
 from cloudtwin.services.dynamodb.expressions.evaluator import project
 from cloudtwin.services.dynamodb.expressions.updater import apply_update
@@ -115,16 +124,12 @@ class Provider(ServiceProvider):
             table_class=params.get("TableClass") or "STANDARD",
             warm_throughput=params.get("WarmThroughput"),
             on_demand=params.get("OnDemandThroughput"),
-            resource_policy=params.get("ResourcePolicy"),
         )
-        sse = params.get("SSESpecification")
-        if sse and sse.get("Enabled"):
-            record.sse = {
-                "Status": "ENABLED",
-                "SSEType": sse.get("SSEType", "KMS"),
-                "KMSMasterKeyArn": sse.get("KMSMasterKeyId")
-                or f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account_id}:key/{uuid.uuid4()}",
-            }
+        if params.get("ResourcePolicy"):
+            governance.check_policy_document(params["ResourcePolicy"])
+            governance.set_policy(record, "", params["ResourcePolicy"], now)
+        if params.get("SSESpecification"):
+            record.sse = self._sse(ctx, params["SSESpecification"])
         self._set_stream(ctx, record, params.get("StreamSpecification"), now)
         store.tables[name] = record
         if record.stream_arn:
@@ -133,6 +138,25 @@ class Provider(ServiceProvider):
         for index in description.get("GlobalSecondaryIndexes", []):
             index["IndexStatus"] = "CREATING"
         return {"TableDescription": description}
+
+    def _sse(self, ctx: RequestContext, spec: dict[str, Any]) -> dict[str, Any] | None:
+        """SSEDescription for an SSESpecification: a KMS key (the account's AWS managed
+        ``alias/aws/dynamodb`` unless one is named), resolved through KMS itself."""
+        if not spec.get("Enabled"):
+            return None
+        key = spec.get("KMSMasterKeyId") or "alias/aws/dynamodb"
+        try:
+            described = self.env.internal.call(
+                "kms", "DescribeKey", {"KeyId": key},
+                account_id=ctx.account_id, region=ctx.region, caller=ctx.identity,
+            )  # fmt: skip
+        except ServiceError:
+            raise validation(f"KMS key {key} not found or inaccessible.") from None
+        return {
+            "Status": "ENABLED",
+            "SSEType": spec.get("SSEType") or "KMS",
+            "KMSMasterKeyArn": described["KeyMetadata"]["Arn"],
+        }
 
     def _set_stream(self, ctx: RequestContext, record: TableRecord, spec: dict[str, Any] | None, now: float) -> bool:
         """Apply a StreamSpecification; True when a new stream was created."""
@@ -193,7 +217,9 @@ class Provider(ServiceProvider):
         record = self._record(ctx, self._name_from(params["TableName"]), describe=True)
         data = self._data(ctx, record)
         now = ctx.clock.now()
-        created_index = tables.apply_update(record, data, params, now, ctx.partition, ctx.region, ctx.account_id)
+        if params.get("SSESpecification") is not None:
+            record.sse = self._sse(ctx, params["SSESpecification"])
+        created_index = tables.apply_update(record, data, params, now)
         new_stream = self._set_stream(ctx, record, params.get("StreamSpecification"), now)
         store.tables[record.name] = record
         if new_stream:
@@ -333,6 +359,24 @@ class Provider(ServiceProvider):
         return {"TableName": record.name, "KinesisDataStreamDestinations": record.kinesis_destinations}
 
     # -- items --------------------------------------------------------------------------------
+
+    def describe_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.describe_insights(self, ctx, params)
+
+    def update_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.update_insights(self, ctx, params)
+
+    def list_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.list_insights(self, ctx, params)
+
+    def put_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.put_policy(self, ctx, params)
+
+    def get_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.get_policy(self, ctx, params)
+
+    def delete_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.delete_policy(self, ctx, params)
 
     def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._record(ctx, self._name_from(params["TableName"]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -289,7 +288,7 @@ def projected_names(record: TableRecord, index: IndexRecord) -> set[str] | None:
     return names
 
 
-def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], now: float, partition: str, region: str, account_id: str) -> str | None:
+def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], now: float) -> str | None:
     """UpdateTable's changes other than streams; returns the name of a GSI it created."""
     billing = params.get("BillingMode")
     throughput = params.get("ProvisionedThroughput")
@@ -368,11 +367,4 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
         record.on_demand = params["OnDemandThroughput"]
     if params.get("WarmThroughput"):
         record.warm_throughput = params["WarmThroughput"]
-    sse = params.get("SSESpecification")
-    if sse is not None:
-        record.sse = (
-            {"Status": "ENABLED", "SSEType": sse.get("SSEType", "KMS"),
-             "KMSMasterKeyArn": sse.get("KMSMasterKeyId") or f"arn:{partition}:kms:{region}:{account_id}:key/{uuid.uuid4()}"}
-            if sse.get("Enabled") else None
-        )
     return created_index
