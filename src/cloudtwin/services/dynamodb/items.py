@@ -20,6 +20,7 @@ from cloudtwin.services.dynamodb.values import (
     clean_value,
     invalid_param,
     item_size,
+    request_invalid,
     validation,
     value_size,
     value_type,
@@ -113,15 +114,15 @@ class RequestExpressions:
         values = params.get("ExpressionAttributeValues")
         present = [e for e in expressions if params.get(e) is not None]
         if names is not None and not names:
-            raise validation("ExpressionAttributeNames must not be empty")
+            raise request_invalid("ExpressionAttributeNames must not be empty")
         if values is not None and not values:
-            raise validation("ExpressionAttributeValues must not be empty")
+            raise request_invalid("ExpressionAttributeValues must not be empty")
         if names and not present:
-            raise validation(
+            raise request_invalid(
                 "ExpressionAttributeNames can only be specified when using expressions"
             )
         if values and not present:
-            raise validation(
+            raise request_invalid(
                 "ExpressionAttributeValues can only be specified when using expressions"
             )
         self.ph = Placeholders(names, values)
@@ -152,7 +153,7 @@ def reject_mixed(params: dict[str, Any], legacy: tuple[str, ...], modern: tuple[
     old = [p for p in legacy if params.get(p) is not None]
     new = [p for p in modern if params.get(p) is not None]
     if old and new:
-        raise validation(
+        raise request_invalid(
             "Can not use both expression and non-expression parameters in the same request: "
             "Non-expression parameters: {" + ", ".join(old) + "} Expression parameters: {"
             + ", ".join(new) + "}"

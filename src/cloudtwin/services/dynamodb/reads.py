@@ -21,6 +21,7 @@ from cloudtwin.services.dynamodb.values import (
     clean_value,
     invalid_param,
     key_token,
+    request_invalid,
     validation,
 )
 
@@ -107,7 +108,7 @@ def _simple(part: ast.Condition) -> tuple[str, str, list[dict[str, Any]]]:
         if not isinstance(target, ast.Path) or not isinstance(prefix, ast.Value):
             raise validation("Query key condition not supported")
         if next(iter(prefix.value)) not in ("S", "B"):
-            raise validation(
+            raise request_invalid(
                 "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
                 f"operator or function: begins_with, operand type: {next(iter(prefix.value))}"
             )
@@ -136,7 +137,7 @@ def _range_bounds(keys: list[Any], cond: KeyCondition, indexed: bool) -> tuple[i
     if op == "BETWEEN":
         lo, hi = tokens
         if lo > hi:
-            raise validation(
+            raise request_invalid(
                 "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be "
                 "greater than or equal to lower bound; lower operand: AttributeValue: "
                 f"{_show(cond.range_values[0])}, upper operand: AttributeValue: {_show(cond.range_values[1])}"

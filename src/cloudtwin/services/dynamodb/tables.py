@@ -220,10 +220,11 @@ def describe(record: TableRecord, data: TableData | None, status: str | None = N
         "DeletionProtectionEnabled": record.deletion_protection,
     }
     if record.billing_mode == "PAY_PER_REQUEST":
-        out["BillingModeSummary"] = {
-            "BillingMode": "PAY_PER_REQUEST",
-            "LastUpdateToPayPerRequestDateTime": _dt(record.billing_switched or record.created),
-        }
+        out["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST"}
+        if status != "CREATING":  # not yet while the table is being created
+            out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = _dt(
+                record.billing_switched or record.created
+            )
     elif record.billing_switched is not None:
         out["BillingModeSummary"] = {"BillingMode": "PROVISIONED"}
     if record.gsis:
@@ -246,7 +247,11 @@ def describe(record: TableRecord, data: TableData | None, status: str | None = N
             out["WarmThroughput"] = warm_throughput(
                 record.billing_mode, record.provisioned, record.warm_throughput, "UPDATING"
             )
-    elif status != "DELETING":
+    elif status == "DELETING":
+        # a table being deleted is described without its definition
+        for member in ("AttributeDefinitions", "KeySchema", "CreationDateTime"):
+            out.pop(member)
+    else:
         out["WarmThroughput"] = warm_throughput(
             record.billing_mode, record.provisioned, record.warm_throughput
         )
