@@ -1,0 +1,158 @@
+"""Table settings AWS describes and answers: warm throughput, ARNs as table names, SSE keys
+from KMS, Contributor Insights, resource policies; and how AWS words refusals."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+KEY = [{"AttributeName": "id", "KeyType": "HASH"}]
+ATTRS = [{"AttributeName": "id", "AttributeType": "S"}]
+
+
+@pytest.fixture
+def ddb(aws_client):
+    return aws_client("dynamodb")
+
+
+def _err(call, **kwargs):
+    with pytest.raises(ClientError) as excinfo:
+        call(**kwargs)
+    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
+
+
+def _table(ddb, name, **extra):
+    extra.setdefault("BillingMode", "PAY_PER_REQUEST")
+    return ddb.create_table(
+        TableName=name, KeySchema=KEY, AttributeDefinitions=ATTRS, **extra
+    )["TableDescription"]
+
+
+def test_warm_throughput_of_tables_and_indexes(ddb):
+    created = ddb.create_table(
+        TableName="warm", KeySchema=KEY,
+        AttributeDefinitions=ATTRS + [{"AttributeName": "g", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 7, "WriteCapacityUnits": 3},
+        GlobalSecondaryIndexes=[{
+            "IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+            "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 1}}],
+    )["TableDescription"]
+    assert "WarmThroughput" not in created  # none asked for: not shown while creating
+    table = ddb.describe_table(TableName="warm")["Table"]
+    assert table["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 7, "WriteUnitsPerSecond": 3, "Status": "ACTIVE"}
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 2, "WriteUnitsPerSecond": 1, "Status": "ACTIVE"}
+    on_demand = _table(ddb, "warm-od")
+    assert "LastUpdateToPayPerRequestDateTime" not in on_demand["BillingModeSummary"]
+    assert ddb.describe_table(TableName="warm-od")["Table"]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    asked = _table(ddb, "warm-asked",
+                   WarmThroughput={"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 5000})
+    assert asked["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 5000, "Status": "UPDATING"}
+    deleted = ddb.delete_table(TableName="warm-asked")["TableDescription"]
+    assert "WarmThroughput" not in deleted and "KeySchema" not in deleted
+    assert deleted["TableStatus"] == "DELETING"
+
+
+def test_table_arn_is_a_table_name_everywhere(ddb):
+    arn = _table(ddb, "by-arn")["TableArn"]
+    ddb.put_item(TableName=arn, Item={"id": {"S": "a"}})
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": arn, "Item": {"id": {"S": "b"}}}},
+        {"ConditionCheck": {"TableName": arn, "Key": {"id": {"S": "a"}},
+                            "ConditionExpression": "attribute_exists(id)"}},
+    ])
+    got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": arn, "Key": {"id": {"S": "b"}}}}])
+    assert got["Responses"][0]["Item"] == {"id": {"S": "b"}}
+    ddb.batch_write_item(RequestItems={arn: [{"PutRequest": {"Item": {"id": {"S": "c"}}}}]})
+    batch = ddb.batch_get_item(RequestItems={arn: {"Keys": [{"id": {"S": "c"}}]}})
+    assert list(batch["Responses"].values())[0] == [{"id": {"S": "c"}}]
+    assert ddb.describe_table(TableName=arn)["Table"]["TableName"] == "by-arn"
+    backup = ddb.create_backup(TableName=arn, BackupName="bak1")["BackupDetails"]
+    assert ddb.list_backups(TableName=arn)["BackupSummaries"][0]["BackupArn"] == backup["BackupArn"]
+
+
+def test_sse_key_is_one_kms_describes(ddb, aws_client):
+    kms = aws_client("kms")
+    managed = _table(ddb, "sse-default", SSESpecification={"Enabled": True})["SSEDescription"]
+    assert managed["Status"] == "ENABLED" and managed["SSEType"] == "KMS"
+    described = kms.describe_key(KeyId=managed["KMSMasterKeyArn"])["KeyMetadata"]
+    assert described["KeyManager"] == "AWS"
+    assert kms.describe_key(KeyId="alias/aws/dynamodb")["KeyMetadata"]["Arn"] == managed["KMSMasterKeyArn"]
+    mine = kms.create_key()["KeyMetadata"]
+    own = _table(ddb, "sse-own", SSESpecification={
+        "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": mine["KeyId"]})["SSEDescription"]
+    assert own["KMSMasterKeyArn"] == mine["Arn"]
+    code, _ = _err(_table, ddb=ddb, name="sse-missing", SSESpecification={
+        "Enabled": True, "KMSMasterKeyId": "alias/does-not-exist"})
+    assert code == "ValidationException"
+
+
+def test_contributor_insights_settings(ddb):
+    _table(ddb, "cit")
+    assert ddb.describe_contributor_insights(TableName="cit")["ContributorInsightsStatus"] == "DISABLED"
+    assert ddb.list_contributor_insights()["ContributorInsightsSummaries"] == []
+    updated = ddb.update_contributor_insights(TableName="cit", ContributorInsightsAction="ENABLE")
+    assert updated["ContributorInsightsStatus"] == "ENABLING"
+    described = ddb.describe_contributor_insights(TableName="cit")
+    assert described["ContributorInsightsStatus"] == "ENABLED"
+    assert described["ContributorInsightsMode"] == "ACCESSED_AND_THROTTLED_KEYS"
+    assert [r.split("-")[1] for r in described["ContributorInsightsRuleList"]] == ["PKC", "PKT"]
+    assert ddb.list_contributor_insights(TableName="cit")["ContributorInsightsSummaries"] == [{
+        "TableName": "cit", "ContributorInsightsStatus": "ENABLED",
+        "ContributorInsightsMode": "ACCESSED_AND_THROTTLED_KEYS"}]
+    disabled = ddb.update_contributor_insights(TableName="cit", ContributorInsightsAction="DISABLE")
+    assert disabled["ContributorInsightsStatus"] == "DISABLING"
+    assert ddb.describe_contributor_insights(TableName="cit")["ContributorInsightsStatus"] == "DISABLED"
+    code, message = _err(ddb.describe_contributor_insights, TableName="nope")
+    assert code == "ResourceNotFoundException" and "nope" in message
+
+
+def test_resource_policies_with_revisions(ddb):
+    arn = _table(ddb, "rpt", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})["TableArn"]
+    stream_arn = ddb.describe_table(TableName="rpt")["Table"]["LatestStreamArn"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "dynamodb:GetItem", "Resource": arn}]})
+    code, message = _err(ddb.get_resource_policy, ResourceArn=arn)
+    assert (code, message) == (
+        "PolicyNotFoundException",
+        f"Resource-based policy not found for the provided ResourceArn: {arn}")
+    first = ddb.put_resource_policy(ResourceArn=arn, Policy=policy)["RevisionId"]
+    got = ddb.get_resource_policy(ResourceArn=arn)
+    assert json.loads(got["Policy"]) == json.loads(policy) and got["RevisionId"] == first
+    second = ddb.put_resource_policy(ResourceArn=arn, Policy=policy, ExpectedRevisionId=first)["RevisionId"]
+    assert second != first
+    assert _err(ddb.put_resource_policy, ResourceArn=arn, Policy=policy,
+                ExpectedRevisionId=first)[0] == "PolicyNotFoundException"
+    ddb.put_resource_policy(ResourceArn=stream_arn, Policy=policy)
+    assert ddb.delete_resource_policy(ResourceArn=arn)["RevisionId"] == second
+    assert ddb.get_resource_policy(ResourceArn=stream_arn)["Policy"] == policy
+    assert _err(ddb.put_resource_policy, ResourceArn=arn, Policy="{not json")[0] == "ValidationException"
+
+
+def test_request_validation_is_worded_as_one_validation_error(ddb):
+    _table(ddb, "words")
+    code, message = _err(ddb.update_item, TableName="words", Key={"id": {"S": "a"}},
+                         UpdateExpression="SET a = :missing")
+    assert message == (
+        "1 validation error detected: Invalid UpdateExpression: An expression attribute value "
+        "used in expression is not defined; attribute value: :missing")
+    _, message = _err(ddb.put_item, TableName="words", Item={"id": {"S": "a"}, "s": {"SS": []}})
+    assert message == ("1 validation error detected: One or more parameter values were invalid: "
+                       "An string set  may not be empty")
+    # data errors stay bare
+    _, message = _err(ddb.put_item, TableName="words", Item={"id": {"N": "1"}})
+    assert message == ("One or more parameter values were invalid: Type mismatch for key id "
+                       "expected: S actual: N")
+
+
+def test_batch_write_words_a_bad_table_key_as_a_schema_mismatch(ddb):
+    _table(ddb, "bwt")
+    for item in ({"id": {"N": "1"}}, {"other": {"S": "x"}}, {"id": {"L": []}}):
+        assert _err(ddb.batch_write_item, RequestItems={"bwt": [{"PutRequest": {"Item": item}}]}) == (
+            "ValidationException", "The provided key element does not match the schema")
+    assert ddb.scan(TableName="bwt")["Count"] == 0
