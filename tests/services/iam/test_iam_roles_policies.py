@@ -53,6 +53,11 @@ def test_role_lifecycle(iam):
 def test_trust_policy_validation(iam):
     code, message = error_of(iam.create_role, RoleName="bad", AssumeRolePolicyDocument=policy("s3:*"))
     assert code == "MalformedPolicyDocument"
+    assert message == ("Trust Policy statement actions can only be sts:AssumeRole, "
+                       "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity")
+    code, message = error_of(iam.create_role, RoleName="bad", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                                                 "Action": "sts:AssumeRole", "Resource": "*"}]}))
     assert message == "Has prohibited field Resource."
     code, message = error_of(iam.create_role, RoleName="bad", AssumeRolePolicyDocument="not json")
     assert (code, message) == ("MalformedPolicyDocument", "This policy contains invalid Json")

@@ -37,7 +37,7 @@ def encoded(document: str) -> str:
 
 def check_policy(text: str, kind: PolicyKind = "identity") -> PolicyDocument:
     try:
-        return parse_policy(text, kind)
+        return parse_policy(text, kind, written=True)
     except PolicyError as error:
         raise malformed_policy(str(error)) from None
 
