@@ -66,6 +66,8 @@ class TableRecord:
     on_demand: dict[str, Any] | None = None
     #: resource-based policies: "" (the table) or a stream label -> (policy, revision id)
     policies: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: RestoreSummary of a table made by a restore (without RestoreInProgress)
+    restore: dict[str, Any] | None = None
     #: Contributor Insights: "" (the table) or an index name -> its setting
     insights: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -201,6 +203,9 @@ class DynamoStore(Store):
         self.tokens: Table[str, tuple[str, float]] = tables.table("tokens")
         #: backups by ARN (stored metadata only)
         self.backups: Table[str, dict[str, Any]] = tables.table("backups")
+        #: table exports and imports by ARN (their descriptions)
+        self.exports: Table[str, dict[str, Any]] = tables.table("exports")
+        self.imports: Table[str, dict[str, Any]] = tables.table("imports")
         #: every stream ARN handed out (labels must never repeat for a table name)
         self.stream_arns: Table[str, float] = tables.table("stream_arns")
         self._data: dict[str, TableData] = {}

@@ -16,6 +16,7 @@ from cloudtwin.services.dynamodb import (
     partiql,
     tables,
     transactions,
+    transfers,
     ttl,
 )
 from cloudtwin.services.dynamodb.changes import Changes
@@ -359,6 +360,30 @@ class Provider(ServiceProvider):
         return {"TableName": record.name, "KinesisDataStreamDestinations": record.kinesis_destinations}
 
     # -- items --------------------------------------------------------------------------------
+
+    def restore_table_from_backup(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return backups.restore_from_backup(self, ctx, params)
+
+    def restore_table_to_point_in_time(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return backups.restore_to_point_in_time(self, ctx, params)
+
+    async def export_table_to_point_in_time(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await transfers.export_table(self, ctx, params)
+
+    def describe_export(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.describe_export(self, ctx, params)
+
+    def list_exports(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.list_exports(self, ctx, params)
+
+    async def import_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await transfers.import_table(self, ctx, params)
+
+    def describe_import(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.describe_import(self, ctx, params)
+
+    def list_imports(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.list_imports(self, ctx, params)
 
     def describe_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return governance.describe_insights(self, ctx, params)

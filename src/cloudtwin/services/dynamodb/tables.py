@@ -261,6 +261,11 @@ def describe(record: TableRecord, data: TableData | None, status: str | None = N
             )
     if record.on_demand:
         out["OnDemandThroughput"] = record.on_demand
+    if record.restore and status != "DELETING":
+        out["RestoreSummary"] = dict(
+            record.restore, RestoreDateTime=_dt(record.restore["RestoreDateTime"]),
+            RestoreInProgress=False,
+        )
     return out
 
 
