@@ -149,3 +149,14 @@ def test_simulation_reports_statement_positions_and_full_shape(iam):
     assert specific["EvalResourceDecision"] == "allowed"
     assert specific["MatchedStatements"] == [matched]
     assert unquote(json.dumps(text))  # the document is round-tripped untouched
+
+
+def test_authorization_details_list_attached_aws_managed_policies_with_documents(iam):
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    arn = "arn:aws:iam::aws:policy/AWSLambdaExecute"
+    iam.attach_role_policy(RoleName="worker", PolicyArn=arn)
+    details = iam.get_account_authorization_details(Filter=["AWSManagedPolicy"])
+    [policy] = details["Policies"]
+    assert policy["Arn"] == arn and policy["AttachmentCount"] == 1
+    [version] = policy["PolicyVersionList"]
+    assert version["IsDefaultVersion"] and version["Document"]["Statement"]

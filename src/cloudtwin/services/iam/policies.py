@@ -49,7 +49,7 @@ def attachment_count(store: IamStore, arn: str) -> int:
     return sum(1 for _, p in principals(store) if arn in p.attached)
 
 
-def _aws_view(partition: str, policy: AwsPolicy, attachments: int) -> Params:
+def aws_policy_view(partition: str, policy: AwsPolicy, attachments: int) -> Params:
     return {
         "PolicyName": policy.name,
         "PolicyId": policy.id,
@@ -114,7 +114,7 @@ class PolicyHandlers:
         arn = E.check_arn(params["PolicyArn"])
         aws = aws_policy_by_arn(arn)
         if aws is not None:
-            return {"Policy": _aws_view(ctx.partition, aws, attachment_count(store, arn))}
+            return {"Policy": aws_policy_view(ctx.partition, aws, attachment_count(store, arn))}
         policy = E.customer_policy(store, arn)
         return {"Policy": E.policy_view(policy, attachment_count(store, arn))}
 
@@ -142,7 +142,7 @@ class PolicyHandlers:
         rows: list[Params] = []
         if scope in ("All", "AWS"):
             for policy in aws_policies().values():
-                view = _aws_view(ctx.partition, policy, 0)
+                view = aws_policy_view(ctx.partition, policy, 0)
                 view["AttachmentCount"] = counts.get(view["Arn"], 0)
                 rows.append(view)
         if scope in ("All", "Local"):
