@@ -156,3 +156,30 @@ def test_batch_write_words_a_bad_table_key_as_a_schema_mismatch(ddb):
         assert _err(ddb.batch_write_item, RequestItems={"bwt": [{"PutRequest": {"Item": item}}]}) == (
             "ValidationException", "The provided key element does not match the schema")
     assert ddb.scan(TableName="bwt")["Count"] == 0
+
+
+def test_global_table_replicas_share_writes(aws_client):
+    east = aws_client("dynamodb", region="us-east-1")
+    west = aws_client("dynamodb", region="eu-west-1")
+    _table(east, "glob")
+    east.put_item(TableName="glob", Item={"id": {"S": "old"}})
+    updated = east.update_table(TableName="glob", ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+    table = updated["TableDescription"]
+    assert [(r["RegionName"], r["ReplicaStatus"]) for r in table["Replicas"]] == [("eu-west-1", "CREATING")]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    described = west.describe_table(TableName="glob")["Table"]
+    assert described["GlobalTableVersion"] == "2019.11.21"
+    assert [r["RegionName"] for r in described["Replicas"]] == ["us-east-1"]
+    assert ":eu-west-1:" in described["TableArn"]
+    west.put_item(TableName="glob", Item={"id": {"S": "new"}})
+    east.delete_item(TableName="glob", Key={"id": {"S": "old"}})
+    assert [i["id"]["S"] for i in east.scan(TableName="glob")["Items"]] == ["new"]
+    assert [i["id"]["S"] for i in west.scan(TableName="glob")["Items"]] == ["new"]
+    east.update_table(TableName="glob", ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])
+    assert "Replicas" not in east.describe_table(TableName="glob")["Table"]
+    assert _err(west.describe_table, TableName="glob")[0] == "ResourceNotFoundException"
+    _table(east, "glob-prov", BillingMode="PROVISIONED",
+           ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    assert _err(east.update_table, TableName="glob-prov",
+                ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]) == (
+        "ValidationException", "Table write capacity should either be Pay-Per-Request or AutoScaled.")

@@ -66,6 +66,8 @@ class TableRecord:
     on_demand: dict[str, Any] | None = None
     #: resource-based policies: "" (the table) or a stream label -> (policy, revision id)
     policies: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: regions of the global table this table belongs to (its own included), else []
+    replicas: list[str] = field(default_factory=list)
     #: RestoreSummary of a table made by a restore (without RestoreInProgress)
     restore: dict[str, Any] | None = None
     #: Contributor Insights: "" (the table) or an index name -> its setting

@@ -14,6 +14,7 @@ from cloudtwin.services.dynamodb import (
     governance,
     legacy,
     partiql,
+    replicas,
     tables,
     transactions,
     transfers,
@@ -208,6 +209,11 @@ class Provider(ServiceProvider):
                 "Disable deletion protection first."
             )
         description = tables.describe(record, self._data(ctx, record), status="DELETING")
+        if record.replicas:
+            rest = [r for r in record.replicas if r != ctx.region]
+            for _, peer_store, peer in replicas.peers(self, ctx.account_id, ctx.region, record):
+                peer.replicas = rest if len(rest) > 1 else []
+                peer_store.tables.save(peer.name)
         if record.stream and record.stream_arn:
             self.changes.stream_disabled(ctx.account_id, ctx.region, record.stream_arn)
         ctx.store.drop(record.name)
@@ -225,7 +231,14 @@ class Provider(ServiceProvider):
         store.tables[record.name] = record
         if new_stream:
             self.changes.stream_enabled(ctx.account_id, ctx.region, record, now)
+        new_replica = None
+        if params.get("ReplicaUpdates"):
+            new_replica = replicas.update(self, ctx, record, params["ReplicaUpdates"])
+            store.tables[record.name] = record
         description = tables.describe(record, data, status="UPDATING")
+        for replica in description.get("Replicas", []):
+            if replica["RegionName"] == new_replica:
+                replica["ReplicaStatus"] = "CREATING"
         for index in description.get("GlobalSecondaryIndexes", []):
             if index["IndexName"] == created_index:
                 index["IndexStatus"] = "CREATING"

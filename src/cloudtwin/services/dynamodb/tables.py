@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.dynamodb import replicas
 from cloudtwin.services.dynamodb.models import IndexRecord, TableData, TableRecord
 from cloudtwin.services.dynamodb.values import invalid_param, validation
 
@@ -261,6 +262,8 @@ def describe(record: TableRecord, data: TableData | None, status: str | None = N
             )
     if record.on_demand:
         out["OnDemandThroughput"] = record.on_demand
+    if record.replicas:
+        out.update(replicas.describe(record, record.arn.split(":")[3]))
     if record.restore and status != "DELETING":
         out["RestoreSummary"] = dict(
             record.restore, RestoreDateTime=_dt(record.restore["RestoreDateTime"]),
