@@ -149,6 +149,23 @@ def _no_policy(arn: str) -> ServiceError:
     )
 
 
+def _existing(provider: "Provider", ctx: RequestContext, arn: str) -> tuple[TableRecord, str, tuple[str, str]]:
+    record, key = _resource(provider, ctx, arn)
+    current = record.policies.get(key)
+    if current is None:
+        raise _no_policy(arn)
+    return record, key, current
+
+
+def _revision_mismatch(action: str, expected: str, record: TableRecord, current: str) -> ServiceError:
+    return ServiceError(
+        "PolicyNotFoundException",
+        f"Resource-based policy not found for the provided ResourceArn: Requested {action} "
+        f"for policy with revision id {expected}, but the policy associated to target "
+        f"table {record.name} has revision id {current}.",
+    )
+
+
 def _next_revision(record: TableRecord, now: float) -> str:
     revision = int(now * 1000)
     used = [int(r) for _, r in record.policies.values()]
@@ -186,40 +203,22 @@ def put_policy(provider: "Provider", ctx: RequestContext, params: Params) -> Par
         if current is None:
             raise _no_policy(arn)
         if current[1] != expected:
-            raise ServiceError(
-                "PolicyNotFoundException",
-                f"Resource-based policy not found for the provided ResourceArn: Requested update "
-                f"for policy with revision id {expected}, but the policy associated to target "
-                f"table {record.name} has revision id {current[1]}.",
-            )
+            raise _revision_mismatch("update", expected, record, current[1])
     revision = set_policy(record, key, params["Policy"], ctx.clock.now())
     ctx.store.tables.save(record.name)
     return {"RevisionId": revision}
 
 
 def get_policy(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
-    arn = params["ResourceArn"]
-    record, key = _resource(provider, ctx, arn)
-    current = record.policies.get(key)
-    if current is None:
-        raise _no_policy(arn)
+    _, _, current = _existing(provider, ctx, params["ResourceArn"])
     return {"Policy": current[0], "RevisionId": current[1]}
 
 
 def delete_policy(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
-    arn = params["ResourceArn"]
-    record, key = _resource(provider, ctx, arn)
-    current = record.policies.get(key)
-    if current is None:
-        raise _no_policy(arn)
+    record, key, current = _existing(provider, ctx, params["ResourceArn"])
     expected = params.get("ExpectedRevisionId")
     if expected is not None and expected != current[1]:
-        raise ServiceError(
-            "PolicyNotFoundException",
-            f"Resource-based policy not found for the provided ResourceArn: Requested delete "
-            f"for policy with revision id {expected}, but the policy associated to target "
-            f"table {record.name} has revision id {current[1]}.",
-        )
+        raise _revision_mismatch("delete", expected, record, current[1])
     del record.policies[key]
     ctx.store.tables.save(record.name)
     return {"RevisionId": current[1]}
