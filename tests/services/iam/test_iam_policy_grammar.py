@@ -82,3 +82,12 @@ def test_trust_policy_grammar(iam):
     fine = _doc({"Effect": "Allow", "Principal": principal,
                  "Action": ["sts:AssumeRole", "sts:TagSession"]})
     assert iam.create_role(RoleName="r1", AssumeRolePolicyDocument=fine)["Role"]["RoleName"] == "r1"
+
+
+def test_trust_policy_wildcards_must_cover_an_sts_action(iam):
+    principal = {"AWS": "arn:aws:iam::123456789012:root"}
+    iam.create_role(RoleName="r2", AssumeRolePolicyDocument=_doc(
+        {"Effect": "Allow", "Principal": principal, "Action": "sts:Assume*"}))
+    with pytest.raises(ClientError):
+        iam.create_role(RoleName="r3", AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": principal, "Action": "sts:Get*Token*X"}))

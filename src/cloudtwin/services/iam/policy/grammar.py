@@ -201,6 +201,15 @@ def _resource_legacy_ok(resource: str) -> bool:
     return len(parts) > 2 and parts[2] != ""
 
 
+def _trust_action(action: str) -> bool:
+    """An action a trust policy may name: an STS action roles answer to (a wildcard must
+    cover one of them)."""
+    if "*" in action or "?" in action:
+        pattern = re.compile(re.escape(action).replace(r"\*", ".*").replace(r"\?", "."), re.I)
+        return any(pattern.fullmatch(a) for a in TRUST_ACTIONS)
+    return action in TRUST_ACTIONS
+
+
 # -- the passes together --------------------------------------------------------------------
 
 
@@ -253,7 +262,7 @@ def check(raw: Any, kind: str) -> None:
                 raise GrammarError("Policy statement must contain resources.")
     elif kind == "trust":
         for st in statements:
-            if "Action" not in st or not all(a in TRUST_ACTIONS for a in _listed(st["Action"])):
+            if "Action" not in st or not all(_trust_action(a) for a in _listed(st["Action"])):
                 raise GrammarError(
                     "Trust Policy statement actions can only be sts:AssumeRole, "
                     "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
