@@ -123,7 +123,7 @@ def test_unused_placeholders(ddb):
     assert _err(e)[1] == "1 validation error detected: Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}"
     with pytest.raises(ClientError) as e:
         ddb.get_item(TableName="exprs", Key={"pk": {"S": "k"}}, ExpressionAttributeNames={"#a": "a"})
-    assert _err(e)[1] == "1 validation error detected: ExpressionAttributeNames can only be specified when using expressions"
+    assert _err(e)[1] == "1 validation error detected: ExpressionAttributeNames can only be specified when using expressions: ProjectionExpression is null"
 
 
 def test_condition_errors(ddb):

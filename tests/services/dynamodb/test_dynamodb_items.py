@@ -129,7 +129,7 @@ def test_condition_expression_and_return_values_on_failure(ddb):
     assert deleted["Attributes"]["v"] == {"N": "3"}
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName="items", Item=KEY, ReturnValues="ALL_NEW")
-    assert _err(e) == ("ValidationException", "Return values set to invalid value")
+    assert _err(e) == ("ValidationException", "1 validation error detected: ReturnValues can only be ALL_OLD or NONE")
 
 
 def test_update_item_expressions(ddb):

@@ -183,3 +183,15 @@ def test_global_table_replicas_share_writes(aws_client):
     assert _err(east.update_table, TableName="glob-prov",
                 ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]) == (
         "ValidationException", "Table write capacity should either be Pay-Per-Request or AutoScaled.")
+
+
+def test_placeholders_without_expressions_name_the_missing_ones(ddb):
+    _table(ddb, "placeholders")
+    _, message = _err(ddb.update_item, TableName="placeholders", Key={"id": {"S": "a"}},
+                      AttributeUpdates={"v": {"Value": {"S": "x"}}},
+                      ExpressionAttributeValues={":v": {"S": "x"}})
+    assert message == ("1 validation error detected: ExpressionAttributeValues can only be "
+                       "specified when using expressions: UpdateExpression and ConditionExpression are null")
+    _, message = _err(ddb.put_item, TableName="placeholders", Item={"id": {"S": "a"}},
+                      ReturnValues="ALL_NEW")
+    assert message == "1 validation error detected: ReturnValues can only be ALL_OLD or NONE"

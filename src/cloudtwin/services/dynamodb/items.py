@@ -102,6 +102,13 @@ def key_of(record: TableRecord, item: dict[str, Any]) -> dict[str, Any]:
     return {e["AttributeName"]: item[e["AttributeName"]] for e in record.key_schema}
 
 
+def _are_null(names: tuple[str, ...]) -> str:
+    """``A is null``, ``A and B are null``, ``A, B and C are null`` (AWS's wording)."""
+    if len(names) == 1:
+        return f"{names[0]} is null"
+    return ", ".join(names[:-1]) + f" and {names[-1]} are null"
+
+
 class RequestExpressions:
     """The expressions of one request, parsed against its placeholders.
 
@@ -119,11 +126,13 @@ class RequestExpressions:
             raise request_invalid("ExpressionAttributeValues must not be empty")
         if names and not present:
             raise request_invalid(
-                "ExpressionAttributeNames can only be specified when using expressions"
+                "ExpressionAttributeNames can only be specified when using expressions: "
+                + _are_null(expressions)
             )
         if values and not present:
             raise request_invalid(
-                "ExpressionAttributeValues can only be specified when using expressions"
+                "ExpressionAttributeValues can only be specified when using expressions: "
+                + _are_null(expressions)
             )
         self.ph = Placeholders(names, values)
         self.condition: ast.Condition | None = None

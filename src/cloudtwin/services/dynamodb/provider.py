@@ -39,6 +39,7 @@ from cloudtwin.services.dynamodb.models import DynamoStore, TableData, TableReco
 from cloudtwin.services.dynamodb.reads import ReadPlan, key_condition, query_items
 from cloudtwin.services.dynamodb.values import (
     check_item_size,
+    request_invalid,
     item_size,
     validation,
 )
@@ -421,7 +422,7 @@ class Provider(ServiceProvider):
         legacy.reject_put(params)
         rv = params.get("ReturnValues")
         if rv not in (None, "NONE", "ALL_OLD"):
-            raise validation("Return values set to invalid value")
+            raise request_invalid("ReturnValues can only be ALL_OLD or NONE")
         exprs = RequestExpressions(params, expressions=("ConditionExpression",))
         item = item_from_params(record, params["Item"])
         check_item_size(item)
@@ -473,7 +474,7 @@ class Provider(ServiceProvider):
         legacy.reject_put(params)
         rv = params.get("ReturnValues")
         if rv not in (None, "NONE", "ALL_OLD"):
-            raise validation("Return values set to invalid value")
+            raise request_invalid("ReturnValues can only be ALL_OLD or NONE")
         exprs = RequestExpressions(params, expressions=("ConditionExpression",))
         key = clean_key(record, params["Key"])
         data = self._data(ctx, record)
