@@ -195,3 +195,51 @@ def test_placeholders_without_expressions_name_the_missing_ones(ddb):
     _, message = _err(ddb.put_item, TableName="placeholders", Item={"id": {"S": "a"}},
                       ReturnValues="ALL_NEW")
     assert message == "1 validation error detected: ReturnValues can only be ALL_OLD or NONE"
+
+
+def test_index_keyed_by_several_attributes(ddb):
+    attr = lambda name, kind: {"AttributeName": name, "AttributeType": kind}  # noqa: E731
+    key = lambda name, kind: {"AttributeName": name, "KeyType": kind}  # noqa: E731
+    ddb.create_table(
+        TableName="orders", KeySchema=KEY, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=ATTRS + [attr("shop", "S"), attr("lane", "S"), attr("year", "N"),
+                                      attr("seq", "N")],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "by-shop", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [key("shop", "HASH"), key("lane", "HASH"), key("year", "RANGE"),
+                          key("seq", "RANGE")]}],
+    )
+    n = 0
+    for shop in ("s1", "s2"):
+        for year in (2024, 2025):
+            for seq in (3, 1, 2):
+                n += 1
+                ddb.put_item(TableName="orders", Item={
+                    "id": {"S": f"o{n}"}, "shop": {"S": shop}, "lane": {"S": "a"},
+                    "year": {"N": str(year)}, "seq": {"N": str(seq)}})
+    ddb.put_item(TableName="orders", Item={"id": {"S": "partial"}, "shop": {"S": "s1"}})
+    names = {"#l": "lane", "#y": "year", "#s": "seq"}
+
+    def query(expr, values, **kw):
+        used = {k: v for k, v in names.items() if k in expr}
+        if used:
+            kw["ExpressionAttributeNames"] = used
+        out = ddb.query(TableName="orders", IndexName="by-shop", KeyConditionExpression=expr,
+                        ExpressionAttributeValues=values, **kw)
+        return out, [(i["year"]["N"], i["seq"]["N"]) for i in out["Items"]]
+
+    s1 = {":p": {"S": "s1"}, ":l": {"S": "a"}}
+    _, got = query("shop = :p AND #l = :l", s1)
+    assert got == [("2024", "1"), ("2024", "2"), ("2024", "3"), ("2025", "1"), ("2025", "2"), ("2025", "3")]
+    _, got = query("shop = :p AND #l = :l AND #y = :y AND #s >= :s",
+                   {**s1, ":y": {"N": "2025"}, ":s": {"N": "2"}}, ScanIndexForward=False)
+    assert got == [("2025", "3"), ("2025", "2")]
+    first, got = query("shop = :p AND #l = :l", s1, Limit=4)
+    assert len(got) == 4 and set(first["LastEvaluatedKey"]) == {"id", "shop", "lane", "year", "seq"}
+    _, rest = query("shop = :p AND #l = :l", s1, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert rest == [("2025", "2"), ("2025", "3")]
+    assert _err(query, expr="shop = :p", values={":p": {"S": "s1"}}) == (
+        "ValidationException", "Query condition missed key schema element: lane")
+    assert _err(query, expr="shop = :p AND #l = :l AND #s = :s", values={**s1, ":s": {"N": "1"}}) == (
+        "ValidationException", "Query condition missed key schema element: year")
+    assert ddb.scan(TableName="orders", IndexName="by-shop")["Count"] == 12  # sparse

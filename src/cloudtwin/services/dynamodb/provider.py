@@ -36,7 +36,13 @@ from cloudtwin.services.dynamodb.items import (
     write_units,
 )
 from cloudtwin.services.dynamodb.models import DynamoStore, TableData, TableRecord
-from cloudtwin.services.dynamodb.reads import ReadPlan, key_condition, query_items
+from cloudtwin.services.dynamodb.reads import (
+    ReadPlan,
+    composite_key_condition,
+    key_condition,
+    query_composite,
+    query_items,
+)
 from cloudtwin.services.dynamodb.values import (
     check_item_size,
     request_invalid,
@@ -540,6 +546,12 @@ class Provider(ServiceProvider):
         data = self._data(ctx, record)
         plan = ReadPlan(record, data, params, exprs, legacy_attrs=params.get("AttributesToGet"))
         types = {a["AttributeName"]: a["AttributeType"] for a in record.attribute_definitions}
+        if plan.index is not None and plan.index.multi_attribute:
+            if exprs.key_condition is None:
+                raise validation("KeyConditionExpression is required to query an index keyed by several attributes")
+            composite = composite_key_condition(exprs.key_condition, plan.index.hash_names, plan.index.range_names, types)
+            start = plan.start(params.get("ExclusiveStartKey"))
+            return plan.page(query_composite(plan, composite, start, params.get("ScanIndexForward", True)), params)
         if exprs.key_condition is not None:
             cond = key_condition(exprs.key_condition, plan.hash_name, plan.range_name, types)
         elif params.get("KeyConditions"):

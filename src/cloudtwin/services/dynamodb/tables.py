@@ -39,7 +39,36 @@ def check_table_name(name: str) -> None:
         )
 
 
+#: A global secondary index may key on up to four partition and four sort attributes.
+MAX_INDEX_KEY_ATTRIBUTES = 4
+
+
+def check_index_key_schema(schema: list[dict[str, str]]) -> None:
+    """A GSI's key schema: its partition-key attributes first, then its sort-key ones."""
+    hashes = [e for e in schema if e["KeyType"] == "HASH"]
+    if len(hashes) <= 1 and len(schema) <= 2:
+        return check_key_schema(schema)
+    kinds = [e["KeyType"] for e in schema]
+    if kinds[0] != "HASH":
+        raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if kinds != sorted(kinds):  # HASH < RANGE: every HASH before every RANGE
+        raise validation("Invalid KeySchema: HASH key types must precede RANGE key types")
+    if len(hashes) > MAX_INDEX_KEY_ATTRIBUTES or len(schema) - len(hashes) > MAX_INDEX_KEY_ATTRIBUTES:
+        raise validation(
+            f"Invalid KeySchema: A KeySchema can have at most {MAX_INDEX_KEY_ATTRIBUTES} HASH "
+            f"and {MAX_INDEX_KEY_ATTRIBUTES} RANGE key attributes"
+        )
+    names = [e["AttributeName"] for e in schema]
+    if len(set(names)) != len(names):
+        raise invalid_param("Duplicate AttributeName in KeySchema")
+
+
 def check_key_schema(schema: list[dict[str, str]], what: str = "KeySchema") -> None:
+    if len(schema) > 2:
+        raise validation(
+            f"Invalid {what}: Only global secondary indexes may have more than one HASH or "
+            "RANGE key attribute"
+        )
     if schema[0]["KeyType"] != "HASH":
         raise validation(f"Invalid {what}: The first KeySchemaElement is not a HASH key type")
     if len(schema) > 1:
@@ -107,7 +136,10 @@ def build_indexes(params: dict[str, Any], table_schema: list[dict[str, str]], bi
         if index.name in names:
             raise invalid_param(f"Duplicate index name: {index.name}")
         names.add(index.name)
-        check_key_schema(index.key_schema)
+        if index.is_global:
+            check_index_key_schema(index.key_schema)
+        else:
+            check_key_schema(index.key_schema)
         check_projection(index.projection, index.name)
         if index.is_global:
             if billing == "PROVISIONED" and not index.provisioned:
@@ -333,7 +365,7 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
             spec = change["Create"]
             if record.index(spec["IndexName"]) is not None:
                 raise validation("Attempting to create an index which already exists")
-            check_key_schema(spec["KeySchema"])
+            check_index_key_schema(spec["KeySchema"])
             check_projection(spec["Projection"], spec["IndexName"])
             for element in spec["KeySchema"]:
                 if record.attribute_type(element["AttributeName"]) is None:
