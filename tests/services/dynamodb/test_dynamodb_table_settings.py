@@ -243,3 +243,27 @@ def test_index_keyed_by_several_attributes(ddb):
     assert _err(query, expr="shop = :p AND #l = :l AND #s = :s", values={**s1, ":s": {"N": "1"}}) == (
         "ValidationException", "Query condition missed key schema element: year")
     assert ddb.scan(TableName="orders", IndexName="by-shop")["Count"] == 12  # sparse
+
+
+def test_legacy_global_tables_group_existing_tables(aws_client):
+    clients = {r: aws_client("dynamodb", region=r) for r in ("us-east-1", "ap-south-1")}
+    for client in clients.values():
+        _table(client, "legacy-gt", StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    east = clients["us-east-1"]
+    created = east.create_global_table(GlobalTableName="legacy-gt", ReplicationGroup=[
+        {"RegionName": "us-east-1"}, {"RegionName": "ap-south-1"}])["GlobalTableDescription"]
+    assert created["GlobalTableStatus"] == "CREATING"
+    assert created["GlobalTableArn"] == "arn:aws:dynamodb::000000000000:global-table/legacy-gt"
+    described = clients["ap-south-1"].describe_global_table(GlobalTableName="legacy-gt")
+    assert described["GlobalTableDescription"]["GlobalTableStatus"] == "ACTIVE"
+    assert east.list_global_tables()["GlobalTables"] == [{"GlobalTableName": "legacy-gt", "ReplicationGroup": [
+        {"RegionName": "us-east-1"}, {"RegionName": "ap-south-1"}]}]
+    east.put_item(TableName="legacy-gt", Item={"id": {"S": "shared"}})
+    assert clients["ap-south-1"].get_item(TableName="legacy-gt", Key={"id": {"S": "shared"}})["Item"]
+    assert _err(east.create_global_table, GlobalTableName="legacy-gt",
+                ReplicationGroup=[{"RegionName": "us-east-1"}])[0] == "GlobalTableAlreadyExistsException"
+    assert _err(east.describe_global_table, GlobalTableName="nope")[0] == "GlobalTableNotFoundException"
+    east.update_global_table(GlobalTableName="legacy-gt", ReplicaUpdates=[{"Delete": {"RegionName": "ap-south-1"}}])
+    east.put_item(TableName="legacy-gt", Item={"id": {"S": "alone"}})
+    assert "Item" not in clients["ap-south-1"].get_item(TableName="legacy-gt", Key={"id": {"S": "alone"}})

@@ -82,6 +82,8 @@ class TableRecord:
     policies: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: regions of the global table this table belongs to (its own included), else []
     replicas: list[str] = field(default_factory=list)
+    #: the global table's version when it is one ("2019.11.21", or the legacy "2017.11.29")
+    global_version: str | None = None
     #: RestoreSummary of a table made by a restore (without RestoreInProgress)
     restore: dict[str, Any] | None = None
     #: Contributor Insights: "" (the table) or an index name -> its setting
@@ -230,6 +232,8 @@ class DynamoStore(Store):
         self.tokens: Table[str, tuple[str, float]] = tables.table("tokens")
         #: backups by ARN (stored metadata only)
         self.backups: Table[str, dict[str, Any]] = tables.table("backups")
+        #: legacy (2017.11.29) global tables by name: {"regions": [...], "created": epoch}
+        self.global_tables: Table[str, dict[str, Any]] = tables.table("global_tables")
         #: table exports and imports by ARN (their descriptions)
         self.exports: Table[str, dict[str, Any]] = tables.table("exports")
         self.imports: Table[str, dict[str, Any]] = tables.table("imports")

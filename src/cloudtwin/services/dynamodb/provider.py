@@ -381,6 +381,21 @@ class Provider(ServiceProvider):
 
     # -- items --------------------------------------------------------------------------------
 
+    def create_global_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.create_legacy(self, ctx, params)
+
+    def describe_global_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.describe_legacy(self, ctx, params)
+
+    def update_global_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.update_legacy(self, ctx, params)
+
+    def list_global_tables(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.list_legacy(self, ctx, params)
+
+    def describe_global_table_settings(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.describe_legacy_settings(self, ctx, params)
+
     def restore_table_from_backup(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return backups.restore_from_backup(self, ctx, params)
 

@@ -1,15 +1,21 @@
-"""Global tables (version 2019.11.21): replicas of a table in other regions.
+"""Global tables: replicas of a table in other regions.
+
+Version 2019.11.21:
 
 ``UpdateTable`` with ``ReplicaUpdates`` creates a replica (same name, definition and items,
 in another region of the account) or deletes one. Every table of the group knows all its
 regions; a write to any of them is applied to the others (each publishes to its own stream).
 As on AWS, adding a replica turns on the table's stream (``NEW_AND_OLD_IMAGES``), and a
 provisioned table must scale its writes automatically, which cloudtwin's tables do not.
+
+Version 2017.11.29 (``CreateGlobalTable``...) groups tables that already exist, with the
+same name and a ``NEW_AND_OLD_IMAGES`` stream, in each region; writes replicate the same way.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterator
 
 from cloudtwin.gateway.context import RequestContext
@@ -21,11 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.dynamodb.provider import Provider
 
 VERSION = "2019.11.21"
+LEGACY_VERSION = "2017.11.29"
 
 
 def describe(record: TableRecord, region: str) -> dict[str, Any]:
     """DescribeTable's members for a table in a group (the other regions' replicas)."""
-    if not record.replicas:
+    if not record.replicas or record.global_version == LEGACY_VERSION:
         return {}
     return {
         "GlobalTableVersion": VERSION,
@@ -120,7 +127,7 @@ def update(provider: "Provider", ctx: RequestContext, record: TableRecord, chang
     return created
 
 
-def _set_group(provider: "Provider", account_id: str, record: TableRecord, group: list[str], region: str) -> None:
+def _set_group(provider: "Provider", account_id: str, record: TableRecord, group: list[str], region: str, version: str = VERSION) -> None:
     members = [(region, None, record)] + [
         (r, provider.stores.get(account_id, r), provider.stores.get(account_id, r).tables.get(record.name))  # type: ignore[union-attr]
         for r in set(record.replicas) | set(group) if r != region
@@ -129,6 +136,7 @@ def _set_group(provider: "Provider", account_id: str, record: TableRecord, group
         if member is None:
             continue
         member.replicas = list(group)
+        member.global_version = version if group else None
         if store is not None:
             store.tables.save(member.name)
 
@@ -146,3 +154,133 @@ def replicate(provider: "Provider", account_id: str, region: str, record: TableR
             new = None
         if peer.stream_arn and peer.stream and (old is not None or new is not None):
             provider.changes._publish(account_id, other, peer, item or old or key, old, new, None)  # type: ignore[arg-type]
+
+
+# -- legacy global tables (version 2017.11.29) ---------------------------------------------
+
+
+def _legacy_view(ctx: RequestContext, name: str, entry: dict[str, Any], status: str) -> dict[str, Any]:
+    return {
+        "ReplicationGroup": [{"RegionName": r} for r in entry["regions"]],
+        "GlobalTableArn": f"arn:{ctx.partition}:dynamodb::{ctx.account_id}:global-table/{name}",
+        "CreationDateTime": datetime.fromtimestamp(entry["created"], timezone.utc),
+        "GlobalTableStatus": status,
+        "GlobalTableName": name,
+    }
+
+
+def _member(provider: "Provider", ctx: RequestContext, name: str, region: str) -> tuple[DynamoStore, TableRecord]:
+    store: DynamoStore = provider.stores.get(ctx.account_id, region)  # type: ignore[union-attr]
+    record = store.tables.get(name)
+    if record is None:
+        raise ServiceError("TableNotFoundException", f"Table not found: {name} in region {region}")
+    if not record.stream or record.stream.get("StreamViewType") != "NEW_AND_OLD_IMAGES":
+        raise validation(
+            f"One or more parameter values were invalid: Table {name} in region {region} does "
+            "not have streams enabled with view type NEW_AND_OLD_IMAGES"
+        )
+    return store, record
+
+
+def _save_legacy(provider: "Provider", ctx: RequestContext, name: str, entry: dict[str, Any], regions: list[str]) -> None:
+    for region in regions:
+        store: DynamoStore = provider.stores.get(ctx.account_id, region)  # type: ignore[union-attr]
+        if entry["regions"]:
+            store.global_tables[name] = entry
+        else:
+            store.global_tables.pop(name, None)
+
+
+def _group(provider: "Provider", ctx: RequestContext, name: str, regions: list[str]) -> None:
+    for region in regions:
+        store, record = _member(provider, ctx, name, region)
+        record.replicas = list(regions) if len(regions) > 1 else []
+        record.global_version = LEGACY_VERSION if len(regions) > 1 else None
+        store.tables.save(name)
+
+
+def create_legacy(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    name = params["GlobalTableName"]
+    if name in ctx.store.global_tables:
+        raise ServiceError("GlobalTableAlreadyExistsException", "Global table with this name already exists")
+    regions = list(dict.fromkeys(r["RegionName"] for r in params["ReplicationGroup"]))
+    for region in regions:
+        _member(provider, ctx, name, region)
+    _group(provider, ctx, name, regions)
+    entry = {"regions": regions, "created": ctx.clock.now()}
+    _save_legacy(provider, ctx, name, entry, sorted(set(regions) | {ctx.region}))
+    return {"GlobalTableDescription": _legacy_view(ctx, name, entry, "CREATING")}
+
+
+def _legacy(ctx: RequestContext, name: str) -> dict[str, Any]:
+    entry = ctx.store.global_tables.get(name)
+    if entry is None:
+        raise ServiceError("GlobalTableNotFoundException", "Global table not found")
+    return entry
+
+
+def describe_legacy(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    name = params["GlobalTableName"]
+    return {"GlobalTableDescription": _legacy_view(ctx, name, _legacy(ctx, name), "ACTIVE")}
+
+
+def update_legacy(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    name = params["GlobalTableName"]
+    entry = dict(_legacy(ctx, name))
+    regions = list(entry["regions"])
+    before = list(regions)
+    for change in params["ReplicaUpdates"]:
+        if "Create" in change:
+            region = change["Create"]["RegionName"]
+            if region in regions:
+                raise ServiceError("ReplicaAlreadyExistsException", f"Replica already exists: {region}")
+            _member(provider, ctx, name, region)
+            regions.append(region)
+        elif "Delete" in change:
+            region = change["Delete"]["RegionName"]
+            if region not in regions:
+                raise ServiceError("ReplicaNotFoundException", f"Replica not found: {region}")
+            regions.remove(region)
+            store: DynamoStore = provider.stores.get(ctx.account_id, region)  # type: ignore[union-attr]
+            gone = store.tables.get(name)
+            if gone is not None:
+                gone.replicas, gone.global_version = [], None
+                store.tables.save(name)
+    _group(provider, ctx, name, regions)
+    entry["regions"] = regions
+    _save_legacy(provider, ctx, name, entry, sorted(set(regions) | set(before) | {ctx.region}))
+    return {"GlobalTableDescription": _legacy_view(ctx, name, entry, "UPDATING")}
+
+
+def list_legacy(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    wanted = params.get("RegionName")
+    start = params.get("ExclusiveStartGlobalTableName")
+    names = sorted(n for n, e in ctx.store.global_tables.items()
+                   if (not wanted or wanted in e["regions"]) and (start is None or n > start))  # fmt: skip
+    limit = params.get("Limit") or 100
+    page = names[:limit]
+    out: dict[str, Any] = {"GlobalTables": [
+        {"GlobalTableName": n,
+         "ReplicationGroup": [{"RegionName": r} for r in ctx.store.global_tables[n]["regions"]]}
+        for n in page
+    ]}  # fmt: skip
+    if len(names) > limit:
+        out["LastEvaluatedGlobalTableName"] = page[-1]
+    return out
+
+
+def describe_legacy_settings(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    name = params["GlobalTableName"]
+    entry = _legacy(ctx, name)
+    settings = []
+    for region in entry["regions"]:
+        store: DynamoStore = provider.stores.get(ctx.account_id, region)  # type: ignore[union-attr]
+        record = store.tables.get(name)
+        row: dict[str, Any] = {"RegionName": region, "ReplicaStatus": "ACTIVE"}
+        if record is not None:
+            row["ReplicaBillingModeSummary"] = {"BillingMode": record.billing_mode}
+            if record.billing_mode == "PROVISIONED":
+                row["ReplicaProvisionedReadCapacityUnits"] = record.provisioned.get("ReadCapacityUnits", 0)
+                row["ReplicaProvisionedWriteCapacityUnits"] = record.provisioned.get("WriteCapacityUnits", 0)
+        settings.append(row)
+    return {"GlobalTableName": name, "ReplicaSettings": settings}
