@@ -203,7 +203,9 @@ def create_legacy(provider: "Provider", ctx: RequestContext, params: dict[str, A
     name = params["GlobalTableName"]
     if name in ctx.store.global_tables:
         raise ServiceError("GlobalTableAlreadyExistsException", "Global table with this name already exists")
-    regions = list(dict.fromkeys(r["RegionName"] for r in params["ReplicationGroup"]))
+    regions = list(dict.fromkeys(r.get("RegionName") for r in params["ReplicationGroup"]))
+    if not regions or None in regions:
+        raise validation("One or more parameter values were invalid: A replica must name its RegionName")
     for region in regions:
         _member(provider, ctx, name, region)
     _group(provider, ctx, name, regions)
