@@ -12,7 +12,7 @@ CASES = [
     ("lambda", "rest-json", "list_functions", {}),
     ("eventbridgev2", "smithy-rpc-v2-cbor", "list_event_buses", {}),
     ("cloudwatch", "json", "list_dashboards", {}),
-    ("dynamodb", "json", "list_exports", {}),
+    ("dynamodb", "json", "list_bulk_operations", {}),
     ("iam", "query", "list_organizations_features", {}),
     ("route53", "rest-xml", "list_hosted_zones", {}),
     ("apigateway", "rest-json", "get_rest_apis", {}),

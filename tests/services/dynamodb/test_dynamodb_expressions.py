@@ -94,16 +94,16 @@ def test_condition_expression_nested_map_and_keywords_case_insensitive(ddb):
 @pytest.mark.parametrize(
     "expression,message",
     [
-        ("SET a = ", 'Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "= "'),
-        ("SET a == :v", 'Invalid UpdateExpression: Syntax error; token: "=", near: "== :v"'),
-        ("ADD hits : v", 'Invalid UpdateExpression: Syntax error; token: ":", near: "hits : v"'),
-        ("INVALID SYNTAX HERE", 'Invalid UpdateExpression: Syntax error; token: "INVALID", near: "INVALID SYNTAX"'),
-        ("SET a = :v, $b = :v", 'Invalid UpdateExpression: Syntax error; token: "$", near: ", $b"'),
-        ("SET status = :v", "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"),
-        ("SET a = :v SET b = :v", 'Invalid UpdateExpression: The "SET" section can only be used once in an update expression;'),
-        ("SET a = #x", "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #x"),
-        ("SET a = :nope", "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :nope"),
-        ("SET a = foo(:v)", "Invalid UpdateExpression: Invalid function name; function: foo"),
+        ("SET a = ", '1 validation error detected: Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "= "'),
+        ("SET a == :v", '1 validation error detected: Invalid UpdateExpression: Syntax error; token: "=", near: "== :v"'),
+        ("ADD hits : v", '1 validation error detected: Invalid UpdateExpression: Syntax error; token: ":", near: "hits : v"'),
+        ("INVALID SYNTAX HERE", '1 validation error detected: Invalid UpdateExpression: Syntax error; token: "INVALID", near: "INVALID SYNTAX"'),
+        ("SET a = :v, $b = :v", '1 validation error detected: Invalid UpdateExpression: Syntax error; token: "$", near: ", $b"'),
+        ("SET status = :v", "1 validation error detected: Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"),
+        ("SET a = :v SET b = :v", '1 validation error detected: Invalid UpdateExpression: The "SET" section can only be used once in an update expression;'),
+        ("SET a = #x", "1 validation error detected: Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #x"),
+        ("SET a = :nope", "1 validation error detected: Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :nope"),
+        ("SET a = foo(:v)", "1 validation error detected: Invalid UpdateExpression: Invalid function name; function: foo"),
     ],
 )
 def test_update_expression_errors(ddb, expression, message):
@@ -117,33 +117,33 @@ def test_unused_placeholders(ddb):
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName="exprs", Key={"pk": {"S": "k"}}, UpdateExpression="SET a = :v",
                         ExpressionAttributeValues={":v": N(1), ":w": N(2)})
-    assert _err(e)[1] == "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}"
+    assert _err(e)[1] == "1 validation error detected: Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}"
     with pytest.raises(ClientError) as e:
         ddb.get_item(TableName="exprs", Key={"pk": {"S": "k"}}, ProjectionExpression="n", ExpressionAttributeNames={"#a": "a"})
-    assert _err(e)[1] == "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}"
+    assert _err(e)[1] == "1 validation error detected: Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}"
     with pytest.raises(ClientError) as e:
         ddb.get_item(TableName="exprs", Key={"pk": {"S": "k"}}, ExpressionAttributeNames={"#a": "a"})
-    assert _err(e)[1] == "ExpressionAttributeNames can only be specified when using expressions"
+    assert _err(e)[1] == "1 validation error detected: ExpressionAttributeNames can only be specified when using expressions: ProjectionExpression is null"
 
 
 def test_condition_errors(ddb):
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="n BETWEEN :b AND :a", ExpressionAttributeValues={":a": N(1), ":b": N(5)})
     assert _err(e)[1] == (
-        "Invalid FilterExpression: The BETWEEN operator requires upper bound to be greater than or equal to "
+        "1 validation error detected: Invalid FilterExpression: The BETWEEN operator requires upper bound to be greater than or equal to "
         "lower bound; lower operand: AttributeValue: {N:5}, upper operand: AttributeValue: {N:1}"
     )
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="foo(n)")
-    assert _err(e)[1] == "Invalid FilterExpression: Invalid function name; function: foo"
+    assert _err(e)[1] == "1 validation error detected: Invalid FilterExpression: Invalid function name; function: foo"
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="attribute_type(n, :t)", ExpressionAttributeValues={":t": S("X")})
     assert _err(e)[1] == (
-        "Invalid FilterExpression: Invalid attribute type name found; type: X, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"
+        "1 validation error detected: Invalid FilterExpression: Invalid attribute type name found; type: X, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"
     )
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="n = :a AND", ExpressionAttributeValues={":a": N(1)})
-    assert _err(e)[1] == 'Invalid FilterExpression: Syntax error; token: "<EOF>", near: "AND"'
+    assert _err(e)[1] == '1 validation error detected: Invalid FilterExpression: Syntax error; token: "<EOF>", near: "AND"'
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="", )
     assert _err(e)[0] == "ValidationException"
@@ -159,7 +159,7 @@ def test_projection_expression(ddb):
     }
     with pytest.raises(ClientError) as e:
         ddb.get_item(TableName="exprs", Key={"pk": {"S": "k"}}, ProjectionExpression="name")
-    assert _err(e)[1] == "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: name"
+    assert _err(e)[1] == "1 validation error detected: Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: name"
 
 
 def test_projection_paths_may_not_overlap(ddb):
@@ -167,7 +167,7 @@ def test_projection_paths_may_not_overlap(ddb):
         ddb.get_item(TableName="exprs", Key={"pk": {"S": "k"}}, ProjectionExpression="l, l[1]")
     assert _err(e) == (
         "ValidationException",
-        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite "
+        "1 validation error detected: Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite "
         "one of these paths; path one: [l], path two: [l, [1]]",
     )
 
@@ -175,14 +175,14 @@ def test_projection_paths_may_not_overlap(ddb):
 def test_placeholder_keys_and_values_are_checked(ddb):
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="n = :v", ExpressionAttributeValues={":v": N(1), "v": N(2)})
-    assert _err(e)[1] == 'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"'
+    assert _err(e)[1] == '1 validation error detected: ExpressionAttributeValues contains invalid key: Syntax error; key: "v"'
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="#n = :v", ExpressionAttributeNames={"#n": "n", "#a-b": "x"},
                  ExpressionAttributeValues={":v": N(1)})
-    assert _err(e)[1] == 'ExpressionAttributeNames contains invalid key: Syntax error; key: "#a-b"'
+    assert _err(e)[1] == '1 validation error detected: ExpressionAttributeNames contains invalid key: Syntax error; key: "#a-b"'
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName="exprs", FilterExpression="ss = :v", ExpressionAttributeValues={":v": {"SS": []}})
     assert _err(e)[1] == (
-        "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: "
+        "1 validation error detected: ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: "
         "An string set  may not be empty for key :v"
     )

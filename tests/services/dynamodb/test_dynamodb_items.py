@@ -79,10 +79,10 @@ def test_number_rules(ddb):
 def test_empty_and_invalid_values(ddb):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName="items", Item={**KEY, "ss": {"SS": []}})
-    assert _err(e)[1] == "One or more parameter values were invalid: An string set  may not be empty"
+    assert _err(e)[1] == "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty"
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName="items", Item={**KEY, "ss": {"SS": ["a", "a"]}})
-    assert _err(e)[1] == "One or more parameter values were invalid: Input collection [a, a] contains duplicates."
+    assert _err(e)[1] == "1 validation error detected: One or more parameter values were invalid: Input collection [a, a] contains duplicates."
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName="items", Item={"pk": {"S": ""}, "sk": {"N": "1"}})
     assert _err(e)[1] == (
@@ -129,7 +129,7 @@ def test_condition_expression_and_return_values_on_failure(ddb):
     assert deleted["Attributes"]["v"] == {"N": "3"}
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName="items", Item=KEY, ReturnValues="ALL_NEW")
-    assert _err(e) == ("ValidationException", "Return values set to invalid value")
+    assert _err(e) == ("ValidationException", "1 validation error detected: ReturnValues can only be ALL_OLD or NONE")
 
 
 def test_update_item_expressions(ddb):
@@ -180,13 +180,13 @@ def test_update_errors(ddb):
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName="items", Key=KEY, UpdateExpression="SET a = :one, a.b = :one", ExpressionAttributeValues={":one": {"N": "1"}})
     assert _err(e)[1] == (
-        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite "
+        "1 validation error detected: Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite "
         "one of these paths; path one: [a], path two: [a, b]"
     )
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName="items", Key=KEY, UpdateExpression="ADD s :one", ExpressionAttributeValues={":one": {"S": "1"}})
     assert _err(e)[1] == (
-        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING"
+        "1 validation error detected: Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING"
     )
 
 

@@ -77,6 +77,6 @@ def test_mixing_is_refused(ddb):
         ddb.get_item(TableName="leg", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, AttributesToGet=["v"], ProjectionExpression="v")
     assert _err(e) == (
         "ValidationException",
-        "Can not use both expression and non-expression parameters in the same request: "
+        "1 validation error detected: Can not use both expression and non-expression parameters in the same request: "
         "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
     )

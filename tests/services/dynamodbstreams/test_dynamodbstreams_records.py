@@ -154,3 +154,16 @@ def test_recreated_table_gets_a_new_stream_even_on_a_frozen_clock(aws_client, cl
     assert streams.describe_stream(StreamArn=first)["StreamDescription"]["StreamStatus"] == "DISABLED"
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in _records(streams, first)["Records"]] == ["old"]
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in _records(streams, second)["Records"]] == ["new"]
+
+
+def test_shard_iterators_carry_the_stream_arn(aws_client):
+    ddb, streams = aws_client("dynamodb"), aws_client("dynamodbstreams")
+    arn = _table(ddb, "NEW_IMAGE", name="itfmt")["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert iterator.startswith(f"{arn}|1|")  # AWS's form: <stream ARN>|1|<opaque token>
+    assert streams.get_records(ShardIterator=iterator)["Records"] == []
+    with pytest.raises(ClientError) as excinfo:
+        streams.get_records(ShardIterator=f"{arn}|1|not-a-token")
+    assert _err(excinfo)[0] == "ValidationException"

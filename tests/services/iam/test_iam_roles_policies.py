@@ -53,6 +53,11 @@ def test_role_lifecycle(iam):
 def test_trust_policy_validation(iam):
     code, message = error_of(iam.create_role, RoleName="bad", AssumeRolePolicyDocument=policy("s3:*"))
     assert code == "MalformedPolicyDocument"
+    assert message == ("Trust Policy statement actions can only be sts:AssumeRole, "
+                       "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity")
+    code, message = error_of(iam.create_role, RoleName="bad", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                                                 "Action": "sts:AssumeRole", "Resource": "*"}]}))
     assert message == "Has prohibited field Resource."
     code, message = error_of(iam.create_role, RoleName="bad", AssumeRolePolicyDocument="not json")
     assert (code, message) == ("MalformedPolicyDocument", "This policy contains invalid Json")
@@ -87,9 +92,15 @@ def test_service_linked_role(iam):
     role = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com")["Role"]
     assert role["RoleName"] == "AWSServiceRoleForAutoScaling"
     assert role["Path"] == "/aws-service-role/autoscaling.amazonaws.com/"
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": ["autoscaling.amazonaws.com"]
-    }
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "autoscaling.amazonaws.com"},
+         "Action": "sts:AssumeRole"}
+    ]
+    attached = iam.list_attached_role_policies(RoleName="AWSServiceRoleForAutoScaling")
+    assert attached["AttachedPolicies"] == [{
+        "PolicyName": "AutoScalingServiceRolePolicy",
+        "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy",
+    }]
     code, message = error_of(iam.delete_role, RoleName="AWSServiceRoleForAutoScaling")
     assert code == "UnmodifiableEntity"
     task = iam.delete_service_linked_role(RoleName="AWSServiceRoleForAutoScaling")["DeletionTaskId"]
@@ -193,7 +204,7 @@ def test_permissions_boundary(iam):
     arn = iam.create_policy(PolicyName="boundary", PolicyDocument=policy("s3:*"))["Policy"]["Arn"]
     user = iam.create_user(UserName="bounded", PermissionsBoundary=arn)["User"]
     assert user["PermissionsBoundary"] == {
-        "PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn
+        "PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn
     }
     iam.delete_user_permissions_boundary(UserName="bounded")
     assert "PermissionsBoundary" not in iam.get_user(UserName="bounded")["User"]

@@ -36,10 +36,9 @@ def test_simulate_principal_policy_combines_user_and_group_policies(iam):
         "dynamodb:GetItem": "implicitDeny",
     }
     by_action = {r["EvalActionName"]: r for r in results}
-    assert by_action["s3:GetObject"]["MatchedStatements"] == [
-        {"SourcePolicyId": "read", "SourcePolicyType": "group"}
-    ]
-    assert by_action["sqs:SendMessage"]["MatchedStatements"][0]["SourcePolicyType"] == "aws-managed"
+    matched = by_action["s3:GetObject"]["MatchedStatements"]
+    assert [(m["SourcePolicyId"], m["SourcePolicyType"]) for m in matched] == [("read", "IAM Policy")]
+    assert by_action["sqs:SendMessage"]["MatchedStatements"][0]["SourcePolicyType"] == "IAM Policy"
     assert by_action["sqs:DeleteQueue"]["MatchedStatements"][0]["SourcePolicyId"] == "no-delete"
 
 
@@ -56,9 +55,10 @@ def test_simulate_custom_policy_with_context_and_resources(iam):
     )["EvaluationResults"][0]
     assert allowed["EvalDecision"] == "allowed"
     assert allowed["EvalResourceName"] == "arn:aws:s3:::data/file"
-    assert allowed["MatchedStatements"] == [
-        {"SourcePolicyId": "PolicyInputList.1", "SourcePolicyType": "IAM Policy"}
-    ]
+    [matched] = allowed["MatchedStatements"]
+    assert (matched["SourcePolicyId"], matched["SourcePolicyType"]) == ("PolicyInputList.1", "IAM Policy")
+    # the statement's place in the document: just after its braces, counted from 1
+    assert matched["StartPosition"]["Line"] == 1 and matched["EndPosition"]["Line"] == 1
     missing = iam.simulate_custom_policy(
         PolicyInputList=[policy], ActionNames=["s3:GetObject"], ResourceArns=["arn:aws:s3:::data/f"]
     )["EvaluationResults"][0]

@@ -89,7 +89,14 @@ def write(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> 
                     if request else "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
                 )
             if "PutRequest" in request:
-                item = item_from_params(record, request["PutRequest"]["Item"])
+                raw = request["PutRequest"]["Item"]
+                # Within a batch, AWS words a missing or mistyped table key as a schema
+                # mismatch (PutItem names the key instead).
+                for element in record.key_schema:
+                    value = raw.get(element["AttributeName"])
+                    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) != record.attribute_type(element["AttributeName"]):
+                        raise validation("The provided key element does not match the schema")
+                item = item_from_params(record, raw)
                 check_item_size(item)
                 key = {e["AttributeName"]: item[e["AttributeName"]] for e in record.key_schema}
                 planned.append((record, "put", item))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudtwin.events.bus import Event
 from cloudtwin.services.dynamodb.models import TableData, TableRecord
+from cloudtwin.services.dynamodb.replicas import replicate
 from cloudtwin.services.dynamodb.values import item_size
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,12 +52,16 @@ class Changes:
         old = data.put(item)
         if record.stream_arn and record.stream:
             self._publish(account_id, region, record, item, old, item, None)
+        if record.replicas:
+            replicate(self.provider, account_id, region, record, item, None)
         return old
 
     def delete(self, account_id: str, region: str, record: TableRecord, data: TableData, key: dict[str, Any], identity: dict[str, str] | None = None) -> dict[str, Any] | None:
         old = data.delete(key)
         if old is not None and record.stream_arn and record.stream:
             self._publish(account_id, region, record, old, old, None, identity)
+        if record.replicas:
+            replicate(self.provider, account_id, region, record, None, key)
         return old
 
     def _publish(self, account_id: str, region: str, record: TableRecord, some: dict[str, Any], old: dict[str, Any] | None, new: dict[str, Any] | None, identity: dict[str, str] | None) -> None:

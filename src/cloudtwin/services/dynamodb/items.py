@@ -20,6 +20,7 @@ from cloudtwin.services.dynamodb.values import (
     clean_value,
     invalid_param,
     item_size,
+    request_invalid,
     validation,
     value_size,
     value_type,
@@ -101,6 +102,13 @@ def key_of(record: TableRecord, item: dict[str, Any]) -> dict[str, Any]:
     return {e["AttributeName"]: item[e["AttributeName"]] for e in record.key_schema}
 
 
+def _are_null(names: tuple[str, ...]) -> str:
+    """``A is null``, ``A and B are null``, ``A, B and C are null`` (AWS's wording)."""
+    if len(names) == 1:
+        return f"{names[0]} is null"
+    return ", ".join(names[:-1]) + f" and {names[-1]} are null"
+
+
 class RequestExpressions:
     """The expressions of one request, parsed against its placeholders.
 
@@ -113,16 +121,18 @@ class RequestExpressions:
         values = params.get("ExpressionAttributeValues")
         present = [e for e in expressions if params.get(e) is not None]
         if names is not None and not names:
-            raise validation("ExpressionAttributeNames must not be empty")
+            raise request_invalid("ExpressionAttributeNames must not be empty")
         if values is not None and not values:
-            raise validation("ExpressionAttributeValues must not be empty")
+            raise request_invalid("ExpressionAttributeValues must not be empty")
         if names and not present:
-            raise validation(
-                "ExpressionAttributeNames can only be specified when using expressions"
+            raise request_invalid(
+                "ExpressionAttributeNames can only be specified when using expressions: "
+                + _are_null(expressions)
             )
         if values and not present:
-            raise validation(
-                "ExpressionAttributeValues can only be specified when using expressions"
+            raise request_invalid(
+                "ExpressionAttributeValues can only be specified when using expressions: "
+                + _are_null(expressions)
             )
         self.ph = Placeholders(names, values)
         self.condition: ast.Condition | None = None
@@ -152,7 +162,7 @@ def reject_mixed(params: dict[str, Any], legacy: tuple[str, ...], modern: tuple[
     old = [p for p in legacy if params.get(p) is not None]
     new = [p for p in modern if params.get(p) is not None]
     if old and new:
-        raise validation(
+        raise request_invalid(
             "Can not use both expression and non-expression parameters in the same request: "
             "Non-expression parameters: {" + ", ".join(old) + "} Expression parameters: {"
             + ", ".join(new) + "}"

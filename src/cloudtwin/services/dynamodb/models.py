@@ -26,6 +26,8 @@ class IndexRecord:
     status: str = "ACTIVE"
     provisioned: dict[str, Any] | None = None
     created: float = 0.0
+    #: WarmThroughput asked for (ReadUnitsPerSecond / WriteUnitsPerSecond), else None
+    warm_throughput: dict[str, Any] | None = None
 
     @property
     def hash_name(self) -> str:
@@ -34,6 +36,20 @@ class IndexRecord:
     @property
     def range_name(self) -> str | None:
         return next((k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE"), None)
+
+    @property
+    def hash_names(self) -> tuple[str, ...]:
+        """Every partition-key attribute (a GSI may have up to four)."""
+        return tuple(k["AttributeName"] for k in self.key_schema if k["KeyType"] == "HASH")
+
+    @property
+    def range_names(self) -> tuple[str, ...]:
+        """Every sort-key attribute (a GSI may have up to four)."""
+        return tuple(k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE")
+
+    @property
+    def multi_attribute(self) -> bool:
+        return len(self.hash_names) > 1 or len(self.range_names) > 1
 
 
 @dataclass(slots=True)
@@ -63,8 +79,16 @@ class TableRecord:
     billing_switched: float | None = None
     warm_throughput: dict[str, Any] | None = None
     on_demand: dict[str, Any] | None = None
-    resource_policy: str | None = None
-    policy_revision: str | None = None
+    #: resource-based policies: "" (the table) or a stream label -> (policy, revision id)
+    policies: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: regions of the global table this table belongs to (its own included), else []
+    replicas: list[str] = field(default_factory=list)
+    #: the global table's version when it is one ("2019.11.21", or the legacy "2017.11.29")
+    global_version: str | None = None
+    #: RestoreSummary of a table made by a restore (without RestoreInProgress)
+    restore: dict[str, Any] | None = None
+    #: Contributor Insights: "" (the table) or an index name -> its setting
+    insights: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def hash_name(self) -> str:
@@ -96,7 +120,8 @@ class TableData:
         self.range_name = record.range_name
         self.primary = KeyedItems(self.hash_name, self._sort_of)
         self.indexes: dict[str, KeyedItems] = {}
-        self.index_keys: dict[str, tuple[str, str | None]] = {}
+        #: index name -> (partition-key attributes, sort-key attributes)
+        self.index_keys: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.size_bytes = 0
         #: id(item) -> its size: stored items are never mutated, and reads (1 MB pages)
         #: need their sizes, so each is computed once, on write.
@@ -113,9 +138,8 @@ class TableData:
         return item_token(item, self.range_name) if self.range_name else 0
 
     def add_index(self, index: IndexRecord) -> None:
-        hash_name, range_name = index.hash_name, index.range_name
-        self.index_keys[index.name] = (hash_name, range_name)
-        keyed = KeyedItems(hash_name, self._sort_of)
+        self.index_keys[index.name] = (index.hash_names, index.range_names)
+        keyed = KeyedItems(index.hash_name, self._sort_of)
         self.indexes[index.name] = keyed
         for item in self.rows.values():
             self._index_one(index.name, keyed, item)
@@ -129,19 +153,31 @@ class TableData:
         rk = token_text(item_token(item, self.range_name)) if self.range_name else ""
         return hk, rk
 
+    def index_hash(self, name: str, item: dict[str, Any]) -> Any:
+        """An index's partition token: one attribute's token, or the tuple of several."""
+        names = self.index_keys[name][0]
+        if len(names) == 1:
+            return item_token(item, names[0])
+        return tuple(item_token(item, n) for n in names)
+
     def index_sort(self, name: str, item: dict[str, Any]) -> tuple[Any, Any, Any]:
-        range_name = self.index_keys[name][1]
-        return (
-            item_token(item, range_name) if range_name else 0,
-            item_token(item, self.hash_name),
-            self._sort_of(item),
-        )
+        names = self.index_keys[name][1]
+        if not names:
+            sort: Any = 0
+        elif len(names) == 1:
+            sort = item_token(item, names[0])
+        else:
+            sort = tuple(item_token(item, n) for n in names)
+        return (sort, item_token(item, self.hash_name), self._sort_of(item))
+
+    def _indexed(self, name: str, item: dict[str, Any]) -> bool:
+        hash_names, range_names = self.index_keys[name]
+        return all(n in item for n in hash_names) and all(n in item for n in range_names)
 
     def _index_one(self, name: str, keyed: KeyedItems, item: dict[str, Any]) -> None:
-        hash_name, range_name = self.index_keys[name]
-        if hash_name not in item or (range_name is not None and range_name not in item):
+        if not self._indexed(name, item):
             return  # sparse: items without the index keys are not in the index
-        keyed.put(item_token(item, hash_name), self.index_sort(name, item), item)
+        keyed.put(self.index_hash(name, item), self.index_sort(name, item), item)
 
     def _index_put(self, item: dict[str, Any]) -> None:
         self.primary.put(item_token(item, self.hash_name), self._sort_of(item), item)
@@ -151,9 +187,8 @@ class TableData:
     def _index_remove(self, item: dict[str, Any]) -> None:
         self.primary.remove(item_token(item, self.hash_name), self._sort_of(item))
         for name, keyed in self.indexes.items():
-            hash_name, range_name = self.index_keys[name]
-            if hash_name in item and (range_name is None or range_name in item):
-                keyed.remove(item_token(item, hash_name), self.index_sort(name, item))
+            if self._indexed(name, item):
+                keyed.remove(self.index_hash(name, item), self.index_sort(name, item))
 
     # -- the write path ------------------------------------------------------------------------
 
@@ -198,6 +233,11 @@ class DynamoStore(Store):
         self.tokens: Table[str, tuple[str, float]] = tables.table("tokens")
         #: backups by ARN (stored metadata only)
         self.backups: Table[str, dict[str, Any]] = tables.table("backups")
+        #: legacy (2017.11.29) global tables by name: {"regions": [...], "created": epoch}
+        self.global_tables: Table[str, dict[str, Any]] = tables.table("global_tables")
+        #: table exports and imports by ARN (their descriptions)
+        self.exports: Table[str, dict[str, Any]] = tables.table("exports")
+        self.imports: Table[str, dict[str, Any]] = tables.table("imports")
         #: every stream ARN handed out (labels must never repeat for a table name)
         self.stream_arns: Table[str, float] = tables.table("stream_arns")
         self._data: dict[str, TableData] = {}

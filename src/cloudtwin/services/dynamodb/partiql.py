@@ -467,10 +467,12 @@ def _select(provider: "Provider", ctx: RequestContext, st: Statement, params: di
     record = _record(provider, ctx, st)
     data = provider._data(ctx, record)
     keyed = data.primary if st.index is None else data.indexes[st.index]
-    hash_name = record.hash_name if st.index is None else record.index(st.index).hash_name  # type: ignore[union-attr]
+    index = None if st.index is None else record.index(st.index)
+    hash_names = (record.hash_name,) if index is None else index.hash_names
     eq = _equalities(st.where)
-    if hash_name in eq:
-        partition = keyed.partition(key_token(eq[hash_name]))
+    if all(n in eq for n in hash_names):
+        tokens = tuple(key_token(eq[n]) for n in hash_names)
+        partition = keyed.partition(tokens[0] if len(tokens) == 1 else tokens)
         source = list(partition.items) if partition is not None else []
     else:
         source = list(keyed.scan())

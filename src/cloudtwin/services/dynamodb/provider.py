@@ -8,7 +8,18 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.dynamodb import backups, batch, legacy, partiql, tables, transactions, ttl
+from cloudtwin.services.dynamodb import (
+    backups,
+    batch,
+    governance,
+    legacy,
+    partiql,
+    replicas,
+    tables,
+    transactions,
+    transfers,
+    ttl,
+)
 from cloudtwin.services.dynamodb.changes import Changes
 from cloudtwin.services.dynamodb.expressions.evaluator import project
 from cloudtwin.services.dynamodb.expressions.updater import apply_update
@@ -25,9 +36,16 @@ from cloudtwin.services.dynamodb.items import (
     write_units,
 )
 from cloudtwin.services.dynamodb.models import DynamoStore, TableData, TableRecord
-from cloudtwin.services.dynamodb.reads import ReadPlan, key_condition, query_items
+from cloudtwin.services.dynamodb.reads import (
+    ReadPlan,
+    composite_key_condition,
+    key_condition,
+    query_composite,
+    query_items,
+)
 from cloudtwin.services.dynamodb.values import (
     check_item_size,
+    request_invalid,
     item_size,
     validation,
 )
@@ -68,9 +86,11 @@ class Provider(ServiceProvider):
         return ctx.store.data(record)
 
     def _name_from(self, value: str) -> str:
-        """TableName parameters may be a table ARN."""
+        """TableName parameters may be a table ARN (``arn:…:dynamodb:…:table/<name>``)."""
         if value.startswith("arn:"):
-            return value.rsplit("/", 1)[-1] if "/table/" in value else value
+            resource = value.split(":", 5)[-1]
+            if resource.startswith("table/"):
+                return resource[len("table/"):].split("/", 1)[0]
         return value
 
     def _expire(self, now: float) -> dict[str, Any]:
@@ -111,18 +131,14 @@ class Provider(ServiceProvider):
             tags={t["Key"]: t["Value"] for t in params.get("Tags") or []},
             deletion_protection=bool(params.get("DeletionProtectionEnabled")),
             table_class=params.get("TableClass") or "STANDARD",
-            warm_throughput=None,
+            warm_throughput=params.get("WarmThroughput"),
             on_demand=params.get("OnDemandThroughput"),
-            resource_policy=params.get("ResourcePolicy"),
         )
-        sse = params.get("SSESpecification")
-        if sse and sse.get("Enabled"):
-            record.sse = {
-                "Status": "ENABLED",
-                "SSEType": sse.get("SSEType", "KMS"),
-                "KMSMasterKeyArn": sse.get("KMSMasterKeyId")
-                or f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account_id}:key/{uuid.uuid4()}",
-            }
+        if params.get("ResourcePolicy"):
+            governance.check_policy_document(params["ResourcePolicy"])
+            governance.set_policy(record, "", params["ResourcePolicy"], now)
+        if params.get("SSESpecification"):
+            record.sse = self._sse(ctx, params["SSESpecification"])
         self._set_stream(ctx, record, params.get("StreamSpecification"), now)
         store.tables[name] = record
         if record.stream_arn:
@@ -131,6 +147,25 @@ class Provider(ServiceProvider):
         for index in description.get("GlobalSecondaryIndexes", []):
             index["IndexStatus"] = "CREATING"
         return {"TableDescription": description}
+
+    def _sse(self, ctx: RequestContext, spec: dict[str, Any]) -> dict[str, Any] | None:
+        """SSEDescription for an SSESpecification: a KMS key (the account's AWS managed
+        ``alias/aws/dynamodb`` unless one is named), resolved through KMS itself."""
+        if not spec.get("Enabled"):
+            return None
+        key = spec.get("KMSMasterKeyId") or "alias/aws/dynamodb"
+        try:
+            described = self.env.internal.call(
+                "kms", "DescribeKey", {"KeyId": key},
+                account_id=ctx.account_id, region=ctx.region, caller=ctx.identity,
+            )  # fmt: skip
+        except ServiceError:
+            raise validation(f"KMS key {key} not found or inaccessible.") from None
+        return {
+            "Status": "ENABLED",
+            "SSEType": spec.get("SSEType") or "KMS",
+            "KMSMasterKeyArn": described["KeyMetadata"]["Arn"],
+        }
 
     def _set_stream(self, ctx: RequestContext, record: TableRecord, spec: dict[str, Any] | None, now: float) -> bool:
         """Apply a StreamSpecification; True when a new stream was created."""
@@ -181,6 +216,11 @@ class Provider(ServiceProvider):
                 "Disable deletion protection first."
             )
         description = tables.describe(record, self._data(ctx, record), status="DELETING")
+        if record.replicas:
+            rest = [r for r in record.replicas if r != ctx.region]
+            for _, peer_store, peer in replicas.peers(self, ctx.account_id, ctx.region, record):
+                peer.replicas = rest if len(rest) > 1 else []
+                peer_store.tables.save(peer.name)
         if record.stream and record.stream_arn:
             self.changes.stream_disabled(ctx.account_id, ctx.region, record.stream_arn)
         ctx.store.drop(record.name)
@@ -191,12 +231,21 @@ class Provider(ServiceProvider):
         record = self._record(ctx, self._name_from(params["TableName"]), describe=True)
         data = self._data(ctx, record)
         now = ctx.clock.now()
-        created_index = tables.apply_update(record, data, params, now, ctx.partition, ctx.region, ctx.account_id)
+        if params.get("SSESpecification") is not None:
+            record.sse = self._sse(ctx, params["SSESpecification"])
+        created_index = tables.apply_update(record, data, params, now)
         new_stream = self._set_stream(ctx, record, params.get("StreamSpecification"), now)
         store.tables[record.name] = record
         if new_stream:
             self.changes.stream_enabled(ctx.account_id, ctx.region, record, now)
+        new_replica = None
+        if params.get("ReplicaUpdates"):
+            new_replica = replicas.update(self, ctx, record, params["ReplicaUpdates"])
+            store.tables[record.name] = record
         description = tables.describe(record, data, status="UPDATING")
+        for replica in description.get("Replicas", []):
+            if replica["RegionName"] == new_replica:
+                replica["ReplicaStatus"] = "CREATING"
         for index in description.get("GlobalSecondaryIndexes", []):
             if index["IndexName"] == created_index:
                 index["IndexStatus"] = "CREATING"
@@ -332,12 +381,69 @@ class Provider(ServiceProvider):
 
     # -- items --------------------------------------------------------------------------------
 
+    def create_global_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.create_legacy(self, ctx, params)
+
+    def describe_global_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.describe_legacy(self, ctx, params)
+
+    def update_global_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.update_legacy(self, ctx, params)
+
+    def list_global_tables(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.list_legacy(self, ctx, params)
+
+    def describe_global_table_settings(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return replicas.describe_legacy_settings(self, ctx, params)
+
+    def restore_table_from_backup(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return backups.restore_from_backup(self, ctx, params)
+
+    def restore_table_to_point_in_time(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return backups.restore_to_point_in_time(self, ctx, params)
+
+    async def export_table_to_point_in_time(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await transfers.export_table(self, ctx, params)
+
+    def describe_export(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.describe_export(self, ctx, params)
+
+    def list_exports(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.list_exports(self, ctx, params)
+
+    async def import_table(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await transfers.import_table(self, ctx, params)
+
+    def describe_import(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.describe_import(self, ctx, params)
+
+    def list_imports(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return transfers.list_imports(self, ctx, params)
+
+    def describe_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.describe_insights(self, ctx, params)
+
+    def update_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.update_insights(self, ctx, params)
+
+    def list_contributor_insights(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.list_insights(self, ctx, params)
+
+    def put_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.put_policy(self, ctx, params)
+
+    def get_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.get_policy(self, ctx, params)
+
+    def delete_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return governance.delete_policy(self, ctx, params)
+
     def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._record(ctx, self._name_from(params["TableName"]))
         legacy.reject_put(params)
         rv = params.get("ReturnValues")
         if rv not in (None, "NONE", "ALL_OLD"):
-            raise validation("Return values set to invalid value")
+            raise request_invalid("ReturnValues can only be ALL_OLD or NONE")
         exprs = RequestExpressions(params, expressions=("ConditionExpression",))
         item = item_from_params(record, params["Item"])
         check_item_size(item)
@@ -389,7 +495,7 @@ class Provider(ServiceProvider):
         legacy.reject_put(params)
         rv = params.get("ReturnValues")
         if rv not in (None, "NONE", "ALL_OLD"):
-            raise validation("Return values set to invalid value")
+            raise request_invalid("ReturnValues can only be ALL_OLD or NONE")
         exprs = RequestExpressions(params, expressions=("ConditionExpression",))
         key = clean_key(record, params["Key"])
         data = self._data(ctx, record)
@@ -455,6 +561,12 @@ class Provider(ServiceProvider):
         data = self._data(ctx, record)
         plan = ReadPlan(record, data, params, exprs, legacy_attrs=params.get("AttributesToGet"))
         types = {a["AttributeName"]: a["AttributeType"] for a in record.attribute_definitions}
+        if plan.index is not None and plan.index.multi_attribute:
+            if exprs.key_condition is None:
+                raise validation("KeyConditionExpression is required to query an index keyed by several attributes")
+            composite = composite_key_condition(exprs.key_condition, plan.index.hash_names, plan.index.range_names, types)
+            start = plan.start(params.get("ExclusiveStartKey"))
+            return plan.page(query_composite(plan, composite, start, params.get("ScanIndexForward", True)), params)
         if exprs.key_condition is not None:
             cond = key_condition(exprs.key_condition, plan.hash_name, plan.range_name, types)
         elif params.get("KeyConditions"):

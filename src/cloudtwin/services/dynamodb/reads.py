@@ -21,6 +21,7 @@ from cloudtwin.services.dynamodb.values import (
     clean_value,
     invalid_param,
     key_token,
+    request_invalid,
     validation,
 )
 
@@ -40,7 +41,8 @@ class KeyCondition:
         self.range_values = range_values
 
 
-def key_condition(cond: ast.Condition, hash_name: str, range_name: str | None, types: dict[str, str]) -> KeyCondition:
+def _conjuncts(cond: ast.Condition) -> list[ast.Condition]:
+    """The ANDed parts of a key condition (any other operator is refused)."""
     parts: list[ast.Condition] = []
 
     def flatten(c: ast.Condition) -> None:
@@ -61,6 +63,87 @@ def key_condition(cond: ast.Condition, hash_name: str, range_name: str | None, t
             parts.append(c)
 
     flatten(cond)
+    return parts
+
+
+class CompositeCondition:
+    """A key condition on an index keyed by several attributes: equality on every
+    partition-key attribute, then on a leading run of the sort-key attributes, and at most
+    one other comparison on the sort-key attribute after them."""
+
+    def __init__(self, hash_token: tuple[Any, ...], prefix: tuple[Any, ...], range_op: str | None, range_tokens: list[Any]) -> None:
+        self.hash_token = hash_token
+        self.prefix = prefix
+        self.range_op = range_op
+        self.range_tokens = range_tokens
+
+    def holds(self, sort: tuple[Any, ...]) -> bool:
+        n = len(self.prefix)
+        if sort[:n] != self.prefix:
+            return False
+        if self.range_op is None:
+            return True
+        value, t = sort[n], self.range_tokens[0]
+        if type(value) is not type(t):
+            return False
+        op = self.range_op
+        if op == "begins_with":
+            return value.startswith(t)
+        if op == "BETWEEN":
+            return t <= value <= self.range_tokens[1]
+        return {"=": value == t, "<": value < t, "<=": value <= t, ">": value > t, ">=": value >= t}[op]
+
+
+def composite_key_condition(cond: ast.Condition, hash_names: tuple[str, ...], range_names: tuple[str, ...], types: dict[str, str]) -> CompositeCondition:
+    found: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    for part in _conjuncts(cond):
+        name, op, values = _simple(part)
+        if name in found:
+            raise validation("KeyConditionExpressions must only contain one condition per key")
+        if name not in hash_names and name not in range_names:
+            raise validation(f"Query condition missed key schema element: {name}")
+        for value in values:
+            if next(iter(value)) != types[name]:
+                raise invalid_param("Condition parameter type does not match schema type")
+        found[name] = (op, values)
+    for name in hash_names:
+        if name not in found:
+            raise validation(f"Query condition missed key schema element: {name}")
+        if found[name][0] != "=":
+            raise validation("Query key condition not supported")
+    used = [n for n in range_names if n in found]
+    if used != list(range_names[: len(used)]):
+        missing = next(n for n in range_names if n not in found)
+        raise validation(f"Query condition missed key schema element: {missing}")
+    for name in used[:-1]:
+        if found[name][0] != "=":
+            raise validation("Query key condition not supported")
+    prefix = [key_token(found[n][1][0]) for n in used]
+    op: str | None = None
+    tokens: list[Any] = []
+    if used and found[used[-1]][0] != "=":
+        op = found[used[-1]][0]
+        tokens = [key_token(v) for v in found[used[-1]][1]]
+        prefix = prefix[:-1]
+    return CompositeCondition(tuple(key_token(found[n][1][0]) for n in hash_names), tuple(prefix), op, tokens)
+
+
+def query_composite(plan: "ReadPlan", cond: CompositeCondition, start: tuple[Any, Any] | None, forward: bool) -> Iterator[dict[str, Any]]:
+    partition = plan.keyed.partition(cond.hash_token)
+    if partition is None:
+        return iter(())
+    if start is not None and start[0] != partition.token:
+        raise validation("The provided starting key is outside query boundaries based on provided conditions")
+    chosen = [
+        item for key, item in zip(partition.keys, partition.items)
+        if cond.holds(key[0] if isinstance(key[0], tuple) else (key[0],))
+        and (start is None or (key > start[1] if forward else key < start[1]))
+    ]  # fmt: skip
+    return iter(chosen) if forward else reversed(chosen)
+
+
+def key_condition(cond: ast.Condition, hash_name: str, range_name: str | None, types: dict[str, str]) -> KeyCondition:
+    parts = _conjuncts(cond)
     found: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for part in parts:
         name, op, values = _simple(part)
@@ -107,7 +190,7 @@ def _simple(part: ast.Condition) -> tuple[str, str, list[dict[str, Any]]]:
         if not isinstance(target, ast.Path) or not isinstance(prefix, ast.Value):
             raise validation("Query key condition not supported")
         if next(iter(prefix.value)) not in ("S", "B"):
-            raise validation(
+            raise request_invalid(
                 "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
                 f"operator or function: begins_with, operand type: {next(iter(prefix.value))}"
             )
@@ -136,7 +219,7 @@ def _range_bounds(keys: list[Any], cond: KeyCondition, indexed: bool) -> tuple[i
     if op == "BETWEEN":
         lo, hi = tokens
         if lo > hi:
-            raise validation(
+            raise request_invalid(
                 "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be "
                 "greater than or equal to lower bound; lower operand: AttributeValue: "
                 f"{_show(cond.range_values[0])}, upper operand: AttributeValue: {_show(cond.range_values[1])}"
@@ -177,6 +260,13 @@ class ReadPlan:
         else:
             self.keyed = data.primary
             self.hash_name, self.range_name = record.hash_name, record.range_name
+        #: the attributes of a LastEvaluatedKey / ExclusiveStartKey: the table's keys, then
+        #: the index's
+        self.key_names = [n for n in (record.hash_name, record.range_name) if n is not None]
+        if self.index is not None:
+            for n in (*self.index.hash_names, *self.index.range_names):
+                if n not in self.key_names:
+                    self.key_names.append(n)
         self.exprs = exprs
         self.projection = exprs.projection
         if legacy_attrs:
@@ -208,13 +298,15 @@ class ReadPlan:
     def start(self, esk: dict[str, Any] | None) -> tuple[Any, Any] | None:
         if not esk:
             return None
-        names = {self.record.hash_name, self.record.range_name, self.hash_name, self.range_name} - {None}
+        names = set(self.key_names)
         if set(esk) != names:
             raise validation("The provided starting key is invalid: The provided key element does not match the schema")
         esk = {k: clean_value(v) for k, v in esk.items()}
         for k, v in esk.items():
             if next(iter(v)) != self.record.attribute_type(k):
                 raise validation("The provided starting key is invalid: The provided key element does not match the schema")
+        if self.index is not None:
+            return self.data.index_hash(self.index.name, esk), self.data.index_sort(self.index.name, esk)
         hash_token = item_token(esk, self.hash_name)
         if self.index is None:
             sort = item_token(esk, self.range_name) if self.range_name else 0
@@ -223,8 +315,7 @@ class ReadPlan:
         return hash_token, sort
 
     def last_key(self, item: dict[str, Any]) -> dict[str, Any]:
-        names = [self.record.hash_name, self.record.range_name, self.hash_name, self.range_name]
-        return {n: item[n] for n in names if n is not None and n in item}
+        return {n: item[n] for n in self.key_names if n in item}
 
     def shape(self, item: dict[str, Any]) -> dict[str, Any]:
         if self.index_names is not None:

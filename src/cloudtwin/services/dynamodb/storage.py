@@ -21,7 +21,8 @@ HASH_SPACE = 1 << 64
 
 
 def partition_hash(token: Any) -> int:
-    digest = hashlib.md5(token_text(token).encode("utf-8")).digest()
+    text = "\x1f".join(map(token_text, token)) if isinstance(token, tuple) else token_text(token)
+    digest = hashlib.md5(text.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big")
 
 

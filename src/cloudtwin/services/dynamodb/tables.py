@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.dynamodb import replicas
 from cloudtwin.services.dynamodb.models import IndexRecord, TableData, TableRecord
 from cloudtwin.services.dynamodb.values import invalid_param, validation
 
@@ -39,7 +39,36 @@ def check_table_name(name: str) -> None:
         )
 
 
+#: A global secondary index may key on up to four partition and four sort attributes.
+MAX_INDEX_KEY_ATTRIBUTES = 4
+
+
+def check_index_key_schema(schema: list[dict[str, str]]) -> None:
+    """A GSI's key schema: its partition-key attributes first, then its sort-key ones."""
+    hashes = [e for e in schema if e["KeyType"] == "HASH"]
+    if len(hashes) <= 1 and len(schema) <= 2:
+        return check_key_schema(schema)
+    kinds = [e["KeyType"] for e in schema]
+    if kinds[0] != "HASH":
+        raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if kinds != sorted(kinds):  # HASH < RANGE: every HASH before every RANGE
+        raise validation("Invalid KeySchema: HASH key types must precede RANGE key types")
+    if len(hashes) > MAX_INDEX_KEY_ATTRIBUTES or len(schema) - len(hashes) > MAX_INDEX_KEY_ATTRIBUTES:
+        raise validation(
+            f"Invalid KeySchema: A KeySchema can have at most {MAX_INDEX_KEY_ATTRIBUTES} HASH "
+            f"and {MAX_INDEX_KEY_ATTRIBUTES} RANGE key attributes"
+        )
+    names = [e["AttributeName"] for e in schema]
+    if len(set(names)) != len(names):
+        raise invalid_param("Duplicate AttributeName in KeySchema")
+
+
 def check_key_schema(schema: list[dict[str, str]], what: str = "KeySchema") -> None:
+    if len(schema) > 2:
+        raise validation(
+            f"Invalid {what}: Only global secondary indexes may have more than one HASH or "
+            "RANGE key attribute"
+        )
     if schema[0]["KeyType"] != "HASH":
         raise validation(f"Invalid {what}: The first KeySchemaElement is not a HASH key type")
     if len(schema) > 1:
@@ -81,6 +110,7 @@ def build_indexes(params: dict[str, Any], table_schema: list[dict[str, str]], bi
         IndexRecord(
             g["IndexName"], g["KeySchema"], g["Projection"], True,
             provisioned=g.get("ProvisionedThroughput"), created=now,
+            warm_throughput=g.get("WarmThroughput"),
         )
         for g in params.get("GlobalSecondaryIndexes") or []
     ]
@@ -106,7 +136,10 @@ def build_indexes(params: dict[str, Any], table_schema: list[dict[str, str]], bi
         if index.name in names:
             raise invalid_param(f"Duplicate index name: {index.name}")
         names.add(index.name)
-        check_key_schema(index.key_schema)
+        if index.is_global:
+            check_index_key_schema(index.key_schema)
+        else:
+            check_key_schema(index.key_schema)
         check_projection(index.projection, index.name)
         if index.is_global:
             if billing == "PROVISIONED" and not index.provisioned:
@@ -180,8 +213,32 @@ def _throughput(billing: str, provisioned: dict[str, Any] | None) -> dict[str, A
     }
 
 
+#: The warm throughput of an on-demand table or index that asked for none.
+ON_DEMAND_WARM = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}
+
+
+def warm_throughput(billing: str, provisioned: dict[str, Any] | None,
+                    asked: dict[str, Any] | None, status: str = "ACTIVE") -> dict[str, Any]:
+    """What a table or index can serve at once: what was asked for, else its provisioned
+    capacity, else the on-demand baseline."""
+    if asked:
+        units = {"ReadUnitsPerSecond": asked.get("ReadUnitsPerSecond"),
+                 "WriteUnitsPerSecond": asked.get("WriteUnitsPerSecond")}  # fmt: skip
+    elif billing == "PROVISIONED" and provisioned:
+        units = {"ReadUnitsPerSecond": provisioned["ReadCapacityUnits"],
+                 "WriteUnitsPerSecond": provisioned["WriteCapacityUnits"]}  # fmt: skip
+    else:
+        units = dict(ON_DEMAND_WARM)
+    out = {k: v for k, v in units.items() if v is not None}
+    out["Status"] = status
+    return out
+
+
 def describe(record: TableRecord, data: TableData | None, status: str | None = None) -> dict[str, Any]:
-    """The TableDescription of a table (``status`` overrides the stored one, e.g. CREATING)."""
+    """The TableDescription of a table (``status`` overrides the stored one, e.g. CREATING).
+
+    WarmThroughput is described once the table exists: a table being created shows only
+    what it asked for (still UPDATING), one being deleted none."""
     out: dict[str, Any] = {
         "AttributeDefinitions": record.attribute_definitions,
         "TableName": record.name,
@@ -196,10 +253,11 @@ def describe(record: TableRecord, data: TableData | None, status: str | None = N
         "DeletionProtectionEnabled": record.deletion_protection,
     }
     if record.billing_mode == "PAY_PER_REQUEST":
-        out["BillingModeSummary"] = {
-            "BillingMode": "PAY_PER_REQUEST",
-            "LastUpdateToPayPerRequestDateTime": _dt(record.billing_switched or record.created),
-        }
+        out["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST"}
+        if status != "CREATING":  # not yet while the table is being created
+            out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = _dt(
+                record.billing_switched or record.created
+            )
     elif record.billing_switched is not None:
         out["BillingModeSummary"] = {"BillingMode": "PROVISIONED"}
     if record.gsis:
@@ -217,10 +275,32 @@ def describe(record: TableRecord, data: TableData | None, status: str | None = N
         out["TableClassSummary"] = {"TableClass": record.table_class}
     if record.sse:
         out["SSEDescription"] = record.sse
-    if record.warm_throughput:
-        out["WarmThroughput"] = record.warm_throughput
+    if status == "CREATING":
+        if record.warm_throughput:
+            out["WarmThroughput"] = warm_throughput(
+                record.billing_mode, record.provisioned, record.warm_throughput, "UPDATING"
+            )
+    elif status == "DELETING":
+        # a table being deleted is described without its definition
+        for member in ("AttributeDefinitions", "KeySchema", "CreationDateTime"):
+            out.pop(member)
+    else:
+        out["WarmThroughput"] = warm_throughput(
+            record.billing_mode, record.provisioned, record.warm_throughput
+        )
+        for index, view in zip(record.gsis, out.get("GlobalSecondaryIndexes", [])):
+            view["WarmThroughput"] = warm_throughput(
+                record.billing_mode, index.provisioned, index.warm_throughput, index.status
+            )
     if record.on_demand:
         out["OnDemandThroughput"] = record.on_demand
+    if record.replicas:
+        out.update(replicas.describe(record, record.arn.split(":")[3]))
+    if record.restore and status != "DELETING":
+        out["RestoreSummary"] = dict(
+            record.restore, RestoreDateTime=_dt(record.restore["RestoreDateTime"]),
+            RestoreInProgress=False,
+        )
     return out
 
 
@@ -253,7 +333,7 @@ def projected_names(record: TableRecord, index: IndexRecord) -> set[str] | None:
     return names
 
 
-def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], now: float, partition: str, region: str, account_id: str) -> str | None:
+def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], now: float) -> str | None:
     """UpdateTable's changes other than streams; returns the name of a GSI it created."""
     billing = params.get("BillingMode")
     throughput = params.get("ProvisionedThroughput")
@@ -285,7 +365,7 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
             spec = change["Create"]
             if record.index(spec["IndexName"]) is not None:
                 raise validation("Attempting to create an index which already exists")
-            check_key_schema(spec["KeySchema"])
+            check_index_key_schema(spec["KeySchema"])
             check_projection(spec["Projection"], spec["IndexName"])
             for element in spec["KeySchema"]:
                 if record.attribute_type(element["AttributeName"]) is None:
@@ -303,6 +383,7 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
             index = IndexRecord(
                 spec["IndexName"], spec["KeySchema"], spec["Projection"], True,
                 provisioned=spec.get("ProvisionedThroughput"), created=now,
+                warm_throughput=spec.get("WarmThroughput"),
             )
             record.gsis.append(index)
             data.add_index(index)
@@ -314,6 +395,8 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
                 raise ServiceError("ResourceNotFoundException", "Requested resource not found")
             if spec.get("ProvisionedThroughput"):
                 index.provisioned = spec["ProvisionedThroughput"]
+            if spec.get("WarmThroughput"):
+                index.warm_throughput = spec["WarmThroughput"]
         elif "Delete" in change:
             spec = change["Delete"]
             index = record.index(spec["IndexName"])
@@ -327,11 +410,6 @@ def apply_update(record: TableRecord, data: TableData, params: dict[str, Any], n
         record.table_class = params["TableClass"]
     if params.get("OnDemandThroughput"):
         record.on_demand = params["OnDemandThroughput"]
-    sse = params.get("SSESpecification")
-    if sse is not None:
-        record.sse = (
-            {"Status": "ENABLED", "SSEType": sse.get("SSEType", "KMS"),
-             "KMSMasterKeyArn": sse.get("KMSMasterKeyId") or f"arn:{partition}:kms:{region}:{account_id}:key/{uuid.uuid4()}"}
-            if sse.get("Enabled") else None
-        )
+    if params.get("WarmThroughput"):
+        record.warm_throughput = params["WarmThroughput"]
     return created_index

@@ -32,6 +32,20 @@ def invalid_param(message: str) -> ServiceError:
     return validation("One or more parameter values were invalid: " + message)
 
 
+#: AWS words what it refuses while validating a request (expressions and their placeholders,
+#: attribute values, parameter combinations) as one validation error; what it finds wrong
+#: against the table or the stored item (key types, document paths, sizes) stays bare.
+ENVELOPE = "1 validation error detected: "
+
+
+def request_invalid(message: str) -> ServiceError:
+    return validation(ENVELOPE + message)
+
+
+def request_invalid_param(message: str) -> ServiceError:
+    return request_invalid("One or more parameter values were invalid: " + message)
+
+
 # -- numbers ---------------------------------------------------------------------------------
 
 
@@ -119,20 +133,20 @@ def clean_value(value: Any) -> dict[str, Any]:
         return value
     if tag == "NULL":
         if inner is not True:
-            raise invalid_param("Null attribute value types must have the value of true")
+            raise request_invalid_param("Null attribute value types must have the value of true")
         return value
     if tag in ("SS", "NS", "BS"):
         if not inner:
             kind = {"SS": "string", "NS": "number", "BS": "binary"}[tag]
-            raise invalid_param(f"An {kind} set  may not be empty")
+            raise request_invalid_param(f"An {kind} set  may not be empty")
         if tag == "NS":
             parsed = [parse_number(n) for n in inner]
             items = [format_number(n) for n in parsed]
             if len(set(parsed)) != len(parsed):
-                raise invalid_param(f"Input collection {_show(inner)} contains duplicates.")
+                raise request_invalid_param(f"Input collection {_show(inner)} contains duplicates.")
             return {"NS": items}
         if len(set(inner)) != len(inner):
-            raise invalid_param(f"Input collection {_show(inner)} contains duplicates.")
+            raise request_invalid_param(f"Input collection {_show(inner)} contains duplicates.")
         return value
     if tag == "L":
         return {"L": [clean_value(v) for v in inner]}

@@ -182,13 +182,22 @@ class Provider(ServiceProvider):
         return {"ShardIterator": self._iterator(ctx, stream, position)}
 
     def _iterator(self, ctx: RequestContext, stream: StreamRecordSet, position: int) -> str:
-        body = json.dumps([stream.arn, stream.shard_id, position, ctx.clock.now()])
-        return base64.urlsafe_b64encode(body.encode()).decode()
+        """AWS's form: ``<stream ARN>|1|<opaque token>``."""
+        body = json.dumps([stream.shard_id, position, ctx.clock.now()])
+        return f"{stream.arn}|1|{base64.b64encode(body.encode()).decode()}"
+
+    @staticmethod
+    def _read_iterator(text: str) -> tuple[str, str, int, float]:
+        arn, version, token = text.rsplit("|", 2)
+        if version != "1":
+            raise ValueError
+        shard_id, position, issued = read_json(base64.b64decode(token.encode(), validate=True))
+        return arn, shard_id, position, issued
 
     def get_records(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         store: StreamsStore = ctx.store
         try:
-            arn, shard_id, position, issued = read_json(base64.urlsafe_b64decode(params["ShardIterator"].encode()))
+            arn, shard_id, position, issued = self._read_iterator(params["ShardIterator"])
             if not (isinstance(arn, str) and isinstance(shard_id, str) and isinstance(position, int) and isinstance(issued, (int, float))):
                 raise ValueError
         except (ValueError, TypeError):

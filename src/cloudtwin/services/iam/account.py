@@ -14,7 +14,8 @@ from cloudtwin.services.iam.credentials import ROOT_USER
 from cloudtwin.services.iam.errors import already_exists, no_such_entity
 from cloudtwin.services.iam.models import IamStore
 from cloudtwin.services.iam.pagination import paginate
-from cloudtwin.services.iam.policies import attachment_count, principals
+from cloudtwin.services.iam.aws_managed import aws_policy_by_arn
+from cloudtwin.services.iam.policies import aws_policy_view, attachment_count, principals
 
 Params = dict[str, Any]
 
@@ -203,6 +204,19 @@ class AccountHandlers:
                      "CreateDate": E.when(v.created)}
                     for v in policy.versions.values()
                 ]  # fmt: skip
+                policies.append(view)
+        if "AWSManagedPolicy" in wanted:
+            # AWS managed policies in use in the account, with their default version
+            attached_arns = {arn for _, p in principals(store) for arn in p.attached}
+            for arn in sorted(attached_arns):
+                aws = aws_policy_by_arn(arn)
+                if aws is None:
+                    continue
+                view = aws_policy_view(ctx.partition, aws, attachment_count(store, arn))
+                view["PolicyVersionList"] = [{
+                    "Document": E.encoded(aws.document), "VersionId": aws.version,
+                    "IsDefaultVersion": True, "CreateDate": E.when(aws.updated),
+                }]
                 policies.append(view)
         entries = [("UserDetailList", u) for u in users] + [("GroupDetailList", g) for g in groups]
         entries += [("RoleDetailList", r) for r in roles] + [("Policies", p) for p in policies]

@@ -102,31 +102,35 @@ class Authorizer:
     # -- the policies of a principal ----------------------------------------------------------
 
     def _add(self, store: "IamStore", record: "Principal", kind: str, out: Policies,
-             types: dict[str, str] | None) -> None:
+             types: dict[str, str] | None, texts: dict[str, str] | None) -> None:
         for name, text in record.inline.items():
             out.append((name, self.document(text)))
             if types is not None:
                 types[name] = kind
+            if texts is not None:
+                texts[name] = text
         for arn in record.attached:
             text = policy_document(store, arn)
             if text is not None:
                 out.append((arn, self.document(text)))
                 if types is not None:
                     types[arn] = "aws-managed" if ":iam::aws:" in arn else "user-managed"
+                if texts is not None:
+                    texts[arn] = text
 
     def principal_policies(
         self, store: "IamStore", record: "Principal", kind: str,
-        types: dict[str, str] | None = None,
+        types: dict[str, str] | None = None, texts: dict[str, str] | None = None,
     ) -> Policies:
         """The identity-based policies of a user (with its groups'), group or role;
-        ``types`` (when given) receives each source's SimulatePolicy source type."""
+        ``types`` and ``texts`` (when given) receive each source's type and document text."""
         out: Policies = []
-        self._add(store, record, kind, out, types)
+        self._add(store, record, kind, out, types, texts)
         if kind == "user":
             for group_name in record.groups:  # type: ignore[attr-defined]
                 group = store.groups.get(group_name.lower())
                 if group is not None:
-                    self._add(store, group, "group", out, types)
+                    self._add(store, group, "group", out, types, texts)
         return out
 
     def boundary(self, store: "IamStore", record: "Principal") -> Policies | None:

@@ -94,6 +94,17 @@ def check_password(store: IamStore, password: str) -> None:
         )
 
 
+#: The services that take service-specific credentials.
+CREDENTIAL_SERVICES = frozenset(
+    {"codecommit.amazonaws.com", "cassandra.amazonaws.com", "bedrock.amazonaws.com"}
+)
+
+
+def _check_credential_service(service: str) -> None:
+    if service not in CREDENTIAL_SERVICES:
+        raise no_such_entity(f"No such service {service} is supported for Service Specific Credentials")  # noqa: E501
+
+
 class CredentialHandlers:
     """Users' credentials (mixed into the IAM provider)."""
 
@@ -553,10 +564,7 @@ class CredentialHandlers:
         store: IamStore = ctx.store
         user = E.user(store, params["UserName"])
         service = params["ServiceName"]
-        if service not in ("codecommit.amazonaws.com", "cassandra.amazonaws.com", "bedrock.amazonaws.com"):  # noqa: E501
-            raise ServiceError(
-                "NotSupportedService", f"Service {service} is not supported for service-specific credentials."  # noqa: E501
-            )
+        _check_credential_service(service)
         mine = [c for c in store.service_credentials.values()
                 if c.user_name == user.name and c.service == service]  # fmt: skip
         if len(mine) >= 2:
@@ -576,6 +584,7 @@ class CredentialHandlers:
             name = self._caller_name(ctx, params)
             creds = [c for c in store.service_credentials.values() if c.user_name == name]
         if params.get("ServiceName"):
+            _check_credential_service(params["ServiceName"])
             creds = [c for c in creds if c.service == params["ServiceName"]]
         return paginate(
             creds, params, "ServiceSpecificCredentials",

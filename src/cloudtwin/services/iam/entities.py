@@ -37,9 +37,17 @@ def encoded(document: str) -> str:
 
 def check_policy(text: str, kind: PolicyKind = "identity") -> PolicyDocument:
     try:
-        return parse_policy(text, kind)
+        return parse_policy(text, kind, written=True)
     except PolicyError as error:
         raise malformed_policy(str(error)) from None
+
+
+def check_arn(arn: str) -> str:
+    """AWS refuses what cannot be an ARN before looking anything up."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or not parts[2] or not parts[5]:
+        raise ServiceError("ValidationError", "Invalid ARN:  Could not be parsed!")
+    return arn
 
 
 def check_path(path: str | None) -> str:
@@ -75,7 +83,7 @@ def role(store: IamStore, name: str) -> Role:
 
 
 def customer_policy(store: IamStore, arn: str) -> ManagedPolicy:
-    found = store.policies.get(arn)
+    found = store.policies.get(check_arn(arn))
     if found is None:
         raise no_such_entity(f"Policy {arn} was not found.")
     return found
@@ -138,7 +146,8 @@ def group_view(g: Group) -> dict[str, Any]:
 
 
 def boundary_view(arn: str) -> dict[str, str]:
-    return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
+    # AWS answers "Policy" (the model's enum says PermissionsBoundaryPolicy)
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
 
 
 def role_view(r: Role, *, full: bool = True) -> dict[str, Any]:

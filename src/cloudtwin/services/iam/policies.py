@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.services.iam import entities as E
-from cloudtwin.services.iam.aws_managed import AWS_MANAGED, AwsPolicy, aws_policy_by_arn
+from cloudtwin.services.iam.aws_managed import AwsPolicy, aws_policies, aws_policy_by_arn
 from cloudtwin.services.iam.errors import (
     already_exists,
     delete_conflict,
@@ -49,19 +49,18 @@ def attachment_count(store: IamStore, arn: str) -> int:
     return sum(1 for _, p in principals(store) if arn in p.attached)
 
 
-def _aws_view(partition: str, name: str, policy: AwsPolicy, attachments: int) -> Params:
+def aws_policy_view(partition: str, policy: AwsPolicy, attachments: int) -> Params:
     return {
-        "PolicyName": name,
+        "PolicyName": policy.name,
         "PolicyId": policy.id,
-        "Arn": f"arn:{partition}:iam::aws:policy{policy.path}{name}",
+        "Arn": policy.arn(partition),
         "Path": policy.path,
-        "DefaultVersionId": "v1",
+        "DefaultVersionId": policy.version,
         "AttachmentCount": attachments,
         "PermissionsBoundaryUsageCount": 0,
         "IsAttachable": True,
-        "Description": policy.description,
-        "CreateDate": E.when(1423000000.0),
-        "UpdateDate": E.when(1423000000.0),
+        "CreateDate": E.when(policy.created),
+        "UpdateDate": E.when(policy.updated),
     }
 
 
@@ -71,7 +70,7 @@ def policy_document(store: IamStore, arn: str) -> str | None:
     if found is not None:
         return found.versions[found.default_version].document
     aws = aws_policy_by_arn(arn)
-    return aws[1].document if aws else None
+    return aws.document if aws else None
 
 
 class PolicyHandlers:
@@ -112,10 +111,10 @@ class PolicyHandlers:
 
     def get_policy(self, ctx: RequestContext, params: Params) -> Params:
         store: IamStore = ctx.store
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         aws = aws_policy_by_arn(arn)
         if aws is not None:
-            return {"Policy": _aws_view(ctx.partition, aws[0], aws[1], attachment_count(store, arn))}
+            return {"Policy": aws_policy_view(ctx.partition, aws, attachment_count(store, arn))}
         policy = E.customer_policy(store, arn)
         return {"Policy": E.policy_view(policy, attachment_count(store, arn))}
 
@@ -142,8 +141,8 @@ class PolicyHandlers:
                 counts[arn] = counts.get(arn, 0) + 1
         rows: list[Params] = []
         if scope in ("All", "AWS"):
-            for name, policy in AWS_MANAGED.items():
-                view = _aws_view(ctx.partition, name, policy, 0)
+            for policy in aws_policies().values():
+                view = aws_policy_view(ctx.partition, policy, 0)
                 view["AttachmentCount"] = counts.get(view["Arn"], 0)
                 rows.append(view)
         if scope in ("All", "Local"):
@@ -189,6 +188,17 @@ class PolicyHandlers:
             out["Document"] = E.encoded(version.document)
         return out
 
+    @staticmethod
+    def _aws_version_view(policy: AwsPolicy, *, with_document: bool) -> Params:
+        out: Params = {
+            "VersionId": policy.version,
+            "IsDefaultVersion": True,
+            "CreateDate": E.when(policy.updated),
+        }
+        if with_document:
+            out["Document"] = E.encoded(policy.document)
+        return out
+
     def _version(self, store: IamStore, arn: str, vid: str) -> ManagedPolicy:
         policy = E.customer_policy(store, arn)
         if vid not in policy.versions:
@@ -196,27 +206,20 @@ class PolicyHandlers:
         return policy
 
     def get_policy_version(self, ctx: RequestContext, params: Params) -> Params:
-        arn, vid = params["PolicyArn"], params["VersionId"]
+        arn, vid = E.check_arn(params["PolicyArn"]), params["VersionId"]
         aws = aws_policy_by_arn(arn)
         if aws is not None:
-            if vid != "v1":
+            if vid != aws.version:
                 raise no_such_entity(f"Policy {arn} version {vid} does not exist or is not attachable.")  # noqa: E501
-            return {
-                "PolicyVersion": {
-                    "Document": E.encoded(aws[1].document),
-                    "VersionId": "v1",
-                    "IsDefaultVersion": True,
-                    "CreateDate": E.when(1423000000.0),
-                }
-            }
+            return {"PolicyVersion": self._aws_version_view(aws, with_document=True)}
         policy = self._version(ctx.store, arn, vid)
         return {"PolicyVersion": self._version_view(policy, vid)}
 
     def list_policy_versions(self, ctx: RequestContext, params: Params) -> Params:
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         aws = aws_policy_by_arn(arn)
         if aws is not None:
-            rows = [{"VersionId": "v1", "IsDefaultVersion": True, "CreateDate": E.when(1423000000.0)}]  # noqa: E501
+            rows = [self._aws_version_view(aws, with_document=False)]
             return paginate(rows, params, "Versions")
         policy = E.customer_policy(ctx.store, arn)
         versions = sorted(policy.versions, key=lambda v: -int(v[1:]))
@@ -257,7 +260,7 @@ class PolicyHandlers:
 
     def list_entities_for_policy(self, ctx: RequestContext, params: Params) -> Params:
         store: IamStore = ctx.store
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         if policy_document(store, arn) is None:
             raise no_such_entity(f"Policy {arn} was not found.")
         wanted = params.get("EntityFilter")
@@ -278,7 +281,7 @@ class PolicyHandlers:
     def _attach(self, ctx: RequestContext, params: Params, kind: str) -> None:
         store: IamStore = ctx.store
         record = entity(store, kind, params[_KINDS[kind][1]])
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         if policy_document(store, arn) is None:
             raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
         if arn in record.attached:
@@ -293,7 +296,7 @@ class PolicyHandlers:
     def _detach(self, ctx: RequestContext, params: Params, kind: str) -> None:
         store: IamStore = ctx.store
         record = entity(store, kind, params[_KINDS[kind][1]])
-        arn = params["PolicyArn"]
+        arn = E.check_arn(params["PolicyArn"])
         if arn not in record.attached:
             raise no_such_entity(f"Policy {arn} was not found.")
         record.attached.remove(arn)

@@ -9,6 +9,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.iam import entities as E
+from cloudtwin.services.iam.aws_managed import aws_policies
 from cloudtwin.services.iam.errors import (
     already_exists,
     delete_conflict,
@@ -21,7 +22,13 @@ from cloudtwin.services.iam.pagination import paginate
 
 Params = dict[str, Any]
 
-#: Service principals whose service-linked role names are not simply capitalised.
+#: The longest role name AWS takes (roleNameType), a service-linked one included.
+MAX_ROLE_NAME = 64
+
+
+#: Role names AWS documents for some services; for the others, the principal's first label.
+#: (AWS's whole per-service table is published only inside other emulators' code, which
+#: cloudtwin does not copy.)
 _SERVICE_ROLE_NAMES = {
     "autoscaling.amazonaws.com": "AutoScaling",
     "ecs.amazonaws.com": "ECS",
@@ -38,17 +45,28 @@ _SERVICE_ROLE_NAMES = {
 }
 
 
-#: The longest role name AWS takes (roleNameType), a service-linked one included.
-MAX_ROLE_NAME = 64
-
-
-def service_linked_role_name(service: str, suffix: str | None) -> str:
+def _service_base(service: str) -> str:
     base = _SERVICE_ROLE_NAMES.get(service)
     if base is None:
         first = service.split(".", 1)[0]
         base = first[:1].upper() + first[1:]
-    name = f"AWSServiceRoleFor{base}"
+    return base
+
+
+def service_linked_role_name(service: str, suffix: str | None) -> str:
+    """``AWSServiceRoleFor<Service>``, ``_<suffix>`` appended when given."""
+    name = f"AWSServiceRoleFor{_service_base(service)}"
     return f"{name}_{suffix}" if suffix else name
+
+
+def service_role_policy(service: str) -> str | None:
+    """``<path><name>`` of the AWS managed policy AWS attaches to the service's linked role,
+    by AWS's naming convention (``<Service>ServiceRolePolicy`` under ``/aws-service-role/``),
+    when the managed policy set has it."""
+    policy = aws_policies().get(f"{_service_base(service)}ServiceRolePolicy")
+    if policy is None or not policy.path.startswith("/aws-service-role/"):
+        return None
+    return policy.path + policy.name
 
 
 class RoleHandlers:
@@ -97,6 +115,8 @@ class RoleHandlers:
         )
         view = E.role_view(role)
         view.pop("RoleLastUsed", None)
+        if not params.get("MaxSessionDuration"):
+            view.pop("MaxSessionDuration")  # CreateRole shows it only when it was given
         return {"Role": view}
 
     def get_role(self, ctx: RequestContext, params: Params) -> Params:
@@ -198,7 +218,8 @@ class RoleHandlers:
         service = params["AWSServiceName"]
         if not service.endswith(".amazonaws.com"):
             raise invalid_input(f"Invalid service principal: {service}")
-        name = service_linked_role_name(service, params.get("CustomSuffix"))
+        suffix = params.get("CustomSuffix")
+        name = service_linked_role_name(service, suffix)
         if len(name) > MAX_ROLE_NAME:
             # The suffix is appended to AWSServiceRoleFor<Service>_: the role's name must
             # still fit the 64 characters of any role name.
@@ -217,8 +238,8 @@ class RoleHandlers:
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Principal": {"Service": [service]},
-                        "Action": ["sts:AssumeRole"],
+                        "Principal": {"Service": service},
+                        "Action": "sts:AssumeRole",
                     }
                 ],
             }
@@ -232,6 +253,10 @@ class RoleHandlers:
             description=params.get("Description"),
             service_linked=True,
         )
+        attached = service_role_policy(service)
+        if attached is not None:
+            role.attached.append(f"arn:{ctx.partition}:iam::aws:policy{attached}")
+            store.roles.save(role.name.lower())
         view = E.role_view(role)
         view.pop("RoleLastUsed", None)
         return {"Role": view}

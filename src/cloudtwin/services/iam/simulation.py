@@ -13,7 +13,13 @@ from cloudtwin.services.iam.errors import invalid_input
 from cloudtwin.services.iam.models import IamStore
 from cloudtwin.services.iam.pagination import paginate
 from cloudtwin.services.iam.policy import EvaluationRequest, PolicyDocument, PrincipalIds
-from cloudtwin.services.iam.policy.evaluator import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+from cloudtwin.services.iam.policy.evaluator import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    MatchedStatement,
+)
+from cloudtwin.services.iam.policy.positions import statement_spans
 
 Params = dict[str, Any]
 
@@ -41,21 +47,45 @@ def _context_keys(docs: list[PolicyDocument]) -> list[str]:
     return list(seen.values())
 
 
+class _Sources:
+    """Each policy source's SimulatePolicy type and document text."""
+
+    def __init__(self) -> None:
+        self.types: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+
+    def statement(self, m: MatchedStatement) -> Params:
+        out: Params = {"SourcePolicyId": m.source_id,
+                       "SourcePolicyType": self.types.get(m.source_id, "none")}  # fmt: skip
+        spans = statement_spans(self.texts.get(m.source_id, ""))
+        if m.statement_index < len(spans):
+            (sl, sc), (el, ec) = spans[m.statement_index]
+            out["StartPosition"] = {"Line": sl, "Column": sc}
+            out["EndPosition"] = {"Line": el, "Column": ec}
+        return out
+
+
+#: AWS reports every identity-based policy as an "IAM Policy" (the model's PolicySourceType
+#: enum names finer kinds, which AWS no longer answers).
+_IDENTITY = "IAM Policy"
+
+
 class SimulationHandlers:
     """Policy simulation (mixed into the IAM provider)."""
 
     authorizer: Authorizer
 
-    def _inputs(self, texts: list[str] | None, prefix: str, types: dict[str, str]) -> Policies:
+    def _inputs(self, texts: list[str] | None, prefix: str, sources: _Sources) -> Policies:
         out: Policies = []
         for i, text in enumerate(texts or (), 1):
             source = f"{prefix}.{i}"
             out.append((source, E.check_policy(text)))
-            types[source] = "IAM Policy"
+            sources.types[source] = _IDENTITY
+            sources.texts[source] = text
         return out
 
     def _principal_policies(
-        self, ctx: RequestContext, arn: str, types: dict[str, str]
+        self, ctx: RequestContext, arn: str, sources: _Sources
     ) -> tuple[Policies, Policies | None]:
         store: IamStore = ctx.store
         resource = arn.split(":", 5)[-1] if arn.startswith("arn:") else ""
@@ -69,7 +99,11 @@ class SimulationHandlers:
             record = E.group(store, name)
         else:
             raise invalid_input(f"Invalid ARN: {arn}")
-        policies = self.authorizer.principal_policies(store, record, kind, types)
+        policies = self.authorizer.principal_policies(
+            store, record, kind, sources.types, sources.texts
+        )
+        for source in sources.types:
+            sources.types[source] = _IDENTITY
         return policies, self.authorizer.boundary(store, record)
 
     def _simulate(
@@ -78,7 +112,7 @@ class SimulationHandlers:
         params: Params,
         policies: Policies,
         boundary: Policies | None,
-        types: dict[str, str],
+        sources: _Sources,
         caller: str | None,
     ) -> Params:
         context = _context(params.get("ContextEntries"))
@@ -86,7 +120,8 @@ class SimulationHandlers:
         resource_policy = None
         if params.get("ResourcePolicy"):
             resource_policy = E.check_policy(params["ResourcePolicy"], "resource")
-            types["ResourcePolicy"] = "resource"
+            sources.types["ResourcePolicy"] = "Resource Policy"
+            sources.texts["ResourcePolicy"] = params["ResourcePolicy"]
         principal = PrincipalIds(aws=(caller,)) if caller else None
         results = []
         for action in params["ActionNames"]:
@@ -102,11 +137,7 @@ class SimulationHandlers:
                         by_resource.decision == ALLOWED and decision.decision == IMPLICIT_DENY
                     ):
                         decision = by_resource
-                matched = [
-                    {"SourcePolicyId": m.source_id,
-                     "SourcePolicyType": types.get(m.source_id, "none")}
-                    for m in decision.matched
-                ]  # fmt: skip
+                matched = [sources.statement(m) for m in decision.matched]
                 per_resource.append((resource, decision, matched))
             first_resource, first, first_matched = per_resource[0]
             overall = first.decision
@@ -117,15 +148,17 @@ class SimulationHandlers:
                 "EvalActionName": action,
                 "EvalResourceName": first_resource,
                 "EvalDecision": overall,
+                "EvalDecisionDetails": {},
                 "MatchedStatements": first_matched,
                 "MissingContextValues": list(first.missing_context),
+                "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
             }
             if boundary is not None:
                 result["PermissionsBoundaryDecisionDetail"] = {
                     "AllowedByPermissionsBoundary": overall == ALLOWED
                     or bool(first.matched and first.decision == ALLOWED)
                 }
-            if len(per_resource) > 1:
+            if params.get("ResourceArns"):
                 result["ResourceSpecificResults"] = [
                     {"EvalResourceName": r, "EvalResourceDecision": d.decision,
                      "MatchedStatements": m, "MissingContextValues": list(d.missing_context)}
@@ -135,38 +168,37 @@ class SimulationHandlers:
         return paginate(results, params, "EvaluationResults")
 
     def simulate_principal_policy(self, ctx: RequestContext, params: Params) -> Params:
-        types: dict[str, str] = {}
-        policies, boundary = self._principal_policies(ctx, params["PolicySourceArn"], types)
-        policies += self._inputs(params.get("PolicyInputList"), "PolicyInputList", types)
+        sources = _Sources()
+        policies, boundary = self._principal_policies(ctx, params["PolicySourceArn"], sources)
+        policies += self._inputs(params.get("PolicyInputList"), "PolicyInputList", sources)
         extra = self._inputs(
             params.get("PermissionsBoundaryPolicyInputList"),
             "PermissionsBoundaryPolicyInputList",
-            types,
+            sources,
         )
         if extra:
             boundary = extra
         return self._simulate(
-            ctx, params, policies, boundary, types,
+            ctx, params, policies, boundary, sources,
             params.get("CallerArn") or params["PolicySourceArn"],
         )  # fmt: skip
 
     def simulate_custom_policy(self, ctx: RequestContext, params: Params) -> Params:
-        types: dict[str, str] = {}
-        policies = self._inputs(params["PolicyInputList"], "PolicyInputList", types)
+        sources = _Sources()
+        policies = self._inputs(params["PolicyInputList"], "PolicyInputList", sources)
         boundary = self._inputs(
             params.get("PermissionsBoundaryPolicyInputList"),
             "PermissionsBoundaryPolicyInputList",
-            types,
+            sources,
         ) or None
-        return self._simulate(ctx, params, policies, boundary, types, params.get("CallerArn"))
+        return self._simulate(ctx, params, policies, boundary, sources, params.get("CallerArn"))
 
     def get_context_keys_for_custom_policy(self, ctx: RequestContext, params: Params) -> Params:
         docs = [E.check_policy(text) for text in params["PolicyInputList"]]
         return {"ContextKeyNames": _context_keys(docs)}
 
     def get_context_keys_for_principal_policy(self, ctx: RequestContext, params: Params) -> Params:
-        types: dict[str, str] = {}
-        policies, _ = self._principal_policies(ctx, params["PolicySourceArn"], types)
+        policies, _ = self._principal_policies(ctx, params["PolicySourceArn"], _Sources())
         docs = [doc for _, doc in policies]
         docs += [E.check_policy(text) for text in params.get("PolicyInputList") or ()]
         return {"ContextKeyNames": _context_keys(docs)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.iam import entities as E
 from cloudtwin.services.iam.errors import already_exists, delete_conflict
 from cloudtwin.services.iam.models import Group, IamStore, User, new_id
@@ -51,7 +52,11 @@ class UserHandlers:
         name = params.get("UserName")
         if name is None:
             caller = ctx.identity
-            if caller.is_root or ":user/" not in caller.arn:
+            if not caller.is_root and ":user/" not in caller.arn:
+                raise ServiceError(
+                    "ValidationError", "Must specify userName when calling with non-User credentials"
+                )
+            if caller.is_root:
                 return {
                     "User": {
                         "UserId": caller.account_id,
@@ -97,6 +102,8 @@ class UserHandlers:
             raise delete_conflict("Cannot delete entity, must detach all policies first.")
         if user.groups:
             raise delete_conflict("Cannot delete entity, must remove user from all groups first.")
+        if any(c.user_name == user.name for c in store.service_credentials.values()):
+            raise delete_conflict("Cannot delete entity, must remove referenced objects first.")
         del store.users[user.name.lower()]
 
     def list_users(self, ctx: RequestContext, params: Params) -> Params:

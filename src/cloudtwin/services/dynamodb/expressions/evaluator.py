@@ -7,7 +7,7 @@ from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.dynamodb.expressions import ast
-from cloudtwin.services.dynamodb.values import equal
+from cloudtwin.services.dynamodb.values import equal, request_invalid
 
 _ORDERED = ("S", "N", "B")
 
@@ -226,8 +226,7 @@ def _finish_lists(value: Any) -> None:
 
 
 def operand_type_error(label: str, operator: str, value: dict[str, Any]) -> ServiceError:
-    return ServiceError(
-        "ValidationException",
+    return request_invalid(
         f"Invalid {label}: Incorrect operand type for operator or function; operator: "
-        f"{operator}, operand type: {next(iter(value))}",
+        f"{operator}, operand type: {next(iter(value))}"
     )

@@ -45,7 +45,7 @@ from cloudtwin.services.dynamodb.expressions.tokens import (
     syntax_error,
     tokenize,
 )
-from cloudtwin.services.dynamodb.values import clean_value
+from cloudtwin.services.dynamodb.values import ENVELOPE, clean_value, request_invalid
 
 COMPARATORS = frozenset(("=", "<>", "<", "<=", ">", ">="))
 CONDITION_FUNCTIONS = frozenset(
@@ -76,9 +76,8 @@ class Placeholders:
         for kind, keys, mark in (("Names", self.names, "#"), ("Values", self.values, ":")):
             for key in keys:
                 if len(key) < 2 or key[0] != mark or not all(c.isalnum() or c == "_" for c in key[1:]):
-                    raise ServiceError(
-                        "ValidationException",
-                        f'ExpressionAttribute{kind} contains invalid key: Syntax error; key: "{key}"',
+                    raise request_invalid(
+                        f'ExpressionAttribute{kind} contains invalid key: Syntax error; key: "{key}"'
                     )
         self.used_names: set[str] = set()
         self.used_values: set[str] = set()
@@ -88,8 +87,7 @@ class Placeholders:
         try:
             real = self.names[token]
         except KeyError:
-            raise ServiceError(
-                "ValidationException",
+            raise request_invalid(
                 f"Invalid {label}: An expression attribute name used in the document path is "
                 f"not defined; attribute name: {token}",
             ) from None
@@ -104,8 +102,7 @@ class Placeholders:
         try:
             raw = self.values[token]
         except KeyError:
-            raise ServiceError(
-                "ValidationException",
+            raise request_invalid(
                 f"Invalid {label}: An expression attribute value used in expression is not "
                 f"defined; attribute value: {token}",
             ) from None
@@ -113,9 +110,9 @@ class Placeholders:
         try:
             cleaned = clean_value(raw)
         except ServiceError as error:
-            raise ServiceError(
-                "ValidationException",
-                f"ExpressionAttributeValues contains invalid value: {error.message} for key {token}",
+            inner = error.message.removeprefix(ENVELOPE)
+            raise request_invalid(
+                f"ExpressionAttributeValues contains invalid value: {inner} for key {token}"
             ) from None
         self._clean[token] = cleaned
         return cleaned
@@ -124,16 +121,14 @@ class Placeholders:
         """AWS refuses names or values an expression never used."""
         unused = [k for k in self.names if k not in self.used_names]
         if unused:
-            raise ServiceError(
-                "ValidationException",
+            raise request_invalid(
                 "Value provided in ExpressionAttributeNames unused in expressions: keys: {"
                 + ", ".join(unused)
                 + "}",
             )
         unused = [k for k in self.values if k not in self.used_values]
         if unused:
-            raise ServiceError(
-                "ValidationException",
+            raise request_invalid(
                 "Value provided in ExpressionAttributeValues unused in expressions: keys: {"
                 + ", ".join(unused)
                 + "}",
@@ -146,10 +141,7 @@ class Parser:
         self.label = label
         self.ph = placeholders
         if not source.strip():
-            raise ServiceError(
-                "ValidationException",
-                f"Invalid {label}: The expression can not be empty;",
-            )
+            raise request_invalid(f"Invalid {label}: The expression can not be empty;")
         self.tokens = tokenize(source, label)
         self.pos = 0
         self.depth = 0
@@ -185,7 +177,7 @@ class Parser:
             raise self.error()
 
     def semantic(self, message: str) -> ServiceError:
-        return ServiceError("ValidationException", f"Invalid {self.label}: {message}")
+        return request_invalid(f"Invalid {self.label}: {message}")
 
     # -- paths and operands ----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.dynamodb.values import request_invalid
 
 NAME = "name"  # a bare attribute name or a keyword / function name
 HASH = "hash"  # #placeholder
@@ -88,7 +89,4 @@ def syntax_error(label: str, source: str, tokens: list[Token], bad: Token, after
     if after is not None and after.kind != EOF:
         end = after.end
     near = source[start:end]
-    return ServiceError(
-        "ValidationException",
-        f'Invalid {label}: Syntax error; token: "{bad.text}", near: "{near}"',
-    )
+    return request_invalid(f'Invalid {label}: Syntax error; token: "{bad.text}", near: "{near}"')

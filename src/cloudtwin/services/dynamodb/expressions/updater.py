@@ -14,7 +14,7 @@ from typing import Any
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.dynamodb.expressions import ast
 from cloudtwin.services.dynamodb.expressions.evaluator import resolve
-from cloudtwin.services.dynamodb.values import add_numbers, equal, validation
+from cloudtwin.services.dynamodb.values import add_numbers, equal, request_invalid, validation
 
 _INVALID_PATH = "The document path provided in the update expression is invalid for update"
 _BAD_TYPE = "An operand in the update expression has an incorrect data type"
@@ -184,7 +184,7 @@ _TYPE_NAMES = {
 
 
 def _operand_error(operator: str, value: dict[str, Any]) -> ServiceError:
-    return validation(
+    return request_invalid(
         "Invalid UpdateExpression: Incorrect operand type for operator or function; "
         f"operator: {operator}, operand type: {_TYPE_NAMES[next(iter(value))]}"
     )

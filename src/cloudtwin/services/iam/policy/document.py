@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cloudtwin.protocol.documents import read_json
+from cloudtwin.services.iam.policy import grammar
 from cloudtwin.services.iam.policy.patterns import has_variables, wildcard_regex
 
 PolicyKind = Literal["identity", "trust", "resource"]
@@ -25,7 +26,7 @@ _STATEMENT_KEYS = frozenset(
     ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
      "NotResource", "Condition")
 )  # fmt: skip
-_TOP_KEYS = frozenset(("Version", "Id", "Statement"))
+_TOP_KEYS = grammar.TOP_ELEMENTS
 
 
 class PolicyError(ValueError):
@@ -80,6 +81,8 @@ def _strings(value: Any, *, allow_numbers: bool = False) -> tuple[str, ...]:
     if isinstance(value, list) and value:
         out = []
         for item in value:
+            if item is None:
+                continue  # IAM skips nulls in lists
             if isinstance(item, str):
                 out.append(item)
             elif allow_numbers and isinstance(item, (bool, int, float)):
@@ -116,10 +119,12 @@ def _conditions(value: Any) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
         raise PolicyError("Syntax errors in policy.")
     out = []
     for operator, block in value.items():
-        if not is_known_operator(operator):
-            raise PolicyError(f"Invalid Condition type : {operator}.")
         if not isinstance(block, dict):
             raise PolicyError("Syntax errors in policy.")
+        if not block:
+            continue  # an empty block (of any operator) holds no condition
+        if not is_known_operator(operator):
+            raise PolicyError(f"Invalid Condition type : {operator}.")
         for key, values in block.items():
             out.append((operator, key, _strings(values, allow_numbers=True)))
     return tuple(out)
@@ -196,14 +201,22 @@ def _statement(raw: Any, kind: PolicyKind) -> Statement:
     )
 
 
-def parse_policy(text: str, kind: PolicyKind = "identity") -> PolicyDocument:
-    """Parse and check a policy document; raises :class:`PolicyError` with AWS's text."""
+def parse_policy(text: str, kind: PolicyKind = "identity", *, written: bool = False) -> PolicyDocument:
+    """Parse and check a policy document; raises :class:`PolicyError` with AWS's text.
+
+    ``written``: the document is being stored by IAM, which first runs its grammar passes
+    (see :mod:`grammar`) and answers with their messages."""
     try:
         raw = read_json(text)
     except (ValueError, TypeError):
         raise PolicyError("This policy contains invalid Json") from None
     if not isinstance(raw, dict):
         raise PolicyError("This policy contains invalid Json")
+    if written:
+        try:
+            grammar.check(raw, kind)
+        except grammar.GrammarError as error:
+            raise PolicyError(str(error)) from None
     for key in raw:
         if key not in _TOP_KEYS:
             raise PolicyError("Syntax errors in policy.")
