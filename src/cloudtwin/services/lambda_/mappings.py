@@ -40,7 +40,7 @@ class MappingOperations:
             raise event_sources.invalid(f"Stream not found: {arn}") from None
 
     def create_event_source_mapping(self, ctx: "RequestContext", params: Params) -> Params:
-        kind = event_sources.source_kind(params["EventSourceArn"])
+        kind = event_sources.source_kind(params.get("EventSourceArn") or "")
         ref = self._ref(ctx, params)
         store, record = self._function(ctx, ref)
         if ref.qualifier:

@@ -37,6 +37,7 @@ from cloudtwin.services.lambda_.mappings import MappingOperations
 from cloudtwin.services.lambda_.models import LATEST, LambdaStore, function_arn
 from cloudtwin.services.lambda_.pollers import Pollers
 from cloudtwin.services.lambda_.settings import SettingOperations
+from cloudtwin.services.lambda_.urls import UrlRequests
 from cloudtwin.services.lambda_.roles import ExecutionRoles
 from cloudtwin.services.provider import ServiceProvider
 
@@ -52,7 +53,8 @@ def not_found(arn: str) -> ServiceError:
     return lambda_error("ResourceNotFoundException", f"Function not found: {arn}", 404)
 
 
-class Provider(LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, ServiceProvider):
+class Provider(LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, UrlRequests,
+               ServiceProvider):
     service_name = "lambda"
     store_class = LambdaStore
 

@@ -1,0 +1,165 @@
+"""Function URLs served over plain HTTP: a request to
+``http://<url-id>.lambda-url.<region>.localhost:<port>/<path>`` invokes the function with
+the payload format 2.0 event, and the function's answer becomes the HTTP response, as AWS
+does it:
+
+- a result with ``statusCode`` is a response (``headers``, ``cookies`` → ``Set-Cookie``,
+  ``body``, ``isBase64Encoded``); any other result is a 200 ``application/json`` body;
+- ``AuthType`` ``AWS_IAM`` needs a SigV4-signed request; ``NONE`` needs a resource policy
+  statement letting ``*`` call ``lambda:InvokeFunctionUrl``; otherwise 403 ``Forbidden``;
+- a function error is a 502; the URL's CORS configuration answers preflights and adds its
+  headers to responses.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl
+
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.http import HttpRequest, HttpResponse
+
+
+def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpResponse:
+    return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(doc).encode())
+
+
+class UrlRequests:
+    """The data plane of function URLs, mixed into the Lambda provider."""
+
+    def _url_config(self, url_id: str) -> tuple[str, str, dict, dict] | None:
+        for (account, region), store in self.stores.items():  # type: ignore[attr-defined]
+            for record in store.functions.values():
+                for config in (record.get("urls") or {}).values():
+                    if config.get("_id") == url_id:
+                        return account, region, record, config
+        return None
+
+    def _url_allowed(self, record: dict, qualifier: str) -> bool:
+        for statement in record["policies"].get(qualifier) or []:
+            if statement.get("Principal") == "*" and statement.get("Action") in ("lambda:InvokeFunctionUrl", "lambda:*", "*"):
+                return True
+        return False
+
+    def _cors(self, config: dict, request: HttpRequest) -> dict[str, str]:
+        cors = config.get("Cors") or {}
+        origin = request.headers.get("origin")
+        if not cors or not origin:
+            return {}
+        allowed = cors.get("AllowOrigins") or []
+        if "*" not in allowed and origin not in allowed:
+            return {}
+        out = {"Access-Control-Allow-Origin": "*" if "*" in allowed and not cors.get("AllowCredentials") else origin}
+        if cors.get("AllowCredentials"):
+            out["Access-Control-Allow-Credentials"] = "true"
+        if cors.get("ExposeHeaders"):
+            out["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
+        return out
+
+    async def serve_url(self, request: HttpRequest, url_id: str, request_id: str) -> HttpResponse:
+        found = self._url_config(url_id)
+        if found is None:
+            return _json(404, {"Message": None})
+        account, region, record, config = found
+        qualifier = config["FunctionArn"].split(":")[7] if config["FunctionArn"].count(":") >= 7 else ""
+        cors = self._cors(config, request)
+        if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            preflight = dict(cors)
+            settings = config.get("Cors") or {}
+            if cors and settings.get("AllowMethods"):
+                preflight["Access-Control-Allow-Methods"] = ",".join(settings["AllowMethods"])
+            if cors and settings.get("AllowHeaders"):
+                preflight["Access-Control-Allow-Headers"] = ",".join(settings["AllowHeaders"])
+            if cors and settings.get("MaxAge"):
+                preflight["Access-Control-Max-Age"] = str(settings["MaxAge"])
+            return HttpResponse(200, preflight, b"")
+        if config["AuthType"] == "AWS_IAM":
+            if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
+                return _json(403, {"Message": "Forbidden"}, cors)
+        elif not self._url_allowed(record, qualifier):
+            return _json(403, {"Message": "Forbidden"}, cors)
+        event = self._url_event(request, url_id, region, request_id, config)
+        try:
+            target = self._resolve(account, region, record["latest"]["FunctionName"], qualifier or None)  # type: ignore[attr-defined]
+            _, outcome = await self.invoker.run(target, json.dumps(event).encode(), "url", request_id=request_id)  # type: ignore[attr-defined]
+        except ServiceError as error:
+            status = 429 if error.code == "TooManyRequestsException" else 502
+            return _json(status, {"Message": "Rate Exceeded." if status == 429 else "Internal Server Error"}, cors)
+        if outcome.error:
+            return HttpResponse(502, {"Content-Type": "application/json", **cors}, b"Internal Server Error")
+        return self._url_response(outcome.payload, cors)
+
+    def _url_event(self, request: HttpRequest, url_id: str, region: str, request_id: str, config: dict) -> dict:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
+        body = request.body or b""
+        text_types = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
+        is_text = not body or headers.get("content-type", "").startswith(text_types)
+        if is_text:
+            try:
+                body_text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                is_text = False
+        now = time.time()
+        domain = headers.get("host", "").split(":")[0]
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": request.path or "/",
+            "rawQueryString": request.query_string,
+            "headers": headers,
+            "requestContext": {
+                "accountId": "anonymous",
+                "apiId": url_id,
+                "domainName": domain,
+                "domainPrefix": url_id,
+                "http": {
+                    "method": request.method,
+                    "path": request.path or "/",
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": headers.get("user-agent", ""),
+                },
+                "requestId": request_id,
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": datetime.fromtimestamp(now, timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "timeEpoch": int(now * 1000),
+            },
+            "isBase64Encoded": not is_text,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        if request.query_string:
+            params: dict[str, str] = {}
+            for key, value in parse_qsl(request.query_string, keep_blank_values=True):
+                params[key] = f"{params[key]},{value}" if key in params else value
+            event["queryStringParameters"] = params
+        if body:
+            event["body"] = body_text if is_text else base64.b64encode(body).decode()
+        return event
+
+    def _url_response(self, payload: bytes, cors: dict[str, str]) -> HttpResponse:
+        try:
+            result = json.loads(payload or b"null")
+        except ValueError:
+            return HttpResponse(200, {"Content-Type": "application/json", **cors}, payload)
+        if isinstance(result, dict) and "statusCode" in result:
+            headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+            headers.setdefault("Content-Type", "application/json")
+            body = result.get("body")
+            if body is None:
+                data = b""
+            elif result.get("isBase64Encoded"):
+                data = base64.b64decode(body)
+            else:
+                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+            cookies = result.get("cookies") or []
+            if cookies:
+                headers["Set-Cookie"] = ", ".join(cookies)
+            return HttpResponse(int(result["statusCode"]), {**headers, **cors}, data)
+        return HttpResponse(200, {"Content-Type": "application/json", **cors}, json.dumps(result).encode())
