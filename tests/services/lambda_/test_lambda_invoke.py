@@ -260,3 +260,20 @@ def test_layers_are_on_the_runtime_search_path(lam, deploy):
     with pytest.raises(ClientError) as err:
         lam.update_function_configuration(FunctionName="layered", Layers=[layer["LayerVersionArn"][:-1] + "9"])
     assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_invoke_with_response_stream(lam, deploy):
+    deploy("streamed", {"app.py": "def handler(e, c):\n    if e.get('fail'):\n        raise KeyError('nope')\n    return {'big': 'x' * 100000}\n"})
+    response = lam.invoke_with_response_stream(FunctionName="streamed", Payload=b"{}", LogType="Tail")
+    assert response["StatusCode"] == 200 and response["ExecutedVersion"] == "$LATEST"
+    chunks, complete = [], None
+    for event in response["EventStream"]:
+        if "PayloadChunk" in event:
+            chunks.append(event["PayloadChunk"]["Payload"])
+        if "InvokeComplete" in event:
+            complete = event["InvokeComplete"]
+    assert len(chunks) > 1 and json.loads(b"".join(chunks)) == {"big": "x" * 100000}
+    assert complete is not None and "ErrorCode" not in complete and complete["LogResult"]
+    failed = lam.invoke_with_response_stream(FunctionName="streamed", Payload=b'{"fail": true}')
+    events = list(failed["EventStream"])
+    assert events[-1]["InvokeComplete"]["ErrorCode"] == "KeyError"

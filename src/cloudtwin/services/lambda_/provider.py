@@ -673,6 +673,36 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         )
         return self._answer(outcome, target, params.get("LogType") == "Tail")
 
+    async def invoke_with_response_stream(self, ctx: RequestContext, params: Params) -> Params:
+        """The function's answer as an event stream: its payload in chunks, then
+        ``InvokeComplete`` (with the error and the log tail when asked). Runtimes here answer
+        whole, so the chunks follow the answer."""
+        answer = await self.invoke(ctx, params)
+        if answer["StatusCode"] == 204:
+            return {"StatusCode": 204, "EventStream": []}
+        payload: bytes = answer["Payload"]
+        complete: Params = {}
+        if answer.get("FunctionError"):
+            try:
+                details = json.loads(payload)
+            except ValueError:
+                details = {}
+            complete = {"ErrorCode": details.get("errorType") or answer["FunctionError"],
+                        "ErrorDetails": details.get("errorMessage", "")}  # fmt: skip
+        if answer.get("LogResult"):
+            complete["LogResult"] = answer["LogResult"]
+        chunk = 64 * 1024
+        events: list[Params] = [] if complete.get("ErrorCode") else [
+            {"PayloadChunk": {"Payload": payload[i : i + chunk]}} for i in range(0, len(payload), chunk)
+        ]
+        events.append({"InvokeComplete": complete})
+        return {
+            "StatusCode": 200,
+            "ExecutedVersion": answer["ExecutedVersion"],
+            "ResponseStreamContentType": "application/octet-stream",
+            "EventStream": events,
+        }
+
     def _answer(self, outcome: Outcome, target: Resolved, tail: bool) -> Params:
         payload = outcome.payload
         error = outcome.error
