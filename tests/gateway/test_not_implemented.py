@@ -9,7 +9,7 @@ CASES = [
     ("redshift", "query", "describe_clusters", {}),
     ("ec2", "ec2", "describe_vpcs", {}),
     ("s3", "rest-xml", "list_bucket_analytics_configurations", {"Bucket": "some-bucket"}),
-    ("lambda", "rest-json", "list_functions", {}),
+    ("lambda", "rest-json", "list_capacity_providers", {}),
     ("eventbridgev2", "smithy-rpc-v2-cbor", "list_event_buses", {}),
     ("cloudwatch", "json", "list_dashboards", {}),
     ("dynamodb", "json", "list_bulk_operations", {}),

@@ -64,7 +64,9 @@ def read_json(text: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> A
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode(json.detect_encoding(text))
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"invalid UTF-8 at byte {exc.start}") from None
+        except LookupError:
             raise DocumentError("the document is not valid UTF-8") from None
     elif not isinstance(text, str):
         raise DocumentError("the document is not a string")
