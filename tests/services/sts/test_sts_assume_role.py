@@ -382,12 +382,12 @@ def test_sessions_and_keys_are_listed_on_the_control_surface(aws_client, other_i
     key = other_iam.create_access_key(UserName="keyed")["AccessKey"]["AccessKeyId"]
     with urllib.request.urlopen(f"{endpoint}/_cloudtwin/sts/sessions") as response:
         sessions = json.load(response)["sessions"]
-    [mine] = [s for s in sessions if s["accessKeyId"] == creds["AccessKeyId"]]
+    [mine] = [s for s in sessions if s["access_key_id"] == creds["AccessKeyId"]]
     assert mine["account"] == OTHER and mine["expired"] is False
     assert mine["arn"] == f"arn:aws:sts::{OTHER}:assumed-role/listed/seen"
     with urllib.request.urlopen(f"{endpoint}/_cloudtwin/iam/access-keys") as response:
-        keys = json.load(response)["accessKeys"]
-    assert {"account": OTHER, "accessKeyId": key, "userName": "keyed", "status": "Active",
+        keys = json.load(response)["access_keys"]
+    assert {"account": OTHER, "access_key_id": key, "user_name": "keyed", "status": "Active",
             "arn": f"arn:aws:iam::{OTHER}:user/keyed"} in keys
 
 

@@ -143,9 +143,9 @@ class Provider(
                 identity = key_identity(store, key)
                 out.append({
                     "account": account,
-                    "accessKeyId": key.key_id,
-                    "userName": key.user_name,
+                    "access_key_id": key.key_id,
+                    "user_name": key.user_name,
                     "status": key.status,
                     "arn": identity.arn if identity else None,
                 })  # fmt: skip
-        return {"accessKeys": out}
+        return {"access_keys": out}

@@ -68,11 +68,11 @@ class Provider(
         from cloudtwin.control.payload import ControlError
 
         def buckets(params: dict[str, Any]) -> Any:
-            return [
+            return {"buckets": [
                 {"name": b.name, "account": b.account_id, "region": b.region,
                  "versioning": b.versioning, "objects": len(self.store.sorted_keys(b.partition, b.name))}
                 for b in self.store.buckets.values()
-            ]
+            ]}  # fmt: skip
 
         def objects(params: dict[str, Any]) -> Any:
             name = params.get("bucket")
@@ -89,6 +89,6 @@ class Provider(
                         "storage_class": version.storage_class,
                         "stored": "inline" if isinstance(version.blob, bytes) else "file",
                     })
-            return out
+            return {"objects": out}
 
         return {("GET", "buckets"): buckets, ("GET", "objects"): objects}

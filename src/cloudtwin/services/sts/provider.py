@@ -362,10 +362,10 @@ class Provider(ServiceProvider):
         for (account, _), store in self.stores.items():  # type: ignore[union-attr]
             for s in store.sessions.values():
                 out.append({
-                    "accessKeyId": s.access_key_id,
+                    "access_key_id": s.access_key_id,
                     "account": account,
                     "arn": s.arn.replace("{partition}", "aws"),
-                    "expiresAt": datetime.fromtimestamp(s.expires_at, timezone.utc).isoformat(),
+                    "expires_at": datetime.fromtimestamp(s.expires_at, timezone.utc).isoformat(),
                     "expired": s.expires_at <= self.env.clock.now(),
                 })  # fmt: skip
         return {"sessions": out}
