@@ -123,6 +123,7 @@ class ExecutionEnvironment:
         self.ready_at: float | None = None
         self.last_used = time.monotonic()
         self.init_error: bytes | None = None
+        self.out_of_memory = False
         self.init_lines: list[str] = []
         self.tmp_dir: str | None = None
         self.log_stream = ""
@@ -255,6 +256,7 @@ class ExecutionEnvironment:
                 "Unhandled",
             )
         begun = time.perf_counter()
+        watcher = asyncio.ensure_future(self._watch_memory(future))
         try:
             outcome = await asyncio.wait_for(asyncio.shield(future), invocation.timeout)
         except asyncio.TimeoutError:
@@ -271,8 +273,44 @@ class ExecutionEnvironment:
                 f"{_stamp()} {invocation.request_id} Task timed out after "
                 f"{invocation.timeout:.2f} seconds\n"
             )
+        finally:
+            watcher.cancel()
         outcome.duration_ms = (time.perf_counter() - begun) * 1000
+        outcome.max_memory_mb = max(1, round(self._peak_kib() / 1024))
         return outcome
+
+    # -- memory ---------------------------------------------------------------------------------
+
+    def _status_kib(self, field: str) -> int:
+        """A ``/proc/<pid>/status`` figure (kB) of the process, 0 where /proc is not there."""
+        if self.process is None:
+            return 0
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0
+
+    def _peak_kib(self) -> int:
+        return self._status_kib("VmHWM:")
+
+    async def _watch_memory(self, future: asyncio.Future) -> None:
+        """The memory limit, where the OS lets us look (Linux /proc): a function using more
+        resident memory than its MemorySize is stopped, as AWS stops it."""
+        limit_kib = self.blueprint.memory_mb * 1024
+        while not future.done():
+            if self._status_kib("VmRSS:") > limit_kib:
+                self.out_of_memory = True
+                if self.process is not None and self.process.returncode is None:
+                    try:
+                        os.killpg(self.process.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                return
+            await asyncio.sleep(0.05)
 
     # -- the Runtime API's side ---------------------------------------------------------------
 
@@ -341,6 +379,14 @@ class ExecutionEnvironment:
                 continue
             if self.init_error is not None:
                 outcome = Outcome(self.init_error, "Unhandled")
+            elif self.out_of_memory:
+                outcome = Outcome(
+                    error_payload(
+                        "Runtime.OutOfMemory",
+                        f"RequestId: {invocation.request_id} Error: Runtime exited with error: signal: killed",
+                    ),
+                    "Unhandled",
+                )
             else:
                 outcome = Outcome(
                     error_payload(

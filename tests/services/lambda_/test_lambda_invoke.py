@@ -277,3 +277,23 @@ def test_invoke_with_response_stream(lam, deploy):
     failed = lam.invoke_with_response_stream(FunctionName="streamed", Payload=b'{"fail": true}')
     events = list(failed["EventStream"])
     assert events[-1]["InvokeComplete"]["ErrorCode"] == "KeyError"
+
+
+def test_memory_size_is_enforced_and_reported(lam, deploy):
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("memory is watched through /proc")
+    # the function holds what it took for a second: the watcher samples every 50 ms
+    source = ("import time\ndef handler(e, c):\n    hog = bytearray(e['mb'] * 1024 * 1024)\n"
+              "    hog[::4096] = b'x' * len(hog[::4096])\n    time.sleep(1 if e['mb'] > 128 else 0)\n    return len(hog)\n")
+    deploy("hungry", {"app.py": source}, MemorySize=128, Timeout=10)
+    response, payload = invoke_json(lam, "hungry", {"mb": 1}, LogType="Tail")
+    assert payload == 1024 * 1024
+    report = base64.b64decode(response["LogResult"]).decode().strip().splitlines()[-1]
+    used = int(report.split("Max Memory Used: ")[1].split(" MB")[0])
+    assert 1 < used <= 128
+    response, payload = invoke_json(lam, "hungry", {"mb": 400})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.OutOfMemory"
+    assert payload["errorMessage"].endswith("Runtime exited with error: signal: killed")
