@@ -138,3 +138,33 @@ def test_insights_fields_filter_stats(logs):
     with pytest.raises(ClientError) as err:
         logs.start_query(logGroupName="q", startTime=start, endTime=end, queryString="bogus thing")
     assert err.value.response["Error"]["Code"] == "MalformedQueryException"
+
+
+def test_what_aws_logs_tail_follow_asks(logs):
+    """``aws logs tail --follow`` (AWS CLI v2) polls FilterLogEvents from a start time,
+    interleaved, following nextToken, and asks again from the newest timestamp it saw."""
+    logs.create_log_group(logGroupName="/aws/lambda/tailed")
+    logs.create_log_stream(logGroupName="/aws/lambda/tailed", logStreamName="2026/01/01/[$LATEST]abc")
+    now = _now_ms()
+    logs.put_log_events(logGroupName="/aws/lambda/tailed", logStreamName="2026/01/01/[$LATEST]abc",
+                        logEvents=[{"timestamp": now - 1000 + i, "message": f"old {i}"} for i in range(3)])  # fmt: skip
+
+    def poll(start):
+        seen, token = [], None
+        while True:
+            kwargs = {"logGroupName": "/aws/lambda/tailed", "startTime": start, "interleaved": True}
+            if token:
+                kwargs["nextToken"] = token
+            page = logs.filter_log_events(**kwargs)
+            seen += page["events"]
+            token = page.get("nextToken")
+            if not token:
+                return seen
+
+    first = poll(now - 600_000)
+    assert [e["message"] for e in first] == ["old 0", "old 1", "old 2"]
+    logs.put_log_events(logGroupName="/aws/lambda/tailed", logStreamName="2026/01/01/[$LATEST]abc",
+                        logEvents=[{"timestamp": now + 5, "message": "new"}])  # fmt: skip
+    later = poll(first[-1]["timestamp"] + 1)
+    assert [e["message"] for e in later] == ["new"]
+    assert later[0]["logStreamName"] == "2026/01/01/[$LATEST]abc" and later[0]["eventId"]
