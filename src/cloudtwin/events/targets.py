@@ -85,24 +85,12 @@ class Targets:
                 "sqs", "GetQueueUrl", {"QueueName": resource, "QueueOwnerAWSAccountId": account},
                 account_id=account, region=region,
             ))["QueueUrl"]  # fmt: skip
-            params: dict[str, Any] = {"QueueUrl": url, "MessageBody": body}
-            if attributes:
-                params["MessageAttributes"] = attributes
-            if resource.endswith(".fifo"):
-                params["MessageGroupId"] = group_id or "default"
-                if dedup_id:
-                    params["MessageDeduplicationId"] = dedup_id
+            params = _message({"QueueUrl": url, "MessageBody": body}, resource, attributes, group_id, dedup_id)
             return await call("sqs", "SendMessage", params, account_id=account, region=region)
         if service == "sns":
-            params = {"TopicArn": arn, "Message": body}
+            params = _message({"TopicArn": arn, "Message": body}, resource, attributes, group_id, dedup_id)
             if subject:
                 params["Subject"] = subject
-            if attributes:
-                params["MessageAttributes"] = attributes
-            if resource.endswith(".fifo"):
-                params["MessageGroupId"] = group_id or "default"
-                if dedup_id:
-                    params["MessageDeduplicationId"] = dedup_id
             return await call("sns", "Publish", params, account_id=account, region=region)
         if service == "lambda" and resource.startswith("function:"):
             return await call(
@@ -111,3 +99,15 @@ class Targets:
                 account_id=account, region=region,
             )  # fmt: skip
         raise not_implemented(service, "delivery to this target")
+
+
+def _message(params: dict[str, Any], resource: str, attributes: dict | None, group_id: str | None,
+             dedup_id: str | None) -> dict[str, Any]:  # fmt: skip
+    """SQS's and SNS's shared message members: attributes, and FIFO's group and dedup ids."""
+    if attributes:
+        params["MessageAttributes"] = attributes
+    if resource.endswith(".fifo"):
+        params["MessageGroupId"] = group_id or "default"
+        if dedup_id:
+            params["MessageDeduplicationId"] = dedup_id
+    return params

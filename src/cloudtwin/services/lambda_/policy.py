@@ -75,29 +75,3 @@ def remove(statements: list[dict[str, Any]], sid: str) -> None:
 
 def document(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Id": "default", "Statement": statements}, separators=(",", ":"))
-
-
-def allows(statements: list[dict[str, Any]], service_principal: str, source_arn: str | None,
-           source_account: str | None) -> bool:  # fmt: skip
-    """Whether a service (``s3.amazonaws.com``...) may invoke the function, as the services
-    that invoke functions check before they do."""
-    for st in statements:
-        who = st.get("Principal")
-        if who != "*" and not (isinstance(who, dict) and who.get("Service") == service_principal):
-            continue
-        if st.get("Action") not in ("lambda:InvokeFunction", "lambda:*", "*"):
-            continue
-        cond = st.get("Condition") or {}
-        wanted_arn = (cond.get("ArnLike") or {}).get("AWS:SourceArn")
-        if wanted_arn and (source_arn is None or not _arn_like(wanted_arn, source_arn)):
-            continue
-        wanted_account = (cond.get("StringEquals") or {}).get("AWS:SourceAccount")
-        if wanted_account and wanted_account != source_account:
-            continue
-        return True
-    return False
-
-
-def _arn_like(pattern: str, value: str) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value) is not None
