@@ -37,6 +37,9 @@ class Config:
     #: Allow or deny calls signed with IAM-issued credentials by their policies
     #: (``CLOUDTWIN_ENFORCE_IAM=1``); root and default credentials are always allowed.
     enforce_iam: bool = False
+    #: Seconds a client may pause while sending a request body before the request is
+    #: answered with S3's ``RequestTimeout`` and the connection closed.
+    body_idle_timeout: float = 20.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

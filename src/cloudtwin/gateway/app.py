@@ -24,7 +24,8 @@ from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
 from cloudtwin.control.api import PREFIX as CONTROL_PREFIX, ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
-from cloudtwin.gateway.body import IncompleteBody, read_body
+from cloudtwin.gateway import limits
+from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, RequestBody
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
@@ -48,6 +49,15 @@ Send = Callable[[dict], Awaitable[None]]
 
 #: Content types whose body names the operation (query / json / cbor): read before routing.
 _BODY_ROUTED = ("application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor")
+
+
+def _request_timeout() -> ServiceError:
+    return ServiceError(
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the "
+        "timeout period. Idle connections will be closed.",
+        400,
+    )
 
 
 def _internal_error() -> ServiceError:
@@ -194,6 +204,8 @@ class Gateway:
             scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers
         )
         ex = Exchange(request, self.request_ids.next())
+        body = RequestBody(receive, headers, self.config.body_idle_timeout)
+        close = False
         try:
             if header_bytes > self.config.max_header_bytes:
                 raise ServiceError(
@@ -203,7 +215,7 @@ class Gateway:
                     400,
                 )
             if path.startswith(CONTROL_PREFIX):
-                request.body = await read_body(receive)
+                request.body = await body.read(limits.CONTROL_LIMIT)
                 response = self.control.handle(request)
                 self.persistence.commit()
                 await self._send(send, response, headers)
@@ -211,10 +223,24 @@ class Gateway:
             if CorsPolicy.is_preflight(request.method, headers):
                 await self._send(send, self._preflight(request), {})
                 return
-            response = await self._dispatch(ex, receive)
+            response = await self._dispatch(ex, body)
         except ServiceError as error:
             ex.error_code = error.code
             response = self._render_error(error, ex)
+        except BodyTooLarge as exc:
+            # Answered without reading the rest: the connection cannot carry another request.
+            close = True
+            error = limits.too_large(
+                ex.route.service if ex.route else None,
+                exc.limit,
+                form_upload=ex.route is not None and ex.route.operation is None,
+            )
+            ex.error_code = error.code
+            response = self._render_error(error, ex)
+        except BodyTimeout:
+            close = True
+            ex.error_code = "RequestTimeout"
+            response = self._render_error(_request_timeout(), ex)
         except IncompleteBody:
             return  # the client is gone: nobody to answer
         except Exception:  # noqa: BLE001 - a traceback must never reach the client
@@ -228,9 +254,10 @@ class Gateway:
             except Exception:  # noqa: BLE001 - not durable: the write must not be acknowledged
                 ex.error_code = "InternalFailure"
                 response = self._render_error(_internal_error(), ex)
-        if "expect" in headers and not _body_consumed(request):
-            # The client is holding its body back until we say "100 Continue"; having
-            # answered without reading it, this connection cannot carry another request.
+        if close or body.worth_closing("expect" in headers):
+            # The client is holding its body back until we say "100 Continue", or is
+            # still sending one we will not read; having answered without reading it,
+            # this connection cannot carry another request.
             response.headers["Connection"] = "close"
         await self._send(send, response, headers)
         elapsed_ms = (time.perf_counter() - start) * 1000
@@ -270,7 +297,7 @@ class Gateway:
             pass
         return self.cors.preflight(request.headers)
 
-    async def _dispatch(self, ex: "Exchange", receive: Receive) -> HttpResponse:
+    async def _dispatch(self, ex: "Exchange", body: RequestBody) -> HttpResponse:
         request = ex.request
         headers = request.headers
         credentials = parse_credentials(request)
@@ -284,7 +311,13 @@ class Gateway:
             or "x-amz-target" in headers
             or "smithy-protocol" in headers
         ):
-            request.body = await read_body(receive)
+            try:
+                request.body = await body.read(
+                    limits.limit_before_routing(credentials.signing_name if credentials else None)
+                )
+            except BodyTooLarge:
+                self._route_for_error(ex, credentials)
+                raise
             body_read = True
         ex.route = route = self.router.route(request, credentials)
         operation = route.operation
@@ -293,15 +326,18 @@ class Gateway:
         if operation is None:
             if route.service == "s3" and request.method == "POST":
                 # S3's browser-form upload (presigned POST) has no botocore operation.
-                return await self._form_post(ex, route, identity, region, receive)
+                return await self._form_post(ex, route, identity, region, body)
             from cloudtwin.gateway.router import unknown_operation_error
 
             raise unknown_operation_error(route, request)
         if identity.expires_at is not None or identity.disabled:
             # Credentials IAM/STS issued: refused when inactive or expired.
             check_credentials(identity, self.clock.now(), route.protocol)
+        limit = limits.limit_for(route.service, operation)
         if not body_read:
-            await receive_payload(request, operation, receive)
+            await receive_payload(request, operation, body, limit)
+        elif limit is not None and len(request.body) > limit:
+            raise BodyTooLarge(limit)
         parser, serializer = self.protocol(route.protocol)
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
@@ -318,6 +354,14 @@ class Gateway:
         if result is not None and type(result) is not dict and inspect.isawaitable(result):
             result = await result
         return serializer.serialize_result(result, operation, ex.request_id)
+
+    def _route_for_error(self, ex: "Exchange", credentials) -> None:
+        """Route a request whose body was refused unread, so that the error speaks the
+        service's protocol where the headers alone say which it is."""
+        try:
+            ex.route = self.router.route(ex.request, credentials)
+        except Exception:  # noqa: BLE001 - unroutable: the generic envelope will do
+            ex.route = None
 
     def _verify_presigned(self, request: HttpRequest, credentials, route, identity) -> None:
         """A presigned S3 URL: expiry on the virtual clock, and the signature (see
@@ -336,13 +380,14 @@ class Gateway:
         elif credentials.scheme == "AWS4-HMAC-SHA256":
             presign.verify_presigned_v4(request, self.clock.now(), secrets)
 
-    async def _form_post(self, ex: "Exchange", route, identity, region: str, receive: Receive) -> HttpResponse:
+    async def _form_post(self, ex: "Exchange", route, identity, region: str, body: RequestBody) -> HttpResponse:
         """Hand an S3 form upload to the provider's ``post_object(ctx, uri_params)``."""
         provider = self.services.provider(route.service)
         post = getattr(provider, "post_object", None)
         if post is None:
             raise not_implemented(route.service, "PostObject")
-        ex.request.body = await read_body(receive)
+        # The body may have been read already to route the request: it is replayed.
+        ex.request.body = await body.read(limits.S3_FORM_LIMIT)
         ctx = self._context(ex, "PostObject", identity, region, provider)
         return await post(ctx, route.uri_params or {})
 
@@ -433,19 +478,6 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
-
-
-def _body_consumed(request: HttpRequest) -> bool:
-    if request.stream is not None:
-        # Look through decoding wrappers (aws-chunked, checksums) to the received stream.
-        stream = request.stream
-        while not hasattr(stream, "started") and hasattr(stream, "_source"):
-            stream = stream._source
-        return getattr(stream, "started", True)
-    if request.body:
-        return True
-    length = request.headers.get("content-length")
-    return length == "0" or (length is None and "transfer-encoding" not in request.headers)
 
 
 def open_persistence(data_dir: str | None) -> Persistence:

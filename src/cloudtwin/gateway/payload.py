@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudtwin.gateway.body import Receive, ReceiveStream, read_body
+from cloudtwin.gateway.body import RequestBody
 from cloudtwin.protocol.http import HttpRequest
 
 
@@ -23,8 +23,11 @@ def _needs_checksums(operation: Any, headers: dict[str, str]) -> bool:
     )
 
 
-async def receive_payload(request: HttpRequest, operation: Any, receive: Receive) -> None:
-    """Set ``request.body`` or ``request.stream`` for ``operation``."""
+async def receive_payload(
+    request: HttpRequest, operation: Any, received: RequestBody, limit: int | None = None
+) -> None:
+    """Set ``request.body`` or ``request.stream`` for ``operation``; a whole body longer
+    than ``limit`` raises :class:`~cloudtwin.gateway.body.BodyTooLarge` unread."""
     headers = request.headers
     framing = None
     if "aws-chunked" in headers.get("content-encoding", "") or headers.get(
@@ -51,7 +54,7 @@ async def receive_payload(request: HttpRequest, operation: Any, receive: Receive
             verifier = ChecksumVerifier(plan)
 
     if operation.has_streaming_input:
-        stream: Any = ReceiveStream(receive)
+        stream: Any = received.stream()
         if framing is not None:
             from cloudtwin.protocol.chunked import AwsChunkedStream
 
@@ -63,7 +66,7 @@ async def receive_payload(request: HttpRequest, operation: Any, receive: Receive
         request.stream = stream
         return
 
-    body = await read_body(receive)
+    body = await received.read(limit)
     if framing is not None:
         from cloudtwin.protocol.chunked import decode_chunked
 
