@@ -26,8 +26,10 @@ class Config:
     #: Extra host names the server answers to, besides localhost, *.localhost,
     #: localhost.localstack.cloud and 127.0.0.1 (e.g. "aws.internal" for "sqs.aws.internal").
     hostnames: tuple[str, ...] = ()
-    #: Origins allowed by CORS for browser clients ("*" allows any).
-    cors_origins: tuple[str, ...] = ("*",)
+    #: Origins allowed by CORS for browser clients besides loopback ones (http(s)://
+    #: localhost, *.localhost, 127.0.0.0/8, [::1], any port); "*" allows any, without
+    #: credentials.
+    cors_origins: tuple[str, ...] = ()
     default_account: str = DEFAULT_ACCOUNT
     default_region: str = DEFAULT_REGION
     #: Largest request header section accepted, in bytes (AWS refuses larger ones).

@@ -30,6 +30,7 @@ from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import render_unrouted_error
+from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
 from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.gateway.request_ids import RequestIds
@@ -79,6 +80,8 @@ class Exchange:
     account_id: str | None = None
     region: str | None = None
     error_code: str | None = None
+    #: CORS headers a service chose for this request's origin (S3 bucket rules).
+    cors: dict[str, str] | None = None
 
 
 class Gateway:
@@ -106,6 +109,7 @@ class Gateway:
         )
         self.control = ControlApi(self)
         self.cors = CorsPolicy(self.config.cors_origins)
+        self.hosts = HostCheck(self.config.host, self.config.hostnames)
         self.request_log = RequestLog()
         self.request_ids = RequestIds()
         self._router = None
@@ -215,11 +219,14 @@ class Gateway:
                     400,
                 )
             if path.startswith(CONTROL_PREFIX):
-                request.body = await body.read(limits.CONTROL_LIMIT)
-                response = self.control.handle(request)
-                self.persistence.commit()
+                response = await self._control(request, body)
+                close = body.worth_closing("expect" in headers)
+                if close:
+                    response.headers["Connection"] = "close"
                 await self._send(send, response, headers)
                 return
+            if not self.hosts.serves(headers.get("host")):
+                raise self._refusal(ex, _foreign_host_message(headers["host"]))
             if CorsPolicy.is_preflight(request.method, headers):
                 await self._send(send, self._preflight(request), {})
                 return
@@ -259,6 +266,8 @@ class Gateway:
             # still sending one we will not read; having answered without reading it,
             # this connection cannot carry another request.
             response.headers["Connection"] = "close"
+        if ex.cors:
+            response.headers.update(ex.cors)
         await self._send(send, response, headers)
         elapsed_ms = (time.perf_counter() - start) * 1000
         route = ex.route
@@ -279,6 +288,44 @@ class Gateway:
         )
         if log.isEnabledFor(logging.INFO):
             log.info("%s.%s %d %.1fms", service, operation, response.status_code, elapsed_ms)
+
+    async def _control(self, request: HttpRequest, body: RequestBody) -> HttpResponse:
+        """The control surface, for this machine's tools and pages only (gateway.guard)."""
+        from cloudtwin.control.payload import json_response
+
+        headers = request.headers
+        if not self.hosts.serves(headers.get("host")):
+            return json_response(403, {"error": _foreign_host_message(headers["host"])})
+        origin = headers.get("origin")
+        if origin and not self.cors.allowed(origin):
+            return json_response(403, {"error": _foreign_origin_message(origin)})
+        request.body = await body.read(limits.CONTROL_LIMIT)
+        refusal = control_body_refusal(request.method, headers, request.body)
+        if refusal is not None:
+            return json_response(415, {"error": refusal})
+        response = self.control.handle(request)
+        self.persistence.commit()
+        return response
+
+    def _refusal(self, ex: "Exchange", message: str) -> ServiceError:
+        """A 403 for a request cloudtwin will not serve, in its service's envelope."""
+        if ex.route is None:
+            self._route_for_error(ex, parse_credentials(ex.request))
+        return access_denied(ex.route, message)
+
+    def _check_origin(self, ex: "Exchange", route) -> None:
+        """A browser request: S3 answers from the bucket's CORS rules (AWS behaviour);
+        otherwise the server's policy must allow the origin, or the request is refused."""
+        request = ex.request
+        origin = request.headers["origin"]
+        if route.service == "s3" and (route.uri_params or {}).get("Bucket"):
+            hook = getattr(self.services.provider("s3"), "cors_headers", None)
+            if hook is not None:
+                ex.cors = hook(request, route.uri_params, origin)
+                if ex.cors:
+                    return
+        if not self.cors.allowed(origin):
+            raise access_denied(route, _foreign_origin_message(origin))
 
     def _preflight(self, request: HttpRequest) -> HttpResponse:
         """A CORS preflight: the addressed service answers when it has its own rules (S3
@@ -321,6 +368,8 @@ class Gateway:
             body_read = True
         ex.route = route = self.router.route(request, credentials)
         operation = route.operation
+        if "origin" in headers:
+            self._check_origin(ex, route)
         if credentials is not None and credentials.presigned and route.service == "s3":
             self._verify_presigned(request, credentials, route, identity)
         if operation is None:
@@ -424,13 +473,7 @@ class Gateway:
             partition_for_region(region),
         )
         if message is not None:
-            # JSON services call it AccessDeniedException; query-era ones (and JSON services
-            # that keep their query error codes, like SQS) AccessDenied.
-            json_style = route.protocol not in ("query", "ec2", "rest-xml") and (
-                "awsQueryCompatible" not in operation.service_model.metadata
-            )
-            code = "AccessDeniedException" if json_style else "AccessDenied"
-            raise ServiceError(code, message, 403, sender_fault=True)
+            raise access_denied(route, message)
 
     @property
     def validators(self):
@@ -478,6 +521,33 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+def access_denied(route, message: str) -> ServiceError:
+    """403 in the service's words: JSON services call it AccessDeniedException; query-era
+    ones (and JSON services that keep their query error codes, like SQS) AccessDenied."""
+    json_style = (
+        route is not None
+        and route.protocol not in ("query", "ec2", "rest-xml")
+        and (route.operation is None or "awsQueryCompatible" not in route.operation.service_model.metadata)
+    )
+    code = "AccessDeniedException" if json_style else "AccessDenied"
+    return ServiceError(code, message, 403, sender_fault=True)
+
+
+def _foreign_host_message(host: str) -> str:
+    return (
+        f"cloudtwin does not serve the host name '{host_name(host)}': it answers loopback "
+        "addresses, localhost, *.localhost, localhost.localstack.cloud and the names given "
+        "with --hostname / CLOUDTWIN_HOSTNAME."
+    )
+
+
+def _foreign_origin_message(origin: str) -> str:
+    return (
+        f"Requests from the web origin '{origin}' are not allowed: cloudtwin accepts browser "
+        "requests from loopback origins and those listed in CLOUDTWIN_CORS_ORIGINS."
+    )
 
 
 def open_persistence(data_dir: str | None) -> Persistence:
