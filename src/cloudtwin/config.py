@@ -42,6 +42,9 @@ class Config:
     #: Seconds a client may pause while sending a request body before the request is
     #: answered with S3's ``RequestTimeout`` and the connection closed.
     body_idle_timeout: float = 20.0
+    #: Verify SigV4 (and S3's SigV2) header signatures against the secrets cloudtwin
+    #: knows (``CLOUDTWIN_VERIFY_SIGNATURES=1``); see gateway.verification.
+    verify_signatures: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -64,5 +67,7 @@ class Config:
             values["default_region"] = os.environ["CLOUDTWIN_DEFAULT_REGION"]
         if os.environ.get("CLOUDTWIN_ENFORCE_IAM", "").lower() in ("1", "true", "yes", "on"):
             values["enforce_iam"] = True
+        if os.environ.get("CLOUDTWIN_VERIFY_SIGNATURES", "").lower() in ("1", "true", "yes", "on"):
+            values["verify_signatures"] = True
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -18,7 +18,6 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
-from urllib.parse import quote
 
 from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
@@ -387,6 +386,10 @@ class Gateway:
             await receive_payload(request, operation, body, limit)
         elif limit is not None and len(request.body) > limit:
             raise BodyTooLarge(limit)
+        if self.config.verify_signatures and credentials is not None and not credentials.presigned:
+            from cloudtwin.gateway.verification import verify_header_signature
+
+            verify_header_signature(request, credentials, identity, route)
         parser, serializer = self.protocol(route.protocol)
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
@@ -414,17 +417,16 @@ class Gateway:
 
     def _verify_presigned(self, request: HttpRequest, credentials, route, identity) -> None:
         """A presigned S3 URL: expiry on the virtual clock, and the signature (see
-        gateway.presign) unless the key is one IAM/STS issued (its secret is not ours)."""
+        gateway.presign) with the key's own secret where IAM/STS issued it."""
         from cloudtwin.gateway import presign
+        from cloudtwin.gateway.verification import s3_v2_resource
 
-        secrets = presign.presign_secrets() if identity.is_root else None
+        if identity.secret is not None:
+            secrets: tuple[str, ...] | None = (identity.secret,)
+        else:
+            secrets = presign.presign_secrets() if identity.is_root else None
         if credentials.scheme == "sigv2":
-            # The canonical resource always starts with the bucket, even virtual-host style.
-            bucket = (route.uri_params or {}).get("Bucket")
-            path = request.path or "/"
-            resource = path
-            if bucket and path != f"/{bucket}" and not path.startswith(f"/{bucket}/"):
-                resource = f"/{quote(bucket)}{path}"
+            resource = s3_v2_resource(request, (route.uri_params or {}).get("Bucket"))
             presign.verify_presigned_v2(request, self.clock.now(), secrets, resource)
         elif credentials.scheme == "AWS4-HMAC-SHA256":
             presign.verify_presigned_v4(request, self.clock.now(), secrets)

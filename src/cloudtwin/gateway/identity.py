@@ -9,7 +9,7 @@ default account.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def partition_for_region(region: str) -> str:
@@ -54,6 +54,10 @@ class Identity:
     #: Session tags ((key, value), ...) passed to AssumeRole / GetFederationToken: they
     #: are the session's ``aws:PrincipalTag`` values.
     session_tags: tuple[tuple[str, str], ...] = ()
+    #: The key's secret and (STS) session token, for ``CLOUDTWIN_VERIFY_SIGNATURES=1``
+    #: (gateway.verification); never shown.
+    secret: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
 
     def arn_in(self, region: str) -> str:
         return self.arn.replace("{partition}", partition_for_region(region))
