@@ -209,3 +209,38 @@ def test_a_client_that_stops_sending_mid_body_gets_request_timeout(impatient):
     assert status == 400 and headers["connection"] == "close"
     assert json.loads(answer)["__type"] == "RequestTimeout"
     assert time.monotonic() - started < 8
+
+
+def test_s3_upload_declared_over_5_gib_is_entity_too_large(s3_bucket_name, endpoint):
+    status, headers, answer = exchange(
+        endpoint,
+        f"PUT /{s3_bucket_name}/huge HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {S3_AUTH}\r\n"
+        f"Content-Length: {5 * GIB + 1}",
+        b"x" * 1024,
+    )
+    assert status == 400 and headers["connection"] == "close"
+    assert b"<Code>EntityTooLarge</Code>" in answer
+
+
+@pytest.mark.parametrize(
+    "content_type, extra",
+    [
+        ("application/x-amz-json-1.0", "X-Amz-Target: DynamoDB_20120810.PutItem\r\n"),  # json
+        ("application/x-www-form-urlencoded", ""),  # query
+        ("application/cbor", "Smithy-Protocol: rpc-v2-cbor\r\n"),  # cbor
+        ("application/json", ""),  # rest-json (routed by path)
+    ],
+    ids=["json", "query", "cbor", "rest-json"],
+)
+def test_oversize_bodies_are_refused_unread_in_every_protocol(endpoint, queue, content_type, extra):
+    auth = SQS_AUTH.replace("/sqs/", "/sns/" if "form" in content_type else "/dynamodb/")
+    path = "/2015-03-31/functions" if content_type == "application/json" else "/"
+    if content_type == "application/json":
+        auth = SQS_AUTH.replace("/sqs/", "/lambda/")
+    status, headers, _ = exchange(
+        endpoint,
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n{extra}"
+        f"Content-Type: {content_type}\r\nContent-Length: {GIB}",
+        b"x" * 65536,
+    )
+    assert status == 413 and headers["connection"] == "close"

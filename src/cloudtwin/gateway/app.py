@@ -28,7 +28,7 @@ from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, Re
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
-from cloudtwin.gateway.errors import render_unrouted_error
+from cloudtwin.gateway.errors import json_style, render_unrouted_error
 from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
 from cloudtwin.gateway.payload import receive_payload
@@ -382,6 +382,8 @@ class Gateway:
             # Credentials IAM/STS issued: refused when inactive or expired.
             check_credentials(identity, self.clock.now(), route.protocol)
         limit = limits.limit_for(route.service, operation)
+        if limit is None:
+            limits.check_declared_upload(route.service, headers)
         if not body_read:
             await receive_payload(request, operation, body, limit)
         elif limit is not None and len(request.body) > limit:
@@ -526,14 +528,8 @@ class Gateway:
 
 
 def access_denied(route, message: str) -> ServiceError:
-    """403 in the service's words: JSON services call it AccessDeniedException; query-era
-    ones (and JSON services that keep their query error codes, like SQS) AccessDenied."""
-    json_style = (
-        route is not None
-        and route.protocol not in ("query", "ec2", "rest-xml")
-        and (route.operation is None or "awsQueryCompatible" not in route.operation.service_model.metadata)
-    )
-    code = "AccessDeniedException" if json_style else "AccessDenied"
+    """403 in the service's words (see gateway.errors.json_style)."""
+    code = "AccessDeniedException" if json_style(route) else "AccessDenied"
     return ServiceError(code, message, 403, sender_fault=True)
 
 

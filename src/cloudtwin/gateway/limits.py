@@ -29,6 +29,8 @@ DEFAULT_LIMIT = 20 * MIB
 S3_DOCUMENT_LIMIT = 8 * MIB
 #: S3 form uploads (read whole; AWS itself takes up to 5 GB this way).
 S3_FORM_LIMIT = 256 * MIB
+#: S3's largest single upload (PutObject, UploadPart): refused on its declared size.
+S3_OBJECT_LIMIT = 5 * 1024 * MIB
 #: The control surface (/_cloudtwin/...): small JSON arguments only.
 CONTROL_LIMIT = 1 * MIB
 
@@ -53,6 +55,15 @@ def limit_for(service: str, operation: Any) -> int | None:
     if service == "s3":
         return S3_DOCUMENT_LIMIT
     return _SERVICE_LIMITS.get(service, DEFAULT_LIMIT)
+
+
+def check_declared_upload(service: str, headers: dict[str, str]) -> None:
+    """S3 refuses a streamed upload declared larger than 5 GiB before taking any of it."""
+    if service != "s3":
+        return
+    declared = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > S3_OBJECT_LIMIT:
+        raise ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)
 
 
 def too_large(service: str | None, limit: int, *, form_upload: bool = False) -> ServiceError:

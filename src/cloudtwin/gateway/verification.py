@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote
 
 from cloudtwin.gateway import presign
+from cloudtwin.gateway.errors import json_style
 from cloudtwin.gateway.identity import Identity
 from cloudtwin.gateway.signing import SIGV2, SIGV4, Credentials
 from cloudtwin.protocol.errors import ServiceError
@@ -46,17 +47,10 @@ MISMATCH = (
 )
 
 
-def _json_style(route: Any) -> bool:
-    operation = route.operation
-    return route.protocol not in ("query", "ec2", "rest-xml") and (
-        operation is None or "awsQueryCompatible" not in operation.service_model.metadata
-    )
-
-
 def _mismatch(route: Any) -> ServiceError:
     if route.service == "s3":
         return ServiceError("SignatureDoesNotMatch", presign.SIGNATURE_MISMATCH, 403)
-    if _json_style(route):
+    if json_style(route):
         return ServiceError("InvalidSignatureException", MISMATCH, 400)
     return ServiceError("SignatureDoesNotMatch", MISMATCH, 403)
 
@@ -64,14 +58,14 @@ def _mismatch(route: Any) -> ServiceError:
 def _incomplete(route: Any, message: str) -> ServiceError:
     if route.service == "s3":
         return ServiceError("AuthorizationHeaderMalformed", f"The authorization header is malformed; {message}", 400)
-    code = "IncompleteSignatureException" if _json_style(route) else "IncompleteSignature"
+    code = "IncompleteSignatureException" if json_style(route) else "IncompleteSignature"
     return ServiceError(code, message, 400)
 
 
 def _invalid_token(route: Any) -> ServiceError:
     if route.service == "s3":
         return ServiceError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
-    if _json_style(route):
+    if json_style(route):
         return ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.", 400)
     return ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
 
