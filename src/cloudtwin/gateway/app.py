@@ -423,10 +423,11 @@ class Gateway:
         from cloudtwin.gateway import presign
         from cloudtwin.gateway.verification import s3_v2_resource
 
-        if identity.secret is not None:
-            secrets: tuple[str, ...] | None = (identity.secret,)
-        else:
-            secrets = presign.presign_secrets() if identity.is_root else None
+        secrets = presign.presign_secrets()  # None: CLOUDTWIN_PRESIGN_SECRETS=* (no checks)
+        if secrets is not None and identity.secret is not None:
+            secrets = (identity.secret,)
+        elif not identity.is_root:
+            secrets = None
         if credentials.scheme == "sigv2":
             resource = s3_v2_resource(request, (route.uri_params or {}).get("Bucket"))
             presign.verify_presigned_v2(request, self.clock.now(), secrets, resource)
