@@ -174,21 +174,31 @@ def test_s3_bucket_cors_rules_decide_for_their_bucket(aws_client, endpoint):
     s3.create_bucket(Bucket="site-assets")
     s3.put_object(Bucket="site-assets", Key="a.txt", Body=b"asset")
     path = "/site-assets/a.txt"
-    status, _, _ = send(endpoint, "GET", path, headers={"Origin": "https://app.example.com"})
-    assert status == 403  # no bucket rule, not a trusted origin
+    # No rules: a read is served as AWS serves it, with no CORS headers (the page cannot
+    # read it); a write from a foreign page is refused (AWS would take it).
+    status, headers, _ = send(endpoint, "GET", path, headers={"Origin": FOREIGN})
+    assert status == 200 and not any(h.startswith("access-control") for h in headers)
+    status, _, _ = send(endpoint, "PUT", "/site-assets/b.txt", b"evil", headers={"Origin": FOREIGN})
+    assert status == 403
+    status, headers, _ = send(endpoint, "GET", path, headers={"Origin": "http://localhost:3000"})
+    assert headers["access-control-allow-origin"] == "http://localhost:3000"  # server default
     s3.put_bucket_cors(Bucket="site-assets", CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": ["https://*.example.com"], "AllowedMethods": ["GET"],
+        "AllowedOrigins": ["https://*.example.com"], "AllowedMethods": ["GET", "PUT"],
         "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 60,
     }]})
     status, headers, body = send(endpoint, "GET", path, headers={"Origin": "https://app.example.com"})
     assert status == 200 and body == b"asset"
     assert headers["access-control-allow-origin"] == "https://app.example.com"
     assert headers["access-control-expose-headers"] == "ETag"
+    status, _, _ = send(endpoint, "PUT", "/site-assets/c.txt", b"ok", headers={"Origin": "https://app.example.com"})
+    assert status == 200  # the bucket's rule allows it
     status, _, _ = send(endpoint, "DELETE", path, headers={"Origin": "https://app.example.com"})
-    assert status == 403  # the rule allows GET only
-    status, _, _ = send(endpoint, "GET", path, headers={"Origin": FOREIGN})
-    assert status == 403
+    assert status == 403  # the rule allows GET and PUT only
+    # With rules, they alone decide the headers, also for a loopback page (as on AWS).
+    status, headers, _ = send(endpoint, "GET", path, headers={"Origin": "http://localhost:3000"})
+    assert status == 200 and "access-control-allow-origin" not in headers
     assert s3.get_object(Bucket="site-assets", Key="a.txt")["Body"].read() == b"asset"
+    assert "b.txt" not in [o["Key"] for o in s3.list_objects_v2(Bucket="site-assets")["Contents"]]
 
 
 def test_s3_presigned_post_from_a_loopback_page(aws_client):

@@ -265,9 +265,10 @@ class Gateway:
             # still sending one we will not read; having answered without reading it,
             # this connection cannot carry another request.
             response.headers["Connection"] = "close"
-        if ex.cors:
+        if ex.cors is not None:
+            # The service decided the CORS headers (S3 bucket rules): no server default.
             response.headers.update(ex.cors)
-        await self._send(send, response, headers)
+        await self._send(send, response, headers if ex.cors is None else {})
         elapsed_ms = (time.perf_counter() - start) * 1000
         route = ex.route
         service = route.service if route else None
@@ -313,16 +314,25 @@ class Gateway:
         return access_denied(ex.route, message)
 
     def _check_origin(self, ex: "Exchange", route) -> None:
-        """A browser request: S3 answers from the bucket's CORS rules (AWS behaviour);
-        otherwise the server's policy must allow the origin, or the request is refused."""
+        """A browser request. The server's policy must allow the origin, or the request is
+        refused — except on an S3 bucket, whose CORS rules decide as on AWS: a matching rule
+        gives its headers; with no match the request is served without CORS headers (the
+        page cannot read the answer) when it is a read (GET, HEAD), and refused otherwise
+        (AWS would take a cross-site form upload; cloudtwin does not)."""
         request = ex.request
         origin = request.headers["origin"]
         if route.service == "s3" and (route.uri_params or {}).get("Bucket"):
             hook = getattr(self.services.provider("s3"), "cors_headers", None)
-            if hook is not None:
-                ex.cors = hook(request, route.uri_params, origin)
-                if ex.cors:
-                    return
+            rule_headers = hook(request, route.uri_params, origin) if hook is not None else None
+            if rule_headers:
+                ex.cors = rule_headers
+                return
+            allowed = self.cors.allowed(origin)
+            if rule_headers is None and allowed:
+                return  # no bucket rules: the server's policy answers
+            if allowed or request.method in ("GET", "HEAD"):
+                ex.cors = {}  # served, with no CORS headers at all
+                return
         if not self.cors.allowed(origin):
             raise access_denied(route, _foreign_origin_message(origin))
 

@@ -97,11 +97,13 @@ class CorsHandlers:
 
     def cors_headers(self, request: HttpRequest, uri_params: dict[str, str], origin: str, partition: str = "aws") -> dict[str, str] | None:
         """The CORS headers of an actual (non-preflight) request from ``origin`` to a bucket:
-        those of the first rule allowing the origin and method, None when none does."""
+        those of the first rule allowing the origin and method; ``{}`` when the bucket has
+        CORS rules and none does (S3 then serves the request without CORS headers); None
+        when there is no such bucket or it has no CORS configuration."""
         name = uri_params.get("Bucket")
         bucket = self.store.buckets.get((partition, name)) if name else None
         config = bucket.config.get("Cors") if bucket is not None else None
         if not config:
             return None
         rule = matching_rule(config.get("CORSRules") or [], origin, request.method, [])
-        return actual_headers(rule, origin) if rule is not None else None
+        return actual_headers(rule, origin) if rule is not None else {}
