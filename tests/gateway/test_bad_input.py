@@ -43,8 +43,14 @@ def xml_error(body: bytes) -> str:
 
 @pytest.fixture(autouse=True)
 def still_serving(aws_client):
+    """Each bad request leaves the server answering and what was written before intact."""
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName="written-before")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="kept")
     yield
     assert aws_client("sts").get_caller_identity()["Account"] == "000000000000"
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    assert [m["Body"] for m in got.get("Messages", [])] == ["kept"]
 
 
 def test_malformed_json_body(endpoint):
