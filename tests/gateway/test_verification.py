@@ -161,3 +161,41 @@ def test_off_by_default(aws_client, endpoint):
     wrong = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
                          aws_access_key_id="test", aws_secret_access_key="wrong", config=NO_RETRIES)
     assert wrong.get_caller_identity()["Account"] == "000000000000"
+
+
+def test_aws_chunked_upload_is_verified_on_the_headers_as_signed(verifying):
+    import base64
+    import zlib
+
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    client(verifying, "s3").create_bucket(
+        Bucket="chunked", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    data = b"chunked payload"
+    crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    body = b"%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:%s\r\n\r\n" % (len(data), data, crc.encode())
+
+    def put(secret):
+        request = AWSRequest("PUT", f"{verifying.endpoint}/chunked/k", data=body, headers={
+            "Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": str(len(data)),
+            "X-Amz-Trailer": "x-amz-checksum-crc32", "Content-Length": str(len(body)),
+        })
+        request.context["checksum"] = {"request_algorithm": {"in": "trailer", "name": "x-amz-checksum-crc32"}}
+        S3SigV4Auth(Credentials("test", secret), "s3", "eu-west-1").add_auth(request)
+        assert request.headers["X-Amz-Content-SHA256"] == "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+        url = urlparse(verifying.endpoint)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        try:
+            conn.request("PUT", "/chunked/k", body, dict(request.headers.items()))
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    assert put("test")[0] == 200
+    status, answer = put("wrong")
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in answer
+    assert client(verifying, "s3").get_object(Bucket="chunked", Key="k")["Body"].read() == data

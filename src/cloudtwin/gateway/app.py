@@ -391,6 +391,10 @@ class Gateway:
         if identity.expires_at is not None or identity.disabled:
             # Credentials IAM/STS issued: refused when inactive or expired.
             check_credentials(identity, self.clock.now(), route.protocol)
+        # Receiving the payload takes aws-chunked off Content-Encoding: verify the headers
+        # as they were signed.
+        verify = self.config.verify_signatures and credentials is not None and not credentials.presigned
+        signed_headers = dict(headers) if verify else None
         limit = limits.limit_for(route.service, operation)
         if limit is None:
             limits.check_declared_upload(route.service, headers)
@@ -398,10 +402,10 @@ class Gateway:
             await receive_payload(request, operation, body, limit)
         elif limit is not None and len(request.body) > limit:
             raise BodyTooLarge(limit)
-        if self.config.verify_signatures and credentials is not None and not credentials.presigned:
+        if verify:
             from cloudtwin.gateway.verification import verify_header_signature
 
-            verify_header_signature(request, credentials, identity, route)
+            verify_header_signature(request, credentials, identity, route, signed_headers)
         parser, serializer = self.protocol(route.protocol)
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.

@@ -87,8 +87,20 @@ def s3_v2_resource(request: HttpRequest, bucket: str | None) -> str:
     return path
 
 
-def verify_header_signature(request: HttpRequest, credentials: Credentials, identity: Identity, route: Any) -> None:
-    """Raise the AWS error when the ``Authorization`` header's signature is not right."""
+def verify_header_signature(
+    request: HttpRequest,
+    credentials: Credentials,
+    identity: Identity,
+    route: Any,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Raise the AWS error when the ``Authorization`` header's signature is not right.
+    ``headers`` are the request's headers as received (before the gateway took
+    ``aws-chunked`` off ``Content-Encoding``), by default ``request.headers``."""
+    if headers is not None and headers is not request.headers:
+        request = HttpRequest(
+            request.method, request.path, request.query_string, headers, request.body, request.stream
+        )
     if identity.session_token is not None:
         if request.headers.get("x-amz-security-token") != identity.session_token:
             raise _invalid_token(route)
