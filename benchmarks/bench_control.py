@@ -43,7 +43,10 @@ def reset_with_state(port: int) -> tuple[float, float]:
     for b in range(400):
         ddb.batch_write_item(RequestItems={"full": [
             {"PutRequest": {"Item": {"pk": {"S": f"p{b}-{i}"}}}} for i in range(25)]})
-    request = urllib.request.Request(f"{endpoint}/_cloudtwin/reset", data=b"{}", method="POST")
+    request = urllib.request.Request(
+        f"{endpoint}/_cloudtwin/reset", data=b"{}", method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     started = time.perf_counter()
     with urllib.request.urlopen(request) as response:
         reported = json.loads(response.read())["duration_ms"]

@@ -26,8 +26,10 @@ class Config:
     #: Extra host names the server answers to, besides localhost, *.localhost,
     #: localhost.localstack.cloud and 127.0.0.1 (e.g. "aws.internal" for "sqs.aws.internal").
     hostnames: tuple[str, ...] = ()
-    #: Origins allowed by CORS for browser clients ("*" allows any).
-    cors_origins: tuple[str, ...] = ("*",)
+    #: Origins allowed by CORS for browser clients besides loopback ones (http(s)://
+    #: localhost, *.localhost, 127.0.0.0/8, [::1], any port); "*" allows any, without
+    #: credentials.
+    cors_origins: tuple[str, ...] = ()
     default_account: str = DEFAULT_ACCOUNT
     default_region: str = DEFAULT_REGION
     #: Largest request header section accepted, in bytes (AWS refuses larger ones).
@@ -44,6 +46,12 @@ class Config:
     #: GetCallerIdentity answers it, and its account becomes the default account.
     #: None: the default account's root.
     default_identity: str | None = None
+    #: Seconds a client may pause while sending a request body before the request is
+    #: answered with S3's ``RequestTimeout`` and the connection closed.
+    body_idle_timeout: float = 20.0
+    #: Verify SigV4 (and S3's SigV2) header signatures against the secrets cloudtwin
+    #: knows (``CLOUDTWIN_VERIFY_SIGNATURES=1``); see gateway.verification.
+    verify_signatures: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +76,8 @@ class Config:
             values["enforce_iam"] = True
         if os.environ.get("CLOUDTWIN_DEFAULT_IDENTITY"):
             values["default_identity"] = os.environ["CLOUDTWIN_DEFAULT_IDENTITY"]
+        if os.environ.get("CLOUDTWIN_VERIFY_SIGNATURES", "").lower() in ("1", "true", "yes", "on"):
+            values["verify_signatures"] = True
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values.get("default_identity"):
             from cloudtwin.gateway.identity import parse_user_arn

@@ -16,7 +16,10 @@ Call = Callable[..., tuple[int, Any]]
 def call_control(endpoint: str, method: str, path: str, body: Any = None, raw: bytes | None = None):
     """``(status, json)`` of one control request; ``body`` is sent as JSON, ``raw`` as is."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(f"{endpoint}/_cloudtwin/{path}", data=data, method=method)
+    request = urllib.request.Request(
+        f"{endpoint}/_cloudtwin/{path}", data=data, method=method,
+        headers={"Content-Type": "application/json"},
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=10) as response:

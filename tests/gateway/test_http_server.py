@@ -87,7 +87,7 @@ def test_cors_preflight_and_response_headers(endpoint):
         "OPTIONS",
         "/",
         headers={
-            "Origin": "http://app.example",
+            "Origin": "http://localhost:3000",
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization,x-amz-date,content-type",
         },
@@ -95,15 +95,15 @@ def test_cors_preflight_and_response_headers(endpoint):
     response = conn.getresponse()
     response.read()
     assert response.status == 200
-    assert response.getheader("Access-Control-Allow-Origin") == "http://app.example"
+    assert response.getheader("Access-Control-Allow-Origin") == "http://localhost:3000"
     assert "POST" in response.getheader("Access-Control-Allow-Methods")
     assert response.getheader("Access-Control-Allow-Headers") == "authorization,x-amz-date,content-type"
 
     headers = dict(line.split(": ", 1) for line in HEADERS.strip().split("\r\n"))
-    conn.request("POST", "/", body=BODY, headers={**headers, "Origin": "http://app.example"})
+    conn.request("POST", "/", body=BODY, headers={**headers, "Origin": "http://localhost:3000"})
     response = conn.getresponse()
     response.read()
     assert response.status == 200
-    assert response.getheader("Access-Control-Allow-Origin") == "http://app.example"
+    assert response.getheader("Access-Control-Allow-Origin") == "http://localhost:3000"
     assert "x-amzn-RequestId" in response.getheader("Access-Control-Expose-Headers")
     conn.close()

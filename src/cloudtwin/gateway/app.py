@@ -15,20 +15,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
-from urllib.parse import quote
 
 from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
 from cloudtwin.control.api import ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
-from cloudtwin.gateway.body import IncompleteBody, read_body
+from cloudtwin.gateway import limits
+from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, RequestBody
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
-from cloudtwin.gateway.errors import render_unrouted_error
+from cloudtwin.gateway.errors import json_style, render_unrouted_error
+from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
 from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.gateway.request_ids import RequestIds
@@ -50,6 +52,15 @@ Send = Callable[[dict], Awaitable[None]]
 _BODY_ROUTED = ("application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor")
 
 
+def _request_timeout() -> ServiceError:
+    return ServiceError(
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the "
+        "timeout period. Idle connections will be closed.",
+        400,
+    )
+
+
 def _internal_error() -> ServiceError:
     return ServiceError(
         "InternalFailure",
@@ -69,6 +80,8 @@ class Exchange:
     account_id: str | None = None
     region: str | None = None
     error_code: str | None = None
+    #: CORS headers a service chose for this request's origin (S3 bucket rules).
+    cors: dict[str, str] | None = None
 
 
 class Gateway:
@@ -96,6 +109,7 @@ class Gateway:
         )
         self.control = ControlApi(self)
         self.cors = CorsPolicy(self.config.cors_origins)
+        self.hosts = HostCheck(self.config.host, self.config.hostnames)
         self.request_log = RequestLog()
         self.request_ids = RequestIds()
         self._router = None
@@ -178,6 +192,7 @@ class Gateway:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.processors.stop()
+                await self.services.close()
                 self.persistence.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -200,6 +215,8 @@ class Gateway:
             scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers
         )
         ex = Exchange(request, self.request_ids.next())
+        body = RequestBody(receive, headers, self.config.body_idle_timeout)
+        close = False
         try:
             if header_bytes > self.config.max_header_bytes:
                 raise ServiceError(
@@ -209,18 +226,41 @@ class Gateway:
                     400,
                 )
             if self.control.claims(request):
-                request.body = await read_body(receive)
-                response = self.control.handle(request)
-                self.persistence.commit()
+                response = await self._control(request, body)
+                close = body.worth_closing("expect" in headers)
+                if close:
+                    response.headers["Connection"] = "close"
                 await self._send(send, response, headers)
+                return
+            if not self.hosts.serves(headers.get("host")):
+                raise self._refusal(ex, _foreign_host_message(headers["host"]))
+            url_id = _function_url_id(headers.get("host", ""))
+            if url_id is not None:  # <url-id>.lambda-url.<region>.<base>: a function URL
+                request.body = await body.read(limits.FUNCTION_URL_LIMIT)
+                response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
+                await self._send(send, response, {})
                 return
             if CorsPolicy.is_preflight(request.method, headers):
                 await self._send(send, self._preflight(request), {})
                 return
-            response = await self._dispatch(ex, receive)
+            response = await self._dispatch(ex, body)
         except ServiceError as error:
             ex.error_code = error.code
             response = self._render_error(error, ex)
+        except BodyTooLarge as exc:
+            # Answered without reading the rest: the connection cannot carry another request.
+            close = True
+            error = limits.too_large(
+                ex.route.service if ex.route else None,
+                exc.limit,
+                form_upload=ex.route is not None and ex.route.operation is None,
+            )
+            ex.error_code = error.code
+            response = self._render_error(error, ex)
+        except BodyTimeout:
+            close = True
+            ex.error_code = "RequestTimeout"
+            response = self._render_error(_request_timeout(), ex)
         except IncompleteBody:
             return  # the client is gone: nobody to answer
         except Exception:  # noqa: BLE001 - a traceback must never reach the client
@@ -234,11 +274,15 @@ class Gateway:
             except Exception:  # noqa: BLE001 - not durable: the write must not be acknowledged
                 ex.error_code = "InternalFailure"
                 response = self._render_error(_internal_error(), ex)
-        if "expect" in headers and not _body_consumed(request):
-            # The client is holding its body back until we say "100 Continue"; having
-            # answered without reading it, this connection cannot carry another request.
+        if close or body.worth_closing("expect" in headers):
+            # The client is holding its body back until we say "100 Continue", or is
+            # still sending one we will not read; having answered without reading it,
+            # this connection cannot carry another request.
             response.headers["Connection"] = "close"
-        await self._send(send, response, headers)
+        if ex.cors is not None:
+            # The service decided the CORS headers (S3 bucket rules): no server default.
+            response.headers.update(ex.cors)
+        await self._send(send, response, headers if ex.cors is None else {})
         elapsed_ms = (time.perf_counter() - start) * 1000
         route = ex.route
         service = route.service if route else None
@@ -266,6 +310,53 @@ class Gateway:
                 elapsed_ms,
             )
 
+    async def _control(self, request: HttpRequest, body: RequestBody) -> HttpResponse:
+        """The control surface, for this machine's tools and pages only (gateway.guard)."""
+        from cloudtwin.control.payload import json_response
+
+        headers = request.headers
+        if not self.hosts.serves(headers.get("host")):
+            return json_response(403, {"error": _foreign_host_message(headers["host"])})
+        origin = headers.get("origin")
+        if origin and not self.cors.allowed(origin):
+            return json_response(403, {"error": _foreign_origin_message(origin)})
+        request.body = await body.read(limits.CONTROL_LIMIT)
+        refusal = control_body_refusal(request.method, headers, request.body)
+        if refusal is not None:
+            return json_response(415, {"error": refusal})
+        response = self.control.handle(request)
+        self.persistence.commit()
+        return response
+
+    def _refusal(self, ex: "Exchange", message: str) -> ServiceError:
+        """A 403 for a request cloudtwin will not serve, in its service's envelope."""
+        if ex.route is None:
+            self._route_for_error(ex, parse_credentials(ex.request))
+        return access_denied(ex.route, message)
+
+    def _check_origin(self, ex: "Exchange", route) -> None:
+        """A browser request. The server's policy must allow the origin, or the request is
+        refused — except on an S3 bucket, whose CORS rules decide as on AWS: a matching rule
+        gives its headers; with no match the request is served without CORS headers (the
+        page cannot read the answer) when it is a read (GET, HEAD), and refused otherwise
+        (AWS would take a cross-site form upload; cloudtwin does not)."""
+        request = ex.request
+        origin = request.headers["origin"]
+        if route.service == "s3" and (route.uri_params or {}).get("Bucket"):
+            hook = getattr(self.services.provider("s3"), "cors_headers", None)
+            rule_headers = hook(request, route.uri_params, origin) if hook is not None else None
+            if rule_headers:
+                ex.cors = rule_headers
+                return
+            allowed = self.cors.allowed(origin)
+            if rule_headers is None and allowed:
+                return  # no bucket rules: the server's policy answers
+            if allowed or request.method in ("GET", "HEAD"):
+                ex.cors = {}  # served, with no CORS headers at all
+                return
+        if not self.cors.allowed(origin):
+            raise access_denied(route, _foreign_origin_message(origin))
+
     def _preflight(self, request: HttpRequest) -> HttpResponse:
         """A CORS preflight: the addressed service answers when it has its own rules (S3
         from the bucket's CORS configuration, via the provider's ``preflight(request,
@@ -283,7 +374,7 @@ class Gateway:
             pass
         return self.cors.preflight(request.headers)
 
-    async def _dispatch(self, ex: "Exchange", receive: Receive) -> HttpResponse:
+    async def _dispatch(self, ex: "Exchange", body: RequestBody) -> HttpResponse:
         request = ex.request
         headers = request.headers
         credentials = parse_credentials(request)
@@ -300,24 +391,45 @@ class Gateway:
             or "x-amz-target" in headers
             or "smithy-protocol" in headers
         ):
-            request.body = await read_body(receive)
+            try:
+                request.body = await body.read(
+                    limits.limit_before_routing(credentials.signing_name if credentials else None)
+                )
+            except BodyTooLarge:
+                self._route_for_error(ex, credentials)
+                raise
             body_read = True
         ex.route = route = self.router.route(request, credentials)
         operation = route.operation
+        if "origin" in headers:
+            self._check_origin(ex, route)
         if credentials is not None and credentials.presigned and route.service == "s3":
             self._verify_presigned(request, credentials, route, identity)
         if operation is None:
             if route.service == "s3" and request.method == "POST":
                 # S3's browser-form upload (presigned POST) has no botocore operation.
-                return await self._form_post(ex, route, identity, region, receive)
+                return await self._form_post(ex, route, identity, region, body)
             from cloudtwin.gateway.router import unknown_operation_error
 
             raise unknown_operation_error(route, request)
         if identity.expires_at is not None or identity.disabled:
             # Credentials IAM/STS issued: refused when inactive or expired.
             check_credentials(identity, self.clock.now(), route.protocol)
+        # Receiving the payload takes aws-chunked off Content-Encoding: verify the headers
+        # as they were signed.
+        verify = self.config.verify_signatures and credentials is not None and not credentials.presigned
+        signed_headers = dict(headers) if verify else None
+        limit = limits.limit_for(route.service, operation)
+        if limit is None:
+            limits.check_declared_upload(route.service, headers)
         if not body_read:
-            await receive_payload(request, operation, receive)
+            await receive_payload(request, operation, body, limit)
+        elif limit is not None and len(request.body) > limit:
+            raise BodyTooLarge(limit)
+        if verify:
+            from cloudtwin.gateway.verification import verify_header_signature
+
+            verify_header_signature(request, credentials, identity, route, signed_headers)
         parser, serializer = self.protocol(route.protocol)
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
@@ -335,30 +447,39 @@ class Gateway:
             result = await result
         return serializer.serialize_result(result, operation, ex.request_id)
 
+    def _route_for_error(self, ex: "Exchange", credentials) -> None:
+        """Route a request whose body was refused unread, so that the error speaks the
+        service's protocol where the headers alone say which it is."""
+        try:
+            ex.route = self.router.route(ex.request, credentials)
+        except Exception:  # noqa: BLE001 - unroutable: the generic envelope will do
+            ex.route = None
+
     def _verify_presigned(self, request: HttpRequest, credentials, route, identity) -> None:
         """A presigned S3 URL: expiry on the virtual clock, and the signature (see
-        gateway.presign) unless the key is one IAM/STS issued (its secret is not ours)."""
+        gateway.presign) with the key's own secret where IAM/STS issued it."""
         from cloudtwin.gateway import presign
+        from cloudtwin.gateway.verification import s3_v2_resource
 
-        secrets = presign.presign_secrets() if identity.is_root else None
+        secrets = presign.presign_secrets()  # None: CLOUDTWIN_PRESIGN_SECRETS=* (no checks)
+        if secrets is not None and identity.secret is not None:
+            secrets = (identity.secret,)
+        elif not identity.is_root:
+            secrets = None
         if credentials.scheme == "sigv2":
-            # The canonical resource always starts with the bucket, even virtual-host style.
-            bucket = (route.uri_params or {}).get("Bucket")
-            path = request.path or "/"
-            resource = path
-            if bucket and path != f"/{bucket}" and not path.startswith(f"/{bucket}/"):
-                resource = f"/{quote(bucket)}{path}"
+            resource = s3_v2_resource(request, (route.uri_params or {}).get("Bucket"))
             presign.verify_presigned_v2(request, self.clock.now(), secrets, resource)
         elif credentials.scheme == "AWS4-HMAC-SHA256":
             presign.verify_presigned_v4(request, self.clock.now(), secrets)
 
-    async def _form_post(self, ex: "Exchange", route, identity, region: str, receive: Receive) -> HttpResponse:
+    async def _form_post(self, ex: "Exchange", route, identity, region: str, body: RequestBody) -> HttpResponse:
         """Hand an S3 form upload to the provider's ``post_object(ctx, uri_params)``."""
         provider = self.services.provider(route.service)
         post = getattr(provider, "post_object", None)
         if post is None:
             raise not_implemented(route.service, "PostObject")
-        ex.request.body = await read_body(receive)
+        # The body may have been read already to route the request: it is replayed.
+        ex.request.body = await body.read(limits.S3_FORM_LIMIT)
         ctx = self._context(ex, "PostObject", identity, region, provider)
         return await post(ctx, route.uri_params or {})
 
@@ -395,13 +516,7 @@ class Gateway:
             partition_for_region(region),
         )
         if message is not None:
-            # JSON services call it AccessDeniedException; query-era ones (and JSON services
-            # that keep their query error codes, like SQS) AccessDenied.
-            json_style = route.protocol not in ("query", "ec2", "rest-xml") and (
-                "awsQueryCompatible" not in operation.service_model.metadata
-            )
-            code = "AccessDeniedException" if json_style else "AccessDenied"
-            raise ServiceError(code, message, 403, sender_fault=True)
+            raise access_denied(route, message)
 
     @property
     def validators(self):
@@ -451,17 +566,36 @@ class Gateway:
         await send({"type": "http.response.body", "body": b""})
 
 
-def _body_consumed(request: HttpRequest) -> bool:
-    if request.stream is not None:
-        # Look through decoding wrappers (aws-chunked, checksums) to the received stream.
-        stream = request.stream
-        while not hasattr(stream, "started") and hasattr(stream, "_source"):
-            stream = stream._source
-        return getattr(stream, "started", True)
-    if request.body:
-        return True
-    length = request.headers.get("content-length")
-    return length == "0" or (length is None and "transfer-encoding" not in request.headers)
+_FUNCTION_URL = re.compile(r"([a-z0-9]{32})\.lambda-url\.[a-z0-9-]+\.")
+
+
+def _function_url_id(host: str) -> str | None:
+    """The url id of a Lambda function URL's host name (``<id>.lambda-url.<region>....``)."""
+    if ".lambda-url." not in host:
+        return None
+    match = _FUNCTION_URL.match(host)
+    return match.group(1) if match else None
+
+
+def access_denied(route, message: str) -> ServiceError:
+    """403 in the service's words (see gateway.errors.json_style)."""
+    code = "AccessDeniedException" if json_style(route) else "AccessDenied"
+    return ServiceError(code, message, 403, sender_fault=True)
+
+
+def _foreign_host_message(host: str) -> str:
+    return (
+        f"cloudtwin does not serve the host name '{host_name(host)}': it answers loopback "
+        "addresses, localhost, *.localhost, localhost.localstack.cloud and the names given "
+        "with --hostname / CLOUDTWIN_HOSTNAME."
+    )
+
+
+def _foreign_origin_message(origin: str) -> str:
+    return (
+        f"Requests from the web origin '{origin}' are not allowed: cloudtwin accepts browser "
+        "requests from loopback origins and those listed in CLOUDTWIN_CORS_ORIGINS."
+    )
 
 
 def open_persistence(data_dir: str | None, clock: Clock, check_records: bool = False) -> Persistence:

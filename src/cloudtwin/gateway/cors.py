@@ -1,11 +1,15 @@
 """CORS for browser clients (the AWS SDK for JavaScript in a page, S3 uploads from forms).
 
 AWS answers preflights per service (S3 from the bucket's CORS rules, API Gateway from the
-API's settings). This is the server-wide default policy; a service may answer a preflight
-itself later (S3 bucket rules).
+API's settings). This is the server-wide default policy; S3 answers for its buckets from
+their rules. Which origins the policy trusts is what keeps an arbitrary web page from
+driving the local endpoint (see gateway.guard).
 """
 
 from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
 
 from cloudtwin.protocol.http import HttpResponse
 
@@ -39,14 +43,25 @@ ALLOWED_METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS, PATCH"
 
 
 class CorsPolicy:
-    """Which origins may call, and the headers that say so."""
+    """Which origins a browser page may call from, and the headers that say so.
 
-    def __init__(self, origins: tuple[str, ...]) -> None:
+    By default only pages served from this machine: ``http(s)://`` origins whose host is
+    ``localhost``, a ``*.localhost`` name or a loopback address (``127.0.0.0/8``,
+    ``[::1]``), on any port — plus the origins listed in ``CLOUDTWIN_CORS_ORIGINS``. Those
+    get their origin reflected, with credentials. ``*`` in the list is an explicit opt-in
+    to any origin: such origins get ``Access-Control-Allow-Origin: *``, never credentials.
+    """
+
+    def __init__(self, origins: tuple[str, ...] = ()) -> None:
         self.any_origin = "*" in origins
-        self.origins = frozenset(origins)
+        self.origins = frozenset(o.lower().rstrip("/") for o in origins if o != "*")
+
+    def trusted(self, origin: str) -> bool:
+        """A loopback or configured origin (reflected, with credentials)."""
+        return is_loopback_origin(origin) or origin.lower().rstrip("/") in self.origins
 
     def allowed(self, origin: str) -> bool:
-        return self.any_origin or origin.lower() in self.origins
+        return self.any_origin or self.trusted(origin)
 
     @staticmethod
     def is_preflight(method: str, headers: dict[str, str]) -> bool:
@@ -55,6 +70,11 @@ class CorsPolicy:
             and "origin" in headers
             and "access-control-request-method" in headers
         )
+
+    def _origin_headers(self, origin: str) -> dict[str, str]:
+        if self.trusted(origin):
+            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+        return {"Access-Control-Allow-Origin": "*"}
 
     def preflight(self, headers: dict[str, str]) -> HttpResponse:
         """The answer to an ``OPTIONS`` preflight request."""
@@ -67,9 +87,8 @@ class CorsPolicy:
                 b"<Message>CORSResponse: This CORS request is not allowed.</Message></Error>",
             )
         out = {
-            "Access-Control-Allow-Origin": origin,
+            **self._origin_headers(origin),
             "Access-Control-Allow-Methods": ALLOWED_METHODS,
-            "Access-Control-Allow-Credentials": "true",
             "Access-Control-Max-Age": "3000",
             "Access-Control-Expose-Headers": EXPOSED_HEADERS,
             "Vary": "Origin, Access-Control-Request-Headers, Access-Control-Request-Method",
@@ -80,9 +99,34 @@ class CorsPolicy:
         return HttpResponse(200, out, b"")
 
     def decorate(self, origin: str, response_headers: dict[str, str]) -> None:
-        """Add the CORS headers of an actual (non-preflight) response."""
-        if self.allowed(origin):
-            response_headers.setdefault("Access-Control-Allow-Origin", origin)
-            response_headers.setdefault("Access-Control-Allow-Credentials", "true")
-            response_headers.setdefault("Access-Control-Expose-Headers", EXPOSED_HEADERS)
-            response_headers.setdefault("Vary", "Origin")
+        """Add the CORS headers of an actual (non-preflight) response (unless the service
+        set its own, as S3 does from a bucket's rules)."""
+        if "Access-Control-Allow-Origin" in response_headers or not self.allowed(origin):
+            return
+        response_headers.update(self._origin_headers(origin))
+        response_headers.setdefault("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+        response_headers.setdefault("Vary", "Origin")
+
+
+def is_loopback_origin(origin: str) -> bool:
+    """``http(s)://localhost``, ``*.localhost``, ``127.x.y.z`` or ``[::1]``, any port."""
+    try:
+        parts = urlsplit(origin.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises for a malformed port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    return is_loopback_name(host)
+
+
+def is_loopback_name(host: str) -> bool:
+    """A host name or address that can only mean this machine."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

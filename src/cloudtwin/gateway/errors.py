@@ -14,6 +14,17 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 
+def json_style(route) -> bool:
+    """Whether a routed service names its errors the JSON way (``AccessDeniedException``,
+    ``InvalidSignatureException``) rather than the query way (``AccessDenied``,
+    ``SignatureDoesNotMatch``), as query-era services and JSON services that keep their
+    query error codes (``awsQueryCompatible``, like SQS) do."""
+    if route is None or route.protocol in ("query", "ec2", "rest-xml"):
+        return False
+    operation = route.operation
+    return operation is None or "awsQueryCompatible" not in operation.service_model.metadata
+
+
 def _wants_json(request: HttpRequest) -> bool:
     headers = request.headers
     return (

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$")
 
@@ -68,6 +68,10 @@ class Identity:
     #: Session tags ((key, value), ...) passed to AssumeRole / GetFederationToken: they
     #: are the session's ``aws:PrincipalTag`` values.
     session_tags: tuple[tuple[str, str], ...] = ()
+    #: The key's secret and (STS) session token, for ``CLOUDTWIN_VERIFY_SIGNATURES=1``
+    #: (gateway.verification); never shown.
+    secret: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
 
     def arn_in(self, region: str) -> str:
         return self.arn.replace("{partition}", partition_for_region(region))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudtwin.gateway.body import Receive, ReceiveStream, read_body
+from cloudtwin.gateway.body import RequestBody
 from cloudtwin.protocol.http import HttpRequest
 
 
@@ -37,8 +37,11 @@ def _streams(operation: Any) -> bool:
     )
 
 
-async def receive_payload(request: HttpRequest, operation: Any, receive: Receive) -> None:
-    """Set ``request.body`` or ``request.stream`` for ``operation``."""
+async def receive_payload(
+    request: HttpRequest, operation: Any, received: RequestBody, limit: int | None = None
+) -> None:
+    """Set ``request.body`` or ``request.stream`` for ``operation``; a whole body longer
+    than ``limit`` raises :class:`~cloudtwin.gateway.body.BodyTooLarge` unread."""
     headers = request.headers
     framing = None
     if "aws-chunked" in headers.get("content-encoding", "") or headers.get(
@@ -65,7 +68,7 @@ async def receive_payload(request: HttpRequest, operation: Any, receive: Receive
             verifier = ChecksumVerifier(plan)
 
     if _streams(operation):
-        stream: Any = ReceiveStream(receive)
+        stream: Any = received.stream()
         if framing is not None:
             from cloudtwin.protocol.chunked import AwsChunkedStream
 
@@ -77,7 +80,7 @@ async def receive_payload(request: HttpRequest, operation: Any, receive: Receive
         request.stream = stream
         return
 
-    body = await read_body(receive)
+    body = await received.read(limit)
     if framing is not None:
         from cloudtwin.protocol.chunked import decode_chunked
 

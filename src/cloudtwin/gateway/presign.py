@@ -26,7 +26,10 @@ from urllib.parse import quote, unquote
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest
 
-__all__ = ["presign_secrets", "verify_presigned_v4", "verify_presigned_v2", "signing_key", "SIGNATURE_MISMATCH"]
+__all__ = [
+    "presign_secrets", "verify_presigned_v4", "verify_presigned_v2", "signing_key",
+    "v2_string_to_sign", "v2_signature", "SIGNATURE_MISMATCH",
+]
 
 MAX_EXPIRES = 604800
 SIGNATURE_MISMATCH = (
@@ -166,6 +169,14 @@ def verify_presigned_v2(
     if secrets is None:
         return
     signature = params.get("Signature", "")
+    to_sign = v2_string_to_sign(request, str(expires), resource_path)
+    if not any(hmac.compare_digest(v2_signature(secret, to_sign), signature) for secret in secrets):
+        raise _mismatch()
+
+
+def v2_string_to_sign(request: HttpRequest, when: str, resource_path: str) -> bytes:
+    """S3's SigV2 string to sign; ``when`` is ``Expires`` (presigned) or the Date header
+    (empty when ``x-amz-date`` is sent, which is then among the ``x-amz-*`` lines)."""
     subresources = []
     for item in request.query_string.split("&"):
         key, sep, value = item.partition("=")
@@ -183,13 +194,12 @@ def verify_presigned_v2(
         request.method,
         request.headers.get("content-md5", ""),
         request.headers.get("content-type", ""),
-        str(expires),
+        when,
         *(f"{k}:{v}" for k, v in amz),
         resource,
     ]
-    to_sign = "\n".join(lines).encode("utf-8")
-    for secret in secrets:
-        expected = base64.b64encode(hmac.new(secret.encode(), to_sign, hashlib.sha1).digest()).decode()
-        if hmac.compare_digest(expected, signature):
-            return
-    raise _mismatch()
+    return "\n".join(lines).encode("utf-8")
+
+
+def v2_signature(secret: str, to_sign: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), to_sign, hashlib.sha1).digest()).decode()

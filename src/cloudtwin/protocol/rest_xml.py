@@ -21,7 +21,6 @@ way to exhaust a server.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.malformed import BODY, InvalidInput
@@ -30,6 +29,7 @@ from cloudtwin.protocol.rest import RestParser
 from cloudtwin.protocol.scalars import text_converter
 from cloudtwin.protocol.shape_plans import ShapeCompiler
 from cloudtwin.protocol.values import default_timestamp_format
+from cloudtwin.protocol.xml_reader import DtdRefused, XmlError, parse_xml
 
 if TYPE_CHECKING:  # pragma: no cover
     from xml.etree.ElementTree import Element
@@ -168,11 +168,11 @@ class XmlCompiler(ShapeCompiler[Decoder]):
 
 def load_xml(body: bytes) -> Element:
     """The root element of an XML body."""
-    if b"<!DOCTYPE" in body or b"<!doctype" in body:
-        raise InvalidInput("XML documents with a DTD are not accepted.", BODY)
     try:
-        return ElementTree.fromstring(body)
-    except ElementTree.ParseError as exc:
+        return parse_xml(body)
+    except DtdRefused as exc:
+        raise InvalidInput(str(exc), BODY) from None
+    except XmlError as exc:
         raise InvalidInput(f"The XML body is not well-formed: {exc}", BODY) from None
 
 

@@ -75,5 +75,8 @@ class ServiceProvider:
         if self.stores is not None:
             self.stores.reset(account_id)
 
+    async def close(self) -> None:
+        """The server is stopping: end what the provider runs outside requests."""
+
 
 _BASE_ATTRIBUTES = frozenset(dir(ServiceProvider)) | {"env", "stores", "_handlers"}

@@ -98,6 +98,12 @@ class ServiceRegistry:
     def loaded(self) -> list[str]:
         return sorted(name for name, p in self._providers.items() if p is not None)
 
+    async def close(self) -> None:
+        """Let every loaded provider end its background work (the server is stopping)."""
+        for provider in list(self._providers.values()):
+            if provider is not None:
+                await provider.close()
+
     def reset(self, service: str | None = None, account_id: str | None = None) -> None:
         for name, provider in list(self._providers.items()):
             if provider is not None and (service is None or name == service):

@@ -21,7 +21,10 @@ def error(info):
 
 def control(cloudtwin, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(cloudtwin.endpoint + path, data=data, method="POST" if data else "GET")
+    request = urllib.request.Request(
+        cloudtwin.endpoint + path, data=data, method="POST" if data else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
 

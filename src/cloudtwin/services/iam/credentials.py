@@ -61,6 +61,7 @@ def key_identity(store: IamStore, key: AccessKey) -> Identity | None:
             access_key_id=key.key_id,
             is_root=True,
             disabled=key.status != "Active",
+            secret=key.secret,
         )
     user = store.users.get(key.user_name.lower())
     if user is None:
@@ -72,6 +73,7 @@ def key_identity(store: IamStore, key: AccessKey) -> Identity | None:
         access_key_id=key.key_id,
         is_root=False,
         disabled=key.status != "Active",
+        secret=key.secret,
     )
 
 

@@ -100,6 +100,11 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         self.roles.reset()
         self._in_loop(self.pool.stop_idle())
 
+    async def close(self) -> None:
+        """The server stops: pollers end, and every environment's process is stopped."""
+        self.pollers.stop_all()
+        await self.pool.close()
+
     # -- lookup ---------------------------------------------------------------------------------
 
     def _store(self, account_id: str, region: str) -> LambdaStore:

@@ -2,7 +2,8 @@
 
 The gateway hands S3 the ``OPTIONS`` preflights addressed to a bucket
 (:meth:`CorsHandlers.preflight`); the first rule whose origin, method and requested headers
-all match answers it. No configuration, or no matching rule, is a 403.
+all match answers it. No configuration, or no matching rule, is a 403. Actual requests
+from a browser get the headers of the rule that allows them (:meth:`CorsHandlers.cors_headers`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ def answer_preflight(bucket: Bucket, request: HttpRequest, has_key: bool) -> Htt
     rule = matching_rule(config.get("CORSRules") or [], origin, method, requested)
     if rule is None:
         return _forbidden(_NOT_ALLOWED, method, kind)
+    out = actual_headers(rule, origin)
+    if requested:
+        out["Access-Control-Allow-Headers"] = ", ".join(requested)
+    return HttpResponse(200, out, b"")
+
+
+def actual_headers(rule: dict[str, Any], origin: str) -> dict[str, str]:
+    """What S3 adds to an actual response a rule allows."""
     wildcard = "*" in (rule.get("AllowedOrigins") or [])
     out = {
         "Access-Control-Allow-Origin": "*" if wildcard else origin,
@@ -67,13 +76,11 @@ def answer_preflight(bucket: Bucket, request: HttpRequest, has_key: bool) -> Htt
     }
     if not wildcard:
         out["Access-Control-Allow-Credentials"] = "true"
-    if requested:
-        out["Access-Control-Allow-Headers"] = ", ".join(requested)
     if rule.get("ExposeHeaders"):
         out["Access-Control-Expose-Headers"] = ", ".join(rule["ExposeHeaders"])
     if rule.get("MaxAgeSeconds") is not None:
         out["Access-Control-Max-Age"] = str(rule["MaxAgeSeconds"])
-    return HttpResponse(200, out, b"")
+    return out
 
 
 class CorsHandlers:
@@ -87,3 +94,16 @@ class CorsHandlers:
         if bucket is None:
             return None
         return answer_preflight(bucket, request, bool(uri_params.get("Key")))
+
+    def cors_headers(self, request: HttpRequest, uri_params: dict[str, str], origin: str, partition: str = "aws") -> dict[str, str] | None:
+        """The CORS headers of an actual (non-preflight) request from ``origin`` to a bucket:
+        those of the first rule allowing the origin and method; ``{}`` when the bucket has
+        CORS rules and none does (S3 then serves the request without CORS headers); None
+        when there is no such bucket or it has no CORS configuration."""
+        name = uri_params.get("Bucket")
+        bucket = self.store.buckets.get((partition, name)) if name else None
+        config = bucket.config.get("Cors") if bucket is not None else None
+        if not config:
+            return None
+        rule = matching_rule(config.get("CORSRules") or [], origin, request.method, [])
+        return actual_headers(rule, origin) if rule is not None else {}

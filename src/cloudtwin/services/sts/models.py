@@ -42,6 +42,8 @@ class Session:
             session_policy=self.session_policy,
             source_arn=self.source_arn,
             session_tags=self.tags,
+            secret=self.secret,
+            session_token=self.token,
         )
 
 

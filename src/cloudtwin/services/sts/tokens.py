@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import secrets
 import string
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.xml_reader import XmlError, parse_xml
 
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
@@ -66,14 +69,16 @@ class SamlAssertion:
     not_on_or_after: str | None = None
 
 
-def _text(node: ET.Element | None) -> str:
+def _text(node: "Element | None") -> str:
     return (node.text or "").strip() if node is not None else ""
 
 
 def saml_assertion(encoded: str) -> SamlAssertion:
     try:
-        root = ET.fromstring(base64.b64decode(encoded, validate=False))
-    except (ValueError, ET.ParseError):
+        # No DTD, hence no entity expansion (see protocol.xml_reader): a DTD is as invalid
+        # an assertion as one that does not parse.
+        root = parse_xml(base64.b64decode(encoded, validate=False))
+    except (ValueError, XmlError):
         raise ServiceError("InvalidIdentityToken", "Invalid SAML Assertion") from None
     out = SamlAssertion()
     out.issuer = _text(root.find(".//saml:Issuer", _SAML_NS))
