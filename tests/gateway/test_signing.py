@@ -123,3 +123,27 @@ def test_reads_what_botocore_signs():
         creds = parse_credentials(HttpRequest("GET", url.path, url.query, {"host": url.netloc}))
         assert (creds.access_key_id, creds.region, creds.signing_name, creds.scheme) == expected
         assert creds.presigned
+
+
+def test_a_presigned_url_with_another_secret_says_why_in_the_log(endpoint, caplog):
+    import logging
+    import urllib.error
+    import urllib.request
+
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    s3.create_bucket(Bucket="hinted")
+    s3.put_object(Bucket="hinted", Key="k", Body=b"x")
+    other = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                         aws_access_key_id="AKIAOTHER", aws_secret_access_key="my-real-secret")  # fmt: skip
+    url = other.generate_presigned_url("get_object", Params={"Bucket": "hinted", "Key": "k"})
+    with caplog.at_level(logging.WARNING, logger="cloudtwin.gateway"):
+        try:
+            urllib.request.urlopen(url, timeout=10)
+        except urllib.error.HTTPError as err:
+            assert err.code == 403 and b"SignatureDoesNotMatch" in err.read()
+        else:  # pragma: no cover
+            raise AssertionError("expected a 403")
+    assert any("CLOUDTWIN_PRESIGN_SECRETS=<that secret>" in r.getMessage() for r in caplog.records)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 from datetime import datetime, timezone
 from urllib.parse import quote, unquote
@@ -56,6 +57,13 @@ def presign_secrets() -> tuple[str, ...] | None:
 
 
 def _mismatch() -> ServiceError:
+    # S3's answer says nothing of where the secret comes from: the server's log does.
+    logging.getLogger("cloudtwin.gateway").warning(
+        "a presigned URL's signature matches none of the secrets cloudtwin checks it against "
+        "(the default credentials' 'test', or CLOUDTWIN_PRESIGN_SECRETS): if it was signed with "
+        "your own credentials, start cloudtwin with CLOUDTWIN_PRESIGN_SECRETS=<that secret> "
+        "(comma-separated for several; '*' skips the check)"
+    )
     return ServiceError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
 
 
