@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CHECKS",
+    "DeclaredCodeValidator",
     "Ec2Validator",
     "MissingParameterValidator",
     "Rule",
@@ -253,6 +254,17 @@ class Validator:
         return plan
 
 
+class DeclaredCodeValidator(Validator):
+    """A service whose older operations answer constraint violations with its own code
+    (``code``) and whose newer ones with ``ValidationException``: each operation gets the one
+    its model declares (``code`` when declared or when neither is)."""
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        declared = {shape.name for shape in operation.error_shapes}
+        code = "ValidationException" if self.code not in declared and "ValidationException" in declared else self.code
+        return ServiceError(code, self.message(violations), self.status_code, sender_fault=True)
+
+
 class MissingParameterValidator(Validator):
     """The older query wording (SQS over query): ``MissingParameter`` "The request must
     contain the parameter QueueName." for the first missing required member, by wire name;
@@ -347,8 +359,13 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
             )
             for op in ("CreateFunction", "UpdateFunctionConfiguration")
         }),
-        # CloudWatch Logs answers constraint violations with InvalidParameterException.
-        ("logs", None): Validator(code="InvalidParameterException", patterns=patterns),
+        # CloudWatch Logs answers constraint violations with InvalidParameterException (its
+        # newer operations, e.g. deliveries, with ValidationException). Metric namespaces may
+        # hold ':' although the model's pattern excludes it: AWS does not apply that pattern.
+        ("logs", None): DeclaredCodeValidator(code="InvalidParameterException", patterns=patterns, rules={
+            "PutMetricFilter.metricTransformations.metricNamespace:pattern": Rule(skip=True),
+            "DescribeMetricFilters.metricNamespace:pattern": Rule(skip=True),
+        }),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy
         # ``AttributeNames=["SentTimestamp"]`` on ReceiveMessage: no enum checks.

@@ -13,6 +13,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.logs import insights, subscriptions
+from cloudtwin.services.logs.deliveries import DeliveryOperations
 from cloudtwin.services.logs.filter_pattern import PatternError, compile_pattern
 from cloudtwin.services.logs.models import LogsStore
 from cloudtwin.services.provider import ServiceProvider
@@ -41,7 +42,7 @@ def stream_missing() -> ServiceError:
     return ServiceError("ResourceNotFoundException", "The specified log stream does not exist.")
 
 
-class Provider(ServiceProvider):
+class Provider(DeliveryOperations, ServiceProvider):
     service_name = "logs"
     store_class = LogsStore
 
@@ -75,6 +76,9 @@ class Provider(ServiceProvider):
         if group is None:
             raise group_missing()
         return store, group
+
+    def _paged(self, items: list, params: Params) -> tuple[list, str | None]:
+        return _page(items, params.get("nextToken"), params.get("limit"), 50)
 
     def _arn(self, ctx: RequestContext, group: str) -> str:
         return f"arn:{ctx.partition}:logs:{ctx.region}:{ctx.account_id}:log-group:{group}"
@@ -491,6 +495,7 @@ class Provider(ServiceProvider):
                 if params.get("metricNamespace") and not any(t["metricNamespace"] == params["metricNamespace"] for t in transforms):
                     continue
                 found.append(mf)
+        found.sort(key=lambda mf: (mf["filterName"], mf["logGroupName"]))
         page, token = _page(found, params.get("nextToken"), params.get("limit"), 50)
         out: Params = {"metricFilters": page}
         if token:
