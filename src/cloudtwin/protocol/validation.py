@@ -70,10 +70,12 @@ class Rule:
     matches is raised alone, as ``ServiceError(code or the validator's code, message,
     status_code or the validator's)``. ``message`` is a ``str.format`` template with ``{path}``,
     ``{value}``, ``{constraint}``, ``{member}`` (model member path), ``{name}`` (wire path);
-    without one the classic single-error sentence is used.
+    without one the classic single-error sentence is used. ``when`` limits the rule to
+    violations whose constraint text contains it (e.g. ``"less than"`` for maximum lengths).
     """
 
     skip: bool = False
+    when: str | None = None
     code: str | None = None
     message: str | None = None
     status_code: int | None = None
@@ -206,7 +208,7 @@ class Validator:
             operation,
         ):
             rule = rules.get(key)
-            if rule is not None:
+            if rule is not None and (rule.when is None or rule.when in v.constraint):
                 return rule
         return None
 
@@ -365,6 +367,10 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ("logs", None): DeclaredCodeValidator(code="InvalidParameterException", patterns=patterns, rules={
             "PutMetricFilter.metricTransformations.metricNamespace:pattern": Rule(skip=True),
             "DescribeMetricFilters.metricNamespace:pattern": Rule(skip=True),
+            **{f"*.{member}:length": Rule(
+                when="less than",
+                message="Invalid LogGroup or LogStream, both must have length less than or equal to 512.",
+            ) for member in ("logGroupName", "logStreamName")},
         }),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy

@@ -209,3 +209,42 @@ def test_metric_filters_listed_by_name_and_namespaces_may_hold_colons(logs):
         )
     found = logs.describe_metric_filters(filterNamePrefix="f-", metricNamespace="App/1:x")["metricFilters"]
     assert [f["filterName"] for f in found] == ["f-0", "f-1"]
+
+
+def test_resource_policies_described_in_aws_form(logs):
+    document = '{"Statement":[{"Effect":"Allow","Principal":{"Service":["route53.amazonaws.com"]},"Action":"logs:*","Resource":"*"}]}'
+    put = logs.put_resource_policy(policyName="p", policyDocument=document)
+    assert put["resourcePolicy"]["policyDocument"] == document
+    import json
+
+    described = json.loads(logs.describe_resource_policies()["resourcePolicies"][0]["policyDocument"])
+    assert described["Version"] == "2008-10-17"
+    assert described["Statement"][0]["Principal"] == {"Service": "route53.amazonaws.com"}
+    with pytest.raises(ClientError) as err:
+        logs.delete_resource_policy(policyName="nope")
+    assert err.value.response["Error"]["Message"] == "Policy with name [nope] does not exist."
+
+
+def test_log_group_name_too_long_and_pattern_search(logs):
+    with pytest.raises(ClientError) as err:
+        logs.create_log_group(logGroupName="x" * 513)
+    assert err.value.response["Error"] == {
+        "Code": "InvalidParameterException",
+        "Message": "Invalid LogGroup or LogStream, both must have length less than or equal to 512.",
+    }
+    logs.create_log_group(logGroupName="svc-abc-1")
+    plain = logs.describe_log_groups(logGroupNamePrefix="svc-")["logGroups"][0]
+    assert plain["storedBytes"] == 0 and plain["deletionProtectionEnabled"] is False
+    found = logs.describe_log_groups(logGroupNamePattern="abc")
+    assert [g["logGroupName"] for g in found["logGroups"]] == ["svc-abc-1"]
+    assert "storedBytes" not in found["logGroups"][0]
+    rest = logs.describe_log_groups(logGroupNamePattern="abc", nextToken=found["nextToken"])
+    assert rest["logGroups"] == [] and "nextToken" not in rest
+
+
+def test_describe_queries_shows_the_expanded_query(logs):
+    logs.create_log_group(logGroupName="q")
+    logs.start_query(logGroupName="q", startTime=100, endTime=200, queryString="fields @message")
+    query = logs.describe_queries(logGroupName="q", status="Complete")["queries"][0]
+    assert query["queryString"] == 'SOURCE "q" START=100000 END=200999 | fields @message'
+    assert query["queryLanguage"] == "CWLI"

@@ -108,7 +108,8 @@ class DeliveryOperations:
         if existing is not None and "policy" in existing:
             record["policy"] = existing["policy"]
         store.delivery_destinations[name] = record
-        return {"deliveryDestination": _public(record)}
+        # Put answers without the tags (Get shows them).
+        return {"deliveryDestination": {k: v for k, v in _public(record).items() if k != "tags"}}
 
     def get_delivery_destination(self, ctx: RequestContext, params: Params) -> Params:
         return {"deliveryDestination": _public(self._destination(ctx, params["name"]))}
