@@ -114,6 +114,8 @@ class Validator:
     ``"*.Member.Path:kind"``, ``"*.Member.Path"``, ``"Op:kind"``, ``"Op"`` (member paths are
     model member names without indexes; ``"Op": Rule(skip=True)`` turns an operation off).
     Subclass and override :meth:`error` / :meth:`describe` for another message form.
+    ``list_nulls_always``: list element reports always end with "Member must not be null"
+    (Lambda's wording), not only when an element is null.
 
     Plans are compiled per operation on first use and cached on the validator (one validator
     serves any number of services). Not a per-request object: share it.
@@ -130,6 +132,7 @@ class Validator:
         checks: Iterable[str] = CHECKS,
         rules: Mapping[str, Rule] | None = None,
         patterns: JavaPatterns | None = None,
+        list_nulls_always: bool = False,
     ) -> None:
         if code is not None:
             self.code = code
@@ -141,7 +144,7 @@ class Validator:
             raise ValueError(f"unknown checks: {sorted(unknown)}")
         self.rules: dict[str, Rule] = dict(rules or {})
         self.patterns = patterns or JavaPatterns()
-        self._compiler = PlanCompiler(self.checks, self.patterns)
+        self._compiler = PlanCompiler(self.checks, self.patterns, list_nulls_always)
         self._operations: dict[int, tuple[OperationModel, Plan | None]] = {}
 
     # -- the hot path
@@ -353,13 +356,10 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ("s3", None): S3Validator(patterns=patterns),
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
-        # Lambda refuses an unknown runtime with its own code and sentence.
-        ("lambda", None): Validator(patterns=patterns, rules={
-            f"{op}.Runtime:enum": Rule(
-                code="InvalidParameterValueException",
-                message="Value {value} at 'runtime' failed to satisfy constraint: {constraint} or be a valid ARN",
-            )
-            for op in ("CreateFunction", "UpdateFunctionConfiguration")
+        # Lambda checks runtimes itself (the runtimes it supports today, not the model's
+        # enum: services/lambda_/runtimes.py).
+        ("lambda", None): Validator(patterns=patterns, list_nulls_always=True, rules={
+            f"{op}.Runtime:enum": Rule(skip=True) for op in ("CreateFunction", "UpdateFunctionConfiguration")
         }),
         # CloudWatch Logs answers constraint violations with InvalidParameterException (its
         # newer operations, e.g. deliveries, with ValidationException). Metric namespaces may

@@ -11,6 +11,7 @@ from typing import Any
 
 from cloudtwin.execution.runtimes import family
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_ import runtimes
 from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_.models import LATEST
 
@@ -39,6 +40,8 @@ def runtime_version_arn(region: str, runtime: str) -> str:
 
 def check_settings(params: dict[str, Any], creating: bool) -> None:
     """AWS's checks beyond the model's constraints."""
+    if params.get("Runtime") is not None:
+        runtimes.check(params["Runtime"])
     timeout = params.get("Timeout")
     if timeout is not None and timeout > MAX_TIMEOUT:
         raise lambda_error(

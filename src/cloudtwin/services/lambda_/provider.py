@@ -10,6 +10,7 @@ the Lambda Runtime API, no Docker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import base64
 import json
 import random
@@ -131,9 +132,11 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
 
     def create_function(self, ctx: RequestContext, params: Params) -> Params:
         name = params["FunctionName"]
-        ref = names.parse(name, ctx.account_id, ctx.region)
+        ref = names.parse(name, ctx.account_id, ctx.region, creating=True)
         if ref.qualifier:
             raise names.invalid("Unsupported function name: qualifiers are not allowed here.")
+        if ref.account_id != ctx.account_id:
+            raise ServiceError("AccessDeniedException", "", 403)  # AWS says no more
         conf.check_settings(params, creating=True)
         store = self._store(ref.account_id, ref.region)
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
@@ -235,7 +238,9 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         ref = self._ref(ctx, params)
         if ref.qualifier == LATEST:
             raise conf.invalid("$LATEST version cannot be deleted without deleting the function.")
-        store, record = self._function(ctx, ref)
+        if ref.qualifier is not None and not ref.qualifier.isdigit():
+            raise conf.invalid("Deletion of aliases is not currently supported.")
+        store, record = self._function(ctx, dataclasses.replace(ref, qualifier=None))
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
         if ref.qualifier is None:
             del store.functions[ref.name]
