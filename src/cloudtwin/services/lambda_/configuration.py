@@ -131,6 +131,8 @@ def update_configuration(config: dict[str, Any], params: dict[str, Any], region:
         config["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode", "PassThrough")}
     if "EphemeralStorage" in params:
         config["EphemeralStorage"] = {"Size": params["EphemeralStorage"].get("Size", 512)}
+    if "SnapStart" in params:
+        config["SnapStart"] = {"ApplyOn": (params["SnapStart"] or {}).get("ApplyOn", "None"), "OptimizationStatus": "Off"}
     if "LoggingConfig" in params:
         config["LoggingConfig"] = _logging(params["LoggingConfig"], config["FunctionName"])
     for member in _PASSTHROUGH:
