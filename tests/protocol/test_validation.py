@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from cloudtwin.protocol.constraints import format_number
+from cloudtwin.protocol.constraints import format_number, java_hash_set_order
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.patterns import JavaPatterns
 from cloudtwin.protocol.validation import (
@@ -409,3 +409,22 @@ def test_every_pattern_of_a_few_models_compiles_or_is_skipped(catalog):
                 usable += patterns.compile(pattern) is not None
     assert total > 100
     assert usable == total
+
+
+def test_java_hash_set_order_buckets_by_string_hash_then_keeps_insertion_order():
+    # "a" hashes to 97 (bucket 1 of 16), "q" to 113 (also bucket 1), "b" to 98 (bucket 2)
+    assert java_hash_set_order(["b", "q", "a"]) == ["q", "a", "b"]
+    # "Aa" and "BB" share String.hashCode 2112: insertion order decides
+    assert java_hash_set_order(["BB", "Aa"]) == ["BB", "Aa"]
+    assert java_hash_set_order(["Aa", "BB"]) == ["Aa", "BB"]
+    # "Q" (81) and "a" (97) share a bucket of 16 but not of 32, the table 13 values need
+    # ("HashSet(Collection)" sizing)
+    assert java_hash_set_order(["Q", "a"]) == ["Q", "a"]
+    letters = java_hash_set_order(["Q", "a", *"cdefghijklm"])
+    assert letters.index("a") < letters.index("Q")
+
+
+def test_lambda_reports_list_elements_as_never_null(catalog, validators):
+    err = error_of(validators, op(catalog, "lambda", "CreateFunction"),
+                   {"FunctionName": "f", "Role": "arn:aws:iam::000000000000:role/r", "Code": {}, "Architectures": ["X86_64"]})  # fmt: skip
+    assert err.message.endswith("[Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")

@@ -368,11 +368,13 @@ def _element_report(plan: Plan | None, null: bool) -> str:
 
 
 class ListPlan(Plan):
-    __slots__ = ("elem",)
+    __slots__ = ("elem", "null_always")
 
-    def __init__(self, own: _Own | None, elem: Plan | None, sensitive: bool = False) -> None:
+    def __init__(self, own: _Own | None, elem: Plan | None, sensitive: bool = False, null_always: bool = False) -> None:
         super().__init__(own, sensitive)
         self.elem = elem
+        #: the element report always ends with "Member must not be null" (some services)
+        self.null_always = null_always
 
     def children(self) -> tuple[Plan | None, ...]:
         return (self.elem,)
@@ -415,7 +417,7 @@ class ListPlan(Plan):
                 elem.collect_inner(x, child, inner)
         if bad or null:
             sensitive = self.sensitive or (elem is not None and elem.sensitive)
-            text = "Member must satisfy constraint: " + _element_report(elem, null)
+            text = "Member must satisfy constraint: " + _element_report(elem, null or self.null_always)
             out.append(Violation("member", ctx.path, ctx.member_path, text, v, ctx.wire_path, ctx.location, sensitive, ctx.depth))
         out.extend(inner)
 
@@ -498,9 +500,10 @@ def _segment(name: str) -> str:
 class PlanCompiler:
     """Builds and caches plans for one set of checks; shapes are shared across operations."""
 
-    def __init__(self, checks: frozenset[str], patterns: JavaPatterns) -> None:
+    def __init__(self, checks: frozenset[str], patterns: JavaPatterns, list_nulls_always: bool = False) -> None:
         self.checks = checks
         self.patterns = patterns
+        self.list_nulls_always = list_nulls_always
         self._shapes: dict[tuple[str, str, str], Plan | None] = {}
 
     def compile_operation(self, operation: OperationModel) -> Plan | None:
@@ -563,7 +566,7 @@ class PlanCompiler:
                 self._fill_structure(struct, shape, prefix, fresh)
                 return struct
         elif kind == "list":
-            lst = ListPlan(_Own.build(shape, self.checks, self.patterns), None, sensitive)
+            lst = ListPlan(_Own.build(shape, self.checks, self.patterns), None, sensitive, self.list_nulls_always)
             self._shapes[key] = lst  # placeholder first, as for structures
             fresh.append((key, lst))
             lst.elem = self._compile(shape.member, prefix, fresh)
@@ -600,3 +603,21 @@ class PlanCompiler:
         struct.required = tuple(name for name in shape.members if name in required)
         struct.checked = tuple(checked)
         struct.members = tuple(m for m in members if m[4] is not None or m[5])
+
+
+def java_hash_set_order(values: list[str]) -> list[str]:
+    """The iteration order of a Java ``HashSet<String>`` built from ``values`` (in order):
+    by bucket (``String.hashCode`` spread as ``HashMap`` does, over the table size
+    ``HashSet(Collection)`` picks), then insertion order within a bucket. AWS prints some
+    sets (e.g. Lambda's runtimes) in this order."""
+    size = 1
+    while size < max(int(len(values) / 0.75) + 1, 16):
+        size *= 2
+
+    def bucket(value: str) -> int:
+        h = 0
+        for unit in value.encode("utf-16-be").hex(" ", 2).split():
+            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+        return (h ^ (h >> 16)) & (size - 1)
+
+    return sorted(dict.fromkeys(values), key=bucket)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CHECKS",
+    "DeclaredCodeValidator",
     "Ec2Validator",
     "MissingParameterValidator",
     "Rule",
@@ -69,10 +70,12 @@ class Rule:
     matches is raised alone, as ``ServiceError(code or the validator's code, message,
     status_code or the validator's)``. ``message`` is a ``str.format`` template with ``{path}``,
     ``{value}``, ``{constraint}``, ``{member}`` (model member path), ``{name}`` (wire path);
-    without one the classic single-error sentence is used.
+    without one the classic single-error sentence is used. ``when`` limits the rule to
+    violations whose constraint text contains it (e.g. ``"less than"`` for maximum lengths).
     """
 
     skip: bool = False
+    when: str | None = None
     code: str | None = None
     message: str | None = None
     status_code: int | None = None
@@ -111,6 +114,8 @@ class Validator:
     ``"*.Member.Path:kind"``, ``"*.Member.Path"``, ``"Op:kind"``, ``"Op"`` (member paths are
     model member names without indexes; ``"Op": Rule(skip=True)`` turns an operation off).
     Subclass and override :meth:`error` / :meth:`describe` for another message form.
+    ``list_nulls_always``: list element reports always end with "Member must not be null"
+    (Lambda's wording), not only when an element is null.
 
     Plans are compiled per operation on first use and cached on the validator (one validator
     serves any number of services). Not a per-request object: share it.
@@ -127,6 +132,7 @@ class Validator:
         checks: Iterable[str] = CHECKS,
         rules: Mapping[str, Rule] | None = None,
         patterns: JavaPatterns | None = None,
+        list_nulls_always: bool = False,
     ) -> None:
         if code is not None:
             self.code = code
@@ -138,7 +144,7 @@ class Validator:
             raise ValueError(f"unknown checks: {sorted(unknown)}")
         self.rules: dict[str, Rule] = dict(rules or {})
         self.patterns = patterns or JavaPatterns()
-        self._compiler = PlanCompiler(self.checks, self.patterns)
+        self._compiler = PlanCompiler(self.checks, self.patterns, list_nulls_always)
         self._operations: dict[int, tuple[OperationModel, Plan | None]] = {}
 
     # -- the hot path
@@ -205,7 +211,7 @@ class Validator:
             operation,
         ):
             rule = rules.get(key)
-            if rule is not None:
+            if rule is not None and (rule.when is None or rule.when in v.constraint):
                 return rule
         return None
 
@@ -251,6 +257,17 @@ class Validator:
         # Keyed by id, holding the operation so the id cannot be reused while cached.
         self._operations[id(operation)] = (operation, plan)
         return plan
+
+
+class DeclaredCodeValidator(Validator):
+    """A service whose older operations answer constraint violations with its own code
+    (``code``) and whose newer ones with ``ValidationException``: each operation gets the one
+    its model declares (``code`` when declared or when neither is)."""
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        declared = {shape.name for shape in operation.error_shapes}
+        code = "ValidationException" if self.code not in declared and "ValidationException" in declared else self.code
+        return ServiceError(code, self.message(violations), self.status_code, sender_fault=True)
 
 
 class MissingParameterValidator(Validator):
@@ -339,16 +356,22 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ("s3", None): S3Validator(patterns=patterns),
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
-        # Lambda refuses an unknown runtime with its own code and sentence.
-        ("lambda", None): Validator(patterns=patterns, rules={
-            f"{op}.Runtime:enum": Rule(
-                code="InvalidParameterValueException",
-                message="Value {value} at 'runtime' failed to satisfy constraint: {constraint} or be a valid ARN",
-            )
-            for op in ("CreateFunction", "UpdateFunctionConfiguration")
+        # Lambda checks runtimes itself (the runtimes it supports today, not the model's
+        # enum: services/lambda_/runtimes.py).
+        ("lambda", None): Validator(patterns=patterns, list_nulls_always=True, rules={
+            f"{op}.Runtime:enum": Rule(skip=True) for op in ("CreateFunction", "UpdateFunctionConfiguration")
         }),
-        # CloudWatch Logs answers constraint violations with InvalidParameterException.
-        ("logs", None): Validator(code="InvalidParameterException", patterns=patterns),
+        # CloudWatch Logs answers constraint violations with InvalidParameterException (its
+        # newer operations, e.g. deliveries, with ValidationException). Metric namespaces may
+        # hold ':' although the model's pattern excludes it: AWS does not apply that pattern.
+        ("logs", None): DeclaredCodeValidator(code="InvalidParameterException", patterns=patterns, rules={
+            "PutMetricFilter.metricTransformations.metricNamespace:pattern": Rule(skip=True),
+            "DescribeMetricFilters.metricNamespace:pattern": Rule(skip=True),
+            **{f"*.{member}:length": Rule(
+                when="less than",
+                message="Invalid LogGroup or LogStream, both must have length less than or equal to 512.",
+            ) for member in ("logGroupName", "logStreamName")},
+        }),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy
         # ``AttributeNames=["SentTimestamp"]`` on ReceiveMessage: no enum checks.

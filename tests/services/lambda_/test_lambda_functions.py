@@ -183,3 +183,68 @@ def test_list_functions_pages(lam, deploy):
     assert [f["FunctionName"] for f in first["Functions"]] == ["page-0", "page-1"]
     rest = lam.list_functions(Marker=first["NextMarker"])
     assert [f["FunctionName"] for f in rest["Functions"]] == ["page-2"] and "NextMarker" not in rest
+
+
+def test_runtimes_lambda_accepts_today(lam, role):
+    def refusal(runtime: str, create: bool = True) -> dict:
+        with pytest.raises(ClientError) as err:
+            if create:
+                lam.create_function(FunctionName="rt", Runtime=runtime, Role=role, Handler="app.handler",
+                                    Code={"ZipFile": zipped(SOURCE)})  # fmt: skip
+            else:
+                lam.update_function_configuration(FunctionName="rt-ok", Runtime=runtime)
+        return err.value.response
+
+    # outside the model's enum, and in it but not (yet) offered: the enum sentence, listing
+    # the runtimes accepted today in the order AWS prints them (a Java hash set's)
+    for runtime in ("PYTHON3.12", "nodejs26.x"):
+        response = refusal(runtime)
+        assert response["Error"]["Code"] == "InvalidParameterValueException" and response["Type"] == "User"
+        message = response["Error"]["Message"]
+        assert message.startswith(
+            f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
+            "[nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, "
+        )
+        assert message.endswith(", provided.al2, java8.al2] or be a valid ARN")
+        assert "python3.7" not in message and "go1.x" not in message
+    # retired runtimes: refused in their own words, on create and update
+    retired = "The runtime parameter of python3.7 is no longer supported for creating or updating AWS Lambda functions."
+    assert refusal("python3.7")["Error"]["Message"].startswith(retired)
+    lam.create_function(FunctionName="rt-ok", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zipped(SOURCE)})  # fmt: skip
+    assert refusal("python3.7", create=False)["Error"]["Message"].startswith(retired)
+
+
+def test_function_name_checks_as_aws_makes_them(lam, role):
+    with pytest.raises(ClientError) as err:
+        lam.create_function(FunctionName="a" * 65, Runtime="python3.12", Role=role, Handler="app.handler",
+                            Code={"ZipFile": zipped(SOURCE)})  # fmt: skip
+    assert err.value.response["Error"] == {
+        "Code": "InvalidParameterValueException",
+        "Message": f"1 validation error detected: Value '{'a' * 65}' at 'functionName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 64",
+    }
+    # a lookup of a longer name simply finds nothing
+    with pytest.raises(ClientError) as err:
+        lam.get_function(FunctionName="a" * 65)
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    # deleting: aliases cannot be, and a missing function is named without its qualifier
+    with pytest.raises(ClientError) as err:
+        lam.delete_function(FunctionName="ghost", Qualifier="live")
+    assert err.value.response["Error"]["Message"] == "Deletion of aliases is not currently supported."
+    with pytest.raises(ClientError) as err:
+        lam.delete_function(FunctionName="ghost", Qualifier="3")
+    assert err.value.response["Error"]["Message"] == "Function not found: arn:aws:lambda:us-east-1:000000000000:function:ghost"
+    # another account's ARN
+    with pytest.raises(ClientError) as err:
+        lam.create_function(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:theirs", Runtime="python3.12",
+                            Role=role, Handler="app.handler", Code={"ZipFile": zipped(SOURCE)})  # fmt: skip
+    assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    # list members: Lambda's element report always ends with "Member must not be null"
+    with pytest.raises(ClientError) as err:
+        lam.create_function(FunctionName="arch", Runtime="python3.12", Role=role, Handler="app.handler",
+                            Architectures=["X86_64"], Code={"ZipFile": zipped(SOURCE)})  # fmt: skip
+    assert err.value.response["Error"]["Message"].endswith(
+        "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]"
+    )

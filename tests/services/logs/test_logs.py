@@ -168,3 +168,113 @@ def test_what_aws_logs_tail_follow_asks(logs):
     later = poll(first[-1]["timestamp"] + 1)
     assert [e["message"] for e in later] == ["new"]
     assert later[0]["logStreamName"] == "2026/01/01/[$LATEST]abc" and later[0]["eventId"]
+
+
+def test_delivery_destinations_sources_and_deliveries(logs):
+    bucket = "arn:aws:s3:::logs-bucket"
+    put = logs.put_delivery_destination(
+        name="dest", outputFormat="json", deliveryDestinationConfiguration={"destinationResourceArn": bucket}
+    )["deliveryDestination"]
+    assert put == {
+        "name": "dest",
+        "arn": "arn:aws:logs:us-east-1:000000000000:delivery-destination:dest",
+        "deliveryDestinationType": "S3",
+        "outputFormat": "json",
+        "deliveryDestinationConfiguration": {"destinationResourceArn": bucket},
+    }
+    logs.put_delivery_destination(
+        name="again", deliveryDestinationConfiguration={"destinationResourceArn": "arn:aws:logs:us-east-1:000000000000:log-group:g"}
+    )
+    listed = logs.describe_delivery_destinations()["deliveryDestinations"]
+    assert [(d["name"], d["deliveryDestinationType"]) for d in listed] == [("dest", "S3"), ("again", "CWL")]
+    with pytest.raises(ClientError) as err:
+        logs.put_delivery_destination(name="bad", outputFormat="xml", deliveryDestinationConfiguration={"destinationResourceArn": bucket})
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "at 'outputFormat' failed to satisfy constraint: Member must satisfy enum value set" in err.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as err:
+        logs.get_delivery_destination(name="missing")
+    assert err.value.response["Error"] == {
+        "Code": "ResourceNotFoundException", "Message": "Requested Delivery Destination does not exist in this account."
+    }
+
+    assert logs.get_delivery_destination_policy(deliveryDestinationName="dest")["policy"] == {}
+    doc = '{"Version": "2012-10-17", "Statement": []}'
+    out = logs.put_delivery_destination_policy(deliveryDestinationName="dest", deliveryDestinationPolicy=doc)
+    assert out["policy"] == {"deliveryDestinationPolicy": doc}
+    assert logs.get_delivery_destination_policy(deliveryDestinationName="dest")["policy"] == {"deliveryDestinationPolicy": doc}
+    logs.delete_delivery_destination_policy(deliveryDestinationName="dest")
+    assert logs.get_delivery_destination_policy(deliveryDestinationName="dest")["policy"] == {}
+
+    with pytest.raises(ClientError) as err:
+        logs.put_delivery_source(name="src", resourceArn="arn:aws:s3:::some-bucket", logType="ACCESS_LOGS")
+    assert err.value.response["Error"] == {"Code": "ResourceNotFoundException", "Message": "Cannot access provided service."}
+    distribution = "arn:aws:cloudfront::000000000000:distribution/E1ABCDEF"
+    source = logs.put_delivery_source(name="src", resourceArn=distribution, logType="ACCESS_LOGS")["deliverySource"]
+    assert source["service"] == "cloudfront" and source["resourceArns"] == [distribution]
+
+    delivery = logs.create_delivery(
+        deliverySourceName="src", deliveryDestinationArn=put["arn"], recordFields=["date"],
+        s3DeliveryConfiguration={"suffixPath": "AWSLogs/", "enableHiveCompatiblePath": True},
+    )["delivery"]
+    assert delivery["arn"].endswith(f":delivery:{delivery['id']}") and delivery["deliveryDestinationType"] == "S3"
+    assert logs.get_delivery(id=delivery["id"])["delivery"] == delivery
+    assert [d["id"] for d in logs.describe_deliveries()["deliveries"]] == [delivery["id"]]
+    with pytest.raises(ClientError) as err:
+        logs.delete_delivery_destination(name="dest")
+    assert err.value.response["Error"]["Code"] == "ConflictException"
+    logs.delete_delivery(id=delivery["id"])
+    logs.delete_delivery_source(name="src")
+    logs.delete_delivery_destination(name="dest")
+    with pytest.raises(ClientError) as err:
+        logs.get_delivery_source(name="src")
+    assert err.value.response["Error"]["Message"] == "Requested Delivery Source does not exist in this account.."
+
+
+def test_metric_filters_listed_by_name_and_namespaces_may_hold_colons(logs):
+    for group, name in (("g-b", "f-0"), ("g-a", "f-1")):
+        logs.create_log_group(logGroupName=group)
+        logs.put_metric_filter(
+            logGroupName=group, filterName=name, filterPattern="ERROR",
+            metricTransformations=[{"metricNamespace": "App/1:x", "metricName": "m", "metricValue": "1"}],
+        )
+    found = logs.describe_metric_filters(filterNamePrefix="f-", metricNamespace="App/1:x")["metricFilters"]
+    assert [f["filterName"] for f in found] == ["f-0", "f-1"]
+
+
+def test_resource_policies_described_in_aws_form(logs):
+    document = '{"Statement":[{"Effect":"Allow","Principal":{"Service":["route53.amazonaws.com"]},"Action":"logs:*","Resource":"*"}]}'
+    put = logs.put_resource_policy(policyName="p", policyDocument=document)
+    assert put["resourcePolicy"]["policyDocument"] == document
+    import json
+
+    described = json.loads(logs.describe_resource_policies()["resourcePolicies"][0]["policyDocument"])
+    assert described["Version"] == "2008-10-17"
+    assert described["Statement"][0]["Principal"] == {"Service": "route53.amazonaws.com"}
+    with pytest.raises(ClientError) as err:
+        logs.delete_resource_policy(policyName="nope")
+    assert err.value.response["Error"]["Message"] == "Policy with name [nope] does not exist."
+
+
+def test_log_group_name_too_long_and_pattern_search(logs):
+    with pytest.raises(ClientError) as err:
+        logs.create_log_group(logGroupName="x" * 513)
+    assert err.value.response["Error"] == {
+        "Code": "InvalidParameterException",
+        "Message": "Invalid LogGroup or LogStream, both must have length less than or equal to 512.",
+    }
+    logs.create_log_group(logGroupName="svc-abc-1")
+    plain = logs.describe_log_groups(logGroupNamePrefix="svc-")["logGroups"][0]
+    assert plain["storedBytes"] == 0 and plain["deletionProtectionEnabled"] is False
+    found = logs.describe_log_groups(logGroupNamePattern="abc")
+    assert [g["logGroupName"] for g in found["logGroups"]] == ["svc-abc-1"]
+    assert "storedBytes" not in found["logGroups"][0]
+    rest = logs.describe_log_groups(logGroupNamePattern="abc", nextToken=found["nextToken"])
+    assert rest["logGroups"] == [] and "nextToken" not in rest
+
+
+def test_describe_queries_shows_the_expanded_query(logs):
+    logs.create_log_group(logGroupName="q")
+    logs.start_query(logGroupName="q", startTime=100, endTime=200, queryString="fields @message")
+    query = logs.describe_queries(logGroupName="q", status="Complete")["queries"][0]
+    assert query["queryString"] == 'SOURCE "q" START=100000 END=200999 | fields @message'
+    assert query["queryLanguage"] == "CWLI"

@@ -11,6 +11,7 @@ from typing import Any
 
 from cloudtwin.execution.runtimes import family
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_ import runtimes
 from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_.models import LATEST
 
@@ -39,6 +40,8 @@ def runtime_version_arn(region: str, runtime: str) -> str:
 
 def check_settings(params: dict[str, Any], creating: bool) -> None:
     """AWS's checks beyond the model's constraints."""
+    if params.get("Runtime") is not None:
+        runtimes.check(params["Runtime"])
     timeout = params.get("Timeout")
     if timeout is not None and timeout > MAX_TIMEOUT:
         raise lambda_error(
@@ -128,6 +131,8 @@ def update_configuration(config: dict[str, Any], params: dict[str, Any], region:
         config["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode", "PassThrough")}
     if "EphemeralStorage" in params:
         config["EphemeralStorage"] = {"Size": params["EphemeralStorage"].get("Size", 512)}
+    if "SnapStart" in params:
+        config["SnapStart"] = {"ApplyOn": (params["SnapStart"] or {}).get("ApplyOn", "None"), "OptimizationStatus": "Off"}
     if "LoggingConfig" in params:
         config["LoggingConfig"] = _logging(params["LoggingConfig"], config["FunctionName"])
     for member in _PASSTHROUGH:

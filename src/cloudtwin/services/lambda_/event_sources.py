@@ -64,9 +64,9 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         "EventSourceArn": params["EventSourceArn"],
         "FunctionArn": function_arn,
         "LastModified": now,
-        "LastProcessingResult": "No records processed",
         "State": "Enabled" if params.get("Enabled", True) else "Disabled",
-        "StateTransitionReason": "USER_INITIATED",
+        # queue pollers and stream pollers word it differently
+        "StateTransitionReason": "USER_INITIATED" if kind == "sqs" else "User action",
         "EventSourceMappingArn": f"{mapping_arn_prefix}:event-source-mapping:{mapping_id}",
         "FunctionResponseTypes": list(params.get("FunctionResponseTypes") or []),
         "MaximumBatchingWindowInSeconds": params.get("MaximumBatchingWindowInSeconds", 0),
@@ -87,6 +87,7 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         if params.get("ScalingConfig"):
             mapping["ScalingConfig"] = params["ScalingConfig"]
     else:
+        mapping["LastProcessingResult"] = "No records processed"
         if not params.get("StartingPosition"):
             raise invalid("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.")
         if params["StartingPosition"] == "AT_TIMESTAMP" and kind == "dynamodb":
@@ -99,7 +100,10 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         mapping["DestinationConfig"] = params.get("DestinationConfig") or {"OnFailure": {}}
     if params.get("FilterCriteria"):
         check_filters(params["FilterCriteria"])
-        mapping["FilterCriteria"] = params["FilterCriteria"]
+        if params["FilterCriteria"].get("Filters"):
+            mapping["FilterCriteria"] = params["FilterCriteria"]
+    if params.get("Tags"):
+        mapping["_tags"] = dict(params["Tags"])
     return mapping
 
 

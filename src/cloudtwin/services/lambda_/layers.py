@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.lambda_.code import check_request_size
 from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_ import policy
 from cloudtwin.services.lambda_.configuration import invalid, timestamp
@@ -49,14 +51,15 @@ class LayerOperations:
         }
         return out
 
-    def publish_layer_version(self, ctx: "RequestContext", params: Params) -> Params:
+    async def publish_layer_version(self, ctx: "RequestContext", params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
         name = self._layer_name(params["LayerName"])
         content = params["Content"]
+        check_request_size(ctx, content, "PublishLayerVersion")
         if content.get("ZipFile") is not None:
             code = self.code.add(content["ZipFile"])  # type: ignore[attr-defined]
         elif content.get("S3Bucket") and content.get("S3Key"):
-            code = self.code.add(self._s3_object(ctx, content))  # type: ignore[attr-defined]
+            code = self.code.add(await self._s3_object(ctx, content))  # type: ignore[attr-defined]
         else:
             raise invalid("Please provide a source for the layer content.")
         layer = store.layers.get(name) or {"versions": {}, "next": 1}
@@ -137,7 +140,9 @@ class LayerOperations:
         }  # fmt: skip
         if params.get("OrganizationId"):
             statement["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": params["OrganizationId"]}}
+        _check_revision(version, params)
         policy.add(version["_policy"], statement)
+        version["_revision"] = str(uuid.uuid4())
         store.layers[self._layer_name(params["LayerName"])] = layer
         return {"Statement": json.dumps(statement, separators=(",", ":")), "RevisionId": _revision_of(version)}
 
@@ -149,12 +154,29 @@ class LayerOperations:
 
     def remove_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
         store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        _check_revision(version, params)
         policy.remove(version["_policy"], params["StatementId"])
+        version["_revision"] = str(uuid.uuid4())
         store.layers[self._layer_name(params["LayerName"])] = layer
         return {}
 
     def layer_entries(self, ctx_account: str, region: str, arns: list[str]) -> list[Params]:
-        """``Layers`` of a function configuration; refuses a version that does not exist."""
+        """``Layers`` of a function configuration; refuses a layer of another region, two
+        versions of one layer, a version that does not exist."""
+        seen: dict[str, str] = {}
+        for arn in arns:
+            parts = arn.split(":")
+            if len(parts) > 3 and parts[3] and parts[3] != region:
+                raise invalid(
+                    f"Layers are not in the same region as the function. Layers are expected to be in region {region}."
+                )
+            layer = arn.rpartition(":")[0]
+            if layer in seen:
+                raise invalid(
+                    "Two different versions of the same layer are not allowed to be referenced in the same "
+                    f"function. {seen[layer]} and {arn} are versions of the same layer."
+                )
+            seen[layer] = arn
         out = []
         for arn in arns:
             name, _, number = arn.split(":layer:", 1)[-1].rpartition(":")
@@ -179,6 +201,15 @@ class LayerOperations:
 
 
 def _revision_of(version: dict) -> str:
-    import hashlib
+    """The layer version policy's revision (a new one at every change)."""
+    return version.setdefault("_revision", str(uuid.uuid4()))
 
-    return hashlib.md5(json.dumps(version["_policy"], sort_keys=True).encode()).hexdigest()
+
+def _check_revision(version: dict, params: Params) -> None:
+    if params.get("RevisionId") and params["RevisionId"] != _revision_of(version):
+        raise lambda_error(
+            "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve "
+            "the latest Revision Id",
+            412,
+        )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from cloudtwin.events.targets import arn_parts
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.lambda_.errors import lambda_error
+from cloudtwin.services.lambda_.paging import page as _page
 from cloudtwin.services.lambda_ import event_sources
 from cloudtwin.services.lambda_.models import function_arn
 
@@ -123,10 +124,3 @@ class MappingOperations:
         if marker:
             out["NextMarker"] = marker
         return out
-
-
-
-def _page(items: list, marker: str | None, max_items: int | None) -> tuple[list, str | None]:
-    from cloudtwin.services.lambda_.provider import _page as page
-
-    return page(items, marker, max_items)

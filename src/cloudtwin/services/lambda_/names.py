@@ -40,8 +40,10 @@ def invalid(message: str) -> ServiceError:
     return lambda_error("InvalidParameterValueException", message)
 
 
-def parse(value: str, account_id: str, region: str, qualifier: str | None = None) -> FunctionRef:
-    """Where a FunctionName points; ``qualifier`` is the request's ``Qualifier`` member."""
+def parse(value: str, account_id: str, region: str, qualifier: str | None = None, creating: bool = False) -> FunctionRef:
+    """Where a FunctionName points; ``qualifier`` is the request's ``Qualifier`` member.
+    Only a function being created has its name's length checked (a lookup of a longer name
+    finds nothing)."""
     match = _ARN.fullmatch(value) or _BARE_ARN.fullmatch(value)
     if match is not None:
         if match["region"] != region:
@@ -63,9 +65,9 @@ def parse(value: str, account_id: str, region: str, qualifier: str | None = None
             )
         if "account" in match.groupdict():
             account_id = match["account"]
-    if len(match["name"]) > MAX_NAME:
+    if creating and len(match["name"]) > MAX_NAME:
         raise lambda_error(
-            "ValidationException",
+            "InvalidParameterValueException",
             f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy "
             f"constraint: Member must have length less than or equal to {MAX_NAME}",
         )

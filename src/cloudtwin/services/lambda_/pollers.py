@@ -129,7 +129,8 @@ class Pollers:
         except ServiceError as error:
             log.info("event source mapping %s: invoke failed: %s", mapping["UUID"], error.code)
             return None, None
-        mapping["LastProcessingResult"] = "PROBLEM: Function call failed" if outcome.error else "OK"
+        if "LastProcessingResult" in mapping:  # stream mappings report it; queue mappings do not
+            mapping["LastProcessingResult"] = "PROBLEM: Function call failed" if outcome.error else "OK"
         try:
             payload = json.loads(outcome.payload or b"null")
         except ValueError:
@@ -150,7 +151,7 @@ class Pollers:
                                   account_id=q_account, region=q_region))["QueueUrl"]  # fmt: skip
                 messages = await self._gather(url, q_account, q_region, mapping)
             except ServiceError as error:
-                mapping["LastProcessingResult"] = f"PROBLEM: {error.code}"
+                log.info("event source mapping %s: queue unreachable: %s", mapping_id, error.code)
                 await asyncio.sleep(_IDLE_WAIT)
                 continue
             if not messages:

@@ -10,6 +10,7 @@ the Lambda Runtime API, no Docker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import base64
 import json
 import random
@@ -23,7 +24,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_ import configuration as conf
 from cloudtwin.services.lambda_ import names, policy
-from cloudtwin.services.lambda_.code import CodeStore
+from cloudtwin.services.lambda_.code import CodeStore, check_request_size
 from cloudtwin.services.lambda_.invocation import (
     ASYNC_LIMIT,
     SYNC_LIMIT,
@@ -35,10 +36,12 @@ from cloudtwin.services.lambda_.event_configs import EventConfigOperations
 from cloudtwin.services.lambda_.layers import LayerOperations
 from cloudtwin.services.lambda_.mappings import MappingOperations
 from cloudtwin.services.lambda_.models import LATEST, LambdaStore, function_arn
+from cloudtwin.services.lambda_.paging import page as _page
 from cloudtwin.services.lambda_.pollers import Pollers
 from cloudtwin.services.lambda_.settings import SettingOperations
 from cloudtwin.services.lambda_.urls import UrlRequests
 from cloudtwin.services.lambda_.roles import ExecutionRoles
+from cloudtwin.services.lambda_.tags import TagOperations, check_tag_count
 from cloudtwin.services.provider import ServiceProvider
 
 Params = dict[str, Any]
@@ -46,15 +49,16 @@ Params = dict[str, Any]
 ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
 _RESPONSE_LIMIT = 6 * 1024 * 1024
-_DEFAULT_PAGE = 50
 
 
 def not_found(arn: str) -> ServiceError:
     return lambda_error("ResourceNotFoundException", f"Function not found: {arn}", 404)
 
 
-class Provider(LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, UrlRequests,
-               ServiceProvider):
+class Provider(
+    LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, TagOperations, UrlRequests,
+    ServiceProvider,
+):
     service_name = "lambda"
     store_class = LambdaStore
 
@@ -136,18 +140,22 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
 
     # -- functions ------------------------------------------------------------------------------
 
-    def create_function(self, ctx: RequestContext, params: Params) -> Params:
+    async def create_function(self, ctx: RequestContext, params: Params) -> Params:
         name = params["FunctionName"]
-        ref = names.parse(name, ctx.account_id, ctx.region)
+        ref = names.parse(name, ctx.account_id, ctx.region, creating=True)
         if ref.qualifier:
             raise names.invalid("Unsupported function name: qualifiers are not allowed here.")
+        if ref.account_id != ctx.account_id:
+            raise ServiceError("AccessDeniedException", "", 403)  # AWS says no more
+        check_request_size(ctx, params.get("Code") or {}, "CreateFunction")
         conf.check_settings(params, creating=True)
+        check_tag_count(params.get("Tags"))
         store = self._store(ref.account_id, ref.region)
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
         if ref.name in store.functions:
             raise lambda_error("ResourceConflictException", f"Function already exist: {ref.name}", 409)
         self.roles.check(params["Role"], ref.name, ref.region)
-        code = self._code(ctx, params.get("Code") or {}, params.get("PackageType") or "Zip")
+        code = await self._code(ctx, params.get("Code") or {}, params.get("PackageType") or "Zip")
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
         conf.transition(latest, "create")
@@ -171,7 +179,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
             answer["Version"] = self._publish(ctx, store, record, None, "")["Version"]
         return answer
 
-    def _code(self, ctx: RequestContext, code: Params, package: str) -> dict:
+    async def _code(self, ctx: RequestContext, code: Params, package: str) -> dict:
         if package == "Image":
             if not code.get("ImageUri"):
                 raise conf.invalid("Please provide ImageUri when PackageType is Image.")
@@ -181,27 +189,33 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         if code.get("ZipFile") is not None:
             return self.code.add(code["ZipFile"])
         if code.get("S3Bucket") and code.get("S3Key"):
-            return self.code.add(self._s3_object(ctx, code))
+            return self.code.add(await self._s3_object(ctx, code))
         raise conf.invalid("Please provide a source for function code.")
 
-    def _s3_object(self, ctx: RequestContext, code: Params) -> bytes:
+    async def _s3_object(self, ctx: RequestContext, code: Params) -> bytes:
         request = {"Bucket": code["S3Bucket"], "Key": code["S3Key"]}
         if code.get("S3ObjectVersion"):
             request["VersionId"] = code["S3ObjectVersion"]
         try:
-            found = self.env.internal.call("s3", "GetObject", request, account_id=ctx.account_id, region=ctx.region)
+            found = await self.env.internal.call_async("s3", "GetObject", request, account_id=ctx.account_id, region=ctx.region)
         except ServiceError as error:
             raise conf.invalid(
                 f"Error occurred while GetObject. S3 Error Code: {error.code}. S3 Error Message: {error.message}"
             ) from None
         body = found.get("Body", b"")
-        return body if isinstance(body, (bytes, bytearray)) else b"".join(body)
+        if isinstance(body, (bytes, bytearray)):
+            return bytes(body)
+        if hasattr(body, "__aiter__"):  # a large object comes in pieces
+            return b"".join([piece async for piece in body])
+        return b"".join(body)
 
     def get_function(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params)
         store, record = self._function(ctx, ref)
         config = self._config(ctx, ref, record)
         out: Params = {"Configuration": conf.observe(config)}
+        if ref.qualifier == LATEST:
+            out["Configuration"]["FunctionArn"] = f"{config['FunctionArn']}:{LATEST}"
         code = record["code"].get(config["Version"]) or record["code"][LATEST]
         if code.get("image"):
             out["Code"] = {"RepositoryType": "ECR", "ImageUri": code["image"], "ResolvedImageUri": code["image"]}
@@ -242,7 +256,9 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         ref = self._ref(ctx, params)
         if ref.qualifier == LATEST:
             raise conf.invalid("$LATEST version cannot be deleted without deleting the function.")
-        store, record = self._function(ctx, ref)
+        if ref.qualifier is not None and not ref.qualifier.isdigit():
+            raise conf.invalid("Deletion of aliases is not currently supported.")
+        store, record = self._function(ctx, dataclasses.replace(ref, qualifier=None))
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
         if ref.qualifier is None:
             del store.functions[ref.name]
@@ -276,14 +292,15 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         except RuntimeError:  # no loop (a reset from another thread): stopped lazily instead
             work.close()
 
-    def update_function_code(self, ctx: RequestContext, params: Params) -> Params:
+    async def update_function_code(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)
         store, record = self._function(ctx, ref)
         latest = record["latest"]
         if params.get("RevisionId") and params["RevisionId"] != latest["RevisionId"]:
             raise _precondition()
         package = latest.get("PackageType", "Zip")
-        code = self._code(ctx, {k: v for k, v in params.items() if k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri")}, package)
+        check_request_size(ctx, params, "UpdateFunctionCode")
+        code = await self._code(ctx, {k: v for k, v in params.items() if k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri")}, package)
         record["code"][LATEST] = code
         latest["CodeSha256"] = code["sha"]
         latest["CodeSize"] = code["size"]
@@ -337,7 +354,12 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         newest = max(record["versions"], key=int) if record["versions"] else None
         if newest is not None:
             last = record["versions"][newest]
-            if last["CodeSha256"] == latest["CodeSha256"] and _same_config(last, latest):
+            unchanged = (
+                record["published_from"] == latest["RevisionId"]
+                if "published_from" in record
+                else last["CodeSha256"] == latest["CodeSha256"] and _same_config(last, latest)
+            )
+            if unchanged:
                 return conf.as_response(last)  # nothing changed since: AWS returns the last version
         number = str(record["next_version"])
         record["next_version"] += 1
@@ -351,6 +373,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         conf.touch(version, ctx.clock.now())
         record["versions"][number] = version
         record["code"][number] = record["code"][LATEST]
+        record["published_from"] = latest["RevisionId"]
         store.save(latest["FunctionName"])
         return conf.as_response(version)
 
@@ -376,6 +399,9 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
 
     def _check_routing(self, ctx: RequestContext, record: dict, routing: Params | None, version: str) -> None:
         weights = (routing or {}).get("AdditionalVersionWeights") or {}
+        if weights and version == LATEST:
+            # (AWS sends this one without the "Type" member)
+            raise ServiceError("InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version")
         for extra, weight in weights.items():
             self._check_version(ctx, record, extra)
             if extra == version:
@@ -406,13 +432,13 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         store.save(ref.name)
         return dict(alias)
 
-    def _alias(self, ctx: RequestContext, params: Params) -> tuple[LambdaStore, dict, dict]:
+    def _alias(self, ctx: RequestContext, params: Params, missing: str = "Cannot find alias arn") -> tuple[LambdaStore, dict, dict]:
         ref = self._ref(ctx, params, qualifier=False)
         store, record = self._function(ctx, ref)
         alias = record["aliases"].get(params["Name"])
         if alias is None:
             raise lambda_error(
-                "ResourceNotFoundException", f"Cannot find alias arn: {self._alias_arn(record, params['Name'])}", 404
+                "ResourceNotFoundException", f"{missing}: {self._alias_arn(record, params['Name'])}", 404
             )
         return store, record, alias
 
@@ -420,7 +446,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         return dict(self._alias(ctx, params)[2])
 
     def update_alias(self, ctx: RequestContext, params: Params) -> Params:
-        store, record, alias = self._alias(ctx, params)
+        store, record, alias = self._alias(ctx, params, missing="Alias not found")
         if params.get("RevisionId") and params["RevisionId"] != alias["RevisionId"]:
             raise _precondition()
         version = params.get("FunctionVersion", alias["FunctionVersion"])
@@ -470,6 +496,8 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
 
     def add_permission(self, ctx: RequestContext, params: Params) -> Params:
         store, record, qualifier, resource = self._policy_target(ctx, params)
+        if qualifier == LATEST:
+            raise conf.invalid("We currently do not support adding policies for $LATEST.")
         statements = record["policies"].setdefault(qualifier, [])
         if params.get("RevisionId") and params["RevisionId"] != record["latest"]["RevisionId"]:
             raise _precondition()
@@ -479,6 +507,10 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         return {"Statement": json.dumps(new, separators=(",", ":"))}
 
     def remove_permission(self, ctx: RequestContext, params: Params) -> Params:
+        ref = self._ref(ctx, params)
+        if ref.name not in self._store(ref.account_id, ref.region).functions:
+            arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name, ref.qualifier)
+            raise lambda_error("ResourceNotFoundException", f"No policy found for: {arn}", 404)
         store, record, qualifier, _ = self._policy_target(ctx, params)
         statements = record["policies"].get(qualifier)
         if not statements:
@@ -490,44 +522,35 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         return {}
 
     def get_policy(self, ctx: RequestContext, params: Params) -> Params:
-        _, record, qualifier, _ = self._policy_target(ctx, params)
+        try:
+            _, record, qualifier, _ = self._policy_target(ctx, params)
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+            raise lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404) from None
         statements = record["policies"].get(qualifier)
         if not statements:
             raise lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
         return {"Policy": policy.document(statements), "RevisionId": record["latest"]["RevisionId"]}
-
-    def _tagged(self, ctx: RequestContext, arn: str) -> tuple[LambdaStore, dict]:
-        ref = names.parse(arn, ctx.account_id, ctx.region)
-        if ref.qualifier:
-            raise conf.invalid("Tags on function aliases and versions are not supported. Please specify a function ARN.")
-        return self._function(ctx, ref)
-
-    def tag_resource(self, ctx: RequestContext, params: Params) -> Params:
-        store, record = self._tagged(ctx, params["Resource"])
-        record["tags"].update(params["Tags"])
-        store.save(record["latest"]["FunctionName"])
-        return {}
-
-    def untag_resource(self, ctx: RequestContext, params: Params) -> Params:
-        store, record = self._tagged(ctx, params["Resource"])
-        for key in params["TagKeys"]:
-            record["tags"].pop(key, None)
-        store.save(record["latest"]["FunctionName"])
-        return {}
-
-    def list_tags(self, ctx: RequestContext, params: Params) -> Params:
-        _, record = self._tagged(ctx, params["Resource"])
-        return {"Tags": dict(record["tags"])}
 
     def _reserved_total(self, store: LambdaStore, skip: str | None = None) -> int:
         return sum(r["concurrency"] or 0 for n, r in store.functions.items() if n != skip)
 
     def put_function_concurrency(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)
-        store, record = self._function(ctx, ref)
+        if ref.qualifier:
+            raise conf.invalid(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+                "operation. Please specify either a function name or an unqualified function ARN."
+            )
+        store = self._store(ref.account_id, ref.region)
+        record = store.functions.get(ref.name)
+        if record is None:
+            raise not_found(function_arn(ctx.partition, ref.region, ref.account_id, ref.name, LATEST))
         wanted = params["ReservedConcurrentExecutions"]
         if ACCOUNT_CONCURRENCY - self._reserved_total(store, ref.name) - wanted < MIN_UNRESERVED:
-            raise conf.invalid(
+            # (AWS sends the limit errors without the "Type" member)
+            raise ServiceError("InvalidParameterValueException", 
                 "Specified ReservedConcurrentExecutions for function decreases account's "
                 f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
             )
@@ -553,7 +576,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         store = self._store(ctx.account_id, ctx.region)
         total = sum(
             code.get("size", 0) for r in store.functions.values() for code in r["code"].values()
-        )
+        ) + sum(v["_code"]["size"] for layer in store.layers.values() for v in layer["versions"].values())
         return {
             "AccountLimit": {
                 "TotalCodeSize": 80530636800,
@@ -723,19 +746,6 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         if tail:
             out["LogResult"] = outcome.tail()
         return out
-
-
-def _page(items: list, marker: str | None, max_items: int | None) -> tuple[list, str | None]:
-    start = 0
-    if marker:
-        try:
-            start = int(base64.b64decode(marker).decode())
-        except ValueError:
-            raise conf.invalid("Invalid marker") from None
-    size = max_items or _DEFAULT_PAGE
-    page = items[start : start + size]
-    nxt = start + size
-    return page, (base64.b64encode(str(nxt).encode()).decode() if nxt < len(items) else None)
 
 
 def _precondition() -> ServiceError:

@@ -12,6 +12,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_.configuration import invalid, timestamp
 from cloudtwin.services.lambda_.models import LATEST
+from cloudtwin.services.lambda_.paging import page
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.context import RequestContext
@@ -100,7 +101,9 @@ class SettingOperations:
     def list_function_url_configs(self, ctx: "RequestContext", params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
         _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
-        return {"FunctionUrlConfigs": [self._url_view(c) for _, c in sorted((record.get("urls") or {}).items())]}
+        configs = [self._url_view(c) for _, c in sorted((record.get("urls") or {}).items())]
+        chosen, marker = page(configs, params.get("Marker"), params.get("MaxItems"))
+        return {"FunctionUrlConfigs": chosen, **({"NextMarker": marker} if marker else {})}
 
     # -- provisioned concurrency --------------------------------------------------------------------
 
@@ -208,18 +211,21 @@ class SettingOperations:
             "CodeSigningPolicies": params.get("CodeSigningPolicies") or {"UntrustedArtifactOnDeployment": "Warn"},
             "LastModified": timestamp(ctx.clock.now()),
         }
+        if params.get("Tags"):
+            config["_tags"] = dict(params["Tags"])
         store.signing[config["CodeSigningConfigArn"]] = config
-        return {"CodeSigningConfig": dict(config)}
+        return {"CodeSigningConfig": _shown(config)}
 
     def _signing(self, ctx: "RequestContext", arn: str) -> tuple[Any, dict]:
         store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
         config = store.signing.get(arn)
         if config is None:
-            raise lambda_error("ResourceNotFoundException", f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.", 404)
+            # (AWS sends this one without the "Type" member)
+            raise ServiceError("ResourceNotFoundException", f"The Lambda code signing configuration {arn} can not be found.", 404)
         return store, config
 
     def get_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
-        return {"CodeSigningConfig": dict(self._signing(ctx, params["CodeSigningConfigArn"])[1])}
+        return {"CodeSigningConfig": _shown(self._signing(ctx, params["CodeSigningConfigArn"])[1])}
 
     def update_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, config = self._signing(ctx, params["CodeSigningConfigArn"])
@@ -228,7 +234,7 @@ class SettingOperations:
                 config[member] = params[member]
         config["LastModified"] = timestamp(ctx.clock.now())
         store.signing[config["CodeSigningConfigArn"]] = config
-        return {"CodeSigningConfig": dict(config)}
+        return {"CodeSigningConfig": _shown(config)}
 
     def delete_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, config = self._signing(ctx, params["CodeSigningConfigArn"])
@@ -237,12 +243,18 @@ class SettingOperations:
 
     def list_code_signing_configs(self, ctx: "RequestContext", params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
-        return {"CodeSigningConfigs": [dict(c) for c in store.signing.values()]}
+        return {"CodeSigningConfigs": [_shown(c) for c in store.signing.values()]}
 
     def put_function_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
-        self._signing(ctx, params["CodeSigningConfigArn"])
         ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
         store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
+        arn = params["CodeSigningConfigArn"]
+        if arn not in store.signing:
+            raise lambda_error(
+                "CodeSigningConfigNotFoundException",
+                f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.",
+                404,
+            )
         record["signing"] = params["CodeSigningConfigArn"]
         store.save(ref.name)
         return {"CodeSigningConfigArn": record["signing"], "FunctionName": ref.name}
@@ -251,8 +263,15 @@ class SettingOperations:
         ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
         _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
         if not record.get("signing"):
-            return {"CodeSigningConfigArn": "", "FunctionName": ref.name}
+            return {}  # AWS answers a function without one with an empty body
         return {"CodeSigningConfigArn": record["signing"], "FunctionName": ref.name}
+
+    def list_functions_by_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
+        store, config = self._signing(ctx, params["CodeSigningConfigArn"])
+        arns = [r["latest"]["FunctionArn"] for _, r in sorted(store.functions.items())
+                if r.get("signing") == config["CodeSigningConfigArn"]]  # fmt: skip
+        chosen, marker = page(arns, params.get("Marker"), params.get("MaxItems"))
+        return {"FunctionArns": chosen, **({"NextMarker": marker} if marker else {})}
 
     def delete_function_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
@@ -260,3 +279,8 @@ class SettingOperations:
         record.pop("signing", None)
         store.save(ref.name)
         return {}
+
+
+def _shown(config: Params) -> Params:
+    """A code signing config as the API shows it (its tags are read with ListTags)."""
+    return {k: v for k, v in config.items() if not k.startswith("_")}

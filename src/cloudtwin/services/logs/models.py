@@ -27,6 +27,10 @@ class LogsStore(Store):
         self.events: Any = tables.table("events")
         #: policy name -> account-level resource policy
         self.policies: Any = tables.table("policies")
+        #: name -> delivery destination / delivery source; id -> delivery (deliveries.py)
+        self.delivery_destinations: Any = tables.table("delivery_destinations")
+        self.delivery_sources: Any = tables.table("delivery_sources")
+        self.deliveries: Any = tables.table("deliveries")
         self._index: dict[tuple[str, str], list[tuple[int, int, str, int]]] | None = None
         #: query id -> query record (Logs Insights)
         self.queries: dict[str, dict[str, Any]] = {}

@@ -6,6 +6,7 @@ subset (insights.py). Lambda writes every function's output here."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.logs import insights, subscriptions
+from cloudtwin.services.logs.deliveries import DeliveryOperations
 from cloudtwin.services.logs.filter_pattern import PatternError, compile_pattern
 from cloudtwin.services.logs.models import LogsStore
 from cloudtwin.services.provider import ServiceProvider
@@ -41,7 +43,7 @@ def stream_missing() -> ServiceError:
     return ServiceError("ResourceNotFoundException", "The specified log stream does not exist.")
 
 
-class Provider(ServiceProvider):
+class Provider(DeliveryOperations, ServiceProvider):
     service_name = "logs"
     store_class = LogsStore
 
@@ -76,6 +78,9 @@ class Provider(ServiceProvider):
             raise group_missing()
         return store, group
 
+    def _paged(self, items: list, params: Params) -> tuple[list, str | None]:
+        return _page(items, params.get("nextToken"), params.get("limit"), 50)
+
     def _arn(self, ctx: RequestContext, group: str) -> str:
         return f"arn:{ctx.partition}:logs:{ctx.region}:{ctx.account_id}:log-group:{group}"
 
@@ -89,9 +94,8 @@ class Provider(ServiceProvider):
             "logGroupArn": self._arn(ctx, name),
             "storedBytes": sum(store.streams[(name, s)].get("storedBytes", 0) for s in store.group_streams(name)),
             "logGroupClass": group.get("logGroupClass", "STANDARD"),
+            "deletionProtectionEnabled": bool(group.get("deletionProtectionEnabled")),
         }
-        if group.get("deletionProtectionEnabled"):
-            out["deletionProtectionEnabled"] = True
         if group.get("retentionInDays"):
             out["retentionInDays"] = group["retentionInDays"]
         if group.get("kmsKeyId"):
@@ -149,6 +153,16 @@ class Provider(ServiceProvider):
             names = [n for n in names if store.groups[n].get("logGroupClass", "STANDARD") == params["logGroupClass"]]
         page, token = _page(names, params.get("nextToken"), params.get("limit"), 50)
         out: Params = {"logGroups": [self._describe_group(ctx, store, store.groups[n]) for n in page]}
+        if pattern:
+            # A pattern search scans: it reports no stored bytes (nor an unset deletion
+            # protection), and a token after any hit
+            # (the next page, empty at the end, has none).
+            for described in out["logGroups"]:
+                del described["storedBytes"]
+                if not described["deletionProtectionEnabled"]:
+                    del described["deletionProtectionEnabled"]
+            if page and not token:
+                token = base64.b64encode(str(len(names)).encode()).decode()
         if token:
             out["nextToken"] = token
         return out
@@ -190,7 +204,10 @@ class Provider(ServiceProvider):
 
     def describe_resource_policies(self, ctx: RequestContext, params: Params) -> Params:
         store = self._store(ctx)
-        policies = [{k: v for k, v in p.items() if k != "revisionId"} for _, p in sorted(store.policies.items())]
+        policies = [
+            {**{k: v for k, v in p.items() if k != "revisionId"}, "policyDocument": _stored_policy(p["policyDocument"])}
+            for _, p in sorted(store.policies.items())
+        ]
         page, token = _page(policies, params.get("nextToken"), params.get("limit"), 50)
         out: Params = {"resourcePolicies": page}
         if token:
@@ -201,7 +218,7 @@ class Provider(ServiceProvider):
         store = self._store(ctx)
         name = params.get("policyName") or "default"
         if store.policies.pop(name, None) is None:
-            raise ServiceError("ResourceNotFoundException", f"Policy with name [{name}] does not exist")
+            raise ServiceError("ResourceNotFoundException", f"Policy with name [{name}] does not exist.")
         return {}
 
     def put_retention_policy(self, ctx: RequestContext, params: Params) -> Params:
@@ -467,6 +484,7 @@ class Provider(ServiceProvider):
             "filterName": params["filterName"],
             "filterPattern": params["filterPattern"],
             "metricTransformations": params["metricTransformations"],
+            "applyOnTransformedLogs": bool(params.get("applyOnTransformedLogs")),
             "creationTime": self._now_ms(),
             "logGroupName": group["logGroupName"],
         }
@@ -491,6 +509,7 @@ class Provider(ServiceProvider):
                 if params.get("metricNamespace") and not any(t["metricNamespace"] == params["metricNamespace"] for t in transforms):
                     continue
                 found.append(mf)
+        found.sort(key=lambda mf: (mf["filterName"], mf["logGroupName"]))
         page, token = _page(found, params.get("nextToken"), params.get("limit"), 50)
         out: Params = {"metricFilters": page}
         if token:
@@ -520,6 +539,7 @@ class Provider(ServiceProvider):
             "filterPattern": params["filterPattern"],
             "destinationArn": params["destinationArn"],
             "distribution": params.get("distribution") or "ByLogStream",
+            "applyOnTransformedLogs": bool(params.get("applyOnTransformedLogs")),
             "creationTime": self._now_ms(),
             **({"roleArn": params["roleArn"]} if params.get("roleArn") else {}),
         }
@@ -562,7 +582,10 @@ class Provider(ServiceProvider):
             raise ServiceError("MalformedQueryException", str(error)) from None
         query_id = str(uuid.uuid4())
         store.queries[query_id] = {
-            "queryId": query_id, "queryString": params["queryString"], "status": "Complete",
+            "queryId": query_id, "status": "Complete",
+            "queryString": " ".join(["SOURCE", *(f'"{n}"' for n in names),
+                                     f"START={params['startTime'] * 1000}", f"END={params['endTime'] * 1000 + 999}",
+                                     "|", params["queryString"]]),
             "createTime": self._now_ms(), "logGroupName": names[0],
             "results": insights.run(query, store, names, params["startTime"] * 1000, params["endTime"] * 1000 + 999,
                                     params.get("limit")),
@@ -589,12 +612,32 @@ class Provider(ServiceProvider):
 
     def describe_queries(self, ctx: RequestContext, params: Params) -> Params:
         queries = [
-            {k: q[k] for k in ("queryId", "queryString", "status", "createTime", "logGroupName")}
+            {"queryLanguage": "CWLI", **{k: q[k] for k in ("queryId", "queryString", "status", "createTime", "logGroupName")}}
             for q in self._store(ctx).queries.values()
             if (not params.get("logGroupName") or q["logGroupName"] == params["logGroupName"])
             and (not params.get("status") or q["status"] == params["status"])
         ]
         return {"queries": queries}
+
+
+def _stored_policy(document: str) -> str:
+    """A resource policy as CloudWatch Logs describes it (Put answers the document as given):
+    with a ``Version`` (2008-10-17 when none is given), one-element principal lists as
+    plain strings."""
+    try:
+        policy = json.loads(document)
+    except ValueError:
+        return document
+    if not isinstance(policy, dict):
+        return document
+    statements = policy.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal") if isinstance(statement, dict) else None
+        if isinstance(principal, dict):
+            for key, value in principal.items():
+                if isinstance(value, list) and len(value) == 1:
+                    principal[key] = value[0]
+    return json.dumps({"Version": policy.pop("Version", "2008-10-17"), **policy}, separators=(",", ":"))
 
 
 def _first_at(events: list[tuple[int, int, str, int]], ts: int) -> int:
