@@ -26,9 +26,14 @@ def queue(aws_client, name: str, **attributes) -> tuple[str, str]:
 
 
 def receive(aws_client, url: str) -> list[dict]:
-    return aws_client("sqs").receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    """The messages waiting in a queue, deleted once read."""
+    sqs = aws_client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"]
     ).get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return messages
 
 
 def bodies(aws_client, url: str, count: int = 1) -> list:
