@@ -212,7 +212,7 @@ class Pattern:
         if not isinstance(event, dict):
             return False
         for key, node in self.fields:
-            value = event.get(key, _MISSING)
+            value = _lookup(event, key)
             if isinstance(node, Pattern):
                 candidates = value if isinstance(value, list) else [value]
                 if not any(isinstance(c, dict) and node.matches(c) for c in candidates):
@@ -227,6 +227,25 @@ class Pattern:
         return bool(self.fields) and all(
             isinstance(n, _Leaf) and n.exists == [False] and not n.tests for _, n in self.fields
         )
+
+
+def _lookup(event: dict[str, Any], key: str) -> Any:
+    """The event's value at ``key``; a dotted key also reaches into nested objects
+    (``"a.b"`` is ``a`` → ``b``), since the matcher sees the event's fields flattened."""
+    value = event.get(key, _MISSING)
+    if value is not _MISSING or "." not in key:
+        return value
+    head, _, rest = key.partition(".")
+    while True:
+        inner = event.get(head, _MISSING)
+        if isinstance(inner, dict):
+            found = _lookup(inner, rest)
+            if found is not _MISSING:
+                return found
+        if "." not in rest:
+            return _MISSING
+        extra, _, rest = rest.partition(".")
+        head = f"{head}.{extra}"
 
 
 def _object(spec: Any) -> dict[str, Any]:

@@ -235,7 +235,7 @@ class Schedule:
 def parse_schedule(expression: str, *, timezone_name: str | None = None, allow_at: bool = False) -> Schedule:
     """Parse ``expression``; ``ScheduleError`` when it is not valid."""
     zone = _zone(timezone_name)
-    text = (expression or "").strip()
+    text = expression or ""
     match = _RATE.match(text)
     if match:
         value, unit = int(match.group(1)), match.group(2)

@@ -81,7 +81,7 @@ def test_input_transformer_as_documented(events, aws_client):
                                 "Detail": json.dumps(detail)}])
     [document] = bodies(aws_client, json_url)
     assert document == {"instance": "i-0123456789", "state": "RUNNING", "text": "i-0123456789 is RUNNING",
-                        "rule": "ec2", "none": None}
+                        "rule": "ec2", "none": ""}
     [message] = [m["Body"] for m in _wait(aws_client, text_url)]
     assert message == "instance i-0123456789 is in RUNNING"
 

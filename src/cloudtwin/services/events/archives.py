@@ -76,6 +76,8 @@ class ArchivesMixin:
 
     def list_archives(self, ctx: RequestContext, params: Params) -> Params:
         store = self._store(ctx)
+        if params.get("EventSourceArn"):
+            self._bus(store, params["EventSourceArn"])
         archives = [
             a for _, a in sorted(store.archives.items())
             if a["ArchiveName"].startswith(params.get("NamePrefix") or "")

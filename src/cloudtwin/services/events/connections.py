@@ -4,6 +4,8 @@ passwords, client secrets) are kept but never shown by Describe, as in AWS."""
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import uuid
 from typing import Any
@@ -12,6 +14,7 @@ from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 
 Params = dict[str, Any]
+log = logging.getLogger("cloudtwin.events")
 
 #: members holding secrets, left out of DescribeConnection's AuthParameters
 _SECRET_MEMBERS = {"ApiKeyValue", "Password", "ClientSecret"}
@@ -40,7 +43,46 @@ def _http_parameters(value: Any) -> Any:
     return value
 
 
+def _secret_document(authorization: str, auth: Params) -> str:
+    """What AWS keeps in the connection's Secrets Manager secret."""
+    if authorization == "BASIC":
+        basic = auth.get("BasicAuthParameters") or {}
+        doc = {"username": basic.get("Username"), "password": basic.get("Password")}
+    elif authorization == "API_KEY":
+        key = auth.get("ApiKeyAuthParameters") or {}
+        doc = {"api_key_name": key.get("ApiKeyName"), "api_key_value": key.get("ApiKeyValue")}
+    else:
+        oauth = auth.get("OAuthParameters") or {}
+        client = oauth.get("ClientParameters") or {}
+        doc = {"client_id": client.get("ClientID"), "client_secret": client.get("ClientSecret"),
+               "authorization_endpoint": oauth.get("AuthorizationEndpoint"), "http_method": oauth.get("HttpMethod")}
+    return json.dumps(doc)
+
+
 class ConnectionsMixin:
+    def _write_secret(self, ctx: RequestContext, connection: Params) -> None:
+        """Create or update the connection's secret in Secrets Manager (when cloudtwin has it)."""
+        document = _secret_document(connection["AuthorizationType"], connection.get("AuthParameters") or {})
+        internal = self.env.internal
+        try:
+            if connection.get("SecretArn"):
+                internal.call("secretsmanager", "PutSecretValue",
+                              {"SecretId": connection["SecretArn"], "SecretString": document},
+                              account_id=ctx.account_id, region=ctx.region)
+            else:
+                name = f"events!connection/{connection['Name']}/{uuid.uuid4()}"
+                out = internal.call("secretsmanager", "CreateSecret", {"Name": name, "SecretString": document},
+                                    account_id=ctx.account_id, region=ctx.region)
+                connection["SecretArn"] = out["ARN"]
+        except ServiceError as error:
+            log.warning("connection secret for %s not written: %s %s", connection["Name"], error.code, error.message)
+            connection.setdefault(
+                "SecretArn",
+                f"arn:{ctx.partition}:secretsmanager:{ctx.region}:{ctx.account_id}:secret:"
+                f"events!connection/{connection['Name']}/{uuid.uuid4()}-{secrets.token_hex(3)}",
+            )
+
+
     # -- connections ------------------------------------------------------------------------------
 
     def _connection(self, store: Any, name: str) -> Params:
@@ -60,18 +102,16 @@ class ConnectionsMixin:
             raise ServiceError("ResourceAlreadyExistsException", f"Connection {name} already exists.")
         now = self.env.clock.now()
         ident = str(uuid.uuid4())
-        secret_suffix = secrets.token_hex(3)
         connection = {
             "Name": name, "ConnectionArn": self._arn(ctx, f"connection/{name}/{ident}"),
             "AuthorizationType": params["AuthorizationType"], "AuthParameters": params.get("AuthParameters") or {},
             "ConnectionState": self._connection_state(params["AuthorizationType"]),
-            "SecretArn": f"arn:{ctx.partition}:secretsmanager:{ctx.region}:{ctx.account_id}:secret:"
-                         f"events!connection/{name}/{uuid.uuid4()}-{secret_suffix}",
             "CreationTime": now, "LastModifiedTime": now, "LastAuthorizedTime": now,
         }  # fmt: skip
         for key in ("Description", "InvocationConnectivityParameters", "KmsKeyIdentifier"):
             if params.get(key):
                 connection[key] = params[key]
+        self._write_secret(ctx, connection)
         store.connections[name] = connection
         return {k: connection[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime")}
 
@@ -101,6 +141,7 @@ class ConnectionsMixin:
                 connection[key] = params[key]
         connection["LastModifiedTime"] = now
         connection["LastAuthorizedTime"] = now
+        self._write_secret(ctx, connection)
         store.connections[connection["Name"]] = connection
         return {k: connection[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime",
                                            "LastAuthorizedTime")}
@@ -109,6 +150,12 @@ class ConnectionsMixin:
         store = self._store(ctx)
         connection = self._connection(store, params["Name"])
         del store.connections[connection["Name"]]
+        try:
+            self.env.internal.call("secretsmanager", "DeleteSecret",
+                                   {"SecretId": connection["SecretArn"], "ForceDeleteWithoutRecovery": True},
+                                   account_id=ctx.account_id, region=ctx.region)
+        except ServiceError:
+            pass
         out = {k: connection[k] for k in ("ConnectionArn", "CreationTime", "LastModifiedTime", "LastAuthorizedTime")}
         out["ConnectionState"] = "DELETING"
         return out

@@ -83,8 +83,11 @@ class Attempt:
 
 
 class Dispatcher:
-    def __init__(self, env: Any) -> None:
+    def __init__(self, env: Any, bus_lookup: Any = None) -> None:
         self.env = env
+        #: ``(account, region, bus name) -> (store, bus) | None``: an event-bus target receives
+        #: the event itself under a new id (account and region stay the sender's), as in AWS.
+        self.bus_lookup = bus_lookup
         self.targets = Targets(env.internal)
         self.records: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDS)
         self.pending: list[Attempt] = []
@@ -195,6 +198,13 @@ class Dispatcher:
 
     async def _send(self, attempt: Attempt) -> None:
         target, event = attempt.target, attempt.event
+        parts = target["Arn"].split(":", 5)
+        if len(parts) == 6 and parts[2] == "events" and parts[5].startswith("event-bus/") and self.bus_lookup:
+            found = self.bus_lookup(parts[4], parts[3], parts[5].split("/", 1)[1])
+            if found is None:
+                raise ServiceError("ResourceNotFoundException", f"Event bus {parts[5].split('/', 1)[1]} does not exist.")
+            self.route(*found, dict(event, id=new_event_id()))
+            return
         body = transform.target_input(target, event, attempt.rule_arn, event.get("time", ""))
         kwargs: dict[str, Any] = {}
         sqs = target.get("SqsParameters") or {}

@@ -14,6 +14,7 @@ now.
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import datetime
@@ -64,7 +65,7 @@ class Provider(ArchivesMixin, ConnectionsMixin, ServiceProvider):
 
     def __init__(self, env) -> None:
         super().__init__(env)
-        self.dispatcher = Dispatcher(env)
+        self.dispatcher = Dispatcher(env, self._find_bus)
         env.processors.register("events-schedules", self._fire_schedules)
         env.processors.register("events-archives", self._expire_archives)
 
@@ -89,6 +90,12 @@ class Provider(ArchivesMixin, ConnectionsMixin, ServiceProvider):
         store: EventsStore = ctx.store  # type: ignore[assignment]
         self._ensure_default(store, ctx.partition)
         return store
+
+    def _find_bus(self, account: str, region: str, name: str) -> tuple[EventsStore, Params] | None:
+        store = self.stores.get(account, region)
+        self._ensure_default(store)
+        bus = store.buses.get(name)
+        return None if bus is None else (store, bus)
 
     def _ensure_default(self, store: EventsStore, partition: str = "aws") -> None:
         if DEFAULT_BUS not in store.buses:
@@ -127,12 +134,19 @@ class Provider(ArchivesMixin, ConnectionsMixin, ServiceProvider):
 
     @staticmethod
     def _page(items: list, params: Params, limit_key: str = "Limit") -> tuple[list, Params]:
-        start = int(params.get("NextToken") or 0) if str(params.get("NextToken") or "0").isdigit() else 0
+        """One page of ``items``; the token is opaque, as AWS's are."""
+        start = 0
+        token = params.get("NextToken")
+        if token:
+            try:
+                start = int(base64.urlsafe_b64decode(token.encode()).decode().split(":", 1)[1])
+            except (ValueError, IndexError, UnicodeDecodeError):
+                raise validation("The nextToken provided is invalid.") from None
         limit = params.get(limit_key) or 100
         page = items[start:start + limit]
         extra: Params = {}
         if start + limit < len(items):
-            extra["NextToken"] = str(start + limit)
+            extra["NextToken"] = base64.urlsafe_b64encode(f"{uuid.uuid4().hex}:{start + limit}".encode()).decode()
         return page, extra
 
     # -- event buses ------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ predefined ``<aws.events.rule-arn>``, ``<aws.events.rule-name>``,
 ``<aws.events.event.json>``. The quoting follows AWS's rules:
 
 * a template that is JSON (an object or array) gets a value placed outside a string as
-  JSON (a string value in quotes), and a value placed inside a string as its text, with
-  quotes and backslashes escaped so the result stays valid JSON;
-* a plain-text template (anything else, including a quoted string) gets every string value
-  as its bare text, other values as JSON.
+  JSON (a string value in quotes), and a value placed inside a string as text;
+* as text (inside a JSON string, or in a plain-text template) a string is its bare
+  characters, and an object or array is its compact JSON without any quotes
+  (``{acc_id:0a787ecb,sf_id:baz}``, ``[ACTIVE,INACTIVE]``), as AWS renders them.
 
-A path that matches nothing gives ``null`` in JSON and nothing in text.
+A path that matches nothing gives an empty string (``""`` where JSON needs a value).
+``<aws.events.event>`` is the event's envelope as AWS gives it (``detailType``, no
+``detail``); ``<aws.events.event.json>`` is the whole event.
 """
 
 from __future__ import annotations
@@ -100,10 +102,19 @@ def target_input(target: dict[str, Any], event: dict[str, Any], rule_arn: str, i
         "aws.events.rule-arn": rule_arn,
         "aws.events.rule-name": rule_arn.rsplit("/", 1)[-1],
         "aws.events.event.ingestion-time": ingestion,
-        "aws.events.event": event,
+        "aws.events.event": _envelope(event),
         "aws.events.event.json": event,
     })  # fmt: skip
     return render(transformer.get("InputTemplate") or "", values)
+
+
+def _envelope(event: dict[str, Any]) -> dict[str, Any]:
+    """The event without its detail, keyed as AWS renders ``<aws.events.event>``."""
+    out: dict[str, Any] = {"id": event.get("id"), "account": event.get("account"),
+                           "detailType": event.get("detail-type"), "time": event.get("time"),
+                           "source": event.get("source"), "region": event.get("region"),
+                           "resources": event.get("resources", []), "version": event.get("version")}
+    return out
 
 
 def render(template: str, values: dict[str, Any]) -> str:
@@ -134,10 +145,10 @@ def render(template: str, values: dict[str, Any]) -> str:
 
 def _place(value: Any, as_json: bool, in_string: bool) -> str:
     if value is _MISSING:
-        return "null" if as_json and not in_string else ""
-    if not as_json:
-        return value if isinstance(value, str) else json.dumps(value)
-    if in_string:
-        text = value if isinstance(value, str) else json.dumps(value)
+        return '""' if as_json and not in_string else ""
+    if as_json and not in_string:
+        return json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":")).replace('"', "")
+    if as_json:
         return json.dumps(text)[1:-1]
-    return json.dumps(value)
+    return text

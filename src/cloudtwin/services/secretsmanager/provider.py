@@ -36,7 +36,7 @@ from cloudtwin.services.secretsmanager.stages import (
     update_stage,
 )
 
-_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]+$")
+_NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]+$")  # "!" as the error text says (EventBridge connection secrets use it)
 _SORT_KEYS = {
     "created-date": lambda s: s.created,
     "last-accessed-date": lambda s: s.last_accessed or 0.0,
