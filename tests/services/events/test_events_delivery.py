@@ -65,7 +65,7 @@ def test_archive_then_replay(aws_client, cloudtwin_client):
     bus_arn = events.describe_event_bus()["Arn"]
     archive_arn = events.create_archive(ArchiveName="all", EventSourceArn=bus_arn,
                                         EventPattern='{"source": ["s"]}', RetentionDays=1)["ArchiveArn"]
-    start = datetime.fromtimestamp(cloudtwin_client.now(), timezone.utc)
+    start = datetime.fromtimestamp(cloudtwin_client.now() - 1, timezone.utc)  # whole seconds on the wire
     events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": '{"n": 1}'},
                                {"Source": "other", "DetailType": "d", "Detail": '{"n": 2}'}])
     assert events.describe_archive(ArchiveName="all")["EventCount"] == 1
