@@ -28,6 +28,41 @@ if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.events.internal import InternalClient
 
 
+#: Errors that retrying cannot fix (AWS sends the event to the dead-letter queue at once),
+#: by the ERROR_CODE AWS reports for them.
+NOT_RETRIED = {
+    "ResourceNotFoundException": "RESOURCE_NOT_FOUND",
+    "QueueDoesNotExist": "RESOURCE_NOT_FOUND",
+    "AWS.SimpleQueueService.NonExistentQueue": "RESOURCE_NOT_FOUND",
+    "NotFound": "RESOURCE_NOT_FOUND",
+    "NotFoundException": "RESOURCE_NOT_FOUND",
+    "AccessDenied": "NO_PERMISSIONS",
+    "AccessDeniedException": "NO_PERMISSIONS",
+    "AuthorizationError": "NO_PERMISSIONS",
+    "KMSAccessDeniedException": "NO_PERMISSIONS",
+}
+THROTTLED = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestThrottled"})
+
+
+def failure(error: ServiceError) -> tuple[bool, str]:
+    """``(retriable, error code as AWS reports it)`` of a failed delivery: throttling and
+    server-side errors (a service that does not answer) are retried; a missing target, a
+    missing permission or a request the target refuses are not."""
+    if error.code in NOT_RETRIED:
+        return False, NOT_RETRIED[error.code]
+    if error.code in THROTTLED:
+        return True, "THROTTLING"
+    if (error.status_code or 400) >= 500:
+        return True, "INTERNAL_ERROR"
+    return False, "SDK_CLIENT_ERROR"
+
+
+def backoff(attempt: int, cap: float = 300.0) -> float:
+    """Seconds before retry ``attempt`` (1, 2, 4 … capped): AWS's exponential back-off,
+    without its jitter so that tests are deterministic."""
+    return min(2.0 ** (attempt - 1), cap)
+
+
 def arn_parts(arn: str) -> tuple[str, str, str, str]:
     """``(service, region, account, resource)`` of an ARN, or ValueError."""
     parts = arn.split(":", 5)

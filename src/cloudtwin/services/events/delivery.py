@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.events.patterns import PatternError, compile_pattern
-from cloudtwin.events.targets import Targets
+from cloudtwin.events.targets import Targets, backoff, failure
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.events import transform
 
@@ -41,21 +41,6 @@ log = logging.getLogger("cloudtwin.events.delivery")
 MAX_RECORDS = 1000
 DEFAULT_RETRIES = 185
 DEFAULT_MAX_AGE = 86_400
-_MAX_BACKOFF = 300
-_NOT_RETRIED = {
-    "ResourceNotFoundException": "RESOURCE_NOT_FOUND",
-    "QueueDoesNotExist": "RESOURCE_NOT_FOUND",
-    "AWS.SimpleQueueService.NonExistentQueue": "RESOURCE_NOT_FOUND",
-    "NotFound": "RESOURCE_NOT_FOUND",
-    "NotFoundException": "RESOURCE_NOT_FOUND",
-    "AccessDenied": "NO_PERMISSIONS",
-    "AccessDeniedException": "NO_PERMISSIONS",
-    "AuthorizationError": "NO_PERMISSIONS",
-    "KMSAccessDeniedException": "NO_PERMISSIONS",
-}
-_THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestThrottled"}
-
-
 def iso_seconds(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -227,13 +212,11 @@ class Dispatcher:
         policy = attempt.target.get("RetryPolicy") or {}
         retries = policy.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         max_age = policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
-        backoff = min(2 ** (attempt.attempts - 1), _MAX_BACKOFF)
-        retriable = error.code not in _NOT_RETRIED and not (
-            (error.status_code or 400) < 500 and error.code not in _THROTTLED
-        )
-        if retriable and attempt.attempts <= retries and now + backoff - attempt.received <= max_age:
+        delay = backoff(attempt.attempts)
+        retriable, _ = failure(error)
+        if retriable and attempt.attempts <= retries and now + delay - attempt.received <= max_age:
             attempt.running = False
-            attempt.due = now + backoff
+            attempt.due = now + delay
             return
         self._drop(attempt)
         self._dead_letter(attempt, error)
@@ -243,7 +226,7 @@ class Dispatcher:
         if not dlq:
             attempt.record["attempts"].append({"target": attempt.target["Id"], "outcome": "dropped"})
             return
-        code = _NOT_RETRIED.get(error.code) or ("THROTTLING" if error.code in _THROTTLED else "SDK_CLIENT_ERROR")
+        _, code = failure(error)
         attributes = {
             "RULE_ARN": {"DataType": "String", "StringValue": attempt.rule_arn},
             "TARGET_ARN": {"DataType": "String", "StringValue": attempt.target["Arn"]},
