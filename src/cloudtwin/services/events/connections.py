@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import uuid
 from typing import Any
@@ -56,7 +57,18 @@ def _secret_document(authorization: str, auth: Params) -> str:
         client = oauth.get("ClientParameters") or {}
         doc = {"client_id": client.get("ClientID"), "client_secret": client.get("ClientSecret"),
                "authorization_endpoint": oauth.get("AuthorizationEndpoint"), "http_method": oauth.get("HttpMethod")}
+    if "InvocationHttpParameters" in auth:
+        doc["invocation_http_parameters"] = _snake(auth["InvocationHttpParameters"])
     return json.dumps(doc)
+
+
+def _snake(value: Any) -> Any:
+    """``HeaderParameters`` -> ``header_parameters``, all the way down (the secret's casing)."""
+    if isinstance(value, dict):
+        return {re.sub(r"(?<!^)(?=[A-Z])", "_", k).lower(): _snake(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snake(v) for v in value]
+    return value
 
 
 class ConnectionsMixin:

@@ -71,7 +71,7 @@ class Dispatcher:
     def __init__(self, env: Any, bus_lookup: Any = None) -> None:
         self.env = env
         #: ``(account, region, bus name) -> (store, bus) | None``: an event-bus target receives
-        #: the event itself under a new id (account and region stay the sender's), as in AWS.
+        #: the event itself (account and region stay the sender's), as in AWS.
         self.bus_lookup = bus_lookup
         self.targets = Targets(env.internal)
         self.records: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDS)
@@ -188,7 +188,9 @@ class Dispatcher:
             found = self.bus_lookup(parts[4], parts[3], parts[5].split("/", 1)[1])
             if found is None:
                 raise ServiceError("ResourceNotFoundException", f"Event bus {parts[5].split('/', 1)[1]} does not exist.")
-            self.route(*found, dict(event, id=new_event_id()))
+            # across accounts of one region the event keeps its id; across regions it gets a new one
+            forwarded = dict(event) if parts[3] == event.get("region") else dict(event, id=new_event_id())
+            self.route(*found, forwarded)
             return
         body = transform.target_input(target, event, attempt.rule_arn, event.get("time", ""))
         kwargs: dict[str, Any] = {}
