@@ -291,7 +291,7 @@ def _syntax_error(source: str, error: json.JSONDecodeError) -> PatternError:
     if error.msg.startswith("Expecting property name") and char:
         return PatternError(
             f"Unexpected character ('{char}' (code {ord(char)})): was expecting double-quote to start field name"
-            + _where(source, pos + 1)
+            + _where(source, pos)
         )
     token = _TOKEN.match(source, pos)
     if error.msg.startswith("Expecting value") and token:
@@ -299,7 +299,7 @@ def _syntax_error(source: str, error: json.JSONDecodeError) -> PatternError:
         return PatternError(f"Unrecognized token '{word}': {_EXPECTING_VALUE}" + _where(source, pos + len(word)))
     if not char:
         return PatternError("Unexpected end-of-input" + _where(source, pos))
-    return PatternError(f"Unexpected character ('{char}' (code {ord(char)}))" + _where(source, pos + 1))
+    return PatternError(f"Unexpected character ('{char}' (code {ord(char)}))" + _where(source, pos))
 
 
 def compile_pattern(source: str | dict[str, Any]) -> Pattern:
