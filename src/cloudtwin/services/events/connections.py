@@ -4,6 +4,7 @@ passwords, client secrets) are kept but never shown by Describe, as in AWS."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -13,6 +14,7 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.events.http_targets import is_loopback
 
 Params = dict[str, Any]
 log = logging.getLogger("cloudtwin.events")
@@ -104,6 +106,42 @@ class ConnectionsMixin:
                                f"Failed to describe the connection(s). Connection '{name}' does not exist.")
         return connection
 
+    def _authorize_soon(self, store: Any, connection: Params) -> None:
+        """An OAuth connection is AUTHORIZING until EventBridge has fetched a token: from a
+        loopback authorization endpoint cloudtwin does so right after the request (AUTHORIZED,
+        or DEAUTHORIZED when the endpoint refuses); other endpoints are never called."""
+        if connection["ConnectionState"] != "AUTHORIZING":
+            return
+        endpoint = ((connection.get("AuthParameters") or {}).get("OAuthParameters") or {}).get("AuthorizationEndpoint", "")
+        if not is_loopback(endpoint):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        async def authorize() -> None:
+            name = connection["Name"]
+            try:
+                await self.dispatcher.http.token(connection)
+                state, reason = "AUTHORIZED", None
+            except ServiceError as error:
+                state, reason = "DEAUTHORIZED", error.message
+            current = store.connections.get(name)
+            if current is None or current["ConnectionArn"] != connection["ConnectionArn"]:
+                return
+            current["ConnectionState"] = state
+            current["LastAuthorizedTime"] = self.env.clock.now()
+            if reason:
+                current["StateReason"] = reason
+            store.connections[name] = current
+            for key, destination in list(store.destinations.items()):
+                if destination["ConnectionArn"] == current["ConnectionArn"]:
+                    destination["ApiDestinationState"] = "ACTIVE" if state == "AUTHORIZED" else "INACTIVE"
+                    store.destinations[key] = destination
+
+        loop.create_task(authorize())
+
     def _connection_state(self, authorization: str) -> str:
         return "AUTHORIZING" if authorization == "OAUTH_CLIENT_CREDENTIALS" else "AUTHORIZED"
 
@@ -125,6 +163,7 @@ class ConnectionsMixin:
                 connection[key] = params[key]
         self._write_secret(ctx, connection)
         store.connections[name] = connection
+        self._authorize_soon(store, connection)
         return {k: connection[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime")}
 
     def describe_connection(self, ctx: RequestContext, params: Params) -> Params:
@@ -155,6 +194,7 @@ class ConnectionsMixin:
         connection["LastAuthorizedTime"] = now
         self._write_secret(ctx, connection)
         store.connections[connection["Name"]] = connection
+        self._authorize_soon(store, connection)
         return {k: connection[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime",
                                            "LastAuthorizedTime")}
 

@@ -35,6 +35,7 @@ from cloudtwin.events.patterns import PatternError, compile_pattern
 from cloudtwin.events.targets import Targets, backoff, failure
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.events import transform
+from cloudtwin.services.events.http_targets import HttpTargets
 
 log = logging.getLogger("cloudtwin.events.delivery")
 
@@ -68,8 +69,11 @@ class Attempt:
 
 
 class Dispatcher:
-    def __init__(self, env: Any, bus_lookup: Any = None) -> None:
+    def __init__(self, env: Any, bus_lookup: Any = None, destination_lookup: Any = None) -> None:
         self.env = env
+        #: ``(account, region, name) -> (destination, connection) | None`` for API destinations
+        self.destination_lookup = destination_lookup
+        self.http = HttpTargets(env.clock)
         #: ``(account, region, bus name) -> (store, bus) | None``: an event-bus target receives
         #: the event itself (account and region stay the sender's), as in AWS.
         self.bus_lookup = bus_lookup
@@ -193,6 +197,13 @@ class Dispatcher:
             self.route(*found, forwarded)
             return
         body = transform.target_input(target, event, attempt.rule_arn, event.get("time", ""))
+        if len(parts) == 6 and parts[2] == "events" and parts[5].startswith("api-destination/"):
+            name = parts[5].split("/")[1]
+            found = self.destination_lookup(parts[4], parts[3], name) if self.destination_lookup else None
+            if found is None:
+                raise ServiceError("ResourceNotFoundException", f"An api-destination '{name}' does not exist.")
+            await self.http.call(*found, target, body)
+            return
         kwargs: dict[str, Any] = {}
         sqs = target.get("SqsParameters") or {}
         if sqs.get("MessageGroupId"):

@@ -65,7 +65,7 @@ class Provider(ArchivesMixin, ConnectionsMixin, ServiceProvider):
 
     def __init__(self, env) -> None:
         super().__init__(env)
-        self.dispatcher = Dispatcher(env, self._find_bus)
+        self.dispatcher = Dispatcher(env, self._find_bus, self._find_destination)
         env.processors.register("events-schedules", self._fire_schedules)
         env.processors.register("events-archives", self._expire_archives)
 
@@ -96,6 +96,15 @@ class Provider(ArchivesMixin, ConnectionsMixin, ServiceProvider):
         self._ensure_default(store)
         bus = store.buses.get(name)
         return None if bus is None else (store, bus)
+
+    def _find_destination(self, account: str, region: str, name: str) -> tuple[Params, Params] | None:
+        store = self.stores.get(account, region)
+        destination = store.destinations.get(name)
+        if destination is None:
+            return None
+        connection_name = destination["ConnectionArn"].split(":connection/", 1)[-1].split("/", 1)[0]
+        connection = store.connections.get(connection_name)
+        return None if connection is None else (destination, connection)
 
     def _ensure_default(self, store: EventsStore, partition: str = "aws") -> None:
         if DEFAULT_BUS not in store.buses:
