@@ -14,6 +14,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.provider import ServiceProvider
+from cloudtwin.services.ssm import changes
 from cloudtwin.services.ssm import names as naming
 from cloudtwin.services.ssm import policies as parameter_policies
 from cloudtwin.services.ssm import secure
@@ -240,6 +241,8 @@ class Provider(ServiceProvider):
             store.expiring.add(parameter.name)
         else:
             store.expiring.discard(parameter.name)
+        changes.announce(self.env.internal, ctx, "Create" if existing is None else "Update", parameter.name,
+                         version.type, version.description)
         return {"Version": number, "Tier": tier}
 
     @staticmethod
@@ -262,8 +265,15 @@ class Provider(ServiceProvider):
         return tier
 
     def delete_parameter(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._delete(ctx.store, self._require(ctx, params["Name"]))
+        parameter = self._require(ctx, params["Name"])
+        self._deleted(ctx, parameter)
         return {}
+
+    def _deleted(self, ctx: RequestContext, parameter: Parameter) -> None:
+        latest = ctx.store.versions.get((parameter.name, parameter.latest))
+        self._delete(ctx.store, parameter)
+        changes.announce(self.env.internal, ctx, "Delete", parameter.name, latest.type if latest else None,
+                         latest.description if latest else None)
 
     def delete_parameters(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         deleted, invalid = [], []
@@ -272,7 +282,7 @@ class Provider(ServiceProvider):
             if parameter is None:
                 invalid.append(name)
             else:
-                self._delete(ctx.store, parameter)
+                self._deleted(ctx, parameter)
                 deleted.append(name)
         return {"DeletedParameters": deleted, "InvalidParameters": invalid}
 
