@@ -16,7 +16,8 @@ retried: the event goes to the dead-letter queue at once. The dead-letter messag
 event, with the ``RULE_ARN``, ``TARGET_ARN``, ``ERROR_CODE`` and ``ERROR_MESSAGE``
 attributes AWS adds.
 
-Every routed event leaves a record (the rules it matched, each attempt and its outcome)
+Deliveries waiting for a retry live in memory (like Lambda's asynchronous queue): a restart
+of the server drops them. Every routed event leaves a record (the rules it matched, each attempt and its outcome)
 in a bounded list shown at ``/_cloudtwin/events/deliveries``.
 """
 
