@@ -29,6 +29,7 @@ __all__ = ["Pattern", "PatternError", "compile_pattern", "matches"]
 _MISSING = object()
 _NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
 _NUMERIC_LIMIT = 5e9
+_MAX_WILDCARDS = 5
 
 
 class PatternError(ValueError):
@@ -45,6 +46,9 @@ def _is_number(value: Any) -> bool:
 def _wildcard(pattern: str) -> re.Pattern:
     if "**" in pattern:
         raise PatternError("Consecutive wildcard characters at pos " + str(pattern.index("**") + 1))
+    if len(re.findall(r"(?<!\\)\*", pattern)) > _MAX_WILDCARDS:
+        raise PatternError("Rule is too complex - try using fewer wildcard characters or fewer repeating "
+                           "character sequences after a wildcard character")
     parts = re.split(r"(?<!\\)\*", pattern)
     return re.compile(".*".join(re.escape(p.replace("\\*", "*")) for p in parts), re.DOTALL)
 
@@ -85,6 +89,11 @@ def _numeric(spec: Any) -> Test:
         checks.append((op, float(bound)))
     if len(checks) > 2 or (len(checks) == 2 and checks[0][0] in ("=",)):
         raise PatternError("Too many elements in numeric expression")
+    if len(checks) == 2:
+        lower = [op for op, _ in checks if op in (">", ">=")]
+        upper = [op for op, _ in checks if op in ("<", "<=")]
+        if len(lower) != 1 or len(upper) != 1 or checks[0][0] not in (">", ">="):
+            raise PatternError("Bad numeric range operator")
 
     def test(value: Any) -> bool:
         if not _is_number(value):
@@ -99,20 +108,20 @@ def _numeric(spec: Any) -> Test:
 
 
 def _anything_but(operand: Any) -> Test:
+    """The negation of a condition: any value (a number, null...) that does not match it."""
     if isinstance(operand, dict):
         if len(operand) != 1:
             raise PatternError("Value of anything-but must be an array or single string/number value.")
         (kind, inner), = operand.items()
         if kind not in ("prefix", "suffix", "wildcard", "equals-ignore-case"):
             raise PatternError(f"Unsupported anything-but pattern: {kind}")
-        if kind == "equals-ignore-case" and isinstance(inner, list):
-            lowered = {str(x).lower() for x in inner}
-            return lambda v: isinstance(v, str) and v.lower() not in lowered
-        if kind == "wildcard" and isinstance(inner, list):
-            tests = [_string_test("wildcard", x, "anything-but") for x in inner]
-            return lambda v: isinstance(v, str) and not any(t(v) for t in tests)
-        positive = _string_test(kind, inner, "anything-but")
-        return lambda v: isinstance(v, str) and not positive(v)
+        items = inner if isinstance(inner, list) else [inner]
+        if not items or any(not isinstance(x, str) for x in items):
+            raise PatternError(f"Inside anything-but/{kind} list, number|start|null|boolean is not supported.")
+        if kind in ("prefix", "suffix") and any(x == "" for x in items):
+            raise PatternError(f"Null {kind} not allowed")
+        tests = [_string_test(kind, x, "anything-but") for x in items]
+        return lambda v: not any(t(v) for t in tests)
     values = operand if isinstance(operand, list) else [operand]
     for value in values:
         if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
@@ -180,11 +189,11 @@ class _Leaf:
                 self.exists.append(exists)
 
     def match(self, value: Any) -> bool:
-        present = value is not _MISSING
+        present = value is not _MISSING and value != []
         if any(e == present for e in self.exists):
             if not present or not isinstance(value, dict):
                 return True
-        if not present:
+        if value is _MISSING:
             return False
         values = value if isinstance(value, list) else [value]
         return any(test(v) for test in self.tests for v in values)
@@ -212,8 +221,10 @@ class Pattern:
         if not isinstance(event, dict):
             return False
         for key, node in self.fields:
-            value = event.get(key, _MISSING)
+            value = _lookup(event, key)
             if isinstance(node, Pattern):
+                if value is _MISSING:
+                    value = _flattened(event, key)
                 candidates = value if isinstance(value, list) else [value]
                 if not any(isinstance(c, dict) and node.matches(c) for c in candidates):
                     if not (value is _MISSING and node._all_absent()):
@@ -225,8 +236,35 @@ class Pattern:
     def _all_absent(self) -> bool:
         """A nested pattern made only of ``exists: false`` matches an absent object."""
         return bool(self.fields) and all(
-            isinstance(n, _Leaf) and n.exists == [False] and not n.tests for _, n in self.fields
+            (isinstance(n, _Leaf) and False in n.exists) or (isinstance(n, Pattern) and n._all_absent())
+            for _, n in self.fields
         )
+
+
+def _flattened(event: dict[str, Any], key: str) -> Any:
+    """The object an event spells with dotted keys (``{"a.b": 1}`` is ``a`` → ``b``)."""
+    prefix = key + "."
+    inner = {k[len(prefix):]: v for k, v in event.items() if isinstance(k, str) and k.startswith(prefix)}
+    return inner or _MISSING
+
+
+def _lookup(event: dict[str, Any], key: str) -> Any:
+    """The event's value at ``key``; a dotted key also reaches into nested objects
+    (``"a.b"`` is ``a`` → ``b``), since the matcher sees the event's fields flattened."""
+    value = event.get(key, _MISSING)
+    if value is not _MISSING or "." not in key:
+        return value
+    head, _, rest = key.partition(".")
+    while True:
+        inner = event.get(head, _MISSING)
+        if isinstance(inner, dict):
+            found = _lookup(inner, rest)
+            if found is not _MISSING:
+                return found
+        if "." not in rest:
+            return _MISSING
+        extra, _, rest = rest.partition(".")
+        head = f"{head}.{extra}"
 
 
 def _object(spec: Any) -> dict[str, Any]:
@@ -235,12 +273,44 @@ def _object(spec: Any) -> dict[str, Any]:
     return spec
 
 
+_EXPECTING_VALUE = "was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+_TOKEN = re.compile(r"[A-Za-z0-9_$.+-]+")
+
+
+def _where(source: str, position: int) -> str:
+    """Jackson's location suffix, as AWS quotes it (1-based line and column)."""
+    line = source.count("\n", 0, position) + 1
+    column = position - (source.rfind("\n", 0, position) + 1) + 1
+    return f'\n at [Source: (String)"{source}"; line: {line}, column: {column}]'
+
+
+def _syntax_error(source: str, error: json.JSONDecodeError) -> PatternError:
+    """The reason AWS's JSON reader gives for text that is not JSON."""
+    pos = error.pos
+    char = source[pos] if pos < len(source) else ""
+    if error.msg.startswith("Expecting property name") and char:
+        return PatternError(
+            f"Unexpected character ('{char}' (code {ord(char)})): was expecting double-quote to start field name"
+            + _where(source, pos)
+        )
+    token = _TOKEN.match(source, pos)
+    if error.msg.startswith("Expecting value") and token:
+        word = token.group(0)
+        return PatternError(f"Unrecognized token '{word}': {_EXPECTING_VALUE}" + _where(source, pos + len(word)))
+    if not char:
+        return PatternError("Unexpected end-of-input" + _where(source, pos))
+    return PatternError(f"Unexpected character ('{char}' (code {ord(char)}))" + _where(source, pos))
+
+
 def compile_pattern(source: str | dict[str, Any]) -> Pattern:
     if isinstance(source, str):
         try:
             spec = json.loads(source)
-        except ValueError:
-            raise PatternError("Filter is not valid JSON") from None
+        except json.JSONDecodeError as error:
+            raise _syntax_error(source, error) from None
+        if not isinstance(spec, dict):
+            start = len(source) - len(source.lstrip())
+            raise PatternError("Filter is not an object" + _where(source, start + 1))
     else:
         spec = source
     return Pattern(_object(spec))

@@ -4,6 +4,12 @@ destinations, dead-letter queues and (later) rules and schedules share.
     arn:aws:sqs:<region>:<account>:<queue>        GetQueueUrl + SendMessage
     arn:aws:sns:<region>:<account>:<topic>        Publish
     arn:aws:lambda:<region>:<account>:function:f  Invoke (InvocationType Event)
+    arn:aws:events:<region>:<account>:event-bus/b PutEvents (the event itself, or ``body`` as
+                                                  the detail of a ``source``/``detail_type`` event)
+    arn:aws:logs:<region>:<account>:log-group:g   CreateLogStream (once) + PutLogEvents
+    arn:aws:states:...:stateMachine:m             StartExecution
+    arn:aws:kinesis:...:stream/s                  PutRecord
+    arn:aws:firehose:...:deliverystream/d         PutRecord
 
 Calls go through the internal client in the target's account and region, so they meet
 the same validation and errors a remote caller would. A target of a service cloudtwin
@@ -12,12 +18,49 @@ does not have (yet) raises the not-implemented ``ServiceError``.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError, not_implemented
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.events.internal import InternalClient
+
+
+#: Errors that retrying cannot fix (AWS sends the event to the dead-letter queue at once),
+#: by the ERROR_CODE AWS reports for them.
+NOT_RETRIED = {
+    "ResourceNotFoundException": "RESOURCE_NOT_FOUND",
+    "QueueDoesNotExist": "RESOURCE_NOT_FOUND",
+    "AWS.SimpleQueueService.NonExistentQueue": "RESOURCE_NOT_FOUND",
+    "NotFound": "RESOURCE_NOT_FOUND",
+    "NotFoundException": "RESOURCE_NOT_FOUND",
+    "AccessDenied": "NO_PERMISSIONS",
+    "AccessDeniedException": "NO_PERMISSIONS",
+    "AuthorizationError": "NO_PERMISSIONS",
+    "KMSAccessDeniedException": "NO_PERMISSIONS",
+}
+THROTTLED = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestThrottled"})
+
+
+def failure(error: ServiceError) -> tuple[bool, str]:
+    """``(retriable, error code as AWS reports it)`` of a failed delivery: throttling and
+    server-side errors (a service that does not answer) are retried; a missing target, a
+    missing permission or a request the target refuses are not."""
+    if error.code in NOT_RETRIED:
+        return False, NOT_RETRIED[error.code]
+    if error.code in THROTTLED:
+        return True, "THROTTLING"
+    if (error.status_code or 400) >= 500:
+        return True, "INTERNAL_ERROR"
+    return False, "SDK_CLIENT_ERROR"
+
+
+def backoff(attempt: int, cap: float = 300.0) -> float:
+    """Seconds before retry ``attempt`` (1, 2, 4 … capped): AWS's exponential back-off,
+    without its jitter so that tests are deterministic."""
+    return min(2.0 ** (attempt - 1), cap)
 
 
 def arn_parts(arn: str) -> tuple[str, str, str, str]:
@@ -74,6 +117,12 @@ class Targets:
         group_id: str | None = None,
         dedup_id: str | None = None,
         subject: str | None = None,
+        source: str | None = None,
+        detail_type: str | None = None,
+        resources: list[str] | None = None,
+        log_stream: str | None = None,
+        timestamp_ms: int | None = None,
+        partition_key: str | None = None,
     ) -> dict[str, Any]:
         try:
             service, region, account, resource = arn_parts(arn)
@@ -98,6 +147,37 @@ class Targets:
                 {"FunctionName": arn, "InvocationType": "Event", "Payload": body.encode()},
                 account_id=account, region=region,
             )  # fmt: skip
+        if service == "events" and resource.startswith("event-bus/"):
+            entry = _bus_entry(body, arn, source, detail_type, resources)
+            result = await call("events", "PutEvents", {"Entries": [entry]}, account_id=account, region=region)
+            failed = (result.get("Entries") or [{}])[0]
+            if failed.get("ErrorCode"):
+                raise ServiceError(failed["ErrorCode"], failed.get("ErrorMessage", ""))
+            return result
+        if service == "logs" and resource.startswith("log-group:"):
+            group = resource.split(":", 1)[1].removesuffix(":*")
+            stream = log_stream or "cloudtwin"
+            try:
+                await call("logs", "CreateLogStream", {"logGroupName": group, "logStreamName": stream},
+                           account_id=account, region=region)
+            except ServiceError as error:
+                if error.code != "ResourceAlreadyExistsException":
+                    raise
+            event = {"timestamp": timestamp_ms or 0, "message": body}
+            return await call("logs", "PutLogEvents",
+                              {"logGroupName": group, "logStreamName": stream, "logEvents": [event]},
+                              account_id=account, region=region)
+        if service == "states":
+            return await call("stepfunctions", "StartExecution", {"stateMachineArn": arn, "input": body},
+                              account_id=account, region=region)
+        if service == "kinesis":
+            return await call("kinesis", "PutRecord",
+                              {"StreamARN": arn, "Data": body.encode(), "PartitionKey": partition_key or "0"},
+                              account_id=account, region=region)
+        if service == "firehose":
+            return await call("firehose", "PutRecord",
+                              {"DeliveryStreamName": resource.split("/", 1)[-1], "Record": {"Data": body.encode()}},
+                              account_id=account, region=region)
         raise not_implemented(service, "delivery to this target")
 
 
@@ -111,3 +191,30 @@ def _message(params: dict[str, Any], resource: str, attributes: dict | None, gro
         if dedup_id:
             params["MessageDeduplicationId"] = dedup_id
     return params
+
+
+def _bus_entry(body: str, arn: str, source: str | None, detail_type: str | None,
+               resources: list[str] | None) -> dict[str, Any]:
+    """The PutEvents entry for a bus target: an event passed on as it is, or ``body`` as the
+    detail of a new event of ``source`` and ``detail_type``."""
+    if source is None or detail_type is None:
+        try:
+            event = json.loads(body)
+        except ValueError:
+            event = None
+        if isinstance(event, dict) and "source" in event and "detail-type" in event:
+            entry = {"Source": event["source"], "DetailType": event["detail-type"],
+                     "Detail": json.dumps(event.get("detail", {})), "EventBusName": arn}
+            if event.get("resources"):
+                entry["Resources"] = event["resources"]
+            if event.get("time"):
+                try:
+                    entry["Time"] = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+                except (TypeError, ValueError):
+                    pass
+            return entry
+        raise ServiceError("InvalidParameterValueException", "The event bus target needs an event")
+    entry = {"Source": source, "DetailType": detail_type, "Detail": body, "EventBusName": arn}
+    if resources:
+        entry["Resources"] = resources
+    return entry

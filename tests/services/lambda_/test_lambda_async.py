@@ -84,3 +84,23 @@ def test_successful_event_goes_to_on_success_and_retry_settings_apply(lam, deplo
     lam.invoke(FunctionName="steady", InvocationType="Event", Payload=b'{"fail": true}')
     record = json.loads(eventually(lambda: _receive(aws_client, failure_url))[0]["Body"])
     assert record["requestContext"]["approximateInvokeCount"] == 1  # no retries asked for
+
+
+def test_destination_on_an_event_bus_sends_aws_invocation_result_events(lam, deploy, aws_client):
+    events = aws_client("events")
+    url, arn = _queue(aws_client, "results")
+    events.put_rule(Name="results", EventPattern=json.dumps({"source": ["lambda"]}))
+    events.put_targets(Rule="results", Targets=[{"Id": "q", "Arn": arn}])
+    bus_arn = events.describe_event_bus()["Arn"]
+    deploy("to-bus", {"app.py": FLAKY})
+    lam.put_function_event_invoke_config(
+        FunctionName="to-bus", DestinationConfig={"OnSuccess": {"Destination": bus_arn}}
+    )
+    lam.invoke(FunctionName="to-bus", InvocationType="Event", Payload=b'{"n": 1}')
+    [message] = eventually(lambda: _receive(aws_client, url))
+    event = json.loads(message["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["resources"] == ["arn:aws:lambda:us-east-1:000000000000:function:to-bus:$LATEST"]
+    assert event["detail"]["requestContext"]["condition"] == "Success"
+    assert event["detail"]["responsePayload"] == {"ok": {"n": 1}}

@@ -220,7 +220,11 @@ class Invoker:
         if arn:
             record = self._destination_record(pending, target, condition, outcome)
             try:
-                await self.targets.send(arn, json.dumps(record))
+                await self.targets.send(
+                    arn, json.dumps(record), source="lambda",
+                    detail_type=f"Lambda Function Invocation Result - {'Success' if success else 'Failure'}",
+                    resources=[record["requestContext"]["functionArn"]],
+                )  # fmt: skip
             except ServiceError as error:
                 log.warning("lambda destination %s failed: %s", arn, error.code)
         if not success and target.dead_letter_arn:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NOT_FOUND = "Secrets Manager can't find the specified secret."
 MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion."
 _SUFFIX_CHARS = string.ascii_letters + string.digits
-NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]+$")
+NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]+$")  # "!" as the error text says (EventBridge connection secrets use it)
 INVALID_NAME = (
     "Invalid name. Must be a valid name containing alphanumeric characters, "
     "or any of the following: -/_+=.@!"

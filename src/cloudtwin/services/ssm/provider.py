@@ -16,6 +16,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.provider import ServiceProvider
+from cloudtwin.services.ssm import changes
 from cloudtwin.services.ssm import names as naming
 from cloudtwin.services.ssm import policies as parameter_policies
 from cloudtwin.services.ssm import references, secure
@@ -244,6 +245,8 @@ class Provider(DocumentOperations, MaintenanceOperations, ServiceProvider):
             store.expiring.add(parameter.name)
         else:
             store.expiring.discard(parameter.name)
+        changes.announce(self.env.internal, ctx, "Create" if existing is None else "Update", parameter.name,
+                         version.type, version.description)
         return {"Version": number, "Tier": tier}
 
     @staticmethod
@@ -266,8 +269,15 @@ class Provider(DocumentOperations, MaintenanceOperations, ServiceProvider):
         return tier
 
     def delete_parameter(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._delete(ctx.store, self._require(ctx, params["Name"]))
+        parameter = self._require(ctx, params["Name"])
+        self._deleted(ctx, parameter)
         return {}
+
+    def _deleted(self, ctx: RequestContext, parameter: Parameter) -> None:
+        latest = ctx.store.versions.get((parameter.name, parameter.latest))
+        self._delete(ctx.store, parameter)
+        changes.announce(self.env.internal, ctx, "Delete", parameter.name, latest.type if latest else None,
+                         latest.description if latest else None)
 
     def delete_parameters(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         deleted, invalid = [], []
@@ -276,7 +286,7 @@ class Provider(DocumentOperations, MaintenanceOperations, ServiceProvider):
             if parameter is None:
                 invalid.append(name)
             else:
-                self._delete(ctx.store, parameter)
+                self._deleted(ctx, parameter)
                 deleted.append(name)
         return {"DeletedParameters": deleted, "InvalidParameters": invalid}
 

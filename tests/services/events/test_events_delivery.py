@@ -1,0 +1,106 @@
+"""Target failures (retried on the clock, then the dead-letter queue with AWS's
+attributes), archives and replays, and the events other services send to EventBridge."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from events_helpers import bodies, deliveries, eventually, queue, receive
+
+
+def _attributes(message: dict) -> dict:
+    return {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+
+
+def test_deleted_queue_goes_to_the_dlq_at_once_with_aws_attributes(aws_client):
+    events = aws_client("events")
+    gone_url, gone_arn = queue(aws_client, "gone")
+    dlq_url, dlq_arn = queue(aws_client, "rule-dlq")
+    rule_arn = events.put_rule(Name="r", EventPattern='{"source": ["s"]}')["RuleArn"]
+    events.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": gone_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    aws_client("sqs").delete_queue(QueueUrl=gone_url)
+    event_id = events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}"}])["Entries"][0]["EventId"]
+    [message] = eventually(lambda: receive(aws_client, dlq_url))
+    assert json.loads(message["Body"])["id"] == event_id
+    attributes = _attributes(message)
+    assert attributes["RULE_ARN"] == rule_arn
+    assert attributes["TARGET_ARN"] == gone_arn
+    assert attributes["ERROR_CODE"] == "RESOURCE_NOT_FOUND"
+    assert attributes["ERROR_MESSAGE"]
+
+
+def test_unavailable_target_is_retried_on_the_clock_then_dead_lettered(aws_client, cloudtwin_client, endpoint):
+    """A target service that does not answer (cloudtwin has no Firehose: NotImplemented, a
+    server-side error) is retried with back-off until MaximumRetryAttempts."""
+    events = aws_client("events")
+    dlq_url, dlq_arn = queue(aws_client, "retry-dlq")
+    cloudtwin_client.freeze()
+    target = "arn:aws:firehose:us-east-1:000000000000:deliverystream/nowhere"
+    events.put_rule(Name="r", EventPattern='{"source": ["s"]}')
+    events.put_targets(Rule="r", Targets=[{
+        "Id": "t", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
+        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600},
+    }])
+    events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}"}])
+
+    def attempts():
+        return [a for d in deliveries(endpoint, rule="r") for a in d["attempts"] if a.get("attempt")]
+
+    assert eventually(lambda: len(attempts()) == 1)
+    assert receive(aws_client, dlq_url) == []
+    cloudtwin_client.advance(1)
+    assert eventually(lambda: len(attempts()) == 2)
+    cloudtwin_client.advance(2)
+    assert eventually(lambda: len(attempts()) == 3)
+    [message] = eventually(lambda: receive(aws_client, dlq_url))
+    assert _attributes(message)["TARGET_ARN"] == target
+    assert {a["error_code"] for a in attempts()} == {"NotImplemented"}
+
+
+def test_archive_then_replay(aws_client, cloudtwin_client):
+    events = aws_client("events")
+    url, arn = queue(aws_client, "replayed")
+    cloudtwin_client.freeze()
+    bus_arn = events.describe_event_bus()["Arn"]
+    archive_arn = events.create_archive(ArchiveName="all", EventSourceArn=bus_arn,
+                                        EventPattern='{"source": ["s"]}', RetentionDays=1)["ArchiveArn"]
+    start = datetime.fromtimestamp(cloudtwin_client.now() - 1, timezone.utc)  # whole seconds on the wire
+    events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": '{"n": 1}'},
+                               {"Source": "other", "DetailType": "d", "Detail": '{"n": 2}'}])
+    assert events.describe_archive(ArchiveName="all")["EventCount"] == 1
+    rule_arn = events.put_rule(Name="late", EventPattern='{"source": ["s"]}')["RuleArn"]
+    events.put_targets(Rule="late", Targets=[{"Id": "q", "Arn": arn}])
+    cloudtwin_client.advance(60)
+    end = datetime.fromtimestamp(cloudtwin_client.now(), timezone.utc)
+    out = events.start_replay(ReplayName="again", EventSourceArn=archive_arn, EventStartTime=start,
+                              EventEndTime=end, Destination={"Arn": bus_arn, "FilterArns": [rule_arn]})
+    assert out["State"] == "STARTING"
+    [event] = bodies(aws_client, url)
+    assert event["detail"] == {"n": 1}
+    assert event["replay-name"] == "again"
+    assert events.describe_replay(ReplayName="again")["State"] == "COMPLETED"
+    assert [r["ReplayName"] for r in events.list_replays()["Replays"]] == ["again"]
+    cloudtwin_client.advance(86400)  # retention: one day
+    assert events.describe_archive(ArchiveName="all")["EventCount"] == 0
+
+
+def test_s3_object_created_reaches_sqs_through_eventbridge(aws_client):
+    s3, events = aws_client("s3"), aws_client("events")
+    url, arn = queue(aws_client, "uploads")
+    s3.create_bucket(Bucket="eb-bucket")
+    s3.put_bucket_notification_configuration(
+        Bucket="eb-bucket", NotificationConfiguration={"EventBridgeConfiguration": {}})
+    events.put_rule(Name="uploads", EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["Object Created"], "detail": {"bucket": {"name": ["eb-bucket"]}}}))
+    events.put_targets(Rule="uploads", Targets=[{"Id": "q", "Arn": arn}])
+    s3.put_object(Bucket="eb-bucket", Key="photos/cat.png", Body=b"meow")
+    [event] = bodies(aws_client, url)
+    assert event["source"] == "aws.s3"
+    assert event["detail-type"] == "Object Created"
+    assert event["resources"] == ["arn:aws:s3:::eb-bucket"]
+    detail = event["detail"]
+    assert detail["bucket"] == {"name": "eb-bucket"}
+    assert detail["object"]["key"] == "photos/cat.png"
+    assert detail["object"]["size"] == 4
+    assert detail["reason"] == "PutObject"
