@@ -118,6 +118,7 @@ class ConsumerOperations:
     async def _events(self, arn: str, shard_id: str, position: int, clock: Any) -> AsyncIterator[Params]:
         begun = clock.now()
         last_sent = -HEARTBEAT_SECONDS
+        continuation: int | None = None
         loop = asyncio.get_running_loop()
         while clock.now() - begun < SUBSCRIPTION_SECONDS:
             try:
@@ -129,9 +130,11 @@ class ConsumerOperations:
                 return
             records, position, behind, finished = rec.read(store, stream, shard, position, 10_000, clock.now())
             if records or finished or loop.time() - last_sent >= HEARTBEAT_SECONDS:
+                if records or continuation is None:
+                    continuation = _continuation(store, stream, shard)
                 event: Params = {
                     "Records": records, "MillisBehindLatest": behind,
-                    "ContinuationSequenceNumber": str(_continuation(stream, shard, records, position)),
+                    "ContinuationSequenceNumber": str(continuation),
                 }  # fmt: skip
                 if finished:
                     event["ChildShards"] = sharding.child_shards(stream, shard)
@@ -142,7 +145,12 @@ class ConsumerOperations:
             await asyncio.sleep(POLL_SECONDS)
 
 
-def _continuation(stream: Stream, shard: Any, records: list[Params], position: int) -> int:
-    if records:
-        return int(records[-1]["SequenceNumber"])
-    return max(position - 1, shard.starting_sequence)
+def _continuation(store: Any, stream: Stream, shard: Any) -> int:
+    """A checkpoint after everything sent so far and before any later record of the shard:
+    a sequence number of its own (resuming AT or AFTER it both continue where the event
+    stream stopped). A closed shard's checkpoint is its ending sequence number."""
+    if not shard.open:
+        return shard.ending_sequence
+    number = stream.next_sequence(shard)
+    store.streams[stream.name] = stream
+    return number
