@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from cloudtwin.events.bus import Event
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.kinesis import records as rec
@@ -314,10 +315,15 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
         number = rec.append(store, stream, shard, key, data, now)
         return {"SequenceNumber": str(number), "ShardId": shard.shard_id}
 
+    def _written(self, stream: Stream) -> None:
+        """Tell readers in-process (event source mappings) that records arrived."""
+        self.env.events.publish(Event("kinesis:Records", stream.account_id, stream.region, {"stream_arn": stream.arn}))
+
     def put_record(self, ctx: RequestContext, params: Params) -> Params:
         store, stream = self._find(ctx, params)
         result = self._put_one(store, stream, params, ctx.clock.now())
         self._save(store, stream)
+        self._written(stream)
         if "ErrorCode" in result:
             raise ServiceError(result["ErrorCode"], result["ErrorMessage"])
         result["EncryptionType"] = stream.encryption
@@ -338,6 +344,7 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
         now = ctx.clock.now()
         results = [self._put_one(store, stream, entry, now) for entry in entries]
         self._save(store, stream)
+        self._written(stream)
         return {
             "FailedRecordCount": sum(1 for r in results if "ErrorCode" in r),
             "Records": results, "EncryptionType": stream.encryption,

@@ -69,6 +69,7 @@ class Provider(LayerOperations, SettingOperations, EventConfigOperations, Mappin
         env.processors.register("lambda-async", self.invoker.process)
         env.processors.register("lambda-event-sources", self.pollers.sync)
         env.events.subscribe("dynamodb:Change", lambda event: self.pollers.wake(event.account_id, event.region))
+        env.events.subscribe("kinesis:Records", lambda event: self.pollers.wake(event.account_id, event.region))
 
     def introspection(self) -> dict:
         return {
