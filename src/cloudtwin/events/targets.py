@@ -4,6 +4,11 @@ destinations, dead-letter queues and (later) rules and schedules share.
     arn:aws:sqs:<region>:<account>:<queue>        GetQueueUrl + SendMessage
     arn:aws:sns:<region>:<account>:<topic>        Publish
     arn:aws:lambda:<region>:<account>:function:f  Invoke (InvocationType Event)
+    arn:aws:kinesis:<region>:<account>:stream/s   PutRecord (partition key given, or random)
+    arn:aws:firehose:<region>:<account>:deliverystream/d   PutRecord
+
+A body may be bytes (Kinesis and Firehose records carry bytes: CloudWatch Logs sends them
+its gzip'd payload as is).
 
 Calls go through the internal client in the target's account and region, so they meet
 the same validation and errors a remote caller would. A target of a service cloudtwin
@@ -12,6 +17,7 @@ does not have (yet) raises the not-implemented ``ServiceError``.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError, not_implemented
@@ -68,18 +74,34 @@ class Targets:
     async def send(
         self,
         arn: str,
-        body: str,
+        body: str | bytes,
         *,
         attributes: dict[str, dict[str, Any]] | None = None,
         group_id: str | None = None,
         dedup_id: str | None = None,
         subject: str | None = None,
+        partition_key: str | None = None,
     ) -> dict[str, Any]:
         try:
             service, region, account, resource = arn_parts(arn)
         except ValueError:
             raise ServiceError("InvalidParameterValueException", f"Invalid target ARN {arn}") from None
         call = self.internal.call_async
+        data = body.encode() if isinstance(body, str) else body
+        if service == "kinesis" and resource.startswith("stream/"):
+            return await call(
+                "kinesis", "PutRecord",
+                {"StreamARN": arn, "Data": data, "PartitionKey": partition_key or str(uuid.uuid4())},
+                account_id=account, region=region,
+            )  # fmt: skip
+        if service == "firehose" and resource.startswith("deliverystream/"):
+            return await call(
+                "firehose", "PutRecord",
+                {"DeliveryStreamName": resource.split("/", 1)[1], "Record": {"Data": data}},
+                account_id=account, region=region,
+            )  # fmt: skip
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
         if service == "sqs":
             url = (await call(
                 "sqs", "GetQueueUrl", {"QueueName": resource, "QueueOwnerAWSAccountId": account},
