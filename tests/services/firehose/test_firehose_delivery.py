@@ -15,6 +15,8 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
+from cloudtwin.events import kpl
+
 ROLE = "arn:aws:iam::000000000000:role/firehose"
 
 
@@ -147,10 +149,12 @@ def test_kinesis_stream_as_source(aws_client, frozen):
         firehose.put_record(DeliveryStreamName="fromk", Record={"Data": b"x"})
     assert exc.value.response["Error"]["Code"] == "InvalidArgumentException"
     kinesis.put_record(StreamName="src", Data=b"from-kinesis\n", PartitionKey="p")
+    aggregated = kpl.aggregate([("a", b"user-1\n"), ("b", b"user-2\n"), ("a", b"user-3\n")])
+    kinesis.put_record(StreamName="src", Data=aggregated, PartitionKey="a")
     frozen.tick("firehose")
     frozen.advance(61)
     [(key, body)] = _eventually(lambda: _objects(s3, "fh-bucket")).items()
-    assert body == b"from-kinesis\n"
+    assert body == b"from-kinesis\nuser-1\nuser-2\nuser-3\n"  # the KPL record de-aggregated
     source = firehose.describe_delivery_stream(DeliveryStreamName="fromk")["DeliveryStreamDescription"]["Source"]
     assert source["KinesisStreamSourceDescription"]["KinesisStreamARN"] == stream_arn
 

@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+from cloudtwin.events import kpl
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.firehose import destinations as dest
@@ -128,7 +129,9 @@ class Provider(ServiceProvider):
                 while iterator:
                     got = call("kinesis", "GetRecords", {"ShardIterator": iterator}, **where)
                     for record in got["Records"]:
-                        self._buffer(store, stream, record["Data"], now)
+                        users = kpl.deaggregate(record["Data"])  # KPL-aggregated records come apart
+                        for data in [u.data for u in users] if users is not None else [record["Data"]]:
+                            self._buffer(store, stream, data, now)
                         stream.checkpoints[shard_id] = record["SequenceNumber"]
                         count += 1
                     if not got["Records"]:
