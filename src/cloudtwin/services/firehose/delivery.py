@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.firehose import snappy
 from cloudtwin.services.firehose.models import DeliveryStream
 
 _EXPRESSION = re.compile(r"!\{([A-Za-z]+):([^}]*)\}")
@@ -96,8 +97,10 @@ def compress(data: bytes, fmt: str, name: str) -> bytes:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(name, data)
         return out.getvalue()
-    if fmt in ("Snappy", "HADOOP_SNAPPY"):
-        raise ServiceError("InternalFailure", f"{fmt} compression is not supported by cloudtwin", 500)
+    if fmt == "Snappy":
+        return snappy.framed(data)
+    if fmt == "HADOOP_SNAPPY":
+        return snappy.hadoop(data)
     return data
 
 
