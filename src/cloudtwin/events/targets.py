@@ -8,8 +8,11 @@ destinations, dead-letter queues and (later) rules and schedules share.
                                                   the detail of a ``source``/``detail_type`` event)
     arn:aws:logs:<region>:<account>:log-group:g   CreateLogStream (once) + PutLogEvents
     arn:aws:states:...:stateMachine:m             StartExecution
-    arn:aws:kinesis:...:stream/s                  PutRecord
-    arn:aws:firehose:...:deliverystream/d         PutRecord
+    arn:aws:kinesis:<region>:<account>:stream/s   PutRecord (partition key given, or random)
+    arn:aws:firehose:<region>:<account>:deliverystream/d   PutRecord
+
+A body may be bytes (Kinesis and Firehose records carry bytes: CloudWatch Logs sends them
+its gzip'd payload as is).
 
 Calls go through the internal client in the target's account and region, so they meet
 the same validation and errors a remote caller would. A target of a service cloudtwin
@@ -19,6 +22,7 @@ does not have (yet) raises the not-implemented ``ServiceError``.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -111,7 +115,7 @@ class Targets:
     async def send(
         self,
         arn: str,
-        body: str,
+        body: str | bytes,
         *,
         attributes: dict[str, dict[str, Any]] | None = None,
         group_id: str | None = None,
@@ -129,6 +133,21 @@ class Targets:
         except ValueError:
             raise ServiceError("InvalidParameterValueException", f"Invalid target ARN {arn}") from None
         call = self.internal.call_async
+        data = body.encode() if isinstance(body, str) else body
+        if service == "kinesis" and resource.startswith("stream/"):
+            return await call(
+                "kinesis", "PutRecord",
+                {"StreamARN": arn, "Data": data, "PartitionKey": partition_key or str(uuid.uuid4())},
+                account_id=account, region=region,
+            )  # fmt: skip
+        if service == "firehose" and resource.startswith("deliverystream/"):
+            return await call(
+                "firehose", "PutRecord",
+                {"DeliveryStreamName": resource.split("/", 1)[1], "Record": {"Data": data}},
+                account_id=account, region=region,
+            )  # fmt: skip
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
         if service == "sqs":
             url = (await call(
                 "sqs", "GetQueueUrl", {"QueueName": resource, "QueueOwnerAWSAccountId": account},
@@ -169,14 +188,6 @@ class Targets:
                               account_id=account, region=region)
         if service == "states":
             return await call("stepfunctions", "StartExecution", {"stateMachineArn": arn, "input": body},
-                              account_id=account, region=region)
-        if service == "kinesis":
-            return await call("kinesis", "PutRecord",
-                              {"StreamARN": arn, "Data": body.encode(), "PartitionKey": partition_key or "0"},
-                              account_id=account, region=region)
-        if service == "firehose":
-            return await call("firehose", "PutRecord",
-                              {"DeliveryStreamName": resource.split("/", 1)[-1], "Record": {"Data": body.encode()}},
                               account_id=account, region=region)
         raise not_implemented(service, "delivery to this target")
 

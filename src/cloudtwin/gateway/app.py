@@ -49,7 +49,9 @@ Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
 #: Content types whose body names the operation (query / json / cbor): read before routing.
-_BODY_ROUTED = ("application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor")
+_BODY_ROUTED = (
+    "application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor", "application/x-amz-cbor",
+)
 
 
 def _request_timeout() -> ServiceError:

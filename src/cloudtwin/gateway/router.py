@@ -23,7 +23,7 @@ of the service a request is routed to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Mapping
 from urllib.parse import unquote_plus
 
@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Route", "Router", "RoutingError", "unknown_operation_error"]
 
 CBOR = "smithy-rpc-v2-cbor"
+#: awsJson with a CBOR body (Kinesis from the SDKs that speak it): ``application/x-amz-cbor-1.1``.
+JSON_CBOR = "json-cbor"
+AMZ_CBOR_CONTENT_TYPE = "application/x-amz-cbor"
 _FORM = "application/x-www-form-urlencoded"
 _CBOR_PREFIX = "/service/"
 #: Endpoint-rule signing names that select one operation among identical S3 requests
@@ -159,10 +162,14 @@ class Router:
                 return route
         target = headers.get("x-amz-target")
         if target:
-            key = ("json", signing_name, host, target)
+            amz_cbor = headers.get("content-type", "").startswith(AMZ_CBOR_CONTENT_TYPE)
+            key = ("json", signing_name, host, target, amz_cbor)
             route = self._rpc_routes.get(key)
             if route is None:
-                route = self._remember(key, self._route_json(request, target, signing_name))
+                route = self._route_json(request, target, signing_name)
+                if route is not None and amz_cbor:
+                    route = replace(route, protocol=JSON_CBOR)
+                route = self._remember(key, route)
             if route is not None:
                 return route
         if "Action=" in request.query_string or headers.get("content-type", "").startswith(_FORM):

@@ -73,13 +73,14 @@ class CborParser(JsonParser):
 
     protocol = "smithy-rpc-v2-cbor"
     compiler_class = CborCompiler
+    semantic_decoders: dict | None = None
 
     def _load(self, body: bytes) -> Any:
         if not body:
             return {}
         stream = BytesIO(body)
         try:
-            document = cbor2.CBORDecoder(stream).decode()
+            document = cbor2.CBORDecoder(stream, semantic_decoders=self.semantic_decoders).decode()
         except RecursionError:
             raise InvalidInput("The request body is not valid CBOR: it nests too deeply.", BODY) from None
         except (cbor2.CBORDecodeError, ValueError) as exc:
@@ -87,3 +88,22 @@ class CborParser(JsonParser):
         if stream.tell() != len(body):
             raise InvalidInput("The request body has data after its CBOR value.", BODY)
         return document
+
+
+def _epoch_millis(value: Any, *_: Any) -> datetime:
+    """cbor2's semantic decoder of tag 1: called with the tagged value, already decoded."""
+    if type(value) is bool or not isinstance(value, (int, float)):
+        raise InvalidInput("A timestamp (tag 1) must be a number of milliseconds", VALUE)
+    try:
+        return datetime.fromtimestamp(value / 1000, values.UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise InvalidInput(f"Invalid timestamp: {exc}", VALUE) from None
+
+
+class AmzCborParser(CborParser):
+    """awsJson with a CBOR body (``application/x-amz-cbor-1.1``, Kinesis): routed by
+    ``X-Amz-Target`` like json; timestamps are tag 1 holding epoch *milliseconds*, as the
+    AWS SDKs that speak it write them."""
+
+    protocol = "json-cbor"
+    semantic_decoders = {1: _epoch_millis}

@@ -69,3 +69,41 @@ class CborSerializer(JSONSerializer):
 
     def _empty_body(self) -> bytes:
         return b""
+
+
+AMZ_CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
+
+
+def _epoch_millis(value: Any) -> cbor2.CBORTag:
+    return cbor2.CBORTag(1, int(round(timestamps.epoch_seconds(value) * 1000)))
+
+
+class AmzCborShapeCompiler(CborShapeCompiler):
+    """Timestamps as tag 1 with integer epoch milliseconds (what the SDKs read); keys are
+    the json wire names."""
+
+    def compile(self, shape: Shape) -> Encoder | None:
+        if shape.type_name == "timestamp":
+            return _epoch_millis
+        return super().compile(shape)
+
+    def wire_name(self, name: str, member: Shape) -> str:
+        return member.serialization.get("name", name)
+
+
+class AmzCborSerializer(CborSerializer):
+    """awsJson with a CBOR body (``application/x-amz-cbor-1.1``): Kinesis's SDK encoding."""
+
+    protocol = "json-cbor"
+
+    def _compiler(self) -> JsonShapeCompiler:
+        return AmzCborShapeCompiler()
+
+    def _content_type(self, service: ServiceModel) -> str:
+        return AMZ_CBOR_CONTENT_TYPE
+
+    def _headers(self, content_type: str | None, request_id: str) -> dict[str, str]:
+        return JSONSerializer._headers(self, content_type, request_id)
+
+    def _empty_body(self) -> bytes:
+        return cbor2.dumps({})

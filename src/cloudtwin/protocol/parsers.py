@@ -154,6 +154,7 @@ _PARSERS = {
     "rest-json": ("cloudtwin.protocol.rest_json", "RestJsonParser"),
     "rest-xml": ("cloudtwin.protocol.rest_xml", "RestXmlParser"),
     "smithy-rpc-v2-cbor": ("cloudtwin.protocol.cbor", "CborParser"),
+    "json-cbor": ("cloudtwin.protocol.cbor", "AmzCborParser"),
 }
 
 

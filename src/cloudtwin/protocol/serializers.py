@@ -52,6 +52,7 @@ PROTOCOLS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "rest-json": ("cloudtwin.protocol.rest_json_serializer", "RestJSONSerializer"),
     "rest-xml": ("cloudtwin.protocol.rest_xml_serializer", "RestXMLSerializer"),
     "smithy-rpc-v2-cbor": ("cloudtwin.protocol.cbor_serializer", "CborSerializer"),
+    "json-cbor": ("cloudtwin.protocol.cbor_serializer", "AmzCborSerializer"),
 })
 
 # The response header that carries the request id in most protocols.

@@ -343,6 +343,7 @@ def _protocol_defaults(patterns: JavaPatterns) -> dict[str, Validator]:
         "json": json_family,
         "rest-json": json_family,
         "smithy-rpc-v2-cbor": json_family,
+        "json-cbor": json_family,
         "query": Validator(code="ValidationError", patterns=patterns),
         "ec2": Ec2Validator(patterns=patterns),
         # Outside S3 (registered below), rest-xml services (Route 53, CloudFront) answer

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.events.bus import Event
+from cloudtwin.services.dynamodb import kinesis_destination
 from cloudtwin.services.dynamodb.models import TableData, TableRecord
 from cloudtwin.services.dynamodb.replicas import replicate
 from cloudtwin.services.dynamodb.values import item_size
@@ -52,6 +53,8 @@ class Changes:
         old = data.put(item)
         if record.stream_arn and record.stream:
             self._publish(account_id, region, record, item, old, item, None)
+        if record.kinesis_destinations and old != item:
+            self._to_kinesis(account_id, region, record, item, old, item, None)
         if record.replicas:
             replicate(self.provider, account_id, region, record, item, None)
         return old
@@ -60,9 +63,16 @@ class Changes:
         old = data.delete(key)
         if old is not None and record.stream_arn and record.stream:
             self._publish(account_id, region, record, old, old, None, identity)
+        if old is not None and record.kinesis_destinations:
+            self._to_kinesis(account_id, region, record, old, old, None, identity)
         if record.replicas:
             replicate(self.provider, account_id, region, record, None, key)
         return old
+
+    def _to_kinesis(self, account_id: str, region: str, record: TableRecord, some: dict[str, Any],
+                    old: dict[str, Any] | None, new: dict[str, Any] | None, identity: dict[str, str] | None) -> None:  # fmt: skip
+        keys = {e["AttributeName"]: some[e["AttributeName"]] for e in record.key_schema}
+        kinesis_destination.deliver(self.provider.env, account_id, region, record, keys, old, new, identity)
 
     def _publish(self, account_id: str, region: str, record: TableRecord, some: dict[str, Any], old: dict[str, Any] | None, new: dict[str, Any] | None, identity: dict[str, str] | None) -> None:
         if old is not None and new is not None and old == new:

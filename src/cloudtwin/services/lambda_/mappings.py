@@ -11,6 +11,7 @@ from cloudtwin.services.lambda_.errors import lambda_error
 from cloudtwin.services.lambda_.paging import page as _page
 from cloudtwin.services.lambda_ import event_sources
 from cloudtwin.services.lambda_.models import function_arn
+from cloudtwin.services.lambda_.stream_sources import shards_of, source_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.context import RequestContext
@@ -30,8 +31,10 @@ class MappingOperations:
             if kind == "sqs":
                 self.env.internal.call("sqs", "GetQueueUrl", {"QueueName": resource, "QueueOwnerAWSAccountId": account},
                                        account_id=account, region=region)  # fmt: skip
-            elif kind == "dynamodb":
-                self.env.internal.call("dynamodbstreams", "DescribeStream", {"StreamArn": arn}, account_id=account, region=region)
+            else:
+                source = source_of(arn)
+                self.env.internal.call(source.service, "DescribeStream", {source.arn_param: arn}, account_id=account,
+                                       region=region)  # fmt: skip
         except ServiceError as error:
             if kind == "sqs":
                 raise event_sources.invalid(
@@ -58,7 +61,7 @@ class MappingOperations:
                     f"already exists. Please update or delete the existing mapping with UUID {existing['UUID']}",
                     409,
                 )
-        if kind == "dynamodb" and mapping["StartingPosition"] == "LATEST":
+        if kind in ("dynamodb", "kinesis") and mapping["StartingPosition"] == "LATEST":
             # LATEST is the end of each shard now, when the mapping is made
             mapping["_iterators"] = self._latest_iterators(params["EventSourceArn"])
         store.mappings[mapping["UUID"]] = mapping
@@ -68,15 +71,17 @@ class MappingOperations:
     def _latest_iterators(self, stream_arn: str) -> dict[str, str]:
         _, region, account, _ = arn_parts(stream_arn)
         call = self.env.internal.call
-        shards = call("dynamodbstreams", "DescribeStream", {"StreamArn": stream_arn}, account_id=account,
-                      region=region)["StreamDescription"]["Shards"]  # fmt: skip
+        source = source_of(stream_arn)
+        shards = shards_of(call(source.service, "DescribeStream", {source.arn_param: stream_arn}, account_id=account,
+                                region=region))  # fmt: skip
         return {
             shard["ShardId"]: call(
-                "dynamodbstreams", "GetShardIterator",
-                {"StreamArn": stream_arn, "ShardId": shard["ShardId"], "ShardIteratorType": "LATEST"},
+                source.service, "GetShardIterator",
+                {source.arn_param: stream_arn, "ShardId": shard["ShardId"], "ShardIteratorType": "LATEST"},
                 account_id=account, region=region,
             )["ShardIterator"]
             for shard in shards
+            if "EndingSequenceNumber" not in shard["SequenceNumberRange"]
         }  # fmt: skip
 
     def _mapping(self, ctx: "RequestContext", mapping_id: str) -> tuple["LambdaStore", dict]:

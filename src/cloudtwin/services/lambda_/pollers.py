@@ -5,9 +5,10 @@ client (as Lambda's own pollers call SQS and DynamoDB Streams) and invoke the fu
                         ── filter ── Invoke ── DeleteMessageBatch of what succeeded
                         (ReportBatchItemFailures keeps the failed ones; a function error
                         keeps all: they come back after the visibility timeout)
-    DynamoDB Streams    per shard, in order: GetRecords ── filter ── Invoke; on error retry
-                        (bisecting if asked) until MaximumRetryAttempts / record age, then
-                        the OnFailure destination gets the batch's description
+    DynamoDB Streams    per shard, in order (parents before children): GetRecords ──
+    and Kinesis         filter ── Invoke; on error retry (bisecting if asked) until
+                        MaximumRetryAttempts / record age, then the OnFailure destination
+                        gets the batch's description (what differs: stream_sources.py)
 
 A poller is an asyncio task per mapping (several for a standard queue); the ``lambda-
 event-sources`` tick processor starts the ones missing (after a restart) and stops those
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from cloudtwin.events.targets import Targets, arn_parts
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.lambda_.event_sources import filters_of, record_matches
+from cloudtwin.services.lambda_.stream_sources import KINESIS, StreamSource, matchable, shards_of, source_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.lambda_.provider import Provider
@@ -87,10 +89,10 @@ class Pollers:
                 self._tasks[mapping_id] = [
                     asyncio.ensure_future(self._sqs(account, region, mapping_id)) for _ in range(count)
                 ]
-            elif kind == "dynamodb":
+            elif kind in ("dynamodb", "kinesis"):
                 self._tasks[mapping_id] = [asyncio.ensure_future(self._stream(account, region, mapping_id))]
             else:
-                continue  # Kinesis: once cloudtwin has it
+                continue
             started += 1
         return {"running": len(self._tasks), "started": started}
 
@@ -242,9 +244,17 @@ class Pollers:
             except ServiceError as error:
                 log.info("event source mapping %s: delete failed: %s", mapping["UUID"], error.code)
 
-    # -- DynamoDB Streams -----------------------------------------------------------------------------
+    # -- DynamoDB Streams and Kinesis ---------------------------------------------------------------
+
+    def _role(self, mapping: dict) -> str:
+        _, region, account, resource = arn_parts(mapping["FunctionArn"])
+        store = self.provider.stores.get(account, region)  # type: ignore[union-attr]
+        record = store.functions.get(resource.split(":")[1])
+        return (record or {}).get("latest", {}).get("Role", "")
 
     async def _stream(self, account: str, region: str, mapping_id: str) -> None:
+        """One poller per stream mapping: every shard in order, parents read to their end
+        before their children (so resharding neither loses nor repeats a record)."""
         call = self.env.internal.call_async
         wake = self._wake.setdefault((account, region), asyncio.Event())
         first = self._mapping(account, region, mapping_id)
@@ -254,21 +264,28 @@ class Pollers:
             if mapping is None:
                 return
             stream_arn = mapping["EventSourceArn"]
+            source = source_of(stream_arn)
             _, s_region, s_account, _ = arn_parts(stream_arn)
             checkpoints: dict[str, str] = mapping.setdefault("_checkpoints", {})
+            finished: list[str] = mapping.setdefault("_finished", [])
             try:
-                shards = (await call("dynamodbstreams", "DescribeStream", {"StreamArn": stream_arn},
-                                     account_id=s_account, region=s_region))["StreamDescription"]["Shards"]  # fmt: skip
+                shards = shards_of(await call(source.service, "DescribeStream", {source.arn_param: stream_arn},
+                                              account_id=s_account, region=s_region))  # fmt: skip
             except ServiceError:
                 await asyncio.sleep(_IDLE_WAIT)
                 continue
+            present = {shard["ShardId"] for shard in shards}
             progressed = False
             for shard in shards:
                 shard_id = shard["ShardId"]
+                parents = {shard.get("ParentShardId"), shard.get("AdjacentParentShardId")} & present
+                if shard_id in finished or any(p not in finished for p in parents):
+                    continue
                 try:
                     if iterators.get(shard_id) is None:
-                        iterators[shard_id] = await self._iterator(stream_arn, shard_id, mapping, checkpoints, s_account, s_region)
-                    got = await call("dynamodbstreams", "GetRecords",
+                        iterators[shard_id] = await self._iterator(source, stream_arn, shard_id, mapping, checkpoints,
+                                                                   s_account, s_region)  # fmt: skip
+                    got = await call(source.service, "GetRecords",
                                      {"ShardIterator": iterators[shard_id], "Limit": mapping.get("BatchSize", 100)},
                                      account_id=s_account, region=s_region)  # fmt: skip
                 except ServiceError as error:
@@ -280,8 +297,12 @@ class Pollers:
                 records = got.get("Records", [])
                 if records:
                     progressed = True
-                    await self._stream_batch(account, region, mapping, shard_id, records)
-                    checkpoints[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+                    converted = await self._stream_batch(source, account, region, mapping, shard_id, records, s_region)
+                    checkpoints[shard_id] = source.sequence(converted[-1])
+                if got.get("NextShardIterator") is None and source is KINESIS:
+                    finished.append(shard_id)  # a closed shard read to its end: its children next
+                    progressed = True
+                if records or shard_id in finished:
                     self._save(account, region, mapping_id)
             if not progressed:
                 wake.clear()
@@ -291,54 +312,53 @@ class Pollers:
                     pass
                 await asyncio.sleep(0)  # let the change reach the stream first
 
-    async def _iterator(self, stream_arn: str, shard_id: str, mapping: dict, checkpoints: dict, account: str,
-                        region: str) -> str:  # fmt: skip
-        params: dict[str, Any] = {"StreamArn": stream_arn, "ShardId": shard_id}
+    async def _iterator(self, source: StreamSource, stream_arn: str, shard_id: str, mapping: dict, checkpoints: dict,
+                        account: str, region: str) -> str:  # fmt: skip
+        params: dict[str, Any] = {source.arn_param: stream_arn, "ShardId": shard_id}
         if checkpoints.get(shard_id):
-            params.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=checkpoints[shard_id])
+            params.update({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", source.sequence_param: checkpoints[shard_id]})
         else:
             params["ShardIteratorType"] = mapping.get("StartingPosition", "LATEST")
+            if params["ShardIteratorType"] == "AT_TIMESTAMP":
+                params["Timestamp"] = mapping.get("StartingPositionTimestamp")
         try:
-            got = await self.env.internal.call_async("dynamodbstreams", "GetShardIterator", params,
+            got = await self.env.internal.call_async(source.service, "GetShardIterator", params,
                                                      account_id=account, region=region)  # fmt: skip
         except ServiceError as error:
             if error.code != "TrimmedDataAccessException":
                 raise
-            params = {"StreamArn": stream_arn, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
-            got = await self.env.internal.call_async("dynamodbstreams", "GetShardIterator", params,
+            params = {source.arn_param: stream_arn, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
+            got = await self.env.internal.call_async(source.service, "GetShardIterator", params,
                                                      account_id=account, region=region)  # fmt: skip
         return got["ShardIterator"]
 
-    def _stream_record(self, record: dict, stream_arn: str) -> dict:
-        out = json.loads(json.dumps(record, default=_json_default))
-        created = out["dynamodb"].get("ApproximateCreationDateTime")
-        if isinstance(created, str):
-            out["dynamodb"]["ApproximateCreationDateTime"] = datetime.fromisoformat(created).timestamp()
-        out["eventSourceARN"] = stream_arn
-        return out
-
-    async def _stream_batch(self, account: str, region: str, mapping: dict, shard_id: str, records: list[dict]) -> None:
+    async def _stream_batch(self, source: StreamSource, account: str, region: str, mapping: dict, shard_id: str,
+                            records: list[dict], s_region: str) -> list[dict]:  # fmt: skip
+        """Deliver a GetRecords batch (what passes the filters); returns it converted."""
         filters = filters_of(mapping)
-        converted = [self._stream_record(r, mapping["EventSourceArn"]) for r in records]
-        chosen = [r for r in converted if record_matches(filters, r)]
+        role = self._role(mapping) if source is KINESIS else ""
+        converted = [source.convert(r, mapping["EventSourceArn"], shard_id, s_region, role) for r in records]
+        chosen = [r for r in converted if record_matches(filters, matchable(r))]
         if chosen:
-            await self._deliver(account, region, mapping, shard_id, chosen)
+            await self._deliver(source, account, region, mapping, shard_id, chosen)
+        return converted
 
-    async def _deliver(self, account: str, region: str, mapping: dict, shard_id: str, records: list[dict]) -> None:
+    async def _deliver(self, source: StreamSource, account: str, region: str, mapping: dict, shard_id: str,
+                       records: list[dict]) -> None:  # fmt: skip
         """Invoke until the batch succeeds or is given up (then the OnFailure destination)."""
         max_retries = mapping.get("MaximumRetryAttempts", -1)
         max_age = mapping.get("MaximumRecordAgeInSeconds", -1)
         attempts = 0
         while True:
             attempts += 1
-            outcome, payload = await self._invoke(account, region, mapping, {"Records": records}, "dynamodb")
+            outcome, payload = await self._invoke(account, region, mapping, {"Records": records}, source.trigger)
             failed_from = None
             if outcome is None or outcome.error:
                 failed_from = 0
             elif "ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", []) and isinstance(payload, dict):
                 items = payload.get("batchItemFailures") or []
                 ids = [i.get("itemIdentifier") for i in items if isinstance(i, dict)]
-                seqs = [r["dynamodb"]["SequenceNumber"] for r in records]
+                seqs = [source.sequence(r) for r in records]
                 positions = [seqs.index(i) for i in ids if i in seqs]
                 if positions:
                     failed_from = min(positions)
@@ -346,13 +366,13 @@ class Pollers:
                 return
             if failed_from == 0 and mapping.get("BisectBatchOnFunctionError") and len(records) > 1 and outcome is not None:
                 middle = len(records) // 2
-                await self._deliver(account, region, mapping, shard_id, records[:middle])
-                await self._deliver(account, region, mapping, shard_id, records[middle:])
+                await self._deliver(source, account, region, mapping, shard_id, records[:middle])
+                await self._deliver(source, account, region, mapping, shard_id, records[middle:])
                 return
             records = records[failed_from:]
-            age = self.env.clock.now() - min(r["dynamodb"]["ApproximateCreationDateTime"] for r in records)
+            age = self.env.clock.now() - min(source.arrival(r) for r in records)
             if (max_retries != -1 and attempts > max_retries) or (max_age != -1 and age > max_age):
-                await self._give_up(mapping, shard_id, records, attempts, outcome)
+                await self._give_up(source, mapping, shard_id, records, attempts)
                 return
             if max_retries == -1:  # retried until the records expire: back off on the clock
                 await self._wait_clock(min(_MAX_BACKOFF, 2.0 ** min(attempts - 1, 6)))
@@ -364,11 +384,12 @@ class Pollers:
         while self.env.clock.now() < due:
             await asyncio.sleep(0.05)
 
-    async def _give_up(self, mapping: dict, shard_id: str, records: list[dict], attempts: int, outcome: Any) -> None:
+    async def _give_up(self, source: StreamSource, mapping: dict, shard_id: str, records: list[dict],
+                       attempts: int) -> None:  # fmt: skip
         destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if not destination:
             return
-        created = [r["dynamodb"]["ApproximateCreationDateTime"] for r in records]
+        created = [source.arrival(r) for r in records]
         condition = "RetryAttemptsExhausted"
         if mapping.get("MaximumRecordAgeInSeconds", -1) != -1 and self.env.clock.now() - min(created) > mapping["MaximumRecordAgeInSeconds"]:
             condition = "RecordAgeExceeded"
@@ -382,10 +403,10 @@ class Pollers:
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
             "version": "1.0",
             "timestamp": _iso(self.env.clock.now()),
-            "DDBStreamBatchInfo": {
+            source.batch_info: {
                 "shardId": shard_id,
-                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
-                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "startSequenceNumber": source.sequence(records[0]),
+                "endSequenceNumber": source.sequence(records[-1]),
                 "approximateArrivalOfFirstRecord": _iso(min(created)),
                 "approximateArrivalOfLastRecord": _iso(max(created)),
                 "batchSize": len(records),
@@ -396,17 +417,3 @@ class Pollers:
             await self.targets.send(destination, json.dumps(document))
         except ServiceError as error:
             log.warning("event source mapping %s: on-failure destination failed: %s", mapping["UUID"], error.code)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray)):
-        import base64
-
-        return base64.b64encode(value).decode()
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(type(value).__name__)

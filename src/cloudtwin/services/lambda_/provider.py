@@ -73,6 +73,7 @@ class Provider(
         env.processors.register("lambda-async", self.invoker.process)
         env.processors.register("lambda-event-sources", self.pollers.sync)
         env.events.subscribe("dynamodb:Change", lambda event: self.pollers.wake(event.account_id, event.region))
+        env.events.subscribe("kinesis:Records", lambda event: self.pollers.wake(event.account_id, event.region))
 
     def introspection(self) -> dict:
         return {

@@ -23,8 +23,27 @@ def check_destination(env: Any, ctx: Any, arn: str) -> None:
         service, region, account, resource = arn_parts(arn)
     except ValueError:
         raise ServiceError("InvalidParameterException", f"Invalid destination ARN: {arn}") from None
+    if service == "kinesis":
+        control = {
+            "messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": "",
+            "subscriptionFilters": [], "logEvents": [{
+                "id": "", "timestamp": int(env.clock.now() * 1000),
+                "message": "CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.",
+            }],
+        }  # fmt: skip
+        try:  # AWS checks the stream by writing this control message to it
+            env.internal.call("kinesis", "PutRecord", {
+                "StreamARN": arn, "PartitionKey": "CloudwatchLogs", "Data": gzip.compress(json.dumps(control).encode()),
+            }, account_id=account, region=region)  # fmt: skip
+        except ServiceError:
+            raise ServiceError(
+                "InvalidParameterException",
+                "Could not deliver test message to specified Kinesis stream. Check if the given kinesis "
+                "stream is in ACTIVE state.",
+            ) from None
+        return
     if service != "lambda":
-        return  # Kinesis, Firehose, Logs destinations: stored (delivered once they exist)
+        return  # Firehose, Logs destinations: stored, delivered when they exist
     if not lambda_allows(env.internal, arn, "logs.amazonaws.com", source_account=ctx.account_id):
         raise ServiceError(
             "InvalidParameterException",
@@ -60,14 +79,16 @@ def deliver(env: Any, ctx: Any, group: dict, stream: str, events: list[dict], no
         if not chosen:
             continue
         doc = document(ctx, group["logGroupName"], stream, name, chosen, now)
-        data = base64.b64encode(gzip.compress(json.dumps(doc).encode())).decode()
+        payload = gzip.compress(json.dumps(doc).encode())
         arn = subscription["destinationArn"]
-        body = json.dumps({"awslogs": {"data": data}}) if arn.split(":")[2] == "lambda" else data
-        loop.create_task(_send(targets, arn, body))
+        body: str | bytes = payload  # Kinesis and Firehose records: the gzip'd bytes as they are
+        if arn.split(":")[2] == "lambda":
+            body = json.dumps({"awslogs": {"data": base64.b64encode(payload).decode()}})
+        loop.create_task(_send(targets, arn, body, stream))
 
 
-async def _send(targets: Targets, arn: str, body: str) -> None:
+async def _send(targets: Targets, arn: str, body: str | bytes, stream: str) -> None:
     try:
-        await targets.send(arn, body)
+        await targets.send(arn, body, partition_key=stream)
     except ServiceError as error:
         log.warning("log subscription delivery to %s failed: %s", arn, error.code)
