@@ -169,7 +169,7 @@ class Evaluator:
             verb = f"not {text}"
             transition = f"minimum {_plural(total - needed + 1, 'datapoint')} for ALARM -> OK transition"
         reason = (
-            f"Threshold Crossed: {counted} out of the last {total} datapoint{'' if total == 1 else 's'} "
+            f"Threshold Crossed: {counted} out of the last {total} datapoints "
             f"[{shown}] {'was' if counted == 1 else 'were'} {verb} the threshold ({_number(threshold)}) ({transition})."
         )
         self.transition(store, alarm, new, reason, json.dumps(reason_data), now)

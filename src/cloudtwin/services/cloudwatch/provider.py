@@ -126,7 +126,10 @@ class Provider(Resources, ServiceProvider):
                 json.loads(data)
             except ValueError:
                 raise ServiceError("InvalidFormatFault", "Invalid JSON in StateReasonData.") from None
-        self.evaluator.transition(store, alarm, params["StateValue"], params["StateReason"], data, self.env.clock.now(), force=True)
+        now = self.env.clock.now()
+        # The state holds until the alarm's next regular (once a minute) evaluation.
+        alarm.next_evaluation = max(alarm.next_evaluation, now + 60)
+        self.evaluator.transition(store, alarm, params["StateValue"], params["StateReason"], data, now, force=True)
 
     def enable_alarm_actions(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         self._actions_enabled(ctx, params, True)
