@@ -9,6 +9,7 @@ which statistic sets only provide when all their samples are equal.
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import re
 from typing import Any, Iterable
@@ -151,7 +152,7 @@ def add_point(store: CloudWatchStore, namespace: str, name: str, dimensions: Any
     key = metric_key(namespace, name, dimensions)
     metric = store.metrics.get(key)
     if metric is None:
-        metric = Metric(namespace, name, [list(pair) for pair in key[2]])
+        metric = Metric(namespace, name, json.loads(key)[2])
         store.metrics[key] = metric
     points = metric.points
     if not points or points[-1][TS] <= point[TS]:

@@ -9,6 +9,7 @@ set), so a query finds its range by bisection.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,9 @@ from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
 
-#: A metric's identity: namespace, name, and its dimensions sorted by name.
-MetricKey = tuple[str, str, tuple[tuple[str, str], ...]]
+#: A metric's identity: namespace, name, and its dimensions sorted by name (as JSON text,
+#: so that it is the same key after a restart).
+MetricKey = str
 
 # Indexes into a data point list.
 TS, UNIT, COUNT, SUM, MIN, MAX, VALUES = range(7)
@@ -38,8 +40,8 @@ class Metric:
 
 
 def metric_key(namespace: str, name: str, dimensions: Any) -> MetricKey:
-    pairs = tuple(sorted((d[0], d[1]) if isinstance(d, (list, tuple)) else (d["Name"], d["Value"]) for d in dimensions or ()))
-    return namespace, name, pairs
+    pairs = sorted([d[0], d[1]] if isinstance(d, (list, tuple)) else [d["Name"], d["Value"]] for d in dimensions or ())
+    return json.dumps([namespace, name, pairs], separators=(",", ":"))
 
 
 @dataclass(slots=True)

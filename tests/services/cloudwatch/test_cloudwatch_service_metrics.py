@@ -1,0 +1,95 @@
+"""The metrics cloudtwin's services publish where AWS does (AWS/Lambda, AWS/SQS, AWS/SNS)
+and embedded-metric-format log lines, read back through CloudWatch."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "lambda_"))
+from lambda_helpers import zipped  # noqa: E402
+
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})  # fmt: skip
+
+
+def _sum(cw, minute, namespace, name, dims):
+    points = cw.get_metric_statistics(
+        Namespace=namespace, MetricName=name, Dimensions=dims, StartTime=minute - timedelta(minutes=1),
+        EndTime=minute + timedelta(minutes=10), Period=600, Statistics=["Sum", "SampleCount"],
+    )["Datapoints"]  # fmt: skip
+    return sum(p["Sum"] for p in points)
+
+
+def test_lambda_error_raises_the_errors_metric(aws_client, cw, minute):
+    lam = aws_client("lambda")
+    role = aws_client("iam").create_role(RoleName="cw-metrics", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    source = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('boom')\n    return 1\n"
+    lam.create_function(FunctionName="flaky", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zipped({"app.py": source})})  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName="flaky", WaiterConfig={"Delay": 1})
+    cw.put_metric_alarm(
+        AlarmName="flaky-errors", Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching",
+        Dimensions=[{"Name": "FunctionName", "Value": "flaky"}],
+    )  # fmt: skip
+    lam.invoke(FunctionName="flaky", Payload=b"{}")
+    assert lam.invoke(FunctionName="flaky", Payload=b'{"fail": true}')["FunctionError"] == "Unhandled"
+    fn = [{"Name": "FunctionName", "Value": "flaky"}]
+    assert _sum(cw, minute, "AWS/Lambda", "Invocations", fn) == 2.0
+    assert _sum(cw, minute, "AWS/Lambda", "Errors", fn) == 1.0
+    duration = cw.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="Duration", Dimensions=fn, StartTime=minute,
+        EndTime=minute + timedelta(minutes=1), Period=60, Statistics=["SampleCount"],
+    )["Datapoints"]  # fmt: skip
+    assert duration[0]["SampleCount"] == 2.0 and duration[0]["Unit"] == "Milliseconds"
+    names = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/Lambda", Dimensions=fn)["Metrics"]}
+    assert {"Invocations", "Errors", "Duration"} <= names
+
+
+def test_lambda_errors_alarm(aws_client, cw, control, minute):
+    test_lambda_error_raises_the_errors_metric(aws_client, cw, minute)
+    control.advance(60)
+    alarm = cw.describe_alarms(AlarmNames=["flaky-errors"])["MetricAlarms"][0]
+    assert alarm["StateValue"] == "ALARM"
+
+
+def test_sqs_and_sns_metrics(aws_client, cw, control, minute):
+    sqs, sns = aws_client("sqs"), aws_client("sns")
+    url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    queue = [{"Name": "QueueName", "Value": "orders"}]
+    assert _sum(cw, minute, "AWS/SQS", "NumberOfMessagesSent", queue) == 3.0
+    assert _sum(cw, minute, "AWS/SQS", "NumberOfMessagesReceived", queue) == 1.0
+    assert _sum(cw, minute, "AWS/SQS", "NumberOfMessagesDeleted", queue) == 1.0
+    control.advance(60)
+    visible = cw.get_metric_statistics(
+        Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible", Dimensions=queue,
+        StartTime=minute, EndTime=minute + timedelta(minutes=5), Period=60, Statistics=["Maximum"],
+    )["Datapoints"]  # fmt: skip
+    assert [p["Maximum"] for p in visible] == [2.0]
+    topic = sns.create_topic(Name="news")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="hello")
+    assert _sum(cw, minute, "AWS/SNS", "NumberOfMessagesPublished", [{"Name": "TopicName", "Value": "news"}]) == 1.0
+
+
+def test_embedded_metric_format_lines_become_metrics(aws_client, cw, minute):
+    logs = aws_client("logs")
+    logs.create_log_group(logGroupName="app")
+    logs.create_log_stream(logGroupName="app", logStreamName="s")
+    stamp = int(minute.timestamp() * 1000) + 5000
+    line = {
+        "_aws": {"Timestamp": stamp, "CloudWatchMetrics": [
+            {"Namespace": "shop", "Dimensions": [["Service"], []], "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}]}]},
+        "Service": "checkout", "Latency": [10, 30],
+    }  # fmt: skip
+    logs.put_log_events(logGroupName="app", logStreamName="s", logEvents=[
+        {"timestamp": stamp, "message": json.dumps(line)}, {"timestamp": stamp, "message": "plain text"}])  # fmt: skip
+    assert _sum(cw, minute, "shop", "Latency", [{"Name": "Service", "Value": "checkout"}]) == 40.0
+    assert _sum(cw, minute, "shop", "Latency", []) == 40.0
+    assert len(cw.list_metrics(Namespace="shop")["Metrics"]) == 2
