@@ -11,6 +11,7 @@ metrics through :mod:`publishing`.
 from __future__ import annotations
 
 import json
+from collections import deque
 from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
@@ -23,6 +24,9 @@ from cloudtwin.services.cloudwatch.publishing import Publisher
 from cloudtwin.services.cloudwatch.resources import Resources
 from cloudtwin.services.provider import ServiceProvider
 
+#: How many alarm transitions the introspection endpoint keeps.
+MAX_TRANSITIONS = 10_000
+
 
 class Provider(Resources, ServiceProvider):
     service_name = "cloudwatch"
@@ -34,7 +38,7 @@ class Provider(Resources, ServiceProvider):
         self.evaluator = Evaluator(self._state_changed)
         self.publisher = Publisher(self.stores, env)  # type: ignore[arg-type]
         #: Every alarm transition since the start (the introspection endpoint).
-        self.transitions: list[dict[str, Any]] = []
+        self.transitions: deque[dict[str, Any]] = deque(maxlen=MAX_TRANSITIONS)
         env.processors.register("cloudwatch", self._tick, replace=True)
 
     def _tick(self, now: float) -> dict[str, int]:
