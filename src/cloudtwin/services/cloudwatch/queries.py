@@ -165,11 +165,8 @@ def evaluate_queries(
         except ex.ExpressionError as error:
             raise ex.expression_error(qid, str(error)) from None
     while pending:
-        ready = [
-            qid for qid in pending
-            if all(r in results for r in ex.references(parsed[qid]) - {"*"}) and
-            ("*" not in ex.references(parsed[qid]) or True)
-        ]  # fmt: skip
+        # METRICS() ("*") reads only metric stats, which are all known by now.
+        ready = [qid for qid in pending if all(r in results for r in ex.references(parsed[qid]) - {"*"})]
         if not ready:
             raise ServiceError("ValidationException", f"Error in expression '{next(iter(pending))}': Circular dependency or unknown id")
         for qid in ready:
