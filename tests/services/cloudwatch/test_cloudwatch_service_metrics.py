@@ -93,3 +93,14 @@ def test_embedded_metric_format_lines_become_metrics(aws_client, cw, minute):
     assert _sum(cw, minute, "shop", "Latency", [{"Name": "Service", "Value": "checkout"}]) == 40.0
     assert _sum(cw, minute, "shop", "Latency", []) == 40.0
     assert len(cw.list_metrics(Namespace="shop")["Metrics"]) == 2
+
+
+def test_dynamodb_consumed_capacity(aws_client, cw, minute):
+    ddb = aws_client("dynamodb")
+    ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    ddb.put_item(TableName="orders", Item={"k": {"S": "a"}, "v": {"S": "x" * 1500}})
+    ddb.get_item(TableName="orders", Key={"k": {"S": "a"}}, ConsistentRead=True)
+    table = [{"Name": "TableName", "Value": "orders"}]
+    assert _sum(cw, minute, "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table) == 2.0
+    assert _sum(cw, minute, "AWS/DynamoDB", "ConsumedReadCapacityUnits", table) == 1.0
