@@ -159,3 +159,14 @@ def test_bad_expression_is_a_validation_error(cw, minute):
         )  # fmt: skip
     code, message = _error(excinfo)
     assert code == "ValidationError" and message.startswith("Error in expression 'e'")
+
+
+def test_statistics_datapoint_limit(cw, minute):
+    with pytest.raises(ClientError) as excinfo:
+        cw.get_metric_statistics(Namespace="app", MetricName="m", StartTime=minute - timedelta(days=2), EndTime=minute,
+                                 Period=60, Statistics=["Sum"])  # fmt: skip
+    assert _error(excinfo) == (
+        "InvalidParameterCombination",
+        "You have requested up to 2,880 datapoints, which exceeds the limit of 1,440. "
+        "You may reduce the datapoints requested by increasing Period, or decreasing the time range.",
+    )

@@ -104,3 +104,39 @@ def test_dynamodb_consumed_capacity(aws_client, cw, minute):
     table = [{"Name": "TableName", "Value": "orders"}]
     assert _sum(cw, minute, "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table) == 2.0
     assert _sum(cw, minute, "AWS/DynamoDB", "ConsumedReadCapacityUnits", table) == 1.0
+
+
+def test_alarm_invokes_lambda_with_the_alarm_event(aws_client, cw, minute):
+    from lambda_helpers import eventually
+
+    lam, logs = aws_client("lambda"), aws_client("logs")
+    role = aws_client("iam").create_role(RoleName="cw-action", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    source = "import json\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event))\n"
+    fn = lam.create_function(FunctionName="on-alarm", Runtime="python3.12", Role=role, Handler="app.handler",
+                             Code={"ZipFile": zipped({"app.py": source})})["FunctionArn"]  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName="on-alarm", WaiterConfig={"Delay": 1})
+    cw.put_metric_alarm(AlarmName="paging", AlarmDescription="wake up", Namespace="app", MetricName="m",
+                        Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1,
+                        ComparisonOperator="GreaterThanThreshold", AlarmActions=[fn])  # fmt: skip
+    alarm_arn = cw.describe_alarms(AlarmNames=["paging"])["MetricAlarms"][0]["AlarmArn"]
+    lam.add_permission(FunctionName="on-alarm", StatementId="alarms", Action="lambda:InvokeFunction",
+                       Principal="lambda.alarms.cloudwatch.amazonaws.com", SourceArn=alarm_arn)  # fmt: skip
+    cw.set_alarm_state(AlarmName="paging", StateValue="ALARM", StateReason="testing")
+
+    def logged():
+        try:
+            events = logs.filter_log_events(logGroupName="/aws/lambda/on-alarm", filterPattern="EVENT")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return None
+        return events and json.loads(events[0]["message"].split("EVENT ", 1)[1])
+
+    event = eventually(logged)
+    assert event["source"] == "aws.cloudwatch" and event["alarmArn"] == alarm_arn
+    data = event["alarmData"]
+    assert data["alarmName"] == "paging"
+    assert (data["state"]["value"], data["state"]["reason"]) == ("ALARM", "testing")
+    assert (data["previousState"]["value"], data["previousState"]["reason"]) == ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation")
+    assert data["configuration"]["description"] == "wake up"
+    metric = data["configuration"]["metrics"][0]
+    assert metric["metricStat"] == {"metric": {"namespace": "app", "name": "m", "dimensions": {}}, "period": 60, "stat": "Average"}
+    assert metric["returnData"] is True

@@ -22,6 +22,7 @@ MAX_QUERIES = 500
 DEFAULT_MAX_DATAPOINTS = 100_800
 RECENTLY_ACTIVE = 3 * 3600
 LIST_PAGE = 500
+MAX_STATISTICS_DATAPOINTS = 1440
 
 
 def _epoch(value: Any) -> float:
@@ -54,6 +55,12 @@ def get_metric_statistics(store: CloudWatchStore, params: dict[str, Any]) -> dic
     if start >= end:
         raise invalid_value("The parameter StartTime must be less than the parameter EndTime.")
     period = _check_period(params.get("Period"), "Period")
+    requested = math.ceil((end - aligned_start(start, period)) / period)
+    if requested > MAX_STATISTICS_DATAPOINTS:
+        raise invalid_combination(
+            f"You have requested up to {requested:,} datapoints, which exceeds the limit of {MAX_STATISTICS_DATAPOINTS:,}. "
+            "You may reduce the datapoints requested by increasing Period, or decreasing the time range."
+        )
     unit = params.get("Unit")
     metric = store.metrics.get(metric_key(params["Namespace"], params["MetricName"], params.get("Dimensions")))
     datapoints = []
