@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from cloudtwin.clock import Clock, Processors
 from cloudtwin.events.bus import EventBus
+from cloudtwin.events.metrics import MetricRecorder
 from cloudtwin.state.persistence import Persistence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +38,8 @@ class ServiceEnvironment:
     persistence: Persistence = field(default_factory=Persistence)
     #: Cross-service events (S3 notifications, stream records...).
     events: EventBus = field(default_factory=EventBus)
+    #: The metrics services publish where AWS does (drained by CloudWatch).
+    metrics: MetricRecorder = field(default_factory=MetricRecorder)
     #: Calls into other services' operations (set by the registry).
     internal: "InternalClient" = None  # type: ignore[assignment]
 

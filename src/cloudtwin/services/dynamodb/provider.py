@@ -438,6 +438,13 @@ class Provider(ServiceProvider):
     def delete_resource_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return governance.delete_policy(self, ctx, params)
 
+    def _consumed(self, ctx: RequestContext, table: str, kind: str, units: float) -> float:
+        """Record the ``AWS/DynamoDB`` ``Consumed<kind>CapacityUnits`` metric AWS publishes
+        per table, and pass the units on."""
+        self.env.metrics.record(ctx.account_id, ctx.region, "AWS/DynamoDB", f"Consumed{kind}CapacityUnits",
+                                {"TableName": table}, units, "Count", self.env.clock.now())  # fmt: skip
+        return units
+
     def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._record(ctx, self._name_from(params["TableName"]))
         legacy.reject_put(params)
@@ -455,7 +462,7 @@ class Provider(ServiceProvider):
         out: dict[str, Any] = {}
         if rv == "ALL_OLD" and old:
             out["Attributes"] = old
-        cap = capacity(params, record.name, write_units(old, item))
+        cap = capacity(params, record.name, self._consumed(ctx, record.name, "Write", write_units(old, item)))
         if cap:
             out["ConsumedCapacity"] = cap
         metrics = self._collection_metrics(params, record, item)
@@ -485,7 +492,7 @@ class Provider(ServiceProvider):
                 out["Item"] = {k: v for k, v in item.items() if k in params["AttributesToGet"]}
             else:
                 out["Item"] = item
-        cap = capacity(params, record.name, read_units(item_size(item) if item else 0, bool(params.get("ConsistentRead"))))
+        cap = capacity(params, record.name, self._consumed(ctx, record.name, "Read", read_units(item_size(item) if item else 0, bool(params.get("ConsistentRead")))))
         if cap:
             out["ConsumedCapacity"] = cap
         return out
@@ -506,7 +513,7 @@ class Provider(ServiceProvider):
         out: dict[str, Any] = {}
         if rv == "ALL_OLD" and old:
             out["Attributes"] = old
-        cap = capacity(params, record.name, write_units(old))
+        cap = capacity(params, record.name, self._consumed(ctx, record.name, "Write", write_units(old)))
         if cap:
             out["ConsumedCapacity"] = cap
         metrics = self._collection_metrics(params, record, key)
@@ -544,7 +551,7 @@ class Provider(ServiceProvider):
             attrs = return_values(rv, old, new, exprs.update)
         if attrs:
             out["Attributes"] = attrs
-        cap = capacity(params, record.name, write_units(old, new))
+        cap = capacity(params, record.name, self._consumed(ctx, record.name, "Write", write_units(old, new)))
         if cap:
             out["ConsumedCapacity"] = cap
         metrics = self._collection_metrics(params, record, new)

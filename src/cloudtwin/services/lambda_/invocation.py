@@ -110,6 +110,7 @@ class Invoker:
         except Throttled as exc:
             record.update(status="throttled", error=exc.reason)
             self.records.append(record)
+            self._metric(bp, "Throttles", 1.0, "Count")
             raise throttled(exc.reason) from None
         except RuntimeUnavailable as exc:
             record.update(status="error", error="InvalidRuntimeException")
@@ -124,7 +125,17 @@ class Invoker:
             init_duration_ms=round(outcome.init_duration_ms, 3) if outcome.init_duration_ms is not None else None,
         )  # fmt: skip
         self.records.append(record)
+        self._metric(bp, "Invocations", 1.0, "Count")
+        self._metric(bp, "Errors", 1.0 if outcome.error else 0.0, "Count")
+        self._metric(bp, "Duration", outcome.duration_ms, "Milliseconds")
         return request_id, outcome
+
+    def _metric(self, bp: Blueprint, name: str, value: float, unit: str) -> None:
+        """The ``AWS/Lambda`` metrics AWS publishes per function (CloudWatch takes them in)."""
+        self.env.metrics.record(
+            bp.account_id, bp.region, "AWS/Lambda", name, {"FunctionName": bp.function_name}, value, unit,
+            self.env.clock.now(),
+        )  # fmt: skip
 
     def _framed(self, bp: Blueprint, request_id: str, outcome: Outcome) -> str:
         """The invocation's log as AWS writes it: START, the output, END, REPORT."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.logs import insights, subscriptions
+from cloudtwin.services.logs import emf, insights, subscriptions
 from cloudtwin.services.logs.deliveries import DeliveryOperations
 from cloudtwin.services.logs.filter_pattern import PatternError, compile_pattern
 from cloudtwin.services.logs.models import LogsStore
@@ -389,6 +389,8 @@ class Provider(DeliveryOperations, ServiceProvider):
             stream["firstEventTimestamp"] = min(stream.get("firstEventTimestamp", event["timestamp"]), event["timestamp"])
             stream["lastEventTimestamp"] = max(stream.get("lastEventTimestamp", event["timestamp"]), event["timestamp"])
             stream["storedBytes"] = stream.get("storedBytes", 0) + len(event["message"].encode())
+            for namespace, metric, dims, value, unit, when in emf.metrics_of(event["message"], event["timestamp"]):
+                self.env.metrics.record(ctx.account_id, ctx.region, namespace, metric, dims, value, unit, when)
         if accepted:
             stream["lastIngestionTime"] = now
         store.streams.save(key)

@@ -388,12 +388,25 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         if target_arn and ":endpoint/" in target_arn:
             return self.publish_to_endpoint(ctx, params, target_arn)
         store, topic = self._topic(arn, param="TopicArn" if topic_arn else "TargetArn")
-        return await self.publisher.publish(store, topic, params, self.urls(ctx), now)
+        result = await self.publisher.publish(store, topic, params, self.urls(ctx), now)
+        self._published(topic, [params.get("Message") or ""], now)
+        return result
 
     async def publish_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         store, topic = self._topic(params["TopicArn"])
         entries = params.get("PublishBatchRequestEntries") or []
-        return await self.publisher.publish_batch(store, topic, entries, self.urls(ctx), ctx.clock.now())
+        result = await self.publisher.publish_batch(store, topic, entries, self.urls(ctx), ctx.clock.now())
+        ok = {e.get("Id") for e in result.get("Successful") or []}
+        self._published(topic, [e.get("Message") or "" for e in entries if e.get("Id") in ok], ctx.clock.now())
+        return result
+
+    def _published(self, topic: Any, messages: list[str], now: float) -> None:
+        """The ``AWS/SNS`` metrics AWS publishes per topic."""
+        _, _, _, region, account, _ = topic.arn.split(":", 5)
+        for message in messages:
+            dims = {"TopicName": topic.name}
+            self.env.metrics.record(account, region, "AWS/SNS", "NumberOfMessagesPublished", dims, 1.0, "Count", now)
+            self.env.metrics.record(account, region, "AWS/SNS", "PublishSize", dims, float(len(message.encode())), "Bytes", now)
 
     # -- control surface ------------------------------------------------------------------------
 

@@ -39,12 +39,36 @@ class Provider(ServiceProvider):
     def __init__(self, env: Any) -> None:
         super().__init__(env)
         self.broker = Broker(self.stores, env.clock)  # type: ignore[arg-type]
+        self._gauged_minute: float | None = None
         env.processors.register("sqs", self._tick, replace=True)
 
     def _tick(self, now: float) -> dict[str, int]:
         report = self.broker.expire(now)
         report["moved"] = move_tasks.run(self.broker, now)
+        minute = now // 60
+        if minute != self._gauged_minute:
+            self._gauged_minute = minute
+            self._gauges(now)
         return report
+
+    # -- the AWS/SQS metrics AWS publishes ----------------------------------------------------
+
+    def _metric(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
+        self.env.metrics.record(
+            queue.account_id, queue.region, "AWS/SQS", name, {"QueueName": queue.name}, value, unit,
+            self.env.clock.now(),
+        )  # fmt: skip
+
+    def _gauges(self, now: float) -> None:
+        """Once a minute, as AWS does: the approximate counts of every queue."""
+        for _, store in self.stores.items():  # type: ignore[union-attr]
+            for queue in list(store.queues.values()):
+                visible, inflight, delayed = self.broker.counts(store, queue)
+                self._metric(queue, "ApproximateNumberOfMessagesVisible", float(visible))
+                self._metric(queue, "ApproximateNumberOfMessagesNotVisible", float(inflight))
+                self._metric(queue, "ApproximateNumberOfMessagesDelayed", float(delayed))
+                oldest = min((m.sent for m in store.messages[queue.name].values()), default=None)
+                self._metric(queue, "ApproximateAgeOfOldestMessage", max(0.0, now - oldest) if oldest else 0.0, "Seconds")
 
     def reset(self, account_id: str | None = None) -> None:
         super().reset(account_id)
@@ -300,6 +324,8 @@ class Provider(ServiceProvider):
         )
         if outcome.message is not None:
             self.broker.enqueue(store, queue, outcome.message)
+            self._metric(queue, "NumberOfMessagesSent", 1.0)
+            self._metric(queue, "SentMessageSize", float(len(outcome.message.body.encode())), "Bytes")
         return outcome.result
 
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -327,14 +353,23 @@ class Provider(ServiceProvider):
         request = ReceiveRequest(queue, params)
         messages = self.broker.receive_now(store, queue, request)
         if messages:
+            self._metric(queue, "NumberOfMessagesReceived", float(len(messages)))
             return {"Messages": messages}
         if request.wait <= 0:
+            self._metric(queue, "NumberOfEmptyReceives", 1.0)
             return {}
-        return self.broker.receive_waiting(queue.account_id, queue.region, queue.name, request)
+        return self._received(queue, self.broker.receive_waiting(queue.account_id, queue.region, queue.name, request))
+
+    async def _received(self, queue: Queue, waiting: Any) -> dict[str, Any]:
+        result = await waiting
+        got = len(result.get("Messages") or [])
+        self._metric(queue, "NumberOfMessagesReceived" if got else "NumberOfEmptyReceives", float(got or 1))
+        return result
 
     def delete_message(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         store, queue = self._queue(ctx, params["QueueUrl"])
         self.broker.delete(store, queue, params["ReceiptHandle"])
+        self._metric(queue, "NumberOfMessagesDeleted", 1.0)
         return None
 
     def delete_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -344,6 +379,7 @@ class Provider(ServiceProvider):
 
         def one(entry: dict[str, Any]) -> dict[str, Any]:
             self.broker.delete(store, queue, entry["ReceiptHandle"])
+            self._metric(queue, "NumberOfMessagesDeleted", 1.0)
             return {}
 
         return batch.run(entries, one)
