@@ -11,7 +11,7 @@ CASES = [
     ("s3", "rest-xml", "list_bucket_analytics_configurations", {"Bucket": "some-bucket"}),
     ("lambda", "rest-json", "list_capacity_providers", {}),
     ("eventbridgev2", "smithy-rpc-v2-cbor", "list_event_buses", {}),
-    ("cloudwatch", "json", "list_dashboards", {}),
+    ("cloudwatch", "json", "list_alarm_mute_rules", {}),
     ("dynamodb", "json", "list_bulk_operations", {}),
     ("iam", "query", "list_organizations_features", {}),
     ("route53", "rest-xml", "list_hosted_zones", {}),

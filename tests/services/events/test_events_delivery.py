@@ -36,7 +36,7 @@ def test_unavailable_target_is_retried_on_the_clock_then_dead_lettered(aws_clien
     events = aws_client("events")
     dlq_url, dlq_arn = queue(aws_client, "retry-dlq")
     cloudtwin_client.freeze()
-    target = "arn:aws:firehose:us-east-1:000000000000:deliverystream/nowhere"
+    target = "arn:aws:states:us-east-1:000000000000:stateMachine:nowhere"  # no Step Functions: a server error
     events.put_rule(Name="r", EventPattern='{"source": ["s"]}')
     events.put_targets(Rule="r", Targets=[{
         "Id": "t", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
