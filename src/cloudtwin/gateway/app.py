@@ -306,10 +306,12 @@ class Gateway:
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
         params = parser.parse(request, operation, route.uri_params)
+        provider = self.services.provider(route.service)
+        if provider is not None:
+            provider.complete_params(request, operation, params)
         self.validators.validate(params, operation, route.protocol)
         if self.config.enforce_iam and not identity.is_root:
             self._authorize(identity, route, operation, params, region)
-        provider = self.services.provider(route.service)
         handler = provider.handler(operation.name) if provider is not None else None
         if handler is None:
             raise not_implemented(route.service, operation.name)

@@ -23,7 +23,7 @@ names of its flattened lists and maps, which :data:`QUERY_ERA_XML_NAMES` restore
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -191,11 +191,17 @@ class QuerySerializer(ResponseSerializer):
         request_id: str,
     ) -> HttpResponse:
         xmlns = namespace_attr(self._namespace(service))
+        if error.query_message is not None:
+            error = replace(error, message=error.query_message)
         out = [
             f"<ErrorResponse{xmlns}><Error><Type>{error.fault_type}</Type>"
             f"<Code>{escape_text(error.query_code)}</Code>"
         ]
         self._error_details(out, error)
+        if "awsQueryCompatible" in service.metadata:
+            # The query-era envelope of services now modeled in JSON (SQS) ends with an
+            # empty <Detail/>; services still modeled in query (SNS, IAM, STS) send none.
+            out.append("<Detail/>")
         out.append(f"</Error><RequestId>{escape_text(request_id)}</RequestId></ErrorResponse>")
         return self._response(error.status, out, request_id, error.headers)
 

@@ -188,13 +188,17 @@ def test_change_visibility_errors(sqs, queue, control):
     with pytest.raises(ClientError) as exc:
         sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle="garbage", VisibilityTimeout=1)
     assert _error(exc) == ("ReceiptHandleIsInvalid", 'The input receipt handle "garbage" is not a valid receipt handle.')
-    control.advance(200)  # visible again: no longer in flight
-    with pytest.raises(ClientError) as exc:
-        sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=handle, VisibilityTimeout=5)
-    assert _error(exc) == (
-        "AWS.SimpleQueueService.MessageNotInflight",
-        "Message does not exist or is not available for visibility timeout change.",
-    )
+
+
+def test_change_visibility_after_the_timeout_expired(sqs, queue, control):
+    control.freeze()
+    sqs.send_message(QueueUrl=queue, MessageBody="x")
+    handle = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"][0]["ReceiptHandle"]
+    control.advance(2)  # visible again: the latest receive's handle still changes it
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=handle, VisibilityTimeout=5)
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    control.advance(5)
+    assert len(sqs.receive_message(QueueUrl=queue)["Messages"]) == 1
 
 
 def test_stale_receipt_handle(sqs, queue, control):
@@ -393,3 +397,22 @@ def test_retention_after_shortening_and_for_redriven_messages(sqs, control, endp
     assert stored(dlq) == ["aged"]
     control.advance(20)  # 121 s after it was sent: past the dead-letter queue's retention
     assert stored(dlq) == []
+
+
+def test_attribute_names_of_any_script(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="x",
+                     MessageAttributes={"attr.1øßä": {"DataType": "String", "StringValue": "v"}})
+    got = sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"])["Messages"][0]
+    assert list(got["MessageAttributes"]) == ["attr.1øßä"]
+    for name in ["Invalid-!-attr", "Invalid-§-attr", "Invalid-(-attr", "L" * 257]:
+        with pytest.raises(ClientError) as exc:
+            sqs.send_message(QueueUrl=queue, MessageBody="x",
+                             MessageAttributes={name: {"DataType": "String", "StringValue": "v"}})
+        assert _error(exc) == ("InvalidParameterValue", f"Message (user) attribute name '{name}' is invalid.")
+
+
+def test_invalid_characters_in_an_attribute_value(sqs, queue):
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=queue, MessageBody="x",
+                         MessageAttributes={"a": {"DataType": "String", "StringValue": "bad\x08"}})
+    assert _error(exc) == ("InvalidParameterValue", "Message (user) attribute 'a' contains invalid characters.")

@@ -17,7 +17,9 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.provider import ServiceProvider
 from cloudtwin.services.sqs import attributes as attrs
 from cloudtwin.services.sqs import batch, move_tasks, permissions, sending
-from cloudtwin.services.sqs.addressing import parse_queue_arn, parse_queue_url, queue_arn, queue_url
+from cloudtwin.services.sqs.addressing import (
+    addressed_queue_url, parse_queue_arn, parse_queue_url, queue_arn, queue_url,
+)
 from cloudtwin.services.sqs.broker import Broker
 from cloudtwin.services.sqs.errors import invalid_attribute_name, invalid_parameter, invalid_value
 from cloudtwin.services.sqs.introspection import MessagesView
@@ -53,10 +55,23 @@ class Provider(ServiceProvider):
     def introspection(self) -> dict:
         return {("GET", "messages"): MessagesView(self.broker, self.env.config.default_account).list}
 
+    def complete_params(self, request: Any, operation: Any, params: dict[str, Any]) -> None:
+        """A request sent to a queue's URL acts on that queue; actions that take no queue
+        are not valid there."""
+        url = addressed_queue_url(request)
+        if url is None:
+            return
+        shape = operation.input_shape
+        if shape is None or "QueueUrl" not in shape.members:
+            raise ServiceError(
+                "InvalidAction", f"The action {operation.name} is not valid for this endpoint.", 400
+            )
+        params.setdefault("QueueUrl", url)
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _queue(self, ctx: RequestContext, url: str) -> tuple[SqsStore, Queue]:
-        account_id, region, name = parse_queue_url(url, ctx.region)
+        account_id, region, name = parse_queue_url(url, ctx.region, ctx.account_id)
         return self.broker.queue(account_id, region, name)
 
     def _check_redrive(self, queue_arn_: str, fifo: bool, policy: str, given: object) -> None:
@@ -310,6 +325,8 @@ class Provider(ServiceProvider):
         store, queue = self._queue(ctx, params["QueueUrl"])
         entries = params.get("Entries") or []
         batch.check_entries(entries, "SendMessageBatchRequestEntry")
+        if queue.fifo:
+            sending.check_batch_fifo_ids(queue, entries)
         total = sum(
             len(e.get("MessageBody", "").encode("utf-8")) + _attributes_size(e.get("MessageAttributes"))
             for e in entries
