@@ -409,3 +409,11 @@ def test_every_pattern_of_a_few_models_compiles_or_is_skipped(catalog):
                 usable += patterns.compile(pattern) is not None
     assert total > 100
     assert usable == total
+
+
+def test_sns_missing_arn_parameter(catalog, validators):
+    err = error_of(validators, op(catalog, "sns", "Unsubscribe"), {})
+    assert (err.code, err.message) == (
+        "InvalidParameterException",
+        "Invalid parameter: SubscriptionArn Reason: no value for required parameter",
+    )

@@ -274,10 +274,10 @@ class MissingParameterValidator(Validator):
 
 
 class InvalidParameterValidator(Validator):
-    """SNS's wording: a missing top-level string parameter is ``InvalidParameter`` "Invalid
-    parameter: SubscriptionArn Reason: no value for required parameter" (by wire name);
-    anything else (a missing map, a nested member) keeps the query family's
-    ``ValidationError`` sentences."""
+    """SNS's wording: a missing top-level ARN parameter (the ones SNS parses itself) is
+    ``InvalidParameter`` "Invalid parameter: SubscriptionArn Reason: no value for required
+    parameter" (by wire name); anything else (``Name``, a map, a nested member) keeps the
+    query family's ``ValidationError`` sentences."""
 
     missing_code = "InvalidParameterException"
     missing = "Invalid parameter: {name} Reason: no value for required parameter"
@@ -286,7 +286,7 @@ class InvalidParameterValidator(Validator):
         members = operation.input_shape.members if operation.input_shape is not None else {}
         for v in violations:
             member = members.get(v.member_path)
-            if v.kind == "required" and v.depth == 1 and member is not None and member.type_name == "string":
+            if v.kind == "required" and v.depth == 1 and member is not None and member.name.lower().endswith("arn"):
                 message = self.missing.format(name=v.wire_path)
                 return ServiceError(self.missing_code, message, self.status_code, sender_fault=True)
         return super().error(operation, violations)

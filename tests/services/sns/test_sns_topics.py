@@ -72,8 +72,9 @@ def test_fifo_topic_attributes(sns):
     [
         ({"Name": "bad name"}, "Invalid parameter: Topic Name"),
         ({"Name": "x.fifo"}, "Invalid parameter: Topic Name"),
+        ({"Name": "nofifo", "Attributes": {"FifoTopic": "true"}}, "Invalid parameter: Topic Name"),
         (
-            {"Name": "nofifo", "Attributes": {"FifoTopic": "true"}},
+            {"Name": "no fifo.fifo", "Attributes": {"FifoTopic": "true"}},
             "Invalid parameter: Fifo Topic names must end with .fifo and must be made up of only "
             "uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be "
             "between 1 and 256 characters long.",

@@ -10,8 +10,8 @@ which one must match. Conditions::
     {"prefix": "ab"}                          {"prefix": {"equals-ignore-case": "ab"}}
     {"suffix": "yz"}                          {"suffix": {"equals-ignore-case": "yz"}}
     {"equals-ignore-case": "Ab"}              {"exists": true|false}
-    {"anything-but": "x" | 3 | ["x", "y"] | [1, 2] | {"prefix": "x"} | {"suffix": "x"}
-                     | {"equals-ignore-case": "x" | ["x", "y"]}}
+    {"anything-but": "x" | 3 | ["x", "y"] | [1, 2] | {"prefix": "x"}
+                     | {"equals-ignore-case": "x" | ["x", "y"]}}   (no suffix: SNS refuses it)
     {"numeric": [">", 0, "<=", 5]}            {"cidr": "10.0.0.0/24"}
 
 The policy is compiled into small matcher objects at Subscribe / SetSubscriptionAttributes
@@ -53,6 +53,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _precise(value: Any) -> float:
+    """A number as SNS compares it: five digits after the decimal point."""
+    return round(float(value), 5)
+
+
 @dataclass(frozen=True, slots=True)
 class Exact:
     value: Any
@@ -60,7 +65,7 @@ class Exact:
     def test(self, value: Any) -> bool:
         expected = self.value
         if _is_number(expected):
-            return _is_number(value) and float(value) == float(expected)
+            return _is_number(value) and _precise(value) == _precise(expected)
         if isinstance(expected, bool) or expected is None:
             return value is expected
         return isinstance(value, str) and value == expected
@@ -117,8 +122,9 @@ class Numeric:
     def test(self, value: Any) -> bool:
         if not _is_number(value):
             return False
-        number = float(value)
+        number = _precise(value)
         for op, bound in self.bounds:
+            bound = _precise(bound)
             if op == "=" and not number == bound:
                 return False
             if op == "<" and not number < bound:
@@ -210,27 +216,28 @@ class FilterPolicy:
                 return False
             if not isinstance(body, dict):
                 return False
-            return self.root.matches(lambda path: _body_values(body, path))
+            leaves = _leaves(body)
+            return self.root.matches(lambda path: leaves.get(".".join(path)))
         attrs = attributes or {}
         return self.root.matches(lambda path: _attribute_values(attrs, path[0]))
 
 
-def _body_values(body: dict[str, Any], path: tuple[str, ...]) -> Values | None:
-    current: list[Any] = [body]
-    for name in path:
-        found: list[Any] = []
-        for item in current:
-            if isinstance(item, dict) and name in item:
-                found.append(item[name])
-        if not found:
-            return None
-        current = []
-        for item in found:
-            if isinstance(item, list):
-                current.extend(item)
-            else:
-                current.append(item)
-    return [v for v in current if not isinstance(v, (dict, list))]
+def _leaves(body: dict[str, Any]) -> dict[str, Values]:
+    """The body's leaf values by dotted path. Arrays (of arrays) are looked through, so a
+    key matches any element; ``{"a": {"b": 1}}`` and ``{"a.b": 1}`` both give ``a.b`` (a
+    policy key names a path whether it nests or dots it)."""
+    out: dict[str, Values] = {}
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        prefix, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((f"{prefix}.{key}" if prefix else key, item))
+        elif isinstance(value, list):
+            stack.extend((prefix, item) for item in reversed(value))
+        elif prefix:
+            out.setdefault(prefix, []).append(value)
+    return out
 
 
 def _attribute_values(attributes: dict[str, dict[str, Any]], name: str) -> Values | None:
@@ -283,9 +290,11 @@ def compile_policy(text: str, scope: str) -> FilterPolicy | None:
 
 
 def _combinations(node: Node) -> int:
+    """AWS's complexity measure: the product, over the keys, of the number of values times
+    the key's nesting depth (1 for attributes and top-level body keys)."""
     total = 1
     for key in node.keys:
-        total *= max(1, len(key.conditions))
+        total *= max(1, len(key.conditions)) * len(key.path)
     for group in node.alternatives:
         total *= max(1, sum(_combinations(n) for n in group))
     return total
@@ -425,10 +434,6 @@ def _anything_but(value: Any) -> AnythingBut:
             if not isinstance(inner, str):
                 raise _invalid("prefix match pattern must be a string")
             return AnythingBut((Prefix(inner),))
-        if kind == "suffix":
-            if not isinstance(inner, str):
-                raise _invalid("suffix match pattern must be a string")
-            return AnythingBut((Suffix(inner),))
         if kind == "equals-ignore-case":
             items = inner if isinstance(inner, list) else [inner]
             if not items or not all(isinstance(i, str) for i in items):

@@ -127,6 +127,8 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         name = params["Name"]
         attributes = dict(params.get("Attributes") or {})
         fifo = attributes.get("FifoTopic", "false").lower() == "true"
+        if fifo and not name.endswith(".fifo"):
+            raise invalid("Topic Name")
         if fifo and not _FIFO_TOPIC_NAME.match(name):
             raise invalid(
                 "Fifo Topic names must end with .fifo and must be made up of only uppercase and "
@@ -297,7 +299,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
                 for key, value in (params.get("Attributes") or {}).items()
             }
             _check_filter(attributes)
-        if topic.fifo and attributes.get("RedrivePolicy"):
+        if topic.fifo and protocol == "sqs" and endpoint.endswith(".fifo") and attributes.get("RedrivePolicy"):
             self._check_fifo_dlq(attributes["RedrivePolicy"])
         if attributes.get("FilterPolicy") == "":  # no policy: its scope is not kept either
             attributes.pop("FilterPolicy")
@@ -378,7 +380,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         value = check_subscription_attribute(name, params.get("AttributeValue") or "", sub.protocol)
         candidate = {**sub.attributes, name: value}
         _check_filter(candidate)
-        if name == "RedrivePolicy" and value and sub.topic_arn.endswith(".fifo"):
+        if name == "RedrivePolicy" and value and sub.topic_arn.endswith(".fifo") and sub.endpoint.endswith(".fifo"):
             self._check_fifo_dlq(value)
         if name == "FilterPolicy" and not value:
             candidate.pop("FilterPolicy", None)

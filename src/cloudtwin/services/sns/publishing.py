@@ -126,10 +126,13 @@ class Publisher:
                     "InvalidBatchEntryIdException",
                     f"The Id of a batch entry in the batch request contains an impermissible character: {entry_id}",
                 )
-        # Attributes are checked for the whole request before any entry is published.
+        # Attributes and message structures are checked for the whole request before any
+        # entry is published.
         total = 0
         for entry in entries:
             total += message_size(entry.get("Message") or "", check_attributes(entry.get("MessageAttributes")))
+            if entry.get("MessageStructure") is not None and entry.get("Message"):
+                check_message(entry["Message"], entry["MessageStructure"], None)
         if total > MAX_MESSAGE_BYTES:
             raise ServiceError(
                 "BatchRequestTooLongException", "The length of all the messages put together is more than the limit."

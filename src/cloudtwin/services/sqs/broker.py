@@ -246,8 +246,7 @@ class Broker:
         stale = message.receipt != token
         if queue.fifo and (stale or message.visible_at <= self.clock.now()):
             raise invalid_value("ReceiptHandle", handle, "The receipt handle has expired.")
-        if stale:
-            return  # a handle of an earlier receive: succeeds, deletes nothing
+        # A standard queue deletes the message even by the handle of an earlier receive.
         del table[message_id]
         if queue.fifo:
             self.notify(queue)  # its group may be unblocked
