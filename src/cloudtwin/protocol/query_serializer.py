@@ -159,6 +159,8 @@ class QuerySerializer(ResponseSerializer):
         out = [plan.open_tag]
         if plan.write_result is not None:
             plan.write_result(out, plan.result_start, plan.result_end, result)
+            if len(out) == 3 and out[1] == plan.result_start + ">":
+                out[1:] = [plan.result_start + "/>"]  # an empty result: <ReceiveMessageResult/>
         out.append(
             f"<ResponseMetadata><RequestId>{escape_text(request_id)}</RequestId>"
             f"</ResponseMetadata>{plan.close_tag}"

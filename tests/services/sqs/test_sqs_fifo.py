@@ -281,3 +281,15 @@ def test_zero_message_delay_keeps_the_queue_delay(sqs, control):
     assert _bodies(sqs.receive_message(QueueUrl=url)) == []
     control.advance(2)
     assert _bodies(sqs.receive_message(QueueUrl=url)) == ["late"]
+
+
+def test_deduplication_scope_stays_the_one_the_queue_was_created_with(sqs):
+    url = _fifo(sqs, DeduplicationScope="queue")
+    sqs.send_message(QueueUrl=url, MessageBody="1", MessageGroupId="g1", MessageDeduplicationId="same")
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
+    )
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["DeduplicationScope"])["Attributes"]
+    assert attributes == {"DeduplicationScope": "messageGroup"}
+    sqs.send_message(QueueUrl=url, MessageBody="2", MessageGroupId="g2", MessageDeduplicationId="same")
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["1"]

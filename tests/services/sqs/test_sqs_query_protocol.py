@@ -106,6 +106,7 @@ def test_query_api_addressed_to_the_queue_url(sqs):
     assert status == 200 and "<SendMessageResponse" in text
     status, text = _get(second, {"Action": "ReceiveMessage"})
     assert status == 200 and "foobar" not in text
+    assert "<ReceiveMessageResult/>" in text  # an empty result is one empty element
     status, text = _get(first, {"Action": "ReceiveMessage"})
     assert "<Body>foobar</Body>" in text
     status, text = _get(first, {"Action": "GetQueueAttributes", "AttributeName.1": "All"})

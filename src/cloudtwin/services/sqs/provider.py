@@ -153,6 +153,7 @@ class Provider(ServiceProvider):
         store.add_queue(Queue(
             name=name, account_id=ctx.account_id, region=ctx.region, arn=arn, fifo=fifo,
             attributes=values, created=now, modified=now, tags=dict(tags),
+            dedup_scope=values.get("DeduplicationScope"),
         ))
         return {"QueueUrl": queue_url(ctx, ctx.account_id, name)}
 
@@ -214,6 +215,8 @@ class Provider(ServiceProvider):
             if not queue.fifo and name in attrs.FIFO_ONLY | {"FifoQueue"}:
                 raise invalid_attribute_name(name)
         values: dict[str, str] = {k: v for k, v in queue.attributes.items() if v != ""}
+        if "KmsMasterKeyId" not in values:  # the data key period shows only with a KMS key
+            values.pop("KmsDataKeyReusePeriodSeconds", None)
         visible, inflight, delayed = self.broker.counts(store, queue)
         values.update({
             "ApproximateNumberOfMessages": str(visible),
@@ -225,7 +228,8 @@ class Provider(ServiceProvider):
         })
         if every:
             return {"Attributes": values}
-        return {"Attributes": {n: values[n] for n in wanted if n in values}}
+        chosen = {n: values[n] for n in wanted if n in values}
+        return {"Attributes": chosen} if chosen else {}
 
     def set_queue_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         store, queue = self._queue(ctx, params["QueueUrl"])

@@ -227,7 +227,7 @@ def prepare(
     md5_system = md5_of_attributes(stored_system)
     dedup_key = None
     if queue.fifo:
-        scope = qattrs.get("DeduplicationScope", "queue")
+        scope = queue.dedup_scope or qattrs.get("DeduplicationScope", "queue")
         dedup_key = (queue.name, f"{group_id}\x00{dedup_id}" if scope == "messageGroup" else dedup_id)
         earlier = store.dedup.get(dedup_key)
         if earlier is not None and earlier.expires > now:
