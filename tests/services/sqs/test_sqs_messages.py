@@ -412,3 +412,23 @@ def test_invalid_characters_in_an_attribute_value(sqs, queue):
         sqs.send_message(QueueUrl=queue, MessageBody="x",
                          MessageAttributes={"a": {"DataType": "String", "StringValue": "bad\x08"}})
     assert _error(exc) == ("InvalidParameterValue", "Message (user) attribute 'a' contains invalid characters.")
+
+
+def test_trace_header_of_the_request_becomes_aws_trace_header(sqs, queue):
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+    def add_header(request, **kwargs):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sqs.meta.events.register("before-sign.sqs.SendMessage", add_header)
+    try:
+        sent = sqs.send_message(QueueUrl=queue, MessageBody="traced")
+    finally:
+        sqs.meta.events.unregister("before-sign.sqs.SendMessage", add_header)
+    assert "MD5OfMessageSystemAttributes" not in sent
+    got = sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"][0]
+    assert got["Attributes"] == {"AWSTraceHeader": trace}
+    sqs.send_message(QueueUrl=queue, MessageBody="plain")
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=got["ReceiptHandle"])
+    plain = sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"][0]
+    assert plain["Body"] == "plain" and "AWSTraceHeader" not in plain.get("Attributes", {})

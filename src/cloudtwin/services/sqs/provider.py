@@ -317,8 +317,17 @@ class Provider(ServiceProvider):
             store, queue, entry, now=self.env.clock.now(), sequencer=self.broker.sequencer,
             sender_id=ctx.identity.user_id,
         )
-        if outcome.message is not None:
-            self.broker.enqueue(store, queue, outcome.message)
+        message = outcome.message
+        if message is not None:
+            trace = ctx.request.headers.get("x-amzn-trace-id") if ctx.request is not None else None
+            if trace and not (message.system_attributes or {}).get("AWSTraceHeader"):
+                # An X-Ray trace header on the request becomes the message's AWSTraceHeader
+                # (the response's digests cover only what the caller sent).
+                message.system_attributes = {
+                    **(message.system_attributes or {}),
+                    "AWSTraceHeader": {"DataType": "String", "StringValue": trace},
+                }
+            self.broker.enqueue(store, queue, message)
         return outcome.result
 
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
