@@ -319,3 +319,4 @@ def test_data_key_reuse_period_shows_with_a_kms_key_only(sqs):
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": "", "KmsDataKeyReusePeriodSeconds": "300"})
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert "KmsMasterKeyId" not in attributes and "KmsDataKeyReusePeriodSeconds" not in attributes
+    assert attributes["SqsManagedSseEnabled"] == "false"  # turned off when the KMS key was set

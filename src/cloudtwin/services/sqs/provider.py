@@ -244,6 +244,8 @@ class Provider(ServiceProvider):
                 queue.attributes[key] = value
         if normalized.get("KmsMasterKeyId"):
             queue.attributes.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+            if "SqsManagedSseEnabled" not in normalized:  # KMS encryption replaces SQS's own
+                queue.attributes["SqsManagedSseEnabled"] = "false"
         queue.modified = self.env.clock.now()
         store.queues.save(queue.name)
         if "MessageRetentionPeriod" in normalized:
