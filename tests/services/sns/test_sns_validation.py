@@ -206,3 +206,13 @@ def test_unknown_targets_and_tokens(sns):
     with pytest.raises(ClientError) as info:
         sns.confirm_subscription(TopicArn="arn:aws:sns:us-east-1:000000000000:absent", Token="t")
     assert error(info) == ("InvalidParameter", "Invalid parameter: Token")
+
+
+def test_confirmation_token_shapes(sns):
+    arn = sns.create_topic(Name="tokens")["TopicArn"]
+    with pytest.raises(ClientError) as info:
+        sns.confirm_subscription(TopicArn=arn, Token="randomtoken")
+    assert error(info) == ("InvalidParameter", "Invalid token")
+    with pytest.raises(ClientError) as info:
+        sns.confirm_subscription(TopicArn=arn, Token="51b2ff3edb475b7d91550e0ab6edf0c1")
+    assert error(info) == ("InvalidParameter", "Invalid parameter: Token")

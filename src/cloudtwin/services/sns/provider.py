@@ -43,6 +43,8 @@ _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _FIFO_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,251}\.fifo$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]+)(?::([0-9a-f-]{36}))?$")
 _PHONE = re.compile(r"^\+[1-9]\d{4,14}$")
+# Confirmation tokens are hexadecimal.
+_TOKEN = re.compile(r"^[0-9a-f]+$")
 # An SMS endpoint: ``+`` and digits, single separators (``-``, ``.``, ``/``, space) between them.
 _SMS_ENDPOINT = re.compile(r"^\+\d+(?:[-./ ]\d+)*$")
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
@@ -345,6 +347,8 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
                 raise invalid("Token") from None
             raise
         token = params["Token"]
+        if not _TOKEN.match(token):  # not even shaped like a token SNS hands out
+            raise ServiceError("InvalidParameterException", "Invalid token")
         for arn in store.topic_subscriptions(topic.arn):
             sub = store.subscriptions.get(arn)
             if sub is not None and sub.token and secrets.compare_digest(sub.token, token):
