@@ -175,7 +175,25 @@ def test_empty_policy_is_no_policy():
     ],
 )
 def test_validation_messages(policy, message):
-    assert error_of(policy) == message
+    assert error_of(policy).split("\n")[0] == message
+
+
+def test_errors_about_a_value_say_where_it_is():
+    # AWS's parser appends where the value sits in the policy's compact JSON text: just
+    # past it, or just past the opening quote of a string.
+    assert error_of({"key_a": "value_one"}) == (
+        'Invalid parameter: FilterPolicy: "key_a" must be an object or an array\n'
+        ' at [Source: (String)"{"key_a":"value_one"}"; line: 1, column: 11]'
+    )
+    assert error_of({"key": [{"anything-but": {"prefix": False}}]}) == (
+        "Invalid parameter: FilterPolicy: prefix match pattern must be a string\n"
+        ' at [Source: (String)"{"key":[{"anything-but":{"prefix":false}}]}"; line: 1, column: 40]'
+    )
+    assert error_of({"key": [{"anything-but": {"wrong-operator": None}}]}).endswith("line: 1, column: 47]")
+    long = {f"k{i}": ["v" * 50] for i in range(3)} | {"bad": "x" * 600}
+    assert error_of(long, "MessageBody").endswith('"[truncated 290 chars]; line: 1, column: 189]')
+    # Errors about the policy as a whole carry no place.
+    assert "\n" not in error_of({f"k{i}": ["v"] for i in range(6)})
 
 
 def test_not_json_and_not_an_object():
@@ -228,6 +246,6 @@ def test_nested_keys_weigh_by_their_depth():
 
 
 def test_anything_but_suffix_is_refused():
-    assert error_of({"k": [{"anything-but": {"suffix": "x"}}]}) == (
+    assert error_of({"k": [{"anything-but": {"suffix": "x"}}]}).split("\n")[0] == (
         "Invalid parameter: FilterPolicy: Unsupported anything-but pattern: suffix"
     )

@@ -280,8 +280,8 @@ def compile_policy(text: str, scope: str) -> FilterPolicy | None:
         raise _invalid("Filter policy must be a JSON object")
     if not document:
         return None
-    compiler = _Compiler(nested=scope == "MessageBody")
-    root = compiler.node(document, ())
+    compiler = _Compiler(nested=scope == "MessageBody", source=_Source(document))
+    root = compiler.node(document, (), ())
     if compiler.keys > MAX_KEYS:
         raise _invalid(f"Filter policy can not have more than {MAX_KEYS} keys")
     if _combinations(root) > MAX_COMBINATIONS:
@@ -300,16 +300,75 @@ def _combinations(node: Node) -> int:
     return total
 
 
+class _Source:
+    """Where each value of a policy sits in its compact JSON text, for the location AWS's
+    (Jackson) parser appends to errors about a value: ``at [Source: (String)"…"; line: 1,
+    column: N]``, N being just past the value (past the opening quote for a string)."""
+
+    MAX_SHOWN = 500
+
+    def __init__(self, document: Any) -> None:
+        self.columns: dict[tuple[Any, ...], int] = {}
+        parts: list[str] = []
+        self._walk(document, (), parts, 0)
+        self.text = "".join(parts)
+
+    def _walk(self, value: Any, path: tuple[Any, ...], parts: list[str], pos: int) -> int:
+        if isinstance(value, dict):
+            parts.append("{")
+            self.columns[path] = pos + 2
+            pos += 1
+            for index, (key, item) in enumerate(value.items()):
+                head = ("," if index else "") + json.dumps(key, ensure_ascii=False) + ":"
+                parts.append(head)
+                pos = self._walk(item, (*path, key), parts, pos + len(head))
+            parts.append("}")
+            return pos + 1
+        if isinstance(value, list):
+            parts.append("[")
+            self.columns[path] = pos + 2
+            pos += 1
+            for index, item in enumerate(value):
+                if index:
+                    parts.append(",")
+                    pos += 1
+                pos = self._walk(item, (*path, index), parts, pos)
+            parts.append("]")
+            return pos + 1
+        text = json.dumps(value, ensure_ascii=False)
+        parts.append(text)
+        self.columns[path] = pos + 2 if isinstance(value, str) else pos + len(text) + 1
+        return pos + len(text)
+
+    def locate(self, error: ServiceError, path: tuple[Any, ...]) -> ServiceError:
+        column = self.columns.get(path)
+        if column is None or "\n at [Source:" in error.message:
+            return error
+        shown = self.text
+        if len(shown) > self.MAX_SHOWN:
+            shown = f'{shown[: self.MAX_SHOWN]}"[truncated {len(shown) - self.MAX_SHOWN} chars]'
+        else:
+            shown = f'{shown}"'
+        return ServiceError(
+            error.code, f'{error.message}\n at [Source: (String)"{shown}; line: 1, column: {column}]'
+        )
+
+
 class _Compiler:
-    def __init__(self, nested: bool) -> None:
+    def __init__(self, nested: bool, source: _Source | None = None) -> None:
         self.nested = nested
         self.keys = 0
+        self.source = source
 
-    def node(self, document: dict[str, Any], prefix: tuple[str, ...]) -> Node:
+    def _located(self, error: ServiceError, at: tuple[Any, ...]) -> ServiceError:
+        return self.source.locate(error, at) if self.source is not None else error
+
+    def node(self, document: dict[str, Any], prefix: tuple[str, ...], at: tuple[Any, ...]) -> Node:
+        """``prefix`` is the key path the matchers look up; ``at`` the value's JSON path."""
         node = Node()
         for name, value in document.items():
             if name == "$or":
-                node.alternatives.append(self.alternatives(value, prefix))
+                node.alternatives.append(self.alternatives(value, prefix, (*at, name)))
                 continue
             path = (*prefix, name)
             if isinstance(value, dict):
@@ -317,30 +376,44 @@ class _Compiler:
                     raise _invalid(
                         "Filter policy scope MessageAttributes does not support nested filter policy"
                     )
-                child = self.node(value, path)
+                child = self.node(value, path, (*at, name))
                 node.keys.extend(child.keys)
                 node.alternatives.extend(child.alternatives)
                 continue
             if not isinstance(value, list):
-                raise _invalid(f'"{name}" must be an object or an array')
+                raise self._located(_invalid(f'"{name}" must be an object or an array'), (*at, name))
             if not value:
                 raise _invalid("Empty arrays are not allowed")
             self.keys += 1
-            node.keys.append(KeyMatcher(path, tuple(self.condition(item) for item in value)))
+            conditions = tuple(self.condition(item, (*at, name, i)) for i, item in enumerate(value))
+            node.keys.append(KeyMatcher(path, conditions))
         return node
 
-    def alternatives(self, value: Any, prefix: tuple[str, ...]) -> list[Node]:
+    def alternatives(self, value: Any, prefix: tuple[str, ...], at: tuple[Any, ...]) -> list[Node]:
         if not isinstance(value, list) or len(value) < 2:
             raise _invalid("Or relationship must have at least 2 elements in the array")
         group = []
-        for item in value:
+        for index, item in enumerate(value):
             if not isinstance(item, dict):
                 raise _invalid("Or relationship must be a list of objects")
-            group.append(self.node(item, prefix))
+            group.append(self.node(item, prefix, (*at, index)))
         return group
 
-    def condition(self, item: Any) -> Any:
+    def condition(self, item: Any, at: tuple[Any, ...] = ()) -> Any:
         if isinstance(item, dict):
+            if len(item) == 1:
+                (kind, value), = item.items()
+                # An error about an operator's operand points at the operand (for
+                # anything-but with an inner pattern, at the inner pattern's operand).
+                where = (*at, kind)
+                if kind == "anything-but" and isinstance(value, dict) and len(value) == 1:
+                    where = (*where, next(iter(value)))
+                try:
+                    return self.operator(item)
+                except ServiceError as error:
+                    if kind == "numeric":  # numeric errors name the operator, not a place
+                        raise
+                    raise self._located(error, where) from None
             return self.operator(item)
         if isinstance(item, list):
             raise _invalid("Match value must be String, number, true, false, or null")
