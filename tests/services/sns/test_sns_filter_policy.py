@@ -249,3 +249,11 @@ def test_anything_but_suffix_is_refused():
     assert error_of({"k": [{"anything-but": {"suffix": "x"}}]}).split("\n")[0] == (
         "Invalid parameter: FilterPolicy: Unsupported anything-but pattern: suffix"
     )
+
+
+def test_a_deeply_nested_operand_is_refused_without_failing():
+    deep: object = "x"
+    for _ in range(900):
+        deep = [deep]
+    message = error_of(json.dumps({"k": [{"anything-but": {"prefix": deep}}]}))
+    assert message.startswith("Invalid parameter: FilterPolicy: prefix match pattern must be a string")

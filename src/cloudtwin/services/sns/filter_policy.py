@@ -308,10 +308,20 @@ class _Source:
     MAX_SHOWN = 500
 
     def __init__(self, document: Any) -> None:
+        self.document = document
         self.columns: dict[tuple[Any, ...], int] = {}
-        parts: list[str] = []
-        self._walk(document, (), parts, 0)
-        self.text = "".join(parts)
+        self.text = ""
+
+    def _measure(self) -> bool:
+        """Lay the text out (only when an error needs a place); False if it cannot be."""
+        if not self.text:
+            parts: list[str] = []
+            try:
+                self._walk(self.document, (), parts, 0)
+            except RecursionError:  # absurdly deep: the error goes out without a place
+                return False
+            self.text = "".join(parts)
+        return True
 
     def _walk(self, value: Any, path: tuple[Any, ...], parts: list[str], pos: int) -> int:
         if isinstance(value, dict):
@@ -341,6 +351,8 @@ class _Source:
         return pos + len(text)
 
     def locate(self, error: ServiceError, path: tuple[Any, ...]) -> ServiceError:
+        if not self._measure():
+            return error
         column = self.columns.get(path)
         if column is None or "\n at [Source:" in error.message:
             return error
