@@ -319,6 +319,8 @@ class Gateway:
         result = handler(ctx, params)
         if result is not None and type(result) is not dict and inspect.isawaitable(result):
             result = await result
+        if route.protocol == "query" and _accepts_json_only(headers):
+            return serializer.serialize_result_as_json(result, operation, ex.request_id)
         return serializer.serialize_result(result, operation, ex.request_id)
 
     def _verify_presigned(self, request: HttpRequest, credentials, route, identity) -> None:
@@ -435,6 +437,12 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _accepts_json_only(headers: Any) -> bool:
+    """A query-protocol client that asks for JSON (``Accept: application/json``, no XML)."""
+    accept = headers.get("accept", "").lower()
+    return "application/json" in accept and "xml" not in accept
 
 
 def _body_consumed(request: HttpRequest) -> bool:

@@ -129,6 +129,7 @@ class QuerySerializer(ResponseSerializer):
         super().__init__()
         self._error_children: PlanCache[Shape, dict[str, Emitter]] = PlanCache()
         self._namespaces: PlanCache[ServiceModel, str] = PlanCache()
+        self._json_plans: PlanCache[OperationModel, Any] = PlanCache()
 
     def _namespace(self, service: ServiceModel) -> str:
         return self._namespaces.get(service, service_namespace)
@@ -166,6 +167,26 @@ class QuerySerializer(ResponseSerializer):
             f"</ResponseMetadata>{plan.close_tag}"
         )
         return self._response(200, out, request_id)
+
+    def serialize_result_as_json(
+        self, result: dict | None, operation: OperationModel, request_id: str
+    ) -> HttpResponse:
+        """The answer to a query request that accepts JSON only (``Accept:
+        application/json``): the XML envelope's elements as JSON objects,
+        ``{"<Op>Response": {"<Op>Result": {...}, "ResponseMetadata": {"RequestId": ...}}}``."""
+        from cloudtwin.protocol.json_serializer import JsonShapeCompiler, dump_json
+
+        def compile_output(op: OperationModel) -> Any:
+            output = op.output_shape
+            return JsonShapeCompiler().structure(output) if output is not None else None
+
+        encode = self._json_plans.get(operation, compile_output)
+        inner: dict[str, Any] = {}
+        if encode is not None:
+            inner[f"{operation.name}Result"] = encode(result or {})
+        inner["ResponseMetadata"] = {"RequestId": request_id}
+        body = dump_json({f"{operation.name}Response": inner})
+        return HttpResponse(200, {"Content-Type": "application/json", REQUEST_ID_HEADER: request_id}, body)
 
     def _response(
         self, status: int, out: list[str], request_id: str, extra: Any = None

@@ -145,3 +145,24 @@ def test_queue_name_accepted_as_queue_url(sqs, sqs_query):
         sqs.get_queue_attributes(QueueUrl="no-such-queue")
     assert exc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_query_api_answers_json_when_only_json_is_accepted(sqs, endpoint):
+    import urllib.request
+
+    url = sqs.create_queue(QueueName="negotiated")["QueueUrl"]
+    request = urllib.request.Request(
+        f"{endpoint}/?Action=ListQueues&Version=2012-11-05",
+        headers={
+            "Accept": "application/json",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"] == "application/json"
+        document = json.loads(response.read())
+    assert document["ListQueuesResponse"]["ListQueuesResult"]["QueueUrls"] == [url]
+    assert document["ListQueuesResponse"]["ResponseMetadata"]["RequestId"]
+    status, text = _get(endpoint, {"Action": "ListQueues", "Version": "2012-11-05"})
+    assert status == 200 and "<ListQueuesResponse" in text  # XML otherwise
