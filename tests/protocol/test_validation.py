@@ -428,3 +428,11 @@ def test_lambda_reports_list_elements_as_never_null(catalog, validators):
     err = error_of(validators, op(catalog, "lambda", "CreateFunction"),
                    {"FunctionName": "f", "Role": "arn:aws:iam::000000000000:role/r", "Code": {}, "Architectures": ["X86_64"]})  # fmt: skip
     assert err.message.endswith("[Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")
+
+
+def test_sns_missing_arn_parameter(catalog, validators):
+    err = error_of(validators, op(catalog, "sns", "Unsubscribe"), {})
+    assert (err.code, err.message) == (
+        "InvalidParameterException",
+        "Invalid parameter: SubscriptionArn Reason: no value for required parameter",
+    )

@@ -436,10 +436,12 @@ class Gateway:
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
         params = parser.parse(request, operation, route.uri_params)
+        provider = self.services.provider(route.service)
+        if provider is not None:
+            provider.complete_params(request, operation, params)
         self.validators.validate(params, operation, route.protocol)
         if self.config.enforce_iam and not identity.is_root:
             self._authorize(identity, route, operation, params, region)
-        provider = self.services.provider(route.service)
         handler = provider.handler(operation.name) if provider is not None else None
         if handler is None:
             raise not_implemented(route.service, operation.name)
@@ -447,6 +449,8 @@ class Gateway:
         result = handler(ctx, params)
         if result is not None and type(result) is not dict and inspect.isawaitable(result):
             result = await result
+        if route.protocol == "query" and _accepts_json_only(headers):
+            return serializer.serialize_result_as_json(result, operation, ex.request_id)
         return serializer.serialize_result(result, operation, ex.request_id)
 
     def _route_for_error(self, ex: "Exchange", credentials) -> None:
@@ -566,6 +570,12 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _accepts_json_only(headers: Any) -> bool:
+    """A query-protocol client that asks for JSON (``Accept: application/json``, no XML)."""
+    accept = headers.get("accept", "").lower()
+    return "application/json" in accept and "xml" not in accept
 
 
 _FUNCTION_URL = re.compile(r"([a-z0-9]{32})\.lambda-url\.[a-z0-9-]+\.")

@@ -8,7 +8,11 @@ turns a raised error into a :class:`ResolvedError` the envelope writers only rea
 
 The legacy codes come from the model's ``error.code``. botocore's JSON-era SQS model lost
 them (and the non-400 statuses), although AWS still sends them in ``x-amzn-query-error``
-and SDKs rely on them, so :data:`LEGACY_QUERY_ERRORS` restores them as data.
+and SDKs rely on them, so :data:`LEGACY_QUERY_ERRORS` restores them as data. The same table
+names the errors such a service answers without modelling them (the common parameter
+errors): over JSON, AWS sends them under their Smithy shape name
+(``InvalidParameterValueException``) with the legacy code (``InvalidParameterValue``) in
+``x-amzn-query-error``; a service raises them by the legacy code.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ LEGACY_QUERY_ERRORS: Mapping[str, Mapping[str, tuple[str, int]]] = MappingProxyT
                     400,
                 ),
                 "BatchRequestTooLong": ("AWS.SimpleQueueService.BatchRequestTooLong", 400),
+                # Not in the model: the common errors, under the names AWS's JSON answers use.
+                "InvalidParameterValueException": ("InvalidParameterValue", 400),
+                "MissingRequiredParameterException": ("MissingParameter", 400),
                 "EmptyBatchRequest": ("AWS.SimpleQueueService.EmptyBatchRequest", 400),
                 "InvalidAddress": ("InvalidAddress", 404),
                 "InvalidBatchEntryId": ("AWS.SimpleQueueService.InvalidBatchEntryId", 400),
@@ -75,7 +82,7 @@ class ErrorShapeInfo:
     """What the model says about one error shape, computed once per service."""
 
     name: str
-    shape: Shape
+    shape: Shape | None
     status: int
     sender_fault: bool
     query_code: str
@@ -102,6 +109,8 @@ class ResolvedError:
     message_member: str | None
     fields: Mapping[str, Any]
     headers: Mapping[str, str]
+    #: The message for query-protocol clients, when AWS words it differently for them.
+    query_message: str | None = None
 
     @property
     def fault_type(self) -> str:
@@ -139,6 +148,11 @@ class ErrorCatalog:
             info = self._describe(shape, legacy.get(shape.name))
             by_code[shape.name] = info
             by_code.setdefault(info.query_code, info)
+        for name, (query_code, status) in legacy.items():
+            if name not in by_code:  # answered by AWS, absent from the model
+                info = ErrorShapeInfo(name, None, status, status < 500, query_code, None)
+                by_code[name] = info
+                by_code.setdefault(query_code, info)
         self._by_code = by_code
 
     @staticmethod
@@ -162,7 +176,7 @@ class ErrorCatalog:
             sender_fault = error.sender_fault if error.sender_fault is not None else status < 500
             return ResolvedError(
                 error.code, error.code, error.message, status, sender_fault,
-                None, None, {}, error.headers,
+                None, None, {}, error.headers, error.query_message,
             )  # fmt: skip
         status = error.status_code or info.status
         if error.sender_fault is not None:
@@ -180,7 +194,7 @@ class ErrorCatalog:
             message = fields[member]
         return ResolvedError(
             info.name, info.query_code, message, status, sender_fault,
-            info.shape, member, fields, error.headers,
+            info.shape, member, fields, error.headers, error.query_message,
         )  # fmt: skip
 
 

@@ -18,6 +18,8 @@ class ServiceError(Exception):
     ``fields`` are extra modeled members of the error shape (e.g. ``CancellationReasons``).
     ``headers`` are extra response headers. ``sender_fault`` picks ``Sender``/``Receiver``
     (``Client``/``Server`` in some envelopes) when the model does not say.
+    ``query_message`` is the text query-protocol clients get when AWS words it differently
+    for them than for the service's current protocol (default: ``message``).
     """
 
     def __init__(
@@ -29,6 +31,7 @@ class ServiceError(Exception):
         sender_fault: bool | None = None,
         fields: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        query_message: str | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}" if message else code)
         self.code = code
@@ -37,6 +40,7 @@ class ServiceError(Exception):
         self.sender_fault = sender_fault
         self.fields = fields or {}
         self.headers = headers or {}
+        self.query_message = query_message
 
 
 class ProtocolError(ServiceError):

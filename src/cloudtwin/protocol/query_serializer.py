@@ -23,7 +23,7 @@ names of its flattened lists and maps, which :data:`QUERY_ERA_XML_NAMES` restore
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -129,6 +129,7 @@ class QuerySerializer(ResponseSerializer):
         super().__init__()
         self._error_children: PlanCache[Shape, dict[str, Emitter]] = PlanCache()
         self._namespaces: PlanCache[ServiceModel, str] = PlanCache()
+        self._json_plans: PlanCache[OperationModel, Any] = PlanCache()
 
     def _namespace(self, service: ServiceModel) -> str:
         return self._namespaces.get(service, service_namespace)
@@ -159,11 +160,33 @@ class QuerySerializer(ResponseSerializer):
         out = [plan.open_tag]
         if plan.write_result is not None:
             plan.write_result(out, plan.result_start, plan.result_end, result)
+            if len(out) == 3 and out[1] == plan.result_start + ">":
+                out[1:] = [plan.result_start + "/>"]  # an empty result: <ReceiveMessageResult/>
         out.append(
             f"<ResponseMetadata><RequestId>{escape_text(request_id)}</RequestId>"
             f"</ResponseMetadata>{plan.close_tag}"
         )
         return self._response(200, out, request_id)
+
+    def serialize_result_as_json(
+        self, result: dict | None, operation: OperationModel, request_id: str
+    ) -> HttpResponse:
+        """The answer to a query request that accepts JSON only (``Accept:
+        application/json``): the XML envelope's elements as JSON objects,
+        ``{"<Op>Response": {"<Op>Result": {...}, "ResponseMetadata": {"RequestId": ...}}}``."""
+        from cloudtwin.protocol.json_serializer import JsonShapeCompiler, dump_json
+
+        def compile_output(op: OperationModel) -> Any:
+            output = op.output_shape
+            return JsonShapeCompiler().structure(output) if output is not None else None
+
+        encode = self._json_plans.get(operation, compile_output)
+        inner: dict[str, Any] = {}
+        if encode is not None:
+            inner[f"{operation.name}Result"] = encode(result or {})
+        inner["ResponseMetadata"] = {"RequestId": request_id}
+        body = dump_json({f"{operation.name}Response": inner})
+        return HttpResponse(200, {"Content-Type": "application/json", REQUEST_ID_HEADER: request_id}, body)
 
     def _response(
         self, status: int, out: list[str], request_id: str, extra: Any = None
@@ -191,11 +214,17 @@ class QuerySerializer(ResponseSerializer):
         request_id: str,
     ) -> HttpResponse:
         xmlns = namespace_attr(self._namespace(service))
+        if error.query_message is not None:
+            error = replace(error, message=error.query_message)
         out = [
             f"<ErrorResponse{xmlns}><Error><Type>{error.fault_type}</Type>"
             f"<Code>{escape_text(error.query_code)}</Code>"
         ]
         self._error_details(out, error)
+        if "awsQueryCompatible" in service.metadata:
+            # The query-era envelope of services now modeled in JSON (SQS) ends with an
+            # empty <Detail/>; services still modeled in query (SNS, IAM, STS) send none.
+            out.append("<Detail/>")
         out.append(f"</Error><RequestId>{escape_text(request_id)}</RequestId></ErrorResponse>")
         return self._response(error.status, out, request_id, error.headers)
 

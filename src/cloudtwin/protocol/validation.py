@@ -290,6 +290,25 @@ class MissingParameterValidator(Validator):
         return ServiceError("InvalidParameterValue", self.message([v]), self.status_code, sender_fault=True)
 
 
+class InvalidParameterValidator(Validator):
+    """SNS's wording: a missing top-level ARN parameter (the ones SNS parses itself) is
+    ``InvalidParameter`` "Invalid parameter: SubscriptionArn Reason: no value for required
+    parameter" (by wire name); anything else (``Name``, a map, a nested member) keeps the
+    query family's ``ValidationError`` sentences."""
+
+    missing_code = "InvalidParameterException"
+    missing = "Invalid parameter: {name} Reason: no value for required parameter"
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        members = operation.input_shape.members if operation.input_shape is not None else {}
+        for v in violations:
+            member = members.get(v.member_path)
+            if v.kind == "required" and v.depth == 1 and member is not None and member.name.lower().endswith("arn"):
+                message = self.missing.format(name=v.wire_path)
+                return ServiceError(self.missing_code, message, self.status_code, sender_fault=True)
+        return super().error(operation, violations)
+
+
 class Ec2Validator(MissingParameterValidator):
     """EC2's wording: the same sentence without a final period."""
 
@@ -374,6 +393,7 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
             ) for member in ("logGroupName", "logStreamName")},
         }),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
+        ("sns", None): InvalidParameterValidator(code="ValidationError", patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy
         # ``AttributeNames=["SentTimestamp"]`` on ReceiveMessage: no enum checks.
         ("sqs", None): Validator(patterns=patterns, checks=CHECKS - {"enum"}),

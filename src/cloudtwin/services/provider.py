@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 from cloudtwin.state.store import AccountRegionStores, Tables
 
 if TYPE_CHECKING:  # pragma: no cover
+    from botocore.model import OperationModel
+
+    from cloudtwin.protocol.http import HttpRequest
     from cloudtwin.services.registry import ServiceEnvironment
 
 
@@ -66,6 +69,10 @@ class ServiceProvider:
         found = None if name in _BASE_ATTRIBUTES else getattr(self, name, None)
         self._handlers[operation] = found
         return found
+
+    def complete_params(self, request: "HttpRequest", operation: "OperationModel", params: dict[str, Any]) -> None:
+        """Add the parameters a request carries outside its protocol's members, before the
+        model's validation sees them (SQS's query API names the queue in the URL path)."""
 
     def introspection(self) -> dict[tuple[str, str], Callable[[dict[str, Any]], Any]]:
         """The service's ``/_cloudtwin/<service>/<name>`` endpoints (see control.api)."""

@@ -96,7 +96,10 @@ def test_sms_attributes(sns):
     assert sns.get_sms_attributes(attributes=["DefaultSenderID"])["attributes"] == {"DefaultSenderID": "Twin"}
     with pytest.raises(ClientError) as info:
         sns.set_sms_attributes(attributes={"DefaultSMSType": "Loud"})
-    assert error(info) == ("InvalidParameter", "Invalid parameter: DefaultSMSType")
+    assert error(info) == ("InvalidParameter", "DefaultSMSType is invalid")
+    with pytest.raises(ClientError) as info:
+        sns.set_sms_attributes(attributes={"DefaultSendID": "Twin"})
+    assert error(info) == ("InvalidParameter", "DefaultSendID is not a valid attribute")
 
 
 def test_opt_out_and_direct_sms(sns, cloudtwin):

@@ -72,8 +72,9 @@ def test_fifo_topic_attributes(sns):
     [
         ({"Name": "bad name"}, "Invalid parameter: Topic Name"),
         ({"Name": "x.fifo"}, "Invalid parameter: Topic Name"),
+        ({"Name": "nofifo", "Attributes": {"FifoTopic": "true"}}, "Invalid parameter: Topic Name"),
         (
-            {"Name": "nofifo", "Attributes": {"FifoTopic": "true"}},
+            {"Name": "no fifo.fifo", "Attributes": {"FifoTopic": "true"}},
             "Invalid parameter: Fifo Topic names must end with .fifo and must be made up of only "
             "uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be "
             "between 1 and 256 characters long.",
@@ -117,7 +118,7 @@ def test_missing_topic_errors(sns):
         assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(ClientError) as info:
         sns.get_topic_attributes(TopicArn="not-an-arn")
-    assert error(info) == ("InvalidParameter", "Invalid parameter: TopicArn")
+    assert error(info) == ("InvalidParameter", "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1")
 
 
 def test_set_topic_attribute_errors(sns):
@@ -317,9 +318,11 @@ def test_publish_batch_errors(sns):
         sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "bad id!", "Message": "1"}])
     assert error(info) == (
         "InvalidBatchEntryId",
-        "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
-        "It can be at most 80 letters long.",
+        "The Id of a batch entry in the batch request contains an impermissible character: bad id!",
     )
+    with pytest.raises(ClientError) as info:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "a" * 81, "Message": "1"}])
+    assert error(info) == ("InvalidBatchEntryId", "The Id of a batch entry in the batch request is too long: " + "a" * 81)
 
 
 def test_certificate_is_served(sns, aws_client, cloudtwin):

@@ -122,6 +122,9 @@ def test_message_move_task_back_to_source(sqs, control):
     with pytest.raises(ClientError) as exc:
         sqs.cancel_message_move_task(TaskHandle=handle)
     assert _error(exc) == ("ResourceNotFoundException", "Task does not exist.")
+    with pytest.raises(ClientError) as exc:
+        sqs.cancel_message_move_task(TaskHandle="foobared")
+    assert _error(exc) == ("InvalidParameterValue", "Value for parameter TaskHandle is invalid.")
 
 
 def test_move_task_rate_limit_and_cancel(sqs, control):

@@ -188,13 +188,17 @@ def test_change_visibility_errors(sqs, queue, control):
     with pytest.raises(ClientError) as exc:
         sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle="garbage", VisibilityTimeout=1)
     assert _error(exc) == ("ReceiptHandleIsInvalid", 'The input receipt handle "garbage" is not a valid receipt handle.')
-    control.advance(200)  # visible again: no longer in flight
-    with pytest.raises(ClientError) as exc:
-        sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=handle, VisibilityTimeout=5)
-    assert _error(exc) == (
-        "AWS.SimpleQueueService.MessageNotInflight",
-        "Message does not exist or is not available for visibility timeout change.",
-    )
+
+
+def test_change_visibility_after_the_timeout_expired(sqs, queue, control):
+    control.freeze()
+    sqs.send_message(QueueUrl=queue, MessageBody="x")
+    handle = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"][0]["ReceiptHandle"]
+    control.advance(2)  # visible again: the latest receive's handle still changes it
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=handle, VisibilityTimeout=5)
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    control.advance(5)
+    assert len(sqs.receive_message(QueueUrl=queue)["Messages"]) == 1
 
 
 def test_stale_receipt_handle(sqs, queue, control):
@@ -202,9 +206,8 @@ def test_stale_receipt_handle(sqs, queue, control):
     sqs.send_message(QueueUrl=queue, MessageBody="x")
     old = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=5)["Messages"][0]["ReceiptHandle"]
     control.advance(5)
-    new = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=5)["Messages"][0]["ReceiptHandle"]
-    # A handle of an earlier receive: the call succeeds, the message stays.
-    sqs.delete_message(QueueUrl=queue, ReceiptHandle=old)
+    sqs.receive_message(QueueUrl=queue, VisibilityTimeout=0)
+    # A handle of an earlier receive no longer changes the visibility...
     with pytest.raises(ClientError) as exc:
         sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=old, VisibilityTimeout=5)
     assert _error(exc) == (
@@ -212,13 +215,10 @@ def test_stale_receipt_handle(sqs, queue, control):
         f"Value {old} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not "
         "available for visibility timeout change.",
     )
-    control.advance(5)
-    assert "Messages" in sqs.receive_message(QueueUrl=queue, VisibilityTimeout=0)
-    sqs.delete_message(QueueUrl=queue, ReceiptHandle=new)  # stale again: no-op
-    latest = sqs.receive_message(QueueUrl=queue)["Messages"][0]["ReceiptHandle"]
-    sqs.delete_message(QueueUrl=queue, ReceiptHandle=latest)
-    sqs.delete_message(QueueUrl=queue, ReceiptHandle=latest)  # already gone: success
+    # ...but a standard queue still deletes the message by it.
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=old)
     assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=old)  # already gone: success
 
 
 def test_receipt_handle_of_another_queue_is_invalid(sqs, queue):
@@ -393,3 +393,42 @@ def test_retention_after_shortening_and_for_redriven_messages(sqs, control, endp
     assert stored(dlq) == ["aged"]
     control.advance(20)  # 121 s after it was sent: past the dead-letter queue's retention
     assert stored(dlq) == []
+
+
+def test_attribute_names_of_any_script(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="x",
+                     MessageAttributes={"attr.1øßä": {"DataType": "String", "StringValue": "v"}})
+    got = sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"])["Messages"][0]
+    assert list(got["MessageAttributes"]) == ["attr.1øßä"]
+    for name in ["Invalid-!-attr", "Invalid-§-attr", "Invalid-(-attr", "L" * 257]:
+        with pytest.raises(ClientError) as exc:
+            sqs.send_message(QueueUrl=queue, MessageBody="x",
+                             MessageAttributes={name: {"DataType": "String", "StringValue": "v"}})
+        assert _error(exc) == ("InvalidParameterValue", f"Message (user) attribute name '{name}' is invalid.")
+
+
+def test_invalid_characters_in_an_attribute_value(sqs, queue):
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=queue, MessageBody="x",
+                         MessageAttributes={"a": {"DataType": "String", "StringValue": "bad\x08"}})
+    assert _error(exc) == ("InvalidParameterValue", "Message (user) attribute 'a' contains invalid characters.")
+
+
+def test_trace_header_of_the_request_becomes_aws_trace_header(sqs, queue):
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+    def add_header(request, **kwargs):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sqs.meta.events.register("before-sign.sqs.SendMessage", add_header)
+    try:
+        sent = sqs.send_message(QueueUrl=queue, MessageBody="traced")
+    finally:
+        sqs.meta.events.unregister("before-sign.sqs.SendMessage", add_header)
+    assert "MD5OfMessageSystemAttributes" not in sent
+    got = sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"][0]
+    assert got["Attributes"] == {"AWSTraceHeader": trace}
+    sqs.send_message(QueueUrl=queue, MessageBody="plain")
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=got["ReceiptHandle"])
+    plain = sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"][0]
+    assert plain["Body"] == "plain" and "AWSTraceHeader" not in plain.get("Attributes", {})

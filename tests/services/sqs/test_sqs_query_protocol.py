@@ -41,7 +41,9 @@ def test_query_errors_carry_legacy_codes(sqs_query):
     with pytest.raises(ClientError) as exc:
         sqs_query.get_queue_url(QueueName="missing")
     assert exc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
-    assert exc.value.response["Error"]["Message"] == "The specified queue does not exist."
+    # The query-era wording, which AWS still sends to query clients.
+    assert exc.value.response["Error"]["Message"] == "The specified queue does not exist for this wsdl version."
+    assert "Detail" in exc.value.response["Error"]  # the empty <Detail/> of SQS's query errors
     sqs_query.create_queue(QueueName="dup", Attributes={"DelaySeconds": "1"})
     with pytest.raises(ClientError) as exc:
         sqs_query.create_queue(QueueName="dup", Attributes={"DelaySeconds": "2"})
@@ -75,3 +77,92 @@ def test_aws_cli_flow(endpoint, sqs):
     assert missing.returncode != 0
     assert "AWS.SimpleQueueService.NonExistentQueue" in missing.stderr
     assert "The specified queue does not exist." in missing.stderr
+
+
+def _get(url: str, params: dict[str, str]) -> tuple[int, str]:
+    """A query-API GET as old SDKs and browsers send it, signed for SQS in us-east-1."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{url}?{urllib.parse.urlencode(params)}",
+        headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_query_api_addressed_to_the_queue_url(sqs):
+    first = sqs.create_queue(QueueName="addressed-1")["QueueUrl"]
+    second = sqs.create_queue(QueueName="addressed-2")["QueueUrl"]
+    status, text = _get(first, {"Action": "SendMessage", "MessageBody": "foobar"})
+    assert status == 200 and "<SendMessageResponse" in text
+    status, text = _get(second, {"Action": "ReceiveMessage"})
+    assert status == 200 and "foobar" not in text
+    assert "<ReceiveMessageResult/>" in text  # an empty result is one empty element
+    status, text = _get(first, {"Action": "ReceiveMessage"})
+    assert "<Body>foobar</Body>" in text
+    status, text = _get(first, {"Action": "GetQueueAttributes", "AttributeName.1": "All"})
+    assert status == 200
+    assert "<Attribute><Name>QueueArn</Name><Value>arn:aws:sqs:us-east-1:000000000000:addressed-1</Value>" in text
+    # A parameter given explicitly wins over the path.
+    status, text = _get(first, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn", "QueueUrl": second})
+    assert "addressed-2" in text
+
+
+def test_query_api_on_a_queue_url_refuses_actions_without_a_queue(sqs):
+    url = sqs.create_queue(QueueName="addressed-3")["QueueUrl"]
+    status, text = _get(url, {"Action": "CreateQueue", "QueueName": "other"})
+    assert status == 400
+    assert "<Code>InvalidAction</Code>" in text
+    assert "<Message>The action CreateQueue is not valid for this endpoint.</Message>" in text
+    assert "other" not in str(sqs.list_queues().get("QueueUrls"))
+
+
+def test_query_api_on_a_deleted_queue(sqs):
+    url = sqs.create_queue(QueueName="addressed-4")["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+    status, text = _get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"})
+    assert status == 400
+    assert (
+        "<Code>AWS.SimpleQueueService.NonExistentQueue</Code>"
+        "<Message>The specified queue does not exist for this wsdl version.</Message><Detail/>"
+    ) in text
+
+
+def test_queue_name_accepted_as_queue_url(sqs, sqs_query):
+    sqs.create_queue(QueueName="by-name")
+    sqs.send_message(QueueUrl="by-name", MessageBody="hello")
+    assert sqs_query.receive_message(QueueUrl="by-name")["Messages"][0]["Body"] == "hello"
+    with pytest.raises(ClientError) as exc:
+        sqs.get_queue_attributes(QueueUrl="no-such-queue")
+    assert exc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_query_api_answers_json_when_only_json_is_accepted(sqs, endpoint):
+    import urllib.request
+
+    url = sqs.create_queue(QueueName="negotiated")["QueueUrl"]
+    request = urllib.request.Request(
+        f"{endpoint}/?Action=ListQueues&Version=2012-11-05",
+        headers={
+            "Accept": "application/json",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"] == "application/json"
+        document = json.loads(response.read())
+    assert document["ListQueuesResponse"]["ListQueuesResult"]["QueueUrls"] == [url]
+    assert document["ListQueuesResponse"]["ResponseMetadata"]["RequestId"]
+    status, text = _get(endpoint, {"Action": "ListQueues", "Version": "2012-11-05"})
+    assert status == 200 and "<ListQueuesResponse" in text  # XML otherwise

@@ -264,7 +264,7 @@ def test_add_and_remove_permission(sqs):
         sqs.remove_permission(QueueUrl=url, Label="l1")
     assert _error(exc) == (
         "InvalidParameterValue",
-        "Value l1 for parameter Label is invalid. Reason: can't find label on existing policy.",
+        "Value l1 for parameter Label is invalid. Reason: can't find label.",
     )
 
 
@@ -300,3 +300,23 @@ def test_modeled_exceptions_are_catchable_by_class(sqs):
     sqs.create_queue(QueueName="twice", Attributes={"DelaySeconds": "1"})
     with pytest.raises(sqs.exceptions.QueueNameExists):
         sqs.create_queue(QueueName="twice", Attributes={"DelaySeconds": "2"})
+
+
+def test_permission_policy_and_attribute_selection(sqs):
+    url = sqs.create_queue(QueueName="granted")["QueueUrl"]
+    sqs.add_permission(QueueUrl=url, Label="l1", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert policy["Version"] == "2008-10-17"
+    sqs.remove_permission(QueueUrl=url, Label="l1")
+    # Asked for attributes the queue does not have: no Attributes at all.
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+
+
+def test_data_key_reuse_period_shows_with_a_kms_key_only(sqs):
+    url = sqs.create_queue(QueueName="kms")["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": "k", "KmsDataKeyReusePeriodSeconds": "6000"})
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["KmsDataKeyReusePeriodSeconds"] == "6000"
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": "", "KmsDataKeyReusePeriodSeconds": "300"})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert "KmsMasterKeyId" not in attributes and "KmsDataKeyReusePeriodSeconds" not in attributes
+    assert attributes["SqsManagedSseEnabled"] == "false"  # turned off when the KMS key was set

@@ -8,7 +8,8 @@ SNS keeps user-set attributes as strings and adds computed ones on read (``Owner
 from __future__ import annotations
 
 import json
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
@@ -58,8 +59,33 @@ DEFAULT_HTTP_POLICY: dict[str, Any] = {
 }
 
 
+_PREFIX = "Invalid parameter: "
+_ATTRIBUTES_PREFIX = _PREFIX + "Attributes Reason: "
+
+
 def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterException", f"Invalid parameter: {message}")
+    return ServiceError("InvalidParameterException", f"{_PREFIX}{message}")
+
+
+def arn_elements(value: str, param: str) -> list[str]:
+    """The colon-separated elements of an ARN parameter; AWS's answer when there are too few."""
+    parts = value.split(":")
+    if len(parts) < 6:
+        raise invalid(f"{param} Reason: An ARN must have at least 6 elements, not {len(parts)}")
+    return parts
+
+
+@contextmanager
+def attributes_reason() -> Iterator[None]:
+    """Attribute checks made inside a Create/Subscribe call: AWS words their errors
+    ``Invalid parameter: Attributes Reason: <the Set*Attributes text>``."""
+    try:
+        yield
+    except ServiceError as error:
+        message = error.message
+        if error.code != "InvalidParameterException" or message.startswith(_ATTRIBUTES_PREFIX):
+            raise
+        raise ServiceError(error.code, _ATTRIBUTES_PREFIX + message.removeprefix(_PREFIX)) from None
 
 
 def default_policy(topic_arn: str, account_id: str) -> str:
@@ -103,7 +129,7 @@ def _json_object(name: str, value: str) -> dict[str, Any]:
 
 def _boolean(name: str, value: str) -> str:
     if value.lower() not in ("true", "false"):
-        raise invalid(f"Attributes Reason: {name}: Invalid value [{value}]. Must be true or false.")
+        raise invalid(f"{name}: Invalid value [{value}]. Must be true or false.")
     return value.lower()
 
 
@@ -196,7 +222,7 @@ def check_subscription_attribute(name: str, value: str, protocol: str) -> str:
         document = _json_object("RedrivePolicy", value)
         target = document.get("deadLetterTargetArn")
         if not isinstance(target, str) or not target.startswith("arn:") or target.split(":")[2:3] != ["sqs"]:
-            raise invalid("RedrivePolicy: Invalid deadLetterTargetArn")
+            raise invalid("RedrivePolicy: deadLetterTargetArn is an invalid arn")
     elif name == "DeliveryPolicy" and value:
         if protocol not in ("http", "https"):
             raise invalid(f"DeliveryPolicy: Delivery policy is not supported for protocol {protocol}")
@@ -216,7 +242,7 @@ def subscription_attributes(sub: Subscription, topic: Topic | None) -> dict[str,
         "PendingConfirmation": "true" if sub.pending else "false",
         "ConfirmationWasAuthenticated": "true" if sub.authenticated_unsubscribe or not sub.pending else "false",
         "SubscriptionArn": sub.arn,
-        "SubscriptionPrincipal": f"arn:aws:iam::{sub.owner}:root",
+        "SubscriptionPrincipal": sub.principal or f"arn:aws:iam::{sub.owner}:root",
     }
     if sub.protocol in ("http", "https"):
         policy = sub.attributes.get("DeliveryPolicy") or (topic and topic.attributes.get("DeliveryPolicy"))

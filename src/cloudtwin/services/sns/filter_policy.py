@@ -10,8 +10,8 @@ which one must match. Conditions::
     {"prefix": "ab"}                          {"prefix": {"equals-ignore-case": "ab"}}
     {"suffix": "yz"}                          {"suffix": {"equals-ignore-case": "yz"}}
     {"equals-ignore-case": "Ab"}              {"exists": true|false}
-    {"anything-but": "x" | 3 | ["x", "y"] | [1, 2] | {"prefix": "x"} | {"suffix": "x"}
-                     | {"equals-ignore-case": "x" | ["x", "y"]}}
+    {"anything-but": "x" | 3 | ["x", "y"] | [1, 2] | {"prefix": "x"}
+                     | {"equals-ignore-case": "x" | ["x", "y"]}}   (no suffix: SNS refuses it)
     {"numeric": [">", 0, "<=", 5]}            {"cidr": "10.0.0.0/24"}
 
 The policy is compiled into small matcher objects at Subscribe / SetSubscriptionAttributes
@@ -22,6 +22,7 @@ with AWS's wording, ``Invalid parameter: FilterPolicy: <reason>``.
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -53,6 +54,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _precise(value: Any) -> float:
+    """A number as SNS compares it: five digits after the decimal point."""
+    return round(float(value), 5)
+
+
 @dataclass(frozen=True, slots=True)
 class Exact:
     value: Any
@@ -60,7 +66,7 @@ class Exact:
     def test(self, value: Any) -> bool:
         expected = self.value
         if _is_number(expected):
-            return _is_number(value) and float(value) == float(expected)
+            return _is_number(value) and _precise(value) == _precise(expected)
         if isinstance(expected, bool) or expected is None:
             return value is expected
         return isinstance(value, str) and value == expected
@@ -117,8 +123,9 @@ class Numeric:
     def test(self, value: Any) -> bool:
         if not _is_number(value):
             return False
-        number = float(value)
+        number = _precise(value)
         for op, bound in self.bounds:
+            bound = _precise(bound)
             if op == "=" and not number == bound:
                 return False
             if op == "<" and not number < bound:
@@ -210,27 +217,28 @@ class FilterPolicy:
                 return False
             if not isinstance(body, dict):
                 return False
-            return self.root.matches(lambda path: _body_values(body, path))
+            leaves = _leaves(body)
+            return self.root.matches(lambda path: leaves.get(".".join(path)))
         attrs = attributes or {}
         return self.root.matches(lambda path: _attribute_values(attrs, path[0]))
 
 
-def _body_values(body: dict[str, Any], path: tuple[str, ...]) -> Values | None:
-    current: list[Any] = [body]
-    for name in path:
-        found: list[Any] = []
-        for item in current:
-            if isinstance(item, dict) and name in item:
-                found.append(item[name])
-        if not found:
-            return None
-        current = []
-        for item in found:
-            if isinstance(item, list):
-                current.extend(item)
-            else:
-                current.append(item)
-    return [v for v in current if not isinstance(v, (dict, list))]
+def _leaves(body: dict[str, Any]) -> dict[str, Values]:
+    """The body's leaf values by dotted path. Arrays (of arrays) are looked through, so a
+    key matches any element; ``{"a": {"b": 1}}`` and ``{"a.b": 1}`` both give ``a.b`` (a
+    policy key names a path whether it nests or dots it)."""
+    out: dict[str, Values] = {}
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        prefix, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((f"{prefix}.{key}" if prefix else key, item))
+        elif isinstance(value, list):
+            stack.extend((prefix, item) for item in reversed(value))
+        elif prefix:
+            out.setdefault(prefix, []).append(value)
+    return out
 
 
 def _attribute_values(attributes: dict[str, dict[str, Any]], name: str) -> Values | None:
@@ -273,8 +281,8 @@ def compile_policy(text: str, scope: str) -> FilterPolicy | None:
         raise _invalid("Filter policy must be a JSON object")
     if not document:
         return None
-    compiler = _Compiler(nested=scope == "MessageBody")
-    root = compiler.node(document, ())
+    compiler = _Compiler(nested=scope == "MessageBody", source=_Source(document))
+    root = compiler.node(document, (), ())
     if compiler.keys > MAX_KEYS:
         raise _invalid(f"Filter policy can not have more than {MAX_KEYS} keys")
     if _combinations(root) > MAX_COMBINATIONS:
@@ -283,24 +291,97 @@ def compile_policy(text: str, scope: str) -> FilterPolicy | None:
 
 
 def _combinations(node: Node) -> int:
+    """AWS's complexity measure: the product, over the keys, of the number of values times
+    the key's nesting depth (1 for attributes and top-level body keys)."""
     total = 1
     for key in node.keys:
-        total *= max(1, len(key.conditions))
+        total *= max(1, len(key.conditions)) * len(key.path)
     for group in node.alternatives:
         total *= max(1, sum(_combinations(n) for n in group))
     return total
 
 
+class _Source:
+    """Where each value of a policy sits in its compact JSON text, for the location AWS's
+    (Jackson) parser appends to errors about a value: ``at [Source: (String)"…"; line: 1,
+    column: N]``, N being just past the value (past the opening quote for a string)."""
+
+    MAX_SHOWN = 500
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.columns: dict[tuple[Any, ...], int] = {}
+        self.text = ""
+
+    def _measure(self) -> bool:
+        """Lay the text out (only when an error needs a place); False if it cannot be."""
+        if not self.text:
+            parts: list[str] = []
+            try:
+                self._walk(self.document, (), parts, 0)
+            except RecursionError:  # absurdly deep: the error goes out without a place
+                return False
+            self.text = "".join(parts)
+        return True
+
+    def _walk(self, value: Any, path: tuple[Any, ...], parts: list[str], pos: int) -> int:
+        if isinstance(value, dict):
+            parts.append("{")
+            self.columns[path] = pos + 2
+            pos += 1
+            for index, (key, item) in enumerate(value.items()):
+                head = ("," if index else "") + json.dumps(key, ensure_ascii=False) + ":"
+                parts.append(head)
+                pos = self._walk(item, (*path, key), parts, pos + len(head))
+            parts.append("}")
+            return pos + 1
+        if isinstance(value, list):
+            parts.append("[")
+            self.columns[path] = pos + 2
+            pos += 1
+            for index, item in enumerate(value):
+                if index:
+                    parts.append(",")
+                    pos += 1
+                pos = self._walk(item, (*path, index), parts, pos)
+            parts.append("]")
+            return pos + 1
+        text = json.dumps(value, ensure_ascii=False)
+        parts.append(text)
+        self.columns[path] = pos + 2 if isinstance(value, str) else pos + len(text) + 1
+        return pos + len(text)
+
+    def locate(self, error: ServiceError, path: tuple[Any, ...]) -> ServiceError:
+        if not self._measure():
+            return error
+        column = self.columns.get(path)
+        if column is None or "\n at [Source:" in error.message:
+            return error
+        shown = self.text
+        if len(shown) > self.MAX_SHOWN:
+            shown = f'{shown[: self.MAX_SHOWN]}"[truncated {len(shown) - self.MAX_SHOWN} chars]'
+        else:
+            shown = f'{shown}"'
+        return ServiceError(
+            error.code, f'{error.message}\n at [Source: (String)"{shown}; line: 1, column: {column}]'
+        )
+
+
 class _Compiler:
-    def __init__(self, nested: bool) -> None:
+    def __init__(self, nested: bool, source: _Source | None = None) -> None:
         self.nested = nested
         self.keys = 0
+        self.source = source
 
-    def node(self, document: dict[str, Any], prefix: tuple[str, ...]) -> Node:
+    def _located(self, error: ServiceError, at: tuple[Any, ...]) -> ServiceError:
+        return self.source.locate(error, at) if self.source is not None else error
+
+    def node(self, document: dict[str, Any], prefix: tuple[str, ...], at: tuple[Any, ...]) -> Node:
+        """``prefix`` is the key path the matchers look up; ``at`` the value's JSON path."""
         node = Node()
         for name, value in document.items():
             if name == "$or":
-                node.alternatives.append(self.alternatives(value, prefix))
+                node.alternatives.append(self.alternatives(value, prefix, (*at, name)))
                 continue
             path = (*prefix, name)
             if isinstance(value, dict):
@@ -308,30 +389,44 @@ class _Compiler:
                     raise _invalid(
                         "Filter policy scope MessageAttributes does not support nested filter policy"
                     )
-                child = self.node(value, path)
+                child = self.node(value, path, (*at, name))
                 node.keys.extend(child.keys)
                 node.alternatives.extend(child.alternatives)
                 continue
             if not isinstance(value, list):
-                raise _invalid(f'"{name}" must be an object or an array')
+                raise self._located(_invalid(f'"{name}" must be an object or an array'), (*at, name))
             if not value:
                 raise _invalid("Empty arrays are not allowed")
             self.keys += 1
-            node.keys.append(KeyMatcher(path, tuple(self.condition(item) for item in value)))
+            conditions = tuple(self.condition(item, (*at, name, i)) for i, item in enumerate(value))
+            node.keys.append(KeyMatcher(path, conditions))
         return node
 
-    def alternatives(self, value: Any, prefix: tuple[str, ...]) -> list[Node]:
+    def alternatives(self, value: Any, prefix: tuple[str, ...], at: tuple[Any, ...]) -> list[Node]:
         if not isinstance(value, list) or len(value) < 2:
             raise _invalid("Or relationship must have at least 2 elements in the array")
         group = []
-        for item in value:
+        for index, item in enumerate(value):
             if not isinstance(item, dict):
                 raise _invalid("Or relationship must be a list of objects")
-            group.append(self.node(item, prefix))
+            group.append(self.node(item, prefix, (*at, index)))
         return group
 
-    def condition(self, item: Any) -> Any:
+    def condition(self, item: Any, at: tuple[Any, ...] = ()) -> Any:
         if isinstance(item, dict):
+            if len(item) == 1:
+                (kind, value), = item.items()
+                # An error about an operator's operand points at the operand (for
+                # anything-but with an inner pattern, at the inner pattern's operand).
+                where = (*at, kind)
+                if kind == "anything-but" and isinstance(value, dict) and len(value) == 1:
+                    where = (*where, next(iter(value)))
+                try:
+                    return self.operator(item)
+                except ServiceError as error:
+                    if kind == "numeric":  # numeric errors name the operator, not a place
+                        raise
+                    raise self._located(error, where) from None
             return self.operator(item)
         if isinstance(item, list):
             raise _invalid("Match value must be String, number, true, false, or null")
@@ -425,10 +520,6 @@ def _anything_but(value: Any) -> AnythingBut:
             if not isinstance(inner, str):
                 raise _invalid("prefix match pattern must be a string")
             return AnythingBut((Prefix(inner),))
-        if kind == "suffix":
-            if not isinstance(inner, str):
-                raise _invalid("suffix match pattern must be a string")
-            return AnythingBut((Suffix(inner),))
         if kind == "equals-ignore-case":
             items = inner if isinstance(inner, list) else [inner]
             if not items or not all(isinstance(i, str) for i in items):

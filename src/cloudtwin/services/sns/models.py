@@ -49,6 +49,8 @@ class Subscription:
     token: str = ""
     authenticated_unsubscribe: bool = False
     created_at: float = 0.0
+    #: The identity that subscribed (SubscriptionPrincipal).
+    principal: str | None = None
 
 
 @dataclass(slots=True)

@@ -23,9 +23,10 @@ from cloudtwin.services.sns.signing import Signer
 MAX_MESSAGE_BYTES = 262_144
 MAX_SUBJECT = 100
 MAX_ATTRIBUTES = 10
-_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+_NAME_BAD_CHAR = re.compile(r"[^A-Za-z0-9_\-.]")
+# ``String``, ``Number`` or ``Binary``, optionally with a custom suffix (``Number.float``).
+_DATA_TYPE = re.compile(r"^(?:String|Number|Binary)(?:\..+)?$", re.DOTALL)
 _SUBJECT_BAD = re.compile(r"[\x00-\x1f]")
-_TYPES = ("String", "Number", "Binary")
 
 
 def _value_error(message: str) -> ServiceError:
@@ -58,11 +59,26 @@ def iso_timestamp(epoch: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def check_message(message: str, structure: str | None, subject: str | None) -> dict[str, str]:
+def message_size(message: str, attributes: dict[str, dict[str, Any]]) -> int:
+    """What counts against the 256 KiB limit: the message, and each attribute's name,
+    data type and value."""
+    size = len(message.encode())
+    for name, attribute in attributes.items():
+        value = attribute.get("StringValue")
+        if value is None:
+            value = attribute.get("BinaryValue") or b""
+        size += len(name.encode()) + len(attribute.get("DataType", "").encode())
+        size += len(value.encode() if isinstance(value, str) else value)
+    return size
+
+
+def check_message(
+    message: str, structure: str | None, subject: str | None, attributes: dict[str, dict[str, Any]] | None = None
+) -> dict[str, str]:
     """Checks a Publish's text; returns the per-protocol messages (``{}`` unless json)."""
     if message is None or message == "":
         raise invalid("Empty message")
-    if len(message.encode()) > MAX_MESSAGE_BYTES:
+    if message_size(message, attributes or {}) > MAX_MESSAGE_BYTES:
         raise invalid("Message too long")
     if subject is not None:
         if subject == "" or len(subject) > MAX_SUBJECT or _SUBJECT_BAD.search(subject) or not subject.isascii():
@@ -87,6 +103,25 @@ def check_message(message: str, structure: str | None, subject: str | None) -> d
     return out
 
 
+def _check_attribute_name(name: str) -> None:
+    if len(name.encode()) > 256:
+        raise _value_error("Length of message attribute name must be less than 256 bytes.")
+    bad = _NAME_BAD_CHAR.search(name)
+    if bad is not None:
+        raise _value_error(
+            f"Invalid non-alphanumeric character '#x{ord(bad.group()):X}' was found in the message "
+            "attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots."
+        )
+    if name.startswith("."):
+        raise _value_error("Invalid message attribute name starting with character '.' was found.")
+    if name.endswith("."):
+        raise _value_error("Invalid message attribute name ending with character '.' was found.")
+    if ".." in name:
+        raise _value_error("Message attribute name can not have successive '.' character.")
+    if name.startswith(("AWS.", "Amazon.")):
+        raise _value_error(f"Invalid attribute name: {name}")
+
+
 def check_attributes(attributes: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
     """Checks MessageAttributes as SNS does; returns them unchanged."""
     if not attributes:
@@ -94,27 +129,32 @@ def check_attributes(attributes: dict[str, dict[str, Any]] | None) -> dict[str, 
     if len(attributes) > MAX_ATTRIBUTES:
         raise _value_error(f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [{MAX_ATTRIBUTES}].")
     for name, attribute in attributes.items():
-        if not _ATTRIBUTE_NAME.match(name) or name.startswith(("AWS.", "Amazon.")) or ".." in name or name.startswith(".") or name.endswith("."):
-            raise _value_error(f"Invalid attribute name: {name}")
+        _check_attribute_name(name)
         kind = attribute.get("DataType", "")
-        base = kind.split(".", 1)[0]
-        if base not in _TYPES:
+        if not _DATA_TYPE.match(kind):
             raise _value_error(
                 f"The message attribute '{name}' has an invalid message attribute type, "
                 "the set of supported type prefixes is Binary, Number, and String."
             )
+        base = kind.split(".", 1)[0]
+        string, binary = attribute.get("StringValue"), attribute.get("BinaryValue")
         if base == "Binary":
-            if attribute.get("BinaryValue") is None:
+            if binary is None and string is not None:
+                raise _value_error(f"The message attribute '{name}' with type 'Binary' must use field 'Binary'.")
+            if not binary:
                 raise _value_error(
-                    f"The message attribute '{name}' with type 'Binary' must use field 'Binary'."
+                    f"The message attribute '{name}' must contain non-empty message attribute "
+                    "value for message attribute type 'Binary'."
                 )
             continue
-        value = attribute.get("StringValue")
-        if value is None or value == "":
+        if string is None and binary is not None:
+            raise _value_error(f"The message attribute '{name}' with type '{base}' must use field 'String'.")
+        if string is None or string == "":
             raise _value_error(
                 f"The message attribute '{name}' must contain non-empty message attribute "
                 f"value for message attribute type '{base}'."
             )
+        value = string
         if base == "Number":
             try:
                 number = float(value)
@@ -156,18 +196,13 @@ class Urls:
     base: str  # e.g. "http://localhost:4566"
     cert_path: str  # "/_cloudtwin/sns/SimpleNotificationService-<id>.pem"
 
-    def unsubscribe(self, subscription_arn: str) -> str:
-        from urllib.parse import quote
+    # AWS writes the ARNs into these URLs as they are, colons included (not percent-encoded).
 
-        return f"{self.base}/?Action=Unsubscribe&SubscriptionArn={quote(subscription_arn, safe='')}"
+    def unsubscribe(self, subscription_arn: str) -> str:
+        return f"{self.base}/?Action=Unsubscribe&SubscriptionArn={subscription_arn}"
 
     def subscribe(self, topic_arn: str, token: str) -> str:
-        from urllib.parse import quote
-
-        return (
-            f"{self.base}/?Action=ConfirmSubscription&TopicArn={quote(topic_arn, safe='')}"
-            f"&Token={token}"
-        )
+        return f"{self.base}/?Action=ConfirmSubscription&TopicArn={topic_arn}&Token={token}"
 
     @property
     def certificate(self) -> str:
@@ -186,6 +221,12 @@ def notification_document(
         doc["Subject"] = note.subject
     doc["Message"] = note.text_for(protocol)
     doc["Timestamp"] = iso_timestamp(note.timestamp)
+    if note.sequence_number is not None:
+        # A FIFO topic's notifications (to SQS, the only protocol it delivers to) are unsigned.
+        doc["UnsubscribeURL"] = urls.unsubscribe(subscription_arn)
+        if note.attributes:
+            doc["MessageAttributes"] = envelope_attributes(note.attributes)
+        return doc
     doc["SignatureVersion"] = version
     key = (version, doc["Message"])
     signature = note.signatures.get(key)

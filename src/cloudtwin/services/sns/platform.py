@@ -8,7 +8,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.sns.attributes import invalid
+from cloudtwin.services.sns.attributes import arn_elements, invalid
 from cloudtwin.services.sns.models import PlatformApplication, PlatformEndpoint, SnsStore
 from cloudtwin.services.sns.notification import check_attributes, check_message
 
@@ -19,6 +19,9 @@ PLATFORMS = frozenset({"ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SA
 _APP_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 _APP_ARN = re.compile(r"^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):app/([A-Z_]+)/([A-Za-z0-9_.-]+)$")
 _ENDPOINT_ARN = re.compile(r"^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):endpoint/([A-Z_]+)/([A-Za-z0-9_.-]+)/([0-9a-f-]{36})$")
+# Platforms whose credential comes with a PlatformPrincipal (client id, certificate, key id):
+# all but FCM (GCM), which takes an API key alone.
+_PAIRED_PLATFORMS = PLATFORMS - {"GCM"}
 _SECRET_ATTRIBUTES = frozenset({"PlatformCredential", "PlatformPrincipal"})
 APPLICATION_ATTRIBUTES = frozenset(
     {
@@ -39,6 +42,7 @@ class PlatformHandlers:
         raise NotImplementedError
 
     def _application(self, arn: str | None) -> tuple[SnsStore, PlatformApplication]:
+        arn_elements(arn or "", "PlatformApplicationArn")
         match = _APP_ARN.match(arn or "")
         if match is None:
             raise invalid("PlatformApplicationArn Reason: Wrong number of slashes in relative portion of the ARN.")
@@ -48,7 +52,8 @@ class PlatformHandlers:
             raise ServiceError("NotFoundException", "PlatformApplication does not exist")
         return store, app
 
-    def _endpoint(self, arn: str | None) -> tuple[SnsStore, PlatformEndpoint]:
+    def _endpoint(self, arn: str | None, param: str = "EndpointArn") -> tuple[SnsStore, PlatformEndpoint]:
+        arn_elements(arn or "", param)
         match = _ENDPOINT_ARN.match(arn or "")
         if match is None:
             raise invalid("EndpointArn Reason: Wrong number of slashes in relative portion of the ARN.")
@@ -60,14 +65,26 @@ class PlatformHandlers:
 
     def create_platform_application(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         name, platform = params["Name"], params["Platform"]
+        if not name:
+            raise invalid(" Reason: cannot be empty")
+        if len(name) > 256:
+            raise invalid(f"{name} Reason: must be at most 256 characters long")
         if not _APP_NAME.match(name):
-            raise invalid("Invalid parameter: Application Name")
+            raise invalid(f"{name} Reason: must contain only characters 'a'-'z', 'A'-'Z', '0'-'9', '_', '-', and '.'")
         if platform not in PLATFORMS:
-            raise invalid("Platform Reason: Platform is not supported")
+            raise invalid(f"Platform Reason: {platform} is not supported")
         attributes = params.get("Attributes") or {}
         for key in attributes:
             if key not in APPLICATION_ATTRIBUTES:
                 raise invalid(f"Attributes Reason: Invalid attribute name: {key}")
+        # The credential pair: a principal without a credential, or a credential without the
+        # principal its platform pairs it with.
+        if "PlatformPrincipal" in attributes and "PlatformCredential" not in attributes:
+            raise invalid("Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential")
+        if platform in _PAIRED_PLATFORMS and "PlatformCredential" in attributes and (
+            "PlatformPrincipal" not in attributes
+        ):
+            raise invalid("Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal")
         if "PlatformCredential" not in attributes and platform not in ("APNS", "APNS_SANDBOX"):
             raise invalid("Attributes Reason: PlatformCredential attribute is required")
         arn = f"arn:{ctx.partition}:sns:{ctx.region}:{ctx.account_id}:app/{platform}/{name}"
@@ -173,7 +190,12 @@ class PlatformHandlers:
         return out
 
     def publish_to_endpoint(self, ctx: "RequestContext", params: dict[str, Any], arn: str) -> dict[str, Any]:
-        store, endpoint = self._endpoint(arn)
+        try:
+            store, endpoint = self._endpoint(arn, "TargetArn")
+        except ServiceError as error:
+            if error.code == "NotFoundException":
+                raise invalid("TargetArn Reason: No endpoint found for the target arn specified") from None
+            raise
         per_protocol = check_message(params.get("Message"), params.get("MessageStructure"), params.get("Subject"))
         attributes = check_attributes(params.get("MessageAttributes"))
         if endpoint.attributes.get("Enabled", "true").lower() != "true":

@@ -23,6 +23,8 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpResponse
 from cloudtwin.services.provider import ServiceProvider
 from cloudtwin.services.sns.attributes import (
+    arn_elements,
+    attributes_reason,
     check_subscription_attribute,
     check_topic_attribute,
     invalid,
@@ -42,6 +44,10 @@ _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _FIFO_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,251}\.fifo$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]+)(?::([0-9a-f-]{36}))?$")
 _PHONE = re.compile(r"^\+[1-9]\d{4,14}$")
+# Confirmation tokens are hexadecimal.
+_TOKEN = re.compile(r"^[0-9a-f]+$")
+# An SMS endpoint: ``+`` and digits, single separators (``-``, ``.``, ``/``, space) between them.
+_SMS_ENDPOINT = re.compile(r"^\+\d+(?:[-./ ]\d+)*$")
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
 CONFIRMED_BY_ENDPOINT = frozenset({"http", "https", "email", "email-json"})
 PAGE = 100
@@ -82,9 +88,12 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
     def _store(self, account: str, region: str) -> SnsStore:
         return self.stores.get(account, region)  # type: ignore[union-attr]
 
-    def _topic(self, arn: str | None, *, param: str = "TopicArn") -> tuple[SnsStore, Topic]:
+    def _topic(self, ctx: RequestContext, arn: str | None, *, param: str = "TopicArn") -> tuple[SnsStore, Topic]:
+        """The topic an ARN names. A topic is reached only in its own region: an ARN of
+        another region is an invalid parameter, as in AWS."""
+        arn_elements(arn or "", param)
         match = _ARN.match(arn or "")
-        if match is None or match.group(4):
+        if match is None or match.group(4) or match.group(1) != ctx.region:
             raise invalid(param)
         store = self._store(match.group(2), match.group(1))
         topic = store.topics.get(arn)
@@ -92,12 +101,19 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
             raise _not_found()
         return store, topic
 
-    def _subscription(self, arn: str | None) -> tuple[SnsStore, Subscription]:
+    def _subscription_key(self, ctx: RequestContext, arn: str | None) -> tuple[str, str]:
+        """(account, region) of a subscription ARN, checked as AWS does."""
+        parts = arn_elements(arn or "", "SubscriptionArn")
+        if len(parts) == 6:
+            raise invalid("SubscriptionId")
         match = _ARN.match(arn or "")
-        if match is None or not match.group(4):
+        if match is None or not match.group(4) or match.group(1) != ctx.region:
             raise invalid("SubscriptionArn")
-        store = self._store(match.group(2), match.group(1))
-        sub = store.subscriptions.get(arn)
+        return match.group(2), match.group(1)
+
+    def _subscription(self, ctx: RequestContext, arn: str | None) -> tuple[SnsStore, Subscription]:
+        store = self._store(*self._subscription_key(ctx, arn))
+        sub = store.subscriptions.get(arn)  # type: ignore[arg-type]
         if sub is None:
             raise _not_found("Subscription")
         return store, sub
@@ -115,6 +131,8 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         name = params["Name"]
         attributes = dict(params.get("Attributes") or {})
         fifo = attributes.get("FifoTopic", "false").lower() == "true"
+        if fifo and not name.endswith(".fifo"):
+            raise invalid("Topic Name")
         if fifo and not _FIFO_TOPIC_NAME.match(name):
             raise invalid(
                 "Fifo Topic names must end with .fifo and must be made up of only uppercase and "
@@ -127,7 +145,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         checked = {
             key: check_topic_attribute(key, value, fifo, creating=True) for key, value in attributes.items()
         }
-        tags = {tag["Key"]: tag["Value"] for tag in params.get("Tags") or []}
+        tags = _tag_map(params.get("Tags") or [])
         if len(tags) > MAX_TAGS:
             raise ServiceError(
                 "TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded"
@@ -149,7 +167,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
 
     def delete_topic(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         try:
-            store, topic = self._topic(params["TopicArn"])
+            store, topic = self._topic(ctx, params["TopicArn"])
         except ServiceError as error:
             if error.code == "NotFoundException":
                 return None
@@ -171,14 +189,14 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return out
 
     def get_topic_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, topic = self._topic(params["TopicArn"])
+        store, topic = self._topic(ctx, params["TopicArn"])
         subs = [store.subscriptions[a] for a in store.topic_subscriptions(topic.arn) if a in store.subscriptions]
         pending = sum(1 for s in subs if s.pending)
         account = topic.arn.split(":")[4]
         return {"Attributes": topic_attributes(topic, account, len(subs) - pending, pending)}
 
     def set_topic_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        store, topic = self._topic(params["TopicArn"])
+        store, topic = self._topic(ctx, params["TopicArn"])
         name = params["AttributeName"]
         value = params.get("AttributeValue") or ""
         topic.attributes[name] = check_topic_attribute(name, value, topic.fifo)
@@ -186,12 +204,15 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return None
 
     def add_permission(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        store, topic = self._topic(params["TopicArn"])
+        store, topic = self._topic(ctx, params["TopicArn"])
         policy = json.loads(topic.attributes.get("Policy") or topic_attributes(topic, topic.arn.split(":")[4], 0, 0)["Policy"])
         statements = policy.setdefault("Statement", [])
         label = params["Label"]
         if any(s.get("Sid") == label for s in statements):
             raise invalid("Statement already exists")
+        operations = self.env.catalog.service_model("sns").operation_names
+        if any(action not in operations for action in params["ActionName"]):
+            raise invalid("Policy statement action out of service scope!")
         principals = [f"arn:aws:iam::{a}:root" for a in params["AWSAccountId"]]
         actions = [f"SNS:{a}" for a in params["ActionName"]]
         statements.append(
@@ -208,7 +229,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return None
 
     def remove_permission(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        store, topic = self._topic(params["TopicArn"])
+        store, topic = self._topic(ctx, params["TopicArn"])
         if "Policy" not in topic.attributes:
             return None
         policy = json.loads(topic.attributes["Policy"])
@@ -218,11 +239,11 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return None
 
     def get_data_protection_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        _, topic = self._topic(params["ResourceArn"], param="ResourceArn")
+        _, topic = self._topic(ctx, params["ResourceArn"], param="ResourceArn")
         return {"DataProtectionPolicy": topic.data_protection_policy} if topic.data_protection_policy else {}
 
     def put_data_protection_policy(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        store, topic = self._topic(params["ResourceArn"], param="ResourceArn")
+        store, topic = self._topic(ctx, params["ResourceArn"], param="ResourceArn")
         _check_data_protection(params["DataProtectionPolicy"])
         topic.data_protection_policy = params["DataProtectionPolicy"]
         store.topics.save(topic.arn)
@@ -230,17 +251,17 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
 
     # -- tags ---------------------------------------------------------------------------------
 
-    def _tagged(self, arn: str) -> tuple[SnsStore, Topic]:
+    def _tagged(self, ctx: RequestContext, arn: str) -> tuple[SnsStore, Topic]:
         try:
-            return self._topic(arn, param="ResourceArn")
+            return self._topic(ctx, arn, param="ResourceArn")
         except ServiceError as error:
             if error.code == "NotFoundException":
                 raise ServiceError("ResourceNotFoundException", "Resource does not exist") from None
             raise
 
     def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, topic = self._tagged(params["ResourceArn"])
-        tags = {**topic.tags, **{t["Key"]: t["Value"] for t in params["Tags"]}}
+        store, topic = self._tagged(ctx, params["ResourceArn"])
+        tags = {**topic.tags, **_tag_map(params["Tags"])}
         if len(tags) > MAX_TAGS:
             raise ServiceError(
                 "TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded"
@@ -250,20 +271,20 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return {}
 
     def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, topic = self._tagged(params["ResourceArn"])
+        store, topic = self._tagged(ctx, params["ResourceArn"])
         for key in params["TagKeys"]:
             topic.tags.pop(key, None)
         store.topics.save(topic.arn)
         return {}
 
     def list_tags_for_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        _, topic = self._tagged(params["ResourceArn"])
+        _, topic = self._tagged(ctx, params["ResourceArn"])
         return {"Tags": [{"Key": k, "Value": v} for k, v in topic.tags.items()]}
 
     # -- subscriptions --------------------------------------------------------------------------
 
     async def subscribe(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, topic = self._topic(params["TopicArn"])
+        store, topic = self._topic(ctx, params["TopicArn"])
         protocol = params["Protocol"]
         if protocol not in PROTOCOLS:
             raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
@@ -276,11 +297,17 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
             raise invalid(
                 "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics"
             )
-        attributes = {
-            key: check_subscription_attribute(key, value, protocol)
-            for key, value in (params.get("Attributes") or {}).items()
-        }
-        _check_filter(attributes)
+        with attributes_reason():
+            attributes = {
+                key: check_subscription_attribute(key, value, protocol)
+                for key, value in (params.get("Attributes") or {}).items()
+            }
+            _check_filter(attributes)
+        if topic.fifo and protocol == "sqs" and endpoint.endswith(".fifo") and attributes.get("RedrivePolicy"):
+            self._check_fifo_dlq(attributes["RedrivePolicy"])
+        if attributes.get("FilterPolicy") == "":  # no policy: its scope is not kept either
+            attributes.pop("FilterPolicy")
+            attributes.pop("FilterPolicyScope", None)
         if protocol == "firehose" and not attributes.get("SubscriptionRoleArn"):
             raise invalid("Attributes Reason: SubscriptionRoleArn is required for the firehose protocol")
         for arn in store.topic_subscriptions(topic.arn):
@@ -293,6 +320,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         sub = Subscription(
             f"{topic.arn}:{uuid.uuid4()}", topic.arn, protocol, endpoint, ctx.account_id, attributes,
             pending=pending, token=secrets.token_hex(64) if pending else "", created_at=ctx.clock.now(),
+            principal=ctx.caller_arn,
         )
         store.add_subscription(sub)
         if protocol in ("http", "https"):
@@ -302,14 +330,27 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return {"SubscriptionArn": self._shown_arn(sub, params)}
 
     @staticmethod
+    def _check_fifo_dlq(policy: str) -> None:
+        target = json.loads(policy).get("deadLetterTargetArn", "")
+        if not target.endswith(".fifo"):
+            raise invalid("RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.")
+
+    @staticmethod
     def _shown_arn(sub: Subscription, params: dict[str, Any]) -> str:
         if sub.pending and not params.get("ReturnSubscriptionArn"):
             return "pending confirmation"
         return sub.arn
 
     def confirm_subscription(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, topic = self._topic(params["TopicArn"])
+        try:
+            store, topic = self._topic(ctx, params["TopicArn"])
+        except ServiceError as error:
+            if error.code == "NotFoundException":  # no such topic: the token matches nothing
+                raise invalid("Token") from None
+            raise
         token = params["Token"]
+        if not _TOKEN.match(token):  # not even shaped like a token SNS hands out
+            raise ServiceError("InvalidParameterException", "Invalid token")
         for arn in store.topic_subscriptions(topic.arn):
             sub = store.subscriptions.get(arn)
             if sub is not None and sub.token and secrets.compare_digest(sub.token, token):
@@ -322,10 +363,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
 
     async def unsubscribe(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         arn = params["SubscriptionArn"]
-        match = _ARN.match(arn or "")
-        if match is None or not match.group(4):
-            raise invalid("SubscriptionArn")
-        store = self._store(match.group(2), match.group(1))
+        store = self._store(*self._subscription_key(ctx, arn))
         sub = store.remove_subscription(arn)
         self.dispatcher.forget(arn)
         if sub is None:
@@ -339,15 +377,17 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return None
 
     def get_subscription_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, sub = self._subscription(params["SubscriptionArn"])
+        store, sub = self._subscription(ctx, params["SubscriptionArn"])
         return {"Attributes": subscription_attributes(sub, store.topics.get(sub.topic_arn))}
 
     def set_subscription_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        store, sub = self._subscription(params["SubscriptionArn"])
+        store, sub = self._subscription(ctx, params["SubscriptionArn"])
         name = params["AttributeName"]
         value = check_subscription_attribute(name, params.get("AttributeValue") or "", sub.protocol)
         candidate = {**sub.attributes, name: value}
         _check_filter(candidate)
+        if name == "RedrivePolicy" and value and sub.topic_arn.endswith(".fifo") and sub.endpoint.endswith(".fifo"):
+            self._check_fifo_dlq(value)
         if name == "FilterPolicy" and not value:
             candidate.pop("FilterPolicy", None)
             candidate.pop("FilterPolicyScope", None)
@@ -364,7 +404,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         return out
 
     def list_subscriptions_by_topic(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, topic = self._topic(params["TopicArn"])
+        store, topic = self._topic(ctx, params["TopicArn"])
         subs = [store.subscriptions[a] for a in store.topic_subscriptions(topic.arn) if a in store.subscriptions]
         chunk, token = _page(subs, params.get("NextToken"))
         out: dict[str, Any] = {"Subscriptions": [_listed(s) for s in chunk]}
@@ -387,13 +427,13 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         arn = topic_arn or target_arn
         if target_arn and ":endpoint/" in target_arn:
             return self.publish_to_endpoint(ctx, params, target_arn)
-        store, topic = self._topic(arn, param="TopicArn" if topic_arn else "TargetArn")
+        store, topic = self._topic(ctx, arn, param="TopicArn" if topic_arn else "TargetArn")
         result = await self.publisher.publish(store, topic, params, self.urls(ctx), now)
         self._published(topic, [params.get("Message") or ""], now)
         return result
 
     async def publish_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        store, topic = self._topic(params["TopicArn"])
+        store, topic = self._topic(ctx, params["TopicArn"])
         entries = params.get("PublishBatchRequestEntries") or []
         result = await self.publisher.publish_batch(store, topic, entries, self.urls(ctx), ctx.clock.now())
         ok = {e.get("Id") for e in result.get("Successful") or []}
@@ -459,6 +499,15 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
         self.dispatcher.reset()
 
 
+def _tag_map(tags: list[dict[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for tag in tags:
+        if tag["Key"] in out:
+            raise invalid("Duplicated keys are not allowed.")
+        out[tag["Key"]] = tag["Value"]
+    return out
+
+
 def _listed(sub: Subscription) -> dict[str, str]:
     return {
         "SubscriptionArn": "PendingConfirmation" if sub.pending else sub.arn,
@@ -503,7 +552,7 @@ def _check_endpoint(protocol: str, endpoint: str) -> None:
         if "@" not in endpoint or endpoint.startswith("@") or endpoint.endswith("@"):
             raise invalid("Email address")
     elif protocol == "sms":
-        if not _PHONE.match(endpoint.replace("-", "").replace(" ", "")):
+        if not _SMS_ENDPOINT.match(endpoint) or not _PHONE.match("+" + re.sub(r"\D", "", endpoint)):
             raise ServiceError("InvalidParameterException", f"Invalid SMS endpoint: {endpoint}")
     elif protocol == "application":
         if not endpoint.startswith("arn:") or ":endpoint/" not in endpoint:

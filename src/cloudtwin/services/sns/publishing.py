@@ -23,6 +23,7 @@ from cloudtwin.services.sns.notification import (
     Urls,
     check_attributes,
     check_message,
+    message_size,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEDUP_WINDOW = 300.0
 MAX_BATCH = 10
-_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+MAX_BATCH_ID = 80
+_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _GROUP_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
@@ -41,8 +43,8 @@ class Publisher:
     def prepare(self, store: SnsStore, topic: Topic, entry: dict[str, Any], now: float) -> tuple[Notification, bool]:
         """Check one message for ``topic``; returns (notification, is_duplicate)."""
         message = entry.get("Message")
-        per_protocol = check_message(message, entry.get("MessageStructure"), entry.get("Subject"))
         attributes = check_attributes(entry.get("MessageAttributes"))
+        per_protocol = check_message(message, entry.get("MessageStructure"), entry.get("Subject"), attributes)
         group = entry.get("MessageGroupId")
         dedup = entry.get("MessageDeduplicationId")
         note = Notification(
@@ -114,19 +116,37 @@ class Publisher:
                 "BatchEntryIdsNotDistinctException", "Two or more batch entries in the request have the same Id."
             )
         for entry_id in ids:
+            if len(entry_id) > MAX_BATCH_ID:
+                raise ServiceError(
+                    "InvalidBatchEntryIdException",
+                    f"The Id of a batch entry in the batch request is too long: {entry_id}",
+                )
             if not _BATCH_ID.match(entry_id):
                 raise ServiceError(
                     "InvalidBatchEntryIdException",
-                    "A batch entry id can only contain alphanumeric characters, hyphens and "
-                    "underscores. It can be at most 80 letters long.",
+                    f"The Id of a batch entry in the batch request contains an impermissible character: {entry_id}",
                 )
-        total = sum(len((entry.get("Message") or "").encode()) for entry in entries)
+        # Attributes and message structures are checked for the whole request before any
+        # entry is published.
+        total = 0
+        for entry in entries:
+            total += message_size(entry.get("Message") or "", check_attributes(entry.get("MessageAttributes")))
+            if entry.get("MessageStructure") is not None and entry.get("Message"):
+                check_message(entry["Message"], entry["MessageStructure"], None)
         if total > MAX_MESSAGE_BYTES:
             raise ServiceError(
                 "BatchRequestTooLongException", "The length of all the messages put together is more than the limit."
             )
-        if topic.fifo and any(entry.get("MessageGroupId") is None for entry in entries):
-            raise invalid("The MessageGroupId parameter is required for FIFO topics")
+        if topic.fifo:
+            if any(entry.get("MessageGroupId") is None for entry in entries):
+                raise invalid("The MessageGroupId parameter is required for FIFO topics")
+            if topic.attributes.get("ContentBasedDeduplication") != "true" and any(
+                entry.get("MessageDeduplicationId") is None for entry in entries
+            ):
+                raise invalid(
+                    "The topic should either have ContentBasedDeduplication enabled or "
+                    "MessageDeduplicationId provided explicitly"
+                )
         successful: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
         for entry in entries:

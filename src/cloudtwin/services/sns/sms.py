@@ -48,14 +48,15 @@ class SmsHandlers:
         store: SnsStore = ctx.store
         values = dict(store.sms.get("attributes") or {})
         for key, value in params["attributes"].items():
+            # SetSMSAttributes words its errors without the "Invalid parameter: " prefix.
             if key not in SMS_ATTRIBUTES:
-                raise invalid(key)
-            if key == "DefaultSMSType" and value not in ("Promotional", "Transactional"):
-                raise invalid("DefaultSMSType")
-            if key == "MonthlySpendLimit" and not value.isdigit():
-                raise invalid("MonthlySpendLimit")
-            if key == "DeliveryStatusSuccessSamplingRate" and not (value.isdigit() and 0 <= int(value) <= 100):
-                raise invalid("DeliveryStatusSuccessSamplingRate")
+                raise ServiceError("InvalidParameterException", f"{key} is not a valid attribute")
+            if (
+                (key == "DefaultSMSType" and value not in ("Promotional", "Transactional"))
+                or (key == "MonthlySpendLimit" and not value.isdigit())
+                or (key == "DeliveryStatusSuccessSamplingRate" and not (value.isdigit() and 0 <= int(value) <= 100))
+            ):
+                raise ServiceError("InvalidParameterException", f"{key} is invalid")
             values[key] = value
         store.sms["attributes"] = values
         return {}

@@ -20,16 +20,34 @@ from cloudtwin.services.sqs.errors import receipt_handle_invalid
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.context import RequestContext
+    from cloudtwin.protocol.http import HttpRequest
 
 _REGION_HOST = re.compile(r"^(?:sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.|([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.)")
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}(?:\.fifo)?$")
 _ARN = re.compile(r"^arn:(aws[a-z-]*):sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,80})$")
 
 
 def base_url(ctx: "RequestContext") -> str:
-    headers = ctx.request.headers
+    return request_base_url(ctx.request)
+
+
+def request_base_url(request: "HttpRequest") -> str:
+    headers = request.headers
     host = headers.get("host") or "localhost:4566"
     scheme = "https" if headers.get("x-forwarded-proto", "").lower() == "https" else "http"
     return f"{scheme}://{host}"
+
+
+def addressed_queue_url(request: "HttpRequest") -> str | None:
+    """The queue URL a request was sent to (``/<account>/<name>``), or None for the endpoint.
+
+    SQS's query API is addressed to the queue itself (``GET <queue URL>?Action=...``): the
+    queue comes from the path.
+    """
+    segments = [s for s in request.path.split("/") if s]
+    if len(segments) != 2 or not segments[0].isdigit() or len(segments[0]) != 12:
+        return None
+    return request_base_url(request) + "/" + "/".join(segments)
 
 
 def queue_url(ctx: "RequestContext", account_id: str, name: str) -> str:
@@ -40,9 +58,15 @@ def queue_arn(partition: str, region: str, account_id: str, name: str) -> str:
     return f"arn:{partition}:sqs:{region}:{account_id}:{name}"
 
 
-def parse_queue_url(url: str, default_region: str) -> tuple[str, str, str]:
-    """(account, region, name) of a queue URL; InvalidAddress when it names no queue."""
+def parse_queue_url(url: str, default_region: str, default_account: str | None = None) -> tuple[str, str, str]:
+    """(account, region, name) of a queue URL; InvalidAddress when it names no queue.
+
+    AWS also takes a bare queue name (the caller's queue of that name) where a URL is
+    expected; ``default_account`` is the caller's account for that case.
+    """
     parts = urlsplit(url) if "://" in url else None
+    if parts is None and default_account is not None and _QUEUE_NAME.match(url):
+        return default_account, default_region, url
     path = parts.path if parts is not None else url
     segments = [unquote(s) for s in path.split("/") if s]
     if len(segments) != 2 or not segments[0].isdigit() or len(segments[0]) != 12:

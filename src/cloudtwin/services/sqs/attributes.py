@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from cloudtwin.protocol.documents import read_json
+from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sqs.errors import (
     invalid_attribute_name,
     invalid_attribute_value,
@@ -28,6 +29,8 @@ ENUMS: dict[str, frozenset[str]] = {
     "FifoThroughputLimit": frozenset({"perQueue", "perMessageGroupId"}),
 }
 FIFO_ONLY = frozenset({"ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"})
+#: FIFO-only settings whose refusal on a standard queue names the FifoQueue requirement.
+FIFO_SETTINGS = frozenset({"DeduplicationScope", "FifoThroughputLimit"})
 SETTABLE = frozenset(
     {*INT_RANGES, *BOOLEANS, *ENUMS, "Policy", "RedrivePolicy", "RedriveAllowPolicy", "KmsMasterKeyId"}
 )
@@ -74,11 +77,14 @@ def normalize(attributes: dict[str, str], *, fifo: bool, creating: bool) -> dict
         value = "" if raw is None else str(raw)
         if name in READ_ONLY or name not in SETTABLE:
             raise invalid_attribute_name(name)
-        if name in FIFO_ONLY and not fifo:
+        if not fifo and name in FIFO_SETTINGS:
+            raise ServiceError(
+                "InvalidAttributeName", f"You can specify the {name} only when FifoQueue is set to true."
+            )
+        if not fifo and (name in FIFO_ONLY or name == "FifoQueue"):
             raise invalid_attribute_name(name)
-        if name == "FifoQueue":
-            if not creating:
-                raise invalid_attribute_name(name)
+        if name == "FifoQueue" and not creating and value.strip().lower() != "true":
+            raise invalid_attribute_value(name, "Modifying queue type is not supported.")
         if name in INT_RANGES:
             low, high = INT_RANGES[name]
             try:

@@ -17,7 +17,6 @@ from cloudtwin.services.sqs.attributes import parsed_redrive
 from cloudtwin.services.sqs.errors import invalid_value, queue_does_not_exist, receipt_handle_invalid
 from cloudtwin.services.sqs.models import Message, Queue, SqsStore
 from cloudtwin.services.sqs.sending import Sequencer
-from cloudtwin.protocol.errors import ServiceError
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.clock import Clock
@@ -97,9 +96,15 @@ class Broker:
         table = store.messages[queue.name]
         redrive = parsed_redrive(queue.attributes)
         max_receives = redrive["maxReceiveCount"] if redrive else None
-        select = receiving.select_fifo if queue.fifo else receiving.select_standard
         retention = float(queue.attributes["MessageRetentionPeriod"])
-        taken, expired, over = select(table, now, request.max_messages, retention, max_receives)
+        if queue.fifo:
+            taken, expired, over = receiving.select_fifo(
+                table, now, request.max_messages, retention, max_receives, queue.group_ranks
+            )
+        else:
+            taken, expired, over = receiving.select_standard(
+                table, now, request.max_messages, retention, max_receives
+            )
         for message in expired:
             table.pop(message.id, None)
         if over:
@@ -115,6 +120,12 @@ class Broker:
             handles.append((message.id, token))
         if request.attempt_id is not None and out:
             self._attempts[(key, request.attempt_id)] = (now + ATTEMPT_WINDOW, handles)
+        if queue.fifo and taken:
+            self.sequencer.observe(store.loaded_max_seq)
+            for group in dict.fromkeys(m.group_id for m in taken):
+                if group is not None:
+                    queue.group_ranks[group] = self.sequencer.next(now)
+            store.queues.save(queue.name)
         return out
 
     def _replay(self, store: SqsStore, queue: Queue, key: QueueKey,
@@ -216,8 +227,6 @@ class Broker:
         message = table.get(message_id)
         if message is None or message.receipt != token:
             raise invalid_value("ReceiptHandle", handle, _NOT_AVAILABLE)
-        if message.visible_at <= now:
-            raise ServiceError("MessageNotInflight", _NOT_AVAILABLE)
         if now + timeout - (message.received_at or now) > receiving.MAX_VISIBILITY:
             raise invalid_value(
                 "VisibilityTimeout", timeout,
@@ -237,8 +246,7 @@ class Broker:
         stale = message.receipt != token
         if queue.fifo and (stale or message.visible_at <= self.clock.now()):
             raise invalid_value("ReceiptHandle", handle, "The receipt handle has expired.")
-        if stale:
-            return  # a handle of an earlier receive: succeeds, deletes nothing
+        # A standard queue deletes the message even by the handle of an earlier receive.
         del table[message_id]
         if queue.fifo:
             self.notify(queue)  # its group may be unblocked
@@ -259,9 +267,13 @@ class Broker:
         return visible, inflight, delayed
 
     def purge(self, store: SqsStore, queue: Queue) -> int:
+        """Delete every message; a FIFO queue also forgets its deduplication ids."""
         table = store.messages[queue.name]
         count = len(table)
         table.clear()
+        if queue.fifo:
+            for key in [k for k in store.dedup if k[0] == queue.name]:
+                del store.dedup[key]
         return count
 
     def expire(self, now: float) -> dict[str, int]:

@@ -21,15 +21,20 @@ def missing_parameter(name: str) -> ServiceError:
 
 
 def queue_does_not_exist() -> ServiceError:
-    return ServiceError("QueueDoesNotExist", "The specified queue does not exist.")
+    return ServiceError(
+        "QueueDoesNotExist",
+        "The specified queue does not exist.",
+        query_message="The specified queue does not exist for this wsdl version.",
+    )
 
 
 def invalid_attribute_name(name: str) -> ServiceError:
     return ServiceError("InvalidAttributeName", f"Unknown Attribute {name}.")
 
 
-def invalid_attribute_value(name: str) -> ServiceError:
-    return ServiceError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
+def invalid_attribute_value(name: str, reason: str | None = None) -> ServiceError:
+    suffix = f" Reason: {reason}" if reason else ""
+    return ServiceError("InvalidAttributeValue", f"Invalid value for the parameter {name}.{suffix}")
 
 
 def receipt_handle_invalid(handle: str) -> ServiceError:

@@ -30,6 +30,12 @@ class Queue:
     tags: dict[str, str] = field(default_factory=dict)
     #: Virtual time of the last PurgeQueue (once per 60 s).
     last_purge: float | None = None
+    #: FIFO: message group -> its place in the order groups are served in. A group goes to
+    #: the back when it is received; a group never received is placed by its first message.
+    group_ranks: dict[str, int] = field(default_factory=dict)
+    #: FIFO: the DeduplicationScope the queue was created with. AWS keeps deduplicating by
+    #: it when the attribute is changed later (the new value is stored and shown only).
+    dedup_scope: str | None = None
 
     def int_attribute(self, name: str) -> int:
         return int(self.attributes[name])

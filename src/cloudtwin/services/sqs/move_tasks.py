@@ -76,7 +76,7 @@ def _read_handle(handle: str) -> tuple[str, str]:
         document = read_json(base64.b64decode(handle.encode("ascii"), validate=True))
         return document["taskId"], document["sourceArn"]
     except (ValueError, KeyError, TypeError, UnicodeError):
-        raise ServiceError("ResourceNotFoundException", _TASK_MISSING) from None
+        raise invalid_parameter("Value for parameter TaskHandle is invalid.") from None
 
 
 def cancel(broker: "Broker", params: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def add(policy_text: str | None, queue_arn: str, label: str, accounts: list[str]
         if action not in _ACTIONS:
             raise invalid_value("Actions", action, f"Only the queue owner is allowed to invoke this action.")
     policy = json.loads(policy_text) if policy_text else {
-        "Version": "2012-10-17",
+        "Version": "2008-10-17",
         "Id": f"{queue_arn}/SQSDefaultPolicy",
         "Statement": [],
     }
@@ -55,7 +55,7 @@ def remove(policy_text: str | None, label: str) -> str:
     statements = policy.get("Statement", [])
     kept = [s for s in statements if s.get("Sid") != label]
     if len(kept) == len(statements):
-        raise invalid_value("Label", label, "can't find label on existing policy.")
+        raise invalid_value("Label", label, "can't find label.")
     if not kept:
         return ""
     policy["Statement"] = kept

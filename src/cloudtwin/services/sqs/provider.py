@@ -17,7 +17,9 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.provider import ServiceProvider
 from cloudtwin.services.sqs import attributes as attrs
 from cloudtwin.services.sqs import batch, move_tasks, permissions, sending
-from cloudtwin.services.sqs.addressing import parse_queue_arn, parse_queue_url, queue_arn, queue_url
+from cloudtwin.services.sqs.addressing import (
+    addressed_queue_url, parse_queue_arn, parse_queue_url, queue_arn, queue_url,
+)
 from cloudtwin.services.sqs.broker import Broker
 from cloudtwin.services.sqs.errors import invalid_attribute_name, invalid_parameter, invalid_value
 from cloudtwin.services.sqs.introspection import MessagesView
@@ -77,10 +79,23 @@ class Provider(ServiceProvider):
     def introspection(self) -> dict:
         return {("GET", "messages"): MessagesView(self.broker, self.env.config.default_account).list}
 
+    def complete_params(self, request: Any, operation: Any, params: dict[str, Any]) -> None:
+        """A request sent to a queue's URL acts on that queue; actions that take no queue
+        are not valid there."""
+        url = addressed_queue_url(request)
+        if url is None:
+            return
+        shape = operation.input_shape
+        if shape is None or "QueueUrl" not in shape.members:
+            raise ServiceError(
+                "InvalidAction", f"The action {operation.name} is not valid for this endpoint.", 400
+            )
+        params.setdefault("QueueUrl", url)
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _queue(self, ctx: RequestContext, url: str) -> tuple[SqsStore, Queue]:
-        account_id, region, name = parse_queue_url(url, ctx.region)
+        account_id, region, name = parse_queue_url(url, ctx.region, ctx.account_id)
         return self.broker.queue(account_id, region, name)
 
     def _check_redrive(self, queue_arn_: str, fifo: bool, policy: str, given: object) -> None:
@@ -162,6 +177,7 @@ class Provider(ServiceProvider):
         store.add_queue(Queue(
             name=name, account_id=ctx.account_id, region=ctx.region, arn=arn, fifo=fifo,
             attributes=values, created=now, modified=now, tags=dict(tags),
+            dedup_scope=values.get("DeduplicationScope"),
         ))
         return {"QueueUrl": queue_url(ctx, ctx.account_id, name)}
 
@@ -223,6 +239,8 @@ class Provider(ServiceProvider):
             if not queue.fifo and name in attrs.FIFO_ONLY | {"FifoQueue"}:
                 raise invalid_attribute_name(name)
         values: dict[str, str] = {k: v for k, v in queue.attributes.items() if v != ""}
+        if "KmsMasterKeyId" not in values:  # the data key period shows only with a KMS key
+            values.pop("KmsDataKeyReusePeriodSeconds", None)
         visible, inflight, delayed = self.broker.counts(store, queue)
         values.update({
             "ApproximateNumberOfMessages": str(visible),
@@ -234,7 +252,8 @@ class Provider(ServiceProvider):
         })
         if every:
             return {"Attributes": values}
-        return {"Attributes": {n: values[n] for n in wanted if n in values}}
+        chosen = {n: values[n] for n in wanted if n in values}
+        return {"Attributes": chosen} if chosen else {}
 
     def set_queue_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         store, queue = self._queue(ctx, params["QueueUrl"])
@@ -249,6 +268,8 @@ class Provider(ServiceProvider):
                 queue.attributes[key] = value
         if normalized.get("KmsMasterKeyId"):
             queue.attributes.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+            if "SqsManagedSseEnabled" not in normalized:  # KMS encryption replaces SQS's own
+                queue.attributes["SqsManagedSseEnabled"] = "false"
         queue.modified = self.env.clock.now()
         store.queues.save(queue.name)
         if "MessageRetentionPeriod" in normalized:
@@ -322,10 +343,19 @@ class Provider(ServiceProvider):
             store, queue, entry, now=self.env.clock.now(), sequencer=self.broker.sequencer,
             sender_id=ctx.identity.user_id,
         )
-        if outcome.message is not None:
-            self.broker.enqueue(store, queue, outcome.message)
+        message = outcome.message
+        if message is not None:
+            trace = ctx.request.headers.get("x-amzn-trace-id") if ctx.request is not None else None
+            if trace and not (message.system_attributes or {}).get("AWSTraceHeader"):
+                # An X-Ray trace header on the request becomes the message's AWSTraceHeader
+                # (the response's digests cover only what the caller sent).
+                message.system_attributes = {
+                    **(message.system_attributes or {}),
+                    "AWSTraceHeader": {"DataType": "String", "StringValue": trace},
+                }
+            self.broker.enqueue(store, queue, message)
             self._metric(queue, "NumberOfMessagesSent", 1.0)
-            self._metric(queue, "SentMessageSize", float(len(outcome.message.body.encode())), "Bytes")
+            self._metric(queue, "SentMessageSize", float(len(message.body.encode())), "Bytes")
         return outcome.result
 
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -336,6 +366,8 @@ class Provider(ServiceProvider):
         store, queue = self._queue(ctx, params["QueueUrl"])
         entries = params.get("Entries") or []
         batch.check_entries(entries, "SendMessageBatchRequestEntry")
+        if queue.fifo:
+            sending.check_batch_fifo_ids(queue, entries)
         total = sum(
             len(e.get("MessageBody", "").encode("utf-8")) + _attributes_size(e.get("MessageAttributes"))
             for e in entries

@@ -65,20 +65,24 @@ def select_standard(table: "Table[str, Message]", now: float, count: int, retent
 
 
 def select_fifo(table: "Table[str, Message]", now: float, count: int, retention: float,
-                max_receives: int | None) -> tuple[list[Message], list[Message], list[Message]]:
-    """FIFO: a group with a message in flight (or delayed) is blocked; messages of one group
-    come in order, and a receive fills up from one group before starting the next."""
-    blocked: set[str | None] = set()
+                max_receives: int | None,
+                ranks: dict[str, int]) -> tuple[list[Message], list[Message], list[Message]]:
+    """FIFO: each group hands out its messages in order, up to its first one that is in
+    flight or delayed (a group whose first message is invisible is blocked). Groups are
+    served in ``ranks`` order (a group received goes to the back), filling the receive from
+    one group before starting the next."""
+    stopped: set[str | None] = set()
+    first_seq: dict[str | None, int] = {}
     by_group: dict[str | None, list[Message]] = {}
     expired: list[Message] = []
     redrive: list[Message] = []
-    first_full = False
     for message in table.values():
         group = message.group_id
-        if group in blocked:
+        first_seq.setdefault(group, message.seq)
+        if group in stopped:
             continue
         if message.visible_at > now:
-            blocked.add(group)
+            stopped.add(group)
             continue
         if message.sent + retention <= now:
             expired.append(message)
@@ -86,19 +90,15 @@ def select_fifo(table: "Table[str, Message]", now: float, count: int, retention:
         if max_receives is not None and message.receive_count >= max_receives:
             redrive.append(message)
             continue
-        bucket = by_group.setdefault(group, [])
-        if len(bucket) < count:
-            bucket.append(message)
-            if len(bucket) == count and len(by_group) == 1:
-                first_full = True
-                break
+        by_group.setdefault(group, []).append(message)
+    for group in [g for g in ranks if g not in first_seq]:
+        del ranks[group]  # emptied: a new message starts it afresh at the back
+    order = sorted(by_group, key=lambda g: max(ranks.get(g, 0), first_seq[g]))  # type: ignore[arg-type]
     taken: list[Message] = []
-    if first_full:
-        return next(iter(by_group.values())), expired, redrive
-    for bucket in by_group.values():
-        for message in bucket:
+    for group in order:
+        for message in by_group[group]:
             if len(taken) >= count:
-                break
+                return taken, expired, redrive
             taken.append(message)
     return taken, expired, redrive
 

@@ -20,7 +20,10 @@ DEDUP_INTERVAL = 300.0
 MAX_ATTRIBUTES = 10
 
 _INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+# Letters and digits of any script, hyphens, underscores and periods.
+_ATTRIBUTE_NAME = re.compile(r"^[\w\-.]{1,256}$")
+# MessageGroupId / MessageDeduplicationId: alphanumeric and punctuation characters.
+_FIFO_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _TYPE_PREFIXES = ("String", "Number", "Binary")
 SYSTEM_ATTRIBUTES = frozenset({"AWSTraceHeader"})
@@ -43,6 +46,28 @@ class Sequencer:
     def observe(self, seq: int) -> None:
         if seq > self.last:
             self.last = seq
+
+
+def check_fifo_id(parameter: str, value: str) -> None:
+    if not _FIFO_ID.match(value):
+        raise invalid_value(
+            parameter, value,
+            f"{parameter} can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+        )
+
+
+def check_batch_fifo_ids(queue: Queue, entries: list[dict[str, Any]]) -> None:
+    """A batch to a FIFO queue is refused whole when an entry lacks its group or (without
+    content-based deduplication) its deduplication id."""
+    content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
+    for entry in entries:
+        if not entry.get("MessageGroupId"):
+            raise invalid_parameter("The request must contain the parameter MessageGroupId.")
+        if entry.get("MessageDeduplicationId") is None and not content_based:
+            raise invalid_parameter(
+                "The queue should either have ContentBasedDeduplication enabled or "
+                "MessageDeduplicationId provided explicitly"
+            )
 
 
 def check_body(body: str) -> None:
@@ -107,10 +132,7 @@ def check_attributes(attributes: dict[str, dict[str, Any]], kind: str = "user") 
             if base == "Number" and not _NUMBER.match(text):
                 raise invalid_parameter(f"Can't cast the value of message ({kind}) attribute '{name}' to a number.")
             if _INVALID_CHARS.search(text) is not None:
-                raise ServiceError(
-                    "InvalidMessageContents",
-                    f"Message ({kind}) attribute '{name}' contains invalid characters.",
-                )
+                raise invalid_parameter(f"Message ({kind}) attribute '{name}' contains invalid characters.")
             size += len(text.encode("utf-8"))
         size += len(name.encode("utf-8")) + len(data_type.encode("utf-8"))
     return size
@@ -175,11 +197,16 @@ def prepare(
     dedup_id = params.get("MessageDeduplicationId")
     if delay is not None and not 0 <= delay <= 900:
         raise invalid_value("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900.")
+    if group_id is not None:
+        check_fifo_id("MessageGroupId", group_id)
+    if dedup_id is not None:
+        check_fifo_id("MessageDeduplicationId", dedup_id)
     if queue.fifo:
         if delay:
             raise invalid_value(
                 "DelaySeconds", delay, "The request include parameter that is not valid for this queue type."
             )
+        delay = None  # a FIFO queue delays by its own DelaySeconds only
         if not group_id:
             raise missing_parameter("MessageGroupId")
         if dedup_id is None:
@@ -200,7 +227,7 @@ def prepare(
     md5_system = md5_of_attributes(stored_system)
     dedup_key = None
     if queue.fifo:
-        scope = qattrs.get("DeduplicationScope", "queue")
+        scope = queue.dedup_scope or qattrs.get("DeduplicationScope", "queue")
         dedup_key = (queue.name, f"{group_id}\x00{dedup_id}" if scope == "messageGroup" else dedup_id)
         earlier = store.dedup.get(dedup_key)
         if earlier is not None and earlier.expires > now:
