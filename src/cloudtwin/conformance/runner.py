@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from cloudtwin.conformance.generators import Generator, random_inputs
 from cloudtwin.conformance.generators.conformity import conforms
 from cloudtwin.conformance.judge import Judge, Verdict
+from cloudtwin.conformance.readback import ReadBack, compare, empty, find, pairing, read_params
 from cloudtwin.conformance.resources import READ_ONLY_PREFIXES, Bindings, RoundTrip, Step, lookup, setup_for
 from cloudtwin.conformance.target import Target, claimed_operations, dumps
 from cloudtwin.conformance.values import ValueFactory
@@ -69,8 +70,16 @@ class OperationResult:
     #: A few of them per code: (variant key, parameters sent).
     off_path_samples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    #: Stable keys (:meth:`Variant.stable_key`) of the variants that failed: what the
+    #: baseline records and the guard compares.
+    failing: list[str] = field(default_factory=list)
+    #: Read-backs of what a 2xx write set: matched, and not matched.
+    round_trips_verified: int = 0
+    round_trips_failed: int = 0
+    #: Positive variants refused because a documented constraint says they are invalid.
+    reclassified: int = 0
 
-    def record(self, variant: Variant, verdict: Verdict, code: str | None = None) -> None:
+    def record(self, variant: Variant, verdict: Verdict, code: str | None = None, key: str | None = None) -> None:
         self.total += 1
         self.strategies[variant.strategy] += 1
         self.outcomes[verdict.outcome] += 1
@@ -78,7 +87,11 @@ class OperationResult:
             self.passed += 1
         else:
             self.gaps[(verdict.outcome, variant.strategy, variant.violation or "")] += 1
-        if variant.kind == "positive":
+            if key is not None:
+                self.failing.append(key)
+        if verdict.outcome == "reclassified":
+            self.reclassified += 1
+        elif variant.kind == "positive":
             self.positives += 1
             if verdict.success_path:
                 self.success += 1
@@ -112,6 +125,22 @@ class ServiceResult:
     def success(self) -> int:
         return sum(o.success for o in self.operations.values())
 
+    @property
+    def round_trips(self) -> dict[str, int]:
+        return {"verified": sum(o.round_trips_verified for o in self.operations.values()),
+                "failed": sum(o.round_trips_failed for o in self.operations.values())}
+
+    @property
+    def success_path_share(self) -> float:
+        """Of the variants valid by the model, the share answered 2xx with a valid body (and,
+        for a write, read back as written)."""
+        return round(self.success / self.positives, 4) if self.positives else 0.0
+
+    @property
+    def setup_failed(self) -> int:
+        """Positive variants answered "does not exist": failures of the set-up."""
+        return sum(o.outcomes.get("setup-failure", 0) for o in self.operations.values())
+
 
 @dataclass
 class RunOptions:
@@ -120,6 +149,10 @@ class RunOptions:
     seed: int = 0
     #: At most this many variants per operation (a fixed-seed sample); None = all.
     shard: int | None = None
+    #: At most this many variants per operation, chosen by their stable keys from the whole
+    #: generated suite (the default test tier): the keys are those of the full run, so the
+    #: failures of a sample compare with the baseline's.
+    sample: int | None = None
     shrink: bool = True
     target_per_service: int = TARGET_PER_SERVICE
 
@@ -165,6 +198,10 @@ class Runner:
                 sample = random.Random(f"{self.options.seed}:{service}:{op}").sample(
                     range(len(variants[op])), self.options.shard)
                 variants[op] = [variants[op][i] for i in sorted(sample)]
+            if self.options.sample is not None and len(variants[op]) > self.options.sample:
+                ranked = sorted(range(len(variants[op])), key=lambda i: variants[op][i].stable_key(service))
+                kept = set(ranked[: self.options.sample])
+                variants[op] = [v for i, v in enumerate(variants[op]) if i in kept]
         return variants, len(names), error
 
     # ------------------------------------------------------------------ running
@@ -210,9 +247,10 @@ class Runner:
         return bindings
 
     def _send_step(self, step: Step, service: str, bindings: Bindings) -> tuple[Any, Any]:
-        response, parsed, _ = self.target.call(step.service or service, step.operation,
-                                               bindings.fill(dict(step.params)),
-                                               account=step.account, region=step.region)
+        params = bindings.fill(dict(step.params))
+        response, parsed, _ = self.target.call(step.service or service, step.operation, params,
+                                               account=step.account, region=step.region,
+                                               timeout=self.target.timeout_for(service, params))
         if parsed is not None:
             for name, path in step.capture.items():
                 value = lookup(parsed, path)
@@ -222,6 +260,8 @@ class Runner:
 
     def run_operation(self, service: str, operation: "OperationModel", variants: list[Variant]) -> OperationResult:
         result = OperationResult(operation.name)
+        keys = _stable_keys(service, variants)
+        readback = self._readback(operation)
         setup = setup_for(service)
         members = setup.members_for(operation.name)
         mutating = not operation.name.startswith(READ_ONLY_PREFIXES)
@@ -229,9 +269,9 @@ class Runner:
         bindings = self._setup(service, operation=operation.name)
         required = set(operation.input_shape.required_members) if operation.input_shape else set()
         shrunk_once = False
-        for variant in variants:
+        for variant, key in zip(variants, keys):
             if variant.strategy == "roundtrip":
-                self._roundtrip(service, operation, variant, result)
+                self._roundtrip(service, operation, variant, result, key)
                 bindings = self._setup(service, operation=operation.name)
                 names = ()
                 continue
@@ -243,13 +283,16 @@ class Runner:
             params = setup.complete(operation.name, params, variant.focus, required, bindings)
             if variant.strategy in _SORTED_BY_CONFORMITY and operation.input_shape is not None:
                 variant = _resorted(variant, conforms(operation.input_shape, params, self.generator.factory))
-            response, _parsed, request = self.target.call(service, operation.name, params)
+            response, parsed, request = self.target.call(service, operation.name, params,
+                                                         timeout=self.target.timeout_for(service, params))
             if response is None:
                 result.unsendable += 1
                 result.unsendable_keys.append(variant.key)
                 continue
-            verdict = self.judge.judge(operation, variant, response)
-            result.record(variant, verdict, response.error_code)
+            verdict = self.judge.judge(operation, variant, response, params)
+            if verdict.success_path and variant.kind == "positive" and readback is not None:
+                verdict = self._read_back(service, readback, params, parsed, verdict, result)
+            result.record(variant, verdict, response.error_code, key)
             if variant.kind == "positive" and not verdict.success_path:
                 samples = result.off_path_samples.setdefault(response.error_code or verdict.outcome, [])
                 if len(samples) < KEPT_FAILURES:
@@ -289,11 +332,46 @@ class Runner:
             required = set(operation.input_shape.required_members) if operation.input_shape else set()
             sent = setup_for(service).complete(operation.name, sent, (), required, bindings)
             response, _, _ = self.target.call(service, operation.name, sent)
-            return response is not None and not self.judge.judge(operation, probe, response).passed
+            return response is not None and not self.judge.judge(operation, probe, response, sent).passed
 
         return random_inputs.shrink(ctx, self.generator.strategies, fails)
 
-    def _roundtrip(self, service: str, operation: "OperationModel", variant: Variant, result: OperationResult) -> None:
+    def _readback(self, operation: "OperationModel") -> ReadBack | None:
+        """The model's pairing of a write with the read that shows what it set, if the
+        provider claims that read."""
+        pair = pairing(operation.service_model, operation)
+        if pair is None:
+            return None
+        claimed, _ = claimed_operations(operation.service_model.service_name, [pair.read])
+        return pair if pair.read in claimed else None
+
+    def _read_back(self, service: str, pair: ReadBack, sent: dict[str, Any], answer: Any, verdict: Verdict,
+                   result: OperationResult) -> Verdict:
+        """Read what a 2xx write set: a mismatch, or a read that fails, fails the variant."""
+        params = read_params(pair, sent, answer)
+        if params is None:
+            result.round_trips_failed += 1
+            return Verdict(False, "roundtrip", f"the answer lacks what addresses the read ({pair.read})")
+        response, parsed, _ = self.target.call(service, pair.read, params)
+        if response is None:
+            return verdict
+        if parsed is None:
+            if all(empty(find(sent, name)) for name in pair.compared):  # wrote nothing: nothing to read
+                return verdict
+            result.round_trips_failed += 1
+            return Verdict(False, "roundtrip", f"the read ({pair.read}) answered HTTP {response.status} "
+                                               f"{response.error_code or response.transport_error or ''}".strip())
+        outcome = compare(pair, sent, parsed)
+        if outcome.verified is None:
+            return verdict
+        if outcome.verified:
+            result.round_trips_verified += 1
+            return verdict
+        result.round_trips_failed += 1
+        return Verdict(False, "roundtrip", f"{pair.read}: {outcome.reason}")
+
+    def _roundtrip(self, service: str, operation: "OperationModel", variant: Variant, result: OperationResult,
+                   key: str | None = None) -> None:
         rt: RoundTrip = variant.extra["roundtrip"]
         bindings = self._setup(service, operation=operation.name)
         write = rt.write
@@ -318,7 +396,11 @@ class Runner:
                     if got != expected:
                         verdict = Verdict(False, "roundtrip", f"{path}: wrote {expected!r}, read {got!r}")
                         break
-        result.record(variant, verdict, response.error_code)
+        if verdict.success_path:
+            result.round_trips_verified += 1
+        else:
+            result.round_trips_failed += 1
+        result.record(variant, verdict, response.error_code, key)
         if not verdict.passed:
             self._keep(result, variant, verdict, request, params, response)
 
@@ -348,6 +430,19 @@ def _named_resource(variant: Variant, setup: Any, operation: str) -> tuple[tuple
     if not isinstance(value, str) or not value:
         return ()
     return ((setup.names[member][0], value),)
+
+
+def _stable_keys(service: str, variants: list[Variant]) -> list[str]:
+    """Each variant's stable key; a repeat within the operation (two strategies drawing the
+    same parameters) gets ``#2``, ``#3`` in generation order."""
+    seen: Counter = Counter()
+    out = []
+    for variant in variants:
+        key = variant.stable_key(service) if variant.strategy != "roundtrip" else \
+            f"{service}/{variant.operation}/roundtrip/{variant.name}"
+        seen[key] += 1
+        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return out
 
 
 def _roundtrip_variant(rt: RoundTrip) -> Variant:

@@ -33,6 +33,7 @@ ciphertext, a data key size, a grant token to retire); of the members AWS takes 
 
 from __future__ import annotations
 
+from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import ACCOUNT, DROP, RoundTrip, ServiceSetup, Step
 from cloudtwin.conformance.setups.documents import POLICY
 
@@ -168,3 +169,20 @@ KNOWN_GAPS = {
         "error for this operation (it has one policy, 'default'), and what AWS answers is not "
         "documented."),
 }
+
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = tuple(
+    Constraint(op, "AliasName must begin with alias/", "KMS API Reference, CreateAlias AliasName (botocore model)",
+               lambda p: isinstance(p.get("AliasName"), str) and not p["AliasName"].startswith("alias/"))
+    for op in ("CreateAlias", "DeleteAlias", "UpdateAlias")
+) + (
+    Constraint("ScheduleKeyDeletion", "PendingWindowInDays must be between 7 and 30, inclusive",
+               "KMS API Reference, ScheduleKeyDeletion PendingWindowInDays (botocore model)",
+               lambda p: "PendingWindowInDays" in p and not 7 <= int(p["PendingWindowInDays"]) <= 30),
+    *(Constraint(op, "MessageType EXTERNAL_MU is the 64-byte representative mu of ML-DSA signing only",
+                 "KMS API Reference, Sign/Verify MessageType (botocore model)",
+                 lambda p: p.get("MessageType") == "EXTERNAL_MU"
+                 and not str(p.get("SigningAlgorithm", "")).startswith("ML_DSA"))
+      for op in ("Sign", "Verify")),
+)
