@@ -15,7 +15,7 @@ from cloudtwin.conformance.target import Target
 
 #: One service per protocol family: JSON (sqs), query (sns), rest-xml (s3).
 SERVICES = ("sqs", "sns", "s3")
-SAMPLE = 6
+SAMPLE = 4
 
 
 def _protocol(handler: BaseHTTPRequestHandler, body: bytes) -> str:
@@ -28,6 +28,8 @@ def _protocol(handler: BaseHTTPRequestHandler, body: bytes) -> str:
 
 class _Refuses(BaseHTTPRequestHandler):
     """400 with the protocol's own validation code: the code a negative variant wants."""
+
+    protocol_version = "HTTP/1.1"  # answers Expect: 100-continue (S3 uploads) at once
 
     def _answer(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -44,6 +46,7 @@ class _Refuses(BaseHTTPRequestHandler):
         self.send_response(400)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(out)))
+        self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(out)
@@ -62,6 +65,7 @@ class _Empty(_Refuses):
         out = b"{}" if _protocol(self, body) == "json" else b""
         self.send_response(200)
         self.send_header("Content-Length", str(len(out)))
+        self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(out)
@@ -106,9 +110,11 @@ def runs():
 def test_a_wrong_server_fails_the_harness(runs, server):
     for result in runs[server]:
         assert result.total > 50, result.name
-        assert result.passed / result.total < 0.6, (server, result.name, result.passed, result.total)
-        assert result.success_path_share < 0.3, (server, result.name, result.success_path_share)
+        assert result.passed / result.total < 0.5, (server, result.name, result.passed, result.total)
+        assert result.success_path_share < 0.5, (server, result.name, result.success_path_share)
         assert result.round_trips["verified"] == 0, (server, result.name, result.round_trips)
+    everything = sum(r.total for r in runs[server])
+    assert sum(r.passed for r in runs[server]) / everything < 0.25
 
 
 def test_refusing_every_valid_request_is_a_failure_not_a_pass(runs):

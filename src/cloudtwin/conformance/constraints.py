@@ -78,8 +78,32 @@ def _not_a_policy_document(params: Mapping[str, Any]) -> bool:
     return False
 
 
+def _made_up_token(params: Mapping[str, Any]) -> bool:
+    # the set-up drops these members (resources.COMMON_MEMBERS): one that is sent is made up
+    return any(params.get(name) not in (None, "") for name in ("Marker", "NextToken", "ContinuationToken",
+                                                               "StartingToken"))
+
+
+def _repeated_tag_key(params: Mapping[str, Any]) -> bool:
+    for name, value in members(params):
+        if name in ("Tags", "TagSet") and isinstance(value, list):
+            keys = [t.get("Key", t.get("TagKey")) for t in value if isinstance(t, Mapping)]
+            keys = [k for k in keys if k is not None]
+            if len(keys) != len(set(keys)):
+                return True
+    return False
+
+
 #: Constraints of every service.
 COMMON = (
+    Constraint("*", "a pagination token (Marker/NextToken) is the value a previous answer returned",
+               "the members' documentation in every model: 'Set it to the value of the Marker/NextToken "
+               "element in the response that you received to indicate where the next call should start'",
+               _made_up_token),
+    Constraint("*", "tag keys are unique per resource",
+               "Tagging AWS Resources, Tag naming limits and requirements: 'Each resource can have only one "
+               "tag with a given key' (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html)",
+               _repeated_tag_key),
     Constraint("*", "a member named …Arn takes an ARN: arn:partition:service:region:account-id:resource",
                "IAM User Guide, Amazon Resource Names (ARNs): ARN format "
                "(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html)", _not_an_arn),

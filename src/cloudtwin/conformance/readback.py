@@ -183,7 +183,8 @@ def compare(pair: ReadBack, sent: dict[str, Any], read: Any) -> Outcome:
     if not written_any:
         return Outcome(None)
     if not matched:
-        shown = {k: v for k, v in read.items() if k != "ResponseMetadata"} if isinstance(read, dict) else {}
+        shown = ({k: v for k, v in read.items() if k != "ResponseMetadata" and v not in (None, "", [], {})}
+                 if isinstance(read, dict) else {})
         if not shown:  # an empty answer: nothing was kept
             return Outcome(False, f"the read ({pair.read}) answers nothing of what was written "
                                   f"({', '.join(n for n in pair.compared if find(sent, n) is not None)})")
@@ -230,7 +231,8 @@ def match(wrote: Any, got: Any) -> bool | None:
     a platform credential — an empty list, an empty structure written)."""
     if isinstance(wrote, str) and isinstance(got, (dict, list)):
         document = _document(wrote)  # a JSON document the SDK hands back parsed
-        return document is not None and document == json.dumps(got, sort_keys=True)
+        if document is not None:
+            return document == json.dumps(got, sort_keys=True, default=str)
     if isinstance(wrote, dict):
         if not isinstance(got, dict):
             return False

@@ -12,6 +12,7 @@ it the whole generated suite runs.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from cloudtwin.conformance.generators.conformity import conforms
 from cloudtwin.conformance.judge import Judge, Verdict
 from cloudtwin.conformance.readback import ReadBack, compare, empty, find, pairing, read_params
 from cloudtwin.conformance.resources import READ_ONLY_PREFIXES, Bindings, RoundTrip, Step, lookup, setup_for
-from cloudtwin.conformance.target import Target, claimed_operations, dumps
+from cloudtwin.conformance.target import UNANSWERED_LIMIT, Target, claimed_operations, dumps
 from cloudtwin.conformance.values import ValueFactory
 from cloudtwin.conformance.variant import Variant
 
@@ -199,7 +200,8 @@ class Runner:
                     range(len(variants[op])), self.options.shard)
                 variants[op] = [variants[op][i] for i in sorted(sample)]
             if self.options.sample is not None and len(variants[op]) > self.options.sample:
-                ranked = sorted(range(len(variants[op])), key=lambda i: variants[op][i].stable_key(service))
+                ranked = sorted(range(len(variants[op])),  # by the digest: a sample across strategies
+                                key=lambda i: variants[op][i].stable_key(service).rsplit("/", 1)[-1])
                 kept = set(ranked[: self.options.sample])
                 variants[op] = [v for i, v in enumerate(variants[op]) if i in kept]
         return variants, len(names), error
@@ -239,6 +241,9 @@ class Runner:
         bindings.values.update(names)
         for step in setup.steps:
             if not step.wanted_by(operation):
+                continue
+            if self.target.unanswered >= UNANSWERED_LIMIT:  # the endpoint stopped answering
+                self.setup_failures.setdefault(service, Counter())[f"{step.operation}: no answer"] += 1
                 continue
             response, parsed = self._send_step(step, service, bindings)
             if parsed is None and not names:
@@ -290,8 +295,15 @@ class Runner:
                 result.unsendable_keys.append(variant.key)
                 continue
             verdict = self.judge.judge(operation, variant, response, params)
-            if verdict.success_path and variant.kind == "positive" and readback is not None:
-                verdict = self._read_back(service, readback, params, parsed, verdict, result)
+            if verdict.success_path and variant.kind == "positive":
+                if readback is not None:
+                    verdict = self._read_back(service, readback, params, parsed, verdict, result)
+                elif _empty_read(operation, parsed):
+                    verdict = Verdict(False, "bad-output", "an empty answer to a read of what the set-up made "
+                                                           "(no member of the output shape)")
+            if variant.kind == "positive" and verdict.outcome != "setup-failure" and _unbound(params):
+                verdict = Verdict(False, "setup-failure", "the set-up did not make what the variant names "
+                                                          f"(unfilled: {', '.join(sorted(_unbound(params)))})")
             result.record(variant, verdict, response.error_code, key)
             if variant.kind == "positive" and not verdict.success_path:
                 samples = result.off_path_samples.setdefault(response.error_code or verdict.outcome, [])
@@ -357,6 +369,10 @@ class Runner:
             return verdict
         if parsed is None:
             if all(empty(find(sent, name)) for name in pair.compared):  # wrote nothing: nothing to read
+                return verdict
+            read_op = self.catalog.service_model(service).operation_model(pair.read)
+            if self.judge.positive(read_op, response).passed:
+                # an error AWS answers such a read with (an archived object: InvalidObjectState)
                 return verdict
             result.round_trips_failed += 1
             return Verdict(False, "roundtrip", f"the read ({pair.read}) answered HTTP {response.status} "
@@ -430,6 +446,36 @@ def _named_resource(variant: Variant, setup: Any, operation: str) -> tuple[tuple
     if not isinstance(value, str) or not value:
         return ()
     return ((setup.names[member][0], value),)
+
+
+#: A set-up template whose value was never captured (the step that makes it failed).
+_UNFILLED = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def _unbound(params: Any, depth: int = 0) -> set[str]:
+    """The set-up bindings left unfilled in the parameters sent."""
+    if depth > 8:
+        return set()
+    if isinstance(params, str):
+        return set(_UNFILLED.findall(params))
+    if isinstance(params, dict):
+        return set().union(*(_unbound(v, depth + 1) for v in params.values())) if params else set()
+    if isinstance(params, list):
+        return set().union(*(_unbound(v, depth + 1) for v in params)) if params else set()
+    return set()
+
+
+#: Reads: asked about what the set-up made, they answer something.
+_READS = ("Get", "Describe")
+
+
+def _empty_read(operation: "OperationModel", parsed: Any) -> bool:
+    """A Get/Describe whose output shape has members answered none of them."""
+    if not operation.name.startswith(_READS) or operation.output_shape is None:
+        return False
+    if not operation.output_shape.members or not isinstance(parsed, dict):
+        return False
+    return not any(v not in (None, "", [], {}) for k, v in parsed.items() if k != "ResponseMetadata")
 
 
 def _stable_keys(service: str, variants: list[Variant]) -> list[str]:

@@ -26,6 +26,8 @@ CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 #: a loaded 2-core machine takes seconds) gets :data:`GENEROUS_TIMEOUT` so it cannot flake.
 DEFAULT_TIMEOUT = 15.0
 GENEROUS_TIMEOUT = 120.0
+#: After this many calls in a row without an answer, set-ups and resets are skipped.
+UNANSWERED_LIMIT = 3
 #: Key specs whose generation is CPU-heavy (members named ``*KeySpec`` / ``KeyPairSpec``).
 _HEAVY_SPECS = ("RSA_3072", "RSA_4096")
 
@@ -70,6 +72,9 @@ class Target:
         self._last: dict[str, Any] = {}
         #: False once the endpoint showed it has no cloudtwin reset (another emulator).
         self.resettable = True
+        #: Calls in a row that got no HTTP answer: an endpoint that stopped answering is not
+        #: sent set-ups any more (each would cost a timeout), only the variants themselves.
+        self.unanswered = 0
 
     def timeout_for(self, service: str, params: Any) -> float:
         """The read timeout of one variant: generous when it asks for a CPU-heavy key."""
@@ -123,7 +128,7 @@ class Target:
 
         An endpoint that is not a cloudtwin (another emulator, a proxy) has no reset: the
         first refusal turns resets off, and its state then carries over between variants."""
-        if not self.resettable:
+        if not self.resettable or self.unanswered >= UNANSWERED_LIMIT:
             return
         for path in ("reset", "clock/freeze"):
             request = urllib.request.Request(f"{self.endpoint}/_cloudtwin/{path}", data=b"{}", method="POST",
@@ -142,6 +147,13 @@ class Target:
         The response is None when botocore could not even build the request (a value its
         serializer refuses): such a variant is not sendable and is not counted.
         """
+        answer = self._call(service, operation, params, account=account, region=region, timeout=timeout)
+        if answer[0] is not None:
+            self.unanswered = self.unanswered + 1 if answer[0].status == 0 else 0
+        return answer
+
+    def _call(self, service: str, operation: str, params: dict[str, Any], *, account: str | None,
+              region: str | None, timeout: float | None) -> tuple[Response | None, Any, str]:
         from botocore.exceptions import (
             ClientError,
             ConnectionClosedError,
