@@ -152,3 +152,25 @@ def test_cpu_heavy_variants_get_the_generous_timeout():
     assert target.timeout_for("kms", {"KeyPairSpec": "RSA_3072", "KeyId": "k"}) == 120
     assert target.timeout_for("kms", {"KeySpec": "SYMMETRIC_DEFAULT"}) == 15
     assert target.timeout_for("kms", {"Tags": [{"TagKey": "KeySpec", "TagValue": "RSA_4096"}]}) == 15
+
+
+def test_the_command_judges_any_endpoint_and_reports_what_it_measures(tmp_path, capsys):
+    import json
+
+    from cloudtwin.cli import main
+
+    server = _serve(_Refuses)
+    report = tmp_path / "report.json"
+    try:
+        code = main(["conformance", "run", "--endpoint", f"http://127.0.0.1:{server.server_address[1]}",
+                     "--services", "sqs", "--sample", "2", "--timeout", "5", "--report", str(report)])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0  # another endpoint is measured, not compared with cloudtwin's baseline
+    data = json.loads(report.read_text())
+    sqs = data["services"]["sqs"]
+    assert {"variants", "passed", "success_path_share", "round_trips"} <= set(sqs)
+    assert sqs["success_path_share"] == 0.0 and sqs["passed"] < sqs["variants"] / 2
+    assert data["settings"]["endpoint"].startswith("http://127.0.0.1:")
+    assert "success-path share" in capsys.readouterr().out

@@ -63,18 +63,19 @@ def _not_an_arn(params: Mapping[str, Any]) -> bool:
 
 
 #: Members that carry a policy document (IAM, KMS, Secrets Manager, STS session policies).
-_POLICY_MEMBERS = ("Policy", "ResourcePolicy", "PolicyDocument", "AssumeRolePolicyDocument",
-                   "PermissionsBoundaryPolicyInputList")
+_POLICY_MEMBERS = ("Policy", "ResourcePolicy", "PolicyDocument", "AssumeRolePolicyDocument")
+_POLICY_LISTS = ("PolicyInputList", "PermissionsBoundaryPolicyInputList", "ResourcePolicyInputList")
 
 
 def _not_a_policy_document(params: Mapping[str, Any]) -> bool:
     for name, value in params.items():
-        if name in _POLICY_MEMBERS and isinstance(value, str):
-            try:
-                if not isinstance(json.loads(value), dict):
+        for document in (value if isinstance(value, list) else [value]):
+            if name in _POLICY_MEMBERS + _POLICY_LISTS and isinstance(document, str):
+                try:
+                    if not isinstance(json.loads(document), dict):
+                        return True
+                except ValueError:
                     return True
-            except ValueError:
-                return True
     return False
 
 

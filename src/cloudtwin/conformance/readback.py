@@ -167,7 +167,7 @@ def compare(pair: ReadBack, sent: dict[str, Any], read: Any) -> Outcome:
     written_any = False
     for name in pair.compared:
         wrote = find(sent, name)
-        if wrote is None:
+        if wrote is None or empty(wrote):  # nothing written: nothing to read back
             continue
         written_any = True
         got = find(read, name) if isinstance(read, dict) else None

@@ -295,17 +295,13 @@ class Runner:
                 result.unsendable_keys.append(variant.key)
                 continue
             verdict = self.judge.judge(operation, variant, response, params)
-            if verdict.success_path and variant.kind == "positive":
-                if readback is not None:
-                    verdict = self._read_back(service, readback, params, parsed, verdict, result)
-                elif _empty_read(operation, parsed):
-                    verdict = Verdict(False, "bad-output", "an empty answer to a read of what the set-up made "
-                                                           "(no member of the output shape)")
+            if verdict.success_path and variant.kind == "positive" and readback is not None:
+                verdict = self._read_back(service, readback, params, parsed, verdict, result)
             if variant.kind == "positive" and verdict.outcome != "setup-failure" and _unbound(params):
                 verdict = Verdict(False, "setup-failure", "the set-up did not make what the variant names "
                                                           f"(unfilled: {', '.join(sorted(_unbound(params)))})")
             result.record(variant, verdict, response.error_code, key)
-            if variant.kind == "positive" and not verdict.success_path:
+            if variant.kind == "positive" and not verdict.success_path and verdict.outcome != "reclassified":
                 samples = result.off_path_samples.setdefault(response.error_code or verdict.outcome, [])
                 if len(samples) < KEPT_FAILURES:
                     samples.append((variant.key, dumps(params)))
@@ -463,19 +459,6 @@ def _unbound(params: Any, depth: int = 0) -> set[str]:
     if isinstance(params, list):
         return set().union(*(_unbound(v, depth + 1) for v in params)) if params else set()
     return set()
-
-
-#: Reads: asked about what the set-up made, they answer something.
-_READS = ("Get", "Describe")
-
-
-def _empty_read(operation: "OperationModel", parsed: Any) -> bool:
-    """A Get/Describe whose output shape has members answered none of them."""
-    if not operation.name.startswith(_READS) or operation.output_shape is None:
-        return False
-    if not operation.output_shape.members or not isinstance(parsed, dict):
-        return False
-    return not any(v not in (None, "", [], {}) for k, v in parsed.items() if k != "ResponseMetadata")
 
 
 def _stable_keys(service: str, variants: list[Variant]) -> list[str]:

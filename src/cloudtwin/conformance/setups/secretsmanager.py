@@ -99,12 +99,7 @@ SETUP = ServiceSetup(
 
 #: Wire artefacts common to the JSON services: botocore serializes a dict given for a list
 #: as the list of its keys, so ``{"not": "a list"}`` arrives as ``["not"]``, a valid list.
-_DICT_AS_LIST = ("botocore's JSON serializer sends a dict given for a list as the list of its "
-                 "keys ({'not': 'a list'} -> ['not']): the request cloudtwin receives is valid, "
-                 "so it answers 200 as AWS would to the same bytes")
-
 KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): _DICT_AS_LIST,
     ("CreateSecret", "bad-output"): (
         "AWS takes secret names up to 512 characters (NameType) but models the Name it returns "
         "as SecretNameType, max 256; cloudtwin returns the name it was given, as AWS does, so a "

@@ -113,10 +113,6 @@ SETUP = ServiceSetup(
 )
 
 KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): (
-        "the negative variant's wrong-typed list ({'not': 'a list'}) reaches the wire as the valid "
-        "one-element list ['not'] (the harness's JSON serializer iterates the mapping), so cloudtwin "
-        "answers the valid request it received, as AWS would"),
     ("ReceiveMessage", "accepted-invalid", "enum"): (
         "ReceiveMessage's AttributeNames enum (QueueAttributeName) is wrong in the model: AWS takes "
         "message system attribute names outside it (SentTimestamp, SenderId...; aws/aws-sdk#56, "

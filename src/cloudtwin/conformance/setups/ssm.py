@@ -47,12 +47,7 @@ SETUP = ServiceSetup(
     ),
 )
 
-KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): (
-        "botocore's JSON serializer sends a dict given for a list as the list of its keys "
-        "({'not': 'a list'} -> ['not']): the request cloudtwin receives is valid, so it answers "
-        "200 as AWS would to the same bytes"),
-}
+KNOWN_GAPS: dict = {}
 
 
 #: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
