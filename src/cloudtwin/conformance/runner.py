@@ -249,6 +249,7 @@ class Runner:
             if parsed is None and not names:
                 why = response.error_code or response.transport_error if response else "not sendable"
                 self.setup_failures.setdefault(service, Counter())[f"{step.operation}: {why}"] += 1
+                bindings.incomplete.append(f"{step.operation}: {why}")
         return bindings
 
     def _send_step(self, step: Step, service: str, bindings: Bindings) -> tuple[Any, Any]:
@@ -297,7 +298,10 @@ class Runner:
             verdict = self.judge.judge(operation, variant, response, params)
             if verdict.success_path and variant.kind == "positive" and readback is not None:
                 verdict = self._read_back(service, readback, params, parsed, verdict, result)
-            if variant.kind == "positive" and verdict.outcome != "setup-failure" and _unbound(params):
+            if variant.kind == "positive" and verdict.outcome != "setup-failure" and bindings.incomplete:
+                verdict = Verdict(False, "setup-failure", "the set-up did not complete, so the variant cannot "
+                                                          f"reach the success path ({bindings.incomplete[0]})")
+            elif variant.kind == "positive" and verdict.outcome != "setup-failure" and _unbound(params):
                 verdict = Verdict(False, "setup-failure", "the set-up did not make what the variant names "
                                                           f"(unfilled: {', '.join(sorted(_unbound(params)))})")
             result.record(variant, verdict, response.error_code, key)
