@@ -1,12 +1,19 @@
-"""Runs the generated variants of each implemented service against a live cloudtwin.
+"""Runs the generated variants of each implemented service against an endpoint.
 
 Per service: the claimed operations (provider handlers) in name order; per operation: reset
 all state, send the service's set-up, then every variant (the set-up again after a
 destructive operation succeeded), each judged on its own; then the round trips. Only claimed
 operations run: an unclaimed one answers ``NotImplemented`` by design.
 
-``shard`` caps the variants per operation with a fixed-seed sample (the CI guard); without
-it the whole generated suite runs.
+A positive variant that reaches the success path is then read back when the model pairs
+its operation with a read (:mod:`.readback`): a mismatch fails it. A positive variant sent
+after a set-up that did not complete, or with a set-up value left unfilled, is a
+``setup-failure`` whatever the answer. Every variant is recorded under its stable key
+(:meth:`Variant.stable_key`), which the baseline compares.
+
+``sample`` keeps the variants with the smallest key digests per operation (the default
+test tier: a subset of the full run's keys); ``shard`` caps them with a fixed-seed sample
+(and draws fewer random ones); without either the whole generated suite runs.
 """
 
 from __future__ import annotations
