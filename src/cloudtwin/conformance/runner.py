@@ -182,6 +182,8 @@ class Runner:
         self.progress = progress
         #: service -> "Operation: code" -> how often a step of its default set-up failed.
         self.setup_failures: dict[str, Counter] = {}
+        #: (service, write) -> the read the model pairs it with (None: none).
+        self._pairs: dict[tuple[str, str], ReadBack | None] = {}
 
     # ------------------------------------------------------------------ planning
 
@@ -235,13 +237,15 @@ class Runner:
         return result
 
     def _setup(self, service: str, names: tuple[tuple[str, str], ...] = (),
-               operation: str | None = None) -> Bindings:
+               operation: str | None = None, verify: bool = False) -> Bindings:
         """Reset, then create the service's resources (under ``names`` where given) — the
         steps every operation needs and those ``operation``'s variants need.
 
         A step of the default set-up that fails is remembered (:attr:`setup_failures`): the
         variants after it would miss what it should have made. Under a variant's own names
-        (a bucket named at a length bound...) a step may fail by design."""
+        (a bucket named at a length bound...) a step may fail by design. With ``verify``
+        (the first set-up of each operation), a step the model pairs with a read is read
+        back: a set-up that an endpoint only pretends to make is incomplete too."""
         self.target.reset()
         setup = setup_for(service)
         bindings = Bindings({binding: default for binding, default in setup.names.values()})
@@ -252,14 +256,37 @@ class Runner:
             if self.target.unanswered >= UNANSWERED_LIMIT:  # the endpoint stopped answering
                 self.setup_failures.setdefault(service, Counter())[f"{step.operation}: no answer"] += 1
                 continue
-            response, parsed = self._send_step(step, service, bindings)
+            response, parsed, sent = self._send_step(step, service, bindings)
             if parsed is None and not names:
                 why = response.error_code or response.transport_error if response else "not sendable"
                 self.setup_failures.setdefault(service, Counter())[f"{step.operation}: {why}"] += 1
                 bindings.incomplete.append(f"{step.operation}: {why}")
+            elif verify and not names and not (step.service or step.account or step.region):
+                problem = self._verify_step(service, step.operation, sent, parsed)
+                if problem:
+                    bindings.incomplete.append(f"{step.operation}: {problem}")
         return bindings
 
-    def _send_step(self, step: Step, service: str, bindings: Bindings) -> tuple[Any, Any]:
+    def _verify_step(self, service: str, write: str, sent: dict[str, Any], answer: Any) -> str | None:
+        """Why the read the model pairs with a set-up step does not show what it made."""
+        pair = self._readback(self.catalog.service_model(service).operation_model(write))
+        if pair is None:
+            return None
+        params = read_params(pair, sent, answer)
+        if params is None:
+            return f"the answer lacks what addresses {pair.read}"
+        response, parsed, _ = self.target.call(service, pair.read, params)
+        if response is None:
+            return None
+        if parsed is None:
+            read_op = self.catalog.service_model(service).operation_model(pair.read)
+            if all(empty(find(sent, name)) for name in pair.compared) or self.judge.positive(read_op, response).passed:
+                return None  # nothing written to read, or an answer AWS gives such a read (an archived object)
+            return f"{pair.read} answered HTTP {response.status} {response.error_code or ''}".strip()
+        outcome = compare(pair, sent, parsed)
+        return f"{pair.read}: {outcome.reason}" if outcome.verified is False else None
+
+    def _send_step(self, step: Step, service: str, bindings: Bindings) -> tuple[Any, Any, dict[str, Any]]:
         params = bindings.fill(dict(step.params))
         response, parsed, _ = self.target.call(step.service or service, step.operation, params,
                                                account=step.account, region=step.region,
@@ -269,7 +296,7 @@ class Runner:
                 value = lookup(parsed, path)
                 if value is not None:
                     bindings.values[name] = value
-        return response, parsed
+        return response, parsed, params
 
     def run_operation(self, service: str, operation: "OperationModel", variants: list[Variant]) -> OperationResult:
         result = OperationResult(operation.name)
@@ -279,7 +306,9 @@ class Runner:
         members = setup.members_for(operation.name)
         mutating = not operation.name.startswith(READ_ONLY_PREFIXES)
         names: tuple[tuple[str, str], ...] = ()
-        bindings = self._setup(service, operation=operation.name)
+        bindings = self._setup(service, operation=operation.name, verify=True)
+        #: What the first set-up's read-backs found missing: it holds for every variant.
+        unverified = list(bindings.incomplete)
         required = set(operation.input_shape.required_members) if operation.input_shape else set()
         shrunk_once = False
         for variant, key in zip(variants, keys):
@@ -305,9 +334,10 @@ class Runner:
             verdict = self.judge.judge(operation, variant, response, params)
             if verdict.success_path and variant.kind == "positive" and readback is not None:
                 verdict = self._read_back(service, readback, params, parsed, verdict, result)
-            if variant.kind == "positive" and verdict.outcome != "setup-failure" and bindings.incomplete:
+            incomplete = bindings.incomplete or unverified
+            if variant.kind == "positive" and verdict.outcome != "setup-failure" and incomplete:
                 verdict = Verdict(False, "setup-failure", "the set-up did not complete, so the variant cannot "
-                                                          f"reach the success path ({bindings.incomplete[0]})")
+                                                          f"reach the success path ({incomplete[0]})")
             elif variant.kind == "positive" and verdict.outcome != "setup-failure" and _unbound(params):
                 verdict = Verdict(False, "setup-failure", "the set-up did not make what the variant names "
                                                           f"(unfilled: {', '.join(sorted(_unbound(params)))})")
@@ -358,11 +388,14 @@ class Runner:
     def _readback(self, operation: "OperationModel") -> ReadBack | None:
         """The model's pairing of a write with the read that shows what it set, if the
         provider claims that read."""
-        pair = pairing(operation.service_model, operation)
-        if pair is None:
-            return None
-        claimed, _ = claimed_operations(operation.service_model.service_name, [pair.read])
-        return pair if pair.read in claimed else None
+        key = (operation.service_model.service_name, operation.name)
+        if key not in self._pairs:
+            pair = pairing(operation.service_model, operation)
+            if pair is not None:
+                claimed, _ = claimed_operations(key[0], [pair.read])
+                pair = pair if pair.read in claimed else None
+            self._pairs[key] = pair
+        return self._pairs[key]
 
     def _read_back(self, service: str, pair: ReadBack, sent: dict[str, Any], answer: Any, verdict: Verdict,
                    result: OperationResult) -> Verdict:
@@ -398,7 +431,7 @@ class Runner:
         rt: RoundTrip = variant.extra["roundtrip"]
         bindings = self._setup(service, operation=operation.name)
         write = rt.write
-        written, parsed_write = self._send_step(write, service, bindings)
+        written, parsed_write, _ = self._send_step(write, service, bindings)
         params = bindings.fill(dict(rt.read.params))
         response, parsed, request = self.target.call(service, rt.read.operation, params)
         if response is None:
