@@ -1,22 +1,33 @@
-"""The CI guard: the whole generated conformance suite (fixed seed), per implemented
-service, must pass at least as many variants as ``conformance-baseline.json`` records — per
-service and per claimed operation — and take at least as many valid ones to a 2xx.
+"""The CI guard: the generated conformance suite (fixed seed), per implemented service, may
+fail only the variants ``conformance-baseline.json`` records as failing — compared as sets
+of stable variant keys per operation, not as totals.
 
-When a service improves, record it with ``cloudtwin conformance run --update-baseline``
-(the same seed; the lead reviews the known gaps in the diff).
+Two tiers:
+
+- default (fast): a deterministic sample of every operation's variants — the
+  ``FAST_SAMPLE`` with the smallest stable keys of the whole generated suite — so its
+  failures are checked against the full run's recorded set;
+- full: ``CLOUDTWIN_CONFORMANCE_FULL=1 pytest tests/conformance`` runs every variant (what
+  ``cloudtwin conformance run --update-baseline`` records).
+
+When a service improves, record it again with ``cloudtwin conformance run --update-baseline``.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from cloudtwin.conformance import baseline as baselines
-from cloudtwin.conformance.command import CI_SEED, CI_SHARD
+from cloudtwin.conformance.command import CI_SEED, CI_SHARD, FAST_SAMPLE
 from cloudtwin.conformance.report import failures
 from cloudtwin.conformance.runner import Runner, RunOptions
 from cloudtwin.conformance.target import Target, implemented_services
 
 RECORDED = baselines.load(baselines.default_path())
+FULL = os.environ.get("CLOUDTWIN_CONFORMANCE_FULL", "") not in ("", "0")
+UPDATE = "cloudtwin conformance run --update-baseline"
 
 
 @pytest.fixture(scope="module")
@@ -27,36 +38,29 @@ def target():
         yield Target(server.endpoint)
 
 
-def test_the_baseline_matches_the_ci_shard():
-    assert RECORDED is not None, "conformance-baseline.json is missing: cloudtwin conformance run --update-baseline"
+def test_the_baseline_is_the_whole_suite_of_this_judge():
+    assert RECORDED is not None, f"conformance-baseline.json is missing: {UPDATE}"
+    assert RECORDED["version"] == baselines.VERSION, f"the baseline predates this judge: {UPDATE}"
     assert RECORDED["seed"] == CI_SEED and RECORDED["shard"] == CI_SHARD
 
 
 @pytest.mark.parametrize("service", implemented_services())
 def test_no_conformance_regression(service, target):
-    result = Runner(target, RunOptions(seed=CI_SEED, shard=CI_SHARD, shrink=False)).run_service(service)
+    options = RunOptions(seed=CI_SEED, shard=CI_SHARD, shrink=False, sample=None if FULL else FAST_SAMPLE)
+    result = Runner(target, options).run_service(service)
     assert result.error is None, f"{service}: provider not importable: {result.error}"
     assert result.total > 0, f"{service}: no variants ran"
-    if RECORDED is None or service not in RECORDED["services"]:
-        pytest.skip(f"{service} is not in the baseline yet: cloudtwin conformance run --update-baseline")
+    if RECORDED is None or RECORDED.get("version") != baselines.VERSION or service not in RECORDED["services"]:
+        pytest.skip(f"{service} is not in the baseline: {UPDATE}")
     problems = baselines.regressions(RECORDED, [result])
     unsendable = [k for op in result.operations.values() for k in op.unsendable_keys]
     assert not problems, ("\n".join(problems) + "\n\n" + failures([result], 5)
                           + f"\n\nnot sendable: {unsendable}")
 
 
-def test_every_known_gap_has_a_reviewed_reason():
-    """No failure stands in the baseline on the generic text of its outcome alone: each kind
-    has a reason someone wrote after looking (``KNOWN_GAPS`` beside the service's set-up)."""
-    from cloudtwin.conformance.resources import known_gaps_for
-
-    unreviewed = []
-    for service, recorded in (RECORDED or {}).get("services", {}).items():
-        reviewed = known_gaps_for(service)
-        for op, entry in recorded["operations"].items():
-            for gap in entry.get("known_gaps", []):
-                outcome, violation = gap["outcome"], gap["violation"] or ""
-                if not any(k in reviewed for k in ((op, outcome, violation), (op, outcome),
-                                                   ("*", outcome, violation), ("*", outcome))):
-                    unreviewed.append(f"{service}.{op}: {outcome} {violation} ({gap['example']})")
-    assert not unreviewed, "\n".join(unreviewed)
+def test_no_stale_or_wildcard_known_gap_reasons():
+    """A reviewed reason (``KNOWN_GAPS`` beside a service's set-up) must match a gap the
+    baseline still records, and an ``accepted-invalid`` reason names its operation: a
+    reason that matches nothing hides the next gap of its kind."""
+    assert RECORDED is not None
+    assert baselines.stale_known_gaps(RECORDED) == []

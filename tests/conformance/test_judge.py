@@ -74,15 +74,56 @@ def test_output_ranges_and_collection_sizes_are_not_judged():
 
 def test_declared_and_allow_listed_errors_pass_a_positive_variant():
     judge = Judge()
-    assert judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "ThingNotFound")).outcome == "declared-error"
-    allowed = judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "ValidationException"))
+    assert judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "InvalidThingException")).outcome == "declared-error"
+    allowed = judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "AccessDeniedException"))
     assert allowed.outcome == "allowed-error" and "Common Errors" in allowed.reason
     wrong = judge.judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "SomethingOdd"))
     assert not wrong.passed and wrong.outcome == "undeclared-error"
 
 
+@pytest.mark.parametrize("code", ["ValidationException", "SerializationException", "InvalidParameterValue",
+                                  "MissingParameter"])
+def test_a_refused_valid_request_fails(code):
+    """The stub that refuses everything must not pass the valid variants."""
+    verdict = Judge().judge(json_operation(), POSITIVE, Response(400, {}, b"{}", code))
+    assert not verdict.passed and verdict.outcome == "refused-valid"
+
+
+def test_does_not_exist_on_the_success_path_is_a_set_up_failure():
+    verdict = Judge().judge(json_operation(), POSITIVE, Response(400, {}, b"{}", "ThingNotFound"))
+    assert not verdict.passed and verdict.outcome == "setup-failure"
+    from botocore.session import get_session
+
+    head = get_session().get_service_model("s3").operation_model("HeadObject")
+    missing = Judge().judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(404, {}, b"", "404"))
+    assert missing.outcome == "setup-failure"
+
+
+def test_a_refusal_is_reclassified_only_by_a_named_documented_constraint():
+    from botocore.session import get_session
+
+    kms = get_session().get_service_model("kms").operation_model("CreateAlias")
+    variant = Variant("CreateAlias", "boundary", "t", {}, "positive")
+    refused = Response(400, {}, b"{}", "ValidationException")
+    verdict = Judge().judge(kms, variant, refused, {"AliasName": "a", "TargetKeyId": "k"})
+    assert verdict.passed and verdict.outcome == "reclassified" and "alias/" in verdict.reason
+    # a name the constraint allows stays a refused valid request
+    assert Judge().judge(kms, variant, refused, {"AliasName": "alias/a", "TargetKeyId": "k"}).outcome == "refused-valid"
+    # without the parameters nothing can be named
+    assert Judge().judge(kms, variant, refused).outcome == "refused-valid"
+
+
+def test_an_empty_union_is_named_from_the_model():
+    from botocore.session import get_session
+
+    put = get_session().get_service_model("dynamodb").operation_model("PutItem")
+    verdict = Judge().judge(put, Variant("PutItem", "boundary", "t", {}, "positive"),
+                            Response(400, {}, b"{}", "ValidationException"), {"TableName": "t", "Item": {"pk": {}}})
+    assert verdict.outcome == "reclassified" and "AttributeValue holds exactly one member" in verdict.reason
+
+
 def test_the_error_type_of_a_query_compatible_body_counts_as_declared():
-    response = Response(400, {}, b"{}", "AWS.Toy.NotFound", error_type="ThingNotFound")
+    response = Response(400, {}, b"{}", "AWS.Toy.Invalid", error_type="InvalidThingException")
     assert Judge().judge(json_operation(), POSITIVE, response).passed
 
 
@@ -121,5 +162,5 @@ def test_a_bodiless_head_error_is_judged_by_its_status():
 
     head = get_session().get_service_model("s3").operation_model("HeadObject")
     judge = Judge()
-    assert judge.judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(404, {}, b"", "404")).passed
+    assert judge.judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(412, {}, b"", "412")).passed
     assert not judge.judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(409, {}, b"", "409")).passed

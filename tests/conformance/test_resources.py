@@ -76,9 +76,11 @@ def test_every_default_setup_succeeds_step_by_step():
         for service, setup in all_setups().items():
             scoped = sorted({op for step in setup.steps for op in step.operations})
             for operation in [None, *scoped]:
-                bindings = runner._setup(service, operation=operation)
+                bindings = runner._setup(service, operation=operation, verify=True)
                 captured = {name for step in setup.steps if step.wanted_by(operation) for name in step.capture}
                 assert captured <= set(bindings.values), (service, operation, captured - set(bindings.values))
+                # and what the model lets the judge read back shows what each step made
+                assert bindings.incomplete == [], (service, operation, bindings.incomplete)
         assert runner.setup_failures == {}
 
 

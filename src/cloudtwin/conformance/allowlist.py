@@ -156,3 +156,38 @@ def rejection_codes(operation: "OperationModel", violation: str | None) -> set[s
         if any(word in shape.name for word in _INPUT_WORDS):
             codes |= error_codes(shape)
     return codes
+
+
+#: Codes that refuse the *input* whatever the state (a valid request must never get them),
+#: on top of each protocol's and service's :data:`REJECTION_CODES`.
+_INPUT_ERRORS = frozenset({
+    "ValidationException", "ValidationError", "InvalidParameterValue", "InvalidParameterCombination",
+    "MissingParameter", "InvalidParameter", "InvalidInput", "InvalidArgument", "MalformedXML",
+    "MalformedQueryString", "InvalidQueryParameter", "SerializationException",
+    "InvalidParameterException", "InvalidParameterValueException", "MissingRequiredParameterException",
+})
+#: Codes of the rejection sets that depend on what exists, not on the input alone (a part
+#: never uploaded, a range past the object's end, a receipt handle that expired).
+_STATEFUL_REJECTIONS = frozenset({"InvalidPart", "InvalidRange", "ReceiptHandleIsInvalid"})
+#: Declared errors that refuse input by their name.
+_INPUT_ERROR_WORDS = ("Validation", "Malformed", "InvalidParameter", "InvalidInput", "InvalidArgument")
+#: "It does not exist": a valid request about something the set-up should have made.
+_MISSING_WORDS = ("NotFound", "NoSuch", "DoesNotExist", "NonExistent", "NotExist")
+
+
+def input_error_codes(operation: "OperationModel") -> set[str]:
+    """The codes that say "your input is invalid" for this operation."""
+    service = operation.service_model
+    codes = set(REJECTION_CODES.get(service.service_name)
+                or REJECTION_CODES.get(service.protocol, _JSON_REJECT)) | _INPUT_ERRORS
+    for shape in operation.error_shapes:
+        if any(word in shape.name for word in _INPUT_ERROR_WORDS):
+            codes |= error_codes(shape)
+    return codes - _STATEFUL_REJECTIONS
+
+
+def state_dependent(operation: "OperationModel", code: str) -> bool:
+    """Whether ``code`` says the request named something that does not exist."""
+    if operation.http.get("method") == "HEAD" and code == "404":
+        return True
+    return any(word in code for word in _MISSING_WORDS)

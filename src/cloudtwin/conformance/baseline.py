@@ -1,12 +1,20 @@
-"""``conformance-baseline.json``: what passed last time the baseline was accepted.
+"""``conformance-baseline.json``: what the whole generated suite measured when the baseline
+was last accepted.
 
-Per service and operation, variants passed and total, and the known gaps — every kind of
-failure still open, grouped by (outcome, strategy, violation) with a count, a reason, and
-one example variant. The CI guard compares a run with it: a service's pass count must not
-drop, nor its success-path count, and no claimed operation may pass fewer variants than
-before (:func:`regressions`).
-The run settings (seed, shard) are stored too, so the guard re-runs exactly what the
-baseline measured.
+Per service: variants, passed, the success-path share (positive variants answered 2xx
+with a valid body and, for a write, read back as written) and the round trips; per
+operation: variants, passed, the **stable keys of the failing variants**
+(:meth:`~cloudtwin.conformance.variant.Variant.stable_key`) and the known gaps — the
+failures grouped by (outcome, strategy, violation) with a count, a reason and an example.
+A gap's reason is a reviewed one (``KNOWN_GAPS`` beside the service's set-up) only where the
+harness or the model is at fault, never for a cloudtwin bug: those stand as
+``"reviewed": false`` until fixed.
+
+The CI guard compares **sets**: a variant failing now that is not among its operation's
+recorded failures is a regression, whatever the totals do (:func:`regressions`); recorded
+failures that pass now are improvements (:func:`improvements`), recorded by running
+``cloudtwin conformance run --update-baseline`` again. The run settings (seed) are stored,
+so the guard re-runs exactly what the baseline measured.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from typing import Any, Mapping
 
 from cloudtwin.conformance.runner import OperationResult, ServiceResult
 
-VERSION = 1
+VERSION = 2
 FILE_NAME = "conformance-baseline.json"
 
 #: What each kind of failure means. A gap's reason is the reviewed one its service's
@@ -32,6 +40,10 @@ REASONS = {
     "not-implemented": "the operation is claimed but answered NotImplemented",
     "transport": "no HTTP answer (timeout or dropped connection)",
     "roundtrip": "what the write set is not what the read returns",
+    "refused-valid": "a request valid by the model was refused with a validation error, and no documented "
+                     "constraint names what is wrong with it",
+    "setup-failure": "a valid request about something the set-up should have made was answered "
+                     "'does not exist': the set-up is incomplete",
 }
 
 
@@ -69,17 +81,30 @@ def build(results: list[ServiceResult], *, seed: int, shard: int | None) -> dict
     for result in results:
         reviewed = known_gaps_for(result.name)
         services[result.name] = {
-            "passed": result.passed,
-            "total": result.total,
-            "positive": result.positives,
-            "success_path": result.success,
+            **service_summary(result),
             "operations": {
-                name: {"passed": op.passed, "total": op.total, **({"known_gaps": _gaps(op, reviewed)} if op.gaps else {})}
+                name: {"variants": op.total, "passed": op.passed,
+                       "success_path": op.success, "positive": op.positives,
+                       **({"failing": sorted(op.failing)} if op.failing else {}),
+                       **({"known_gaps": _gaps(op, reviewed)} if op.gaps else {})}
                 for name, op in sorted(result.operations.items())
             },
         }
     return {"version": VERSION, "botocore": botocore.__version__, "seed": seed, "shard": shard,
             "services": services}
+
+
+def service_summary(result: ServiceResult) -> dict[str, Any]:
+    """What the run measured of one service (the baseline's and the JSON report's head)."""
+    return {
+        "variants": result.total,
+        "passed": result.passed,
+        "positive": result.positives,
+        "success_path": result.success,
+        "success_path_share": result.success_path_share,
+        "setup_failures": result.setup_failed,
+        "round_trips": result.round_trips,
+    }
 
 
 def save(data: dict[str, Any], path: Path) -> None:
@@ -88,7 +113,7 @@ def save(data: dict[str, Any], path: Path) -> None:
 
 def merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """``new`` over ``old``: services not run this time keep their recorded entry."""
-    if not old or old.get("seed") != new["seed"] or old.get("shard") != new["shard"]:
+    if not old or old.get("version") != VERSION or old.get("seed") != new["seed"] or old.get("shard") != new["shard"]:
         return new
     services = dict(old.get("services", {}))
     services.update(new["services"])
@@ -102,24 +127,61 @@ def load(path: Path) -> dict[str, Any] | None:
 
 
 def regressions(baseline: dict[str, Any], results: list[ServiceResult]) -> list[str]:
-    """What got worse: a service passing fewer variants or taking fewer positive ones down the
-    success path, a claimed operation passing fewer."""
+    """What got worse: a variant failing that the baseline does not record as failing (by
+    its stable key, per operation), or a claimed operation no longer claimed. A sample of
+    the suite compares the same way: its failures must be among the recorded ones."""
     problems: list[str] = []
     recorded = baseline.get("services", {})
     for result in results:
         before = recorded.get(result.name)
         if before is None:
             continue
-        if result.passed < before["passed"]:
-            problems.append(f"{result.name}: {result.passed} variants pass, the baseline has {before['passed']}")
-        if result.success < before.get("success_path", 0):
-            problems.append(f"{result.name}: {result.success} positive variants reach a 2xx, the baseline has "
-                            f"{before['success_path']}")
         for name, op in before.get("operations", {}).items():
-            now = result.operations.get(name)
-            if now is None:
+            if name not in result.operations:
                 problems.append(f"{result.name}.{name}: no longer claimed (the baseline had {op['passed']} passing)")
-            elif now.passed < op["passed"]:
-                problems.append(f"{result.name}.{name}: {now.passed}/{now.total} pass, the baseline has "
-                                f"{op['passed']}/{op['total']}")
+        for name, now in result.operations.items():
+            known = set(before.get("operations", {}).get(name, {}).get("failing", ()))
+            new = sorted(set(now.failing) - known)
+            if new:
+                shown = ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
+                problems.append(f"{result.name}.{name}: {len(new)} variant(s) fail that the baseline records as "
+                                f"passing or did not have: {shown}")
     return problems
+
+
+def improvements(baseline: dict[str, Any], results: list[ServiceResult], ran: dict[str, set[str]] | None = None
+                 ) -> list[str]:
+    """Recorded failures that pass now (among the variants that ran when ``ran`` maps
+    operation -> the keys run): the baseline can be recorded again."""
+    out: list[str] = []
+    recorded = baseline.get("services", {})
+    for result in results:
+        before = recorded.get(result.name, {}).get("operations", {})
+        for name, now in result.operations.items():
+            known = set(before.get(name, {}).get("failing", ()))
+            if ran is not None:
+                known &= ran.get(f"{result.name}/{name}", set())
+            fixed = known - set(now.failing)
+            if fixed:
+                out.append(f"{result.name}.{name}: {len(fixed)} recorded failure(s) pass now")
+    return out
+
+
+def stale_known_gaps(baseline: dict[str, Any]) -> list[str]:
+    """Reviewed reasons (``KNOWN_GAPS``) that match no gap of the baseline, and wildcard
+    reasons for ``accepted-invalid`` (each such gap is reasoned per operation or fixed)."""
+    from cloudtwin.conformance.resources import known_gaps_for
+
+    out: list[str] = []
+    for service, entry in baseline.get("services", {}).items():
+        gaps = [(op, gap["outcome"], gap["violation"] or "")
+                for op, data in entry.get("operations", {}).items() for gap in data.get("known_gaps", [])]
+        for key in known_gaps_for(service):
+            op, outcome, violation = (tuple(key) + ("",))[:3]
+            if op == "*" and outcome == "accepted-invalid":
+                out.append(f"{service}: {key}: no wildcard reason for accepted-invalid, name the operation")
+                continue
+            if not any((op in ("*", g_op)) and outcome == g_out and (len(key) < 3 or violation == g_vio)
+                       for g_op, g_out, g_vio in gaps):
+                out.append(f"{service}: {key}: matches no gap of the baseline (stale: remove it)")
+    return out

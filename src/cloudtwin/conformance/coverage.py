@@ -1,6 +1,7 @@
-"""``cloudtwin conformance coverage``: per implemented service, the operations in the
-model, the ones implemented (claimed by the provider), and the ones covered by passing
-variants (from the baseline); rendered as the README's feature table."""
+"""``cloudtwin conformance coverage``: per implemented service, what the judge measured —
+the operations in the model, the ones implemented (claimed by the provider), the ones with
+a valid variant answered 2xx (from the baseline), the success-path share of the valid
+variants, and the round trips verified; rendered as the README's table."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class ServiceCoverage:
     positive: int = 0
     success: int = 0
     error: str | None = None
+    round_trips: int = 0
+    round_trips_failed: int = 0
 
 
 def collect(baseline: dict[str, Any] | None) -> list[ServiceCoverage]:
@@ -38,22 +41,27 @@ def collect(baseline: dict[str, Any] | None) -> list[ServiceCoverage]:
         names = list(catalog.service_model(service).operation_names)
         claimed, error = claimed_operations(service, names)
         ops = recorded.get(service, {}).get("operations", {})
-        covered = sum(1 for name, op in ops.items() if name in claimed and op.get("passed", 0) > 0)
+        covered = sum(1 for name, op in ops.items() if name in claimed and op.get("success_path", 0) > 0)
         entry = recorded.get(service, {})
-        out.append(ServiceCoverage(service, len(names), len(claimed), covered, entry.get("total", 0),
+        trips = entry.get("round_trips", {})
+        out.append(ServiceCoverage(service, len(names), len(claimed), covered, entry.get("variants", 0),
                                    entry.get("passed", 0), entry.get("positive", 0),
-                                   entry.get("success_path", 0), error))
+                                   entry.get("success_path", 0), error, trips.get("verified", 0),
+                                   trips.get("failed", 0)))
     return out
 
 
 def table(rows: list[ServiceCoverage]) -> str:
-    lines = ["| service | operations in the model | implemented | covered by passing variants "
-             "| conformance variants passing | valid variants answered 2xx |",
+    lines = ["| service | operations in the model | implemented | with a valid variant answered 2xx "
+             "| success-path share (valid variants answered 2xx) | round trips verified / failed |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        share = f"{r.passed}/{r.variants}" if r.variants else "not in the baseline"
-        success = f"{100 * r.success / r.positive:.1f} %" if r.positive else "-"
-        lines.append(f"| {r.service} | {r.model} | {r.implemented} | {r.covered} | {share} | {success} |")
+        if not r.variants:
+            lines.append(f"| {r.service} | {r.model} | {r.implemented} | - | not in the baseline | - |")
+            continue
+        success = f"{100 * r.success / r.positive:.1f} % ({r.success}/{r.positive})" if r.positive else "-"
+        lines.append(f"| {r.service} | {r.model} | {r.implemented} | {r.covered} | {success} "
+                     f"| {r.round_trips} / {r.round_trips_failed} |")
     return "\n".join(lines)
 
 

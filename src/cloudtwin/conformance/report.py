@@ -36,11 +36,14 @@ def _pct(part: int, whole: int) -> str:
 
 
 def summary(results: list[ServiceResult]) -> str:
-    header = f"{'service':<16} {'ops':>4} {'variants':>8} {'passed':>7} {'pass':>6} {'positive':>8} {'2xx':>6} {'time':>7}"
+    header = (f"{'service':<16} {'ops':>4} {'variants':>8} {'passed':>7} {'pass':>6} {'positive':>8} "
+              f"{'2xx':>6} {'set-up':>6} {'rt ok':>5} {'rt bad':>6} {'time':>7}")
     lines = [header, "-" * len(header)]
     for r in results:
+        trips = r.round_trips
         lines.append(f"{r.name:<16} {len(r.operations):>4} {r.total:>8} {r.passed:>7} {_pct(r.passed, r.total):>6} "
-                     f"{r.positives:>8} {_pct(r.success, r.positives):>6} {r.seconds:>6.1f}s")
+                     f"{r.positives:>8} {_pct(r.success, r.positives):>6} {r.setup_failed:>6} "
+                     f"{trips['verified']:>5} {trips['failed']:>6} {r.seconds:>6.1f}s")
         if r.error:
             lines.append(f"  ! provider not importable: {r.error}")
         for step, count in r.setup_failures.items():
@@ -51,8 +54,12 @@ def summary(results: list[ServiceResult]) -> str:
     ok = sum(r.success for r in results)
     lines.append("-" * len(header))
     lines.append(f"{'all':<16} {sum(len(r.operations) for r in results):>4} {total:>8} {passed:>7} "
-                 f"{_pct(passed, total):>6} {pos:>8} {_pct(ok, pos):>6} {sum(r.seconds for r in results):>6.1f}s")
-    lines.append("pass = variants judged correct; 2xx = success-path share of positive variants")
+                 f"{_pct(passed, total):>6} {pos:>8} {_pct(ok, pos):>6} {sum(r.setup_failed for r in results):>6} "
+                 f"{sum(r.round_trips['verified'] for r in results):>5} "
+                 f"{sum(r.round_trips['failed'] for r in results):>6} {sum(r.seconds for r in results):>6.1f}s")
+    lines.append("pass = variants judged correct; 2xx = success-path share of the positive variants (answered "
+                 "2xx with a valid body, and read back as written); set-up = positive variants answered "
+                 "'does not exist'; rt = round trips verified / failed")
     return "\n".join(lines)
 
 
@@ -74,20 +81,25 @@ def failures(results: list[ServiceResult], limit: int = 10) -> str:
 
 
 def to_json(results: list[ServiceResult], **settings: Any) -> str:
+    from cloudtwin.conformance.baseline import service_summary
+
     data = {"settings": settings, "services": {}}
     for r in results:
         data["services"][r.name] = {
-            "passed": r.passed, "total": r.total, "positive": r.positives, "success_path": r.success,
+            **service_summary(r),
             "seconds": round(r.seconds, 2), "error": r.error,
-            "setup_failures": r.setup_failures,
+            "setup_steps_failed": r.setup_failures,
             "operations": {
-                name: {"passed": op.passed, "total": op.total, "positive": op.positives,
+                name: {"variants": op.total, "passed": op.passed, "positive": op.positives,
                        "success_path": op.success, "unsendable": op.unsendable,
+                       "round_trips": {"verified": op.round_trips_verified, "failed": op.round_trips_failed},
+                       "reclassified": op.reclassified,
                        "outcomes": dict(op.outcomes), "strategies": dict(op.strategies),
                        "off_path": dict(op.off_path.most_common()),
                        "off_path_samples": op.off_path_samples,
+                       "failing": sorted(op.failing),
                        "failures": [asdict(f) for f in op.failures]}
                 for name, op in r.operations.items()
             },
         }
-    return json.dumps(data, indent=1)
+    return json.dumps(data, indent=1, default=str)

@@ -204,6 +204,9 @@ class Bindings:
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self.values: dict[str, Any] = dict(values or {})
         self.counter = 0
+        #: Steps of the default set-up that failed ("Operation: code"): the variants after
+        #: them miss what they should have made.
+        self.incomplete: list[str] = []
 
     def fill(self, template: Any) -> Any:
         if isinstance(template, str):

@@ -1,17 +1,25 @@
-"""Runs the generated variants of each implemented service against a live cloudtwin.
+"""Runs the generated variants of each implemented service against an endpoint.
 
 Per service: the claimed operations (provider handlers) in name order; per operation: reset
 all state, send the service's set-up, then every variant (the set-up again after a
 destructive operation succeeded), each judged on its own; then the round trips. Only claimed
 operations run: an unclaimed one answers ``NotImplemented`` by design.
 
-``shard`` caps the variants per operation with a fixed-seed sample (the CI guard); without
-it the whole generated suite runs.
+A positive variant that reaches the success path is then read back when the model pairs
+its operation with a read (:mod:`.readback`): a mismatch fails it. A positive variant sent
+after a set-up that did not complete, or with a set-up value left unfilled, is a
+``setup-failure`` whatever the answer. Every variant is recorded under its stable key
+(:meth:`Variant.stable_key`), which the baseline compares.
+
+``sample`` keeps the variants with the smallest key digests per operation (the default
+test tier: a subset of the full run's keys); ``shard`` caps them with a fixed-seed sample
+(and draws fewer random ones); without either the whole generated suite runs.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,8 +28,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from cloudtwin.conformance.generators import Generator, random_inputs
 from cloudtwin.conformance.generators.conformity import conforms
 from cloudtwin.conformance.judge import Judge, Verdict
+from cloudtwin.conformance.readback import ReadBack, compare, empty, find, pairing, read_params
 from cloudtwin.conformance.resources import READ_ONLY_PREFIXES, Bindings, RoundTrip, Step, lookup, setup_for
-from cloudtwin.conformance.target import Target, claimed_operations, dumps
+from cloudtwin.conformance.target import UNANSWERED_LIMIT, Target, claimed_operations, dumps
 from cloudtwin.conformance.values import ValueFactory
 from cloudtwin.conformance.variant import Variant
 
@@ -69,8 +78,16 @@ class OperationResult:
     #: A few of them per code: (variant key, parameters sent).
     off_path_samples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    #: Stable keys (:meth:`Variant.stable_key`) of the variants that failed: what the
+    #: baseline records and the guard compares.
+    failing: list[str] = field(default_factory=list)
+    #: Read-backs of what a 2xx write set: matched, and not matched.
+    round_trips_verified: int = 0
+    round_trips_failed: int = 0
+    #: Positive variants refused because a documented constraint says they are invalid.
+    reclassified: int = 0
 
-    def record(self, variant: Variant, verdict: Verdict, code: str | None = None) -> None:
+    def record(self, variant: Variant, verdict: Verdict, code: str | None = None, key: str | None = None) -> None:
         self.total += 1
         self.strategies[variant.strategy] += 1
         self.outcomes[verdict.outcome] += 1
@@ -78,7 +95,11 @@ class OperationResult:
             self.passed += 1
         else:
             self.gaps[(verdict.outcome, variant.strategy, variant.violation or "")] += 1
-        if variant.kind == "positive":
+            if key is not None:
+                self.failing.append(key)
+        if verdict.outcome == "reclassified":
+            self.reclassified += 1
+        elif variant.kind == "positive":
             self.positives += 1
             if verdict.success_path:
                 self.success += 1
@@ -112,6 +133,22 @@ class ServiceResult:
     def success(self) -> int:
         return sum(o.success for o in self.operations.values())
 
+    @property
+    def round_trips(self) -> dict[str, int]:
+        return {"verified": sum(o.round_trips_verified for o in self.operations.values()),
+                "failed": sum(o.round_trips_failed for o in self.operations.values())}
+
+    @property
+    def success_path_share(self) -> float:
+        """Of the variants valid by the model, the share answered 2xx with a valid body (and,
+        for a write, read back as written)."""
+        return round(self.success / self.positives, 4) if self.positives else 0.0
+
+    @property
+    def setup_failed(self) -> int:
+        """Positive variants answered "does not exist": failures of the set-up."""
+        return sum(o.outcomes.get("setup-failure", 0) for o in self.operations.values())
+
 
 @dataclass
 class RunOptions:
@@ -120,6 +157,10 @@ class RunOptions:
     seed: int = 0
     #: At most this many variants per operation (a fixed-seed sample); None = all.
     shard: int | None = None
+    #: At most this many variants per operation, chosen by their stable keys from the whole
+    #: generated suite (the default test tier): the keys are those of the full run, so the
+    #: failures of a sample compare with the baseline's.
+    sample: int | None = None
     shrink: bool = True
     target_per_service: int = TARGET_PER_SERVICE
 
@@ -141,6 +182,8 @@ class Runner:
         self.progress = progress
         #: service -> "Operation: code" -> how often a step of its default set-up failed.
         self.setup_failures: dict[str, Counter] = {}
+        #: (service, write) -> the read the model pairs it with (None: none).
+        self._pairs: dict[tuple[str, str], ReadBack | None] = {}
 
     # ------------------------------------------------------------------ planning
 
@@ -165,6 +208,11 @@ class Runner:
                 sample = random.Random(f"{self.options.seed}:{service}:{op}").sample(
                     range(len(variants[op])), self.options.shard)
                 variants[op] = [variants[op][i] for i in sorted(sample)]
+            if self.options.sample is not None and len(variants[op]) > self.options.sample:
+                ranked = sorted(range(len(variants[op])),  # by the digest: a sample across strategies
+                                key=lambda i: variants[op][i].stable_key(service).rsplit("/", 1)[-1])
+                kept = set(ranked[: self.options.sample])
+                variants[op] = [v for i, v in enumerate(variants[op]) if i in kept]
         return variants, len(names), error
 
     # ------------------------------------------------------------------ running
@@ -189,13 +237,15 @@ class Runner:
         return result
 
     def _setup(self, service: str, names: tuple[tuple[str, str], ...] = (),
-               operation: str | None = None) -> Bindings:
+               operation: str | None = None, verify: bool = False) -> Bindings:
         """Reset, then create the service's resources (under ``names`` where given) — the
         steps every operation needs and those ``operation``'s variants need.
 
         A step of the default set-up that fails is remembered (:attr:`setup_failures`): the
         variants after it would miss what it should have made. Under a variant's own names
-        (a bucket named at a length bound...) a step may fail by design."""
+        (a bucket named at a length bound...) a step may fail by design. With ``verify``
+        (the first set-up of each operation), a step the model pairs with a read is read
+        back: a set-up that an endpoint only pretends to make is incomplete too."""
         self.target.reset()
         setup = setup_for(service)
         bindings = Bindings({binding: default for binding, default in setup.names.values()})
@@ -203,35 +253,67 @@ class Runner:
         for step in setup.steps:
             if not step.wanted_by(operation):
                 continue
-            response, parsed = self._send_step(step, service, bindings)
+            if self.target.unanswered >= UNANSWERED_LIMIT:  # the endpoint stopped answering
+                self.setup_failures.setdefault(service, Counter())[f"{step.operation}: no answer"] += 1
+                continue
+            response, parsed, sent = self._send_step(step, service, bindings)
             if parsed is None and not names:
                 why = response.error_code or response.transport_error if response else "not sendable"
                 self.setup_failures.setdefault(service, Counter())[f"{step.operation}: {why}"] += 1
+                bindings.incomplete.append(f"{step.operation}: {why}")
+            elif verify and not names and not (step.service or step.account or step.region):
+                problem = self._verify_step(service, step.operation, sent, parsed)
+                if problem:
+                    bindings.incomplete.append(f"{step.operation}: {problem}")
         return bindings
 
-    def _send_step(self, step: Step, service: str, bindings: Bindings) -> tuple[Any, Any]:
-        response, parsed, _ = self.target.call(step.service or service, step.operation,
-                                               bindings.fill(dict(step.params)),
-                                               account=step.account, region=step.region)
+    def _verify_step(self, service: str, write: str, sent: dict[str, Any], answer: Any) -> str | None:
+        """Why the read the model pairs with a set-up step does not show what it made."""
+        pair = self._readback(self.catalog.service_model(service).operation_model(write))
+        if pair is None:
+            return None
+        params = read_params(pair, sent, answer)
+        if params is None:
+            return f"the answer lacks what addresses {pair.read}"
+        response, parsed, _ = self.target.call(service, pair.read, params)
+        if response is None:
+            return None
+        if parsed is None:
+            read_op = self.catalog.service_model(service).operation_model(pair.read)
+            if all(empty(find(sent, name)) for name in pair.compared) or self.judge.positive(read_op, response).passed:
+                return None  # nothing written to read, or an answer AWS gives such a read (an archived object)
+            return f"{pair.read} answered HTTP {response.status} {response.error_code or ''}".strip()
+        outcome = compare(pair, sent, parsed)
+        return f"{pair.read}: {outcome.reason}" if outcome.verified is False else None
+
+    def _send_step(self, step: Step, service: str, bindings: Bindings) -> tuple[Any, Any, dict[str, Any]]:
+        params = bindings.fill(dict(step.params))
+        response, parsed, _ = self.target.call(step.service or service, step.operation, params,
+                                               account=step.account, region=step.region,
+                                               timeout=self.target.timeout_for(service, params))
         if parsed is not None:
             for name, path in step.capture.items():
                 value = lookup(parsed, path)
                 if value is not None:
                     bindings.values[name] = value
-        return response, parsed
+        return response, parsed, params
 
     def run_operation(self, service: str, operation: "OperationModel", variants: list[Variant]) -> OperationResult:
         result = OperationResult(operation.name)
+        keys = _stable_keys(service, variants)
+        readback = self._readback(operation)
         setup = setup_for(service)
         members = setup.members_for(operation.name)
         mutating = not operation.name.startswith(READ_ONLY_PREFIXES)
         names: tuple[tuple[str, str], ...] = ()
-        bindings = self._setup(service, operation=operation.name)
+        bindings = self._setup(service, operation=operation.name, verify=True)
+        #: What the first set-up's read-backs found missing: it holds for every variant.
+        unverified = list(bindings.incomplete)
         required = set(operation.input_shape.required_members) if operation.input_shape else set()
         shrunk_once = False
-        for variant in variants:
+        for variant, key in zip(variants, keys):
             if variant.strategy == "roundtrip":
-                self._roundtrip(service, operation, variant, result)
+                self._roundtrip(service, operation, variant, result, key)
                 bindings = self._setup(service, operation=operation.name)
                 names = ()
                 continue
@@ -243,14 +325,24 @@ class Runner:
             params = setup.complete(operation.name, params, variant.focus, required, bindings)
             if variant.strategy in _SORTED_BY_CONFORMITY and operation.input_shape is not None:
                 variant = _resorted(variant, conforms(operation.input_shape, params, self.generator.factory))
-            response, _parsed, request = self.target.call(service, operation.name, params)
+            response, parsed, request = self.target.call(service, operation.name, params,
+                                                         timeout=self.target.timeout_for(service, params))
             if response is None:
                 result.unsendable += 1
                 result.unsendable_keys.append(variant.key)
                 continue
-            verdict = self.judge.judge(operation, variant, response)
-            result.record(variant, verdict, response.error_code)
-            if variant.kind == "positive" and not verdict.success_path:
+            verdict = self.judge.judge(operation, variant, response, params)
+            if verdict.success_path and variant.kind == "positive" and readback is not None:
+                verdict = self._read_back(service, readback, params, parsed, verdict, result)
+            incomplete = bindings.incomplete or unverified
+            if variant.kind == "positive" and verdict.outcome != "setup-failure" and incomplete:
+                verdict = Verdict(False, "setup-failure", "the set-up did not complete, so the variant cannot "
+                                                          f"reach the success path ({incomplete[0]})")
+            elif variant.kind == "positive" and verdict.outcome != "setup-failure" and _unbound(params):
+                verdict = Verdict(False, "setup-failure", "the set-up did not make what the variant names "
+                                                          f"(unfilled: {', '.join(sorted(_unbound(params)))})")
+            result.record(variant, verdict, response.error_code, key)
+            if variant.kind == "positive" and not verdict.success_path and verdict.outcome != "reclassified":
                 samples = result.off_path_samples.setdefault(response.error_code or verdict.outcome, [])
                 if len(samples) < KEPT_FAILURES:
                     samples.append((variant.key, dumps(params)))
@@ -289,15 +381,57 @@ class Runner:
             required = set(operation.input_shape.required_members) if operation.input_shape else set()
             sent = setup_for(service).complete(operation.name, sent, (), required, bindings)
             response, _, _ = self.target.call(service, operation.name, sent)
-            return response is not None and not self.judge.judge(operation, probe, response).passed
+            return response is not None and not self.judge.judge(operation, probe, response, sent).passed
 
         return random_inputs.shrink(ctx, self.generator.strategies, fails)
 
-    def _roundtrip(self, service: str, operation: "OperationModel", variant: Variant, result: OperationResult) -> None:
+    def _readback(self, operation: "OperationModel") -> ReadBack | None:
+        """The model's pairing of a write with the read that shows what it set, if the
+        provider claims that read."""
+        key = (operation.service_model.service_name, operation.name)
+        if key not in self._pairs:
+            pair = pairing(operation.service_model, operation)
+            if pair is not None:
+                claimed, _ = claimed_operations(key[0], [pair.read])
+                pair = pair if pair.read in claimed else None
+            self._pairs[key] = pair
+        return self._pairs[key]
+
+    def _read_back(self, service: str, pair: ReadBack, sent: dict[str, Any], answer: Any, verdict: Verdict,
+                   result: OperationResult) -> Verdict:
+        """Read what a 2xx write set: a mismatch, or a read that fails, fails the variant."""
+        params = read_params(pair, sent, answer)
+        if params is None:
+            result.round_trips_failed += 1
+            return Verdict(False, "roundtrip", f"the answer lacks what addresses the read ({pair.read})")
+        response, parsed, _ = self.target.call(service, pair.read, params)
+        if response is None:
+            return verdict
+        if parsed is None:
+            if all(empty(find(sent, name)) for name in pair.compared):  # wrote nothing: nothing to read
+                return verdict
+            read_op = self.catalog.service_model(service).operation_model(pair.read)
+            if self.judge.positive(read_op, response).passed:
+                # an error AWS answers such a read with (an archived object: InvalidObjectState)
+                return verdict
+            result.round_trips_failed += 1
+            return Verdict(False, "roundtrip", f"the read ({pair.read}) answered HTTP {response.status} "
+                                               f"{response.error_code or response.transport_error or ''}".strip())
+        outcome = compare(pair, sent, parsed)
+        if outcome.verified is None:
+            return verdict
+        if outcome.verified:
+            result.round_trips_verified += 1
+            return verdict
+        result.round_trips_failed += 1
+        return Verdict(False, "roundtrip", f"{pair.read}: {outcome.reason}")
+
+    def _roundtrip(self, service: str, operation: "OperationModel", variant: Variant, result: OperationResult,
+                   key: str | None = None) -> None:
         rt: RoundTrip = variant.extra["roundtrip"]
         bindings = self._setup(service, operation=operation.name)
         write = rt.write
-        written, parsed_write = self._send_step(write, service, bindings)
+        written, parsed_write, _ = self._send_step(write, service, bindings)
         params = bindings.fill(dict(rt.read.params))
         response, parsed, request = self.target.call(service, rt.read.operation, params)
         if response is None:
@@ -318,7 +452,11 @@ class Runner:
                     if got != expected:
                         verdict = Verdict(False, "roundtrip", f"{path}: wrote {expected!r}, read {got!r}")
                         break
-        result.record(variant, verdict, response.error_code)
+        if verdict.success_path:
+            result.round_trips_verified += 1
+        else:
+            result.round_trips_failed += 1
+        result.record(variant, verdict, response.error_code, key)
         if not verdict.passed:
             self._keep(result, variant, verdict, request, params, response)
 
@@ -348,6 +486,36 @@ def _named_resource(variant: Variant, setup: Any, operation: str) -> tuple[tuple
     if not isinstance(value, str) or not value:
         return ()
     return ((setup.names[member][0], value),)
+
+
+#: A set-up template whose value was never captured (the step that makes it failed).
+_UNFILLED = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def _unbound(params: Any, depth: int = 0) -> set[str]:
+    """The set-up bindings left unfilled in the parameters sent."""
+    if depth > 8:
+        return set()
+    if isinstance(params, str):
+        return set(_UNFILLED.findall(params))
+    if isinstance(params, dict):
+        return set().union(*(_unbound(v, depth + 1) for v in params.values())) if params else set()
+    if isinstance(params, list):
+        return set().union(*(_unbound(v, depth + 1) for v in params)) if params else set()
+    return set()
+
+
+def _stable_keys(service: str, variants: list[Variant]) -> list[str]:
+    """Each variant's stable key; a repeat within the operation (two strategies drawing the
+    same parameters) gets ``#2``, ``#3`` in generation order."""
+    seen: Counter = Counter()
+    out = []
+    for variant in variants:
+        key = variant.stable_key(service) if variant.strategy != "roundtrip" else \
+            f"{service}/{variant.operation}/roundtrip/{variant.name}"
+        seen[key] += 1
+        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return out
 
 
 def _roundtrip_variant(rt: RoundTrip) -> Variant:

@@ -1,4 +1,5 @@
-"""The service under test: a live cloudtwin reached by botocore clients, and what it claims.
+"""The service under test: any endpoint reached by botocore clients (an in-process
+cloudtwin, another emulator, a recording proxy), and what cloudtwin claims.
 
 Clients have parameter validation off (negative variants must reach the wire) and retries
 off (a 5xx must show, not be retried away). Each call's raw HTTP answer is captured from
@@ -20,6 +21,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from botocore.model import OperationModel
 
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+#: Seconds a variant may take. Every call is bounded (a hang is a ``transport`` failure,
+#: never a stuck run); a variant that asks for CPU-heavy work (an RSA-4096 key pair made on
+#: a loaded 2-core machine takes seconds) gets :data:`GENEROUS_TIMEOUT` so it cannot flake.
+DEFAULT_TIMEOUT = 15.0
+GENEROUS_TIMEOUT = 120.0
+#: After this many calls in a row without an answer, set-ups and resets are skipped.
+UNANSWERED_LIMIT = 3
+#: Key specs whose generation is CPU-heavy (members named ``*KeySpec`` / ``KeyPairSpec``).
+_HEAVY_SPECS = ("RSA_3072", "RSA_4096")
 
 
 def implemented_services() -> list[str]:
@@ -49,20 +59,33 @@ def claimed_operations(service: str, operations: list[str]) -> tuple[set[str], s
 class Target:
     """A cloudtwin endpoint and one botocore client per service."""
 
-    def __init__(self, endpoint: str, region: str = "us-east-1", timeout: float = 15.0) -> None:
+    def __init__(self, endpoint: str, region: str = "us-east-1", timeout: float = DEFAULT_TIMEOUT,
+                 generous: float = GENEROUS_TIMEOUT) -> None:
         import botocore.session
 
         self.endpoint = endpoint.rstrip("/")
         self.region = region
         self.timeout = timeout
+        self.generous = max(generous, timeout)
         self._session = botocore.session.get_session()
-        self._clients: dict[tuple[str, str | None, str | None], Any] = {}
+        self._clients: dict[tuple[str, str | None, str | None, float], Any] = {}
         self._last: dict[str, Any] = {}
+        #: False once the endpoint showed it has no cloudtwin reset (another emulator).
+        self.resettable = True
+        #: Calls in a row that got no HTTP answer: an endpoint that stopped answering is not
+        #: sent set-ups any more (each would cost a timeout), only the variants themselves.
+        self.unanswered = 0
 
-    def client(self, service: str, account: str | None = None, region: str | None = None) -> Any:
+    def timeout_for(self, service: str, params: Any) -> float:
+        """The read timeout of one variant: generous when it asks for a CPU-heavy key."""
+        return self.generous if _heavy(params) else self.timeout
+
+    def client(self, service: str, account: str | None = None, region: str | None = None,
+               timeout: float | None = None) -> Any:
         """The client of ``service`` (signed as ``account`` — cloudtwin reads a 12-digit
         access key as that account — and in ``region`` when given)."""
-        key = (service, account, region)
+        timeout = timeout or self.timeout
+        key = (service, account, region, timeout)
         client = self._clients.get(key)
         if client is None:
             from botocore.config import Config
@@ -71,7 +94,7 @@ class Target:
                 parameter_validation=False,
                 retries={"total_max_attempts": 1},
                 connect_timeout=5,
-                read_timeout=self.timeout,
+                read_timeout=timeout,
                 s3={"addressing_style": "path"},
             )
             credentials = dict(CREDENTIALS, aws_access_key_id=account) if account else CREDENTIALS
@@ -101,20 +124,36 @@ class Target:
     def reset(self) -> None:
         """Empty every service and freeze the virtual clock: time-based work (a message move
         task completing, a visibility timeout running out) must not depend on how long the
-        run happens to take, or two runs of one seed would judge differently."""
+        run happens to take, or two runs of one seed would judge differently.
+
+        An endpoint that is not a cloudtwin (another emulator, a proxy) has no reset: the
+        first refusal turns resets off, and its state then carries over between variants."""
+        if not self.resettable or self.unanswered >= UNANSWERED_LIMIT:
+            return
         for path in ("reset", "clock/freeze"):
             request = urllib.request.Request(f"{self.endpoint}/_cloudtwin/{path}", data=b"{}", method="POST",
                                              headers={"content-type": "application/json"})
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                answer.read()
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                    answer.read()
+            except (OSError, ValueError):  # HTTPError, URLError, a timeout: no cloudtwin here
+                self.resettable = False
+                return
 
     def call(self, service: str, operation: str, params: dict[str, Any], *, account: str | None = None,
-             region: str | None = None) -> tuple[Response | None, Any, str]:
+             region: str | None = None, timeout: float | None = None) -> tuple[Response | None, Any, str]:
         """Send one request: (response, parsed result or None, request summary).
 
         The response is None when botocore could not even build the request (a value its
         serializer refuses): such a variant is not sendable and is not counted.
         """
+        answer = self._call(service, operation, params, account=account, region=region, timeout=timeout)
+        if answer[0] is not None:
+            self.unanswered = self.unanswered + 1 if answer[0].status == 0 else 0
+        return answer
+
+    def _call(self, service: str, operation: str, params: dict[str, Any], *, account: str | None,
+              region: str | None, timeout: float | None) -> tuple[Response | None, Any, str]:
         from botocore.exceptions import (
             ClientError,
             ConnectionClosedError,
@@ -123,7 +162,7 @@ class Target:
             ReadTimeoutError,
         )
 
-        client = self.client(service, account, region)
+        client = self.client(service, account, region, timeout)
         self._last = {}
         method = getattr(client, _python_name(client, operation))
         try:
@@ -148,6 +187,21 @@ class Target:
                     None, self._last.get("request", ""))
         return (Response(self._last.get("status", 200), self._last.get("headers", {}),
                          self._last.get("body", b"")), parsed, self._last.get("request", ""))
+
+
+def _heavy(params: Any, depth: int = 0) -> bool:
+    """Whether the parameters ask for a CPU-heavy key (``KeySpec: RSA_4096``)."""
+    if depth > 4:
+        return False
+    if isinstance(params, dict):
+        for name, value in params.items():
+            if isinstance(name, str) and name.endswith(("KeySpec", "KeyPairSpec")) and value in _HEAVY_SPECS:
+                return True
+            if isinstance(value, (dict, list)) and _heavy(value, depth + 1):
+                return True
+    elif isinstance(params, list):
+        return any(_heavy(item, depth + 1) for item in params)
+    return False
 
 
 def _error_type(body: bytes) -> str | None:

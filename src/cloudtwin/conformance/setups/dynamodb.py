@@ -11,6 +11,9 @@ placeholders, so they stand on their own (DynamoDB refuses unused ``ExpressionAt
 
 from __future__ import annotations
 
+import re
+
+from cloudtwin.conformance.constraints import Constraint, members
 from cloudtwin.conformance.resources import Choose, DROP, RoundTrip, ServiceSetup, Step
 
 _KEY = {"pk": {"S": "k1"}, "sk": {"S": "s1"}}
@@ -120,14 +123,36 @@ SETUP = ServiceSetup(
     ),
 )
 
-KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): (
-        "the negative variant's wrong-typed list ({'not': 'a list'}) reaches the wire as the valid "
-        "one-element list ['not'] (the harness's JSON serializer iterates the mapping), so cloudtwin "
-        "answers the valid request it received, as AWS would"),
-    ("*", "wrong-code", "type"): (
-        "the wrong-typed SS/BS of an Expected value reaches the wire as the valid set ['not'] (the "
-        "harness's JSON serializer iterates the mapping); the legacy condition then compares the "
-        "item's missing attribute with it and fails, so cloudtwin answers "
-        "ConditionalCheckFailedException, as AWS would for that request"),
+KNOWN_GAPS: dict = {}
+
+
+_PARTIQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|EXISTS)\b", re.IGNORECASE)
+
+
+def _not_partiql(params) -> bool:
+    return any(name == "Statement" and isinstance(value, str) and not _PARTIQL.match(value)
+               for name, value in members(params))
+
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = tuple(
+    Constraint(op, "Statement is a PartiQL statement: SELECT, INSERT, UPDATE, DELETE (EXISTS in transactions)",
+               "DynamoDB Developer Guide, PartiQL select/insert/update/delete statements "
+               "(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.statements.html)",
+               _not_partiql)
+    for op in ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction")
+) + (
+    Constraint("*", "Key: for the primary key, you must provide all of the attributes",
+               "DynamoDB API Reference, GetItem/DeleteItem/UpdateItem Key (botocore model)",
+               lambda p: any((name == "Key" and value == {}) or (name == "Keys" and isinstance(value, list)
+                                                                  and {} in value)
+                             for name, value in members(p))),
+)
+
+#: Structures documented as holding exactly one member (the model marks none ``union``).
+UNIONS = {
+    "WriteRequest": "DynamoDB API Reference, WriteRequest: either DeleteItem or PutItem, only one of them "
+                    "in a single WriteRequest (botocore model documentation)",
+    "AttributeValue": "DynamoDB API Reference, AttributeValue: each attribute value is one name-value pair, "
+                      "the name its data type (botocore model documentation)",
 }

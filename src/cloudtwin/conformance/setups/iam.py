@@ -17,6 +17,7 @@ They were generated once, offline, with ``cryptography``: self-signed, valid 202
 
 from __future__ import annotations
 
+from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import ACCOUNT, RoundTrip, ServiceSetup, Step
 from cloudtwin.conformance.setups.documents import POLICY, TRUST
 
@@ -304,36 +305,12 @@ SETUP = ServiceSetup(
     ),
 )
 
-_NOT_JSON = (
-    "The variant's own policy document ('a', 131072 'a's...) is no JSON: cloudtwin answers "
-    "MalformedPolicyDocument ('This policy contains invalid Json'), as IAM does for every "
-    "other policy member. The model declares only InvalidInput here and what AWS answers "
-    "the simulation/context-key APIs for unparsable JSON is not documented; no document "
-    "of that length can reach a 2xx.")
-
 KNOWN_GAPS = {
     ("*", "wrong-code", "type"): (
         "A wrong-typed integer/boolean (MaxItems='not-a-number') is refused by the query "
         "protocol layer with InvalidParameterValue before IAM sees it; the harness expects "
         "ValidationError/InvalidInput. Which code AWS's query front end gives IAM for a "
         "non-numeric integer is not documented; a protocol-layer question, not IAM's."),
-    ("*", "accepted-invalid", "model"): (
-        "Random tag keys/values with non-Latin letters ('Pv中fAn:'): AWS's pattern is "
-        "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, and \\p{L} is every Unicode letter, so AWS accepts "
-        "them as cloudtwin does; the harness reads \\p{L} as Latin letters only "
-        "(values.py _JAVA_CLASSES) and sorts the variant as negative."),
-    ("GetContextKeysForCustomPolicy", "undeclared-error"): _NOT_JSON,
-    ("GetContextKeysForPrincipalPolicy", "undeclared-error"): _NOT_JSON,
-    ("SimulateCustomPolicy", "undeclared-error"): _NOT_JSON,
-    ("SimulatePrincipalPolicy", "undeclared-error"): _NOT_JSON,
-    ("SimulateCustomPolicy", "bad-output"): (
-        "A matched statement of a PolicyInputList document: AWS reports its SourcePolicyType "
-        "as 'IAM Policy', a value outside the model's PolicySourceType enum (SDKs added it "
-        "after seeing it on the wire, e.g. soto-project/soto#230); cloudtwin answers as AWS."),
-    ("SimulatePrincipalPolicy", "bad-output"): (
-        "A matched statement of a PolicyInputList document: AWS reports its SourcePolicyType "
-        "as 'IAM Policy', outside the model's enum (soto-project/soto#230); cloudtwin "
-        "answers as AWS."),
     ("UploadSSHPublicKey", "bad-output"): (
         "Fingerprint is the key's MD5 digest as AWS documents it, 16 colon-separated hex "
         "pairs: 47 characters, where the model's publicKeyFingerprintType says exactly 48. "
@@ -351,3 +328,12 @@ KNOWN_GAPS = {
         "included, so it exceeds the model's 256 for SerialNumber. What AWS answers for a "
         "path that long (refusal or a shortened serial) is not documented."),
 }
+
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = tuple(
+    Constraint(op, "CertificateBody is a certificate in PEM-encoded format",
+               "IAM API Reference, UploadServerCertificate/UploadSigningCertificate CertificateBody (botocore model)",
+               lambda p: isinstance(p.get("CertificateBody"), str) and "-----BEGIN" not in p["CertificateBody"])
+    for op in ("UploadServerCertificate", "UploadSigningCertificate")
+)

@@ -33,6 +33,7 @@ ciphertext, a data key size, a grant token to retire); of the members AWS takes 
 
 from __future__ import annotations
 
+from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import ACCOUNT, DROP, RoundTrip, ServiceSetup, Step
 from cloudtwin.conformance.setups.documents import POLICY
 
@@ -149,22 +150,31 @@ SETUP = ServiceSetup(
 )
 
 KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): (
-        "The variant's GrantTokens/TagKeys is a dict where the model wants a list; botocore's "
-        "serializer sends the dict's keys as the list (['not']), a well-typed request, so the "
-        "type violation never reaches the wire. UntagResource of an absent tag key and "
-        "DescribeKey (which declares no InvalidGrantTokenException, so cloudtwin does not read "
-        "its tokens) answer 200; the other operations refuse the made-up grant token."),
-    ("GetPublicKey", "wrong-code", "type"): (
-        "The committed baseline's GetPublicKey/negative/GrantTokens:wrong-type: botocore sends "
-        "the dict as the list ['not'], a well-typed request, so no type error can reach the "
-        "wire; cloudtwin refuses the made-up grant token with InvalidGrantTokenException, as "
-        "AWS does, where the judge expects the code of a type violation. Current runs judge "
-        "the same answer as a rejection and pass it; the entry goes when the baseline is "
-        "recorded again."),
     ("ListKeyPolicies", "undeclared-error"): (
         "A Marker that ListKeyPolicies never issued: cloudtwin refuses it with "
         "InvalidMarkerException as every other KMS list does; AWS's model declares no marker "
         "error for this operation (it has one policy, 'default'), and what AWS answers is not "
         "documented."),
 }
+
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = tuple(
+    Constraint(op, "AliasName must begin with alias/", "KMS API Reference, CreateAlias AliasName (botocore model)",
+               lambda p: isinstance(p.get("AliasName"), str) and not p["AliasName"].startswith("alias/"))
+    for op in ("CreateAlias", "DeleteAlias", "UpdateAlias")
+) + (
+    Constraint("ScheduleKeyDeletion", "PendingWindowInDays must be between 7 and 30, inclusive",
+               "KMS API Reference, ScheduleKeyDeletion PendingWindowInDays (botocore model)",
+               lambda p: "PendingWindowInDays" in p and not 7 <= int(p["PendingWindowInDays"]) <= 30),
+    Constraint("CreateKey", "KeyUsage: a symmetric encryption key (the default KeySpec) is ENCRYPT_DECRYPT",
+               "KMS API Reference, CreateKey KeyUsage: 'For symmetric encryption KMS keys, specify ENCRYPT_DECRYPT' "
+               "(botocore model)",
+               lambda p: p.get("KeyUsage") not in (None, "ENCRYPT_DECRYPT")
+               and p.get("KeySpec", p.get("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT")) == "SYMMETRIC_DEFAULT"),
+    *(Constraint(op, "MessageType EXTERNAL_MU is the 64-byte representative mu of ML-DSA signing only",
+                 "KMS API Reference, Sign/Verify MessageType (botocore model)",
+                 lambda p: p.get("MessageType") == "EXTERNAL_MU"
+                 and not str(p.get("SigningAlgorithm", "")).startswith("ML_DSA"))
+      for op in ("Sign", "Verify")),
+)

@@ -14,6 +14,7 @@ own customer managed key), which ``AssociateCrossAccountReplica`` links from ``c
 
 from __future__ import annotations
 
+from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import ACCOUNT, DROP, REGION, RoundTrip, ServiceSetup, Step
 
 FIRST_VERSION = "c7000000-0000-4000-8000-000000000001"
@@ -98,14 +99,26 @@ SETUP = ServiceSetup(
 
 #: Wire artefacts common to the JSON services: botocore serializes a dict given for a list
 #: as the list of its keys, so ``{"not": "a list"}`` arrives as ``["not"]``, a valid list.
-_DICT_AS_LIST = ("botocore's JSON serializer sends a dict given for a list as the list of its "
-                 "keys ({'not': 'a list'} -> ['not']): the request cloudtwin receives is valid, "
-                 "so it answers 200 as AWS would to the same bytes")
-
 KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): _DICT_AS_LIST,
     ("CreateSecret", "bad-output"): (
         "AWS takes secret names up to 512 characters (NameType) but models the Name it returns "
         "as SecretNameType, max 256; cloudtwin returns the name it was given, as AWS does, so a "
         "name longer than 256 breaks the model's output constraint, not AWS's behaviour"),
 }
+
+
+def _too_short_for_each_type(params) -> bool:
+    if params.get("RequireEachIncludedType") is False or "PasswordLength" not in params:
+        return False
+    kinds = 4 - sum(bool(params.get(flag)) for flag in
+                    ("ExcludeUppercase", "ExcludeLowercase", "ExcludeNumbers", "ExcludePunctuation"))
+    return int(params["PasswordLength"]) < kinds
+
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = (
+    Constraint("GetRandomPassword", "without RequireEachIncludedType=false the password contains at least one of "
+               "every included character type, so it cannot be shorter than the number of types",
+               "Secrets Manager API Reference, GetRandomPassword RequireEachIncludedType (botocore model)",
+               _too_short_for_each_type),
+)

@@ -9,6 +9,7 @@ batch entry ids.
 
 from __future__ import annotations
 
+from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import ACCOUNT, DROP, REGION, RoundTrip, ServiceSetup, Step
 
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:ct-queue"
@@ -86,4 +87,13 @@ SETUP = ServiceSetup(
                   Step("GetTopicAttributes", {"TopicArn": "{topic_arn}"}),
                   {"Attributes.DisplayName": "ct-display"}),
     ),
+)
+
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = (
+    Constraint("ConfirmSubscription", "Token is the short-lived token sent to the endpoint by Subscribe",
+               "SNS API Reference, ConfirmSubscription Token (botocore model); the set-up cannot send "
+               "one it did not receive, so any value sent is made up",
+               lambda p: bool(p.get("Token"))),
 )

@@ -11,6 +11,7 @@ a standard queue refuses.
 
 from __future__ import annotations
 
+from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import DROP, RoundTrip, ServiceSetup, Step
 
 _POLICY = ('{"Version":"2012-10-17","Statement":[{"Sid":"ct-send","Effect":"Allow",'
@@ -112,13 +113,19 @@ SETUP = ServiceSetup(
 )
 
 KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): (
-        "the negative variant's wrong-typed list ({'not': 'a list'}) reaches the wire as the valid "
-        "one-element list ['not'] (the harness's JSON serializer iterates the mapping), so cloudtwin "
-        "answers the valid request it received, as AWS would"),
     ("ReceiveMessage", "accepted-invalid", "enum"): (
         "ReceiveMessage's AttributeNames enum (QueueAttributeName) is wrong in the model: AWS takes "
         "message system attribute names outside it (SentTimestamp, SenderId...; aws/aws-sdk#56, "
         "aws/aws-sdk-java#2324), so cloudtwin checks no enum on SQS (protocol/validation.py) and "
         "returns the messages with the attributes it knows; a refusal would break legacy callers"),
 }
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = (
+    Constraint("SendMessage", "MessageBody: the minimum size is one character",
+               "SendMessage, MessageBody documentation (botocore model)",
+               lambda p: p.get("MessageBody") == ""),
+    Constraint("SendMessageBatch", "MessageBody: the minimum size is one character",
+               "SendMessageBatchRequestEntry, MessageBody documentation (botocore model)",
+               lambda p: any(e.get("MessageBody") == "" for e in p.get("Entries", []))),
+)

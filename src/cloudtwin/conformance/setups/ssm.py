@@ -8,6 +8,7 @@ expiration far ahead), under the Intelligent-Tiering tier that lets a parameter 
 
 from __future__ import annotations
 
+from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import DROP, RoundTrip, ServiceSetup, Step
 
 #: A parameter policy as AWS documents it: expire the parameter in 2100.
@@ -46,9 +47,18 @@ SETUP = ServiceSetup(
     ),
 )
 
-KNOWN_GAPS = {
-    ("*", "accepted-invalid", "type"): (
-        "botocore's JSON serializer sends a dict given for a list as the list of its keys "
-        "({'not': 'a list'} -> ['not']): the request cloudtwin receives is valid, so it answers "
-        "200 as AWS would to the same bytes"),
-}
+KNOWN_GAPS: dict = {}
+
+
+#: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
+CONSTRAINTS = (
+    Constraint("GetParametersByPath", "Path: hierarchies start with a forward slash (/)",
+               "SSM API Reference, GetParametersByPath Path (botocore model)",
+               lambda p: isinstance(p.get("Path"), str) and not p["Path"].startswith("/")),
+    Constraint("PutParameter", "KeyId: a custom KMS key goes with the SecureString data type",
+               "SSM API Reference, PutParameter KeyId (botocore model)",
+               lambda p: "KeyId" in p and p.get("Type") not in (None, "SecureString")),
+    Constraint("PutParameter", "Policies: parameter policies are available for advanced parameters only",
+               "SSM API Reference, PutParameter Tier; Systems Manager User Guide, Assigning parameter policies",
+               lambda p: "Policies" in p and p.get("Tier", "Standard") == "Standard"),
+)

@@ -8,7 +8,7 @@ identity need), by an OpenID Connect provider and by a SAML provider also made i
 The web identity token is an RS256 JWT signed offline with a throw-away key (issuer
 ``https://idp.ct.example``, audience ``ct-client``, expiring in 2100); the SAML assertion is
 a SAML 2.0 response from the IdP whose metadata (with that key's certificate) registers the
-SAML provider. cloudtwin checks neither signature (see ``KNOWN_GAPS``); both documents are
+SAML provider. cloudtwin checks neither signature; both documents are
 otherwise what AWS reads: issuer, subject, audience, expiry, the Role attribute.
 """
 
@@ -128,18 +128,4 @@ SETUP = ServiceSetup(
              "ProviderId": DROP},
 )
 
-KNOWN_GAPS = {
-    ("AssumeRole", "accepted-invalid", "length"): (
-        "a list of empty PolicyDescriptor / ProvidedContext structures has no members to put "
-        "on the query-protocol wire (botocore sends nothing for them), so the over-long list "
-        "never reaches cloudtwin and the request it gets is valid"),
-    ("GetFederationToken", "accepted-invalid", "model"): (
-        "cloudtwin's gateway compiles the models' Java patterns with Python's Unicode \\w "
-        "(protocol/patterns.py), so a Name such as 'Īğ' passes [\\w+=,.@-]*; Java's \\w is "
-        "[a-zA-Z_0-9] and AWS refuses it with ValidationError. The fix belongs to the shared "
-        "pattern compiler (\\w, \\d, \\s, \\b as ASCII), reported to the lead"),
-    ("AssumeRole", "accepted-invalid", "model"): (
-        "the harness reads the models' \\p{L} as Latin letters only (values.py), so a tag key "
-        "such as 'Pv中fAn:' is judged invalid; '中' is a letter (\\p{L}) to AWS's Java pattern, the "
-        "request is valid and AWS accepts it as cloudtwin does"),
-}
+KNOWN_GAPS: dict = {}
