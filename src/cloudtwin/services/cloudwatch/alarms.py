@@ -238,9 +238,12 @@ HISTORY_RETENTION = 30 * 86400
 def add_history(store: CloudWatchStore, alarm: Alarm, now: float, kind: str, summary: str, data: str) -> None:
     store.history_seq += 1
     store.history[store.history_seq] = HistoryItem(alarm.name, alarm.kind, now, kind, summary, data, store.history_seq)
-    for seq in list(store.history):  # oldest first
-        if store.history[seq].timestamp >= now - HISTORY_RETENTION:
+    expired = []
+    for seq, item in store.history.items():  # oldest first
+        if item.timestamp >= now - HISTORY_RETENTION:
             break
+        expired.append(seq)
+    for seq in expired:
         del store.history[seq]
 
 
