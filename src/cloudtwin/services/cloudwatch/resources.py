@@ -226,14 +226,6 @@ class Resources:
             "MetricDatapoints": [{"Timestamp": t, "UniqueContributors": 0.0} for t in slots],
         }  # fmt: skip
 
-    def put_managed_insight_rules(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """Managed rules come from the AWS services that own the resources: none are known."""
-        return {"Failures": [
-            {"FailureResource": rule["ResourceARN"], "ExceptionType": "ResourceNotFoundException", "FailureCode": "404",
-             "FailureDescription": f"No managed rule template {rule['TemplateName']} for this resource."}
-            for rule in params.get("ManagedRules") or []
-        ]}  # fmt: skip
-
     def list_managed_insight_rules(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"ManagedRules": []}
 
