@@ -181,3 +181,20 @@ def test_dashboards_and_tags(cw):
     cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "env", "Value": "dev"}])
     cw.untag_resource(ResourceARN=arn, TagKeys=["team"])
     assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "env", "Value": "dev"}]
+
+
+def test_composite_rule_names_existing_alarms_and_family_filters(cw):
+    with pytest.raises(ClientError) as excinfo:
+        cw.put_composite_alarm(AlarmName="c", AlarmRule='ALARM("ghost")')
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Could not save the composite alarm as alarms [ghost] in the alarm rule do not exist"
+    )
+    cw.put_metric_alarm(AlarmName="child", Namespace="n", MetricName="m", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")  # fmt: skip
+    cw.put_composite_alarm(AlarmName="parent", AlarmRule="NOT OK(child)")
+    children = cw.describe_alarms(ChildrenOfAlarmName="parent")
+    assert [a["AlarmName"] for a in children["MetricAlarms"]] == ["child"]
+    parents = cw.describe_alarms(ParentsOfAlarmName="child")
+    assert [a["AlarmName"] for a in parents["CompositeAlarms"]] == ["parent"]
+    # NOT OK(child): the child is INSUFFICIENT_DATA, so the rule holds.
+    assert parents["CompositeAlarms"][0]["StateValue"] == "ALARM"

@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.cloudwatch.alarms import ANOMALY_COMPARISONS, add_history, parse_rule
+from cloudtwin.services.cloudwatch.alarms import ANOMALY_COMPARISONS, add_history, parse_rule, rule_names
 from cloudtwin.services.cloudwatch.metrics import invalid_combination, invalid_value, missing, valid_statistic
 from cloudtwin.services.cloudwatch.models import Alarm, CloudWatchStore
 
@@ -119,9 +119,16 @@ def put_composite_alarm(ctx: RequestContext, params: dict[str, Any], now: float)
     name = params["AlarmName"]
     rule = params.get("AlarmRule", "")
     try:
-        parse_rule(rule)
+        names = rule_names(parse_rule(rule))
     except ValueError as error:
         raise ServiceError("ValidationException", f"AlarmRule is invalid: {error}") from None
+    store: CloudWatchStore = ctx.store
+    unknown = [n for n in dict.fromkeys(names) if n not in store.alarms]
+    if unknown:
+        raise ServiceError(
+            "ValidationException",
+            f"Could not save the composite alarm as alarms [{', '.join(unknown)}] in the alarm rule do not exist",
+        )
     _check_actions(params)
     config = {k: params[k] for k in _COMPOSITE_KEYS if params.get(k) is not None}
     config.setdefault("ActionsEnabled", True)
@@ -172,6 +179,16 @@ def describe_alarms(store: CloudWatchStore, params: dict[str, Any]) -> dict[str,
     state = params.get("StateValue")
     action = params.get("ActionPrefix")
     alarms = sorted(store.alarms.values(), key=lambda a: a.name)
+    children_of, parents_of = params.get("ChildrenOfAlarmName"), params.get("ParentsOfAlarmName")
+    if children_of:
+        parent = store.alarms.get(children_of)
+        wanted = set(rule_names(parse_rule(parent.config["AlarmRule"]))) if parent and parent.kind == "CompositeAlarm" else set()
+        alarms = [a for a in alarms if a.name in wanted]
+    if parents_of:
+        alarms = [
+            a for a in alarms
+            if a.kind == "CompositeAlarm" and parents_of in rule_names(parse_rule(a.config["AlarmRule"]))
+        ]  # fmt: skip
     selected = [
         a for a in alarms
         if a.kind in types

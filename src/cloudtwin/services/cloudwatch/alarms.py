@@ -231,9 +231,20 @@ class Evaluator:
         self.transition(store, alarm, new, reason, json.dumps({"triggeringAlarms": triggering}), now)
 
 
+#: How long alarm history is kept (AWS: 30 days).
+HISTORY_RETENTION = 30 * 86400
+
+
 def add_history(store: CloudWatchStore, alarm: Alarm, now: float, kind: str, summary: str, data: str) -> None:
     store.history_seq += 1
     store.history[store.history_seq] = HistoryItem(alarm.name, alarm.kind, now, kind, summary, data, store.history_seq)
+    expired = []
+    for seq, item in store.history.items():  # oldest first
+        if item.timestamp >= now - HISTORY_RETENTION:
+            break
+        expired.append(seq)
+    for seq in expired:
+        del store.history[seq]
 
 
 # -- AlarmRule: ALARM(x) / OK(x) / INSUFFICIENT_DATA(x), TRUE/FALSE, AND, OR, NOT, ( ) -------------

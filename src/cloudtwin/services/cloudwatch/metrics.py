@@ -155,13 +155,29 @@ def add_point(store: CloudWatchStore, namespace: str, name: str, dimensions: Any
         metric = Metric(namespace, name, json.loads(key)[2])
         store.metrics[key] = metric
     points = metric.points
-    if not points or points[-1][TS] <= point[TS]:
+    if points and points[-1][TS] == point[TS] and points[-1][UNIT] == point[UNIT]:
+        _merge(points[-1], point)  # same instant and unit: one point (a metric stays compact)
+    elif not points or points[-1][TS] <= point[TS]:
         points.append(point)
     else:
         points.insert(bisect.bisect_right(points, point[TS], key=lambda p: p[TS]), point)
     metric.last_put = now
     _expire(metric, now)
     store.metrics.save(key)
+
+
+def _merge(into: list[Any], point: list[Any]) -> None:
+    into[COUNT] += point[COUNT]
+    into[SUM] += point[SUM]
+    into[MIN] = min(into[MIN], point[MIN])
+    into[MAX] = max(into[MAX], point[MAX])
+    if into[VALUES] is None or point[VALUES] is None:
+        into[VALUES] = None
+    else:
+        merged: dict[float, float] = {}
+        for value, count in [*into[VALUES], *point[VALUES]]:
+            merged[value] = merged.get(value, 0.0) + count
+        into[VALUES] = [[v, c] for v, c in sorted(merged.items())]
 
 
 def _expire(metric: Metric, now: float) -> None:

@@ -226,6 +226,16 @@ class Resources:
             "MetricDatapoints": [{"Timestamp": t, "UniqueContributors": 0.0} for t in slots],
         }  # fmt: skip
 
+    def list_managed_insight_rules(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ManagedRules": []}
+
+    def describe_alarm_contributors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Contributors come from Contributor Insights rule alarms, which cloudtwin does not
+        evaluate: an existing alarm has none."""
+        if params["AlarmName"] not in ctx.store.alarms:
+            raise ServiceError("ResourceNotFoundException", f"Alarm {params['AlarmName']} does not exist.")
+        return {"AlarmContributors": []}
+
     # -- tags ---------------------------------------------------------------------------------
 
     def _tag(self, store: CloudWatchStore, arn: str, tags: list[dict[str, str]] | None) -> None:
