@@ -90,6 +90,7 @@ class Targets:
         log_stream: str | None = None,
         timestamp_ms: int | None = None,
         partition_key: str | None = None,
+        trace_header: str | None = None,
     ) -> dict[str, Any]:
         try:
             service, region, account, resource = arn_parts(arn)
@@ -102,6 +103,9 @@ class Targets:
                 account_id=account, region=region,
             ))["QueueUrl"]  # fmt: skip
             params: dict[str, Any] = {"QueueUrl": url, "MessageBody": body}
+            if trace_header:
+                params["MessageSystemAttributes"] = {
+                    "AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
             if attributes:
                 params["MessageAttributes"] = attributes
             if resource.endswith(".fifo"):
@@ -125,6 +129,7 @@ class Targets:
                 "lambda", "Invoke",
                 {"FunctionName": arn, "InvocationType": "Event", "Payload": body.encode()},
                 account_id=account, region=region,
+                headers={"x-amzn-trace-id": trace_header} if trace_header else None,
             )  # fmt: skip
         if service == "events" and resource.startswith("event-bus/"):
             entry = _bus_entry(body, arn, source, detail_type, resources)
