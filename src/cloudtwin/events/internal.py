@@ -45,6 +45,7 @@ class InternalClient:
         account_id: str,
         region: str,
         caller: "Identity | None",
+        headers: dict[str, str] | None = None,
     ) -> tuple[Any, RequestContext]:
         provider = self._registry.provider(service)
         handler = provider.handler(operation) if provider is not None else None
@@ -61,7 +62,7 @@ class InternalClient:
             region=region,
             request_id=str(uuid.uuid4()),
             identity=identity,
-            request=HttpRequest("POST", "/", headers={"host": "localhost"}),
+            request=HttpRequest("POST", "/", headers={"host": "localhost", **(headers or {})}),
             stores=provider.stores,
             clock=env.clock,
         )
@@ -99,16 +100,18 @@ class InternalClient:
         account_id: str,
         region: str,
         caller: "Identity | None" = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Run any handler (sync or async) and return its output members."""
-        result = self._run(service, operation, params, account_id, region, caller)
+        """Run any handler (sync or async) and return its output members. ``headers`` are
+        request headers the handler sees (``x-amzn-trace-id``)."""
+        result = self._run(service, operation, params, account_id, region, caller, headers)
         if inspect.isawaitable(result):
             result = await result
         return result or {}
 
-    def _run(self, service, operation, params, account_id, region, caller) -> Any:
+    def _run(self, service, operation, params, account_id, region, caller, headers=None) -> Any:
         params = params or {}
-        handler, ctx = self._prepare(service, operation, params, account_id, region, caller)
+        handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers)
         return handler(ctx, params)
 
 

@@ -103,9 +103,10 @@ class _Cron:
             _field(minute, 0, 59), _field(hour, 0, 23), dom, _field(month, 1, 12, _MONTHS), dow,
             None if year == "*" else _field(year, 1970, 2199),
         )
-        probe = date(2024, 1, 1)  # check the day specs once
-        cron._dom_ok(probe)
-        cron._dow_ok(probe)
+        for day in range(1, 32):  # check the day specs once: every weekday of a month, its last days
+            probe = date(2024, 1, day)
+            cron._dom_ok(probe)
+            cron._dow_ok(probe)
         return cron
 
     def _dom_ok(self, day: date) -> bool:

@@ -127,6 +127,7 @@ class Targets:
         log_stream: str | None = None,
         timestamp_ms: int | None = None,
         partition_key: str | None = None,
+        trace_header: str | None = None,
     ) -> dict[str, Any]:
         try:
             service, region, account, resource = arn_parts(arn)
@@ -154,6 +155,9 @@ class Targets:
                 account_id=account, region=region,
             ))["QueueUrl"]  # fmt: skip
             params = _message({"QueueUrl": url, "MessageBody": body}, resource, attributes, group_id, dedup_id)
+            if trace_header:
+                params["MessageSystemAttributes"] = {
+                    "AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
             return await call("sqs", "SendMessage", params, account_id=account, region=region)
         if service == "sns":
             params = _message({"TopicArn": arn, "Message": body}, resource, attributes, group_id, dedup_id)
@@ -165,6 +169,7 @@ class Targets:
                 "lambda", "Invoke",
                 {"FunctionName": arn, "InvocationType": "Event", "Payload": body.encode()},
                 account_id=account, region=region,
+                headers={"x-amzn-trace-id": trace_header} if trace_header else None,
             )  # fmt: skip
         if service == "events" and resource.startswith("event-bus/"):
             entry = _bus_entry(body, arn, source, detail_type, resources)

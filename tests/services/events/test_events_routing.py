@@ -130,3 +130,21 @@ def test_bus_to_bus_and_unknown_bus(events, aws_client):
     with pytest.raises(ClientError) as error:
         events.describe_event_bus(Name="nowhere")
     assert error.value.response["Error"]["Message"] == "Event bus nowhere does not exist."
+
+
+def test_sns_and_cloudwatch_logs_targets(events, aws_client):
+    sns, logs = aws_client("sns"), aws_client("logs")
+    url, arn = queue(aws_client, "via-sns")
+    topic = sns.create_topic(Name="fanout")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    logs.create_log_group(logGroupName="/aws/events/audit")
+    group_arn = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/events/audit"
+    _rule_to(events, "fan", {"source": ["s"]}, [{"Id": "t", "Arn": topic}, {"Id": "l", "Arn": group_arn}])
+    event_id = events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": '{"k": "v"}'}])["Entries"][0]["EventId"]
+    [event] = bodies(aws_client, url)
+    assert event["id"] == event_id and event["detail"] == {"k": "v"}
+    from events_helpers import eventually
+
+    logged = eventually(lambda: logs.filter_log_events(logGroupName="/aws/events/audit")["events"])
+    assert logged[0]["logStreamName"] == event_id
+    assert json.loads(logged[0]["message"])["id"] == event_id

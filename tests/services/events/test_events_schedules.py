@@ -49,7 +49,7 @@ def test_rate_rule_and_disabled_rule(aws_client, cloudtwin_client):
 
 @pytest.mark.parametrize("expression", [
     "rate(1 minutes)", "rate(5 minute)", "rate(0 hours)", "cron(0 10 * * * *)", "cron(0 10 * *)",
-    "cron(60 10 ? * MON *)", "every 5 minutes",
+    "cron(60 10 ? * MON *)", "cron(0 0 ? * 1#9 *)", "cron(0 0 40W * ? *)", "every 5 minutes",
 ])
 def test_invalid_schedule_expressions(aws_client, expression):
     with pytest.raises(ClientError) as error:

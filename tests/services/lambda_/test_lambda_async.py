@@ -104,3 +104,30 @@ def test_destination_on_an_event_bus_sends_aws_invocation_result_events(lam, dep
     assert event["resources"] == ["arn:aws:lambda:us-east-1:000000000000:function:to-bus:$LATEST"]
     assert event["detail"]["requestContext"]["condition"] == "Success"
     assert event["detail"]["responsePayload"] == {"ok": {"n": 1}}
+
+
+TRACED = """
+import os
+
+def handler(event, context):
+    return {"trace": os.environ.get("_X_AMZN_TRACE_ID")}
+"""
+
+
+def test_eventbridge_passes_the_trace_header_to_lambda(lam, deploy, aws_client):
+    """PutEvents' X-Ray trace header reaches the function (``_X_AMZN_TRACE_ID``) through a
+    rule, and through a bus-to-bus hop."""
+    events = aws_client("events")
+    url, arn = _queue(aws_client, "traced")
+    deploy("traced", {"app.py": TRACED})
+    lam.put_function_event_invoke_config(FunctionName="traced", DestinationConfig={"OnSuccess": {"Destination": arn}})
+    function_arn = lam.get_function(FunctionName="traced")["Configuration"]["FunctionArn"]
+    inner = events.create_event_bus(Name="inner")["EventBusArn"]
+    events.put_rule(Name="hop", EventPattern='{"source": ["t"]}')
+    events.put_targets(Rule="hop", Targets=[{"Id": "bus", "Arn": inner}])
+    events.put_rule(Name="call", EventPattern='{"source": ["t"]}', EventBusName="inner")
+    events.put_targets(Rule="call", EventBusName="inner", Targets=[{"Id": "f", "Arn": function_arn}])
+    header = "Root=1-67f4141f-e1cd7672871da115129f8b19;Parent=d0ee9531727135a0;Sampled=1"
+    events.put_events(Entries=[{"Source": "t", "DetailType": "d", "Detail": "{}", "TraceHeader": header}])
+    [message] = eventually(lambda: _receive(aws_client, url))
+    assert json.loads(message["Body"])["responsePayload"]["trace"].startswith("Root=1-67f4141f-e1cd7672871da115129f8b19")

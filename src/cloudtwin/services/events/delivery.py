@@ -67,6 +67,8 @@ class Attempt:
     attempts: int = 0
     running: bool = False
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    #: the X-Ray trace header the event came with, passed on to Lambda and SQS targets
+    trace: str | None = None
 
 
 class Dispatcher:
@@ -107,7 +109,8 @@ class Dispatcher:
     # -- routing ----------------------------------------------------------------------------------
 
     def route(self, store: Any, bus: dict[str, Any], event: dict[str, Any], *,
-              replay: dict[str, Any] | None = None, rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+              replay: dict[str, Any] | None = None, rules: list[dict[str, Any]] | None = None,
+              trace: str | None = None) -> dict[str, Any]:
         """Archive ``event`` and start the deliveries of the rules of ``bus`` that match it."""
         now = self.env.clock.now()
         record: dict[str, Any] = {
@@ -129,7 +132,8 @@ class Dispatcher:
                 continue
             record["rules"].append(rule["Arn"])
             for target in rule.get("Targets") or []:
-                attempt = Attempt(store.account_id, store.region, rule["Arn"], dict(target), event, now, now, record)
+                attempt = Attempt(store.account_id, store.region, rule["Arn"], dict(target), event, now, now, record,
+                                  trace=trace)
                 self.pending.append(attempt)
                 self._start(attempt)
         self.records.append(record)
@@ -195,7 +199,7 @@ class Dispatcher:
                 raise ServiceError("ResourceNotFoundException", f"Event bus {parts[5].split('/', 1)[1]} does not exist.")
             # across accounts of one region the event keeps its id; across regions it gets a new one
             forwarded = dict(event) if parts[3] == event.get("region") else dict(event, id=new_event_id())
-            self.route(*found, forwarded)
+            self.route(*found, forwarded, trace=attempt.trace)
             return
         body = transform.target_input(target, event, attempt.rule_arn, event.get("time", ""))
         if len(parts) == 6 and parts[2] == "events" and parts[5].startswith("api-destination/"):
@@ -220,7 +224,7 @@ class Dispatcher:
             kwargs["partition_key"] = str(key) if isinstance(key, (str, int, float)) else event["id"]
         elif ":kinesis:" in target["Arn"]:
             kwargs["partition_key"] = event["id"]
-        await self.targets.send(target["Arn"], body, **kwargs)
+        await self.targets.send(target["Arn"], body, trace_header=attempt.trace, **kwargs)
 
     def _after_failure(self, attempt: Attempt, error: ServiceError, now: float) -> None:
         policy = attempt.target.get("RetryPolicy") or {}

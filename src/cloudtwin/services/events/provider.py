@@ -439,7 +439,8 @@ class Provider(ArchivesMixin, ConnectionsMixin, ServiceProvider):
             "account": ctx.account_id, "time": iso_seconds(when_epoch), "region": ctx.region,
             "resources": list(entry.get("Resources") or []), "detail": detail,
         }  # fmt: skip
-        self.dispatcher.route(store, bus, event)
+        trace = entry.get("TraceHeader") or ctx.request.headers.get("x-amzn-trace-id")
+        self.dispatcher.route(store, bus, event, trace=trace)
         return {"EventId": event_id}
 
     def put_partner_events(self, ctx: RequestContext, params: Params) -> Params:

@@ -66,6 +66,7 @@ class Pending:
     attempts: int = 0
     running: bool = False
     last: Outcome | None = None
+    trace_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -93,12 +94,12 @@ class Invoker:
     # -- one run --------------------------------------------------------------------------------
 
     async def run(self, target: Resolved, payload: bytes, trigger: str, *, client_context: str | None = None,
-                  request_id: str | None = None) -> tuple[str, Outcome]:  # fmt: skip
+                  request_id: str | None = None, trace_id: str | None = None) -> tuple[str, Outcome]:  # fmt: skip
         request_id = request_id or str(uuid.uuid4())
         bp = target.blueprint
         invocation = Invocation(
             request_id=request_id, payload=payload, invoked_arn=target.invoked_arn,
-            timeout=float(bp.timeout), client_context=client_context,
+            timeout=float(bp.timeout), client_context=client_context, trace_id=trace_id,
         )  # fmt: skip
         record: dict[str, Any] = {
             "time": self.env.clock.now(), "request_id": request_id, "function": bp.function_name,
@@ -154,9 +155,10 @@ class Invoker:
 
     # -- asynchronous invocation ------------------------------------------------------------------
 
-    def enqueue(self, key: tuple[str, str, str], qualifier: str | None, payload: bytes) -> str:
+    def enqueue(self, key: tuple[str, str, str], qualifier: str | None, payload: bytes,
+                trace_id: str | None = None) -> str:
         now = self.env.clock.now()
-        pending = Pending(key, qualifier, payload, str(uuid.uuid4()), now, now)
+        pending = Pending(key, qualifier, payload, str(uuid.uuid4()), now, now, trace_id=trace_id)
         self.queue.append(pending)
         self._start(pending)
         return pending.request_id
@@ -201,7 +203,8 @@ class Invoker:
             return
         pending.attempts += 1
         try:
-            _, outcome = await self.run(target, pending.payload, "async", request_id=pending.request_id)
+            _, outcome = await self.run(target, pending.payload, "async", request_id=pending.request_id,
+                                        trace_id=pending.trace_id)
         except ServiceError as error:
             outcome = Outcome(json.dumps({"errorType": error.code, "errorMessage": error.message}).encode(), "Unhandled")
             if error.code != "TooManyRequestsException":

@@ -688,7 +688,8 @@ class Provider(
         if kind == "DryRun":
             return {"StatusCode": 204, "Payload": b""}
         if kind == "Event":
-            self.invoker.enqueue((ref.account_id, ref.region, ref.name), ref.qualifier, payload)
+            self.invoker.enqueue((ref.account_id, ref.region, ref.name), ref.qualifier, payload,
+                                 trace_id=ctx.request.headers.get("x-amzn-trace-id"))
             return {"StatusCode": 202, "Payload": b""}
         client_context = params.get("ClientContext")
         if client_context:
@@ -698,7 +699,8 @@ class Provider(
                 raise conf.invalid("Client context must be a valid Base64-encoded JSON object.") from None
         # The invocation's request id is the Invoke call's, as in AWS's logs.
         _, outcome = await self.invoker.run(
-            target, payload, "Invoke", client_context=client_context, request_id=ctx.request_id
+            target, payload, "Invoke", client_context=client_context, request_id=ctx.request_id,
+            trace_id=ctx.request.headers.get("x-amzn-trace-id"),
         )
         return self._answer(outcome, target, params.get("LogType") == "Tail")
 
