@@ -108,3 +108,8 @@ def test_patch_baselines(ssm):
     with pytest.raises(ClientError) as err:
         ssm.get_patch_baseline(BaselineId="pb-0123456789abcdef0")
     assert _error(err)["Code"] == "DoesNotExistException"
+
+
+def test_list_documents_with_a_filter_without_a_key_is_not_a_500(aws_client):
+    ssm = aws_client("ssm")
+    assert "DocumentIdentifiers" in ssm.list_documents(Filters=[{"Values": ["x"]}])

@@ -4,7 +4,8 @@
 real key), carries a custom staging label ``ct-stage`` on its first version (so
 ``VersionStage`` / ``RemoveFromVersionId`` / ``MoveToVersionId`` agree with each other), a
 resource policy (named ``default``, the only name AWS attaches) and a rotation schedule with a
-rotation function (so ``CancelRotateSecret`` has a rotation to cancel). ``ct-replica`` is a
+rotation function (a real Lambda function whose policy lets Secrets Manager invoke it, so
+``CancelRotateSecret`` has a rotation to cancel). ``ct-replica`` is a
 cross-account replica of a primary in another account, made in this account as AWS lets a
 replica account do: ``StopReplicationToReplica`` is called on it. ``ct-xreplica`` is the other
 direction: a replica of ``ct-secret`` made in account ``111111111111`` (under that account's
@@ -14,11 +15,26 @@ own customer managed key), which ``AssociateCrossAccountReplica`` links from ``c
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from cloudtwin.conformance.constraints import Constraint
 from cloudtwin.conformance.resources import ACCOUNT, DROP, REGION, RoundTrip, ServiceSetup, Step
 
 FIRST_VERSION = "c7000000-0000-4000-8000-000000000001"
 ROTATION_LAMBDA = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-rotation"
+ROTATION_ROLE_TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+                       '{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
+
+
+def _rotation_code() -> bytes:
+    """The rotation function's zip (it is never run: rotations here do not start at once)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return None\n")
+    return buffer.getvalue()
+
+
 #: A primary secret in another account of the same Region (a replica names it on creation).
 OTHER_ACCOUNT = "111111111111"
 CROSS_ACCOUNT_PRIMARY = f"arn:aws:secretsmanager:{REGION}:111111111111:secret:ct-primary-AbCdEf"
@@ -37,6 +53,14 @@ SETUP = ServiceSetup(
         Step("UpdateSecretVersionStage", {"SecretId": "{secret}", "VersionStage": "{stage}",
                                           "MoveToVersionId": "{version_id}"}),
         Step("PutResourcePolicy", {"SecretId": "{secret}", "ResourcePolicy": RESOURCE_POLICY}),
+        # the rotation function exists and lets Secrets Manager invoke it, as AWS requires
+        Step("CreateRole", {"RoleName": "ct-rotation-role", "AssumeRolePolicyDocument": ROTATION_ROLE_TRUST},
+             {"rotation_role": "Role.Arn"}, service="iam"),
+        Step("CreateFunction", {"FunctionName": "ct-rotation", "Runtime": "python3.12", "Role": "{rotation_role}",
+                                "Handler": "app.handler", "Code": {"ZipFile": _rotation_code()}}, service="lambda"),
+        Step("AddPermission", {"FunctionName": "ct-rotation", "StatementId": "secretsmanager",
+                               "Action": "lambda:InvokeFunction", "Principal": "secretsmanager.amazonaws.com"},
+             service="lambda"),
         Step("RotateSecret", {"SecretId": "{secret}", "RotationLambdaARN": ROTATION_LAMBDA,
                               "RotationRules": {"AutomaticallyAfterDays": 30}, "RotateImmediately": False}),
         Step("CreateSecret", {"Name": "ct-replica", "KmsKeyId": "{key_arn}",

@@ -212,7 +212,8 @@ class DocumentOperations:
     def list_documents(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         wanted: dict[str, set[str]] = {}
         for f in params.get("Filters") or ():
-            wanted.setdefault(f["Key"], set()).update(f.get("Values") or ())
+            if f.get("Key"):  # a filter without a key filters nothing
+                wanted.setdefault(f["Key"], set()).update(f.get("Values") or ())
         for f in params.get("DocumentFilterList") or ():
             wanted.setdefault(f["key"], set()).add(f["value"])
         if wanted.get("Owner") and not wanted["Owner"] & {"Self", "Private", ctx.account_id}:
