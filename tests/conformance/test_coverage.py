@@ -23,3 +23,18 @@ def test_only_the_text_between_the_markers_is_rewritten(tmp_path):
     assert "| sqs | 1 | 1 | 1 | 100.0 % (1/1) | 1 / 0 |" in text
     readme.write_text("no markers")
     assert not write_readme(readme, [])
+
+
+def test_progress_is_plain_lines_when_not_on_a_terminal():
+    import io
+
+    from cloudtwin.conformance.report import ProgressBar
+
+    stream = io.StringIO()
+    progress = ProgressBar(stream)
+    for done in range(0, 21):
+        progress("sqs", "SendMessage", done, 20)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "sqs: 0/20 variants (SendMessage)"
+    assert lines[-1] == "sqs: 20 variants done"
+    assert 5 <= len(lines) <= 12 and "\r" not in stream.getvalue()

@@ -12,15 +12,29 @@ from cloudtwin.conformance.runner import ServiceResult
 
 
 class ProgressBar:
-    """One line on stderr, redrawn (only when stderr is a terminal)."""
+    """One line on stderr, redrawn on a terminal; elsewhere (CI, a pipe) plain lines: one
+    when a service starts, one per tenth of its variants, one when it is done."""
 
     def __init__(self, stream: IO[str] | None = None, width: int = 30) -> None:
         self.stream = stream or sys.stderr
         self.width = width
         self.enabled = self.stream.isatty()
+        self._tenth: dict[str, int] = {}
+
+    def _plain(self, service: str, operation: str, done: int, total: int) -> None:
+        tenth = (10 * done // total) if total else 10
+        if self._tenth.get(service) == tenth:
+            return
+        self._tenth[service] = tenth
+        if done >= total:
+            self.stream.write(f"{service}: {total} variants done\n")
+        else:
+            self.stream.write(f"{service}: {done}/{total} variants ({operation})\n")
+        self.stream.flush()
 
     def __call__(self, service: str, operation: str, done: int, total: int) -> None:
         if not self.enabled:
+            self._plain(service, operation, done, total)
             return
         filled = int(self.width * done / total) if total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
