@@ -13,7 +13,7 @@ and SDKs rely on them, so :data:`LEGACY_QUERY_ERRORS` restores them as data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -102,6 +102,8 @@ class ResolvedError:
     message_member: str | None
     fields: Mapping[str, Any]
     headers: Mapping[str, str]
+    #: Unmodeled context elements of XML envelopes (see :class:`ServiceError`).
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def fault_type(self) -> str:
@@ -162,7 +164,7 @@ class ErrorCatalog:
             sender_fault = error.sender_fault if error.sender_fault is not None else status < 500
             return ResolvedError(
                 error.code, error.code, error.message, status, sender_fault,
-                None, None, {}, error.headers,
+                None, None, {}, error.headers, error.details,
             )  # fmt: skip
         status = error.status_code or info.status
         if error.sender_fault is not None:
@@ -180,7 +182,7 @@ class ErrorCatalog:
             message = fields[member]
         return ResolvedError(
             info.name, info.query_code, message, status, sender_fault,
-            info.shape, member, fields, error.headers,
+            info.shape, member, fields, error.headers, error.details,
         )  # fmt: skip
 
 

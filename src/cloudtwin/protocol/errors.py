@@ -18,6 +18,9 @@ class ServiceError(Exception):
     ``fields`` are extra modeled members of the error shape (e.g. ``CancellationReasons``).
     ``headers`` are extra response headers. ``sender_fault`` picks ``Sender``/``Receiver``
     (``Client``/``Server`` in some envelopes) when the model does not say.
+    ``details`` are context elements AWS adds to an XML error envelope beside ``<Message>``
+    although no shape models them (S3's ``<BucketName>``, ``<Key>``, ``<Condition>``...),
+    written in order as text elements; envelopes without such a place ignore them.
     """
 
     def __init__(
@@ -29,6 +32,7 @@ class ServiceError(Exception):
         sender_fault: bool | None = None,
         fields: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}" if message else code)
         self.code = code
@@ -37,6 +41,7 @@ class ServiceError(Exception):
         self.sender_fault = sender_fault
         self.fields = fields or {}
         self.headers = headers or {}
+        self.details = details or {}
 
 
 class ProtocolError(ServiceError):

@@ -99,6 +99,9 @@ _HEADER, _HEADER_MAP, _STATUS = 0, 1, 2
 #: A result key (never a model member name) that sets the response status where the model
 #: has no ``statusCode`` member: S3 answers a range read with 206 Partial Content.
 STATUS_OVERRIDE = "__status__"
+#: A result key adding response headers the model does not describe (S3's
+#: ``x-amz-bucket-region`` on listings): a dict of header name to text.
+EXTRA_HEADERS = "__headers__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +234,16 @@ class RestSerializer(ResponseSerializer):
         service = operation.service_model
         headers = self._request_id_headers(service, request_id)
         if not plan.has_output:
-            return HttpResponse(plan.status, headers, b"")
+            # An operation without output may still answer another 2xx (S3's 204s).
+            override = result.get(STATUS_OVERRIDE) if isinstance(result, dict) else None
+            return HttpResponse(plan.status if override is None else int(override), headers, b"")
         status = plan.bindings.apply(result, headers) or plan.status
         override = result.get(STATUS_OVERRIDE)
         if override is not None:
             status = int(override)
+        extra = result.get(EXTRA_HEADERS)
+        if extra:
+            headers.update(extra)
         body: Any = b""
         content_type = None
         kind = plan.payload_kind

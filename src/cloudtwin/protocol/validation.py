@@ -161,7 +161,9 @@ class Validator:
         if self.rules:
             violations = self._apply_rules(operation, violations)
         if violations:
-            raise self.error(operation, violations)
+            error = self.error(operation, violations)
+            if error is not None:
+                raise error
 
     def violations(self, params: Mapping[str, Any], operation: OperationModel) -> list[Violation]:
         """Every violation, before rules (for tests and for services that want to look)."""
@@ -293,7 +295,7 @@ class S3Validator(Validator):
         kwargs.setdefault("checks", {"required"})
         super().__init__(**kwargs)
 
-    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError | None:
         v = violations[0]
         if v.kind != "required":
             return ServiceError(self.code, self.message([v]), self.status_code, sender_fault=True)
@@ -308,6 +310,9 @@ class S3Validator(Validator):
         shape = operation.input_shape
         payload = shape.serialization.get("payload") if shape is not None else None
         if v.depth == 1 and v.member_path == payload:
+            if shape.members[payload].type_name in ("string", "blob"):
+                # A raw document (a bucket policy): its absence is the service's to judge.
+                return None
             return ServiceError("MissingRequestBodyError", "Request body is empty.", 400, sender_fault=True)
         return ServiceError(
             "MalformedXML",

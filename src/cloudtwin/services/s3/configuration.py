@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.notifications import NotificationHandlers
 from cloudtwin.services.s3.objectlock import ObjectLockHandlers
@@ -39,12 +40,14 @@ class Document:
     wrap: str | None
     missing: tuple[str, str] | None = None
     default: Any = None
+    #: The status a successful Put answers (S3 answers some with 204 No Content).
+    put_status: int = 200
 
 
 DOCUMENTS: dict[str, Document] = {
     "Policy": Document(
         "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "Policy", "Policy",
-        ("NoSuchBucketPolicy", "The bucket policy does not exist"),
+        ("NoSuchBucketPolicy", "The bucket policy does not exist"), put_status=204,
     ),
     "Cors": Document(
         "PutBucketCors", "GetBucketCors", "DeleteBucketCors", "CORSConfiguration", None,
@@ -131,8 +134,20 @@ def _check(name: str, document: Any) -> None:
     elif name == "Accelerate":
         errors.check_xml_enum((document or {}).get("Status"), ("Enabled", "Suspended"))
     elif name == "OwnershipControls":
-        for rule in (document or {}).get("Rules") or []:
-            errors.check_xml_enum(rule.get("ObjectOwnership"), OBJECT_OWNERSHIPS)
+        rules = (document or {}).get("Rules") or []
+        if len(rules) != 1:
+            raise errors.malformed_xml()
+        errors.check_xml_enum(rules[0].get("ObjectOwnership"), OBJECT_OWNERSHIPS)
+    elif name == "Encryption":
+        rules = (document or {}).get("Rules") or []
+        if len(rules) != 1:
+            raise errors.malformed_xml()
+        default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("KMSMasterKeyID") and default.get("SSEAlgorithm") not in ("aws:kms", "aws:kms:dsse"):
+            raise errors.invalid_argument(
+                "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
+                "ApplyServerSideEncryptionByDefault",
+            )
     elif name == "RequestPayment":
         errors.check_xml_enum((document or {}).get("Payer"), ("Requester", "BucketOwner"))
     elif name == "Website":
@@ -145,10 +160,10 @@ def _check(name: str, document: Any) -> None:
 def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:
     from cloudtwin.services.provider import handler_name
 
-    def put(self: Any, ctx: RequestContext, params: dict[str, Any]) -> None:
+    def put(self: Any, ctx: RequestContext, params: dict[str, Any]) -> Any:
         bucket = self.bucket(ctx, params["Bucket"])
         document = params.get(doc.member)
-        if document is None:
+        if document is None and name != "Policy":  # a policy's own check names its absence
             raise errors.malformed_xml()
         _check(name, document)
         if name == "Accelerate" and "." in bucket.name:
@@ -157,13 +172,14 @@ def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:
             )
         bucket.config[name] = {doc.wrap: document} if doc.wrap else document
         self.store.buckets.save((bucket.partition, bucket.name))
+        return {STATUS_OVERRIDE: doc.put_status} if doc.put_status != 200 else None
 
     def get(self: Any, ctx: RequestContext, params: dict[str, Any]) -> Any:
         bucket = self.bucket(ctx, params["Bucket"])
         stored = bucket.config.get(name)
         if stored is None:
             if doc.missing is not None:
-                raise ServiceError(doc.missing[0], doc.missing[1], _NOT_FOUND_STATUS)
+                raise errors.bucket_error(doc.missing[0], doc.missing[1], _NOT_FOUND_STATUS, bucket.name)
             return doc.default
         return stored
 
@@ -185,6 +201,10 @@ class VersioningHandlers:
     def put_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         bucket = self.bucket(ctx, params["Bucket"])
         status = (params.get("VersioningConfiguration") or {}).get("Status")
+        if status is None:
+            raise ServiceError(
+                "IllegalVersioningConfigurationException", "The Versioning element must be specified", 400
+            )
         if status not in ("Enabled", "Suspended"):
             raise errors.malformed_xml()
         if bucket.object_lock and status != "Enabled":
@@ -213,7 +233,7 @@ class VersioningHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         policy = (bucket.config.get("Policy") or {}).get("Policy")
         if not policy:
-            raise ServiceError("NoSuchBucketPolicy", "The bucket policy does not exist", 404)
+            raise errors.bucket_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404, bucket.name)
         public = False
         for statement in json.loads(policy).get("Statement") or []:
             principal = statement.get("Principal")

@@ -71,6 +71,9 @@ class Version:
     #: A restore from an archive class: when the copy is ready, and when it lapses.
     restore_ready: float | None = None
     restore_expiry: float | None = None
+    #: A token unique to this write: what a multipart upload remembers of the key it will
+    #: replace, to tell a conditional completion that the key changed meanwhile.
+    write_id: str = ""
 
 
 @dataclass(slots=True)
@@ -113,6 +116,8 @@ class Upload:
     checksum_algorithm: str | None = None
     checksum_type: str | None = None
     parts: dict[int, Part] = field(default_factory=dict)
+    #: The ``write_id`` of the key's current version when the upload began (None: no key).
+    base_write: str | None = None
 
 
 class S3Store(Store):

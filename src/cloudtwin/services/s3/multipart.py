@@ -21,7 +21,7 @@ from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_write, parse_range
 from cloudtwin.services.s3.listing import url_encoder
 from cloudtwin.services.s3.models import Part, Upload, to_datetime
-from cloudtwin.services.s3.owners import owner
+from cloudtwin.services.s3.owners import initiator, owner
 from cloudtwin.services.s3.objects import (
     DEFAULT_ALGORITHM,
     FULL_OBJECT_CAPABLE,
@@ -41,13 +41,32 @@ def _part_number(number: int) -> int:
     return number
 
 
-def _invalid_part() -> ServiceError:
+def _invalid_part(upload_id: str, number: int, etag: str) -> ServiceError:
     return ServiceError(
         "InvalidPart",
         "One or more of the specified parts could not be found.  The part may not have been "
         "uploaded, or the specified entity tag may not match the part's entity tag.",
         400,
+        details={"ETag": etag.strip('"'), "PartNumber": str(number), "UploadId": upload_id},
     )
+
+
+def _entity_too_small(part: Part) -> ServiceError:
+    return ServiceError(
+        "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", 400,
+        details={
+            "ETag": part.etag.strip('"'), "MinSizeAllowed": str(MIN_PART_SIZE),
+            "PartNumber": str(part.number), "ProposedSize": str(part.size),
+        },
+    )
+
+
+def _given_checksum(params: dict[str, Any]) -> tuple[str, str] | None:
+    """The full-object checksum a CompleteMultipartUpload states (algorithm, value)."""
+    for name, value in params.items():
+        if name.startswith("Checksum") and name not in ("ChecksumType", "ChecksumAlgorithm") and value:
+            return name[len("Checksum"):].lower(), value
+    return None
 
 
 def check_checksum_type(checksum_type: str | None) -> None:
@@ -64,6 +83,7 @@ class MultipartHandlers:
     new_version: Any
     store_version: Any
     current_etag: Any
+    current_write: Any
     source_version: Any
     checksum_fields: Any
 
@@ -71,7 +91,7 @@ class MultipartHandlers:
         self.bucket(ctx, bucket_name)
         upload = self.store.uploads.get(upload_id)
         if upload is None or upload.bucket != bucket_name or upload.key != key:
-            raise errors.no_such_upload()
+            raise errors.no_such_upload(upload_id)
         return upload
 
     def create_multipart_upload(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -82,23 +102,27 @@ class MultipartHandlers:
         algorithm = (params.get("ChecksumAlgorithm") or "").lower() or None
         checksum_type = params.get("ChecksumType")
         check_checksum_type(checksum_type)
+        if checksum_type is not None and algorithm is None:
+            raise errors.invalid_request(
+                "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."
+            )
         if checksum_type == "FULL_OBJECT" and algorithm and algorithm not in FULL_OBJECT_CAPABLE:
             raise errors.invalid_request(
                 f"The FULL_OBJECT checksum type cannot be used with the {algorithm} checksum algorithm."
             )
-        if algorithm is None:
-            algorithm, checksum_type = DEFAULT_ALGORITHM, "FULL_OBJECT"
-        elif checksum_type is None:
+        if algorithm is not None and checksum_type is None:
             checksum_type = "FULL_OBJECT" if algorithm == "crc64nvme" else "COMPOSITE"
+        # Without an algorithm the upload has none (the "null" checksum mode): its parts keep
+        # whatever checksum their client sent, and the object gets S3's default CRC64NVME.
         upload_id = secrets.token_urlsafe(48)
         self.store.uploads[upload_id] = Upload(
             upload_id, ctx.partition, bucket.name, key, self.now(ctx), ctx.account_id, template,
-            algorithm, checksum_type,
+            algorithm, checksum_type, base_write=self.current_write(ctx, bucket, key),
         )  # fmt: skip
         result: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "UploadId": upload_id, **template.sse}
-        if params.get("ChecksumAlgorithm"):
+        if algorithm is not None:
             result["ChecksumAlgorithm"] = algorithm.upper()
-        result["ChecksumType"] = checksum_type
+            result["ChecksumType"] = checksum_type
         return result
 
     async def upload_part(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +134,7 @@ class MultipartHandlers:
                 f"Checksum Type mismatch occurred, expected checksum Type: {upload.checksum_algorithm}, "
                 f"actual checksum Type: {declared}"
             )
-        wanted = upload.checksum_algorithm
+        wanted = upload.checksum_algorithm or declared
         body = ctx.request.stream if ctx.request.stream is not None else params.get("Body")
         extra = () if (wanted is None or wanted == declared) else (wanted,)
         written = await self.blobs.write_stream(body, extra, inline_max=0)  # parts: always files
@@ -119,7 +143,7 @@ class MultipartHandlers:
         upload = self.store.uploads.get(params["UploadId"])
         if upload is None:  # aborted while the body was arriving
             self.blobs.delete(written.name)
-            raise errors.no_such_upload()
+            raise errors.no_such_upload(params["UploadId"])
         part = Part(number, written.name, written.size, quoted(written.md5), self.now(ctx))
         if wanted and wanted in computed:
             part.checksums = {wanted: computed[wanted]}
@@ -157,6 +181,8 @@ class MultipartHandlers:
         part = Part(number, written.name, written.size, quoted(written.md5), self.now(ctx))
         if upload.checksum_algorithm:
             part.checksums = {upload.checksum_algorithm: self.blobs.checksum(written.name, upload.checksum_algorithm)}
+        else:
+            part.checksums = {}
         old = upload.parts.get(number)
         if old is not None:
             self.blobs.delete(old.blob)
@@ -164,7 +190,7 @@ class MultipartHandlers:
         self.store.uploads.save(upload.upload_id)
         copy_result: dict[str, Any] = {"ETag": part.etag, "LastModified": to_datetime(part.last_modified)}
         copy_result.update({checksum_member(a): v for a, v in part.checksums.items()})
-        result: dict[str, Any] = {"CopyPartResult": copy_result}
+        result: dict[str, Any] = {"CopyPartResult": copy_result, **upload.template.sse}
         if source_bucket.versioning:
             result["CopySourceVersionId"] = source.version_id
         return result
@@ -174,38 +200,24 @@ class MultipartHandlers:
         key = params["Key"]
         upload = self.upload(ctx, bucket.name, key, params["UploadId"])
         check_checksum_type(params.get("ChecksumType"))
-        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        self._check_completion_conditions(ctx, bucket, upload, params)
+        if params.get("ChecksumType") is not None and params["ChecksumType"] != upload.checksum_type:
+            raise errors.invalid_request(
+                f"The upload was created using the {upload.checksum_type or 'null'} checksum mode. "
+                "The complete request must use the same checksum mode."
+            )
         listed = (params.get("MultipartUpload") or {}).get("Parts") or []
         if not listed:
-            raise errors.malformed_xml()
-        chosen: list[Part] = []
-        previous = 0
-        for item in listed:
-            number = item.get("PartNumber", 0)
-            if number <= previous:
-                raise ServiceError(
-                    "InvalidPartOrder",
-                    "The list of parts was not in ascending order. Parts must be ordered by part number.",
-                    400,
-                )
-            previous = number
-            part = upload.parts.get(number)
-            if part is None or (item.get("ETag") or "").strip('"') != part.etag.strip('"'):
-                raise _invalid_part()
-            for algorithm, value in part.checksums.items():
-                given = item.get(checksum_member(algorithm))
-                if given is not None and given != value:
-                    raise _invalid_part()
-            chosen.append(part)
+            raise errors.invalid_request("You must specify at least one part")
+        chosen = self._chosen_parts(upload, listed)
         for part in chosen[:-1]:
             if part.size < MIN_PART_SIZE:
-                raise ServiceError(
-                    "EntityTooSmall",
-                    "Your proposed upload is smaller than the minimum allowed object size.",
-                    400,
-                )
+                raise _entity_too_small(part)
         algorithm, checksum_type = upload.checksum_algorithm, upload.checksum_type
-        full_hasher = new_hasher(algorithm) if algorithm and checksum_type == "FULL_OBJECT" else None
+        if algorithm is None:
+            # The "null" checksum mode: the object gets S3's default full-object checksum.
+            algorithm, checksum_type = DEFAULT_ALGORITHM, "FULL_OBJECT"
+        full_hasher = new_hasher(algorithm) if checksum_type == "FULL_OBJECT" else None
         blob, size = self.blobs.concat([p.blob for p in chosen], full_hasher)
         version = upload.template
         version.last_modified = self.now(ctx)
@@ -213,22 +225,27 @@ class MultipartHandlers:
         version.size = size
         digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen), usedforsecurity=False)
         version.etag = f'"{digest.hexdigest()}-{len(chosen)}"'
-        if algorithm:
-            if full_hasher is not None:
-                value = base64.b64encode(full_hasher.digest()).decode("ascii")
-            else:
-                hasher = new_hasher(algorithm)
-                for part in chosen:
-                    hasher.update(base64.b64decode(part.checksums.get(algorithm, "")))
-                value = f"{base64.b64encode(hasher.digest()).decode('ascii')}-{len(chosen)}"
-            version.checksums = {algorithm: value}
-            version.checksum_type = checksum_type
-        version.parts = [(p.size, p.checksums.get(algorithm or "")) for p in chosen]
+        if full_hasher is not None:
+            value = base64.b64encode(full_hasher.digest()).decode("ascii")
+        else:
+            hasher = new_hasher(algorithm)
+            for part in chosen:
+                hasher.update(base64.b64decode(part.checksums.get(algorithm, "")))
+            value = f"{base64.b64encode(hasher.digest()).decode('ascii')}-{len(chosen)}"
+        given = _given_checksum(params)
+        if given is not None and upload.checksum_algorithm is not None and given[1] != value:
+            self.blobs.delete(blob)
+            raise ServiceError(
+                "BadDigest", f"The {algorithm} you specified did not match the calculated checksum.", 400
+            )
+        version.checksums = {algorithm: value}
+        version.checksum_type = checksum_type
+        version.parts = [(p.size, p.checksums.get(algorithm)) for p in chosen]
         mpu_size = params.get("MpuObjectSize")
         if mpu_size is not None and mpu_size != size:
             self.blobs.delete(blob)
             raise errors.invalid_request(
-                "The provided 'x-amz-mp-object-size' header value does not match what was computed."
+                f"The provided 'x-amz-mp-object-size' header value {mpu_size} does not match what was computed: {size}"
             )
         self.store_version(ctx, bucket, key, version)
         for part in upload.parts.values():
@@ -247,6 +264,49 @@ class MultipartHandlers:
         if bucket.versioning == "Enabled":
             result["VersionId"] = version.version_id
         return result
+
+    def _check_completion_conditions(
+        self, ctx: RequestContext, bucket: Any, upload: Upload, params: dict[str, Any]
+    ) -> None:
+        """``If-Match`` / ``If-None-Match`` on completion: the condition, then that nobody
+        wrote the key since the upload began (409 ConditionalRequestConflict)."""
+        if_match, if_none_match = params.get("IfMatch"), params.get("IfNoneMatch")
+        check_write(self.current_etag(ctx, bucket, upload.key), if_match, if_none_match, upload.key)
+        if (if_match or if_none_match) and self.current_write(ctx, bucket, upload.key) != upload.base_write:
+            raise ServiceError(
+                "ConditionalRequestConflict",
+                "The conditional request cannot succeed due to a conflicting operation against this resource.",
+                409,
+                details={"Condition": "If-Match" if if_match else "If-None-Match", "Key": upload.key},
+            )
+
+    @staticmethod
+    def _chosen_parts(upload: Upload, listed: list[dict[str, Any]]) -> list[Part]:
+        """The uploaded parts a completion lists, in order, checked against what was uploaded."""
+        chosen: list[Part] = []
+        previous = 0
+        for item in listed:
+            number = item.get("PartNumber", 0)
+            if number <= previous:
+                raise ServiceError(
+                    "InvalidPartOrder",
+                    "The list of parts was not in ascending order. Parts must be ordered by part number.",
+                    400,
+                )
+            previous = number
+            etag = item.get("ETag") or ""
+            part = upload.parts.get(number)
+            if part is None or etag.strip('"') != part.etag.strip('"'):
+                raise _invalid_part(upload.upload_id, number, etag)
+            stated = {n[len("Checksum"):].lower(): v for n, v in item.items() if n.startswith("Checksum") and v}
+            if stated and upload.checksum_algorithm is None:
+                # An upload without a checksum algorithm has no part checksums to match.
+                raise _invalid_part(upload.upload_id, number, etag)
+            for algorithm, value in stated.items():
+                if part.checksums.get(algorithm) != value:
+                    raise _invalid_part(upload.upload_id, number, etag)
+            chosen.append(part)
+        return chosen
 
     def abort_multipart_upload(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         upload = self.upload(ctx, params["Bucket"], params["Key"], params["UploadId"])
@@ -272,7 +332,8 @@ class MultipartHandlers:
                 "ETag": part.etag,
                 "Size": part.size,
             }
-            item.update({checksum_member(a): v for a, v in part.checksums.items()})
+            if upload.checksum_algorithm:
+                item.update({checksum_member(a): v for a, v in part.checksums.items()})
             parts.append(item)
         result: dict[str, Any] = {
             "Bucket": upload.bucket,
@@ -281,17 +342,16 @@ class MultipartHandlers:
             "PartNumberMarker": marker,
             "MaxParts": limit,
             "IsTruncated": truncated,
-            "Initiator": {"ID": owner(upload.account_id)["ID"], "DisplayName": "webfile"},
+            "Initiator": initiator(upload.account_id),
             "Owner": owner(upload.account_id),
             "StorageClass": upload.template.storage_class,
-            "ChecksumType": upload.checksum_type,
+            "NextPartNumberMarker": shown[-1] if shown else 0,
         }
         if upload.checksum_algorithm:
             result["ChecksumAlgorithm"] = upload.checksum_algorithm.upper()
+            result["ChecksumType"] = upload.checksum_type
         if parts:
             result["Parts"] = parts
-        if shown:
-            result["NextPartNumberMarker"] = shown[-1]
         return result
 
     def list_multipart_uploads(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -339,9 +399,9 @@ class MultipartHandlers:
                 "Initiated": to_datetime(upload.initiated),
                 "StorageClass": upload.template.storage_class,
                 "Owner": owner(upload.account_id),
-                "Initiator": {"ID": owner(upload.account_id)["ID"], "DisplayName": "webfile"},
-                **({"ChecksumAlgorithm": upload.checksum_algorithm.upper()} if upload.checksum_algorithm else {}),
-                "ChecksumType": upload.checksum_type,
+                "Initiator": initiator(upload.account_id),
+                **({"ChecksumAlgorithm": upload.checksum_algorithm.upper(), "ChecksumType": upload.checksum_type}
+                   if upload.checksum_algorithm else {}),
             })
         result: dict[str, Any] = {
             "Bucket": bucket.name,
@@ -349,8 +409,12 @@ class MultipartHandlers:
             "UploadIdMarker": id_marker,
             "MaxUploads": limit,
             "IsTruncated": truncated,
-            "Prefix": encode(prefix),
+            # S3 names where the next page starts even on the last page (empty when none).
+            "NextKeyMarker": encode(last.key) if last is not None else "",
+            "NextUploadIdMarker": last.upload_id if last is not None else "",
         }
+        if params.get("Prefix") is not None:
+            result["Prefix"] = encode(prefix)
         if params.get("EncodingType"):
             result["EncodingType"] = params["EncodingType"]
         if delimiter:
@@ -359,7 +423,4 @@ class MultipartHandlers:
             result["Uploads"] = entries
         if prefixes:
             result["CommonPrefixes"] = [{"Prefix": encode(p)} for p in prefixes]
-        if truncated and last is not None:
-            result["NextKeyMarker"] = encode(last.key)
-            result["NextUploadIdMarker"] = last.upload_id
         return result

@@ -64,6 +64,30 @@ def lock_from_params(
         version.legal_hold = hold
 
 
+def check_lock_configuration(config: dict[str, Any]) -> None:
+    """The schema of an ``ObjectLockConfiguration``: ``ObjectLockEnabled`` required; a rule
+    holds a ``DefaultRetention`` with a mode and exactly one of ``Days`` / ``Years``."""
+    if config.get("ObjectLockEnabled") != "Enabled":
+        raise errors.malformed_xml()
+    if "Rule" not in config:
+        return
+    retention = (config.get("Rule") or {}).get("DefaultRetention")
+    if not retention:
+        raise errors.malformed_xml()
+    errors.check_xml_enum(retention.get("Mode"), _MODES)
+    if retention.get("Mode") is None or (retention.get("Days") is None) == (retention.get("Years") is None):
+        raise errors.malformed_xml()
+
+
+def check_bypass_header(bucket: Bucket, params: dict[str, Any]) -> None:
+    """``x-amz-bypass-governance-retention`` (true or false) only on lock-enabled buckets."""
+    if params.get("BypassGovernanceRetention") is not None and not bucket.object_lock:
+        raise errors.invalid_argument(
+            "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.",
+            "x-amz-bypass-governance-retention",
+        )
+
+
 def check_delete_allowed(version: Version, bypass_governance: bool, now: float) -> None:
     if version.legal_hold == "ON":
         raise errors.access_denied("Access Denied because object protected by object lock.")
@@ -148,8 +172,7 @@ class ObjectLockHandlers:
     def put_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         config = params.get("ObjectLockConfiguration") or {}
-        errors.check_xml_enum(config.get("ObjectLockEnabled"), ("Enabled",))
-        errors.check_xml_enum(((config.get("Rule") or {}).get("DefaultRetention") or {}).get("Mode"), _MODES)
+        check_lock_configuration(config)
         if not bucket.object_lock:
             if bucket.versioning != "Enabled":
                 raise ServiceError(
@@ -166,8 +189,8 @@ class ObjectLockHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         stored = bucket.config.get("ObjectLockConfiguration")
         if not bucket.object_lock or not stored:
-            raise ServiceError(
+            raise errors.bucket_error(
                 "ObjectLockConfigurationNotFoundError",
-                "Object Lock configuration does not exist for this bucket", 404,
+                "Object Lock configuration does not exist for this bucket", 404, bucket.name,
             )
         return stored

@@ -10,6 +10,7 @@ version; otherwise the ``null`` version is overwritten.
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -20,7 +21,12 @@ from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_read, check_write, parse_range
 from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, to_datetime
-from cloudtwin.services.s3.objectlock import check_delete_allowed, lock_fields, lock_from_params
+from cloudtwin.services.s3.objectlock import (
+    check_bypass_header,
+    check_delete_allowed,
+    lock_fields,
+    lock_from_params,
+)
 from cloudtwin.services.s3.restore import check_readable, restore_header
 
 #: Content headers stored with an object and returned on reads, by model member name.
@@ -57,11 +63,36 @@ def checksum_member(algorithm: str) -> str:
 
 
 def new_version_id() -> str:
-    return secrets.token_urlsafe(24)
+    """A version id as opaque as S3's, with a check suffix so that a mistyped id is told
+    apart from one that no longer exists (S3 answers the first ``InvalidArgument``)."""
+    body = secrets.token_urlsafe(21)
+    return body + _version_check(body)
+
+
+def _version_check(body: str) -> str:
+    digest = hashlib.sha256(body.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[:3]).decode("ascii")
+
+
+def well_formed_version_id(version_id: str) -> bool:
+    """``null`` or an id this S3 could have issued."""
+    if version_id == NULL_VERSION:
+        return True
+    body, check = version_id[:-4], version_id[-4:]
+    return len(version_id) == 32 and _version_check(body) == check
 
 
 def quoted(md5_hex: str) -> str:
     return f'"{md5_hex}"'
+
+
+def check_version_id(bucket: Bucket, version_id: str) -> None:
+    """A version id no version of this bucket could have: never versioned buckets know only
+    ``null``."""
+    if not well_formed_version_id(version_id) or (
+        bucket.versioning is None and version_id != NULL_VERSION
+    ):
+        raise errors.invalid_version_id(version_id)
 
 
 def check_key(key: str) -> None:
@@ -133,6 +164,11 @@ class ObjectHandlers:
     def record(self, ctx: RequestContext, bucket: Bucket, key: str) -> ObjectRecord | None:
         return self.store.objects.get((bucket.partition, bucket.name, key))
 
+    def current_write(self, ctx: RequestContext, bucket: Bucket, key: str) -> str | None:
+        """The ``write_id`` of the key's newest version (a delete marker too), None if none."""
+        record = self.record(ctx, bucket, key)
+        return record.current.write_id if record and record.current else None
+
     def current_etag(self, ctx: RequestContext, bucket: Bucket, key: str) -> str | None:
         record = self.record(ctx, bucket, key)
         current = record.current if record else None
@@ -141,32 +177,40 @@ class ObjectHandlers:
         return current.etag
 
     def version_for_read(
-        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None
+        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None,
+        method: str = "GET", *, marker_is_missing: bool = True,
     ) -> Version:
-        """The version a read addresses, raising what S3 raises when there is none."""
+        """The version a request addresses, raising what S3 raises when there is none.
+
+        A delete marker addressed by its id refuses ``method`` (405); the current version
+        being a delete marker reads as a missing key, except for the sub-resources
+        (tagging, ACL writes) that refuse the method there too (``marker_is_missing``).
+        """
         record = self.record(ctx, bucket, key)
         if version_id is None:
             current = record.current if record else None
             if current is None:
                 raise errors.no_such_key(key)
             if current.delete_marker:
+                if not marker_is_missing:
+                    raise errors.method_not_allowed(method, current.version_id)
                 raise errors.no_such_key(
                     key, delete_marker=current.version_id if bucket.versioning else None
                 )
             return current
         found = record.find(version_id) if record else None
         if found is None:
-            if version_id != NULL_VERSION and len(version_id) < 8:
-                raise errors.invalid_version_id()
-            raise errors.no_such_version()
+            check_version_id(bucket, version_id)
+            raise errors.no_such_version(key, version_id)
         if found.delete_marker:
-            raise errors.method_not_allowed(found.version_id)
+            raise errors.method_not_allowed(method, found.version_id)
         return found
 
     def store_version(self, ctx: RequestContext, bucket: Bucket, key: str, version: Version) -> Version:
         """Add ``version`` as the key's newest, replacing the ``null`` version unless
         versioning is enabled; frees the bodies nobody refers to any more."""
         record = self.record(ctx, bucket, key) or ObjectRecord()
+        version.write_id = secrets.token_hex(8)
         if bucket.versioning == "Enabled":
             version.version_id = new_version_id()
         else:
@@ -245,8 +289,6 @@ class ObjectHandlers:
             out["TagCount"] = len(version.tags)
         out.update(version.sse)
         out.update(lock_fields(version))
-        if version.parts:
-            out["PartsCount"] = len(version.parts)
         return out
 
     # -- PutObject ----------------------------------------------------------------------------
@@ -255,7 +297,7 @@ class ObjectHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
         check_key(key)
-        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"), key)
         version = self.new_version(ctx, bucket, params)
         headers = ctx.request.headers
         declared = declared_algorithm(headers)
@@ -274,7 +316,7 @@ class ObjectHandlers:
                     algorithm = declared
             # Conditional writes are evaluated again once the body is in: a concurrent
             # writer may have created the key meanwhile.
-            check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+            check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"), key)
         except BaseException:
             self.blobs.delete(written.name)
             raise
@@ -296,7 +338,7 @@ class ObjectHandlers:
     def _read(self, ctx: RequestContext, params: dict[str, Any], *, head: bool) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
-        version = self.version_for_read(ctx, bucket, key, params.get("VersionId"))
+        version = self.version_for_read(ctx, bucket, key, params.get("VersionId"), "HEAD" if head else "GET")
         check_read(
             version.etag, version.last_modified, params.get("IfMatch"), params.get("IfNoneMatch"),
             params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"),
@@ -309,19 +351,29 @@ class ObjectHandlers:
         if restore:
             result["Restore"] = restore
         part_number = params.get("PartNumber")
-        span = None
         if part_number is not None:
+            if params.get("Range"):
+                raise errors.invalid_request("Cannot specify both Range header and partNumber query parameter")
             span = self._part_span(version, part_number)
+            whole = version.parts is None
         else:
             span = parse_range(params.get("Range"), version.size)
-        whole = span is None or (span == (0, version.size - 1) and part_number is None and not params.get("Range"))
+            whole = span is None
         if span is not None:
             start, end = span
             result["ContentLength"] = end - start + 1
             result["ContentRange"] = f"bytes {start}-{end}/{version.size}"
             result[STATUS_OVERRIDE] = 206
-        if params.get("ChecksumMode") == "ENABLED" and (whole or (part_number is not None and version.parts is None)):
-            result.update(self.checksum_fields(version))
+        if part_number is not None and version.parts is not None:
+            result["PartsCount"] = len(version.parts)
+        if params.get("ChecksumMode") == "ENABLED":
+            if whole:
+                result.update(self.checksum_fields(version))
+            elif part_number is not None and version.parts[part_number - 1][1]:
+                algorithm = next(iter(version.checksums), None)
+                if algorithm:
+                    result[checksum_member(algorithm)] = version.parts[part_number - 1][1]
+                    result["ChecksumType"] = version.checksum_type
         if not head:
             for override, member in RESPONSE_OVERRIDES.items():
                 if params.get(override) is not None:
@@ -336,14 +388,14 @@ class ObjectHandlers:
 
     @staticmethod
     def _part_span(version: Version, part_number: int) -> tuple[int, int] | None:
+        """The bytes of part ``part_number`` (a single-part object is its own part 1)."""
         parts = version.parts or [(version.size, None)]
         if part_number < 1 or part_number > len(parts):
-            if version.parts is None and part_number == 1:
-                return None
-            raise errors.invalid_range() if version.parts else errors.invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive"
+            raise ServiceError(
+                "InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
+                details={"ActualPartCount": str(len(parts)), "PartNumberRequested": str(part_number)},
             )
-        if version.parts is None:
+        if version.size == 0:
             return None
         start = sum(size for size, _ in parts[: part_number - 1])
         size = parts[part_number - 1][0]
@@ -365,12 +417,9 @@ class ObjectHandlers:
         store = self.store
         record = self.record(ctx, bucket, key)
         if version_id is not None:
-            if record is None:
-                if version_id != NULL_VERSION and len(version_id) < 8:
-                    raise errors.invalid_version_id()
-                return {"VersionId": version_id}
-            found = record.find(version_id)
+            found = record.find(version_id) if record is not None else None
             if found is None:
+                check_version_id(bucket, version_id)
                 return {"VersionId": version_id}
             check_delete_allowed(found, bypass_governance, self.now(ctx))
             record.versions.remove(found)
@@ -401,17 +450,19 @@ class ObjectHandlers:
     def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
+        check_bypass_header(bucket, params)
         if params.get("IfMatch") is not None:
             etag = self.current_etag(ctx, bucket, key)
             if etag is None:
                 raise errors.no_such_key(key)
-            check_write(etag, params["IfMatch"], None)
+            check_write(etag, params["IfMatch"], None, key)
         return self.remove(
             ctx, bucket, key, params.get("VersionId"), bool(params.get("BypassGovernanceRetention"))
         )
 
     def delete_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
+        check_bypass_header(bucket, params)
         request = params.get("Delete") or {}
         objects = request.get("Objects") or []
         if not objects or len(objects) > 1000:
@@ -426,6 +477,9 @@ class ObjectHandlers:
                     bool(params.get("BypassGovernanceRetention")),
                 )
             except ServiceError as error:
+                if error.code == "InvalidArgument" and item.get("VersionId"):
+                    # In a batch, an id no version can have is reported as a missing version.
+                    error = errors.no_such_version(key, item["VersionId"])
                 failed.append({"Key": key, "VersionId": item.get("VersionId"),
                                "Code": error.code, "Message": error.message})
                 continue
@@ -453,7 +507,7 @@ class ObjectHandlers:
         source_bucket_name, source_key, source_version_id = parse_copy_source(params["CopySource"])
         source_bucket = self.bucket(ctx, source_bucket_name, "x-amz-source-expected-bucket-owner")
         try:
-            source = self.version_for_read(ctx, source_bucket, source_key, source_version_id)
+            source = self.version_for_read(ctx, source_bucket, source_key, source_version_id, "GET")
         except ServiceError as error:
             if error.code == "MethodNotAllowed":
                 raise errors.invalid_request(
@@ -492,7 +546,7 @@ class ObjectHandlers:
                 "without changing the object's metadata, storage class, website redirect "
                 "location or encryption attributes."
             )
-        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"), key)
         version = self.new_version(ctx, bucket, params)
         if directive == "COPY":
             version.headers = dict(source.headers)
@@ -533,6 +587,33 @@ class ObjectHandlers:
 
     # -- GetObjectAttributes ------------------------------------------------------------------
 
+    @staticmethod
+    def _object_parts(version: Version, params: dict[str, Any]) -> dict[str, Any]:
+        """``ObjectParts``: the part count, and the parts themselves only for an object
+        whose checksum is made of its parts' (COMPOSITE): the others keep no part list."""
+        parts = version.parts or []
+        if version.checksum_type != "COMPOSITE":
+            return {"TotalPartsCount": len(parts)}
+        marker = params.get("PartNumberMarker") or 0
+        limit = params.get("MaxParts") or 1000
+        numbered = [(n + 1, p) for n, p in enumerate(parts) if n + 1 > marker]
+        shown = numbered[:limit]
+        algorithm = next(iter(version.checksums), None)
+        parts_out = []
+        for number, (size, checksum) in shown:
+            part: dict[str, Any] = {"PartNumber": number, "Size": size}
+            if checksum and algorithm:
+                part[checksum_member(algorithm)] = checksum
+            parts_out.append(part)
+        return {
+            "TotalPartsCount": len(parts),
+            "PartNumberMarker": marker,
+            "NextPartNumberMarker": shown[-1][0] if shown else 0,
+            "MaxParts": limit,
+            "IsTruncated": len(numbered) > limit,
+            "Parts": parts_out,
+        }
+
     def get_object_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
@@ -551,23 +632,5 @@ class ObjectHandlers:
         if "Checksum" in wanted and version.checksums:
             result["Checksum"] = self.checksum_fields(version)
         if "ObjectParts" in wanted and version.parts:
-            marker = params.get("PartNumberMarker") or 0
-            limit = params.get("MaxParts") or 1000
-            numbered = [(n + 1, p) for n, p in enumerate(version.parts) if n + 1 > marker]
-            shown = numbered[:limit]
-            parts_out = []
-            for number, (size, checksum) in shown:
-                part: dict[str, Any] = {"PartNumber": number, "Size": size}
-                if checksum and version.checksums:
-                    part[checksum_member(next(iter(version.checksums)))] = checksum
-                parts_out.append(part)
-            result["ObjectParts"] = {
-                "TotalPartsCount": len(version.parts),
-                "PartNumberMarker": marker,
-                "MaxParts": limit,
-                "IsTruncated": len(numbered) > limit,
-                "Parts": parts_out,
-            }
-            if len(numbered) > limit and shown:
-                result["ObjectParts"]["NextPartNumberMarker"] = shown[-1][0]
+            result["ObjectParts"] = self._object_parts(version, params)
         return result

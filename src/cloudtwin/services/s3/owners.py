@@ -11,4 +11,11 @@ def canonical_id(account_id: str) -> str:
 
 
 def owner(account_id: str) -> dict[str, str]:
+    """An ``Owner`` element: AWS no longer sends the display name (the model's
+    ``DisplayName`` is documented empty since its retirement)."""
+    return {"ID": canonical_id(account_id)}
+
+
+def initiator(account_id: str) -> dict[str, str]:
+    """A multipart upload's ``Initiator``: the principal's id and name (still sent)."""
     return {"ID": canonical_id(account_id), "DisplayName": "webfile"}
