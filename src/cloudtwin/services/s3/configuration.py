@@ -20,6 +20,8 @@ from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
+from cloudtwin.services.s3.lifecycle import check_rules
+from cloudtwin.services.s3.configurations import IdConfigurationHandlers, ReplicationHandlers
 from cloudtwin.services.s3.notifications import NotificationHandlers
 from cloudtwin.services.s3.objectlock import ObjectLockHandlers
 
@@ -42,6 +44,9 @@ class Document:
     default: Any = None
     #: The status a successful Put answers (S3 answers some with 204 No Content).
     put_status: int = 200
+    #: Request members kept beside the document, with their defaults: Get returns them
+    #: with it and Put answers them (lifecycle's ``TransitionDefaultMinimumObjectSize``).
+    companions: tuple[tuple[str, str], ...] = ()
 
 
 DOCUMENTS: dict[str, Document] = {
@@ -57,6 +62,7 @@ DOCUMENTS: dict[str, Document] = {
         "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle",
         "LifecycleConfiguration", None,
         ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
+        companions=(("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K"),),
     ),
     "Encryption": Document(
         "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
@@ -131,6 +137,7 @@ def _check(name: str, document: Any) -> None:
             if "Filter" in rule and "Prefix" in rule:
                 raise errors.malformed_xml()
             errors.check_xml_enum(rule.get("Status"), ("Enabled", "Disabled"))
+        check_rules(rules)
     elif name == "Accelerate":
         errors.check_xml_enum((document or {}).get("Status"), ("Enabled", "Suspended"))
     elif name == "OwnershipControls":
@@ -165,14 +172,20 @@ def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:
         document = params.get(doc.member)
         if document is None and name != "Policy":  # a policy's own check names its absence
             raise errors.malformed_xml()
-        _check(name, document)
         if name == "Accelerate" and "." in bucket.name:
             raise errors.invalid_request(
                 "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names"
             )
-        bucket.config[name] = {doc.wrap: document} if doc.wrap else document
+        _check(name, document)
+        stored = {doc.wrap: document} if doc.wrap else dict(document)
+        answer: dict[str, Any] = {}
+        for member, default in doc.companions:
+            stored[member] = answer[member] = params.get(member) or default
+        bucket.config[name] = stored
         self.store.buckets.save((bucket.partition, bucket.name))
-        return {STATUS_OVERRIDE: doc.put_status} if doc.put_status != 200 else None
+        if doc.put_status != 200:
+            answer[STATUS_OVERRIDE] = doc.put_status
+        return answer or None
 
     def get(self: Any, ctx: RequestContext, params: dict[str, Any]) -> Any:
         bucket = self.bucket(ctx, params["Bucket"])
@@ -254,5 +267,8 @@ DocumentHandlers = type(
 )
 
 
-class ConfigurationHandlers(DocumentHandlers, VersioningHandlers, NotificationHandlers, ObjectLockHandlers):  # type: ignore[misc, valid-type]
+class ConfigurationHandlers(  # type: ignore[misc, valid-type]
+    DocumentHandlers, VersioningHandlers, NotificationHandlers, ObjectLockHandlers,
+    IdConfigurationHandlers, ReplicationHandlers,
+):
     """Every bucket configuration handler."""

@@ -20,6 +20,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_read, check_write, parse_range
+from cloudtwin.services.s3.lifecycle import expiration_header
 from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, to_datetime
 from cloudtwin.services.s3.objectlock import (
     check_bypass_header,
@@ -331,6 +332,9 @@ class ObjectHandlers:
         result: dict[str, Any] = {"ETag": version.etag, **version.sse, **self.checksum_fields(version)}
         if bucket.versioning == "Enabled":
             result["VersionId"] = version.version_id
+        expiration = expiration_header(bucket, key, version)
+        if expiration:
+            result["Expiration"] = expiration
         return result
 
     # -- GetObject / HeadObject -----------------------------------------------------------------
@@ -347,6 +351,9 @@ class ObjectHandlers:
         if not head:
             check_readable(version, now)
         result = self.object_headers(version, bucket)
+        expiration = expiration_header(bucket, key, version)
+        if expiration:
+            result["Expiration"] = expiration
         restore = restore_header(version, now)
         if restore:
             result["Restore"] = restore

@@ -56,6 +56,10 @@ class Provider(
         env.processors.register("s3-lifecycle", self.lifecycle.run)
         env.events.subscribe(EVENT_KIND, self.on_event)
 
+    def model_shape(self, name: str) -> Any:
+        """A shape of S3's model (to check request documents against)."""
+        return self.env.catalog.service_model("s3").shape_for(name)
+
     def reset(self, account_id: str | None = None) -> None:
         if account_id is None:
             super().reset()
