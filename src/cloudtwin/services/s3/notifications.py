@@ -22,6 +22,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_xml_serializer import host_id
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.models import Bucket, Version
+from cloudtwin.services.s3.owners import customer_id
 
 log = logging.getLogger("cloudtwin.s3.notifications")
 
@@ -84,12 +85,32 @@ def filter_matches(config: dict[str, Any], key: str) -> bool:
     return True
 
 
-def _arn_parts(arn: str) -> tuple[str, str, str] | None:
-    """(region, account, name) of ``arn:aws:sqs:region:account:name``."""
+def _arn_parts(arn: str) -> tuple[str, str, str, str] | None:
+    """(service, region, account, name) of ``arn:aws:sqs:region:account:name`` (a Lambda
+    function's name may carry ``function:`` and a qualifier)."""
     parts = arn.split(":")
-    if len(parts) != 6:
+    if len(parts) < 6 or parts[0] != "arn" or not parts[2]:
         return None
-    return parts[3], parts[4], parts[5]
+    return parts[2], parts[3], parts[4], ":".join(parts[5:])
+
+
+_LAMBDA = ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda")
+#: The argument S3 names when a destination's ARN cannot be parsed.
+_ARGUMENT_NAMES = {"sqs": "Queue", "sns": "Topic", "lambda": "CloudFunction"}
+#: Why a destination failed its test message, by the ARN's service.
+_UNREACHABLE = {
+    "sqs": "The destination queue does not exist",
+    "sns": "The destination topic does not exist",
+}
+
+
+def _principal_id(ctx: RequestContext, bucket: Bucket) -> str:
+    """Who made a change, as S3 events name them: an IAM principal as ``AWS:<unique id>``,
+    an account's root by its customer id."""
+    identity = ctx.identity
+    if identity is None or identity.is_root:
+        return customer_id(identity.account_id if identity else bucket.account_id)
+    return f"AWS:{identity.user_id}"
 
 
 class NotificationHandlers:
@@ -104,20 +125,38 @@ class NotificationHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         config = params.get("NotificationConfiguration") or {}
         destinations: list[tuple[str, str]] = []
-        for member, arn_member, service in _KINDS:
+        for member, arn_member, service in (*_KINDS, _LAMBDA):
             for item in config.get(member) or []:
                 for event in item.get("Events") or []:
                     if event not in KNOWN_EVENTS:
                         raise errors.invalid_argument("The event is not supported for notifications")
                 for rule in ((item.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []:
-                    if rule.get("Name", "").lower() not in ("prefix", "suffix"):
-                        raise errors.invalid_argument("filter rule name must be either prefix or suffix")
-                destinations.append((service, item.get(arn_member, "")))
-        unreachable = [arn for service, arn in destinations if not await self._send_test_event(ctx, bucket, service, arn)]
+                    if rule.get("Name") is None or rule.get("Value") is None:
+                        raise errors.malformed_xml()
+                    if rule["Name"].lower() not in ("prefix", "suffix"):
+                        raise errors.invalid_argument(
+                            "filter rule name must be either prefix or suffix", "FilterRule.Name", rule["Name"]
+                        )
+                    rule["Name"] = rule["Name"].capitalize()  # S3 keeps "Prefix" / "Suffix"
+                arn = item.get(arn_member, "")
+                if _arn_parts(arn) is None:
+                    raise errors.invalid_argument("The ARN could not be parsed", _ARGUMENT_NAMES[service], arn)
+                destinations.append((service, arn))
+        unreachable = [
+            arn for service, arn in destinations
+            if service != "lambda" and not await self._send_test_event(ctx, bucket, service, arn)
+        ]
         if unreachable:
-            raise errors.invalid_argument("Unable to validate the following destination configurations")
+            details: dict[str, Any] = {}
+            for index, arn in enumerate(unreachable, 1):
+                details[f"ArgumentName{index}"] = arn
+                details[f"ArgumentValue{index}"] = _UNREACHABLE.get(arn.split(":")[2], "The destination does not exist")
+            raise ServiceError(
+                "InvalidArgument", "Unable to validate the following destination configurations", 400,
+                details=details,
+            )
         stored = {k: v for k, v in config.items() if v or k == "EventBridgeConfiguration"}
-        for member, _, _ in (*_KINDS, ("LambdaFunctionConfigurations", "", "")):
+        for member, _, _ in (*_KINDS, _LAMBDA):
             for index, item in enumerate(stored.get(member) or []):
                 item.setdefault("Id", f"{member[:-14].lower() or 'config'}-{index}")
         bucket.config["Notification"] = stored
@@ -152,7 +191,7 @@ class NotificationHandlers:
             return
         self.publish_event(
             bucket, event_name, key, version, ctx.clock.now() if ctx.clock else self.now(ctx),
-            ctx.request_id, ctx.identity.user_id if ctx.identity else bucket.account_id,
+            ctx.request_id, _principal_id(ctx, bucket),
             ctx.request.headers.get("x-forwarded-for", "127.0.0.1"),
         )  # fmt: skip
 
@@ -195,7 +234,7 @@ class NotificationHandlers:
             "awsRegion": detail["bucket_region"],
             "eventTime": _iso_ms(detail["time"]),
             "eventName": detail["event_name"],
-            "userIdentity": {"principalId": f"AWS:{detail['principal']}"},
+            "userIdentity": {"principalId": detail["principal"]},
             "requestParameters": {"sourceIPAddress": detail["source_ip"]},
             "responseElements": {
                 "x-amz-request-id": detail["request_id"],
@@ -206,7 +245,7 @@ class NotificationHandlers:
                 "configurationId": configuration_id,
                 "bucket": {
                     "name": detail["bucket"],
-                    "ownerIdentity": {"principalId": detail["owner"]},
+                    "ownerIdentity": {"principalId": customer_id(detail["owner"])},
                     "arn": f"arn:{detail['partition']}:s3:::{detail['bucket']}",
                 },
                 "object": obj,
@@ -271,7 +310,7 @@ class NotificationHandlers:
         parts = _arn_parts(arn)
         if parts is None:
             raise errors.invalid_argument("Unable to validate the following destination configurations")
-        region, account, name = parts
+        _, region, account, name = parts
         internal = self.env.internal
         if service == "sqs":
             url = (await internal.call_async(
