@@ -21,6 +21,7 @@ from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_write, parse_range
 from cloudtwin.services.s3.listing import url_encoder
 from cloudtwin.services.s3.models import Part, Upload, to_datetime
+from cloudtwin.services.s3.ssec import check_part_key
 from cloudtwin.services.s3.owners import initiator, owner
 from cloudtwin.services.s3.objects import (
     DEFAULT_ALGORITHM,
@@ -128,6 +129,7 @@ class MultipartHandlers:
     async def upload_part(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         upload = self.upload(ctx, params["Bucket"], params["Key"], params["UploadId"])
         number = _part_number(params["PartNumber"])
+        check_part_key(upload.template.sse, params)
         declared = declared_algorithm(ctx.request.headers)
         if declared and upload.checksum_algorithm and declared != upload.checksum_algorithm and upload.checksum_type == "COMPOSITE":
             raise errors.invalid_request(

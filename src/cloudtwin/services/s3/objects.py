@@ -28,6 +28,7 @@ from cloudtwin.services.s3.objectlock import (
     lock_fields,
     lock_from_params,
 )
+from cloudtwin.services.s3.ssec import check_read_key, sse_c_for_write
 from cloudtwin.services.s3.restore import check_readable, restore_header
 
 #: Content headers stored with an object and returned on reads, by model member name.
@@ -257,11 +258,9 @@ class ObjectHandlers:
             sse["SSEKMSKeyId"] = params["SSEKMSKeyId"]
         if params.get("BucketKeyEnabled") is not None:
             sse["BucketKeyEnabled"] = params["BucketKeyEnabled"]
-        if params.get("SSECustomerAlgorithm"):
-            sse = {
-                "SSECustomerAlgorithm": params["SSECustomerAlgorithm"],
-                "SSECustomerKeyMD5": params.get("SSECustomerKeyMD5"),
-            }
+        customer = sse_c_for_write(params)
+        if customer is not None:
+            sse = customer
         return sse
 
     @staticmethod
@@ -343,6 +342,7 @@ class ObjectHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
         version = self.version_for_read(ctx, bucket, key, params.get("VersionId"), "HEAD" if head else "GET")
+        check_read_key(version.sse, params)
         check_read(
             version.etag, version.last_modified, params.get("IfMatch"), params.get("IfNoneMatch"),
             params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"),
@@ -521,6 +521,7 @@ class ObjectHandlers:
                     "The source of a copy request may not specifically refer to a delete marker by version id."
                 ) from None
             raise
+        check_read_key(source.sse, params, "CopySource")
         check_readable(source, ctx.clock.now() if ctx.clock else self.now(ctx))
         check_read(
             source.etag, source.last_modified,
@@ -624,6 +625,7 @@ class ObjectHandlers:
     def get_object_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
+        check_read_key(version.sse, params)
         wanted = set(params.get("ObjectAttributes") or [])
         if not wanted <= OBJECT_ATTRIBUTES:
             raise errors.invalid_argument("Invalid attribute name specified.")

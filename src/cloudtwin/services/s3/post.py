@@ -151,6 +151,12 @@ def check_signature(fields: dict[str, str], secrets: tuple[str, ...] | None) -> 
     if secrets is None:
         return
     policy = fields.get("policy", "").encode()
+    if "x-amz-signature" not in fields and "signature" not in fields:
+        name = "X-Amz-Signature" if "x-amz-credential" in fields or "x-amz-algorithm" in fields else "Signature"
+        raise errors.invalid_argument(
+            f"Bucket POST must contain a field named '{name}'.  If it is specified, please check the "
+            "order of the fields.", name, "",
+        )
     if "x-amz-signature" in fields:
         parts = fields.get("x-amz-credential", "").split("/")
         if len(parts) != 5:
@@ -213,6 +219,8 @@ class PostHandlers:
         }
         if bucket.versioning == "Enabled":
             headers["x-amz-version-id"] = version.version_id
+        for algorithm, value in version.checksums.items():
+            headers[f"x-amz-checksum-{algorithm}"] = value
         redirect = fields.get("success_action_redirect") or fields.get("redirect")
         if redirect:
             query = urlencode({"bucket": bucket.name, "key": key, "etag": version.etag})
