@@ -208,8 +208,13 @@ class Gateway:
                 self.persistence.commit()
                 await self._send(send, response, headers)
                 return
+            if request.method == "OPTIONS":
+                answer = self._service_options(request, ex.request_id)
+                if answer is not None:
+                    await self._send(send, answer, {}, decorate=False)
+                    return
             if CorsPolicy.is_preflight(request.method, headers):
-                await self._send(send, self._preflight(request), {})
+                await self._send(send, self.cors.preflight(request.headers), {})
                 return
             response = await self._dispatch(ex, receive)
         except ServiceError as error:
@@ -232,7 +237,8 @@ class Gateway:
             # The client is holding its body back until we say "100 Continue"; having
             # answered without reading it, this connection cannot carry another request.
             response.headers["Connection"] = "close"
-        await self._send(send, response, headers)
+        service_cors = self._service_cors(ex, response) if "origin" in headers else None
+        await self._send(send, response, headers, decorate=service_cors is None)
         elapsed_ms = (time.perf_counter() - start) * 1000
         route = ex.route
         service = route.service if route else None
@@ -253,22 +259,36 @@ class Gateway:
         if log.isEnabledFor(logging.INFO):
             log.info("%s.%s %d %.1fms", service, operation, response.status_code, elapsed_ms)
 
-    def _preflight(self, request: HttpRequest) -> HttpResponse:
-        """A CORS preflight: the addressed service answers when it has its own rules (S3
-        from the bucket's CORS configuration, via the provider's ``preflight(request,
-        uri_params)``), else the server-wide default policy."""
+    def _service_options(self, request: HttpRequest, request_id: str) -> HttpResponse | None:
+        """An ``OPTIONS`` request the addressed service answers itself (S3, from the
+        bucket's CORS configuration, via the provider's ``preflight(request, uri_params,
+        request_id)``); None: the server-wide default policy decides."""
         try:
             probe = HttpRequest("GET", request.path, request.query_string, request.headers)
             route = self.router.route(probe, None)
             provider = self.services.provider(route.service) if route.service else None
             hook = getattr(provider, "preflight", None)
             if hook is not None:
-                answer = hook(request, route.uri_params or {})
-                if answer is not None:
-                    return answer
+                return hook(request, route.uri_params or {}, request_id)
         except ServiceError:
             pass
-        return self.cors.preflight(request.headers)
+        return None
+
+    def _service_cors(self, ex: "Exchange", response: HttpResponse) -> dict[str, str] | None:
+        """The CORS headers of an actual response from a service with its own CORS rules
+        (the provider's ``cors_headers(request, uri_params)``, added to ``response``);
+        None when the server-wide default policy applies."""
+        route = ex.route
+        if route is None or not route.service:
+            return None
+        try:
+            hook = getattr(self.services.provider(route.service), "cors_headers", None)
+            found = hook(ex.request, route.uri_params or {}) if hook is not None else None
+        except ServiceError:
+            return None
+        if found is not None:
+            response.headers.update(found)
+        return found
 
     async def _dispatch(self, ex: "Exchange", receive: Receive) -> HttpResponse:
         request = ex.request
@@ -407,10 +427,12 @@ class Gateway:
                 errlog.exception("could not serialize %s for %s", error.code, route.service)
         return render_unrouted_error(error, ex.request, ex.request_id)
 
-    async def _send(self, send: Send, response: HttpResponse, request_headers: dict) -> None:
+    async def _send(
+        self, send: Send, response: HttpResponse, request_headers: dict, *, decorate: bool = True
+    ) -> None:
         out = response.headers
         origin = request_headers.get("origin")
-        if origin:
+        if origin and decorate:
             self.cors.decorate(origin, out)
         body = response.body
         if response.status_code in (204, 304) and body:

@@ -182,7 +182,7 @@ class RestXMLSerializer(RestSerializer):
 
     def _request_id_headers(self, service: ServiceModel, request_id: str) -> dict[str, str]:
         if is_s3(service):
-            return {"x-amz-request-id": request_id, "x-amz-id-2": host_id(request_id)}
+            return {"x-amz-request-id": request_id, "x-amz-id-2": host_id(request_id), "Server": "AmazonS3"}
         return {REQUEST_ID_HEADER: request_id}
 
     def _error_body(
