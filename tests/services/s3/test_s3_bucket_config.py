@@ -33,7 +33,9 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
          {"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}},
          "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
         ("put_public_access_block", "get_public_access_block", "delete_public_access_block",
-         {"PublicAccessBlockConfiguration": {"BlockPublicAcls": False}},
+         {"PublicAccessBlockConfiguration": {
+             "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+             "RestrictPublicBuckets": False}},
          "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"),
     ],
 )

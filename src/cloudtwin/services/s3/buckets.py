@@ -115,7 +115,10 @@ class BucketHandlers:
 
     def head_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
-        return {"BucketRegion": bucket.region, "AccessPointAlias": False}
+        return {
+            "BucketRegion": bucket.region, "AccessPointAlias": False,
+            "BucketArn": f"arn:{bucket.partition}:s3:::{bucket.name}",
+        }
 
     def get_bucket_location(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
@@ -149,6 +152,7 @@ class BucketHandlers:
                 "Name": name,
                 "CreationDate": to_datetime(buckets[(ctx.partition, name)].created),
                 "BucketRegion": buckets[(ctx.partition, name)].region,
+                "BucketArn": f"arn:{ctx.partition}:s3:::{name}",
             }
             for name in mine
         ]

@@ -39,6 +39,7 @@ def check_read(
     if_unmodified_since: datetime | None,
     *,
     copy_source: bool = False,
+    now: float | None = None,
 ) -> None:
     """Raise PreconditionFailed / NotModified when the conditions say so (the failed
     condition is named as its header, ``x-amz-copy-source-...`` for a copy source)."""
@@ -58,7 +59,8 @@ def check_read(
             raise errors.not_modified()
     elif if_modified_since is not None:
         since = _epoch(if_modified_since)
-        if since is not None and modified <= since:
+        # A date in the future is no date at all: S3 ignores it.
+        if since is not None and modified <= since and (now is None or since <= now):
             if copy_source:
                 raise errors.precondition_failed(prefix + "If-Modified-Since")
             raise errors.not_modified()

@@ -47,6 +47,8 @@ class Document:
     #: Request members kept beside the document, with their defaults: Get returns them
     #: with it and Put answers them (lifecycle's ``TransitionDefaultMinimumObjectSize``).
     companions: tuple[tuple[str, str], ...] = ()
+    #: Members S3 fills in when a Put leaves them out.
+    filled: tuple[tuple[str, Any], ...] = ()
 
 
 DOCUMENTS: dict[str, Document] = {
@@ -81,6 +83,9 @@ DOCUMENTS: dict[str, Document] = {
         "PutPublicAccessBlock", "GetPublicAccessBlock", "DeletePublicAccessBlock",
         "PublicAccessBlockConfiguration", "PublicAccessBlockConfiguration",
         ("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"),
+        filled=tuple((flag, False) for flag in (
+            "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
+        )),
     ),
     "Website": Document(
         "PutBucketWebsite", "GetBucketWebsite", "DeleteBucketWebsite", "WebsiteConfiguration", None,
@@ -177,6 +182,8 @@ def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:
                 "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names"
             )
         _check(name, document)
+        if doc.filled:
+            document = {**dict(doc.filled), **document}
         stored = {doc.wrap: document} if doc.wrap else dict(document)
         answer: dict[str, Any] = {}
         for member, default in doc.companions:

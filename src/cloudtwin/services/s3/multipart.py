@@ -263,7 +263,7 @@ class MultipartHandlers:
             **version.sse,
             **self.checksum_fields(version),
         }
-        if bucket.versioning == "Enabled":
+        if bucket.versioning:
             result["VersionId"] = version.version_id
         return result
 

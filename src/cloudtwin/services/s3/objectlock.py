@@ -137,7 +137,7 @@ class ObjectLockHandlers:
             if weaker and (
                 version.lock_mode == "COMPLIANCE" or not params.get("BypassGovernanceRetention")
             ):
-                raise errors.access_denied()
+                raise errors.access_denied("Access Denied because object protected by object lock.")
         version.lock_mode = mode
         version.lock_until = new_until
         self._save(ctx, bucket, params["Key"])

@@ -120,7 +120,10 @@ def check_write_values(params: dict[str, Any]) -> None:
     refused, not stored."""
     storage_class = params.get("StorageClass")
     if storage_class is not None and storage_class not in STORAGE_CLASSES:
-        raise ServiceError("InvalidStorageClass", "The storage class you specified is not valid", 400)
+        raise ServiceError(
+            "InvalidStorageClass", "The storage class you specified is not valid", 400,
+            details={"StorageClassRequested": storage_class},
+        )
     sse = params.get("ServerSideEncryption")
     if sse is not None and sse not in SSE_ALGORITHMS:
         raise errors.invalid_argument("The encryption method specified is not supported")
@@ -329,7 +332,7 @@ class ObjectHandlers:
         self.store_version(ctx, bucket, key, version)
         self.notify(ctx, bucket, "ObjectCreated:Put", key, version)
         result: dict[str, Any] = {"ETag": version.etag, **version.sse, **self.checksum_fields(version)}
-        if bucket.versioning == "Enabled":
+        if bucket.versioning:  # a suspended bucket's writes are its "null" version
             result["VersionId"] = version.version_id
         expiration = expiration_header(bucket, key, version)
         if expiration:
@@ -345,7 +348,7 @@ class ObjectHandlers:
         check_read_key(version.sse, params)
         check_read(
             version.etag, version.last_modified, params.get("IfMatch"), params.get("IfNoneMatch"),
-            params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"),
+            params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now=self.now(ctx),
         )  # fmt: skip
         now = ctx.clock.now() if ctx.clock else self.now(ctx)
         if not head:
@@ -376,7 +379,9 @@ class ObjectHandlers:
         if params.get("ChecksumMode") == "ENABLED":
             if whole:
                 result.update(self.checksum_fields(version))
-            elif part_number is not None and version.parts[part_number - 1][1]:
+            elif part_number is not None and version.parts[part_number - 1][1] and (
+                version.checksum_type == "COMPOSITE" or len(version.parts) == 1
+            ):  # a part of a FULL_OBJECT checksum has no checksum of its own to show
                 algorithm = next(iter(version.checksums), None)
                 if algorithm:
                     result[checksum_member(algorithm)] = version.parts[part_number - 1][1]
@@ -527,7 +532,7 @@ class ObjectHandlers:
             source.etag, source.last_modified,
             params.get("CopySourceIfMatch"), params.get("CopySourceIfNoneMatch"),
             params.get("CopySourceIfModifiedSince"), params.get("CopySourceIfUnmodifiedSince"),
-            copy_source=True,
+            copy_source=True, now=self.now(ctx),
         )  # fmt: skip
         return source_bucket, source_key, source
 
@@ -543,7 +548,12 @@ class ObjectHandlers:
         if tagging_directive not in DIRECTIVES:
             raise errors.invalid_argument("Unknown tagging directive.")
         same = source_bucket.name == bucket.name and source_key == key
-        if same and directive == "COPY" and not any(
+        # The copy's encryption changes when asked, when the bucket has a default of its own,
+        # or when the source's differs from the default the copy gets.
+        encryption_changes = bool(bucket.config.get("Encryption")) or (
+            self.sse_from_params(bucket, params) != source.sse
+        )
+        if same and directive == "COPY" and not encryption_changes and not any(
             params.get(name) for name in (
                 "StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
                 "SSECustomerAlgorithm",
@@ -589,7 +599,7 @@ class ObjectHandlers:
         result: dict[str, Any] = {"CopyObjectResult": copy_result, **version.sse}
         if source_bucket.versioning:
             result["CopySourceVersionId"] = source.version_id
-        if bucket.versioning == "Enabled":
+        if bucket.versioning:
             result["VersionId"] = version.version_id
         return result
 
