@@ -163,10 +163,47 @@ def _check(name: str, document: Any) -> None:
     elif name == "RequestPayment":
         errors.check_xml_enum((document or {}).get("Payer"), ("Requester", "BucketOwner"))
     elif name == "Website":
-        redirects = [(document or {}).get("RedirectAllRequestsTo") or {}]
-        redirects += [rule.get("Redirect") or {} for rule in (document or {}).get("RoutingRules") or []]
-        for redirect in redirects:
-            errors.check_xml_enum(redirect.get("Protocol"), ("http", "https"))
+        check_website(document or {})
+
+
+def check_website(document: dict[str, Any]) -> None:
+    """A website configuration: a redirect of everything, or an index document (a file
+    name, no slash) with optional error document and routing rules."""
+    if document.get("RedirectAllRequestsTo") is not None:
+        if any(document.get(k) is not None for k in ("IndexDocument", "ErrorDocument", "RoutingRules")):
+            raise errors.invalid_argument(
+                "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.",
+                "RedirectAllRequestsTo", "not null",
+            )
+        errors.check_xml_enum(document["RedirectAllRequestsTo"].get("Protocol"), ("http", "https"))
+        return
+    else:
+        index = document.get("IndexDocument")
+        if index is None:
+            raise errors.invalid_argument(
+                "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+                "IndexDocument", "null",
+            )
+        suffix = index.get("Suffix") or ""
+        if not suffix or "/" in suffix:
+            raise errors.invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
+        rules = document.get("RoutingRules")
+        if rules is not None and not rules:
+            raise errors.malformed_xml()
+        for rule in rules or []:
+            if rule.get("Condition") is not None and not any(rule["Condition"].values()):
+                raise errors.invalid_request(
+                    "Condition cannot be empty. To redirect all requests without a condition, the "
+                    "condition element shouldn't be present."
+                )
+            redirect = rule.get("Redirect") or {}
+            if redirect.get("ReplaceKeyPrefixWith") is not None and redirect.get("ReplaceKeyWith") is not None:
+                raise errors.invalid_request("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+            if redirect.get("Protocol") is not None and redirect["Protocol"] not in ("http", "https"):
+                raise errors.invalid_request(
+                    "Invalid protocol, protocol can be http or https. If not defined the protocol "
+                    "will be selected automatically."
+                )
 
 
 def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:

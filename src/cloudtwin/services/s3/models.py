@@ -118,6 +118,8 @@ class Upload:
     parts: dict[int, Part] = field(default_factory=dict)
     #: The ``write_id`` of the key's current version when the upload began (None: no key).
     base_write: str | None = None
+    #: When the upload began, to the clock's precision (uploads of a key list in that order).
+    started: float = 0.0
 
 
 class S3Store(Store):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -70,6 +71,40 @@ def _given_checksum(params: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+_COPY_RANGE = re.compile(r"bytes=(\d+)-(\d+)")
+
+
+def _copy_range(text: str, size: int) -> tuple[int, int]:
+    """``x-amz-copy-source-range``: exactly ``bytes=first-last`` inside the source."""
+    argument = "x-amz-copy-source-range"
+    match = _COPY_RANGE.fullmatch(text)
+    if match is None or int(match.group(1)) > int(match.group(2)):
+        raise errors.invalid_argument(
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first "
+            "and last are the zero-based offsets of the first and last bytes to copy", argument, text,
+        )
+    first, last = int(match.group(1)), int(match.group(2))
+    if first >= size:
+        raise errors.invalid_request("The specified copy range is invalid for the source object size")
+    if last >= size:
+        raise errors.invalid_argument(
+            f"Range specified is not valid for source object of size: {size}", argument, text
+        )
+    return first, last
+
+
+def _after_markers(uploads: list[Upload], key_marker: str, id_marker: str) -> list[Upload]:
+    """The uploads after ``key_marker`` — or, with ``id_marker``, those of the marker key
+    that come after that upload, then the later keys."""
+    if not id_marker:
+        return [u for u in uploads if u.key > key_marker]
+    same_key = [u for u in uploads if u.key == key_marker]
+    ids = [u.upload_id for u in same_key]
+    if id_marker not in ids:
+        raise errors.invalid_argument("Invalid uploadId marker", "upload-id-marker", id_marker)
+    return same_key[ids.index(id_marker) + 1:] + [u for u in uploads if u.key > key_marker]
+
+
 def check_checksum_type(checksum_type: str | None) -> None:
     if checksum_type is not None and checksum_type not in ("COMPOSITE", "FULL_OBJECT"):
         raise errors.invalid_request("Value for x-amz-checksum-type header is invalid.")
@@ -119,6 +154,7 @@ class MultipartHandlers:
         self.store.uploads[upload_id] = Upload(
             upload_id, ctx.partition, bucket.name, key, self.now(ctx), ctx.account_id, template,
             algorithm, checksum_type, base_write=self.current_write(ctx, bucket, key),
+            started=ctx.clock.now() if ctx.clock else self.now(ctx),
         )  # fmt: skip
         result: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "UploadId": upload_id, **template.sse}
         if algorithm is not None:
@@ -164,18 +200,7 @@ class MultipartHandlers:
         source_bucket, _, source = self.source_version(ctx, params)
         span = (0, source.size - 1)
         if params.get("CopySourceRange"):
-            text = params["CopySourceRange"]
-            parsed = parse_range(text, source.size) if source.size else None
-            if parsed is None or not text.startswith("bytes=") or text.startswith("bytes=-"):
-                raise errors.invalid_argument(
-                    "The x-amz-copy-source-range value must be of the form bytes=first-last "
-                    "where first and last are the zero-based offsets of the first and last bytes to copy"
-                )
-            if int(text[6:].split("-")[1] or -1) >= source.size:
-                raise errors.invalid_request(
-                    f"Range specified is not valid for source object of size: {source.size}"
-                )
-            span = parsed
+            span = _copy_range(params["CopySourceRange"], source.size)
         length = span[1] - span[0] + 1 if source.size else 0
         written = self.blobs.write_range_copy(source.blob, span[0], length) if source.blob is not None else None
         if written is None:
@@ -368,13 +393,10 @@ class MultipartHandlers:
         uploads = sorted(
             (u for u in self.store.uploads.values()
              if u.partition == ctx.partition and u.bucket == bucket.name and u.key.startswith(prefix)),
-            key=lambda u: (u.key, u.initiated, u.upload_id),
+            key=lambda u: (u.key, u.started or u.initiated, u.upload_id),
         )  # fmt: skip
         if key_marker:
-            uploads = [
-                u for u in uploads
-                if u.key > key_marker or (id_marker and u.key == key_marker and u.upload_id > id_marker)
-            ]  # fmt: skip
+            uploads = _after_markers(uploads, key_marker, id_marker)
         entries: list[dict[str, Any]] = []
         prefixes: list[str] = []
         truncated = False
@@ -384,8 +406,8 @@ class MultipartHandlers:
                 cut = upload.key.find(delimiter, len(prefix))
                 if cut >= 0:
                     common = upload.key[: cut + len(delimiter)]
-                    if common in prefixes:
-                        continue
+                    if common in prefixes or (key_marker and common <= key_marker):
+                        continue  # listed already, or on a page before the marker
                     if len(entries) + len(prefixes) >= limit:
                         truncated = True
                         break
@@ -408,7 +430,7 @@ class MultipartHandlers:
         result: dict[str, Any] = {
             "Bucket": bucket.name,
             "KeyMarker": encode(key_marker),
-            "UploadIdMarker": id_marker,
+            "UploadIdMarker": id_marker if key_marker else "",  # ignored without a key marker
             "MaxUploads": limit,
             "IsTruncated": truncated,
             # S3 names where the next page starts even on the last page (empty when none).

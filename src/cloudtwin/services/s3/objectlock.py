@@ -8,6 +8,7 @@ a version id still only adds a delete marker, which is always allowed); GOVERNAN
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
@@ -21,7 +22,12 @@ _MODES = ("GOVERNANCE", "COMPLIANCE")
 
 def _check_future(until: float, now: float) -> None:
     if until <= now:
-        raise errors.invalid_argument("The retain until date must be in the future!")
+        # S3 quotes the date as its Java service prints it: US Pacific time.
+        moment = datetime.fromtimestamp(until, ZoneInfo("America/Los_Angeles"))
+        raise errors.invalid_argument(
+            "The retain until date must be in the future!", "RetainUntilDate",
+            moment.strftime("%a %b %d %H:%M:%S %Z %Y"),
+        )
 
 
 def _missing_configuration() -> ServiceError:
@@ -128,6 +134,8 @@ class ObjectLockHandlers:
         mode = retention.get("Mode")
         errors.check_xml_enum(mode, _MODES)
         until = retention.get("RetainUntilDate")
+        if (mode is None) != (until is None):
+            raise errors.malformed_xml()  # a mode and its date, or neither (a removal)
         new_until = until.timestamp() if until is not None else None
         now = self.now(ctx)
         if new_until is not None:
