@@ -281,6 +281,21 @@ class Ec2Validator(MissingParameterValidator):
     missing = "The request must contain the parameter {name}"
 
 
+def _absent_list(operation: OperationModel, violation: Violation) -> bool:
+    """A required list member missing inside the request document."""
+    if violation.kind != "required" or violation.location is not None or violation.depth < 2:
+        return False
+    shape = operation.input_shape
+    for name in violation.member_path.split("."):
+        while shape is not None and shape.type_name == "list":
+            shape = shape.member
+        members = getattr(shape, "members", None) or {}
+        shape = members.get(name)
+        if shape is None:
+            return False
+    return shape.type_name == "list"
+
+
 class S3Validator(Validator):
     """S3 barely validates by model: only required members, each with S3's own error.
 
@@ -296,6 +311,11 @@ class S3Validator(Validator):
         super().__init__(**kwargs)
 
     def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError | None:
+        # A list element left out of a document reads as an empty list (the wire cannot
+        # always tell them apart): whether an empty list will do is the service's call.
+        violations = [v for v in violations if not _absent_list(operation, v)]
+        if not violations:
+            return None
         v = violations[0]
         if v.kind != "required":
             return ServiceError(self.code, self.message([v]), self.status_code, sender_fault=True)

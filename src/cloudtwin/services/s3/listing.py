@@ -196,7 +196,7 @@ class ListingHandlers:
             result["EncodingType"] = params["EncodingType"]
         if token:
             result["ContinuationToken"] = token
-        if start_after:
+        if start_after and not token:  # a continuation token replaces where the listing starts
             result["StartAfter"] = encode(start_after)
         if page.truncated and page.last is not None:
             result["NextContinuationToken"] = encode_token(page.last)
@@ -257,6 +257,8 @@ class ListingHandlers:
             if record is not None and key_marker.startswith(prefix):
                 for version in iter_versions_after(record.versions, version_marker):
                     entries.append((key_marker, version, version is record.versions[0]))
+                if entries:
+                    next_key, next_version = key_marker, entries[-1][1].version_id
 
         def versions(key: str) -> list:
             record = store.objects.get((partition, bucket.name, key))
