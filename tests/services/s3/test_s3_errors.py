@@ -240,3 +240,21 @@ def test_future_if_modified_since_is_ignored(s3, bucket):
     etag = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["ETag"]
     future = datetime.now(timezone.utc) + timedelta(days=1)
     assert s3.get_object(Bucket=bucket, Key="k", IfModifiedSince=future)["ETag"] == etag
+
+
+def test_kms_keys_are_asked_of_kms(s3, bucket, aws_client):
+    kms = aws_client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"])
+    assert put["SSEKMSKeyId"] == key["Arn"]  # S3 names the key by its ARN
+    managed = s3.put_object(Bucket=bucket, Key="m", Body=b"x", ServerSideEncryption="aws:kms")["SSEKMSKeyId"]
+    assert managed == kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]["Arn"]
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="fake-key-id")
+    error, status = _error(excinfo)
+    assert (error["Code"], error["Message"], status) == ("KMS.NotFoundException", "Invalid keyId 'fake-key-id'", 400)
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="k")
+    assert (_error(excinfo)[0]["Code"], _error(excinfo)[0]["Message"]) == (
+        "KMS.DisabledException", f"{key['Arn']} is disabled.")

@@ -20,6 +20,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_read, check_write, parse_range
+from cloudtwin.services.s3.kms import check_key_usable, key_arn
 from cloudtwin.services.s3.lifecycle import expiration_header
 from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, to_datetime
 from cloudtwin.services.s3.objectlock import (
@@ -245,22 +246,27 @@ class ObjectHandlers:
         lock_from_params(bucket, version, params, self.bucket_lock_default(bucket, ctx))  # type: ignore[attr-defined]
         return version
 
-    @staticmethod
-    def sse_from_params(bucket: Bucket, params: dict[str, Any]) -> dict[str, Any]:
+    def sse_from_params(self, bucket: Bucket, params: dict[str, Any]) -> dict[str, Any]:
+        """The encryption a write asks for, or the bucket's default; KMS keys as ARNs."""
         sse: dict[str, Any] = {}
         algorithm = params.get("ServerSideEncryption")
+        key_id = params.get("SSEKMSKeyId")
+        bucket_key = params.get("BucketKeyEnabled")
         if algorithm is None:
             default = (bucket.config.get("Encryption") or {}).get("ServerSideEncryptionConfiguration")
             rules = (default or {}).get("Rules") or []
             by_default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
             algorithm = by_default.get("SSEAlgorithm", "AES256")
-            if by_default.get("KMSMasterKeyID"):
-                sse["SSEKMSKeyId"] = by_default["KMSMasterKeyID"]
+            key_id = key_id or by_default.get("KMSMasterKeyID")
+            if bucket_key is None and rules and rules[0].get("BucketKeyEnabled"):
+                bucket_key = True
         sse["ServerSideEncryption"] = algorithm
-        if params.get("SSEKMSKeyId"):
-            sse["SSEKMSKeyId"] = params["SSEKMSKeyId"]
-        if params.get("BucketKeyEnabled") is not None:
-            sse["BucketKeyEnabled"] = params["BucketKeyEnabled"]
+        if algorithm.startswith("aws:kms"):
+            sse["SSEKMSKeyId"] = key_arn(self.env.internal, bucket, key_id)  # type: ignore[attr-defined]
+        elif key_id:
+            sse["SSEKMSKeyId"] = key_id
+        if bucket_key:
+            sse["BucketKeyEnabled"] = True
         customer = sse_c_for_write(params)
         if customer is not None:
             sse = customer
@@ -346,6 +352,8 @@ class ObjectHandlers:
         key = params["Key"]
         version = self.version_for_read(ctx, bucket, key, params.get("VersionId"), "HEAD" if head else "GET")
         check_read_key(version.sse, params)
+        if version.sse.get("SSEKMSKeyId"):
+            check_key_usable(self.env.internal, bucket, version.sse["SSEKMSKeyId"])  # type: ignore[attr-defined]
         check_read(
             version.etag, version.last_modified, params.get("IfMatch"), params.get("IfNoneMatch"),
             params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now=self.now(ctx),
