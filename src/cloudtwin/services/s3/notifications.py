@@ -10,8 +10,10 @@ each one ``s3:TestEvent``, as S3 does.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote_plus
@@ -59,6 +61,14 @@ _EVENTBRIDGE_REASONS = {
     "LifecycleExpiration:Delete": "Lifecycle Expiration",
     "LifecycleExpiration:DeleteMarkerCreated": "Lifecycle Expiration",
 }
+
+
+_EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+#: The events S3 announces in the 2.3 record format (the others are 2.1).
+_VERSION_2_3 = (
+    "LifecycleExpiration", "LifecycleTransition", "IntelligentTiering", "ObjectAcl",
+    "ObjectTagging", "ObjectRestore:Delete",
+)
 
 
 def _iso_ms(epoch: float) -> str:
@@ -157,8 +167,9 @@ class NotificationHandlers:
             )
         stored = {k: v for k, v in config.items() if v or k == "EventBridgeConfiguration"}
         for member, _, _ in (*_KINDS, _LAMBDA):
-            for index, item in enumerate(stored.get(member) or []):
-                item.setdefault("Id", f"{member[:-14].lower() or 'config'}-{index}")
+            for item in stored.get(member) or []:
+                # S3 names an unnamed configuration with a base64-encoded UUID.
+                item.setdefault("Id", base64.b64encode(str(uuid.uuid4()).encode()).decode().rstrip("="))
         bucket.config["Notification"] = stored
         self.store.buckets.save((bucket.partition, bucket.name))
 
@@ -221,15 +232,20 @@ class NotificationHandlers:
         self.env.events.publish(Event(EVENT_KIND, bucket.account_id, bucket.region, detail))
 
     def event_record(self, detail: dict[str, Any], configuration_id: str) -> dict[str, Any]:
+        name = detail["event_name"]
         obj: dict[str, Any] = {"key": quote_plus(detail["key"], safe="/")}
-        if detail["event_name"].startswith(("ObjectCreated", "ObjectTagging", "ObjectRestore")):
+        if name.startswith(("ObjectCreated", "ObjectRestore")):
             obj["size"] = detail["size"]
+        if name.startswith(("ObjectCreated", "ObjectTagging", "ObjectRestore", "ObjectAcl")):
             obj["eTag"] = detail["etag"]
-        if detail["version_id"]:
+        elif name == "ObjectRemoved:DeleteMarkerCreated":
+            obj["eTag"] = _EMPTY_MD5  # a delete marker is an empty body
+        if detail["version_id"] and detail["version_id"] != "null":
             obj["versionId"] = detail["version_id"]
-        obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"
+        if not name.startswith(("ObjectTagging", "ObjectAcl")):
+            obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"
         return {
-            "eventVersion": "2.1",
+            "eventVersion": "2.3" if name.startswith(_VERSION_2_3) else "2.1",
             "eventSource": "aws:s3",
             "awsRegion": detail["bucket_region"],
             "eventTime": _iso_ms(detail["time"]),

@@ -454,13 +454,16 @@ class ObjectHandlers:
             self.notify(ctx, bucket, "ObjectRemoved:Delete", key, found)
             return result
         if not bucket.versioning:
+            gone = Version(NULL_VERSION, self.now(ctx), delete_marker=True)
             if record is not None:
                 for version in record.versions:
                     check_delete_allowed(version, bypass_governance, self.now(ctx))
                 for version in record.versions:
                     self.blobs.delete(version.blob)
                 store.drop_object(bucket.partition, bucket.name, key)
-                self.notify(ctx, bucket, "ObjectRemoved:Delete", key, record.versions[0])
+                gone = record.versions[0]
+            # S3 announces the delete of a key that was not there as well.
+            self.notify(ctx, bucket, "ObjectRemoved:Delete", key, gone)
             return {}
         marker = Version(NULL_VERSION, self.now(ctx), delete_marker=True)
         self.store_version(ctx, bucket, key, marker)
