@@ -12,6 +12,7 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.rest_serializer import EXTRA_HEADERS
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.listing import decode_token, encode_token
 from cloudtwin.services.s3.models import Bucket, S3Store, to_datetime
@@ -72,7 +73,7 @@ class BucketHandlers:
             if existing.account_id == ctx.account_id:
                 if existing.region == "us-east-1" and region == "us-east-1":
                     # us-east-1 answers a repeated create of your own bucket with success.
-                    return {"Location": f"/{name}"}
+                    return {"Location": f"/{name}", "BucketArn": f"arn:{ctx.partition}:s3:::{name}"}
                 raise ServiceError(
                     "BucketAlreadyOwnedByYou",
                     "Your previous request to create the named bucket succeeded and you "
@@ -118,6 +119,7 @@ class BucketHandlers:
         return {
             "BucketRegion": bucket.region, "AccessPointAlias": False,
             "BucketArn": f"arn:{bucket.partition}:s3:::{bucket.name}",
+            EXTRA_HEADERS: {"Content-Type": "application/xml"},  # S3 says so, body or not
         }
 
     def get_bucket_location(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -288,7 +288,7 @@ class MultipartHandlers:
             **version.sse,
             **self.checksum_fields(version),
         }
-        if bucket.versioning:
+        if bucket.versioning == "Enabled":
             result["VersionId"] = version.version_id
         return result
 

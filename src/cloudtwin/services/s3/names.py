@@ -27,7 +27,9 @@ def check_bucket_name(name: str) -> None:
         or name.startswith(_BAD_PREFIXES)
         or name.endswith(_BAD_SUFFIXES)
     ):
-        raise ServiceError("InvalidBucketName", "The specified bucket is not valid.", 400)
+        raise ServiceError(
+            "InvalidBucketName", "The specified bucket is not valid.", 400, details={"BucketName": name}
+        )
 
 
 @functools.cache

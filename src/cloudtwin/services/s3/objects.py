@@ -338,7 +338,7 @@ class ObjectHandlers:
         self.store_version(ctx, bucket, key, version)
         self.notify(ctx, bucket, "ObjectCreated:Put", key, version)
         result: dict[str, Any] = {"ETag": version.etag, **version.sse, **self.checksum_fields(version)}
-        if bucket.versioning:  # a suspended bucket's writes are its "null" version
+        if bucket.versioning == "Enabled":
             result["VersionId"] = version.version_id
         expiration = expiration_header(bucket, key, version)
         if expiration:
@@ -608,9 +608,9 @@ class ObjectHandlers:
             **self.checksum_fields(version),
         }
         result: dict[str, Any] = {"CopyObjectResult": copy_result, **version.sse}
-        if source_bucket.versioning:
+        if source_bucket.versioning and source.version_id != NULL_VERSION:
             result["CopySourceVersionId"] = source.version_id
-        if bucket.versioning:
+        if bucket.versioning:  # a copy into a suspended bucket names its "null" version
             result["VersionId"] = version.version_id
         return result
 

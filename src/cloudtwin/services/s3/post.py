@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -202,6 +203,11 @@ class PostHandlers:
         ):  # fmt: skip
             if field in fields:
                 params[member] = fields[field]
+        if "expires" in fields:
+            try:
+                params["Expires"] = parsedate_to_datetime(fields["expires"])
+            except (TypeError, ValueError):
+                pass  # not an HTTP date: S3 keeps no Expires header then
         version = self.new_version(ctx, bucket, params)
         written = await self.blobs.write_stream(data, (DEFAULT_ALGORITHM,))
         version.blob, version.size, version.etag = written.name, written.size, quoted(written.md5)
@@ -221,6 +227,7 @@ class PostHandlers:
             headers["x-amz-version-id"] = version.version_id
         for algorithm, value in version.checksums.items():
             headers[f"x-amz-checksum-{algorithm}"] = value
+            headers["x-amz-checksum-type"] = version.checksum_type or "FULL_OBJECT"
         redirect = fields.get("success_action_redirect") or fields.get("redirect")
         if redirect:
             query = urlencode({"bucket": bucket.name, "key": key, "etag": version.etag})
