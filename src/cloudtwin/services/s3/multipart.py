@@ -241,10 +241,12 @@ class MultipartHandlers:
             if part.size < MIN_PART_SIZE:
                 raise _entity_too_small(part)
         algorithm, checksum_type = upload.checksum_algorithm, upload.checksum_type
-        if algorithm is None:
-            # The "null" checksum mode: the object gets S3's default full-object checksum.
+        customer_key = "SSECustomerKeyMD5" in upload.template.sse
+        if algorithm is None and not customer_key:
+            # The "null" checksum mode: the object gets S3's default full-object checksum
+            # (not under a customer key: S3 cannot checksum what it only holds encrypted).
             algorithm, checksum_type = DEFAULT_ALGORITHM, "FULL_OBJECT"
-        full_hasher = new_hasher(algorithm) if checksum_type == "FULL_OBJECT" else None
+        full_hasher = new_hasher(algorithm) if algorithm and checksum_type == "FULL_OBJECT" else None
         blob, size = self.blobs.concat([p.blob for p in chosen], full_hasher)
         version = upload.template
         version.last_modified = self.now(ctx)
@@ -252,9 +254,10 @@ class MultipartHandlers:
         version.size = size
         digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen), usedforsecurity=False)
         version.etag = f'"{digest.hexdigest()}-{len(chosen)}"'
+        value = ""
         if full_hasher is not None:
             value = base64.b64encode(full_hasher.digest()).decode("ascii")
-        else:
+        elif algorithm:
             hasher = new_hasher(algorithm)
             for part in chosen:
                 hasher.update(base64.b64decode(part.checksums.get(algorithm, "")))
@@ -265,9 +268,9 @@ class MultipartHandlers:
             raise ServiceError(
                 "BadDigest", f"The {algorithm} you specified did not match the calculated checksum.", 400
             )
-        version.checksums = {algorithm: value}
+        version.checksums = {algorithm: value} if algorithm else {}
         version.checksum_type = checksum_type
-        version.parts = [(p.size, p.checksums.get(algorithm)) for p in chosen]
+        version.parts = [(p.size, p.checksums.get(algorithm) if algorithm else None) for p in chosen]
         mpu_size = params.get("MpuObjectSize")
         if mpu_size is not None and mpu_size != size:
             self.blobs.delete(blob)
