@@ -57,6 +57,7 @@ S3_ROOT_ELEMENTS: Mapping[str, str] = MappingProxyType(
         "GetBucketVersioningOutput": "VersioningConfiguration",
         "GetBucketWebsiteOutput": "WebsiteConfiguration",
         "GetObjectAclOutput": "AccessControlPolicy",
+        "GetObjectAttributesOutput": "GetObjectAttributesResponse",
         "GetObjectTaggingOutput": "Tagging",
         "ListBucketsOutput": "ListAllMyBucketsResult",
         "ListMultipartUploadsOutput": "ListMultipartUploadsResult",

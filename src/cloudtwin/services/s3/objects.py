@@ -146,13 +146,16 @@ def parse_tagging(text: str | None) -> dict[str, str]:
 def parse_copy_source(source: str) -> tuple[str, str, str | None]:
     """``bucket/key[?versionId=...]`` (optionally with a leading slash, URL-encoded)."""
     path, _, query = source.partition("?")
+    scheme, sep, rest = path.partition("://")
+    if sep and scheme in ("http", "https"):
+        path = "/" + rest.partition("/")[2]  # a path-style URL of the source: S3 takes its path
     path = unquote(path).lstrip("/")
     bucket, _, key = path.partition("/")
     version_id = None
     if query:
         version_id = dict(parse_qsl(query)).get("versionId")
     if not bucket or not key:
-        raise errors.invalid_argument("Invalid copy source object key")
+        raise errors.invalid_argument("Invalid copy source object key", "x-amz-copy-source", "x-amz-copy-source")
     return bucket, key, version_id
 
 
