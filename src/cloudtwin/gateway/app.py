@@ -29,6 +29,7 @@ from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import render_unrouted_error
+from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
 from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.gateway.request_ids import RequestIds
@@ -208,6 +209,10 @@ class Gateway:
                 self.persistence.commit()
                 await self._send(send, response, headers)
                 return
+            site = self._website(request, ex.request_id)
+            if site is not None:
+                await self._send(send, site, {}, decorate=False)
+                return
             if request.method == "OPTIONS":
                 answer = self._service_options(request, ex.request_id)
                 if answer is not None:
@@ -258,6 +263,15 @@ class Gateway:
         )
         if log.isEnabledFor(logging.INFO):
             log.info("%s.%s %d %.1fms", service, operation, response.status_code, elapsed_ms)
+
+    def _website(self, request: HttpRequest, request_id: str) -> HttpResponse | None:
+        """A request to an S3 website endpoint (``<bucket>.s3-website...``): S3 answers it
+        as a web server would (provider's ``website_request(request, bucket, request_id)``)."""
+        bucket = website_bucket(request.headers.get("host", ""))
+        if bucket is None:
+            return None
+        provider = self.services.provider("s3")
+        return provider.website_request(request, bucket, request_id)  # type: ignore[union-attr]
 
     def _service_options(self, request: HttpRequest, request_id: str) -> HttpResponse | None:
         """An ``OPTIONS`` request the addressed service answers itself (S3, from the

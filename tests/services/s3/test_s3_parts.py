@@ -184,3 +184,29 @@ def test_cors_without_rules(s3, bucket, endpoint):
     assert got.headers["Access-Control-Allow-Origin"] == "https://a.example"
     other = _http("GET", url, {"Origin": "https://b.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_website_endpoint(s3, bucket, endpoint):
+    port = endpoint.rsplit(":", 1)[1]
+    site = f"http://127.0.0.1:{port}"
+    host = {"Host": f"{bucket}.s3-website.localhost:{port}"}
+    missing = _http("GET", f"{site}/", host)
+    assert missing.status == 404 and b"<li>Code: NoSuchWebsiteConfiguration</li>" in missing.data
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "error.html"},
+        "RoutingRules": [{"Condition": {"KeyPrefixEquals": "old/"}, "Redirect": {"ReplaceKeyPrefixWith": "new/"}}],
+    })
+    no_error_document = _http("GET", f"{site}/nothing", host)
+    assert no_error_document.status == 404
+    assert b"An Error Occurred While Attempting to Retrieve a Custom Error Document" in no_error_document.data
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"home", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="error.html", Body=b"oops", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="docs/index.html", Body=b"docs")
+    home = _http("GET", f"{site}/", host)
+    assert (home.status, home.data, home.headers["Content-Type"]) == (200, b"home", "text/html")
+    assert _http("GET", f"{site}/nothing", host).data == b"oops"
+    folder = HTTP.request("GET", f"{site}/docs", headers=host, redirect=False, retries=False)
+    assert (folder.status, folder.headers["Location"]) == (302, "/docs/")
+    moved = HTTP.request("GET", f"{site}/old/page", headers=host, redirect=False, retries=False)
+    assert (moved.status, moved.headers["Location"]) == (301, f"http://{host['Host']}/new/page")
+    assert _http("DELETE", f"{site}/", host).status == 405
