@@ -360,6 +360,11 @@ class Gateway:
 
         secrets = presign.presign_secrets() if identity.is_root else None
         if credentials.scheme == "sigv2":
+            # A SigV2 presigned URL carries the x-amz-* headers it signed (metadata...) in its
+            # query string; S3 reads them as the request's headers.
+            for key, value in request.query:
+                if key.startswith("x-amz-") and key not in request.headers:
+                    request.headers[key] = value
             # The canonical resource always starts with the bucket, even virtual-host style.
             bucket = (route.uri_params or {}).get("Bucket")
             path = request.path or "/"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -59,6 +60,14 @@ STORAGE_CLASSES = frozenset({
 SSE_ALGORITHMS = frozenset({"AES256", "aws:fsx", "aws:backup", "aws:kms", "aws:kms:dsse"})
 DIRECTIVES = ("COPY", "REPLACE")
 OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def checksum_member(algorithm: str) -> str:
@@ -399,8 +408,15 @@ class ObjectHandlers:
                     result["ChecksumType"] = version.checksum_type
         if not head:
             for override, member in RESPONSE_OVERRIDES.items():
-                if params.get(override) is not None:
-                    result[member] = params[override]
+                value = params.get(override)
+                if value is None:
+                    continue
+                if isinstance(value, str) and not _latin1(value):
+                    raise errors.invalid_argument(
+                        "Header value cannot be represented using ISO-8859-1.",
+                        "-".join(part.lower() for part in re.findall("[A-Z][a-z]*", override)), value,
+                    )
+                result[member] = value
             if version.size == 0:
                 result["Body"] = b""
             elif span is None:
