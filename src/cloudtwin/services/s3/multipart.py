@@ -263,7 +263,9 @@ class MultipartHandlers:
                 hasher.update(base64.b64decode(part.checksums.get(algorithm, "")))
             value = f"{base64.b64encode(hasher.digest()).decode('ascii')}-{len(chosen)}"
         given = _given_checksum(params)
-        if given is not None and upload.checksum_algorithm is not None and given[1] != value:
+        # A full-object checksum is read as one only with its type stated (else: a mismatch).
+        unstated = checksum_type == "FULL_OBJECT" and params.get("ChecksumType") != "FULL_OBJECT"
+        if given is not None and upload.checksum_algorithm is not None and (given[1] != value or unstated):
             self.blobs.delete(blob)
             raise ServiceError(
                 "BadDigest", f"The {algorithm} you specified did not match the calculated checksum.", 400

@@ -277,7 +277,7 @@ class ObjectHandlers:
             sse["SSEKMSKeyId"] = key_arn(self.env.internal, bucket, key_id)  # type: ignore[attr-defined]
         elif key_id:
             sse["SSEKMSKeyId"] = key_id
-        if bucket_key:
+        if bucket_key and algorithm.startswith("aws:kms"):
             sse["BucketKeyEnabled"] = True
         customer = sse_c_for_write(params)
         if customer is not None:
