@@ -216,7 +216,9 @@ class PostHandlers:
         self.store_version(ctx, bucket, key, version)
         self.notify(ctx, bucket, "ObjectCreated:Post", key, version)
         host = ctx.request.host or "localhost"
-        location = f"http://{host}/{quote(bucket.name)}/{quote(key)}"
+        # S3 answers with the object's virtual-host URL under the host the form was sent to.
+        site = host if host.startswith(f"{bucket.name}.") else f"{bucket.name}.{host}"
+        location = f"http://{site}/{quote(key)}"
         headers = {
             "x-amz-request-id": ctx.request_id,
             "x-amz-id-2": host_id(ctx.request_id),
