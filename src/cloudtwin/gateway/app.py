@@ -461,7 +461,10 @@ class Gateway:
             out.pop("Content-Length", None)
             out.pop("Content-Type", None)
         streaming = not isinstance(body, (bytes, bytearray))
-        if not streaming and "content-length" not in out and "Content-Length" not in out:
+        if (
+            not streaming and response.status_code != 204  # a 204 has no length to announce
+            and "content-length" not in out and "Content-Length" not in out
+        ):
             out["Content-Length"] = str(len(body))
         raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in out.items()]
         await send({"type": "http.response.start", "status": response.status_code, "headers": raw_headers})

@@ -672,14 +672,15 @@ class ObjectHandlers:
         result: dict[str, Any] = {"LastModified": to_datetime(version.last_modified)}
         if bucket.versioning:
             result["VersionId"] = version.version_id
+        # In S3's order, whatever order the request lists them in.
         if "ETag" in wanted:
             result["ETag"] = version.etag.strip('"')
-        if "ObjectSize" in wanted:
-            result["ObjectSize"] = version.size
-        if "StorageClass" in wanted:
-            result["StorageClass"] = version.storage_class
         if "Checksum" in wanted and version.checksums:
             result["Checksum"] = self.checksum_fields(version)
         if "ObjectParts" in wanted and version.parts:
             result["ObjectParts"] = self._object_parts(version, params)
+        if "StorageClass" in wanted:
+            result["StorageClass"] = version.storage_class
+        if "ObjectSize" in wanted:
+            result["ObjectSize"] = version.size
         return result
