@@ -62,6 +62,11 @@ DIRECTIVES = ("COPY", "REPLACE")
 OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
 
 
+def _argument(member: str) -> str:
+    """A GetObject override's query parameter: ``ResponseCacheControl`` -> ``response-cache-control``."""
+    return "-".join(part.lower() for part in re.findall("[A-Z][a-z]*", member))
+
+
 def _latin1(text: str) -> bool:
     try:
         text.encode("latin-1")
@@ -270,8 +275,10 @@ class ObjectHandlers:
             by_default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
             algorithm = by_default.get("SSEAlgorithm", "AES256")
             key_id = key_id or by_default.get("KMSMasterKeyID")
-            if bucket_key is None and rules and rules[0].get("BucketKeyEnabled"):
-                bucket_key = True
+        if bucket_key is None:  # the bucket's setting, for whichever KMS key the write uses
+            default = (bucket.config.get("Encryption") or {}).get("ServerSideEncryptionConfiguration")
+            rules = (default or {}).get("Rules") or []
+            bucket_key = bool(rules and rules[0].get("BucketKeyEnabled"))
         sse["ServerSideEncryption"] = algorithm
         if algorithm.startswith("aws:kms"):
             sse["SSEKMSKeyId"] = key_arn(self.env.internal, bucket, key_id)  # type: ignore[attr-defined]
@@ -407,14 +414,14 @@ class ObjectHandlers:
                     result[checksum_member(algorithm)] = version.parts[part_number - 1][1]
                     result["ChecksumType"] = version.checksum_type
         if not head:
-            for override, member in RESPONSE_OVERRIDES.items():
+            # Checked in the order of the query parameters' names, as S3 reports the first.
+            for override, member in sorted(RESPONSE_OVERRIDES.items(), key=lambda item: _argument(item[0])):
                 value = params.get(override)
                 if value is None:
                     continue
                 if isinstance(value, str) and not _latin1(value):
                     raise errors.invalid_argument(
-                        "Header value cannot be represented using ISO-8859-1.",
-                        "-".join(part.lower() for part in re.findall("[A-Z][a-z]*", override)), value,
+                        "Header value cannot be represented using ISO-8859-1.", _argument(override), value
                     )
                 result[member] = value
             if version.size == 0:
