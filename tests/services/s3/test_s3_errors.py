@@ -41,6 +41,7 @@ def test_version_ids_are_checked_before_they_are_looked_up(s3, bucket):
     assert error["Message"] == "Invalid version id specified"
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     version = s3.put_object(Bucket=bucket, Key="k", Body=b"y")["VersionId"]
+    assert len(version) == 32 and all(c.isascii() and (c.isalnum() or c in "._") for c in version)
     s3.delete_object(Bucket=bucket, Key="k", VersionId=version)
     with pytest.raises(ClientError) as excinfo:  # well formed, but gone
         s3.get_object(Bucket=bucket, Key="k", VersionId=version)

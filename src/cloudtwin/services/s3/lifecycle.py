@@ -13,7 +13,7 @@ import math
 import uuid
 from typing import Any
 
-from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version
+from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, new_version_id
 from cloudtwin.services.s3.restore import announce_restores
 
 _DAY = 86400.0
@@ -176,7 +176,7 @@ class LifecycleProcessor:
                 counts["expired"] += 1
                 if bucket.versioning:
                     marker = Version(
-                        uuid.uuid4().hex if bucket.versioning == "Enabled" else NULL_VERSION,
+                        new_version_id() if bucket.versioning == "Enabled" else NULL_VERSION,
                         float(int(now)), delete_marker=True,
                     )
                     if bucket.versioning != "Enabled":

@@ -10,7 +10,6 @@ version; otherwise the ``null`` version is overwritten.
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 import secrets
 from typing import Any
@@ -23,7 +22,15 @@ from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_read, check_write, parse_range
 from cloudtwin.services.s3.kms import check_key_usable, key_arn
 from cloudtwin.services.s3.lifecycle import expiration_header
-from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, to_datetime
+from cloudtwin.services.s3.models import (
+    NULL_VERSION,
+    Bucket,
+    ObjectRecord,
+    Version,
+    new_version_id,
+    to_datetime,
+    well_formed_version_id,
+)
 from cloudtwin.services.s3.objectlock import (
     check_bypass_header,
     check_delete_allowed,
@@ -77,26 +84,6 @@ def _latin1(text: str) -> bool:
 
 def checksum_member(algorithm: str) -> str:
     return "Checksum" + algorithm.upper()
-
-
-def new_version_id() -> str:
-    """A version id as opaque as S3's, with a check suffix so that a mistyped id is told
-    apart from one that no longer exists (S3 answers the first ``InvalidArgument``)."""
-    body = secrets.token_urlsafe(21)
-    return body + _version_check(body)
-
-
-def _version_check(body: str) -> str:
-    digest = hashlib.sha256(body.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[:3]).decode("ascii")
-
-
-def well_formed_version_id(version_id: str) -> bool:
-    """``null`` or an id this S3 could have issued."""
-    if version_id == NULL_VERSION:
-        return True
-    body, check = version_id[:-4], version_id[-4:]
-    return len(version_id) == 32 and _version_check(body) == check
 
 
 def quoted(md5_hex: str) -> str:
