@@ -291,8 +291,10 @@ class MultipartHandlers:
             "Key": key,
             "ETag": version.etag,
             **version.sse,
-            **self.checksum_fields(version),
         }
+        if upload.checksum_algorithm or not version.sse.get("SSEKMSKeyId"):
+            # (S3 leaves the default checksum of a KMS-encrypted upload out of this answer.)
+            result.update(self.checksum_fields(version))
         if bucket.versioning == "Enabled":
             result["VersionId"] = version.version_id
         return result
