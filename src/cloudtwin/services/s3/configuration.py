@@ -177,33 +177,32 @@ def check_website(document: dict[str, Any]) -> None:
             )
         errors.check_xml_enum(document["RedirectAllRequestsTo"].get("Protocol"), ("http", "https"))
         return
-    else:
-        index = document.get("IndexDocument")
-        if index is None:
-            raise errors.invalid_argument(
-                "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
-                "IndexDocument", "null",
+    index = document.get("IndexDocument")
+    if index is None:
+        raise errors.invalid_argument(
+            "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+            "IndexDocument", "null",
+        )
+    suffix = index.get("Suffix") or ""
+    if not suffix or "/" in suffix:
+        raise errors.invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
+    rules = document.get("RoutingRules")
+    if rules is not None and not rules:
+        raise errors.malformed_xml()
+    for rule in rules or []:
+        if rule.get("Condition") is not None and not any(rule["Condition"].values()):
+            raise errors.invalid_request(
+                "Condition cannot be empty. To redirect all requests without a condition, the "
+                "condition element shouldn't be present."
             )
-        suffix = index.get("Suffix") or ""
-        if not suffix or "/" in suffix:
-            raise errors.invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
-        rules = document.get("RoutingRules")
-        if rules is not None and not rules:
-            raise errors.malformed_xml()
-        for rule in rules or []:
-            if rule.get("Condition") is not None and not any(rule["Condition"].values()):
-                raise errors.invalid_request(
-                    "Condition cannot be empty. To redirect all requests without a condition, the "
-                    "condition element shouldn't be present."
-                )
-            redirect = rule.get("Redirect") or {}
-            if redirect.get("ReplaceKeyPrefixWith") is not None and redirect.get("ReplaceKeyWith") is not None:
-                raise errors.invalid_request("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
-            if redirect.get("Protocol") is not None and redirect["Protocol"] not in ("http", "https"):
-                raise errors.invalid_request(
-                    "Invalid protocol, protocol can be http or https. If not defined the protocol "
-                    "will be selected automatically."
-                )
+        redirect = rule.get("Redirect") or {}
+        if redirect.get("ReplaceKeyPrefixWith") is not None and redirect.get("ReplaceKeyWith") is not None:
+            raise errors.invalid_request("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+        if redirect.get("Protocol") is not None and redirect["Protocol"] not in ("http", "https"):
+            raise errors.invalid_request(
+                "Invalid protocol, protocol can be http or https. If not defined the protocol "
+                "will be selected automatically."
+            )
 
 
 def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:
