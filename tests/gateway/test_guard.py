@@ -180,8 +180,10 @@ def test_s3_bucket_cors_rules_decide_for_their_bucket(aws_client, endpoint):
     assert status == 200 and not any(h.startswith("access-control") for h in headers)
     status, _, _ = send(endpoint, "PUT", "/site-assets/b.txt", b"evil", headers={"Origin": FOREIGN})
     assert status == 403
+    # a loopback page is served too, and S3 adds no CORS headers to a bucket without rules
+    # (as AWS does: a page reading S3 needs the bucket's CORS configuration)
     status, headers, _ = send(endpoint, "GET", path, headers={"Origin": "http://localhost:3000"})
-    assert headers["access-control-allow-origin"] == "http://localhost:3000"  # server default
+    assert status == 200 and "access-control-allow-origin" not in headers
     s3.put_bucket_cors(Bucket="site-assets", CORSConfiguration={"CORSRules": [{
         "AllowedOrigins": ["https://*.example.com"], "AllowedMethods": ["GET", "PUT"],
         "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 60,
@@ -208,8 +210,7 @@ def test_s3_presigned_post_from_a_loopback_page(aws_client):
     http = urllib3.PoolManager()
     ok = http.request("POST", post["url"], fields={**post["fields"], "file": ("f", b"form data")},
                       headers={"Origin": "http://localhost:3000"})
-    assert ok.status == 204, ok.data
-    assert ok.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert ok.status == 204, ok.data  # taken (no bucket CORS rules: no CORS headers, as on AWS)
     refused = http.request("POST", post["url"], fields={**post["fields"], "file": ("f", b"evil")},
                            headers={"Origin": FOREIGN})
     assert refused.status == 403

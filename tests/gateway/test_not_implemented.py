@@ -8,7 +8,7 @@ CASES = [
     ("athena", "json", "list_work_groups", {}),
     ("redshift", "query", "describe_clusters", {}),
     ("ec2", "ec2", "describe_vpcs", {}),
-    ("s3", "rest-xml", "list_bucket_analytics_configurations", {"Bucket": "some-bucket"}),
+    ("s3", "rest-xml", "get_bucket_metadata_table_configuration", {"Bucket": "some-bucket"}),
     ("lambda", "rest-json", "list_capacity_providers", {}),
     ("eventbridgev2", "smithy-rpc-v2-cbor", "list_event_buses", {}),
     ("cloudwatch", "json", "list_alarm_mute_rules", {}),

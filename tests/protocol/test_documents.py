@@ -235,7 +235,7 @@ CASES = {
     "sqs-SetQueueAttributes-RedrivePolicy": Case("sqs", lambda c, x, d: c.set_queue_attributes(QueueUrl=x["queue"], Attributes={"RedrivePolicy": d}), "InvalidParameterValue"),
     "sqs-SetQueueAttributes-RedriveAllowPolicy": Case("sqs", lambda c, x, d: c.set_queue_attributes(QueueUrl=x["queue"], Attributes={"RedriveAllowPolicy": d}), "InvalidParameterValue"),
     "sqs-CreateQueue-RedrivePolicy": Case("sqs", lambda c, x, d: c.create_queue(QueueName="new", Attributes={"RedrivePolicy": d}), "InvalidParameterValue"),
-    "sqs-CancelMessageMoveTask-TaskHandle": Case("sqs", lambda c, x, d: c.cancel_message_move_task(TaskHandle=_b64(d)), "ResourceNotFoundException", status=404),
+    "sqs-CancelMessageMoveTask-TaskHandle": Case("sqs", lambda c, x, d: c.cancel_message_move_task(TaskHandle=_b64(d)), "InvalidParameterValue", status=400),
     # SNS
     "sns-CreateTopic-Policy": Case("sns", lambda c, x, d: c.create_topic(Name="other", Attributes={"Policy": d}), "InvalidParameter"),
     "sns-SetTopicAttributes-Policy": Case("sns", lambda c, x, d: c.set_topic_attributes(TopicArn=x["topic"], AttributeName="Policy", AttributeValue=d), "InvalidParameter"),

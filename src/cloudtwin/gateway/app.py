@@ -31,6 +31,7 @@ from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import json_style, render_unrouted_error
 from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
+from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
 from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.gateway.request_ids import RequestIds
@@ -242,8 +243,17 @@ class Gateway:
                 response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
                 await self._send(send, response, {})
                 return
+            site = self._website(request, ex.request_id)
+            if site is not None:
+                await self._send(send, site, {}, decorate=False)
+                return
+            if request.method == "OPTIONS":
+                answer = self._service_options(request, ex.request_id)
+                if answer is not None:
+                    await self._send(send, answer, {}, decorate=False)
+                    return
             if CorsPolicy.is_preflight(request.method, headers):
-                await self._send(send, self._preflight(request), {})
+                await self._send(send, self.cors.preflight(request.headers), {})
                 return
             response = await self._dispatch(ex, body)
         except ServiceError as error:
@@ -284,7 +294,7 @@ class Gateway:
         if ex.cors is not None:
             # The service decided the CORS headers (S3 bucket rules): no server default.
             response.headers.update(ex.cors)
-        await self._send(send, response, headers if ex.cors is None else {})
+        await self._send(send, response, headers, decorate=ex.cors is None)
         elapsed_ms = (time.perf_counter() - start) * 1000
         route = ex.route
         service = route.service if route else None
@@ -338,43 +348,45 @@ class Gateway:
 
     def _check_origin(self, ex: "Exchange", route) -> None:
         """A browser request. The server's policy must allow the origin, or the request is
-        refused — except on an S3 bucket, whose CORS rules decide as on AWS: a matching rule
-        gives its headers; with no match the request is served without CORS headers (the
-        page cannot read the answer) when it is a read (GET, HEAD), and refused otherwise
-        (AWS would take a cross-site form upload; cloudtwin does not)."""
+        refused — except on an S3 bucket, whose CORS rules decide the headers as on AWS: a
+        matching rule gives its headers, otherwise there are none (the page cannot read the
+        answer); a foreign origin's write without a matching rule is refused (AWS would take
+        a cross-site form upload; cloudtwin does not)."""
         request = ex.request
         origin = request.headers["origin"]
         if route.service == "s3" and (route.uri_params or {}).get("Bucket"):
             hook = getattr(self.services.provider("s3"), "cors_headers", None)
-            rule_headers = hook(request, route.uri_params, origin) if hook is not None else None
-            if rule_headers:
-                ex.cors = rule_headers
-                return
-            allowed = self.cors.allowed(origin)
-            if rule_headers is None and allowed:
-                return  # no bucket rules: the server's policy answers
-            if allowed or request.method in ("GET", "HEAD"):
-                ex.cors = {}  # served, with no CORS headers at all
+            rule_headers = (hook(request, route.uri_params) if hook is not None else None) or {}
+            ex.cors = rule_headers  # S3's own: the matching rule's headers, else none at all
+            if rule_headers or self.cors.allowed(origin) or request.method in ("GET", "HEAD"):
                 return
         if not self.cors.allowed(origin):
             raise access_denied(route, _foreign_origin_message(origin))
 
-    def _preflight(self, request: HttpRequest) -> HttpResponse:
-        """A CORS preflight: the addressed service answers when it has its own rules (S3
-        from the bucket's CORS configuration, via the provider's ``preflight(request,
-        uri_params)``), else the server-wide default policy."""
+    def _website(self, request: HttpRequest, request_id: str) -> HttpResponse | None:
+        """A request to an S3 website endpoint (``<bucket>.s3-website...``): S3 answers it
+        as a web server would (provider's ``website_request(request, bucket, request_id)``)."""
+        bucket = website_bucket(request.headers.get("host", ""))
+        if bucket is None:
+            return None
+        provider = self.services.provider("s3")
+        return provider.website_request(request, bucket, request_id)  # type: ignore[union-attr]
+
+    def _service_options(self, request: HttpRequest, request_id: str) -> HttpResponse | None:
+        """An ``OPTIONS`` request the addressed service answers itself (S3, from the
+        bucket's CORS configuration, via the provider's ``preflight(request, uri_params,
+        request_id)``); None: the server-wide default policy decides."""
         try:
             probe = HttpRequest("GET", request.path, request.query_string, request.headers)
             route = self.router.route(probe, None)
             provider = self.services.provider(route.service) if route.service else None
             hook = getattr(provider, "preflight", None)
             if hook is not None:
-                answer = hook(request, route.uri_params or {})
-                if answer is not None:
-                    return answer
+                return hook(request, route.uri_params or {}, request_id)
         except ServiceError:
             pass
-        return self.cors.preflight(request.headers)
+        return None
+
 
     async def _dispatch(self, ex: "Exchange", body: RequestBody) -> HttpResponse:
         request = ex.request
@@ -473,6 +485,11 @@ class Gateway:
         elif not identity.is_root:
             secrets = None
         if credentials.scheme == "sigv2":
+            # A SigV2 presigned URL carries the x-amz-* headers it signed (metadata...) in its
+            # query string; S3 reads them as the request's headers.
+            for key, value in request.query:
+                if key.startswith("x-amz-") and key not in request.headers:
+                    request.headers[key] = value
             resource = s3_v2_resource(request, (route.uri_params or {}).get("Bucket"))
             presign.verify_presigned_v2(request, self.clock.now(), secrets, resource)
         elif credentials.scheme == "AWS4-HMAC-SHA256":
@@ -544,10 +561,12 @@ class Gateway:
                 errlog.exception("could not serialize %s for %s", error.code, route.service)
         return render_unrouted_error(error, ex.request, ex.request_id)
 
-    async def _send(self, send: Send, response: HttpResponse, request_headers: dict) -> None:
+    async def _send(
+        self, send: Send, response: HttpResponse, request_headers: dict, *, decorate: bool = True
+    ) -> None:
         out = response.headers
         origin = request_headers.get("origin")
-        if origin:
+        if origin and decorate:
             self.cors.decorate(origin, out)
         body = response.body
         if response.status_code in (204, 304) and body:
@@ -557,7 +576,10 @@ class Gateway:
             out.pop("Content-Length", None)
             out.pop("Content-Type", None)
         streaming = not isinstance(body, (bytes, bytearray))
-        if not streaming and "content-length" not in out and "Content-Length" not in out:
+        if (
+            not streaming and response.status_code != 204  # a 204 has no length to announce
+            and "content-length" not in out and "Content-Length" not in out
+        ):
             out["Content-Length"] = str(len(body))
         raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in out.items()]
         await send({"type": "http.response.start", "status": response.status_code, "headers": raw_headers})

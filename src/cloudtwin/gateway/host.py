@@ -26,11 +26,22 @@ from dataclasses import dataclass
 
 from cloudtwin.specs.index import ServiceIndex
 
-__all__ = ["DEFAULT_HOSTNAMES", "HostInfo", "HostRules", "is_region"]
+__all__ = ["DEFAULT_HOSTNAMES", "HostInfo", "HostRules", "is_region", "website_bucket"]
 
 DEFAULT_HOSTNAMES = ("localhost", "localhost.localstack.cloud", "127.0.0.1")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 _CACHE_LIMIT = 4096
+
+
+#: ``<bucket>.s3-website-<region>.<domain>`` or ``<bucket>.s3-website.<region>.<domain>``.
+_WEBSITE_HOST = re.compile(r"(?P<bucket>.+?)\.s3-website[.-]")
+
+
+def website_bucket(host: str) -> str | None:
+    """The bucket an S3 website endpoint host names (``b.s3-website.localhost:4566``),
+    or None for any other host."""
+    match = _WEBSITE_HOST.match(host.split(":")[0].lower())
+    return match.group("bucket") if match else None
 
 
 def is_region(label: str) -> bool:

@@ -56,19 +56,44 @@ def presign_secrets() -> tuple[str, ...] | None:
     return values or ("test",)
 
 
-def _mismatch() -> ServiceError:
-    # S3's answer says nothing of where the secret comes from: the server's log does.
+def _hex_bytes(text: str) -> str:
+    """S3's ``...Bytes`` error elements: the UTF-8 bytes as spaced hex pairs."""
+    return " ".join(f"{b:02x}" for b in text.encode("utf-8"))
+
+
+def _mismatch(access_key: str, string_to_sign: str, signature: str, canonical: str | None = None) -> ServiceError:
+    """What S3 tells a caller whose signature differs: what it signed, so they can compare
+    (and the server's log says where the secrets it checks against come from)."""
     logging.getLogger("cloudtwin.gateway").warning(
         "a presigned URL's signature matches none of the secrets cloudtwin checks it against "
         "(the default credentials' 'test', or CLOUDTWIN_PRESIGN_SECRETS): if it was signed with "
         "your own credentials, start cloudtwin with CLOUDTWIN_PRESIGN_SECRETS=<that secret> "
         "(comma-separated for several; '*' skips the check)"
     )
-    return ServiceError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
+    details = {
+        "AWSAccessKeyId": access_key,
+        "StringToSign": string_to_sign,
+        "SignatureProvided": signature,
+        "StringToSignBytes": _hex_bytes(string_to_sign),
+    }
+    if canonical is not None:
+        details["CanonicalRequest"] = canonical
+        details["CanonicalRequestBytes"] = _hex_bytes(canonical)
+    return ServiceError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403, details=details)
 
 
-def _expired() -> ServiceError:
-    return ServiceError("AccessDenied", "Request has expired", 403)
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _expired(expires_at: float, now: float, expires_param: str | None = None) -> ServiceError:
+    details = {"X-Amz-Expires": expires_param} if expires_param is not None else {}
+    details.update(Expires=_iso(expires_at), ServerTime=_iso(now))
+    return ServiceError("AccessDenied", "Request has expired", 403, details=details)
+
+
+#: ``x-amz-`` headers a presigned request may carry without signing them.
+_UNSIGNED_OK = frozenset({"x-amz-content-sha256"})
 
 
 def _query_error(message: str) -> ServiceError:
@@ -132,14 +157,23 @@ def verify_presigned_v4(request: HttpRequest, now: float, secrets: tuple[str, ..
     if expires < 0:
         raise _query_error("X-Amz-Expires must be non-negative")
     if now > signed_at + expires:
-        raise _expired()
+        raise _expired(signed_at + expires, now, expires_text)
+    headers = [h.strip().lower() for h in signed_headers.split(";") if h.strip()]
+    unsigned = [
+        name for name in request.headers
+        if name.startswith("x-amz-") and name not in headers and name not in _UNSIGNED_OK
+    ]
+    if unsigned:
+        raise ServiceError(
+            "AccessDenied", "There were headers present in the request which were not signed", 403,
+            details={"HeadersNotSigned": ", ".join(unsigned)},
+        )
     if secrets is None:
         return
     parts = credential.split("/")
     if len(parts) != 5:
         raise _query_error("Error parsing the X-Amz-Credential parameter; the Credential is mal-formed.")
-    _, date, region, service, _ = parts
-    headers = [h.strip().lower() for h in signed_headers.split(";") if h.strip()]
+    access_key, date, region, service, _ = parts
     payload = params.get("X-Amz-Content-Sha256") or request.headers.get("x-amz-content-sha256") or "UNSIGNED-PAYLOAD"
     canonical = "\n".join([
         request.method,
@@ -157,7 +191,7 @@ def verify_presigned_v4(request: HttpRequest, now: float, secrets: tuple[str, ..
         expected = hmac.new(signing_key(secret, date, region, service), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
         if hmac.compare_digest(expected, signature):
             return
-    raise _mismatch()
+    raise _mismatch(access_key, to_sign, signature, canonical)
 
 
 def verify_presigned_v2(
@@ -173,13 +207,13 @@ def verify_presigned_v2(
     except ValueError:
         raise ServiceError("AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters", 403) from None
     if now > expires:
-        raise _expired()
+        raise _expired(expires, now)
     if secrets is None:
         return
     signature = params.get("Signature", "")
     to_sign = v2_string_to_sign(request, str(expires), resource_path)
     if not any(hmac.compare_digest(v2_signature(secret, to_sign), signature) for secret in secrets):
-        raise _mismatch()
+        raise _mismatch(params.get("AWSAccessKeyId", ""), to_sign.decode("utf-8"), signature)
 
 
 def v2_string_to_sign(request: HttpRequest, when: str, resource_path: str) -> bytes:

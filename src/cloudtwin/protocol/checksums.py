@@ -222,8 +222,8 @@ def decode_checksum(value: str, algorithm: str) -> bytes | None:
     return raw
 
 
-def _s3_error(code: str, message: str) -> ServiceError:
-    return ServiceError(code, message, 400, sender_fault=True)
+def _s3_error(code: str, message: str, **details: str) -> ServiceError:
+    return ServiceError(code, message, 400, sender_fault=True, details=details)
 
 
 def _invalid_value(header: str, *, trailing: bool = False) -> ServiceError:
@@ -277,7 +277,9 @@ def plan_checksums(
     if content_md5 is not None:
         md5 = decode_checksum(content_md5, "md5")
         if md5 is None:
-            raise _s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.")
+            raise _s3_error(
+                "InvalidDigest", "The Content-MD5 you specified was invalid.", **{"Content-MD5": content_md5}
+            )
 
     algorithm: str | None = None
     expected: bytes | None = None
@@ -305,19 +307,20 @@ def _flexible_checksum(
     """The flexible checksum the headers announce: (algorithm, header digest, trailer name)."""
     algorithm: str | None = None
     expected: bytes | None = None
-    for name, value in headers.items():
-        if not name.startswith(_HEADER_PREFIX) or name in _NOT_VALUES:
-            continue
-        found = _HEADERS.get(name)
-        if found is None:
-            continue  # not an algorithm S3 knows: not a checksum to verify
-        if algorithm is not None:
-            raise _s3_error(
-                "InvalidRequest",
-                "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
-            )
-        algorithm = found
-        expected = decode_checksum(value, found)
+    # Headers of algorithms S3 knows (others are not checksums to verify); two of them are
+    # refused before either value is looked at.
+    given = [
+        name for name in headers
+        if name.startswith(_HEADER_PREFIX) and name not in _NOT_VALUES and name in _HEADERS
+    ]
+    if len(given) > 1:
+        raise _s3_error(
+            "InvalidRequest",
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+        )
+    for name in given:
+        algorithm = _HEADERS[name]
+        expected = decode_checksum(headers[name], algorithm)
         if expected is None:
             raise _invalid_value(name)
 
@@ -415,7 +418,11 @@ class ChecksumVerifier:
         if self._md5 is not None:
             digest = self._md5.digest()
             if digest != plan.md5:
-                raise _s3_error("BadDigest", "The Content-MD5 you specified did not match what we received.")
+                raise _s3_error(
+                    "BadDigest", "The Content-MD5 you specified did not match what we received.",
+                    ExpectedDigest=(plan.md5 or b"").hex(),
+                    CalculatedDigest=base64.b64encode(digest).decode("ascii"),
+                )
             results["content-md5"] = base64.b64encode(digest).decode("ascii")
         expected = plan.expected
         if plan.trailer is not None:

@@ -17,7 +17,7 @@ errors): over JSON, AWS sends them under their Smithy shape name
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -111,6 +111,8 @@ class ResolvedError:
     headers: Mapping[str, str]
     #: The message for query-protocol clients, when AWS words it differently for them.
     query_message: str | None = None
+    #: Unmodeled context elements of XML envelopes (see :class:`ServiceError`).
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def fault_type(self) -> str:
@@ -176,7 +178,7 @@ class ErrorCatalog:
             sender_fault = error.sender_fault if error.sender_fault is not None else status < 500
             return ResolvedError(
                 error.code, error.code, error.message, status, sender_fault,
-                None, None, {}, error.headers, error.query_message,
+                None, None, {}, error.headers, error.query_message, error.details,
             )  # fmt: skip
         status = error.status_code or info.status
         if error.sender_fault is not None:
@@ -194,7 +196,7 @@ class ErrorCatalog:
             message = fields[member]
         return ResolvedError(
             info.name, info.query_code, message, status, sender_fault,
-            info.shape, member, fields, error.headers, error.query_message,
+            info.shape, member, fields, error.headers, error.query_message, error.details,
         )  # fmt: skip
 
 

@@ -20,6 +20,9 @@ class ServiceError(Exception):
     (``Client``/``Server`` in some envelopes) when the model does not say.
     ``query_message`` is the text query-protocol clients get when AWS words it differently
     for them than for the service's current protocol (default: ``message``).
+    ``details`` are context elements AWS adds to an XML error envelope beside ``<Message>``
+    although no shape models them (S3's ``<BucketName>``, ``<Key>``, ``<Condition>``...),
+    written in order as text elements; envelopes without such a place ignore them.
     """
 
     def __init__(
@@ -32,6 +35,7 @@ class ServiceError(Exception):
         fields: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         query_message: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}" if message else code)
         self.code = code
@@ -41,6 +45,7 @@ class ServiceError(Exception):
         self.fields = fields or {}
         self.headers = headers or {}
         self.query_message = query_message
+        self.details = details or {}
 
 
 class ProtocolError(ServiceError):

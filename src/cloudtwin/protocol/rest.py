@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _LABEL = re.compile(r"\{([^}]+)\}")
 _HEADER = default_timestamp_format("header")
 _QUERY = default_timestamp_format("querystring")
+_NUMBERS = frozenset({"integer", "long", "short", "byte"})
 _URI = default_timestamp_format("uri")
 _WEEKDAYS = frozenset({"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})
 
@@ -102,6 +103,8 @@ class RestPlan:
     body: Decoder | None = None
     # query keys a querystring map must leave out: bound to members or literal in the URI
     bound_query: frozenset[str] = frozenset()
+    # numeric query members whose empty value reads as absent (S3 ignores ``?max-parts=``)
+    blank_numbers: frozenset[str] = frozenset()
 
 
 def split_header_list(raw: str) -> list[str]:
@@ -235,6 +238,8 @@ class RestParser(RequestParser):
                     plan.query.append((name, wire, convert, True))
                 else:
                     plan.query.append((name, wire, text_converter(member, _QUERY, BINDING), False))
+                    if member.type_name in _NUMBERS and operation.service_model.metadata.get("serviceId") == "S3":
+                        plan.blank_numbers |= {name}
             elif location == "header":
                 plan.headers.append((name, wire.lower(), header_converter(member)))
             elif location == "headers":
@@ -312,7 +317,7 @@ class RestParser(RequestParser):
                 values.append(value)
         for member, name, convert, is_list in plan.query:
             texts = grouped.get(name)
-            if texts is None:
+            if texts is None or (not texts[0] and member in plan.blank_numbers):
                 continue
             try:
                 params[member] = [convert(t) for t in texts] if is_list else convert(texts[0])

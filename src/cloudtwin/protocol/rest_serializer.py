@@ -50,16 +50,26 @@ def _json_value_header(value: Any) -> str:
 
 
 def header_string(value: Any) -> str:
-    """A string header value; RFC 2047 encoded-word when not printable US-ASCII.
+    """A string header value; an RFC 2047 encoded-word when not printable US-ASCII.
 
-    HTTP header values are ASCII: S3 answers non-ASCII user metadata as
-    ``=?UTF-8?B?<base64>?=``, and encoding control characters keeps a value from ever
+    HTTP header values are ASCII: S3 answers non-ASCII user metadata as a "Q" encoded-word
+    (``=?UTF-8?Q?caf=C3=A9?=``), and encoding control characters keeps a value from ever
     splitting the header block.
     """
     text = value if value.__class__ is str else str(value)
     if text.isascii() and text.isprintable():
         return text
-    return f"=?UTF-8?B?{base64.b64encode(text.encode('utf-8')).decode('ascii')}?="
+    return f"=?UTF-8?Q?{''.join(_q_char(b) for b in text.encode('utf-8'))}?="
+
+
+def _q_char(byte: int) -> str:
+    """One byte of a "Q" encoded-word: printable ASCII as itself except ``=?_``, the space
+    as ``_``, every other byte as ``=XX``."""
+    if byte == 0x20:
+        return "_"
+    if 0x21 <= byte <= 0x7E and byte not in (0x3D, 0x3F, 0x5F):
+        return chr(byte)
+    return f"={byte:02X}"
 
 
 def _quoted(item: str) -> str:
@@ -99,6 +109,9 @@ _HEADER, _HEADER_MAP, _STATUS = 0, 1, 2
 #: A result key (never a model member name) that sets the response status where the model
 #: has no ``statusCode`` member: S3 answers a range read with 206 Partial Content.
 STATUS_OVERRIDE = "__status__"
+#: A result key adding response headers the model does not describe (S3's
+#: ``x-amz-bucket-region`` on listings): a dict of header name to text.
+EXTRA_HEADERS = "__headers__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +244,16 @@ class RestSerializer(ResponseSerializer):
         service = operation.service_model
         headers = self._request_id_headers(service, request_id)
         if not plan.has_output:
-            return HttpResponse(plan.status, headers, b"")
+            # An operation without output may still answer another 2xx (S3's 204s).
+            override = result.get(STATUS_OVERRIDE) if isinstance(result, dict) else None
+            return HttpResponse(plan.status if override is None else int(override), headers, b"")
         status = plan.bindings.apply(result, headers) or plan.status
         override = result.get(STATUS_OVERRIDE)
         if override is not None:
             status = int(override)
+        extra = result.get(EXTRA_HEADERS)
+        if extra:
+            headers.update(extra)
         body: Any = b""
         content_type = None
         kind = plan.payload_kind

@@ -57,6 +57,7 @@ S3_ROOT_ELEMENTS: Mapping[str, str] = MappingProxyType(
         "GetBucketVersioningOutput": "VersioningConfiguration",
         "GetBucketWebsiteOutput": "WebsiteConfiguration",
         "GetObjectAclOutput": "AccessControlPolicy",
+        "GetObjectAttributesOutput": "GetObjectAttributesResponse",
         "GetObjectTaggingOutput": "Tagging",
         "ListBucketsOutput": "ListAllMyBucketsResult",
         "ListMultipartUploadsOutput": "ListMultipartUploadsResult",
@@ -148,7 +149,7 @@ class RestXMLSerializer(RestSerializer):
         if is_s3(service):
             root = S3_ROOT_ELEMENTS.get(shape.name, root)
         start, end = self._root(root, shape, service)
-        attributes, children = XmlShapeCompiler().structure_parts(shape)
+        attributes, children = _compiler(service).structure_parts(shape)
         return self._document(structure_writer(attributes, children), start, end)
 
     def _text_root(self, member: str, shape: Shape, service: ServiceModel) -> BodyWriter:
@@ -164,7 +165,7 @@ class RestXMLSerializer(RestSerializer):
     def _payload_writer(self, name: str, member: Shape, operation: OperationModel) -> BodyWriter:
         service = operation.service_model
         start, end = self._root(_root_name(name, member, service), member, service)
-        return self._document(XmlShapeCompiler().plan(member), start, end)
+        return self._document(_compiler(service).plan(member), start, end)
 
     def _build_event_encoder(self, service: ServiceModel) -> EventStreamEncoder:
         plans: PlanCache[Shape, Writer] = PlanCache()
@@ -182,7 +183,7 @@ class RestXMLSerializer(RestSerializer):
 
     def _request_id_headers(self, service: ServiceModel, request_id: str) -> dict[str, str]:
         if is_s3(service):
-            return {"x-amz-request-id": request_id, "x-amz-id-2": host_id(request_id)}
+            return {"x-amz-request-id": request_id, "x-amz-id-2": host_id(request_id), "Server": "AmazonS3"}
         return {REQUEST_ID_HEADER: request_id}
 
     def _error_body(
@@ -211,6 +212,11 @@ class RestXMLSerializer(RestSerializer):
         else:
             out.append(f"</Error><RequestId>{rid}</RequestId></ErrorResponse>")
         return "".join(out).encode("utf-8"), {"Content-Type": XML_CONTENT_TYPE}
+
+
+def _compiler(service: ServiceModel) -> XmlShapeCompiler:
+    """S3 writes every body timestamp with milliseconds (``...T18:30:38.000Z``)."""
+    return XmlShapeCompiler(millis=is_s3(service))
 
 
 def host_id(request_id: str) -> str:

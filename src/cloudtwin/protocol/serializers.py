@@ -125,7 +125,7 @@ class ResponseSerializer:
             # Fields the shape cannot describe: still answer with the code and message.
             bare = ResolvedError(
                 resolved.code, resolved.query_code, resolved.message, resolved.status,
-                resolved.sender_fault, None, None, {}, resolved.headers, resolved.query_message,
+                resolved.sender_fault, None, None, {}, resolved.headers, resolved.query_message, resolved.details,
             )  # fmt: skip
             return self._serialize_error(bare, service, operation, request_id)
 

@@ -71,6 +71,12 @@ def iso8601(value: Any) -> str:
     return m.isoformat()[:-6] + "Z"
 
 
+def iso8601_millis(value: Any) -> str:
+    """``2014-04-29T18:30:38.000Z``: always with milliseconds (how S3 writes its XML)."""
+    m = value if type(value) is datetime and value.tzinfo is UTC else to_datetime(value)
+    return m.isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
 def http_date(value: Any) -> str:
     """The RFC 7231 HTTP date, ``Tue, 29 Apr 2014 18:30:38 GMT`` (locale independent)."""
     m = to_datetime(value)

@@ -167,7 +167,9 @@ class Validator:
         if self.rules:
             violations = self._apply_rules(operation, violations)
         if violations:
-            raise self.error(operation, violations)
+            error = self.error(operation, violations)
+            if error is not None:
+                raise error
 
     def violations(self, params: Mapping[str, Any], operation: OperationModel) -> list[Violation]:
         """Every violation, before rules (for tests and for services that want to look)."""
@@ -315,6 +317,21 @@ class Ec2Validator(MissingParameterValidator):
     missing = "The request must contain the parameter {name}"
 
 
+def _absent_list(operation: OperationModel, violation: Violation) -> bool:
+    """A required list member missing inside the request document."""
+    if violation.kind != "required" or violation.location is not None or violation.depth < 2:
+        return False
+    shape = operation.input_shape
+    for name in violation.member_path.split("."):
+        while shape is not None and shape.type_name == "list":
+            shape = shape.member
+        members = getattr(shape, "members", None) or {}
+        shape = members.get(name)
+        if shape is None:
+            return False
+    return shape.type_name == "list"
+
+
 class S3Validator(Validator):
     """S3 barely validates by model: only required members, each with S3's own error.
 
@@ -329,7 +346,12 @@ class S3Validator(Validator):
         kwargs.setdefault("checks", {"required"})
         super().__init__(**kwargs)
 
-    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError | None:
+        # A list element left out of a document reads as an empty list (the wire cannot
+        # always tell them apart): whether an empty list will do is the service's call.
+        violations = [v for v in violations if not _absent_list(operation, v)]
+        if not violations:
+            return None
         v = violations[0]
         if v.kind != "required":
             return ServiceError(self.code, self.message([v]), self.status_code, sender_fault=True)
@@ -344,6 +366,9 @@ class S3Validator(Validator):
         shape = operation.input_shape
         payload = shape.serialization.get("payload") if shape is not None else None
         if v.depth == 1 and v.member_path == payload:
+            if shape.members[payload].type_name in ("string", "blob"):
+                # A raw document (a bucket policy): its absence is the service's to judge.
+                return None
             return ServiceError("MissingRequestBodyError", "Request body is empty.", 400, sender_fault=True)
         return ServiceError(
             "MalformedXML",

@@ -107,8 +107,9 @@ def _document_text(value: Any) -> str:
     return escape_text(json.dumps(value, separators=(",", ":")))
 
 
-def scalar_text(shape: Shape) -> TextFn:
-    """The function writing a scalar value of ``shape`` as (escaped) XML text."""
+def scalar_text(shape: Shape, millis: bool = False) -> TextFn:
+    """The function writing a scalar value of ``shape`` as (escaped) XML text; ``millis``
+    writes ISO-8601 timestamps always with milliseconds."""
     kind = shape.type_name
     if kind == "string":
         return _string_text
@@ -120,6 +121,8 @@ def scalar_text(shape: Shape) -> TextFn:
         return _blob_text
     if kind == "timestamp":
         fmt = shape.serialization.get("timestampFormat", timestamps.ISO8601)
+        if millis and fmt == timestamps.ISO8601:
+            return timestamps.iso8601_millis
         return timestamps.text_formatter(fmt)
     if kind == "structure":  # a document (XML protocols have no documents; be lenient)
         return _document_text
@@ -148,9 +151,10 @@ class XmlNames:
 class XmlShapeCompiler(ShapeCompiler[Writer]):
     """Compiles shapes into XML element writers (see the module docstring)."""
 
-    def __init__(self, names: XmlNames | None = None) -> None:
+    def __init__(self, names: XmlNames | None = None, *, millis: bool = False) -> None:
         super().__init__()
         self._names = names
+        self._millis = millis
 
     def compile(self, shape: Shape) -> Writer:
         kind = shape.type_name
@@ -160,7 +164,7 @@ class XmlShapeCompiler(ShapeCompiler[Writer]):
             return self._list(shape)
         if kind == "map":
             return self._map(shape)
-        text = scalar_text(shape)
+        text = scalar_text(shape, self._millis)
 
         def write_scalar(out: list, start: str, end: str, value: Any) -> None:
             out.append(f"{start}>{text(value)}{end}")
@@ -237,7 +241,7 @@ class XmlShapeCompiler(ShapeCompiler[Writer]):
                 out.append(f"{start}>{escape_text(text)}{end}")
 
             return emit_string
-        text = scalar_text(member)
+        text = scalar_text(member, self._millis)
 
         def emit_scalar(out: list, value: Any) -> None:
             out.append(f"{start}>{text(value)}{end}")
@@ -345,7 +349,7 @@ def write_children(
 
 
 def write_error_details(out: list, error: Any, children: dict[str, Emitter] | None) -> None:
-    """``<Message>`` and the modeled members of an XML error envelope.
+    """``<Message>``, the modeled members and the unmodeled details of an XML error envelope.
 
     The envelope's message element is ``<Message>`` whatever the shape calls its message
     member (SQS's is ``message``): that is where every SDK reads it.
@@ -354,3 +358,8 @@ def write_error_details(out: list, error: Any, children: dict[str, Emitter] | No
         out.append(f"<Message>{escape_text(error.message)}</Message>")
     if children and error.fields:
         write_children(out, children, error.fields, error.message_member)
+    for name, value in error.details.items():
+        if value is None:
+            continue
+        text = escape_text(value if isinstance(value, str) else str(value))
+        out.append(f"<{name}>{text}</{name}>" if text else f"<{name}/>")

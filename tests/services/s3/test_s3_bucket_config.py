@@ -33,7 +33,9 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
          {"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}},
          "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
         ("put_public_access_block", "get_public_access_block", "delete_public_access_block",
-         {"PublicAccessBlockConfiguration": {"BlockPublicAcls": False}},
+         {"PublicAccessBlockConfiguration": {
+             "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+             "RestrictPublicBuckets": False}},
          "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"),
     ],
 )
@@ -65,18 +67,20 @@ def test_defaults_of_a_new_bucket(s3, bucket):
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
 
 
-def test_simple_settings(s3, bucket):
+def test_simple_settings(s3, bucket, aws_client):
     s3.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Requester"})
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
     s3.put_bucket_accelerate_configuration(Bucket=bucket, AccelerateConfiguration={"Status": "Enabled"})
     assert s3.get_bucket_accelerate_configuration(Bucket=bucket)["Status"] == "Enabled"
     s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": bucket, "TargetPrefix": "logs/"}})
     assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]["TargetPrefix"] == "logs/"
+    key = aws_client("kms").create_key()["KeyMetadata"]
+    aws_client("kms").create_alias(AliasName="alias/s3-default-test", TargetKeyId=key["KeyId"])
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/x"}}]})
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/s3-default-test"}}]})
     s3.put_object(Bucket=bucket, Key="enc", Body=b"x")
     head = s3.head_object(Bucket=bucket, Key="enc")
-    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == "alias/x"
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key["Arn"]
     s3.put_bucket_policy(Bucket=bucket, Policy=POLICY)
     assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True
 

@@ -64,7 +64,8 @@ def test_part_rules(s3, bucket):
             {"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
     error, status = _err(excinfo)
     assert (error["Code"], status) == ("EntityTooSmall", 400)
-    assert error["Message"] == "Your proposed upload is smaller than the minimum allowed object size."
+    assert error["Message"] == "Your proposed upload is smaller than the minimum allowed size"
+    assert error["PartNumber"] == "1" and error["ProposedSize"] == "1" and error["MinSizeAllowed"] == "5242880"
     with pytest.raises(ClientError) as excinfo:
         s3.complete_multipart_upload(Bucket=bucket, Key="small", UploadId=upload_id, MultipartUpload={"Parts": [
             {"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]})

@@ -12,10 +12,12 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.rest_serializer import EXTRA_HEADERS
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.listing import decode_token, encode_token
 from cloudtwin.services.s3.models import Bucket, S3Store, to_datetime
-from cloudtwin.services.s3.names import bucket_region, check_bucket_name
+from cloudtwin.services.s3.configuration import OBJECT_OWNERSHIPS
+from cloudtwin.services.s3.names import bucket_region, check_bucket_name, check_region_argument
 from cloudtwin.services.s3.owners import owner
 from cloudtwin.state.store import GLOBAL_REGION
 
@@ -38,11 +40,18 @@ class BucketHandlers:
     def bucket(
         self, ctx: RequestContext, name: str, owner_header: str = "x-amz-expected-bucket-owner"
     ) -> Bucket:
-        """The bucket a request names; ``ExpectedBucketOwner`` (a header) must match."""
+        """The bucket a request names; ``ExpectedBucketOwner`` (a header) must be an
+        account id, and the bucket's owner."""
+        expected = ctx.request.headers.get(owner_header)
+        if expected is not None and not (len(expected) == 12 and expected.isdigit()):
+            raise ServiceError(
+                "InvalidBucketOwnerAWSAccountID",
+                f"The value of the expected bucket owner parameter must be an AWS Account ID... [{expected}]",
+                400,
+            )
         found = self.store.buckets.get((ctx.partition, name))
         if found is None:
             raise errors.no_such_bucket(name)
-        expected = ctx.request.headers.get(owner_header)
         if expected is not None and expected != found.account_id:
             raise errors.access_denied()
         return found
@@ -64,7 +73,7 @@ class BucketHandlers:
             if existing.account_id == ctx.account_id:
                 if existing.region == "us-east-1" and region == "us-east-1":
                     # us-east-1 answers a repeated create of your own bucket with success.
-                    return {"Location": f"/{name}"}
+                    return {"Location": f"/{name}", "BucketArn": f"arn:{ctx.partition}:s3:::{name}"}
                 raise ServiceError(
                     "BucketAlreadyOwnedByYou",
                     "Your previous request to create the named bucket succeeded and you "
@@ -76,6 +85,11 @@ class BucketHandlers:
                 "The requested bucket name is not available. The bucket namespace is shared "
                 "by all users of the system. Please select a different name and try again.",
                 409,
+            )
+        ownership = params.get("ObjectOwnership")
+        if ownership is not None and ownership not in OBJECT_OWNERSHIPS:
+            raise errors.invalid_argument(
+                f"Invalid x-amz-object-ownership header: {ownership}", "x-amz-object-ownership"
             )
         bucket = Bucket(name, ctx.partition, ctx.account_id, region, self.now(ctx))
         bucket.config["OwnershipControls"] = {
@@ -94,22 +108,31 @@ class BucketHandlers:
                 "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"}
             }
         bucket.acl = self.acl_from_params(ctx.account_id, params)  # type: ignore[attr-defined]
+        if config.get("LocationConstraint") == "EU":
+            bucket.config["LocationConstraint"] = "EU"
         store.buckets[(ctx.partition, name)] = bucket
         location = f"/{name}" if region == "us-east-1" else f"http://{name}.s3.{region}.amazonaws.com/"
         return {"Location": location, "BucketArn": f"arn:{ctx.partition}:s3:::{name}"}
 
     def head_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
-        return {"BucketRegion": bucket.region, "AccessPointAlias": False}
+        return {
+            "BucketRegion": bucket.region, "AccessPointAlias": False,
+            "BucketArn": f"arn:{bucket.partition}:s3:::{bucket.name}",
+            EXTRA_HEADERS: {"Content-Type": "application/xml"},  # S3 says so, body or not
+        }
 
     def get_bucket_location(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
-        return {"LocationConstraint": None if bucket.region == "us-east-1" else bucket.region}
+        constraint = bucket.config.get("LocationConstraint") or bucket.region
+        return {"LocationConstraint": None if constraint == "us-east-1" else constraint}
 
     def list_buckets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         prefix = params.get("Prefix") or ""
         region = params.get("BucketRegion")
         limit = params.get("MaxBuckets")
+        if region is not None:
+            check_region_argument(region, "bucket-region")
         after = decode_token(params["ContinuationToken"]) if params.get("ContinuationToken") else ""
         mine = sorted(
             b.name
@@ -131,6 +154,7 @@ class BucketHandlers:
                 "Name": name,
                 "CreationDate": to_datetime(buckets[(ctx.partition, name)].created),
                 "BucketRegion": buckets[(ctx.partition, name)].region,
+                "BucketArn": f"arn:{ctx.partition}:s3:::{name}",
             }
             for name in mine
         ]
@@ -145,7 +169,7 @@ class BucketHandlers:
             message = "The bucket you tried to delete is not empty"
             if bucket.versioning:
                 message += ". You must delete all versions in the bucket."
-            raise ServiceError("BucketNotEmpty", message, 409)
+            raise errors.bucket_error("BucketNotEmpty", message, 409, bucket.name)
         for upload_id in [u.upload_id for u in store.uploads.values()
                           if u.partition == ctx.partition and u.bucket == bucket.name]:
             upload = store.uploads.pop(upload_id)

@@ -39,35 +39,58 @@ def check_read(
     if_unmodified_since: datetime | None,
     *,
     copy_source: bool = False,
+    now: float | None = None,
 ) -> None:
-    """Raise PreconditionFailed / NotModified when the conditions say so."""
+    """Raise PreconditionFailed / NotModified when the conditions say so (the failed
+    condition is named as its header, ``x-amz-copy-source-...`` for a copy source)."""
     modified = int(last_modified)
+    prefix = "x-amz-copy-source-" if copy_source else ""
     if if_match is not None:
         if not _etag_matches(if_match, etag):
-            raise errors.precondition_failed("If-Match")
+            raise errors.precondition_failed(prefix + "If-Match")
     elif if_unmodified_since is not None:
         since = _epoch(if_unmodified_since)
         if since is not None and modified > since:
-            raise errors.precondition_failed("If-Unmodified-Since")
+            raise errors.precondition_failed(prefix + "If-Unmodified-Since")
     if if_none_match is not None:
         if _etag_matches(if_none_match, etag):
-            raise errors.precondition_failed("If-None-Match") if copy_source else errors.not_modified()
+            if copy_source:
+                raise errors.precondition_failed(prefix + "If-None-Match")
+            raise errors.not_modified()
     elif if_modified_since is not None:
         since = _epoch(if_modified_since)
-        if since is not None and modified <= since:
-            raise errors.precondition_failed("If-Modified-Since") if copy_source else errors.not_modified()
+        # A date in the future is no date at all: S3 ignores it.
+        if since is not None and modified <= since and (now is None or since <= now):
+            if copy_source:
+                raise errors.precondition_failed(prefix + "If-Modified-Since")
+            raise errors.not_modified()
 
 
-def check_write(current_etag: str | None, if_match: str | None, if_none_match: str | None) -> None:
+def check_write_headers(if_match: str | None, if_none_match: str | None) -> None:
+    """The conditional-write headers S3 accepts at all: one of them, ``If-None-Match`` only
+    as ``*`` and ``If-Match`` only as an ETag."""
+    if if_match is not None and if_none_match is not None:
+        raise errors.not_implemented_header(
+            "If-Match,If-None-Match", "Multiple conditional request headers present in the request"
+        )
+    for header, value, refused in (("If-None-Match", if_none_match, lambda v: v != "*"),
+                                   ("If-Match", if_match, lambda v: v == "*")):
+        if value is not None and refused(value.strip()):
+            raise errors.not_implemented_header(
+                header, f"We don't accept the provided value of {header} header for this API"
+            )
+
+
+def check_write(
+    current_etag: str | None, if_match: str | None, if_none_match: str | None, key: str
+) -> None:
     """Conditional writes: ``If-None-Match: *`` (only if absent) and ``If-Match: <etag>``."""
-    if if_none_match is not None:
-        if if_none_match.strip() != "*":
-            raise errors.not_implemented_header("If-None-Match")
-        if current_etag is not None:
-            raise errors.precondition_failed("If-None-Match")
+    check_write_headers(if_match, if_none_match)
+    if if_none_match is not None and current_etag is not None:
+        raise errors.precondition_failed("If-None-Match")
     if if_match is not None:
         if current_etag is None:
-            raise errors.no_such_key("")
+            raise errors.no_such_key(key)
         if not _etag_matches(if_match, current_etag):
             raise errors.precondition_failed("If-Match")
 
@@ -91,7 +114,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
                 return None
             suffix = int(last)
             if suffix <= 0 or size == 0:
-                raise errors.invalid_range()
+                raise errors.invalid_range(size, header)
             return max(0, size - suffix), size - 1
         start = int(first)
         end = int(last) if last else size - 1
@@ -100,5 +123,5 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if start < 0 or (last and end < start):
         return None
     if start >= size:
-        raise errors.invalid_range()
+        raise errors.invalid_range(size, header)
     return start, min(end, size - 1)

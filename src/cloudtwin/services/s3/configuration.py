@@ -19,7 +19,10 @@ from typing import Any, Callable
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
+from cloudtwin.services.s3.lifecycle import check_rules
+from cloudtwin.services.s3.configurations import IdConfigurationHandlers, ReplicationHandlers
 from cloudtwin.services.s3.notifications import NotificationHandlers
 from cloudtwin.services.s3.objectlock import ObjectLockHandlers
 
@@ -40,12 +43,19 @@ class Document:
     wrap: str | None
     missing: tuple[str, str] | None = None
     default: Any = None
+    #: The status a successful Put answers (S3 answers some with 204 No Content).
+    put_status: int = 200
+    #: Request members kept beside the document, with their defaults: Get returns them
+    #: with it and Put answers them (lifecycle's ``TransitionDefaultMinimumObjectSize``).
+    companions: tuple[tuple[str, str], ...] = ()
+    #: Members S3 fills in when a Put leaves them out.
+    filled: tuple[tuple[str, Any], ...] = ()
 
 
 DOCUMENTS: dict[str, Document] = {
     "Policy": Document(
         "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "Policy", "Policy",
-        ("NoSuchBucketPolicy", "The bucket policy does not exist"),
+        ("NoSuchBucketPolicy", "The bucket policy does not exist"), put_status=204,
     ),
     "Cors": Document(
         "PutBucketCors", "GetBucketCors", "DeleteBucketCors", "CORSConfiguration", None,
@@ -55,6 +65,7 @@ DOCUMENTS: dict[str, Document] = {
         "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle",
         "LifecycleConfiguration", None,
         ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
+        companions=(("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K"),),
     ),
     "Encryption": Document(
         "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
@@ -73,6 +84,9 @@ DOCUMENTS: dict[str, Document] = {
         "PutPublicAccessBlock", "GetPublicAccessBlock", "DeletePublicAccessBlock",
         "PublicAccessBlockConfiguration", "PublicAccessBlockConfiguration",
         ("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"),
+        filled=tuple((flag, False) for flag in (
+            "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
+        )),
     ),
     "Website": Document(
         "PutBucketWebsite", "GetBucketWebsite", "DeleteBucketWebsite", "WebsiteConfiguration", None,
@@ -129,42 +143,100 @@ def _check(name: str, document: Any) -> None:
             if "Filter" in rule and "Prefix" in rule:
                 raise errors.malformed_xml()
             errors.check_xml_enum(rule.get("Status"), ("Enabled", "Disabled"))
+        check_rules(rules)
     elif name == "Accelerate":
         errors.check_xml_enum((document or {}).get("Status"), ("Enabled", "Suspended"))
     elif name == "OwnershipControls":
-        for rule in (document or {}).get("Rules") or []:
-            errors.check_xml_enum(rule.get("ObjectOwnership"), OBJECT_OWNERSHIPS)
+        rules = (document or {}).get("Rules") or []
+        if len(rules) != 1:
+            raise errors.malformed_xml()
+        errors.check_xml_enum(rules[0].get("ObjectOwnership"), OBJECT_OWNERSHIPS)
+    elif name == "Encryption":
+        rules = (document or {}).get("Rules") or []
+        if len(rules) != 1:
+            raise errors.malformed_xml()
+        default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("KMSMasterKeyID") and default.get("SSEAlgorithm") not in ("aws:kms", "aws:kms:dsse"):
+            raise errors.invalid_argument(
+                "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
+                "ApplyServerSideEncryptionByDefault",
+            )
     elif name == "RequestPayment":
         errors.check_xml_enum((document or {}).get("Payer"), ("Requester", "BucketOwner"))
     elif name == "Website":
-        redirects = [(document or {}).get("RedirectAllRequestsTo") or {}]
-        redirects += [rule.get("Redirect") or {} for rule in (document or {}).get("RoutingRules") or []]
-        for redirect in redirects:
-            errors.check_xml_enum(redirect.get("Protocol"), ("http", "https"))
+        check_website(document or {})
+
+
+def check_website(document: dict[str, Any]) -> None:
+    """A website configuration: a redirect of everything, or an index document (a file
+    name, no slash) with optional error document and routing rules."""
+    if document.get("RedirectAllRequestsTo") is not None:
+        if any(document.get(k) is not None for k in ("IndexDocument", "ErrorDocument", "RoutingRules")):
+            raise errors.invalid_argument(
+                "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.",
+                "RedirectAllRequestsTo", "not null",
+            )
+        errors.check_xml_enum(document["RedirectAllRequestsTo"].get("Protocol"), ("http", "https"))
+        return
+    index = document.get("IndexDocument")
+    if index is None:
+        raise errors.invalid_argument(
+            "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+            "IndexDocument", "null",
+        )
+    suffix = index.get("Suffix") or ""
+    if not suffix or "/" in suffix:
+        raise errors.invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
+    rules = document.get("RoutingRules")
+    if rules is not None and not rules:
+        raise errors.malformed_xml()
+    for rule in rules or []:
+        if rule.get("Condition") is not None and not any(rule["Condition"].values()):
+            raise errors.invalid_request(
+                "Condition cannot be empty. To redirect all requests without a condition, the "
+                "condition element shouldn't be present."
+            )
+        redirect = rule.get("Redirect") or {}
+        if redirect.get("ReplaceKeyPrefixWith") is not None and redirect.get("ReplaceKeyWith") is not None:
+            raise errors.invalid_request("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+        if redirect.get("Protocol") is not None and redirect["Protocol"] not in ("http", "https"):
+            raise errors.invalid_request(
+                "Invalid protocol, protocol can be http or https. If not defined the protocol "
+                "will be selected automatically."
+            )
 
 
 def _make_handlers(name: str, doc: Document) -> dict[str, Callable[..., Any]]:
     from cloudtwin.services.provider import handler_name
 
-    def put(self: Any, ctx: RequestContext, params: dict[str, Any]) -> None:
+    def put(self: Any, ctx: RequestContext, params: dict[str, Any]) -> Any:
         bucket = self.bucket(ctx, params["Bucket"])
         document = params.get(doc.member)
-        if document is None:
+        if document is None and name != "Policy":  # a policy's own check names its absence
             raise errors.malformed_xml()
-        _check(name, document)
         if name == "Accelerate" and "." in bucket.name:
             raise errors.invalid_request(
                 "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names"
             )
-        bucket.config[name] = {doc.wrap: document} if doc.wrap else document
+        _check(name, document)
+        if doc.filled:
+            document = {**dict(doc.filled), **document}
+        stored = {doc.wrap: document} if doc.wrap else dict(document)
+        answer: dict[str, Any] = {}
+        for member, default in doc.companions:
+            stored[member] = answer[member] = params.get(member) or default
+        bucket.config[name] = stored
         self.store.buckets.save((bucket.partition, bucket.name))
+        if doc.put_status != 200:
+            answer[STATUS_OVERRIDE] = doc.put_status
+        return answer or None
 
     def get(self: Any, ctx: RequestContext, params: dict[str, Any]) -> Any:
         bucket = self.bucket(ctx, params["Bucket"])
         stored = bucket.config.get(name)
         if stored is None:
             if doc.missing is not None:
-                raise ServiceError(doc.missing[0], doc.missing[1], _NOT_FOUND_STATUS)
+                raise errors.bucket_error(doc.missing[0], doc.missing[1], _NOT_FOUND_STATUS, bucket.name)
             return doc.default
         return stored
 
@@ -186,6 +258,10 @@ class VersioningHandlers:
     def put_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         bucket = self.bucket(ctx, params["Bucket"])
         status = (params.get("VersioningConfiguration") or {}).get("Status")
+        if status is None:
+            raise ServiceError(
+                "IllegalVersioningConfigurationException", "The Versioning element must be specified", 400
+            )
         if status not in ("Enabled", "Suspended"):
             raise errors.malformed_xml()
         if bucket.object_lock and status != "Enabled":
@@ -214,7 +290,7 @@ class VersioningHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         policy = (bucket.config.get("Policy") or {}).get("Policy")
         if not policy:
-            raise ServiceError("NoSuchBucketPolicy", "The bucket policy does not exist", 404)
+            raise errors.bucket_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404, bucket.name)
         public = False
         for statement in json.loads(policy).get("Statement") or []:
             principal = statement.get("Principal")
@@ -235,5 +311,8 @@ DocumentHandlers = type(
 )
 
 
-class ConfigurationHandlers(DocumentHandlers, VersioningHandlers, NotificationHandlers, ObjectLockHandlers):  # type: ignore[misc, valid-type]
+class ConfigurationHandlers(  # type: ignore[misc, valid-type]
+    DocumentHandlers, VersioningHandlers, NotificationHandlers, ObjectLockHandlers,
+    IdConfigurationHandlers, ReplicationHandlers,
+):
     """Every bucket configuration handler."""

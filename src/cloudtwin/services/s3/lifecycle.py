@@ -13,7 +13,7 @@ import math
 import uuid
 from typing import Any
 
-from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version
+from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, new_version_id
 from cloudtwin.services.s3.restore import announce_restores
 
 _DAY = 86400.0
@@ -50,6 +50,65 @@ def rule_applies(rule: dict[str, Any], key: str, version: Version) -> bool:
     if less is not None and not version.size < less:
         return False
     return True
+
+
+_FILTER_CHOICES = ("And", "Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan")
+
+
+def check_rules(rules: list[dict[str, Any]]) -> None:
+    """What S3 refuses in a lifecycle configuration beyond the model's required members."""
+    from cloudtwin.services.s3 import errors
+
+    for rule in rules:
+        flt = rule.get("Filter")
+        if flt is None and rule.get("Prefix") is None:
+            raise errors.malformed_xml()  # a rule names its objects: a Filter or a Prefix
+        if flt is not None and sum(flt.get(choice) is not None for choice in _FILTER_CHOICES) > 1:
+            raise errors.malformed_xml()  # the Filter is a choice of one element
+        tags = [t.get("Key") for t in ((flt or {}).get("And") or {}).get("Tags") or []]
+        if len(tags) != len(set(tags)):
+            raise errors.invalid_request("Duplicate Tag Keys are not allowed.")
+        noncurrent = rule.get("NoncurrentVersionExpiration")
+        if noncurrent is not None and noncurrent.get("NoncurrentDays") is None \
+                and noncurrent.get("NewerNoncurrentVersions") is None:
+            raise errors.malformed_xml()
+        expiration = rule.get("Expiration") or {}
+        chosen = [expiration.get(k) is not None for k in ("Days", "Date", "ExpiredObjectDeleteMarker")]
+        if sum(chosen) > 1:
+            raise errors.malformed_xml()  # one of Days, Date, ExpiredObjectDeleteMarker
+        dates = [expiration.get("Date")] + [t.get("Date") for t in rule.get("Transitions") or []]
+        for date in dates:
+            if date is not None and _epoch(date) % _DAY:
+                raise errors.invalid_argument(
+                    "'Date' must be at midnight GMT", "Date",
+                    date.isoformat() if hasattr(date, "isoformat") else str(date),
+                )
+
+
+def expiration_header(bucket: Bucket, key: str, version: Version) -> str | None:
+    """``x-amz-expiration`` of a current version: when the first lifecycle rule that
+    expires it will, and which rule (``expiry-date="...", rule-id="..."``)."""
+    from cloudtwin.protocol.timestamps import http_date
+
+    config = bucket.config.get("Lifecycle")
+    if not config or version.delete_marker:
+        return None
+    best: tuple[float, str] | None = None
+    for rule in config.get("Rules") or []:
+        expiration = rule.get("Expiration") or {}
+        if not rule_applies(rule, key, version):
+            continue
+        if expiration.get("Date") is not None:
+            when = _epoch(expiration["Date"])
+        elif expiration.get("Days"):
+            when = due(version.last_modified, expiration["Days"])
+        else:
+            continue
+        if best is None or when < best[0]:
+            best = (when, rule.get("ID") or "")
+    if best is None:
+        return None
+    return f'expiry-date="{http_date(best[0])}", rule-id="{best[1]}"'
 
 
 class LifecycleProcessor:
@@ -117,7 +176,7 @@ class LifecycleProcessor:
                 counts["expired"] += 1
                 if bucket.versioning:
                     marker = Version(
-                        uuid.uuid4().hex if bucket.versioning == "Enabled" else NULL_VERSION,
+                        new_version_id() if bucket.versioning == "Enabled" else NULL_VERSION,
                         float(int(now)), delete_marker=True,
                     )
                     if bucket.versioning != "Enabled":

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import quote_plus
 
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.rest_serializer import EXTRA_HEADERS
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.models import Version, to_datetime
 from cloudtwin.services.s3.owners import owner
@@ -107,7 +108,9 @@ def url_encoder(encoding_type: str | None) -> Callable[[str], str]:
     """``EncodingType=url``: keys and prefixes percent-encoded (space as ``+``); ``url`` is
     the only encoding S3 knows."""
     if encoding_type not in (None, "url"):
-        raise errors.invalid_argument("Invalid Encoding Method specified in Request")
+        raise errors.invalid_argument(
+            "Invalid Encoding Method specified in Request", "encoding-type", encoding_type
+        )
     if encoding_type == "url":
         return lambda text: quote_plus(text, safe="/")
     return lambda text: text
@@ -193,10 +196,11 @@ class ListingHandlers:
             result["EncodingType"] = params["EncodingType"]
         if token:
             result["ContinuationToken"] = token
-        if start_after:
+        if start_after and not token:  # a continuation token replaces where the listing starts
             result["StartAfter"] = encode(start_after)
         if page.truncated and page.last is not None:
             result["NextContinuationToken"] = encode_token(page.last)
+        result[EXTRA_HEADERS] = {"x-amz-bucket-region": bucket.region}
         return result
 
     def list_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -224,6 +228,7 @@ class ListingHandlers:
                 result["NextMarker"] = encode(page.last)
         if params.get("EncodingType"):
             result["EncodingType"] = params["EncodingType"]
+        result[EXTRA_HEADERS] = {"x-amz-bucket-region": bucket.region}
         return result
 
     def list_object_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -231,6 +236,11 @@ class ListingHandlers:
         limit = max_keys(params.get("MaxKeys"))
         key_marker = params.get("KeyMarker") or ""
         version_marker = params.get("VersionIdMarker") or None
+        if version_marker and not key_marker:
+            raise errors.invalid_argument(
+                "A version-id marker cannot be specified without a key marker.",
+                "version-id-marker", version_marker,
+            )
         prefix = params.get("Prefix") or ""
         delimiter = params.get("Delimiter") or ""
         encode = url_encoder(params.get("EncodingType"))
@@ -247,6 +257,8 @@ class ListingHandlers:
             if record is not None and key_marker.startswith(prefix):
                 for version in iter_versions_after(record.versions, version_marker):
                     entries.append((key_marker, version, version is record.versions[0]))
+                if entries:
+                    next_key, next_version = key_marker, entries[-1][1].version_id
 
         def versions(key: str) -> list:
             record = store.objects.get((partition, bucket.name, key))
@@ -289,8 +301,7 @@ class ListingHandlers:
             "MaxKeys": limit,
             "IsTruncated": truncated,
         }
-        if version_marker:
-            result["VersionIdMarker"] = version_marker
+        result["VersionIdMarker"] = version_marker or ""
         listed, markers = [], []
         for key, version, latest in entries:
             item: dict[str, Any] = {

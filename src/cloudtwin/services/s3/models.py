@@ -13,6 +13,9 @@ versioning off there is only ever the ``"null"`` version.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import secrets
+import string
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -21,6 +24,30 @@ from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
 
 NULL_VERSION = "null"
+
+
+#: The characters of S3's version ids (32 of them: letters, digits, ``.`` and ``_``).
+_VERSION_CHARS = string.ascii_letters + string.digits + "._"
+
+
+def new_version_id() -> str:
+    """A version id shaped like S3's, with a check suffix so that a mistyped id is told
+    apart from one that no longer exists (S3 answers the first ``InvalidArgument``)."""
+    body = "".join(secrets.choice(_VERSION_CHARS) for _ in range(28))
+    return body + _version_check(body)
+
+
+def _version_check(body: str) -> str:
+    digest = hashlib.sha256(body.encode("ascii")).digest()
+    return "".join(_VERSION_CHARS[b % len(_VERSION_CHARS)] for b in digest[:4])
+
+
+def well_formed_version_id(version_id: str) -> bool:
+    """``null`` or an id this S3 could have issued."""
+    if version_id == NULL_VERSION:
+        return True
+    body, check = version_id[:-4], version_id[-4:]
+    return len(version_id) == 32 and _version_check(body) == check
 
 
 def to_datetime(epoch: float) -> datetime:
@@ -72,6 +99,9 @@ class Version:
     #: A restore from an archive class: when the copy is ready, and when it lapses.
     restore_ready: float | None = None
     restore_expiry: float | None = None
+    #: A token unique to this write: what a multipart upload remembers of the key it will
+    #: replace, to tell a conditional completion that the key changed meanwhile.
+    write_id: str = ""
 
 
 @dataclass(slots=True)
@@ -114,6 +144,10 @@ class Upload:
     checksum_algorithm: str | None = None
     checksum_type: str | None = None
     parts: dict[int, Part] = field(default_factory=dict)
+    #: The ``write_id`` of the key's current version when the upload began (None: no key).
+    base_write: str | None = None
+    #: When the upload began, to the clock's precision (uploads of a key list in that order).
+    started: float = 0.0
 
 
 class S3Store(Store):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
+import botocore.loaders
+
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.s3 import errors
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IP = re.compile(r"\d+\.\d+\.\d+\.\d+")
@@ -23,34 +27,49 @@ def check_bucket_name(name: str) -> None:
         or name.startswith(_BAD_PREFIXES)
         or name.endswith(_BAD_SUFFIXES)
     ):
-        raise ServiceError("InvalidBucketName", "The specified bucket is not valid.", 400)
+        raise ServiceError(
+            "InvalidBucketName", "The specified bucket is not valid.", 400, details={"BucketName": name}
+        )
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region of every partition botocore's endpoint data lists."""
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    return frozenset(region for partition in data["partitions"] for region in partition["regions"])
+
+
+def check_region_argument(region: str, argument: str) -> None:
+    """A region named as a request argument (``bucket-region``) must exist."""
+    if region not in known_regions():
+        raise errors.invalid_argument(f"Argument value {region} is not a valid AWS Region", argument)
+
+
+def _illegal(requested: str) -> ServiceError:
+    return ServiceError(
+        "IllegalLocationConstraintException",
+        f"The {requested} location constraint is incompatible for the region specific "
+        "endpoint this request was sent to.",
+        400,
+    )
 
 
 def bucket_region(requested: str | None, endpoint_region: str) -> str:
     """The region a new bucket lives in, from its ``LocationConstraint`` and the region the
     request was signed for. ``us-east-1`` takes no constraint; every other region needs its
-    own name as the constraint (the us-east-1 endpoint accepts any region's)."""
+    own name as the constraint (the us-east-1 endpoint accepts any region's). ``EU`` is the
+    legacy name of ``eu-west-1``."""
     if requested in (None, ""):
         if endpoint_region != "us-east-1":
-            raise ServiceError(
-                "IllegalLocationConstraintException",
-                "The unspecified location constraint is incompatible for the region specific "
-                "endpoint this request was sent to.",
-                400,
-            )
+            raise _illegal("unspecified")
         return "us-east-1"
-    if requested == "EU":
-        requested = "eu-west-1"
-    if requested == "us-east-1":
-        raise ServiceError(
-            "InvalidLocationConstraint", "The specified location-constraint is not valid", 400
-        )
-    if requested != endpoint_region and endpoint_region != "us-east-1":
+    region = "eu-west-1" if requested == "EU" else requested
+    if region != endpoint_region and endpoint_region != "us-east-1":
         # The us-east-1 endpoint (s3.amazonaws.com) creates buckets in any region.
+        raise _illegal(requested)
+    if requested == "us-east-1" or region not in known_regions():
         raise ServiceError(
-            "IllegalLocationConstraintException",
-            f"The {requested} location constraint is incompatible for the region specific "
-            "endpoint this request was sent to.",
-            400,
+            "InvalidLocationConstraint", "The specified location-constraint is not valid", 400,
+            details={"LocationConstraint": requested},
         )
-    return requested
+    return region

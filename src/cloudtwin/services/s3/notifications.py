@@ -10,8 +10,10 @@ each one ``s3:TestEvent``, as S3 does.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote_plus
@@ -22,6 +24,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_xml_serializer import host_id
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.models import Bucket, Version
+from cloudtwin.services.s3.owners import customer_id
 
 log = logging.getLogger("cloudtwin.s3.notifications")
 
@@ -60,6 +63,14 @@ _EVENTBRIDGE_REASONS = {
 }
 
 
+_EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+#: The events S3 announces in the 2.3 record format (the others are 2.1).
+_VERSION_2_3 = (
+    "LifecycleExpiration", "LifecycleTransition", "IntelligentTiering", "ObjectAcl",
+    "ObjectTagging", "ObjectRestore:Delete",
+)
+
+
 def _iso_ms(epoch: float) -> str:
     moment = datetime.fromtimestamp(epoch, timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
@@ -84,12 +95,32 @@ def filter_matches(config: dict[str, Any], key: str) -> bool:
     return True
 
 
-def _arn_parts(arn: str) -> tuple[str, str, str] | None:
-    """(region, account, name) of ``arn:aws:sqs:region:account:name``."""
+def _arn_parts(arn: str) -> tuple[str, str, str, str] | None:
+    """(service, region, account, name) of ``arn:aws:sqs:region:account:name`` (a Lambda
+    function's name may carry ``function:`` and a qualifier)."""
     parts = arn.split(":")
-    if len(parts) != 6:
+    if len(parts) < 6 or parts[0] != "arn" or not parts[2]:
         return None
-    return parts[3], parts[4], parts[5]
+    return parts[2], parts[3], parts[4], ":".join(parts[5:])
+
+
+_LAMBDA = ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda")
+#: The argument S3 names when a destination's ARN cannot be parsed.
+_ARGUMENT_NAMES = {"sqs": "Queue", "sns": "Topic", "lambda": "CloudFunction"}
+#: Why a destination failed its test message, by the ARN's service.
+_UNREACHABLE = {
+    "sqs": "The destination queue does not exist",
+    "sns": "The destination topic does not exist",
+}
+
+
+def _principal_id(ctx: RequestContext, bucket: Bucket) -> str:
+    """Who made a change, as S3 events name them: an IAM principal as ``AWS:<unique id>``,
+    an account's root by its customer id."""
+    identity = ctx.identity
+    if identity is None or identity.is_root:
+        return customer_id(identity.account_id if identity else bucket.account_id)
+    return f"AWS:{identity.user_id}"
 
 
 class NotificationHandlers:
@@ -104,22 +135,41 @@ class NotificationHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         config = params.get("NotificationConfiguration") or {}
         destinations: list[tuple[str, str]] = []
-        for member, arn_member, service in _KINDS:
+        for member, arn_member, service in (*_KINDS, _LAMBDA):
             for item in config.get(member) or []:
                 for event in item.get("Events") or []:
                     if event not in KNOWN_EVENTS:
                         raise errors.invalid_argument("The event is not supported for notifications")
                 for rule in ((item.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []:
-                    if rule.get("Name", "").lower() not in ("prefix", "suffix"):
-                        raise errors.invalid_argument("filter rule name must be either prefix or suffix")
-                destinations.append((service, item.get(arn_member, "")))
-        unreachable = [arn for service, arn in destinations if not await self._send_test_event(ctx, bucket, service, arn)]
+                    if rule.get("Name") is None or rule.get("Value") is None:
+                        raise errors.malformed_xml()
+                    if rule["Name"].lower() not in ("prefix", "suffix"):
+                        raise errors.invalid_argument(
+                            "filter rule name must be either prefix or suffix", "FilterRule.Name", rule["Name"]
+                        )
+                    rule["Name"] = rule["Name"].capitalize()  # S3 keeps "Prefix" / "Suffix"
+                arn = item.get(arn_member, "")
+                if _arn_parts(arn) is None:
+                    raise errors.invalid_argument("The ARN could not be parsed", _ARGUMENT_NAMES[service], arn)
+                destinations.append((service, arn))
+        unreachable = [
+            arn for service, arn in destinations
+            if service != "lambda" and not await self._send_test_event(ctx, bucket, service, arn)
+        ]
         if unreachable:
-            raise errors.invalid_argument("Unable to validate the following destination configurations")
+            details: dict[str, Any] = {}
+            for index, arn in enumerate(unreachable, 1):
+                details[f"ArgumentName{index}"] = arn
+                details[f"ArgumentValue{index}"] = _UNREACHABLE.get(arn.split(":")[2], "The destination does not exist")
+            raise ServiceError(
+                "InvalidArgument", "Unable to validate the following destination configurations", 400,
+                details=details,
+            )
         stored = {k: v for k, v in config.items() if v or k == "EventBridgeConfiguration"}
-        for member, _, _ in (*_KINDS, ("LambdaFunctionConfigurations", "", "")):
-            for index, item in enumerate(stored.get(member) or []):
-                item.setdefault("Id", f"{member[:-14].lower() or 'config'}-{index}")
+        for member, _, _ in (*_KINDS, _LAMBDA):
+            for item in stored.get(member) or []:
+                # S3 names an unnamed configuration with a base64-encoded UUID.
+                item.setdefault("Id", base64.b64encode(str(uuid.uuid4()).encode()).decode().rstrip("="))
         bucket.config["Notification"] = stored
         self.store.buckets.save((bucket.partition, bucket.name))
 
@@ -152,7 +202,7 @@ class NotificationHandlers:
             return
         self.publish_event(
             bucket, event_name, key, version, ctx.clock.now() if ctx.clock else self.now(ctx),
-            ctx.request_id, ctx.identity.user_id if ctx.identity else bucket.account_id,
+            ctx.request_id, _principal_id(ctx, bucket),
             ctx.request.headers.get("x-forwarded-for", "127.0.0.1"),
         )  # fmt: skip
 
@@ -182,20 +232,25 @@ class NotificationHandlers:
         self.env.events.publish(Event(EVENT_KIND, bucket.account_id, bucket.region, detail))
 
     def event_record(self, detail: dict[str, Any], configuration_id: str) -> dict[str, Any]:
+        name = detail["event_name"]
         obj: dict[str, Any] = {"key": quote_plus(detail["key"], safe="/")}
-        if detail["event_name"].startswith(("ObjectCreated", "ObjectTagging", "ObjectRestore")):
+        if name.startswith(("ObjectCreated", "ObjectRestore")):
             obj["size"] = detail["size"]
+        if name.startswith(("ObjectCreated", "ObjectTagging", "ObjectRestore", "ObjectAcl")):
             obj["eTag"] = detail["etag"]
-        if detail["version_id"]:
+        elif name == "ObjectRemoved:DeleteMarkerCreated":
+            obj["eTag"] = _EMPTY_MD5  # a delete marker is an empty body
+        if detail["version_id"] and detail["version_id"] != "null":
             obj["versionId"] = detail["version_id"]
-        obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"
+        if not name.startswith(("ObjectTagging", "ObjectAcl")):
+            obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"
         return {
-            "eventVersion": "2.1",
+            "eventVersion": "2.3" if name.startswith(_VERSION_2_3) else "2.1",
             "eventSource": "aws:s3",
             "awsRegion": detail["bucket_region"],
             "eventTime": _iso_ms(detail["time"]),
             "eventName": detail["event_name"],
-            "userIdentity": {"principalId": f"AWS:{detail['principal']}"},
+            "userIdentity": {"principalId": detail["principal"]},
             "requestParameters": {"sourceIPAddress": detail["source_ip"]},
             "responseElements": {
                 "x-amz-request-id": detail["request_id"],
@@ -206,7 +261,7 @@ class NotificationHandlers:
                 "configurationId": configuration_id,
                 "bucket": {
                     "name": detail["bucket"],
-                    "ownerIdentity": {"principalId": detail["owner"]},
+                    "ownerIdentity": {"principalId": customer_id(detail["owner"])},
                     "arn": f"arn:{detail['partition']}:s3:::{detail['bucket']}",
                 },
                 "object": obj,
@@ -271,7 +326,7 @@ class NotificationHandlers:
         parts = _arn_parts(arn)
         if parts is None:
             raise errors.invalid_argument("Unable to validate the following destination configurations")
-        region, account, name = parts
+        _, region, account, name = parts
         internal = self.env.internal
         if service == "sqs":
             url = (await internal.call_async(

@@ -8,6 +8,7 @@ a version id still only adds a delete marker, which is always allowed); GOVERNAN
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
@@ -21,7 +22,12 @@ _MODES = ("GOVERNANCE", "COMPLIANCE")
 
 def _check_future(until: float, now: float) -> None:
     if until <= now:
-        raise errors.invalid_argument("The retain until date must be in the future!")
+        # S3 quotes the date as its Java service prints it: US Pacific time.
+        moment = datetime.fromtimestamp(until, ZoneInfo("America/Los_Angeles"))
+        raise errors.invalid_argument(
+            "The retain until date must be in the future!", "RetainUntilDate",
+            moment.strftime("%a %b %d %H:%M:%S %Z %Y"),
+        )
 
 
 def _missing_configuration() -> ServiceError:
@@ -64,6 +70,30 @@ def lock_from_params(
         version.legal_hold = hold
 
 
+def check_lock_configuration(config: dict[str, Any]) -> None:
+    """The schema of an ``ObjectLockConfiguration``: ``ObjectLockEnabled`` required; a rule
+    holds a ``DefaultRetention`` with a mode and exactly one of ``Days`` / ``Years``."""
+    if config.get("ObjectLockEnabled") != "Enabled":
+        raise errors.malformed_xml()
+    if "Rule" not in config:
+        return
+    retention = (config.get("Rule") or {}).get("DefaultRetention")
+    if not retention:
+        raise errors.malformed_xml()
+    errors.check_xml_enum(retention.get("Mode"), _MODES)
+    if retention.get("Mode") is None or (retention.get("Days") is None) == (retention.get("Years") is None):
+        raise errors.malformed_xml()
+
+
+def check_bypass_header(bucket: Bucket, params: dict[str, Any]) -> None:
+    """``x-amz-bypass-governance-retention`` (true or false) only on lock-enabled buckets."""
+    if params.get("BypassGovernanceRetention") is not None and not bucket.object_lock:
+        raise errors.invalid_argument(
+            "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.",
+            "x-amz-bypass-governance-retention",
+        )
+
+
 def check_delete_allowed(version: Version, bypass_governance: bool, now: float) -> None:
     if version.legal_hold == "ON":
         raise errors.access_denied("Access Denied because object protected by object lock.")
@@ -104,6 +134,8 @@ class ObjectLockHandlers:
         mode = retention.get("Mode")
         errors.check_xml_enum(mode, _MODES)
         until = retention.get("RetainUntilDate")
+        if (mode is None) != (until is None):
+            raise errors.malformed_xml()  # a mode and its date, or neither (a removal)
         new_until = until.timestamp() if until is not None else None
         now = self.now(ctx)
         if new_until is not None:
@@ -113,7 +145,7 @@ class ObjectLockHandlers:
             if weaker and (
                 version.lock_mode == "COMPLIANCE" or not params.get("BypassGovernanceRetention")
             ):
-                raise errors.access_denied()
+                raise errors.access_denied("Access Denied because object protected by object lock.")
         version.lock_mode = mode
         version.lock_until = new_until
         self._save(ctx, bucket, params["Key"])
@@ -148,8 +180,7 @@ class ObjectLockHandlers:
     def put_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         config = params.get("ObjectLockConfiguration") or {}
-        errors.check_xml_enum(config.get("ObjectLockEnabled"), ("Enabled",))
-        errors.check_xml_enum(((config.get("Rule") or {}).get("DefaultRetention") or {}).get("Mode"), _MODES)
+        check_lock_configuration(config)
         if not bucket.object_lock:
             if bucket.versioning != "Enabled":
                 raise ServiceError(
@@ -166,8 +197,8 @@ class ObjectLockHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         stored = bucket.config.get("ObjectLockConfiguration")
         if not bucket.object_lock or not stored:
-            raise ServiceError(
+            raise errors.bucket_error(
                 "ObjectLockConfigurationNotFoundError",
-                "Object Lock configuration does not exist for this bucket", 404,
+                "Object Lock configuration does not exist for this bucket", 404, bucket.name,
             )
         return stored

@@ -10,6 +10,7 @@ version; otherwise the ``null`` version is overwritten.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -19,8 +20,24 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
 from cloudtwin.services.s3.conditions import check_read, check_write, parse_range
-from cloudtwin.services.s3.models import NULL_VERSION, Bucket, ObjectRecord, Version, to_datetime
-from cloudtwin.services.s3.objectlock import check_delete_allowed, lock_fields, lock_from_params
+from cloudtwin.services.s3.kms import check_key_usable, key_arn
+from cloudtwin.services.s3.lifecycle import expiration_header
+from cloudtwin.services.s3.models import (
+    NULL_VERSION,
+    Bucket,
+    ObjectRecord,
+    Version,
+    new_version_id,
+    to_datetime,
+    well_formed_version_id,
+)
+from cloudtwin.services.s3.objectlock import (
+    check_bypass_header,
+    check_delete_allowed,
+    lock_fields,
+    lock_from_params,
+)
+from cloudtwin.services.s3.ssec import check_read_key, sse_c_for_write
 from cloudtwin.services.s3.restore import check_readable, restore_header
 
 #: Content headers stored with an object and returned on reads, by model member name.
@@ -52,16 +69,34 @@ DIRECTIVES = ("COPY", "REPLACE")
 OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
 
 
+def _argument(member: str) -> str:
+    """A GetObject override's query parameter: ``ResponseCacheControl`` -> ``response-cache-control``."""
+    return "-".join(part.lower() for part in re.findall("[A-Z][a-z]*", member))
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def checksum_member(algorithm: str) -> str:
     return "Checksum" + algorithm.upper()
 
 
-def new_version_id() -> str:
-    return secrets.token_urlsafe(24)
-
-
 def quoted(md5_hex: str) -> str:
     return f'"{md5_hex}"'
+
+
+def check_version_id(bucket: Bucket, version_id: str) -> None:
+    """A version id no version of this bucket could have: never versioned buckets know only
+    ``null``."""
+    if not well_formed_version_id(version_id) or (
+        bucket.versioning is None and version_id != NULL_VERSION
+    ):
+        raise errors.invalid_version_id(version_id)
 
 
 def check_key(key: str) -> None:
@@ -87,7 +122,10 @@ def check_write_values(params: dict[str, Any]) -> None:
     refused, not stored."""
     storage_class = params.get("StorageClass")
     if storage_class is not None and storage_class not in STORAGE_CLASSES:
-        raise ServiceError("InvalidStorageClass", "The storage class you specified is not valid", 400)
+        raise ServiceError(
+            "InvalidStorageClass", "The storage class you specified is not valid", 400,
+            details={"StorageClassRequested": storage_class},
+        )
     sse = params.get("ServerSideEncryption")
     if sse is not None and sse not in SSE_ALGORITHMS:
         raise errors.invalid_argument("The encryption method specified is not supported")
@@ -109,13 +147,16 @@ def parse_tagging(text: str | None) -> dict[str, str]:
 def parse_copy_source(source: str) -> tuple[str, str, str | None]:
     """``bucket/key[?versionId=...]`` (optionally with a leading slash, URL-encoded)."""
     path, _, query = source.partition("?")
+    scheme, sep, rest = path.partition("://")
+    if sep and scheme in ("http", "https"):
+        path = "/" + rest.partition("/")[2]  # a path-style URL of the source: S3 takes its path
     path = unquote(path).lstrip("/")
     bucket, _, key = path.partition("/")
     version_id = None
     if query:
         version_id = dict(parse_qsl(query)).get("versionId")
     if not bucket or not key:
-        raise errors.invalid_argument("Invalid copy source object key")
+        raise errors.invalid_argument("Invalid copy source object key", "x-amz-copy-source", "x-amz-copy-source")
     return bucket, key, version_id
 
 
@@ -133,6 +174,11 @@ class ObjectHandlers:
     def record(self, ctx: RequestContext, bucket: Bucket, key: str) -> ObjectRecord | None:
         return self.store.objects.get((bucket.partition, bucket.name, key))
 
+    def current_write(self, ctx: RequestContext, bucket: Bucket, key: str) -> str | None:
+        """The ``write_id`` of the key's newest version (a delete marker too), None if none."""
+        record = self.record(ctx, bucket, key)
+        return record.current.write_id if record and record.current else None
+
     def current_etag(self, ctx: RequestContext, bucket: Bucket, key: str) -> str | None:
         record = self.record(ctx, bucket, key)
         current = record.current if record else None
@@ -141,32 +187,40 @@ class ObjectHandlers:
         return current.etag
 
     def version_for_read(
-        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None
+        self, ctx: RequestContext, bucket: Bucket, key: str, version_id: str | None,
+        method: str = "GET", *, marker_is_missing: bool = True,
     ) -> Version:
-        """The version a read addresses, raising what S3 raises when there is none."""
+        """The version a request addresses, raising what S3 raises when there is none.
+
+        A delete marker addressed by its id refuses ``method`` (405); the current version
+        being a delete marker reads as a missing key, except for the sub-resources
+        (tagging, ACL writes) that refuse the method there too (``marker_is_missing``).
+        """
         record = self.record(ctx, bucket, key)
         if version_id is None:
             current = record.current if record else None
             if current is None:
                 raise errors.no_such_key(key)
             if current.delete_marker:
+                if not marker_is_missing:
+                    raise errors.method_not_allowed(method, current.version_id)
                 raise errors.no_such_key(
                     key, delete_marker=current.version_id if bucket.versioning else None
                 )
             return current
         found = record.find(version_id) if record else None
         if found is None:
-            if version_id != NULL_VERSION and len(version_id) < 8:
-                raise errors.invalid_version_id()
-            raise errors.no_such_version()
+            check_version_id(bucket, version_id)
+            raise errors.no_such_version(key, version_id)
         if found.delete_marker:
-            raise errors.method_not_allowed(found.version_id)
+            raise errors.method_not_allowed(method, found.version_id)
         return found
 
     def store_version(self, ctx: RequestContext, bucket: Bucket, key: str, version: Version) -> Version:
         """Add ``version`` as the key's newest, replacing the ``null`` version unless
         versioning is enabled; frees the bodies nobody refers to any more."""
         record = self.record(ctx, bucket, key) or ObjectRecord()
+        version.write_id = secrets.token_hex(8)
         if bucket.versioning == "Enabled":
             version.version_id = new_version_id()
         else:
@@ -196,27 +250,32 @@ class ObjectHandlers:
         lock_from_params(bucket, version, params, self.bucket_lock_default(bucket, ctx))  # type: ignore[attr-defined]
         return version
 
-    @staticmethod
-    def sse_from_params(bucket: Bucket, params: dict[str, Any]) -> dict[str, Any]:
+    def sse_from_params(self, bucket: Bucket, params: dict[str, Any]) -> dict[str, Any]:
+        """The encryption a write asks for, or the bucket's default; KMS keys as ARNs."""
         sse: dict[str, Any] = {}
         algorithm = params.get("ServerSideEncryption")
+        key_id = params.get("SSEKMSKeyId")
+        bucket_key = params.get("BucketKeyEnabled")
         if algorithm is None:
             default = (bucket.config.get("Encryption") or {}).get("ServerSideEncryptionConfiguration")
             rules = (default or {}).get("Rules") or []
             by_default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
             algorithm = by_default.get("SSEAlgorithm", "AES256")
-            if by_default.get("KMSMasterKeyID"):
-                sse["SSEKMSKeyId"] = by_default["KMSMasterKeyID"]
+            key_id = key_id or by_default.get("KMSMasterKeyID")
+        if bucket_key is None:  # the bucket's setting, for whichever KMS key the write uses
+            default = (bucket.config.get("Encryption") or {}).get("ServerSideEncryptionConfiguration")
+            rules = (default or {}).get("Rules") or []
+            bucket_key = bool(rules and rules[0].get("BucketKeyEnabled"))
         sse["ServerSideEncryption"] = algorithm
-        if params.get("SSEKMSKeyId"):
-            sse["SSEKMSKeyId"] = params["SSEKMSKeyId"]
-        if params.get("BucketKeyEnabled") is not None:
-            sse["BucketKeyEnabled"] = params["BucketKeyEnabled"]
-        if params.get("SSECustomerAlgorithm"):
-            sse = {
-                "SSECustomerAlgorithm": params["SSECustomerAlgorithm"],
-                "SSECustomerKeyMD5": params.get("SSECustomerKeyMD5"),
-            }
+        if algorithm.startswith("aws:kms"):
+            sse["SSEKMSKeyId"] = key_arn(self.env.internal, bucket, key_id)  # type: ignore[attr-defined]
+        elif key_id:
+            sse["SSEKMSKeyId"] = key_id
+        if bucket_key and algorithm.startswith("aws:kms"):
+            sse["BucketKeyEnabled"] = True
+        customer = sse_c_for_write(params)
+        if customer is not None:
+            sse = customer
         return sse
 
     @staticmethod
@@ -253,7 +312,7 @@ class ObjectHandlers:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
         check_key(key)
-        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"), key)
         version = self.new_version(ctx, bucket, params)
         headers = ctx.request.headers
         declared = declared_algorithm(headers)
@@ -272,7 +331,7 @@ class ObjectHandlers:
                     algorithm = declared
             # Conditional writes are evaluated again once the body is in: a concurrent
             # writer may have created the key meanwhile.
-            check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+            check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"), key)
         except BaseException:
             self.blobs.delete(written.name)
             raise
@@ -287,6 +346,9 @@ class ObjectHandlers:
         result: dict[str, Any] = {"ETag": version.etag, **version.sse, **self.checksum_fields(version)}
         if bucket.versioning == "Enabled":
             result["VersionId"] = version.version_id
+        expiration = expiration_header(bucket, key, version)
+        if expiration:
+            result["Expiration"] = expiration
         return result
 
     # -- GetObject / HeadObject -----------------------------------------------------------------
@@ -294,38 +356,61 @@ class ObjectHandlers:
     def _read(self, ctx: RequestContext, params: dict[str, Any], *, head: bool) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
-        version = self.version_for_read(ctx, bucket, key, params.get("VersionId"))
+        version = self.version_for_read(ctx, bucket, key, params.get("VersionId"), "HEAD" if head else "GET")
+        check_read_key(version.sse, params)
+        if version.sse.get("SSEKMSKeyId"):
+            check_key_usable(self.env.internal, bucket, version.sse["SSEKMSKeyId"])  # type: ignore[attr-defined]
         check_read(
             version.etag, version.last_modified, params.get("IfMatch"), params.get("IfNoneMatch"),
-            params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"),
+            params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now=self.now(ctx),
         )  # fmt: skip
         now = ctx.clock.now() if ctx.clock else self.now(ctx)
         if not head:
             check_readable(version, now)
         result = self.object_headers(version, bucket)
+        expiration = expiration_header(bucket, key, version)
+        if expiration:
+            result["Expiration"] = expiration
         restore = restore_header(version, now)
         if restore:
             result["Restore"] = restore
         part_number = params.get("PartNumber")
-        span = None
         if part_number is not None:
+            if params.get("Range"):
+                raise errors.invalid_request("Cannot specify both Range header and partNumber query parameter")
             span = self._part_span(version, part_number)
-            if version.parts:  # only when a part is asked for, as AWS answers
-                result["PartsCount"] = len(version.parts)
+            whole = version.parts is None
         else:
             span = parse_range(params.get("Range"), version.size)
-        whole = span is None or (span == (0, version.size - 1) and part_number is None and not params.get("Range"))
+            whole = span is None
         if span is not None:
             start, end = span
             result["ContentLength"] = end - start + 1
             result["ContentRange"] = f"bytes {start}-{end}/{version.size}"
             result[STATUS_OVERRIDE] = 206
-        if params.get("ChecksumMode") == "ENABLED" and (whole or (part_number is not None and version.parts is None)):
-            result.update(self.checksum_fields(version))
+        if part_number is not None and version.parts is not None:
+            result["PartsCount"] = len(version.parts)
+        if params.get("ChecksumMode") == "ENABLED":
+            if whole:
+                result.update(self.checksum_fields(version))
+            elif part_number is not None and version.parts[part_number - 1][1] and (
+                version.checksum_type == "COMPOSITE" or len(version.parts) == 1
+            ):  # a part of a FULL_OBJECT checksum has no checksum of its own to show
+                algorithm = next(iter(version.checksums), None)
+                if algorithm:
+                    result[checksum_member(algorithm)] = version.parts[part_number - 1][1]
+                    result["ChecksumType"] = version.checksum_type
         if not head:
-            for override, member in RESPONSE_OVERRIDES.items():
-                if params.get(override) is not None:
-                    result[member] = params[override]
+            # Checked in the order of the query parameters' names, as S3 reports the first.
+            for override, member in sorted(RESPONSE_OVERRIDES.items(), key=lambda item: _argument(item[0])):
+                value = params.get(override)
+                if value is None:
+                    continue
+                if isinstance(value, str) and not _latin1(value):
+                    raise errors.invalid_argument(
+                        "Header value cannot be represented using ISO-8859-1.", _argument(override), value
+                    )
+                result[member] = value
             if version.size == 0:
                 result["Body"] = b""
             elif span is None:
@@ -336,14 +421,14 @@ class ObjectHandlers:
 
     @staticmethod
     def _part_span(version: Version, part_number: int) -> tuple[int, int] | None:
+        """The bytes of part ``part_number`` (a single-part object is its own part 1)."""
         parts = version.parts or [(version.size, None)]
         if part_number < 1 or part_number > len(parts):
-            if version.parts is None and part_number == 1:
-                return None
-            raise errors.invalid_range() if version.parts else errors.invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive"
+            raise ServiceError(
+                "InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
+                details={"ActualPartCount": str(len(parts)), "PartNumberRequested": str(part_number)},
             )
-        if version.parts is None:
+        if version.size == 0:
             return None
         start = sum(size for size, _ in parts[: part_number - 1])
         size = parts[part_number - 1][0]
@@ -365,12 +450,9 @@ class ObjectHandlers:
         store = self.store
         record = self.record(ctx, bucket, key)
         if version_id is not None:
-            if record is None:
-                if version_id != NULL_VERSION and len(version_id) < 8:
-                    raise errors.invalid_version_id()
-                return {"VersionId": version_id}
-            found = record.find(version_id)
+            found = record.find(version_id) if record is not None else None
             if found is None:
+                check_version_id(bucket, version_id)
                 return {"VersionId": version_id}
             check_delete_allowed(found, bypass_governance, self.now(ctx))
             record.versions.remove(found)
@@ -385,13 +467,16 @@ class ObjectHandlers:
             self.notify(ctx, bucket, "ObjectRemoved:Delete", key, found)
             return result
         if not bucket.versioning:
+            gone = Version(NULL_VERSION, self.now(ctx), delete_marker=True)
             if record is not None:
                 for version in record.versions:
                     check_delete_allowed(version, bypass_governance, self.now(ctx))
                 for version in record.versions:
                     self.blobs.delete(version.blob)
                 store.drop_object(bucket.partition, bucket.name, key)
-                self.notify(ctx, bucket, "ObjectRemoved:Delete", key, record.versions[0])
+                gone = record.versions[0]
+            # S3 announces the delete of a key that was not there as well.
+            self.notify(ctx, bucket, "ObjectRemoved:Delete", key, gone)
             return {}
         marker = Version(NULL_VERSION, self.now(ctx), delete_marker=True)
         self.store_version(ctx, bucket, key, marker)
@@ -401,17 +486,19 @@ class ObjectHandlers:
     def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         key = params["Key"]
+        check_bypass_header(bucket, params)
         if params.get("IfMatch") is not None:
             etag = self.current_etag(ctx, bucket, key)
             if etag is None:
                 raise errors.no_such_key(key)
-            check_write(etag, params["IfMatch"], None)
+            check_write(etag, params["IfMatch"], None, key)
         return self.remove(
             ctx, bucket, key, params.get("VersionId"), bool(params.get("BypassGovernanceRetention"))
         )
 
     def delete_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
+        check_bypass_header(bucket, params)
         request = params.get("Delete") or {}
         objects = request.get("Objects") or []
         if not objects or len(objects) > 1000:
@@ -426,6 +513,9 @@ class ObjectHandlers:
                     bool(params.get("BypassGovernanceRetention")),
                 )
             except ServiceError as error:
+                if error.code == "InvalidArgument" and item.get("VersionId"):
+                    # In a batch, an id no version can have is reported as a missing version.
+                    error = errors.no_such_version(key, item["VersionId"])
                 failed.append({"Key": key, "VersionId": item.get("VersionId"),
                                "Code": error.code, "Message": error.message})
                 continue
@@ -453,19 +543,20 @@ class ObjectHandlers:
         source_bucket_name, source_key, source_version_id = parse_copy_source(params["CopySource"])
         source_bucket = self.bucket(ctx, source_bucket_name, "x-amz-source-expected-bucket-owner")
         try:
-            source = self.version_for_read(ctx, source_bucket, source_key, source_version_id)
+            source = self.version_for_read(ctx, source_bucket, source_key, source_version_id, "GET")
         except ServiceError as error:
             if error.code == "MethodNotAllowed":
                 raise errors.invalid_request(
                     "The source of a copy request may not specifically refer to a delete marker by version id."
                 ) from None
             raise
+        check_read_key(source.sse, params, "CopySource")
         check_readable(source, ctx.clock.now() if ctx.clock else self.now(ctx))
         check_read(
             source.etag, source.last_modified,
             params.get("CopySourceIfMatch"), params.get("CopySourceIfNoneMatch"),
             params.get("CopySourceIfModifiedSince"), params.get("CopySourceIfUnmodifiedSince"),
-            copy_source=True,
+            copy_source=True, now=self.now(ctx),
         )  # fmt: skip
         return source_bucket, source_key, source
 
@@ -481,7 +572,12 @@ class ObjectHandlers:
         if tagging_directive not in DIRECTIVES:
             raise errors.invalid_argument("Unknown tagging directive.")
         same = source_bucket.name == bucket.name and source_key == key
-        if same and directive == "COPY" and not any(
+        # The copy's encryption changes when asked, when the bucket has a default of its own,
+        # or when the source's differs from the default the copy gets.
+        encryption_changes = bool(bucket.config.get("Encryption")) or (
+            self.sse_from_params(bucket, params) != source.sse
+        )
+        if same and directive == "COPY" and not encryption_changes and not any(
             params.get(name) for name in (
                 "StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
                 "SSECustomerAlgorithm",
@@ -492,7 +588,7 @@ class ObjectHandlers:
                 "without changing the object's metadata, storage class, website redirect "
                 "location or encryption attributes."
             )
-        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"))
+        check_write(self.current_etag(ctx, bucket, key), params.get("IfMatch"), params.get("IfNoneMatch"), key)
         version = self.new_version(ctx, bucket, params)
         if directive == "COPY":
             version.headers = dict(source.headers)
@@ -525,49 +621,60 @@ class ObjectHandlers:
             **self.checksum_fields(version),
         }
         result: dict[str, Any] = {"CopyObjectResult": copy_result, **version.sse}
-        if source_bucket.versioning:
+        if source_bucket.versioning and source.version_id != NULL_VERSION:
             result["CopySourceVersionId"] = source.version_id
-        if bucket.versioning == "Enabled":
+        if bucket.versioning:  # a copy into a suspended bucket names its "null" version
             result["VersionId"] = version.version_id
         return result
 
     # -- GetObjectAttributes ------------------------------------------------------------------
 
+    @staticmethod
+    def _object_parts(version: Version, params: dict[str, Any]) -> dict[str, Any]:
+        """``ObjectParts``: the part count, and the parts themselves only for an object
+        whose checksum is made of its parts' (COMPOSITE): the others keep no part list."""
+        parts = version.parts or []
+        if version.checksum_type != "COMPOSITE":
+            return {"TotalPartsCount": len(parts)}
+        marker = params.get("PartNumberMarker") or 0
+        limit = params.get("MaxParts") or 1000
+        numbered = [(n + 1, p) for n, p in enumerate(parts) if n + 1 > marker]
+        shown = numbered[:limit]
+        algorithm = next(iter(version.checksums), None)
+        parts_out = []
+        for number, (size, checksum) in shown:
+            part: dict[str, Any] = {"PartNumber": number, "Size": size}
+            if checksum and algorithm:
+                part[checksum_member(algorithm)] = checksum
+            parts_out.append(part)
+        return {
+            "TotalPartsCount": len(parts),
+            "PartNumberMarker": marker,
+            "NextPartNumberMarker": shown[-1][0] if shown else 0,
+            "MaxParts": limit,
+            "IsTruncated": len(numbered) > limit,
+            "Parts": parts_out,
+        }
+
     def get_object_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
+        check_read_key(version.sse, params)
         wanted = set(params.get("ObjectAttributes") or [])
         if not wanted <= OBJECT_ATTRIBUTES:
             raise errors.invalid_argument("Invalid attribute name specified.")
         result: dict[str, Any] = {"LastModified": to_datetime(version.last_modified)}
         if bucket.versioning:
             result["VersionId"] = version.version_id
+        # In S3's order, whatever order the request lists them in.
         if "ETag" in wanted:
             result["ETag"] = version.etag.strip('"')
-        if "ObjectSize" in wanted:
-            result["ObjectSize"] = version.size
-        if "StorageClass" in wanted:
-            result["StorageClass"] = version.storage_class
         if "Checksum" in wanted and version.checksums:
             result["Checksum"] = self.checksum_fields(version)
         if "ObjectParts" in wanted and version.parts:
-            marker = params.get("PartNumberMarker") or 0
-            limit = params.get("MaxParts") or 1000
-            numbered = [(n + 1, p) for n, p in enumerate(version.parts) if n + 1 > marker]
-            shown = numbered[:limit]
-            parts_out = []
-            for number, (size, checksum) in shown:
-                part: dict[str, Any] = {"PartNumber": number, "Size": size}
-                if checksum and version.checksums:
-                    part[checksum_member(next(iter(version.checksums)))] = checksum
-                parts_out.append(part)
-            result["ObjectParts"] = {
-                "TotalPartsCount": len(version.parts),
-                "PartNumberMarker": marker,
-                "MaxParts": limit,
-                "IsTruncated": len(numbered) > limit,
-                "Parts": parts_out,
-            }
-            if len(numbered) > limit and shown:
-                result["ObjectParts"]["NextPartNumberMarker"] = shown[-1][0]
+            result["ObjectParts"] = self._object_parts(version, params)
+        if "StorageClass" in wanted:
+            result["StorageClass"] = version.storage_class
+        if "ObjectSize" in wanted:
+            result["ObjectSize"] = version.size
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 
@@ -11,4 +12,18 @@ def canonical_id(account_id: str) -> str:
 
 
 def owner(account_id: str) -> dict[str, str]:
+    """An ``Owner`` element: AWS no longer sends the display name (the model's
+    ``DisplayName`` is documented empty since its retirement)."""
+    return {"ID": canonical_id(account_id)}
+
+
+def initiator(account_id: str) -> dict[str, str]:
+    """A multipart upload's ``Initiator``: the principal's id and name (still sent)."""
     return {"ID": canonical_id(account_id), "DisplayName": "webfile"}
+
+
+def customer_id(account_id: str) -> str:
+    """The account's Amazon customer id as S3 events name it (``A3NL1KOZZKEXAMPLE``-like:
+    ``A`` and 13 upper-case letters and digits), stable per account."""
+    digest = hashlib.sha256(f"cloudtwin-s3-customer:{account_id}".encode()).digest()
+    return "A" + base64.b32encode(digest).decode("ascii")[:13]

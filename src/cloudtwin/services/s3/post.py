@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -151,6 +152,12 @@ def check_signature(fields: dict[str, str], secrets: tuple[str, ...] | None) -> 
     if secrets is None:
         return
     policy = fields.get("policy", "").encode()
+    if "x-amz-signature" not in fields and "signature" not in fields:
+        name = "X-Amz-Signature" if "x-amz-credential" in fields or "x-amz-algorithm" in fields else "Signature"
+        raise errors.invalid_argument(
+            f"Bucket POST must contain a field named '{name}'.  If it is specified, please check the "
+            "order of the fields.", name, "",
+        )
     if "x-amz-signature" in fields:
         parts = fields.get("x-amz-credential", "").split("/")
         if len(parts) != 5:
@@ -196,6 +203,11 @@ class PostHandlers:
         ):  # fmt: skip
             if field in fields:
                 params[member] = fields[field]
+        if "expires" in fields:
+            try:
+                params["Expires"] = parsedate_to_datetime(fields["expires"])
+            except (TypeError, ValueError):
+                pass  # not an HTTP date: S3 keeps no Expires header then
         version = self.new_version(ctx, bucket, params)
         written = await self.blobs.write_stream(data, (DEFAULT_ALGORITHM,))
         version.blob, version.size, version.etag = written.name, written.size, quoted(written.md5)
@@ -204,7 +216,9 @@ class PostHandlers:
         self.store_version(ctx, bucket, key, version)
         self.notify(ctx, bucket, "ObjectCreated:Post", key, version)
         host = ctx.request.host or "localhost"
-        location = f"http://{host}/{quote(bucket.name)}/{quote(key)}"
+        # S3 answers with the object's virtual-host URL under the host the form was sent to.
+        site = host if host.startswith(f"{bucket.name}.") else f"{bucket.name}.{host}"
+        location = f"http://{site}/{quote(key)}"
         headers = {
             "x-amz-request-id": ctx.request_id,
             "x-amz-id-2": host_id(ctx.request_id),
@@ -213,6 +227,9 @@ class PostHandlers:
         }
         if bucket.versioning == "Enabled":
             headers["x-amz-version-id"] = version.version_id
+        for algorithm, value in version.checksums.items():
+            headers[f"x-amz-checksum-{algorithm}"] = value
+            headers["x-amz-checksum-type"] = version.checksum_type or "FULL_OBJECT"
         redirect = fields.get("success_action_redirect") or fields.get("redirect")
         if redirect:
             query = urlencode({"bucket": bucket.name, "key": key, "etag": version.etag})

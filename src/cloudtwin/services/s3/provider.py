@@ -5,7 +5,7 @@ past a readable size: ``buckets.py`` (the namespace), ``objects.py`` (single obj
 ``listing.py``, ``multipart.py``, ``tagging.py`` (tags and ACLs), ``configuration.py``
 (versioning and the stored documents, with ``notifications.py`` and ``objectlock.py``),
 ``cors.py`` (preflights), ``post.py`` (browser form uploads), ``restore.py`` (archived
-objects); ``lifecycle.py`` is the tick processor. This class puts them together with the
+objects), ``website.py`` (the website endpoint); ``lifecycle.py`` is the tick processor. This class puts them together with the
 shared state: the one store that holds the global bucket namespace (``models.py``) and the
 directory holding object bodies (``blobs.py``).
 """
@@ -29,6 +29,7 @@ from cloudtwin.services.s3.objects import ObjectHandlers
 from cloudtwin.services.s3.post import PostHandlers
 from cloudtwin.services.s3.restore import RestoreHandlers
 from cloudtwin.services.s3.tagging import TaggingHandlers
+from cloudtwin.services.s3.website import WebsiteHandlers
 
 
 class Provider(
@@ -41,6 +42,7 @@ class Provider(
     CorsHandlers,
     PostHandlers,
     RestoreHandlers,
+    WebsiteHandlers,
     ServiceProvider,
 ):
     service_name = "s3"
@@ -55,6 +57,10 @@ class Provider(
         self.lifecycle = LifecycleProcessor(self)
         env.processors.register("s3-lifecycle", self.lifecycle.run)
         env.events.subscribe(EVENT_KIND, self.on_event)
+
+    def model_shape(self, name: str) -> Any:
+        """A shape of S3's model (to check request documents against)."""
+        return self.env.catalog.service_model("s3").shape_for(name)
 
     def reset(self, account_id: str | None = None) -> None:
         if account_id is None:

@@ -6,20 +6,11 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
+from cloudtwin.services.s3 import errors
+from cloudtwin.services.s3.acl import acl_from_headers, acl_to_store, canned_acl
 from cloudtwin.services.s3.models import Bucket
-from cloudtwin.services.s3.owners import canonical_id, owner
-
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
-_GRANT_HEADERS = {
-    "GrantFullControl": "FULL_CONTROL",
-    "GrantRead": "READ",
-    "GrantReadACP": "READ_ACP",
-    "GrantWrite": "WRITE",
-    "GrantWriteACP": "WRITE_ACP",
-}
-
+from cloudtwin.services.s3.owners import canonical_id
 
 def _invalid_tag(message: str) -> ServiceError:
     return ServiceError("InvalidTag", message, 400)
@@ -49,37 +40,6 @@ def tag_set(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def _grantee(spec: str) -> dict[str, str]:
-    """One grantee of an ``x-amz-grant-*`` header: ``id="..."``, ``uri="..."``, ``emailAddress="..."``."""
-    kind, _, value = spec.strip().partition("=")
-    value = value.strip().strip('"')
-    kind = kind.strip().lower()
-    if kind == "uri":
-        return {"Type": "Group", "URI": value}
-    if kind == "emailaddress":
-        return {"Type": "AmazonCustomerByEmail", "EmailAddress": value}
-    return {"Type": "CanonicalUser", "ID": value}
-
-
-#: The permissions an ACL's grant may give (the schema's enumeration).
-PERMISSIONS = frozenset({"FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"})
-
-
-def canned_acl(account_id: str, acl: str) -> dict[str, Any]:
-    me = {"Type": "CanonicalUser", **owner(account_id)}
-    grants = [{"Grantee": me, "Permission": "FULL_CONTROL"}]
-    if acl in ("public-read", "public-read-write"):
-        grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"})
-    if acl == "public-read-write":
-        grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"})
-    if acl == "authenticated-read":
-        grants.append({"Grantee": {"Type": "Group", "URI": AUTHENTICATED_USERS}, "Permission": "READ"})
-    if acl == "log-delivery-write":
-        grants.append({"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": "WRITE"})
-        grants.append({"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": "READ_ACP"})
-    return {"Owner": owner(account_id), "Grants": grants}
-
-
 class TaggingHandlers:
     bucket: Any
     version_for_read: Any
@@ -88,23 +48,15 @@ class TaggingHandlers:
 
     def acl_from_params(self, account_id: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """The ACL a write's ``x-amz-acl`` / ``x-amz-grant-*`` headers ask for (None: private)."""
-        grants = []
-        for member, permission in _GRANT_HEADERS.items():
-            for spec in (params.get(member) or "").split(","):
-                if spec.strip():
-                    grants.append({"Grantee": _grantee(spec), "Permission": permission})
-        if grants:
-            return {"Owner": owner(account_id), "Grants": grants}
-        acl = params.get("ACL")
-        if acl and acl != "private":
-            return canned_acl(account_id, acl)
-        return None
+        return acl_from_headers(account_id, params)
 
     # -- object tagging ---------------------------------------------------------------------
 
     def put_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
-        version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
+        version = self.version_for_read(
+            ctx, bucket, params["Key"], params.get("VersionId"), "PUT", marker_is_missing=False
+        )
         version.tags = check_tags((params.get("Tagging") or {}).get("TagSet") or [], limit=10)
         self.store.objects.save((bucket.partition, bucket.name, params["Key"]))
         self.notify(ctx, bucket, "ObjectTagging:Put", params["Key"], version)
@@ -112,7 +64,9 @@ class TaggingHandlers:
 
     def get_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
-        version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
+        version = self.version_for_read(
+            ctx, bucket, params["Key"], params.get("VersionId"), "GET", marker_is_missing=False
+        )
         result: dict[str, Any] = {"TagSet": tag_set(version.tags)}
         if bucket.versioning:
             result["VersionId"] = version.version_id
@@ -120,7 +74,9 @@ class TaggingHandlers:
 
     def delete_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
-        version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
+        version = self.version_for_read(
+            ctx, bucket, params["Key"], params.get("VersionId"), "DELETE", marker_is_missing=False
+        )
         version.tags = {}
         self.store.objects.save((bucket.partition, bucket.name, params["Key"]))
         self.notify(ctx, bucket, "ObjectTagging:Delete", params["Key"], version)
@@ -128,17 +84,18 @@ class TaggingHandlers:
 
     # -- bucket tagging -----------------------------------------------------------------------
 
-    def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> None:
+    def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         tags = check_tags((params.get("Tagging") or {}).get("TagSet") or [], limit=50)
         bucket.config["Tagging"] = tags
         self.store.buckets.save((bucket.partition, bucket.name))
+        return {STATUS_OVERRIDE: 204}
 
     def get_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         tags = bucket.config.get("Tagging")
         if not tags:
-            raise ServiceError("NoSuchTagSet", "The TagSet does not exist", 404)
+            raise errors.bucket_error("NoSuchTagSet", "The TagSet does not exist", 404, bucket.name)
         return {"TagSet": tag_set(tags)}
 
     def delete_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> None:
@@ -148,22 +105,9 @@ class TaggingHandlers:
 
     # -- ACLs -------------------------------------------------------------------------------
 
-    def _acl_to_store(self, account_id: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        policy = params.get("AccessControlPolicy")
-        if policy:
-            for grant in policy.get("Grants") or []:
-                if grant.get("Permission", "READ") not in PERMISSIONS:
-                    raise ServiceError(
-                        "MalformedACLError",
-                        "The XML you provided was not well-formed or did not validate against "
-                        "our published schema", 400,
-                    )
-            return {"Owner": policy.get("Owner") or owner(account_id), "Grants": policy.get("Grants") or []}
-        return self.acl_from_params(account_id, params)
-
     def put_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         bucket = self.bucket(ctx, params["Bucket"])
-        bucket.acl = self._acl_to_store(bucket.account_id, params)
+        bucket.acl = acl_to_store(bucket.account_id, params)
         self.store.buckets.save((bucket.partition, bucket.name))
 
     def get_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -172,8 +116,10 @@ class TaggingHandlers:
 
     def put_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket: Bucket = self.bucket(ctx, params["Bucket"])
-        version = self.version_for_read(ctx, bucket, params["Key"], params.get("VersionId"))
-        version.acl = self._acl_to_store(bucket.account_id, params)
+        version = self.version_for_read(
+            ctx, bucket, params["Key"], params.get("VersionId"), "PUT", marker_is_missing=False
+        )
+        version.acl = acl_to_store(bucket.account_id, params)
         self.store.objects.save((bucket.partition, bucket.name, params["Key"]))
         return {}
 
