@@ -103,3 +103,28 @@ def test_secrets_manager_rotation_runs_the_four_steps(lam, deploy, aws_client):
     value = json.loads(sm.get_secret_value(SecretId="db-password")["SecretString"])
     assert value["user"] == "app" and value["password"] != "old"
     assert "LastRotatedDate" in sm.describe_secret(SecretId="db-password")
+
+
+def test_s3_notifications_invoke_a_function_its_policy_lets_s3_invoke(lam, deploy, aws_client):
+    import pytest
+    from botocore.exceptions import ClientError
+
+    sqs, s3 = aws_client("sqs"), aws_client("s3")
+    url = sqs.create_queue(QueueName="triggered")["QueueUrl"]
+    arn = deploy("on-upload", {"app.py": RECORD_TO_QUEUE})["FunctionArn"]
+    s3.create_bucket(Bucket="uploads-bucket")
+    config = {"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"],
+                                                "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".csv"}]}}}]}
+    with pytest.raises(ClientError) as err:  # S3 may not invoke the function yet
+        s3.put_bucket_notification_configuration(Bucket="uploads-bucket", NotificationConfiguration=config)
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"
+    lam.add_permission(FunctionName="on-upload", StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::uploads-bucket")  # fmt: skip
+    s3.put_bucket_notification_configuration(Bucket="uploads-bucket", NotificationConfiguration=config)
+    s3.put_object(Bucket="uploads-bucket", Key="skip.txt", Body=b"no")
+    s3.put_object(Bucket="uploads-bucket", Key="data/rows.csv", Body=b"a,b")
+    event = json.loads(_received(sqs, url)[0]["Body"])
+    record = event["Records"][0]
+    assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
+    assert record["s3"]["bucket"]["name"] == "uploads-bucket" and record["s3"]["object"]["key"] == "data/rows.csv"
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)  # the .txt upload matched no filter

@@ -20,6 +20,7 @@ from urllib.parse import quote_plus
 
 from cloudtwin.events.bus import Event
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.events.targets import Targets, lambda_allows
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_xml_serializer import host_id
 from cloudtwin.services.s3 import errors
@@ -111,6 +112,7 @@ _ARGUMENT_NAMES = {"sqs": "Queue", "sns": "Topic", "lambda": "CloudFunction"}
 _UNREACHABLE = {
     "sqs": "The destination queue does not exist",
     "sns": "The destination topic does not exist",
+    "lambda": "Not authorized to invoke function",
 }
 
 
@@ -154,8 +156,9 @@ class NotificationHandlers:
                 destinations.append((service, arn))
         unreachable = [
             arn for service, arn in destinations
-            if service != "lambda" and not await self._send_test_event(ctx, bucket, service, arn)
-        ]
+            if not (self._may_invoke(bucket, arn) if service == "lambda"
+                    else await self._send_test_event(ctx, bucket, service, arn))
+        ]  # fmt: skip
         if unreachable:
             details: dict[str, Any] = {}
             for index, arn in enumerate(unreachable, 1):
@@ -176,6 +179,12 @@ class NotificationHandlers:
     def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
         return bucket.config.get("Notification") or {}
+
+    def _may_invoke(self, bucket: Bucket, arn: str) -> bool:
+        """S3 sends a Lambda function no test event: it checks the function's resource
+        policy lets ``s3.amazonaws.com`` invoke it for this bucket."""
+        return lambda_allows(self.env.internal, arn, "s3.amazonaws.com",
+                             source_arn=f"arn:{bucket.partition}:s3:::{bucket.name}", source_account=bucket.account_id)
 
     async def _send_test_event(self, ctx: RequestContext, bucket: Bucket, service: str, arn: str) -> bool:
         body = json.dumps({
@@ -274,7 +283,7 @@ class NotificationHandlers:
         config = detail["config"]
         if "EventBridgeConfiguration" in config:
             await self._to_eventbridge(detail)
-        for member, arn_member, service in _KINDS:
+        for member, arn_member, service in (*_KINDS, _LAMBDA):
             for item in config.get(member) or []:
                 if not event_matches(item.get("Events") or [], detail["event_name"]):
                     continue
@@ -323,22 +332,8 @@ class NotificationHandlers:
                 log.warning("s3 notification to EventBridge failed: %s", error.code)
 
     async def _deliver(self, service: str, arn: str, body: str, subject: str) -> None:
-        parts = _arn_parts(arn)
-        if parts is None:
+        """To a queue, a topic (with S3's subject) or a function (invoked asynchronously),
+        through the shared target invoker."""
+        if _arn_parts(arn) is None:
             raise errors.invalid_argument("Unable to validate the following destination configurations")
-        _, region, account, name = parts
-        internal = self.env.internal
-        if service == "sqs":
-            url = (await internal.call_async(
-                "sqs", "GetQueueUrl", {"QueueName": name, "QueueOwnerAWSAccountId": account},
-                account_id=account, region=region,
-            ))["QueueUrl"]  # fmt: skip
-            await internal.call_async(
-                "sqs", "SendMessage", {"QueueUrl": url, "MessageBody": body},
-                account_id=account, region=region,
-            )
-        else:
-            await internal.call_async(
-                "sns", "Publish", {"TopicArn": arn, "Message": body, "Subject": subject},
-                account_id=account, region=region,
-            )
+        await Targets(self.env.internal).send(arn, body, subject=subject if service == "sns" else None)
