@@ -180,12 +180,12 @@ KNOWN_GAPS = {
     **{(op, "accepted-invalid", "required"): _ANOTHER_OPERATION
        for op in ("AbortMultipartUpload", "CopyObject", "UploadPart", "UploadPartCopy")},
     **{(op, "accepted-invalid", "model"): _STRING_DIGITS
-       for op in ("ListMultipartUploads", "ListObjects", "ListObjectsV2", "UploadPart", "UploadPartCopy")},
+       for op in ("ListObjects", "ListObjectsV2", "UploadPart", "UploadPartCopy")},
     **{(op, "accepted-invalid", "enum"): _REQUEST_PAYER
        for op in ("AbortMultipartUpload", "CompleteMultipartUpload", "DeleteObject", "DeleteObjects",
                   "GetObjectAcl", "GetObjectAttributes", "GetObjectLegalHold", "GetObjectRetention",
                   "GetObjectTagging", "ListMultipartUploads", "ListObjectVersions", "ListObjects",
-                  "ListObjectsV2", "ListParts", "PutObjectLegalHold", "PutObjectLockConfiguration",
+                  "ListObjectsV2", "ListParts", "PutObjectLegalHold",
                   "PutObjectTagging", "UploadPart", "UploadPartCopy")},
     ("RestoreObject", "accepted-invalid", "enum"): (
         "RestoreRequest's SELECT parameters (a restore type AWS retired): cloudtwin does not run "
@@ -195,8 +195,6 @@ KNOWN_GAPS = {
         "documented"),
     ("DeleteObjects", "accepted-invalid", "length"): (
         "an empty key in Delete.Objects: what AWS answers is not documented"),
-    ("PutBucketWebsite", "accepted-invalid", "length"): (
-        "an empty ErrorDocument key: what AWS answers is not documented"),
     ("ListParts", "server-error", "required"): (
         "Without uploadId, GET /bucket/key is GetObject on AWS as on cloudtwin: the answer is "
         "the object's body (200), which botocore, expecting ListParts XML, reports as an error "
