@@ -119,3 +119,23 @@ def test_kinesis_mapping_reads_parents_before_children_across_a_split(lam, deplo
     data = [b["data"] for b in _seen(sqs, seen_url, 6)]
     assert sorted(data) == ["a0", "a1", "a2", "b0", "b1", "b2"]
     assert set(data[:3]) == {"a0", "a1", "a2"}  # the parent first
+
+
+def test_kinesis_batching_window_holds_records_until_it_closes(lam, deploy, aws_client, cloudtwin_client):
+    sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
+    seen_url, _ = _queue(sqs, "seen")
+    arn = _stream(kinesis, "windowed")
+    deploy("windowed-reader", {"app.py": RECORDER})
+    cloudtwin_client.freeze()
+    try:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="windowed-reader", StartingPosition="TRIM_HORIZON",
+                                        BatchSize=10, MaximumBatchingWindowInSeconds=30)  # fmt: skip
+        kinesis.put_records(StreamName="windowed", Records=[{"Data": b"w%d" % n, "PartitionKey": "p"} for n in range(3)])
+        # the poller reads within milliseconds; with the window open nothing may be sent
+        assert not eventually(lambda: sqs.receive_message(QueueUrl=seen_url).get("Messages"), 1.5)
+        kinesis.put_records(StreamName="windowed", Records=[{"Data": b"v%d" % n, "PartitionKey": "p"} for n in range(3)])
+        cloudtwin_client.advance(31)
+        bodies = _seen(sqs, seen_url, 6)
+    finally:
+        cloudtwin_client.unfreeze()
+    assert {b["size"] for b in bodies} == {6}

@@ -258,6 +258,9 @@ class Pollers:
         wake = self._wake.setdefault((account, region), asyncio.Event())
         first = self._mapping(account, region, mapping_id)
         iterators: dict[str, str | None] = dict((first or {}).get("_iterators") or {})
+        #: records read but not yet sent (MaximumBatchingWindowInSeconds), and since when
+        pending: dict[str, list[dict]] = {}
+        opened: dict[str, float] = {}
         while True:
             mapping = self._mapping(account, region, mapping_id)
             if mapping is None:
@@ -274,6 +277,7 @@ class Pollers:
                 await asyncio.sleep(_IDLE_WAIT)
                 continue
             present = {shard["ShardId"] for shard in shards}
+            size = mapping.get("BatchSize", 100)
             progressed = False
             for shard in shards:
                 shard_id = shard["ShardId"]
@@ -290,18 +294,26 @@ class Pollers:
                 except ServiceError as error:
                     if error.code in ("ExpiredIteratorException", "TrimmedDataAccessException"):
                         iterators[shard_id] = None
+                        pending.pop(shard_id, None)  # read again from the checkpoint
                         continue
                     raise
                 iterators[shard_id] = got.get("NextShardIterator")
-                records = got.get("Records", [])
-                if records:
-                    progressed = True
-                    converted = await self._stream_batch(source, account, region, mapping, shard_id, records, s_region)
+                closed = got.get("NextShardIterator") is None
+                waiting = pending.setdefault(shard_id, [])
+                if got.get("Records") and not waiting:
+                    opened[shard_id] = self.env.clock.now()
+                waiting.extend(got.get("Records", []))
+                delivered = False
+                while waiting and (closed or self._batch_due(mapping, waiting, opened[shard_id])):
+                    batch, waiting[:] = waiting[:size], waiting[size:]
+                    converted = await self._stream_batch(source, account, region, mapping, shard_id, batch, s_region)
                     checkpoints[shard_id] = source.sequence(converted[-1])
-                if got.get("NextShardIterator") is None and source is KINESIS:
+                    opened[shard_id] = self.env.clock.now()
+                    delivered = progressed = True
+                if closed and source is KINESIS:
                     finished.append(shard_id)  # a closed shard read to its end: its children next
                     progressed = True
-                if records or shard_id in finished:
+                if delivered or shard_id in finished:
                     self._save(account, region, mapping_id)
             if not progressed:
                 wake.clear()
@@ -310,6 +322,11 @@ class Pollers:
                 except asyncio.TimeoutError:
                     pass
                 await asyncio.sleep(0)  # let the change reach the stream first
+
+    def _batch_due(self, mapping: dict, waiting: list, opened: float) -> bool:
+        """A batch goes when it is full or its batching window (virtual clock) has closed."""
+        window = mapping.get("MaximumBatchingWindowInSeconds") or 0
+        return len(waiting) >= mapping.get("BatchSize", 100) or self.env.clock.now() - opened >= window
 
     async def _iterator(self, source: StreamSource, stream_arn: str, shard_id: str, mapping: dict, checkpoints: dict,
                         account: str, region: str) -> str:  # fmt: skip
