@@ -139,3 +139,36 @@ def test_kinesis_batching_window_holds_records_until_it_closes(lam, deploy, aws_
     finally:
         cloudtwin_client.unfreeze()
     assert {b["size"] for b in bodies} == {6}
+
+
+WINDOW_COUNTER = """
+import json, boto3
+def handler(event, context):
+    state = dict(event["state"])
+    state["count"] = state.get("count", 0) + len(event["Records"])
+    boto3.client("sqs").send_message(
+        QueueUrl=boto3.client("sqs").get_queue_url(QueueName="seen")["QueueUrl"],
+        MessageBody=json.dumps({"final": event["isFinalInvokeForWindow"], "state": event["state"],
+                                "window": event["window"], "shard": event["shardId"], "size": len(event["Records"])}))
+    return {"state": state}
+"""
+
+
+def test_kinesis_tumbling_window_carries_state_and_ends_with_a_final_invoke(lam, deploy, aws_client, cloudtwin_client):
+    sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
+    seen_url, _ = _queue(sqs, "seen")
+    arn = _stream(kinesis, "tumbling")
+    deploy("counter", {"app.py": WINDOW_COUNTER})
+    cloudtwin_client.freeze()
+    try:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="counter", StartingPosition="TRIM_HORIZON",
+                                        TumblingWindowInSeconds=60, BatchSize=2)  # fmt: skip
+        kinesis.put_records(StreamName="tumbling", Records=[{"Data": b"%d" % n, "PartitionKey": "p"} for n in range(3)])
+        invocations = _seen(sqs, seen_url, 2)
+        cloudtwin_client.advance(61)
+        invocations += _seen(sqs, seen_url, 1)
+    finally:
+        cloudtwin_client.unfreeze()
+    assert [(i["final"], i["size"]) for i in invocations] == [(False, 2), (False, 1), (True, 0)]
+    assert [i["state"].get("count", 0) for i in invocations] == [0, 2, 3]
+    assert invocations[0]["window"] == invocations[2]["window"] and invocations[0]["shard"] == "shardId-000000000000"
