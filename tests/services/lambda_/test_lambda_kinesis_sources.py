@@ -172,3 +172,23 @@ def test_kinesis_tumbling_window_carries_state_and_ends_with_a_final_invoke(lam,
     assert [(i["final"], i["size"]) for i in invocations] == [(False, 2), (False, 1), (True, 0)]
     assert [i["state"].get("count", 0) for i in invocations] == [0, 2, 3]
     assert invocations[0]["window"] == invocations[2]["window"] and invocations[0]["shard"] == "shardId-000000000000"
+
+
+def test_kinesis_filter_criteria_match_the_decoded_data(lam, deploy, aws_client):
+    sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
+    seen_url, _ = _queue(sqs, "seen")
+    arn = _stream(kinesis, "filtered")
+    deploy("picky", {"app.py": RECORDER})
+    lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="picky", StartingPosition="TRIM_HORIZON", BatchSize=10,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"data": {"kind": ["keep"]}, "partitionKey": ["p"]})}]},
+    )  # fmt: skip
+    kinesis.put_records(StreamName="filtered", Records=[
+        {"Data": json.dumps({"kind": "keep", "n": 1}).encode(), "PartitionKey": "p"},
+        {"Data": json.dumps({"kind": "drop", "n": 2}).encode(), "PartitionKey": "p"},
+        {"Data": b"not json", "PartitionKey": "p"},
+        {"Data": json.dumps({"kind": "keep", "n": 3}).encode(), "PartitionKey": "other"},
+        {"Data": json.dumps({"kind": "keep", "n": 4}).encode(), "PartitionKey": "p"},
+    ])
+    bodies = _seen(sqs, seen_url, 2)
+    assert [json.loads(b["data"])["n"] for b in bodies] == [1, 4]

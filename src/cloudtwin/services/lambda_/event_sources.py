@@ -66,7 +66,8 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         "LastModified": now,
         "LastProcessingResult": "No records processed",
         "State": "Enabled" if params.get("Enabled", True) else "Disabled",
-        "StateTransitionReason": "USER_INITIATED",
+        # AWS words it per source kind: queues "USER_INITIATED", streams "User action".
+        "StateTransitionReason": "USER_INITIATED" if kind == "sqs" else "User action",
         "EventSourceMappingArn": f"{mapping_arn_prefix}:event-source-mapping:{mapping_id}",
         "FunctionResponseTypes": list(params.get("FunctionResponseTypes") or []),
         "MaximumBatchingWindowInSeconds": params.get("MaximumBatchingWindowInSeconds", 0),
