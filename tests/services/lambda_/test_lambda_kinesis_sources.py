@@ -119,3 +119,76 @@ def test_kinesis_mapping_reads_parents_before_children_across_a_split(lam, deplo
     data = [b["data"] for b in _seen(sqs, seen_url, 6)]
     assert sorted(data) == ["a0", "a1", "a2", "b0", "b1", "b2"]
     assert set(data[:3]) == {"a0", "a1", "a2"}  # the parent first
+
+
+def test_kinesis_batching_window_holds_records_until_it_closes(lam, deploy, aws_client, cloudtwin_client):
+    sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
+    seen_url, _ = _queue(sqs, "seen")
+    arn = _stream(kinesis, "windowed")
+    deploy("windowed-reader", {"app.py": RECORDER})
+    cloudtwin_client.freeze()
+    try:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="windowed-reader", StartingPosition="TRIM_HORIZON",
+                                        BatchSize=10, MaximumBatchingWindowInSeconds=30)  # fmt: skip
+        kinesis.put_records(StreamName="windowed", Records=[{"Data": b"w%d" % n, "PartitionKey": "p"} for n in range(3)])
+        # the poller reads within milliseconds; with the window open nothing may be sent
+        assert not eventually(lambda: sqs.receive_message(QueueUrl=seen_url).get("Messages"), 1.5)
+        kinesis.put_records(StreamName="windowed", Records=[{"Data": b"v%d" % n, "PartitionKey": "p"} for n in range(3)])
+        cloudtwin_client.advance(31)
+        bodies = _seen(sqs, seen_url, 6)
+    finally:
+        cloudtwin_client.unfreeze()
+    assert {b["size"] for b in bodies} == {6}
+
+
+WINDOW_COUNTER = """
+import json, boto3
+def handler(event, context):
+    state = dict(event["state"])
+    state["count"] = state.get("count", 0) + len(event["Records"])
+    boto3.client("sqs").send_message(
+        QueueUrl=boto3.client("sqs").get_queue_url(QueueName="seen")["QueueUrl"],
+        MessageBody=json.dumps({"final": event["isFinalInvokeForWindow"], "state": event["state"],
+                                "window": event["window"], "shard": event["shardId"], "size": len(event["Records"])}))
+    return {"state": state}
+"""
+
+
+def test_kinesis_tumbling_window_carries_state_and_ends_with_a_final_invoke(lam, deploy, aws_client, cloudtwin_client):
+    sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
+    seen_url, _ = _queue(sqs, "seen")
+    arn = _stream(kinesis, "tumbling")
+    deploy("counter", {"app.py": WINDOW_COUNTER})
+    cloudtwin_client.freeze()
+    try:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="counter", StartingPosition="TRIM_HORIZON",
+                                        TumblingWindowInSeconds=60, BatchSize=2)  # fmt: skip
+        kinesis.put_records(StreamName="tumbling", Records=[{"Data": b"%d" % n, "PartitionKey": "p"} for n in range(3)])
+        invocations = _seen(sqs, seen_url, 2)
+        cloudtwin_client.advance(61)
+        invocations += _seen(sqs, seen_url, 1)
+    finally:
+        cloudtwin_client.unfreeze()
+    assert [(i["final"], i["size"]) for i in invocations] == [(False, 2), (False, 1), (True, 0)]
+    assert [i["state"].get("count", 0) for i in invocations] == [0, 2, 3]
+    assert invocations[0]["window"] == invocations[2]["window"] and invocations[0]["shard"] == "shardId-000000000000"
+
+
+def test_kinesis_filter_criteria_match_the_decoded_data(lam, deploy, aws_client):
+    sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
+    seen_url, _ = _queue(sqs, "seen")
+    arn = _stream(kinesis, "filtered")
+    deploy("picky", {"app.py": RECORDER})
+    lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="picky", StartingPosition="TRIM_HORIZON", BatchSize=10,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"data": {"kind": ["keep"]}, "partitionKey": ["p"]})}]},
+    )  # fmt: skip
+    kinesis.put_records(StreamName="filtered", Records=[
+        {"Data": json.dumps({"kind": "keep", "n": 1}).encode(), "PartitionKey": "p"},
+        {"Data": json.dumps({"kind": "drop", "n": 2}).encode(), "PartitionKey": "p"},
+        {"Data": b"not json", "PartitionKey": "p"},
+        {"Data": json.dumps({"kind": "keep", "n": 3}).encode(), "PartitionKey": "other"},
+        {"Data": json.dumps({"kind": "keep", "n": 4}).encode(), "PartitionKey": "p"},
+    ])
+    bodies = _seen(sqs, seen_url, 2)
+    assert [json.loads(b["data"])["n"] for b in bodies] == [1, 4]

@@ -1,8 +1,9 @@
 """Delivering a buffered batch: the Lambda transformation (record protocol Ok / Dropped /
 ProcessingFailed), then S3 — object keys as AWS names them, prefix expressions, GZIP/ZIP
-compression — with failed records under the error prefix. Destinations cloudtwin cannot
-reach (Redshift, OpenSearch, Splunk, Snowflake, HTTP endpoints) fail as an unreachable
-destination does: the records go to the S3 backup bucket when one is configured.
+compression — with failed records under the error prefix. HTTP endpoints get the
+HTTP delivery protocol (:mod:`http_endpoint`); destinations cloudtwin cannot reach
+(Redshift, OpenSearch, Splunk, Snowflake, Iceberg) fail as an unreachable destination does.
+Failed records go to the S3 backup bucket when one is configured.
 
 Object key (no expressions in the prefix)::
 
@@ -28,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.firehose import snappy
+from cloudtwin.services.firehose import http_endpoint, snappy
 from cloudtwin.services.firehose.models import DeliveryStream
 
 _EXPRESSION = re.compile(r"!\{([A-Za-z]+):([^}]*)\}")
@@ -224,6 +225,35 @@ class Deliverer:
         )  # fmt: skip
         return key
 
+    async def _other_destination(self, stream: DeliveryStream, kind: str, s3: dict[str, Any] | None,
+                                 records: list[list], data: list[bytes], moment: datetime, entry: dict) -> None:  # fmt: skip
+        """HTTP endpoints are delivered to; the others cannot be reached. Failed data (and all
+        data with ``S3BackupMode`` AllData / AllDocuments...) goes to the S3 backup bucket."""
+        attempts = 1
+        error: tuple[str, str] | None = ("%s.Unreachable" % kind,
+                                         f"cloudtwin cannot reach {kind} destinations: the records were not delivered.")
+        if kind == "HttpEndpoint" and data:
+            attempts, problem = await http_endpoint.send(self.env, stream.arn, stream.destination, data)
+            error = None if problem is None else ("HttpEndpoint.DeliveryFailed", problem)
+            entry["Attempts"] = attempts
+        elif not data:
+            error = None
+        if error is not None:
+            entry["Status"] = "DeliveryFailed"
+            entry["Error"] = {"Code": error[0], "Message": error[1]}
+        backup_all = str(stream.destination.get("S3BackupMode", "")).startswith("All")
+        if not s3 or not data or (error is None and not backup_all):
+            return
+        if error is None:
+            entry["Objects"].append(await self.put_s3(stream, s3, b"".join(data), moment))
+            return
+        now_ms = int(self.env.clock.now() * 1000)
+        docs = [{"attemptsMade": attempts, "arrivalTimestamp": int(records[0][0] * 1000), "errorCode": error[0],
+                 "errorMessage": error[1], "attemptEndingTimestamp": now_ms, "rawData": base64.b64encode(d).decode()}
+                for d in data]  # fmt: skip
+        lines = "".join(json.dumps(d) + "\n" for d in docs).encode()
+        entry["Objects"].append(await self.put_s3(stream, s3, lines, moment, FAILED_TYPES.get(kind, "delivery-failed")))
+
     async def deliver(self, stream: DeliveryStream, records: list[list]) -> dict[str, Any]:
         """Deliver ``records`` ([arrival, data, record id]); returns the log entry."""
         moment = _moment(stream, records[0][0])
@@ -238,18 +268,7 @@ class Deliverer:
                 entry["Objects"].append(await self.put_s3(stream, s3, lines, moment, "processing-failed"))
                 entry["Failed"] = len(failures)
             if kind != "ExtendedS3":
-                entry["Status"] = "DeliveryFailed"
-                entry["Error"] = {
-                    "Code": f"{kind}.Unreachable",
-                    "Message": f"cloudtwin cannot reach {kind} destinations: the records were not delivered.",
-                }
-                if s3 and data:
-                    failed_type = FAILED_TYPES.get(kind, "delivery-failed")
-                    docs = [{"attemptsMade": 1, "arrivalTimestamp": int(r[0] * 1000), "errorCode": entry["Error"]["Code"],
-                             "errorMessage": entry["Error"]["Message"], "rawData": base64.b64encode(d).decode()}
-                            for r, d in zip(records, data)]  # fmt: skip
-                    lines = "".join(json.dumps(d) + "\n" for d in docs).encode()
-                    entry["Objects"].append(await self.put_s3(stream, s3, lines, moment, failed_type))
+                await self._other_destination(stream, kind, s3, records, data, moment, entry)
                 return entry
             if data:
                 entry["Objects"].append(await self.put_s3(stream, stream.destination, b"".join(data), moment))

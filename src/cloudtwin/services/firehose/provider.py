@@ -28,6 +28,13 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024
 MAX_TAGS = 50
 
 
+def _on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 def _dt(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, timezone.utc)
 
@@ -44,6 +51,7 @@ class Provider(ServiceProvider):
         super().__init__(env)
         self.deliverer = Deliverer(env)
         self._tasks: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         env.processors.register("firehose", self._tick, replace=True)
 
     def introspection(self) -> dict:
@@ -89,16 +97,29 @@ class Provider(ServiceProvider):
         size = sum(len(row[1]) for _, row in rows)
         if not force and size < size_limit and now - rows[0][1][0] < interval:
             return 0
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = self._server_loop()
+        if loop is None:
             return 0
         for key, _ in rows:
             del store.buffer[key]
-        task = loop.create_task(self._deliver(store, stream, [row for _, row in rows]))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        delivery = self._deliver(store, stream, [row for _, row in rows])
+        if _on(loop):
+            task = loop.create_task(delivery)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:  # a processor run from another thread (the clock advanced from a test's thread)
+            asyncio.run_coroutine_threadsafe(delivery, loop)
         return 1
+
+    def _server_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The server's event loop (remembered from the requests, which run on it)."""
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        if self._loop is not None and self._loop.is_closed():
+            self._loop = None
+        return self._loop
 
     async def _deliver(self, store: FirehoseStore, stream: DeliveryStream, records: list[list]) -> None:
         entry = await self.deliverer.deliver(stream, records)
@@ -153,6 +174,7 @@ class Provider(ServiceProvider):
     # -- delivery streams ------------------------------------------------------------------------
 
     def create_delivery_stream(self, ctx: RequestContext, params: Params) -> Params:
+        self._server_loop()
         name = params["DeliveryStreamName"]
         store: FirehoseStore = ctx.store
         if name in store.streams:
@@ -241,6 +263,7 @@ class Provider(ServiceProvider):
     # -- records -----------------------------------------------------------------------------------
 
     def _accepting(self, ctx: RequestContext, name: str) -> DeliveryStream:
+        self._server_loop()
         stream = self._stream(ctx, name)
         if stream.kind != "DirectPut":
             raise invalid_argument(f"This operation is not permitted on {stream.kind} delivery stream type.")

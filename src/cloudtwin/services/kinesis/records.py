@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -130,10 +131,14 @@ def start_position(store: KinesisStore, stream: Stream, shard: Shard, kind: str,
         if timestamp is None:
             raise invalid_argument("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.")
         when = timestamp.timestamp() if isinstance(timestamp, datetime) else float(timestamp)
+        # Arrival times are compared in milliseconds, the precision AWS reports them in
+        # (a timestamp read back from a record selects that record).
+        since = int(when * 1000)
         table = store.records(stream.name, shard.shard_id)
-        for number in store.numbers(stream.name, shard.shard_id):
-            if table[number][0] >= when:
-                return number
+        numbers = store.numbers(stream.name, shard.shard_id)
+        found = bisect.bisect_left(numbers, since, key=lambda n: int(table[n][0] * 1000))
+        if found < len(numbers):
+            return numbers[found]
         return start_position(store, stream, shard, "LATEST", None, None)
     raise invalid_argument(f"Invalid ShardIteratorType {kind}")  # pragma: no cover (model enum)
 

@@ -65,7 +65,7 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         "FunctionArn": function_arn,
         "LastModified": now,
         "State": "Enabled" if params.get("Enabled", True) else "Disabled",
-        # queue pollers and stream pollers word it differently
+        # AWS words it per source kind: queues "USER_INITIATED", streams "User action".
         "StateTransitionReason": "USER_INITIATED" if kind == "sqs" else "User action",
         "EventSourceMappingArn": f"{mapping_arn_prefix}:event-source-mapping:{mapping_id}",
         "FunctionResponseTypes": list(params.get("FunctionResponseTypes") or []),

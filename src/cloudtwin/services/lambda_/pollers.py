@@ -259,6 +259,9 @@ class Pollers:
         wake = self._wake.setdefault((account, region), asyncio.Event())
         first = self._mapping(account, region, mapping_id)
         iterators: dict[str, str | None] = dict((first or {}).get("_iterators") or {})
+        #: records read but not yet sent (MaximumBatchingWindowInSeconds), and since when
+        pending: dict[str, list[dict]] = {}
+        opened: dict[str, float] = {}
         while True:
             mapping = self._mapping(account, region, mapping_id)
             if mapping is None:
@@ -275,6 +278,7 @@ class Pollers:
                 await asyncio.sleep(_IDLE_WAIT)
                 continue
             present = {shard["ShardId"] for shard in shards}
+            size = mapping.get("BatchSize", 100)
             progressed = False
             for shard in shards:
                 shard_id = shard["ShardId"]
@@ -291,19 +295,29 @@ class Pollers:
                 except ServiceError as error:
                     if error.code in ("ExpiredIteratorException", "TrimmedDataAccessException"):
                         iterators[shard_id] = None
+                        pending.pop(shard_id, None)  # read again from the checkpoint
                         continue
                     raise
                 iterators[shard_id] = got.get("NextShardIterator")
-                records = got.get("Records", [])
-                if records:
-                    progressed = True
-                    converted = await self._stream_batch(source, account, region, mapping, shard_id, records, s_region)
+                closed = got.get("NextShardIterator") is None
+                waiting = pending.setdefault(shard_id, [])
+                if got.get("Records") and not waiting:
+                    opened[shard_id] = self.env.clock.now()
+                waiting.extend(got.get("Records", []))
+                delivered = False
+                while waiting and (closed or self._batch_due(mapping, waiting, opened[shard_id])):
+                    batch, waiting[:] = waiting[:size], waiting[size:]
+                    converted = await self._stream_batch(source, account, region, mapping, shard_id, batch, s_region)
                     checkpoints[shard_id] = source.sequence(converted[-1])
-                if got.get("NextShardIterator") is None and source is KINESIS:
+                    opened[shard_id] = self.env.clock.now()
+                    delivered = progressed = True
+                if closed and source is KINESIS:
                     finished.append(shard_id)  # a closed shard read to its end: its children next
                     progressed = True
-                if records or shard_id in finished:
+                if delivered or shard_id in finished:
                     self._save(account, region, mapping_id)
+            if await self._close_due_windows(source, account, region, mapping):
+                self._save(account, region, mapping_id)
             if not progressed:
                 wake.clear()
                 try:
@@ -311,6 +325,11 @@ class Pollers:
                 except asyncio.TimeoutError:
                     pass
                 await asyncio.sleep(0)  # let the change reach the stream first
+
+    def _batch_due(self, mapping: dict, waiting: list, opened: float) -> bool:
+        """A batch goes when it is full or its batching window (virtual clock) has closed."""
+        window = mapping.get("MaximumBatchingWindowInSeconds") or 0
+        return len(waiting) >= mapping.get("BatchSize", 100) or self.env.clock.now() - opened >= window
 
     async def _iterator(self, source: StreamSource, stream_arn: str, shard_id: str, mapping: dict, checkpoints: dict,
                         account: str, region: str) -> str:  # fmt: skip
@@ -339,19 +358,71 @@ class Pollers:
         role = self._role(mapping) if source is KINESIS else ""
         converted = [source.convert(r, mapping["EventSourceArn"], shard_id, s_region, role) for r in records]
         chosen = [r for r in converted if record_matches(filters, matchable(r))]
-        if chosen:
+        if mapping.get("TumblingWindowInSeconds"):
+            await self._windowed(source, account, region, mapping, shard_id, chosen)
+        elif chosen:
             await self._deliver(source, account, region, mapping, shard_id, chosen)
         return converted
 
+    # -- tumbling windows: state carried between invocations, a final invoke per window ------------
+
+    def _window_event(self, mapping: dict, shard_id: str, current: dict, final: bool) -> dict:
+        size = mapping["TumblingWindowInSeconds"]
+        return {
+            "window": {"start": _iso(current["start"]), "end": _iso(current["start"] + size)},
+            "state": current["state"], "shardId": shard_id, "eventSourceARN": mapping["EventSourceArn"],
+            "isFinalInvokeForWindow": final, "isWindowTerminatedEarly": False,
+        }  # fmt: skip
+
+    async def _windowed(self, source: StreamSource, account: str, region: str, mapping: dict, shard_id: str,
+                        records: list[dict]) -> None:  # fmt: skip
+        """Records go in windows of TumblingWindowInSeconds by arrival (aligned to the epoch);
+        each invocation gets the state the previous one returned, and a window that ends gets
+        a final invocation (no records, ``isFinalInvokeForWindow``)."""
+        size = mapping["TumblingWindowInSeconds"]
+        windows: dict = mapping.setdefault("_windows", {})
+        groups: list[tuple[float, list[dict]]] = []
+        for record in records:
+            start = source.arrival(record) // size * size
+            if groups and groups[-1][0] == start:
+                groups[-1][1].append(record)
+            else:
+                groups.append((start, [record]))
+        for start, group in groups:
+            current = windows.get(shard_id)
+            if current is not None and current["start"] != start:
+                await self._close_window(source, account, region, mapping, shard_id)
+                current = None
+            if current is None:
+                current = windows[shard_id] = {"start": start, "state": {}}
+            payload = await self._deliver(source, account, region, mapping, shard_id, group,
+                                          self._window_event(mapping, shard_id, current, False))  # fmt: skip
+            if isinstance(payload, dict) and isinstance(payload.get("state"), dict):
+                current["state"] = payload["state"]
+
+    async def _close_window(self, source: StreamSource, account: str, region: str, mapping: dict, shard_id: str) -> None:
+        current = (mapping.get("_windows") or {}).pop(shard_id, None)
+        if current is not None:
+            event = dict(self._window_event(mapping, shard_id, current, True), Records=[])
+            await self._invoke(account, region, mapping, event, source.trigger)
+
+    async def _close_due_windows(self, source: StreamSource, account: str, region: str, mapping: dict) -> bool:
+        size = mapping.get("TumblingWindowInSeconds")
+        due = [s for s, w in (mapping.get("_windows") or {}).items() if size and self.env.clock.now() >= w["start"] + size]
+        for shard_id in due:
+            await self._close_window(source, account, region, mapping, shard_id)
+        return bool(due)
+
     async def _deliver(self, source: StreamSource, account: str, region: str, mapping: dict, shard_id: str,
-                       records: list[dict]) -> None:  # fmt: skip
-        """Invoke until the batch succeeds or is given up (then the OnFailure destination)."""
+                       records: list[dict], extra: dict | None = None) -> Any:  # fmt: skip
+        """Invoke until the batch succeeds (returns the function's answer) or is given up
+        (then the OnFailure destination). ``extra``: more event members (tumbling windows)."""
         max_retries = mapping.get("MaximumRetryAttempts", -1)
         max_age = mapping.get("MaximumRecordAgeInSeconds", -1)
         attempts = 0
         while True:
             attempts += 1
-            outcome, payload = await self._invoke(account, region, mapping, {"Records": records}, source.trigger)
+            outcome, payload = await self._invoke(account, region, mapping, dict(extra or {}, Records=records), source.trigger)
             failed_from = None
             if outcome is None or outcome.error:
                 failed_from = 0
@@ -363,12 +434,11 @@ class Pollers:
                 if positions:
                     failed_from = min(positions)
             if failed_from is None:
-                return
+                return payload
             if failed_from == 0 and mapping.get("BisectBatchOnFunctionError") and len(records) > 1 and outcome is not None:
                 middle = len(records) // 2
-                await self._deliver(source, account, region, mapping, shard_id, records[:middle])
-                await self._deliver(source, account, region, mapping, shard_id, records[middle:])
-                return
+                await self._deliver(source, account, region, mapping, shard_id, records[:middle], extra)
+                return await self._deliver(source, account, region, mapping, shard_id, records[middle:], extra)
             records = records[failed_from:]
             age = self.env.clock.now() - min(source.arrival(r) for r in records)
             if (max_retries != -1 and attempts > max_retries) or (max_age != -1 and age > max_age):

@@ -92,13 +92,14 @@ def shards_of(description: Params) -> list[Params]:
 
 
 def matchable(record: Params) -> Params:
-    """The record as filter patterns see it: a Kinesis ``data`` that is JSON is matched as
-    data, as AWS does (like an SQS body)."""
+    """The record as filter patterns see it. For Kinesis that is the ``kinesis`` object
+    (``partitionKey``, ``sequenceNumber``, ``data``...) with a ``data`` that is JSON matched
+    as data, as AWS filters Kinesis records (like an SQS body); others as they are."""
     kinesis = record.get("kinesis")
     if not isinstance(kinesis, dict) or not isinstance(kinesis.get("data"), str):
         return record
     try:
         data = json.loads(base64.b64decode(kinesis["data"]))
     except ValueError:
-        return record
-    return dict(record, kinesis=dict(kinesis, data=data))
+        return dict(kinesis)
+    return dict(kinesis, data=data)
