@@ -62,6 +62,10 @@ import json, boto3
 def handler(event, context):
     sm = boto3.client("secretsmanager")
     arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
+    # As AWS's rotation templates do: the token must already be a version staged for rotation.
+    stages = sm.describe_secret(SecretId=arn)["VersionIdsToStages"]
+    if token not in stages or ("AWSPENDING" not in stages[token] and "AWSCURRENT" not in stages[token]):
+        raise ValueError("Secret version %s has no stage for rotation" % token)
     if step == "createSecret":
         try:
             sm.get_secret_value(SecretId=arn, VersionId=token, VersionStage="AWSPENDING")

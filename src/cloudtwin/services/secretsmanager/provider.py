@@ -144,6 +144,11 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
             )
         )
         if secret.rotation_lambda_arn:
+            # AWS's rotation protocol: the token is a version labelled AWSPENDING before the
+            # function's createSecret step, with no value until the function puts one.
+            if token not in secret.version_ids:
+                secret.version_ids.append(token)
+                attach(secret, token, [PENDING])
             rotation.start(self.env, secret.arn, token, secret.rotation_lambda_arn)
 
     # -- finding secrets ----------------------------------------------------------------------
@@ -189,7 +194,8 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
             self.env.internal, ctx, secret.arn, version_id, secret.kms_key_id, value[0], value[1]
         )
         store.versions[(secret.arn, version_id)] = version
-        secret.version_ids.append(version_id)
+        if version_id not in secret.version_ids:  # else: the value of a rotation's pending version
+            secret.version_ids.append(version_id)
         attach(secret, version_id, labels)
         for old in deprecated_to_drop(secret):
             secret.version_ids.remove(old)
@@ -231,7 +237,13 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
                     "ResourceNotFoundException",
                     f"Secrets Manager can't find the specified secret value for staging label: {stage}",
                 )
-        return store.versions[(secret.arn, version_id)]
+        version = store.versions.get((secret.arn, version_id))
+        if version is None:  # a rotation's pending version the function has not given a value yet
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"Secrets Manager can't find the specified secret value for VersionId: {version_id}",
+            )
+        return version
 
     # -- secrets ------------------------------------------------------------------------------
 
@@ -346,8 +358,8 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
             )
         version_id = params.get("ClientRequestToken") or str(uuid.uuid4())
         labels = list(params.get("VersionStages") or [CURRENT])
-        if version_id in secret.version_ids:
-            existing = store.versions[(secret.arn, version_id)]
+        existing = store.versions.get((secret.arn, version_id))
+        if existing is not None:
             if vault.unseal(self.env.internal, ctx, secret.arn, existing) != value[0] or existing.binary != value[1]:
                 raise ServiceError(
                     "ResourceExistsException",
@@ -417,10 +429,13 @@ class Provider(CrossAccountOperations, RegionReplication, ServiceProvider):
         for vid in secret.version_ids:
             if vid not in labelled and not params.get("IncludeDeprecated"):
                 continue
-            version = store.versions[(secret.arn, vid)]
+            version = store.versions.get((secret.arn, vid))
             entry: dict[str, Any] = {"VersionId": vid}
             if secret.stages_of(vid):
                 entry["VersionStages"] = secret.stages_of(vid)
+            if version is None:  # a rotation's pending version, no value yet
+                entries.append(entry)
+                continue
             entry.update({
                 "CreatedDate": version.created,
                 "KmsKeyIds": [version.kms_key_arn if secret.kms_key_id else "DefaultEncryptionKey"],

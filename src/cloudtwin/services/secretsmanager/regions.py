@@ -107,7 +107,9 @@ class RegionReplication:
         for vid in primary.version_ids:
             if vid not in labelled or vid in replica.version_ids:
                 continue
-            source = home.versions[(primary.arn, vid)]
+            source = home.versions.get((primary.arn, vid))
+            if source is None:  # a rotation's pending version, no value yet
+                continue
             value = vault.unseal(self.env.internal, ctx, primary.arn, source)
             copy = vault.seal(self.env.internal, there, replica.arn, vid, replica.kms_key_id, value, source.binary)
             copy.created = source.created
