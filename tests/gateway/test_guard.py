@@ -59,7 +59,7 @@ def queue(aws_client):
     ["127.0.0.1:4566", "127.5.6.7", "[::1]:4566", "localhost", "LOCALHOST:4566",
      "sqs.us-east-1.localhost:4566", "my-bucket.s3.localhost",
      "localhost.localstack.cloud:4566", "s3.eu-west-1.localhost.localstack.cloud:4566",
-     "aws.internal", "sqs.aws.internal:4566", None],
+     "aws.internal", "sqs.aws.internal:4566", "http://localhost:4566", None],
 )
 def test_hosts_served(host):
     assert HostCheck("127.0.0.1", ("aws.internal",)).serves(host)
@@ -68,7 +68,8 @@ def test_hosts_served(host):
 @pytest.mark.parametrize(
     "host",
     ["evil.example", "evil.example:4566", "localhost.evil.example", "127.0.0.1.nip.io",
-     "10.1.2.3:4566", "sqs.us-east-1.amazonaws.com", "localstack.cloud", "xlocalhost"],
+     "10.1.2.3:4566", "sqs.us-east-1.amazonaws.com", "localstack.cloud", "xlocalhost",
+     "http://evil.example:4566"],
 )
 def test_hosts_refused(host):
     assert not HostCheck("127.0.0.1", ("aws.internal",)).serves(host)

@@ -34,6 +34,8 @@ _BUILT_IN = ("localhost", "localhost.localstack.cloud")
 def host_name(host: str) -> str:
     """The name or address of a Host header value, without port or brackets."""
     host = host.strip().lower()
+    if "://" in host:  # some clients send the endpoint URL itself as the Host header; AWS answers them
+        host = host.split("://", 1)[1].split("/", 1)[0]
     if host.startswith("["):
         return host[1 : host.find("]")] if "]" in host else host
     name, sep, port = host.rpartition(":")
