@@ -91,7 +91,7 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         if not params.get("StartingPosition"):
             raise invalid("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.")
         if params["StartingPosition"] == "AT_TIMESTAMP" and kind == "dynamodb":
-            raise invalid("Unsupported starting position for stream type.")
+            raise invalid(f"Unsupported starting position for arn type: {params['EventSourceArn']}")
         for key, default in _STREAM_DEFAULTS.items():
             mapping[key] = params.get(key, default)
         mapping["StartingPosition"] = params["StartingPosition"]

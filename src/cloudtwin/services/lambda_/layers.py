@@ -27,17 +27,26 @@ def _missing(arn: str) -> ServiceError:
     return lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
 
 
+def _missing_version(arn: str) -> ServiceError:
+    return lambda_error("ResourceNotFoundException", f"Layer version {arn} does not exist.", 404)
+
+
 class LayerOperations:
     """Handlers of the layer operations, mixed into the Lambda provider."""
 
     def _layer_name(self, value: str) -> str:
         return value.split(":layer:", 1)[1].split(":")[0] if ":layer:" in value else value
 
-    def _layer_version(self, ctx: "RequestContext", name: str, number: int) -> tuple[Any, dict, dict]:
+    def _layer_version(self, ctx: "RequestContext", name: str, number: int, policy_op: bool = False) -> tuple[Any, dict, dict]:
+        """A layer version; ``policy_op``: a missing one is named by its ARN, as the
+        permission operations answer."""
         store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
         layer = store.layers.get(self._layer_name(name))
         version = (layer or {}).get("versions", {}).get(str(number))
         if version is None:
+            if policy_op:
+                arn = f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account_id}:layer:{self._layer_name(name)}:{number}"
+                raise _missing_version(arn)
             raise _missing(name)
         return store, layer, version
 
@@ -76,7 +85,7 @@ class LayerOperations:
             "_policy": [],
         }
         for member in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
-            if params.get(member):
+            if params.get(member) is not None:
                 version[member] = params[member]
         layer["versions"][str(number)] = version
         store.layers[name] = layer
@@ -126,7 +135,7 @@ class LayerOperations:
         return {"Layers": out}
 
     def add_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
-        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"], policy_op=True)
         if params["Action"] != "lambda:GetLayerVersion":
             raise lambda_error(
                 "ValidationException",
@@ -147,13 +156,13 @@ class LayerOperations:
         return {"Statement": json.dumps(statement, separators=(",", ":")), "RevisionId": _revision_of(version)}
 
     def get_layer_version_policy(self, ctx: "RequestContext", params: Params) -> Params:
-        _, _, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        _, _, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"], policy_op=True)
         if not version["_policy"]:
             raise lambda_error("ResourceNotFoundException", "No policy is associated with the given resource.", 404)
         return {"Policy": policy.document(version["_policy"]), "RevisionId": _revision_of(version)}
 
     def remove_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
-        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"], policy_op=True)
         _check_revision(version, params)
         policy.remove(version["_policy"], params["StatementId"])
         version["_revision"] = str(uuid.uuid4())

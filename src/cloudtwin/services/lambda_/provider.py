@@ -145,6 +145,7 @@ class Provider(
         check_tag_count(params.get("Tags"))
         store = self._store(ref.account_id, ref.region)
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
+        layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if params.get("Layers") else None
         if ref.name in store.functions:
             raise lambda_error("ResourceConflictException", f"Function already exist: {ref.name}", 409)
         self.roles.check(params["Role"], ref.name, ref.region)
@@ -152,8 +153,8 @@ class Provider(
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
         conf.transition(latest, "create")
-        if params.get("Layers"):
-            latest["Layers"] = self.layer_entries(ref.account_id, ref.region, params["Layers"])
+        if layers:
+            latest["Layers"] = layers
         record: dict[str, Any] = {
             "latest": latest,
             "versions": {},
@@ -227,7 +228,11 @@ class Provider(
     def get_function_configuration(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params)
         _, record = self._function(ctx, ref)
-        return conf.observe(self._config(ctx, ref, record))
+        config = self._config(ctx, ref, record)
+        out = conf.observe(config)
+        if ref.qualifier == LATEST:
+            out["FunctionArn"] = f"{config['FunctionArn']}:{LATEST}"
+        return out
 
     def list_functions(self, ctx: RequestContext, params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)
@@ -392,6 +397,8 @@ class Provider(
 
     def _check_routing(self, ctx: RequestContext, record: dict, routing: Params | None, version: str) -> None:
         weights = (routing or {}).get("AdditionalVersionWeights") or {}
+        if len(weights) > 1:
+            raise conf.invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
         if weights and version == LATEST:
             # (AWS sends this one without the "Type" member)
             raise ServiceError("InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version")
@@ -399,12 +406,10 @@ class Provider(
             self._check_version(ctx, record, extra)
             if extra == version:
                 raise conf.invalid(f"Invalid function version {extra}. Function version {extra} is already included in routing configuration.")
-        if len(weights) > 1:
-            raise conf.invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
 
     def create_alias(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)
-        store, record = self._function(ctx, ref)
+        store, record = self._function(ctx, dataclasses.replace(ref, qualifier=params["FunctionVersion"]))
         name = params["Name"]
         if name in record["aliases"]:
             raise lambda_error(
@@ -419,7 +424,7 @@ class Provider(
             "Description": params.get("Description", ""),
             "RevisionId": _revision(),
         }
-        if params.get("RoutingConfig"):
+        if (params.get("RoutingConfig") or {}).get("AdditionalVersionWeights"):
             alias["RoutingConfig"] = params["RoutingConfig"]
         record["aliases"][name] = alias
         store.save(ref.name)
