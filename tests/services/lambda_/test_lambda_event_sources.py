@@ -154,3 +154,18 @@ def test_dynamodb_stream_bisects_a_failing_batch_and_reports_the_failure(lam, de
     # batches of 4, 2 and 1 were tried: the good records were delivered in the halves
     sizes = [b["size"] for b in _seen(sqs, seen_url, 4 + 2 + 2 + 1)]
     assert sorted(set(sizes)) == [1, 2, 4]
+
+
+def test_stream_mappings_are_described_as_stream_pollers_describe_them(lam, deploy, aws_client):
+    _, stream_arn = _table_with_stream(aws_client, "described")
+    deploy("described-fn", {"app.py": RECORDER})
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="described-fn", StartingPosition="AT_TIMESTAMP",
+                                        StartingPositionTimestamp=1)  # fmt: skip
+    assert err.value.response["Error"]["Message"] == f"Unsupported starting position for arn type: {stream_arn}"
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName="described-fn", StartingPosition="TRIM_HORIZON", FilterCriteria={"Filters": []}
+    )
+    assert mapping["StateTransitionReason"] == "User action"
+    assert mapping["LastProcessingResult"] == "No records processed"
+    assert "FilterCriteria" not in mapping

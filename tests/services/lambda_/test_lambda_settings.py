@@ -115,6 +115,9 @@ def test_aliases_concurrency_and_permissions(lam, deploy):
     principal = error_of(lam.add_permission, FunctionName="routed", StatementId="s", Action="lambda:InvokeFunction",
                          Principal="invalid.example.com")  # fmt: skip
     assert principal["Error"]["Message"] == "The provided principal was invalid. Please check the principal and try again."
+    no_alias = error_of(lam.add_permission, FunctionName="routed:nope", StatementId="s", Action="lambda:InvokeFunction",
+                        Principal="s3.amazonaws.com")  # fmt: skip
+    assert no_alias["Error"]["Message"] == f"Cannot find alias arn: {ARN}:function:routed:nope"
     assert error_of(lam.get_policy, FunctionName="ghost")["Error"]["Message"] == "The resource you requested does not exist."
     assert error_of(lam.remove_permission, FunctionName="ghost", StatementId="s")["Error"]["Message"] == (
         f"No policy found for: {ARN}:function:ghost")  # fmt: skip

@@ -14,6 +14,7 @@ import dataclasses
 import base64
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -488,6 +489,10 @@ class Provider(
         store, record = self._function(ctx, ref)
         qualifier = ref.qualifier or ""
         if qualifier and qualifier != LATEST:
+            if not qualifier.isdigit() and qualifier not in record["aliases"] and re.fullmatch(r"[a-zA-Z0-9-_]+", qualifier):
+                raise lambda_error(  # a name that can only be an alias's
+                    "ResourceNotFoundException", f"Cannot find alias arn: {self._alias_arn(record, qualifier)}", 404
+                )
             self._config(ctx, ref, record)  # the version or alias must exist
         resource = record["latest"]["FunctionArn"] + (f":{qualifier}" if qualifier else "")
         return store, record, qualifier, resource
