@@ -48,7 +48,7 @@ Params = dict[str, Any]
 
 ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
-_RESPONSE_LIMIT = 6 * 1024 * 1024
+_RESPONSE_LIMIT = 6 * 1024 * 1024 + 100  # as AWS measures it (its error names 6291556 bytes)
 
 
 def not_found(arn: str) -> ServiceError:
@@ -632,6 +632,18 @@ class Provider(
             )
         endpoint = f"http://{self._host()}"
         credentials = self.roles.credentials(config["Role"], name, region)
+        # Provisioned concurrency (per version or alias) is carved out of the function's
+        # reserved concurrency: other invocations may use only what is left.
+        provisioned = record.get("provisioned") or {}
+        slots = sum(
+            p["requested"] for q, p in provisioned.items()
+            if version != LATEST and (q == version or (q in record["aliases"] and record["aliases"][q]["FunctionVersion"] == version))
+        )  # fmt: skip
+        # busy provisioned environments: the invocation spills over to on-demand ones
+        warm = slots > 0 and self.pool.busy(function_arn(partition, region, account_id, name), "provisioned-concurrency") < slots
+        reserved = record["concurrency"]
+        if reserved is not None and not warm:
+            reserved = max(0, reserved - sum(p["requested"] for p in provisioned.values()))
         blueprint = Blueprint(
             function_name=name,
             function_arn=function_arn(partition, region, account_id, name),
@@ -648,16 +660,18 @@ class Provider(
             endpoint=endpoint,
             log_group=(config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}",
             credentials=credentials,
-            key=self._key(config, code) + (credentials[0] if credentials else ""),
+            key=self._key(config, code) + (credentials[0] if credentials else "") + (":provisioned" if warm else ""),
+            initialization_type="provisioned-concurrency" if warm else "on-demand",
         )
         event_config = record["event_configs"].get(qualifier or LATEST) or {}
         return Resolved(
             blueprint=blueprint,
-            reserved=record["concurrency"],
+            reserved=reserved,
             executed_version=config["Version"],
             invoked_arn=invoked,
             event_config=event_config,
             dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn"),
+            disabled=record["concurrency"] == 0,
         )
 
     def _host(self) -> str:

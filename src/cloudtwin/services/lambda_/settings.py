@@ -123,16 +123,26 @@ class SettingOperations:
     def put_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._provisioned_target(ctx, params)
         wanted = params["ProvisionedConcurrentExecutions"]
-        record["provisioned"][qualifier] = {"requested": wanted, "modified": timestamp(ctx.clock.now())}
+        # allocated asynchronously: the answer and the first read show it in progress
+        record["provisioned"][qualifier] = {"requested": wanted, "modified": timestamp(ctx.clock.now()), "pending": True}
         store.save(record["latest"]["FunctionName"])
         return {
             "RequestedProvisionedConcurrentExecutions": wanted,
+            "AvailableProvisionedConcurrentExecutions": 0,
             "AllocatedProvisionedConcurrentExecutions": 0,
             "Status": "IN_PROGRESS",
             "LastModified": record["provisioned"][qualifier]["modified"],
         }
 
     def _provisioned_view(self, entry: dict) -> Params:
+        if entry.pop("pending", False):
+            return {
+                "RequestedProvisionedConcurrentExecutions": entry["requested"],
+                "AvailableProvisionedConcurrentExecutions": 0,
+                "AllocatedProvisionedConcurrentExecutions": 0,
+                "Status": "IN_PROGRESS",
+                "LastModified": entry["modified"],
+            }
         return {
             "RequestedProvisionedConcurrentExecutions": entry["requested"],
             "AvailableProvisionedConcurrentExecutions": entry["requested"],
