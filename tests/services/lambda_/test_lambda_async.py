@@ -84,3 +84,15 @@ def test_successful_event_goes_to_on_success_and_retry_settings_apply(lam, deplo
     lam.invoke(FunctionName="steady", InvocationType="Event", Payload=b'{"fail": true}')
     record = json.loads(eventually(lambda: _receive(aws_client, failure_url))[0]["Body"])
     assert record["requestContext"]["approximateInvokeCount"] == 1  # no retries asked for
+
+
+def test_zero_reserved_concurrency_ends_events_without_trying_them(lam, deploy, aws_client):
+    failure_url, failure_arn = _queue(aws_client, "on-failure-zero")
+    deploy("disabled", {"app.py": FLAKY})
+    lam.put_function_concurrency(FunctionName="disabled", ReservedConcurrentExecutions=0)
+    lam.put_function_event_invoke_config(FunctionName="disabled", DestinationConfig={"OnFailure": {"Destination": failure_arn}})
+    lam.invoke(FunctionName="disabled", InvocationType="Event", Payload=b'{"n": 1}')
+    record = json.loads(eventually(lambda: _receive(aws_client, failure_url))[0]["Body"])
+    assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    assert "responseContext" not in record and "responsePayload" not in record
