@@ -194,3 +194,29 @@ def test_size_limits(lam, role):
                         Code={"ZipFile": big})  # fmt: skip
     assert response["Error"] == {"Code": "RequestEntityTooLargeException", "Message": "Zipped size must be smaller than 52428800 bytes"}
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_layer_versions_shared_with_another_account(lam, aws_client):
+    layer = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": zipped({"python/x.py": "X = 1\n"})})
+    other = aws_client("lambda", aws_access_key_id="123456789012")
+    arn = layer["LayerArn"]
+    assert error_of(other.get_layer_version, LayerName=arn, VersionNumber=1)["Error"]["Code"] == "ResourceNotFoundException"
+    lam.add_layer_version_permission(LayerName="shared", VersionNumber=1, StatementId="s", Action="lambda:GetLayerVersion",
+                                     Principal="123456789012")  # fmt: skip
+    assert other.get_layer_version(LayerName=arn, VersionNumber=1)["LayerVersionArn"] == layer["LayerVersionArn"]
+    assert other.get_layer_version_by_arn(Arn=layer["LayerVersionArn"])["Version"] == 1
+
+
+def test_code_update_with_publish_makes_a_version_still_being_created(lam, deploy):
+    deploy("republished", SOURCE)
+    lam.publish_version(FunctionName="republished")
+    updated = lam.update_function_code(FunctionName="republished", ZipFile=zipped({"app.py": SOURCE["app.py"] + "# 2\n"}),
+                                       Publish=True)  # fmt: skip
+    assert (updated["Version"], updated["State"], updated["StateReasonCode"]) == ("2", "Pending", "Creating")
+    first = lam.get_function(FunctionName="republished", Qualifier="2")["Configuration"]
+    assert first["State"] == "Pending"
+    assert lam.get_function(FunctionName="republished", Qualifier="2")["Configuration"]["State"] == "Active"
+
+    lam.create_function_url_config(FunctionName="republished", AuthType="NONE", InvokeMode="RESPONSE_STREAM")
+    updated_url = lam.update_function_url_config(FunctionName="republished", AuthType="AWS_IAM")
+    assert updated_url["InvokeMode"] == "RESPONSE_STREAM"  # not the default: shown

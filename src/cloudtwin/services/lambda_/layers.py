@@ -40,9 +40,12 @@ class LayerOperations:
     def _layer_version(self, ctx: "RequestContext", name: str, number: int, policy_op: bool = False) -> tuple[Any, dict, dict]:
         """A layer version; ``policy_op``: a missing one is named by its ARN, as the
         permission operations answer."""
-        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+        account = name.split(":")[4] if name.startswith("arn:") and name.count(":") >= 6 else ctx.account_id
+        store = self._store(account, ctx.region)  # type: ignore[attr-defined]
         layer = store.layers.get(self._layer_name(name))
         version = (layer or {}).get("versions", {}).get(str(number))
+        if version is not None and account != ctx.account_id and not _shared_with(version, ctx.account_id):
+            version = None  # another account's layer version, not shared with this one
         if version is None:
             if policy_op:
                 arn = f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account_id}:layer:{self._layer_name(name)}:{number}"
@@ -96,10 +99,10 @@ class LayerOperations:
 
     def get_layer_version_by_arn(self, ctx: "RequestContext", params: Params) -> Params:
         arn = params["Arn"]
-        name, _, number = arn.split(":layer:", 1)[-1].rpartition(":")
-        if not number.isdigit():
+        layer, _, number = arn.rpartition(":")
+        if not number.isdigit() or ":layer:" not in layer:
             raise invalid(f"Invalid layer version ARN {arn}")
-        return self._layer_view(ctx, self._layer_version(ctx, name, int(number))[2])
+        return self._layer_view(ctx, self._layer_version(ctx, layer, int(number))[2])
 
     def delete_layer_version(self, ctx: "RequestContext", params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
@@ -207,6 +210,15 @@ class LayerOperations:
             if version is not None:
                 dirs.append(str(self.code.directory(version["_code"]["key"])))  # type: ignore[attr-defined]
         return tuple(dirs)
+
+
+def _shared_with(version: dict, account: str) -> bool:
+    """Whether a layer version's policy lets ``account`` read it."""
+    for statement in version.get("_policy") or []:
+        principal = statement.get("Principal")
+        if principal == "*" or (isinstance(principal, dict) and str(principal.get("AWS", "")).split(":")[4:5] == [account]):
+            return True
+    return False
 
 
 def _revision_of(version: dict) -> str:

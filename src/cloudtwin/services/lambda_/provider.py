@@ -310,7 +310,16 @@ class Provider(
         store.save(ref.name)
         self._retire(latest["FunctionArn"], self._key(latest, code))
         if params.get("Publish"):
-            return conf.as_response(self._publish(ctx, store, record, None, ""))
+            # the version is made from code still being deployed: it starts Pending, and the
+            # first read of it sees that too
+            known = len(record["versions"])
+            answer = self._publish(ctx, store, record, None, "")
+            version = record["versions"].get(answer["Version"])
+            if version is not None and len(record["versions"]) > known:
+                conf.transition(version, "create")
+                store.save(ref.name)
+                return conf.as_response(version, state="Pending")
+            return answer
         return conf.as_response(latest, update="InProgress")
 
     def update_function_configuration(self, ctx: RequestContext, params: Params) -> Params:

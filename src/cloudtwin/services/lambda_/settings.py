@@ -70,7 +70,8 @@ class SettingOperations:
             config["Cors"] = params["Cors"]
         record["urls"][qualifier] = config
         store.save(record["latest"]["FunctionName"])
-        # the answer shows InvokeMode only when it was given (reads always show it)
+        # the answer shows InvokeMode only when it was given (reads always show it); an update's
+        # also when it is not the default
         return {k: v for k, v in self._url_view(config).items()
                 if k != "LastModifiedTime" and (k != "InvokeMode" or "InvokeMode" in params)}  # fmt: skip
 
@@ -91,7 +92,8 @@ class SettingOperations:
                 config[member] = params[member]
         config["LastModifiedTime"] = timestamp(ctx.clock.now())
         store.save(record["latest"]["FunctionName"])
-        return {k: v for k, v in self._url_view(config).items() if k != "InvokeMode" or "InvokeMode" in params}
+        return {k: v for k, v in self._url_view(config).items()
+                if k != "InvokeMode" or "InvokeMode" in params or v != "BUFFERED"}  # fmt: skip
 
     def delete_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._url_target(ctx, params)
