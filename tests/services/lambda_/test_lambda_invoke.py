@@ -314,3 +314,10 @@ def test_responses_past_aws_limit_fail_and_the_function_keeps_serving(lam, deplo
             "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
             "errorType": "Function.ResponseSizeTooLarge",
         }
+
+
+def test_a_one_letter_function_runs_as_its_role(lam, deploy):
+    source = "import boto3\ndef handler(event, context):\n    return boto3.client('sts').get_caller_identity()['Arn']\n"
+    deploy("q", {"app.py": source})
+    arn = invoke_json(lam, "q")[1]
+    assert arn == "arn:aws:sts::000000000000:assumed-role/lambda-exec/q@lambda_function"
