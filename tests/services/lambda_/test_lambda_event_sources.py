@@ -169,3 +169,20 @@ def test_stream_mappings_are_described_as_stream_pollers_describe_them(lam, depl
     assert mapping["StateTransitionReason"] == "User action"
     assert mapping["LastProcessingResult"] == "No records processed"
     assert "FilterCriteria" not in mapping
+
+
+def test_sqs_mapping_batch_limits_and_filter_errors_in_lambda_words(lam, deploy, aws_client):
+    _, queue_arn = _queue(aws_client("sqs"), "limits")
+    deploy("limited", {"app.py": RECORDER})
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="limited", BatchSize=11)
+    message = "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+    assert err.value.response["Error"]["Message"] == message
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="limited")
+    with pytest.raises(ClientError) as err:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=11)
+    assert err.value.response["Error"]["Message"] == message
+    lam.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=11, MaximumBatchingWindowInSeconds=1)
+    with pytest.raises(ClientError) as err:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], FilterCriteria={"Filters": [{"Pattern": "not json"}]})
+    assert err.value.response["Error"]["Message"] == "Invalid filter pattern definition."
