@@ -186,3 +186,18 @@ def test_sqs_mapping_batch_limits_and_filter_errors_in_lambda_words(lam, deploy,
     with pytest.raises(ClientError) as err:
         lam.update_event_source_mapping(UUID=mapping["UUID"], FilterCriteria={"Filters": [{"Pattern": "not json"}]})
     assert err.value.response["Error"]["Message"] == "Invalid filter pattern definition."
+
+
+def test_mapping_duplicates_and_switching_off_in_lambda_words(lam, deploy, aws_client):
+    _, stream_arn = _table_with_stream(aws_client, "switched")
+    deploy("switched-fn", {"app.py": RECORDER})
+    mapping = lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="switched-fn", StartingPosition="LATEST")
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="switched-fn", StartingPosition="LATEST")
+    assert err.value.response["Error"]["Message"] == (
+        f'The event source arn (" {stream_arn} ") and function (" switched-fn ") provided mapping already exists. '
+        f"Please update or delete the existing mapping with UUID {mapping['UUID']}"
+    )
+    assert lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)["State"] == "Disabling"
+    assert lam.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=5)["State"] == "Updating"
+    assert lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)["State"] == "Enabling"

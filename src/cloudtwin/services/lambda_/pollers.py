@@ -37,8 +37,10 @@ _IDLE_WAIT = 1.0
 _MAX_BACKOFF = 60.0
 
 
-def _iso(epoch: float) -> str:
+def _iso(epoch: float, seconds: bool = False) -> str:
     moment = datetime.fromtimestamp(epoch, timezone.utc)
+    if seconds:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -386,8 +388,9 @@ class Pollers:
                 "shardId": shard_id,
                 "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
                 "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
-                "approximateArrivalOfFirstRecord": _iso(min(created)),
-                "approximateArrivalOfLastRecord": _iso(max(created)),
+                # stream records' creation times have whole seconds
+                "approximateArrivalOfFirstRecord": _iso(min(created), seconds=True),
+                "approximateArrivalOfLastRecord": _iso(max(created), seconds=True),
                 "batchSize": len(records),
                 "streamArn": mapping["EventSourceArn"],
             },
