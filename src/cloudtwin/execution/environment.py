@@ -53,6 +53,8 @@ class Blueprint:
     credentials: tuple[str, str, str] | None = None
     #: Environments are reused only for the same key (code + configuration).
     key: str = ""
+    #: ``on-demand``, or ``provisioned-concurrency`` for a version with provisioned concurrency
+    initialization_type: str = "on-demand"
 
 
 @dataclass(slots=True)
@@ -150,7 +152,7 @@ class ExecutionEnvironment:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(bp.memory_mb),
                 "AWS_LAMBDA_LOG_GROUP_NAME": bp.log_group,
                 "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_INITIALIZATION_TYPE": bp.initialization_type,
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{bp.runtime}",
                 "AWS_REGION": bp.region,
                 "AWS_DEFAULT_REGION": bp.region,

@@ -78,17 +78,24 @@ class EnvironmentPool:
             if environment.dead:
                 await self._discard(environment)
 
+    def busy(self, function_arn: str, initialization_type: str) -> int:
+        """How many of a function's environments of one initialization type are working."""
+        return sum(
+            1 for e in self._environments.get(function_arn, ())
+            if e.busy and not e.dead and e.blueprint.initialization_type == initialization_type
+        )  # fmt: skip
+
     def _acquire(self, blueprint: Blueprint, reserved: int | None) -> ExecutionEnvironment:
         mine = self._environments[blueprint.function_arn]
+        busy = sum(1 for e in mine if e.busy and not e.dead)
+        if reserved is not None and busy >= reserved:  # (a warm environment counts too)
+            self.stats.throttled += 1
+            raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
         for environment in mine:
             if not environment.busy and not environment.dead and environment.blueprint.key == blueprint.key:
                 environment.busy = True
                 self.stats.reused += 1
                 return environment
-        busy = sum(1 for e in mine if e.busy and not e.dead)
-        if reserved is not None and busy >= reserved:
-            self.stats.throttled += 1
-            raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
         if self.running() >= self.account_limit:
             self.stats.throttled += 1
             raise Throttled("ConcurrentInvocationLimitExceeded")

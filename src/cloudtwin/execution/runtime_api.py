@@ -27,7 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("cloudtwin.execution")
 
 _PREFIX = "/2018-06-01/runtime/"
-_MAX_BODY = 7 * 1024 * 1024  # a response payload above 6 MB is refused by the caller anyway
+#: A response past AWS's limit (6 MB + 100 bytes) is refused here, as AWS's Runtime API
+#: refuses it; smaller ones past 6 MB are refused by the caller.
+_MAX_BODY = 6 * 1024 * 1024 + 100
 
 
 class RuntimeApi:
@@ -103,20 +105,23 @@ class RuntimeApi:
             if isinstance(event, h11.Request):
                 request = event
             elif isinstance(event, h11.Data):
-                body += event.data
-                if len(body) > _MAX_BODY:
-                    raise h11.RemoteProtocolError("body too large")
+                if body is not None:
+                    body += event.data
+                    if len(body) > _MAX_BODY:
+                        body = None  # read on, keep nothing: the route answers 413
             elif isinstance(event, h11.EndOfMessage):
-                return request, bytes(body)
+                return request, (bytes(body) if body is not None else None)
             elif isinstance(event, h11.ConnectionClosed):
                 return None, b""
 
-    async def _route(self, method: str, target: str, body: bytes, headers) -> tuple[int, object]:
+    async def _route(self, method: str, target: str, body: bytes | None, headers) -> tuple[int, object]:
         env = self.environment
         path = target.split("?", 1)[0]
         if not path.startswith(_PREFIX):
             return 404, {"errorMessage": f"unknown path {path}", "errorType": "InvalidRequest"}
         rest = path[len(_PREFIX):]
+        if body is None and not rest.endswith("/response"):
+            return 413, {"errorMessage": "Payload too large", "errorType": "RequestEntityTooLarge"}
         if method == "GET" and rest == "invocation/next":
             invocation = await env.next_invocation()
             return 200, _Raw(invocation)
@@ -126,6 +131,13 @@ class RuntimeApi:
         parts = rest.split("/")
         if method == "POST" and len(parts) == 3 and parts[0] == "invocation":
             request_id, kind = parts[1], parts[2]
+            if kind == "response" and body is None:
+                message = f"Response payload size exceeded maximum allowed payload size ({_MAX_BODY} bytes)."
+                env.fail(request_id, json.dumps({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}).encode(),
+                         "Function.ResponseSizeTooLarge")  # fmt: skip
+                # The invocation fails; the runtime is told its report was taken, so it asks
+                # for the next event rather than exiting (the environment stays usable).
+                return 202, {"status": "OK"}
             if kind == "response":
                 ok = env.respond(request_id, body)
             elif kind == "error":

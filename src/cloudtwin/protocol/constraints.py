@@ -423,12 +423,16 @@ class ListPlan(Plan):
 
 
 class MapPlan(Plan):
-    __slots__ = ("key", "value")
+    __slots__ = ("key", "null_always", "value")
 
-    def __init__(self, own: _Own | None, key: Plan | None, value: Plan | None, sensitive: bool = False) -> None:
+    def __init__(
+        self, own: _Own | None, key: Plan | None, value: Plan | None, sensitive: bool = False, null_always: bool = False
+    ) -> None:
         super().__init__(own, sensitive)
         self.key = key
         self.value = value
+        #: the value report always ends with "Member must not be null" (as ListPlan's)
+        self.null_always = null_always
 
     def children(self) -> tuple[Plan | None, ...]:
         return (self.key, self.value)
@@ -482,7 +486,7 @@ class MapPlan(Plan):
             text = "Map keys must satisfy constraint: " + _element_report(key, False)
             out.append(Violation("map_key", ctx.path, ctx.member_path, text, v, ctx.wire_path, ctx.location, sensitive, ctx.depth))
         if bad_value or null:
-            text = "Map value must satisfy constraint: " + _element_report(value, null)
+            text = "Map value must satisfy constraint: " + _element_report(value, null or self.null_always)
             out.append(
                 Violation("map_value", ctx.path, ctx.member_path, text, v, ctx.wire_path, ctx.location, sensitive, ctx.depth)
             )
@@ -572,7 +576,7 @@ class PlanCompiler:
             lst.elem = self._compile(shape.member, prefix, fresh)
             return lst
         elif kind == "map":
-            mapping = MapPlan(_Own.build(shape, self.checks, self.patterns), None, None, sensitive)
+            mapping = MapPlan(_Own.build(shape, self.checks, self.patterns), None, None, sensitive, self.list_nulls_always)
             self._shapes[key] = mapping
             fresh.append((key, mapping))
             mapping.key = self._compile(shape.key, prefix, fresh)

@@ -114,8 +114,8 @@ class Validator:
     ``"*.Member.Path:kind"``, ``"*.Member.Path"``, ``"Op:kind"``, ``"Op"`` (member paths are
     model member names without indexes; ``"Op": Rule(skip=True)`` turns an operation off).
     Subclass and override :meth:`error` / :meth:`describe` for another message form.
-    ``list_nulls_always``: list element reports always end with "Member must not be null"
-    (Lambda's wording), not only when an element is null.
+    ``list_nulls_always``: list element and map value reports always end with "Member must
+    not be null" (Lambda's wording), not only when an element is null.
 
     Plans are compiled per operation on first use and cached on the validator (one validator
     serves any number of services). Not a per-request object: share it.

@@ -131,3 +131,15 @@ def test_eventbridge_passes_the_trace_header_to_lambda(lam, deploy, aws_client):
     events.put_events(Entries=[{"Source": "t", "DetailType": "d", "Detail": "{}", "TraceHeader": header}])
     [message] = eventually(lambda: _receive(aws_client, url))
     assert json.loads(message["Body"])["responsePayload"]["trace"].startswith("Root=1-67f4141f-e1cd7672871da115129f8b19")
+
+
+def test_zero_reserved_concurrency_ends_events_without_trying_them(lam, deploy, aws_client):
+    failure_url, failure_arn = _queue(aws_client, "on-failure-zero")
+    deploy("disabled", {"app.py": FLAKY})
+    lam.put_function_concurrency(FunctionName="disabled", ReservedConcurrentExecutions=0)
+    lam.put_function_event_invoke_config(FunctionName="disabled", DestinationConfig={"OnFailure": {"Destination": failure_arn}})
+    lam.invoke(FunctionName="disabled", InvocationType="Event", Payload=b'{"n": 1}')
+    record = json.loads(eventually(lambda: _receive(aws_client, failure_url))[0]["Body"])
+    assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    assert "responseContext" not in record and "responsePayload" not in record

@@ -154,3 +154,50 @@ def test_dynamodb_stream_bisects_a_failing_batch_and_reports_the_failure(lam, de
     # batches of 4, 2 and 1 were tried: the good records were delivered in the halves
     sizes = [b["size"] for b in _seen(sqs, seen_url, 4 + 2 + 2 + 1)]
     assert sorted(set(sizes)) == [1, 2, 4]
+
+
+def test_stream_mappings_are_described_as_stream_pollers_describe_them(lam, deploy, aws_client):
+    _, stream_arn = _table_with_stream(aws_client, "described")
+    deploy("described-fn", {"app.py": RECORDER})
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="described-fn", StartingPosition="AT_TIMESTAMP",
+                                        StartingPositionTimestamp=1)  # fmt: skip
+    assert err.value.response["Error"]["Message"] == f"Unsupported starting position for arn type: {stream_arn}"
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName="described-fn", StartingPosition="TRIM_HORIZON", FilterCriteria={"Filters": []}
+    )
+    assert mapping["StateTransitionReason"] == "User action"
+    assert mapping["LastProcessingResult"] == "No records processed"
+    assert "FilterCriteria" not in mapping
+
+
+def test_sqs_mapping_batch_limits_and_filter_errors_in_lambda_words(lam, deploy, aws_client):
+    _, queue_arn = _queue(aws_client("sqs"), "limits")
+    deploy("limited", {"app.py": RECORDER})
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="limited", BatchSize=11)
+    message = "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+    assert err.value.response["Error"]["Message"] == message
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="limited")
+    with pytest.raises(ClientError) as err:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=11)
+    assert err.value.response["Error"]["Message"] == message
+    lam.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=11, MaximumBatchingWindowInSeconds=1)
+    with pytest.raises(ClientError) as err:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], FilterCriteria={"Filters": [{"Pattern": "not json"}]})
+    assert err.value.response["Error"]["Message"] == "Invalid filter pattern definition."
+
+
+def test_mapping_duplicates_and_switching_off_in_lambda_words(lam, deploy, aws_client):
+    _, stream_arn = _table_with_stream(aws_client, "switched")
+    deploy("switched-fn", {"app.py": RECORDER})
+    mapping = lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="switched-fn", StartingPosition="LATEST")
+    with pytest.raises(ClientError) as err:
+        lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="switched-fn", StartingPosition="LATEST")
+    assert err.value.response["Error"]["Message"] == (
+        f'The event source arn (" {stream_arn} ") and function (" switched-fn ") provided mapping already exists. '
+        f"Please update or delete the existing mapping with UUID {mapping['UUID']}"
+    )
+    assert lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)["State"] == "Disabling"
+    assert lam.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=5)["State"] == "Updating"
+    assert lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)["State"] == "Enabling"

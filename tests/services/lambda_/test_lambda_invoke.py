@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-from lambda_helpers import invoke_json
+from lambda_helpers import eventually, invoke_json
 
 PY_COUNTER = """
 import os, boto3
@@ -297,3 +298,63 @@ def test_memory_size_is_enforced_and_reported(lam, deploy):
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorType"] == "Runtime.OutOfMemory"
     assert payload["errorMessage"].endswith("Runtime exited with error: signal: killed")
+
+
+INIT_TYPE = """
+import os, time
+def handler(event, context):
+    time.sleep(event.get("wait", 0))
+    return os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]
+"""
+
+
+def test_provisioned_concurrency_environments_and_reserved_carve_out(lam, deploy):
+    deploy("warmed", {"app.py": INIT_TYPE}, Timeout=10)
+    version = lam.publish_version(FunctionName="warmed")["Version"]
+    put = lam.put_provisioned_concurrency_config(FunctionName="warmed", Qualifier=version, ProvisionedConcurrentExecutions=1)
+    assert (put["Status"], put["AvailableProvisionedConcurrentExecutions"]) == ("IN_PROGRESS", 0)
+    assert lam.get_provisioned_concurrency_config(FunctionName="warmed", Qualifier=version)["Status"] == "IN_PROGRESS"
+    assert lam.get_provisioned_concurrency_config(FunctionName="warmed", Qualifier=version)["Status"] == "READY"
+    assert invoke_json(lam, "warmed", Qualifier=version)[1] == "provisioned-concurrency"
+    assert invoke_json(lam, "warmed")[1] == "on-demand"  # $LATEST never runs provisioned
+
+    # while the provisioned environment works, the version spills over to an on-demand one
+    results: list = []
+    worker = threading.Thread(target=lambda: results.append(invoke_json(lam, "warmed", {"wait": 2}, Qualifier=version)[1]))
+    worker.start()
+
+    def busy():
+        with urllib.request.urlopen(f"{lam.meta.endpoint_url}/_cloudtwin/lambda/environments", timeout=5) as resp:
+            return any(e["state"] == "busy" for e in json.loads(resp.read())["environments"])
+
+    assert eventually(busy, 10)
+    assert invoke_json(lam, "warmed", Qualifier=version)[1] == "on-demand"
+    worker.join(15)
+    assert results == ["provisioned-concurrency"]
+
+    # reserved concurrency 1, all of it provisioned: nothing is left for $LATEST
+    lam.put_function_concurrency(FunctionName="warmed", ReservedConcurrentExecutions=1)
+    with pytest.raises(ClientError) as err:
+        lam.invoke(FunctionName="warmed", Payload=b"{}")
+    assert err.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert invoke_json(lam, "warmed", Qualifier=version)[1] == "provisioned-concurrency"
+
+
+def test_responses_past_aws_limit_fail_and_the_function_keeps_serving(lam, deploy):
+    deploy("sized", {"app.py": "def handler(event, context):\n    return 'a' * event['n']\n"}, MemorySize=512)
+    response, payload = invoke_json(lam, "sized", {"n": 6 * 1024 * 1024})  # within 6 MB + 100 bytes
+    assert "FunctionError" not in response and len(payload) == 6 * 1024 * 1024
+    for _ in range(2):
+        response, payload = invoke_json(lam, "sized", {"n": 7 * 1024 * 1024})
+        assert response["FunctionError"] == "Unhandled"
+        assert payload == {
+            "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+            "errorType": "Function.ResponseSizeTooLarge",
+        }
+
+
+def test_a_one_letter_function_runs_as_its_role(lam, deploy):
+    source = "import boto3\ndef handler(event, context):\n    return boto3.client('sts').get_caller_identity()['Arn']\n"
+    deploy("q", {"app.py": source})
+    arn = invoke_json(lam, "q")[1]
+    assert arn == "arn:aws:sts::000000000000:assumed-role/lambda-exec/q@lambda_function"

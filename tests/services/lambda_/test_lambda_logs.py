@@ -3,8 +3,6 @@ function with the gzip'd payload AWS sends."""
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 
 from lambda_helpers import eventually, invoke_json

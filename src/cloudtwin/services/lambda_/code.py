@@ -31,7 +31,7 @@ MAX_REQUEST = 70_167_211
 def check_request_size(ctx, code: dict, operation: str) -> None:
     """The zip uploaded directly, then the request carrying it (AWS sends these two without
     the "Type" member)."""
-    if code.get("ZipFile") is not None and len(code["ZipFile"]) > MAX_ZIPPED:
+    if code.get("ZipFile") is not None and len(code["ZipFile"]) >= MAX_ZIPPED:
         raise ServiceError("RequestEntityTooLargeException", f"Zipped size must be smaller than {MAX_ZIPPED} bytes", 413)
     if len(ctx.request.body) > MAX_REQUEST:
         raise ServiceError(
@@ -65,7 +65,7 @@ class CodeStore:
                     raise bad_zip()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
             raise bad_zip() from None
-        if total > MAX_UNZIPPED:
+        if total >= MAX_UNZIPPED:
             raise lambda_error(
                 "InvalidParameterValueException",
                 f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes",

@@ -53,8 +53,8 @@ def check_filters(criteria: Params | None) -> None:
     for entry in (criteria or {}).get("Filters") or []:
         try:
             compile_pattern(entry.get("Pattern") or "")
-        except PatternError as error:
-            raise invalid(f"Invalid filter pattern definition. {error}") from None
+        except PatternError:
+            raise invalid("Invalid filter pattern definition.") from None  # Lambda names no detail
 
 
 def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix: str, now: float) -> Params:
@@ -75,14 +75,7 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         if params.get("StartingPosition"):
             raise invalid("StartingPosition is not valid for SQS event sources.")
         batch = params.get("BatchSize", 10)
-        window = params.get("MaximumBatchingWindowInSeconds", 0)
-        fifo = params["EventSourceArn"].endswith(".fifo")
-        if batch > 10 and (window == 0 or fifo):
-            raise invalid(
-                "Maximum batch size for Amazon SQS queue is 10. To use larger batch sizes, set "
-                "MaximumBatchingWindowInSeconds to a value greater than 0." if not fifo else
-                "Batch size for FIFO queues must be less than or equal to 10."
-            )
+        _check_sqs_batch(params["EventSourceArn"], batch, params.get("MaximumBatchingWindowInSeconds", 0))
         mapping["BatchSize"] = batch
         if params.get("ScalingConfig"):
             mapping["ScalingConfig"] = params["ScalingConfig"]
@@ -91,7 +84,7 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
         if not params.get("StartingPosition"):
             raise invalid("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.")
         if params["StartingPosition"] == "AT_TIMESTAMP" and kind == "dynamodb":
-            raise invalid("Unsupported starting position for stream type.")
+            raise invalid(f"Unsupported starting position for arn type: {params['EventSourceArn']}")
         for key, default in _STREAM_DEFAULTS.items():
             mapping[key] = params.get(key, default)
         mapping["StartingPosition"] = params["StartingPosition"]
@@ -107,9 +100,21 @@ def new_mapping(params: Params, kind: str, function_arn: str, mapping_arn_prefix
     return mapping
 
 
+def _check_sqs_batch(queue_arn: str, batch: int, window: int) -> None:
+    if batch > 10 and queue_arn.endswith(".fifo"):
+        raise invalid("Batch size for FIFO queues must be less than or equal to 10.")
+    if batch > 10 and not window:
+        raise invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+
+
 def update_mapping(mapping: Params, params: Params, now: float) -> None:
     if "FilterCriteria" in params:
         check_filters(params["FilterCriteria"])
+    if mapping["EventSourceArn"].split(":")[2:3] == ["sqs"] and ("BatchSize" in params or "MaximumBatchingWindowInSeconds" in params):
+        _check_sqs_batch(
+            mapping["EventSourceArn"], params.get("BatchSize", mapping.get("BatchSize", 10)),
+            params.get("MaximumBatchingWindowInSeconds", mapping.get("MaximumBatchingWindowInSeconds", 0)),
+        )  # fmt: skip
     for key in _UPDATABLE:
         if key in params:
             if key == "FilterCriteria" and not (params[key] or {}).get("Filters"):

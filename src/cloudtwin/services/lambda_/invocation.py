@@ -79,6 +79,8 @@ class Resolved:
     invoked_arn: str
     event_config: dict[str, Any] = field(default_factory=dict)
     dead_letter_arn: str | None = None
+    #: the function's reserved concurrency is 0: asynchronous events are not even tried
+    disabled: bool = False
 
 
 class Invoker:
@@ -200,6 +202,9 @@ class Invoker:
         now = self.env.clock.now()
         if now - pending.received > max_age:
             await self._finish(pending, target, "EventAgeExceeded", None)
+            return
+        if target.disabled:
+            await self._finish(pending, target, "ZeroReservedConcurrency", None)
             return
         pending.attempts += 1
         try:

@@ -27,17 +27,29 @@ def _missing(arn: str) -> ServiceError:
     return lambda_error("ResourceNotFoundException", "The resource you requested does not exist.", 404)
 
 
+def _missing_version(arn: str) -> ServiceError:
+    return lambda_error("ResourceNotFoundException", f"Layer version {arn} does not exist.", 404)
+
+
 class LayerOperations:
     """Handlers of the layer operations, mixed into the Lambda provider."""
 
     def _layer_name(self, value: str) -> str:
         return value.split(":layer:", 1)[1].split(":")[0] if ":layer:" in value else value
 
-    def _layer_version(self, ctx: "RequestContext", name: str, number: int) -> tuple[Any, dict, dict]:
-        store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
+    def _layer_version(self, ctx: "RequestContext", name: str, number: int, policy_op: bool = False) -> tuple[Any, dict, dict]:
+        """A layer version; ``policy_op``: a missing one is named by its ARN, as the
+        permission operations answer."""
+        account = name.split(":")[4] if name.startswith("arn:") and name.count(":") >= 6 else ctx.account_id
+        store = self._store(account, ctx.region)  # type: ignore[attr-defined]
         layer = store.layers.get(self._layer_name(name))
         version = (layer or {}).get("versions", {}).get(str(number))
+        if version is not None and account != ctx.account_id and not _shared_with(version, ctx.account_id):
+            version = None  # another account's layer version, not shared with this one
         if version is None:
+            if policy_op:
+                arn = f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account_id}:layer:{self._layer_name(name)}:{number}"
+                raise _missing_version(arn)
             raise _missing(name)
         return store, layer, version
 
@@ -76,7 +88,7 @@ class LayerOperations:
             "_policy": [],
         }
         for member in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
-            if params.get(member):
+            if params.get(member) is not None:
                 version[member] = params[member]
         layer["versions"][str(number)] = version
         store.layers[name] = layer
@@ -87,10 +99,10 @@ class LayerOperations:
 
     def get_layer_version_by_arn(self, ctx: "RequestContext", params: Params) -> Params:
         arn = params["Arn"]
-        name, _, number = arn.split(":layer:", 1)[-1].rpartition(":")
-        if not number.isdigit():
+        layer, _, number = arn.rpartition(":")
+        if not number.isdigit() or ":layer:" not in layer:
             raise invalid(f"Invalid layer version ARN {arn}")
-        return self._layer_view(ctx, self._layer_version(ctx, name, int(number))[2])
+        return self._layer_view(ctx, self._layer_version(ctx, layer, int(number))[2])
 
     def delete_layer_version(self, ctx: "RequestContext", params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)  # type: ignore[attr-defined]
@@ -126,7 +138,7 @@ class LayerOperations:
         return {"Layers": out}
 
     def add_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
-        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"], policy_op=True)
         if params["Action"] != "lambda:GetLayerVersion":
             raise lambda_error(
                 "ValidationException",
@@ -147,13 +159,13 @@ class LayerOperations:
         return {"Statement": json.dumps(statement, separators=(",", ":")), "RevisionId": _revision_of(version)}
 
     def get_layer_version_policy(self, ctx: "RequestContext", params: Params) -> Params:
-        _, _, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        _, _, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"], policy_op=True)
         if not version["_policy"]:
             raise lambda_error("ResourceNotFoundException", "No policy is associated with the given resource.", 404)
         return {"Policy": policy.document(version["_policy"]), "RevisionId": _revision_of(version)}
 
     def remove_layer_version_permission(self, ctx: "RequestContext", params: Params) -> Params:
-        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"])
+        store, layer, version = self._layer_version(ctx, params["LayerName"], params["VersionNumber"], policy_op=True)
         _check_revision(version, params)
         policy.remove(version["_policy"], params["StatementId"])
         version["_revision"] = str(uuid.uuid4())
@@ -198,6 +210,15 @@ class LayerOperations:
             if version is not None:
                 dirs.append(str(self.code.directory(version["_code"]["key"])))  # type: ignore[attr-defined]
         return tuple(dirs)
+
+
+def _shared_with(version: dict, account: str) -> bool:
+    """Whether a layer version's policy lets ``account`` read it."""
+    for statement in version.get("_policy") or []:
+        principal = statement.get("Principal")
+        if principal == "*" or (isinstance(principal, dict) and str(principal.get("AWS", "")).split(":")[4:5] == [account]):
+            return True
+    return False
 
 
 def _revision_of(version: dict) -> str:

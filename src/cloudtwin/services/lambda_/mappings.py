@@ -55,12 +55,15 @@ class MappingOperations:
         mapping = event_sources.new_mapping(params, kind, fn_arn, prefix, ctx.clock.now())
         for existing in store.mappings.values():
             if existing["EventSourceArn"] == params["EventSourceArn"] and existing["FunctionArn"] == fn_arn:
+                source = params["EventSourceArn"]
                 raise lambda_error(
                     "ResourceConflictException",
-                    f"The event source arn ({params['EventSourceArn']}) and function ({ref.name}) provided mapping "
-                    f"already exists. Please update or delete the existing mapping with UUID {existing['UUID']}",
+                    (f'An event source mapping with SQS arn (" {source} ") and function (" {ref.name} ") already exists.'
+                     if kind == "sqs" else
+                     f'The event source arn (" {source} ") and function (" {ref.name} ") provided mapping already exists.')
+                    + f" Please update or delete the existing mapping with UUID {existing['UUID']}",
                     409,
-                )
+                )  # fmt: skip
         if kind in ("dynamodb", "kinesis") and mapping["StartingPosition"] == "LATEST":
             # LATEST is the end of each shard now, when the mapping is made
             mapping["_iterators"] = self._latest_iterators(params["EventSourceArn"])
@@ -104,10 +107,13 @@ class MappingOperations:
             ref = self._ref(ctx, params)
             _, record = self._function(ctx, ref)
             mapping["FunctionArn"] = record["latest"]["FunctionArn"] + (f":{ref.qualifier}" if ref.qualifier else "")
+        was = mapping["State"]
         event_sources.update_mapping(mapping, params, ctx.clock.now())
         store.mappings.save(params["UUID"])
         self.pollers.sync()
-        return event_sources.as_response(mapping, "Updating")
+        # switching a mapping on or off is its own transition
+        state = "Updating" if mapping["State"] == was else ("Enabling" if mapping["State"] == "Enabled" else "Disabling")
+        return event_sources.as_response(mapping, state)
 
     def delete_event_source_mapping(self, ctx: "RequestContext", params: Params) -> Params:
         store, mapping = self._mapping(ctx, params["UUID"])

@@ -19,7 +19,15 @@ def principal(value: str, partition: str) -> Any:
         return {"AWS": f"arn:{partition}:iam::{value}:root"}
     if value.startswith("arn:"):
         return {"AWS": value}
+    if not value.endswith(_SERVICE_DOMAINS):
+        raise lambda_error(
+            "InvalidParameterValueException", "The provided principal was invalid. Please check the principal and try again."
+        )
     return {"Service": value}
+
+
+#: The domains AWS service principals live under.
+_SERVICE_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".amazon.com")
 
 
 def statement(params: dict[str, Any], resource: str, partition: str) -> dict[str, Any]:

@@ -39,8 +39,10 @@ _IDLE_WAIT = 1.0
 _MAX_BACKOFF = 60.0
 
 
-def _iso(epoch: float) -> str:
+def _iso(epoch: float, seconds: bool = False) -> str:
     moment = datetime.fromtimestamp(epoch, timezone.utc)
+    if seconds:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -477,8 +479,9 @@ class Pollers:
                 "shardId": shard_id,
                 "startSequenceNumber": source.sequence(records[0]),
                 "endSequenceNumber": source.sequence(records[-1]),
-                "approximateArrivalOfFirstRecord": _iso(min(created)),
-                "approximateArrivalOfLastRecord": _iso(max(created)),
+                # DynamoDB stream records' creation times have whole seconds; Kinesis's milliseconds
+                "approximateArrivalOfFirstRecord": _iso(min(created), seconds=source.whole_seconds),
+                "approximateArrivalOfLastRecord": _iso(max(created), seconds=source.whole_seconds),
                 "batchSize": len(records),
                 "streamArn": mapping["EventSourceArn"],
             },

@@ -14,6 +14,7 @@ import dataclasses
 import base64
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ Params = dict[str, Any]
 
 ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
-_RESPONSE_LIMIT = 6 * 1024 * 1024
+_RESPONSE_LIMIT = 6 * 1024 * 1024 + 100  # as AWS measures it (its error names 6291556 bytes)
 
 
 def not_found(arn: str) -> ServiceError:
@@ -153,6 +154,7 @@ class Provider(
         check_tag_count(params.get("Tags"))
         store = self._store(ref.account_id, ref.region)
         arn = function_arn(ctx.partition, ref.region, ref.account_id, ref.name)
+        layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if params.get("Layers") else None
         if ref.name in store.functions:
             raise lambda_error("ResourceConflictException", f"Function already exist: {ref.name}", 409)
         self.roles.check(params["Role"], ref.name, ref.region)
@@ -160,8 +162,8 @@ class Provider(
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
         conf.transition(latest, "create")
-        if params.get("Layers"):
-            latest["Layers"] = self.layer_entries(ref.account_id, ref.region, params["Layers"])
+        if layers:
+            latest["Layers"] = layers
         record: dict[str, Any] = {
             "latest": latest,
             "versions": {},
@@ -235,7 +237,11 @@ class Provider(
     def get_function_configuration(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params)
         _, record = self._function(ctx, ref)
-        return conf.observe(self._config(ctx, ref, record))
+        config = self._config(ctx, ref, record)
+        out = conf.observe(config)
+        if ref.qualifier == LATEST:
+            out["FunctionArn"] = f"{config['FunctionArn']}:{LATEST}"
+        return out
 
     def list_functions(self, ctx: RequestContext, params: Params) -> Params:
         store = self._store(ctx.account_id, ctx.region)
@@ -312,7 +318,16 @@ class Provider(
         store.save(ref.name)
         self._retire(latest["FunctionArn"], self._key(latest, code))
         if params.get("Publish"):
-            return conf.as_response(self._publish(ctx, store, record, None, ""))
+            # the version is made from code still being deployed: it starts Pending, and the
+            # first read of it sees that too
+            known = len(record["versions"])
+            answer = self._publish(ctx, store, record, None, "")
+            version = record["versions"].get(answer["Version"])
+            if version is not None and len(record["versions"]) > known:
+                conf.transition(version, "create")
+                store.save(ref.name)
+                return conf.as_response(version, state="Pending")
+            return answer
         return conf.as_response(latest, update="InProgress")
 
     def update_function_configuration(self, ctx: RequestContext, params: Params) -> Params:
@@ -400,6 +415,8 @@ class Provider(
 
     def _check_routing(self, ctx: RequestContext, record: dict, routing: Params | None, version: str) -> None:
         weights = (routing or {}).get("AdditionalVersionWeights") or {}
+        if len(weights) > 1:
+            raise conf.invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
         if weights and version == LATEST:
             # (AWS sends this one without the "Type" member)
             raise ServiceError("InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version")
@@ -407,12 +424,10 @@ class Provider(
             self._check_version(ctx, record, extra)
             if extra == version:
                 raise conf.invalid(f"Invalid function version {extra}. Function version {extra} is already included in routing configuration.")
-        if len(weights) > 1:
-            raise conf.invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
 
     def create_alias(self, ctx: RequestContext, params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)
-        store, record = self._function(ctx, ref)
+        store, record = self._function(ctx, dataclasses.replace(ref, qualifier=params["FunctionVersion"]))
         name = params["Name"]
         if name in record["aliases"]:
             raise lambda_error(
@@ -427,7 +442,7 @@ class Provider(
             "Description": params.get("Description", ""),
             "RevisionId": _revision(),
         }
-        if params.get("RoutingConfig"):
+        if (params.get("RoutingConfig") or {}).get("AdditionalVersionWeights"):
             alias["RoutingConfig"] = params["RoutingConfig"]
         record["aliases"][name] = alias
         store.save(ref.name)
@@ -491,6 +506,10 @@ class Provider(
         store, record = self._function(ctx, ref)
         qualifier = ref.qualifier or ""
         if qualifier and qualifier != LATEST:
+            if not qualifier.isdigit() and qualifier not in record["aliases"] and re.fullmatch(r"[a-zA-Z0-9-_]+", qualifier):
+                raise lambda_error(  # a name that can only be an alias's
+                    "ResourceNotFoundException", f"Cannot find alias arn: {self._alias_arn(record, qualifier)}", 404
+                )
             self._config(ctx, ref, record)  # the version or alias must exist
         resource = record["latest"]["FunctionArn"] + (f":{qualifier}" if qualifier else "")
         return store, record, qualifier, resource
@@ -630,6 +649,18 @@ class Provider(
             )
         endpoint = f"http://{self._host()}"
         credentials = self.roles.credentials(config["Role"], name, region)
+        # Provisioned concurrency (per version or alias) is carved out of the function's
+        # reserved concurrency: other invocations may use only what is left.
+        provisioned = record.get("provisioned") or {}
+        slots = sum(
+            p["requested"] for q, p in provisioned.items()
+            if version != LATEST and (q == version or (q in record["aliases"] and record["aliases"][q]["FunctionVersion"] == version))
+        )  # fmt: skip
+        # busy provisioned environments: the invocation spills over to on-demand ones
+        warm = slots > 0 and self.pool.busy(function_arn(partition, region, account_id, name), "provisioned-concurrency") < slots
+        reserved = record["concurrency"]
+        if reserved is not None and not warm:
+            reserved = max(0, reserved - sum(p["requested"] for p in provisioned.values()))
         blueprint = Blueprint(
             function_name=name,
             function_arn=function_arn(partition, region, account_id, name),
@@ -646,16 +677,18 @@ class Provider(
             endpoint=endpoint,
             log_group=(config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}",
             credentials=credentials,
-            key=self._key(config, code) + (credentials[0] if credentials else ""),
+            key=self._key(config, code) + (credentials[0] if credentials else "") + (":provisioned" if warm else ""),
+            initialization_type="provisioned-concurrency" if warm else "on-demand",
         )
         event_config = record["event_configs"].get(qualifier or LATEST) or {}
         return Resolved(
             blueprint=blueprint,
-            reserved=record["concurrency"],
+            reserved=reserved,
             executed_version=config["Version"],
             invoked_arn=invoked,
             event_config=event_config,
             dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn"),
+            disabled=record["concurrency"] == 0,
         )
 
     def _host(self) -> str:

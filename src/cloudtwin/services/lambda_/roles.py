@@ -31,7 +31,7 @@ class ExecutionRoles:
         account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
         service = Identity(account_id=account, arn=SERVICE_PRINCIPAL, user_id=SERVICE_PRINCIPAL, is_root=False)
         return self.env.internal.call(
-            "sts", "AssumeRole", {"RoleArn": role_arn, "RoleSessionName": session[:64].ljust(2, "_")},
+            "sts", "AssumeRole", {"RoleArn": role_arn, "RoleSessionName": _session_name(session)},
             account_id=account, region=region, caller=service,
         )["Credentials"]
 
@@ -60,3 +60,9 @@ class ExecutionRoles:
 
     def reset(self) -> None:
         self._cache.clear()
+
+
+def _session_name(function_name: str) -> str:
+    """The role session Lambda opens for a function: its name (a session name has at least
+    two characters, so a one-letter name becomes ``<name>@lambda_function``, as on AWS)."""
+    return function_name[:64] if len(function_name) >= 2 else f"{function_name}@lambda_function"

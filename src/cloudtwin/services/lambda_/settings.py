@@ -70,7 +70,10 @@ class SettingOperations:
             config["Cors"] = params["Cors"]
         record["urls"][qualifier] = config
         store.save(record["latest"]["FunctionName"])
-        return {k: v for k, v in self._url_view(config).items() if k != "LastModifiedTime"}
+        # the answer shows InvokeMode only when it was given (reads always show it); an update's
+        # also when it is not the default
+        return {k: v for k, v in self._url_view(config).items()
+                if k != "LastModifiedTime" and (k != "InvokeMode" or "InvokeMode" in params)}  # fmt: skip
 
     def get_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
         _, record, qualifier = self._url_target(ctx, params)
@@ -89,7 +92,8 @@ class SettingOperations:
                 config[member] = params[member]
         config["LastModifiedTime"] = timestamp(ctx.clock.now())
         store.save(record["latest"]["FunctionName"])
-        return self._url_view(config)
+        return {k: v for k, v in self._url_view(config).items()
+                if k != "InvokeMode" or "InvokeMode" in params or v != "BUFFERED"}  # fmt: skip
 
     def delete_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._url_target(ctx, params)
@@ -100,6 +104,8 @@ class SettingOperations:
 
     def list_function_url_configs(self, ctx: "RequestContext", params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
+        if ref.name not in self._store(ref.account_id, ref.region).functions:  # type: ignore[attr-defined]
+            raise lambda_error("ResourceNotFoundException", "Function does not exist", 404)
         _, record = self._function(ctx, ref)  # type: ignore[attr-defined]
         configs = [self._url_view(c) for _, c in sorted((record.get("urls") or {}).items())]
         chosen, marker = page(configs, params.get("Marker"), params.get("MaxItems"))
@@ -119,16 +125,26 @@ class SettingOperations:
     def put_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._provisioned_target(ctx, params)
         wanted = params["ProvisionedConcurrentExecutions"]
-        record["provisioned"][qualifier] = {"requested": wanted, "modified": timestamp(ctx.clock.now())}
+        # allocated asynchronously: the answer and the first read show it in progress
+        record["provisioned"][qualifier] = {"requested": wanted, "modified": timestamp(ctx.clock.now()), "pending": True}
         store.save(record["latest"]["FunctionName"])
         return {
             "RequestedProvisionedConcurrentExecutions": wanted,
+            "AvailableProvisionedConcurrentExecutions": 0,
             "AllocatedProvisionedConcurrentExecutions": 0,
             "Status": "IN_PROGRESS",
             "LastModified": record["provisioned"][qualifier]["modified"],
         }
 
     def _provisioned_view(self, entry: dict) -> Params:
+        if entry.pop("pending", False):
+            return {
+                "RequestedProvisionedConcurrentExecutions": entry["requested"],
+                "AvailableProvisionedConcurrentExecutions": 0,
+                "AllocatedProvisionedConcurrentExecutions": 0,
+                "Status": "IN_PROGRESS",
+                "LastModified": entry["modified"],
+            }
         return {
             "RequestedProvisionedConcurrentExecutions": entry["requested"],
             "AvailableProvisionedConcurrentExecutions": entry["requested"],
@@ -247,14 +263,14 @@ class SettingOperations:
 
     def put_function_code_signing_config(self, ctx: "RequestContext", params: Params) -> Params:
         ref = self._ref(ctx, params, qualifier=False)  # type: ignore[attr-defined]
-        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
         arn = params["CodeSigningConfigArn"]
-        if arn not in store.signing:
+        if arn not in self._store(ref.account_id, ref.region).signing:  # type: ignore[attr-defined]
             raise lambda_error(
                 "CodeSigningConfigNotFoundException",
                 f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.",
                 404,
             )
+        store, record = self._function(ctx, ref)  # type: ignore[attr-defined]
         record["signing"] = params["CodeSigningConfigArn"]
         store.save(ref.name)
         return {"CodeSigningConfigArn": record["signing"], "FunctionName": ref.name}

@@ -25,6 +25,8 @@ class StreamSource:
     convert: Callable[[Params, str, str, str, str], Params]
     sequence: Callable[[Params], str]
     arrival: Callable[[Params], float]
+    #: Arrival times in batch info: whole seconds (stream records' creation times) or milliseconds
+    whole_seconds: bool = False
 
 
 def _json_default(value: Any) -> Any:
@@ -72,7 +74,7 @@ DYNAMODB = StreamSource(
     service="dynamodbstreams", arn_param="StreamArn", sequence_param="SequenceNumber",
     batch_info="DDBStreamBatchInfo", trigger="dynamodb", convert=_dynamodb_record,
     sequence=lambda r: r["dynamodb"]["SequenceNumber"],
-    arrival=lambda r: r["dynamodb"]["ApproximateCreationDateTime"],
+    arrival=lambda r: r["dynamodb"]["ApproximateCreationDateTime"], whole_seconds=True,
 )  # fmt: skip
 
 KINESIS = StreamSource(
