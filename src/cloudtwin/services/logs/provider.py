@@ -534,7 +534,7 @@ class Provider(DeliveryOperations, ServiceProvider):
         filters = group.setdefault("subscriptionFilters", {})
         if params["filterName"] not in filters and len(filters) >= _MAX_FILTERS:
             raise ServiceError("LimitExceededException", "Resource limit exceeded.")
-        subscriptions.check_destination(self.env, ctx, params["destinationArn"])
+        subscriptions.check_destination(self.env, ctx, params["destinationArn"], self._arn(ctx, group["logGroupName"]) + ":*")
         filters[params["filterName"]] = {
             "filterName": params["filterName"],
             "logGroupName": group["logGroupName"],

@@ -17,7 +17,7 @@ from cloudtwin.services.logs.filter_pattern import compile_pattern
 log = logging.getLogger("cloudtwin.logs")
 
 
-def check_destination(env: Any, ctx: Any, arn: str) -> None:
+def check_destination(env: Any, ctx: Any, arn: str, group_arn: str) -> None:
     """The destination must exist and (Lambda) let CloudWatch Logs invoke it."""
     try:
         service, region, account, resource = arn_parts(arn)
@@ -44,7 +44,7 @@ def check_destination(env: Any, ctx: Any, arn: str) -> None:
         return
     if service != "lambda":
         return  # Firehose, Logs destinations: stored, delivered when they exist
-    if not lambda_allows(env.internal, arn, "logs.amazonaws.com", source_account=ctx.account_id):
+    if not lambda_allows(env.internal, arn, "logs.amazonaws.com", source_arn=group_arn, source_account=ctx.account_id):
         raise ServiceError(
             "InvalidParameterException",
             "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
