@@ -31,6 +31,8 @@ class LogsStore(Store):
         self.delivery_destinations: Any = tables.table("delivery_destinations")
         self.delivery_sources: Any = tables.table("delivery_sources")
         self.deliveries: Any = tables.table("deliveries")
+        #: name -> cross-account subscription destination (destinations.py)
+        self.destinations: Any = tables.table("destinations")
         self._index: dict[tuple[str, str], list[tuple[int, int, str, int]]] | None = None
         #: query id -> query record (Logs Insights)
         self.queries: dict[str, dict[str, Any]] = {}

@@ -15,6 +15,7 @@ from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.logs import emf, insights, subscriptions
 from cloudtwin.services.logs.deliveries import DeliveryOperations
+from cloudtwin.services.logs.destinations import DestinationOperations
 from cloudtwin.services.logs.filter_pattern import PatternError, compile_pattern
 from cloudtwin.services.logs.models import LogsStore
 from cloudtwin.services.provider import ServiceProvider
@@ -43,7 +44,7 @@ def stream_missing() -> ServiceError:
     return ServiceError("ResourceNotFoundException", "The specified log stream does not exist.")
 
 
-class Provider(DeliveryOperations, ServiceProvider):
+class Provider(DeliveryOperations, DestinationOperations, ServiceProvider):
     service_name = "logs"
     store_class = LogsStore
 
@@ -271,30 +272,38 @@ class Provider(DeliveryOperations, ServiceProvider):
         _, group = self._group(ctx, params)
         return {"tags": dict(group["tags"])}
 
-    def _by_arn(self, ctx: RequestContext, arn: str) -> tuple[LogsStore, dict]:
+    def _tagged(self, ctx: RequestContext, arn: str) -> tuple[Any, str, dict]:
+        """(table, key, record) of a taggable resource: a log group or a destination."""
+        if ":destination:" in arn:
+            name = arn.split(":destination:", 1)[1]
+            record = ctx.store.destinations.get(name)
+            if record is None:
+                raise ServiceError("ResourceNotFoundException", "The specified resource does not exist.")
+            return ctx.store.destinations, name, record
         if ":log-group:" not in arn:
             raise invalid(f"Invalid resource ARN: {arn}")
         try:
-            return self._group(ctx, {"logGroupName": arn.split(":log-group:", 1)[1].removesuffix(":*")})
+            store, group = self._group(ctx, {"logGroupName": arn.split(":log-group:", 1)[1].removesuffix(":*")})
         except ServiceError:
             raise ServiceError("ResourceNotFoundException", "The specified resource does not exist.") from None
+        return store.groups, group["logGroupName"], group
 
     def tag_resource(self, ctx: RequestContext, params: Params) -> Params:
-        store, group = self._by_arn(ctx, params["resourceArn"])
-        group["tags"].update(params["tags"])
-        store.groups.save(group["logGroupName"])
+        table, key, record = self._tagged(ctx, params["resourceArn"])
+        record.setdefault("tags", {}).update(params["tags"])
+        table.save(key)
         return {}
 
     def untag_resource(self, ctx: RequestContext, params: Params) -> Params:
-        store, group = self._by_arn(ctx, params["resourceArn"])
-        for key in params["tagKeys"]:
-            group["tags"].pop(key, None)
-        store.groups.save(group["logGroupName"])
+        table, key, record = self._tagged(ctx, params["resourceArn"])
+        for tag in params["tagKeys"]:
+            record.setdefault("tags", {}).pop(tag, None)
+        table.save(key)
         return {}
 
     def list_tags_for_resource(self, ctx: RequestContext, params: Params) -> Params:
-        _, group = self._by_arn(ctx, params["resourceArn"])
-        return {"tags": dict(group["tags"])}
+        _, _, record = self._tagged(ctx, params["resourceArn"])
+        return {"tags": dict(record.get("tags") or {})}
 
     # -- streams ----------------------------------------------------------------------------------
 
