@@ -82,6 +82,9 @@ def test_trust_policy_grammar(iam):
     fine = _doc({"Effect": "Allow", "Principal": principal,
                  "Action": ["sts:AssumeRole", "sts:TagSession"]})
     assert iam.create_role(RoleName="r1", AssumeRolePolicyDocument=fine)["Role"]["RoleName"] == "r1"
+    # a trust policy may leave out Version (2008-10-17); an identity policy may not
+    unversioned = json.dumps({"Statement": {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}})
+    assert iam.create_role(RoleName="r4", AssumeRolePolicyDocument=unversioned)["Role"]["RoleName"] == "r4"
 
 
 def test_trust_policy_wildcards_must_cover_an_sts_action(iam):
