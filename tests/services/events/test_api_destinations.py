@@ -113,3 +113,25 @@ def test_failing_endpoint_is_retried_then_dead_lettered(aws_client, receiver, cl
     assert eventually(lambda: len(calls) == 2)
     [message] = eventually(lambda: receive(aws_client, dlq_url))
     assert message["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "INTERNAL_ERROR"
+
+
+def test_invocation_rate_limit_holds_calls_to_the_next_second(aws_client, receiver, cloudtwin_client, endpoint):
+    from events_helpers import deliveries
+
+    base, calls = receiver
+    events = aws_client("events")
+    cloudtwin_client.freeze()
+    connection = events.create_connection(Name="c-rate", AuthorizationType="API_KEY",
+                                          AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}})
+    arn = events.create_api_destination(Name="d-rate", ConnectionArn=connection["ConnectionArn"], HttpMethod="POST",
+                                        InvocationEndpoint=base + "/hook", InvocationRateLimitPerSecond=1)["ApiDestinationArn"]
+    events.put_rule(Name="to-http", EventPattern='{"source": ["app"]}')
+    events.put_targets(Rule="to-http", Targets=[{"Id": "h", "Arn": arn, "RoleArn": "arn:aws:iam::000000000000:role/r"}])
+    events.put_events(Entries=[{"Source": "app", "DetailType": "t", "Detail": '{"n": %d}' % n} for n in (1, 2)])
+    def throttled():
+        return [a for d in deliveries(endpoint, rule="to-http") for a in d["attempts"] if a.get("error_code") == "Throttling"]
+
+    assert eventually(lambda: len(calls) == 1 and len(throttled()) == 1)  # the second waits: one call per second
+    assert len(calls) == 1
+    cloudtwin_client.advance(1)
+    assert eventually(lambda: len(calls) == 2)

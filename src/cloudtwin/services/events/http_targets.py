@@ -13,7 +13,9 @@ headers and query string parameters; ``*`` in the endpoint takes the target's
 ``PathParameterValues`` in order. Only loopback endpoints are called (cloudtwin never
 reaches out of the machine): another host fails the delivery. A 2xx answer delivers; 429
 and 5xx are retried by the target's retry policy; any other status goes to the
-dead-letter queue. The destination's ``InvocationRateLimitPerSecond`` is not enforced.
+dead-letter queue. The destination's ``InvocationRateLimitPerSecond`` is enforced per second
+of the virtual clock: a call past it is throttled (429) and waits for the target's retry
+policy, as events past AWS's limit wait.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class HttpTargets:
         self._client: Any = None
         #: connection ARN -> (access token, expires at)
         self._tokens: dict[str, tuple[str, float]] = {}
+        #: API destination ARN -> (virtual second, calls made in it)
+        self._rate: dict[str, tuple[int, int]] = {}
 
     def _http(self) -> Any:
         if self._client is None:
@@ -70,6 +74,7 @@ class HttpTargets:
             url = url.replace("*", value, 1)
         if not is_loopback(url):
             raise ServiceError("AccessDeniedException", f"cloudtwin calls loopback endpoints only, not {url}")
+        self._take_rate(destination)
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": _USER_AGENT}
         query: dict[str, str] = {}
         auth = connection.get("AuthParameters") or {}
@@ -91,6 +96,19 @@ class HttpTargets:
             f"The API destination answered {status}.",
             status if status >= 500 or status == 429 else 400,
         )
+
+    def _take_rate(self, destination: dict[str, Any]) -> None:
+        limit = int(destination.get("InvocationRateLimitPerSecond") or 300)
+        key = destination.get("ApiDestinationArn") or destination["InvocationEndpoint"]
+        second = int(self.clock.now())
+        seen, count = self._rate.get(key, (second, 0))
+        if seen != second:
+            count = 0
+        if count >= limit:
+            raise ServiceError(
+                "Throttling", f"The API destination's invocation rate limit ({limit} per second) is exceeded.", 429
+            )
+        self._rate[key] = (second, count + 1)
 
     async def _authorization(self, connection: dict[str, Any]) -> dict[str, str]:
         auth = connection.get("AuthParameters") or {}
