@@ -4,6 +4,7 @@ destinations, and bad input."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -209,3 +210,29 @@ def test_bad_input(aws_client):
     described = firehose.describe_delivery_stream(DeliveryStreamName="fh")["DeliveryStreamDescription"]
     assert described["VersionId"] == "2"
     assert described["Destinations"][0]["ExtendedS3DestinationDescription"]["Prefix"] == "new/"
+
+
+def test_dynamic_partitioning_by_a_jq_query(aws_client, frozen):
+    firehose, s3 = aws_client("firehose"), aws_client("s3")
+    processing = {"Enabled": True, "Processors": [
+        {"Type": "MetadataExtraction", "Parameters": [
+            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{customer: .customer}"},
+            {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}]},
+        {"Type": "AppendDelimiterToRecord", "Parameters": [{"ParameterName": "Delimiter", "ParameterValue": "\\n"}]},
+    ]}  # fmt: skip
+    _s3_stream(firehose, s3, Prefix="customer=!{partitionKeyFromQuery:customer}/",
+               ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+               DynamicPartitioningConfiguration={"Enabled": True}, ProcessingConfiguration=processing)
+    records = [{"customer": "a", "n": 1}, {"customer": "b", "n": 2}, {"customer": "a", "n": 3}]
+    firehose.put_record_batch(DeliveryStreamName="fh", Records=[{"Data": json.dumps(r).encode()} for r in records]
+                              + [{"Data": b"not json"}])
+    frozen.advance(301)
+    objects = _eventually(lambda: (found := _objects(s3, "fh-bucket")) and len(found) == 3 and found)
+    by_folder = {key.split("/")[0]: body for key, body in objects.items()}
+    assert [json.loads(line)["n"] for line in by_folder["customer=a"].splitlines()] == [1, 3]
+    assert [json.loads(line)["n"] for line in by_folder["customer=b"].splitlines()] == [2]
+    [error_key] = [k for k in objects if k.startswith("errors/")]
+    assert error_key.startswith("errors/processing-failed/")
+    [failed] = [json.loads(line) for line in objects[error_key].splitlines()]
+    assert failed["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
+    assert base64.b64decode(failed["rawData"]) == b"not json"

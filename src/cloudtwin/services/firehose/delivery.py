@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.firehose import http_endpoint, snappy
+from cloudtwin.services.firehose import http_endpoint, partitioning, snappy
 from cloudtwin.services.firehose.models import DeliveryStream
 
 _EXPRESSION = re.compile(r"!\{([A-Za-z]+):([^}]*)\}")
@@ -64,9 +64,12 @@ def has_expressions(prefix: str) -> bool:
     return bool(_EXPRESSION.search(prefix))
 
 
-def evaluate(prefix: str, moment: datetime, error_type: str | None = None) -> str:
+def evaluate(prefix: str, moment: datetime, error_type: str | None = None,
+             keys: dict[str, str] | None = None) -> str:  # fmt: skip
     def value(match: re.Match) -> str:
         namespace, key = match.group(1), match.group(2).strip()
+        if namespace == "partitionKeyFromQuery" and keys is not None and key in keys:
+            return keys[key]
         if namespace == "timestamp":
             return java_time(key, moment)
         if namespace == "firehose" and key == "random-string":
@@ -79,11 +82,12 @@ def evaluate(prefix: str, moment: datetime, error_type: str | None = None) -> st
 
 
 def object_key(stream: DeliveryStream, prefix: str, moment: datetime, extension: str,
-               error_type: str | None = None, type_folder: bool = False) -> str:  # fmt: skip
+               error_type: str | None = None, type_folder: bool = False,
+               keys: dict[str, str] | None = None) -> str:  # fmt: skip
     """The key of a delivered object (``type_folder``: the default error prefix, the S3
     prefix then the error output type as a folder)."""
     if has_expressions(prefix):
-        path = evaluate(prefix, moment, error_type)
+        path = evaluate(prefix, moment, error_type, keys)
     else:
         path = prefix + (f"{error_type}/" if type_folder else "") + moment.strftime("%Y/%m/%d/%H/")
     stamp = moment.strftime("%Y-%m-%d-%H-%M-%S")
@@ -208,7 +212,7 @@ class Deliverer:
         return delivered, failures
 
     async def put_s3(self, stream: DeliveryStream, s3: dict[str, Any], body: bytes, moment: datetime,
-                     error_type: str | None = None) -> str:  # fmt: skip
+                     error_type: str | None = None, keys: dict[str, str] | None = None) -> str:  # fmt: skip
         bucket = s3["BucketARN"].split(":::")[-1]
         fmt = s3.get("CompressionFormat") or "UNCOMPRESSED"
         extension = s3.get("FileExtension") or EXTENSIONS.get(fmt, "")
@@ -217,7 +221,7 @@ class Deliverer:
         elif error_type:
             key = object_key(stream, s3.get("Prefix") or "", moment, "", error_type, type_folder=True)
         else:
-            key = object_key(stream, s3.get("Prefix") or "", moment, extension)
+            key = object_key(stream, s3.get("Prefix") or "", moment, extension, keys=keys)
             body = compress(body, fmt, key.rsplit("/", 1)[-1].removesuffix(extension))
         await self.env.internal.call_async(
             "s3", "PutObject", {"Bucket": bucket, "Key": key, "Body": body},
@@ -254,6 +258,19 @@ class Deliverer:
         lines = "".join(json.dumps(d) + "\n" for d in docs).encode()
         entry["Objects"].append(await self.put_s3(stream, s3, lines, moment, FAILED_TYPES.get(kind, "delivery-failed")))
 
+    async def _partitioned(self, stream: DeliveryStream, records: list[list], data: list[bytes],
+                           moment: datetime, entry: dict) -> None:  # fmt: skip
+        """Dynamic partitioning: an object per partition, records without keys to the error prefix."""
+        arrivals = ([int(r[0] * 1000) for r in records] if len(records) == len(data)
+                    else [int(records[0][0] * 1000)] * len(data))  # fmt: skip
+        groups, failures = partitioning.partition(stream.destination, data, int(self.env.clock.now() * 1000), arrivals)
+        for keys, group in groups:
+            entry["Objects"].append(await self.put_s3(stream, stream.destination, b"".join(group), moment, keys=keys))
+        if failures:
+            lines = "".join(json.dumps(f) + "\n" for f in failures).encode()
+            entry["Objects"].append(await self.put_s3(stream, stream.destination, lines, moment, "processing-failed"))
+            entry["Failed"] = entry.get("Failed", 0) + len(failures)
+
     async def deliver(self, stream: DeliveryStream, records: list[list]) -> dict[str, Any]:
         """Deliver ``records`` ([arrival, data, record id]); returns the log entry."""
         moment = _moment(stream, records[0][0])
@@ -270,7 +287,9 @@ class Deliverer:
             if kind != "ExtendedS3":
                 await self._other_destination(stream, kind, s3, records, data, moment, entry)
                 return entry
-            if data:
+            if data and partitioning.enabled(stream.destination):
+                await self._partitioned(stream, records, data, moment, entry)
+            elif data:
                 entry["Objects"].append(await self.put_s3(stream, stream.destination, b"".join(data), moment))
         except ServiceError as error:
             entry["Status"] = "DeliveryFailed"

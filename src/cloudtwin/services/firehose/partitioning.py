@@ -1,0 +1,84 @@
+"""Firehose dynamic partitioning: records of a delivery grouped by partition keys, each group
+written to S3 under the prefix with its keys (``!{partitionKeyFromQuery:<key>}``).
+
+Keys come from the ``MetadataExtraction`` processor: a JQ query (``MetadataExtractionQuery``,
+run by the ``jq`` library as AWS's ``JQ-1.6`` engine does) that makes an object of keys from
+each JSON record. A record the query cannot read (not JSON, the query fails, a key missing or
+not a scalar) is not delivered to a partition: it goes to the error prefix as AWS's
+``DynamicPartitioning.MetadataExtractionFailed``. ``AppendDelimiterToRecord`` adds its
+``Delimiter`` after each record. Partition keys from a Lambda transformation's ``metadata``
+are not read.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import json
+from functools import lru_cache
+from typing import Any
+
+FAILED_CODE = "DynamicPartitioning.MetadataExtractionFailed"
+
+
+def enabled(destination: dict[str, Any]) -> bool:
+    return bool((destination.get("DynamicPartitioningConfiguration") or {}).get("Enabled"))
+
+
+def _processors(destination: dict[str, Any]) -> dict[str, dict[str, str]]:
+    config = destination.get("ProcessingConfiguration") or {}
+    if not config.get("Enabled"):
+        return {}
+    return {
+        p.get("Type", ""): {q.get("ParameterName", ""): q.get("ParameterValue", "") for q in p.get("Parameters") or []}
+        for p in config.get("Processors") or []
+    }
+
+
+@lru_cache(maxsize=64)
+def _compiled(query: str) -> Any:
+    import jq  # only streams with dynamic partitioning need it
+
+    return jq.compile(query)
+
+
+def _keys(query: str, data: bytes) -> dict[str, str]:
+    """The partition keys of one record, or ValueError with why they cannot be made."""
+    try:
+        found = _compiled(query).input_text(data.decode()).first()
+    except Exception as error:  # noqa: BLE001 - jq raises ValueError and others for bad input
+        raise ValueError(f"Non JSON record provided or the query failed: {error}") from None
+    if not isinstance(found, dict):
+        raise ValueError("The metadata extraction query did not produce a JSON object.")
+    keys: dict[str, str] = {}
+    for name, value in found.items():
+        if value is None or isinstance(value, (dict, list)):
+            raise ValueError(f"The partition key '{name}' is missing or is not a scalar value.")
+        keys[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return keys
+
+
+def partition(destination: dict[str, Any], data: list[bytes], now_ms: int,
+              arrivals: list[int]) -> tuple[list[tuple[dict[str, str], list[bytes]]], list[dict[str, Any]]]:  # fmt: skip
+    """([(keys, records of that partition)...] in first-seen order, failed-record documents)."""
+    processors = _processors(destination)
+    query = (processors.get("MetadataExtraction") or {}).get("MetadataExtractionQuery")
+    delimiter = None
+    if "AppendDelimiterToRecord" in processors:
+        raw = processors["AppendDelimiterToRecord"].get("Delimiter") or "\\n"
+        delimiter = codecs.decode(raw, "unicode_escape").encode()
+    groups: dict[str, tuple[dict[str, str], list[bytes]]] = {}
+    failures: list[dict[str, Any]] = []
+    for record, arrival in zip(data, arrivals):
+        keys: dict[str, str] = {}
+        if query:
+            try:
+                keys = _keys(query, record)
+            except ValueError as error:
+                failures.append({"attemptsMade": 1, "arrivalTimestamp": arrival, "errorCode": FAILED_CODE,
+                                 "errorMessage": str(error), "attemptEndingTimestamp": now_ms,
+                                 "rawData": base64.b64encode(record).decode()})  # fmt: skip
+                continue
+        group = groups.setdefault(json.dumps(keys, sort_keys=True), (keys, []))
+        group[1].append(record + delimiter if delimiter is not None else record)
+    return list(groups.values()), failures
