@@ -126,6 +126,9 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         self.init_error: bytes | None = None
         self.out_of_memory = False
+        #: The highest resident size (KiB) the memory watcher saw: the peak when /proc's
+        #: high-water mark cannot be read at the end of an invocation.
+        self._rss_seen_kib = 0
         self.init_lines: list[str] = []
         self.tmp_dir: str | None = None
         self.log_stream = ""
@@ -278,7 +281,7 @@ class ExecutionEnvironment:
         finally:
             watcher.cancel()
         outcome.duration_ms = (time.perf_counter() - begun) * 1000
-        outcome.max_memory_mb = max(1, round(self._peak_kib() / 1024))
+        outcome.max_memory_mb = max(1, round(max(self._peak_kib(), self._rss_seen_kib) / 1024))
         return outcome
 
     # -- memory ---------------------------------------------------------------------------------
@@ -304,7 +307,9 @@ class ExecutionEnvironment:
         resident memory than its MemorySize is stopped, as AWS stops it."""
         limit_kib = self.blueprint.memory_mb * 1024
         while not future.done():
-            if self._status_kib("VmRSS:") > limit_kib:
+            rss = self._status_kib("VmRSS:")
+            self._rss_seen_kib = max(self._rss_seen_kib, rss)
+            if rss > limit_kib:
                 self.out_of_memory = True
                 if self.process is not None and self.process.returncode is None:
                     try:

@@ -193,7 +193,7 @@ def topic_attributes(topic: Topic, account_id: str, confirmed: int, pending: int
     if topic.fifo:
         attrs["FifoTopic"] = "true"
         attrs["ContentBasedDeduplication"] = "false"
-        attrs["FifoThroughputScope"] = "Topic"
+        # FifoThroughputScope is shown once set (AWS's recorded answers have no default)
     attrs.update(topic.attributes)
     if topic.attributes.get("DeliveryPolicy"):
         attrs["EffectiveDeliveryPolicy"] = topic.attributes["DeliveryPolicy"]
