@@ -7,6 +7,8 @@ Function configurations are kept in the shape of the model's ``FunctionConfigura
 
 from __future__ import annotations
 
+import uuid
+
 from typing import Any
 
 from cloudtwin.state.store import Store, Tables
@@ -36,3 +38,8 @@ class LambdaStore(Store):
 
     def save(self, name: str) -> None:
         self.functions.save(name)
+
+
+def new_revision_id() -> str:
+    """A new ``RevisionId`` (functions, aliases, policies change it on every write)."""
+    return str(uuid.uuid4())

@@ -22,7 +22,8 @@ from cloudtwin.execution.environment import Blueprint, Outcome
 from cloudtwin.execution.pool import EnvironmentPool
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.lambda_.errors import lambda_error
+from cloudtwin.services.lambda_.aliases import AliasOperations
+from cloudtwin.services.lambda_.errors import lambda_error, precondition_failed
 from cloudtwin.services.lambda_ import configuration as conf
 from cloudtwin.services.lambda_ import names, policy
 from cloudtwin.services.lambda_.code import CodeStore, check_request_size
@@ -57,7 +58,7 @@ def not_found(arn: str) -> ServiceError:
 
 
 class Provider(
-    LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, TagOperations, UrlRequests,
+    AliasOperations, LayerOperations, SettingOperations, EventConfigOperations, MappingOperations, TagOperations, UrlRequests,
     ServiceProvider,
 ):
     service_name = "lambda"
@@ -304,7 +305,7 @@ class Provider(
         store, record = self._function(ctx, ref)
         latest = record["latest"]
         if params.get("RevisionId") and params["RevisionId"] != latest["RevisionId"]:
-            raise _precondition()
+            raise precondition_failed()
         package = latest.get("PackageType", "Zip")
         check_request_size(ctx, params, "UpdateFunctionCode")
         code = await self._code(ctx, {k: v for k, v in params.items() if k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri")}, package)
@@ -335,7 +336,7 @@ class Provider(
         store, record = self._function(ctx, ref)
         latest = record["latest"]
         if params.get("RevisionId") and params["RevisionId"] != latest["RevisionId"]:
-            raise _precondition()
+            raise precondition_failed()
         conf.check_settings(params, creating=False)
         if params.get("Role") and params["Role"] != latest["Role"]:
             self.roles.check(params["Role"], ref.name, ref.region)
@@ -362,7 +363,7 @@ class Provider(
                 f"({latest['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST."
             )
         if params.get("RevisionId") and params["RevisionId"] != latest["RevisionId"]:
-            raise _precondition()
+            raise precondition_failed()
         return self._publish(ctx, store, record, params.get("Description"), "")
 
     def _publish(self, ctx: RequestContext, store: LambdaStore, record: dict, description: str | None, _: str) -> dict:
@@ -403,102 +404,6 @@ class Provider(
             out["NextMarker"] = marker
         return out
 
-    def _alias_arn(self, record: dict, name: str) -> str:
-        return f"{record['latest']['FunctionArn']}:{name}"
-
-    def _check_version(self, ctx: RequestContext, record: dict, version: str) -> None:
-        if version != LATEST and version not in record["versions"]:
-            raise lambda_error(
-                "ResourceNotFoundException",
-                f"Function not found: {record['latest']['FunctionArn']}:{version}", 404,
-            )
-
-    def _check_routing(self, ctx: RequestContext, record: dict, routing: Params | None, version: str) -> None:
-        weights = (routing or {}).get("AdditionalVersionWeights") or {}
-        if len(weights) > 1:
-            raise conf.invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
-        if weights and version == LATEST:
-            # (AWS sends this one without the "Type" member)
-            raise ServiceError("InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version")
-        for extra, weight in weights.items():
-            self._check_version(ctx, record, extra)
-            if extra == version:
-                raise conf.invalid(f"Invalid function version {extra}. Function version {extra} is already included in routing configuration.")
-
-    def create_alias(self, ctx: RequestContext, params: Params) -> Params:
-        ref = self._ref(ctx, params, qualifier=False)
-        store, record = self._function(ctx, dataclasses.replace(ref, qualifier=params["FunctionVersion"]))
-        name = params["Name"]
-        if name in record["aliases"]:
-            raise lambda_error(
-                "ResourceConflictException", f"Alias already exists: {self._alias_arn(record, name)}", 409
-            )
-        self._check_version(ctx, record, params["FunctionVersion"])
-        self._check_routing(ctx, record, params.get("RoutingConfig"), params["FunctionVersion"])
-        alias: Params = {
-            "AliasArn": self._alias_arn(record, name),
-            "Name": name,
-            "FunctionVersion": params["FunctionVersion"],
-            "Description": params.get("Description", ""),
-            "RevisionId": _revision(),
-        }
-        if (params.get("RoutingConfig") or {}).get("AdditionalVersionWeights"):
-            alias["RoutingConfig"] = params["RoutingConfig"]
-        record["aliases"][name] = alias
-        store.save(ref.name)
-        return dict(alias)
-
-    def _alias(self, ctx: RequestContext, params: Params, missing: str = "Cannot find alias arn") -> tuple[LambdaStore, dict, dict]:
-        ref = self._ref(ctx, params, qualifier=False)
-        store, record = self._function(ctx, ref)
-        alias = record["aliases"].get(params["Name"])
-        if alias is None:
-            raise lambda_error(
-                "ResourceNotFoundException", f"{missing}: {self._alias_arn(record, params['Name'])}", 404
-            )
-        return store, record, alias
-
-    def get_alias(self, ctx: RequestContext, params: Params) -> Params:
-        return dict(self._alias(ctx, params)[2])
-
-    def update_alias(self, ctx: RequestContext, params: Params) -> Params:
-        store, record, alias = self._alias(ctx, params, missing="Alias not found")
-        if params.get("RevisionId") and params["RevisionId"] != alias["RevisionId"]:
-            raise _precondition()
-        version = params.get("FunctionVersion", alias["FunctionVersion"])
-        self._check_version(ctx, record, version)
-        if "RoutingConfig" in params:
-            self._check_routing(ctx, record, params["RoutingConfig"], version)
-            if params["RoutingConfig"]:
-                alias["RoutingConfig"] = params["RoutingConfig"]
-            else:
-                alias.pop("RoutingConfig", None)
-        alias["FunctionVersion"] = version
-        if "Description" in params:
-            alias["Description"] = params["Description"]
-        alias["RevisionId"] = _revision()
-        store.save(record["latest"]["FunctionName"])
-        return dict(alias)
-
-    def delete_alias(self, ctx: RequestContext, params: Params) -> Params:
-        ref = self._ref(ctx, params, qualifier=False)
-        store, record = self._function(ctx, ref)
-        if record["aliases"].pop(params["Name"], None) is not None:
-            store.save(ref.name)
-        return {}
-
-    def list_aliases(self, ctx: RequestContext, params: Params) -> Params:
-        ref = self._ref(ctx, params, qualifier=False)
-        _, record = self._function(ctx, ref)
-        aliases = [a for _, a in sorted(record["aliases"].items())]
-        if params.get("FunctionVersion"):
-            aliases = [a for a in aliases if a["FunctionVersion"] == params["FunctionVersion"]]
-        page, marker = _page(aliases, params.get("Marker"), params.get("MaxItems"))
-        out: Params = {"Aliases": [dict(a) for a in page]}
-        if marker:
-            out["NextMarker"] = marker
-        return out
-
     # -- permissions, tags, concurrency -------------------------------------------------------------
 
     def _policy_target(self, ctx: RequestContext, params: Params) -> tuple[LambdaStore, dict, str, str]:
@@ -520,7 +425,7 @@ class Provider(
             raise conf.invalid("We currently do not support adding policies for $LATEST.")
         statements = record["policies"].setdefault(qualifier, [])
         if params.get("RevisionId") and params["RevisionId"] != record["latest"]["RevisionId"]:
-            raise _precondition()
+            raise precondition_failed()
         new = policy.statement(params, resource, ctx.partition)
         policy.add(statements, new)
         store.save(record["latest"]["FunctionName"])
@@ -782,20 +687,6 @@ class Provider(
         if tail:
             out["LogResult"] = outcome.tail()
         return out
-
-
-def _precondition() -> ServiceError:
-    return lambda_error(
-        "PreconditionFailedException",
-        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
-        412,
-    )
-
-
-def _revision() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 def _same_config(a: dict, b: dict) -> bool:
