@@ -33,3 +33,23 @@ def eventually(check: Callable[[], Any], seconds: float = 20.0) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.05)
+
+
+def queue(sqs, name: str, **attributes: str) -> tuple[str, str]:
+    """(URL, ARN) of a new queue."""
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def seen(sqs, url: str, count: int) -> list:
+    """The JSON bodies of at least ``count`` messages, received and deleted."""
+    bodies: list = []
+
+    def more():
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(bodies) >= count
+
+    assert eventually(more, 30), bodies
+    return bodies

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from lambda_helpers import eventually
+from lambda_helpers import eventually, queue, seen
 
 RECORDER = """
 import json, boto3
@@ -25,29 +25,10 @@ def handler(event, context):
 """
 
 
-def _queue(sqs, name, **attributes):
-    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def _seen(sqs, url, count):
-    bodies: list = []
-
-    def more():
-        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return len(bodies) >= count
-
-    assert eventually(more, 30), bodies
-    return bodies
-
-
 def test_sqs_mapping_delivers_batches_and_keeps_reported_failures(lam, deploy, aws_client, cloudtwin_client):
     sqs = aws_client("sqs")
-    seen_url, _ = _queue(sqs, "seen")
-    source_url, source_arn = _queue(sqs, "work", VisibilityTimeout="30")
+    seen_url, _ = queue(sqs, "seen")
+    source_url, source_arn = queue(sqs, "work", VisibilityTimeout="30")
     deploy("worker", {"app.py": RECORDER})
     mapping = lam.create_event_source_mapping(
         EventSourceArn=source_arn, FunctionName="worker", BatchSize=10,
@@ -60,7 +41,7 @@ def test_sqs_mapping_delivers_batches_and_keeps_reported_failures(lam, deploy, a
     assert err.value.response["Error"]["Code"] == "ResourceConflictException"
     sqs.send_message_batch(QueueUrl=source_url, Entries=[
         {"Id": "1", "MessageBody": "ok-1"}, {"Id": "2", "MessageBody": "please fail"}, {"Id": "3", "MessageBody": "ok-3"}])
-    bodies = {b["body"] for b in _seen(sqs, seen_url, 3)}
+    bodies = {b["body"] for b in seen(sqs, seen_url, 3)}
     assert bodies == {"ok-1", "please fail", "ok-3"}
     # the reported failure stays in the queue and comes back after the visibility timeout
     def remaining():
@@ -77,8 +58,8 @@ def test_sqs_mapping_delivers_batches_and_keeps_reported_failures(lam, deploy, a
 
 def test_sqs_filter_criteria_drop_what_does_not_match(lam, deploy, aws_client):
     sqs = aws_client("sqs")
-    seen_url, _ = _queue(sqs, "seen")
-    source_url, source_arn = _queue(sqs, "filtered")
+    seen_url, _ = queue(sqs, "seen")
+    source_url, source_arn = queue(sqs, "filtered")
     deploy("picky", {"app.py": RECORDER})
     lam.create_event_source_mapping(
         EventSourceArn=source_arn, FunctionName="picky",
@@ -86,7 +67,7 @@ def test_sqs_filter_criteria_drop_what_does_not_match(lam, deploy, aws_client):
     )  # fmt: skip
     sqs.send_message(QueueUrl=source_url, MessageBody=json.dumps({"kind": "noise"}))
     sqs.send_message(QueueUrl=source_url, MessageBody=json.dumps({"kind": "order", "id": 7}))
-    bodies = _seen(sqs, seen_url, 1)
+    bodies = seen(sqs, seen_url, 1)
     assert [json.loads(b["body"]) for b in bodies] == [{"kind": "order", "id": 7}]
 
     def drained():
@@ -115,7 +96,7 @@ def _table_with_stream(aws_client, name):
 
 def test_dynamodb_stream_mapping_delivers_changes_in_order(lam, deploy, aws_client):
     sqs = aws_client("sqs")
-    seen_url, _ = _queue(sqs, "seen")
+    seen_url, _ = queue(sqs, "seen")
     ddb, stream_arn = _table_with_stream(aws_client, "orders")
     ddb.put_item(TableName="orders", Item={"id": {"S": "before"}})  # before the mapping: LATEST skips it
     deploy("streamer", {"app.py": RECORDER})
@@ -126,7 +107,7 @@ def test_dynamodb_stream_mapping_delivers_changes_in_order(lam, deploy, aws_clie
 
     for n in range(3):
         ddb.put_item(TableName="orders", Item={"id": {"S": f"item-{n}"}})
-    bodies = _seen(sqs, seen_url, 3)
+    bodies = seen(sqs, seen_url, 3)
     ids = [json.loads(b["body"])["id"]["S"] for b in bodies]
     assert ids == ["item-0", "item-1", "item-2"]
     assert all(b["source"] == "aws:dynamodb" for b in bodies)
@@ -134,8 +115,8 @@ def test_dynamodb_stream_mapping_delivers_changes_in_order(lam, deploy, aws_clie
 
 def test_dynamodb_stream_bisects_a_failing_batch_and_reports_the_failure(lam, deploy, aws_client):
     sqs = aws_client("sqs")
-    seen_url, _ = _queue(sqs, "seen")
-    failure_url, failure_arn = _queue(sqs, "stream-failures")
+    seen_url, _ = queue(sqs, "seen")
+    failure_url, failure_arn = queue(sqs, "stream-failures")
     ddb, stream_arn = _table_with_stream(aws_client, "events")
     for n in range(4):
         ddb.put_item(TableName="events", Item={"id": {"S": "fail" if n == 2 else f"ok-{n}"}})
@@ -152,7 +133,7 @@ def test_dynamodb_stream_bisects_a_failing_batch_and_reports_the_failure(lam, de
     assert info["batchSize"] == 1 and info["streamArn"] == stream_arn
     assert document["requestContext"]["condition"] == "RetryAttemptsExhausted"
     # batches of 4, 2 and 1 were tried: the good records were delivered in the halves
-    sizes = [b["size"] for b in _seen(sqs, seen_url, 4 + 2 + 2 + 1)]
+    sizes = [b["size"] for b in seen(sqs, seen_url, 4 + 2 + 2 + 1)]
     assert sorted(set(sizes)) == [1, 2, 4]
 
 
@@ -172,7 +153,7 @@ def test_stream_mappings_are_described_as_stream_pollers_describe_them(lam, depl
 
 
 def test_sqs_mapping_batch_limits_and_filter_errors_in_lambda_words(lam, deploy, aws_client):
-    _, queue_arn = _queue(aws_client("sqs"), "limits")
+    _, queue_arn = queue(aws_client("sqs"), "limits")
     deploy("limited", {"app.py": RECORDER})
     with pytest.raises(ClientError) as err:
         lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="limited", BatchSize=11)

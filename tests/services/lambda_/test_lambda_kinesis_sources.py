@@ -7,7 +7,7 @@ import base64
 import json
 from datetime import datetime, timezone
 
-from lambda_helpers import eventually
+from lambda_helpers import eventually, queue, seen
 
 RECORDER = """
 import base64, json, boto3
@@ -25,24 +25,6 @@ def handler(event, context):
 """
 
 
-def _queue(sqs, name):
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
-
-def _seen(sqs, url, count):
-    bodies: list = []
-
-    def more():
-        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return len(bodies) >= count
-
-    assert eventually(more, 30), bodies
-    return bodies
-
-
 def _stream(kinesis, name, shards=1):
     kinesis.create_stream(StreamName=name, ShardCount=shards)
     return kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
@@ -50,14 +32,14 @@ def _stream(kinesis, name, shards=1):
 
 def test_kinesis_mapping_delivers_records_in_aws_shape(lam, deploy, aws_client):
     sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
-    seen_url, _ = _queue(sqs, "seen")
+    seen_url, _ = queue(sqs, "seen")
     arn = _stream(kinesis, "clicks")
     kinesis.put_record(StreamName="clicks", Data=b"before", PartitionKey="p")  # LATEST skips it
     function = deploy("reader", {"app.py": RECORDER})
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader", StartingPosition="LATEST", BatchSize=10)
     sequences = [kinesis.put_record(StreamName="clicks", Data=f"r{n}".encode(), PartitionKey="p")["SequenceNumber"]
                  for n in range(3)]
-    bodies = _seen(sqs, seen_url, 3)
+    bodies = seen(sqs, seen_url, 3)
     assert [b["data"] for b in bodies] == ["r0", "r1", "r2"]
     record = bodies[0]["record"]
     assert record["eventSource"] == "aws:kinesis" and record["eventName"] == "aws:kinesis:record"
@@ -72,7 +54,7 @@ def test_kinesis_mapping_delivers_records_in_aws_shape(lam, deploy, aws_client):
 
 def test_kinesis_mapping_at_timestamp(lam, deploy, aws_client, cloudtwin_client):
     sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
-    seen_url, _ = _queue(sqs, "seen")
+    seen_url, _ = queue(sqs, "seen")
     arn = _stream(kinesis, "stamped")
     kinesis.put_record(StreamName="stamped", Data=b"old", PartitionKey="p")
     cloudtwin_client.advance(60)
@@ -81,13 +63,13 @@ def test_kinesis_mapping_at_timestamp(lam, deploy, aws_client, cloudtwin_client)
     deploy("stamper", {"app.py": RECORDER})
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="stamper", StartingPosition="AT_TIMESTAMP",
                                     StartingPositionTimestamp=since)  # fmt: skip
-    assert [b["data"] for b in _seen(sqs, seen_url, 1)] == ["new"]
+    assert [b["data"] for b in seen(sqs, seen_url, 1)] == ["new"]
 
 
 def test_kinesis_bisects_a_failing_batch_and_reports_kinesis_batch_info(lam, deploy, aws_client):
     sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
-    seen_url, _ = _queue(sqs, "seen")
-    failure_url, failure_arn = _queue(sqs, "kinesis-failures")
+    seen_url, _ = queue(sqs, "seen")
+    failure_url, failure_arn = queue(sqs, "kinesis-failures")
     arn = _stream(kinesis, "events")
     for n in range(4):
         kinesis.put_record(StreamName="events", Data=b"fail" if n == 2 else b"ok-%d" % n, PartitionKey="p")
@@ -103,27 +85,27 @@ def test_kinesis_bisects_a_failing_batch_and_reports_kinesis_batch_info(lam, dep
     assert info["batchSize"] == 1 and info["streamArn"] == arn and info["shardId"] == "shardId-000000000000"
     assert info["startSequenceNumber"] == info["endSequenceNumber"]
     assert document["requestContext"]["condition"] == "RetryAttemptsExhausted"
-    sizes = [b["size"] for b in _seen(sqs, seen_url, 4 + 2 + 2 + 1)]
+    sizes = [b["size"] for b in seen(sqs, seen_url, 4 + 2 + 2 + 1)]
     assert sorted(set(sizes)) == [1, 2, 4]
 
 
 def test_kinesis_mapping_reads_parents_before_children_across_a_split(lam, deploy, aws_client):
     sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
-    seen_url, _ = _queue(sqs, "seen")
+    seen_url, _ = queue(sqs, "seen")
     arn = _stream(kinesis, "split")
     kinesis.put_records(StreamName="split", Records=[{"Data": b"a%d" % n, "PartitionKey": f"k{n}"} for n in range(3)])
     kinesis.split_shard(StreamName="split", ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2**127))
     kinesis.put_records(StreamName="split", Records=[{"Data": b"b%d" % n, "PartitionKey": f"k{n}"} for n in range(3)])
     deploy("splitter", {"app.py": RECORDER})
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="splitter", StartingPosition="TRIM_HORIZON")
-    data = [b["data"] for b in _seen(sqs, seen_url, 6)]
+    data = [b["data"] for b in seen(sqs, seen_url, 6)]
     assert sorted(data) == ["a0", "a1", "a2", "b0", "b1", "b2"]
     assert set(data[:3]) == {"a0", "a1", "a2"}  # the parent first
 
 
 def test_kinesis_batching_window_holds_records_until_it_closes(lam, deploy, aws_client, cloudtwin_client):
     sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
-    seen_url, _ = _queue(sqs, "seen")
+    seen_url, _ = queue(sqs, "seen")
     arn = _stream(kinesis, "windowed")
     deploy("windowed-reader", {"app.py": RECORDER})
     cloudtwin_client.freeze()
@@ -135,7 +117,7 @@ def test_kinesis_batching_window_holds_records_until_it_closes(lam, deploy, aws_
         assert not eventually(lambda: sqs.receive_message(QueueUrl=seen_url).get("Messages"), 1.5)
         kinesis.put_records(StreamName="windowed", Records=[{"Data": b"v%d" % n, "PartitionKey": "p"} for n in range(3)])
         cloudtwin_client.advance(31)
-        bodies = _seen(sqs, seen_url, 6)
+        bodies = seen(sqs, seen_url, 6)
     finally:
         cloudtwin_client.unfreeze()
     assert {b["size"] for b in bodies} == {6}
@@ -156,7 +138,7 @@ def handler(event, context):
 
 def test_kinesis_tumbling_window_carries_state_and_ends_with_a_final_invoke(lam, deploy, aws_client, cloudtwin_client):
     sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
-    seen_url, _ = _queue(sqs, "seen")
+    seen_url, _ = queue(sqs, "seen")
     arn = _stream(kinesis, "tumbling")
     deploy("counter", {"app.py": WINDOW_COUNTER})
     cloudtwin_client.freeze()
@@ -164,9 +146,9 @@ def test_kinesis_tumbling_window_carries_state_and_ends_with_a_final_invoke(lam,
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="counter", StartingPosition="TRIM_HORIZON",
                                         TumblingWindowInSeconds=60, BatchSize=2)  # fmt: skip
         kinesis.put_records(StreamName="tumbling", Records=[{"Data": b"%d" % n, "PartitionKey": "p"} for n in range(3)])
-        invocations = _seen(sqs, seen_url, 2)
+        invocations = seen(sqs, seen_url, 2)
         cloudtwin_client.advance(61)
-        invocations += _seen(sqs, seen_url, 1)
+        invocations += seen(sqs, seen_url, 1)
     finally:
         cloudtwin_client.unfreeze()
     assert [(i["final"], i["size"]) for i in invocations] == [(False, 2), (False, 1), (True, 0)]
@@ -176,7 +158,7 @@ def test_kinesis_tumbling_window_carries_state_and_ends_with_a_final_invoke(lam,
 
 def test_kinesis_filter_criteria_match_the_decoded_data(lam, deploy, aws_client):
     sqs, kinesis = aws_client("sqs"), aws_client("kinesis")
-    seen_url, _ = _queue(sqs, "seen")
+    seen_url, _ = queue(sqs, "seen")
     arn = _stream(kinesis, "filtered")
     deploy("picky", {"app.py": RECORDER})
     lam.create_event_source_mapping(
@@ -190,5 +172,5 @@ def test_kinesis_filter_criteria_match_the_decoded_data(lam, deploy, aws_client)
         {"Data": json.dumps({"kind": "keep", "n": 3}).encode(), "PartitionKey": "other"},
         {"Data": json.dumps({"kind": "keep", "n": 4}).encode(), "PartitionKey": "p"},
     ])
-    bodies = _seen(sqs, seen_url, 2)
+    bodies = seen(sqs, seen_url, 2)
     assert [json.loads(b["data"])["n"] for b in bodies] == [1, 4]
