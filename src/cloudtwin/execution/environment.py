@@ -239,6 +239,7 @@ class ExecutionEnvironment:
     async def _await(self, invocation: Invocation, cold: bool) -> Outcome:
         future = invocation.future
         assert future is not None
+        waited = time.perf_counter()
         started = asyncio.ensure_future(invocation.started.wait())
         try:
             done, _ = await asyncio.wait(
@@ -248,8 +249,11 @@ class ExecutionEnvironment:
         finally:
             if not started.done():
                 started.cancel()
-        if future.done():
-            return future.result()
+        if future.done():  # answered before this task looked (a fast function on a busy machine)
+            outcome = future.result()
+            outcome.duration_ms = (time.perf_counter() - waited) * 1000
+            outcome.max_memory_mb = self._peak_mb()
+            return outcome
         if not done:  # the runtime never asked for the event
             await self.stop()
             return Outcome(
@@ -281,7 +285,7 @@ class ExecutionEnvironment:
         finally:
             watcher.cancel()
         outcome.duration_ms = (time.perf_counter() - begun) * 1000
-        outcome.max_memory_mb = max(1, round(max(self._peak_kib(), self._rss_seen_kib) / 1024))
+        outcome.max_memory_mb = self._peak_mb()
         return outcome
 
     # -- memory ---------------------------------------------------------------------------------
@@ -299,8 +303,9 @@ class ExecutionEnvironment:
             pass
         return 0
 
-    def _peak_kib(self) -> int:
-        return self._status_kib("VmHWM:")
+    def _peak_mb(self) -> int:
+        """The process's peak resident size so far (MB, at least 1)."""
+        return max(1, round(max(self._status_kib("VmHWM:"), self._rss_seen_kib) / 1024))
 
     async def _watch_memory(self, future: asyncio.Future) -> None:
         """The memory limit, where the OS lets us look (Linux /proc): a function using more
