@@ -46,6 +46,7 @@ class InternalClient:
         region: str,
         caller: "Identity | None",
         headers: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> tuple[Any, RequestContext]:
         provider = self._registry.provider(service)
         handler = provider.handler(operation) if provider is not None else None
@@ -60,7 +61,7 @@ class InternalClient:
             protocol="internal",
             account_id=account_id,
             region=region,
-            request_id=str(uuid.uuid4()),
+            request_id=request_id or str(uuid.uuid4()),
             identity=identity,
             request=HttpRequest("POST", "/", headers={"host": "localhost", **(headers or {})}),
             stores=provider.stores,
@@ -101,17 +102,19 @@ class InternalClient:
         region: str,
         caller: "Identity | None" = None,
         headers: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         """Run any handler (sync or async) and return its output members. ``headers`` are
-        request headers the handler sees (``x-amzn-trace-id``)."""
-        result = self._run(service, operation, params, account_id, region, caller, headers)
+        request headers the handler sees (``x-amzn-trace-id``); ``request_id`` is the call's
+        request id (a new one when not given)."""
+        result = self._run(service, operation, params, account_id, region, caller, headers, request_id)
         if inspect.isawaitable(result):
             result = await result
         return result or {}
 
-    def _run(self, service, operation, params, account_id, region, caller, headers=None) -> Any:
+    def _run(self, service, operation, params, account_id, region, caller, headers=None, request_id=None) -> Any:
         params = params or {}
-        handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers)
+        handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers, request_id)
         return handler(ctx, params)
 
 
