@@ -134,7 +134,8 @@ def test_deletion_of_a_role_an_instance_profile_uses_fails_as_a_task(iam):
     task = iam.delete_service_linked_role(RoleName="AWSServiceRoleForECS")["DeletionTaskId"]
     status = iam.get_service_linked_role_deletion_status(DeletionTaskId=task)
     assert status["Status"] == "FAILED" and "AWSServiceRoleForECS" in status["Reason"]["Reason"]
-    assert iam.get_role(RoleName="AWSServiceRoleForECS")["Role"]["RoleName"] == "AWSServiceRoleForECS"
+    assert iam.get_role(RoleName="AWSServiceRoleForECS")["Role"]["Path"] == (
+        "/aws-service-role/ecs.amazonaws.com/")
     bogus = "task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/nope"
     assert error_of(iam.get_service_linked_role_deletion_status, DeletionTaskId=bogus)[0] == (
         "NoSuchEntity")
