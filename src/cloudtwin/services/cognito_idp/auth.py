@@ -114,7 +114,7 @@ class AuthHandlers:
         user = self.find_user(store, pool, claims.get("username", ""))  # type: ignore[attr-defined]
         if user is None:
             raise user_not_found()
-        if claims.get("origin_jti") in store.revoked or claims.get("iat", 0) < user.get("SignOutAt", 0):
+        if claims.get("origin_jti") in store.revoked:
             raise not_authorized("Access Token has been revoked")
         if not user["Enabled"]:
             raise not_authorized("User is disabled.")
@@ -423,8 +423,8 @@ class AuthHandlers:
         return {}
 
     def _sign_out(self, ctx, store, pool, user) -> None:
-        user["SignOutAt"] = int(ctx.clock.now()) + 1
-        self.save_user(store, pool, user)  # type: ignore[attr-defined]
+        # Every sign-in made a refresh token of its origin jti: revoking those origins
+        # revokes each access and ID token issued from them.
         for token, record in list(store.refresh_tokens.items()):
             if record["PoolId"] == pool["Id"] and record["Username"] == user["Username"]:
                 store.revoked[record["OriginJti"]] = record["Expires"]

@@ -126,7 +126,7 @@ class UserHandlers:
         attributes = {"sub": attributes.get("sub") or str(uuid.uuid4()), **{k: v for k, v in attributes.items() if k != "sub"}}
         return {
             "Username": internal, "Attributes": attributes, "UserCreateDate": now, "UserLastModifiedDate": now,
-            "Enabled": True, "UserStatus": "UNCONFIRMED", "Groups": [], "SignOutAt": 0,
+            "Enabled": True, "UserStatus": "UNCONFIRMED", "Groups": [],
         }  # fmt: skip
 
     # -- codes ----------------------------------------------------------------------------------
