@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-PASSWORD = "Passw0rd!"
-FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
-         "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"]  # fmt: skip
+from cognito_helpers import FLOWS, PASSWORD
 
 
 @pytest.fixture
@@ -35,7 +32,3 @@ def user(idp, pool) -> str:
     idp.admin_set_user_password(UserPoolId=pool["Id"], Username="alice", Password=PASSWORD, Permanent=True)
     return "alice"
 
-
-def sign_in(idp, client_id: str, username: str = "alice", password: str = PASSWORD) -> dict:
-    return idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": username, "PASSWORD": password})  # fmt: skip

@@ -6,18 +6,11 @@ revocation."""
 from __future__ import annotations
 
 import json
-import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import PASSWORD, sign_in
+from cognito_helpers import PASSWORD, codes, sign_in
 from pycognito.aws_srp import AWSSRP
-
-
-def _codes(endpoint: str, **filters: str) -> list[dict]:
-    query = "&".join(f"{k}={v}" for k, v in filters.items())
-    with urllib.request.urlopen(f"{endpoint}/_cloudtwin/cognito/codes?{query}", timeout=5) as resp:
-        return json.loads(resp.read())["codes"]
 
 
 def test_srp_sign_in_with_pycognito(idp, pool, client_id, user):
@@ -69,7 +62,7 @@ def test_global_sign_out_revokes_every_token(idp, pool, client_id, user):
 def test_temporary_password_needs_a_new_one(idp, pool, client_id, endpoint):
     idp.admin_create_user(UserPoolId=pool["Id"], Username="bob",
                           UserAttributes=[{"Name": "email", "Value": "bob@example.com"}])  # fmt: skip
-    sent = _codes(endpoint, pool=pool["Id"], username="bob")
+    sent = codes(endpoint, pool=pool["Id"], username="bob")
     assert [c["kind"] for c in sent] == ["TEMPORARY_PASSWORD"] and sent[0]["destination"] == "bob@example.com"
     temporary = sent[0]["code"]
     challenge = sign_in(idp, client_id, "bob", temporary)
@@ -105,7 +98,7 @@ def test_sign_up_confirm_with_the_code(idp, pool, client_id, endpoint):
     with pytest.raises(ClientError) as err:
         idp.sign_up(ClientId=client_id, Username="carol", Password=PASSWORD)
     assert err.value.response["Error"] == {"Code": "UsernameExistsException", "Message": "User already exists"}
-    [code] = _codes(endpoint, username="carol", kind="SIGN_UP")
+    [code] = codes(endpoint, username="carol", kind="SIGN_UP")
     with pytest.raises(ClientError) as err:
         idp.confirm_sign_up(ClientId=client_id, Username="carol", ConfirmationCode="000000" if code["code"] != "000000" else "111111")
     assert err.value.response["Error"] == {"Code": "CodeMismatchException",
@@ -130,11 +123,11 @@ def test_sign_up_password_policy(idp, pool, client_id):
 def test_forgot_password(idp, pool, client_id, user, endpoint, cloudtwin_client):
     out = idp.forgot_password(ClientId=client_id, Username="alice")
     assert out["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
-    [code] = _codes(endpoint, username="alice", kind="FORGOT_PASSWORD")
+    [code] = codes(endpoint, username="alice", kind="FORGOT_PASSWORD")
     idp.confirm_forgot_password(ClientId=client_id, Username="alice", ConfirmationCode=code["code"], Password="Changed-1")
     assert sign_in(idp, client_id, password="Changed-1")["AuthenticationResult"]
     idp.forgot_password(ClientId=client_id, Username="alice")
-    code = _codes(endpoint, username="alice", kind="FORGOT_PASSWORD")[-1]
+    code = codes(endpoint, username="alice", kind="FORGOT_PASSWORD")[-1]
     cloudtwin_client.advance(3601)
     with pytest.raises(ClientError) as err:
         idp.confirm_forgot_password(ClientId=client_id, Username="alice", ConfirmationCode=code["code"], Password="Changed-2")
@@ -145,7 +138,7 @@ def test_attribute_verification_and_change_password(idp, pool, client_id, user, 
     access = sign_in(idp, client_id)["AuthenticationResult"]["AccessToken"]
     out = idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": "new@example.com"}])
     assert out["CodeDeliveryDetailsList"][0]["AttributeName"] == "email"
-    [code] = _codes(endpoint, username="alice", kind="VERIFY:email")
+    [code] = codes(endpoint, username="alice", kind="VERIFY:email")
     idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=code["code"])
     attrs = {a["Name"]: a["Value"] for a in idp.get_user(AccessToken=access)["UserAttributes"]}
     assert attrs["email"] == "new@example.com" and attrs["email_verified"] == "true"

@@ -10,7 +10,7 @@ import urllib.request
 import jwt
 import pytest
 from botocore.exceptions import ClientError
-from conftest import PASSWORD, sign_in
+from cognito_helpers import PASSWORD, sign_in
 
 
 def _get(url: str) -> tuple[int, dict]:
