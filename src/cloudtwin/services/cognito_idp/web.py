@@ -128,7 +128,7 @@ class WebEndpoints:
     def _form(self, request: HttpRequest) -> Params:
         body = request.body.decode("utf-8", "replace") if isinstance(request.body, (bytes, bytearray)) else ""
         form = dict(parse_qsl(body, keep_blank_values=True))
-        for key, value in request.query:
+        for key, value in parse_qsl(request.query_string, keep_blank_values=True):  # (form encoding: + is a space)
             form.setdefault(key, value)
         return form
 
