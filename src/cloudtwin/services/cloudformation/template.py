@@ -5,6 +5,7 @@ and the checks CloudFormation makes before it deploys anything, in its words
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -27,9 +28,13 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# Only true/false are booleans (yes/no/on/off stay text, as YAML 1.2 reads them).
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _construct(loader: yaml.Loader, node: yaml.Node) -> Any:
