@@ -78,11 +78,12 @@ class InternalClient:
         account_id: str,
         region: str,
         caller: "Identity | None" = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Run a handler now. Raises ``ServiceError`` as AWS would answer. An asynchronous
         handler runs to completion only from a thread with no event loop (a script, a test);
         on the event loop use :meth:`call_async`."""
-        result = self._run(service, operation, params, account_id, region, caller)
+        result = self._run(service, operation, params, account_id, region, caller, headers)
         if inspect.isawaitable(result):
             if not _loop_running():
                 return asyncio.run(_completed(result)) or {}
