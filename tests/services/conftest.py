@@ -1,4 +1,4 @@
-"""The ``deploy`` fixture: a service's CloudFormation resource handlers driven the way the
+"""The ``cfn`` fixture: a service's CloudFormation resource handlers driven the way the
 engine drives them (on the server's event loop, through the server's internal client), so
 that the resource they make can be checked with a real boto3 client."""
 
@@ -93,7 +93,7 @@ class Deployer:
 
 
 @pytest.fixture
-def deploy(cloudtwin, aws_client) -> Deployer:
+def cfn(cloudtwin, aws_client) -> Deployer:
     """Create/update/delete resources through their CloudFormation handlers."""
     if cloudtwin.gateway is None:
         pytest.skip("needs the in-process server")

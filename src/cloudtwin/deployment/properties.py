@@ -76,6 +76,8 @@ def coerce(value: Any, shape: "Shape") -> Any:
         return value
     if kind == "blob":
         return value.encode() if isinstance(value, str) else value
+    if kind == "timestamp" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc)
     if kind == "timestamp" and isinstance(value, str):
         try:
             when = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -16,9 +16,9 @@ TRUST = {
 DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 
 
-def test_role_with_generated_name_inline_and_managed_policies(deploy, aws_client):
+def test_role_with_generated_name_inline_and_managed_policies(cfn, aws_client):
     iam = aws_client("iam")
-    role = deploy.create("AWS::IAM::Role", {
+    role = cfn.create("AWS::IAM::Role", {
         "AssumeRolePolicyDocument": TRUST,
         "Path": "/service/",
         "Policies": [{"PolicyName": "inline", "PolicyDocument": DOC}],
@@ -37,7 +37,7 @@ def test_role_with_generated_name_inline_and_managed_policies(deploy, aws_client
     attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
 
-    updated = deploy.update(role, {
+    updated = cfn.update(role, {
         **role.properties,
         "Policies": [{"PolicyName": "other", "PolicyDocument": DOC}],
         "ManagedPolicyArns": [],
@@ -49,19 +49,19 @@ def test_role_with_generated_name_inline_and_managed_policies(deploy, aws_client
     assert iam.get_role(RoleName=name)["Role"]["Description"] == "now described"
 
     with pytest.raises(UpdateNeedsReplacement):
-        deploy.update(updated, {**updated.properties, "RoleName": "renamed"})
+        cfn.update(updated, {**updated.properties, "RoleName": "renamed"})
 
-    deploy.delete(updated)
+    cfn.delete(updated)
     with pytest.raises(ClientError) as err:
         iam.get_role(RoleName=name)
     assert err.value.response["Error"]["Code"] == "NoSuchEntity"
-    deploy.delete(updated)  # already gone: still fine
+    cfn.delete(updated)  # already gone: still fine
 
 
-def test_managed_policy_versions_and_attachments(deploy, aws_client):
+def test_managed_policy_versions_and_attachments(cfn, aws_client):
     iam = aws_client("iam")
-    role = deploy.create("AWS::IAM::Role", {"AssumeRolePolicyDocument": json.dumps(TRUST), "RoleName": "holder"})
-    policy = deploy.create("AWS::IAM::ManagedPolicy", {"PolicyDocument": DOC, "Roles": ["holder"]})
+    role = cfn.create("AWS::IAM::Role", {"AssumeRolePolicyDocument": json.dumps(TRUST), "RoleName": "holder"})
+    policy = cfn.create("AWS::IAM::ManagedPolicy", {"PolicyDocument": DOC, "Roles": ["holder"]})
     arn = policy.physical_id
     assert arn.startswith("arn:aws:iam::000000000000:policy/test-stack-Resource-")
     assert policy.attributes["PolicyArn"] == arn
@@ -69,47 +69,47 @@ def test_managed_policy_versions_and_attachments(deploy, aws_client):
     assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="holder")["AttachedPolicies"]] == [arn]
 
     changed = {**DOC, "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}
-    updated = deploy.update(policy, {"PolicyDocument": changed, "Roles": []})
+    updated = cfn.update(policy, {"PolicyDocument": changed, "Roles": []})
     assert updated.attributes["DefaultVersionId"] == "v2"
     assert iam.list_attached_role_policies(RoleName="holder")["AttachedPolicies"] == []
 
-    deploy.delete(updated)
+    cfn.delete(updated)
     with pytest.raises(ClientError):
         iam.get_policy(PolicyArn=arn)
-    deploy.delete(role)
+    cfn.delete(role)
 
 
-def test_inline_policy_user_group_profile_and_key(deploy, aws_client):
+def test_inline_policy_user_group_profile_and_key(cfn, aws_client):
     iam = aws_client("iam")
-    deploy.create("AWS::IAM::Role", {"AssumeRolePolicyDocument": TRUST, "RoleName": "r1"})
-    group = deploy.create("AWS::IAM::Group", {"GroupName": "g1"})
+    cfn.create("AWS::IAM::Role", {"AssumeRolePolicyDocument": TRUST, "RoleName": "r1"})
+    group = cfn.create("AWS::IAM::Group", {"GroupName": "g1"})
     assert group.attributes["Arn"].endswith(":group/g1")
-    user = deploy.create("AWS::IAM::User", {"UserName": "u1", "Groups": ["g1"]})
+    user = cfn.create("AWS::IAM::User", {"UserName": "u1", "Groups": ["g1"]})
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="u1")["Groups"]] == ["g1"]
 
-    policy = deploy.create("AWS::IAM::Policy", {
+    policy = cfn.create("AWS::IAM::Policy", {
         "PolicyName": "shared", "PolicyDocument": DOC, "Roles": ["r1"], "Users": ["u1"], "Groups": ["g1"],
     })
     assert iam.list_role_policies(RoleName="r1")["PolicyNames"] == ["shared"]
     assert iam.list_user_policies(UserName="u1")["PolicyNames"] == ["shared"]
     assert iam.list_group_policies(GroupName="g1")["PolicyNames"] == ["shared"]
-    policy = deploy.update(policy, {"PolicyName": "shared", "PolicyDocument": DOC, "Roles": ["r1"]})
+    policy = cfn.update(policy, {"PolicyName": "shared", "PolicyDocument": DOC, "Roles": ["r1"]})
     assert iam.list_user_policies(UserName="u1")["PolicyNames"] == []
 
-    profile = deploy.create("AWS::IAM::InstanceProfile", {"Roles": ["r1"]})
+    profile = cfn.create("AWS::IAM::InstanceProfile", {"Roles": ["r1"]})
     got = iam.get_instance_profile(InstanceProfileName=profile.physical_id)["InstanceProfile"]
     assert [r["RoleName"] for r in got["Roles"]] == ["r1"]
     assert got["Arn"] == profile.attributes["Arn"]
 
-    key = deploy.create("AWS::IAM::AccessKey", {"UserName": "u1"})
+    key = cfn.create("AWS::IAM::AccessKey", {"UserName": "u1"})
     keys = iam.list_access_keys(UserName="u1")["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in keys] == [key.physical_id]
     assert key.attributes["SecretAccessKey"]
-    deploy.update(key, {"UserName": "u1", "Status": "Inactive"})
+    cfn.update(key, {"UserName": "u1", "Status": "Inactive"})
     assert iam.list_access_keys(UserName="u1")["AccessKeyMetadata"][0]["Status"] == "Inactive"
 
     for resource in (key, profile, policy, user, group):
-        deploy.delete(resource)
+        cfn.delete(resource)
     assert iam.list_users()["Users"] == []
     assert iam.list_groups()["Groups"] == []
     assert iam.list_role_policies(RoleName="r1")["PolicyNames"] == []
