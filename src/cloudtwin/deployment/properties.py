@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cloudtwin.deployment.handler import ResourceRequest
 
-__all__ = ["coerce", "gone_ok", "is_missing", "shaped", "tag_map", "tags", "truthy"]
+__all__ = ["coerce", "gone_ok", "is_missing", "json_text", "shaped", "tag_map", "tags", "truthy"]
 
 _TRUE = frozenset({"true", "1", "yes"})
 
@@ -111,6 +112,12 @@ def tag_map(request: "ResourceRequest", prop: str = "Tags") -> dict[str, str]:
     else:
         merged.update({str(t["Key"]): str(t.get("Value", "")) for t in given})
     return merged
+
+
+def json_text(value: Any) -> str:
+    """A JSON document property as an API takes it (a template gives an object or a string):
+    policy documents, dashboard bodies, state machine definitions."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def is_missing(error: ServiceError) -> bool:

@@ -7,19 +7,13 @@ first, as CloudFormation does (IAM refuses to delete an entity with policies).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, shaped, tags
+from cloudtwin.deployment.properties import gone_ok, json_text as document, shaped, tags
 
 #: IAM names are at most 64 characters (roles, users, groups, policies, instance profiles).
 NAME_LENGTH = 64
-
-
-def document(value: Any) -> str:
-    """A policy document as IAM takes it (a template gives a JSON object or a string)."""
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _changed(request: ResourceRequest, *names: str) -> bool:
