@@ -12,6 +12,9 @@
 from __future__ import annotations
 
 import json
+import random
+import string
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -24,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cloudtwin.deployment.handler import ResourceRequest
 
-__all__ = ["coerce", "gone_ok", "is_missing", "json_text", "shaped", "tag_map", "tags", "truthy"]
+__all__ = ["coerce", "gone_ok", "is_missing", "json_text", "random_suffix", "shaped", "tag_map", "tags", "truthy"]
 
 _TRUE = frozenset({"true", "1", "yes"})
 
@@ -89,11 +92,16 @@ def coerce(value: Any, shape: "Shape") -> Any:
 
 
 def shaped(request: "ResourceRequest", service: str, operation: str, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` typed as ``operation``'s input wants; members it does not have are dropped."""
+    """``values`` typed as ``operation``'s input wants; members it does not have are dropped,
+    and idempotency tokens the values lack are filled in (as an SDK fills them)."""
     shape = request.internal.operation_model(service, operation).input_shape
     if shape is None:
         return {}
-    return coerce(values, shape)
+    params = coerce(values, shape)
+    for name, member in shape.members.items():
+        if member.metadata.get("idempotencyToken") and name not in params:
+            params[name] = str(uuid.uuid4())
+    return params
 
 
 def tags(request: "ResourceRequest", prop: str = "Tags", *, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
@@ -112,6 +120,12 @@ def tag_map(request: "ResourceRequest", prop: str = "Tags") -> dict[str, str]:
     else:
         merged.update({str(t["Key"]): str(t.get("Value", "")) for t in given})
     return merged
+
+
+def random_suffix(length: int = 12) -> str:
+    """The mixed-case random part of the names CloudFormation's newer resource types
+    generate (``CFN-MyParameter-ywXNmT4uRH69``)."""
+    return "".join(random.choices(string.ascii_letters + string.digits, k=length))
 
 
 def json_text(value: Any) -> str:

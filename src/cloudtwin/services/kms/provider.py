@@ -422,7 +422,7 @@ class Provider(
     def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         key = self._managed_key(ctx, params)
         check_not_pending(key)
-        key.tags.update(tags_from(params))
+        key.tags.update(tags_from(params, reserved=ctx.from_aws))
         if len(key.tags) > MAX_TAGS:
             raise ServiceError("LimitExceededException", "The request would exceed the tag limit of 50.")
         self._save(key)
