@@ -104,16 +104,19 @@ def shaped(request: "ResourceRequest", service: str, operation: str, values: dic
     return params
 
 
-def tags(request: "ResourceRequest", prop: str = "Tags", *, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+def tags(
+    request: "ResourceRequest", prop: str = "Tags", *, key: str = "Key", value: str = "Value", stack: bool = True
+) -> list[dict[str, str]]:
     """The resource's tags (a ``[{Key, Value}]`` list or a ``{key: value}`` map in the
-    template) and the stack's, as ``[{key: ..., value: ...}]``."""
-    merged = tag_map(request, prop)
+    template) and the stack's, as ``[{key: ..., value: ...}]``. ``stack=False`` leaves the
+    stack's out, for an API whose model refuses keys in the ``aws:`` namespace."""
+    merged = tag_map(request, prop, stack=stack)
     return [{key: k, value: v} for k, v in merged.items()]
 
 
-def tag_map(request: "ResourceRequest", prop: str = "Tags") -> dict[str, str]:
+def tag_map(request: "ResourceRequest", prop: str = "Tags", *, stack: bool = True) -> dict[str, str]:
     """The resource's tags and the stack's, as a map (the template's win)."""
-    merged = {t["Key"]: t["Value"] for t in request.stack_tags}
+    merged = {t["Key"]: t["Value"] for t in request.stack_tags} if stack else {}
     given = request.properties.get(prop) or []
     if isinstance(given, dict):
         merged.update({str(k): str(v) for k, v in given.items()})
