@@ -29,6 +29,10 @@ class InternalClient:
         self._registry = registry
         self._validators = None
 
+    def operation_model(self, service: str, operation: str) -> Any:
+        """The botocore model of an operation (its input shape types a call's parameters)."""
+        return self._registry.env.catalog.service_model(service).operation_model(operation)
+
     def _validate(self, service: str, operation: str, params: dict[str, Any]) -> None:
         if self._validators is None:
             from cloudtwin.protocol.validation import Validators

@@ -1,0 +1,101 @@
+"""The ``cfn`` fixture: a service's CloudFormation resource handlers driven the way the
+engine drives them (on the server's event loop, through the server's internal client), so
+that the resource they make can be checked with a real boto3 client."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from cloudtwin.deployment.discovery import handlers
+from cloudtwin.deployment.handler import ResourceRequest
+
+
+@dataclass
+class Deployed:
+    type_name: str
+    logical_id: str
+    properties: dict[str, Any]
+    physical_id: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class Deployer:
+    def __init__(self, gateway: Any, stack_name: str = "test-stack") -> None:
+        self.gateway = gateway
+        self.handlers = handlers()
+        self.stack_name = stack_name
+        self.stack_id = (
+            f"arn:aws:cloudformation:us-east-1:000000000000:stack/{stack_name}/{uuid.uuid4()}"
+        )
+
+    def _request(self, type_name: str, logical_id: str, properties: dict[str, Any], **extra: Any) -> ResourceRequest:
+        env = self.gateway.services.env
+        return ResourceRequest(
+            logical_id=logical_id,
+            resource_type=type_name,
+            properties=properties,
+            stack_name=self.stack_name,
+            stack_id=self.stack_id,
+            account_id=env.config.default_account,
+            region="us-east-1",
+            internal=env.internal,
+            clock=env.clock,
+            stack_tags=[
+                {"Key": "aws:cloudformation:stack-name", "Value": self.stack_name},
+                {"Key": "aws:cloudformation:logical-id", "Value": logical_id},
+                {"Key": "aws:cloudformation:stack-id", "Value": self.stack_id},
+            ],
+            **extra,
+        )
+
+    def _run(self, method: Any, request: ResourceRequest) -> Any:
+        async def run() -> Any:
+            result = method(request)
+            return await result if inspect.isawaitable(result) else result
+
+        loop = self.gateway.processors._loop
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(30)
+
+    def create(self, type_name: str, properties: dict[str, Any], logical_id: str = "Resource") -> Deployed:
+        handler = self.handlers[type_name]()
+        outcome = self._run(handler.create, self._request(type_name, logical_id, properties))
+        return Deployed(type_name, logical_id, properties, outcome.physical_id, outcome.attributes)
+
+    def update(self, resource: Deployed, properties: dict[str, Any]) -> Deployed:
+        handler = self.handlers[resource.type_name]()
+        request = self._request(
+            resource.type_name,
+            resource.logical_id,
+            properties,
+            physical_id=resource.physical_id,
+            previous_properties=resource.properties,
+            attributes=resource.attributes,
+        )
+        outcome = self._run(handler.update, request)
+        return Deployed(resource.type_name, resource.logical_id, properties, outcome.physical_id, outcome.attributes)
+
+    def delete(self, resource: Deployed) -> None:
+        handler = self.handlers[resource.type_name]()
+        request = self._request(
+            resource.type_name,
+            resource.logical_id,
+            resource.properties,
+            physical_id=resource.physical_id,
+            attributes=resource.attributes,
+        )
+        self._run(handler.delete, request)
+
+
+@pytest.fixture
+def cfn(cloudtwin, aws_client) -> Deployer:
+    """Create/update/delete resources through their CloudFormation handlers."""
+    if cloudtwin.gateway is None:
+        pytest.skip("needs the in-process server")
+    aws_client("sts").get_caller_identity()  # the server's loop is running
+    return Deployer(cloudtwin.gateway)

@@ -1,0 +1,62 @@
+"""SSM's CloudFormation resource handlers, checked through SSM's API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from botocore.exceptions import ClientError
+
+from cloudtwin.deployment.handler import UpdateNeedsReplacement
+
+
+def test_parameter_named_as_cloudformation_names_it(cfn, aws_client):
+    ssm = aws_client("ssm")
+    parameter = cfn.create("AWS::SSM::Parameter", {"Type": "String", "Value": "abc123", "Tags": {"team": "a"}},
+                           logical_id="MyResource")
+    assert re.fullmatch(r"CFN-MyResource-[A-Za-z0-9]{12}", parameter.physical_id)
+    assert parameter.attributes["Type"] == "String" and parameter.attributes["Value"] == "abc123"
+    got = ssm.get_parameter(Name=parameter.physical_id)["Parameter"]
+    assert got["Value"] == "abc123" and got["ARN"] == parameter.attributes["Arn"]
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=parameter.physical_id)["TagList"]
+    assert {"Key": "team", "Value": "a"} in tags
+
+    updated = cfn.update(parameter, {"Type": "String", "Value": "new", "Description": "d"})
+    assert updated.physical_id == parameter.physical_id and updated.attributes["Value"] == "new"
+    got = ssm.get_parameter(Name=parameter.physical_id)["Parameter"]
+    assert got["Value"] == "new" and got["Version"] == 2
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=parameter.physical_id)["TagList"]
+    assert "team" not in {t["Key"] for t in tags}
+    with pytest.raises(UpdateNeedsReplacement):
+        cfn.update(updated, {**updated.properties, "Name": "/renamed"})
+
+    cfn.delete(updated)
+    with pytest.raises(ClientError) as err:
+        ssm.get_parameter(Name=parameter.physical_id)
+    assert err.value.response["Error"]["Code"] == "ParameterNotFound"
+    cfn.delete(updated)
+
+
+def test_document_maintenance_window_and_patch_baseline(cfn, aws_client):
+    ssm = aws_client("ssm")
+    document = cfn.create("AWS::SSM::Document", {
+        "DocumentType": "Command",
+        "Content": {"schemaVersion": "2.2", "description": "d", "mainSteps": [{
+            "action": "aws:runShellScript", "name": "run", "inputs": {"runCommand": ["echo hi"]},
+        }]},
+    })
+    assert ssm.describe_document(Name=document.physical_id)["Document"]["DocumentType"] == "Command"
+    window = cfn.create("AWS::SSM::MaintenanceWindow", {
+        "Name": "patch-window", "AllowUnassociatedTargets": False, "Cutoff": 0, "Duration": "1",
+        "Schedule": "cron(0 0 0 ? * * *)",
+    })
+    assert window.physical_id.startswith("mw-")
+    assert ssm.get_maintenance_window(WindowId=window.physical_id)["Name"] == "patch-window"
+    window = cfn.update(window, {**window.properties, "Duration": 2})
+    assert ssm.get_maintenance_window(WindowId=window.physical_id)["Duration"] == 2
+    baseline = cfn.create("AWS::SSM::PatchBaseline", {"Name": "aml", "OperatingSystem": "AMAZON_LINUX"})
+    assert ssm.get_patch_baseline(BaselineId=baseline.physical_id)["Name"] == "aml"
+    for resource in (baseline, window, document):
+        cfn.delete(resource)
+        cfn.delete(resource)
+    assert ssm.describe_maintenance_windows()["WindowIdentities"] == []
