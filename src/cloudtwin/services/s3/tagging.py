@@ -123,6 +123,7 @@ class TaggingHandlers:
         )
         version.acl = acl_to_store(bucket.account_id, params)
         self.store.objects.save((bucket.partition, bucket.name, params["Key"]))
+        self.notify(ctx, bucket, "ObjectAcl:Put", params["Key"], version)
         return {}
 
     def get_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
