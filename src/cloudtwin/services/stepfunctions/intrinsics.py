@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import random
 import uuid
 from typing import Any, Callable
@@ -201,14 +202,28 @@ def _format(args: list) -> str:
         if template.startswith("{}", i):
             if n >= len(values):
                 raise QueryError("Number of arguments in States.Format does not match template.")
-            value = values[n]
-            out.append(value if isinstance(value, str) else _json(value))
+            out.append(_java_text(values[n]))
             n += 1
             i += 2
             continue
         out.append(template[i])
         i += 1
     return "".join(out)
+
+
+def _java_text(value: Any, nested: bool = False) -> str:
+    """How AWS's Java runtime prints a value into ``States.Format``: ``{a=1, b=[x, y]}``."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_java_text(v, True)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_text(v, True) for v in value) + "]"
+    return _json(value)
 
 
 def _string_to_json(args: list) -> Any:
@@ -301,8 +316,12 @@ def _math_add(args: list) -> Any:
     a, b = args
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
         raise QueryError("Invalid arguments in States.MathAdd")
-    total = a + b
-    return int(total) if isinstance(total, float) and total.is_integer() else total
+    return _java_round(a) + _java_round(b)
+
+
+def _java_round(value: float) -> int:
+    """Java's ``Math.round``: halves round up (towards positive infinity)."""
+    return int(math.floor(value + 0.5))
 
 
 def _string_split(args: list) -> list:
