@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import re
+import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -285,6 +286,8 @@ class Integrations:
             call["MessageBody"] = to_json(call["MessageBody"])
         if service == "sns" and "Message" in call and not isinstance(call["Message"], str):
             call["Message"] = to_json(call["Message"])
+        model = self.engine.env.catalog.service_model(botocore_service).operation_model(operation)
+        call = _to_model(model.input_shape, call)
         try:
             answer = await self._call(execution, botocore_service, operation, call)
         except ServiceError as error:
@@ -374,6 +377,9 @@ def _to_model(shape: Any, value: Any) -> Any:
                 out[key] = item
                 continue
             out[found[0]] = _to_model(found[1], item)
+        for name, member in shape.members.items():
+            if member.metadata.get("idempotencyToken") and name not in out:
+                out[name] = str(uuid.uuid4())  # the AWS SDK fills idempotency tokens in
         return out
     if kind == "list" and isinstance(value, list):
         return [_to_model(shape.member, v) for v in value]

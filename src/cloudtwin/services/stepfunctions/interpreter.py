@@ -208,7 +208,9 @@ class Execution:
             frame.state["RetryCount"] = 0
         prefix = f"An error occurred while executing the state '{name}' (entered at the event id #{entered}). "
         retriers = [0] * len(state.get("Retry") or [])
+        waits_for_token = kind == "Task" and ".waitForTaskToken" in str(state.get("Resource"))
         while True:
+            frame.task_token = self.engine.tokens.new() if waits_for_token else None
             try:
                 try:
                     if language == "JSONata":

@@ -41,7 +41,10 @@ class Maps:
         if distributed:
             return await self._distributed(execution, name, state, items, data, raw, frame, language, processor)
         history.add("MapStateStarted", {"length": len(items)})
-        limit = asyncio.Semaphore(concurrency if concurrency and concurrency > 0 else INLINE_CONCURRENCY)
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
+            raise QueryError(f"The MaxConcurrencyPath field refers to value \"{concurrency}\" which is not a valid "
+                             "integer")
+        limit = asyncio.Semaphore(concurrency if concurrency > 0 else INLINE_CONCURRENCY)
         language_inner = processor.get("QueryLanguage") or language
 
         async def iteration(index: int, item: Any) -> Any:
