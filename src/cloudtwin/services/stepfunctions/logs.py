@@ -22,7 +22,7 @@ def _wanted(level: str, event_type: str) -> bool:
     if level == "ALL":
         return True
     if level == "ERROR":
-        return event_type.endswith(_ERROR_TYPES)
+        return event_type.endswith(_ERROR_TYPES) or event_type == "FailStateEntered"
     if level == "FATAL":
         return event_type in _FATAL
     return False
