@@ -146,12 +146,12 @@ class Engine:
             record.update(status="TIMED_OUT", error="States.Timeout")
             history.add("ExecutionTimedOut", {"error": "States.Timeout"})
         except asyncio.CancelledError:
-            if record.get("status") == "RUNNING":
-                record["status"] = "ABORTED"
-            if record.get("status") == "ABORTED" and not (history.events and history.events[-1]["type"] ==
-                                                          "ExecutionAborted"):
-                details = {k: record[k] for k in ("error", "cause") if record.get(k) is not None}
-                history.add("ExecutionAborted", details)
+            if record.get("status") != "ABORTED":
+                # the server stops (or resets): the execution stays RUNNING, to start again
+                self.running.pop(record["executionArn"], None)
+                raise
+            details = {k: record[k] for k in ("error", "cause") if record.get(k) is not None}
+            history.add("ExecutionAborted", details)
         except Exception as error:  # noqa: BLE001 - a bug must fail the execution, not the loop
             log.exception("execution %s failed", record["executionArn"])
             record.update(status="FAILED", error="States.Runtime", cause=f"Internal error: {error}")
