@@ -37,7 +37,10 @@ def test_hello_world_pass_choice_wait_history(sfn, run):
         "ExecutionSucceeded"]  # fmt: skip
     assert [e["id"] for e in events] == list(range(1, len(events) + 1))
     assert events[0]["previousEventId"] == 0 and events[1]["previousEventId"] == 0
-    assert all(e["previousEventId"] == e["id"] - 1 for e in events[2:])
+    exited = next(e for e in events if e["type"] == "ParallelStateExited")
+    # AWS chains the Parallel state's exit to the branches' last event, not to ParallelStateSucceeded
+    assert exited["previousEventId"] == exited["id"] - 2
+    assert all(e["previousEventId"] == e["id"] - 1 for e in events[2:] if e is not exited)
     assert events[0]["executionStartedEventDetails"]["roleArn"].endswith(":role/sfn")
 
     failed = run(definition, {"IsHelloWorldExample": False})

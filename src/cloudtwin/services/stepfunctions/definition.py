@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from cloudtwin.services.stepfunctions.choice import parse_timestamp
@@ -12,6 +13,7 @@ from cloudtwin.services.stepfunctions.integrations import OPTIMIZED, parse_resou
 from cloudtwin.services.stepfunctions.intrinsics import is_intrinsic, parse
 from cloudtwin.services.stepfunctions.paths import compile_path
 
+_VARIABLE = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*")
 STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
 
 
@@ -97,7 +99,7 @@ def _state(name: str, state: Any, states: dict, where: str, found: list, machine
                 _template(state[field], f"{where}/{field}", found)
         for field in ("InputPath", "OutputPath", "ResultPath", "ItemsPath"):
             value = state.get(field)
-            if isinstance(value, str):
+            if isinstance(value, str) and not _VARIABLE.match(value):
                 try:
                     compile_path(value)
                 except QueryError:

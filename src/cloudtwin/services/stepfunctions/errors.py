@@ -12,11 +12,14 @@ class FailureError(Exception):
     and ``cause``. ``event`` is the history event type to write for it when the state
     writes one (``TaskFailed``, ``TaskTimedOut``...)."""
 
-    def __init__(self, error: str, cause: str | None = None, *, timed_out: bool = False) -> None:
+    def __init__(self, error: str, cause: str | None = None, *, timed_out: bool = False,
+                 location: str | None = None) -> None:
         super().__init__(f"{error}: {cause}")
         self.error = error
         self.cause = cause
         self.timed_out = timed_out
+        #: The field whose expression failed (``EvaluationFailed`` names it).
+        self.location = location
 
     def output(self) -> dict:
         out = {"Error": self.error}

@@ -173,11 +173,12 @@ class Execution:
             except QueryError as error:
                 if str(error) == "unsupported":
                     raise FailureError("States.QueryEvaluationError", f"The JSONata expression '{text}' specified "
-                                       f"for the field '{field}' returned an unsupported result type.") from None
-                raise FailureError("States.QueryEvaluationError", str(error)) from None
+                                       f"for the field '{field}' returned an unsupported result type.",
+                                       location=field.split("/")[0]) from None
+                raise FailureError("States.QueryEvaluationError", str(error), location=field.split("/")[0]) from None
             if result is jsonata.UNDEFINED:
                 raise FailureError("States.QueryEvaluationError", f"The JSONata expression '{text}' specified for "
-                                   f"the field '{field}' returned nothing (undefined).")
+                                   f"the field '{field}' returned nothing (undefined).", location=field.split("/")[0])
             return result
         if isinstance(value, dict):
             return {k: self.jsonata(v, bindings, f"{field}/{k}") for k, v in value.items()}
@@ -225,6 +226,7 @@ class Execution:
                         and not failure.cause.startswith("An error occurred"):
                     failure.cause = prefix + failure.cause
                 if kind in ("Fail", "Succeed", "Pass", "Wait", "Choice"):
+                    self._evaluation_failed(name, failure, entered)
                     raise
                 index = retry.find(state.get("Retry"), failure.error)
                 if index is not None:
@@ -237,6 +239,7 @@ class Execution:
                         continue
                 index = retry.find(state.get("Catch"), failure.error)
                 if index is None:
+                    self._evaluation_failed(name, failure, entered)
                     raise
                 catcher = state["Catch"][index]
                 output, assigned = self._caught(catcher, data, failure, frame, language, prefix)
@@ -250,6 +253,20 @@ class Execution:
         if kind != "Fail":
             self.history.add(f"{kind}StateExited", details)
         return output, next_name
+
+    def _evaluation_failed(self, name: str, failure: FailureError, entered: int) -> None:
+        """AWS writes ``EvaluationFailed`` before the failure of a JSONata expression ends the
+        execution (naming the state as previous event the one before its entry)."""
+        if failure.error != "States.QueryEvaluationError" or getattr(failure, "reported", False):
+            return
+        failure.reported = True  # type: ignore[attr-defined]
+        details = {"error": failure.error, "state": name}
+        if failure.cause is not None:
+            details["cause"] = failure.cause
+        if failure.location:
+            details["location"] = failure.location
+        before = self.history.events[entered - 1]["previousEventId"] if entered <= len(self.history.events) else 0
+        self.history.add("EvaluationFailed", details, previous=before)
 
     def _caught(self, catcher: dict[str, Any], data: Any, failure: FailureError, frame: Frame,
                 language: str, prefix: str) -> tuple[Any, dict | None]:
@@ -357,8 +374,14 @@ class Execution:
             except QueryError:
                 raise QueryError("The SecondsPath parameter does not reference an input value: "
                                  f"{state['SecondsPath']}") from None
-            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-                raise QueryError(f"The SecondsPath parameter references an invalid value: {state['SecondsPath']}")
+            path = state["SecondsPath"]
+            if isinstance(seconds, float) and seconds.is_integer():
+                seconds = int(seconds)
+            if not isinstance(seconds, int) or isinstance(seconds, bool):
+                raise QueryError(f"The SecondsPath parameter cannot be parsed as a long value: {path} == "
+                                 f"{to_json(seconds) if not isinstance(seconds, str) else seconds}")
+            if seconds < 0:
+                raise QueryError(f"The SecondsPath parameter references a negative value: {path} == {seconds}")
             await self.engine.sleep(seconds)
         elif "Timestamp" in state:
             moment = choice.parse_timestamp(state["Timestamp"])
@@ -393,7 +416,7 @@ class Execution:
             for task in tasks:
                 task.cancel()
             raise
-        self.history.add("ParallelStateSucceeded")
+        self.history.add("ParallelStateSucceeded", advance=False)
         return list(results)
 
     # -- JSONata states --------------------------------------------------------------------------

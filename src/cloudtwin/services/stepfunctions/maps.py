@@ -119,7 +119,15 @@ class Maps:
                 return execution.jsonata(state[field], execution.bindings(frame, {"input": data}), field)
             return default
         if f"{field}Path" in state:
-            return execution.read(state[f"{field}Path"], data, frame)
+            path = state[f"{field}Path"]
+            value = execution.read(path, data, frame)
+            if isinstance(value, str):
+                try:
+                    value = float(value) if "." in value else int(value)
+                except ValueError:
+                    raise QueryError(f"The {field}Path field refers to value \"{value}\" which is not a valid "
+                                     "number") from None
+            return value
         return state.get(field, default)
 
     def _selected(self, execution: "Execution", state: dict[str, Any], item: Any, index: int, data: Any,
@@ -178,7 +186,7 @@ class Maps:
             raise QueryError("ToleratedFailurePercentage must be between 0 and 100.")
         history.add("MapStateStarted", {"length": len(items)})
         run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
-        history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+        started = history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0) or 1000
         limit = asyncio.Semaphore(min(concurrency, 1000))
         counts = run["itemCounts"]
@@ -217,7 +225,8 @@ class Maps:
             raise FailureError("States.ExceedToleratedFailureThreshold",
                                "The specified tolerated failure threshold was exceeded")
         history.add("MapRunSucceeded")
-        history.add("MapStateSucceeded")
+        history.add("MapStateSucceeded", advance=False)
+        history.last = started
         writer = state.get("ResultWriter")
         if writer:
             return await self._write(execution, run, writer, list(results))
