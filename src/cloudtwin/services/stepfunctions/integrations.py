@@ -84,19 +84,40 @@ def sdk_error_prefix(service_id: str) -> str:
     return re.sub(r"[A-Z]{2,}(?=[A-Z][a-z]|$|\d)", lambda m: m.group(0)[0] + m.group(0)[1:].lower(), name)
 
 
-def _http_metadata(body: Any, request_id: str, content_type: str = "application/x-amz-json-1.0") -> dict[str, Any]:
-    length = str(len(to_json(body).encode()))
+def _http_metadata(length: int, request_id: str, content_type: str = "application/x-amz-json-1.0",
+                   extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """The ``SdkHttpMetadata``/``SdkResponseMetadata`` AWS's Java SDK adds to the result of an
+    optimized integration: the response's headers as the service sent them."""
     date = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    headers = {"x-amzn-RequestId": request_id, "connection": "keep-alive", "Content-Length": str(length),
+               "Date": date, "Content-Type": content_type, **(extra or {})}
     return {
         "SdkHttpMetadata": {
-            "AllHttpHeaders": {"x-amzn-RequestId": [request_id], "connection": ["keep-alive"],
-                               "Content-Length": [length], "Date": [date], "Content-Type": [content_type]},
-            "HttpHeaders": {"connection": "keep-alive", "Content-Length": length, "Content-Type": content_type,
-                            "Date": date, "x-amzn-RequestId": request_id},
+            "AllHttpHeaders": {k: [v] for k, v in headers.items()},
+            "HttpHeaders": dict(headers),
             "HttpStatusCode": 200,
         },
         "SdkResponseMetadata": {"RequestId": request_id},
     }
+
+
+def _lambda_metadata(payload_length: int, version: str, request_id: str) -> dict[str, Any]:
+    date = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    trace = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0"
+    headers = {"Connection": "keep-alive", "Content-Length": str(payload_length), "Content-Type": "application/json",
+               "Date": date, "X-Amz-Executed-Version": version, "x-amzn-Remapped-Content-Length": "0",
+               "x-amzn-RequestId": request_id, "X-Amzn-Trace-Id": trace}
+    return {
+        "SdkHttpMetadata": {"AllHttpHeaders": {k: [v] for k, v in headers.items()}, "HttpHeaders": headers,
+                            "HttpStatusCode": 200},
+        "SdkResponseMetadata": {"RequestId": request_id},
+    }
+
+
+def _sns_publish_length(message_id: str, request_id: str) -> int:
+    return len(f'<PublishResponse xmlns="https://sns.amazonaws.com/doc/2010-03-31/">\n  <PublishResult>\n    '
+               f'<MessageId>{message_id}</MessageId>\n  </PublishResult>\n  <ResponseMetadata>\n    '
+               f'<RequestId>{request_id}</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n')
 
 
 class Integrations:
@@ -270,8 +291,9 @@ class Integrations:
             except ValueError:
                 value = text
             del result
-            out = {"ExecutedVersion": answer.get("ExecutedVersion", "$LATEST"), "Payload": value}
-            out.update(_http_metadata(value, self.engine.request_id()))
+            version = answer.get("ExecutedVersion", "$LATEST")
+            out = {"ExecutedVersion": version, "Payload": value}
+            out.update(_lambda_metadata(len(body), version, self.engine.request_id()))
             out["StatusCode"] = answer.get("StatusCode", 200)
             return out
         call = dict(params)
@@ -295,8 +317,13 @@ class Integrations:
         output = self._pascal_output(botocore_service, operation, answer)
         if service == "events" and answer.get("FailedEntryCount"):
             raise FailureError("EventBridge.FailedEntry", to_json(output))
-        if service in ("sqs", "sns", "states", "lambda"):
-            output.update(_http_metadata(output, self.engine.request_id()))
+        request_id = self.engine.request_id()
+        if service == "sns":
+            output.update(_http_metadata(_sns_publish_length(output.get("MessageId", ""), request_id), request_id,
+                                         "text/xml"))
+        elif service in ("sqs", "states"):
+            wire = {k: (v.timestamp() if isinstance(v, datetime) else v) for k, v in answer.items()}
+            output.update(_http_metadata(len(to_json(wire).encode()), request_id))
         return output
 
     def _optimized_error(self, service: str, error: ServiceError) -> FailureError:
