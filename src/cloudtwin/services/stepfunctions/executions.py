@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from cloudtwin.services.stepfunctions.activities import Activities, Tokens
 from cloudtwin.services.stepfunctions.errors import FailureError
-from cloudtwin.services.stepfunctions.history import History, payload, to_json
+from cloudtwin.services.stepfunctions.history import History, to_json
 from cloudtwin.services.stepfunctions.integrations import Integrations
 from cloudtwin.services.stepfunctions.interpreter import Execution
 from cloudtwin.services.stepfunctions.maps import Maps
@@ -110,12 +110,13 @@ class Engine:
 
     def start(self, record: dict[str, Any], definition: dict[str, Any], save: Callable[[dict], None]) -> None:
         history = History(record["history"], self.now)
+        history.keep_text(record["inputValue"], record["input"])
         execution = Execution(self, record, definition, history)
         arn = record["executionArn"]
         self.done[arn] = asyncio.Event()
         if not record["history"]:
-            history.add("ExecutionStarted", {**payload(record["inputValue"], "input"), "roleArn": record["roleArn"]},
-                        advance=False)
+            history.add("ExecutionStarted", {"input": record["input"], "inputDetails": {"truncated": False},
+                                             "roleArn": record["roleArn"]}, advance=False)
             self.status_event(record)
         save(record)
         try:
@@ -133,12 +134,12 @@ class Engine:
                 output = await self.within(execution.run(), timeout)
             else:
                 output = await execution.run()
-            text = to_json(output)
-            record.update(status="SUCCEEDED", output=text)
-            history.add("ExecutionSucceeded", payload(output, "output"))
+            details = history.payload(output, "output")
+            record.update(status="SUCCEEDED", output=details["output"])
+            history.add("ExecutionSucceeded", details)
         except FailureError as failure:
             record.update(status="FAILED", error=failure.error, cause=failure.cause)
-            details: dict[str, Any] = {"error": failure.error}
+            details: dict[str, Any] = {"error": failure.error} if failure.error else {}
             if failure.cause is not None:
                 details["cause"] = failure.cause
             history.add("ExecutionFailed", details)
@@ -196,9 +197,9 @@ class Engine:
     def new_map_run(self, execution: Execution, name: str, state: dict[str, Any], total: int,
                     tolerated_count: int, tolerated_percent: float) -> dict[str, Any]:
         record = execution.record
-        exec_part = record["executionArn"].split(":", 6)[6]
-        arn = (record["executionArn"].rsplit(":execution:", 1)[0] + f":mapRun:{exec_part.split(':')[0]}/{name}:"
-               f"{uuid.uuid4()}")
+        label = state.get("Label") or uuid.uuid4().hex[:8] + "-" + uuid.uuid4().hex[:4]
+        arn = (f"arn:aws:states:{record['region']}:{record['account']}:mapRun:{record['stateMachineName']}/"
+               f"{label}:{uuid.uuid4()}")
         run = {
             "mapRunArn": arn, "executionArn": record["executionArn"], "status": "RUNNING", "startDate": self.now(),
             "maxConcurrency": state.get("MaxConcurrency", 0), "toleratedFailurePercentage": float(tolerated_percent),

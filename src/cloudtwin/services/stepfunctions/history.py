@@ -52,9 +52,22 @@ def to_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def payload(value: Any, field: str) -> dict[str, Any]:
+def _dump(value: Any, originals: dict[int, str]) -> str:
+    """Compact JSON, except that the values in ``originals`` keep the text they came as
+    (AWS passes an execution's input on as the caller wrote it)."""
+    found = originals.get(id(value))
+    if found is not None:
+        return found
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{to_json(k)}:{_dump(v, originals)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(v, originals) for v in value) + "]"
+    return to_json(value)
+
+
+def payload(value: Any, field: str, originals: dict[int, str] | None = None) -> dict[str, Any]:
     """``{"input": "...", "inputDetails": {"truncated": false}}`` for a JSON value."""
-    text = to_json(value)
+    text = _dump(value, originals) if originals else to_json(value)
     truncated = len(text.encode("utf-8")) > MAX_PAYLOAD
     if truncated:
         text = text.encode("utf-8")[:MAX_PAYLOAD].decode("utf-8", "ignore")
@@ -70,6 +83,17 @@ class History:
         self.now = now
         self.on_event = on_event
         self.last = events[-1]["id"] if events else 0
+        #: id of a value -> the text it came as (see ``keep_text``)
+        self.originals: dict[int, str] = {}
+
+    def keep_text(self, value: Any, text: str) -> None:
+        """Write ``value`` as ``text`` wherever it appears (when ``text`` is not already the
+        compact form: the common case costs nothing)."""
+        if isinstance(value, (list, str)) and text != to_json(value):
+            self.originals[id(value)] = text
+
+    def payload(self, value: Any, field: str) -> dict[str, Any]:
+        return payload(value, field, self.originals)
 
     def add(self, event_type: str, details: dict[str, Any] | None = None, *,
             previous: int | None = None, advance: bool = True) -> int:

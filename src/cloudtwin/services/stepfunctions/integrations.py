@@ -383,7 +383,7 @@ def execution_resource(target: dict[str, Any]) -> str:
 
 
 def _failure_details(failure: FailureError) -> dict[str, Any]:
-    out: dict[str, Any] = {"error": failure.error}
+    out: dict[str, Any] = {"error": failure.error} if failure.error else {}
     if failure.cause is not None:
         out["cause"] = failure.cause
     return out

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudtwin.services.stepfunctions import choice, jsonata, retry
 from cloudtwin.services.stepfunctions.errors import FailureError, QueryError, RuntimeFailure
-from cloudtwin.services.stepfunctions.history import History, payload, to_json
+from cloudtwin.services.stepfunctions.history import History, to_json
 from cloudtwin.services.stepfunctions.intrinsics import evaluate as evaluate_intrinsic
 from cloudtwin.services.stepfunctions.intrinsics import is_intrinsic
 from cloudtwin.services.stepfunctions.paths import MISSING, get_path, set_path
@@ -203,7 +203,7 @@ class Execution:
     async def run_state(self, name: str, state: dict[str, Any], data: Any, frame: Frame) -> tuple[Any, str | None]:
         kind = state["Type"]
         language = state.get("QueryLanguage") or frame.language
-        entered = self.history.add(f"{kind}StateEntered", {"name": name, **payload(data, "input")})
+        entered = self.history.add(f"{kind}StateEntered", {"name": name, **self.history.payload(data, "input")})
         frame.state = {"Name": name, "EnteredTime": iso(self.engine.now())}
         if kind in ("Task", "Parallel", "Map"):
             frame.state["RetryCount"] = 0
@@ -245,7 +245,7 @@ class Execution:
                 output, assigned = self._caught(catcher, data, failure, frame, language, prefix)
                 next_name = catcher["Next"]
                 break
-        details: dict[str, Any] = {"name": name, **payload(output, "output")}
+        details: dict[str, Any] = {"name": name, **self.history.payload(output, "output")}
         if assigned is not None:
             details["assignedVariables"] = {k: to_json(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}

@@ -47,14 +47,19 @@ class Maps:
         limit = asyncio.Semaphore(concurrency if concurrency > 0 else INLINE_CONCURRENCY)
         language_inner = processor.get("QueryLanguage") or language
 
+        broken: list[bool] = []
+
         async def iteration(index: int, item: Any) -> Any:
             async with limit:
+                if broken:
+                    return None  # an iteration failed: the Map starts no more
                 child = frame.child({"Index": index, "Value": item}, language_inner)
                 value = self._selected(execution, state, item, index, data, raw, child, language)
                 history.add("MapIterationStarted", {"index": index, "name": name})
                 try:
                     result = await execution.run_states(processor, value, child)
                 except FailureError:
+                    broken.append(True)
                     history.add("MapIterationFailed", {"index": index, "name": name}, advance=False)
                     raise
                 history.add("MapIterationSucceeded", {"index": index, "name": name}, advance=False)
@@ -109,7 +114,8 @@ class Maps:
             text = text[2:-2].strip() if isinstance(text, str) and text.startswith("{%") else to_json(text)
             raise FailureError("States.QueryEvaluationError", (
                 f"The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result "
-                f"type. Expected 'array', but was '{_type_name(items)}' for value: {to_json(items)}"))
+                f"type. Expected 'array', but was '{_type_name(items)}' for value: {to_json(items)}"),
+                location="Items")
         return items
 
     def _value(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame", field: str,
@@ -180,13 +186,16 @@ class Maps:
             size = batcher.get("MaxItemsPerBatch") or len(items) or 1
             batch_input = batcher.get("BatchInput") or {}
             items = [{"BatchInput": batch_input, "Items": items[i:i + size]} for i in range(0, len(items), size)]
+        history.add("MapStateStarted", {"length": 0 if "ItemReader" in state else len(items)})
         tolerated_count = self._value(execution, state, data, frame, "ToleratedFailureCount", language, 0)
         tolerated_percent = self._value(execution, state, data, frame, "ToleratedFailurePercentage", language, 0)
-        if not isinstance(tolerated_percent, (int, float)) or not 0 <= tolerated_percent <= 100:
+        if isinstance(tolerated_percent, bool) or not isinstance(tolerated_percent, (int, float)) \
+                or not 0 <= tolerated_percent <= 100:
             raise QueryError("ToleratedFailurePercentage must be between 0 and 100.")
-        history.add("MapStateStarted", {"length": len(items)})
+        if isinstance(tolerated_count, bool) or not isinstance(tolerated_count, int) or tolerated_count < 0:
+            raise QueryError("ToleratedFailureCount cannot be negative.")
         run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
-        started = history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+        history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0) or 1000
         limit = asyncio.Semaphore(min(concurrency, 1000))
         counts = run["itemCounts"]
@@ -226,7 +235,6 @@ class Maps:
                                "The specified tolerated failure threshold was exceeded")
         history.add("MapRunSucceeded")
         history.add("MapStateSucceeded", advance=False)
-        history.last = started
         writer = state.get("ResultWriter")
         if writer:
             return await self._write(execution, run, writer, list(results))

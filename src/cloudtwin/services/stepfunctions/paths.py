@@ -194,7 +194,7 @@ def get_path(text: str, data: Any, context: Any = None) -> Any:
         return root
     if path.definite:
         value = root
-        for step in path.steps:
+        for index, step in enumerate(path.steps):
             if step.kind == "length":
                 if isinstance(value, (list, dict, str)):
                     value = len(value)
@@ -202,6 +202,9 @@ def get_path(text: str, data: Any, context: Any = None) -> Any:
                 raise QueryError(f"No results for path: {normalized(path)}")
             value = _child(value, step)
             if value is MISSING:
+                if index < len(path.steps) - 1 and step.kind == "key":
+                    upto = Path(path.text, path.context, path.steps[:index + 1])
+                    raise QueryError(f"Missing property in path {normalized(upto)}")
                 raise QueryError(f"No results for path: {normalized(path)}")
         return value
     values = [root]

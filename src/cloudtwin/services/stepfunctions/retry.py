@@ -12,6 +12,8 @@ TERMINAL = frozenset({"States.Runtime", "States.DataLimitExceeded", "States.Quer
 
 
 def matches(error_equals: list[str], error: str) -> bool:
+    if error == "States.Runtime":
+        return False  # AWS never retries nor catches it, even when named
     for name in error_equals:
         if name == error:
             return True
