@@ -32,7 +32,7 @@ def find(store: "CloudFormationStore", name: str, stack_name: str | None) -> Par
     stack = store.live(stack_name)
     if stack is None:
         raise change_set_not_found(name)
-    for change_set in store.change_sets.values():
+    for change_set in reversed(list(store.change_sets.values())):
         if change_set["ChangeSetName"] == name and change_set["StackId"] == stack["StackId"]:
             return change_set
     raise change_set_not_found(name)
@@ -99,7 +99,7 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
             raise ServiceError(
                 "AlreadyExistsException",
-                f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{name}].", 400,
+                f"Stack [{stack['StackId']}] already exists and cannot be created again with the changeSet [{name}].", 400,
             )  # fmt: skip
         if stack is None:
             stack = shapes.new_stack(ctx.account_id, ctx.region, ctx.partition, stack_name, now, params)
@@ -116,7 +116,7 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
             raise validation(f"Stack:{stack['StackId']} is in {stack['StackStatus']} state and can not be updated.")
         fresh = False
     for existing in store.change_sets.values():
-        if existing["ChangeSetName"] == name and existing["StackId"] == stack["StackId"]:
+        if existing["ChangeSetName"] == name and existing["StackId"] == stack["StackId"] and not existing.get("executed"):
             raise ServiceError("AlreadyExistsException", f"ChangeSet [{name}] already exists", 400)
     body = await sources.body(ctx, provider.env.internal, params, stack if kind != "CREATE" else None)
     previous = stack.get("values") if kind != "CREATE" else None
@@ -178,11 +178,12 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
     stack = store.stacks[record["StackId"]]
     plan = provider.prepare(ctx, stack, record["template"], record["given"], record["previous"])
     record["ExecutionStatus"] = "EXECUTE_COMPLETE"
+    record["executed"] = True
     store.change_sets[record["ChangeSetId"]] = record
+    # executing a change set deletes the stack's other change sets, as AWS does
     for other in list(store.change_sets.values()):
-        if other["StackId"] == stack["StackId"] and other is not record and other["ExecutionStatus"] == "AVAILABLE":
-            other["ExecutionStatus"] = "OBSOLETE"
-            store.change_sets[other["ChangeSetId"]] = other
+        if other["StackId"] == stack["StackId"] and other is not record and not other.get("executed"):
+            del store.change_sets[other["ChangeSetId"]]
     stack["ChangeSetId"] = record["ChangeSetId"]
     options = {k: v for k, v in (record.get("params") or {}).items() if v is not None}
     if "DisableRollback" in params:
@@ -225,6 +226,6 @@ def list_for_stack(provider: "Provider", ctx: RequestContext, params: Params) ->
             "CreationTime", "Description", "IncludeNestedStacks")
     found = [
         {k: c[k] for k in keys if c.get(k) not in (None, "")}
-        for c in store.change_sets.values() if c["StackId"] == stack["StackId"]
+        for c in store.change_sets.values() if c["StackId"] == stack["StackId"] and not c.get("executed")
     ]  # fmt: skip
     return {"Summaries": found}

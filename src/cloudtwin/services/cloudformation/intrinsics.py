@@ -41,10 +41,24 @@ def check_functions(node: Any) -> None:
         for key, value in node.items():
             if isinstance(key, str) and key.startswith("Fn::") and key not in FUNCTIONS and key != "Fn::ForEach":
                 raise template_error(f"Encountered unsupported function: {key} Supported functions are: [{SUPPORTED}]")
+            if key == "Fn::GetAtt" and not _getatt_shaped(value):
+                raise validation(
+                    "Template error: every Fn::GetAtt object requires two non-empty parameters, "
+                    "the resource name and the resource attribute"
+                )
             check_functions(value)
     elif isinstance(node, list):
         for item in node:
             check_functions(item)
+
+
+def _getatt_shaped(value: Any) -> bool:
+    if isinstance(value, str):
+        return "." in value and all(value.split(".", 1))
+    return (
+        isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and bool(value[0])
+        and (isinstance(value[1], dict) or (isinstance(value[1], str) and bool(value[1])))
+    )  # fmt: skip
 
 
 def sub_variables(text: str) -> list[str]:

@@ -143,7 +143,7 @@ class Provider(ServiceProvider):
         body = await sources.body(ctx, self.env.internal, params)
         plan = self.prepare(ctx, stack, body, params.get("Parameters"), None)
         self.check_capabilities(plan, params.get("Capabilities"))
-        if transforms.declared(templates.parse(body)) and transforms.SERVERLESS in transforms.declared(templates.parse(body)):
+        if transforms.declared(templates.parse(body)):
             if "CAPABILITY_AUTO_EXPAND" not in (params.get("Capabilities") or []):
                 raise ServiceError(
                     "InsufficientCapabilitiesException",

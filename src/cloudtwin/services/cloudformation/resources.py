@@ -184,4 +184,19 @@ class CustomResourceHandler(ResourceHandler):
         await self._send(request, "Delete")
 
 
-HANDLERS = [StackHandler, WaitConditionHandleHandler, WaitConditionHandler, CustomResourceHandler]
+class CdkMetadataHandler(ResourceHandler):
+    """``AWS::CDK::Metadata``: the CDK's usage record, which CloudFormation accepts and keeps."""
+
+    type_name = "AWS::CDK::Metadata"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        return Outcome(request.physical_id or str(uuid.uuid4()), {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
+HANDLERS = [CdkMetadataHandler, StackHandler, WaitConditionHandleHandler, WaitConditionHandler, CustomResourceHandler]

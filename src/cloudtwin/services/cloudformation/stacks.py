@@ -76,6 +76,11 @@ def add_event(
     properties: Any = None,
     token: str | None = None,
 ) -> None:
+    # Events of one stack are strictly ordered in time (AWS's are; clients sort by Timestamp),
+    # one millisecond apart at least.
+    last = stack["events"][-1]["Timestamp"] if stack["events"] else None
+    if last is not None and now < last + 0.001:
+        now = round(last + 0.001, 3)
     event: dict[str, Any] = {
         "StackId": stack["StackId"],
         "EventId": f"{logical_id}-{status}-{uuid.uuid4()}" if resource_type != "AWS::CloudFormation::Stack"

@@ -94,6 +94,10 @@ def check(template: dict[str, Any]) -> None:
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise template_error("At least one Resources member must be defined.")
+    for kind, names in (("Parameter", template.get("Parameters") or {}), ("Resource", resources)):
+        for name in names:
+            if not isinstance(name, str) or not name.isalnum():
+                raise template_error(f"{kind} name {name} is non alphanumeric.")
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict):
             raise template_error(f"[/Resources/{logical_id}] resource definition is malformed")
