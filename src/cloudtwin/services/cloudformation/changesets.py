@@ -13,6 +13,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation import sources, stacks as shapes
 from cloudtwin.services.cloudformation.errors import DeployError, change_set_not_found, validation
 from cloudtwin.services.cloudformation.plan import Plan
+from cloudtwin.services.cloudformation.transforms import TransformFailed
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.cloudformation.models import CloudFormationStore
@@ -120,7 +121,13 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
             raise ServiceError("AlreadyExistsException", f"ChangeSet [{name}] already exists", 400)
     body = await sources.body(ctx, provider.env.internal, params, stack if kind != "CREATE" else None)
     previous = stack.get("values") if kind != "CREATE" else None
-    plan = provider.prepare(ctx, stack, body, params.get("Parameters"), previous)
+    try:
+        processed = await provider.process(ctx, stack, body, params.get("Parameters"))
+    except TransformFailed as failure:
+        if fresh:
+            store.stacks[stack["StackId"]] = stack
+        return _failed(store, ctx, stack, name, kind, body, params, str(failure))
+    plan = provider.plan(ctx, stack, body, processed, params.get("Parameters"), previous)
     provider.check_capabilities(plan, params.get("Capabilities"), change_set=True)
     if fresh:
         store.stacks[stack["StackId"]] = stack
@@ -144,6 +151,18 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
     elif kind != "CREATE" and not found:
         record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
     store.change_sets[change_set_id] = record
+    return {"Id": change_set_id, "StackId": stack["StackId"]}
+
+
+def _failed(store: "CloudFormationStore", ctx: RequestContext, stack: Params, name: str, kind: str, body: str,
+            params: Params, reason: str) -> Params:  # fmt: skip
+    change_set_id = f"arn:{ctx.partition}:cloudformation:{ctx.region}:{ctx.account_id}:changeSet/{name}/{uuid.uuid4()}"
+    store.change_sets[change_set_id] = {
+        "ChangeSetName": name, "ChangeSetId": change_set_id, "StackId": stack["StackId"], "StackName": stack["StackName"],
+        "Description": params.get("Description"), "CreationTime": stack.get("CreationTime"), "ExecutionStatus": "UNAVAILABLE",
+        "Status": "FAILED", "StatusReason": reason, "Changes": [], "type": kind, "template": body, "processed": {},
+        "given": params.get("Parameters") or [], "previous": None, "params": {},
+    }  # fmt: skip
     return {"Id": change_set_id, "StackId": stack["StackId"]}
 
 
@@ -176,7 +195,7 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
             f"ChangeSet [{record['ChangeSetId']}] cannot be executed in its current status of [{record['Status']}]", 400,
         )  # fmt: skip
     stack = store.stacks[record["StackId"]]
-    plan = provider.prepare(ctx, stack, record["template"], record["given"], record["previous"])
+    plan = provider.plan(ctx, stack, record["template"], record["processed"], record["given"], record["previous"])
     record["ExecutionStatus"] = "EXECUTE_COMPLETE"
     record["executed"] = True
     store.change_sets[record["ChangeSetId"]] = record
