@@ -103,8 +103,7 @@ def add_event(
 
 def stack_event(stack: dict[str, Any], now: float, status: str, reason: str | None = None) -> None:
     stack["StackStatus"] = status
-    if reason is not None or status.endswith(IN_PROGRESS_SUFFIX):
-        stack["StackStatusReason"] = reason
+    stack["StackStatusReason"] = reason
     add_event(
         stack, now, stack["StackName"], "AWS::CloudFormation::Stack", status,
         physical_id=stack["StackId"], reason=reason,
