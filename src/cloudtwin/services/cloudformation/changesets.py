@@ -217,7 +217,7 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
             stack["on_failure"] = "DO_NOTHING"
         elif record.get("OnStackFailure") == "DELETE":
             stack["on_failure"] = "DELETE"
-        stack["CreationTime"] = provider.env.clock.now()
+        stack["LastUpdatedTime"] = provider.env.clock.now()
         shapes.stack_event(stack, provider.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
         provider.engine.start(stack["StackId"], provider.engine.create(store, stack, plan, ctx.partition))

@@ -43,9 +43,11 @@ def new_stack(account_id: str, region: str, partition: str, name: str, now: floa
 
 def describe(stack: dict[str, Any]) -> dict[str, Any]:
     out = {k: stack[k] for k in STACK_MEMBERS if stack.get(k) not in (None, "")}
-    for key in ("Parameters", "Outputs", "Tags", "Capabilities", "NotificationARNs"):
+    for key in ("Parameters", "Outputs", "Capabilities"):
         if not out.get(key):
             out.pop(key, None)
+    out["Tags"] = stack.get("Tags") or []
+    out["NotificationARNs"] = stack.get("NotificationARNs") or []
     if key := stack.get("RollbackConfiguration"):
         out["RollbackConfiguration"] = key
     else:
