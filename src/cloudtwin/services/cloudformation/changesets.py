@@ -4,6 +4,7 @@ operation. ``aws cloudformation deploy`` and SAM deploy through them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation import sources, stacks as shapes
 from cloudtwin.services.cloudformation.errors import DeployError, change_set_not_found, validation
+from cloudtwin.services.cloudformation.intrinsics import Scope
 from cloudtwin.services.cloudformation.plan import Plan
 from cloudtwin.services.cloudformation.transforms import TransformFailed
 
@@ -39,20 +41,67 @@ def find(store: "CloudFormationStore", name: str, stack_name: str | None) -> Par
     raise change_set_not_found(name)
 
 
+KNOWN_AFTER_APPLY = "{{changeSet:KNOWN_AFTER_APPLY}}"
+
+
+class _Preview(Scope):
+    """Resolves what a change set shows: a value that depends on a resource the change set
+    creates or replaces is known only after it is applied."""
+
+    def __init__(self, unknown: set[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unknown = unknown
+
+    def fn_ref(self, name: Any) -> Any:
+        if isinstance(name, str) and name in self.unknown:
+            return KNOWN_AFTER_APPLY
+        return super().fn_ref(name)
+
+    def fn_getatt(self, arg: Any) -> Any:
+        logical_id = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0]
+        if logical_id in self.unknown:
+            return KNOWN_AFTER_APPLY
+        return super().fn_getatt(arg)
+
+
+def _known(value: Any) -> Any:
+    """A value with an unknown part is unknown as a whole."""
+    if isinstance(value, str) and KNOWN_AFTER_APPLY in value:
+        return KNOWN_AFTER_APPLY
+    if isinstance(value, dict):
+        return {k: _known(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_known(v) for v in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def changes(stack: Params, plan: Plan, import_value: Any) -> list[Params]:
+    """The change set's ``Changes``; each resource change keeps its property values under
+    ``_before``/``_after`` (shown with ``IncludePropertyValues``)."""
     records = {k: r for k, r in stack["resources"].items() if r.get("PhysicalResourceId") and r["ResourceStatus"] != "DELETE_COMPLETE"}
-    scope = plan.scope(records, import_value)
+    unknown: set[str] = set()
+    scope = _Preview(
+        unknown, template=plan.template, parameters=plan.values, pseudo=plan.pseudo,
+        conditions=plan.conditions, resources=records, import_value=import_value,
+    )  # fmt: skip
     found: list[Params] = []
     for logical_id in plan.order:
         definition = plan.template["Resources"][logical_id]
         current = records.get(logical_id)
-        if current is None:
-            found.append(_change("Add", logical_id, definition["Type"]))
-            continue
         try:
-            properties = scope.resolve(definition.get("Properties") or {})
+            properties = _known(scope.resolve(definition.get("Properties") or {}))
         except (DeployError, ServiceError):
             properties = None
+        if current is None:
+            unknown.add(logical_id)
+            change = _change("Add", logical_id, definition["Type"])
+            change["_after"] = properties if properties is not None else {}
+            found.append(change)
+            continue
         previous = current.get("properties") or {}
         if properties == previous and definition.get("Metadata") == current.get("Metadata"):
             continue
@@ -64,21 +113,57 @@ def changes(stack: Params, plan: Plan, import_value: Any) -> list[Params]:
         create_only = schemas.create_only(definition["Type"])
         replaced = [n for n in changed if n in create_only]
         change = _change("Modify", logical_id, definition["Type"], current["PhysicalResourceId"])
-        change["Replacement"] = "True" if replaced and properties is not None else "Conditional" if replaced else "False"
+        dynamic = properties is None or any((properties or {}).get(n) == KNOWN_AFTER_APPLY for n in replaced)
+        change["Replacement"] = "Conditional" if replaced and dynamic else "True" if replaced else "False"
+        if replaced:
+            unknown.add(logical_id)
         change["Scope"] = ["Properties"] if changed else ["Metadata"]
-        change["Details"] = [
-            {
-                "Target": {"Attribute": "Properties", "Name": n, "RequiresRecreation": "Always" if n in create_only else "Never"},
-                "Evaluation": "Static" if properties is not None else "Dynamic",
+        change["_before"], change["_after"] = previous, properties if properties is not None else {}
+        details = []
+        for n in changed:
+            before, after = previous.get(n), (properties or {}).get(n)
+            target: Params = {"Attribute": "Properties", "Name": n, "RequiresRecreation": "Always" if n in create_only else "Never"}
+            extra: Params = {"Path": f"/Properties/{n}", "AttributeChangeType": "Add" if n not in previous else
+                             "Remove" if properties is not None and n not in properties else "Modify"}  # fmt: skip
+            if before is not None:
+                extra["BeforeValue"] = _text(before)
+            if after is not None:
+                extra["AfterValue"] = _text(after)
+            details.append({
+                "Target": target, "_values": extra,
+                "Evaluation": "Static" if properties is not None and after != KNOWN_AFTER_APPLY else "Dynamic",
                 "ChangeSource": "DirectModification",
-            }
-            for n in changed
-        ]
+            })  # fmt: skip
+        change["Details"] = details
         found.append(change)
     for logical_id, record in records.items():
         if logical_id not in plan.graph:
-            found.append(_change("Remove", logical_id, record["ResourceType"], record["PhysicalResourceId"]))
+            change = _change("Remove", logical_id, record["ResourceType"], record["PhysicalResourceId"])
+            change["_before"] = record.get("properties") or {}
+            found.append(change)
     return [{"Type": "Resource", "ResourceChange": c} for c in found]
+
+
+def render(changes_: list[Params], with_values: bool) -> list[Params]:
+    """``Changes`` as DescribeChangeSet answers them (property values only when asked)."""
+    out = []
+    for item in changes_:
+        change = {k: v for k, v in item["ResourceChange"].items() if not k.startswith("_")}
+        change["Details"] = []
+        for detail in item["ResourceChange"].get("Details") or ():
+            shown = {k: v for k, v in detail.items() if k != "_values"}
+            if with_values:
+                shown["Target"] = dict(detail["Target"], **detail.get("_values", {}))
+            change["Details"].append(shown)
+        if with_values:
+            if "_before" in item["ResourceChange"]:
+                change["BeforeContext"] = json.dumps({"Properties": item["ResourceChange"]["_before"]})
+            if "_after" in item["ResourceChange"]:
+                change["AfterContext"] = json.dumps({"Properties": item["ResourceChange"]["_after"]})
+            if change["Action"] == "Add":
+                change["Replacement"] = "True"
+        out.append({"Type": "Resource", "ResourceChange": change})
+    return out
 
 
 def _change(action: str, logical_id: str, kind: str, physical_id: str | None = None) -> Params:
@@ -178,11 +263,11 @@ def describe(provider: "Provider", ctx: RequestContext, params: Params) -> Param
     out = {k: record[k] for k in MEMBERS if record.get(k) not in (None, "")}
     out["NotificationARNs"] = record.get("NotificationARNs") or []
     out["RollbackConfiguration"] = record.get("RollbackConfiguration") or {}
-    out["Changes"] = record.get("Changes") or []
+    out["Changes"] = render(record.get("Changes") or [], bool(params.get("IncludePropertyValues")))
+    out["Capabilities"] = record.get("Capabilities") or []
+    out["IncludeNestedStacks"] = bool(record.get("IncludeNestedStacks"))
     if not out.get("Parameters"):
         out.pop("Parameters", None)
-    if not out.get("Capabilities"):
-        out.pop("Capabilities", None)
     return out
 
 
