@@ -71,7 +71,7 @@ def parse(body: str) -> dict[str, Any]:
             raise template_error(f"JSON not well-formed. (line {e.lineno},  column {e.colno})") from None
     else:
         try:
-            template = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            template = yaml.load(body, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

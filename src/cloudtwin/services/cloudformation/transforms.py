@@ -14,7 +14,8 @@ from cloudtwin.services.cloudformation.errors import template_error, validation
 
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 SERVERLESS = "AWS::Serverless-2016-10-31"
-KNOWN = (LANGUAGE_EXTENSIONS, SERVERLESS)
+INCLUDE = "AWS::Include"
+KNOWN = (LANGUAGE_EXTENSIONS, SERVERLESS, INCLUDE)
 
 
 def declared(template: dict[str, Any]) -> list[str]:
@@ -198,35 +199,28 @@ def serverless(
     template: dict[str, Any], *, account_id: str, region: str, partition: str, parameters: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
     try:
+        import boto3
         from samtranslator.model.exceptions import InvalidDocumentException
         from samtranslator.parser.parser import Parser
-        from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
-        from samtranslator.translator.transform import transform
+        from samtranslator.translator.transform import undo_mark_unicode_str_in_template
+        from samtranslator.translator.translator import Translator
     except ImportError:  # pragma: no cover - a dependency of cloudtwin
         raise validation("The SAM transform needs the aws-sam-translator package") from None
 
-    class _Policies(ManagedPolicyLoader):
-        """AWS managed policies by name, as ARNs (the translator would ask IAM)."""
-
-        def __init__(self) -> None:
-            pass
-
-        def load(self) -> dict[str, str]:
-            return _ManagedPolicyNames(partition)
-
-    values = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters or () if "ParameterKey" in p}
-    import os
-
-    os.environ.setdefault("AWS_REGION", region)
+    values: dict[str, Any] = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters or () if "ParameterKey" in p}
+    values.update({"AWS::Region": region, "AWS::Partition": partition, "AWS::AccountId": account_id})
+    # The translator asks a boto3 session only for its region name (no credentials, no calls).
+    session = boto3.session.Session(region_name=region, aws_access_key_id="unused", aws_secret_access_key="unused")
+    translator = Translator(None, Parser(), boto_session=session)
+    names = _ManagedPolicyNames(partition)
     try:
-        from samtranslator.translator.arn_generator import ArnGenerator
-
-        ArnGenerator.BOTO_SESSION_REGION_NAME = region
-        result = transform(json.loads(json.dumps(template)), values, _Policies(), None)
+        result = translator.translate(
+            json.loads(json.dumps(template)), parameter_values=values, get_managed_policy_map=lambda: names
+        )
     except InvalidDocumentException as error:
         causes = " ".join(str(getattr(c, "message", c)) for c in error.causes)
         raise validation(f"Transform {SERVERLESS} failed with: {causes}") from None
-    return result
+    return undo_mark_unicode_str_in_template(result)
 
 
 class _ManagedPolicyNames(dict):
