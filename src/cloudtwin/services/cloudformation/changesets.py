@@ -13,7 +13,7 @@ from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation import sources, stacks as shapes
 from cloudtwin.services.cloudformation.errors import DeployError, change_set_not_found, validation
-from cloudtwin.services.cloudformation.intrinsics import Scope
+from cloudtwin.services.cloudformation.intrinsics import KNOWN_AFTER_APPLY, PreviewScope as _Preview
 from cloudtwin.services.cloudformation.plan import Plan
 from cloudtwin.services.cloudformation.transforms import TransformFailed
 
@@ -39,29 +39,6 @@ def find(store: "CloudFormationStore", name: str, stack_name: str | None) -> Par
         if change_set["ChangeSetName"] == name and change_set["StackId"] == stack["StackId"]:
             return change_set
     raise change_set_not_found(name)
-
-
-KNOWN_AFTER_APPLY = "{{changeSet:KNOWN_AFTER_APPLY}}"
-
-
-class _Preview(Scope):
-    """Resolves what a change set shows: a value that depends on a resource the change set
-    creates or replaces is known only after it is applied."""
-
-    def __init__(self, unknown: set[str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.unknown = unknown
-
-    def fn_ref(self, name: Any) -> Any:
-        if isinstance(name, str) and name in self.unknown:
-            return KNOWN_AFTER_APPLY
-        return super().fn_ref(name)
-
-    def fn_getatt(self, arg: Any) -> Any:
-        logical_id = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0]
-        if logical_id in self.unknown:
-            return KNOWN_AFTER_APPLY
-        return super().fn_getatt(arg)
 
 
 def _known(value: Any) -> Any:

@@ -279,3 +279,26 @@ def _text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return str(value)
+
+
+KNOWN_AFTER_APPLY = "{{changeSet:KNOWN_AFTER_APPLY}}"
+
+
+class PreviewScope(Scope):
+    """Resolves what is known before a deployment: a value that depends on a resource about
+    to be created or replaced (``unknown``) is known only after it is applied."""
+
+    def __init__(self, unknown: set[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unknown = unknown
+
+    def fn_ref(self, name: Any) -> Any:
+        if isinstance(name, str) and name in self.unknown:
+            return KNOWN_AFTER_APPLY
+        return super().fn_ref(name)
+
+    def fn_getatt(self, arg: Any) -> Any:
+        logical_id = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0]
+        if logical_id in self.unknown:
+            return KNOWN_AFTER_APPLY
+        return super().fn_getatt(arg)

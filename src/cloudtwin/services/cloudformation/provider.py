@@ -135,7 +135,7 @@ class Provider(ServiceProvider):
 
     def _includer(self, ctx: RequestContext):
         async def include(location: str) -> Any:
-            return templates.parse(await sources.read_url(ctx, self.env.internal, location))
+            return templates.parse(await sources.read_url(ctx, self.env.internal, location, s3_scheme=True))
 
         return include
 
@@ -296,7 +296,9 @@ class Provider(ServiceProvider):
         return {"StackSummaries": found}
 
     async def describe_stack_events(self, ctx: RequestContext, params: Params) -> Params:
-        stack = self._stack(ctx, params.get("StackName"))
+        stack = self._store(ctx).live(params.get("StackName") or "")
+        if stack is None:
+            raise validation(f"Stack [{params.get('StackName')}] does not exist")
         await self.engine.settle([stack["StackId"]])
         return {"StackEvents": list(reversed(stack["events"]))}
 
@@ -336,6 +338,10 @@ class Provider(ServiceProvider):
         return {"StackResourceSummaries": page, **extra}
 
     def get_template(self, ctx: RequestContext, params: Params) -> Params:
+        if not params.get("StackName") and not params.get("ChangeSetName"):
+            raise validation("StackName is required if ChangeSetName is not specified.")
+        if params.get("ChangeSetName") and not params.get("StackName") and not params["ChangeSetName"].startswith("arn:"):
+            raise validation("StackName is a required parameter.")
         if params.get("ChangeSetName"):
             change_set = changesets.find(self._store(ctx), params["ChangeSetName"], params.get("StackName"))
             body, processed = change_set["template"], change_set["processed"]
@@ -386,7 +392,7 @@ class Provider(ServiceProvider):
         if template.get("Description") is not None:
             out["Description"] = template["Description"]
         if template.get("Metadata") is not None:
-            out["Metadata"] = json.dumps(template["Metadata"])
+            out["Metadata"] = str(template["Metadata"])  # AWS answers the map in this (non-JSON) form
         if declared:
             out["DeclaredTransforms"] = declared
         capabilities = _capabilities(processed, declared)

@@ -183,6 +183,8 @@ def expand_for_each(node: Any, bindings: dict[str, str] | None = None) -> Any:
             out[_substitute(key, bindings) if isinstance(key, str) else key] = expand_for_each(value, bindings)
     if len(out) == 1 and "Ref" in out and out["Ref"] in bindings:
         return bindings[out["Ref"]]
+    if len(out) == 1 and isinstance(out.get("Fn::Sub"), str) and "${" not in out["Fn::Sub"] and bindings:
+        return out["Fn::Sub"]  # nothing left to substitute: the text itself, as AWS writes it
     return out
 
 
