@@ -137,8 +137,6 @@ def render(changes_: list[Params], with_values: bool) -> list[Params]:
                 change["BeforeContext"] = json.dumps({"Properties": item["ResourceChange"]["_before"]})
             if "_after" in item["ResourceChange"]:
                 change["AfterContext"] = json.dumps({"Properties": item["ResourceChange"]["_after"]})
-            if change["Action"] == "Add":
-                change["Replacement"] = "True"
         out.append({"Type": "Resource", "ResourceChange": change})
     return out
 

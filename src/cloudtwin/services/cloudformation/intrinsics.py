@@ -138,6 +138,11 @@ class Scope:
         for part in attribute.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         if node is None:
+            # a schema-based type answers any property it was given (its read handler's model)
+            node = record.get("properties") or {}
+            for part in attribute.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
             raise DeployError(
                 f"Template error: resource {logical_id} does not support attribute type {attribute} in Fn::GetAtt"
             )
