@@ -135,9 +135,25 @@ class Provider(ServiceProvider):
 
     def _includer(self, ctx: RequestContext):
         async def include(location: str) -> Any:
+            where = templates.s3_location(location)
+            if where is not None:
+                try:
+                    await self.env.internal.call_async(
+                        "s3", "HeadObject", {"Bucket": where[0], "Key": where[1]}, account_id=ctx.account_id, region=ctx.region
+                    )  # fmt: skip
+                except ServiceError as error:
+                    missing = f"S3 bucket [{where[0]}]" if error.code in ("NoSuchBucket",) or not self._bucket_exists(ctx, where[0]) else f"S3 object [{where[1]}]"
+                    raise transforms.TransformFailed(f"Transform AWS::Include failed with: {missing} does not exist.") from None
             return templates.parse(await sources.read_url(ctx, self.env.internal, location, s3_scheme=True))
 
         return include
+
+    def _bucket_exists(self, ctx: RequestContext, bucket: str) -> bool:
+        try:
+            self.env.internal.call("s3", "HeadBucket", {"Bucket": bucket}, account_id=ctx.account_id, region=ctx.region)
+        except ServiceError:
+            return False
+        return True
 
     def _failed_transform(self, ctx: RequestContext, stack: Params, reason: str, updating: bool) -> None:
         """A macro failed: the operation starts and rolls back at once, as AWS reports it."""
