@@ -37,7 +37,8 @@ def test_exports_imported_and_deletion_refused_while_in_use(deploy, cfn):
     # a second stack cannot export the same name
     duplicate = deploy("duplicate", EXPORTER, wait=None)
     assert duplicate["StackStatus"] == "ROLLBACK_COMPLETE"
-    assert duplicate["StackStatusReason"].startswith("Export with name shared-queue-arn is already exported by stack exporter")
+    reasons = [e.get("ResourceStatusReason") for e in cfn.describe_stack_events(StackName="duplicate")["StackEvents"]]
+    assert "Export with name shared-queue-arn is already exported by stack exporter" in reasons
     cfn.delete_stack(StackName="importer")
     cfn.get_waiter("stack_delete_complete").wait(StackName="importer", WaiterConfig=WAIT)
     with pytest.raises(ClientError) as error:

@@ -116,7 +116,9 @@ FAILING = {
 def test_failure_halfway_rolls_back(deploy, cfn, aws_client):
     stack = deploy("fails", FAILING, wait=None)
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
-    assert stack["StackStatusReason"] == "The following resource(s) failed to create: [Bad]. Rollback requested by user."
+    assert "StackStatusReason" not in stack and "DeletionTime" in stack
+    rollback = [e for e in cfn.describe_stack_events(StackName="fails")["StackEvents"] if e["ResourceStatus"] == "ROLLBACK_IN_PROGRESS"]
+    assert rollback[0]["ResourceStatusReason"] == "The following resource(s) failed to create: [Bad]. Rollback requested by user."
     assert statuses(cfn, "fails") == [
         ("fails", "CREATE_IN_PROGRESS"), ("Good", "CREATE_IN_PROGRESS"), ("Good", "CREATE_IN_PROGRESS"),
         ("Good", "CREATE_COMPLETE"), ("Bad", "CREATE_IN_PROGRESS"), ("Bad", "CREATE_FAILED"),

@@ -113,7 +113,7 @@ def test_language_extensions_for_each_length_to_json_string(deploy, aws_client):
             "Default": {"Value": {"Fn::FindInMap": ["Missing", "x", "y", {"DefaultValue": "fallback"}]}},
         },
     }  # fmt: skip
-    out = outputs(deploy("each", template))
+    out = outputs(deploy("each", template, Capabilities=["CAPABILITY_AUTO_EXPAND"]))
     assert out == {"Length": "2", "Json": '{"a":[1,"us-east-1"]}', "Default": "fallback"}
     urls = aws_client("sqs").list_queues(QueueNamePrefix="each-")["QueueUrls"]
     assert sorted(u.rsplit("/", 1)[1] for u in urls) == ["each-blue", "each-red"]

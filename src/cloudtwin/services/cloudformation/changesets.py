@@ -4,6 +4,7 @@ operation. ``aws cloudformation deploy`` and SAM deploy through them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,9 @@ from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation import sources, stacks as shapes
 from cloudtwin.services.cloudformation.errors import DeployError, change_set_not_found, validation
+from cloudtwin.services.cloudformation.intrinsics import KNOWN_AFTER_APPLY, PreviewScope as _Preview
 from cloudtwin.services.cloudformation.plan import Plan
+from cloudtwin.services.cloudformation.transforms import TransformFailed
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.cloudformation.models import CloudFormationStore
@@ -32,26 +35,50 @@ def find(store: "CloudFormationStore", name: str, stack_name: str | None) -> Par
     stack = store.live(stack_name)
     if stack is None:
         raise change_set_not_found(name)
-    for change_set in store.change_sets.values():
+    for change_set in reversed(list(store.change_sets.values())):
         if change_set["ChangeSetName"] == name and change_set["StackId"] == stack["StackId"]:
             return change_set
     raise change_set_not_found(name)
 
 
+def _known(value: Any) -> Any:
+    """A value with an unknown part is unknown as a whole."""
+    if isinstance(value, str) and KNOWN_AFTER_APPLY in value:
+        return KNOWN_AFTER_APPLY
+    if isinstance(value, dict):
+        return {k: _known(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_known(v) for v in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def changes(stack: Params, plan: Plan, import_value: Any) -> list[Params]:
+    """The change set's ``Changes``; each resource change keeps its property values under
+    ``_before``/``_after`` (shown with ``IncludePropertyValues``)."""
     records = {k: r for k, r in stack["resources"].items() if r.get("PhysicalResourceId") and r["ResourceStatus"] != "DELETE_COMPLETE"}
-    scope = plan.scope(records, import_value)
+    unknown: set[str] = set()
+    scope = _Preview(
+        unknown, template=plan.template, parameters=plan.values, pseudo=plan.pseudo,
+        conditions=plan.conditions, resources=records, import_value=import_value,
+    )  # fmt: skip
     found: list[Params] = []
     for logical_id in plan.order:
         definition = plan.template["Resources"][logical_id]
         current = records.get(logical_id)
-        if current is None:
-            found.append(_change("Add", logical_id, definition["Type"]))
-            continue
         try:
-            properties = scope.resolve(definition.get("Properties") or {})
+            properties = _known(scope.resolve(definition.get("Properties") or {}))
         except (DeployError, ServiceError):
             properties = None
+        if current is None:
+            unknown.add(logical_id)
+            change = _change("Add", logical_id, definition["Type"])
+            change["_after"] = properties if properties is not None else {}
+            found.append(change)
+            continue
         previous = current.get("properties") or {}
         if properties == previous and definition.get("Metadata") == current.get("Metadata"):
             continue
@@ -63,21 +90,55 @@ def changes(stack: Params, plan: Plan, import_value: Any) -> list[Params]:
         create_only = schemas.create_only(definition["Type"])
         replaced = [n for n in changed if n in create_only]
         change = _change("Modify", logical_id, definition["Type"], current["PhysicalResourceId"])
-        change["Replacement"] = "True" if replaced and properties is not None else "Conditional" if replaced else "False"
+        dynamic = properties is None or any((properties or {}).get(n) == KNOWN_AFTER_APPLY for n in replaced)
+        change["Replacement"] = "Conditional" if replaced and dynamic else "True" if replaced else "False"
+        if replaced:
+            unknown.add(logical_id)
         change["Scope"] = ["Properties"] if changed else ["Metadata"]
-        change["Details"] = [
-            {
-                "Target": {"Attribute": "Properties", "Name": n, "RequiresRecreation": "Always" if n in create_only else "Never"},
-                "Evaluation": "Static" if properties is not None else "Dynamic",
+        change["_before"], change["_after"] = previous, properties if properties is not None else {}
+        details = []
+        for n in changed:
+            before, after = previous.get(n), (properties or {}).get(n)
+            target: Params = {"Attribute": "Properties", "Name": n, "RequiresRecreation": "Always" if n in create_only else "Never"}
+            extra: Params = {"Path": f"/Properties/{n}", "AttributeChangeType": "Add" if n not in previous else
+                             "Remove" if properties is not None and n not in properties else "Modify"}  # fmt: skip
+            if before is not None:
+                extra["BeforeValue"] = _text(before)
+            if after is not None:
+                extra["AfterValue"] = _text(after)
+            details.append({
+                "Target": target, "_values": extra,
+                "Evaluation": "Static" if properties is not None and after != KNOWN_AFTER_APPLY else "Dynamic",
                 "ChangeSource": "DirectModification",
-            }
-            for n in changed
-        ]
+            })  # fmt: skip
+        change["Details"] = details
         found.append(change)
     for logical_id, record in records.items():
         if logical_id not in plan.graph:
-            found.append(_change("Remove", logical_id, record["ResourceType"], record["PhysicalResourceId"]))
+            change = _change("Remove", logical_id, record["ResourceType"], record["PhysicalResourceId"])
+            change["_before"] = record.get("properties") or {}
+            found.append(change)
     return [{"Type": "Resource", "ResourceChange": c} for c in found]
+
+
+def render(changes_: list[Params], with_values: bool) -> list[Params]:
+    """``Changes`` as DescribeChangeSet answers them (property values only when asked)."""
+    out = []
+    for item in changes_:
+        change = {k: v for k, v in item["ResourceChange"].items() if not k.startswith("_")}
+        change["Details"] = []
+        for detail in item["ResourceChange"].get("Details") or ():
+            shown = {k: v for k, v in detail.items() if k != "_values"}
+            if with_values:
+                shown["Target"] = dict(detail["Target"], **detail.get("_values", {}))
+            change["Details"].append(shown)
+        if with_values:
+            if "_before" in item["ResourceChange"]:
+                change["BeforeContext"] = json.dumps({"Properties": item["ResourceChange"]["_before"]})
+            if "_after" in item["ResourceChange"]:
+                change["AfterContext"] = json.dumps({"Properties": item["ResourceChange"]["_after"]})
+        out.append({"Type": "Resource", "ResourceChange": change})
+    return out
 
 
 def _change(action: str, logical_id: str, kind: str, physical_id: str | None = None) -> Params:
@@ -99,7 +160,7 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
             raise ServiceError(
                 "AlreadyExistsException",
-                f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{name}].", 400,
+                f"Stack [{stack['StackId']}] already exists and cannot be created again with the changeSet [{name}].", 400,
             )  # fmt: skip
         if stack is None:
             stack = shapes.new_stack(ctx.account_id, ctx.region, ctx.partition, stack_name, now, params)
@@ -116,11 +177,17 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
             raise validation(f"Stack:{stack['StackId']} is in {stack['StackStatus']} state and can not be updated.")
         fresh = False
     for existing in store.change_sets.values():
-        if existing["ChangeSetName"] == name and existing["StackId"] == stack["StackId"]:
+        if existing["ChangeSetName"] == name and existing["StackId"] == stack["StackId"] and not existing.get("executed"):
             raise ServiceError("AlreadyExistsException", f"ChangeSet [{name}] already exists", 400)
     body = await sources.body(ctx, provider.env.internal, params, stack if kind != "CREATE" else None)
     previous = stack.get("values") if kind != "CREATE" else None
-    plan = provider.prepare(ctx, stack, body, params.get("Parameters"), previous)
+    try:
+        processed = await provider.process(ctx, stack, body, params.get("Parameters"))
+    except TransformFailed as failure:
+        if fresh:
+            store.stacks[stack["StackId"]] = stack
+        return _failed(store, ctx, stack, name, kind, body, params, str(failure))
+    plan = provider.plan(ctx, stack, body, processed, params.get("Parameters"), previous)
     provider.check_capabilities(plan, params.get("Capabilities"), change_set=True)
     if fresh:
         store.stacks[stack["StackId"]] = stack
@@ -147,6 +214,18 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
     return {"Id": change_set_id, "StackId": stack["StackId"]}
 
 
+def _failed(store: "CloudFormationStore", ctx: RequestContext, stack: Params, name: str, kind: str, body: str,
+            params: Params, reason: str) -> Params:  # fmt: skip
+    change_set_id = f"arn:{ctx.partition}:cloudformation:{ctx.region}:{ctx.account_id}:changeSet/{name}/{uuid.uuid4()}"
+    store.change_sets[change_set_id] = {
+        "ChangeSetName": name, "ChangeSetId": change_set_id, "StackId": stack["StackId"], "StackName": stack["StackName"],
+        "Description": params.get("Description"), "CreationTime": stack.get("CreationTime"), "ExecutionStatus": "UNAVAILABLE",
+        "Status": "FAILED", "StatusReason": reason, "Changes": [], "type": kind, "template": body, "processed": {},
+        "given": params.get("Parameters") or [], "previous": None, "params": {},
+    }  # fmt: skip
+    return {"Id": change_set_id, "StackId": stack["StackId"]}
+
+
 MEMBERS = (
     "ChangeSetName", "ChangeSetId", "StackId", "StackName", "Description", "Parameters", "CreationTime",
     "ExecutionStatus", "Status", "StatusReason", "NotificationARNs", "RollbackConfiguration", "Capabilities",
@@ -159,11 +238,11 @@ def describe(provider: "Provider", ctx: RequestContext, params: Params) -> Param
     out = {k: record[k] for k in MEMBERS if record.get(k) not in (None, "")}
     out["NotificationARNs"] = record.get("NotificationARNs") or []
     out["RollbackConfiguration"] = record.get("RollbackConfiguration") or {}
-    out["Changes"] = record.get("Changes") or []
+    out["Changes"] = render(record.get("Changes") or [], bool(params.get("IncludePropertyValues")))
+    out["Capabilities"] = record.get("Capabilities") or []
+    out["IncludeNestedStacks"] = bool(record.get("IncludeNestedStacks"))
     if not out.get("Parameters"):
         out.pop("Parameters", None)
-    if not out.get("Capabilities"):
-        out.pop("Capabilities", None)
     return out
 
 
@@ -176,13 +255,14 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
             f"ChangeSet [{record['ChangeSetId']}] cannot be executed in its current status of [{record['Status']}]", 400,
         )  # fmt: skip
     stack = store.stacks[record["StackId"]]
-    plan = provider.prepare(ctx, stack, record["template"], record["given"], record["previous"])
+    plan = provider.plan(ctx, stack, record["template"], record["processed"], record["given"], record["previous"])
     record["ExecutionStatus"] = "EXECUTE_COMPLETE"
+    record["executed"] = True
     store.change_sets[record["ChangeSetId"]] = record
+    # executing a change set deletes the stack's other change sets, as AWS does
     for other in list(store.change_sets.values()):
-        if other["StackId"] == stack["StackId"] and other is not record and other["ExecutionStatus"] == "AVAILABLE":
-            other["ExecutionStatus"] = "OBSOLETE"
-            store.change_sets[other["ChangeSetId"]] = other
+        if other["StackId"] == stack["StackId"] and other is not record and not other.get("executed"):
+            del store.change_sets[other["ChangeSetId"]]
     stack["ChangeSetId"] = record["ChangeSetId"]
     options = {k: v for k, v in (record.get("params") or {}).items() if v is not None}
     if "DisableRollback" in params:
@@ -197,7 +277,7 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
             stack["on_failure"] = "DO_NOTHING"
         elif record.get("OnStackFailure") == "DELETE":
             stack["on_failure"] = "DELETE"
-        stack["CreationTime"] = provider.env.clock.now()
+        stack["LastUpdatedTime"] = provider.env.clock.now()
         shapes.stack_event(stack, provider.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
         provider.engine.start(stack["StackId"], provider.engine.create(store, stack, plan, ctx.partition))
@@ -225,6 +305,6 @@ def list_for_stack(provider: "Provider", ctx: RequestContext, params: Params) ->
             "CreationTime", "Description", "IncludeNestedStacks")
     found = [
         {k: c[k] for k in keys if c.get(k) not in (None, "")}
-        for c in store.change_sets.values() if c["StackId"] == stack["StackId"]
+        for c in store.change_sets.values() if c["StackId"] == stack["StackId"] and not c.get("executed")
     ]  # fmt: skip
     return {"Summaries": found}

@@ -222,8 +222,8 @@ class Deployment:
             "properties": {},
             "Attributes": {},
             "Metadata": definition.get("Metadata"),
-            "DeletionPolicy": definition.get("DeletionPolicy"),
-            "UpdateReplacePolicy": definition.get("UpdateReplacePolicy"),
+            "DeletionPolicy": _policy(plan, definition, "DeletionPolicy"),
+            "UpdateReplacePolicy": _policy(plan, definition, "UpdateReplacePolicy"),
             "deps": sorted(plan.graph.get(logical_id, ())),
         }
 
@@ -257,8 +257,8 @@ class Deployment:
         before = dict(current)
         record = dict(current)
         record.update(
-            Metadata=definition.get("Metadata"), DeletionPolicy=definition.get("DeletionPolicy"),
-            UpdateReplacePolicy=definition.get("UpdateReplacePolicy"), deps=sorted(plan.graph.get(logical_id, ())),
+            Metadata=definition.get("Metadata"), DeletionPolicy=_policy(plan, definition, "DeletionPolicy"),
+            UpdateReplacePolicy=_policy(plan, definition, "UpdateReplacePolicy"), deps=sorted(plan.graph.get(logical_id, ())),
         )  # fmt: skip
         records[logical_id] = record
         previous = current.get("properties") or {}
@@ -380,6 +380,12 @@ class Deployment:
             return await self.remove(by_name[name], honour_policy=honour_policy, policy_key=policy_key)
 
         return await self.walk(list(reversed(list(by_name))), dependents, step)
+
+
+def _policy(plan: Plan, definition: dict[str, Any], key: str) -> Any:
+    """``DeletionPolicy``/``UpdateReplacePolicy`` (``Fn::If`` on a condition may choose it)."""
+    value = definition.get(key)
+    return plan.scope({}).resolve(value) if isinstance(value, dict) else value
 
 
 def _gone(error: ServiceError) -> bool:

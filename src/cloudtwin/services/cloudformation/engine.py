@@ -142,6 +142,7 @@ class Engine:
         d.status("ROLLBACK_IN_PROGRESS", reason + ("Rollback requested by user." if d.failed else ""))
         await d.undo()
         stack["Outputs"] = []
+        stack["DeletionTime"] = d.now()
         d.status("ROLLBACK_COMPLETE")
         if stack.get("on_failure") == "DELETE":
             d.status("DELETE_IN_PROGRESS")

@@ -41,10 +41,24 @@ def check_functions(node: Any) -> None:
         for key, value in node.items():
             if isinstance(key, str) and key.startswith("Fn::") and key not in FUNCTIONS and key != "Fn::ForEach":
                 raise template_error(f"Encountered unsupported function: {key} Supported functions are: [{SUPPORTED}]")
+            if key == "Fn::GetAtt" and not _getatt_shaped(value):
+                raise validation(
+                    "Template error: every Fn::GetAtt object requires two non-empty parameters, "
+                    "the resource name and the resource attribute"
+                )
             check_functions(value)
     elif isinstance(node, list):
         for item in node:
             check_functions(item)
+
+
+def _getatt_shaped(value: Any) -> bool:
+    if isinstance(value, str):
+        return "." in value and all(value.split(".", 1))
+    return (
+        isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and bool(value[0])
+        and (isinstance(value[1], dict) or (isinstance(value[1], str) and bool(value[1])))
+    )  # fmt: skip
 
 
 def sub_variables(text: str) -> list[str]:
@@ -123,6 +137,11 @@ class Scope:
         node: Any = attributes
         for part in attribute.split("."):
             node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            # a schema-based type answers any property it was given (its read handler's model)
+            node = record.get("properties") or {}
+            for part in attribute.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
         if node is None:
             raise DeployError(
                 f"Template error: resource {logical_id} does not support attribute type {attribute} in Fn::GetAtt"
@@ -265,3 +284,26 @@ def _text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return str(value)
+
+
+KNOWN_AFTER_APPLY = "{{changeSet:KNOWN_AFTER_APPLY}}"
+
+
+class PreviewScope(Scope):
+    """Resolves what is known before a deployment: a value that depends on a resource about
+    to be created or replaced (``unknown``) is known only after it is applied."""
+
+    def __init__(self, unknown: set[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unknown = unknown
+
+    def fn_ref(self, name: Any) -> Any:
+        if isinstance(name, str) and name in self.unknown:
+            return KNOWN_AFTER_APPLY
+        return super().fn_ref(name)
+
+    def fn_getatt(self, arg: Any) -> Any:
+        logical_id = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0]
+        if logical_id in self.unknown:
+            return KNOWN_AFTER_APPLY
+        return super().fn_getatt(arg)

@@ -23,6 +23,8 @@ class CloudFormationStore(Store):
         self.change_sets: Any = tables.table("change_sets")
         #: stack set name -> stack set record (with its "instances" and "operations")
         self.stack_sets: Any = tables.table("stack_sets")
+        #: macro name -> {"Name", "FunctionName", "Description", "LogGroupName", "LogRoleARN"}
+        self.macros: Any = tables.table("macros")
 
     def live(self, name_or_id: str) -> dict[str, Any] | None:
         """The stack a name or id names: by id any stack, by name only one not deleted."""

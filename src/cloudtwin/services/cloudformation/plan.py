@@ -9,8 +9,9 @@ from typing import Any, Callable
 
 from cloudtwin.deployment import schemas
 from cloudtwin.services.cloudformation import conditions, graph, parameters, template as templates
-from cloudtwin.services.cloudformation.errors import template_error
-from cloudtwin.services.cloudformation.intrinsics import Scope, check_functions
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.cloudformation.errors import DeployError, template_error, validation
+from cloudtwin.services.cloudformation.intrinsics import KNOWN_AFTER_APPLY, PreviewScope, Scope, check_functions
 
 
 @dataclass
@@ -89,4 +90,27 @@ def make(
         if resource.get("Condition") is None or evaluated[resource["Condition"]]
     }  # fmt: skip
     deps = {name: full[name] & active for name in full if name in active}
-    return Plan(body, template, values, listed, raw, evaluated, deps, graph.order(deps), pseudo)
+    plan = Plan(body, template, values, listed, raw, evaluated, deps, graph.order(deps), pseudo)
+    _check_static(plan)
+    return plan
+
+
+#: Errors a template shows before anything is deployed (what they need is known already).
+_STATIC_ERRORS = ("Template error: Unable to get mapping", "Template error: unresolved condition dependency")
+
+
+def _check_static(plan: Plan) -> None:
+    """Evaluate what does not depend on resources (mappings, conditions) so that a bad lookup
+    fails the API call, as AWS's does, rather than the deployment."""
+    scope = PreviewScope(
+        set(plan.template.get("Resources") or {}), template=plan.template, parameters=plan.values,
+        pseudo=plan.pseudo, conditions=plan.conditions, import_value=lambda name: KNOWN_AFTER_APPLY,
+    )  # fmt: skip
+    for definition in plan.resources.values():
+        for node in (definition.get("Properties"), definition.get("DeletionPolicy")):
+            try:
+                scope.resolve(node)
+            except (DeployError, ServiceError) as error:
+                message = getattr(error, "message", None) or str(error)
+                if message.startswith(_STATIC_ERRORS):
+                    raise validation(message) from None

@@ -93,15 +93,79 @@ class Provider(ServiceProvider):
 
         return read
 
-    def prepare(self, ctx: RequestContext, stack: Params, body: str, given: list[Params] | None, previous: dict[str, str] | None) -> plans.Plan:
-        """Read, transform and plan a template for ``stack`` (template errors are the caller's)."""
+    async def process(self, ctx: RequestContext, stack: Params, body: str, given: list[Params] | None) -> Params:
+        """The template after its transforms (macros run now; ``TransformFailed`` when one fails)."""
         template = templates.parse(body)
-        processed = transforms.apply(
+        store = self._store(ctx)
+        return await transforms.apply(
             template, account_id=ctx.account_id, region=ctx.region, partition=ctx.partition,
-            stack_name=stack["StackName"], parameters=given,
+            stack_name=stack["StackName"], parameters=given, macros=store.macros.get,
+            run_macro=self._macro_runner(ctx), include=self._includer(ctx),
         )  # fmt: skip
+
+    def plan(self, ctx: RequestContext, stack: Params, body: str, processed: Params, given: list[Params] | None,
+             previous: dict[str, str] | None) -> plans.Plan:  # fmt: skip
         pseudo = plans.pseudo_parameters(stack, ctx.account_id, ctx.region, ctx.partition)
         return plans.make(body, processed, given or [], previous, pseudo, self._ssm(ctx))
+
+    async def prepare(
+        self, ctx: RequestContext, stack: Params, body: str, given: list[Params] | None, previous: dict[str, str] | None
+    ) -> plans.Plan:
+        """Read, transform and plan a template for ``stack`` (template errors are the caller's)."""
+        processed = await self.process(ctx, stack, body, given)
+        return self.plan(ctx, stack, body, processed, given, previous)
+
+    def _macro_runner(self, ctx: RequestContext):
+        async def run(name: str, registration: Params, event: Params) -> Any:
+            try:
+                answer = await self.env.internal.call_async(
+                    "lambda", "Invoke", {"FunctionName": registration["FunctionName"], "Payload": json.dumps(event).encode()},
+                    account_id=ctx.account_id, region=ctx.region,
+                )  # fmt: skip
+            except ServiceError:
+                return None
+            if answer.get("FunctionError"):
+                return None
+            try:
+                return json.loads(answer.get("Payload") or b"null")
+            except ValueError:
+                return None
+
+        return run
+
+    def _includer(self, ctx: RequestContext):
+        async def include(location: str) -> Any:
+            where = templates.s3_location(location)
+            if where is not None:
+                try:
+                    await self.env.internal.call_async(
+                        "s3", "HeadObject", {"Bucket": where[0], "Key": where[1]}, account_id=ctx.account_id, region=ctx.region
+                    )  # fmt: skip
+                except ServiceError as error:
+                    missing = f"S3 bucket [{where[0]}]" if error.code in ("NoSuchBucket",) or not self._bucket_exists(ctx, where[0]) else f"S3 object [{where[1]}]"
+                    raise transforms.TransformFailed(f"Transform AWS::Include failed with: {missing} does not exist.") from None
+            return templates.parse(await sources.read_url(ctx, self.env.internal, location, s3_scheme=True))
+
+        return include
+
+    def _bucket_exists(self, ctx: RequestContext, bucket: str) -> bool:
+        try:
+            self.env.internal.call("s3", "HeadBucket", {"Bucket": bucket}, account_id=ctx.account_id, region=ctx.region)
+        except ServiceError:
+            return False
+        return True
+
+    def _failed_transform(self, ctx: RequestContext, stack: Params, reason: str, updating: bool) -> None:
+        """A macro failed: the operation starts and rolls back at once, as AWS reports it."""
+        now = self.env.clock.now()
+        if updating:
+            for status in ("UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"):
+                shapes.stack_event(stack, now, status, reason + ". Rollback requested by user." if status == "UPDATE_ROLLBACK_IN_PROGRESS" else ("User Initiated" if status == "UPDATE_IN_PROGRESS" else None))
+        else:
+            shapes.stack_event(stack, now, "CREATE_IN_PROGRESS", "User Initiated")
+            shapes.stack_event(stack, now, "ROLLBACK_IN_PROGRESS", reason + ". Rollback requested by user.")
+            shapes.stack_event(stack, now, "ROLLBACK_COMPLETE")
+        self._store(ctx).stacks[stack["StackId"]] = stack
 
     @staticmethod
     def check_capabilities(plan: plans.Plan, given: list[str] | None, *, change_set: bool = False) -> None:
@@ -141,14 +205,20 @@ class Provider(ServiceProvider):
             raise validation("You cannot specify both DisableRollback and OnFailure.")
         stack = shapes.new_stack(ctx.account_id, ctx.region, ctx.partition, name, self.env.clock.now(), params)
         body = await sources.body(ctx, self.env.internal, params)
-        plan = self.prepare(ctx, stack, body, params.get("Parameters"), None)
+        template = templates.parse(body)
+        if transforms.declared(template) and "CAPABILITY_AUTO_EXPAND" not in (params.get("Capabilities") or []):
+            raise ServiceError(
+                "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_AUTO_EXPAND]", 400
+            )  # fmt: skip
+        try:
+            processed = await self.process(ctx, stack, body, params.get("Parameters"))
+        except transforms.TransformFailed as failure:
+            stack["template"] = body
+            stack["host"] = ctx.request.headers.get("host")
+            self._failed_transform(ctx, stack, str(failure), updating=False)
+            return {"StackId": stack["StackId"]}
+        plan = self.plan(ctx, stack, body, processed, params.get("Parameters"), None)
         self.check_capabilities(plan, params.get("Capabilities"))
-        if transforms.declared(templates.parse(body)) and transforms.SERVERLESS in transforms.declared(templates.parse(body)):
-            if "CAPABILITY_AUTO_EXPAND" not in (params.get("Capabilities") or []):
-                raise ServiceError(
-                    "InsufficientCapabilitiesException",
-                    "Requires capabilities : [CAPABILITY_AUTO_EXPAND]", 400,
-                )  # fmt: skip
         self._keep(stack, plan)
         stack["host"] = ctx.request.headers.get("host")
         stack["token"] = params.get("ClientRequestToken")
@@ -164,7 +234,11 @@ class Provider(ServiceProvider):
         self._check_updatable(stack)
         body = await sources.body(ctx, self.env.internal, params, stack)
         given = params.get("Parameters")
-        plan = self.prepare(ctx, stack, body, given, stack.get("values"))
+        try:
+            plan = await self.prepare(ctx, stack, body, given, stack.get("values"))
+        except transforms.TransformFailed as failure:
+            self._failed_transform(ctx, stack, str(failure), updating=True)
+            return {"StackId": stack["StackId"]}
         self.check_capabilities(plan, params.get("Capabilities") or stack.get("Capabilities"))
         if body == stack.get("template") and plan.raw == stack.get("values") and "Tags" not in params:
             raise validation("No updates are to be performed.")
@@ -238,7 +312,9 @@ class Provider(ServiceProvider):
         return {"StackSummaries": found}
 
     async def describe_stack_events(self, ctx: RequestContext, params: Params) -> Params:
-        stack = self._stack(ctx, params.get("StackName"))
+        stack = self._store(ctx).live(params.get("StackName") or "")
+        if stack is None:
+            raise validation(f"Stack [{params.get('StackName')}] does not exist")
         await self.engine.settle([stack["StackId"]])
         return {"StackEvents": list(reversed(stack["events"]))}
 
@@ -278,6 +354,10 @@ class Provider(ServiceProvider):
         return {"StackResourceSummaries": page, **extra}
 
     def get_template(self, ctx: RequestContext, params: Params) -> Params:
+        if not params.get("StackName") and not params.get("ChangeSetName"):
+            raise validation("StackName is required if ChangeSetName is not specified.")
+        if params.get("ChangeSetName") and not params.get("StackName") and not params["ChangeSetName"].startswith("arn:"):
+            raise validation("StackName is a required parameter.")
         if params.get("ChangeSetName"):
             change_set = changesets.find(self._store(ctx), params["ChangeSetName"], params.get("StackName"))
             body, processed = change_set["template"], change_set["processed"]
@@ -301,9 +381,10 @@ class Provider(ServiceProvider):
         declared = transforms.declared(template)
         processed = template
         if declared:
-            processed = transforms.apply(
-                template, account_id=ctx.account_id, region=ctx.region, partition=ctx.partition, stack_name="summary"
-            )  # fmt: skip
+            try:
+                processed = await self.process(ctx, {"StackName": "summary"}, body, None)
+            except transforms.TransformFailed as failure:
+                raise validation(str(failure)) from None
         types: list[str] = []
         identifiers: dict[str, list[str]] = {}
         for logical_id, resource in (processed.get("Resources") or {}).items():
@@ -327,7 +408,7 @@ class Provider(ServiceProvider):
         if template.get("Description") is not None:
             out["Description"] = template["Description"]
         if template.get("Metadata") is not None:
-            out["Metadata"] = json.dumps(template["Metadata"])
+            out["Metadata"] = str(template["Metadata"])  # AWS answers the map in this (non-JSON) form
         if declared:
             out["DeclaredTransforms"] = declared
         capabilities = _capabilities(processed, declared)

@@ -9,7 +9,7 @@ import json
 import uuid
 from typing import Any
 
-from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, as_attribute
+from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement, as_attribute
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation.errors import DeployError
 from cloudtwin.services.cloudformation.signals import new_key
@@ -184,4 +184,42 @@ class CustomResourceHandler(ResourceHandler):
         await self._send(request, "Delete")
 
 
-HANDLERS = [StackHandler, WaitConditionHandleHandler, WaitConditionHandler, CustomResourceHandler]
+class CdkMetadataHandler(ResourceHandler):
+    """``AWS::CDK::Metadata``: the CDK's usage record, which CloudFormation accepts and keeps."""
+
+    type_name = "AWS::CDK::Metadata"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        return Outcome(request.physical_id or str(uuid.uuid4()), {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
+class MacroHandler(ResourceHandler):
+    """``AWS::CloudFormation::Macro``: a Lambda function that transforms templates, named
+    in a ``Transform`` or ``Fn::Transform`` of later stacks (its ``Ref`` is its name)."""
+
+    type_name = "AWS::CloudFormation::Macro"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        store = request.deployment.store
+        name = request.properties["Name"]
+        if name in store.macros and request.physical_id != name:
+            raise DeployError(f"Resource handler returned message: \"Macro {name} already exists\" (HandlerErrorCode: AlreadyExists)")
+        store.macros[name] = {k: request.properties.get(k) for k in ("Name", "FunctionName", "Description", "LogGroupName", "LogRoleARN")}
+        return Outcome(name, {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if request.properties.get("Name") != (request.previous_properties or {}).get("Name"):
+            raise UpdateNeedsReplacement()
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        request.deployment.store.macros.pop(request.physical_id, None)
+
+
+HANDLERS = [MacroHandler, CdkMetadataHandler, StackHandler, WaitConditionHandleHandler, WaitConditionHandler, CustomResourceHandler]

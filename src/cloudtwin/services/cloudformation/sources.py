@@ -21,8 +21,11 @@ async def body(ctx: RequestContext, internal: Any, params: dict[str, Any], previ
     raise validation("Either Template URL or Template Body must be specified.")
 
 
-async def read_url(ctx: RequestContext, internal: Any, url: str) -> str:
+async def read_url(ctx: RequestContext, internal: Any, url: str, *, s3_scheme: bool = False) -> str:
+    """An object's text; ``s3://`` URLs only where AWS takes them (``AWS::Include``)."""
     location = s3_location(url)
+    if location is not None and url.startswith("s3://") and not s3_scheme:
+        raise validation(f"S3 error: Domain name specified in {location[0]} is not a valid S3 domain")
     if location is None:
         raise validation("TemplateURL must be a supported URL.")
     bucket, key = location

@@ -43,9 +43,11 @@ def new_stack(account_id: str, region: str, partition: str, name: str, now: floa
 
 def describe(stack: dict[str, Any]) -> dict[str, Any]:
     out = {k: stack[k] for k in STACK_MEMBERS if stack.get(k) not in (None, "")}
-    for key in ("Parameters", "Outputs", "Tags", "Capabilities", "NotificationARNs"):
+    for key in ("Parameters", "Outputs", "Capabilities"):
         if not out.get(key):
             out.pop(key, None)
+    out["Tags"] = stack.get("Tags") or []
+    out["NotificationARNs"] = stack.get("NotificationARNs") or []
     if key := stack.get("RollbackConfiguration"):
         out["RollbackConfiguration"] = key
     else:
@@ -76,6 +78,11 @@ def add_event(
     properties: Any = None,
     token: str | None = None,
 ) -> None:
+    # Events of one stack are strictly ordered in time (AWS's are; clients sort by Timestamp),
+    # one millisecond apart at least.
+    last = stack["events"][-1]["Timestamp"] if stack["events"] else None
+    if last is not None and now < last + 0.001:
+        now = round(last + 0.001, 3)
     event: dict[str, Any] = {
         "StackId": stack["StackId"],
         "EventId": f"{logical_id}-{status}-{uuid.uuid4()}" if resource_type != "AWS::CloudFormation::Stack"
@@ -98,8 +105,7 @@ def add_event(
 
 def stack_event(stack: dict[str, Any], now: float, status: str, reason: str | None = None) -> None:
     stack["StackStatus"] = status
-    if reason is not None or status.endswith(IN_PROGRESS_SUFFIX):
-        stack["StackStatusReason"] = reason
+    stack["StackStatusReason"] = reason
     add_event(
         stack, now, stack["StackName"], "AWS::CloudFormation::Stack", status,
         physical_id=stack["StackId"], reason=reason,

@@ -71,7 +71,7 @@ def parse(body: str) -> dict[str, Any]:
             raise template_error(f"JSON not well-formed. (line {e.lineno},  column {e.colno})") from None
     else:
         try:
-            template = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            template = yaml.load(body, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -94,6 +94,10 @@ def check(template: dict[str, Any]) -> None:
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise template_error("At least one Resources member must be defined.")
+    for kind, names in (("Parameter", template.get("Parameters") or {}), ("Resource", resources)):
+        for name in names:
+            if not isinstance(name, str) or not name.isalnum():
+                raise template_error(f"{kind} name {name} is non alphanumeric.")
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict):
             raise template_error(f"[/Resources/{logical_id}] resource definition is malformed")

@@ -7,13 +7,15 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
+import uuid
+from typing import Any, Awaitable, Callable
 
 from cloudtwin.services.cloudformation.errors import template_error, validation
 
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 SERVERLESS = "AWS::Serverless-2016-10-31"
-KNOWN = (LANGUAGE_EXTENSIONS, SERVERLESS)
+INCLUDE = "AWS::Include"
+KNOWN = (LANGUAGE_EXTENSIONS, SERVERLESS, INCLUDE)
 
 
 def declared(template: dict[str, Any]) -> list[str]:
@@ -24,7 +26,39 @@ def declared(template: dict[str, Any]) -> list[str]:
     return [n if isinstance(n, str) else (n or {}).get("Name", "") for n in names]
 
 
-def apply(
+class TransformFailed(Exception):
+    """A macro failed: the stack's operation fails with this reason (``… Rollback requested
+    by user.`` follows it)."""
+
+
+#: Runs a macro: (macro name, its registration, the event) -> the Lambda function's answer.
+MacroRunner = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[Any]]
+
+
+def needs_processing(template: dict[str, Any]) -> bool:
+    return bool(declared(template)) or _has_snippet(template)
+
+
+def _has_snippet(node: Any) -> bool:
+    if isinstance(node, dict):
+        return "Fn::Transform" in node or any(_has_snippet(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_snippet(v) for v in node)
+    return False
+
+
+def _spec(value: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(value, str):
+        return value, {}
+    if isinstance(value, dict):
+        name = value.get("Name")
+        if not isinstance(name, str):
+            raise validation("Key Name of transform definition must be a string.")
+        return name, value.get("Parameters") or {}
+    raise validation("Key Name of transform definition must be a string.")
+
+
+async def apply(
     template: dict[str, Any],
     *,
     account_id: str,
@@ -32,23 +66,94 @@ def apply(
     partition: str,
     stack_name: str,
     parameters: list[dict[str, Any]] | None = None,
+    macros: Callable[[str], dict[str, Any] | None] | None = None,
+    run_macro: MacroRunner | None = None,
+    include: Callable[[str], Awaitable[Any]] | None = None,
 ) -> dict[str, Any]:
-    """The processed template (the template itself when it declares no transform)."""
-    names = declared(template)
-    if not names:
+    """The processed template (the template itself when it declares no transform): snippet
+    transforms (``Fn::Transform``) first, then the template's ``Transform`` list in order.
+    Raises ``TransformFailed`` when a macro fails."""
+    if not needs_processing(template):
         return template
-    for name in names:
-        if name not in KNOWN:
-            raise validation(f"Template format error: Unsupported transform {name}") if not name.startswith("AWS::") else validation(
-                f"No transform named {account_id}::{name} found."
-            )
-    processed = copy.deepcopy(template)
-    if LANGUAGE_EXTENSIONS in names:
-        processed = expand_for_each(processed)
-    if SERVERLESS in names:
-        processed = serverless(processed, account_id=account_id, region=region, partition=partition, parameters=parameters)
-    processed.pop("Transform", None)
+    specs = [_spec(v) for v in ((template.get("Transform") if isinstance(template.get("Transform"), list)
+                                 else [template["Transform"]]) if template.get("Transform") is not None else [])]  # fmt: skip
+    for name, _ in specs:
+        if name not in KNOWN and (macros is None or macros(name) is None):
+            raise validation(f"No transform named {account_id}::{name} found.")
+    values = _parameter_values(template, parameters)
+
+    async def macro(name: str, params: dict[str, Any], fragment: Any) -> Any:
+        registration = macros(name) if macros is not None else None
+        if registration is None or run_macro is None:
+            raise validation(f"No transform named {account_id}::{name} found.")
+        event = {
+            "region": region, "accountId": account_id, "fragment": fragment,
+            "transformId": f"{account_id}::{name}", "requestId": str(uuid.uuid4()),
+            "params": params, "templateParameterValues": values,
+        }  # fmt: skip
+        answer = await run_macro(name, registration, event)
+        if not isinstance(answer, dict) or "status" not in answer:
+            raise TransformFailed(f"Received malformed response from transform {account_id}::{name}")
+        if str(answer.get("status")).lower() != "success":
+            message = answer.get("errorMessage")
+            if message:
+                raise TransformFailed(f"Transform {account_id}::{name} failed with: {message}")
+            raise TransformFailed(f"Transform {account_id}::{name} failed without an error message.")
+        result = answer.get("fragment")
+        if not isinstance(result, (dict, list)):
+            raise TransformFailed("Template format error: unsupported structure.")
+        return result
+
+    async def snippets(node: Any) -> Any:
+        if isinstance(node, list):
+            return [await snippets(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: await snippets(v) for k, v in node.items() if k != "Fn::Transform"}
+        if "Fn::Transform" in node:
+            specs_here = node["Fn::Transform"] if isinstance(node["Fn::Transform"], list) else [node["Fn::Transform"]]
+            for spec in specs_here:
+                name, params = _spec(spec)
+                if name == "AWS::Include":
+                    if include is None:
+                        raise validation("AWS::Include is not available here")
+                    out = await include(params.get("Location", ""))
+                else:
+                    out = await macro(name, params, out)
+        return out
+
+    processed = await snippets(copy.deepcopy({k: v for k, v in template.items() if k != "Transform"}))
+    for name, params in specs:
+        if name == LANGUAGE_EXTENSIONS:
+            processed = expand_for_each(processed)
+        elif name == SERVERLESS:
+            processed = serverless(dict(processed, Transform=SERVERLESS), account_id=account_id, region=region,
+                                   partition=partition, parameters=parameters)  # fmt: skip
+            processed.pop("Transform", None)
+        elif name == "AWS::Include":
+            if include is not None:
+                processed = await include(params.get("Location", ""))
+        else:
+            result = await macro(name, params, processed)
+            if not isinstance(result, dict):
+                raise TransformFailed("Template format error: unsupported structure.")
+            processed = result
     return processed
+
+
+def _parameter_values(template: dict[str, Any], given: list[dict[str, Any]] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, definition in (template.get("Parameters") or {}).items():
+        if isinstance(definition, dict) and "Default" in definition:
+            values[key] = definition["Default"]
+    for item in given or ():
+        if "ParameterValue" in item:
+            values[item["ParameterKey"]] = item["ParameterValue"]
+    for key, definition in (template.get("Parameters") or {}).items():
+        kind = str((definition or {}).get("Type", "")) if isinstance(definition, dict) else ""
+        if key in values and isinstance(values[key], str) and (kind.startswith("List<") or kind == "CommaDelimitedList"):
+            values[key] = values[key].split(",")
+    return values
 
 
 # -- Fn::ForEach ------------------------------------------------------------------------------------
@@ -78,6 +183,8 @@ def expand_for_each(node: Any, bindings: dict[str, str] | None = None) -> Any:
             out[_substitute(key, bindings) if isinstance(key, str) else key] = expand_for_each(value, bindings)
     if len(out) == 1 and "Ref" in out and out["Ref"] in bindings:
         return bindings[out["Ref"]]
+    if len(out) == 1 and isinstance(out.get("Fn::Sub"), str) and "${" not in out["Fn::Sub"] and bindings:
+        return out["Fn::Sub"]  # nothing left to substitute: the text itself, as AWS writes it
     return out
 
 
@@ -94,35 +201,28 @@ def serverless(
     template: dict[str, Any], *, account_id: str, region: str, partition: str, parameters: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
     try:
+        import boto3
         from samtranslator.model.exceptions import InvalidDocumentException
         from samtranslator.parser.parser import Parser
-        from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
-        from samtranslator.translator.transform import transform
+        from samtranslator.translator.transform import undo_mark_unicode_str_in_template
+        from samtranslator.translator.translator import Translator
     except ImportError:  # pragma: no cover - a dependency of cloudtwin
         raise validation("The SAM transform needs the aws-sam-translator package") from None
 
-    class _Policies(ManagedPolicyLoader):
-        """AWS managed policies by name, as ARNs (the translator would ask IAM)."""
-
-        def __init__(self) -> None:
-            pass
-
-        def load(self) -> dict[str, str]:
-            return _ManagedPolicyNames(partition)
-
-    values = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters or () if "ParameterKey" in p}
-    import os
-
-    os.environ.setdefault("AWS_REGION", region)
+    values: dict[str, Any] = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters or () if "ParameterKey" in p}
+    values.update({"AWS::Region": region, "AWS::Partition": partition, "AWS::AccountId": account_id})
+    # The translator asks a boto3 session only for its region name (no credentials, no calls).
+    session = boto3.session.Session(region_name=region, aws_access_key_id="unused", aws_secret_access_key="unused")
+    translator = Translator(None, Parser(), boto_session=session)
+    names = _ManagedPolicyNames(partition)
     try:
-        from samtranslator.translator.arn_generator import ArnGenerator
-
-        ArnGenerator.BOTO_SESSION_REGION_NAME = region
-        result = transform(json.loads(json.dumps(template)), values, _Policies(), None)
+        result = translator.translate(
+            json.loads(json.dumps(template)), parameter_values=values, get_managed_policy_map=lambda: names
+        )
     except InvalidDocumentException as error:
         causes = " ".join(str(getattr(c, "message", c)) for c in error.causes)
         raise validation(f"Transform {SERVERLESS} failed with: {causes}") from None
-    return result
+    return undo_mark_unicode_str_in_template(result)
 
 
 class _ManagedPolicyNames(dict):
