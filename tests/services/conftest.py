@@ -48,7 +48,6 @@ class Deployer:
             clock=env.clock,
             stack_tags=[
                 {"Key": "aws:cloudformation:stack-name", "Value": self.stack_name},
-                {"Key": "aws:cloudformation:logical-id", "Value": logical_id},
                 {"Key": "aws:cloudformation:stack-id", "Value": self.stack_id},
             ],
             **extra,

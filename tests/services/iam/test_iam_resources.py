@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from botocore.exceptions import ClientError
@@ -89,7 +90,8 @@ def test_inline_policy_user_group_profile_and_key(cfn, aws_client):
 
     policy = cfn.create("AWS::IAM::Policy", {
         "PolicyName": "shared", "PolicyDocument": DOC, "Roles": ["r1"], "Users": ["u1"], "Groups": ["g1"],
-    })
+    }, logical_id="fnServiceRoleDefaultPolicy")
+    assert re.fullmatch(r"test--fnSe-[A-Z0-9]{12}", policy.physical_id)
     assert iam.list_role_policies(RoleName="r1")["PolicyNames"] == ["shared"]
     assert iam.list_user_policies(UserName="u1")["PolicyNames"] == ["shared"]
     assert iam.list_group_policies(GroupName="g1")["PolicyNames"] == ["shared"]

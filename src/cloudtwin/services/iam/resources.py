@@ -7,6 +7,8 @@ first, as CloudFormation does (IAM refuses to delete an entity with policies).
 
 from __future__ import annotations
 
+import random
+import string
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
@@ -233,7 +235,10 @@ class PolicyHandler(ResourceHandler):
     type_name = "AWS::IAM::Policy"
 
     def create(self, request: ResourceRequest) -> Outcome:
-        physical_id = request.physical_name(NAME_LENGTH)
+        # AWS's id of this type keeps five characters of the stack name and four of the
+        # logical id: ``stack-fnSe-3OZPF82JL41D``.
+        suffix = "".join(random.choices(string.ascii_uppercase + string.digits, k=12))
+        physical_id = f"{request.stack_name[:5]}-{request.logical_id[:4]}-{suffix}"
         self._put(request, request.properties)
         return Outcome(physical_id, {"Id": physical_id})
 

@@ -191,6 +191,10 @@ class VersionHandler(ResourceHandler):
                     "ProvisionedConcurrentExecutions": concurrency["ProvisionedConcurrentExecutions"],
                 },
             ))
+            # CloudFormation waits for the allocation: the read after it sees it READY.
+            await request.call_async("lambda", "GetProvisionedConcurrencyConfig", {
+                "FunctionName": props["FunctionName"], "Qualifier": version["Version"],
+            })
         return Outcome(arn, {"Version": version["Version"], "FunctionArn": arn})
 
     async def update(self, request: ResourceRequest) -> Outcome:
@@ -233,6 +237,7 @@ class AliasHandler(ResourceHandler):
                 request, "lambda", "PutProvisionedConcurrencyConfig",
                 {**target, "ProvisionedConcurrentExecutions": config["ProvisionedConcurrentExecutions"]},
             ))
+            request.call("lambda", "GetProvisionedConcurrencyConfig", target)  # CloudFormation waits for READY
         elif (request.previous_properties or {}).get("ProvisionedConcurrencyConfig"):
             with gone_ok():
                 request.call("lambda", "DeleteProvisionedConcurrencyConfig", target)
