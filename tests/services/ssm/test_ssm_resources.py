@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cloudtwin.deployment.handler import UpdateNeedsReplacement
+from cloudtwin.protocol.errors import ServiceError
 
 
 def test_parameter_named_as_cloudformation_names_it(cfn, aws_client):
@@ -60,3 +61,41 @@ def test_document_maintenance_window_and_patch_baseline(cfn, aws_client):
         cfn.delete(resource)
         cfn.delete(resource)
     assert ssm.describe_maintenance_windows()["WindowIdentities"] == []
+
+
+def test_window_target_task_and_patch_groups(cfn, aws_client):
+    ssm = aws_client("ssm")
+    window = cfn.create("AWS::SSM::MaintenanceWindow", {
+        "Name": "window", "AllowUnassociatedTargets": False, "Cutoff": 0, "Duration": 1, "Schedule": "cron(0 0 0 ? * * *)",
+    })
+    target = cfn.create("AWS::SSM::MaintenanceWindowTarget", {
+        "WindowId": window.physical_id, "ResourceType": "INSTANCE", "Name": "target",
+        "Targets": [{"Key": "tag:Name", "Values": ["patch-server"]}],
+    })
+    task = cfn.create("AWS::SSM::MaintenanceWindowTask", {
+        "WindowId": window.physical_id, "Name": "patching", "Priority": 1, "MaxErrors": "1", "MaxConcurrency": "1",
+        "TaskArn": "AWS-RunPatchBaseline", "TaskType": "RUN_COMMAND",
+        "Targets": [{"Key": "WindowTargetIds", "Values": [target.physical_id]}],
+        "TaskInvocationParameters": {"MaintenanceWindowRunCommandParameters": {"Parameters": {"Operation": ["Install"]}}},
+        "LoggingInfo": {"S3Bucket": "logs", "Region": "us-east-1"},
+    })
+    targets = ssm.describe_maintenance_window_targets(WindowId=window.physical_id)["Targets"]
+    assert [t["WindowTargetId"] for t in targets] == [target.physical_id]
+    got = ssm.get_maintenance_window_task(WindowId=window.physical_id, WindowTaskId=task.physical_id)
+    assert got["TaskType"] == "RUN_COMMAND" and got["LoggingInfo"] == {"S3BucketName": "logs", "S3Region": "us-east-1"}
+    tasks = ssm.describe_maintenance_window_tasks(WindowId=window.physical_id)["Tasks"]
+    assert [(t["WindowTaskId"], t["Type"]) for t in tasks] == [(task.physical_id, "RUN_COMMAND")]
+
+    baseline = cfn.create("AWS::SSM::PatchBaseline", {"Name": "aml", "OperatingSystem": "AMAZON_LINUX",
+                                                      "PatchGroups": ["patch-group"]})
+    assert ssm.get_patch_baseline(BaselineId=baseline.physical_id)["PatchGroups"] == ["patch-group"]
+    other = {"Name": "aml-2", "OperatingSystem": "AMAZON_LINUX", "PatchGroups": ["patch-group"]}
+    with pytest.raises(ServiceError) as err:  # one baseline per patch group and operating system
+        cfn.create("AWS::SSM::PatchBaseline", other)
+    assert err.value.code == "AlreadyExistsException"
+
+    for resource in (task, target):
+        cfn.delete(resource)
+        cfn.delete(resource)
+    assert ssm.describe_maintenance_window_tasks(WindowId=window.physical_id)["Tasks"] == []
+    assert ssm.describe_maintenance_window_targets(WindowId=window.physical_id)["Targets"] == []
