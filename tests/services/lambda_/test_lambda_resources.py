@@ -189,3 +189,20 @@ def test_layer_version_and_its_permission(cfn, aws_client):
     with pytest.raises(ClientError):
         lam.get_layer_version_by_arn(Arn=layer.physical_id)
     cfn.delete(layer)
+
+
+def test_code_signing_config(cfn, aws_client):
+    lam = aws_client("lambda")
+    profile = "arn:aws:signer:us-east-1:000000000000:/signing-profiles/test"
+    config = cfn.create("AWS::Lambda::CodeSigningConfig", {
+        "Description": "d", "AllowedPublishers": {"SigningProfileVersionArns": [profile]},
+        "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": "Enforce"},
+    })
+    got = lam.get_code_signing_config(CodeSigningConfigArn=config.physical_id)["CodeSigningConfig"]
+    assert got["CodeSigningConfigId"] == config.attributes["CodeSigningConfigId"]
+    assert got["CodeSigningPolicies"] == {"UntrustedArtifactOnDeployment": "Enforce"}
+    config = cfn.update(config, {**config.properties, "Description": "changed"})
+    assert lam.get_code_signing_config(CodeSigningConfigArn=config.physical_id)["CodeSigningConfig"]["Description"] == "changed"
+    cfn.delete(config)
+    cfn.delete(config)
+    assert lam.list_code_signing_configs()["CodeSigningConfigs"] == []

@@ -375,8 +375,34 @@ class EventInvokeConfigHandler(ResourceHandler):
             })
 
 
+class CodeSigningConfigHandler(ResourceHandler):
+    type_name = "AWS::Lambda::CodeSigningConfig"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, "lambda", "CreateCodeSigningConfig", request.properties)
+        if tags := tag_map(request):
+            params["Tags"] = tags
+        config = request.call("lambda", "CreateCodeSigningConfig", params)["CodeSigningConfig"]
+        return self._outcome(config)
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        props = {"Description": "", **request.properties, "CodeSigningConfigArn": request.physical_id}
+        config = request.call("lambda", "UpdateCodeSigningConfig", shaped(request, "lambda", "UpdateCodeSigningConfig", props))
+        return self._outcome(config["CodeSigningConfig"])
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("lambda", "DeleteCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id})
+
+    @staticmethod
+    def _outcome(config: dict[str, Any]) -> Outcome:
+        arn = config["CodeSigningConfigArn"]
+        return Outcome(arn, {"CodeSigningConfigArn": arn, "CodeSigningConfigId": config["CodeSigningConfigId"]})
+
+
 HANDLERS = [
     FunctionHandler,
+    CodeSigningConfigHandler,
     PermissionHandler,
     VersionHandler,
     AliasHandler,
