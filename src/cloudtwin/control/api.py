@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PREFIX", "ControlApi", "ControlError", "json_response"]
 
 PREFIX = "/_cloudtwin/"
+#: Short names of services' introspection paths (``/_cloudtwin/cognito/codes``).
+_SERVICE_ALIASES = {"cognito": "cognito-idp"}
 
 log = logging.getLogger("cloudtwin.control")
 
@@ -93,6 +95,7 @@ class ControlApi:
         if endpoint is not None:
             return endpoint(request)
         service, _, rest = name.partition("/")
+        service = _SERVICE_ALIASES.get(service, service)
         if rest and service in self.gateway.services.implemented():
             return self._service_route(request, service, rest)
         for (method, prefix), prefixed in self.prefix_routes.items():

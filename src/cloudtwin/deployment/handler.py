@@ -65,17 +65,23 @@ class ResourceRequest:
     attributes: dict[str, Any] = field(default_factory=dict)
     #: ``Tags`` CloudFormation adds to every taggable resource (aws:cloudformation:*).
     stack_tags: list[dict[str, str]] = field(default_factory=list)
+    #: The engine's running operation (CloudFormation's own types — nested stacks, wait
+    #: conditions, custom resources — reach the stack through it); None outside a stack.
+    deployment: Any = None
+    #: Request headers the services see (the ``host`` the stack's API call was sent to, so
+    #: that URLs a service derives from it — queue URLs — are the ones clients use).
+    headers: dict[str, str] | None = None
 
     def call(self, service: str, operation: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.internal.call(
-            service, operation, params, account_id=self.account_id, region=self.region
+            service, operation, params, account_id=self.account_id, region=self.region, headers=self.headers
         )
 
     async def call_async(
         self, service: str, operation: str, params: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         return await self.internal.call_async(
-            service, operation, params, account_id=self.account_id, region=self.region
+            service, operation, params, account_id=self.account_id, region=self.region, headers=self.headers
         )
 
     def physical_name(self, max_length: int = 255, *, lower: bool = False, separator: str = "-") -> str:
@@ -108,3 +114,19 @@ class ResourceHandler:
 
     def delete(self, request: ResourceRequest) -> None:  # may be async
         raise NotImplementedError
+
+
+def as_attribute(value: Any) -> str:
+    """A property value in the string form service attributes take (``true``, ``30``, JSON)."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def tag_map(tags: list[dict[str, Any]] | None) -> dict[str, str]:
+    """A template's ``[{"Key", "Value"}]`` tags as a dict."""
+    return {t["Key"]: str(t.get("Value", "")) for t in tags or ()}

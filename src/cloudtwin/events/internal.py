@@ -50,6 +50,7 @@ class InternalClient:
         region: str,
         caller: "Identity | None",
         headers: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> tuple[Any, RequestContext]:
         provider = self._registry.provider(service)
         handler = provider.handler(operation) if provider is not None else None
@@ -64,7 +65,7 @@ class InternalClient:
             protocol="internal",
             account_id=account_id,
             region=region,
-            request_id=str(uuid.uuid4()),
+            request_id=request_id or str(uuid.uuid4()),
             identity=identity,
             request=HttpRequest("POST", "/", headers={"host": "localhost", **(headers or {})}),
             stores=provider.stores,
@@ -81,11 +82,12 @@ class InternalClient:
         account_id: str,
         region: str,
         caller: "Identity | None" = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Run a handler now. Raises ``ServiceError`` as AWS would answer. An asynchronous
         handler runs to completion only from a thread with no event loop (a script, a test);
         on the event loop use :meth:`call_async`."""
-        result = self._run(service, operation, params, account_id, region, caller)
+        result = self._run(service, operation, params, account_id, region, caller, headers)
         if inspect.isawaitable(result):
             if not _loop_running():
                 return asyncio.run(_completed(result)) or {}
@@ -105,17 +107,19 @@ class InternalClient:
         region: str,
         caller: "Identity | None" = None,
         headers: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         """Run any handler (sync or async) and return its output members. ``headers`` are
-        request headers the handler sees (``x-amzn-trace-id``)."""
-        result = self._run(service, operation, params, account_id, region, caller, headers)
+        request headers the handler sees (``x-amzn-trace-id``); ``request_id`` is the call's
+        request id (a new one when not given)."""
+        result = self._run(service, operation, params, account_id, region, caller, headers, request_id)
         if inspect.isawaitable(result):
             result = await result
         return result or {}
 
-    def _run(self, service, operation, params, account_id, region, caller, headers=None) -> Any:
+    def _run(self, service, operation, params, account_id, region, caller, headers=None, request_id=None) -> Any:
         params = params or {}
-        handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers)
+        handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers, request_id)
         return handler(ctx, params)
 
 

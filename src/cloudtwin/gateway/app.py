@@ -243,6 +243,15 @@ class Gateway:
                 response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
                 await self._send(send, response, {})
                 return
+            pool_target = _user_pool_target(request.path, headers.get("host", ""))
+            if pool_target is not None and (
+                pool_target[0] == "domain" or self.router.hosts.parse(headers.get("host", "")).bucket is None
+            ):  # a user pool's JWKS / OpenID configuration / OAuth2 endpoints (on a virtual-host
+                # bucket, /<pool-id>/... is an object key)
+                request.body = await body.read(limits.CONTROL_LIMIT)
+                response = await self.services.provider("cognito-idp").serve_http(request, *pool_target)
+                await self._send(send, response, headers)
+                return
             site = self._website(request, ex.request_id)
             if site is not None:
                 await self._send(send, site, {}, decorate=False)
@@ -609,6 +618,16 @@ def _function_url_id(host: str) -> str | None:
         return None
     match = _FUNCTION_URL.match(host)
     return match.group(1) if match else None
+
+
+def _user_pool_target(path: str, host: str) -> tuple[str, str, str] | None:
+    """``/<pool-id>/...`` (an underscore: never an S3 bucket) or ``<domain>.auth.<region>...``:
+    a Cognito user pool's HTTP endpoints. Costs other requests two substring checks."""
+    if ".auth." not in host and "_" not in path[:48]:
+        return None
+    from cloudtwin.services.cognito_idp.web import target
+
+    return target(path, host)
 
 
 def access_denied(route, message: str) -> ServiceError:

@@ -300,6 +300,18 @@ class InvalidParameterValidator(Validator):
 
     missing_code = "InvalidParameterException"
     missing = "Invalid parameter: {name} Reason: no value for required parameter"
+    malformed = "Invalid parameter: {name} Reason: An ARN must have at least 6 elements, not {count}"
+
+    def report(self, params: Mapping[str, Any], operation: OperationModel, plan: Plan) -> None:
+        # SNS reads its ARN parameters before it checks the rest of the request: a malformed
+        # one is the answer even when another member is missing or invalid.
+        members = operation.input_shape.members if operation.input_shape is not None else {}
+        for name, member in members.items():
+            value = params.get(name)
+            if name.endswith("Arn") and isinstance(value, str) and value.count(":") < 5:
+                message = self.malformed.format(name=member.serialization.get("name", name), count=value.count(":") + 1)
+                raise ServiceError(self.missing_code, message, self.status_code, sender_fault=True)
+        super().report(params, operation, plan)
 
     def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
         members = operation.input_shape.members if operation.input_shape is not None else {}

@@ -626,8 +626,9 @@ class Provider(
         if kind == "DryRun":
             return {"StatusCode": 204, "Payload": b""}
         if kind == "Event":
+            # The invocation's request id is the Invoke call's, as AWS reports both.
             self.invoker.enqueue((ref.account_id, ref.region, ref.name), ref.qualifier, payload,
-                                 trace_id=ctx.request.headers.get("x-amzn-trace-id"))
+                                 trace_id=ctx.request.headers.get("x-amzn-trace-id"), request_id=ctx.request_id)
             return {"StatusCode": 202, "Payload": b""}
         client_context = params.get("ClientContext")
         if client_context:

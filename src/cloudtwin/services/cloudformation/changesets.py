@@ -1,0 +1,230 @@
+"""Change sets: what an update (or a create) would do — ``Changes`` with replacement
+information from the resource schemas' create-only properties — then executed as a stack
+operation. ``aws cloudformation deploy`` and SAM deploy through them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from cloudtwin.deployment import schemas
+from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.cloudformation import sources, stacks as shapes
+from cloudtwin.services.cloudformation.errors import DeployError, change_set_not_found, validation
+from cloudtwin.services.cloudformation.plan import Plan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.services.cloudformation.models import CloudFormationStore
+    from cloudtwin.services.cloudformation.provider import Provider
+
+Params = dict[str, Any]
+NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."
+
+
+def find(store: "CloudFormationStore", name: str, stack_name: str | None) -> Params:
+    if name in store.change_sets:
+        return store.change_sets[name]
+    if name.startswith("arn:"):
+        raise change_set_not_found(name)
+    if not stack_name:
+        raise validation("StackName must be specified if ChangeSetName is not specified as an ARN.")
+    stack = store.live(stack_name)
+    if stack is None:
+        raise change_set_not_found(name)
+    for change_set in store.change_sets.values():
+        if change_set["ChangeSetName"] == name and change_set["StackId"] == stack["StackId"]:
+            return change_set
+    raise change_set_not_found(name)
+
+
+def changes(stack: Params, plan: Plan, import_value: Any) -> list[Params]:
+    records = {k: r for k, r in stack["resources"].items() if r.get("PhysicalResourceId") and r["ResourceStatus"] != "DELETE_COMPLETE"}
+    scope = plan.scope(records, import_value)
+    found: list[Params] = []
+    for logical_id in plan.order:
+        definition = plan.template["Resources"][logical_id]
+        current = records.get(logical_id)
+        if current is None:
+            found.append(_change("Add", logical_id, definition["Type"]))
+            continue
+        try:
+            properties = scope.resolve(definition.get("Properties") or {})
+        except (DeployError, ServiceError):
+            properties = None
+        previous = current.get("properties") or {}
+        if properties == previous and definition.get("Metadata") == current.get("Metadata"):
+            continue
+        if properties is None:
+            names = sorted(set(definition.get("Properties") or {}) | set(previous))
+            changed = [n for n in names if (definition.get("Properties") or {}).get(n) != previous.get(n)] or names
+        else:
+            changed = sorted(n for n in set(properties) | set(previous) if properties.get(n) != previous.get(n))
+        create_only = schemas.create_only(definition["Type"])
+        replaced = [n for n in changed if n in create_only]
+        change = _change("Modify", logical_id, definition["Type"], current["PhysicalResourceId"])
+        change["Replacement"] = "True" if replaced and properties is not None else "Conditional" if replaced else "False"
+        change["Scope"] = ["Properties"] if changed else ["Metadata"]
+        change["Details"] = [
+            {
+                "Target": {"Attribute": "Properties", "Name": n, "RequiresRecreation": "Always" if n in create_only else "Never"},
+                "Evaluation": "Static" if properties is not None else "Dynamic",
+                "ChangeSource": "DirectModification",
+            }
+            for n in changed
+        ]
+        found.append(change)
+    for logical_id, record in records.items():
+        if logical_id not in plan.graph:
+            found.append(_change("Remove", logical_id, record["ResourceType"], record["PhysicalResourceId"]))
+    return [{"Type": "Resource", "ResourceChange": c} for c in found]
+
+
+def _change(action: str, logical_id: str, kind: str, physical_id: str | None = None) -> Params:
+    change: Params = {"Action": action, "LogicalResourceId": logical_id, "ResourceType": kind, "Scope": [], "Details": []}
+    if physical_id:
+        change["PhysicalResourceId"] = physical_id
+    if action == "Remove":
+        change["PolicyAction"] = "Delete"
+    return change
+
+
+async def create(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
+    store: CloudFormationStore = ctx.store  # type: ignore[assignment]
+    name, stack_name = params["ChangeSetName"], params["StackName"]
+    kind = params.get("ChangeSetType") or "UPDATE"
+    stack = store.live(stack_name)
+    now = provider.env.clock.now()
+    if kind == "CREATE":
+        if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
+            raise ServiceError(
+                "AlreadyExistsException",
+                f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{name}].", 400,
+            )  # fmt: skip
+        if stack is None:
+            stack = shapes.new_stack(ctx.account_id, ctx.region, ctx.partition, stack_name, now, params)
+            stack["StackStatus"] = "REVIEW_IN_PROGRESS"
+            stack["host"] = ctx.request.headers.get("host")
+            shapes.stack_event(stack, now, "REVIEW_IN_PROGRESS", "User Initiated")
+            fresh = True
+        else:
+            fresh = False
+    else:
+        if stack is None:
+            raise validation(f"Stack [{stack_name}] does not exist")
+        if stack["StackStatus"] == "REVIEW_IN_PROGRESS" or stack["StackStatus"].endswith("_IN_PROGRESS"):
+            raise validation(f"Stack:{stack['StackId']} is in {stack['StackStatus']} state and can not be updated.")
+        fresh = False
+    for existing in store.change_sets.values():
+        if existing["ChangeSetName"] == name and existing["StackId"] == stack["StackId"]:
+            raise ServiceError("AlreadyExistsException", f"ChangeSet [{name}] already exists", 400)
+    body = await sources.body(ctx, provider.env.internal, params, stack if kind != "CREATE" else None)
+    previous = stack.get("values") if kind != "CREATE" else None
+    plan = provider.prepare(ctx, stack, body, params.get("Parameters"), previous)
+    provider.check_capabilities(plan, params.get("Capabilities"), change_set=True)
+    if fresh:
+        store.stacks[stack["StackId"]] = stack
+    from cloudtwin.services.cloudformation import exports
+
+    found = changes(stack, plan, lambda n: exports.value(store, n))
+    change_set_id = f"arn:{ctx.partition}:cloudformation:{ctx.region}:{ctx.account_id}:changeSet/{name}/{uuid.uuid4()}"
+    record: Params = {
+        "ChangeSetName": name, "ChangeSetId": change_set_id, "StackId": stack["StackId"], "StackName": stack["StackName"],
+        "Description": params.get("Description"), "Parameters": plan.listed, "CreationTime": now,
+        "ExecutionStatus": "AVAILABLE", "Status": "CREATE_COMPLETE", "NotificationARNs": params.get("NotificationARNs") or [],
+        "RollbackConfiguration": params.get("RollbackConfiguration") or {}, "Capabilities": params.get("Capabilities") or [],
+        "Tags": params.get("Tags"), "Changes": found, "IncludeNestedStacks": bool(params.get("IncludeNestedStacks")),
+        "type": kind, "template": body, "processed": plan.template, "given": params.get("Parameters") or [],
+        "previous": previous, "params": {k: params.get(k) for k in ("Capabilities", "Tags", "NotificationARNs", "RoleARN", "DisableRollback")},
+    }  # fmt: skip
+    if params.get("OnStackFailure"):
+        record["OnStackFailure"] = params["OnStackFailure"]
+    if kind != "CREATE" and not found and plan.raw == (stack.get("values") or {}) and body == stack.get("template"):
+        record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
+    elif kind != "CREATE" and not found:
+        record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
+    store.change_sets[change_set_id] = record
+    return {"Id": change_set_id, "StackId": stack["StackId"]}
+
+
+MEMBERS = (
+    "ChangeSetName", "ChangeSetId", "StackId", "StackName", "Description", "Parameters", "CreationTime",
+    "ExecutionStatus", "Status", "StatusReason", "NotificationARNs", "RollbackConfiguration", "Capabilities",
+    "Tags", "Changes", "IncludeNestedStacks", "OnStackFailure",
+)  # fmt: skip
+
+
+def describe(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
+    record = find(ctx.store, params["ChangeSetName"], params.get("StackName"))  # type: ignore[arg-type]
+    out = {k: record[k] for k in MEMBERS if record.get(k) not in (None, "")}
+    out["NotificationARNs"] = record.get("NotificationARNs") or []
+    out["RollbackConfiguration"] = record.get("RollbackConfiguration") or {}
+    out["Changes"] = record.get("Changes") or []
+    if not out.get("Parameters"):
+        out.pop("Parameters", None)
+    if not out.get("Capabilities"):
+        out.pop("Capabilities", None)
+    return out
+
+
+def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
+    store: CloudFormationStore = ctx.store  # type: ignore[assignment]
+    record = find(store, params["ChangeSetName"], params.get("StackName"))
+    if record["ExecutionStatus"] != "AVAILABLE":
+        raise ServiceError(
+            "InvalidChangeSetStatus",
+            f"ChangeSet [{record['ChangeSetId']}] cannot be executed in its current status of [{record['Status']}]", 400,
+        )  # fmt: skip
+    stack = store.stacks[record["StackId"]]
+    plan = provider.prepare(ctx, stack, record["template"], record["given"], record["previous"])
+    record["ExecutionStatus"] = "EXECUTE_COMPLETE"
+    store.change_sets[record["ChangeSetId"]] = record
+    for other in list(store.change_sets.values()):
+        if other["StackId"] == stack["StackId"] and other is not record and other["ExecutionStatus"] == "AVAILABLE":
+            other["ExecutionStatus"] = "OBSOLETE"
+            store.change_sets[other["ChangeSetId"]] = other
+    stack["ChangeSetId"] = record["ChangeSetId"]
+    options = {k: v for k, v in (record.get("params") or {}).items() if v is not None}
+    if "DisableRollback" in params:
+        options["DisableRollback"] = params["DisableRollback"]
+    if record["type"] == "CREATE":
+        provider._keep(stack, plan)
+        for key in ("Capabilities", "Tags", "NotificationARNs", "RoleARN"):
+            if options.get(key) is not None:
+                stack[key] = options[key]
+        if options.get("DisableRollback") or record.get("OnStackFailure") == "DO_NOTHING":
+            stack["DisableRollback"] = True
+            stack["on_failure"] = "DO_NOTHING"
+        elif record.get("OnStackFailure") == "DELETE":
+            stack["on_failure"] = "DELETE"
+        stack["CreationTime"] = provider.env.clock.now()
+        shapes.stack_event(stack, provider.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
+        store.stacks[stack["StackId"]] = stack
+        provider.engine.start(stack["StackId"], provider.engine.create(store, stack, plan, ctx.partition))
+    else:
+        provider._check_updatable(stack)
+        provider.start_update(ctx, store, stack, plan, options)
+    return {}
+
+
+def delete(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
+    store: CloudFormationStore = ctx.store  # type: ignore[assignment]
+    record = find(store, params["ChangeSetName"], params.get("StackName"))
+    if record["ExecutionStatus"] == "EXECUTE_IN_PROGRESS":
+        raise ServiceError("InvalidChangeSetStatus", f"Cannot delete ChangeSet in status {record['ExecutionStatus']}", 400)
+    del store.change_sets[record["ChangeSetId"]]
+    return {}
+
+
+def list_for_stack(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
+    store: CloudFormationStore = ctx.store  # type: ignore[assignment]
+    stack = store.live(params["StackName"])
+    if stack is None:
+        raise validation(f"Stack [{params['StackName']}] does not exist")
+    keys = ("StackId", "StackName", "ChangeSetId", "ChangeSetName", "ExecutionStatus", "Status", "StatusReason",
+            "CreationTime", "Description", "IncludeNestedStacks")
+    found = [
+        {k: c[k] for k in keys if c.get(k) not in (None, "")}
+        for c in store.change_sets.values() if c["StackId"] == stack["StackId"]
+    ]  # fmt: skip
+    return {"Summaries": found}

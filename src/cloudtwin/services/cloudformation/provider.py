@@ -1,0 +1,564 @@
+"""AWS CloudFormation: stacks deployed onto cloudtwin's own services through the resource
+handlers each service owns (:mod:`cloudtwin.deployment`).
+
+The provider is thin: templates are read in :mod:`template` and :mod:`transforms`, planned in
+:mod:`plan` (parameters, conditions, ordering), deployed by :mod:`engine`/:mod:`deployer`;
+change sets in :mod:`changesets`, stack sets in :mod:`stacksets`, exports in :mod:`exports`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cloudtwin.deployment import schemas
+from cloudtwin.gateway.context import RequestContext
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.cloudformation import changesets, exports, plan as plans, sources, stacksets
+from cloudtwin.services.cloudformation import stacks as shapes
+from cloudtwin.services.cloudformation import template as templates
+from cloudtwin.services.cloudformation import transforms
+from cloudtwin.services.cloudformation.engine import Engine
+from cloudtwin.services.cloudformation.errors import stack_not_found, validation
+from cloudtwin.services.cloudformation.models import CloudFormationStore
+from cloudtwin.services.provider import ServiceProvider
+
+Params = dict[str, Any]
+UPDATABLE = frozenset({
+    "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_COMPLETE", "UPDATE_FAILED", "CREATE_FAILED", "UPDATE_ROLLBACK_FAILED",
+})  # fmt: skip
+NAMED_IAM = {
+    "AWS::IAM::Role": "RoleName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::IAM::InstanceProfile": "InstanceProfileName",
+}  # fmt: skip
+
+
+def _page(items: list, params: Params, limit: int = 100) -> tuple[list, Params]:
+    start = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
+    limit = params.get("MaxResults") or limit
+    extra: Params = {}
+    if start + limit < len(items):
+        extra["NextToken"] = str(start + limit)
+    return items[start : start + limit], extra
+
+
+class Provider(ServiceProvider):
+    service_name = "cloudformation"
+    store_class = CloudFormationStore
+
+    def __init__(self, env) -> None:
+        super().__init__(env)
+        self.engine = Engine(env)
+
+    def introspection(self) -> dict:
+        return {("GET", "types"): self._introspect_types, ("GET", "stacks"): self._introspect_stacks}
+
+    def _introspect_types(self, params: dict[str, Any]) -> Any:
+        return {"types": self.engine.supported()}
+
+    def _introspect_stacks(self, params: dict[str, Any]) -> Any:
+        found = []
+        for (account_id, region), store in self.stores.items():  # type: ignore[union-attr]
+            for stack in store.stacks.values():
+                found.append({
+                    "AccountId": account_id, "Region": region, "StackName": stack["StackName"],
+                    "StackId": stack["StackId"], "StackStatus": stack["StackStatus"],
+                    "Resources": [
+                        {"LogicalResourceId": r["LogicalResourceId"], "ResourceType": r["ResourceType"],
+                         "PhysicalResourceId": r.get("PhysicalResourceId"), "ResourceStatus": r["ResourceStatus"]}
+                        for r in stack["resources"].values()
+                    ],
+                })  # fmt: skip
+        return {"stacks": found}
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _store(self, ctx: RequestContext) -> CloudFormationStore:
+        return ctx.store  # type: ignore[return-value]
+
+    def _stack(self, ctx: RequestContext, name: str | None) -> Params:
+        stack = self._store(ctx).live(name or "") if name else None
+        if stack is None:
+            raise stack_not_found(name or "")
+        return stack
+
+    def _ssm(self, ctx: RequestContext):
+        def read(name: str) -> str:
+            try:
+                found = self.env.internal.call("ssm", "GetParameter", {"Name": name}, account_id=ctx.account_id, region=ctx.region)
+            except ServiceError:
+                raise validation(f"Parameters: [ssm:{name}] cannot be found.") from None
+            return found["Parameter"]["Value"]
+
+        return read
+
+    def prepare(self, ctx: RequestContext, stack: Params, body: str, given: list[Params] | None, previous: dict[str, str] | None) -> plans.Plan:
+        """Read, transform and plan a template for ``stack`` (template errors are the caller's)."""
+        template = templates.parse(body)
+        processed = transforms.apply(
+            template, account_id=ctx.account_id, region=ctx.region, partition=ctx.partition,
+            stack_name=stack["StackName"], parameters=given,
+        )  # fmt: skip
+        pseudo = plans.pseudo_parameters(stack, ctx.account_id, ctx.region, ctx.partition)
+        return plans.make(body, processed, given or [], previous, pseudo, self._ssm(ctx))
+
+    @staticmethod
+    def check_capabilities(plan: plans.Plan, given: list[str] | None, *, change_set: bool = False) -> None:
+        given = given or []
+        needed = None
+        for resource in plan.template.get("Resources", {}).values():
+            kind = resource.get("Type", "")
+            if kind in NAMED_IAM and (resource.get("Properties") or {}).get(NAMED_IAM[kind]):
+                needed = "CAPABILITY_NAMED_IAM"
+            elif kind.startswith("AWS::IAM::") and needed is None:
+                needed = "CAPABILITY_IAM"
+        if needed == "CAPABILITY_IAM" and "CAPABILITY_NAMED_IAM" in given:
+            return
+        if needed and needed not in given:
+            raise ServiceError("InsufficientCapabilitiesException", f"Requires capabilities : [{needed}]", 400)
+
+    @staticmethod
+    def _keep(stack: Params, plan: plans.Plan) -> None:
+        stack["template"] = plan.body
+        stack["processed"] = plan.template
+        stack["values"] = plan.raw
+        stack["Parameters"] = plan.listed
+        description = plan.template.get("Description")
+        if description is not None:
+            stack["Description"] = description
+        else:
+            stack.pop("Description", None)
+
+    # -- stacks --------------------------------------------------------------------------------------
+
+    async def create_stack(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        name = params["StackName"]
+        if store.live(name) is not None:
+            raise ServiceError("AlreadyExistsException", f"Stack [{name}] already exists", 400)
+        if params.get("DisableRollback") and params.get("OnFailure"):
+            raise validation("You cannot specify both DisableRollback and OnFailure.")
+        stack = shapes.new_stack(ctx.account_id, ctx.region, ctx.partition, name, self.env.clock.now(), params)
+        body = await sources.body(ctx, self.env.internal, params)
+        plan = self.prepare(ctx, stack, body, params.get("Parameters"), None)
+        self.check_capabilities(plan, params.get("Capabilities"))
+        if transforms.declared(templates.parse(body)) and transforms.SERVERLESS in transforms.declared(templates.parse(body)):
+            if "CAPABILITY_AUTO_EXPAND" not in (params.get("Capabilities") or []):
+                raise ServiceError(
+                    "InsufficientCapabilitiesException",
+                    "Requires capabilities : [CAPABILITY_AUTO_EXPAND]", 400,
+                )  # fmt: skip
+        self._keep(stack, plan)
+        stack["host"] = ctx.request.headers.get("host")
+        stack["token"] = params.get("ClientRequestToken")
+        stack["policy"] = params.get("StackPolicyBody")
+        shapes.stack_event(stack, self.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
+        store.stacks[stack["StackId"]] = stack
+        self.engine.start(stack["StackId"], self.engine.create(store, stack, plan, ctx.partition))
+        return {"StackId": stack["StackId"]}
+
+    async def update_stack(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        stack = self._stack(ctx, params["StackName"])
+        self._check_updatable(stack)
+        body = await sources.body(ctx, self.env.internal, params, stack)
+        given = params.get("Parameters")
+        plan = self.prepare(ctx, stack, body, given, stack.get("values"))
+        self.check_capabilities(plan, params.get("Capabilities") or stack.get("Capabilities"))
+        if body == stack.get("template") and plan.raw == stack.get("values") and "Tags" not in params:
+            raise validation("No updates are to be performed.")
+        self.start_update(ctx, store, stack, plan, params)
+        return {"StackId": stack["StackId"]}
+
+    def start_update(self, ctx: RequestContext, store: CloudFormationStore, stack: Params, plan: plans.Plan, params: Params) -> None:
+        previous = {k: stack.get(k) for k in ("template", "processed", "values", "Parameters", "Outputs", "Description", "imports")}
+        self._keep(stack, plan)
+        for key in ("Capabilities", "NotificationARNs", "Tags", "RoleARN"):
+            if params.get(key) is not None:
+                stack[key] = params[key]
+        if "DisableRollback" in params:
+            stack["DisableRollback"] = bool(params["DisableRollback"])
+        stack["token"] = params.get("ClientRequestToken")
+        shapes.stack_event(stack, self.env.clock.now(), "UPDATE_IN_PROGRESS", "User Initiated")
+        stack["LastUpdatedTime"] = self.env.clock.now()
+        store.stacks[stack["StackId"]] = stack
+        self.engine.start(stack["StackId"], self.engine.update(store, stack, plan, ctx.partition, previous))
+
+    @staticmethod
+    def _check_updatable(stack: Params) -> None:
+        if stack["StackStatus"] not in UPDATABLE:
+            raise validation(f"Stack:{stack['StackId']} is in {stack['StackStatus']} state and can not be updated.")
+
+    def delete_stack(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        stack = store.live(params["StackName"])
+        if stack is None:
+            if params["StackName"].startswith("arn:"):
+                raise stack_not_found(params["StackName"])
+            return {}
+        if stack["StackStatus"] == "DELETE_COMPLETE" or stack["StackStatus"] == "DELETE_IN_PROGRESS":
+            return {}
+        if stack.get("EnableTerminationProtection"):
+            raise validation(
+                f"Stack [{stack['StackName']}] cannot be deleted while TerminationProtection is enabled"
+            )
+        if stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+            stack["DeletionTime"] = self.env.clock.now()
+            shapes.stack_event(stack, self.env.clock.now(), "DELETE_COMPLETE")
+            store.stacks[stack["StackId"]] = stack
+            return {}
+        stack["token"] = params.get("ClientRequestToken")
+        shapes.stack_event(stack, self.env.clock.now(), "DELETE_IN_PROGRESS", "User Initiated")
+        store.stacks[stack["StackId"]] = stack
+        self.engine.start(
+            stack["StackId"], self.engine.delete(store, stack, ctx.partition, params.get("RetainResources"))
+        )
+        return {}
+
+    async def describe_stacks(self, ctx: RequestContext, params: Params) -> Params:
+        store = self._store(ctx)
+        name = params.get("StackName")
+        if name:
+            stack = self._stack(ctx, name)
+            await self.engine.settle([stack["StackId"]])
+            return {"Stacks": [shapes.describe(stack)]}
+        await self.engine.settle()
+        found = [shapes.describe(s) for s in store.stacks.values() if s["StackStatus"] != "DELETE_COMPLETE"]
+        page, extra = _page(found, params)
+        return {"Stacks": page, **extra}
+
+    async def list_stacks(self, ctx: RequestContext, params: Params) -> Params:
+        await self.engine.settle()
+        wanted = params.get("StackStatusFilter") or []
+        found = [
+            shapes.summary(s) for s in reversed(list(self._store(ctx).stacks.values()))
+            if not wanted or s["StackStatus"] in wanted
+        ]  # fmt: skip
+        return {"StackSummaries": found}
+
+    async def describe_stack_events(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params.get("StackName"))
+        await self.engine.settle([stack["StackId"]])
+        return {"StackEvents": list(reversed(stack["events"]))}
+
+    async def describe_stack_resource(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        await self.engine.settle([stack["StackId"]])
+        record = stack["resources"].get(params["LogicalResourceId"])
+        if record is None:
+            raise validation(f"Resource {params['LogicalResourceId']} does not exist for stack {params['StackName']}")
+        return {"StackResourceDetail": shapes.resource_detail(stack, record)}
+
+    async def describe_stack_resources(self, ctx: RequestContext, params: Params) -> Params:
+        if params.get("StackName"):
+            stack = self._stack(ctx, params["StackName"])
+        elif params.get("PhysicalResourceId"):
+            stack = next(
+                (s for s in self._store(ctx).stacks.values() if s["StackStatus"] != "DELETE_COMPLETE" and any(
+                    r.get("PhysicalResourceId") == params["PhysicalResourceId"] for r in s["resources"].values()
+                )), None,
+            )  # fmt: skip
+            if stack is None:
+                raise validation(f"Stack for {params['PhysicalResourceId']} does not exist")
+        else:
+            raise validation("Either StackName or PhysicalResourceId must be specified.")
+        await self.engine.settle([stack["StackId"]])
+        rows = [
+            shapes.resource_row(stack, r) for r in stack["resources"].values()
+            if not params.get("LogicalResourceId") or r["LogicalResourceId"] == params["LogicalResourceId"]
+        ]  # fmt: skip
+        return {"StackResources": rows}
+
+    async def list_stack_resources(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        await self.engine.settle([stack["StackId"]])
+        rows = [shapes.resource_summary(r) for r in stack["resources"].values()]
+        page, extra = _page(rows, params)
+        return {"StackResourceSummaries": page, **extra}
+
+    def get_template(self, ctx: RequestContext, params: Params) -> Params:
+        if params.get("ChangeSetName"):
+            change_set = changesets.find(self._store(ctx), params["ChangeSetName"], params.get("StackName"))
+            body, processed = change_set["template"], change_set["processed"]
+        else:
+            stack = self._stack(ctx, params.get("StackName"))
+            body, processed = stack.get("template", ""), stack.get("processed")
+        stages = ["Original", "Processed"]
+        if params.get("TemplateStage") == "Processed":
+            template = templates.parse(body)
+            body = body if template == processed else json.dumps(processed)
+        return {"TemplateBody": body, "StagesAvailable": stages}
+
+    async def get_template_summary(self, ctx: RequestContext, params: Params) -> Params:
+        if params.get("StackName"):
+            stack = self._stack(ctx, params["StackName"])
+            body = stack["template"]
+        else:
+            body = await sources.body(ctx, self.env.internal, params)
+        template = templates.parse(body)
+        templates.check(template)
+        declared = transforms.declared(template)
+        processed = template
+        if declared:
+            processed = transforms.apply(
+                template, account_id=ctx.account_id, region=ctx.region, partition=ctx.partition, stack_name="summary"
+            )  # fmt: skip
+        types: list[str] = []
+        identifiers: dict[str, list[str]] = {}
+        for logical_id, resource in (processed.get("Resources") or {}).items():
+            kind = resource.get("Type")
+            if kind not in types:
+                types.append(kind)
+            identifiers.setdefault(kind, []).append(logical_id)
+        summaries = []
+        for kind, ids in identifiers.items():
+            entry: Params = {"ResourceType": kind, "LogicalResourceIds": ids}
+            primary = (schemas.schema(kind) or {}).get("primaryIdentifier")
+            if primary:
+                entry["ResourceIdentifiers"] = primary
+            summaries.append(entry)
+        out: Params = {
+            "Parameters": _parameter_declarations(template),
+            "ResourceTypes": types,
+            "Version": str(template.get("AWSTemplateFormatVersion", "2010-09-09")),
+            "ResourceIdentifierSummaries": summaries,
+        }
+        if template.get("Description") is not None:
+            out["Description"] = template["Description"]
+        if template.get("Metadata") is not None:
+            out["Metadata"] = json.dumps(template["Metadata"])
+        if declared:
+            out["DeclaredTransforms"] = declared
+        capabilities = _capabilities(processed, declared)
+        if capabilities:
+            out["Capabilities"] = capabilities
+            out["CapabilitiesReason"] = "The following resource(s) require capabilities: [" + ", ".join(
+                sorted({r.get("Type") for r in processed.get("Resources", {}).values() if r.get("Type", "").startswith("AWS::IAM::")})
+            ) + "]"
+        return out
+
+    async def validate_template(self, ctx: RequestContext, params: Params) -> Params:
+        body = await sources.body(ctx, self.env.internal, params)
+        template = templates.parse(body)
+        templates.check(template)
+        declared = transforms.declared(template)
+        if not declared:
+            from cloudtwin.services.cloudformation import graph
+            from cloudtwin.services.cloudformation.intrinsics import check_functions
+
+            check_functions(template.get("Resources"))
+            graph.dependencies(template)
+        out: Params = {"Parameters": [
+            {k: v for k, v in p.items() if k in ("ParameterKey", "DefaultValue", "NoEcho", "Description")}
+            for p in _parameter_declarations(template)
+        ]}  # fmt: skip
+        if template.get("Description") is not None:
+            out["Description"] = template["Description"]
+        capabilities = _capabilities(template, declared)
+        if capabilities:
+            out["Capabilities"] = capabilities
+            out["CapabilitiesReason"] = "The following resource(s) require capabilities: [" + ", ".join(
+                sorted({r.get("Type") for r in template.get("Resources", {}).values() if r.get("Type", "").startswith("AWS::IAM::")})
+            ) + "]"
+        if declared:
+            out["DeclaredTransforms"] = declared
+        return out
+
+    def update_termination_protection(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        stack["EnableTerminationProtection"] = bool(params["EnableTerminationProtection"])
+        self._store(ctx).stacks[stack["StackId"]] = stack
+        return {"StackId": stack["StackId"]}
+
+    def set_stack_policy(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        if params.get("StackPolicyBody") is not None:
+            try:
+                json.loads(params["StackPolicyBody"])
+            except ValueError:
+                raise validation("Error validating stack policy: Invalid stack policy") from None
+            stack["policy"] = params["StackPolicyBody"]
+        elif params.get("StackPolicyURL"):
+            stack["policy_url"] = params["StackPolicyURL"]
+        self._store(ctx).stacks[stack["StackId"]] = stack
+        return {}
+
+    def get_stack_policy(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        return {"StackPolicyBody": stack["policy"]} if stack.get("policy") else {}
+
+    def list_exports(self, ctx: RequestContext, params: Params) -> Params:
+        page, extra = _page(exports.all_exports(self._store(ctx)), params)
+        return {"Exports": page, **extra}
+
+    def list_imports(self, ctx: RequestContext, params: Params) -> Params:
+        name = params["ExportName"]
+        if not any(e["Name"] == name for e in exports.all_exports(self._store(ctx))):
+            raise validation(f"Export '{name}' does not exist.")
+        return {"Imports": exports.importers(self._store(ctx), name)}
+
+    def cancel_update_stack(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        if stack["StackStatus"] != "UPDATE_IN_PROGRESS":
+            raise validation(f"CancelUpdateStack cannot be called from current stack status {stack['StackStatus']}.")
+        return {}
+
+    def continue_update_rollback(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        if stack["StackStatus"] != "UPDATE_ROLLBACK_FAILED":
+            raise validation(
+                f"Stack {stack['StackName']} is in {stack['StackStatus']} state and can not continue update rollback."
+            )
+        shapes.stack_event(stack, self.env.clock.now(), "UPDATE_ROLLBACK_COMPLETE")
+        self._store(ctx).stacks[stack["StackId"]] = stack
+        return {}
+
+    def rollback_stack(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        if stack["StackStatus"] not in ("CREATE_FAILED", "UPDATE_FAILED"):
+            raise validation(f"Stack {stack['StackName']} is in {stack['StackStatus']} state and can not be rolled back.")
+        return {"StackId": stack["StackId"]}
+
+    def describe_account_limits(self, ctx: RequestContext, params: Params) -> Params:
+        return {"AccountLimits": [{"Name": "StackLimit", "Value": 2000}, {"Name": "StackOutputsLimit", "Value": 200}]}
+
+    def estimate_template_cost(self, ctx: RequestContext, params: Params) -> Params:
+        return {"Url": "https://calculator.aws/#/"}
+
+    # -- drift (stored) ------------------------------------------------------------------------------
+
+    def detect_stack_drift(self, ctx: RequestContext, params: Params) -> Params:
+        import uuid
+
+        stack = self._stack(ctx, params["StackName"])
+        detection = str(uuid.uuid4())
+        stack["drift"] = {"id": detection, "time": self.env.clock.now()}
+        stack["DriftInformation"] = {"StackDriftStatus": "IN_SYNC", "LastCheckTimestamp": self.env.clock.now()}
+        self._store(ctx).stacks[stack["StackId"]] = stack
+        return {"StackDriftDetectionId": detection}
+
+    def describe_stack_drift_detection_status(self, ctx: RequestContext, params: Params) -> Params:
+        for stack in self._store(ctx).stacks.values():
+            drift = stack.get("drift")
+            if drift and drift["id"] == params["StackDriftDetectionId"]:
+                return {
+                    "StackId": stack["StackId"], "StackDriftDetectionId": drift["id"], "StackDriftStatus": "IN_SYNC",
+                    "DetectionStatus": "DETECTION_COMPLETE", "DriftedStackResourceCount": 0, "Timestamp": drift["time"],
+                }  # fmt: skip
+        raise validation(f"Drift detection {params['StackDriftDetectionId']} does not exist")
+
+    def describe_stack_resource_drifts(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        drifts = [self._drift(stack, r) for r in stack["resources"].values() if r.get("PhysicalResourceId")]
+        return {"StackResourceDrifts": drifts}
+
+    def detect_stack_resource_drift(self, ctx: RequestContext, params: Params) -> Params:
+        stack = self._stack(ctx, params["StackName"])
+        record = stack["resources"].get(params["LogicalResourceId"])
+        if record is None:
+            raise validation(f"Resource {params['LogicalResourceId']} does not exist for stack {params['StackName']}")
+        return {"StackResourceDrift": self._drift(stack, record)}
+
+    def _drift(self, stack: Params, record: Params) -> Params:
+        return {
+            "StackId": stack["StackId"], "LogicalResourceId": record["LogicalResourceId"],
+            "PhysicalResourceId": record["PhysicalResourceId"], "ResourceType": record["ResourceType"],
+            "ExpectedProperties": json.dumps(record.get("properties") or {}),
+            "ActualProperties": json.dumps(record.get("properties") or {}),
+            "PropertyDifferences": [], "StackResourceDriftStatus": "IN_SYNC", "Timestamp": self.env.clock.now(),
+        }  # fmt: skip
+
+    # -- change sets ---------------------------------------------------------------------------------
+
+    async def create_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        return await changesets.create(self, ctx, params)
+
+    def describe_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        return changesets.describe(self, ctx, params)
+
+    def execute_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        return changesets.execute(self, ctx, params)
+
+    def delete_change_set(self, ctx: RequestContext, params: Params) -> Params:
+        return changesets.delete(self, ctx, params)
+
+    def list_change_sets(self, ctx: RequestContext, params: Params) -> Params:
+        return changesets.list_for_stack(self, ctx, params)
+
+    # -- types ---------------------------------------------------------------------------------------
+
+    def describe_type(self, ctx: RequestContext, params: Params) -> Params:
+        name = params.get("TypeName")
+        if not name and params.get("Arn"):
+            name = params["Arn"].rsplit("/", 1)[-1].replace("-", "::")
+        found = schemas.schema(name or "")
+        if found is None or self.engine.handler(name or "") is None:
+            raise ServiceError("TypeNotFoundException", f"The type '{name}' cannot be found.", 404)
+        return {
+            "Arn": f"arn:{ctx.partition}:cloudformation:{ctx.region}::type/resource/{name.replace('::', '-')}",
+            "Type": "RESOURCE", "TypeName": name, "DefaultVersionId": "00000001", "IsDefaultVersion": True,
+            "Description": found.get("description", ""), "Schema": json.dumps(_schema_document(name, found)),
+            "ProvisioningType": "FULLY_MUTABLE", "DeprecatedStatus": "LIVE", "Visibility": "PUBLIC",
+            "SourceUrl": "", "TimeCreated": 0.0, "LastUpdated": 0.0, "IsActivated": True,
+        }  # fmt: skip
+
+    def list_types(self, ctx: RequestContext, params: Params) -> Params:
+        summaries = [
+            {"Type": "RESOURCE", "TypeName": name, "DefaultVersionId": "00000001",
+             "TypeArn": f"arn:{ctx.partition}:cloudformation:{ctx.region}::type/resource/{name.replace('::', '-')}",
+             "Description": (schemas.schema(name) or {}).get("description", "")}
+            for name in self.engine.supported()
+        ]  # fmt: skip
+        page, extra = _page(summaries, params)
+        return {"TypeSummaries": page, **extra}
+
+    # -- stack sets (stored and answered) ------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        handler = stacksets.HANDLERS.get(name)
+        if handler is None:
+            raise AttributeError(name)
+        return lambda ctx, params: handler(self, ctx, params)
+
+
+def _parameter_declarations(template: Params) -> list[Params]:
+    found = []
+    for key, d in (template.get("Parameters") or {}).items():
+        entry: Params = {"ParameterKey": key, "ParameterType": str(d.get("Type", "String")),
+                         "NoEcho": str(d.get("NoEcho", "false")).lower() == "true"}  # fmt: skip
+        if "Default" in d:
+            entry["DefaultValue"] = str(d["Default"])
+        if "Description" in d:
+            entry["Description"] = d["Description"]
+        constraints = d.get("AllowedValues")
+        entry["ParameterConstraints"] = {"AllowedValues": [str(v) for v in constraints]} if constraints else {}
+        found.append(entry)
+    return found
+
+
+def _capabilities(template: Params, declared: list[str]) -> list[str]:
+    needed = []
+    for resource in (template.get("Resources") or {}).values():
+        kind = resource.get("Type", "") if isinstance(resource, dict) else ""
+        if kind in NAMED_IAM and (resource.get("Properties") or {}).get(NAMED_IAM[kind]):
+            needed = ["CAPABILITY_NAMED_IAM"]
+        elif kind.startswith("AWS::IAM::") and not needed:
+            needed = ["CAPABILITY_IAM"]
+    if declared:
+        needed.append("CAPABILITY_AUTO_EXPAND")
+    return needed
+
+
+def _schema_document(name: str, found: Params) -> Params:
+    def pointers(names: list[str]) -> list[str]:
+        return ["/properties/" + n.replace(".", "/") for n in names]
+
+    return {
+        "typeName": name, "description": found.get("description", ""),
+        "properties": {p: {} for p in found.get("properties", ())},
+        "required": found.get("required", []), "readOnlyProperties": pointers(found.get("readOnly", [])),
+        "createOnlyProperties": pointers(found.get("createOnly", [])),
+        "writeOnlyProperties": pointers(found.get("writeOnly", [])),
+        "primaryIdentifier": pointers(found.get("primaryIdentifier", [])), "additionalProperties": False,
+    }  # fmt: skip

@@ -1,0 +1,148 @@
+"""A stack's record: its events, its resources' records, and the shapes DescribeStacks,
+DescribeStackResource(s) and DescribeStackEvents answer."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+STACK_MEMBERS = (
+    "StackId", "StackName", "ChangeSetId", "Description", "Parameters", "CreationTime", "DeletionTime",
+    "LastUpdatedTime", "RollbackConfiguration", "StackStatus", "StackStatusReason", "DisableRollback",
+    "NotificationARNs", "TimeoutInMinutes", "Capabilities", "Outputs", "RoleARN", "Tags",
+    "EnableTerminationProtection", "ParentId", "RootId", "DriftInformation",
+)  # fmt: skip
+IN_PROGRESS_SUFFIX = "_IN_PROGRESS"
+
+
+def new_stack(account_id: str, region: str, partition: str, name: str, now: float, params: dict[str, Any]) -> dict[str, Any]:
+    stack_id = f"arn:{partition}:cloudformation:{region}:{account_id}:stack/{name}/{uuid.uuid4()}"
+    return {
+        "StackId": stack_id,
+        "StackName": name,
+        "CreationTime": now,
+        "StackStatus": "CREATE_IN_PROGRESS",
+        "DisableRollback": bool(params.get("DisableRollback")) or params.get("OnFailure") in ("DO_NOTHING",),
+        "NotificationARNs": params.get("NotificationARNs") or [],
+        "Capabilities": params.get("Capabilities") or [],
+        "Tags": params.get("Tags") or [],
+        "RoleARN": params.get("RoleARN"),
+        "TimeoutInMinutes": params.get("TimeoutInMinutes"),
+        "EnableTerminationProtection": bool(params.get("EnableTerminationProtection")),
+        "RollbackConfiguration": params.get("RollbackConfiguration") or {},
+        "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
+        "Parameters": [],
+        "Outputs": [],
+        "resources": {},
+        "events": [],
+        "values": {},
+        "on_failure": params.get("OnFailure") or ("DO_NOTHING" if params.get("DisableRollback") else "ROLLBACK"),
+    }
+
+
+def describe(stack: dict[str, Any]) -> dict[str, Any]:
+    out = {k: stack[k] for k in STACK_MEMBERS if stack.get(k) not in (None, "")}
+    for key in ("Parameters", "Outputs", "Tags", "Capabilities", "NotificationARNs"):
+        if not out.get(key):
+            out.pop(key, None)
+    if key := stack.get("RollbackConfiguration"):
+        out["RollbackConfiguration"] = key
+    else:
+        out["RollbackConfiguration"] = {}
+    out["EnableTerminationProtection"] = bool(stack.get("EnableTerminationProtection"))
+    out["DisableRollback"] = bool(stack.get("DisableRollback"))
+    return out
+
+
+def summary(stack: dict[str, Any]) -> dict[str, Any]:
+    keys = ("StackId", "StackName", "CreationTime", "LastUpdatedTime", "DeletionTime", "StackStatus",
+            "StackStatusReason", "ParentId", "RootId", "DriftInformation")
+    out = {k: stack[k] for k in keys if stack.get(k) not in (None, "")}
+    if stack.get("Description"):
+        out["TemplateDescription"] = stack["Description"]
+    return out
+
+
+def add_event(
+    stack: dict[str, Any],
+    now: float,
+    logical_id: str,
+    resource_type: str,
+    status: str,
+    *,
+    physical_id: str | None = None,
+    reason: str | None = None,
+    properties: Any = None,
+    token: str | None = None,
+) -> None:
+    event: dict[str, Any] = {
+        "StackId": stack["StackId"],
+        "EventId": f"{logical_id}-{status}-{uuid.uuid4()}" if resource_type != "AWS::CloudFormation::Stack"
+        or logical_id != stack["StackName"] else str(uuid.uuid4()),
+        "StackName": stack["StackName"],
+        "LogicalResourceId": logical_id,
+        "PhysicalResourceId": physical_id if physical_id is not None else "",
+        "ResourceType": resource_type,
+        "Timestamp": now,
+        "ResourceStatus": status,
+    }
+    if reason:
+        event["ResourceStatusReason"] = reason
+    if properties is not None:
+        event["ResourceProperties"] = json.dumps(properties)
+    if token or stack.get("token"):
+        event["ClientRequestToken"] = token or stack.get("token")
+    stack["events"].append(event)
+
+
+def stack_event(stack: dict[str, Any], now: float, status: str, reason: str | None = None) -> None:
+    stack["StackStatus"] = status
+    if reason is not None or status.endswith(IN_PROGRESS_SUFFIX):
+        stack["StackStatusReason"] = reason
+    add_event(
+        stack, now, stack["StackName"], "AWS::CloudFormation::Stack", status,
+        physical_id=stack["StackId"], reason=reason,
+    )  # fmt: skip
+
+
+def resource_detail(stack: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "StackName": stack["StackName"],
+        "StackId": stack["StackId"],
+        "LogicalResourceId": record["LogicalResourceId"],
+        "ResourceType": record["ResourceType"],
+        "LastUpdatedTimestamp": record["Timestamp"],
+        "ResourceStatus": record["ResourceStatus"],
+        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+    }
+    if record.get("PhysicalResourceId"):
+        out["PhysicalResourceId"] = record["PhysicalResourceId"]
+    if record.get("ResourceStatusReason"):
+        out["ResourceStatusReason"] = record["ResourceStatusReason"]
+    if record.get("Metadata") is not None:
+        out["Metadata"] = json.dumps(record["Metadata"])
+    return out
+
+
+def resource_row(stack: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """DescribeStackResources' ``StackResource`` (``Timestamp`` rather than ``LastUpdatedTimestamp``)."""
+    out = resource_detail(stack, record)
+    out["Timestamp"] = out.pop("LastUpdatedTimestamp")
+    out.pop("Metadata", None)
+    return out
+
+
+def resource_summary(record: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "LogicalResourceId": record["LogicalResourceId"],
+        "ResourceType": record["ResourceType"],
+        "LastUpdatedTimestamp": record["Timestamp"],
+        "ResourceStatus": record["ResourceStatus"],
+        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+    }
+    if record.get("PhysicalResourceId"):
+        out["PhysicalResourceId"] = record["PhysicalResourceId"]
+    if record.get("ResourceStatusReason"):
+        out["ResourceStatusReason"] = record["ResourceStatusReason"]
+    return out

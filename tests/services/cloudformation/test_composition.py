@@ -1,0 +1,106 @@
+"""Stacks that use other stacks: exports imported by a second stack (and deletion refused while
+imported), nested stacks from a template in cloudtwin's S3, and wait conditions signalled
+through their presigned URL."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+from cfn_helpers import outputs, statuses
+
+WAIT = {"Delay": 1, "MaxAttempts": 5}
+
+EXPORTER = {
+    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+    "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Queue", "Arn"]}, "Export": {"Name": "shared-queue-arn"}}},
+}  # fmt: skip
+IMPORTER = {
+    "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+        "Subscription": [{"Protocol": "sqs", "Endpoint": {"Fn::ImportValue": "shared-queue-arn"}}]}}},
+    "Outputs": {"Imported": {"Value": {"Fn::ImportValue": "shared-queue-arn"}}},
+}  # fmt: skip
+
+
+def test_exports_imported_and_deletion_refused_while_in_use(deploy, cfn):
+    exporter = deploy("exporter", EXPORTER)
+    arn = outputs(exporter)["Arn"]
+    importer = deploy("importer", IMPORTER)
+    assert outputs(importer)["Imported"] == arn
+    assert cfn.list_imports(ExportName="shared-queue-arn")["Imports"] == ["importer"]
+    cfn.delete_stack(StackName="exporter")
+    stack = cfn.describe_stacks(StackName="exporter")["Stacks"][0]
+    assert stack["StackStatus"] == "DELETE_FAILED"
+    assert stack["StackStatusReason"] == "Export shared-queue-arn cannot be deleted as it is in use by importer"
+    # a second stack cannot export the same name
+    duplicate = deploy("duplicate", EXPORTER, wait=None)
+    assert duplicate["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert duplicate["StackStatusReason"].startswith("Export with name shared-queue-arn is already exported by stack exporter")
+    cfn.delete_stack(StackName="importer")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="importer", WaiterConfig=WAIT)
+    with pytest.raises(ClientError) as error:
+        cfn.list_imports(ExportName="nope")
+    assert error.value.response["Error"]["Message"] == "Export 'nope' does not exist."
+    cfn.delete_stack(StackName="exporter")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="exporter", WaiterConfig=WAIT)
+    assert cfn.list_exports()["Exports"] == []
+
+
+def test_import_of_missing_export_fails_the_resource(deploy, cfn):
+    stack = deploy("orphan", IMPORTER, wait=None)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    reasons = [e.get("ResourceStatusReason") for e in cfn.describe_stack_events(StackName="orphan")["StackEvents"]]
+    assert "No export named shared-queue-arn found." in reasons
+
+
+CHILD = {
+    "Parameters": {"Name": {"Type": "String"}},
+    "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "Name"}}}},
+    "Outputs": {"Url": {"Value": {"Ref": "Queue"}}},
+}  # fmt: skip
+
+
+def test_nested_stack(deploy, cfn, aws_client, cloudtwin):
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="templates")
+    s3.put_object(Bucket="templates", Key="child.json", Body=json.dumps(CHILD).encode())
+    parent = {
+        "Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+            "TemplateURL": "https://templates.s3.amazonaws.com/child.json", "Parameters": {"Name": "nested-q"}}}},
+        "Outputs": {"ChildUrl": {"Value": {"Fn::GetAtt": ["Child", "Outputs.Url"]}}},
+    }  # fmt: skip
+    stack = deploy("parent", parent)
+    url = aws_client("sqs").get_queue_url(QueueName="nested-q")["QueueUrl"]
+    assert outputs(stack)["ChildUrl"] == url
+    child_id = cfn.describe_stack_resource(StackName="parent", LogicalResourceId="Child")["StackResourceDetail"]["PhysicalResourceId"]
+    child = cfn.describe_stacks(StackName=child_id)["Stacks"][0]
+    assert child["ParentId"] == stack["StackId"] and child["RootId"] == stack["StackId"]
+    assert child["StackName"].startswith("parent-Child-")
+    cfn.delete_stack(StackName="parent")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="parent", WaiterConfig=WAIT)
+    assert cfn.describe_stacks(StackName=child_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert aws_client("sqs").list_queues(QueueNamePrefix="nested-q").get("QueueUrls", []) == []
+
+
+def test_wait_condition_signalled_through_its_url(deploy, cfn):
+    template = {
+        "Resources": {
+            "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+            "Wait": {"Type": "AWS::CloudFormation::WaitCondition", "Properties": {"Handle": {"Ref": "Handle"}, "Timeout": "300"}},
+            "After": {"Type": "AWS::SQS::Queue", "DependsOn": "Wait"},
+        },
+        "Outputs": {"Url": {"Value": {"Ref": "Handle"}}, "Data": {"Value": {"Fn::GetAtt": ["Wait", "Data"]}}},
+    }  # fmt: skip
+    stack = deploy("waits", template, wait=None)
+    assert stack["StackStatus"] == "CREATE_IN_PROGRESS"
+    handle = cfn.describe_stack_resource(StackName="waits", LogicalResourceId="Handle")["StackResourceDetail"]
+    signal = json.dumps({"Status": "SUCCESS", "Reason": "ready", "UniqueId": "one", "Data": "payload"}).encode()
+    request = urllib.request.Request(handle["PhysicalResourceId"], data=signal, method="PUT")
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    cfn.get_waiter("stack_create_complete").wait(StackName="waits", WaiterConfig=WAIT)
+    stack = cfn.describe_stacks(StackName="waits")["Stacks"][0]
+    assert json.loads(outputs(stack)["Data"]) == {"one": "payload"}
+    assert ("After", "CREATE_COMPLETE") in statuses(cfn, "waits")
