@@ -1,18 +1,24 @@
-"""The ``cfn`` fixture: a service's CloudFormation resource handlers driven the way the
-engine drives them (on the server's event loop, through the server's internal client), so
-that the resource they make can be checked with a real boto3 client."""
+"""Fixtures of the services' CloudFormation resource tests.
+
+- ``handlers``: a service's resource handlers driven the way the engine drives them (on the
+  server's event loop, through the server's internal client), so that the resource they
+  make can be checked with a real boto3 client.
+- ``stack``: ``stack(template, name="...", **create_stack_kwargs)`` deploys a template
+  through CloudFormation's API, waits as users do and returns ``(stack, outputs)``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from cloudtwin.deployment.discovery import handlers
+from cloudtwin.deployment import discovery
 from cloudtwin.deployment.handler import ResourceRequest
 
 
@@ -28,7 +34,7 @@ class Deployed:
 class Deployer:
     def __init__(self, gateway: Any, stack_name: str = "test-stack") -> None:
         self.gateway = gateway
-        self.handlers = handlers()
+        self.handlers = discovery.handlers()
         self.stack_name = stack_name
         self.stack_id = (
             f"arn:aws:cloudformation:us-east-1:000000000000:stack/{stack_name}/{uuid.uuid4()}"
@@ -92,9 +98,25 @@ class Deployer:
 
 
 @pytest.fixture
-def cfn(cloudtwin, aws_client) -> Deployer:
+def handlers(cloudtwin, aws_client) -> Deployer:
     """Create/update/delete resources through their CloudFormation handlers."""
     if cloudtwin.gateway is None:
         pytest.skip("needs the in-process server")
     aws_client("sts").get_caller_identity()  # the server's loop is running
     return Deployer(cloudtwin.gateway)
+
+
+@pytest.fixture
+def stack(aws_client):
+    cloudformation = aws_client("cloudformation")
+
+    def deploy(template: Any, name: str = "stack", **kwargs: Any) -> tuple[dict[str, Any], dict[str, str]]:
+        body = template if isinstance(template, str) else json.dumps(template)
+        cloudformation.create_stack(StackName=name, TemplateBody=body, **kwargs)
+        cloudformation.get_waiter("stack_create_complete").wait(
+            StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )
+        described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+        return described, {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+    return deploy
