@@ -154,3 +154,27 @@ def test_stack_with_role_policy_and_profile(stack, aws_client):
         iam.get_role(RoleName=out["RoleName"])
     with pytest.raises(ClientError):
         iam.get_policy(PolicyArn=out["ManagedArn"])
+
+
+def test_entity_policies_group_additions_and_oidc_provider(handlers, aws_client):
+    iam = aws_client("iam")
+    handlers.create("AWS::IAM::Role", {"AssumeRolePolicyDocument": TRUST, "RoleName": "r2"})
+    handlers.create("AWS::IAM::User", {"UserName": "u2"})
+    handlers.create("AWS::IAM::Group", {"GroupName": "g2"})
+    role_policy = handlers.create("AWS::IAM::RolePolicy", {"RoleName": "r2", "PolicyName": "p", "PolicyDocument": DOC})
+    assert role_policy.physical_id == "p|r2"
+    assert iam.get_role_policy(RoleName="r2", PolicyName="p")["PolicyDocument"] == DOC
+    addition = handlers.create("AWS::IAM::UserToGroupAddition", {"GroupName": "g2", "Users": ["u2"]})
+    assert [u["UserName"] for u in iam.get_group(GroupName="g2")["Users"]] == ["u2"]
+    handlers.delete(addition)
+    assert iam.get_group(GroupName="g2")["Users"] == []
+    handlers.delete(role_policy)
+    assert iam.list_role_policies(RoleName="r2")["PolicyNames"] == []
+
+    provider = handlers.create("AWS::IAM::OIDCProvider", {
+        "Url": "https://token.example.com", "ClientIdList": ["a"], "ThumbprintList": ["a" * 40],
+    })
+    provider = handlers.update(provider, {**provider.properties, "ClientIdList": ["b"]})
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider.physical_id)["ClientIDList"] == ["b"]
+    handlers.delete(provider)
+    assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
