@@ -120,8 +120,6 @@ class FunctionHandler(ResourceHandler):
             "ApplyOn": snap.get("ApplyOn", "None"),
             "OptimizationStatus": snap.get("OptimizationStatus", "Off"),
         }
-        attributes["SnapStartResponse.ApplyOn"] = attributes["SnapStartResponse"]["ApplyOn"]
-        attributes["SnapStartResponse.OptimizationStatus"] = attributes["SnapStartResponse"]["OptimizationStatus"]
         return Outcome(name, attributes)
 
 

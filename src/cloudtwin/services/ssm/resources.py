@@ -128,7 +128,7 @@ class MaintenanceWindowHandler(ResourceHandler):
         if tag_list := tags(request):
             params["Tags"] = tag_list
         window = request.call("ssm", "CreateMaintenanceWindow", params)
-        return Outcome(window["WindowId"], {})
+        return Outcome(window["WindowId"], {"WindowId": window["WindowId"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
         params = shaped(request, "ssm", "UpdateMaintenanceWindow", {
@@ -137,7 +137,7 @@ class MaintenanceWindowHandler(ResourceHandler):
         request.call("ssm", "UpdateMaintenanceWindow", params)
         if _changed(request, "Tags"):
             _retag(request, "MaintenanceWindow", request.physical_id)
-        return Outcome(request.physical_id, {})
+        return Outcome(request.physical_id, {"WindowId": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
@@ -155,7 +155,7 @@ class PatchBaselineHandler(ResourceHandler):
         if truthy(request.properties.get("DefaultBaseline", False)):
             request.call("ssm", "RegisterDefaultPatchBaseline", {"BaselineId": baseline["BaselineId"]})
         self._groups(request, baseline["BaselineId"])
-        return Outcome(baseline["BaselineId"], {})
+        return Outcome(baseline["BaselineId"], {"Id": baseline["BaselineId"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
         if _changed(request, "OperatingSystem"):
@@ -167,7 +167,7 @@ class PatchBaselineHandler(ResourceHandler):
         if _changed(request, "Tags"):
             _retag(request, "PatchBaseline", request.physical_id)
         self._groups(request, request.physical_id)
-        return Outcome(request.physical_id, {})
+        return Outcome(request.physical_id, {"Id": request.physical_id})
 
     @staticmethod
     def _groups(request: ResourceRequest, baseline_id: str) -> None:
@@ -191,7 +191,7 @@ class MaintenanceWindowTargetHandler(ResourceHandler):
     def create(self, request: ResourceRequest) -> Outcome:
         params = shaped(request, "ssm", "RegisterTargetWithMaintenanceWindow", request.properties)
         target_id = request.call("ssm", "RegisterTargetWithMaintenanceWindow", params)["WindowTargetId"]
-        return Outcome(target_id, {})
+        return Outcome(target_id, {"WindowTargetId": target_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
         if _changed(request, "WindowId", "ResourceType"):
@@ -199,7 +199,7 @@ class MaintenanceWindowTargetHandler(ResourceHandler):
         request.call("ssm", "UpdateMaintenanceWindowTarget", shaped(request, "ssm", "UpdateMaintenanceWindowTarget", {
             **request.properties, "WindowTargetId": request.physical_id, "Replace": True,
         }))
-        return Outcome(request.physical_id, {})
+        return Outcome(request.physical_id, {"WindowTargetId": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
@@ -228,7 +228,7 @@ class MaintenanceWindowTaskHandler(ResourceHandler):
     def create(self, request: ResourceRequest) -> Outcome:
         params = shaped(request, "ssm", "RegisterTaskWithMaintenanceWindow", _task_values(request.properties))
         task_id = request.call("ssm", "RegisterTaskWithMaintenanceWindow", params)["WindowTaskId"]
-        return Outcome(task_id, {})
+        return Outcome(task_id, {"WindowTaskId": task_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
         if _changed(request, "WindowId", "TaskType"):
@@ -236,7 +236,7 @@ class MaintenanceWindowTaskHandler(ResourceHandler):
         request.call("ssm", "UpdateMaintenanceWindowTask", shaped(request, "ssm", "UpdateMaintenanceWindowTask", {
             **_task_values(request.properties), "WindowTaskId": request.physical_id, "Replace": True,
         }))
-        return Outcome(request.physical_id, {})
+        return Outcome(request.physical_id, {"WindowTaskId": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
