@@ -116,7 +116,7 @@ def tags(
 
 def tag_map(request: "ResourceRequest", prop: str = "Tags", *, stack: bool = True) -> dict[str, str]:
     """The resource's tags and the stack's, as a map (the template's win)."""
-    merged = {t["Key"]: t["Value"] for t in request.stack_tags} if stack else {}
+    merged = _stack_tags(request) if stack else {}
     given = request.properties.get(prop) or []
     if isinstance(given, dict):
         merged.update({str(k): str(v) for k, v in given.items()})
@@ -135,6 +135,21 @@ def json_text(value: Any) -> str:
     """A JSON document property as an API takes it (a template gives an object or a string):
     policy documents, dashboard bodies, state machine definitions."""
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _stack_tags(request: "ResourceRequest") -> dict[str, str]:
+    """The stack's tags in AWS's order: stack name, logical id, stack id (the logical id
+    is the resource's own)."""
+    given = {t["Key"]: t["Value"] for t in request.stack_tags}
+    if not given:
+        return {}
+    ordered = {}
+    for key in ("aws:cloudformation:stack-name", "aws:cloudformation:logical-id", "aws:cloudformation:stack-id"):
+        if key == "aws:cloudformation:logical-id":
+            ordered[key] = given.get(key, request.logical_id)
+        elif key in given:
+            ordered[key] = given[key]
+    return {**ordered, **given}
 
 
 def is_missing(error: ServiceError) -> bool:

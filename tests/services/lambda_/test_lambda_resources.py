@@ -19,12 +19,12 @@ SOURCE = "def handler(event, context):\n    return {'answer': %d, 'event': event
 
 
 @pytest.fixture
-def role(cfn):
-    return cfn.create("AWS::IAM::Role", {"AssumeRolePolicyDocument": TRUST}, logical_id="FnRole")
+def role(handlers):
+    return handlers.create("AWS::IAM::Role", {"AssumeRolePolicyDocument": TRUST}, logical_id="FnRole")
 
 
-def _function(cfn, role, answer=1, **extra):
-    return cfn.create("AWS::Lambda::Function", {
+def _function(handlers, role, answer=1, **extra):
+    return handlers.create("AWS::Lambda::Function", {
         "Runtime": "python3.12",
         "Handler": "index.handler",
         "Role": role.attributes["Arn"],
@@ -40,9 +40,9 @@ def _invoke(lam, name, **kwargs):
     return json.loads(response["Payload"].read())
 
 
-def test_function_from_inline_code_is_invoked_updated_and_deleted(cfn, role, aws_client):
+def test_function_from_inline_code_is_invoked_updated_and_deleted(handlers, role, aws_client):
     lam = aws_client("lambda")
-    fn = _function(cfn, role, Tags=[{"Key": "team", "Value": "a"}])
+    fn = _function(handlers, role, Tags=[{"Key": "team", "Value": "a"}])
     name = fn.physical_id
     assert name.startswith("test-stack-Fn-") and len(name) <= 64
     config = lam.get_function(FunctionName=name)["Configuration"]
@@ -58,32 +58,32 @@ def test_function_from_inline_code_is_invoked_updated_and_deleted(cfn, role, aws
     assert _invoke(lam, name) == {"answer": 1, "event": {"k": 1}}
 
     # the same inline text gives the same package
-    assert cfn.update(fn, dict(fn.properties)).physical_id == name
+    assert handlers.update(fn, dict(fn.properties)).physical_id == name
     assert lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"] == config["CodeSha256"]
 
-    updated = cfn.update(fn, {**fn.properties, "Code": {"ZipFile": SOURCE % 2}, "MemorySize": 256})
+    updated = handlers.update(fn, {**fn.properties, "Code": {"ZipFile": SOURCE % 2}, "MemorySize": 256})
     assert updated.physical_id == name
     config = lam.get_function(FunctionName=name)["Configuration"]
     assert config["MemorySize"] == 256
     assert _invoke(lam, name) == {"answer": 2, "event": {"k": 1}}
 
     without_env = {k: v for k, v in updated.properties.items() if k != "Environment"}
-    updated = cfn.update(updated, without_env)
+    updated = handlers.update(updated, without_env)
     assert lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {}) == {}
 
     with pytest.raises(UpdateNeedsReplacement):
-        cfn.update(updated, {**updated.properties, "FunctionName": "other"})
+        handlers.update(updated, {**updated.properties, "FunctionName": "other"})
 
-    cfn.delete(updated)
+    handlers.delete(updated)
     with pytest.raises(ClientError) as err:
         lam.get_function(FunctionName=name)
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
-    cfn.delete(updated)
+    handlers.delete(updated)
 
 
-def test_inline_python_package_has_cfnresponse(cfn, role, aws_client):
+def test_inline_python_package_has_cfnresponse(handlers, role, aws_client):
     lam = aws_client("lambda")
-    fn = cfn.create("AWS::Lambda::Function", {
+    fn = handlers.create("AWS::Lambda::Function", {
         "Runtime": "python3.12",
         "Handler": "index.handler",
         "Role": role.attributes["Arn"],
@@ -101,43 +101,43 @@ def test_inline_node_source_becomes_index_js():
     assert package("x", "nodejs20.x") == package("x", "nodejs20.x")
 
 
-def test_permission_version_alias_url_and_event_invoke_config(cfn, role, aws_client):
+def test_permission_version_alias_url_and_event_invoke_config(handlers, role, aws_client):
     lam = aws_client("lambda")
-    fn = _function(cfn, role)
+    fn = _function(handlers, role)
     name = fn.physical_id
 
-    permission = cfn.create("AWS::Lambda::Permission", {
+    permission = handlers.create("AWS::Lambda::Permission", {
         "FunctionName": fn.attributes["Arn"], "Action": "lambda:InvokeFunction", "Principal": "s3.amazonaws.com",
     }, logical_id="Perm")
     policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
     assert [s["Sid"] for s in policy["Statement"]] == [permission.physical_id]
 
-    version = cfn.create("AWS::Lambda::Version", {"FunctionName": name}, logical_id="Ver")
+    version = handlers.create("AWS::Lambda::Version", {"FunctionName": name}, logical_id="Ver")
     assert version.attributes["Version"] == "1"
     assert version.physical_id == f"{fn.attributes['Arn']}:1"
     assert _invoke(lam, name, Qualifier="1")["answer"] == 1
 
-    alias = cfn.create("AWS::Lambda::Alias", {
+    alias = handlers.create("AWS::Lambda::Alias", {
         "FunctionName": name, "FunctionVersion": version.attributes["Version"], "Name": "live",
     })
     assert alias.physical_id == f"{fn.attributes['Arn']}:live"
-    alias = cfn.update(alias, {**alias.properties, "Description": "the live one"})
+    alias = handlers.update(alias, {**alias.properties, "Description": "the live one"})
     assert lam.get_alias(FunctionName=name, Name="live")["Description"] == "the live one"
 
-    url = cfn.create("AWS::Lambda::Url", {"TargetFunctionArn": fn.attributes["Arn"], "AuthType": "NONE"})
+    url = handlers.create("AWS::Lambda::Url", {"TargetFunctionArn": fn.attributes["Arn"], "AuthType": "NONE"})
     got = lam.get_function_url_config(FunctionName=name)
     assert got["FunctionUrl"] == url.attributes["FunctionUrl"]
-    url = cfn.update(url, {**url.properties, "AuthType": "AWS_IAM"})
+    url = handlers.update(url, {**url.properties, "AuthType": "AWS_IAM"})
     assert lam.get_function_url_config(FunctionName=name)["AuthType"] == "AWS_IAM"
 
-    invoke_config = cfn.create("AWS::Lambda::EventInvokeConfig", {
+    invoke_config = handlers.create("AWS::Lambda::EventInvokeConfig", {
         "FunctionName": name, "Qualifier": "$LATEST", "MaximumRetryAttempts": "1",
     })
     assert lam.get_function_event_invoke_config(FunctionName=name)["MaximumRetryAttempts"] == 1
 
     for resource in (invoke_config, url, alias, permission, version):
-        cfn.delete(resource)
-        cfn.delete(resource)  # already gone
+        handlers.delete(resource)
+        handlers.delete(resource)  # already gone
     assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == ["$LATEST"]
     assert lam.list_aliases(FunctionName=name)["Aliases"] == []
     with pytest.raises(ClientError):
@@ -146,46 +146,144 @@ def test_permission_version_alias_url_and_event_invoke_config(cfn, role, aws_cli
         lam.get_function_url_config(FunctionName=name)
 
 
-def test_event_source_mapping_from_a_queue(cfn, role, aws_client):
+def test_event_source_mapping_from_a_queue(handlers, role, aws_client):
     sqs, lam = aws_client("sqs"), aws_client("lambda")
-    fn = _function(cfn, role)
+    fn = _function(handlers, role)
     url = sqs.create_queue(QueueName="source")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    mapping = cfn.create("AWS::Lambda::EventSourceMapping", {
+    mapping = handlers.create("AWS::Lambda::EventSourceMapping", {
         "FunctionName": fn.physical_id, "EventSourceArn": arn, "BatchSize": "5",
     })
     got = lam.get_event_source_mapping(UUID=mapping.physical_id)
     assert got["BatchSize"] == 5
     assert mapping.attributes["Id"] == mapping.physical_id
-    mapping = cfn.update(mapping, {**mapping.properties, "BatchSize": 7, "Enabled": False})
+    mapping = handlers.update(mapping, {**mapping.properties, "BatchSize": 7, "Enabled": False})
     got = lam.get_event_source_mapping(UUID=mapping.physical_id)
     assert got["BatchSize"] == 7
-    cfn.delete(mapping)
+    handlers.delete(mapping)
     assert lam.list_event_source_mappings(FunctionName=fn.physical_id)["EventSourceMappings"] == [] or all(
         m["State"] == "Deleting" for m in lam.list_event_source_mappings(FunctionName=fn.physical_id)["EventSourceMappings"]
     )
 
 
-def test_layer_version_and_its_permission(cfn, aws_client):
+def test_layer_version_and_its_permission(handlers, aws_client):
     s3, lam = aws_client("s3"), aws_client("lambda")
     s3.create_bucket(Bucket="layers")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("python/helper.py", "X = 1\n")
     s3.put_object(Bucket="layers", Key="layer.zip", Body=buffer.getvalue())
-    layer = cfn.create("AWS::Lambda::LayerVersion", {
+    layer = handlers.create("AWS::Lambda::LayerVersion", {
         "Content": {"S3Bucket": "layers", "S3Key": "layer.zip"}, "CompatibleRuntimes": ["python3.12"],
     }, logical_id="Layer")
     assert layer.physical_id.endswith(":1")
     assert ":layer:test-stack-Layer-" in layer.physical_id
-    permission = cfn.create("AWS::Lambda::LayerVersionPermission", {
+    permission = handlers.create("AWS::Lambda::LayerVersionPermission", {
         "LayerVersionArn": layer.physical_id, "Action": "lambda:GetLayerVersion", "Principal": "*",
     })
     layer_arn, _, number = layer.physical_id.rpartition(":")
     policy = json.loads(lam.get_layer_version_policy(LayerName=layer_arn, VersionNumber=int(number))["Policy"])
     assert len(policy["Statement"]) == 1
-    cfn.delete(permission)
-    cfn.delete(layer)
+    handlers.delete(permission)
+    handlers.delete(layer)
     with pytest.raises(ClientError):
         lam.get_layer_version_by_arn(Arn=layer.physical_id)
-    cfn.delete(layer)
+    handlers.delete(layer)
+
+
+def test_code_signing_config(handlers, aws_client):
+    lam = aws_client("lambda")
+    profile = "arn:aws:signer:us-east-1:000000000000:/signing-profiles/test"
+    config = handlers.create("AWS::Lambda::CodeSigningConfig", {
+        "Description": "d", "AllowedPublishers": {"SigningProfileVersionArns": [profile]},
+        "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": "Enforce"},
+    })
+    got = lam.get_code_signing_config(CodeSigningConfigArn=config.physical_id)["CodeSigningConfig"]
+    assert got["CodeSigningConfigId"] == config.attributes["CodeSigningConfigId"]
+    assert got["CodeSigningPolicies"] == {"UntrustedArtifactOnDeployment": "Enforce"}
+    config = handlers.update(config, {**config.properties, "Description": "changed"})
+    assert lam.get_code_signing_config(CodeSigningConfigArn=config.physical_id)["CodeSigningConfig"]["Description"] == "changed"
+    handlers.delete(config)
+    handlers.delete(config)
+    assert lam.list_code_signing_configs()["CodeSigningConfigs"] == []
+
+
+APP = """
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Queue:
+    Type: AWS::SQS::Queue
+  Function:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Environment:
+        Variables:
+          TABLE: !Ref Table
+      Code:
+        ZipFile: |
+          import os
+          def handler(event, context):
+              return {"table": os.environ["TABLE"], "records": len(event.get("Records", []))}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Function
+      EventSourceArn: !GetAtt Queue.Arn
+      BatchSize: 5
+  Version:
+    Type: AWS::Lambda::Version
+    Properties:
+      FunctionName: !Ref Function
+  Alias:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Function
+      FunctionVersion: !GetAtt Version.Version
+      Name: live
+Outputs:
+  FunctionName: {Value: !Ref Function}
+  FunctionArn: {Value: !GetAtt Function.Arn}
+  TableName: {Value: !Ref Table}
+  TableArn: {Value: !GetAtt Table.Arn}
+  MappingId: {Value: !Ref Mapping}
+  VersionArn: {Value: !Ref Version}
+  AliasArn: {Value: !Ref Alias}
+"""
+
+
+def test_stack_with_function_table_queue_mapping_version_alias(stack, aws_client):
+    lam, ddb = aws_client("lambda"), aws_client("dynamodb")
+    described, out = stack(APP, name="app", Capabilities=["CAPABILITY_IAM"])
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+    assert out["FunctionName"].startswith("app-Function-")
+    config = lam.get_function(FunctionName=out["FunctionName"])["Configuration"]
+    assert config["FunctionArn"] == out["FunctionArn"] and config["State"] == "Active"
+    assert ddb.describe_table(TableName=out["TableName"])["Table"]["TableArn"] == out["TableArn"]
+    assert lam.get_event_source_mapping(UUID=out["MappingId"])["BatchSize"] == 5
+    assert out["VersionArn"] == f"{out['FunctionArn']}:1"
+    assert out["AliasArn"] == f"{out['FunctionArn']}:live"
+    assert _invoke(lam, out["AliasArn"]) == {"table": out["TableName"], "records": 0}
+
+    cloudformation = aws_client("cloudformation")
+    cloudformation.delete_stack(StackName="app")
+    cloudformation.get_waiter("stack_delete_complete").wait(StackName="app", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert lam.list_functions()["Functions"] == []
+    assert ddb.list_tables()["TableNames"] == []

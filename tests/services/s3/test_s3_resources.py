@@ -11,11 +11,11 @@ from cloudtwin.deployment.handler import UpdateNeedsReplacement
 from cloudtwin.protocol.errors import ServiceError
 
 
-def test_bucket_with_generated_name_and_configurations(cfn, aws_client):
+def test_bucket_with_generated_name_and_configurations(handlers, aws_client):
     s3, sqs = aws_client("s3"), aws_client("sqs")
     url = sqs.create_queue(QueueName="events")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bucket = cfn.create("AWS::S3::Bucket", {
+    bucket = handlers.create("AWS::S3::Bucket", {
         "VersioningConfiguration": {"Status": "Enabled"},
         "NotificationConfiguration": {"QueueConfigurations": [{
             "Event": "s3:ObjectCreated:*", "Queue": queue_arn,
@@ -51,7 +51,7 @@ def test_bucket_with_generated_name_and_configurations(cfn, aws_client):
 
     props = {k: v for k, v in bucket.properties.items() if k not in ("CorsConfiguration", "WebsiteConfiguration")}
     props["VersioningConfiguration"] = {"Status": "Suspended"}
-    updated = cfn.update(bucket, props)
+    updated = handlers.update(bucket, props)
     assert updated.physical_id == name
     assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Suspended"
     with pytest.raises(ClientError):
@@ -59,25 +59,45 @@ def test_bucket_with_generated_name_and_configurations(cfn, aws_client):
     with pytest.raises(ClientError):
         s3.get_bucket_website(Bucket=name)
     with pytest.raises(UpdateNeedsReplacement):
-        cfn.update(updated, {**props, "BucketName": "another"})
+        handlers.update(updated, {**props, "BucketName": "another"})
 
     with pytest.raises(ServiceError) as err:  # not empty: AWS refuses too
-        cfn.delete(updated)
+        handlers.delete(updated)
     assert err.value.code == "BucketNotEmpty"
 
 
-def test_empty_bucket_deleted_and_policy(cfn, aws_client):
+def test_empty_bucket_deleted_and_policy(handlers, aws_client):
     s3 = aws_client("s3")
-    bucket = cfn.create("AWS::S3::Bucket", {"BucketName": "named-bucket"})
+    bucket = handlers.create("AWS::S3::Bucket", {"BucketName": "named-bucket"})
     policy = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::named-bucket/*",
     }]}
-    bucket_policy = cfn.create("AWS::S3::BucketPolicy", {"Bucket": "named-bucket", "PolicyDocument": policy})
+    bucket_policy = handlers.create("AWS::S3::BucketPolicy", {"Bucket": "named-bucket", "PolicyDocument": policy})
     assert bucket_policy.physical_id == "named-bucket"
     assert json.loads(s3.get_bucket_policy(Bucket="named-bucket")["Policy"]) == policy
-    cfn.delete(bucket_policy)
+    handlers.delete(bucket_policy)
     with pytest.raises(ClientError):
         s3.get_bucket_policy(Bucket="named-bucket")
-    cfn.delete(bucket)
+    handlers.delete(bucket)
     assert "named-bucket" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    cfn.delete(bucket)
+    handlers.delete(bucket)
+
+
+def test_stack_bucket_outputs_and_policy(stack, aws_client):
+    template = {
+        "Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Enabled"}}},
+            "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Bucket"}, "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                                        "Resource": {"Fn::Sub": "${Bucket.Arn}/*"}}]}}},
+        },
+        "Outputs": {k: {"Value": {"Fn::GetAtt": ["Bucket", k]}}
+                    for k in ("Arn", "DomainName", "RegionalDomainName", "WebsiteURL")} | {"Name": {"Value": {"Ref": "Bucket"}}},
+    }  # fmt: skip
+    _, out = stack(template, name="Site")
+    name = out["Name"]
+    assert name.startswith("site-bucket-") and name == name.lower()
+    assert out["Arn"] == f"arn:aws:s3:::{name}" and out["RegionalDomainName"] == f"{name}.s3.us-east-1.amazonaws.com"
+    s3 = aws_client("s3")
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    assert json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"][0]["Resource"] == f"arn:aws:s3:::{name}/*"

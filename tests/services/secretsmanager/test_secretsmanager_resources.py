@@ -9,9 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 
-def test_generated_secret_policy_and_delete(cfn, aws_client):
+def test_generated_secret_policy_and_delete(handlers, aws_client):
     sm = aws_client("secretsmanager")
-    secret = cfn.create("AWS::SecretsManager::Secret", {
+    secret = handlers.create("AWS::SecretsManager::Secret", {
         "Description": "Aurora Password",
         "GenerateSecretString": {
             "SecretStringTemplate": '{"username": "admin"}', "GenerateStringKey": "password",
@@ -29,7 +29,7 @@ def test_generated_secret_policy_and_delete(cfn, aws_client):
     assert value["username"] == "admin" and len(value["password"]) == 16
     assert not set("\"@/\\") & set(value["password"])
 
-    updated = cfn.update(secret, {"Description": "changed", "SecretString": "plain"})
+    updated = handlers.update(secret, {"Description": "changed", "SecretString": "plain"})
     assert sm.get_secret_value(SecretId=arn)["SecretString"] == "plain"
     assert sm.describe_secret(SecretId=arn)["Description"] == "changed"
 
@@ -37,13 +37,23 @@ def test_generated_secret_policy_and_delete(cfn, aws_client):
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
         "Action": "secretsmanager:GetSecretValue", "Resource": "*",
     }]}
-    resource_policy = cfn.create("AWS::SecretsManager::ResourcePolicy", {"SecretId": arn, "ResourcePolicy": policy})
+    resource_policy = handlers.create("AWS::SecretsManager::ResourcePolicy", {"SecretId": arn, "ResourcePolicy": policy})
     assert json.loads(sm.get_resource_policy(SecretId=arn)["ResourcePolicy"]) == policy
-    cfn.delete(resource_policy)
+    handlers.delete(resource_policy)
     assert "ResourcePolicy" not in sm.get_resource_policy(SecretId=arn)
 
-    cfn.delete(updated)
+    handlers.delete(updated)
     with pytest.raises(ClientError) as err:
         sm.describe_secret(SecretId=arn)
     assert err.value.response["Error"]["Message"] == "Secrets Manager can't find the specified secret."
-    cfn.delete(updated)
+    handlers.delete(updated)
+
+
+def test_stack_generated_secret(stack, aws_client):
+    _, out = stack({
+        "Resources": {"Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {
+            "GenerateSecretString": {"PasswordLength": 20, "ExcludePunctuation": True}}}},
+        "Outputs": {"Arn": {"Value": {"Ref": "Secret"}}},
+    })
+    value = aws_client("secretsmanager").get_secret_value(SecretId=out["Arn"])["SecretString"]
+    assert len(value) == 20 and value.isalnum()

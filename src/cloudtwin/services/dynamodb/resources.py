@@ -54,7 +54,8 @@ def _create_params(request: ResourceRequest, props: dict[str, Any], name: str) -
     if (props.get("ResourcePolicy") or {}).get("PolicyDocument"):
         values["ResourcePolicy"] = json_text(props["ResourcePolicy"]["PolicyDocument"])
     params = shaped(request, "dynamodb", "CreateTable", values)
-    if tag_list := tags(request):
+    # AWS's table handler applies the template's tags only, not the stack's aws:cloudformation:* ones.
+    if tag_list := tags(request, stack=False):
         params["Tags"] = tag_list
     return params
 
@@ -145,7 +146,7 @@ def _update(request: ResourceRequest, name: str, props: dict[str, Any], before: 
 
 def _retag(request: ResourceRequest, arn: str) -> None:
     current = request.call("dynamodb", "ListTagsOfResource", {"ResourceArn": arn}).get("Tags", [])
-    wanted = tags(request)
+    wanted = tags(request, stack=False)
     if stale := sorted({t["Key"] for t in current} - {t["Key"] for t in wanted}):
         request.call("dynamodb", "UntagResource", {"ResourceArn": arn, "TagKeys": stale})
     if wanted:

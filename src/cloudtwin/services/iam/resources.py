@@ -7,6 +7,8 @@ first, as CloudFormation does (IAM refuses to delete an entity with policies).
 
 from __future__ import annotations
 
+import random
+import string
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
@@ -233,7 +235,10 @@ class PolicyHandler(ResourceHandler):
     type_name = "AWS::IAM::Policy"
 
     def create(self, request: ResourceRequest) -> Outcome:
-        physical_id = request.physical_name(NAME_LENGTH)
+        # AWS's id of this type keeps five characters of the stack name and four of the
+        # logical id: ``stack-fnSe-3OZPF82JL41D``.
+        suffix = "".join(random.choices(string.ascii_uppercase + string.digits, k=12))
+        physical_id = f"{request.stack_name[:5]}-{request.logical_id[:4]}-{suffix}"
         self._put(request, request.properties)
         return Outcome(physical_id, {"Id": physical_id})
 
@@ -426,6 +431,113 @@ class ServiceLinkedRoleHandler(ResourceHandler):
             request.call("iam", "DeleteServiceLinkedRole", {"RoleName": request.physical_id})
 
 
+class _InlinePolicyHandler(ResourceHandler):
+    """``AWS::IAM::RolePolicy`` / ``UserPolicy`` / ``GroupPolicy``: one inline policy of one
+    entity (the physical id is ``<policy name>|<entity name>``, as the registry forms it)."""
+
+    kind = ""
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        entity = props[f"{self.kind}Name"]
+        request.call("iam", f"Put{self.kind}Policy", {
+            f"{self.kind}Name": entity, "PolicyName": props["PolicyName"],
+            "PolicyDocument": document(props.get("PolicyDocument") or {"Version": "2012-10-17", "Statement": []}),
+        })
+        return Outcome(f"{props['PolicyName']}|{entity}", {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if _changed(request, "PolicyName", f"{self.kind}Name"):
+            raise UpdateNeedsReplacement()
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        props = request.properties
+        with gone_ok():
+            request.call("iam", f"Delete{self.kind}Policy", {
+                f"{self.kind}Name": props[f"{self.kind}Name"], "PolicyName": props["PolicyName"],
+            })
+
+
+class RolePolicyHandler(_InlinePolicyHandler):
+    type_name = "AWS::IAM::RolePolicy"
+    kind = "Role"
+
+
+class UserPolicyHandler(_InlinePolicyHandler):
+    type_name = "AWS::IAM::UserPolicy"
+    kind = "User"
+
+
+class GroupPolicyHandler(_InlinePolicyHandler):
+    type_name = "AWS::IAM::GroupPolicy"
+    kind = "Group"
+
+
+class UserToGroupAdditionHandler(ResourceHandler):
+    type_name = "AWS::IAM::UserToGroupAddition"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        self._sync(request, request.properties, {})
+        physical_id = request.physical_name(NAME_LENGTH)
+        return Outcome(physical_id, {"Id": physical_id})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        self._sync(request, request.properties, request.previous_properties or {})
+        return Outcome(request.physical_id, {"Id": request.physical_id})
+
+    def delete(self, request: ResourceRequest) -> None:
+        self._sync(request, {}, request.properties)
+
+    @staticmethod
+    def _sync(request: ResourceRequest, new: dict[str, Any], old: dict[str, Any]) -> None:
+        before = {(old.get("GroupName"), u) for u in old.get("Users") or []}
+        after = {(new.get("GroupName"), u) for u in new.get("Users") or []}
+        for group, user in sorted(before - after):
+            with gone_ok():
+                request.call("iam", "RemoveUserFromGroup", {"GroupName": group, "UserName": user})
+        for group, user in sorted(after - before):
+            request.call("iam", "AddUserToGroup", {"GroupName": group, "UserName": user})
+
+
+class OIDCProviderHandler(ResourceHandler):
+    type_name = "AWS::IAM::OIDCProvider"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        params = shaped(request, "iam", "CreateOpenIDConnectProvider", {
+            "Url": props["Url"], "ClientIDList": props.get("ClientIdList") or [],
+            "ThumbprintList": props.get("ThumbprintList"),
+        })
+        if tag_list := tags(request):
+            params["Tags"] = tag_list
+        arn = request.call("iam", "CreateOpenIDConnectProvider", params)["OpenIDConnectProviderArn"]
+        return Outcome(arn, {"Arn": arn})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if _changed(request, "Url"):
+            raise UpdateNeedsReplacement()
+        arn = request.physical_id
+        before = request.previous_properties or {}
+        props = request.properties
+        if _changed(request, "ThumbprintList") and props.get("ThumbprintList"):
+            request.call("iam", "UpdateOpenIDConnectProviderThumbprint", {
+                "OpenIDConnectProviderArn": arn, "ThumbprintList": props["ThumbprintList"],
+            })
+        old, new = set(before.get("ClientIdList") or []), set(props.get("ClientIdList") or [])
+        for client in sorted(new - old):
+            request.call("iam", "AddClientIDToOpenIDConnectProvider", {"OpenIDConnectProviderArn": arn, "ClientID": client})
+        for client in sorted(old - new):
+            request.call("iam", "RemoveClientIDFromOpenIDConnectProvider", {
+                "OpenIDConnectProviderArn": arn, "ClientID": client,
+            })
+        return Outcome(arn, {"Arn": arn})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("iam", "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": request.physical_id})
+
+
 def _retag(request: ResourceRequest, kind: str, name: str) -> None:
     key = f"{kind}Name"
     current = request.call("iam", f"List{kind}Tags", {key: name}).get("Tags", [])
@@ -450,4 +562,9 @@ HANDLERS = [
     InstanceProfileHandler,
     AccessKeyHandler,
     ServiceLinkedRoleHandler,
+    RolePolicyHandler,
+    UserPolicyHandler,
+    GroupPolicyHandler,
+    UserToGroupAdditionHandler,
+    OIDCProviderHandler,
 ]

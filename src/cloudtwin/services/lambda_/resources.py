@@ -120,8 +120,6 @@ class FunctionHandler(ResourceHandler):
             "ApplyOn": snap.get("ApplyOn", "None"),
             "OptimizationStatus": snap.get("OptimizationStatus", "Off"),
         }
-        attributes["SnapStartResponse.ApplyOn"] = attributes["SnapStartResponse"]["ApplyOn"]
-        attributes["SnapStartResponse.OptimizationStatus"] = attributes["SnapStartResponse"]["OptimizationStatus"]
         return Outcome(name, attributes)
 
 
@@ -191,6 +189,10 @@ class VersionHandler(ResourceHandler):
                     "ProvisionedConcurrentExecutions": concurrency["ProvisionedConcurrentExecutions"],
                 },
             ))
+            # CloudFormation waits for the allocation: the read after it sees it READY.
+            await request.call_async("lambda", "GetProvisionedConcurrencyConfig", {
+                "FunctionName": props["FunctionName"], "Qualifier": version["Version"],
+            })
         return Outcome(arn, {"Version": version["Version"], "FunctionArn": arn})
 
     async def update(self, request: ResourceRequest) -> Outcome:
@@ -233,6 +235,7 @@ class AliasHandler(ResourceHandler):
                 request, "lambda", "PutProvisionedConcurrencyConfig",
                 {**target, "ProvisionedConcurrentExecutions": config["ProvisionedConcurrentExecutions"]},
             ))
+            request.call("lambda", "GetProvisionedConcurrencyConfig", target)  # CloudFormation waits for READY
         elif (request.previous_properties or {}).get("ProvisionedConcurrencyConfig"):
             with gone_ok():
                 request.call("lambda", "DeleteProvisionedConcurrencyConfig", target)
@@ -370,8 +373,34 @@ class EventInvokeConfigHandler(ResourceHandler):
             })
 
 
+class CodeSigningConfigHandler(ResourceHandler):
+    type_name = "AWS::Lambda::CodeSigningConfig"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, "lambda", "CreateCodeSigningConfig", request.properties)
+        if tags := tag_map(request):
+            params["Tags"] = tags
+        config = request.call("lambda", "CreateCodeSigningConfig", params)["CodeSigningConfig"]
+        return self._outcome(config)
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        props = {"Description": "", **request.properties, "CodeSigningConfigArn": request.physical_id}
+        config = request.call("lambda", "UpdateCodeSigningConfig", shaped(request, "lambda", "UpdateCodeSigningConfig", props))
+        return self._outcome(config["CodeSigningConfig"])
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("lambda", "DeleteCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id})
+
+    @staticmethod
+    def _outcome(config: dict[str, Any]) -> Outcome:
+        arn = config["CodeSigningConfigArn"]
+        return Outcome(arn, {"CodeSigningConfigArn": arn, "CodeSigningConfigId": config["CodeSigningConfigId"]})
+
+
 HANDLERS = [
     FunctionHandler,
+    CodeSigningConfigHandler,
     PermissionHandler,
     VersionHandler,
     AliasHandler,

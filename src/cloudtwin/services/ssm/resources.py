@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, random_suffix, shaped, tag_map, tags
+from cloudtwin.deployment.properties import gone_ok, random_suffix, shaped, tag_map, tags, truthy
 from cloudtwin.protocol.errors import ServiceError
 
 
@@ -128,7 +128,7 @@ class MaintenanceWindowHandler(ResourceHandler):
         if tag_list := tags(request):
             params["Tags"] = tag_list
         window = request.call("ssm", "CreateMaintenanceWindow", params)
-        return Outcome(window["WindowId"], {})
+        return Outcome(window["WindowId"], {"WindowId": window["WindowId"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
         params = shaped(request, "ssm", "UpdateMaintenanceWindow", {
@@ -137,7 +137,7 @@ class MaintenanceWindowHandler(ResourceHandler):
         request.call("ssm", "UpdateMaintenanceWindow", params)
         if _changed(request, "Tags"):
             _retag(request, "MaintenanceWindow", request.physical_id)
-        return Outcome(request.physical_id, {})
+        return Outcome(request.physical_id, {"WindowId": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
@@ -152,9 +152,10 @@ class PatchBaselineHandler(ResourceHandler):
         if tag_list := tags(request):
             params["Tags"] = tag_list
         baseline = request.call("ssm", "CreatePatchBaseline", params)
-        if request.properties.get("DefaultBaseline") in (True, "true"):
+        if truthy(request.properties.get("DefaultBaseline", False)):
             request.call("ssm", "RegisterDefaultPatchBaseline", {"BaselineId": baseline["BaselineId"]})
-        return Outcome(baseline["BaselineId"], {})
+        self._groups(request, baseline["BaselineId"])
+        return Outcome(baseline["BaselineId"], {"Id": baseline["BaselineId"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
         if _changed(request, "OperatingSystem"):
@@ -165,11 +166,90 @@ class PatchBaselineHandler(ResourceHandler):
         request.call("ssm", "UpdatePatchBaseline", params)
         if _changed(request, "Tags"):
             _retag(request, "PatchBaseline", request.physical_id)
-        return Outcome(request.physical_id, {})
+        self._groups(request, request.physical_id)
+        return Outcome(request.physical_id, {"Id": request.physical_id})
+
+    @staticmethod
+    def _groups(request: ResourceRequest, baseline_id: str) -> None:
+        before = set((request.previous_properties or {}).get("PatchGroups") or [])
+        after = list(dict.fromkeys(request.properties.get("PatchGroups") or []))
+        for group in sorted(before - set(after)):
+            with gone_ok():
+                request.call("ssm", "DeregisterPatchBaselineForPatchGroup", {"BaselineId": baseline_id, "PatchGroup": group})
+        for group in after:
+            if group not in before:
+                request.call("ssm", "RegisterPatchBaselineForPatchGroup", {"BaselineId": baseline_id, "PatchGroup": group})
 
     def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
             request.call("ssm", "DeletePatchBaseline", {"BaselineId": request.physical_id})
 
 
-HANDLERS = [ParameterHandler, DocumentHandler, MaintenanceWindowHandler, PatchBaselineHandler]
+class MaintenanceWindowTargetHandler(ResourceHandler):
+    type_name = "AWS::SSM::MaintenanceWindowTarget"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, "ssm", "RegisterTargetWithMaintenanceWindow", request.properties)
+        target_id = request.call("ssm", "RegisterTargetWithMaintenanceWindow", params)["WindowTargetId"]
+        return Outcome(target_id, {"WindowTargetId": target_id})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if _changed(request, "WindowId", "ResourceType"):
+            raise UpdateNeedsReplacement()
+        request.call("ssm", "UpdateMaintenanceWindowTarget", shaped(request, "ssm", "UpdateMaintenanceWindowTarget", {
+            **request.properties, "WindowTargetId": request.physical_id, "Replace": True,
+        }))
+        return Outcome(request.physical_id, {"WindowTargetId": request.physical_id})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("ssm", "DeregisterTargetFromMaintenanceWindow", {
+                "WindowId": request.properties["WindowId"], "WindowTargetId": request.physical_id,
+            })
+
+
+def _task_values(props: dict[str, Any]) -> dict[str, Any]:
+    """A template's task: ``LoggingInfo`` names its members as the API does not."""
+    values = dict(props)
+    logging = props.get("LoggingInfo")
+    if logging:
+        values["LoggingInfo"] = {
+            k: v for k, v in {
+                "S3BucketName": logging.get("S3Bucket"), "S3KeyPrefix": logging.get("S3Prefix"),
+                "S3Region": logging.get("Region"),
+            }.items() if v is not None
+        }
+    return values
+
+
+class MaintenanceWindowTaskHandler(ResourceHandler):
+    type_name = "AWS::SSM::MaintenanceWindowTask"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, "ssm", "RegisterTaskWithMaintenanceWindow", _task_values(request.properties))
+        task_id = request.call("ssm", "RegisterTaskWithMaintenanceWindow", params)["WindowTaskId"]
+        return Outcome(task_id, {"WindowTaskId": task_id})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if _changed(request, "WindowId", "TaskType"):
+            raise UpdateNeedsReplacement()
+        request.call("ssm", "UpdateMaintenanceWindowTask", shaped(request, "ssm", "UpdateMaintenanceWindowTask", {
+            **_task_values(request.properties), "WindowTaskId": request.physical_id, "Replace": True,
+        }))
+        return Outcome(request.physical_id, {"WindowTaskId": request.physical_id})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("ssm", "DeregisterTaskFromMaintenanceWindow", {
+                "WindowId": request.properties["WindowId"], "WindowTaskId": request.physical_id,
+            })
+
+
+HANDLERS = [
+    ParameterHandler,
+    DocumentHandler,
+    MaintenanceWindowHandler,
+    MaintenanceWindowTargetHandler,
+    MaintenanceWindowTaskHandler,
+    PatchBaselineHandler,
+]
