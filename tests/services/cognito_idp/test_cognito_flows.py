@@ -36,6 +36,8 @@ def test_refresh_token_auth_and_revocation(idp, pool, client_id, user):
     again = idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
                               AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})["AuthenticationResult"]  # fmt: skip
     assert "RefreshToken" not in again and again["AccessToken"] != first["AccessToken"]
+    fresh = idp.get_tokens_from_refresh_token(RefreshToken=first["RefreshToken"], ClientId=client_id)
+    assert idp.get_user(AccessToken=fresh["AuthenticationResult"]["AccessToken"])["Username"] == "alice"
     idp.revoke_token(Token=first["RefreshToken"], ClientId=client_id)
     for token in (first["AccessToken"], again["AccessToken"]):
         with pytest.raises(ClientError) as err:

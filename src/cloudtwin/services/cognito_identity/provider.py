@@ -11,14 +11,13 @@ checked against that pool's JWKS, fetched from its issuer URL as any relying par
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cognito_identity.models import IdentityStore
-from cloudtwin.services.cognito_idp.tokens import PoolKeys, new_key, unverified_claims
+from cloudtwin.services.cognito_idp.tokens import PoolKeys, new_key, unverified_claims, verify_with_jwks
 from cloudtwin.services.provider import ServiceProvider
 
 Params = dict[str, Any]
@@ -179,7 +178,7 @@ class Provider(ServiceProvider):
                 jwks = (await client.get(f"{iss}/.well-known/jwks.json")).json()
         except (httpx.HTTPError, ValueError):
             raise _not_authorized("Invalid login token. Couldn't verify signed token.") from None
-        if not _signature_ok(token, jwks):
+        if not verify_with_jwks(token, jwks):
             raise _not_authorized("Invalid login token. Couldn't verify signed token.")
         return claims
 
@@ -280,23 +279,3 @@ class Provider(ServiceProvider):
             del store.identities[identity_id]
         return {"UnprocessedIdentityIds": unprocessed}
 
-
-def _signature_ok(token: str, jwks: Any) -> bool:
-    """An RS256 JWT checked against a JWKS document (the key its ``kid`` names)."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-    from cloudtwin.services.cognito_idp.tokens import b64url_decode
-
-    try:
-        header_part, body, signature = token.split(".")
-        header = json.loads(b64url_decode(header_part))
-        key = next(k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid"))
-        numbers = rsa.RSAPublicNumbers(int.from_bytes(b64url_decode(key["e"]), "big"),
-                                       int.from_bytes(b64url_decode(key["n"]), "big"))  # fmt: skip
-        numbers.public_key().verify(b64url_decode(signature), f"{header_part}.{body}".encode(),
-                                    padding.PKCS1v15(), hashes.SHA256())  # fmt: skip
-        return True
-    except (ValueError, StopIteration, KeyError, InvalidSignature, TypeError, AttributeError):
-        return False

@@ -320,6 +320,13 @@ class AuthHandlers:
                                          refresh=record)  # fmt: skip
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
+    async def get_tokens_from_refresh_token(self, ctx: RequestContext, params: Params) -> Params:
+        store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
+        if client.get("ClientSecret") and params.get("ClientSecret") != client["ClientSecret"]:
+            raise not_authorized(f"Unable to verify secret hash for client {client['ClientId']}")
+        out = await self._refresh(ctx, store, pool, client, params["RefreshToken"], params.get("ClientMetadata") or {})
+        return {"AuthenticationResult": out["AuthenticationResult"]}
+
     # -- challenges -------------------------------------------------------------------------------
 
     async def respond_to_auth_challenge(self, ctx: RequestContext, params: Params) -> Params:

@@ -86,6 +86,22 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
+def verify_with_jwks(token: str, jwks: Any) -> bool:
+    """Whether an RS256 JWT is signed by the key its ``kid`` names in a JWKS document (as
+    a relying party checks a token it was handed)."""
+    try:
+        header_part, body, signature = token.split(".")
+        header = json.loads(b64url_decode(header_part))
+        key = next(k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid"))
+        numbers = rsa.RSAPublicNumbers(int.from_bytes(b64url_decode(key["e"]), "big"),
+                                       int.from_bytes(b64url_decode(key["n"]), "big"))  # fmt: skip
+        numbers.public_key().verify(b64url_decode(signature), f"{header_part}.{body}".encode(),
+                                    padding.PKCS1v15(), hashes.SHA256())  # fmt: skip
+    except (ValueError, StopIteration, KeyError, InvalidSignature, TypeError, AttributeError):
+        return False
+    return True
+
+
 def opaque_token() -> str:
     """A refresh token: opaque, as AWS's (an encrypted JWE there; random here)."""
     return b64url(secrets.token_bytes(96))
