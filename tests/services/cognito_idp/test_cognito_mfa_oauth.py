@@ -48,6 +48,19 @@ def test_software_token_mfa(idp, pool, client_id, user, cloudtwin_client):
     assert done["AuthenticationResult"]["AccessToken"]
 
 
+def test_mfa_setup_during_sign_in_when_mfa_is_required(idp, pool, client_id, user, cloudtwin_client):
+    idp.set_user_pool_mfa_config(UserPoolId=pool["Id"], MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True})
+    setup = sign_in(idp, client_id)
+    assert setup["ChallengeName"] == "MFA_SETUP"
+    associated = idp.associate_software_token(Session=setup["Session"])
+    verified = idp.verify_software_token(Session=associated["Session"], UserCode=_code(associated["SecretCode"], cloudtwin_client.now()))
+    assert verified["Status"] == "SUCCESS"
+    done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="MFA_SETUP", Session=verified["Session"],
+                                         ChallengeResponses={"USERNAME": "alice"})  # fmt: skip
+    assert done["AuthenticationResult"]["AccessToken"]
+    assert sign_in(idp, client_id)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+
 def _post(url: str, form: dict, auth: tuple[str, str] | None = None, host: str | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip

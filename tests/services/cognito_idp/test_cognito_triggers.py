@@ -57,6 +57,9 @@ def handler(event, context):
         response["challengeMetadata"] = "ARITHMETIC"
     elif source == "VerifyAuthChallengeResponse_Authentication":
         response["answerCorrect"] = request["challengeAnswer"] == request["privateChallengeParameters"]["answer"]
+    elif source == "UserMigration_ForgotPassword":
+        response["userAttributes"] = {"email": event["userName"] + "@legacy.test", "email_verified": "true"}
+        response["messageAction"] = "SUPPRESS"
     elif source == "UserMigration_Authentication":
         if request["password"] != "Legacy-pass1":
             raise Exception("Bad password")
@@ -209,3 +212,14 @@ def test_user_migration(idp, trigger, events):
     assert user["UserStatus"] == "CONFIRMED"
     assert {"Name": "email", "Value": "legacy@legacy.test"} in user["UserAttributes"]
     assert sign_in(idp, client_id, "legacy", "Legacy-pass1")["AuthenticationResult"]
+
+
+def test_user_migration_on_forgotten_password(idp, trigger, events, endpoint):
+    pool_id, client_id = _pool(idp, {"UserMigration": trigger})
+    out = idp.forgot_password(ClientId=client_id, Username="old")
+    assert out["CodeDeliveryDetails"]["Destination"] == "o***@l***"
+    [event] = events(1)
+    assert event["triggerSource"] == "UserMigration_ForgotPassword" and event["request"]["password"] is None
+    [code] = codes(endpoint, username="old", kind="FORGOT_PASSWORD")
+    idp.confirm_forgot_password(ClientId=client_id, Username="old", ConfirmationCode=code["code"], Password="Fresh-pass1")
+    assert sign_in(idp, client_id, "old", "Fresh-pass1")["AuthenticationResult"]

@@ -293,6 +293,10 @@ class AuthHandlers:
         return await self._after_first_factor(ctx, store, pool, client, user, metadata)
 
     async def _after_first_factor(self, ctx, store, pool, client, user, metadata: Params, source: str = "TokenGeneration_Authentication") -> Params:  # noqa: E501
+        if self.totp_setup_required(pool, user):  # type: ignore[attr-defined]
+            session = self._new_session(ctx, store, pool, client, user, "MFA_SETUP", Source=source)
+            return {"ChallengeName": "MFA_SETUP", "Session": session["Id"],
+                    "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}}  # fmt: skip
         if self.totp_required(pool, user):  # type: ignore[attr-defined]
             session = self._new_session(ctx, store, pool, client, user, "SOFTWARE_TOKEN_MFA", Source=source)
             return {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session["Id"], "ChallengeParameters": {}}
@@ -367,6 +371,11 @@ class AuthHandlers:
         if name == "SOFTWARE_TOKEN_MFA":
             if not self.totp_matches(ctx, user.get("Totp"), responses.get("SOFTWARE_TOKEN_MFA_CODE") or ""):  # type: ignore[attr-defined]
                 raise ServiceError("CodeMismatchException", "Invalid code received for user")
+            del store.sessions[session["Id"]]
+            return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
+        if name == "MFA_SETUP":
+            if not user.get("TotpEnabled"):
+                raise invalid_parameter("Software token MFA has not been verified for the user.")  # not an AWS text
             del store.sessions[session["Id"]]
             return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
         if name == "CUSTOM_CHALLENGE":

@@ -43,6 +43,32 @@ class MfaHandlers:
             return False
         return bool(user.get("TotpEnabled")) or pool.get("MfaConfiguration") == "ON"
 
+    def totp_setup_required(self, pool: Params, user: Params) -> bool:
+        return pool.get("MfaConfiguration") == "ON" and bool(pool.get("SoftwareTokenMfa")) and not user.get("Totp")
+
+    def _session_user(self, ctx: RequestContext, token: str) -> tuple[Any, Params, Params, Params]:
+        """(store, pool, user, session) of an MFA_SETUP challenge's session."""
+        for _, store in self.stores.items():
+            session = store.sessions.get(token)
+            if session is None:
+                continue
+            if session["Challenge"] != "MFA_SETUP" or session["Expires"] <= ctx.clock.now():
+                break
+            pool = store.pools.get(session["PoolId"])
+            user = self.find_user(store, pool, session["Username"]) if pool else None  # type: ignore[attr-defined]
+            if user is not None:
+                return store, pool, user, session
+        raise ServiceError("NotAuthorizedException", "Invalid session for the user.")
+
+    def _mfa_target(self, ctx: RequestContext, params: Params) -> tuple[Any, Params, Params, str | None]:
+        if params.get("AccessToken"):
+            store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+            return store, pool, user, None
+        if params.get("Session"):
+            store, pool, user, session = self._session_user(ctx, params["Session"])
+            return store, pool, user, session["Id"]
+        raise invalid_parameter("Either AccessToken or Session must be provided.")
+
     def mfa_view(self, user: Params) -> Params:
         if not user.get("TotpEnabled"):
             return {}
@@ -52,18 +78,17 @@ class MfaHandlers:
         return out
 
     def associate_software_token(self, ctx: RequestContext, params: Params) -> Params:
-        if not params.get("AccessToken"):
-            raise invalid_parameter("AccessToken is required: associating during sign-in (MFA_SETUP) is not supported by cloudtwin.")
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, session = self._mfa_target(ctx, params)
         secret = base64.b32encode(secrets.token_bytes(32)).decode().rstrip("=")
         user["TotpPending"] = secret
         self.save_user(store, pool, user)  # type: ignore[attr-defined]
-        return {"SecretCode": secret}
+        out: Params = {"SecretCode": secret}
+        if session:
+            out["Session"] = session
+        return out
 
     def verify_software_token(self, ctx: RequestContext, params: Params) -> Params:
-        if not params.get("AccessToken"):
-            raise invalid_parameter("AccessToken is required: associating during sign-in (MFA_SETUP) is not supported by cloudtwin.")
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, session = self._mfa_target(ctx, params)
         secret = user.get("TotpPending") or user.get("Totp")
         if not secret:
             raise ServiceError("SoftwareTokenMFANotFoundException", "Software Token MFA has not been associated with this user.")
@@ -73,7 +98,10 @@ class MfaHandlers:
         user.pop("TotpPending", None)
         user["TotpEnabled"] = True
         self.save_user(store, pool, user)  # type: ignore[attr-defined]
-        return {"Status": "SUCCESS"}
+        out: Params = {"Status": "SUCCESS"}
+        if session:
+            out["Session"] = session
+        return out
 
     def set_user_mfa_preference(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]

@@ -427,7 +427,7 @@ class UserHandlers:
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
         user = self.find_user(store, pool, params["Username"])
         if user is None:
-            raise user_not_found()
+            user = await self._migrate_for_reset(ctx, store, pool, client, params)
         if not user["Enabled"]:
             raise not_authorized("User is disabled.")
         delivery = await self.send_code(ctx, store, pool, user, "FORGOT_PASSWORD", "CustomMessage_ForgotPassword",
@@ -435,6 +435,25 @@ class UserHandlers:
         if not delivery:
             raise invalid_parameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
         return {"CodeDeliveryDetails": delivery}
+
+    async def _migrate_for_reset(self, ctx, store, pool, client, params: Params) -> Params:
+        """A user the pool does not know, brought in by the user migration trigger
+        (``UserMigration_ForgotPassword``: no password; the user must reset it)."""
+        answer = await triggers.invoke(
+            self.env, pool, "UserMigration", "UserMigration_ForgotPassword", params["Username"],
+            {"password": None, "validationData": None, "clientMetadata": params.get("ClientMetadata") or {}},
+            {"userAttributes": None, "forceAliasCreation": None, "enableSMSMFA": None, "finalUserStatus": None,
+             "messageAction": None, "desiredDeliveryMediums": None}, client["ClientId"],
+        )  # fmt: skip
+        if not answer or not isinstance(answer.get("userAttributes"), dict):
+            raise user_not_found()
+        attributes = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in answer["userAttributes"].items()}
+        user = self.new_user(ctx, pool, params["Username"], attributes)
+        if not user:
+            raise user_not_found()
+        user["UserStatus"] = "RESET_REQUIRED"
+        self.save_user(store, pool, user)
+        return user
 
     async def confirm_forgot_password(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
