@@ -136,6 +136,16 @@ def test_forgot_password(idp, pool, client_id, user, endpoint, cloudtwin_client)
     assert err.value.response["Error"]["Code"] == "ExpiredCodeException"
 
 
+def test_forgot_password_needs_a_verified_address(idp, pool, client_id):
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="unverified", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "u@example.com"}])  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        idp.forgot_password(ClientId=client_id, Username="unverified")
+    assert err.value.response["Error"] == {
+        "Code": "InvalidParameterException",
+        "Message": "Cannot reset password for the user as there is no registered/verified email or phone_number"}
+
+
 def test_attribute_verification_and_change_password(idp, pool, client_id, user, endpoint):
     access = sign_in(idp, client_id)["AuthenticationResult"]["AccessToken"]
     out = idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": "new@example.com"}])

@@ -284,7 +284,8 @@ class AuthHandlers:
             if user.get("TempExpires", float("inf")) <= ctx.clock.now():
                 raise not_authorized("Temporary password has expired and must be reset by an administrator.")
             session = self._new_session(ctx, store, pool, client, user, "NEW_PASSWORD_REQUIRED")
-            shown = {k: v for k, v in user["Attributes"].items() if k not in ("sub",) and not k.endswith("_verified")}
+            # (AWS leaves the read-only *_verified in: clients drop them before answering)
+            shown = {k: v for k, v in user["Attributes"].items() if k != "sub"}
             required = [f"userAttributes.{a['Name']}" for a in pool["SchemaAttributes"]
                         if a.get("Required") and a["Name"] != "sub" and not user["Attributes"].get(a["Name"])]  # fmt: skip
             return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session["Id"], "ChallengeParameters": {

@@ -430,10 +430,13 @@ class UserHandlers:
             user = await self._migrate_for_reset(ctx, store, pool, client, params)
         if not user["Enabled"]:
             raise not_authorized("User is disabled.")
-        delivery = await self.send_code(ctx, store, pool, user, "FORGOT_PASSWORD", "CustomMessage_ForgotPassword",
-                                        client["ClientId"], metadata=params.get("ClientMetadata"), validity=3600)  # fmt: skip
-        if not delivery:
+        attrs = user["Attributes"]
+        verified = next((a for a in ("email", "phone_number") if attrs.get(a) and attrs.get(f"{a}_verified") == "true"), None)
+        if verified is None:
             raise invalid_parameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+        delivery = await self.send_code(ctx, store, pool, user, "FORGOT_PASSWORD", "CustomMessage_ForgotPassword",
+                                        client["ClientId"], attribute=verified, metadata=params.get("ClientMetadata"),
+                                        validity=3600)  # fmt: skip
         return {"CodeDeliveryDetails": delivery}
 
     async def _migrate_for_reset(self, ctx, store, pool, client, params: Params) -> Params:
