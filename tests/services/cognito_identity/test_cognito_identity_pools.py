@@ -85,3 +85,31 @@ def test_unknown_pool_and_no_guests(aws_client):
         identity.get_id(IdentityPoolId=pool_id)
     assert err.value.response["Error"] == {"Code": "NotAuthorizedException",
                                            "Message": "Unauthenticated access is not supported for this identity pool."}  # fmt: skip
+
+
+def test_role_mapping_by_token_and_rules(setup, aws_client):
+    identity, pool_id, provider, id_token = setup
+    iam, idp = aws_client("iam"), aws_client("cognito-idp")
+    user_pool = provider.rsplit("/", 1)[1]
+    admin = iam.create_role(RoleName="admin", AssumeRolePolicyDocument=_trust(pool_id, "authenticated"))["Role"]["Arn"]
+    idp.create_group(UserPoolId=user_pool, GroupName="admins", RoleArn=admin, Precedence=1)
+    idp.admin_add_user_to_group(UserPoolId=user_pool, Username="alice", GroupName="admins")
+    client_id = identity.describe_identity_pool(IdentityPoolId=pool_id)["CognitoIdentityProviders"][0]["ClientId"]
+    token = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})["AuthenticationResult"]["IdToken"]  # fmt: skip
+    roles = identity.get_identity_pool_roles(IdentityPoolId=pool_id)["Roles"]
+
+    def arn_for(mapping: dict) -> str:
+        identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles=roles, RoleMappings={provider: mapping})
+        identity_id = identity.get_id(IdentityPoolId=pool_id, Logins={provider: token})["IdentityId"]
+        creds = identity.get_credentials_for_identity(IdentityId=identity_id, Logins={provider: token})["Credentials"]
+        sts = aws_client("sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretKey"],
+                         aws_session_token=creds["SessionToken"])  # fmt: skip
+        return sts.get_caller_identity()["Arn"]
+
+    assert ":assumed-role/admin/" in arn_for({"Type": "Token", "AmbiguousRoleResolution": "AuthenticatedRole"})
+    rules = {"Rules": [{"Claim": "cognito:username", "MatchType": "Equals", "Value": "bob", "RoleARN": admin}]}
+    assert ":assumed-role/authed/" in arn_for({"Type": "Rules", "AmbiguousRoleResolution": "AuthenticatedRole",
+                                               "RulesConfiguration": rules})  # fmt: skip
+    rules["Rules"][0]["Value"] = "alice"
+    assert ":assumed-role/admin/" in arn_for({"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": rules})

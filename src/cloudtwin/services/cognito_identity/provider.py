@@ -141,8 +141,10 @@ class Provider(ServiceProvider):
 
     # -- identities ---------------------------------------------------------------------------
 
-    async def _check_logins(self, ctx: RequestContext, pool: Params, logins: dict[str, str]) -> dict[str, str]:
-        """provider -> subject of each login, each token checked as AWS checks it."""
+    async def _check_logins(self, ctx: RequestContext, pool: Params, logins: dict[str, str],
+                            claims_out: dict[str, Params] | None = None) -> dict[str, str]:  # fmt: skip
+        """provider -> subject of each login, each token checked as AWS checks it (and its
+        claims in ``claims_out``)."""
         subjects = {}
         for provider, token in logins.items():
             if provider.startswith("cognito-idp."):
@@ -153,6 +155,8 @@ class Provider(ServiceProvider):
                 if allowed[provider] and claims.get("aud") != allowed[provider]:
                     raise _not_authorized("Invalid login token. Incorrect token audience.")
                 subjects[provider] = str(claims.get("sub"))
+                if claims_out is not None:
+                    claims_out[provider] = claims
             elif provider in (pool.get("SupportedLoginProviders") or {}) or provider in (pool.get("OpenIdConnectProviderARNs") or []):
                 claims = unverified_claims(token) or {}
                 subjects[provider] = str(claims.get("sub") or token)
@@ -206,10 +210,11 @@ class Provider(ServiceProvider):
             key = store.keys["key"] = {"Key": pem, "Kid": kid}
         return key
 
-    async def _open_id_token(self, ctx: RequestContext, params: Params) -> tuple[Any, Params, str, str, bool]:
+    async def _open_id_token(self, ctx: RequestContext, params: Params,
+                             claims: dict[str, Params] | None = None) -> tuple[Any, Params, str, str, bool]:  # fmt: skip
         store, pool, identity = self._identity(ctx, params["IdentityId"])
         logins = params.get("Logins") or {}
-        subjects = await self._check_logins(ctx, pool, logins)
+        subjects = await self._check_logins(ctx, pool, logins, claims)
         if subjects:
             identity["Logins"].update(subjects)
             identity["LastModifiedDate"] = ctx.clock.now()
@@ -231,8 +236,10 @@ class Provider(ServiceProvider):
         return {"IdentityId": identity_id, "Token": token}
 
     async def get_credentials_for_identity(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, token, identity_id, authenticated = await self._open_id_token(ctx, params)
-        role = params.get("CustomRoleArn") or (pool.get("Roles") or {}).get("authenticated" if authenticated else "unauthenticated")
+        claims: dict[str, Params] = {}
+        store, pool, token, identity_id, authenticated = await self._open_id_token(ctx, params, claims)
+        role = _mapped_role(pool, claims, params.get("CustomRoleArn")) if authenticated else None
+        role = role or params.get("CustomRoleArn") or (pool.get("Roles") or {}).get("authenticated" if authenticated else "unauthenticated")
         if not role:
             raise ServiceError("InvalidIdentityPoolConfigurationException",
                                "Invalid identity pool configuration. Check assigned IAM roles for this pool.")  # fmt: skip
@@ -279,3 +286,40 @@ class Provider(ServiceProvider):
             del store.identities[identity_id]
         return {"UnprocessedIdentityIds": unprocessed}
 
+
+
+_MATCH = {
+    "Equals": lambda actual, value: actual == value,
+    "Contains": lambda actual, value: value in actual,
+    "StartsWith": lambda actual, value: actual.startswith(value),
+    "NotEqual": lambda actual, value: actual != value,
+}
+
+
+def _mapped_role(pool: Params, claims: dict[str, Params], custom: str | None) -> str | None:
+    """The role a pool's RoleMappings give a signed-in user: ``Token`` (the ID token's
+    ``cognito:preferred_role``, or the custom role when it is one of ``cognito:roles``) or
+    ``Rules`` (the first rule whose claim matches). None: the authenticated role applies;
+    refused when the mapping says ``Deny`` for an ambiguous case."""
+    for provider, mapping in (pool.get("RoleMappings") or {}).items():
+        token = claims.get(provider)
+        if token is None:
+            continue
+        role = None
+        if mapping.get("Type") == "Token":
+            roles = token.get("cognito:roles") or []
+            role = custom if custom in roles else token.get("cognito:preferred_role")
+        elif mapping.get("Type") == "Rules":
+            for rule in (mapping.get("RulesConfiguration") or {}).get("Rules") or []:
+                actual = token.get(rule["Claim"])
+                if isinstance(actual, list):
+                    actual = " ".join(str(a) for a in actual)
+                if actual is not None and _MATCH.get(rule["MatchType"], _MATCH["Equals"])(str(actual), rule["Value"]):
+                    role = rule["RoleARN"]
+                    break
+        if role:
+            return role
+        if mapping.get("AmbiguousRoleResolution") == "Deny":
+            raise ServiceError("InvalidIdentityPoolConfigurationException",
+                               "Invalid identity pool configuration. Check assigned IAM roles for this pool.")  # fmt: skip
+    return None
