@@ -31,6 +31,22 @@ def test_srp_with_a_wrong_password_and_a_client_secret(idp, pool, user):
     assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Incorrect username or password."}
 
 
+def test_choice_based_user_auth(idp, pool, user):
+    cid = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="choice",
+                                      ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]  # fmt: skip
+    direct = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH",
+                               AuthParameters={"USERNAME": "alice", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})  # fmt: skip
+    assert direct["AuthenticationResult"]["AccessToken"]
+    select = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "alice"})
+    assert select["ChallengeName"] == "SELECT_CHALLENGE" and select["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+    done = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SELECT_CHALLENGE", Session=select["Session"],
+                                         ChallengeResponses={"USERNAME": "alice", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD})  # fmt: skip
+    assert done["AuthenticationResult"]["IdToken"]
+    with pytest.raises(ClientError) as err:
+        idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
+    assert err.value.response["Error"]["Message"] == "USER_PASSWORD_AUTH flow not enabled for this client"
+
+
 def test_refresh_token_auth_and_revocation(idp, pool, client_id, user):
     first = sign_in(idp, client_id)["AuthenticationResult"]
     again = idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",

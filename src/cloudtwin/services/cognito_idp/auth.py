@@ -45,6 +45,10 @@ _LEGACY = ("ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH")
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
+def _first_factors(pool: Params) -> list[str]:
+    return ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
+
+
 def secret_hash(secret: str, username: str, client_id: str) -> str:
     digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
@@ -166,6 +170,15 @@ class AuthHandlers:
                 raise invalid_parameter("Missing required parameter SRP_A")
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
             return self._srp_challenge(ctx, store, pool, client, user, auth["SRP_A"], None)
+        if flow == "USER_AUTH":
+            user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
+            allowed = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in _first_factors(pool) else []
+            preferred = auth.get("PREFERRED_CHALLENGE")
+            if preferred in allowed:
+                return await self._first_factor(ctx, store, pool, client, user, preferred, auth, params)
+            session = self._new_session(ctx, store, pool, client, user, "SELECT_CHALLENGE", metadata=metadata)
+            return {"ChallengeName": "SELECT_CHALLENGE", "Session": session["Id"], "ChallengeParameters": {},
+                    "AvailableChallenges": allowed}  # fmt: skip
         if flow == "CUSTOM_AUTH":
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
             await self._pre_authentication(pool, client, user, params)
@@ -175,6 +188,20 @@ class AuthHandlers:
                 session["SrpA"] = auth["SRP_A"]
             return await self._define(ctx, store, pool, client, user, session)
         raise invalid_parameter(f"{flow} flow not enabled for this client")
+
+    async def _first_factor(self, ctx, store, pool, client, user, factor: str, answers: Params, params: Params) -> Params:
+        """USER_AUTH's chosen first factor: the password, or SRP."""
+        metadata = params.get("ClientMetadata") or {}
+        if factor == "PASSWORD":
+            if answers.get("PASSWORD") is None:
+                raise invalid_parameter("Missing required parameter PASSWORD")
+            await self._pre_authentication(pool, client, user, params)
+            if not srp.password_matches(answers["PASSWORD"], user.get("Password") or "$"):
+                raise not_authorized()
+            return await self._password_verified(ctx, store, pool, client, user, metadata)
+        if not answers.get("SRP_A"):
+            raise invalid_parameter("Missing required parameter SRP_A")
+        return self._srp_challenge(ctx, store, pool, client, user, answers["SRP_A"], None)
 
     def _known(self, client: Params, user: Params | None) -> Params:
         if user is None:
@@ -374,6 +401,13 @@ class AuthHandlers:
                 raise ServiceError("CodeMismatchException", "Invalid code received for user")
             del store.sessions[session["Id"]]
             return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
+        if name == "SELECT_CHALLENGE":
+            answer = responses.get("ANSWER")
+            allowed = ("PASSWORD", "PASSWORD_SRP") if "PASSWORD" in _first_factors(pool) else ()
+            if answer not in allowed:
+                raise invalid_parameter(f"The challenge {answer} is not available for this user.")  # not an AWS text
+            del store.sessions[session["Id"]]
+            return await self._first_factor(ctx, store, pool, client, user, answer, responses, params)
         if name == "MFA_SETUP":
             if not user.get("TotpEnabled"):
                 raise invalid_parameter("Software token MFA has not been verified for the user.")  # not an AWS text
