@@ -182,3 +182,24 @@ def test_disabled_user_cannot_sign_in(idp, pool, client_id, user):
     with pytest.raises(ClientError) as err:
         sign_in(idp, client_id)
     assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "User is disabled."}
+
+
+def test_malformed_sign_in_input_gets_aws_errors_not_500s(idp, pool, client_id, user):
+    for auth in ({"USERNAME": "alice", "SRP_A": "not-hex"}, {"USERNAME": "alice", "SRP_A": "0"}):
+        with pytest.raises(ClientError) as err:
+            idp.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth)
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as err:
+        idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses={
+            "USERNAME": "alice", "PASSWORD_CLAIM_SECRET_BLOCK": "!!", "PASSWORD_CLAIM_SIGNATURE": "é", "TIMESTAMP": "x"})
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+    with pytest.raises(ClientError) as err:
+        idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session="n" * 40,
+                                      ChallengeResponses={"USERNAME": "alice", "NEW_PASSWORD": PASSWORD})  # fmt: skip
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Invalid session for the user."}
+    with pytest.raises(ClientError) as err:
+        idp.list_users(UserPoolId=pool["Id"], PaginationToken="bogus")
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as err:
+        idp.get_user(AccessToken="not.a.jwt")
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Invalid Access Token"}

@@ -103,7 +103,7 @@ class Provider(ServiceProvider):
     def list_identity_pools(self, ctx: RequestContext, params: Params) -> Params:
         pools = [{"IdentityPoolId": p["IdentityPoolId"], "IdentityPoolName": p["IdentityPoolName"]}
                  for p in ctx.store.pools.values()]  # fmt: skip
-        start = int(params.get("NextToken") or 0)
+        start = _start(params)
         out: Params = {"IdentityPools": pools[start : start + params["MaxResults"]]}
         if start + params["MaxResults"] < len(pools):
             out["NextToken"] = str(start + params["MaxResults"])
@@ -269,7 +269,7 @@ class Provider(ServiceProvider):
         items = [{"IdentityId": i, "Logins": list(v["Logins"]), "CreationDate": v["CreationDate"],
                   "LastModifiedDate": v["LastModifiedDate"]}
                  for i, v in store.identities.items() if v["IdentityPoolId"] == pool["IdentityPoolId"]]  # fmt: skip
-        start = int(params.get("NextToken") or 0)
+        start = _start(params)
         out: Params = {"IdentityPoolId": pool["IdentityPoolId"], "Identities": items[start : start + params["MaxResults"]]}
         if start + params["MaxResults"] < len(items):
             out["NextToken"] = str(start + params["MaxResults"])
@@ -286,6 +286,13 @@ class Provider(ServiceProvider):
             del store.identities[identity_id]
         return {"UnprocessedIdentityIds": unprocessed}
 
+
+
+def _start(params: Params) -> int:
+    try:
+        return int(params.get("NextToken") or 0)
+    except ValueError:
+        raise ServiceError("InvalidParameterException", "Invalid pagination token.") from None  # not an AWS text
 
 
 _MATCH = {

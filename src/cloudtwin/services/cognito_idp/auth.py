@@ -85,7 +85,7 @@ class AuthHandlers:
             return
         if not given:
             raise not_authorized(f"Client {client['ClientId']} is configured with secret but SECRET_HASH was not received")
-        if not hmac.compare_digest(given, secret_hash(secret, username, client["ClientId"])):
+        if not hmac.compare_digest(given.encode(), secret_hash(secret, username, client["ClientId"]).encode()):
             raise not_authorized(f"Unable to verify secret hash for client {client['ClientId']}")
 
     def pool_anywhere(self, ctx: Any, pool_id: str) -> tuple[Any, Params]:
@@ -258,8 +258,11 @@ class AuthHandlers:
     # -- SRP ----------------------------------------------------------------------------------------
 
     def _srp_challenge(self, ctx, store, pool, client, user, srp_a: str, custom: Params | None) -> Params:
-        if int(srp_a, 16) % srp.N == 0:
-            raise not_authorized()
+        try:
+            if int(srp_a, 16) % srp.N == 0:
+                raise not_authorized()
+        except ValueError:
+            raise invalid_parameter("SRP_A is not a valid hexadecimal number.") from None  # not an AWS text
         salt, verifier = user.get("Srp") or srp.verifier(pool_name(pool["Id"]), user["Username"], secrets.token_hex(16))
         b, big_b = srp.server_challenge(verifier)
         block = base64.b64encode(secrets.token_bytes(1024)).decode()
@@ -285,11 +288,15 @@ class AuthHandlers:
         user = self._known(client, self.find_user(store, pool, session["Username"]))  # type: ignore[attr-defined]
         salt_verifier = user.get("Srp")
         key = srp.session_key(session["SrpA"], session["Srpb"], session["SrpB"], salt_verifier[1]) if salt_verifier else None
-        expected = (
-            srp.claim_signature(key, pool_name(pool["Id"]), user["Username"], block, responses.get("TIMESTAMP") or "")
-            if key else ""
-        )  # fmt: skip
-        if not key or not hmac.compare_digest(expected, responses.get("PASSWORD_CLAIM_SIGNATURE") or ""):
+        try:
+            expected = (
+                srp.claim_signature(key, pool_name(pool["Id"]), user["Username"], block, responses.get("TIMESTAMP") or "")
+                if key else ""
+            )  # fmt: skip
+        except ValueError:  # a secret block that is not base64
+            expected = ""
+        given = (responses.get("PASSWORD_CLAIM_SIGNATURE") or "").encode()
+        if not key or not expected or not hmac.compare_digest(expected.encode(), given):
             raise not_authorized()
         if session.get("CustomSession"):
             custom = self._session(ctx, store, pool, client, session["CustomSession"], "CUSTOM_CHALLENGE")
@@ -453,10 +460,11 @@ class AuthHandlers:
              "clientMetadata": metadata, "userNotFound": False},
             {"publicChallengeParameters": {}, "privateChallengeParameters": {}, "challengeMetadata": None}, client["ClientId"],
         ) or {}  # fmt: skip
-        session["Private"] = created.get("privateChallengeParameters") or {}
+        private, public = created.get("privateChallengeParameters"), created.get("publicChallengeParameters")
+        session["Private"] = private if isinstance(private, dict) else {}
         session["Metadata"] = created.get("challengeMetadata")
         store.sessions.save(session["Id"])
-        public = {str(k): str(v) for k, v in (created.get("publicChallengeParameters") or {}).items()}
+        public = {str(k): str(v) for k, v in (public if isinstance(public, dict) else {}).items()}
         public["USERNAME"] = user["Username"]
         return {"ChallengeName": "CUSTOM_CHALLENGE", "Session": session["Id"], "ChallengeParameters": public}
 

@@ -79,8 +79,8 @@ class TokenIssuer:
         access_extra: Params = {}
         if answer:
             details = answer.get("claimsOverrideDetails") if version == "1" else answer.get("claimsAndScopeOverrideDetails")
-            details = details or {}
-            override = details.get("groupOverrideDetails") or {}
+            details = _dict(details)
+            override = _dict(details.get("groupOverrideDetails"))
             if override.get("groupsToOverride") is not None:
                 groups = list(override["groupsToOverride"])
             if override.get("iamRolesToOverride") is not None:
@@ -89,10 +89,10 @@ class TokenIssuer:
             if version == "1":
                 id_extra = details
             else:
-                id_extra = details.get("idTokenGeneration") or {}
-                access_extra = details.get("accessTokenGeneration") or {}
-                added = access_extra.get("scopesToAdd") or []
-                removed = set(access_extra.get("scopesToSuppress") or [])
+                id_extra = _dict(details.get("idTokenGeneration"))
+                access_extra = _dict(details.get("accessTokenGeneration"))
+                added = [a for a in access_extra.get("scopesToAdd") or [] if isinstance(a, str)]
+                removed = {r for r in access_extra.get("scopesToSuppress") or [] if isinstance(r, str)}
                 scopes = [s for s in scopes + [a for a in added if a not in scopes] if s not in removed]
                 access["scope"] = " ".join(scopes)
         if groups:
@@ -136,10 +136,16 @@ class TokenIssuer:
         return {"access_token": self.keys.sign(pool["_Key"], pool["_Kid"], claims), "expires_in": life, "token_type": "Bearer"}
 
 
+def _dict(value: Any) -> Params:
+    """A trigger's answer part as a dict (anything else: nothing to apply)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _apply(claims: Params, details: Params) -> None:
-    for name, value in copy.deepcopy(details.get("claimsToAddOrOverride") or {}).items():
+    for name, value in copy.deepcopy(_dict(details.get("claimsToAddOrOverride"))).items():
         if name not in _PROTECTED:
             claims[name] = value
-    for name in details.get("claimsToSuppress") or []:
-        if name not in _PROTECTED:
+    suppressed = details.get("claimsToSuppress")
+    for name in suppressed if isinstance(suppressed, list) else []:
+        if isinstance(name, str) and name not in _PROTECTED:
             claims.pop(name, None)

@@ -153,17 +153,11 @@ class PoolHandlers:
         return {"UserPool": self.pool_view(store, pool)}
 
     def list_user_pools(self, ctx: RequestContext, params: Params) -> Params:
-        pools = list(ctx.store.pools.values())
-        start = int(params.get("NextToken") or 0)
-        limit = params["MaxResults"]
-        page = pools[start : start + limit]
-        out: Params = {"UserPools": [{
+        pools = [{
             "Id": p["Id"], "Name": p["Name"], "LambdaConfig": p.get("LambdaConfig") or {},
             "LastModifiedDate": p["LastModifiedDate"], "CreationDate": p["CreationDate"],
-        } for p in page]}  # fmt: skip
-        if start + limit < len(pools):
-            out["NextToken"] = str(start + limit)
-        return out
+        } for p in ctx.store.pools.values()]  # fmt: skip
+        return paged(params, pools, "UserPools")
 
     def update_user_pool(self, ctx: RequestContext, params: Params) -> Params:
         store, pool = self.pool(ctx, params["UserPoolId"])
