@@ -70,7 +70,8 @@ def _post(url: str, form: dict, auth: tuple[str, str] | None = None, host: str |
         request.add_header("Host", host)
     try:
         with urllib.request.urlopen(request, timeout=5) as resp:
-            return resp.status, json.loads(resp.read())
+            body = resp.read()
+            return resp.status, json.loads(body) if body else None
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
 
@@ -138,6 +139,9 @@ def test_authorization_code_with_pkce(idp, pool, user, endpoint):
     with urllib.request.urlopen(request, timeout=5) as resp:
         info = json.loads(resp.read())
     assert info["email"] == "alice@example.com" and info["username"] == "alice"
+    assert _post(f"{base}/revoke", {"token": body["refresh_token"], "client_id": cid}) == (200, None)
+    assert _post(f"{base}/token", {"grant_type": "refresh_token", "client_id": cid,
+                                   "refresh_token": body["refresh_token"]}) == (400, {"error": "invalid_grant"})  # fmt: skip
 
 
 def _redirect_location(opener, url: str, form: bytes) -> str:
