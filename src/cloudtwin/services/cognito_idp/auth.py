@@ -26,6 +26,7 @@ from cloudtwin.services.cognito_idp import srp, triggers
 from cloudtwin.services.cognito_idp.errors import (
     invalid_parameter, not_authorized, user_not_found,
 )  # fmt: skip
+from cloudtwin.services.cognito_idp.tokens import pool_key, unverified_claims
 from cloudtwin.services.cognito_idp.users import check_password, pool_name, set_password
 
 Params = dict[str, Any]
@@ -104,13 +105,11 @@ class AuthHandlers:
 
     def token_user(self, ctx: RequestContext, token: str) -> tuple[Any, Params, Params, Params]:
         """(store, pool, user, claims) of a valid access token, else NotAuthorized as AWS says it."""
-        from cloudtwin.services.cognito_idp.tokens import unverified_claims
-
         claims = unverified_claims(token)
         if not claims or not isinstance(claims.get("iss"), str):
             raise not_authorized("Invalid Access Token")
         store, pool = self.pool_anywhere(ctx, claims["iss"].rsplit("/", 1)[-1])
-        claims = self.keys.verify(pool["_Key"], token)
+        claims = self.keys.verify(pool_key(store, pool)[0], token)
         if claims is None or claims.get("token_use") != "access":
             raise not_authorized("Invalid Access Token")
         if claims.get("exp", 0) <= ctx.clock.now():
@@ -498,8 +497,6 @@ class AuthHandlers:
             raise ServiceError("UnsupportedOperationException", "Token revocation is not enabled for this app client.")
         record = store.refresh_tokens.get(params["Token"])
         if record is None:
-            from cloudtwin.services.cognito_idp.tokens import unverified_claims
-
             if unverified_claims(params["Token"]):
                 raise ServiceError("UnsupportedTokenTypeException", "Unsupported token type.")
             return {}

@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudtwin.services.cognito_idp import triggers
 from cloudtwin.services.cognito_idp.auth import validity
-from cloudtwin.services.cognito_idp.tokens import opaque_token
+from cloudtwin.services.cognito_idp.tokens import opaque_token, pool_key
 
 Params = dict[str, Any]
 _PROTECTED = {"iss", "sub", "aud", "exp", "iat", "jti", "token_use", "auth_time", "origin_jti", "event_id",
@@ -109,12 +109,13 @@ class TokenIssuer:
         access_life = validity(client, "AccessToken", "hours", 3600)
         id_claims.update({"exp": now + id_life, "iat": now, "jti": str(uuid.uuid4())})
         access.update({"exp": now + access_life, "iat": now, "jti": str(uuid.uuid4())})
+        pem, kid = pool_key(store, pool)
         result: Params = {
-            "AccessToken": self.keys.sign(pool["_Key"], pool["_Kid"], access),
+            "AccessToken": self.keys.sign(pem, kid, access),
             "ExpiresIn": access_life, "TokenType": "Bearer",
         }  # fmt: skip
         if ADMIN_SCOPE in scopes or "openid" in scopes:
-            result["IdToken"] = self.keys.sign(pool["_Key"], pool["_Kid"], id_claims)
+            result["IdToken"] = self.keys.sign(pem, kid, id_claims)
         if refresh is None:
             token = opaque_token()
             store.refresh_tokens[token] = {
@@ -125,7 +126,7 @@ class TokenIssuer:
             result["RefreshToken"] = token
         return result
 
-    def client_credentials_token(self, ctx: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
+    def client_credentials_token(self, ctx: Any, store: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
         now = int(ctx.clock.now())
         life = validity(client, "AccessToken", "hours", 3600)
         claims = {
@@ -133,7 +134,8 @@ class TokenIssuer:
             "iss": self.issuer(pool["Id"]), "exp": now + life, "iat": now, "version": 2, "jti": str(uuid.uuid4()),
             "client_id": client["ClientId"],
         }  # fmt: skip
-        return {"access_token": self.keys.sign(pool["_Key"], pool["_Kid"], claims), "expires_in": life, "token_type": "Bearer"}
+        token = self.keys.sign(*pool_key(store, pool), claims)
+        return {"access_token": token, "expires_in": life, "token_type": "Bearer"}
 
 
 def _dict(value: Any) -> Params:

@@ -41,6 +41,15 @@ def new_key() -> tuple[str, str]:
     return pem, kid
 
 
+def pool_key(store: Any, pool: dict[str, Any]) -> tuple[str, str]:
+    """(PEM, key id) of a pool's signing key, made on first use and kept in the pool's
+    record (RSA key generation is the dearest step of creating a pool)."""
+    if not pool.get("_Key"):
+        pool["_Key"], pool["_Kid"] = new_key()
+        store.pools.save(pool["Id"])
+    return pool["_Key"], pool["_Kid"]
+
+
 class PoolKeys:
     """Loaded keys by PEM (loading a PEM costs more than signing with it)."""
 

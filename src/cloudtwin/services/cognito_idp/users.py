@@ -212,9 +212,7 @@ class UserHandlers:
         if params.get("MessageAction") != "SUPPRESS":
             await self.send_code(ctx, store, pool, user, "TEMPORARY_PASSWORD", "CustomMessage_AdminCreateUser",
                                  code=password, metadata=params.get("ClientMetadata"), validity=validity * _DAY)  # fmt: skip
-        out = user_view(user)
-        out["Attributes"] = out["Attributes"]
-        return {"User": out}
+        return {"User": user_view(user)}
 
     def admin_get_user(self, ctx: RequestContext, params: Params) -> Params:
         store, pool = self.pool(ctx, params["UserPoolId"])  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.cognito_idp import srp
+from cloudtwin.services.cognito_idp.tokens import pool_key
 
 Params = dict[str, Any]
 
@@ -92,7 +93,7 @@ class WebEndpoints:
         store, pool = found
         ctx = _Clocked(self.env.clock)
         if path == "/.well-known/jwks.json" and request.method in ("GET", "HEAD"):
-            return _json(200, {"keys": [self.keys.jwk(pool["_Key"], pool["_Kid"])]})
+            return _json(200, {"keys": [self.keys.jwk(*pool_key(store, pool))]})
         if path == "/.well-known/openid-configuration" and request.method in ("GET", "HEAD"):
             return _json(200, self._openid_configuration(pool, request))
         try:
@@ -165,7 +166,7 @@ class WebEndpoints:
             wanted = (form.get("scope") or "").split() or [s for s in allowed if "/" in s]
             if not wanted or any(s not in allowed or "/" not in s for s in wanted):
                 return _oauth_error("invalid_scope")
-            return _json(200, self.client_credentials_token(ctx, pool, client, wanted))  # type: ignore[attr-defined]
+            return _json(200, self.client_credentials_token(ctx, store, pool, client, wanted))  # type: ignore[attr-defined]
         if grant == "authorization_code":
             record = store.auth_codes.pop(form.get("code") or "", None)
             if record is None or record["ClientId"] != client["ClientId"] or record["Expires"] <= ctx.clock.now():
