@@ -124,7 +124,9 @@ def test_pre_sign_up_post_confirmation_and_custom_message(idp, trigger, events, 
                                            "Message": "PreSignUp failed with error blocked domain."}  # fmt: skip
     events(1)
     idp.admin_create_user(UserPoolId=pool_id, Username="dan", UserAttributes=[{"Name": "email", "Value": "dan@example.com"}])
-    [message] = events(1)
+    admin_pre, message = events(2)
+    assert admin_pre["triggerSource"] == "PreSignUp_AdminCreateUser"
+    assert admin_pre["callerContext"]["clientId"] == "CLIENT_ID_NOT_APPLICABLE"
     assert message["triggerSource"] == "CustomMessage_AdminCreateUser"
     assert message["request"]["codeParameter"] == "{####}" and message["request"]["usernameParameter"] == "{username}"
     [sent] = codes(endpoint, username="dan")

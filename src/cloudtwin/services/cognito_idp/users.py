@@ -199,6 +199,12 @@ class UserHandlers:
             user = self.new_user(ctx, pool, username, attributes)
             if not user:
                 raise ServiceError("UsernameExistsException", "User account already exists")
+            await triggers.invoke(
+                self.env, pool, "PreSignUp", "PreSignUp_AdminCreateUser", user["Username"],
+                {"userAttributes": dict(user["Attributes"]), "validationData": schema.attribute_dict(params.get("ValidationData")),
+                 "clientMetadata": params.get("ClientMetadata") or {}},
+                {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+            )  # fmt: skip
         password = params.get("TemporaryPassword")
         if password:
             check_password(pool, password)
