@@ -78,6 +78,8 @@ def trigger(aws_client) -> str:
     arn = lam.create_function(FunctionName="cognito-trigger", Runtime="python3.12", Role=role, Handler="app.handler",
                               Code={"ZipFile": zipped({"app.py": TRIGGER})})["FunctionArn"]  # fmt: skip
     lam.get_waiter("function_active_v2").wait(FunctionName="cognito-trigger", WaiterConfig={"Delay": 1})
+    lam.add_permission(FunctionName="cognito-trigger", StatementId="cognito", Action="lambda:InvokeFunction",
+                       Principal="cognito-idp.amazonaws.com")  # fmt: skip
     return arn
 
 
@@ -225,3 +227,20 @@ def test_user_migration_on_forgotten_password(idp, trigger, events, endpoint):
     [code] = codes(endpoint, username="old", kind="FORGOT_PASSWORD")
     idp.confirm_forgot_password(ClientId=client_id, Username="old", ConfirmationCode=code["code"], Password="Fresh-pass1")
     assert sign_in(idp, client_id, "old", "Fresh-pass1")["AuthenticationResult"]
+
+
+def test_a_function_cognito_may_not_invoke_is_not_invoked(idp, trigger, aws_client):
+    lam = aws_client("lambda")
+    lam.remove_permission(FunctionName="cognito-trigger", StatementId="cognito")
+    pool_id, client_id = _pool(idp, {"PreSignUp": trigger})
+    lam.add_permission(FunctionName="cognito-trigger", StatementId="other-pool", Action="lambda:InvokeFunction",
+                       Principal="cognito-idp.amazonaws.com",
+                       SourceArn="arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_Other0000")  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        idp.sign_up(ClientId=client_id, Username="carol", Password=PASSWORD)
+    assert err.value.response["Error"] == {"Code": "UnexpectedLambdaException",
+                                           "Message": "PreSignUp invocation failed due to error AccessDeniedException."}  # fmt: skip
+    gone_pool, gone_client = _pool(idp, {"PreSignUp": trigger.replace("cognito-trigger", "deleted-function")})
+    with pytest.raises(ClientError) as err:
+        idp.sign_up(ClientId=gone_client, Username="carol", Password=PASSWORD)
+    assert err.value.response["Error"]["Message"] == "PreSignUp invocation failed due to error ResourceNotFoundException."
