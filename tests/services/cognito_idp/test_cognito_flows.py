@@ -203,3 +203,15 @@ def test_malformed_sign_in_input_gets_aws_errors_not_500s(idp, pool, client_id, 
     with pytest.raises(ClientError) as err:
         idp.get_user(AccessToken="not.a.jwt")
     assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Invalid Access Token"}
+
+
+def test_prevent_user_existence_errors(idp, pool):
+    cid = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="quiet", PreventUserExistenceErrors="ENABLED",
+                                      ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        sign_in(idp, cid, "ghost")
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Incorrect username or password."}
+    assert idp.forgot_password(ClientId=cid, Username="ghost@example.com")["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    with pytest.raises(ClientError) as err:
+        idp.confirm_sign_up(ClientId=cid, Username="ghost", ConfirmationCode="123456")
+    assert err.value.response["Error"]["Code"] == "CodeMismatchException"

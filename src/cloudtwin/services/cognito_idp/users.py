@@ -129,6 +129,14 @@ class UserHandlers:
             "Enabled": True, "UserStatus": "UNCONFIRMED", "Groups": [],
         }  # fmt: skip
 
+    def _client_user(self, client: Params, store: Any, pool: Params, username: str, hidden: ServiceError) -> Params:
+        """The user a client-side operation names; with PreventUserExistenceErrors the error a
+        wrong answer would get (``hidden``) rather than UserNotFoundException."""
+        user = self.find_user(store, pool, username)
+        if user is None:
+            raise hidden if client.get("PreventUserExistenceErrors") == "ENABLED" else user_not_found()
+        return user
+
     # -- codes ----------------------------------------------------------------------------------
 
     async def send_code(
@@ -403,7 +411,7 @@ class UserHandlers:
     async def confirm_sign_up(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
-        user = self.user(store, pool, params["Username"])
+        user = self._client_user(client, store, pool, params["Username"], code_mismatch())
         if user["UserStatus"] == "CONFIRMED" and not params.get("ForceAliasCreation"):
             raise not_authorized("User cannot be confirmed. Current status is CONFIRMED")
         self.use_code(ctx, store, pool, user, "SIGN_UP", params["ConfirmationCode"])
@@ -419,7 +427,11 @@ class UserHandlers:
     async def resend_confirmation_code(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
-        user = self.user(store, pool, params["Username"])
+        user = self.find_user(store, pool, params["Username"])
+        if user is None:
+            if client.get("PreventUserExistenceErrors") == "ENABLED":
+                return {"CodeDeliveryDetails": _simulated_delivery(params["Username"])}
+            raise user_not_found()
         if user["UserStatus"] == "CONFIRMED":
             raise invalid_parameter("User is already confirmed.")
         delivery = await self.send_code(ctx, store, pool, user, "SIGN_UP", "CustomMessage_ResendCode", client["ClientId"],
@@ -431,7 +443,12 @@ class UserHandlers:
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
         user = self.find_user(store, pool, params["Username"])
         if user is None:
-            user = await self._migrate_for_reset(ctx, store, pool, client, params)
+            try:
+                user = await self._migrate_for_reset(ctx, store, pool, client, params)
+            except ServiceError as error:
+                if error.code == "UserNotFoundException" and client.get("PreventUserExistenceErrors") == "ENABLED":
+                    return {"CodeDeliveryDetails": _simulated_delivery(params["Username"])}
+                raise
         if not user["Enabled"]:
             raise not_authorized("User is disabled.")
         attrs = user["Attributes"]
@@ -465,7 +482,7 @@ class UserHandlers:
     async def confirm_forgot_password(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
-        user = self.user(store, pool, params["Username"])
+        user = self._client_user(client, store, pool, params["Username"], code_mismatch())
         check_password(pool, params["Password"])
         self.use_code(ctx, store, pool, user, "FORGOT_PASSWORD", params["ConfirmationCode"])
         set_password(pool, user, params["Password"])
@@ -534,6 +551,12 @@ class UserHandlers:
         user["Attributes"][f"{name}_verified"] = "true"
         self.save_user(store, pool, user)
         return {}
+
+
+def _simulated_delivery(username: str) -> Params:
+    """What AWS answers for a user that does not exist when the client hides that."""
+    return {"Destination": mask(username if "@" in username else "user@example.com", "EMAIL"), "DeliveryMedium": "EMAIL",
+            "AttributeName": "email"}  # fmt: skip
 
 
 def _filter_matches(expression: str, user: Params) -> bool:
