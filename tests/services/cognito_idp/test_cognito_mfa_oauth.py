@@ -61,6 +61,46 @@ def test_mfa_setup_during_sign_in_when_mfa_is_required(idp, pool, client_id, use
     assert sign_in(idp, client_id)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
 
 
+def test_sms_and_email_codes_as_second_factor(idp, pool, client_id, user, endpoint):
+    from cognito_helpers import codes
+
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL",
+        SmsMfaConfiguration={"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sms"}},
+        EmailMfaConfiguration={"Message": "Your code is {####}", "Subject": "Code"},
+    )  # fmt: skip
+    idp.admin_update_user_attributes(UserPoolId=pool["Id"], Username="alice",
+                                     UserAttributes=[{"Name": "phone_number", "Value": "+15555550123"}])  # fmt: skip
+    idp.admin_set_user_mfa_preference(UserPoolId=pool["Id"], Username="alice",
+                                      SMSMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    challenge = sign_in(idp, client_id)
+    assert challenge["ChallengeName"] == "SMS_MFA"
+    assert challenge["ChallengeParameters"] == {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******0123"}
+    [sent] = codes(endpoint, username="alice", kind="SMS_MFA")
+    assert sent["destination"] == "+15555550123"
+    with pytest.raises(ClientError) as err:
+        idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+                                      ChallengeResponses={"USERNAME": "alice", "SMS_MFA_CODE": "x"})  # fmt: skip
+    assert err.value.response["Error"] == {"Code": "CodeMismatchException", "Message": "Invalid code received for user"}
+    done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+                                         ChallengeResponses={"USERNAME": "alice", "SMS_MFA_CODE": sent["code"]})  # fmt: skip
+    assert done["AuthenticationResult"]["AccessToken"]
+    idp.admin_set_user_mfa_preference(UserPoolId=pool["Id"], Username="alice", SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+                                      EmailMfaSettings={"Enabled": True})  # fmt: skip
+    got = idp.admin_get_user(UserPoolId=pool["Id"], Username="alice")
+    assert got["UserMFASettingList"] == ["SMS_MFA", "EMAIL_OTP"] and "PreferredMfaSetting" not in got
+    select = sign_in(idp, client_id)
+    assert select["ChallengeName"] == "SELECT_MFA_TYPE"
+    assert json.loads(select["ChallengeParameters"]["MFAS_CAN_CHOOSE"]) == ["SMS_MFA", "EMAIL_OTP"]
+    email = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SELECT_MFA_TYPE", Session=select["Session"],
+                                          ChallengeResponses={"USERNAME": "alice", "ANSWER": "EMAIL_OTP"})  # fmt: skip
+    assert email["ChallengeName"] == "EMAIL_OTP"
+    sent = codes(endpoint, username="alice", kind="EMAIL_OTP")[-1]
+    done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="EMAIL_OTP", Session=email["Session"],
+                                         ChallengeResponses={"USERNAME": "alice", "EMAIL_OTP_CODE": sent["code"]})  # fmt: skip
+    assert done["AuthenticationResult"]["IdToken"]
+
+
 def _post(url: str, form: dict, auth: tuple[str, str] | None = None, host: str | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip

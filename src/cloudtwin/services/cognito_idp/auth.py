@@ -327,14 +327,25 @@ class AuthHandlers:
         return await self._after_first_factor(ctx, store, pool, client, user, metadata)
 
     async def _after_first_factor(self, ctx, store, pool, client, user, metadata: Params, source: str = "TokenGeneration_Authentication") -> Params:  # noqa: E501
-        if self.totp_setup_required(pool, user):  # type: ignore[attr-defined]
-            session = self._new_session(ctx, store, pool, client, user, "MFA_SETUP", Source=source)
-            return {"ChallengeName": "MFA_SETUP", "Session": session["Id"],
-                    "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}}  # fmt: skip
-        if self.totp_required(pool, user):  # type: ignore[attr-defined]
-            session = self._new_session(ctx, store, pool, client, user, "SOFTWARE_TOKEN_MFA", Source=source)
-            return {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session["Id"], "ChallengeParameters": {}}
-        return await self._signed_in(ctx, store, pool, client, user, metadata, source)
+        challenge = self.mfa_challenge(pool, user)  # type: ignore[attr-defined]
+        if challenge is None:
+            return await self._signed_in(ctx, store, pool, client, user, metadata, source)
+        return await self._mfa_step(ctx, store, pool, client, user, challenge, source, metadata)
+
+    async def _mfa_step(self, ctx, store, pool, client, user, challenge: str, source: str, metadata: Params) -> Params:
+        session = self._new_session(ctx, store, pool, client, user, challenge, Source=source)
+        parameters: Params = {}
+        if challenge == "MFA_SETUP":
+            parameters = {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}
+        elif challenge == "SELECT_MFA_TYPE":
+            parameters = {"MFAS_CAN_CHOOSE": json.dumps(self.mfa_factors(pool, user))}  # type: ignore[attr-defined]
+        elif challenge in ("SMS_MFA", "EMAIL_OTP"):
+            attribute = "phone_number" if challenge == "SMS_MFA" else "email"
+            delivery = await self.send_code(ctx, store, pool, user, challenge, "CustomMessage_Authentication",  # type: ignore[attr-defined]
+                                            client["ClientId"], attribute=attribute, metadata=metadata, validity=180)  # fmt: skip
+            parameters = {"CODE_DELIVERY_DELIVERY_MEDIUM": delivery["DeliveryMedium"],
+                          "CODE_DELIVERY_DESTINATION": delivery["Destination"]}  # fmt: skip
+        return {"ChallengeName": challenge, "Session": session["Id"], "ChallengeParameters": parameters}
 
     async def _signed_in(self, ctx, store, pool, client, user, metadata: Params, source: str) -> Params:
         await triggers.invoke(self.env, pool, "PostAuthentication", "PostAuthentication_Authentication", user["Username"],
@@ -407,6 +418,22 @@ class AuthHandlers:
                 raise ServiceError("CodeMismatchException", "Invalid code received for user")
             del store.sessions[session["Id"]]
             return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
+        if name in ("SMS_MFA", "EMAIL_OTP"):
+            code = responses.get("SMS_MFA_CODE" if name == "SMS_MFA" else "EMAIL_OTP_CODE") or ""
+            try:
+                self.use_code(ctx, store, pool, user, name, code)  # type: ignore[attr-defined]
+            except ServiceError as error:
+                if error.code == "CodeMismatchException":
+                    raise ServiceError("CodeMismatchException", "Invalid code received for user") from None
+                raise
+            del store.sessions[session["Id"]]
+            return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
+        if name == "SELECT_MFA_TYPE":
+            answer = responses.get("ANSWER")
+            if answer not in self.mfa_factors(pool, user):  # type: ignore[attr-defined]
+                raise invalid_parameter(f"The MFA type {answer} is not available for this user.")  # not an AWS text
+            del store.sessions[session["Id"]]
+            return await self._mfa_step(ctx, store, pool, client, user, answer, session.get("Source") or "TokenGeneration_Authentication", metadata)
         if name == "SELECT_CHALLENGE":
             answer = responses.get("ANSWER")
             allowed = ("PASSWORD", "PASSWORD_SRP") if "PASSWORD" in _first_factors(pool) else ()

@@ -1,5 +1,7 @@
-"""Software token MFA (TOTP, RFC 6238): associating an authenticator app, verifying its
-first code, the user's MFA preference, and the code asked at sign-in (virtual clock)."""
+"""Multi-factor authentication: software tokens (TOTP, RFC 6238, on the virtual clock:
+associating an authenticator app, verifying its first code), codes sent by SMS
+(``SMS_MFA``) or e-mail (``EMAIL_OTP``) — listed at ``/_cloudtwin/cognito/codes`` — the
+user's MFA preference, and which factor a sign-in asks for."""
 
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cognito_idp.errors import invalid_parameter
 
 Params = dict[str, Any]
+
+
+#: The user record's keys of each factor being on, and preferred.
+_ENABLED = {"SOFTWARE_TOKEN_MFA": "TotpEnabled", "SMS_MFA": "SmsMfaEnabled", "EMAIL_OTP": "EmailMfaEnabled"}
+_PREFERRED = {"SOFTWARE_TOKEN_MFA": "TotpPreferred", "SMS_MFA": "SmsMfaPreferred", "EMAIL_OTP": "EmailMfaPreferred"}
 
 
 def _totp(secret: str) -> TOTP:
@@ -38,13 +45,35 @@ class MfaHandlers:
                 continue
         return False
 
-    def totp_required(self, pool: Params, user: Params) -> bool:
-        if pool.get("MfaConfiguration", "OFF") == "OFF" or not user.get("Totp"):
-            return False
-        return bool(user.get("TotpEnabled")) or pool.get("MfaConfiguration") == "ON"
+    def mfa_factors(self, pool: Params, user: Params) -> list[str]:
+        """The second factors a user has on, among those the pool offers."""
+        if pool.get("MfaConfiguration", "OFF") == "OFF":
+            return []
+        attrs = user["Attributes"]
+        factors = []
+        if user.get("Totp") and (user.get("TotpEnabled") or pool.get("MfaConfiguration") == "ON"):
+            factors.append("SOFTWARE_TOKEN_MFA")
+        sms_offered = bool(pool.get("_SmsMfaConfiguration") or pool.get("SmsConfiguration"))
+        if sms_offered and attrs.get("phone_number") and (
+            user.get("SmsMfaEnabled") or (pool.get("MfaConfiguration") == "ON" and not factors)
+        ):
+            factors.append("SMS_MFA")
+        if pool.get("_EmailMfaConfiguration") and attrs.get("email") and user.get("EmailMfaEnabled"):
+            factors.append("EMAIL_OTP")
+        return factors
 
-    def totp_setup_required(self, pool: Params, user: Params) -> bool:
-        return pool.get("MfaConfiguration") == "ON" and bool(pool.get("SoftwareTokenMfa")) and not user.get("Totp")
+    def mfa_challenge(self, pool: Params, user: Params) -> str | None:
+        """The challenge a sign-in meets after the password: a factor, the choice between
+        several (SELECT_MFA_TYPE), MFA_SETUP when MFA is required and the user has none."""
+        factors = self.mfa_factors(pool, user)
+        preferred = next((f for f, key in _PREFERRED.items() if user.get(key) and f in factors), None)
+        if preferred or len(factors) == 1:
+            return preferred or factors[0]
+        if factors:
+            return "SELECT_MFA_TYPE"
+        if pool.get("MfaConfiguration") == "ON" and pool.get("SoftwareTokenMfa"):
+            return "MFA_SETUP"
+        return None
 
     def _session_user(self, ctx: RequestContext, token: str) -> tuple[Any, Params, Params, Params]:
         """(store, pool, user, session) of an MFA_SETUP challenge's session."""
@@ -70,11 +99,13 @@ class MfaHandlers:
         raise invalid_parameter("Either AccessToken or Session must be provided.")
 
     def mfa_view(self, user: Params) -> Params:
-        if not user.get("TotpEnabled"):
+        enabled = [f for f, key in _ENABLED.items() if user.get(key)]
+        if not enabled:
             return {}
-        out: Params = {"UserMFASettingList": ["SOFTWARE_TOKEN_MFA"]}
-        if user.get("TotpPreferred"):
-            out["PreferredMfaSetting"] = "SOFTWARE_TOKEN_MFA"
+        out: Params = {"UserMFASettingList": enabled}
+        preferred = next((f for f, key in _PREFERRED.items() if user.get(key)), None)
+        if preferred:
+            out["PreferredMfaSetting"] = preferred
         return out
 
     def associate_software_token(self, ctx: RequestContext, params: Params) -> Params:
@@ -115,10 +146,22 @@ class MfaHandlers:
         return {}
 
     def _preference(self, store: Any, pool: Params, user: Params, params: Params) -> None:
-        settings = params.get("SoftwareTokenMfaSettings")
-        if settings is not None:
-            if settings.get("Enabled") and not user.get("Totp"):
-                raise invalid_parameter("User has not verified software token mfa")
-            user["TotpEnabled"] = bool(settings.get("Enabled"))
-            user["TotpPreferred"] = bool(settings.get("PreferredMfa")) and user["TotpEnabled"]
+        for factor, member in (("SOFTWARE_TOKEN_MFA", "SoftwareTokenMfaSettings"), ("SMS_MFA", "SMSMfaSettings"),
+                               ("EMAIL_OTP", "EmailMfaSettings")):  # fmt: skip
+            settings = params.get(member)
+            if settings is None:
+                continue
+            if settings.get("Enabled"):
+                if factor == "SOFTWARE_TOKEN_MFA" and not user.get("Totp"):
+                    raise invalid_parameter("User has not verified software token mfa")
+                if factor == "SMS_MFA" and not user["Attributes"].get("phone_number"):
+                    raise invalid_parameter("User does not have delivery config set to turn on SMS_MFA")
+                if factor == "EMAIL_OTP" and not user["Attributes"].get("email"):
+                    raise invalid_parameter("User does not have delivery config set to turn on EMAIL_OTP")
+            user[_ENABLED[factor]] = bool(settings.get("Enabled"))
+            preferred = bool(settings.get("PreferredMfa")) and user[_ENABLED[factor]]
+            if preferred:
+                for key in _PREFERRED.values():
+                    user[key] = False
+            user[_PREFERRED[factor]] = preferred
         self.save_user(store, pool, user)  # type: ignore[attr-defined]
