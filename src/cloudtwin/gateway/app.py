@@ -244,7 +244,7 @@ class Gateway:
                 await self._send(send, response, {})
                 return
             pool_target = _user_pool_target(request.path, headers.get("host", ""))
-            if pool_target is not None and (
+            if pool_target is not None and request.method != "OPTIONS" and (
                 pool_target[0] == "domain" or self.router.hosts.parse(headers.get("host", "")).bucket is None
             ):  # a user pool's JWKS / OpenID configuration / OAuth2 endpoints (on a virtual-host
                 # bucket, /<pool-id>/... is an object key)

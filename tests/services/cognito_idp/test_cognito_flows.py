@@ -31,11 +31,29 @@ def test_srp_with_a_wrong_password_and_a_client_secret(idp, pool, user):
     assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Incorrect username or password."}
 
 
+def test_choice_based_user_auth(idp, pool, user):
+    cid = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="choice",
+                                      ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]  # fmt: skip
+    direct = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH",
+                               AuthParameters={"USERNAME": "alice", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})  # fmt: skip
+    assert direct["AuthenticationResult"]["AccessToken"]
+    select = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "alice"})
+    assert select["ChallengeName"] == "SELECT_CHALLENGE" and select["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+    done = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SELECT_CHALLENGE", Session=select["Session"],
+                                         ChallengeResponses={"USERNAME": "alice", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD})  # fmt: skip
+    assert done["AuthenticationResult"]["IdToken"]
+    with pytest.raises(ClientError) as err:
+        idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
+    assert err.value.response["Error"]["Message"] == "USER_PASSWORD_AUTH flow not enabled for this client"
+
+
 def test_refresh_token_auth_and_revocation(idp, pool, client_id, user):
     first = sign_in(idp, client_id)["AuthenticationResult"]
     again = idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
                               AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})["AuthenticationResult"]  # fmt: skip
     assert "RefreshToken" not in again and again["AccessToken"] != first["AccessToken"]
+    fresh = idp.get_tokens_from_refresh_token(RefreshToken=first["RefreshToken"], ClientId=client_id)
+    assert idp.get_user(AccessToken=fresh["AuthenticationResult"]["AccessToken"])["Username"] == "alice"
     idp.revoke_token(Token=first["RefreshToken"], ClientId=client_id)
     for token in (first["AccessToken"], again["AccessToken"]):
         with pytest.raises(ClientError) as err:
@@ -134,6 +152,16 @@ def test_forgot_password(idp, pool, client_id, user, endpoint, cloudtwin_client)
     assert err.value.response["Error"]["Code"] == "ExpiredCodeException"
 
 
+def test_forgot_password_needs_a_verified_address(idp, pool, client_id):
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="unverified", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "u@example.com"}])  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        idp.forgot_password(ClientId=client_id, Username="unverified")
+    assert err.value.response["Error"] == {
+        "Code": "InvalidParameterException",
+        "Message": "Cannot reset password for the user as there is no registered/verified email or phone_number"}
+
+
 def test_attribute_verification_and_change_password(idp, pool, client_id, user, endpoint):
     access = sign_in(idp, client_id)["AuthenticationResult"]["AccessToken"]
     out = idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": "new@example.com"}])
@@ -154,3 +182,36 @@ def test_disabled_user_cannot_sign_in(idp, pool, client_id, user):
     with pytest.raises(ClientError) as err:
         sign_in(idp, client_id)
     assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "User is disabled."}
+
+
+def test_malformed_sign_in_input_gets_aws_errors_not_500s(idp, pool, client_id, user):
+    for auth in ({"USERNAME": "alice", "SRP_A": "not-hex"}, {"USERNAME": "alice", "SRP_A": "0"}):
+        with pytest.raises(ClientError) as err:
+            idp.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth)
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as err:
+        idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses={
+            "USERNAME": "alice", "PASSWORD_CLAIM_SECRET_BLOCK": "!!", "PASSWORD_CLAIM_SIGNATURE": "é", "TIMESTAMP": "x"})
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+    with pytest.raises(ClientError) as err:
+        idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session="n" * 40,
+                                      ChallengeResponses={"USERNAME": "alice", "NEW_PASSWORD": PASSWORD})  # fmt: skip
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Invalid session for the user."}
+    with pytest.raises(ClientError) as err:
+        idp.list_users(UserPoolId=pool["Id"], PaginationToken="bogus")
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as err:
+        idp.get_user(AccessToken="not.a.jwt")
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Invalid Access Token"}
+
+
+def test_prevent_user_existence_errors(idp, pool):
+    cid = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="quiet", PreventUserExistenceErrors="ENABLED",
+                                      ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        sign_in(idp, cid, "ghost")
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Incorrect username or password."}
+    assert idp.forgot_password(ClientId=cid, Username="ghost@example.com")["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    with pytest.raises(ClientError) as err:
+        idp.confirm_sign_up(ClientId=cid, Username="ghost", ConfirmationCode="123456")
+    assert err.value.response["Error"]["Code"] == "CodeMismatchException"

@@ -48,6 +48,59 @@ def test_software_token_mfa(idp, pool, client_id, user, cloudtwin_client):
     assert done["AuthenticationResult"]["AccessToken"]
 
 
+def test_mfa_setup_during_sign_in_when_mfa_is_required(idp, pool, client_id, user, cloudtwin_client):
+    idp.set_user_pool_mfa_config(UserPoolId=pool["Id"], MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True})
+    setup = sign_in(idp, client_id)
+    assert setup["ChallengeName"] == "MFA_SETUP"
+    associated = idp.associate_software_token(Session=setup["Session"])
+    verified = idp.verify_software_token(Session=associated["Session"], UserCode=_code(associated["SecretCode"], cloudtwin_client.now()))
+    assert verified["Status"] == "SUCCESS"
+    done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="MFA_SETUP", Session=verified["Session"],
+                                         ChallengeResponses={"USERNAME": "alice"})  # fmt: skip
+    assert done["AuthenticationResult"]["AccessToken"]
+    assert sign_in(idp, client_id)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_sms_and_email_codes_as_second_factor(idp, pool, client_id, user, endpoint):
+    from cognito_helpers import codes
+
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL",
+        SmsMfaConfiguration={"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sms"}},
+        EmailMfaConfiguration={"Message": "Your code is {####}", "Subject": "Code"},
+    )  # fmt: skip
+    idp.admin_update_user_attributes(UserPoolId=pool["Id"], Username="alice",
+                                     UserAttributes=[{"Name": "phone_number", "Value": "+15555550123"}])  # fmt: skip
+    idp.admin_set_user_mfa_preference(UserPoolId=pool["Id"], Username="alice",
+                                      SMSMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    challenge = sign_in(idp, client_id)
+    assert challenge["ChallengeName"] == "SMS_MFA"
+    assert challenge["ChallengeParameters"] == {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******0123"}
+    [sent] = codes(endpoint, username="alice", kind="SMS_MFA")
+    assert sent["destination"] == "+15555550123"
+    with pytest.raises(ClientError) as err:
+        idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+                                      ChallengeResponses={"USERNAME": "alice", "SMS_MFA_CODE": "x"})  # fmt: skip
+    assert err.value.response["Error"] == {"Code": "CodeMismatchException", "Message": "Invalid code received for user"}
+    done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+                                         ChallengeResponses={"USERNAME": "alice", "SMS_MFA_CODE": sent["code"]})  # fmt: skip
+    assert done["AuthenticationResult"]["AccessToken"]
+    idp.admin_set_user_mfa_preference(UserPoolId=pool["Id"], Username="alice", SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+                                      EmailMfaSettings={"Enabled": True})  # fmt: skip
+    got = idp.admin_get_user(UserPoolId=pool["Id"], Username="alice")
+    assert got["UserMFASettingList"] == ["SMS_MFA", "EMAIL_OTP"] and "PreferredMfaSetting" not in got
+    select = sign_in(idp, client_id)
+    assert select["ChallengeName"] == "SELECT_MFA_TYPE"
+    assert json.loads(select["ChallengeParameters"]["MFAS_CAN_CHOOSE"]) == ["SMS_MFA", "EMAIL_OTP"]
+    email = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SELECT_MFA_TYPE", Session=select["Session"],
+                                          ChallengeResponses={"USERNAME": "alice", "ANSWER": "EMAIL_OTP"})  # fmt: skip
+    assert email["ChallengeName"] == "EMAIL_OTP"
+    sent = codes(endpoint, username="alice", kind="EMAIL_OTP")[-1]
+    done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="EMAIL_OTP", Session=email["Session"],
+                                         ChallengeResponses={"USERNAME": "alice", "EMAIL_OTP_CODE": sent["code"]})  # fmt: skip
+    assert done["AuthenticationResult"]["IdToken"]
+
+
 def _post(url: str, form: dict, auth: tuple[str, str] | None = None, host: str | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
@@ -57,7 +110,8 @@ def _post(url: str, form: dict, auth: tuple[str, str] | None = None, host: str |
         request.add_header("Host", host)
     try:
         with urllib.request.urlopen(request, timeout=5) as resp:
-            return resp.status, json.loads(resp.read())
+            body = resp.read()
+            return resp.status, json.loads(body) if body else None
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
 
@@ -125,6 +179,9 @@ def test_authorization_code_with_pkce(idp, pool, user, endpoint):
     with urllib.request.urlopen(request, timeout=5) as resp:
         info = json.loads(resp.read())
     assert info["email"] == "alice@example.com" and info["username"] == "alice"
+    assert _post(f"{base}/revoke", {"token": body["refresh_token"], "client_id": cid}) == (200, None)
+    assert _post(f"{base}/token", {"grant_type": "refresh_token", "client_id": cid,
+                                   "refresh_token": body["refresh_token"]}) == (400, {"error": "invalid_grant"})  # fmt: skip
 
 
 def _redirect_location(opener, url: str, form: bytes) -> str:

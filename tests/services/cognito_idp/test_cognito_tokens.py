@@ -122,3 +122,24 @@ def test_access_token_expires_on_the_virtual_clock(idp, pool, client_id, user, c
     with pytest.raises(ClientError) as err:
         idp.get_user(AccessToken=access)
     assert err.value.response["Error"]["Message"] == "Access Token has expired"
+
+
+def test_pool_paths_leave_s3_alone(idp, pool, aws_client, endpoint):
+    """A pool id has an underscore, so no bucket is named like one; on a virtual-host bucket
+    the same path is an object key, and S3 answers it."""
+    import http.client
+
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="keys")
+    key = f"{pool['Id']}/.well-known/jwks.json"
+    s3.put_object(Bucket="keys", Key=key, Body=b"an object")
+    host, port = endpoint.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn.request("GET", f"/{key}", headers={"Host": f"keys.s3.localhost:{port}"})
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"an object")
+    conn.request("GET", f"/{pool['Id']}/no-such-endpoint")
+    response = conn.getresponse()
+    assert response.status == 404 and json.loads(response.read()) == {"message": "Not Found"}
+    conn.close()
+    assert s3.get_object(Bucket="keys", Key=key)["Body"].read() == b"an object"

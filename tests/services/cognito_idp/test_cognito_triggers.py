@@ -57,6 +57,9 @@ def handler(event, context):
         response["challengeMetadata"] = "ARITHMETIC"
     elif source == "VerifyAuthChallengeResponse_Authentication":
         response["answerCorrect"] = request["challengeAnswer"] == request["privateChallengeParameters"]["answer"]
+    elif source == "UserMigration_ForgotPassword":
+        response["userAttributes"] = {"email": event["userName"] + "@legacy.test", "email_verified": "true"}
+        response["messageAction"] = "SUPPRESS"
     elif source == "UserMigration_Authentication":
         if request["password"] != "Legacy-pass1":
             raise Exception("Bad password")
@@ -75,6 +78,8 @@ def trigger(aws_client) -> str:
     arn = lam.create_function(FunctionName="cognito-trigger", Runtime="python3.12", Role=role, Handler="app.handler",
                               Code={"ZipFile": zipped({"app.py": TRIGGER})})["FunctionArn"]  # fmt: skip
     lam.get_waiter("function_active_v2").wait(FunctionName="cognito-trigger", WaiterConfig={"Delay": 1})
+    lam.add_permission(FunctionName="cognito-trigger", StatementId="cognito", Action="lambda:InvokeFunction",
+                       Principal="cognito-idp.amazonaws.com")  # fmt: skip
     return arn
 
 
@@ -121,7 +126,9 @@ def test_pre_sign_up_post_confirmation_and_custom_message(idp, trigger, events, 
                                            "Message": "PreSignUp failed with error blocked domain."}  # fmt: skip
     events(1)
     idp.admin_create_user(UserPoolId=pool_id, Username="dan", UserAttributes=[{"Name": "email", "Value": "dan@example.com"}])
-    [message] = events(1)
+    admin_pre, message = events(2)
+    assert admin_pre["triggerSource"] == "PreSignUp_AdminCreateUser"
+    assert admin_pre["callerContext"]["clientId"] == "CLIENT_ID_NOT_APPLICABLE"
     assert message["triggerSource"] == "CustomMessage_AdminCreateUser"
     assert message["request"]["codeParameter"] == "{####}" and message["request"]["usernameParameter"] == "{username}"
     [sent] = codes(endpoint, username="dan")
@@ -209,3 +216,31 @@ def test_user_migration(idp, trigger, events):
     assert user["UserStatus"] == "CONFIRMED"
     assert {"Name": "email", "Value": "legacy@legacy.test"} in user["UserAttributes"]
     assert sign_in(idp, client_id, "legacy", "Legacy-pass1")["AuthenticationResult"]
+
+
+def test_user_migration_on_forgotten_password(idp, trigger, events, endpoint):
+    pool_id, client_id = _pool(idp, {"UserMigration": trigger})
+    out = idp.forgot_password(ClientId=client_id, Username="old")
+    assert out["CodeDeliveryDetails"]["Destination"] == "o***@l***"
+    [event] = events(1)
+    assert event["triggerSource"] == "UserMigration_ForgotPassword" and event["request"]["password"] is None
+    [code] = codes(endpoint, username="old", kind="FORGOT_PASSWORD")
+    idp.confirm_forgot_password(ClientId=client_id, Username="old", ConfirmationCode=code["code"], Password="Fresh-pass1")
+    assert sign_in(idp, client_id, "old", "Fresh-pass1")["AuthenticationResult"]
+
+
+def test_a_function_cognito_may_not_invoke_is_not_invoked(idp, trigger, aws_client):
+    lam = aws_client("lambda")
+    lam.remove_permission(FunctionName="cognito-trigger", StatementId="cognito")
+    pool_id, client_id = _pool(idp, {"PreSignUp": trigger})
+    lam.add_permission(FunctionName="cognito-trigger", StatementId="other-pool", Action="lambda:InvokeFunction",
+                       Principal="cognito-idp.amazonaws.com",
+                       SourceArn="arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_Other0000")  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        idp.sign_up(ClientId=client_id, Username="carol", Password=PASSWORD)
+    assert err.value.response["Error"] == {"Code": "UnexpectedLambdaException",
+                                           "Message": "PreSignUp invocation failed due to error AccessDeniedException."}  # fmt: skip
+    gone_pool, gone_client = _pool(idp, {"PreSignUp": trigger.replace("cognito-trigger", "deleted-function")})
+    with pytest.raises(ClientError) as err:
+        idp.sign_up(ClientId=gone_client, Username="carol", Password=PASSWORD)
+    assert err.value.response["Error"]["Message"] == "PreSignUp invocation failed due to error ResourceNotFoundException."

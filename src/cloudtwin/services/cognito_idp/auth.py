@@ -26,6 +26,7 @@ from cloudtwin.services.cognito_idp import srp, triggers
 from cloudtwin.services.cognito_idp.errors import (
     invalid_parameter, not_authorized, user_not_found,
 )  # fmt: skip
+from cloudtwin.services.cognito_idp.tokens import pool_key, unverified_claims
 from cloudtwin.services.cognito_idp.users import check_password, pool_name, set_password
 
 Params = dict[str, Any]
@@ -43,6 +44,10 @@ _ALLOW = {
 _DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 _LEGACY = ("ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH")
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _first_factors(pool: Params) -> list[str]:
+    return ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:
@@ -81,7 +86,7 @@ class AuthHandlers:
             return
         if not given:
             raise not_authorized(f"Client {client['ClientId']} is configured with secret but SECRET_HASH was not received")
-        if not hmac.compare_digest(given, secret_hash(secret, username, client["ClientId"])):
+        if not hmac.compare_digest(given.encode(), secret_hash(secret, username, client["ClientId"]).encode()):
             raise not_authorized(f"Unable to verify secret hash for client {client['ClientId']}")
 
     def pool_anywhere(self, ctx: Any, pool_id: str) -> tuple[Any, Params]:
@@ -100,13 +105,11 @@ class AuthHandlers:
 
     def token_user(self, ctx: RequestContext, token: str) -> tuple[Any, Params, Params, Params]:
         """(store, pool, user, claims) of a valid access token, else NotAuthorized as AWS says it."""
-        from cloudtwin.services.cognito_idp.tokens import unverified_claims
-
         claims = unverified_claims(token)
         if not claims or not isinstance(claims.get("iss"), str):
             raise not_authorized("Invalid Access Token")
         store, pool = self.pool_anywhere(ctx, claims["iss"].rsplit("/", 1)[-1])
-        claims = self.keys.verify(pool["_Key"], token)
+        claims = self.keys.verify(pool_key(store, pool)[0], token)
         if claims is None or claims.get("token_use") != "access":
             raise not_authorized("Invalid Access Token")
         if claims.get("exp", 0) <= ctx.clock.now():
@@ -166,6 +169,15 @@ class AuthHandlers:
                 raise invalid_parameter("Missing required parameter SRP_A")
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
             return self._srp_challenge(ctx, store, pool, client, user, auth["SRP_A"], None)
+        if flow == "USER_AUTH":
+            user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
+            allowed = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in _first_factors(pool) else []
+            preferred = auth.get("PREFERRED_CHALLENGE")
+            if preferred in allowed:
+                return await self._first_factor(ctx, store, pool, client, user, preferred, auth, params)
+            session = self._new_session(ctx, store, pool, client, user, "SELECT_CHALLENGE", metadata=metadata)
+            return {"ChallengeName": "SELECT_CHALLENGE", "Session": session["Id"], "ChallengeParameters": {},
+                    "AvailableChallenges": allowed}  # fmt: skip
         if flow == "CUSTOM_AUTH":
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
             await self._pre_authentication(pool, client, user, params)
@@ -175,6 +187,20 @@ class AuthHandlers:
                 session["SrpA"] = auth["SRP_A"]
             return await self._define(ctx, store, pool, client, user, session)
         raise invalid_parameter(f"{flow} flow not enabled for this client")
+
+    async def _first_factor(self, ctx, store, pool, client, user, factor: str, answers: Params, params: Params) -> Params:
+        """USER_AUTH's chosen first factor: the password, or SRP."""
+        metadata = params.get("ClientMetadata") or {}
+        if factor == "PASSWORD":
+            if answers.get("PASSWORD") is None:
+                raise invalid_parameter("Missing required parameter PASSWORD")
+            await self._pre_authentication(pool, client, user, params)
+            if not srp.password_matches(answers["PASSWORD"], user.get("Password") or "$"):
+                raise not_authorized()
+            return await self._password_verified(ctx, store, pool, client, user, metadata)
+        if not answers.get("SRP_A"):
+            raise invalid_parameter("Missing required parameter SRP_A")
+        return self._srp_challenge(ctx, store, pool, client, user, answers["SRP_A"], None)
 
     def _known(self, client: Params, user: Params | None) -> Params:
         if user is None:
@@ -231,8 +257,11 @@ class AuthHandlers:
     # -- SRP ----------------------------------------------------------------------------------------
 
     def _srp_challenge(self, ctx, store, pool, client, user, srp_a: str, custom: Params | None) -> Params:
-        if int(srp_a, 16) % srp.N == 0:
-            raise not_authorized()
+        try:
+            if int(srp_a, 16) % srp.N == 0:
+                raise not_authorized()
+        except ValueError:
+            raise invalid_parameter("SRP_A is not a valid hexadecimal number.") from None  # not an AWS text
         salt, verifier = user.get("Srp") or srp.verifier(pool_name(pool["Id"]), user["Username"], secrets.token_hex(16))
         b, big_b = srp.server_challenge(verifier)
         block = base64.b64encode(secrets.token_bytes(1024)).decode()
@@ -258,11 +287,15 @@ class AuthHandlers:
         user = self._known(client, self.find_user(store, pool, session["Username"]))  # type: ignore[attr-defined]
         salt_verifier = user.get("Srp")
         key = srp.session_key(session["SrpA"], session["Srpb"], session["SrpB"], salt_verifier[1]) if salt_verifier else None
-        expected = (
-            srp.claim_signature(key, pool_name(pool["Id"]), user["Username"], block, responses.get("TIMESTAMP") or "")
-            if key else ""
-        )  # fmt: skip
-        if not key or not hmac.compare_digest(expected, responses.get("PASSWORD_CLAIM_SIGNATURE") or ""):
+        try:
+            expected = (
+                srp.claim_signature(key, pool_name(pool["Id"]), user["Username"], block, responses.get("TIMESTAMP") or "")
+                if key else ""
+            )  # fmt: skip
+        except ValueError:  # a secret block that is not base64
+            expected = ""
+        given = (responses.get("PASSWORD_CLAIM_SIGNATURE") or "").encode()
+        if not key or not expected or not hmac.compare_digest(expected.encode(), given):
             raise not_authorized()
         if session.get("CustomSession"):
             custom = self._session(ctx, store, pool, client, session["CustomSession"], "CUSTOM_CHALLENGE")
@@ -284,7 +317,8 @@ class AuthHandlers:
             if user.get("TempExpires", float("inf")) <= ctx.clock.now():
                 raise not_authorized("Temporary password has expired and must be reset by an administrator.")
             session = self._new_session(ctx, store, pool, client, user, "NEW_PASSWORD_REQUIRED")
-            shown = {k: v for k, v in user["Attributes"].items() if k not in ("sub",) and not k.endswith("_verified")}
+            # (AWS leaves the read-only *_verified in: clients drop them before answering)
+            shown = {k: v for k, v in user["Attributes"].items() if k != "sub"}
             required = [f"userAttributes.{a['Name']}" for a in pool["SchemaAttributes"]
                         if a.get("Required") and a["Name"] != "sub" and not user["Attributes"].get(a["Name"])]  # fmt: skip
             return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session["Id"], "ChallengeParameters": {
@@ -293,10 +327,25 @@ class AuthHandlers:
         return await self._after_first_factor(ctx, store, pool, client, user, metadata)
 
     async def _after_first_factor(self, ctx, store, pool, client, user, metadata: Params, source: str = "TokenGeneration_Authentication") -> Params:  # noqa: E501
-        if self.totp_required(pool, user):  # type: ignore[attr-defined]
-            session = self._new_session(ctx, store, pool, client, user, "SOFTWARE_TOKEN_MFA", Source=source)
-            return {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session["Id"], "ChallengeParameters": {}}
-        return await self._signed_in(ctx, store, pool, client, user, metadata, source)
+        challenge = self.mfa_challenge(pool, user)  # type: ignore[attr-defined]
+        if challenge is None:
+            return await self._signed_in(ctx, store, pool, client, user, metadata, source)
+        return await self._mfa_step(ctx, store, pool, client, user, challenge, source, metadata)
+
+    async def _mfa_step(self, ctx, store, pool, client, user, challenge: str, source: str, metadata: Params) -> Params:
+        session = self._new_session(ctx, store, pool, client, user, challenge, Source=source)
+        parameters: Params = {}
+        if challenge == "MFA_SETUP":
+            parameters = {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}
+        elif challenge == "SELECT_MFA_TYPE":
+            parameters = {"MFAS_CAN_CHOOSE": json.dumps(self.mfa_factors(pool, user))}  # type: ignore[attr-defined]
+        elif challenge in ("SMS_MFA", "EMAIL_OTP"):
+            attribute = "phone_number" if challenge == "SMS_MFA" else "email"
+            delivery = await self.send_code(ctx, store, pool, user, challenge, "CustomMessage_Authentication",  # type: ignore[attr-defined]
+                                            client["ClientId"], attribute=attribute, metadata=metadata, validity=180)  # fmt: skip
+            parameters = {"CODE_DELIVERY_DELIVERY_MEDIUM": delivery["DeliveryMedium"],
+                          "CODE_DELIVERY_DESTINATION": delivery["Destination"]}  # fmt: skip
+        return {"ChallengeName": challenge, "Session": session["Id"], "ChallengeParameters": parameters}
 
     async def _signed_in(self, ctx, store, pool, client, user, metadata: Params, source: str) -> Params:
         await triggers.invoke(self.env, pool, "PostAuthentication", "PostAuthentication_Authentication", user["Username"],
@@ -319,6 +368,13 @@ class AuthHandlers:
         result = await self.issue_tokens(ctx, store, pool, client, user, "TokenGeneration_RefreshTokens", metadata,  # type: ignore[attr-defined]
                                          refresh=record)  # fmt: skip
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+    async def get_tokens_from_refresh_token(self, ctx: RequestContext, params: Params) -> Params:
+        store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
+        if client.get("ClientSecret") and params.get("ClientSecret") != client["ClientSecret"]:
+            raise not_authorized(f"Unable to verify secret hash for client {client['ClientId']}")
+        out = await self._refresh(ctx, store, pool, client, params["RefreshToken"], params.get("ClientMetadata") or {})
+        return {"AuthenticationResult": out["AuthenticationResult"]}
 
     # -- challenges -------------------------------------------------------------------------------
 
@@ -362,6 +418,34 @@ class AuthHandlers:
                 raise ServiceError("CodeMismatchException", "Invalid code received for user")
             del store.sessions[session["Id"]]
             return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
+        if name in ("SMS_MFA", "EMAIL_OTP"):
+            code = responses.get("SMS_MFA_CODE" if name == "SMS_MFA" else "EMAIL_OTP_CODE") or ""
+            try:
+                self.use_code(ctx, store, pool, user, name, code)  # type: ignore[attr-defined]
+            except ServiceError as error:
+                if error.code == "CodeMismatchException":
+                    raise ServiceError("CodeMismatchException", "Invalid code received for user") from None
+                raise
+            del store.sessions[session["Id"]]
+            return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
+        if name == "SELECT_MFA_TYPE":
+            answer = responses.get("ANSWER")
+            if answer not in self.mfa_factors(pool, user):  # type: ignore[attr-defined]
+                raise invalid_parameter(f"The MFA type {answer} is not available for this user.")  # not an AWS text
+            del store.sessions[session["Id"]]
+            return await self._mfa_step(ctx, store, pool, client, user, answer, session.get("Source") or "TokenGeneration_Authentication", metadata)
+        if name == "SELECT_CHALLENGE":
+            answer = responses.get("ANSWER")
+            allowed = ("PASSWORD", "PASSWORD_SRP") if "PASSWORD" in _first_factors(pool) else ()
+            if answer not in allowed:
+                raise invalid_parameter(f"The challenge {answer} is not available for this user.")  # not an AWS text
+            del store.sessions[session["Id"]]
+            return await self._first_factor(ctx, store, pool, client, user, answer, responses, params)
+        if name == "MFA_SETUP":
+            if not user.get("TotpEnabled"):
+                raise invalid_parameter("Software token MFA has not been verified for the user.")  # not an AWS text
+            del store.sessions[session["Id"]]
+            return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
         if name == "CUSTOM_CHALLENGE":
             answer = await triggers.invoke(
                 self.env, pool, "VerifyAuthChallengeResponse", "VerifyAuthChallengeResponse_Authentication", user["Username"],
@@ -402,10 +486,11 @@ class AuthHandlers:
              "clientMetadata": metadata, "userNotFound": False},
             {"publicChallengeParameters": {}, "privateChallengeParameters": {}, "challengeMetadata": None}, client["ClientId"],
         ) or {}  # fmt: skip
-        session["Private"] = created.get("privateChallengeParameters") or {}
+        private, public = created.get("privateChallengeParameters"), created.get("publicChallengeParameters")
+        session["Private"] = private if isinstance(private, dict) else {}
         session["Metadata"] = created.get("challengeMetadata")
         store.sessions.save(session["Id"])
-        public = {str(k): str(v) for k, v in (created.get("publicChallengeParameters") or {}).items()}
+        public = {str(k): str(v) for k, v in (public if isinstance(public, dict) else {}).items()}
         public["USERNAME"] = user["Username"]
         return {"ChallengeName": "CUSTOM_CHALLENGE", "Session": session["Id"], "ChallengeParameters": public}
 
@@ -439,8 +524,6 @@ class AuthHandlers:
             raise ServiceError("UnsupportedOperationException", "Token revocation is not enabled for this app client.")
         record = store.refresh_tokens.get(params["Token"])
         if record is None:
-            from cloudtwin.services.cognito_idp.tokens import unverified_claims
-
             if unverified_claims(params["Token"]):
                 raise ServiceError("UnsupportedTokenTypeException", "Unsupported token type.")
             return {}

@@ -41,6 +41,10 @@ def lambda_validation(trigger: str, message: str) -> ServiceError:
     return ServiceError("UserLambdaValidationException", f"{trigger} failed with error {message}.")
 
 
+def invocation_failed(trigger: str, cause: str) -> ServiceError:
+    return ServiceError("UnexpectedLambdaException", f"{trigger} invocation failed due to error {cause}.")
+
+
 def invalid_lambda_response() -> ServiceError:
     return ServiceError("InvalidLambdaResponseException", "Unrecognizable lambda output")
 

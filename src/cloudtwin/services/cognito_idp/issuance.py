@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudtwin.services.cognito_idp import triggers
 from cloudtwin.services.cognito_idp.auth import validity
-from cloudtwin.services.cognito_idp.tokens import opaque_token
+from cloudtwin.services.cognito_idp.tokens import opaque_token, pool_key
 
 Params = dict[str, Any]
 _PROTECTED = {"iss", "sub", "aud", "exp", "iat", "jti", "token_use", "auth_time", "origin_jti", "event_id",
@@ -79,8 +79,8 @@ class TokenIssuer:
         access_extra: Params = {}
         if answer:
             details = answer.get("claimsOverrideDetails") if version == "1" else answer.get("claimsAndScopeOverrideDetails")
-            details = details or {}
-            override = details.get("groupOverrideDetails") or {}
+            details = _dict(details)
+            override = _dict(details.get("groupOverrideDetails"))
             if override.get("groupsToOverride") is not None:
                 groups = list(override["groupsToOverride"])
             if override.get("iamRolesToOverride") is not None:
@@ -89,10 +89,10 @@ class TokenIssuer:
             if version == "1":
                 id_extra = details
             else:
-                id_extra = details.get("idTokenGeneration") or {}
-                access_extra = details.get("accessTokenGeneration") or {}
-                added = access_extra.get("scopesToAdd") or []
-                removed = set(access_extra.get("scopesToSuppress") or [])
+                id_extra = _dict(details.get("idTokenGeneration"))
+                access_extra = _dict(details.get("accessTokenGeneration"))
+                added = [a for a in access_extra.get("scopesToAdd") or [] if isinstance(a, str)]
+                removed = {r for r in access_extra.get("scopesToSuppress") or [] if isinstance(r, str)}
                 scopes = [s for s in scopes + [a for a in added if a not in scopes] if s not in removed]
                 access["scope"] = " ".join(scopes)
         if groups:
@@ -109,12 +109,13 @@ class TokenIssuer:
         access_life = validity(client, "AccessToken", "hours", 3600)
         id_claims.update({"exp": now + id_life, "iat": now, "jti": str(uuid.uuid4())})
         access.update({"exp": now + access_life, "iat": now, "jti": str(uuid.uuid4())})
+        pem, kid = pool_key(store, pool)
         result: Params = {
-            "AccessToken": self.keys.sign(pool["_Key"], pool["_Kid"], access),
+            "AccessToken": self.keys.sign(pem, kid, access),
             "ExpiresIn": access_life, "TokenType": "Bearer",
         }  # fmt: skip
         if ADMIN_SCOPE in scopes or "openid" in scopes:
-            result["IdToken"] = self.keys.sign(pool["_Key"], pool["_Kid"], id_claims)
+            result["IdToken"] = self.keys.sign(pem, kid, id_claims)
         if refresh is None:
             token = opaque_token()
             store.refresh_tokens[token] = {
@@ -125,7 +126,7 @@ class TokenIssuer:
             result["RefreshToken"] = token
         return result
 
-    def client_credentials_token(self, ctx: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
+    def client_credentials_token(self, ctx: Any, store: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
         now = int(ctx.clock.now())
         life = validity(client, "AccessToken", "hours", 3600)
         claims = {
@@ -133,13 +134,20 @@ class TokenIssuer:
             "iss": self.issuer(pool["Id"]), "exp": now + life, "iat": now, "version": 2, "jti": str(uuid.uuid4()),
             "client_id": client["ClientId"],
         }  # fmt: skip
-        return {"access_token": self.keys.sign(pool["_Key"], pool["_Kid"], claims), "expires_in": life, "token_type": "Bearer"}
+        token = self.keys.sign(*pool_key(store, pool), claims)
+        return {"access_token": token, "expires_in": life, "token_type": "Bearer"}
+
+
+def _dict(value: Any) -> Params:
+    """A trigger's answer part as a dict (anything else: nothing to apply)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _apply(claims: Params, details: Params) -> None:
-    for name, value in copy.deepcopy(details.get("claimsToAddOrOverride") or {}).items():
+    for name, value in copy.deepcopy(_dict(details.get("claimsToAddOrOverride"))).items():
         if name not in _PROTECTED:
             claims[name] = value
-    for name in details.get("claimsToSuppress") or []:
-        if name not in _PROTECTED:
+    suppressed = details.get("claimsToSuppress")
+    for name in suppressed if isinstance(suppressed, list) else []:
+        if isinstance(name, str) and name not in _PROTECTED:
             claims.pop(name, None)

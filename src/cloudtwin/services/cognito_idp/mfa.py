@@ -1,5 +1,7 @@
-"""Software token MFA (TOTP, RFC 6238): associating an authenticator app, verifying its
-first code, the user's MFA preference, and the code asked at sign-in (virtual clock)."""
+"""Multi-factor authentication: software tokens (TOTP, RFC 6238, on the virtual clock:
+associating an authenticator app, verifying its first code), codes sent by SMS
+(``SMS_MFA``) or e-mail (``EMAIL_OTP``) — listed at ``/_cloudtwin/cognito/codes`` — the
+user's MFA preference, and which factor a sign-in asks for."""
 
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cognito_idp.errors import invalid_parameter
 
 Params = dict[str, Any]
+
+
+#: The user record's keys of each factor being on, and preferred.
+_ENABLED = {"SOFTWARE_TOKEN_MFA": "TotpEnabled", "SMS_MFA": "SmsMfaEnabled", "EMAIL_OTP": "EmailMfaEnabled"}
+_PREFERRED = {"SOFTWARE_TOKEN_MFA": "TotpPreferred", "SMS_MFA": "SmsMfaPreferred", "EMAIL_OTP": "EmailMfaPreferred"}
 
 
 def _totp(secret: str) -> TOTP:
@@ -38,32 +45,81 @@ class MfaHandlers:
                 continue
         return False
 
-    def totp_required(self, pool: Params, user: Params) -> bool:
-        if pool.get("MfaConfiguration", "OFF") == "OFF" or not user.get("Totp"):
-            return False
-        return bool(user.get("TotpEnabled")) or pool.get("MfaConfiguration") == "ON"
+    def mfa_factors(self, pool: Params, user: Params) -> list[str]:
+        """The second factors a user has on, among those the pool offers."""
+        if pool.get("MfaConfiguration", "OFF") == "OFF":
+            return []
+        attrs = user["Attributes"]
+        factors = []
+        if user.get("Totp") and (user.get("TotpEnabled") or pool.get("MfaConfiguration") == "ON"):
+            factors.append("SOFTWARE_TOKEN_MFA")
+        sms_offered = bool(pool.get("_SmsMfaConfiguration") or pool.get("SmsConfiguration"))
+        if sms_offered and attrs.get("phone_number") and (
+            user.get("SmsMfaEnabled") or (pool.get("MfaConfiguration") == "ON" and not factors)
+        ):
+            factors.append("SMS_MFA")
+        if pool.get("_EmailMfaConfiguration") and attrs.get("email") and user.get("EmailMfaEnabled"):
+            factors.append("EMAIL_OTP")
+        return factors
+
+    def mfa_challenge(self, pool: Params, user: Params) -> str | None:
+        """The challenge a sign-in meets after the password: a factor, the choice between
+        several (SELECT_MFA_TYPE), MFA_SETUP when MFA is required and the user has none."""
+        factors = self.mfa_factors(pool, user)
+        preferred = next((f for f, key in _PREFERRED.items() if user.get(key) and f in factors), None)
+        if preferred or len(factors) == 1:
+            return preferred or factors[0]
+        if factors:
+            return "SELECT_MFA_TYPE"
+        if pool.get("MfaConfiguration") == "ON" and pool.get("SoftwareTokenMfa"):
+            return "MFA_SETUP"
+        return None
+
+    def _session_user(self, ctx: RequestContext, token: str) -> tuple[Any, Params, Params, Params]:
+        """(store, pool, user, session) of an MFA_SETUP challenge's session."""
+        for _, store in self.stores.items():
+            session = store.sessions.get(token)
+            if session is None:
+                continue
+            if session["Challenge"] != "MFA_SETUP" or session["Expires"] <= ctx.clock.now():
+                break
+            pool = store.pools.get(session["PoolId"])
+            user = self.find_user(store, pool, session["Username"]) if pool else None  # type: ignore[attr-defined]
+            if user is not None:
+                return store, pool, user, session
+        raise ServiceError("NotAuthorizedException", "Invalid session for the user.")
+
+    def _mfa_target(self, ctx: RequestContext, params: Params) -> tuple[Any, Params, Params, str | None]:
+        if params.get("AccessToken"):
+            store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+            return store, pool, user, None
+        if params.get("Session"):
+            store, pool, user, session = self._session_user(ctx, params["Session"])
+            return store, pool, user, session["Id"]
+        raise invalid_parameter("Either AccessToken or Session must be provided.")
 
     def mfa_view(self, user: Params) -> Params:
-        if not user.get("TotpEnabled"):
+        enabled = [f for f, key in _ENABLED.items() if user.get(key)]
+        if not enabled:
             return {}
-        out: Params = {"UserMFASettingList": ["SOFTWARE_TOKEN_MFA"]}
-        if user.get("TotpPreferred"):
-            out["PreferredMfaSetting"] = "SOFTWARE_TOKEN_MFA"
+        out: Params = {"UserMFASettingList": enabled}
+        preferred = next((f for f, key in _PREFERRED.items() if user.get(key)), None)
+        if preferred:
+            out["PreferredMfaSetting"] = preferred
         return out
 
     def associate_software_token(self, ctx: RequestContext, params: Params) -> Params:
-        if not params.get("AccessToken"):
-            raise invalid_parameter("AccessToken is required: associating during sign-in (MFA_SETUP) is not supported by cloudtwin.")
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, session = self._mfa_target(ctx, params)
         secret = base64.b32encode(secrets.token_bytes(32)).decode().rstrip("=")
         user["TotpPending"] = secret
         self.save_user(store, pool, user)  # type: ignore[attr-defined]
-        return {"SecretCode": secret}
+        out: Params = {"SecretCode": secret}
+        if session:
+            out["Session"] = session
+        return out
 
     def verify_software_token(self, ctx: RequestContext, params: Params) -> Params:
-        if not params.get("AccessToken"):
-            raise invalid_parameter("AccessToken is required: associating during sign-in (MFA_SETUP) is not supported by cloudtwin.")
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, session = self._mfa_target(ctx, params)
         secret = user.get("TotpPending") or user.get("Totp")
         if not secret:
             raise ServiceError("SoftwareTokenMFANotFoundException", "Software Token MFA has not been associated with this user.")
@@ -73,7 +129,10 @@ class MfaHandlers:
         user.pop("TotpPending", None)
         user["TotpEnabled"] = True
         self.save_user(store, pool, user)  # type: ignore[attr-defined]
-        return {"Status": "SUCCESS"}
+        out: Params = {"Status": "SUCCESS"}
+        if session:
+            out["Session"] = session
+        return out
 
     def set_user_mfa_preference(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
@@ -87,10 +146,22 @@ class MfaHandlers:
         return {}
 
     def _preference(self, store: Any, pool: Params, user: Params, params: Params) -> None:
-        settings = params.get("SoftwareTokenMfaSettings")
-        if settings is not None:
-            if settings.get("Enabled") and not user.get("Totp"):
-                raise invalid_parameter("User has not verified software token mfa")
-            user["TotpEnabled"] = bool(settings.get("Enabled"))
-            user["TotpPreferred"] = bool(settings.get("PreferredMfa")) and user["TotpEnabled"]
+        for factor, member in (("SOFTWARE_TOKEN_MFA", "SoftwareTokenMfaSettings"), ("SMS_MFA", "SMSMfaSettings"),
+                               ("EMAIL_OTP", "EmailMfaSettings")):  # fmt: skip
+            settings = params.get(member)
+            if settings is None:
+                continue
+            if settings.get("Enabled"):
+                if factor == "SOFTWARE_TOKEN_MFA" and not user.get("Totp"):
+                    raise invalid_parameter("User has not verified software token mfa")
+                if factor == "SMS_MFA" and not user["Attributes"].get("phone_number"):
+                    raise invalid_parameter("User does not have delivery config set to turn on SMS_MFA")
+                if factor == "EMAIL_OTP" and not user["Attributes"].get("email"):
+                    raise invalid_parameter("User does not have delivery config set to turn on EMAIL_OTP")
+            user[_ENABLED[factor]] = bool(settings.get("Enabled"))
+            preferred = bool(settings.get("PreferredMfa")) and user[_ENABLED[factor]]
+            if preferred:
+                for key in _PREFERRED.values():
+                    user[key] = False
+            user[_PREFERRED[factor]] = preferred
         self.save_user(store, pool, user)  # type: ignore[attr-defined]

@@ -19,7 +19,6 @@ from cloudtwin.services.cognito_idp import schema
 from cloudtwin.services.cognito_idp.errors import (
     client_not_found, invalid_parameter, not_found, pool_not_found,
 )  # fmt: skip
-from cloudtwin.services.cognito_idp.tokens import new_key
 
 Params = dict[str, Any]
 _ALNUM = string.ascii_letters + string.digits
@@ -44,7 +43,6 @@ _CLIENT_SETTINGS = (
     "AnalyticsConfiguration", "PreventUserExistenceErrors", "EnableTokenRevocation",
     "EnablePropagateAdditionalUserContextData", "AuthSessionValidity", "RefreshTokenRotation",
 )  # fmt: skip
-_PRIVATE = ("_Key", "_Kid")
 
 
 def region_of(pool_id: str) -> str:
@@ -109,7 +107,6 @@ class PoolHandlers:
             if pool_id not in store.pools:
                 break
         now = ctx.clock.now()
-        pem, kid = new_key()
         policies = copy.deepcopy(params.get("Policies") or {})
         policy = dict(DEFAULT_PASSWORD_POLICY)
         policy.update(policies.get("PasswordPolicy") or {})
@@ -125,7 +122,7 @@ class PoolHandlers:
             "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7},
             "Arn": f"arn:{ctx.partition}:cognito-idp:{ctx.region}:{ctx.account_id}:userpool/{pool_id}",
             "UserPoolTier": "ESSENTIALS", "UserPoolTags": {},
-            "_Key": pem, "_Kid": kid,
+            "_Key": None, "_Kid": None,  # made on first use (tokens.pool_key)
         }  # fmt: skip
         for name in _POOL_SETTINGS:
             if params.get(name) is not None:
@@ -153,25 +150,17 @@ class PoolHandlers:
         return {"UserPool": self.pool_view(store, pool)}
 
     def list_user_pools(self, ctx: RequestContext, params: Params) -> Params:
-        pools = list(ctx.store.pools.values())
-        start = int(params.get("NextToken") or 0)
-        limit = params["MaxResults"]
-        page = pools[start : start + limit]
-        out: Params = {"UserPools": [{
+        pools = [{
             "Id": p["Id"], "Name": p["Name"], "LambdaConfig": p.get("LambdaConfig") or {},
             "LastModifiedDate": p["LastModifiedDate"], "CreationDate": p["CreationDate"],
-        } for p in page]}  # fmt: skip
-        if start + limit < len(pools):
-            out["NextToken"] = str(start + limit)
-        return out
+        } for p in ctx.store.pools.values()]  # fmt: skip
+        return paged(params, pools, "UserPools")
 
     def update_user_pool(self, ctx: RequestContext, params: Params) -> Params:
         store, pool = self.pool(ctx, params["UserPoolId"])
         for name in _POOL_SETTINGS:
             if name in params:
                 pool[name] = copy.deepcopy(params[name])
-            elif name in ("LambdaConfig", "AutoVerifiedAttributes", "VerificationMessageTemplate"):
-                pass  # AWS resets omitted settings to defaults; these keep theirs here
         if "Policies" in params:
             policy = dict(DEFAULT_PASSWORD_POLICY)
             policy.update((params["Policies"] or {}).get("PasswordPolicy") or {})
@@ -243,7 +232,7 @@ class PoolHandlers:
         }  # fmt: skip
         self._client_settings(client, params)
         if params.get("GenerateSecret"):
-            client["ClientSecret"] = secrets.token_urlsafe(39)[:51].replace("-", "a").replace("_", "b")
+            client["ClientSecret"] = "".join(secrets.choice(_CLIENT_ID) for _ in range(51))
         store.clients[client_id] = client
         return {"UserPoolClient": public(client)}
 

@@ -37,6 +37,22 @@ class Provider(PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, TokenIssue
     def __init__(self, env: Any) -> None:
         super().__init__(env)
         self.keys = PoolKeys()
+        env.processors.register("cognito-expiry", self.prune)
+
+    def prune(self, now: float) -> dict[str, int]:
+        """Tick processor: forget challenge sessions, authorization codes, refresh tokens and
+        revocations past their expiry, and codes a day after theirs."""
+        dropped = 0
+        for _, store in self.stores.items():  # type: ignore[union-attr]
+            for table, expiry, grace in ((store.sessions, "Expires", 0), (store.auth_codes, "Expires", 0),
+                                         (store.refresh_tokens, "Expires", 0), (store.codes, "Expires", 86400)):  # fmt: skip
+                for key in [k for k, v in table.items() if v[expiry] + grace <= now]:
+                    del table[key]
+                    dropped += 1
+            for key in [k for k, expires in store.revoked.items() if expires <= now]:
+                del store.revoked[key]
+                dropped += 1
+        return {"forgotten": dropped}
 
     def introspection(self) -> dict[tuple[str, str], Any]:
         return {("GET", "codes"): self._introspect_codes}

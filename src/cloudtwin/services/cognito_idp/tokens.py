@@ -41,6 +41,15 @@ def new_key() -> tuple[str, str]:
     return pem, kid
 
 
+def pool_key(store: Any, pool: dict[str, Any]) -> tuple[str, str]:
+    """(PEM, key id) of a pool's signing key, made on first use and kept in the pool's
+    record (RSA key generation is the dearest step of creating a pool)."""
+    if not pool.get("_Key"):
+        pool["_Key"], pool["_Kid"] = new_key()
+        store.pools.save(pool["Id"])
+    return pool["_Key"], pool["_Kid"]
+
+
 class PoolKeys:
     """Loaded keys by PEM (loading a PEM costs more than signing with it)."""
 
@@ -84,6 +93,22 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
     except (ValueError, IndexError, TypeError):
         return None
     return claims if isinstance(claims, dict) else None
+
+
+def verify_with_jwks(token: str, jwks: Any) -> bool:
+    """Whether an RS256 JWT is signed by the key its ``kid`` names in a JWKS document (as
+    a relying party checks a token it was handed)."""
+    try:
+        header_part, body, signature = token.split(".")
+        header = json.loads(b64url_decode(header_part))
+        key = next(k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid"))
+        numbers = rsa.RSAPublicNumbers(int.from_bytes(b64url_decode(key["e"]), "big"),
+                                       int.from_bytes(b64url_decode(key["n"]), "big"))  # fmt: skip
+        numbers.public_key().verify(b64url_decode(signature), f"{header_part}.{body}".encode(),
+                                    padding.PKCS1v15(), hashes.SHA256())  # fmt: skip
+    except (ValueError, StopIteration, KeyError, InvalidSignature, TypeError, AttributeError):
+        return False
+    return True
 
 
 def opaque_token() -> str:

@@ -5,7 +5,9 @@ Every trigger gets the common envelope (``version``, ``triggerSource``, ``region
 with the same event, its ``response`` filled in. A function that fails (or a trigger
 whose function does not exist) fails the operation with ``UserLambdaValidationException``
 ("<Trigger> failed with error <message>."); an answer that is not an event is
-``InvalidLambdaResponseException``.
+``InvalidLambdaResponseException``. A function whose resource policy does not let
+``cognito-idp.amazonaws.com`` invoke it is never called: ``UnexpectedLambdaException``
+("<Trigger> invocation failed due to error AccessDeniedException."), as AWS answers.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import json
 import logging
 from typing import Any
 
+from cloudtwin.events.targets import lambda_allows
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.cognito_idp.errors import invalid_lambda_response, lambda_validation
+from cloudtwin.services.cognito_idp.errors import invalid_lambda_response, invocation_failed, lambda_validation
 
 log = logging.getLogger("cloudtwin.cognito")
 
@@ -55,6 +58,10 @@ async def invoke(
     parts = arn.split(":")
     account = parts[4] if len(parts) > 4 and parts[4] else pool["Arn"].split(":")[4]
     function_region = parts[3] if len(parts) > 3 and parts[3] else region
+    if not lambda_allows(env.internal, arn, "cognito-idp.amazonaws.com", source_arn=pool["Arn"],
+                         source_account=pool["Arn"].split(":")[4]):  # fmt: skip
+        # AWS needs the function's resource policy to let Cognito invoke it.
+        raise invocation_failed(trigger, _denial(env, arn, account, function_region))
     try:
         answer = await env.internal.call_async(
             "lambda", "Invoke", {"FunctionName": arn, "Payload": json.dumps(event).encode()},
@@ -78,3 +85,13 @@ async def invoke(
         raise invalid_lambda_response()
     out = result.get("response")
     return out if isinstance(out, dict) else {}
+
+
+def _denial(env: Any, arn: str, account: str, region: str) -> str:
+    """Why Lambda refused Cognito: the function is not there, or its policy does not admit
+    cognito-idp.amazonaws.com."""
+    try:
+        env.internal.call("lambda", "GetFunctionConfiguration", {"FunctionName": arn}, account_id=account, region=region)
+    except ServiceError as error:
+        return error.code
+    return "AccessDeniedException"

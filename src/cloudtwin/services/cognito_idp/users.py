@@ -129,6 +129,14 @@ class UserHandlers:
             "Enabled": True, "UserStatus": "UNCONFIRMED", "Groups": [],
         }  # fmt: skip
 
+    def _client_user(self, client: Params, store: Any, pool: Params, username: str, hidden: ServiceError) -> Params:
+        """The user a client-side operation names; with PreventUserExistenceErrors the error a
+        wrong answer would get (``hidden``) rather than UserNotFoundException."""
+        user = self.find_user(store, pool, username)
+        if user is None:
+            raise hidden if client.get("PreventUserExistenceErrors") == "ENABLED" else user_not_found()
+        return user
+
     # -- codes ----------------------------------------------------------------------------------
 
     async def send_code(
@@ -199,6 +207,12 @@ class UserHandlers:
             user = self.new_user(ctx, pool, username, attributes)
             if not user:
                 raise ServiceError("UsernameExistsException", "User account already exists")
+            await triggers.invoke(
+                self.env, pool, "PreSignUp", "PreSignUp_AdminCreateUser", user["Username"],
+                {"userAttributes": dict(user["Attributes"]), "validationData": schema.attribute_dict(params.get("ValidationData")),
+                 "clientMetadata": params.get("ClientMetadata") or {}},
+                {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+            )  # fmt: skip
         password = params.get("TemporaryPassword")
         if password:
             check_password(pool, password)
@@ -212,9 +226,7 @@ class UserHandlers:
         if params.get("MessageAction") != "SUPPRESS":
             await self.send_code(ctx, store, pool, user, "TEMPORARY_PASSWORD", "CustomMessage_AdminCreateUser",
                                  code=password, metadata=params.get("ClientMetadata"), validity=validity * _DAY)  # fmt: skip
-        out = user_view(user)
-        out["Attributes"] = out["Attributes"]
-        return {"User": out}
+        return {"User": user_view(user)}
 
     def admin_get_user(self, ctx: RequestContext, params: Params) -> Params:
         store, pool = self.pool(ctx, params["UserPoolId"])  # type: ignore[attr-defined]
@@ -399,7 +411,7 @@ class UserHandlers:
     async def confirm_sign_up(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
-        user = self.user(store, pool, params["Username"])
+        user = self._client_user(client, store, pool, params["Username"], code_mismatch())
         if user["UserStatus"] == "CONFIRMED" and not params.get("ForceAliasCreation"):
             raise not_authorized("User cannot be confirmed. Current status is CONFIRMED")
         self.use_code(ctx, store, pool, user, "SIGN_UP", params["ConfirmationCode"])
@@ -415,7 +427,11 @@ class UserHandlers:
     async def resend_confirmation_code(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
-        user = self.user(store, pool, params["Username"])
+        user = self.find_user(store, pool, params["Username"])
+        if user is None:
+            if client.get("PreventUserExistenceErrors") == "ENABLED":
+                return {"CodeDeliveryDetails": _simulated_delivery(params["Username"])}
+            raise user_not_found()
         if user["UserStatus"] == "CONFIRMED":
             raise invalid_parameter("User is already confirmed.")
         delivery = await self.send_code(ctx, store, pool, user, "SIGN_UP", "CustomMessage_ResendCode", client["ClientId"],
@@ -427,19 +443,46 @@ class UserHandlers:
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
         user = self.find_user(store, pool, params["Username"])
         if user is None:
-            raise user_not_found()
+            try:
+                user = await self._migrate_for_reset(ctx, store, pool, client, params)
+            except ServiceError as error:
+                if error.code == "UserNotFoundException" and client.get("PreventUserExistenceErrors") == "ENABLED":
+                    return {"CodeDeliveryDetails": _simulated_delivery(params["Username"])}
+                raise
         if not user["Enabled"]:
             raise not_authorized("User is disabled.")
-        delivery = await self.send_code(ctx, store, pool, user, "FORGOT_PASSWORD", "CustomMessage_ForgotPassword",
-                                        client["ClientId"], metadata=params.get("ClientMetadata"), validity=3600)  # fmt: skip
-        if not delivery:
+        attrs = user["Attributes"]
+        verified = next((a for a in ("email", "phone_number") if attrs.get(a) and attrs.get(f"{a}_verified") == "true"), None)
+        if verified is None:
             raise invalid_parameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+        delivery = await self.send_code(ctx, store, pool, user, "FORGOT_PASSWORD", "CustomMessage_ForgotPassword",
+                                        client["ClientId"], attribute=verified, metadata=params.get("ClientMetadata"),
+                                        validity=3600)  # fmt: skip
         return {"CodeDeliveryDetails": delivery}
+
+    async def _migrate_for_reset(self, ctx, store, pool, client, params: Params) -> Params:
+        """A user the pool does not know, brought in by the user migration trigger
+        (``UserMigration_ForgotPassword``: no password; the user must reset it)."""
+        answer = await triggers.invoke(
+            self.env, pool, "UserMigration", "UserMigration_ForgotPassword", params["Username"],
+            {"password": None, "validationData": None, "clientMetadata": params.get("ClientMetadata") or {}},
+            {"userAttributes": None, "forceAliasCreation": None, "enableSMSMFA": None, "finalUserStatus": None,
+             "messageAction": None, "desiredDeliveryMediums": None}, client["ClientId"],
+        )  # fmt: skip
+        if not answer or not isinstance(answer.get("userAttributes"), dict):
+            raise user_not_found()
+        attributes = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in answer["userAttributes"].items()}
+        user = self.new_user(ctx, pool, params["Username"], attributes)
+        if not user:
+            raise user_not_found()
+        user["UserStatus"] = "RESET_REQUIRED"
+        self.save_user(store, pool, user)
+        return user
 
     async def confirm_forgot_password(self, ctx: RequestContext, params: Params) -> Params:
         store, pool, client = self.client_anywhere(ctx, params["ClientId"])  # type: ignore[attr-defined]
         self.check_secret_hash(client, params["Username"], params.get("SecretHash"))  # type: ignore[attr-defined]
-        user = self.user(store, pool, params["Username"])
+        user = self._client_user(client, store, pool, params["Username"], code_mismatch())
         check_password(pool, params["Password"])
         self.use_code(ctx, store, pool, user, "FORGOT_PASSWORD", params["ConfirmationCode"])
         set_password(pool, user, params["Password"])
@@ -508,6 +551,12 @@ class UserHandlers:
         user["Attributes"][f"{name}_verified"] = "true"
         self.save_user(store, pool, user)
         return {}
+
+
+def _simulated_delivery(username: str) -> Params:
+    """What AWS answers for a user that does not exist when the client hides that."""
+    return {"Destination": mask(username if "@" in username else "user@example.com", "EMAIL"), "DeliveryMedium": "EMAIL",
+            "AttributeName": "email"}  # fmt: skip
 
 
 def _filter_matches(expression: str, user: Params) -> bool:

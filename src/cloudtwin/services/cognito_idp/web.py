@@ -3,8 +3,8 @@ configuration, and the OAuth2 endpoints of its domain.
 
     http://127.0.0.1:4566/<pool-id>/.well-known/jwks.json
     http://127.0.0.1:4566/<pool-id>/.well-known/openid-configuration
-    http://127.0.0.1:4566/<pool-id>/oauth2/{token,authorize,userInfo}      (path form)
-    http://<domain>.auth.<region>.localhost:4566/oauth2/{token,authorize,userInfo}
+    http://127.0.0.1:4566/<pool-id>/oauth2/{token,authorize,userInfo,revoke}, /logout   (path form)
+    http://<domain>.auth.<region>.localhost:4566/oauth2/...                           (host form)
 
 A pool id has an underscore, which no S3 bucket name has: the path form never meets S3.
 ``/oauth2/authorize`` is minimal: GET answers a sign-in form, POST (username, password)
@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.cognito_idp import srp
+from cloudtwin.services.cognito_idp.tokens import pool_key
 
 Params = dict[str, Any]
 
@@ -92,7 +93,7 @@ class WebEndpoints:
         store, pool = found
         ctx = _Clocked(self.env.clock)
         if path == "/.well-known/jwks.json" and request.method in ("GET", "HEAD"):
-            return _json(200, {"keys": [self.keys.jwk(pool["_Key"], pool["_Kid"])]})
+            return _json(200, {"keys": [self.keys.jwk(*pool_key(store, pool))]})
         if path == "/.well-known/openid-configuration" and request.method in ("GET", "HEAD"):
             return _json(200, self._openid_configuration(pool, request))
         try:
@@ -102,6 +103,10 @@ class WebEndpoints:
                 return await self._authorize(ctx, store, pool, request)
             if path in ("/oauth2/userInfo", "/oauth2/userinfo") and request.method in ("GET", "POST"):
                 return self._userinfo(ctx, request)
+            if path == "/oauth2/revoke" and request.method == "POST":
+                return self._revoke(store, pool, request)
+            if path == "/logout" and request.method == "GET":
+                return self._logout(store, pool, request)
         except ServiceError as error:
             return _json(400, {"error": "invalid_request", "error_description": error.message})
         return _json(404, {"message": "Not Found"})
@@ -161,7 +166,7 @@ class WebEndpoints:
             wanted = (form.get("scope") or "").split() or [s for s in allowed if "/" in s]
             if not wanted or any(s not in allowed or "/" not in s for s in wanted):
                 return _oauth_error("invalid_scope")
-            return _json(200, self.client_credentials_token(ctx, pool, client, wanted))  # type: ignore[attr-defined]
+            return _json(200, self.client_credentials_token(ctx, store, pool, client, wanted))  # type: ignore[attr-defined]
         if grant == "authorization_code":
             record = store.auth_codes.pop(form.get("code") or "", None)
             if record is None or record["ClientId"] != client["ClientId"] or record["Expires"] <= ctx.clock.now():
@@ -220,6 +225,30 @@ class WebEndpoints:
             "CodeChallengeMethod": form.get("code_challenge_method") or "plain", "Nonce": form.get("nonce"),
         }  # fmt: skip
         return _redirect(redirect, {"code": code, "state": form.get("state")})
+
+    def _revoke(self, store: Any, pool: Params, request: HttpRequest) -> HttpResponse:
+        """RFC 7009: a refresh token (and the tokens issued from its sign-in) revoked."""
+        form = self._form(request)
+        client = self._oauth_client(store, pool, request, form)
+        if client is None:
+            return _oauth_error("invalid_client")
+        if client.get("EnableTokenRevocation") is False:
+            return _oauth_error("unsupported_token_type")
+        record = store.refresh_tokens.get(form.get("token") or "")
+        if record is not None and record["ClientId"] == client["ClientId"]:
+            store.revoked[record["OriginJti"]] = record["Expires"]
+            del store.refresh_tokens[form["token"]]
+        return HttpResponse(200, {}, b"")
+
+    def _logout(self, store: Any, pool: Params, request: HttpRequest) -> HttpResponse:
+        form = self._form(request)
+        client = store.clients.get(form.get("client_id") or "")
+        if client is None or client["UserPoolId"] != pool["Id"]:
+            return _json(400, {"error": "invalid_request", "error_description": "invalid client_id"})
+        target = form.get("logout_uri")
+        if target not in (client.get("LogoutURLs") or []):
+            return _json(400, {"error": "invalid_request", "error_description": "logout_uri is not one of the client's LogoutURLs"})
+        return HttpResponse(302, {"Location": target}, b"")
 
     def _userinfo(self, ctx: Any, request: HttpRequest) -> HttpResponse:
         header = request.headers.get("authorization", "")
