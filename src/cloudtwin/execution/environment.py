@@ -209,6 +209,20 @@ class ExecutionEnvironment:
         if self.tmp_dir:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
+    async def initialized(self) -> bytes | None:
+        """Wait until the runtime asks for its first event (None) or its initialization
+        fails (the error), at most INIT_TIMEOUT seconds."""
+        deadline = time.perf_counter() + INIT_TIMEOUT
+        while self.ready_at is None and self.init_error is None and not self.dead:
+            if time.perf_counter() > deadline:
+                return error_payload("Runtime.InitTimeout", f"The runtime did not initialize within {INIT_TIMEOUT:.0f} seconds")
+            await asyncio.sleep(0.02)
+        if self.init_error is not None:
+            return self.init_error
+        if self.dead:
+            return error_payload("Runtime.ExitError", "The runtime exited during initialization")
+        return None
+
     # -- invoking -------------------------------------------------------------------------------
 
     async def invoke(self, invocation: Invocation) -> Outcome:

@@ -275,6 +275,7 @@ class Gateway:
                 ex.route.service if ex.route else None,
                 exc.limit,
                 form_upload=ex.route is not None and ex.route.operation is None,
+                operation=ex.route.operation.name if ex.route and ex.route.operation else None,
             )
             ex.error_code = error.code
             response = self._render_error(error, ex)

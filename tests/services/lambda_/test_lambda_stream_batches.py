@@ -5,6 +5,7 @@ AWS reads them, and MaximumRecordAgeInSeconds discarding old records unsent."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from lambda_helpers import eventually, queue, seen
 
@@ -135,3 +136,26 @@ def test_records_older_than_the_maximum_age_go_to_the_destination_unsent(lam, de
     info = document["KinesisBatchInfo"]
     assert info["batchSize"] == 1 and info["startSequenceNumber"] == info["endSequenceNumber"] == old
     assert seen(sqs, seen_url, 1) == [fresh]
+
+
+def test_an_s3_on_failure_destination_gets_the_batch_as_an_object(lam, deploy, aws_client):
+    s3, kinesis = aws_client("s3"), aws_client("kinesis")
+    s3.create_bucket(Bucket="failed-batches")
+    arn = _stream(kinesis, "to-s3")
+    deploy("s3-failer", {"app.py": TIMED})
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="s3-failer", StartingPosition="TRIM_HORIZON", BatchSize=1,
+        MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failed-batches"}},
+    )  # fmt: skip
+    sequence = kinesis.put_record(StreamName="to-s3", Data=b"fail", PartitionKey="p")["SequenceNumber"]
+    listed = eventually(lambda: s3.list_objects_v2(Bucket="failed-batches").get("Contents"), 30)
+    assert listed, "no object"
+    [key] = [o["Key"] for o in listed]
+    body = json.loads(s3.get_object(Bucket="failed-batches", Key=key)["Body"].read())
+    stamp = datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00"))
+    assert key.startswith(f"aws/lambda/{mapping['UUID']}/shardId-000000000000/{stamp:%Y/%m/%d}/{stamp:%Y-%m-%dT%H.%M.%S}-")
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert body["responseContext"]["functionError"] == "Unhandled"
+    [record] = body["payload"]["Records"]
+    assert record["kinesis"]["sequenceNumber"] == sequence and record["eventSource"] == "aws:kinesis"
+    assert body["KinesisBatchInfo"]["startSequenceNumber"] == sequence

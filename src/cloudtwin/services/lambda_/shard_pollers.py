@@ -382,6 +382,24 @@ class ShardPolling:
             },
         })
         try:
-            await self.targets.send(destination, json.dumps(document))
+            if destination.startswith("arn:") and destination.split(":")[2] == "s3":
+                await self._to_bucket(destination, mapping, shard_id, document, records)
+            else:
+                await self.targets.send(destination, json.dumps(document))
         except ServiceError as error:
             log.warning("event source mapping %s: on-failure destination failed: %s", mapping["UUID"], error.code)
+
+    async def _to_bucket(self, bucket_arn: str, mapping: dict, shard_id: str, document: dict,
+                         records: list[dict]) -> None:  # fmt: skip
+        """An S3 on-failure destination gets the description with the batch itself
+        (``payload``), as an object named as AWS names it:
+        ``aws/lambda/<mapping UUID>/<shard id>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>``."""
+        moment = datetime.fromtimestamp(self.env.clock.now(), timezone.utc)
+        key = (f"aws/lambda/{mapping['UUID']}/{shard_id}/{moment:%Y/%m/%d}/{moment:%Y-%m-%dT%H.%M.%S}-"
+               f"{uuid.uuid4()}")  # fmt: skip
+        body = dict(document, payload={"Records": records})
+        _, bucket_region, _, bucket = arn_parts(bucket_arn)
+        _, region, account, _ = arn_parts(mapping["FunctionArn"])
+        await self.env.internal.call_async("s3", "PutObject", {"Bucket": bucket, "Key": key,
+                                                               "Body": json.dumps(body).encode()},
+                                           account_id=account, region=bucket_region or region)  # fmt: skip
