@@ -427,10 +427,8 @@ class RestInvocation:
                     params[target.rsplit(".", 1)[1]] = value if isinstance(value, str) else ",".join(value)
 
         def sub(match: re.Match) -> str:
-            name = match.group(1)
-            greedy = name.endswith("+")
-            value = params.get(name.rstrip("+"), "")
-            return quote(value, safe="/" if greedy else "")
+            value = params.get(match.group(1).rstrip("+"), "")
+            return quote(value, safe="/")
 
         uri = re.sub(r"\{([^}]+)\}", sub, uri)
         for name, value in (self.stage.get("variables") or {}).items():

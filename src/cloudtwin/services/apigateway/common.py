@@ -30,11 +30,18 @@ def conflict(message: str) -> ServiceError:
     return ServiceError("ConflictException", message, 409)
 
 
-def api_record(ctx: RequestContext, api_id: str) -> dict:
+def api_record(ctx: RequestContext, api_id: str, missing: ServiceError | None = None) -> dict:
+    """An API's record; a missing API is ``missing`` when given (AWS names the sub-resource it
+    looked for: ``Invalid Resource identifier specified``), else the API itself."""
     record = ctx.store.apis.get(api_id)
     if record is None:
-        raise not_found(f"Invalid API identifier specified {ctx.account_id}:{api_id}")
+        raise missing or not_found(f"Invalid API identifier specified {ctx.account_id}:{api_id}")
     return record
+
+
+def resource_api(ctx: RequestContext, api_id: str) -> dict:
+    """The record of an API whose resource is addressed (a missing API is a missing resource)."""
+    return api_record(ctx, api_id, not_found("Invalid Resource identifier specified"))
 
 
 def save(ctx: RequestContext, api_id: str) -> None:

@@ -8,13 +8,14 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.services.apigateway import patch
 from cloudtwin.services.apigateway.common import (
-    Params, api_record, bad_request, method_of, not_found, public, resource_of, save,
+    Params, bad_request, method_of, not_found, public, resource_api, resource_of, save,
 )
 
 _STATUS = re.compile(r"[1-5]\d\d")
 _AWS_URI = re.compile(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9.-]+:(path|action)/.+")
 _LAMBDA_URI = re.compile(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(lambda|firehose):path/.+")
 _PARAM_LOCATIONS = ("querystring", "header", "path")
+_METHOD_SCALARS = ("/authorizationType", "/authorizerId", "/apiKeyRequired", "/requestValidatorId", "/operationName")
 
 
 def _status_code(value: str) -> None:
@@ -63,7 +64,7 @@ class MethodOps:
     # -- methods ----------------------------------------------------------------------------------
 
     def put_method(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         resource = resource_of(record, params["resourceId"])
         auth = params.get("authorizationType") or "NONE"
         if auth in ("CUSTOM", "COGNITO_USER_POOLS") and params.get("authorizerId") not in record["authorizers"]:
@@ -90,31 +91,36 @@ class MethodOps:
         return method
 
     def get_method(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         return public(method_of(record, params["resourceId"], params["httpMethod"]))
 
     def delete_method(self, ctx: RequestContext, params: Params) -> None:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method_of(record, params["resourceId"], params["httpMethod"])
         del record["resources"][params["resourceId"]]["resourceMethods"][params["httpMethod"]]
         save(ctx, params["restApiId"])
         return None
 
     def update_method(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         updated = {k: v for k, v in method.items()}
         for op in params.get("patchOperations") or []:
-            path, value, name = op.get("path") or "", op.get("value"), op.get("op")
-            if path in ("/authorizationType", "/authorizerId", "/apiKeyRequired", "/requestValidatorId",
-                        "/operationName") and name == "replace":
+            path, value, name = op.get("path"), op.get("value"), op.get("op")
+            if path in _METHOD_SCALARS:
+                if name != "replace":
+                    raise bad_request("Invalid patch operation specified. Must be one of: [replace]")
                 patch.apply(updated, [op], boolean_paths=("/apiKeyRequired",))
-            elif path.startswith("/requestParameters/") and name in ("add", "remove", "replace"):
+                if path == "/apiKeyRequired":
+                    updated["apiKeyRequired"] = bool(updated["apiKeyRequired"])
+            elif path and path.startswith("/requestParameters/") and name in ("add", "remove", "replace"):
+                key = path.split("/", 2)[2]
                 if name == "remove":
-                    (updated.get("requestParameters") or {}).pop(path.split("/", 2)[2], None)
+                    (updated.get("requestParameters") or {}).pop(key, None)
                 else:
-                    updated.setdefault("requestParameters", {})[path.split("/", 2)[2]] = str(value).lower() == "true"
-            elif path.startswith("/requestModels/") and name in ("add", "remove", "replace"):
+                    updated.setdefault("requestParameters", {})[key] = str(value).lower() == "true"
+            elif path and path.startswith("/requestModels/") and "/" not in path[len("/requestModels/"):] \
+                    and name in ("add", "remove", "replace"):
                 content_type = path.split("/", 2)[2].replace("~1", "/")
                 if name == "remove":
                     (updated.get("requestModels") or {}).pop(content_type, None)
@@ -122,7 +128,7 @@ class MethodOps:
                     if value not in record["models"]:
                         raise not_found(f"Invalid model name specified: {value}")
                     updated.setdefault("requestModels", {})[content_type] = value
-            elif path.startswith("/authorizationScopes") and name in ("add", "remove", "replace"):
+            elif path and path.startswith("/authorizationScopes") and name in ("add", "remove", "replace"):
                 scopes = updated.setdefault("authorizationScopes", [])
                 if name == "remove":
                     if value in scopes:
@@ -152,7 +158,7 @@ class MethodOps:
     # -- method responses -------------------------------------------------------------------------
 
     def put_method_response(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         _status_code(params["statusCode"])
         response: Params = {"statusCode": params["statusCode"]}
@@ -170,12 +176,12 @@ class MethodOps:
         return response
 
     def get_method_response(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         return self._method_response(method, params["statusCode"])
 
     def delete_method_response(self, ctx: RequestContext, params: Params) -> None:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         self._method_response(method, params["statusCode"])
         del method["methodResponses"][params["statusCode"]]
@@ -185,7 +191,7 @@ class MethodOps:
         return None
 
     def update_method_response(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         response = self._method_response(method, params["statusCode"])
         for op in params.get("patchOperations") or []:
@@ -210,7 +216,7 @@ class MethodOps:
     # -- integrations -----------------------------------------------------------------------------
 
     def put_integration(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         kind = params["type"]
         uri = params.get("uri")
@@ -257,11 +263,19 @@ class MethodOps:
         return integration
 
     def get_integration(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
-        return integration_of(method_of(record, params["resourceId"], params["httpMethod"]))
+        return integration_of(self._method_for_integration(ctx, params))
+
+    @staticmethod
+    def _method_for_integration(ctx: RequestContext, params: Params) -> dict:
+        record = resource_api(ctx, params["restApiId"])
+        resource = resource_of(record, params["resourceId"])
+        method = (resource.get("resourceMethods") or {}).get(params["httpMethod"])
+        if method is None:
+            raise not_found("Invalid Integration identifier specified")
+        return method
 
     def delete_integration(self, ctx: RequestContext, params: Params) -> None:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         integration_of(method)
         del method["methodIntegration"]
@@ -269,7 +283,7 @@ class MethodOps:
         return None
 
     def update_integration(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         integration = integration_of(method_of(record, params["resourceId"], params["httpMethod"]))
         operations = []
         for op in params.get("patchOperations") or []:
@@ -302,7 +316,7 @@ class MethodOps:
     # -- integration responses --------------------------------------------------------------------
 
     def put_integration_response(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         method = method_of(record, params["resourceId"], params["httpMethod"])
         integration = integration_of(method)
         _status_code(params["statusCode"])
@@ -319,9 +333,7 @@ class MethodOps:
         return response
 
     def _integration_response(self, ctx: RequestContext, params: Params) -> tuple[dict, dict]:
-        record = api_record(ctx, params["restApiId"])
-        method = method_of(record, params["resourceId"], params["httpMethod"])
-        integration = integration_of(method)
+        integration = integration_of(self._method_for_integration(ctx, params))
         response = (integration.get("integrationResponses") or {}).get(params["statusCode"])
         if response is None:
             raise not_found("Invalid Response status code specified")

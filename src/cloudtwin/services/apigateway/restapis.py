@@ -9,7 +9,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.services.apigateway import patch
 from cloudtwin.services.apigateway.common import (
-    Params, api_record, bad_request, conflict, new_id, not_found, page, public, resource_of, save,
+    Params, api_record, bad_request, conflict, new_id, not_found, page, public, resource_api, resource_of, save,
 )
 
 EMPTY_SCHEMA = '{\n  "$schema": "http://json-schema.org/draft-04/schema#",\n  "title" : "Empty Schema",\n  "type" : "object"\n}'
@@ -34,6 +34,8 @@ RESPONSE_TYPES = {
 
 def endpoint_configuration(given: dict | None) -> dict:
     config = dict(given or {})
+    if given is not None and "types" in config and not config["types"]:
+        raise bad_request("REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.")
     types = config.get("types") or ["EDGE"]
     if len(types) > 1:
         raise bad_request("Cannot create an api with multiple Endpoint Types.")
@@ -142,8 +144,12 @@ class RestApiOps:
         operations = params.get("patchOperations") or []
         for op in operations:
             path, value = op.get("path") or "", op.get("value")
+            if path in ("/minimumCompressionSize", "/endpointConfiguration/ipAddressType") and op.get("op") != "replace":
+                raise bad_request("Invalid patch operation specified. Must be one of: [replace]")
+            if path.startswith("/endpointConfiguration/types") and op.get("op") != "replace":
+                raise bad_request("Invalid patch operation specified. Must be 'add'|'remove'|'replace'")
             if path == "/minimumCompressionSize":
-                if op.get("op") == "remove" or value in (None, ""):
+                if value in (None, ""):
                     api.pop("minimumCompressionSize", None)
                     continue
                 try:
@@ -209,11 +215,11 @@ class RestApiOps:
         return page(items, params)
 
     def get_resource(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         return resource_view(resource_of(record, params["resourceId"]))
 
     def create_resource(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         parent = resource_of(record, params["parentId"])
         part = params["pathPart"]
         for other in record["resources"].values():
@@ -227,7 +233,7 @@ class RestApiOps:
         return resource_view(resource)
 
     def update_resource(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         resource = resource_of(record, params["resourceId"])
         operations = params.get("patchOperations") or []
         patch.check_paths(operations, {"/parentId": ("replace",), "/pathPart": ("replace",)})
@@ -259,7 +265,7 @@ class RestApiOps:
                 RestApiOps._repath(record, child, resource)
 
     def delete_resource(self, ctx: RequestContext, params: Params) -> None:
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         resource = resource_of(record, params["resourceId"])
         if resource["path"] == "/":
             raise bad_request("Cannot delete root resource")
@@ -287,16 +293,11 @@ class RestApiOps:
             raise conflict("Model name already exists for this REST API")
         schema = params.get("schema")
         content_type = params.get("contentType")
-        if schema is not None and content_type in (None, "application/json"):
-            try:
-                parsed = json.loads(schema) if schema else None
-            except ValueError:
-                parsed = None
-            if not isinstance(parsed, dict):
-                raise bad_request("Model schema must have at least 1 property or array items defined")
+        if not schema:
+            raise bad_request("Model schema must have at least 1 property or array items defined")
         model = {"id": new_id(6), "name": name, "contentType": content_type or "application/json"}
         for key in ("description", "schema"):
-            if params.get(key) is not None:
+            if params.get(key):
                 model[key] = params[key]
         record["models"][name] = model
         save(ctx, params["restApiId"])
@@ -334,8 +335,9 @@ class RestApiOps:
         for resource in record["resources"].values():
             for verb, method in (resource.get("resourceMethods") or {}).items():
                 if name in (method.get("requestModels") or {}).values():
-                    path = "" if resource["path"] == "/" else resource["path"]
-                    raise conflict(f"Cannot delete model '{name}', is referenced in method request: {path}/{verb}")
+                    raise conflict(
+                        f"Cannot delete model '{name}', is referenced in method request: {resource['path']}/{verb}"
+                    )
         del record["models"][name]
         save(ctx, params["restApiId"])
         return None
@@ -343,7 +345,7 @@ class RestApiOps:
     # -- request validators -----------------------------------------------------------------------
 
     def create_request_validator(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = api_record(ctx, params["restApiId"], bad_request("Invalid REST API identifier specified"))
         if params.get("name") is not None and not params["name"].strip():
             raise bad_request("Request Validator name cannot be blank")
         validator = {
@@ -380,6 +382,8 @@ class RestApiOps:
             if op["path"] == "/name" and not (op.get("value") or "").strip():
                 raise bad_request("Request Validator name cannot be blank")
         patch.apply(validator, operations, boolean_paths=("/validateRequestParameters", "/validateRequestBody"))
+        for key in ("validateRequestParameters", "validateRequestBody"):
+            validator[key] = bool(validator.get(key))
         save(ctx, params["restApiId"])
         return validator
 
@@ -393,7 +397,8 @@ class RestApiOps:
     # -- authorizers ------------------------------------------------------------------------------
 
     def create_authorizer(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = api_record(ctx, params["restApiId"], conflict(
+            "Unable to complete operation due to concurrent modification. Please try again later."))
         authorizer = {k: v for k, v in params.items() if k != "restApiId" and v is not None}
         authorizer["id"] = new_id(6)
         if authorizer.get("type") in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS"):
@@ -455,7 +460,8 @@ class RestApiOps:
     def put_gateway_response(self, ctx: RequestContext, params: Params) -> Params:
         record = api_record(ctx, params["restApiId"])
         kind = params["responseType"]
-        response: Params = {"responseType": kind, "defaultResponse": False}
+        response = self._default_response(kind)
+        response["defaultResponse"] = False
         for key in ("statusCode", "responseParameters", "responseTemplates"):
             if params.get(key) is not None:
                 response[key] = params[key]
@@ -479,12 +485,23 @@ class RestApiOps:
         response = record["responses"].get(kind) or self._default_response(kind)
         response["defaultResponse"] = False
         for op in params.get("patchOperations") or []:
-            path = op.get("path") or ""
-            if path == "/statusCode" and op.get("op") != "replace":
-                raise bad_request(f"Invalid patch path  '{path}' specified for op '{op.get('op')}'. Please choose supported operations")
-            if not (path == "/statusCode" or path.startswith("/responseParameters/") or path.startswith("/responseTemplates/")):
-                raise bad_request(f"Invalid patch path {path}")
-            patch.apply(response, [op])
+            path, name, value = op.get("path"), op.get("op"), op.get("value")
+            if path == "/statusCode" and name == "replace":
+                response["statusCode"] = value
+                continue
+            head = next((h for h in ("responseParameters", "responseTemplates") if (path or "").startswith(f"/{h}/")), None)
+            if head is None:
+                raise bad_request(f"Invalid patch path {path or 'null'}")
+            key = path.split("/", 2)[2].replace("~1", "/")
+            members = response.setdefault(head, {})
+            if name == "remove":
+                members.pop(key, None)
+            elif name in ("add", "replace"):
+                if value in (None, ""):
+                    raise bad_request(f"Invalid null or empty value in {head}")
+                if name == "replace" and key not in members:
+                    raise not_found("Invalid parameter name specified")
+                members[key] = value
         record["responses"][kind] = response
         save(ctx, params["restApiId"])
         return response
@@ -517,7 +534,7 @@ class RestApiOps:
         return part
 
     def get_documentation_part(self, ctx: RequestContext, params: Params) -> Params:
-        return self._part(api_record(ctx, params["restApiId"]), params["documentationPartId"])
+        return self._part(api_record(ctx, params["restApiId"], not_found("Invalid Documentation part identifier specified")), params["documentationPartId"])
 
     def get_documentation_parts(self, ctx: RequestContext, params: Params) -> Params:
         items = list(api_record(ctx, params["restApiId"])["parts"].values())
@@ -526,7 +543,7 @@ class RestApiOps:
         return page(items, params)
 
     def update_documentation_part(self, ctx: RequestContext, params: Params) -> Params:
-        record = api_record(ctx, params["restApiId"])
+        record = api_record(ctx, params["restApiId"], not_found("Invalid Documentation part identifier specified"))
         part = self._part(record, params["documentationPartId"])
         operations = params.get("patchOperations") or []
         patch.check_paths(operations, {"/properties": ("replace",)})
@@ -535,7 +552,7 @@ class RestApiOps:
         return part
 
     def delete_documentation_part(self, ctx: RequestContext, params: Params) -> None:
-        record = api_record(ctx, params["restApiId"])
+        record = api_record(ctx, params["restApiId"], not_found("Invalid Documentation part identifier specified"))
         self._part(record, params["documentationPartId"])
         del record["parts"][params["documentationPartId"]]
         save(ctx, params["restApiId"])
