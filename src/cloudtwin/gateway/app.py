@@ -152,6 +152,25 @@ class Gateway:
             await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket connection: only API Gateway WebSocket APIs take them."""
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        api = execute_api_target(headers.get("host", ""), path) if self.hosts.serves(headers.get("host")) else None
+        served = False
+        if api is not None:
+            provider = self.services.provider("apigatewayv2")
+            try:
+                served = await provider.serve_websocket(scope, receive, send, api[0], api[1])  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - a traceback must never reach the client
+                errlog.exception("unhandled error in WebSocket API %s", api[0])
+                return
+        if not served:
+            await send({"type": "websocket.close", "code": 1008})
 
     async def _durable(self) -> None:
         """Commit what this request wrote, together with what concurrent requests wrote.
