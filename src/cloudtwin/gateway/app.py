@@ -25,6 +25,7 @@ from cloudtwin.config import Config
 from cloudtwin.control.api import ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
 from cloudtwin.gateway import limits
+from cloudtwin.execute_api import target as execute_api_target
 from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, RequestBody
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
@@ -151,6 +152,25 @@ class Gateway:
             await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket connection: only API Gateway WebSocket APIs take them."""
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        api = execute_api_target(headers.get("host", ""), path) if self.hosts.serves(headers.get("host")) else None
+        served = False
+        if api is not None:
+            provider = self.services.provider("apigatewayv2")
+            try:
+                served = await provider.serve_websocket(scope, receive, send, api[0], api[1])  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - a traceback must never reach the client
+                errlog.exception("unhandled error in WebSocket API %s", api[0])
+                return
+        if not served:
+            await send({"type": "websocket.close", "code": 1008})
 
     async def _durable(self) -> None:
         """Commit what this request wrote, together with what concurrent requests wrote.
@@ -237,6 +257,14 @@ class Gateway:
                 return
             if not self.hosts.serves(headers.get("host")):
                 raise self._refusal(ex, _foreign_host_message(headers["host"]))
+            api = execute_api_target(headers.get("host", ""), path)
+            if api is not None:  # <api-id>.execute-api.<base> or /restapis/<id>/<stage>/_user_request_/
+                request.body = await body.read(limits.EXECUTE_API_LIMIT)
+                response = await self._execute_api(request, api, ex.request_id)
+                if self.persistence.pending:
+                    await self._durable()
+                await self._send(send, response, headers)
+                return
             url_id = _function_url_id(headers.get("host", ""))
             if url_id is not None:  # <url-id>.lambda-url.<region>.<base>: a function URL
                 request.body = await body.read(limits.FUNCTION_URL_LIMIT)
@@ -349,6 +377,49 @@ class Gateway:
         response = self.control.handle(request)
         self.persistence.commit()
         return response
+
+    async def _execute_api(self, request: HttpRequest, api: tuple[str, str], request_id: str) -> HttpResponse:
+        """A request to an API Gateway API (REST, or HTTP/WebSocket of apigatewayv2)."""
+        from cloudtwin.control.payload import json_response
+
+        api_id, path = api
+        try:
+            for service in ("apigateway", "apigatewayv2"):
+                provider = self.services.provider(service)
+                serve = getattr(provider, "serve", None)
+                if serve is None:
+                    continue
+                response = await serve(request, api_id, path, request_id, self.loopback)
+                if response is not None:
+                    return response
+        except Exception:  # noqa: BLE001 - a traceback must never reach the client
+            errlog.exception("unhandled error in API %s %s %s", api_id, request.method, path)
+            return json_response(500, {"message": "Internal server error"})
+        return json_response(
+            404, {"message": f"The API id '{api_id}' does not correspond to a deployed API Gateway API"}
+        )
+
+    async def loopback(self, request: HttpRequest) -> HttpResponse:
+        """Run a request made in-process (an API Gateway AWS integration) through the same
+        chain as one from the network, and answer it as the service would."""
+        ex = Exchange(request, self.request_ids.next())
+        sent = False
+
+        async def receive() -> dict:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": request.body, "more_body": False}
+
+        body = RequestBody(receive, request.headers, self.config.body_idle_timeout)
+        try:
+            return await self._dispatch(ex, body)
+        except ServiceError as error:
+            return self._render_error(error, ex)
+        except Exception:  # noqa: BLE001
+            errlog.exception("unhandled error in an integration request to %s", request.path)
+            return self._render_error(_internal_error(), ex)
 
     def _refusal(self, ex: "Exchange", message: str) -> ServiceError:
         """A 403 for a request cloudtwin will not serve, in its service's envelope."""

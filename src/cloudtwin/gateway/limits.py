@@ -35,6 +35,8 @@ S3_OBJECT_LIMIT = 5 * 1024 * MIB
 CONTROL_LIMIT = 1 * MIB
 #: A Lambda function URL request (the function's 6 MB payload, with room for encoding).
 FUNCTION_URL_LIMIT = 7 * MIB
+#: API Gateway: a request to an API carries at most 10 MB (its documented payload quota).
+EXECUTE_API_LIMIT = 10 * MIB
 
 #: Services whose documented request size is far below the default: the payload limit
 #: times three (worst-case JSON or percent encoding) plus room for the envelope.
