@@ -346,6 +346,8 @@ class Gateway:
         if refusal is not None:
             return json_response(415, {"error": refusal})
         response = self.control.handle(request)
+        if inspect.isawaitable(response):  # the web console
+            response = await response
         self.persistence.commit()
         return response
 
