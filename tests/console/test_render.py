@@ -16,6 +16,13 @@ def test_markup_made_here_is_not_escaped_twice() -> None:
     assert h("<p>{}</p>", inner) == "<p><b>x&lt;y</b></p>"
 
 
+def test_joining_markup_keeps_it_markup_and_escapes_text() -> None:
+    both = h("<p>{}</p>", 1) + h("<p>{}</p>", 2)
+    assert isinstance(both, Html) and both == "<p>1</p><p>2</p>"
+    assert h("<p>{}</p>", 1) + "<b>" == "<p>1</p>&lt;b&gt;"
+    assert "<b>" + h("<i>{}</i>", 1) == "&lt;b&gt;<i>1</i>"
+
+
 def test_tables_escape_keys_and_values_and_structures() -> None:
     out = table([{"<k>": "<v>", "doc": {"a": "<b>"}}])
     assert "&lt;k&gt;" in out and "&lt;v&gt;" in out and "<v>" not in out

@@ -29,6 +29,12 @@ class Html(str):
     def __html__(self) -> str:  # the convention template engines share
         return self
 
+    def __add__(self, other: Any) -> "Html":  # markup + text: the text is escaped
+        return Html(str.__add__(self, esc(other)))
+
+    def __radd__(self, other: Any) -> "Html":
+        return Html(str.__add__(esc(other), self))
+
 
 def esc(value: Any) -> Html:
     """``value`` as safe markup: Html passes through, None is empty, the rest is escaped."""
