@@ -54,3 +54,9 @@ def test_generic_page_lists_what_a_service_without_a_page_has(ui, aws_client) ->
     assert page.status == 200
     text = page.visible()
     assert "Generic page" in text and "ListScheduleGroups" in text and "nightly" in text
+
+
+def test_generic_page_fills_in_required_page_sizes(ui, aws_client) -> None:
+    aws_client("cognito-idp").create_user_pool(PoolName="customers")
+    text = ui("/cognito-idp").visible()
+    assert "ListUserPools" in text and "customers" in text

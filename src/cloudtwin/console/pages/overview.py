@@ -80,7 +80,9 @@ async def requests_page(view: View, services: list[str]) -> Page:
 
 async def clock_page(view: View, services: list[str]) -> Page:
     clock = view.control("clock")
-    processors = view.control("tick").get("processors", [])
+    processors = [
+        {**p, "last_run": when(p["last_run"]) if p.get("last_run") else ""} for p in view.control("tick").get("processors", [])
+    ]
     state = {
         "now": h('<span id="clock-iso">{}</span>', clock.get("iso")),
         "epoch": clock.get("now"),
