@@ -41,3 +41,33 @@ def test_kinesis_stream_records(ui, aws_client) -> None:
     assert "clicks" in ui("/kinesis").visible()
     text = ui("/kinesis/stream?name=clicks").visible()
     assert "click <1>" in text and "user-1" in text and "shardId-000000000000" in text
+
+
+def _zip(source: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def test_lambda_function_invoked_from_the_page_with_invocations_and_logs(ui, aws_client) -> None:
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role = aws_client("iam").create_role(RoleName="console-fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    lam = aws_client("lambda")
+    source = "def handler(event, context):\n    print('got <%s>' % event.get('n'))\n    return {'double': event.get('n', 0) * 2}\n"
+    lam.create_function(FunctionName="doubler", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": _zip(source)})
+    lam.get_waiter("function_active_v2").wait(FunctionName="doubler", WaiterConfig={"Delay": 1})
+    assert "doubler" in ui("/lambda").visible()
+    answer = ui("/lambda/invoke", method="POST", body={"name": "doubler", "payload": '{"n": 21}'})
+    assert answer.status == 200, answer.text
+    out = json.loads(answer.body)
+    assert json.loads(out["value"]) == {"double": 42} and "status 200" in out["message"]
+    text = ui("/lambda/function?name=doubler").visible()
+    assert "success" in text and "got <21>" in text and "python3.12" in text
+    bad = ui("/lambda/invoke", method="POST", body={"name": "doubler", "payload": "{nope"})
+    assert bad.status == 400 and "not valid JSON" in bad.text

@@ -63,3 +63,11 @@ def test_topic_page_shows_subscriptions_and_deliveries(ui, aws_client) -> None:
     assert published.status == 200
     bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     assert any("from the console" in b for b in bodies)
+
+
+def test_topic_page_shows_what_went_to_unreachable_endpoints(ui, aws_client) -> None:
+    sns = aws_client("sns")
+    topic = sns.create_topic(Name="mail")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+    text = ui(f"/sns/topic?arn={quote(topic, safe='')}").visible()
+    assert "ops@example.com" in text and "SubscriptionConfirmation" in text

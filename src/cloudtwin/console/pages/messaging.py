@@ -167,6 +167,12 @@ async def sns_topic(view: View) -> Page:
         }
         for d in reversed(_listed(deliveries, "deliveries"))
     ]
+    recorded = [
+        {"time": when(m.get("timestamp")), "protocol": m.get("protocol"), "endpoint": m.get("endpoint"),
+         "type": m.get("type"), "subject": m.get("subject"), "message": h('<pre class="body">{}</pre>', m.get("message"))}
+        for m in reversed(_listed(view.control("sns/messages"), "messages"))
+        if m.get("topic_arn") == arn
+    ]
     publish = form(
         view.url("sns/publish"),
         field("subject", "Subject"),
@@ -178,6 +184,8 @@ async def sns_topic(view: View) -> Page:
     body = join([
         section("Subscriptions", table(subs, ["Protocol", "Endpoint", "SubscriptionArn"], empty="No subscriptions.")),
         section(h("Deliveries ({})", len(delivery_rows)), table(delivery_rows, empty="Nothing delivered yet."), id="deliveries"),
+        section(h("Sent to email, SMS and other unreachable endpoints ({})", len(recorded)),
+                table(recorded, empty="Nothing recorded."), id="recorded"),
         section("Publish", publish),
         section("Attributes", kv_table(attrs)),
     ])
