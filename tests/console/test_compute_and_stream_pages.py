@@ -32,6 +32,11 @@ def test_event_bus_rules_and_events(ui, aws_client) -> None:
     assert "default" in ui("/events").visible()
     text = ui("/events/bus?name=default").visible()
     assert "orders" in text and "shop / OrderPlaced" in text
+    put = ui("/events/put", method="POST", body={"bus": "default", "source": "console", "detail_type": "Typed", "detail": '{"n": 1}'})
+    assert put.status == 200, put.text
+    assert "console / Typed" in ui("/events/bus?name=default").visible()
+    bad = ui("/events/put", method="POST", body={"bus": "default", "source": "console", "detail_type": "T", "detail": "[nope"})
+    assert bad.status == 400
 
 
 def test_kinesis_stream_records(ui, aws_client) -> None:

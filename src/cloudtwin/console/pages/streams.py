@@ -7,8 +7,8 @@ import binascii
 from typing import Any
 
 from cloudtwin.console.pages.base import Page, ServicePage
-from cloudtwin.console.render import h, join, link, section, table, when
-from cloudtwin.console.view import View
+from cloudtwin.console.render import field, form, h, join, link, pretty, section, table, when
+from cloudtwin.console.view import ConsoleError, View
 
 # -- EventBridge ----------------------------------------------------------------------------------
 
@@ -49,18 +49,38 @@ async def events_bus(view: View) -> Page:
             "source / type": f"{(d.get('event') or {}).get('source', '')} / {(d.get('event') or {}).get('detail-type', '')}",
             "rules": ", ".join(r.rsplit("/", 1)[-1] for r in d.get("rules") or []),
             "attempts": ", ".join(f"{a.get('arn')}: {a.get('outcome')}" for a in d.get("attempts") or []),
-            "event": d.get("event"),
+            "event": h('<pre class="body">{}</pre>', pretty(d.get("event"))),
         }
         for d in reversed(deliveries)
     ]
+    put = form(
+        view.url("events/put"),
+        field("source", "Source", required=True, placeholder="my.app"),
+        field("detail_type", "Detail type", required=True, placeholder="OrderPlaced"),
+        field("detail", "Detail (JSON object)", "{}", kind="textarea"),
+        hidden={"bus": name}, submit="Put event",
+    )
     body = join([
         section(h("Rules ({})", len(rule_rows)), table(rule_rows, empty="No rules.")),
         section(h("Events ({})", len(delivery_rows)), table(delivery_rows, empty="No events yet."), id="deliveries"),
+        section("Put an event", put),
     ])
     return Page(name, body, (("buses", view.url("events")),))
 
 
-EVENTS = ServicePage("events", "EventBridge", "Integration", events_index, pages={"bus": events_bus}, count=events_count)
+async def events_put(view: View) -> dict[str, Any]:
+    result = await view.call("events", "PutEvents", {"Entries": [{
+        "EventBusName": view.need("bus"), "Source": view.need("source"),
+        "DetailType": view.need("detail_type"), "Detail": view.arg("detail", "{}").strip() or "{}",
+    }]})
+    entry = (result.get("Entries") or [{}])[0]
+    if entry.get("ErrorCode"):
+        raise ConsoleError(f"{entry['ErrorCode']}: {entry.get('ErrorMessage', '')}")
+    return {"message": f"put event {entry.get('EventId')}", "reload": True}
+
+
+EVENTS = ServicePage("events", "EventBridge", "Integration", events_index, pages={"bus": events_bus},
+                     actions={"put": events_put}, count=events_count)
 
 # -- Kinesis --------------------------------------------------------------------------------------
 
