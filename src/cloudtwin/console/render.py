@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 __all__ = [
     "Html", "esc", "h", "join", "table", "kv_table", "link", "form", "field", "button",
-    "details", "code_block", "section", "flash", "when", "size", "qs", "pretty",
+    "section", "flash", "when", "size", "qs", "pretty",
 ]
 
 
@@ -109,11 +109,6 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=default, ensure_ascii=False)
 
 
-def code_block(value: Any) -> Html:
-    text = value if isinstance(value, str) else pretty(value)
-    return h("<pre class=\"code\">{}</pre>", text)
-
-
 def cell(value: Any) -> Html:
     """A table cell's content: markup as is, structures as compact JSON, the rest escaped."""
     if isinstance(value, Html):
@@ -166,10 +161,6 @@ def kv_table(values: Mapping[str, Any], *, empty: str = "none") -> Html:
 def section(title: Any, *content: Any, id: str | None = None) -> Html:
     anchor = h(' id="{}"', id) if id else Html("")
     return h("<section{}><h2>{}</h2>{}</section>", anchor, title, join(content))
-
-
-def details(summary: Any, *content: Any, open: bool = False) -> Html:
-    return h("<details{}><summary>{}</summary>{}</details>", " open" if open else "", summary, join(content))
 
 
 def flash(message: Any, kind: str = "error") -> Html:

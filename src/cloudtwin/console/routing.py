@@ -82,7 +82,7 @@ class Console:
         status = 200
         try:
             if not service:
-                counters = {s: (p.count if p else None) for s in implemented for p in [SERVICE_PAGES.get(s)]}
+                counters = {s: SERVICE_PAGES[s].count for s in implemented if s in SERVICE_PAGES}
                 page = await overview.dashboard(view, counters, titles)
             elif service == "requests" and not name:
                 page = await overview.requests_page(view, implemented)

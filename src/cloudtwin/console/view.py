@@ -76,15 +76,22 @@ class View:
             service, operation, params or {}, account_id=self.account, region=self.region
         )
 
-    async def try_call(self, service: str, operation: str, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], ServiceError | None]:
+    async def try_call(
+        self, service: str, operation: str, params: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], ServiceError | None]:
         """:meth:`call`, with the error returned rather than raised (a page shows it)."""
         try:
             return await self.call(service, operation, params), None
         except ServiceError as error:
             return {}, error
 
-    async def pages(self, service: str, operation: str, params: dict[str, Any], items: str, token: str = "NextToken", out_token: str | None = None, limit: int = 1000) -> list[Any]:
-        """Every item of a paginated list operation (up to ``limit``)."""
+    async def pages(
+        self, service: str, operation: str, params: dict[str, Any], items: str,
+        token: str = "NextToken", out_token: str | None = None, limit: int = 1000,
+    ) -> list[Any]:
+        """Every item of a paginated list operation (up to ``limit``): ``items`` is the
+        output member listing them, ``token`` the input member taking the next page's
+        token and ``out_token`` the output member giving it (default: the same name)."""
         found: list[Any] = []
         params = dict(params)
         while True:

@@ -4,6 +4,7 @@ IAM users, roles, groups and policies."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from cloudtwin.console.pages.base import Page, ServicePage
@@ -14,8 +15,6 @@ from cloudtwin.console.view import View
 def hidden_value(view: View, action: str, **target: str) -> Html:
     """A placeholder for a secret value and the button that asks for it (console.js posts
     ``target`` to the action and shows the ``value`` it answers)."""
-    import json
-
     return h(
         '<span class="secret" data-secret>&bull;&bull;&bull;&bull;&bull;&bull;</span> {}',
         button("Show value", kind="button", cls="reveal", data_reveal=view.url(action), data_args=json.dumps(target)),
