@@ -37,6 +37,10 @@ def test_upload_from_the_page(ui, aws_client) -> None:
     assert answer.status == 200, answer.text
     got = s3.get_object(Bucket="uploads", Key="blob.bin")
     assert got["Body"].read() == data and got["ContentType"] == "application/octet-stream"
+    big = bytes(3 * 1024 * 1024)  # past the control surface's 1 MiB: console uploads may be larger
+    answer = ui("/s3/upload", method="POST", body={"bucket": "uploads", "key": "big", "file": {"name": "big", "data": base64.b64encode(big).decode()}})
+    assert answer.status == 200, answer.text
+    assert s3.head_object(Bucket="uploads", Key="big")["ContentLength"] == len(big)
     bad = ui("/s3/upload", method="POST", body={"bucket": "uploads", "file": {"name": "x", "data": "%%%"}})
     assert bad.status == 400
     missing = ui("/s3/upload", method="POST", body={"bucket": "no-such-bucket", "file": {"name": "x", "data": ""}})

@@ -10,7 +10,12 @@ function showFlash(text, kind) {
   box.className = "flash " + (kind || "ok");
 }
 
+const MAX_UPLOAD = 50 * 1024 * 1024; // the server takes console actions up to 70 MiB (base64)
+
 function readFile(file) {
+  if (file.size > MAX_UPLOAD) {
+    return Promise.reject(new Error(`${file.name} is over 50 MiB: upload it with an SDK or the CLI`));
+  }
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => {
@@ -81,7 +86,7 @@ async function submitJson(event) {
       else window.location.reload();
     }
   } catch (e) {
-    showFlash(String(e), "error");
+    showFlash(e && e.message ? e.message : String(e), "error");
   } finally {
     if (button) button.disabled = false;
   }
