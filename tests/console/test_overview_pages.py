@@ -57,6 +57,19 @@ def test_generic_page_lists_what_a_service_without_a_page_has(ui, aws_client) ->
 
 
 def test_generic_page_fills_in_required_page_sizes(ui, aws_client) -> None:
-    aws_client("cognito-idp").create_user_pool(PoolName="customers")
-    text = ui("/cognito-idp").visible()
-    assert "ListUserPools" in text and "customers" in text
+    text = ui("/dynamodbstreams").visible()
+    assert "ListStreams" in text
+    from cloudtwin.console.pages.generic import page_size_arguments
+
+    class Shape:
+        def __init__(self, members, required):
+            self.members, self.required_members = members, required
+
+    class Member:
+        def __init__(self, type_name, maximum=None):
+            self.type_name, self.metadata = type_name, ({"max": maximum} if maximum else {})
+
+    assert page_size_arguments(Shape({"MaxResults": Member("integer", 20)}, ["MaxResults"])) == {"MaxResults": 20}
+    assert page_size_arguments(Shape({"MaxResults": Member("integer", 1000)}, ["MaxResults"])) == {"MaxResults": 60}
+    assert page_size_arguments(Shape({"Name": Member("string")}, ["Name"])) is None
+    assert page_size_arguments(None) == {}

@@ -64,3 +64,15 @@ def test_iam_entities(ui, aws_client) -> None:
         assert name in text
     assert ui("/iam/create-user", method="POST", body={"name": "bob"}).status == 200
     assert "bob" in [u["UserName"] for u in iam.list_users()["Users"]]
+
+
+def test_cognito_user_pools_with_users_and_clients(ui, aws_client) -> None:
+    idp = aws_client("cognito-idp")
+    pool = idp.create_user_pool(PoolName="customers")["UserPool"]["Id"]
+    idp.create_user_pool_client(UserPoolId=pool, ClientName="web-app")
+    idp.admin_create_user(UserPoolId=pool, Username="grace", UserAttributes=[{"Name": "email", "Value": "grace@example.com"}])
+    idp.create_group(UserPoolId=pool, GroupName="admins")
+    assert "customers" in ui("/cognito-idp").visible()
+    text = ui(f"/cognito-idp/pool?id={pool}").visible()
+    for expected in ("grace", "grace@example.com", "FORCE_CHANGE_PASSWORD", "web-app", "admins"):
+        assert expected in text

@@ -3,7 +3,7 @@
     overview.py    dashboard, request log, clock and reset
     messaging.py   SQS, SNS
     storage.py     S3, DynamoDB
-    security.py    KMS, Secrets Manager, SSM Parameter Store, IAM
+    security.py    KMS, Secrets Manager, SSM Parameter Store, IAM, Cognito user pools
     compute.py     Lambda, CloudWatch Logs
     streams.py     EventBridge, Kinesis
     generic.py     any other implemented service

@@ -1,5 +1,5 @@
 """KMS keys, Secrets Manager secrets and SSM parameters (secret values hidden until asked),
-IAM users, roles, groups and policies."""
+IAM users, roles, groups and policies, Cognito user pools with their users and clients."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from cloudtwin.console.pages.base import Page, ServicePage
-from cloudtwin.console.render import Html, button, field, form, h, join, section, table, when
+from cloudtwin.console.render import Html, button, field, form, h, join, kv_table, link, section, table, when
 from cloudtwin.console.view import View
 
 
@@ -196,5 +196,49 @@ async def iam_create_user(view: View) -> dict[str, Any]:
 
 IAM = ServicePage("iam", "IAM", "Security", iam_index, actions={"create-user": iam_create_user}, count=iam_count)
 
-PAGES = (KMS, SECRETS, SSM, IAM)
+# -- Cognito user pools ---------------------------------------------------------------------------
+
+
+async def _pools(view: View) -> list[dict[str, Any]]:
+    return await view.pages("cognito-idp", "ListUserPools", {"MaxResults": 60}, "UserPools")
+
+
+async def cognito_count(view: View) -> int:
+    return len(await _pools(view))
+
+
+async def cognito_index(view: View) -> Page:
+    rows = [
+        {"pool": link(view.url("cognito-idp/pool", id=p["Id"]), p.get("Name")), "id": p["Id"],
+         "status": p.get("Status"), "created": when(p.get("CreationDate"))}
+        for p in await _pools(view)
+    ]
+    return Page("Cognito user pools", section("User pools", table(rows, empty="No user pools in this account and region.")))
+
+
+async def cognito_pool(view: View) -> Page:
+    pool = view.need("id")
+    described = (await view.call("cognito-idp", "DescribeUserPool", {"UserPoolId": pool}))["UserPool"]
+    clients = await view.pages("cognito-idp", "ListUserPoolClients", {"UserPoolId": pool, "MaxResults": 60}, "UserPoolClients")
+    users = await view.pages("cognito-idp", "ListUsers", {"UserPoolId": pool}, "Users", token="PaginationToken")
+    groups = await view.pages("cognito-idp", "ListGroups", {"UserPoolId": pool}, "Groups")
+    user_rows = [
+        {"username": u.get("Username"), "status": u.get("UserStatus"), "enabled": u.get("Enabled"),
+         "attributes": {a["Name"]: a.get("Value") for a in u.get("Attributes") or []}, "created": when(u.get("UserCreateDate"))}
+        for u in users
+    ]
+    body = join([
+        section(h("Users ({})", len(user_rows)), table(user_rows, empty="No users.")),
+        section(h("App clients ({})", len(clients)), table(clients, ["ClientName", "ClientId"], empty="No app clients.")),
+        section(h("Groups ({})", len(groups)), table(groups, ["GroupName", "Description", "Precedence", "RoleArn"], empty="No groups.")),
+        section("Pool", kv_table({k: described.get(k) for k in ("Id", "Name", "Arn", "Domain", "MfaConfiguration",
+                                                                 "UsernameAttributes", "AutoVerifiedAttributes", "EstimatedNumberOfUsers")})),
+    ])
+    return Page(str(described.get("Name") or pool), body, (("user pools", view.url("cognito-idp")),))
+
+
+COGNITO = ServicePage("cognito-idp", "Cognito user pools", "Security", cognito_index,
+                      pages={"pool": cognito_pool}, count=cognito_count)
+
+PAGES = (KMS, SECRETS, SSM, IAM, COGNITO)
 
