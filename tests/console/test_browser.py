@@ -74,7 +74,7 @@ def test_a_message_sent_with_boto3_appears_on_the_queue_page(page, aws_client) -
     url = sqs.create_queue(QueueName="orders")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="order #1 <b>bold?</b>")
     page.goto(page.base + "/sqs")
-    page.click("text=orders")
+    page.click("#queues a:text-is('orders')")
     page.wait_for_selector("h1:has-text('orders')")
     messages = page.locator("#messages table")
     assert "order #1 <b>bold?</b>" in messages.inner_text()
