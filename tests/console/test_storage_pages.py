@@ -71,3 +71,50 @@ def test_table_page_scans_queries_and_puts(ui, aws_client) -> None:
     assert put.status == 200, put.text
     item = ddb.get_item(TableName="users", Key={"pk": {"S": "u3"}, "sk": {"N": "7"}})["Item"]
     assert item["tags"] == {"L": [{"S": "a"}]}
+
+
+def test_delete_an_object_version_from_the_page(ui, aws_client) -> None:
+    import html
+    import re
+
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="trash")
+    s3.put_bucket_versioning(Bucket="trash", VersioningConfiguration={"Status": "Enabled"})
+    old = s3.put_object(Bucket="trash", Key="k", Body=b"1")["VersionId"]
+    s3.put_object(Bucket="trash", Key="k", Body=b"2")
+    page = ui("/s3/bucket?name=trash").text
+    forms = re.findall(r'action="/_cloudtwin/ui/s3/delete".*?</form>', page)
+    targets = [dict(re.findall(r'name="([^"]+)" value="([^"]*)"', f)) for f in forms]
+    assert {"bucket": "trash", "key": "k", "version": old} in [{k: html.unescape(v) for k, v in t.items()} for t in targets]
+    assert ui("/s3/delete", method="POST", body={"bucket": "trash", "key": "k", "version": old}).status == 200
+    versions = [v["VersionId"] for v in s3.list_object_versions(Bucket="trash")["Versions"]]
+    assert old not in versions and len(versions) == 1
+    marker = ui("/s3/delete", method="POST", body={"bucket": "trash", "key": "k"})
+    assert "delete marker added" in marker.text
+    assert "DeleteMarkers" in s3.list_object_versions(Bucket="trash")
+
+
+def test_table_pages_through_items_and_deletes_one(ui, aws_client) -> None:
+    import html
+    import re
+
+    ddb = aws_client("dynamodb")
+    ddb.create_table(TableName="many", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "B"}])
+    for i in range(5):
+        ddb.put_item(TableName="many", Item={"id": {"B": bytes([i])}})
+    first = ui("/dynamodb/table?name=many&limit=2")
+    assert "2 item(s)" in first.visible()
+    seen = 2
+    next_link = re.search(r'<a href="([^"]+)" class="next">', first.text)
+    while next_link:
+        page = ui(html.unescape(next_link.group(1)).removeprefix("/_cloudtwin/ui"))
+        assert page.status == 200, page.text
+        seen += int(re.search(r"(\d+) item\(s\)", page.visible()).group(1))
+        next_link = re.search(r'<a href="([^"]+)" class="next">', page.text)
+    assert seen == 5
+    key = html.unescape(re.search(r'name="key" value="([^"]+)"', first.text).group(1))
+    assert ui("/dynamodb/delete", method="POST", body={"name": "many", "key": key}).status == 200
+    assert ddb.scan(TableName="many")["Count"] == 4
+    assert ui("/dynamodb/delete", method="POST", body={"name": "many", "key": "[1]"}).status == 400

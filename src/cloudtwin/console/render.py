@@ -62,9 +62,13 @@ def qs(**params: Any) -> str:
     return "?" + urlencode(kept) if kept else ""
 
 
+def _attributes(attrs: dict[str, Any]) -> Html:
+    """Keyword arguments as attributes: ``data_args`` is ``data-args``, ``cls`` is ``class``."""
+    return join(h(' {}="{}"', "class" if k == "cls" else k.replace("_", "-"), v) for k, v in attrs.items())
+
+
 def link(href: str, text: Any, **attrs: Any) -> Html:
-    extra = join(h(' {}="{}"', k.replace("_", "-"), v) for k, v in attrs.items())
-    return h('<a href="{}"{}>{}</a>', href, extra, text)
+    return h('<a href="{}"{}>{}</a>', href, _attributes(attrs), text)
 
 
 def when(epoch: Any) -> Html:
@@ -193,8 +197,7 @@ def field(
 
 
 def button(text: Any, *, kind: str = "submit", cls: str = "", **attrs: Any) -> Html:
-    extra = join(h(' {}="{}"', k.replace("_", "-"), v) for k, v in attrs.items())
-    return h('<button type="{}" class="{}"{}>{}</button>', kind, cls, extra, text)
+    return h('<button type="{}" class="{}"{}>{}</button>', kind, cls, _attributes(attrs), text)
 
 
 def form(

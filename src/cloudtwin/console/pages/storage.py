@@ -60,9 +60,12 @@ async def s3_bucket(view: View) -> Page:
             if obj.get("delete_marker")
             else link(view.url("s3/download", bucket=name, key=key, version=version if version not in (None, "null") else ""), "download", download="")
         )
+        target = {"bucket": name, "key": key, "version": version if version not in (None, "null") else ""}
+        what = f"version {version} of {key}" if target["version"] else key
+        delete = form(view.url("s3/delete"), hidden=target, submit="delete", cls="inline danger small", confirm=f"Delete {what}?")
         rows.append({
             "key": key,
-            "": download,
+            "": download + delete,
             "version": version or "",
             "latest": "yes" if latest else "",
             "delete marker": "yes" if obj.get("delete_marker") else "",
@@ -129,6 +132,16 @@ async def s3_upload(view: View) -> dict[str, Any]:
     return {"message": f"uploaded {key}" + (f" (version {version})" if version else ""), "reload": True}
 
 
+async def s3_delete(view: View) -> dict[str, Any]:
+    """Delete a key (a delete marker when versioned), or one version of it for good."""
+    params: dict[str, Any] = {"Bucket": view.need("bucket"), "Key": view.need("key")}
+    if view.arg("version"):
+        params["VersionId"] = view.arg("version")
+    result = await view.call("s3", "DeleteObject", params)
+    done = "delete marker added" if result.get("DeleteMarker") and not view.arg("version") else "deleted"
+    return {"message": f"{params['Key']}: {done}", "reload": True}
+
+
 async def s3_create(view: View) -> dict[str, Any]:
     name = view.need("name")
     params: dict[str, Any] = {"Bucket": name}
@@ -147,7 +160,7 @@ async def s3_versioning(view: View) -> dict[str, Any]:
 S3 = ServicePage(
     "s3", "S3", "Storage", s3_index,
     pages={"bucket": s3_bucket, "download": s3_download},
-    actions={"upload": s3_upload, "create": s3_create, "versioning": s3_versioning},
+    actions={"upload": s3_upload, "delete": s3_delete, "create": s3_create, "versioning": s3_versioning},
     count=s3_count,
 )
 
@@ -164,6 +177,25 @@ def _typed(value: Any) -> dict[str, Any]:
     from boto3.dynamodb.types import TypeSerializer
 
     return TypeSerializer().serialize(value)
+
+
+def _key_text(key: dict[str, Any]) -> str:
+    """A typed key (``{"pk": {"S": "a"}}``) as JSON for a link or form; binary parts base64."""
+    return json.dumps({
+        name: {t: base64.b64encode(v).decode() if isinstance(v, (bytes, bytearray)) else v for t, v in typed.items()}
+        for name, typed in key.items()
+    })
+
+
+def _key_value(text: str, what: str) -> dict[str, Any]:
+    """:func:`_key_text` read back."""
+    key = _json_document(text, what)
+    if not isinstance(key, dict) or not key or not all(isinstance(v, dict) for v in key.values()):
+        raise ConsoleError(f"{what} must be a JSON object of typed attributes")
+    try:
+        return {name: {t: base64.b64decode(v) if t == "B" else v for t, v in typed.items()} for name, typed in key.items()}
+    except (binascii.Error, ValueError):
+        raise ConsoleError(f"{what} has a binary part that is not base64") from None
 
 
 def _json_document(text: str, what: str) -> Any:
@@ -241,10 +273,18 @@ async def dynamodb_table(view: View) -> Page:
         if not isinstance(names, dict):
             raise ConsoleError('the names must be a JSON object: {"#s": "status"}')
         params["ExpressionAttributeNames"] = {k: str(v) for k, v in names.items()}
+    if view.arg("start").strip():
+        params["ExclusiveStartKey"] = _key_value(view.arg("start"), "the start key")
     result, error = await view.try_call("dynamodb", "Query" if mode == "query" else "Scan", params)
-    items = [{k: _shown(_plain(v)) for k, v in item.items()} for item in result.get("Items", [])]
     keys = [k["AttributeName"] for k in desc.get("KeySchema", [])]
-    columns = keys + sorted({c for item in items for c in item} - set(keys))
+    items = []
+    for raw in result.get("Items", []):
+        item: dict[str, Any] = {k: _shown(_plain(v)) for k, v in raw.items()}
+        key = {k: raw[k] for k in keys if k in raw}
+        item[""] = form(view.url("dynamodb/delete"), hidden={"name": name, "key": _key_text(key)}, submit="delete",
+                        cls="inline danger small", confirm="Delete this item?")
+        items.append(item)
+    columns = keys + sorted({c for item in items for c in item} - set(keys) - {""}) + [""]
     search = form(
         view.url("dynamodb/table"),
         field("mode", "Operation", mode, kind="select", options=("scan", "query")),
@@ -262,8 +302,12 @@ async def dynamodb_table(view: View) -> Page:
         h('<div class="flash error">{}: {}</div>', error.code, error.message)
         if error else table(items, columns, empty="No items matched.", cls="items")
     )
-    summary = h('<p class="hint">{} item(s), {} scanned{}</p>', result.get("Count", 0), result.get("ScannedCount", 0),
-                "; more past LastEvaluatedKey" if result.get("LastEvaluatedKey") else "")
+    more = Html("")
+    if result.get("LastEvaluatedKey"):
+        current = {k: view.arg(k) for k in _SEARCH_FIELDS}
+        more = link(view.url("dynamodb/table", name=name, **current, start=_key_text(result["LastEvaluatedKey"])),
+                    "next page", cls="next")
+    summary = h('<p class="hint">{} item(s), {} scanned {}</p>', result.get("Count", 0), result.get("ScannedCount", 0), more)
     body = join([
         section("Query or scan", search, summary if not error else Html(""), outcome, id="items"),
         section("Put an item", put),
@@ -274,6 +318,12 @@ async def dynamodb_table(view: View) -> Page:
         })),
     ])
     return Page(name, body, (("tables", view.url("dynamodb")),))
+
+
+async def dynamodb_delete(view: View) -> dict[str, Any]:
+    key = _key_value(view.need("key"), "the key")
+    await view.call("dynamodb", "DeleteItem", {"TableName": view.need("name"), "Key": key})
+    return {"message": "item deleted", "reload": True}
 
 
 async def dynamodb_put(view: View) -> dict[str, Any]:
@@ -287,7 +337,7 @@ async def dynamodb_put(view: View) -> dict[str, Any]:
 DYNAMODB = ServicePage(
     "dynamodb", "DynamoDB", "Storage", dynamodb_index,
     pages={"table": dynamodb_table},
-    actions={"put": dynamodb_put},
+    actions={"put": dynamodb_put, "delete": dynamodb_delete},
     count=dynamodb_count,
 )
 
