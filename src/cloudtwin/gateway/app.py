@@ -370,11 +370,14 @@ class Gateway:
         origin = headers.get("origin")
         if origin and not self.cors.allowed(origin):
             return json_response(403, {"error": _foreign_origin_message(origin)})
-        request.body = await body.read(limits.CONTROL_LIMIT)
+        console = request.path.startswith("/_cloudtwin/ui/")
+        request.body = await body.read(limits.CONSOLE_LIMIT if console else limits.CONTROL_LIMIT)
         refusal = control_body_refusal(request.method, headers, request.body)
         if refusal is not None:
             return json_response(415, {"error": refusal})
         response = self.control.handle(request)
+        if inspect.isawaitable(response):  # the web console
+            response = await response
         self.persistence.commit()
         return response
 
