@@ -127,13 +127,17 @@ class RequestBody:
         # ``receive`` then answers without waiting, and no timer is armed at all (on every
         # request, arming one costs more than the rest of reading the body).
         pending = self._receive()
-        try:
-            waiting_on = pending.send(None)
-        except StopIteration as done:
-            return done.value
+        if not isinstance(pending, types.CoroutineType):  # another server's awaitable
+            awaiting: Awaitable[dict] = pending
+        else:
+            try:
+                waiting_on = pending.send(None)
+            except StopIteration as done:
+                return done.value
+            awaiting = _resume(pending, waiting_on)
         try:
             async with asyncio.timeout(self._idle_timeout):
-                return await _resume(pending, waiting_on)
+                return await awaiting
         except TimeoutError:
             raise BodyTimeout() from None
 
