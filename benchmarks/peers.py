@@ -24,6 +24,7 @@ server listens on loopback only (ports: ``--port`` and the next three; by defaul
 - ``s3``: 1 KiB PutObject p50 / p99 (ms), sequential.
 - ``query``: DynamoDB Query returning 2,000 items: the server's CPU per query (ms).
 - ``memory``: the server's RSS growth per 100,000 DynamoDB items of ~200 bytes (MiB).
+- ``persist`` (cloudtwin only): ``send`` again with ``--data-dir``.
 
 Each figure is the median over the rounds; the order of the servers rotates per round.
 """
@@ -50,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 PEERS = Path.home() / ".cache" / "cloudtwin-peers"
 PACKAGES = {"ministack": "ministack==1.5.33", "moto": "moto[server]>=5.2,<5.3"}
 TICK = os.sysconf("SC_CLK_TCK")
-WORKLOADS = ("startup", "touch", "send", "getitem", "sns", "s3", "query", "memory")
+WORKLOADS = ("startup", "touch", "send", "getitem", "sns", "s3", "query", "memory", "persist")
 
 
 # -- servers ----------------------------------------------------------------------------
@@ -75,12 +76,13 @@ class Server:
         self.name, self.port = name, port
         self.endpoint = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
+        self.extra_args: list[str] = []
 
     def command(self) -> tuple[list[str], dict[str, str]]:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if self.name == "cloudtwin":
             exe = Path(sys.executable).with_name("cloudtwin")
-            return [str(exe), "start", "--port", str(self.port), "--log-level", "warning"], env
+            return [str(exe), "start", "--port", str(self.port), "--log-level", "warning", *self.extra_args], env
         venv = PEERS / self.name
         if self.name == "ministack":
             env.update(GATEWAY_PORT=str(self.port), MINISTACK_HOST="127.0.0.1", LOG_LEVEL="WARNING")
@@ -300,8 +302,10 @@ def throughput(server: Server, args) -> dict:
 def bare(server: Server, args) -> dict:
     headers, body = json_headers("sqs", "AmazonSQS.SendMessage", "1.0"), '{"QueueUrl":"x","MessageBody":"y"}'
     load(server.endpoint + "/", headers, body, args.connections, 1)
+    cpu = server.cpu()
     result = load(server.endpoint + "/", headers, body, args.connections, args.seconds)
-    return {"send_rps": result["rate"], "getitem_rps": result["rate"]}
+    cpu_ms = (server.cpu() - cpu) * 1000 / max(1, result["requests"])
+    return {"send_rps": result["rate"], "getitem_rps": result["rate"], "send_cpu_ms": cpu_ms, "getitem_cpu_ms": cpu_ms}
 
 
 def sns_delivery(server: Server, messages: int) -> dict:
@@ -398,6 +402,23 @@ def memory(server: Server, items: int) -> dict:
     return {"mem_per_100k_mib": (server.rss() - before) * 100_000 / items}
 
 
+def persisted(server: Server, args) -> dict:
+    """SendMessage at 16 connections with ``--data-dir``, as a share of in memory."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="cloudtwin-peers-")
+    server.extra_args = ["--data-dir", folder]
+    try:
+        fresh(server)
+        figures = throughput(server, args)
+    finally:
+        server.stop()
+        server.extra_args = []
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"persist_send_rps": figures["send_rps"], "persist_send_cpu_ms": figures["send_cpu_ms"]}
+
+
 # -- driver -----------------------------------------------------------------------------
 
 
@@ -426,6 +447,8 @@ def run_round(server: Server, args, skip: set[str]) -> dict:
         if "memory" not in skip:
             fresh(server)
             out |= memory(server, args.items)
+        if server.name == "cloudtwin" and "persist" not in skip:
+            out |= persisted(server, args)
     except Exception as exc:  # noqa: BLE001 - a peer failing a workload is a figure too
         out["error"] = f"{type(exc).__name__}: {exc}"[:200]
     finally:
@@ -450,6 +473,8 @@ ROWS = (
     ("s3_p99_ms", "S3 PutObject 1 KiB p99 (ms)"),
     ("query_cpu_ms", "DynamoDB Query of 2,000 items, server CPU (ms)"),
     ("mem_per_100k_mib", "RSS per 100k DynamoDB items of ~200 B (MiB)"),
+    ("persist_send_rps", "SendMessage/s, 16 conns, with --data-dir"),
+    ("persist_send_cpu_ms", "  server CPU per SendMessage with --data-dir (ms)"),
     ("load", "load average (1 min) at the round's start"),
 )
 
@@ -515,7 +540,14 @@ def main() -> None:
             for name in table_names:
                 value = median_of([f[key] for f in results[name] if key in f])
                 if isinstance(value, float) and limit:
-                    print(f"{name} {key.split('_')[0]}: {value / limit:.0%} of the bare ASGI app ({limit:,.0f} req/s)")
+                    print(f"{name} {key.split('_')[0]}: {value / limit:.0%} of the bare ASGI app's rate ({limit:,.0f} req/s)")
+            cpu_key = key.replace("_rps", "_cpu_ms")
+            floor = median_of([f[cpu_key] for f in results["bare"] if cpu_key in f])
+            for name in table_names:
+                value = median_of([f[cpu_key] for f in results[name] if cpu_key in f])
+                if isinstance(value, float) and value and floor:
+                    print(f"{name} {key.split('_')[0]}: {floor / value:.0%} of the bare ASGI app by server CPU "
+                          f"per request ({floor * 1000:.0f} µs vs {value * 1000:.0f} µs)")
     errors = {n: [f["error"] for f in rs if "error" in f] for n, rs in results.items()}
     for name, errs in errors.items():
         for err in errs:
