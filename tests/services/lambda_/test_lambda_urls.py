@@ -63,3 +63,25 @@ def test_an_iam_url_needs_a_signature_and_errors_are_502(lam, deploy, endpoint):
     status, _, body = _call(endpoint, url, "/", headers={
         "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00"})
     assert status == 502 and body == b"Internal Server Error"
+
+
+def test_urls_are_made_under_the_first_extra_host_name():
+    import boto3
+
+    from cloudtwin.config import Config
+    from cloudtwin.testing.server import ServerThread, free_port
+    from lambda_helpers import zipped
+
+    with ServerThread(Config(port=free_port(), log_level="warning", hostnames=("cloud.test",))) as server:
+        lam = boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+        iam = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+        arn = iam.create_role(RoleName="url-role", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+        lam.create_function(FunctionName="named", Runtime="python3.12", Role=arn, Handler="app.handler",
+                            Code={"ZipFile": zipped({"app.py": ECHO})})  # fmt: skip
+        url = lam.create_function_url_config(FunctionName="named", AuthType="NONE")["FunctionUrl"]
+        assert urlsplit(url).hostname.endswith(".lambda-url.us-east-1.cloud.test")
+        assert _call(server.endpoint, url, "/")[0] == 403  # served under that name
