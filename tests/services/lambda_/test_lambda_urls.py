@@ -85,3 +85,18 @@ def test_urls_are_made_under_the_first_extra_host_name():
         url = lam.create_function_url_config(FunctionName="named", AuthType="NONE")["FunctionUrl"]
         assert urlsplit(url).hostname.endswith(".lambda-url.us-east-1.cloud.test")
         assert _call(server.endpoint, url, "/")[0] == 403  # served under that name
+
+
+def test_hop_by_hop_headers_stay_out_of_the_event_and_a_deleted_alias_url_is_refused(lam, deploy, endpoint):
+    deploy("headers", {"app.py": "import json\ndef handler(event, context):\n    return {'headers': event['headers']}\n"})
+    version = lam.publish_version(FunctionName="headers")["Version"]
+    lam.create_alias(FunctionName="headers", Name="live", FunctionVersion=version)
+    url = lam.create_function_url_config(FunctionName="headers", Qualifier="live", AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(FunctionName="headers", Qualifier="live", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, _, body = _call(endpoint, url, "/", headers={"Connection": "keep-alive", "X-Kept": "1"})
+    headers = json.loads(body)["headers"]
+    assert status == 200 and headers["x-kept"] == "1" and "connection" not in headers
+    lam.delete_alias(FunctionName="headers", Name="live")
+    status, headers, body = _call(endpoint, url, "/")
+    assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")

@@ -24,6 +24,9 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"})
+
+
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpResponse:
     body = json.dumps(doc, separators=(",", ":")).encode()  # compact, as AWS writes it
     return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})}, body)
@@ -88,6 +91,8 @@ class UrlRequests:
             target = self._resolve(account, region, record["latest"]["FunctionName"], qualifier or None)  # type: ignore[attr-defined]
             _, outcome = await self.invoker.run(target, json.dumps(event).encode(), "url", request_id=request_id)  # type: ignore[attr-defined]
         except ServiceError as error:
+            if error.code == "ResourceNotFoundException":  # its alias or version is gone
+                return _json(403, {"Message": None}, {"x-amzn-ErrorType": "AccessDeniedException", **cors})
             status = 429 if error.code == "TooManyRequestsException" else 502
             return _json(status, {"Message": "Rate Exceeded." if status == 429 else "Internal Server Error"}, cors)
         if outcome.error:
@@ -95,7 +100,8 @@ class UrlRequests:
         return self._url_response(outcome.payload, cors)
 
     def _url_event(self, request: HttpRequest, url_id: str, region: str, request_id: str, config: dict) -> dict:
-        headers = {k.lower(): v for k, v in request.headers.items()}
+        # hop-by-hop headers stay with the connection, as AWS's front end keeps them
+        headers = {k.lower(): v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
         body = request.body or b""
         text_types = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
