@@ -100,3 +100,22 @@ def test_hop_by_hop_headers_stay_out_of_the_event_and_a_deleted_alias_url_is_ref
     lam.delete_alias(FunctionName="headers", Name="live")
     status, headers, body = _call(endpoint, url, "/")
     assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")
+
+
+STREAMER = """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  responseStream = awslambda.HttpResponseStream.from(responseStream, {statusCode: 201, headers: {"Content-Type": "text/plain"}});
+  responseStream.write("Hello,");
+  responseStream.write(" " + event.rawPath.slice(1) + "!");
+  responseStream.end();
+});
+"""
+
+
+def test_a_streaming_node_function_answers_through_a_response_stream_url(lam, deploy, endpoint):
+    deploy("streamer", {"index.js": STREAMER}, handler="index.handler", runtime="nodejs20.x")
+    url = lam.create_function_url_config(FunctionName="streamer", AuthType="NONE", InvokeMode="RESPONSE_STREAM")["FunctionUrl"]
+    lam.add_permission(FunctionName="streamer", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, headers, body = _call(endpoint, url, "/world")
+    assert (status, headers.get("Content-Type"), body) == (201, "text/plain", b"Hello, world!")

@@ -32,6 +32,24 @@ def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpR
     return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})}, body)
 
 
+def _streamed_response(payload: bytes, cors: dict[str, str]) -> HttpResponse:
+    """A streamed answer (``RESPONSE_STREAM``): the bytes the function wrote, after the HTTP
+    metadata ``awslambda.HttpResponseStream.from`` put first (JSON, then 8 NUL bytes)."""
+    head, separator, rest = (payload or b"").partition(b"\0" * 8)
+    metadata: Any = None
+    if separator:
+        try:
+            metadata = json.loads(head)
+        except ValueError:
+            metadata = None
+    if not isinstance(metadata, dict):
+        return HttpResponse(200, {"Content-Type": "application/octet-stream", **cors}, payload or b"")
+    headers = {str(k): str(v) for k, v in (metadata.get("headers") or {}).items()}
+    if metadata.get("cookies"):
+        headers["Set-Cookie"] = ", ".join(metadata["cookies"])
+    return HttpResponse(int(metadata.get("statusCode") or 200), {**headers, **cors}, rest)
+
+
 class UrlRequests:
     """The data plane of function URLs, mixed into the Lambda provider."""
 
@@ -97,6 +115,8 @@ class UrlRequests:
             return _json(status, {"Message": "Rate Exceeded." if status == 429 else "Internal Server Error"}, cors)
         if outcome.error:
             return HttpResponse(502, {"Content-Type": "application/json", **cors}, b"Internal Server Error")
+        if config.get("InvokeMode") == "RESPONSE_STREAM":
+            return _streamed_response(outcome.payload, cors)
         return self._url_response(outcome.payload, cors)
 
     def _url_event(self, request: HttpRequest, url_id: str, region: str, request_id: str, config: dict) -> dict:
