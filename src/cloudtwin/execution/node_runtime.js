@@ -39,6 +39,43 @@ function errorObject(err) {
   return { errorType: "string", errorMessage: String(err), trace: [] };
 }
 
+// Response streaming (awslambda.streamifyResponse): the handler writes to a response stream;
+// its bytes are sent as the invocation's response once it ends. HttpResponseStream.from puts
+// the HTTP metadata first, as AWS's runtime does: the JSON, then 8 NUL bytes, then the body.
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const { Writable } = require("stream");
+globalThis.awslambda = {
+  streamifyResponse(handler) { handler[STREAMING] = "response"; return handler; },
+  HttpResponseStream: {
+    from(stream, metadata) {
+      stream.setContentType("application/vnd.awslambda.http-integration-response");
+      stream.write(JSON.stringify(metadata || {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+function responseStream() {
+  const chunks = [];
+  const stream = new Writable({
+    write(chunk, encoding, callback) { chunks.push(Buffer.from(chunk, encoding)); callback(); },
+  });
+  stream.contentType = "application/octet-stream";
+  stream.setContentType = (type) => { stream.contentType = type; };
+  stream.finished = new Promise((resolve, reject) => { stream.on("finish", resolve); stream.on("error", reject); });
+  stream.body = () => Buffer.concat(chunks);
+  return stream;
+}
+
+async function invokeStreaming(handler, event, context) {
+  const stream = responseStream();
+  await handler(event, stream, context);
+  if (!stream.writableEnded) stream.end();
+  await stream.finished;
+  return stream;
+}
+
 let currentRequestId;
 for (const [level, method] of [["INFO", "log"], ["INFO", "info"], ["WARN", "warn"],
   ["ERROR", "error"], ["DEBUG", "debug"], ["TRACE", "trace"]]) {
@@ -139,6 +176,12 @@ async function main() {
     let event;
     try { event = next.body ? JSON.parse(next.body) : {}; } catch (e) { event = next.body; }
     try {
+      if (handler[STREAMING] === "response") {
+        const stream = await invokeStreaming(handler, event, context);
+        await call("POST", `/invocation/${id}/response`, stream.body(), { "content-type": stream.contentType,
+          "lambda-runtime-function-response-mode": "streaming" });
+        continue;
+      }
       const result = await invoke(handler, event, context);
       await call("POST", `/invocation/${id}/response`, JSON.stringify(result === undefined ? null : result));
     } catch (e) {

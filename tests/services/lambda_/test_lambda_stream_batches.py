@@ -38,6 +38,18 @@ def _stream(kinesis, name, shards=1):
     return kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
 
 
+def _calls(sqs, url, records):
+    """The invocations TIMED recorded, in the order they started, once ``records`` records arrived."""
+    calls: list = []
+
+    def arrived():
+        calls.extend(seen(sqs, url, 1))
+        return sum(len(c["records"]) for c in calls) >= records
+
+    assert eventually(arrived, 60), calls
+    return sorted(calls, key=lambda c: c["start"])
+
+
 def _failure(sqs, url):
     messages = eventually(lambda: sqs.receive_message(QueueUrl=url).get("Messages"), 30)
     assert messages, "no on-failure record"
@@ -54,7 +66,7 @@ def test_parallelization_factor_runs_batches_of_a_shard_at_once_keeping_each_key
     deploy("parallel-reader", {"app.py": TIMED})
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="parallel-reader", StartingPosition="TRIM_HORIZON",
                                     BatchSize=2, ParallelizationFactor=4)  # fmt: skip
-    calls = sorted(seen(sqs, seen_url, 12), key=lambda c: c["start"])
+    calls = _calls(sqs, seen_url, 24)
     delivered = [data for call in calls for _, data in call["records"]]
     assert sorted(delivered) == sorted(f"{key}/{n}" for n in range(3) for key in keys)
     for key in keys:  # one key's records in order
@@ -159,3 +171,38 @@ def test_an_s3_on_failure_destination_gets_the_batch_as_an_object(lam, deploy, a
     [record] = body["payload"]["Records"]
     assert record["kinesis"]["sequenceNumber"] == sequence and record["eventSource"] == "aws:kinesis"
     assert body["KinesisBatchInfo"]["startSequenceNumber"] == sequence
+
+
+DDB_TIMED = """
+import json, time, boto3
+def handler(event, context):
+    sqs = boto3.client("sqs")
+    start = time.time()
+    time.sleep(0.4)
+    records = [(r["dynamodb"]["Keys"]["id"]["S"], r["dynamodb"]["NewImage"]["n"]["N"]) for r in event["Records"]]
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="seen")["QueueUrl"],
+                     MessageBody=json.dumps({"records": records, "start": start, "end": time.time()}))
+"""
+
+
+def test_dynamodb_parallelization_factor_keeps_each_items_changes_in_order(lam, deploy, aws_client):
+    sqs, ddb = aws_client("sqs"), aws_client("dynamodb")
+    seen_url, _ = queue(sqs, "seen")
+    stream_arn = ddb.create_table(
+        TableName="items", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]  # fmt: skip
+    for n in range(3):
+        for item in range(6):
+            ddb.put_item(TableName="items", Item={"id": {"S": f"item-{item}"}, "n": {"N": str(n)}})
+    deploy("ddb-parallel", {"app.py": DDB_TIMED})
+    lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="ddb-parallel", StartingPosition="TRIM_HORIZON",
+                                    BatchSize=2, ParallelizationFactor=3)  # fmt: skip
+    calls = _calls(sqs, seen_url, 18)
+    delivered = [tuple(r) for call in calls for r in call["records"]]
+    assert len(delivered) == 18
+    for item in range(6):
+        assert [n for key, n in delivered if key == f"item-{item}"] == ["0", "1", "2"]
+    assert max(sum(1 for o in calls if o["start"] < c["end"] and c["start"] < o["end"]) for c in calls) >= 2

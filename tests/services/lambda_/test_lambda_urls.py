@@ -63,3 +63,59 @@ def test_an_iam_url_needs_a_signature_and_errors_are_502(lam, deploy, endpoint):
     status, _, body = _call(endpoint, url, "/", headers={
         "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00"})
     assert status == 502 and body == b"Internal Server Error"
+
+
+def test_urls_are_made_under_the_first_extra_host_name():
+    import boto3
+
+    from cloudtwin.config import Config
+    from cloudtwin.testing.server import ServerThread, free_port
+    from lambda_helpers import zipped
+
+    with ServerThread(Config(port=free_port(), log_level="warning", hostnames=("cloud.test",))) as server:
+        lam = boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+        iam = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+        arn = iam.create_role(RoleName="url-role", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+        lam.create_function(FunctionName="named", Runtime="python3.12", Role=arn, Handler="app.handler",
+                            Code={"ZipFile": zipped({"app.py": ECHO})})  # fmt: skip
+        url = lam.create_function_url_config(FunctionName="named", AuthType="NONE")["FunctionUrl"]
+        assert urlsplit(url).hostname.endswith(".lambda-url.us-east-1.cloud.test")
+        assert _call(server.endpoint, url, "/")[0] == 403  # served under that name
+
+
+def test_hop_by_hop_headers_stay_out_of_the_event_and_a_deleted_alias_url_is_refused(lam, deploy, endpoint):
+    deploy("headers", {"app.py": "import json\ndef handler(event, context):\n    return {'headers': event['headers']}\n"})
+    version = lam.publish_version(FunctionName="headers")["Version"]
+    lam.create_alias(FunctionName="headers", Name="live", FunctionVersion=version)
+    url = lam.create_function_url_config(FunctionName="headers", Qualifier="live", AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(FunctionName="headers", Qualifier="live", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, _, body = _call(endpoint, url, "/", headers={"Connection": "keep-alive", "X-Kept": "1"})
+    headers = json.loads(body)["headers"]
+    assert status == 200 and headers["x-kept"] == "1" and "connection" not in headers
+    lam.delete_alias(FunctionName="headers", Name="live")
+    status, headers, body = _call(endpoint, url, "/")
+    assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")
+
+
+STREAMER = """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  responseStream = awslambda.HttpResponseStream.from(responseStream, {statusCode: 201, headers: {"Content-Type": "text/plain"}});
+  responseStream.write("Hello,");
+  responseStream.write(" " + event.rawPath.slice(1) + "!");
+  responseStream.end();
+});
+"""
+
+
+def test_a_streaming_node_function_answers_through_a_response_stream_url(lam, deploy, endpoint):
+    deploy("streamer", {"index.js": STREAMER}, handler="index.handler", runtime="nodejs20.x")
+    url = lam.create_function_url_config(FunctionName="streamer", AuthType="NONE", InvokeMode="RESPONSE_STREAM")["FunctionUrl"]
+    lam.add_permission(FunctionName="streamer", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, headers, body = _call(endpoint, url, "/world")
+    assert (status, headers.get("Content-Type"), body) == (201, "text/plain", b"Hello, world!")

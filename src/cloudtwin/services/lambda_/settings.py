@@ -56,7 +56,10 @@ class SettingOperations:
             )
         url_id = "".join(secrets.choice(_ALPHABET) for _ in range(32))
         now = timestamp(ctx.clock.now())
-        host = f"{url_id}.lambda-url.{ctx.region}.localhost:{self.env.config.port}"  # type: ignore[attr-defined]
+        # under the first extra host name the server was given (--hostname), else localhost
+        config = self.env.config  # type: ignore[attr-defined]
+        base = config.hostnames[0] if config.hostnames else "localhost"
+        host = f"{url_id}.lambda-url.{ctx.region}.{base}:{config.port}"
         config: Params = {
             "FunctionUrl": f"http://{host}/",
             "FunctionArn": record["latest"]["FunctionArn"] + (f":{qualifier}" if qualifier else ""),

@@ -94,6 +94,13 @@ class ShardPolling:
         record = store.functions.get(resource.split(":")[1])
         return (record or {}).get("latest", {}).get("Role", "")
 
+    @staticmethod
+    def _source(mapping: dict) -> tuple[StreamSource, str, str, str]:
+        """(source, stream ARN, its account, its region) of a stream mapping."""
+        stream_arn = mapping["EventSourceArn"]
+        _, s_region, s_account, _ = arn_parts(stream_arn)
+        return source_of(stream_arn), stream_arn, s_account, s_region
+
     async def _idle(self, wake: asyncio.Event) -> None:
         wake.clear()
         try:
@@ -115,9 +122,7 @@ class ShardPolling:
                 mapping = self._mapping(account, region, mapping_id)
                 if mapping is None:
                     return
-                stream_arn = mapping["EventSourceArn"]
-                source = source_of(stream_arn)
-                _, s_region, s_account, _ = arn_parts(stream_arn)
+                source, stream_arn, s_account, s_region = self._source(mapping)
                 finished: list[str] = mapping.setdefault("_finished", [])
                 try:
                     shards = shards_of(await call(source.service, "DescribeStream", {source.arn_param: stream_arn},
@@ -154,9 +159,7 @@ class ShardPolling:
             mapping = self._mapping(account, region, mapping_id)
             if mapping is None:
                 return
-            stream_arn = mapping["EventSourceArn"]
-            source = source_of(stream_arn)
-            _, s_region, s_account, _ = arn_parts(stream_arn)
+            source, stream_arn, s_account, s_region = self._source(mapping)
             checkpoints: dict[str, str] = mapping.setdefault("_checkpoints", {})
             chunk = mapping.get("BatchSize", 100) * self._factor(mapping)
             try:

@@ -24,9 +24,30 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"})
+
+
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpResponse:
     body = json.dumps(doc, separators=(",", ":")).encode()  # compact, as AWS writes it
     return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})}, body)
+
+
+def _streamed_response(payload: bytes, cors: dict[str, str]) -> HttpResponse:
+    """A streamed answer (``RESPONSE_STREAM``): the bytes the function wrote, after the HTTP
+    metadata ``awslambda.HttpResponseStream.from`` put first (JSON, then 8 NUL bytes)."""
+    head, separator, rest = (payload or b"").partition(b"\0" * 8)
+    metadata: Any = None
+    if separator:
+        try:
+            metadata = json.loads(head)
+        except ValueError:
+            metadata = None
+    if not isinstance(metadata, dict):
+        return HttpResponse(200, {"Content-Type": "application/octet-stream", **cors}, payload or b"")
+    headers = {str(k): str(v) for k, v in (metadata.get("headers") or {}).items()}
+    if metadata.get("cookies"):
+        headers["Set-Cookie"] = ", ".join(metadata["cookies"])
+    return HttpResponse(int(metadata.get("statusCode") or 200), {**headers, **cors}, rest)
 
 
 class UrlRequests:
@@ -88,14 +109,19 @@ class UrlRequests:
             target = self._resolve(account, region, record["latest"]["FunctionName"], qualifier or None)  # type: ignore[attr-defined]
             _, outcome = await self.invoker.run(target, json.dumps(event).encode(), "url", request_id=request_id)  # type: ignore[attr-defined]
         except ServiceError as error:
+            if error.code == "ResourceNotFoundException":  # its alias or version is gone
+                return _json(403, {"Message": None}, {"x-amzn-ErrorType": "AccessDeniedException", **cors})
             status = 429 if error.code == "TooManyRequestsException" else 502
             return _json(status, {"Message": "Rate Exceeded." if status == 429 else "Internal Server Error"}, cors)
         if outcome.error:
             return HttpResponse(502, {"Content-Type": "application/json", **cors}, b"Internal Server Error")
+        if config.get("InvokeMode") == "RESPONSE_STREAM":
+            return _streamed_response(outcome.payload, cors)
         return self._url_response(outcome.payload, cors)
 
     def _url_event(self, request: HttpRequest, url_id: str, region: str, request_id: str, config: dict) -> dict:
-        headers = {k.lower(): v for k, v in request.headers.items()}
+        # hop-by-hop headers stay with the connection, as AWS's front end keeps them
+        headers = {k.lower(): v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
         body = request.body or b""
         text_types = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
