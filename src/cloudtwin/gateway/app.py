@@ -629,8 +629,9 @@ _WARM_UP = (
 def _warm_up(done: threading.Event) -> None:
     """Import the machinery the first request to any service needs (botocore's model
     classes and loader, the router, the wire protocols, validation: ~0.1 s), in a thread
-    once the server is up, so that start-up does not wait for it and the first call does
-    not either. Importing is thread-safe; nothing is built here that a request builds.
+    once the server is up, so that start-up does not wait for it and a first call that
+    comes a moment later does not either (one that comes during it waits for it:
+    ``Gateway._finish_warm_up``). Nothing is built here that a request builds.
 
     Then everything alive (modules, code: long-lived) leaves the garbage collector's care
     (``gc.freeze``): a full collection would otherwise walk it all again, a pause of
