@@ -122,6 +122,8 @@ class Gateway:
         self._validators = None
         self._protocols: dict[str, tuple[Any, Any]] = {}
         self._restored = False
+        #: Set once the warm-up thread has imported everything (None: no warm-up running).
+        self._warming: threading.Event | None = None
 
     # -- lazily built machinery (start-up pays for none of it) ---------------------------
 
@@ -215,7 +217,10 @@ class Gateway:
                 self.processors.start()  # background tick processing on real time
                 await send({"type": "lifespan.startup.complete"})
                 # Serving already: import what every first request needs meanwhile.
-                threading.Thread(target=_warm_up, name="cloudtwin-warm-up", daemon=True).start()
+                self._warming = threading.Event()
+                threading.Thread(
+                    target=_warm_up, args=(self._warming,), name="cloudtwin-warm-up", daemon=True
+                ).start()
             elif message["type"] == "lifespan.shutdown":
                 await self.processors.stop()
                 await self.services.close()
@@ -258,6 +263,8 @@ class Gateway:
                     response.headers["Connection"] = "close"
                 await self._send(send, response, headers)
                 return
+            if self._warming is not None:
+                self._finish_warm_up()
             if not self.hosts.serves(headers.get("host")):
                 raise self._refusal(ex, _foreign_host_message(headers["host"]))
             api = execute_api_target(headers.get("host", ""), path)
@@ -363,6 +370,16 @@ class Gateway:
                 elapsed_ms,
             )
 
+    def _finish_warm_up(self) -> None:
+        """A service request during the warm-up waits for it (a fraction of a second, as
+        long as importing would have taken it), rather than importing the same modules
+        from a second thread: two threads importing one cycle of modules at once can each
+        see the other's half-initialized module."""
+        warming = self._warming
+        if warming is not None:
+            warming.wait(30)
+            self._warming = None
+
     async def _control(self, request: HttpRequest, body: RequestBody) -> HttpResponse:
         """The control surface, for this machine's tools and pages only (gateway.guard)."""
         from cloudtwin.control.payload import json_response
@@ -375,6 +392,8 @@ class Gateway:
             return json_response(403, {"error": _foreign_origin_message(origin)})
         console = request.path.startswith("/_cloudtwin/ui/")
         request.body = await body.read(limits.CONSOLE_LIMIT if console else limits.CONTROL_LIMIT)
+        if self._warming is not None and not request.path.startswith("/_cloudtwin/health"):
+            self._finish_warm_up()  # the control API may load models and services too
         refusal = control_body_refusal(request.method, headers, request.body)
         if refusal is not None:
             return json_response(415, {"error": refusal})
@@ -691,11 +710,12 @@ _WARM_UP = (
 )
 
 
-def _warm_up() -> None:
+def _warm_up(done: threading.Event) -> None:
     """Import the machinery the first request to any service needs (botocore's model
     classes and loader, the router, the wire protocols, validation: ~0.1 s), in a thread
-    once the server is up, so that start-up does not wait for it and the first call does
-    not either. Importing is thread-safe; nothing is built here that a request builds.
+    once the server is up, so that start-up does not wait for it and a first call that
+    comes a moment later does not either (one that comes during it waits for it:
+    ``Gateway._finish_warm_up``). Nothing is built here that a request builds.
 
     Then everything alive (modules, code: long-lived) leaves the garbage collector's care
     (``gc.freeze``): a full collection would otherwise walk it all again, a pause of
@@ -708,7 +728,9 @@ def _warm_up() -> None:
             import_module(name)
     except Exception:  # noqa: BLE001 - a request will meet (and report) the same failure
         errlog.debug("warm-up failed", exc_info=True)
-    gc.freeze()
+    finally:
+        gc.freeze()
+        done.set()
 
 
 def _accepts_json_only(headers: Any) -> bool:

@@ -77,8 +77,9 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
+        # The key is made (in the background) once a topic gets a subscriber: SNS used
+        # without one never loads the crypto library (~8 MiB).
         self.signer = Signer()
-        self.signer.prepare()
         self.dispatcher = Dispatcher(env, self.signer)
         self.publisher = Publisher(self.dispatcher)
         env.processors.register("sns-http-retries", self.dispatcher.due_retries, replace=True)
@@ -290,6 +291,7 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
             raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
         endpoint = params.get("Endpoint") or ""
         _check_endpoint(protocol, endpoint)
+        self.signer.prepare()  # its deliveries will be signed
         if topic.fifo and protocol not in ("sqs", "firehose"):
             raise invalid(f"Invalid protocol type: {protocol}")
         if not topic.fifo and protocol == "sqs" and endpoint.endswith(".fifo"):

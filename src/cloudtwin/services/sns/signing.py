@@ -42,10 +42,15 @@ class Signer:
         self._key: Any = None
         self._pem: bytes | None = None
         self._making = threading.Lock()
+        self._prepared = False
 
     def prepare(self) -> None:
         """Start making the key and certificate on a worker thread (OpenSSL releases the GIL
-        while it generates), so the first message to sign does not hold up the event loop."""
+        while it generates), so the first message to sign does not hold up the event loop.
+        Once: later calls do nothing."""
+        if self._prepared or self._key is not None:
+            return
+        self._prepared = True
         threading.Thread(target=self._ensure, name="sns-signing-key", daemon=True).start()
 
     @property
