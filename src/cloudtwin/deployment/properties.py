@@ -1,6 +1,7 @@
 """What most resource handlers do with a template's properties.
 
-- :func:`shaped`: a template's values typed as the operation's input shape wants them.
+- :func:`shaped`: a template's values typed as the operation's input shape wants them, its
+  PascalCase names matched to the members' (camelCase in some APIs).
   CloudFormation accepts ``"30"`` for a number and ``"true"`` for a boolean (a ``Ref`` to a
   parameter is always a string), and a number where the API wants a string; the service's
   handler sees the types an SDK would have sent.
@@ -48,7 +49,12 @@ def coerce(value: Any, shape: "Shape") -> Any:
         if not isinstance(value, dict):
             return value
         members = shape.members
-        return {k: coerce(v, members[k]) for k, v in value.items() if k in members and v is not None}
+        out = {}
+        for key, item in value.items():
+            name = key if key in members else _member_name(shape, key)
+            if name is not None and item is not None:
+                out[name] = coerce(item, members[name])
+        return out
     if kind == "list":
         if not isinstance(value, list):
             value = [value]
@@ -89,6 +95,17 @@ def coerce(value: Any, shape: "Shape") -> Any:
             return value
         return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
     return value
+
+
+def _member_name(shape: "Shape", key: str) -> str | None:
+    """A structure's member a template names in another letter case: templates spell every
+    property in PascalCase, some APIs in camelCase (API Gateway's ``restApiId``, Logs'
+    ``logGroupName``)."""
+    folded = key.lower()
+    for name in shape.members:
+        if name.lower() == folded:
+            return name
+    return None
 
 
 def shaped(request: "ResourceRequest", service: str, operation: str, values: dict[str, Any]) -> dict[str, Any]:
