@@ -140,3 +140,20 @@ def test_mock_method_stage_keys_plans_validators_models_and_responses(handlers, 
     handlers.delete(api)
     handlers.delete(api)
     assert apigw.get_rest_apis()["items"] == []
+
+
+def test_rest_api_body_keeps_the_template_name_and_tags_follow_updates(handlers, aws_client):
+    apigw = aws_client("apigateway")
+    body = {"swagger": "2.0", "info": {"title": "Public API", "version": "1.0"},
+            "paths": {"/test": {"post": {"responses": {}, "x-amazon-apigateway-integration": {
+                "uri": "http://example.com", "httpMethod": "POST", "type": "http_proxy"}}}}}
+    api = handlers.create("AWS::ApiGateway::RestApi", {"Name": "mine", "Body": body})
+    got = apigw.get_rest_api(restApiId=api.physical_id)
+    assert got["name"] == "mine"
+    assert sorted(r["path"] for r in apigw.get_resources(restApiId=api.physical_id)["items"]) == ["/", "/test"]
+    plan = handlers.create("AWS::ApiGateway::UsagePlan", {
+        "Quota": {"Limit": "5", "Period": "MONTH"}, "Tags": [{"Key": "test", "Value": "value1"}],
+    })
+    assert apigw.get_usage_plan(usagePlanId=plan.physical_id)["quota"] == {"limit": 5, "offset": 0, "period": "MONTH"}
+    handlers.update(plan, {**plan.properties, "Tags": [{"Key": "test", "Value": "value-updated"}]})
+    assert apigw.get_usage_plan(usagePlanId=plan.physical_id)["tags"]["test"] == "value-updated"

@@ -27,6 +27,20 @@ def _call(request: ResourceRequest, operation: str, values: dict[str, Any]) -> d
     return request.call(SERVICE, operation, shaped(request, SERVICE, operation, values))
 
 
+def _arn(request: ResourceRequest, path: str) -> str:
+    return f"arn:aws:apigateway:{request.region}::{path}"
+
+
+def _retag(request: ResourceRequest, arn: str) -> None:
+    """The resource's tags made the template's (and the stack's)."""
+    current = request.call(SERVICE, "GetTags", {"resourceArn": arn}).get("tags", {})
+    wanted = tag_map(request)
+    if stale := sorted(set(current) - set(wanted)):
+        request.call(SERVICE, "UntagResource", {"resourceArn": arn, "tagKeys": stale})
+    if wanted:
+        request.call(SERVICE, "TagResource", {"resourceArn": arn, "tags": wanted})
+
+
 def _replace(path: str, value: Any) -> dict[str, Any]:
     return {"op": "replace", "path": path, "value": value if isinstance(value, str) else json.dumps(value)}
 
@@ -48,6 +62,7 @@ class RestApiHandler(ResourceHandler):
         api = request.call(SERVICE, "CreateRestApi", params)
         if body is not None:
             self._put_body(request, api["id"], body, props.get("Mode") or "overwrite")
+            self._keep_given(request, api["id"])
         return self._outcome(request, api["id"])
 
     def update(self, request: ResourceRequest) -> Outcome:
@@ -66,7 +81,23 @@ class RestApiHandler(ResourceHandler):
             request.call(SERVICE, "UpdateRestApi", {"restApiId": api_id, "patchOperations": patches})
         if _changed(request, "Body", "BodyS3Location") and self._body(props) is not None:
             self._put_body(request, api_id, self._body(props), props.get("Mode") or "overwrite")
+            self._keep_given(request, api_id)
+        if _changed(request, "Tags"):
+            _retag(request, _arn(request, f"/restapis/{api_id}"))
         return self._outcome(request, api_id)
+
+    @staticmethod
+    def _keep_given(request: ResourceRequest, api_id: str) -> None:
+        """The template's Name and Description win over the imported definition's title and
+        description, as CloudFormation documents."""
+        api = request.call(SERVICE, "GetRestApi", {"restApiId": api_id})
+        patches = [
+            _replace(f"/{member}", request.properties[prop])
+            for prop, member in (("Name", "name"), ("Description", "description"))
+            if request.properties.get(prop) and api.get(member) != request.properties[prop]
+        ]
+        if patches:
+            request.call(SERVICE, "UpdateRestApi", {"restApiId": api_id, "patchOperations": patches})
 
     def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
@@ -260,6 +291,8 @@ class StageHandler(ResourceHandler):
             request.call(SERVICE, "UpdateStage", {
                 "restApiId": props["RestApiId"], "stageName": request.physical_id, "patchOperations": patches,
             })
+        if _changed(request, "Tags"):
+            _retag(request, _arn(request, f"/restapis/{props['RestApiId']}/stages/{request.physical_id}"))
         return Outcome(request.physical_id, {})
 
     def delete(self, request: ResourceRequest) -> None:
@@ -291,6 +324,8 @@ class ApiKeyHandler(ResourceHandler):
             _replace("/description", props.get("Description", "")),
             *([_replace("/customerId", props["CustomerId"])] if props.get("CustomerId") else []),
         ]})
+        if _changed(request, "Tags"):
+            _retag(request, _arn(request, f"/apikeys/{request.physical_id}"))
         return Outcome(request.physical_id, {"APIKeyId": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
@@ -332,6 +367,8 @@ class UsagePlanHandler(ResourceHandler):
             patches += [{"op": "add", "path": "/apiStages", "value": v} for v in sorted(new - old)]
         if patches:
             request.call(SERVICE, "UpdateUsagePlan", {"usagePlanId": plan_id, "patchOperations": patches})
+        if _changed(request, "Tags"):
+            _retag(request, _arn(request, f"/usageplans/{plan_id}"))
         return Outcome(plan_id, {"Id": plan_id})
 
     def delete(self, request: ResourceRequest) -> None:
