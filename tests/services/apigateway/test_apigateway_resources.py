@@ -157,3 +157,23 @@ def test_rest_api_body_keeps_the_template_name_and_tags_follow_updates(handlers,
     assert apigw.get_usage_plan(usagePlanId=plan.physical_id)["quota"] == {"limit": 5, "offset": 0, "period": "MONTH"}
     handlers.update(plan, {**plan.properties, "Tags": [{"Key": "test", "Value": "value-updated"}]})
     assert apigw.get_usage_plan(usagePlanId=plan.physical_id)["tags"]["test"] == "value-updated"
+
+
+def test_canary_deployment_on_an_existing_stage(handlers, aws_client):
+    apigw = aws_client("apigateway")
+    api = handlers.create("AWS::ApiGateway::RestApi", {"Name": "canary"})
+    handlers.create("AWS::ApiGateway::Method", {
+        "RestApiId": api.physical_id, "ResourceId": api.attributes["RootResourceId"], "HttpMethod": "GET",
+        "Integration": {"Type": "MOCK"},
+    })
+    base = handlers.create("AWS::ApiGateway::Deployment", {"RestApiId": api.physical_id, "Description": "basic"})
+    handlers.create("AWS::ApiGateway::Stage", {"RestApiId": api.physical_id, "StageName": "prod",
+                                               "DeploymentId": base.physical_id})
+    canary = handlers.create("AWS::ApiGateway::Deployment", {
+        "RestApiId": api.physical_id, "StageName": "prod", "Description": "canary",
+        "DeploymentCanarySettings": {"PercentTraffic": 50, "StageVariableOverrides": {"alias": "Dev"}},
+    })
+    stage = apigw.get_stage(restApiId=api.physical_id, stageName="prod")
+    assert stage["deploymentId"] == base.physical_id
+    assert stage["canarySettings"] == {"deploymentId": canary.physical_id, "percentTraffic": 50.0,
+                                       "stageVariableOverrides": {"alias": "Dev"}, "useStageCache": False}
