@@ -8,6 +8,7 @@
 - :func:`tags`: the resource's ``Tags`` plus the stack's ``aws:cloudformation:*`` tags.
 - :func:`gone_ok`: a delete that finds the resource already gone succeeds, as
   CloudFormation's does.
+- :func:`changed`: whether an update changes some properties.
 """
 
 from __future__ import annotations
@@ -28,9 +29,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cloudtwin.deployment.handler import ResourceRequest
 
-__all__ = ["coerce", "gone_ok", "is_missing", "json_text", "random_suffix", "shaped", "tag_map", "tags", "truthy"]
+__all__ = ["changed", "coerce", "gone_ok", "is_missing", "json_text", "random_suffix", "shaped", "tag_map", "tags", "truthy"]
 
 _TRUE = frozenset({"true", "1", "yes"})
+
+
+def changed(request: "ResourceRequest", *names: str) -> bool:
+    """Whether an update changes any of the properties ``names``."""
+    before = request.previous_properties or {}
+    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 def truthy(value: Any) -> bool:

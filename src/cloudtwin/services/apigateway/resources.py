@@ -13,14 +13,9 @@ import json
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text, shaped, tag_map, truthy
+from cloudtwin.deployment.properties import changed, gone_ok, json_text, shaped, tag_map, truthy
 
 SERVICE = "apigateway"
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 def _call(request: ResourceRequest, operation: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -69,20 +64,20 @@ class RestApiHandler(ResourceHandler):
         api_id = request.physical_id
         props = request.properties
         patches = []
-        if _changed(request, "Name") and props.get("Name"):
+        if changed(request, "Name") and props.get("Name"):
             patches.append(_replace("/name", props["Name"]))
-        if _changed(request, "Description"):
+        if changed(request, "Description"):
             patches.append(_replace("/description", props.get("Description", "")))
-        if _changed(request, "Policy"):
+        if changed(request, "Policy"):
             patches.append(_replace("/policy", json_text(props["Policy"]) if props.get("Policy") else ""))
-        if _changed(request, "DisableExecuteApiEndpoint"):
+        if changed(request, "DisableExecuteApiEndpoint"):
             patches.append(_replace("/disableExecuteApiEndpoint", str(truthy(props.get("DisableExecuteApiEndpoint", False))).lower()))
         if patches:
             request.call(SERVICE, "UpdateRestApi", {"restApiId": api_id, "patchOperations": patches})
-        if _changed(request, "Body", "BodyS3Location") and self._body(props) is not None:
+        if changed(request, "Body", "BodyS3Location") and self._body(props) is not None:
             self._put_body(request, api_id, self._body(props), props.get("Mode") or "overwrite")
             self._keep_given(request, api_id)
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, _arn(request, f"/restapis/{api_id}"))
         return self._outcome(request, api_id)
 
@@ -164,7 +159,7 @@ class MethodHandler(ResourceHandler):
         return Outcome(f"{props['RestApiId']}|{props['ResourceId']}|{props['HttpMethod']}", {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RestApiId", "ResourceId", "HttpMethod"):
+        if changed(request, "RestApiId", "ResourceId", "HttpMethod"):
             raise UpdateNeedsReplacement()
         self.delete(request)
         return self.create(request)
@@ -232,7 +227,7 @@ class DeploymentHandler(ResourceHandler):
         return Outcome(deployment["id"], {"DeploymentId": deployment["id"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RestApiId", "StageName", "StageDescription", "DeploymentCanarySettings"):
+        if changed(request, "RestApiId", "StageName", "StageDescription", "DeploymentCanarySettings"):
             raise UpdateNeedsReplacement()
         request.call(SERVICE, "UpdateDeployment", {
             "restApiId": request.properties["RestApiId"], "deploymentId": request.physical_id,
@@ -270,28 +265,28 @@ class StageHandler(ResourceHandler):
         return Outcome(name, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RestApiId", "StageName"):
+        if changed(request, "RestApiId", "StageName"):
             raise UpdateNeedsReplacement()
         props = request.properties
         before = request.previous_properties or {}
         patches = []
-        if _changed(request, "DeploymentId"):
+        if changed(request, "DeploymentId"):
             patches.append(_replace("/deploymentId", props["DeploymentId"]))
-        if _changed(request, "Description"):
+        if changed(request, "Description"):
             patches.append(_replace("/description", props.get("Description", "")))
-        if _changed(request, "TracingEnabled"):
+        if changed(request, "TracingEnabled"):
             patches.append(_replace("/tracingEnabled", str(truthy(props.get("TracingEnabled", False))).lower()))
-        if _changed(request, "Variables"):
+        if changed(request, "Variables"):
             old, new = before.get("Variables") or {}, props.get("Variables") or {}
             patches += [{"op": "remove", "path": f"/variables/{k}"} for k in old if k not in new]
             patches += [{"op": "replace", "path": f"/variables/{k}", "value": str(v)} for k, v in new.items()]
-        if _changed(request, "MethodSettings", "AccessLogSetting"):
+        if changed(request, "MethodSettings", "AccessLogSetting"):
             patches += _stage_patches(props)
         if patches:
             request.call(SERVICE, "UpdateStage", {
                 "restApiId": props["RestApiId"], "stageName": request.physical_id, "patchOperations": patches,
             })
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, _arn(request, f"/restapis/{props['RestApiId']}/stages/{request.physical_id}"))
         return Outcome(request.physical_id, {})
 
@@ -316,7 +311,7 @@ class ApiKeyHandler(ResourceHandler):
         return Outcome(key["id"], {"APIKeyId": key["id"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name", "Value", "GenerateDistinctId", "StageKeys"):
+        if changed(request, "Name", "Value", "GenerateDistinctId", "StageKeys"):
             raise UpdateNeedsReplacement()
         props = request.properties
         request.call(SERVICE, "UpdateApiKey", {"apiKey": request.physical_id, "patchOperations": [
@@ -324,7 +319,7 @@ class ApiKeyHandler(ResourceHandler):
             _replace("/description", props.get("Description", "")),
             *([_replace("/customerId", props["CustomerId"])] if props.get("CustomerId") else []),
         ]})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, _arn(request, f"/apikeys/{request.physical_id}"))
         return Outcome(request.physical_id, {"APIKeyId": request.physical_id})
 
@@ -351,23 +346,23 @@ class UsagePlanHandler(ResourceHandler):
         before = request.previous_properties or {}
         plan_id = request.physical_id
         patches = []
-        if _changed(request, "UsagePlanName") and props.get("UsagePlanName"):
+        if changed(request, "UsagePlanName") and props.get("UsagePlanName"):
             patches.append(_replace("/name", props["UsagePlanName"]))
-        if _changed(request, "Description"):
+        if changed(request, "Description"):
             patches.append(_replace("/description", props.get("Description", "")))
         for prop, path in (("Throttle", "/throttle"), ("Quota", "/quota")):
-            if _changed(request, prop):
+            if changed(request, prop):
                 for key, value in (props.get(prop) or {}).items():
                     member = key[:1].lower() + key[1:]
                     patches.append(_replace(f"{path}/{member}", str(value)))
-        if _changed(request, "ApiStages"):
+        if changed(request, "ApiStages"):
             old = {f"{s['ApiId']}:{s['Stage']}" for s in before.get("ApiStages") or []}
             new = {f"{s['ApiId']}:{s['Stage']}" for s in props.get("ApiStages") or []}
             patches += [{"op": "remove", "path": "/apiStages", "value": v} for v in sorted(old - new)]
             patches += [{"op": "add", "path": "/apiStages", "value": v} for v in sorted(new - old)]
         if patches:
             request.call(SERVICE, "UpdateUsagePlan", {"usagePlanId": plan_id, "patchOperations": patches})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, _arn(request, f"/usageplans/{plan_id}"))
         return Outcome(plan_id, {"Id": plan_id})
 
@@ -398,14 +393,14 @@ class AuthorizerHandler(ResourceHandler):
         return Outcome(authorizer["id"], {"AuthorizerId": authorizer["id"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RestApiId"):
+        if changed(request, "RestApiId"):
             raise UpdateNeedsReplacement()
         fields = {
             "Name": "/name", "Type": "/type", "AuthorizerUri": "/authorizerUri", "AuthorizerCredentials": "/authorizerCredentials",
             "IdentitySource": "/identitySource", "IdentityValidationExpression": "/identityValidationExpression",
             "AuthorizerResultTtlInSeconds": "/authorizerResultTtlInSeconds", "AuthType": "/authType",
         }
-        patches = [_replace(path, str(request.properties.get(prop, ""))) for prop, path in fields.items() if _changed(request, prop)]
+        patches = [_replace(path, str(request.properties.get(prop, ""))) for prop, path in fields.items() if changed(request, prop)]
         if patches:
             request.call(SERVICE, "UpdateAuthorizer", {
                 "restApiId": request.properties["RestApiId"], "authorizerId": request.physical_id, "patchOperations": patches,
@@ -428,7 +423,7 @@ class RequestValidatorHandler(ResourceHandler):
         return Outcome(validator["id"], {"RequestValidatorId": validator["id"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RestApiId", "Name"):
+        if changed(request, "RestApiId", "Name"):
             raise UpdateNeedsReplacement()
         props = request.properties
         request.call(SERVICE, "UpdateRequestValidator", {
@@ -459,13 +454,13 @@ class ModelHandler(ResourceHandler):
         return Outcome(name, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RestApiId", "Name", "ContentType"):
+        if changed(request, "RestApiId", "Name", "ContentType"):
             raise UpdateNeedsReplacement()
         props = request.properties
         patches = []
-        if _changed(request, "Schema"):
+        if changed(request, "Schema"):
             patches.append(_replace("/schema", json_text(props.get("Schema") or {})))
-        if _changed(request, "Description"):
+        if changed(request, "Description"):
             patches.append(_replace("/description", props.get("Description", "")))
         if patches:
             request.call(SERVICE, "UpdateModel", {
@@ -487,7 +482,7 @@ class GatewayResponseHandler(ResourceHandler):
         return Outcome(physical_id, {"Id": physical_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RestApiId", "ResponseType"):
+        if changed(request, "RestApiId", "ResponseType"):
             raise UpdateNeedsReplacement()
         _call(request, "PutGatewayResponse", request.properties)
         return Outcome(request.physical_id, {"Id": request.physical_id})

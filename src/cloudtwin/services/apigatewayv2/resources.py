@@ -10,15 +10,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, shaped, tag_map
+from cloudtwin.deployment.properties import changed, gone_ok, shaped, tag_map
 from cloudtwin.protocol.errors import ServiceError
 
 SERVICE = "apigatewayv2"
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 class ApiHandler(ResourceHandler):
@@ -37,7 +32,7 @@ class ApiHandler(ResourceHandler):
         return self._outcome(request, api)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "ProtocolType", "Body", "BodyS3Location"):
+        if changed(request, "ProtocolType", "Body", "BodyS3Location"):
             raise UpdateNeedsReplacement()
         api = request.call(SERVICE, "UpdateApi", shaped(request, SERVICE, "UpdateApi", {
             **request.properties, "ApiId": request.physical_id,
@@ -73,7 +68,7 @@ class _ApiChildHandler(ResourceHandler):
         return self._outcome(result[self.id_member])
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, *self.create_only):
+        if changed(request, *self.create_only):
             raise UpdateNeedsReplacement()
         params = shaped(request, SERVICE, f"Update{self.noun}", {
             **self._values(request), self.id_member: request.physical_id,

@@ -4,12 +4,7 @@
 from __future__ import annotations
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text, shaped, tags
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
+from cloudtwin.deployment.properties import changed, gone_ok, json_text, shaped, tags
 
 
 class _AlarmHandler(ResourceHandler):
@@ -20,10 +15,10 @@ class _AlarmHandler(ResourceHandler):
         return self._put(request, name, tagged=True)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "AlarmName"):
+        if changed(request, "AlarmName"):
             raise UpdateNeedsReplacement()
         outcome = self._put(request, request.physical_id, tagged=False)
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             arn = outcome.attributes["Arn"]
             current = request.call("cloudwatch", "ListTagsForResource", {"ResourceARN": arn}).get("Tags", [])
             wanted = tags(request)
@@ -72,7 +67,7 @@ class DashboardHandler(ResourceHandler):
         return Outcome(name, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "DashboardName"):
+        if changed(request, "DashboardName"):
             raise UpdateNeedsReplacement()
         request.call("cloudwatch", "PutDashboard", {
             "DashboardName": request.physical_id, "DashboardBody": json_text(request.properties["DashboardBody"]),

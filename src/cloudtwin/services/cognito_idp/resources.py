@@ -11,15 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, is_missing, shaped, tag_map
+from cloudtwin.deployment.properties import changed, gone_ok, is_missing, shaped, tag_map
 from cloudtwin.protocol.errors import ServiceError
 
 SERVICE = "cognito-idp"
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 class UserPoolHandler(ResourceHandler):
@@ -38,7 +33,7 @@ class UserPoolHandler(ResourceHandler):
         return self._outcome(request, pool_id, pool.get("Arn"))
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Schema", "AliasAttributes", "UsernameAttributes", "UsernameConfiguration"):
+        if changed(request, "Schema", "AliasAttributes", "UsernameAttributes", "UsernameConfiguration"):
             raise UpdateNeedsReplacement()  # fixed once a pool exists
         pool_id = request.physical_id
         props = request.properties
@@ -47,7 +42,7 @@ class UserPoolHandler(ResourceHandler):
         })
         params["UserPoolTags"] = tag_map(request, "UserPoolTags")
         request.call(SERVICE, "UpdateUserPool", params)
-        if _changed(request, "EnabledMfas"):
+        if changed(request, "EnabledMfas"):
             self._mfas(request, pool_id)
         return self._outcome(request, pool_id, None)
 
@@ -89,7 +84,7 @@ class UserPoolClientHandler(ResourceHandler):
         return self._outcome(client)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserPoolId", "GenerateSecret"):
+        if changed(request, "UserPoolId", "GenerateSecret"):
             raise UpdateNeedsReplacement()
         props = request.properties
         params = shaped(request, SERVICE, "UpdateUserPoolClient", {
@@ -121,7 +116,7 @@ class UserPoolDomainHandler(ResourceHandler):
         return self._outcome(request, props["Domain"])
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserPoolId", "Domain"):
+        if changed(request, "UserPoolId", "Domain"):
             raise UpdateNeedsReplacement()
         request.call(SERVICE, "UpdateUserPoolDomain", shaped(request, SERVICE, "UpdateUserPoolDomain", request.properties))
         return self._outcome(request, request.physical_id)
@@ -152,7 +147,7 @@ class UserPoolGroupHandler(ResourceHandler):
         return Outcome(name, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserPoolId", "GroupName"):
+        if changed(request, "UserPoolId", "GroupName"):
             raise UpdateNeedsReplacement()
         request.call(SERVICE, "UpdateGroup", shaped(request, SERVICE, "UpdateGroup", {
             **request.properties, "GroupName": request.physical_id,
@@ -175,7 +170,7 @@ class UserPoolResourceServerHandler(ResourceHandler):
         return Outcome(props["Identifier"], {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserPoolId", "Identifier"):
+        if changed(request, "UserPoolId", "Identifier"):
             raise UpdateNeedsReplacement()
         request.call(SERVICE, "UpdateResourceServer", shaped(request, SERVICE, "UpdateResourceServer", request.properties))
         return Outcome(request.physical_id, {})

@@ -12,15 +12,10 @@ import string
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text as document, shaped, tags
+from cloudtwin.deployment.properties import changed, gone_ok, json_text as document, shaped, tags
 
 #: IAM names are at most 64 characters (roles, users, groups, policies, instance profiles).
 NAME_LENGTH = 64
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 class _Principal:
@@ -90,21 +85,21 @@ class RoleHandler(_Principal, ResourceHandler):
         return self._outcome(role)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RoleName", "Path"):
+        if changed(request, "RoleName", "Path"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         props = request.properties
-        if _changed(request, "AssumeRolePolicyDocument"):
+        if changed(request, "AssumeRolePolicyDocument"):
             request.call("iam", "UpdateAssumeRolePolicy", {
                 "RoleName": name, "PolicyDocument": document(props["AssumeRolePolicyDocument"]),
             })
-        if _changed(request, "Description", "MaxSessionDuration"):
+        if changed(request, "Description", "MaxSessionDuration"):
             request.call("iam", "UpdateRole", shaped(request, "iam", "UpdateRole", {
                 "RoleName": name,
                 "Description": props.get("Description", ""),
                 "MaxSessionDuration": props.get("MaxSessionDuration", 3600),
             }))
-        if _changed(request, "PermissionsBoundary"):
+        if changed(request, "PermissionsBoundary"):
             if props.get("PermissionsBoundary"):
                 request.call("iam", "PutRolePermissionsBoundary", {
                     "RoleName": name, "PermissionsBoundary": props["PermissionsBoundary"],
@@ -112,7 +107,7 @@ class RoleHandler(_Principal, ResourceHandler):
             else:
                 with gone_ok():
                     request.call("iam", "DeleteRolePermissionsBoundary", {"RoleName": name})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "Role", name)
         self.sync_policies(request, name)
         return self._outcome(request.call("iam", "GetRole", {"RoleName": name})["Role"])
@@ -152,12 +147,12 @@ class UserHandler(_Principal, ResourceHandler):
         return Outcome(name, {"Arn": user["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserName"):
+        if changed(request, "UserName"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
-        if _changed(request, "Path"):
+        if changed(request, "Path"):
             request.call("iam", "UpdateUser", {"UserName": name, "NewPath": request.properties.get("Path", "/")})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "User", name)
         self._sync(request, name)
         user = request.call("iam", "GetUser", {"UserName": name})["User"]
@@ -173,7 +168,7 @@ class UserHandler(_Principal, ResourceHandler):
             with gone_ok():
                 request.call("iam", "RemoveUserFromGroup", {"UserName": name, "GroupName": group})
         profile = request.properties.get("LoginProfile")
-        if profile and _changed(request, "LoginProfile"):
+        if profile and changed(request, "LoginProfile"):
             params = shaped(request, "iam", "CreateLoginProfile", {
                 "UserName": name,
                 "Password": profile["Password"],
@@ -208,10 +203,10 @@ class GroupHandler(_Principal, ResourceHandler):
         return Outcome(name, {"Arn": group["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "GroupName"):
+        if changed(request, "GroupName"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
-        if _changed(request, "Path"):
+        if changed(request, "Path"):
             request.call("iam", "UpdateGroup", {"GroupName": name, "NewPath": request.properties.get("Path", "/")})
         self.sync_policies(request, name)
         group = request.call("iam", "GetGroup", {"GroupName": name})["Group"]
@@ -292,10 +287,10 @@ class ManagedPolicyHandler(ResourceHandler):
         return self._outcome(request, policy["Arn"])
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "ManagedPolicyName", "Path", "Description"):
+        if changed(request, "ManagedPolicyName", "Path", "Description"):
             raise UpdateNeedsReplacement()
         arn = request.physical_id
-        if _changed(request, "PolicyDocument"):
+        if changed(request, "PolicyDocument"):
             versions = request.call("iam", "ListPolicyVersions", {"PolicyArn": arn})["Versions"]
             old = [v for v in versions if not v["IsDefaultVersion"]]
             if len(versions) >= 5 and old:  # IAM keeps five versions: drop the oldest
@@ -357,7 +352,7 @@ class InstanceProfileHandler(ResourceHandler):
         return Outcome(name, {"Arn": profile["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "InstanceProfileName", "Path"):
+        if changed(request, "InstanceProfileName", "Path"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         before = set((request.previous_properties or {}).get("Roles") or [])
@@ -394,7 +389,7 @@ class AccessKeyHandler(ResourceHandler):
         return Outcome(key["AccessKeyId"], {"Id": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserName", "Serial"):
+        if changed(request, "UserName", "Serial"):
             raise UpdateNeedsReplacement()
         request.call("iam", "UpdateAccessKey", {
             "UserName": request.properties["UserName"],
@@ -419,7 +414,7 @@ class ServiceLinkedRoleHandler(ResourceHandler):
         return Outcome(role["RoleName"], {"RoleName": role["RoleName"], "Arn": role["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "AWSServiceName", "CustomSuffix"):
+        if changed(request, "AWSServiceName", "CustomSuffix"):
             raise UpdateNeedsReplacement()
         request.call("iam", "UpdateRole", {
             "RoleName": request.physical_id, "Description": request.properties.get("Description", ""),
@@ -447,7 +442,7 @@ class _InlinePolicyHandler(ResourceHandler):
         return Outcome(f"{props['PolicyName']}|{entity}", {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "PolicyName", f"{self.kind}Name"):
+        if changed(request, "PolicyName", f"{self.kind}Name"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 
@@ -515,12 +510,12 @@ class OIDCProviderHandler(ResourceHandler):
         return Outcome(arn, {"Arn": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Url"):
+        if changed(request, "Url"):
             raise UpdateNeedsReplacement()
         arn = request.physical_id
         before = request.previous_properties or {}
         props = request.properties
-        if _changed(request, "ThumbprintList") and props.get("ThumbprintList"):
+        if changed(request, "ThumbprintList") and props.get("ThumbprintList"):
             request.call("iam", "UpdateOpenIDConnectProviderThumbprint", {
                 "OpenIDConnectProviderArn": arn, "ThumbprintList": props["ThumbprintList"],
             })

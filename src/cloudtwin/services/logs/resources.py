@@ -6,12 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text, shaped, tag_map
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
+from cloudtwin.deployment.properties import changed, gone_ok, json_text, shaped, tag_map
 
 
 def _group_arn(request: ResourceRequest, name: str) -> str:
@@ -39,15 +34,15 @@ class LogGroupHandler(ResourceHandler):
         return Outcome(name, {"Arn": _group_arn(request, name)})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "LogGroupName", "LogGroupClass"):
+        if changed(request, "LogGroupName", "LogGroupClass"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
-        if _changed(request, "RetentionInDays"):
+        if changed(request, "RetentionInDays"):
             if request.properties.get("RetentionInDays") is not None:
                 self._retention(request, name)
             else:
                 request.call("logs", "DeleteRetentionPolicy", {"logGroupName": name})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             arn = _group_arn(request, name)[:-2]
             current = request.call("logs", "ListTagsForResource", {"resourceArn": arn}).get("tags", {})
             wanted = tag_map(request)
@@ -93,7 +88,7 @@ class SubscriptionFilterHandler(ResourceHandler):
         return Outcome(name, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "FilterName", "LogGroupName"):
+        if changed(request, "FilterName", "LogGroupName"):
             raise UpdateNeedsReplacement()
         self._put(request, request.physical_id)
         return Outcome(request.physical_id, {})
@@ -136,7 +131,7 @@ class MetricFilterHandler(ResourceHandler):
         return Outcome(name, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "FilterName", "LogGroupName"):
+        if changed(request, "FilterName", "LogGroupName"):
             raise UpdateNeedsReplacement()
         self._put(request, request.physical_id)
         return Outcome(request.physical_id, {})
@@ -175,7 +170,7 @@ class DestinationHandler(ResourceHandler):
         return Outcome(name, {"Arn": destination["arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "DestinationName"):
+        if changed(request, "DestinationName"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 
@@ -195,7 +190,7 @@ class ResourcePolicyHandler(ResourceHandler):
         return Outcome(props["PolicyName"], {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "PolicyName"):
+        if changed(request, "PolicyName"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 

@@ -6,12 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, shaped, tags
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
+from cloudtwin.deployment.properties import changed, gone_ok, shaped, tags
 
 
 def _iso(value: Any) -> Any:
@@ -28,7 +23,7 @@ class ScheduleHandler(ResourceHandler):
         return Outcome(name, {"Arn": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name", "GroupName"):
+        if changed(request, "Name", "GroupName"):
             raise UpdateNeedsReplacement()
         # UpdateSchedule replaces the whole definition: what the template dropped goes back to its default.
         params = shaped(request, "scheduler", "UpdateSchedule", {**request.properties, "Name": request.physical_id})
@@ -55,7 +50,7 @@ class ScheduleGroupHandler(ResourceHandler):
         return self._outcome(request, name)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name"):
+        if changed(request, "Name"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         arn = request.call("scheduler", "GetScheduleGroup", {"Name": name})["Arn"]
