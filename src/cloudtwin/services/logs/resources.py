@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
 from cloudtwin.deployment.properties import changed, gone_ok, json_text, shaped, tag_map
@@ -79,79 +78,41 @@ class LogStreamHandler(ResourceHandler):
             })
 
 
-class SubscriptionFilterHandler(ResourceHandler):
+class _FilterHandler(ResourceHandler):
+    """A log group's subscription or metric filter: ``Put<noun>`` creates and updates it."""
+
+    noun = ""
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        name = request.properties.get("FilterName") or request.physical_name(512)
+        self._put(request, name)
+        return Outcome(name, {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "FilterName", "LogGroupName"):
+            raise UpdateNeedsReplacement()
+        self._put(request, request.physical_id)
+        return Outcome(request.physical_id, {})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("logs", f"Delete{self.noun}", {
+                "logGroupName": request.properties["LogGroupName"], "filterName": request.physical_id,
+            })
+
+    def _put(self, request: ResourceRequest, name: str) -> None:
+        values = {**request.properties, "filterName": name, "filterPattern": request.properties.get("FilterPattern", "")}
+        request.call("logs", f"Put{self.noun}", shaped(request, "logs", f"Put{self.noun}", values))
+
+
+class SubscriptionFilterHandler(_FilterHandler):
     type_name = "AWS::Logs::SubscriptionFilter"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        name = request.properties.get("FilterName") or request.physical_name(512)
-        self._put(request, name)
-        return Outcome(name, {})
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        if changed(request, "FilterName", "LogGroupName"):
-            raise UpdateNeedsReplacement()
-        self._put(request, request.physical_id)
-        return Outcome(request.physical_id, {})
-
-    def delete(self, request: ResourceRequest) -> None:
-        with gone_ok():
-            request.call("logs", "DeleteSubscriptionFilter", {
-                "logGroupName": request.properties["LogGroupName"], "filterName": request.physical_id,
-            })
-
-    @staticmethod
-    def _put(request: ResourceRequest, name: str) -> None:
-        props = request.properties
-        request.call("logs", "PutSubscriptionFilter", shaped(request, "logs", "PutSubscriptionFilter", {
-            "logGroupName": props["LogGroupName"],
-            "filterName": name,
-            "filterPattern": props.get("FilterPattern", ""),
-            "destinationArn": props["DestinationArn"],
-            "roleArn": props.get("RoleArn"),
-            "distribution": props.get("Distribution"),
-            "applyOnTransformedLogs": props.get("ApplyOnTransformedLogs"),
-        }))
+    noun = "SubscriptionFilter"
 
 
-def _lower_first(value: Any) -> Any:
-    """Template keys (``MetricName``) as the Logs API spells them (``metricName``)."""
-    if isinstance(value, dict):
-        return {k[:1].lower() + k[1:]: _lower_first(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_lower_first(v) for v in value]
-    return value
-
-
-class MetricFilterHandler(ResourceHandler):
+class MetricFilterHandler(_FilterHandler):
     type_name = "AWS::Logs::MetricFilter"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        name = request.properties.get("FilterName") or request.physical_name(512)
-        self._put(request, name)
-        return Outcome(name, {})
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        if changed(request, "FilterName", "LogGroupName"):
-            raise UpdateNeedsReplacement()
-        self._put(request, request.physical_id)
-        return Outcome(request.physical_id, {})
-
-    def delete(self, request: ResourceRequest) -> None:
-        with gone_ok():
-            request.call("logs", "DeleteMetricFilter", {
-                "logGroupName": request.properties["LogGroupName"], "filterName": request.physical_id,
-            })
-
-    @staticmethod
-    def _put(request: ResourceRequest, name: str) -> None:
-        props = request.properties
-        request.call("logs", "PutMetricFilter", shaped(request, "logs", "PutMetricFilter", {
-            "logGroupName": props["LogGroupName"],
-            "filterName": name,
-            "filterPattern": props.get("FilterPattern", ""),
-            "metricTransformations": _lower_first(props["MetricTransformations"]),
-            "applyOnTransformedLogs": props.get("ApplyOnTransformedLogs"),
-        }))
+    noun = "MetricFilter"
 
 
 class DestinationHandler(ResourceHandler):
