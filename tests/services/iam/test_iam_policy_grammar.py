@@ -105,3 +105,11 @@ def test_inline_policy_may_leave_out_its_version(iam):
     with pytest.raises(ClientError) as err:  # a managed policy may not
         iam.create_policy(PolicyName="m", PolicyDocument=_doc(_allow(), version=None))
     assert err.value.response["Error"]["Message"] == "Policy document must be version 2012-10-17 or greater."
+
+
+def test_trust_policy_effect_in_any_letter_case(iam):
+    trust = _doc({"Effect": "ALLOW", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    assert iam.create_role(RoleName="upper", AssumeRolePolicyDocument=trust)["Role"]["RoleName"] == "upper"
+    with pytest.raises(ClientError) as err:  # an identity policy's must be exact
+        iam.create_policy(PolicyName="upper", PolicyDocument=_doc(_allow(Effect="ALLOW")))
+    assert err.value.response["Error"]["Message"] == "The policy failed legacy parsing"

@@ -78,7 +78,7 @@ class RoleHandler(_Principal, ResourceHandler):
             "MaxSessionDuration": props.get("MaxSessionDuration"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):  # AWS's IAM handlers set no aws:cloudformation tags
             params["Tags"] = tag_list
         role = request.call("iam", "CreateRole", params)["Role"]
         self.sync_policies(request, name)
@@ -140,7 +140,7 @@ class UserHandler(_Principal, ResourceHandler):
             "Path": props.get("Path", "/"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):
             params["Tags"] = tag_list
         user = request.call("iam", "CreateUser", params)["User"]
         self._sync(request, name)
@@ -161,10 +161,11 @@ class UserHandler(_Principal, ResourceHandler):
     def _sync(self, request: ResourceRequest, name: str) -> None:
         self.sync_policies(request, name)
         before = set((request.previous_properties or {}).get("Groups") or [])
-        after = set(request.properties.get("Groups") or [])
-        for group in after - before:
-            request.call("iam", "AddUserToGroup", {"UserName": name, "GroupName": group})
-        for group in before - after:
+        after = list(dict.fromkeys(request.properties.get("Groups") or []))
+        for group in after:  # in the template's order, as AWS lists them
+            if group not in before:
+                request.call("iam", "AddUserToGroup", {"UserName": name, "GroupName": group})
+        for group in sorted(before - set(after)):
             with gone_ok():
                 request.call("iam", "RemoveUserFromGroup", {"UserName": name, "GroupName": group})
         profile = request.properties.get("LoginProfile")
@@ -504,7 +505,7 @@ class OIDCProviderHandler(ResourceHandler):
             "Url": props["Url"], "ClientIDList": props.get("ClientIdList") or [],
             "ThumbprintList": props.get("ThumbprintList"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):
             params["Tags"] = tag_list
         arn = request.call("iam", "CreateOpenIDConnectProvider", params)["OpenIDConnectProviderArn"]
         return Outcome(arn, {"Arn": arn})
@@ -536,7 +537,7 @@ class OIDCProviderHandler(ResourceHandler):
 def _retag(request: ResourceRequest, kind: str, name: str) -> None:
     key = f"{kind}Name"
     current = request.call("iam", f"List{kind}Tags", {key: name}).get("Tags", [])
-    wanted = tags(request)
+    wanted = tags(request, stack=False)
     stale = {t["Key"] for t in current} - {t["Key"] for t in wanted}
     if stale:
         request.call("iam", f"Untag{kind}", {key: name, "TagKeys": sorted(stale)})

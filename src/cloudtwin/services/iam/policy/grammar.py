@@ -143,8 +143,11 @@ def _date_ok(value: str) -> bool:
     return True
 
 
-def _legacy_ok(st: dict[str, Any]) -> bool:
-    if st["Effect"] not in ("Allow", "Deny"):
+def _legacy_ok(st: dict[str, Any], kind: str) -> bool:
+    # A trust policy's effect may be in any letter case (AWS takes "ALLOW" there, as the
+    # templates CloudFormation deploys show); elsewhere it must be exact.
+    effect = st["Effect"].capitalize() if kind == "trust" else st["Effect"]
+    if effect not in ("Allow", "Deny"):
         return False
     for operator, block in (st.get("Condition") or {}).items():
         base = split_operator(operator)[1]
@@ -223,7 +226,7 @@ def check(raw: Any, kind: str, *, inline: bool = False) -> None:
     if kind == "identity" and not inline and raw.get("Version") != "2012-10-17":
         raise GrammarError("Policy document must be version 2012-10-17 or greater.")
     statements = raw["Statement"] if isinstance(raw["Statement"], list) else [raw["Statement"]]
-    if not all(_legacy_ok(st) for st in statements):
+    if not all(_legacy_ok(st, kind) for st in statements):
         raise GrammarError(LEGACY)
     first_resource_error: str | None = None
     for st in statements:
