@@ -534,6 +534,34 @@ class OIDCProviderHandler(ResourceHandler):
             request.call("iam", "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": request.physical_id})
 
 
+class ServerCertificateHandler(ResourceHandler):
+    type_name = "AWS::IAM::ServerCertificate"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        name = props.get("ServerCertificateName") or request.physical_name(128)
+        params = shaped(request, "iam", "UploadServerCertificate", {**props, "ServerCertificateName": name})
+        if tag_list := tags(request, stack=False):
+            params["Tags"] = tag_list
+        metadata = request.call("iam", "UploadServerCertificate", params)["ServerCertificateMetadata"]
+        return Outcome(name, {"Arn": metadata["Arn"]})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "ServerCertificateName", "CertificateBody", "CertificateChain", "PrivateKey"):
+            raise UpdateNeedsReplacement()
+        name = request.physical_id
+        if changed(request, "Path"):
+            request.call("iam", "UpdateServerCertificate", {
+                "ServerCertificateName": name, "NewPath": request.properties.get("Path", "/"),
+            })
+        certificate = request.call("iam", "GetServerCertificate", {"ServerCertificateName": name})
+        return Outcome(name, {"Arn": certificate["ServerCertificate"]["ServerCertificateMetadata"]["Arn"]})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("iam", "DeleteServerCertificate", {"ServerCertificateName": request.physical_id})
+
+
 def _retag(request: ResourceRequest, kind: str, name: str) -> None:
     key = f"{kind}Name"
     current = request.call("iam", f"List{kind}Tags", {key: name}).get("Tags", [])
@@ -563,4 +591,5 @@ HANDLERS = [
     GroupPolicyHandler,
     UserToGroupAdditionHandler,
     OIDCProviderHandler,
+    ServerCertificateHandler,
 ]
