@@ -203,6 +203,7 @@ def test_server_certificate(handlers, aws_client):
     })
     got = iam.get_server_certificate(ServerCertificateName="site")["ServerCertificate"]
     assert got["ServerCertificateMetadata"]["Arn"] == certificate.attributes["Arn"] and not got.get("Tags")
+    assert got["CertificateBody"] == body.strip()
     handlers.delete(certificate)
     handlers.delete(certificate)
     assert iam.list_server_certificates()["ServerCertificateMetadataList"] == []

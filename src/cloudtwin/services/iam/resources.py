@@ -540,7 +540,9 @@ class ServerCertificateHandler(ResourceHandler):
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
         name = props.get("ServerCertificateName") or request.physical_name(128)
-        params = shaped(request, "iam", "UploadServerCertificate", {**props, "ServerCertificateName": name})
+        # PEM texts as AWS keeps them from a template: without the block scalar's last newline
+        pem = {k: props[k].strip() for k in ("CertificateBody", "CertificateChain", "PrivateKey") if props.get(k)}
+        params = shaped(request, "iam", "UploadServerCertificate", {**props, **pem, "ServerCertificateName": name})
         if tag_list := tags(request, stack=False):
             params["Tags"] = tag_list
         metadata = request.call("iam", "UploadServerCertificate", params)["ServerCertificateMetadata"]
