@@ -100,3 +100,44 @@ def test_route_update_and_deployment(handlers, aws_client):
         handlers.delete(resource)
         handlers.delete(resource)
     assert apigw.get_apis()["Items"] == []
+
+
+def test_websocket_responses_model_domain_mapping_and_vpc_link(handlers, aws_client):
+    apigw = aws_client("apigatewayv2")
+    api = handlers.create("AWS::ApiGatewayV2::Api", {
+        "Name": "ws", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action",
+    })
+    api_id = api.physical_id
+    integration = handlers.create("AWS::ApiGatewayV2::Integration", {"ApiId": api_id, "IntegrationType": "MOCK"})
+    route = handlers.create("AWS::ApiGatewayV2::Route", {
+        "ApiId": api_id, "RouteKey": "$default", "Target": f"integrations/{integration.physical_id}",
+    })
+    route_response = handlers.create("AWS::ApiGatewayV2::RouteResponse", {
+        "ApiId": api_id, "RouteId": route.physical_id, "RouteResponseKey": "$default",
+    })
+    integration_response = handlers.create("AWS::ApiGatewayV2::IntegrationResponse", {
+        "ApiId": api_id, "IntegrationId": integration.physical_id, "IntegrationResponseKey": "$default",
+    })
+    model = handlers.create("AWS::ApiGatewayV2::Model", {
+        "ApiId": api_id, "Name": "Item", "ContentType": "application/json", "Schema": {"type": "object"},
+    })
+    assert apigw.get_model(ApiId=api_id, ModelId=model.physical_id)["Schema"] == '{"type": "object"}'
+    assert apigw.get_route_response(ApiId=api_id, RouteId=route.physical_id,
+                                    RouteResponseId=route_response.physical_id)["RouteResponseKey"] == "$default"
+    stage = handlers.create("AWS::ApiGatewayV2::Stage", {"ApiId": api_id, "StageName": "prod"})
+    domain = handlers.create("AWS::ApiGatewayV2::DomainName", {
+        "DomainName": "api.example.com",
+        "DomainNameConfigurations": [{"CertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/x",
+                                      "EndpointType": "REGIONAL"}],
+    })
+    assert domain.attributes["RegionalDomainName"]
+    mapping = handlers.create("AWS::ApiGatewayV2::ApiMapping", {
+        "ApiId": api_id, "DomainName": "api.example.com", "Stage": "prod",
+    })
+    assert [m["ApiMappingId"] for m in apigw.get_api_mappings(DomainName="api.example.com")["Items"]] == [mapping.physical_id]
+    link = handlers.create("AWS::ApiGatewayV2::VpcLink", {"Name": "link", "SubnetIds": ["subnet-1"]})
+    assert apigw.get_vpc_link(VpcLinkId=link.physical_id)["Name"] == "link"
+    for resource in (link, mapping, domain, stage, model, integration_response, route_response, route, integration, api):
+        handlers.delete(resource)
+        handlers.delete(resource)
+    assert apigw.get_domain_names()["Items"] == []

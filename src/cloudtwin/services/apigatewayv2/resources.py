@@ -7,6 +7,7 @@ and delete operation taking the template's properties as they are; a table drive
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
@@ -78,12 +79,15 @@ class _ApiChildHandler(ResourceHandler):
 
     def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
-            request.call(SERVICE, f"Delete{self.noun}", {
-                "ApiId": request.properties["ApiId"], self.id_member: request.physical_id,
-            })
+            request.call(SERVICE, f"Delete{self.noun}", shaped(request, SERVICE, f"Delete{self.noun}", {
+                **request.properties, self.id_member: request.physical_id,
+            }))
 
     def _values(self, request: ResourceRequest) -> dict[str, Any]:
-        return dict(request.properties)
+        values = dict(request.properties)
+        if isinstance(values.get("Schema"), (dict, list)):  # a model's JSON schema
+            values["Schema"] = json.dumps(values["Schema"])
+        return values
 
     def _outcome(self, resource_id: str) -> Outcome:
         return Outcome(resource_id, {self.id_member: resource_id})
@@ -109,6 +113,67 @@ class DeploymentHandler(_ApiChildHandler):
     noun, id_member = "Deployment", "DeploymentId"
 
 
+class RouteResponseHandler(_ApiChildHandler):
+    type_name = "AWS::ApiGatewayV2::RouteResponse"
+    noun, id_member = "RouteResponse", "RouteResponseId"
+    create_only = ("ApiId", "RouteId")
+
+
+class IntegrationResponseHandler(_ApiChildHandler):
+    type_name = "AWS::ApiGatewayV2::IntegrationResponse"
+    noun, id_member = "IntegrationResponse", "IntegrationResponseId"
+    create_only = ("ApiId", "IntegrationId")
+
+
+class ModelHandler(_ApiChildHandler):
+    type_name = "AWS::ApiGatewayV2::Model"
+    noun, id_member = "Model", "ModelId"
+
+
+class ApiMappingHandler(_ApiChildHandler):
+    type_name = "AWS::ApiGatewayV2::ApiMapping"
+    noun, id_member = "ApiMapping", "ApiMappingId"
+    create_only = ("DomainName",)
+
+
+class VpcLinkHandler(_ApiChildHandler):
+    type_name = "AWS::ApiGatewayV2::VpcLink"
+    noun, id_member = "VpcLink", "VpcLinkId"
+    create_only = ("SecurityGroupIds", "SubnetIds")
+
+    def _values(self, request: ResourceRequest) -> dict[str, Any]:
+        return {**super()._values(request), "Tags": tag_map(request)}
+
+
+class DomainNameHandler(ResourceHandler):
+    type_name = "AWS::ApiGatewayV2::DomainName"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, SERVICE, "CreateDomainName", request.properties)
+        if tags := tag_map(request):
+            params["Tags"] = tags
+        return self._outcome(request.call(SERVICE, "CreateDomainName", params))
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "DomainName"):
+            raise UpdateNeedsReplacement()
+        params = shaped(request, SERVICE, "UpdateDomainName", request.properties)
+        return self._outcome(request.call(SERVICE, "UpdateDomainName", params))
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call(SERVICE, "DeleteDomainName", {"DomainName": request.physical_id})
+
+    @staticmethod
+    def _outcome(domain: dict[str, Any]) -> Outcome:
+        config = (domain.get("DomainNameConfigurations") or [{}])[0]
+        return Outcome(domain["DomainName"], {
+            "DomainNameArn": domain.get("DomainNameArn", ""),
+            "RegionalDomainName": config.get("ApiGatewayDomainName", ""),
+            "RegionalHostedZoneId": config.get("HostedZoneId", ""),
+        })
+
+
 class StageHandler(_ApiChildHandler):
     """``AWS::ApiGatewayV2::Stage``: named by the template (``$default`` for an HTTP API's
     automatic stage); its ``Ref`` is the name."""
@@ -129,4 +194,17 @@ class StageHandler(_ApiChildHandler):
         return Outcome(request.physical_id, {})
 
 
-HANDLERS = [ApiHandler, RouteHandler, IntegrationHandler, AuthorizerHandler, DeploymentHandler, StageHandler]
+HANDLERS = [
+    ApiHandler,
+    RouteHandler,
+    RouteResponseHandler,
+    IntegrationHandler,
+    IntegrationResponseHandler,
+    AuthorizerHandler,
+    ModelHandler,
+    DeploymentHandler,
+    StageHandler,
+    ApiMappingHandler,
+    DomainNameHandler,
+    VpcLinkHandler,
+]
