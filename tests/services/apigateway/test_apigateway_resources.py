@@ -177,3 +177,33 @@ def test_canary_deployment_on_an_existing_stage(handlers, aws_client):
     assert stage["deploymentId"] == base.physical_id
     assert stage["canarySettings"] == {"deploymentId": canary.physical_id, "percentTraffic": 50.0,
                                        "stageVariableOverrides": {"alias": "Dev"}, "useStageCache": False}
+
+
+def test_domain_name_base_path_mapping_vpc_link_and_client_certificate(handlers, aws_client):
+    apigw = aws_client("apigateway")
+    api = handlers.create("AWS::ApiGateway::RestApi", {"Name": "domains"})
+    handlers.create("AWS::ApiGateway::Method", {
+        "RestApiId": api.physical_id, "ResourceId": api.attributes["RootResourceId"], "HttpMethod": "GET",
+        "Integration": {"Type": "MOCK"},
+    })
+    handlers.create("AWS::ApiGateway::Deployment", {"RestApiId": api.physical_id, "StageName": "prod"})
+    domain = handlers.create("AWS::ApiGateway::DomainName", {
+        "DomainName": "api.example.com", "RegionalCertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/x",
+        "EndpointConfiguration": {"Types": ["REGIONAL"]},
+    })
+    assert domain.physical_id == "api.example.com"
+    assert domain.attributes["RegionalDomainName"] == apigw.get_domain_name(domainName="api.example.com")["regionalDomainName"]
+    mapping = handlers.create("AWS::ApiGateway::BasePathMapping", {
+        "DomainName": "api.example.com", "BasePath": "v1", "RestApiId": api.physical_id, "Stage": "prod",
+    })
+    assert [m["basePath"] for m in apigw.get_base_path_mappings(domainName="api.example.com")["items"]] == ["v1"]
+    link = handlers.create("AWS::ApiGateway::VpcLink", {
+        "Name": "link", "TargetArns": ["arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/x/1"],
+    })
+    assert apigw.get_vpc_link(vpcLinkId=link.physical_id)["name"] == "link"
+    certificate = handlers.create("AWS::ApiGateway::ClientCertificate", {"Description": "c"})
+    assert apigw.get_client_certificate(clientCertificateId=certificate.physical_id)["description"] == "c"
+    for resource in (certificate, link, mapping, domain):
+        handlers.delete(resource)
+        handlers.delete(resource)
+    assert apigw.get_domain_names()["items"] == []

@@ -494,6 +494,117 @@ class GatewayResponseHandler(ResourceHandler):
             })
 
 
+class DomainNameHandler(ResourceHandler):
+    type_name = "AWS::ApiGateway::DomainName"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, SERVICE, "CreateDomainName", request.properties)
+        if request.properties.get("Policy"):
+            params["policy"] = json_text(request.properties["Policy"])
+        if tags := tag_map(request):
+            params["tags"] = tags
+        return self._outcome(request.call(SERVICE, "CreateDomainName", params))
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "DomainName"):
+            raise UpdateNeedsReplacement()
+        fields = {"CertificateArn": "/certificateArn", "RegionalCertificateArn": "/regionalCertificateArn",
+                  "SecurityPolicy": "/securityPolicy"}  # fmt: skip
+        patches = [_replace(path, request.properties[prop]) for prop, path in fields.items()
+                   if changed(request, prop) and request.properties.get(prop)]  # fmt: skip
+        if patches:
+            request.call(SERVICE, "UpdateDomainName", {"domainName": request.physical_id, "patchOperations": patches})
+        return self._outcome(request.call(SERVICE, "GetDomainName", {"domainName": request.physical_id}))
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call(SERVICE, "DeleteDomainName", {"domainName": request.physical_id})
+
+    @staticmethod
+    def _outcome(domain: dict[str, Any]) -> Outcome:
+        return Outcome(domain["domainName"], {
+            name: domain.get(member, "") for name, member in (
+                ("DomainNameArn", "domainNameArn"), ("DistributionDomainName", "distributionDomainName"),
+                ("DistributionHostedZoneId", "distributionHostedZoneId"), ("RegionalDomainName", "regionalDomainName"),
+                ("RegionalHostedZoneId", "regionalHostedZoneId"),
+            )
+        })
+
+
+class BasePathMappingHandler(ResourceHandler):
+    type_name = "AWS::ApiGateway::BasePathMapping"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        mapping = _call(request, "CreateBasePathMapping", request.properties)
+        return Outcome(f"{request.properties['DomainName']}|{mapping.get('basePath', '(none)')}", {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "DomainName", "BasePath"):
+            raise UpdateNeedsReplacement()
+        props = request.properties
+        patches = [_replace("/restapiId", props["RestApiId"])] if changed(request, "RestApiId") else []
+        if changed(request, "Stage"):
+            patches.append(_replace("/stage", props.get("Stage", "")))
+        if patches:
+            request.call(SERVICE, "UpdateBasePathMapping", {
+                "domainName": props["DomainName"], "basePath": props.get("BasePath") or "(none)",
+                "patchOperations": patches,
+            })
+        return Outcome(request.physical_id, {})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call(SERVICE, "DeleteBasePathMapping", {
+                "domainName": request.properties["DomainName"], "basePath": request.properties.get("BasePath") or "(none)",
+            })
+
+
+class VpcLinkHandler(ResourceHandler):
+    type_name = "AWS::ApiGateway::VpcLink"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, SERVICE, "CreateVpcLink", request.properties)
+        if tags := tag_map(request):
+            params["tags"] = tags
+        link = request.call(SERVICE, "CreateVpcLink", params)
+        return Outcome(link["id"], {"VpcLinkId": link["id"]})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "TargetArns"):
+            raise UpdateNeedsReplacement()
+        props = request.properties
+        request.call(SERVICE, "UpdateVpcLink", {"vpcLinkId": request.physical_id, "patchOperations": [
+            _replace("/name", props["Name"]), _replace("/description", props.get("Description", "")),
+        ]})
+        return Outcome(request.physical_id, {"VpcLinkId": request.physical_id})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call(SERVICE, "DeleteVpcLink", {"vpcLinkId": request.physical_id})
+
+
+class ClientCertificateHandler(ResourceHandler):
+    type_name = "AWS::ApiGateway::ClientCertificate"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        params = shaped(request, SERVICE, "GenerateClientCertificate", request.properties)
+        if tags := tag_map(request):
+            params["tags"] = tags
+        certificate = request.call(SERVICE, "GenerateClientCertificate", params)
+        return Outcome(certificate["clientCertificateId"], {"ClientCertificateId": certificate["clientCertificateId"]})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        request.call(SERVICE, "UpdateClientCertificate", {
+            "clientCertificateId": request.physical_id,
+            "patchOperations": [_replace("/description", request.properties.get("Description", ""))],
+        })
+        return Outcome(request.physical_id, {"ClientCertificateId": request.physical_id})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call(SERVICE, "DeleteClientCertificate", {"clientCertificateId": request.physical_id})
+
+
 class AccountHandler(ResourceHandler):
     """``AWS::ApiGateway::Account``: the account's CloudWatch role (the settings stay when
     the resource goes, as in AWS)."""
@@ -528,5 +639,9 @@ HANDLERS = [
     RequestValidatorHandler,
     ModelHandler,
     GatewayResponseHandler,
+    DomainNameHandler,
+    BasePathMappingHandler,
+    VpcLinkHandler,
+    ClientCertificateHandler,
     AccountHandler,
 ]
