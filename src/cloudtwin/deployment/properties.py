@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cloudtwin.deployment.handler import ResourceRequest
 
-__all__ = ["changed", "coerce", "gone_ok", "is_missing", "json_text", "random_suffix", "shaped", "tag_map", "tags", "truthy"]
+__all__ = ["changed", "coerce", "gone_ok", "is_missing", "iso", "json_text", "random_suffix", "shaped", "tag_map", "tags", "truthy"]
 
 _TRUE = frozenset({"true", "1", "yes"})
 
@@ -147,6 +147,11 @@ def tag_map(request: "ResourceRequest", prop: str = "Tags", *, stack: bool = Tru
     else:
         merged.update({str(t["Key"]): str(t.get("Value", "")) for t in given})
     return merged
+
+
+def iso(value: Any) -> Any:
+    """A timestamp a service answered, as the ISO text a ``Fn::GetAtt`` gives."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def random_suffix(length: int = 12) -> str:

@@ -12,7 +12,7 @@ import string
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import changed, gone_ok, json_text as document, shaped, tags
+from cloudtwin.deployment.properties import changed, gone_ok, iso, json_text as document, shaped, tags
 
 #: IAM names are at most 64 characters (roles, users, groups, policies, instance profiles).
 NAME_LENGTH = 64
@@ -334,8 +334,8 @@ class ManagedPolicyHandler(ResourceHandler):
             "AttachmentCount": policy.get("AttachmentCount", 0),
             "PermissionsBoundaryUsageCount": policy.get("PermissionsBoundaryUsageCount", 0),
             "IsAttachable": policy.get("IsAttachable", True),
-            "CreateDate": _iso(policy.get("CreateDate")),
-            "UpdateDate": _iso(policy.get("UpdateDate")),
+            "CreateDate": iso(policy.get("CreateDate")),
+            "UpdateDate": iso(policy.get("UpdateDate")),
         })
 
 
@@ -574,9 +574,6 @@ def _retag(request: ResourceRequest, kind: str, name: str) -> None:
     if wanted:
         request.call("iam", f"Tag{kind}", {key: name, "Tags": wanted})
 
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 HANDLERS = [

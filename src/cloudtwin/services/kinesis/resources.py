@@ -6,11 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import changed, gone_ok, shaped, tag_map
+from cloudtwin.deployment.properties import changed, gone_ok, iso, json_text, shaped, tag_map
 
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class StreamHandler(ResourceHandler):
@@ -106,7 +103,7 @@ class StreamConsumerHandler(ResourceHandler):
             "ConsumerARN": arn,
             "ConsumerName": described["ConsumerName"],
             "ConsumerStatus": described["ConsumerStatus"],
-            "ConsumerCreationTimestamp": _iso(described["ConsumerCreationTimestamp"]),
+            "ConsumerCreationTimestamp": iso(described["ConsumerCreationTimestamp"]),
             "StreamARN": props["StreamARN"],
         })
 
@@ -115,4 +112,26 @@ class StreamConsumerHandler(ResourceHandler):
             request.call("kinesis", "DeregisterStreamConsumer", {"ConsumerARN": request.physical_id})
 
 
-HANDLERS = [StreamHandler, StreamConsumerHandler]
+class ResourcePolicyHandler(ResourceHandler):
+    """``AWS::Kinesis::ResourcePolicy``: the policy of a stream or consumer (by its ARN)."""
+
+    type_name = "AWS::Kinesis::ResourcePolicy"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        arn = request.properties["ResourceArn"]
+        request.call("kinesis", "PutResourcePolicy", {
+            "ResourceARN": arn, "Policy": json_text(request.properties["ResourcePolicy"]),
+        })
+        return Outcome(arn, {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "ResourceArn"):
+            raise UpdateNeedsReplacement()
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("kinesis", "DeleteResourcePolicy", {"ResourceARN": request.physical_id})
+
+
+HANDLERS = [StreamHandler, StreamConsumerHandler, ResourcePolicyHandler]

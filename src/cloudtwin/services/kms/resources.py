@@ -89,6 +89,48 @@ class KeyHandler(ResourceHandler):
         await request.call_async("kms", "EnableKeyRotation", shaped(request, "kms", "EnableKeyRotation", params))
 
 
+class ReplicaKeyHandler(ResourceHandler):
+    """``AWS::KMS::ReplicaKey``: a replica, in the stack's region, of a multi-Region key
+    whose primary is in another region (ReplicateKey is called in the primary's)."""
+
+    type_name = "AWS::KMS::ReplicaKey"
+
+    async def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        primary = props["PrimaryKeyArn"]
+        values = {"KeyId": primary, "ReplicaRegion": request.region, "Description": props.get("Description")}
+        if props.get("KeyPolicy"):
+            values["Policy"] = json_text(props["KeyPolicy"])
+        params = shaped(request, "kms", "ReplicateKey", values)
+        if tag_list := tags(request, key="TagKey", value="TagValue"):
+            params["Tags"] = tag_list
+        replica = (await request.internal.call_async(
+            "kms", "ReplicateKey", params, account_id=request.account_id, region=primary.split(":")[3],
+        ))["ReplicaKeyMetadata"]
+        if not truthy(props.get("Enabled", True)):
+            await request.call_async("kms", "DisableKey", {"KeyId": replica["KeyId"]})
+        return Outcome(replica["KeyId"], {"Arn": replica["Arn"], "KeyId": replica["KeyId"]})
+
+    async def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "PrimaryKeyArn"):
+            raise UpdateNeedsReplacement()
+        key_id = request.physical_id
+        props = request.properties
+        if changed(request, "Description"):
+            await request.call_async("kms", "UpdateKeyDescription", {"KeyId": key_id, "Description": props.get("Description", "")})
+        if changed(request, "KeyPolicy") and props.get("KeyPolicy"):
+            await request.call_async("kms", "PutKeyPolicy", {
+                "KeyId": key_id, "PolicyName": "default", "Policy": json_text(props["KeyPolicy"]),
+            })
+        if changed(request, "Enabled"):
+            enabled = truthy(props.get("Enabled", True))
+            await request.call_async("kms", "EnableKey" if enabled else "DisableKey", {"KeyId": key_id})
+        return Outcome(key_id, dict(request.attributes))
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await KeyHandler().delete(request)
+
+
 class AliasHandler(ResourceHandler):
     type_name = "AWS::KMS::Alias"
 
@@ -110,4 +152,4 @@ class AliasHandler(ResourceHandler):
             request.call("kms", "DeleteAlias", {"AliasName": request.physical_id})
 
 
-HANDLERS = [KeyHandler, AliasHandler]
+HANDLERS = [KeyHandler, ReplicaKeyHandler, AliasHandler]

@@ -6,11 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import changed, gone_ok, shaped, tags
+from cloudtwin.deployment.properties import changed, gone_ok, iso, shaped, tags
 
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class ScheduleHandler(ResourceHandler):
@@ -71,8 +68,8 @@ class ScheduleGroupHandler(ResourceHandler):
         group = request.call("scheduler", "GetScheduleGroup", {"Name": name})
         return Outcome(name, {
             "Arn": group["Arn"],
-            "CreationDate": _iso(group.get("CreationDate")),
-            "LastModificationDate": _iso(group.get("LastModificationDate")),
+            "CreationDate": iso(group.get("CreationDate")),
+            "LastModificationDate": iso(group.get("LastModificationDate")),
             "State": group.get("State", "ACTIVE"),
         })
 
