@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.gateway.request_ids import random_uuid
 from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest
 
@@ -65,7 +65,7 @@ class InternalClient:
             protocol="internal",
             account_id=account_id,
             region=region,
-            request_id=request_id or str(uuid.uuid4()),
+            request_id=request_id or random_uuid(),
             identity=identity,
             request=HttpRequest("POST", "/", headers={"host": "localhost", **(headers or {})}),
             stores=provider.stores,

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Callable
 
 from cloudtwin.execution import runtimes
-from cloudtwin.execution.runtime_api import RuntimeApi
 
 log = logging.getLogger("cloudtwin.execution")
 
@@ -114,6 +113,8 @@ class ExecutionEnvironment:
         self.blueprint = blueprint
         self.root = root
         self.sink = sink
+        from cloudtwin.execution.runtime_api import RuntimeApi  # h11: only once code runs
+
         self.api = RuntimeApi(self)
         self.process: asyncio.subprocess.Process | None = None
         self.queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=1)

@@ -16,6 +16,7 @@ import asyncio
 import inspect
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -213,6 +214,8 @@ class Gateway:
                 self.restore()
                 self.processors.start()  # background tick processing on real time
                 await send({"type": "lifespan.startup.complete"})
+                # Serving already: import what every first request needs meanwhile.
+                threading.Thread(target=_warm_up, name="cloudtwin-warm-up", daemon=True).start()
             elif message["type"] == "lifespan.shutdown":
                 await self.processors.stop()
                 await self.services.close()
@@ -370,11 +373,14 @@ class Gateway:
         origin = headers.get("origin")
         if origin and not self.cors.allowed(origin):
             return json_response(403, {"error": _foreign_origin_message(origin)})
-        request.body = await body.read(limits.CONTROL_LIMIT)
+        console = request.path.startswith("/_cloudtwin/ui/")
+        request.body = await body.read(limits.CONSOLE_LIMIT if console else limits.CONTROL_LIMIT)
         refusal = control_body_refusal(request.method, headers, request.body)
         if refusal is not None:
             return json_response(415, {"error": refusal})
         response = self.control.handle(request)
+        if inspect.isawaitable(response):  # the web console
+            response = await response
         self.persistence.commit()
         return response
 
@@ -673,6 +679,36 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+_WARM_UP = (
+    "botocore.model", "botocore.loaders", "cloudtwin.gateway.router", "cloudtwin.specs.index",
+    "cloudtwin.protocol.validation", "cloudtwin.protocol.parsers", "cloudtwin.protocol.serializers",
+    *(f"cloudtwin.protocol.{name}" for name in (
+        "query", "json", "rest_json", "rest_xml",
+        "query_serializer", "json_serializer", "rest_json_serializer", "rest_xml_serializer",
+    )),
+)
+
+
+def _warm_up() -> None:
+    """Import the machinery the first request to any service needs (botocore's model
+    classes and loader, the router, the wire protocols, validation: ~0.1 s), in a thread
+    once the server is up, so that start-up does not wait for it and the first call does
+    not either. Importing is thread-safe; nothing is built here that a request builds.
+
+    Then everything alive (modules, code: long-lived) leaves the garbage collector's care
+    (``gc.freeze``): a full collection would otherwise walk it all again, a pause of
+    10-20 ms in the middle of some request."""
+    import gc
+    from importlib import import_module
+
+    try:
+        for name in _WARM_UP:
+            import_module(name)
+    except Exception:  # noqa: BLE001 - a request will meet (and report) the same failure
+        errlog.debug("warm-up failed", exc_info=True)
+    gc.freeze()
 
 
 def _accepts_json_only(headers: Any) -> bool:

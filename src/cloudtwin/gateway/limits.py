@@ -33,6 +33,9 @@ S3_FORM_LIMIT = 256 * MIB
 S3_OBJECT_LIMIT = 5 * 1024 * MIB
 #: The control surface (/_cloudtwin/...): small JSON arguments only.
 CONTROL_LIMIT = 1 * MIB
+#: A web console action (/_cloudtwin/ui/...): a file uploaded to S3 comes base64 in JSON,
+#: so 50 MiB files fit.
+CONSOLE_LIMIT = 70 * MIB
 #: A Lambda function URL request (the function's 6 MB payload, with room for encoding).
 FUNCTION_URL_LIMIT = 7 * MIB
 #: API Gateway: a request to an API carries at most 10 MB (its documented payload quota).

@@ -1,45 +1,54 @@
-"""The CloudFormation handlers of Cognito's resources, driven as the engine drives them
-(the deployment seam), checked with boto3."""
+"""Cognito's CloudFormation resources deployed by a real stack (user pool, client, group,
+domain, identity pool and its roles), checked with boto3, and gone with the stack."""
 
 from __future__ import annotations
 
-from cloudtwin.deployment.discovery import handlers
-from cloudtwin.deployment.handler import ResourceRequest
+import json
+
+TEMPLATE = {
+    "Resources": {
+        "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {
+            "UserPoolName": "stacked", "Policies": {"PasswordPolicy": {"MinimumLength": 10}}}},
+        "Client": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
+            "UserPoolId": {"Ref": "Pool"}, "GenerateSecret": True}},
+        "Admins": {"Type": "AWS::Cognito::UserPoolGroup", "Properties": {
+            "UserPoolId": {"Ref": "Pool"}, "GroupName": "admins", "Precedence": 1}},
+        "Domain": {"Type": "AWS::Cognito::UserPoolDomain", "Properties": {
+            "UserPoolId": {"Ref": "Pool"}, "Domain": "stacked-auth"}},
+        "Identities": {"Type": "AWS::Cognito::IdentityPool", "Properties": {
+            "AllowUnauthenticatedIdentities": True,
+            "CognitoIdentityProviders": [{"ProviderName": {"Fn::GetAtt": ["Pool", "ProviderName"]},
+                                          "ClientId": {"Ref": "Client"}}]}},
+        "Roles": {"Type": "AWS::Cognito::IdentityPoolRoleAttachment", "Properties": {
+            "IdentityPoolId": {"Ref": "Identities"},
+            "Roles": {"unauthenticated": "arn:aws:iam::000000000000:role/guest"}}},
+    },
+    "Outputs": {
+        "PoolId": {"Value": {"Ref": "Pool"}},
+        "Provider": {"Value": {"Fn::GetAtt": ["Pool", "ProviderName"]}},
+        "IdentityPoolId": {"Value": {"Ref": "Identities"}},
+    },
+}
 
 
-def _request(server, type_name: str, properties: dict, physical_id: str | None = None) -> ResourceRequest:
-    env = server.app.services.env
-    return ResourceRequest(logical_id="Res", resource_type=type_name, properties=properties, stack_name="stack",
-                           stack_id="arn:aws:cloudformation:us-east-1:000000000000:stack/stack/1", account_id="000000000000",
-                           region="us-east-1", internal=env.internal, clock=env.clock, physical_id=physical_id)  # fmt: skip
+def test_a_stack_of_cognito_resources(aws_client):
+    cfn, idp, identity = aws_client("cloudformation"), aws_client("cognito-idp"), aws_client("cognito-identity")
+    cfn.create_stack(StackName="cognito-stack", TemplateBody=json.dumps(TEMPLATE))
+    cfn.get_waiter("stack_create_complete").wait(StackName="cognito-stack", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    stack = cfn.describe_stacks(StackName="cognito-stack")["Stacks"][0]
+    out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    pool_id = out["PoolId"]
 
-
-def test_user_pool_client_group_domain_and_identity_pool(server, aws_client):
-    found = handlers()
-    idp, identity = aws_client("cognito-idp"), aws_client("cognito-identity")
-    pool = found["AWS::Cognito::UserPool"]().create(_request(server, "AWS::Cognito::UserPool", {
-        "UserPoolName": "stacked", "Policies": {"PasswordPolicy": {"MinimumLength": 10}}}))  # fmt: skip
-    assert idp.describe_user_pool(UserPoolId=pool.physical_id)["UserPool"]["Name"] == "stacked"
-    assert pool.attributes["ProviderName"] == f"cognito-idp.us-east-1.amazonaws.com/{pool.physical_id}"
-    client = found["AWS::Cognito::UserPoolClient"]().create(_request(server, "AWS::Cognito::UserPoolClient", {
-        "UserPoolId": pool.physical_id, "GenerateSecret": True}))  # fmt: skip
-    assert client.attributes["ClientSecret"] and client.attributes["Name"].startswith("stack-Res-")
-    found["AWS::Cognito::UserPoolGroup"]().create(_request(server, "AWS::Cognito::UserPoolGroup", {
-        "UserPoolId": pool.physical_id, "GroupName": "admins", "Precedence": 1}))  # fmt: skip
-    assert idp.get_group(UserPoolId=pool.physical_id, GroupName="admins")["Group"]["Precedence"] == 1
-    found["AWS::Cognito::UserPoolDomain"]().create(_request(server, "AWS::Cognito::UserPoolDomain", {
-        "UserPoolId": pool.physical_id, "Domain": "stacked-auth"}))  # fmt: skip
-    assert idp.describe_user_pool_domain(Domain="stacked-auth")["DomainDescription"]["UserPoolId"] == pool.physical_id
-    ipool = found["AWS::Cognito::IdentityPool"]().create(_request(server, "AWS::Cognito::IdentityPool", {
-        "AllowUnauthenticatedIdentities": True,
-        "CognitoIdentityProviders": [{"ProviderName": pool.attributes["ProviderName"], "ClientId": client.physical_id}]}))  # fmt: skip
-    found["AWS::Cognito::IdentityPoolRoleAttachment"]().create(_request(server, "AWS::Cognito::IdentityPoolRoleAttachment", {
-        "IdentityPoolId": ipool.physical_id, "Roles": {"unauthenticated": "arn:aws:iam::000000000000:role/guest"}}))  # fmt: skip
-    assert identity.get_identity_pool_roles(IdentityPoolId=ipool.physical_id)["Roles"] == {
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Name"] == "stacked"
+    assert out["Provider"] == f"cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+    [client] = idp.list_user_pool_clients(UserPoolId=pool_id)["UserPoolClients"]
+    assert idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]["ClientSecret"]
+    assert idp.get_group(UserPoolId=pool_id, GroupName="admins")["Group"]["Precedence"] == 1
+    assert idp.describe_user_pool_domain(Domain="stacked-auth")["DomainDescription"]["UserPoolId"] == pool_id
+    assert identity.get_identity_pool_roles(IdentityPoolId=out["IdentityPoolId"])["Roles"] == {
         "unauthenticated": "arn:aws:iam::000000000000:role/guest"}
-    found["AWS::Cognito::IdentityPool"]().delete(_request(server, "AWS::Cognito::IdentityPool", {}, ipool.physical_id))
-    found["AWS::Cognito::UserPoolDomain"]().delete(_request(server, "AWS::Cognito::UserPoolDomain",
-                                                            {"UserPoolId": pool.physical_id}, "stacked-auth"))  # fmt: skip
-    found["AWS::Cognito::UserPool"]().delete(_request(server, "AWS::Cognito::UserPool", {}, pool.physical_id))
+
+    cfn.delete_stack(StackName="cognito-stack")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="cognito-stack", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     assert idp.list_user_pools(MaxResults=10)["UserPools"] == []
     assert identity.list_identity_pools(MaxResults=10)["IdentityPools"] == []

@@ -115,7 +115,7 @@ def test_universal_target_calls_any_operation(scheduler, aws_client, cloudtwin_c
 
 def test_failing_target_is_retried_then_dead_lettered(scheduler, aws_client, cloudtwin_client, endpoint):
     dlq_url, dlq_arn = _queue(aws_client, "schedule-dlq")
-    target = "arn:aws:states:us-east-1:000000000000:stateMachine:nowhere"  # no Step Functions: a server error
+    target = "arn:aws:scheduler:::aws-sdk:codebuild:startBuild"  # no CodeBuild here: a server error
     arn = scheduler.create_schedule(
         Name="failing", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow=OFF,
         Target={"Arn": target, "RoleArn": ROLE, "Input": '{"n": 1}',

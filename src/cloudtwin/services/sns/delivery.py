@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.gateway.request_ids import random_uuid
 from cloudtwin.protocol.documents import read_json
 from cloudtwin.events.targets import lambda_allows
 from cloudtwin.protocol.errors import ServiceError
@@ -258,7 +259,7 @@ class Dispatcher:
     ) -> None:
         """POST a SubscriptionConfirmation (or UnsubscribeConfirmation) to an http(s) endpoint."""
         version = topic.attributes.get("SignatureVersion", "1")
-        message_id = str(uuid.uuid4())
+        message_id = random_uuid()
         doc = confirmation_document(
             kind, message_id, topic.arn, sub.token, self.env.clock.now(), self.signer, version, urls
         )
