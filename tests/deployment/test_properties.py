@@ -53,6 +53,8 @@ def test_pascal_case_names_meet_camel_case_members_and_tokens_are_filled(interna
     })
     assert params == {"restApiId": "a", "resourceId": "r", "httpMethod": "GET", "type": "MOCK",
                       "requestTemplates": {"application/json": "{}"}, "timeoutInMillis": 1000}
+    api = shaped(request, "apigateway", "CreateRestApi", {"Name": "n", "Tags": [{"Key": "a", "Value": "b"}]})
+    assert api == {"name": "n", "tags": {"a": "b"}}
     secret = shaped(request, "secretsmanager", "CreateSecret", {"Name": "n"})
     assert len(secret["ClientRequestToken"]) == 36
 

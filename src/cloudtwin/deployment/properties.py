@@ -67,6 +67,8 @@ def coerce(value: Any, shape: "Shape") -> Any:
             value = [value]
         return [coerce(v, shape.member) for v in value]
     if kind == "map":
+        if isinstance(value, list) and all(isinstance(v, dict) and "Key" in v for v in value):
+            value = {v["Key"]: v.get("Value", "") for v in value}  # a template's [{Key, Value}] tags
         if not isinstance(value, dict):
             return value
         return {str(k): coerce(v, shape.value) for k, v in value.items()}
