@@ -1,12 +1,14 @@
 """What most resource handlers do with a template's properties.
 
-- :func:`shaped`: a template's values typed as the operation's input shape wants them.
+- :func:`shaped`: a template's values typed as the operation's input shape wants them, its
+  PascalCase names matched to the members' (camelCase in some APIs).
   CloudFormation accepts ``"30"`` for a number and ``"true"`` for a boolean (a ``Ref`` to a
   parameter is always a string), and a number where the API wants a string; the service's
   handler sees the types an SDK would have sent.
 - :func:`tags`: the resource's ``Tags`` plus the stack's ``aws:cloudformation:*`` tags.
 - :func:`gone_ok`: a delete that finds the resource already gone succeeds, as
   CloudFormation's does.
+- :func:`changed`: whether an update changes some properties.
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cloudtwin.deployment.handler import ResourceRequest
 
-__all__ = ["coerce", "gone_ok", "is_missing", "json_text", "random_suffix", "shaped", "tag_map", "tags", "truthy"]
+__all__ = ["changed", "coerce", "gone_ok", "is_missing", "iso", "json_text", "random_suffix", "shaped", "tag_map", "tags", "truthy"]
 
 _TRUE = frozenset({"true", "1", "yes"})
+
+
+def changed(request: "ResourceRequest", *names: str) -> bool:
+    """Whether an update changes any of the properties ``names``."""
+    before = request.previous_properties or {}
+    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 def truthy(value: Any) -> bool:
@@ -48,12 +56,19 @@ def coerce(value: Any, shape: "Shape") -> Any:
         if not isinstance(value, dict):
             return value
         members = shape.members
-        return {k: coerce(v, members[k]) for k, v in value.items() if k in members and v is not None}
+        out = {}
+        for key, item in value.items():
+            name = key if key in members else _member_name(shape, key)
+            if name is not None and item is not None:
+                out[name] = coerce(item, members[name])
+        return out
     if kind == "list":
         if not isinstance(value, list):
             value = [value]
         return [coerce(v, shape.member) for v in value]
     if kind == "map":
+        if isinstance(value, list) and all(isinstance(v, dict) and "Key" in v for v in value):
+            value = {v["Key"]: v.get("Value", "") for v in value}  # a template's [{Key, Value}] tags
         if not isinstance(value, dict):
             return value
         return {str(k): coerce(v, shape.value) for k, v in value.items()}
@@ -91,6 +106,17 @@ def coerce(value: Any, shape: "Shape") -> Any:
     return value
 
 
+def _member_name(shape: "Shape", key: str) -> str | None:
+    """A structure's member a template names in another letter case: templates spell every
+    property in PascalCase, some APIs in camelCase (API Gateway's ``restApiId``, Logs'
+    ``logGroupName``)."""
+    folded = key.lower()
+    for name in shape.members:
+        if name.lower() == folded:
+            return name
+    return None
+
+
 def shaped(request: "ResourceRequest", service: str, operation: str, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` typed as ``operation``'s input wants; members it does not have are dropped,
     and idempotency tokens the values lack are filled in (as an SDK fills them)."""
@@ -123,6 +149,11 @@ def tag_map(request: "ResourceRequest", prop: str = "Tags", *, stack: bool = Tru
     else:
         merged.update({str(t["Key"]): str(t.get("Value", "")) for t in given})
     return merged
+
+
+def iso(value: Any) -> Any:
+    """A timestamp a service answered, as the ISO text a ``Fn::GetAtt`` gives."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def random_suffix(length: int = 12) -> str:

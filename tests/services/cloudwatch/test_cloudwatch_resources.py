@@ -38,3 +38,29 @@ def test_stack_alarm(stack, aws_client):
         "Outputs": {"Name": {"Value": {"Ref": "Alarm"}}, "Arn": {"Value": {"Fn::GetAtt": ["Alarm", "Arn"]}}},
     })
     assert aws_client("cloudwatch").describe_alarms(AlarmNames=[out["Name"]])["MetricAlarms"][0]["AlarmArn"] == out["Arn"]
+
+
+def test_anomaly_detector_insight_rule_and_metric_stream(handlers, aws_client):
+    cw = aws_client("cloudwatch")
+    detector = handlers.create("AWS::CloudWatch::AnomalyDetector", {
+        "Namespace": "App", "MetricName": "Latency", "Stat": "Average",
+        "Dimensions": [{"Name": "Service", "Value": "api"}],
+    })
+    assert [d["MetricName"] for d in cw.describe_anomaly_detectors()["AnomalyDetectors"]] == ["Latency"]
+    rule = handlers.create("AWS::CloudWatch::InsightRule", {
+        "RuleName": "top-talkers", "RuleState": "ENABLED",
+        "RuleBody": {"Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": ["g"],
+                     "LogFormat": "JSON", "Contribution": {"Keys": ["$.ip"], "Filters": []}, "AggregateOn": "Count"},
+    })
+    assert rule.attributes["Arn"].endswith(":insight-rule/top-talkers")
+    assert [r["Name"] for r in cw.describe_insight_rules()["InsightRules"]] == ["top-talkers"]
+    stream = handlers.create("AWS::CloudWatch::MetricStream", {
+        "FirehoseArn": "arn:aws:firehose:us-east-1:000000000000:deliverystream/s",
+        "RoleArn": "arn:aws:iam::000000000000:role/r", "OutputFormat": "json",
+    })
+    assert cw.get_metric_stream(Name=stream.physical_id)["Arn"] == stream.attributes["Arn"]
+    for resource in (stream, rule, detector):
+        handlers.delete(resource)
+        handlers.delete(resource)
+    assert cw.describe_anomaly_detectors()["AnomalyDetectors"] == []
+    assert cw.list_metric_streams()["Entries"] == []

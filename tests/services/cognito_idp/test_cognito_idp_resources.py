@@ -23,7 +23,7 @@ def test_pool_client_domain_group_user_and_resource_server(handlers, aws_client)
         "UserPoolId": pool_id, "GenerateSecret": True, "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     }, logical_id="Client")
     got = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client.physical_id)["UserPoolClient"]
-    assert got["ClientSecret"] == client.attributes["ClientSecret"] and got["ClientName"] == "Client"
+    assert got["ClientSecret"] == client.attributes["ClientSecret"] and got["ClientName"].startswith("test-stack-Client-")
     handlers.update(client, {**client.properties, "ClientName": "web"})
     assert idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client.physical_id)["UserPoolClient"]["ClientName"] == "web"
 

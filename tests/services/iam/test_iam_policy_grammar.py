@@ -94,3 +94,22 @@ def test_trust_policy_wildcards_must_cover_an_sts_action(iam):
     with pytest.raises(ClientError):
         iam.create_role(RoleName="r3", AssumeRolePolicyDocument=_doc(
             {"Effect": "Allow", "Principal": principal, "Action": "sts:Get*Token*X"}))
+
+
+def test_inline_policy_may_leave_out_its_version(iam):
+    # SAM's policy templates expand to inline policies without a Version; AWS takes them
+    iam.create_role(RoleName="inline", AssumeRolePolicyDocument=_doc(
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+    iam.put_role_policy(RoleName="inline", PolicyName="p", PolicyDocument=_doc(_allow(), version=None))
+    assert iam.get_role_policy(RoleName="inline", PolicyName="p")["PolicyDocument"]["Statement"]["Action"] == "s3:GetObject"
+    with pytest.raises(ClientError) as err:  # a managed policy may not
+        iam.create_policy(PolicyName="m", PolicyDocument=_doc(_allow(), version=None))
+    assert err.value.response["Error"]["Message"] == "Policy document must be version 2012-10-17 or greater."
+
+
+def test_trust_policy_effect_in_any_letter_case(iam):
+    trust = _doc({"Effect": "ALLOW", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    assert iam.create_role(RoleName="upper", AssumeRolePolicyDocument=trust)["Role"]["RoleName"] == "upper"
+    with pytest.raises(ClientError) as err:  # an identity policy's must be exact
+        iam.create_policy(PolicyName="upper", PolicyDocument=_doc(_allow(Effect="ALLOW")))
+    assert err.value.response["Error"]["Message"] == "The policy failed legacy parsing"

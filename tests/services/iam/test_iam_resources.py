@@ -33,7 +33,7 @@ def test_role_with_generated_name_inline_and_managed_policies(handlers, aws_clie
     assert got["RoleId"] == role.attributes["RoleId"]
     assert got["Path"] == "/service/"
     assert {t["Key"]: t["Value"] for t in got["Tags"]}["team"] == "a"
-    assert {t["Key"] for t in got["Tags"]} >= {"aws:cloudformation:stack-name", "aws:cloudformation:logical-id"}
+    assert got["Tags"] == [{"Key": "team", "Value": "a"}]  # AWS's IAM handlers add no aws:cloudformation tags
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["inline"]
     attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
@@ -178,3 +178,32 @@ def test_entity_policies_group_additions_and_oidc_provider(handlers, aws_client)
     assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider.physical_id)["ClientIDList"] == ["b"]
     handlers.delete(provider)
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+
+
+def test_server_certificate(handlers, aws_client):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "example.com")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=365))
+            .sign(key, hashes.SHA256()))
+    body = cert.public_bytes(serialization.Encoding.PEM).decode()
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    iam = aws_client("iam")
+    certificate = handlers.create("AWS::IAM::ServerCertificate", {
+        "ServerCertificateName": "site", "CertificateBody": body, "PrivateKey": private,
+    })
+    got = iam.get_server_certificate(ServerCertificateName="site")["ServerCertificate"]
+    assert got["ServerCertificateMetadata"]["Arn"] == certificate.attributes["Arn"] and not got.get("Tags")
+    assert got["CertificateBody"] == body.strip()
+    handlers.delete(certificate)
+    handlers.delete(certificate)
+    assert iam.list_server_certificates()["ServerCertificateMetadataList"] == []

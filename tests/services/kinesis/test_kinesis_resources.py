@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 def test_stream_defaults_updates_and_consumer(handlers, aws_client):
     kinesis = aws_client("kinesis")
@@ -42,3 +44,16 @@ def test_stack_stream_and_consumer(stack, aws_client):
     summary = kinesis.describe_stream_summary(StreamName=out["Name"])["StreamDescriptionSummary"]
     assert summary["StreamARN"] == out["Arn"] and summary["OpenShardCount"] == 2
     assert kinesis.describe_stream_consumer(ConsumerARN=out["Consumer"])["ConsumerDescription"]["ConsumerName"] == "reader"
+
+
+def test_resource_policy(handlers, aws_client):
+    kinesis = aws_client("kinesis")
+    kinesis.create_stream(StreamName="shared", ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName="shared")["StreamDescriptionSummary"]["StreamARN"]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                                      "Action": "kinesis:DescribeStreamSummary", "Resource": arn}]}
+    resource = handlers.create("AWS::Kinesis::ResourcePolicy", {"ResourceArn": arn, "ResourcePolicy": policy})
+    assert json.loads(kinesis.get_resource_policy(ResourceARN=arn)["Policy"]) == policy
+    handlers.delete(resource)
+    handlers.delete(resource)
+    assert json.loads(kinesis.get_resource_policy(ResourceARN=arn)["Policy"] or "{}") == {}

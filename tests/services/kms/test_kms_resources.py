@@ -44,3 +44,13 @@ def test_stack_key_and_alias(stack, aws_client):
     kms = aws_client("kms")
     assert kms.describe_key(KeyId="alias/app")["KeyMetadata"]["Arn"] == out["KeyArn"]
     assert out["KeyArn"].endswith(out["KeyId"]) and out["Alias"] == "alias/app"
+
+
+def test_replica_key_in_the_stack_region(handlers, aws_client):
+    primary = aws_client("kms", region="us-west-2").create_key(MultiRegion=True)["KeyMetadata"]
+    replica = handlers.create("AWS::KMS::ReplicaKey", {"PrimaryKeyArn": primary["Arn"], "Description": "copy"})
+    metadata = aws_client("kms").describe_key(KeyId=replica.physical_id)["KeyMetadata"]
+    assert metadata["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    assert replica.attributes["Arn"] == metadata["Arn"] and ":us-east-1:" in metadata["Arn"]
+    handlers.delete(replica)
+    assert aws_client("kms").describe_key(KeyId=replica.physical_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"

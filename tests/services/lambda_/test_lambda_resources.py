@@ -287,3 +287,17 @@ def test_stack_with_function_table_queue_mapping_version_alias(stack, aws_client
     cloudformation.get_waiter("stack_delete_complete").wait(StackName="app", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     assert lam.list_functions()["Functions"] == []
     assert ddb.list_tables()["TableNames"] == []
+
+
+def test_function_code_from_s3_as_cdk_assets_give_it(handlers, role, aws_client):
+    s3, lam = aws_client("s3"), aws_client("lambda")
+    s3.create_bucket(Bucket="cdk-assets")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 'from s3'\n")
+    s3.put_object(Bucket="cdk-assets", Key="abc123.zip", Body=buffer.getvalue())
+    fn = handlers.create("AWS::Lambda::Function", {
+        "Runtime": "python3.12", "Handler": "app.handler", "Role": role.attributes["Arn"],
+        "Code": {"S3Bucket": "cdk-assets", "S3Key": "abc123.zip"},
+    })
+    assert _invoke(lam, fn.physical_id) == "from s3"

@@ -145,6 +145,8 @@ class KeyOps:
                 plan[key] = params[key]
         if "throttle" in plan and "rateLimit" in plan["throttle"]:
             plan["throttle"]["rateLimit"] = float(plan["throttle"]["rateLimit"])
+        if "quota" in plan:  # a quota's offset is a number AWS always answers (0 unless set)
+            plan["quota"] = {**plan["quota"], "offset": plan["quota"].get("offset", 0)}
         plan["_keys"] = {}
         plan["_usage"] = {}
         ctx.store.plans[plan["id"]] = plan

@@ -81,6 +81,17 @@ class StageOps:
                                          "cacheClusterSize": params.get("cacheClusterSize"),
                                          "tracingEnabled": params.get("tracingEnabled"),
                                          "canarySettings": params.get("canarySettings")})
+            elif params.get("canarySettings"):
+                # a canary release: the stage keeps its deployment, the canary gets the new one
+                canary = params["canarySettings"]
+                stage["canarySettings"] = {
+                    "deploymentId": deployment["id"],
+                    "percentTraffic": float(canary.get("percentTraffic") or 0.0),
+                    **({"stageVariableOverrides": canary["stageVariableOverrides"]}
+                       if canary.get("stageVariableOverrides") else {}),
+                    "useStageCache": bool(canary.get("useStageCache", False)),
+                }  # fmt: skip
+                stage["lastUpdatedDate"] = self.env.clock.now()
             else:
                 stage["deploymentId"] = deployment["id"]
                 if params.get("variables"):

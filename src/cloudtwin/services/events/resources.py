@@ -11,15 +11,10 @@ import json
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text, shaped, tags
+from cloudtwin.deployment.properties import changed, gone_ok, json_text, shaped, tags
 from cloudtwin.protocol.errors import ServiceError
 
 NAME_LENGTH = 64
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 def _bus_name(value: str | None) -> str:
@@ -46,7 +41,7 @@ class RuleHandler(ResourceHandler):
         return self._outcome(name, bus, arn)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name") or _bus_name(request.properties.get("EventBusName")) != _bus_name(
+        if changed(request, "Name") or _bus_name(request.properties.get("EventBusName")) != _bus_name(
             (request.previous_properties or {}).get("EventBusName")
         ):
             raise UpdateNeedsReplacement()
@@ -117,16 +112,16 @@ class EventBusHandler(ResourceHandler):
         return self._outcome(request, name)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name", "EventSourceName"):
+        if changed(request, "Name", "EventSourceName"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         props = request.properties
-        if _changed(request, "Description", "KmsKeyIdentifier", "DeadLetterConfig"):
+        if changed(request, "Description", "KmsKeyIdentifier", "DeadLetterConfig"):
             request.call("events", "UpdateEventBus", shaped(request, "events", "UpdateEventBus", {
                 "Name": name, "Description": props.get("Description", ""),
                 "KmsKeyIdentifier": props.get("KmsKeyIdentifier"), "DeadLetterConfig": props.get("DeadLetterConfig", {}),
             }))
-        if _changed(request, "Policy"):
+        if changed(request, "Policy"):
             if props.get("Policy"):
                 request.call("events", "PutPermission", {"EventBusName": name, "Policy": json_text(props["Policy"])})
             else:
@@ -170,7 +165,7 @@ class EventBusPolicyHandler(ResourceHandler):
         return Outcome(f"{bus}|{sid}" if bus != "default" else sid, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "StatementId", "EventBusName"):
+        if changed(request, "StatementId", "EventBusName"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 
@@ -195,7 +190,7 @@ class ArchiveHandler(ResourceHandler):
         return Outcome(name, {"Arn": archive["ArchiveArn"], "ArchiveName": name})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "ArchiveName", "SourceArn"):
+        if changed(request, "ArchiveName", "SourceArn"):
             raise UpdateNeedsReplacement()
         props = request.properties
         values = {
@@ -222,7 +217,7 @@ class ConnectionHandler(ResourceHandler):
         return self._outcome(request, name)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name"):
+        if changed(request, "Name"):
             raise UpdateNeedsReplacement()
         params = shaped(request, "events", "UpdateConnection", {**request.properties, "Name": request.physical_id})
         request.call("events", "UpdateConnection", params)
@@ -251,7 +246,7 @@ class ApiDestinationHandler(ResourceHandler):
         return Outcome(name, {"Arn": arn, "ArnForPolicy": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name"):
+        if changed(request, "Name"):
             raise UpdateNeedsReplacement()
         params = shaped(request, "events", "UpdateApiDestination", {**request.properties, "Name": request.physical_id})
         arn = request.call("events", "UpdateApiDestination", params)["ApiDestinationArn"]

@@ -35,9 +35,10 @@ def encoded(document: str) -> str:
     return quote(document, safe="")
 
 
-def check_policy(text: str, kind: PolicyKind = "identity") -> PolicyDocument:
+def check_policy(text: str, kind: PolicyKind = "identity", *, inline: bool = False) -> PolicyDocument:
+    """``inline``: a role's, user's or group's own policy, which may leave out its Version."""
     try:
-        return parse_policy(text, kind, written=True)
+        return parse_policy(text, kind, written=True, inline=inline)
     except PolicyError as error:
         raise malformed_policy(str(error)) from None
 

@@ -346,7 +346,7 @@ class PolicyHandlers:
     def _put_inline(self, ctx: RequestContext, params: Params, kind: str) -> None:
         store: IamStore = ctx.store
         record = entity(store, kind, params[_KINDS[kind][1]])
-        E.check_policy(params["PolicyDocument"])
+        E.check_policy(params["PolicyDocument"], inline=True)
         record.inline[params["PolicyName"]] = params["PolicyDocument"]
         _save(store, kind, record)
 

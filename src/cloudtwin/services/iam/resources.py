@@ -12,15 +12,10 @@ import string
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text as document, shaped, tags
+from cloudtwin.deployment.properties import changed, gone_ok, iso, json_text as document, shaped, tags
 
 #: IAM names are at most 64 characters (roles, users, groups, policies, instance profiles).
 NAME_LENGTH = 64
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 class _Principal:
@@ -83,28 +78,28 @@ class RoleHandler(_Principal, ResourceHandler):
             "MaxSessionDuration": props.get("MaxSessionDuration"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):  # AWS's IAM handlers set no aws:cloudformation tags
             params["Tags"] = tag_list
         role = request.call("iam", "CreateRole", params)["Role"]
         self.sync_policies(request, name)
         return self._outcome(role)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "RoleName", "Path"):
+        if changed(request, "RoleName", "Path"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         props = request.properties
-        if _changed(request, "AssumeRolePolicyDocument"):
+        if changed(request, "AssumeRolePolicyDocument"):
             request.call("iam", "UpdateAssumeRolePolicy", {
                 "RoleName": name, "PolicyDocument": document(props["AssumeRolePolicyDocument"]),
             })
-        if _changed(request, "Description", "MaxSessionDuration"):
+        if changed(request, "Description", "MaxSessionDuration"):
             request.call("iam", "UpdateRole", shaped(request, "iam", "UpdateRole", {
                 "RoleName": name,
                 "Description": props.get("Description", ""),
                 "MaxSessionDuration": props.get("MaxSessionDuration", 3600),
             }))
-        if _changed(request, "PermissionsBoundary"):
+        if changed(request, "PermissionsBoundary"):
             if props.get("PermissionsBoundary"):
                 request.call("iam", "PutRolePermissionsBoundary", {
                     "RoleName": name, "PermissionsBoundary": props["PermissionsBoundary"],
@@ -112,7 +107,7 @@ class RoleHandler(_Principal, ResourceHandler):
             else:
                 with gone_ok():
                     request.call("iam", "DeleteRolePermissionsBoundary", {"RoleName": name})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "Role", name)
         self.sync_policies(request, name)
         return self._outcome(request.call("iam", "GetRole", {"RoleName": name})["Role"])
@@ -145,19 +140,19 @@ class UserHandler(_Principal, ResourceHandler):
             "Path": props.get("Path", "/"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):
             params["Tags"] = tag_list
         user = request.call("iam", "CreateUser", params)["User"]
         self._sync(request, name)
         return Outcome(name, {"Arn": user["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserName"):
+        if changed(request, "UserName"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
-        if _changed(request, "Path"):
+        if changed(request, "Path"):
             request.call("iam", "UpdateUser", {"UserName": name, "NewPath": request.properties.get("Path", "/")})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "User", name)
         self._sync(request, name)
         user = request.call("iam", "GetUser", {"UserName": name})["User"]
@@ -166,14 +161,15 @@ class UserHandler(_Principal, ResourceHandler):
     def _sync(self, request: ResourceRequest, name: str) -> None:
         self.sync_policies(request, name)
         before = set((request.previous_properties or {}).get("Groups") or [])
-        after = set(request.properties.get("Groups") or [])
-        for group in after - before:
-            request.call("iam", "AddUserToGroup", {"UserName": name, "GroupName": group})
-        for group in before - after:
+        after = list(dict.fromkeys(request.properties.get("Groups") or []))
+        for group in after:  # in the template's order, as AWS lists them
+            if group not in before:
+                request.call("iam", "AddUserToGroup", {"UserName": name, "GroupName": group})
+        for group in sorted(before - set(after)):
             with gone_ok():
                 request.call("iam", "RemoveUserFromGroup", {"UserName": name, "GroupName": group})
         profile = request.properties.get("LoginProfile")
-        if profile and _changed(request, "LoginProfile"):
+        if profile and changed(request, "LoginProfile"):
             params = shaped(request, "iam", "CreateLoginProfile", {
                 "UserName": name,
                 "Password": profile["Password"],
@@ -208,10 +204,10 @@ class GroupHandler(_Principal, ResourceHandler):
         return Outcome(name, {"Arn": group["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "GroupName"):
+        if changed(request, "GroupName"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
-        if _changed(request, "Path"):
+        if changed(request, "Path"):
             request.call("iam", "UpdateGroup", {"GroupName": name, "NewPath": request.properties.get("Path", "/")})
         self.sync_policies(request, name)
         group = request.call("iam", "GetGroup", {"GroupName": name})["Group"]
@@ -292,10 +288,10 @@ class ManagedPolicyHandler(ResourceHandler):
         return self._outcome(request, policy["Arn"])
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "ManagedPolicyName", "Path", "Description"):
+        if changed(request, "ManagedPolicyName", "Path", "Description"):
             raise UpdateNeedsReplacement()
         arn = request.physical_id
-        if _changed(request, "PolicyDocument"):
+        if changed(request, "PolicyDocument"):
             versions = request.call("iam", "ListPolicyVersions", {"PolicyArn": arn})["Versions"]
             old = [v for v in versions if not v["IsDefaultVersion"]]
             if len(versions) >= 5 and old:  # IAM keeps five versions: drop the oldest
@@ -338,8 +334,8 @@ class ManagedPolicyHandler(ResourceHandler):
             "AttachmentCount": policy.get("AttachmentCount", 0),
             "PermissionsBoundaryUsageCount": policy.get("PermissionsBoundaryUsageCount", 0),
             "IsAttachable": policy.get("IsAttachable", True),
-            "CreateDate": _iso(policy.get("CreateDate")),
-            "UpdateDate": _iso(policy.get("UpdateDate")),
+            "CreateDate": iso(policy.get("CreateDate")),
+            "UpdateDate": iso(policy.get("UpdateDate")),
         })
 
 
@@ -357,7 +353,7 @@ class InstanceProfileHandler(ResourceHandler):
         return Outcome(name, {"Arn": profile["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "InstanceProfileName", "Path"):
+        if changed(request, "InstanceProfileName", "Path"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         before = set((request.previous_properties or {}).get("Roles") or [])
@@ -394,7 +390,7 @@ class AccessKeyHandler(ResourceHandler):
         return Outcome(key["AccessKeyId"], {"Id": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "UserName", "Serial"):
+        if changed(request, "UserName", "Serial"):
             raise UpdateNeedsReplacement()
         request.call("iam", "UpdateAccessKey", {
             "UserName": request.properties["UserName"],
@@ -419,7 +415,7 @@ class ServiceLinkedRoleHandler(ResourceHandler):
         return Outcome(role["RoleName"], {"RoleName": role["RoleName"], "Arn": role["Arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "AWSServiceName", "CustomSuffix"):
+        if changed(request, "AWSServiceName", "CustomSuffix"):
             raise UpdateNeedsReplacement()
         request.call("iam", "UpdateRole", {
             "RoleName": request.physical_id, "Description": request.properties.get("Description", ""),
@@ -447,7 +443,7 @@ class _InlinePolicyHandler(ResourceHandler):
         return Outcome(f"{props['PolicyName']}|{entity}", {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "PolicyName", f"{self.kind}Name"):
+        if changed(request, "PolicyName", f"{self.kind}Name"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 
@@ -509,18 +505,18 @@ class OIDCProviderHandler(ResourceHandler):
             "Url": props["Url"], "ClientIDList": props.get("ClientIdList") or [],
             "ThumbprintList": props.get("ThumbprintList"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):
             params["Tags"] = tag_list
         arn = request.call("iam", "CreateOpenIDConnectProvider", params)["OpenIDConnectProviderArn"]
         return Outcome(arn, {"Arn": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Url"):
+        if changed(request, "Url"):
             raise UpdateNeedsReplacement()
         arn = request.physical_id
         before = request.previous_properties or {}
         props = request.properties
-        if _changed(request, "ThumbprintList") and props.get("ThumbprintList"):
+        if changed(request, "ThumbprintList") and props.get("ThumbprintList"):
             request.call("iam", "UpdateOpenIDConnectProviderThumbprint", {
                 "OpenIDConnectProviderArn": arn, "ThumbprintList": props["ThumbprintList"],
             })
@@ -538,19 +534,46 @@ class OIDCProviderHandler(ResourceHandler):
             request.call("iam", "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": request.physical_id})
 
 
+class ServerCertificateHandler(ResourceHandler):
+    type_name = "AWS::IAM::ServerCertificate"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        name = props.get("ServerCertificateName") or request.physical_name(128)
+        # PEM texts as AWS keeps them from a template: without the block scalar's last newline
+        pem = {k: props[k].strip() for k in ("CertificateBody", "CertificateChain", "PrivateKey") if props.get(k)}
+        params = shaped(request, "iam", "UploadServerCertificate", {**props, **pem, "ServerCertificateName": name})
+        if tag_list := tags(request, stack=False):
+            params["Tags"] = tag_list
+        metadata = request.call("iam", "UploadServerCertificate", params)["ServerCertificateMetadata"]
+        return Outcome(name, {"Arn": metadata["Arn"]})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "ServerCertificateName", "CertificateBody", "CertificateChain", "PrivateKey"):
+            raise UpdateNeedsReplacement()
+        name = request.physical_id
+        if changed(request, "Path"):
+            request.call("iam", "UpdateServerCertificate", {
+                "ServerCertificateName": name, "NewPath": request.properties.get("Path", "/"),
+            })
+        certificate = request.call("iam", "GetServerCertificate", {"ServerCertificateName": name})
+        return Outcome(name, {"Arn": certificate["ServerCertificate"]["ServerCertificateMetadata"]["Arn"]})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("iam", "DeleteServerCertificate", {"ServerCertificateName": request.physical_id})
+
+
 def _retag(request: ResourceRequest, kind: str, name: str) -> None:
     key = f"{kind}Name"
     current = request.call("iam", f"List{kind}Tags", {key: name}).get("Tags", [])
-    wanted = tags(request)
+    wanted = tags(request, stack=False)
     stale = {t["Key"] for t in current} - {t["Key"] for t in wanted}
     if stale:
         request.call("iam", f"Untag{kind}", {key: name, "TagKeys": sorted(stale)})
     if wanted:
         request.call("iam", f"Tag{kind}", {key: name, "Tags": wanted})
 
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 HANDLERS = [
@@ -567,4 +590,5 @@ HANDLERS = [
     GroupPolicyHandler,
     UserToGroupAdditionHandler,
     OIDCProviderHandler,
+    ServerCertificateHandler,
 ]

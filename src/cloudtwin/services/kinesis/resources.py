@@ -6,16 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, shaped, tag_map
+from cloudtwin.deployment.properties import changed, gone_ok, iso, json_text, shaped, tag_map
 
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class StreamHandler(ResourceHandler):
@@ -40,29 +32,29 @@ class StreamHandler(ResourceHandler):
         return Outcome(name, {"Arn": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name"):
+        if changed(request, "Name"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         props = request.properties
         before = request.previous_properties or {}
         arn = self._arn(request, name)
-        if _changed(request, "StreamModeDetails"):
+        if changed(request, "StreamModeDetails"):
             mode = (props.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
             request.call("kinesis", "UpdateStreamMode", {"StreamARN": arn, "StreamModeDetails": {"StreamMode": mode}})
-        if _changed(request, "ShardCount") and props.get("ShardCount") is not None:
+        if changed(request, "ShardCount") and props.get("ShardCount") is not None:
             request.call("kinesis", "UpdateShardCount", shaped(request, "kinesis", "UpdateShardCount", {
                 "StreamName": name, "TargetShardCount": props["ShardCount"], "ScalingType": "UNIFORM_SCALING",
             }))
-        if _changed(request, "RetentionPeriodHours"):
+        if changed(request, "RetentionPeriodHours"):
             self._retention(request, name, int(before.get("RetentionPeriodHours") or 24))
-        if _changed(request, "StreamEncryption"):
+        if changed(request, "StreamEncryption"):
             if (props.get("StreamEncryption") or {}).get("EncryptionType") == "KMS":
                 self._encrypt(request, name)
             elif before.get("StreamEncryption"):
                 request.call("kinesis", "StopStreamEncryption", {
                     "StreamName": name, "EncryptionType": "KMS", "KeyId": before["StreamEncryption"]["KeyId"],
                 })
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             current = request.call("kinesis", "ListTagsForStream", {"StreamName": name}).get("Tags", [])
             wanted = tag_map(request)
             if stale := sorted({t["Key"] for t in current} - set(wanted)):
@@ -111,7 +103,7 @@ class StreamConsumerHandler(ResourceHandler):
             "ConsumerARN": arn,
             "ConsumerName": described["ConsumerName"],
             "ConsumerStatus": described["ConsumerStatus"],
-            "ConsumerCreationTimestamp": _iso(described["ConsumerCreationTimestamp"]),
+            "ConsumerCreationTimestamp": iso(described["ConsumerCreationTimestamp"]),
             "StreamARN": props["StreamARN"],
         })
 
@@ -120,4 +112,26 @@ class StreamConsumerHandler(ResourceHandler):
             request.call("kinesis", "DeregisterStreamConsumer", {"ConsumerARN": request.physical_id})
 
 
-HANDLERS = [StreamHandler, StreamConsumerHandler]
+class ResourcePolicyHandler(ResourceHandler):
+    """``AWS::Kinesis::ResourcePolicy``: the policy of a stream or consumer (by its ARN)."""
+
+    type_name = "AWS::Kinesis::ResourcePolicy"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        arn = request.properties["ResourceArn"]
+        request.call("kinesis", "PutResourcePolicy", {
+            "ResourceARN": arn, "Policy": json_text(request.properties["ResourcePolicy"]),
+        })
+        return Outcome(arn, {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "ResourceArn"):
+            raise UpdateNeedsReplacement()
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("kinesis", "DeleteResourcePolicy", {"ResourceARN": request.physical_id})
+
+
+HANDLERS = [StreamHandler, StreamConsumerHandler, ResourcePolicyHandler]

@@ -87,7 +87,7 @@ class ReplicationOperations:
         replica.created = ctx.clock.now()
         replica.description = params.get("Description", "")
         replica.policy = policy or default_policy(key.account_id, ctx.partition)
-        replica.tags = tags_from(params)
+        replica.tags = tags_from(params, reserved=ctx.from_aws)
         replica.materials = list(key.materials)
         replica.deletion_date = None
         replica.pending_window_days = None

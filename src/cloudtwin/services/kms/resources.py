@@ -7,13 +7,8 @@ A key is never deleted at once: CloudFormation schedules its deletion after
 from __future__ import annotations
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, is_missing, json_text, shaped, tags, truthy
+from cloudtwin.deployment.properties import changed, gone_ok, is_missing, json_text, shaped, tags, truthy
 from cloudtwin.protocol.errors import ServiceError
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 class KeyHandler(ResourceHandler):
@@ -43,29 +38,29 @@ class KeyHandler(ResourceHandler):
         return Outcome(key_id, {"Arn": key["Arn"], "KeyId": key_id})
 
     async def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "KeySpec", "KeyUsage", "MultiRegion", "Origin"):
+        if changed(request, "KeySpec", "KeyUsage", "MultiRegion", "Origin"):
             raise UpdateNeedsReplacement()
         key_id = request.physical_id
         props = request.properties
-        if _changed(request, "Description"):
+        if changed(request, "Description"):
             await request.call_async("kms", "UpdateKeyDescription", {
                 "KeyId": key_id, "Description": props.get("Description", ""),
             })
-        if _changed(request, "KeyPolicy") and props.get("KeyPolicy"):
+        if changed(request, "KeyPolicy") and props.get("KeyPolicy"):
             await request.call_async("kms", "PutKeyPolicy", {
                 "KeyId": key_id, "PolicyName": "default", "Policy": json_text(props["KeyPolicy"]),
             })
         enabled = truthy(props.get("Enabled", True))
-        if _changed(request, "Enabled") and enabled:  # a disabled key takes no rotation change
+        if changed(request, "Enabled") and enabled:  # a disabled key takes no rotation change
             await request.call_async("kms", "EnableKey", {"KeyId": key_id})
-        if _changed(request, "EnableKeyRotation", "RotationPeriodInDays"):
+        if changed(request, "EnableKeyRotation", "RotationPeriodInDays"):
             if truthy(props.get("EnableKeyRotation", False)):
                 await self._rotation(request, key_id)
             else:
                 await request.call_async("kms", "DisableKeyRotation", {"KeyId": key_id})
-        if _changed(request, "Enabled") and not enabled:
+        if changed(request, "Enabled") and not enabled:
             await request.call_async("kms", "DisableKey", {"KeyId": key_id})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             current = (await request.call_async("kms", "ListResourceTags", {"KeyId": key_id})).get("Tags", [])
             wanted = tags(request, key="TagKey", value="TagValue")
             if stale := sorted({t["TagKey"] for t in current} - {t["TagKey"] for t in wanted}):
@@ -94,6 +89,48 @@ class KeyHandler(ResourceHandler):
         await request.call_async("kms", "EnableKeyRotation", shaped(request, "kms", "EnableKeyRotation", params))
 
 
+class ReplicaKeyHandler(ResourceHandler):
+    """``AWS::KMS::ReplicaKey``: a replica, in the stack's region, of a multi-Region key
+    whose primary is in another region (ReplicateKey is called in the primary's)."""
+
+    type_name = "AWS::KMS::ReplicaKey"
+
+    async def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        primary = props["PrimaryKeyArn"]
+        values = {"KeyId": primary, "ReplicaRegion": request.region, "Description": props.get("Description")}
+        if props.get("KeyPolicy"):
+            values["Policy"] = json_text(props["KeyPolicy"])
+        params = shaped(request, "kms", "ReplicateKey", values)
+        if tag_list := tags(request, key="TagKey", value="TagValue"):
+            params["Tags"] = tag_list
+        replica = (await request.internal.call_async(
+            "kms", "ReplicateKey", params, account_id=request.account_id, region=primary.split(":")[3],
+        ))["ReplicaKeyMetadata"]
+        if not truthy(props.get("Enabled", True)):
+            await request.call_async("kms", "DisableKey", {"KeyId": replica["KeyId"]})
+        return Outcome(replica["KeyId"], {"Arn": replica["Arn"], "KeyId": replica["KeyId"]})
+
+    async def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "PrimaryKeyArn"):
+            raise UpdateNeedsReplacement()
+        key_id = request.physical_id
+        props = request.properties
+        if changed(request, "Description"):
+            await request.call_async("kms", "UpdateKeyDescription", {"KeyId": key_id, "Description": props.get("Description", "")})
+        if changed(request, "KeyPolicy") and props.get("KeyPolicy"):
+            await request.call_async("kms", "PutKeyPolicy", {
+                "KeyId": key_id, "PolicyName": "default", "Policy": json_text(props["KeyPolicy"]),
+            })
+        if changed(request, "Enabled"):
+            enabled = truthy(props.get("Enabled", True))
+            await request.call_async("kms", "EnableKey" if enabled else "DisableKey", {"KeyId": key_id})
+        return Outcome(key_id, dict(request.attributes))
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await KeyHandler().delete(request)
+
+
 class AliasHandler(ResourceHandler):
     type_name = "AWS::KMS::Alias"
 
@@ -103,7 +140,7 @@ class AliasHandler(ResourceHandler):
         return Outcome(props["AliasName"], {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "AliasName"):
+        if changed(request, "AliasName"):
             raise UpdateNeedsReplacement()
         request.call("kms", "UpdateAlias", {
             "AliasName": request.physical_id, "TargetKeyId": request.properties["TargetKeyId"],
@@ -115,4 +152,4 @@ class AliasHandler(ResourceHandler):
             request.call("kms", "DeleteAlias", {"AliasName": request.physical_id})
 
 
-HANDLERS = [KeyHandler, AliasHandler]
+HANDLERS = [KeyHandler, ReplicaKeyHandler, AliasHandler]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, shaped, tag_map
+from cloudtwin.deployment.properties import changed, gone_ok, shaped, tag_map
 from cloudtwin.services.lambda_.inline_code import package
 
 #: Function names are at most 64 characters.
@@ -19,11 +19,6 @@ NAME_LENGTH = 64
 
 #: Properties set by their own operation, not by CreateFunction/UpdateFunctionConfiguration.
 _OWN_OPERATIONS = ("Code", "Tags", "ReservedConcurrentExecutions", "RuntimeManagementConfig", "RecursiveLoop")
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 def _code(props: dict[str, Any]) -> dict[str, Any]:
@@ -55,12 +50,12 @@ class FunctionHandler(ResourceHandler):
         return await self._outcome(request, name)
 
     async def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "FunctionName", "PackageType"):
+        if changed(request, "FunctionName", "PackageType"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         props = request.properties
         before = request.previous_properties or {}
-        if _changed(request, "Code", "Architectures") or (_changed(request, "Runtime") and _inline(props)):
+        if changed(request, "Code", "Architectures") or (changed(request, "Runtime") and _inline(props)):
             params = {"FunctionName": name, **_code(props)}
             if props.get("Architectures"):
                 params["Architectures"] = props["Architectures"]
@@ -86,22 +81,22 @@ class FunctionHandler(ResourceHandler):
 
     async def _settings(self, request: ResourceRequest, name: str, *, creating: bool) -> None:
         props = request.properties
-        if creating or _changed(request, "ReservedConcurrentExecutions"):
+        if creating or changed(request, "ReservedConcurrentExecutions"):
             if props.get("ReservedConcurrentExecutions") is not None:
                 await request.call_async("lambda", "PutFunctionConcurrency", shaped(request, "lambda", "PutFunctionConcurrency", {
                     "FunctionName": name, "ReservedConcurrentExecutions": props["ReservedConcurrentExecutions"],
                 }))
             elif not creating:
                 await request.call_async("lambda", "DeleteFunctionConcurrency", {"FunctionName": name})
-        if props.get("RuntimeManagementConfig") and (creating or _changed(request, "RuntimeManagementConfig")):
+        if props.get("RuntimeManagementConfig") and (creating or changed(request, "RuntimeManagementConfig")):
             await request.call_async("lambda", "PutRuntimeManagementConfig", shaped(
                 request, "lambda", "PutRuntimeManagementConfig", {"FunctionName": name, **props["RuntimeManagementConfig"]},
             ))
-        if props.get("RecursiveLoop") and (creating or _changed(request, "RecursiveLoop")):
+        if props.get("RecursiveLoop") and (creating or changed(request, "RecursiveLoop")):
             await request.call_async("lambda", "PutFunctionRecursionConfig", {
                 "FunctionName": name, "RecursiveLoop": props["RecursiveLoop"],
             })
-        if not creating and _changed(request, "Tags"):
+        if not creating and changed(request, "Tags"):
             arn = (await request.call_async("lambda", "GetFunction", {"FunctionName": name}))["Configuration"]["FunctionArn"]
             current = (await request.call_async("lambda", "ListTags", {"Resource": arn})).get("Tags", {})
             wanted = tag_map(request)
@@ -212,11 +207,11 @@ class AliasHandler(ResourceHandler):
         return Outcome(alias["AliasArn"], {"AliasArn": alias["AliasArn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name", "FunctionName"):
+        if changed(request, "Name", "FunctionName"):
             raise UpdateNeedsReplacement()
         props = {"Description": "", "RoutingConfig": {"AdditionalVersionWeights": {}}, **request.properties}
         request.call("lambda", "UpdateAlias", shaped(request, "lambda", "UpdateAlias", props))
-        if _changed(request, "ProvisionedConcurrencyConfig"):
+        if changed(request, "ProvisionedConcurrencyConfig"):
             self._concurrency(request, request.physical_id)
         return Outcome(request.physical_id, {"AliasArn": request.physical_id})
 
@@ -252,7 +247,7 @@ class EventSourceMappingHandler(ResourceHandler):
         return self._outcome(mapping)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "SelfManagedEventSource"):
+        if changed(request, "EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "SelfManagedEventSource"):
             raise UpdateNeedsReplacement()
         props = dict(request.properties)
         before = request.previous_properties or {}
@@ -335,7 +330,7 @@ class UrlHandler(ResourceHandler):
         return Outcome(url["FunctionArn"], {"FunctionArn": url["FunctionArn"], "FunctionUrl": url["FunctionUrl"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "TargetFunctionArn", "Qualifier"):
+        if changed(request, "TargetFunctionArn", "Qualifier"):
             raise UpdateNeedsReplacement()
         props = {"Cors": {}, **request.properties, "FunctionName": request.properties["TargetFunctionArn"]}
         url = request.call("lambda", "UpdateFunctionUrlConfig", shaped(request, "lambda", "UpdateFunctionUrlConfig", props))
@@ -360,7 +355,7 @@ class EventInvokeConfigHandler(ResourceHandler):
         return Outcome(physical_id, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "FunctionName", "Qualifier"):
+        if changed(request, "FunctionName", "Qualifier"):
             raise UpdateNeedsReplacement()
         # Put replaces the whole configuration: properties the template dropped go away.
         return self.create(request)

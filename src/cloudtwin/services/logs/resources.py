@@ -3,15 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text, shaped, tag_map
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
+from cloudtwin.deployment.properties import changed, gone_ok, json_text, shaped, tag_map
 
 
 def _group_arn(request: ResourceRequest, name: str) -> str:
@@ -39,15 +33,15 @@ class LogGroupHandler(ResourceHandler):
         return Outcome(name, {"Arn": _group_arn(request, name)})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "LogGroupName", "LogGroupClass"):
+        if changed(request, "LogGroupName", "LogGroupClass"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
-        if _changed(request, "RetentionInDays"):
+        if changed(request, "RetentionInDays"):
             if request.properties.get("RetentionInDays") is not None:
                 self._retention(request, name)
             else:
                 request.call("logs", "DeleteRetentionPolicy", {"logGroupName": name})
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             arn = _group_arn(request, name)[:-2]
             current = request.call("logs", "ListTagsForResource", {"resourceArn": arn}).get("tags", {})
             wanted = tag_map(request)
@@ -84,79 +78,41 @@ class LogStreamHandler(ResourceHandler):
             })
 
 
-class SubscriptionFilterHandler(ResourceHandler):
+class _FilterHandler(ResourceHandler):
+    """A log group's subscription or metric filter: ``Put<noun>`` creates and updates it."""
+
+    noun = ""
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        name = request.properties.get("FilterName") or request.physical_name(512)
+        self._put(request, name)
+        return Outcome(name, {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if changed(request, "FilterName", "LogGroupName"):
+            raise UpdateNeedsReplacement()
+        self._put(request, request.physical_id)
+        return Outcome(request.physical_id, {})
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("logs", f"Delete{self.noun}", {
+                "logGroupName": request.properties["LogGroupName"], "filterName": request.physical_id,
+            })
+
+    def _put(self, request: ResourceRequest, name: str) -> None:
+        values = {**request.properties, "filterName": name, "filterPattern": request.properties.get("FilterPattern", "")}
+        request.call("logs", f"Put{self.noun}", shaped(request, "logs", f"Put{self.noun}", values))
+
+
+class SubscriptionFilterHandler(_FilterHandler):
     type_name = "AWS::Logs::SubscriptionFilter"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        name = request.properties.get("FilterName") or request.physical_name(512)
-        self._put(request, name)
-        return Outcome(name, {})
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "FilterName", "LogGroupName"):
-            raise UpdateNeedsReplacement()
-        self._put(request, request.physical_id)
-        return Outcome(request.physical_id, {})
-
-    def delete(self, request: ResourceRequest) -> None:
-        with gone_ok():
-            request.call("logs", "DeleteSubscriptionFilter", {
-                "logGroupName": request.properties["LogGroupName"], "filterName": request.physical_id,
-            })
-
-    @staticmethod
-    def _put(request: ResourceRequest, name: str) -> None:
-        props = request.properties
-        request.call("logs", "PutSubscriptionFilter", shaped(request, "logs", "PutSubscriptionFilter", {
-            "logGroupName": props["LogGroupName"],
-            "filterName": name,
-            "filterPattern": props.get("FilterPattern", ""),
-            "destinationArn": props["DestinationArn"],
-            "roleArn": props.get("RoleArn"),
-            "distribution": props.get("Distribution"),
-            "applyOnTransformedLogs": props.get("ApplyOnTransformedLogs"),
-        }))
+    noun = "SubscriptionFilter"
 
 
-def _lower_first(value: Any) -> Any:
-    """Template keys (``MetricName``) as the Logs API spells them (``metricName``)."""
-    if isinstance(value, dict):
-        return {k[:1].lower() + k[1:]: _lower_first(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_lower_first(v) for v in value]
-    return value
-
-
-class MetricFilterHandler(ResourceHandler):
+class MetricFilterHandler(_FilterHandler):
     type_name = "AWS::Logs::MetricFilter"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        name = request.properties.get("FilterName") or request.physical_name(512)
-        self._put(request, name)
-        return Outcome(name, {})
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "FilterName", "LogGroupName"):
-            raise UpdateNeedsReplacement()
-        self._put(request, request.physical_id)
-        return Outcome(request.physical_id, {})
-
-    def delete(self, request: ResourceRequest) -> None:
-        with gone_ok():
-            request.call("logs", "DeleteMetricFilter", {
-                "logGroupName": request.properties["LogGroupName"], "filterName": request.physical_id,
-            })
-
-    @staticmethod
-    def _put(request: ResourceRequest, name: str) -> None:
-        props = request.properties
-        request.call("logs", "PutMetricFilter", shaped(request, "logs", "PutMetricFilter", {
-            "logGroupName": props["LogGroupName"],
-            "filterName": name,
-            "filterPattern": props.get("FilterPattern", ""),
-            "metricTransformations": _lower_first(props["MetricTransformations"]),
-            "applyOnTransformedLogs": props.get("ApplyOnTransformedLogs"),
-        }))
+    noun = "MetricFilter"
 
 
 class DestinationHandler(ResourceHandler):
@@ -175,7 +131,7 @@ class DestinationHandler(ResourceHandler):
         return Outcome(name, {"Arn": destination["arn"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "DestinationName"):
+        if changed(request, "DestinationName"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 
@@ -195,7 +151,7 @@ class ResourcePolicyHandler(ResourceHandler):
         return Outcome(props["PolicyName"], {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "PolicyName"):
+        if changed(request, "PolicyName"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 

@@ -6,16 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, shaped, tags
+from cloudtwin.deployment.properties import changed, gone_ok, iso, shaped, tags
 
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class ScheduleHandler(ResourceHandler):
@@ -28,7 +20,7 @@ class ScheduleHandler(ResourceHandler):
         return Outcome(name, {"Arn": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name", "GroupName"):
+        if changed(request, "Name", "GroupName"):
             raise UpdateNeedsReplacement()
         # UpdateSchedule replaces the whole definition: what the template dropped goes back to its default.
         params = shaped(request, "scheduler", "UpdateSchedule", {**request.properties, "Name": request.physical_id})
@@ -55,7 +47,7 @@ class ScheduleGroupHandler(ResourceHandler):
         return self._outcome(request, name)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name"):
+        if changed(request, "Name"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         arn = request.call("scheduler", "GetScheduleGroup", {"Name": name})["Arn"]
@@ -76,8 +68,8 @@ class ScheduleGroupHandler(ResourceHandler):
         group = request.call("scheduler", "GetScheduleGroup", {"Name": name})
         return Outcome(name, {
             "Arn": group["Arn"],
-            "CreationDate": _iso(group.get("CreationDate")),
-            "LastModificationDate": _iso(group.get("LastModificationDate")),
+            "CreationDate": iso(group.get("CreationDate")),
+            "LastModificationDate": iso(group.get("LastModificationDate")),
             "State": group.get("State", "ACTIVE"),
         })
 

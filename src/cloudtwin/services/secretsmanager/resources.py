@@ -12,18 +12,13 @@ import json
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, json_text, random_suffix, shaped, tags
+from cloudtwin.deployment.properties import changed, gone_ok, json_text, random_suffix, shaped, tags
 from cloudtwin.protocol.errors import ServiceError
 
 _PASSWORD_OPTIONS = (
     "ExcludeCharacters", "ExcludeLowercase", "ExcludeNumbers", "ExcludePunctuation", "ExcludeUppercase",
     "IncludeSpace", "PasswordLength", "RequireEachIncludedType",
 )
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 def _secret_string(request: ResourceRequest) -> str | None:
@@ -65,29 +60,29 @@ class SecretHandler(ResourceHandler):
         return Outcome(arn, {"Id": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name"):
+        if changed(request, "Name"):
             raise UpdateNeedsReplacement()
         arn = request.physical_id
         props = request.properties
         values: dict[str, Any] = {}
-        if _changed(request, "Description"):
+        if changed(request, "Description"):
             values["Description"] = props.get("Description", "")
-        if _changed(request, "KmsKeyId") and props.get("KmsKeyId"):
+        if changed(request, "KmsKeyId") and props.get("KmsKeyId"):
             values["KmsKeyId"] = props["KmsKeyId"]
-        if _changed(request, "SecretString", "GenerateSecretString"):
+        if changed(request, "SecretString", "GenerateSecretString"):
             values["SecretString"] = _secret_string(request)
         if values:
             request.call("secretsmanager", "UpdateSecret", shaped(request, "secretsmanager", "UpdateSecret", {
                 "SecretId": arn, **values,
             }))
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             current = request.call("secretsmanager", "DescribeSecret", {"SecretId": arn}).get("Tags", [])
             wanted = tags(request)
             if stale := sorted({t["Key"] for t in current} - {t["Key"] for t in wanted}):
                 request.call("secretsmanager", "UntagResource", {"SecretId": arn, "TagKeys": stale})
             if wanted:
                 request.call("secretsmanager", "TagResource", {"SecretId": arn, "Tags": wanted})
-        if _changed(request, "ReplicaRegions"):
+        if changed(request, "ReplicaRegions"):
             before = {r["Region"] for r in (request.previous_properties or {}).get("ReplicaRegions") or []}
             after = {r["Region"]: r for r in props.get("ReplicaRegions") or []}
             if added := [r for region, r in after.items() if region not in before]:
@@ -133,7 +128,7 @@ class RotationScheduleHandler(ResourceHandler):
         return Outcome(arn, {"Id": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "SecretId"):
+        if changed(request, "SecretId"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 
@@ -156,7 +151,7 @@ class ResourcePolicyHandler(ResourceHandler):
         return Outcome(arn, {"Id": arn})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "SecretId"):
+        if changed(request, "SecretId"):
             raise UpdateNeedsReplacement()
         return self.create(request)
 

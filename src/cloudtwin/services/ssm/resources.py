@@ -7,13 +7,8 @@ import json
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import gone_ok, random_suffix, shaped, tag_map, tags, truthy
+from cloudtwin.deployment.properties import changed, gone_ok, random_suffix, shaped, tag_map, tags, truthy
 from cloudtwin.protocol.errors import ServiceError
-
-
-def _changed(request: ResourceRequest, *names: str) -> bool:
-    before = request.previous_properties or {}
-    return any(before.get(n) != request.properties.get(n) for n in names)
 
 
 def _retag(request: ResourceRequest, resource_type: str, resource_id: str) -> None:
@@ -46,16 +41,16 @@ class ParameterHandler(ResourceHandler):
         return self._outcome(request, name)
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name"):
+        if changed(request, "Name"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         props = request.properties
-        if _changed(request, *self._FIELDS):
+        if changed(request, *self._FIELDS):
             values = {k: props.get(k) for k in self._FIELDS}
             request.call("ssm", "PutParameter", shaped(request, "ssm", "PutParameter", {
                 "Name": name, **values, "Overwrite": True,
             }))
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "Parameter", name)
         return self._outcome(request, name)
 
@@ -84,11 +79,11 @@ class DocumentHandler(ResourceHandler):
         return Outcome(name, {})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "Name", "DocumentType"):
+        if changed(request, "Name", "DocumentType"):
             raise UpdateNeedsReplacement()
         name = request.physical_id
         props = request.properties
-        if _changed(request, *self._FIELDS):
+        if changed(request, *self._FIELDS):
             if props.get("UpdateMethod") == "Replace":
                 raise UpdateNeedsReplacement()
             document = request.call("ssm", "UpdateDocument", shaped(request, "ssm", "UpdateDocument", {
@@ -97,7 +92,7 @@ class DocumentHandler(ResourceHandler):
             request.call("ssm", "UpdateDocumentDefaultVersion", {
                 "Name": name, "DocumentVersion": document["DocumentVersion"],
             })
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "Document", name)
         return Outcome(name, {})
 
@@ -135,7 +130,7 @@ class MaintenanceWindowHandler(ResourceHandler):
             **request.properties, "WindowId": request.physical_id, "Replace": True,
         })
         request.call("ssm", "UpdateMaintenanceWindow", params)
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "MaintenanceWindow", request.physical_id)
         return Outcome(request.physical_id, {"WindowId": request.physical_id})
 
@@ -158,13 +153,13 @@ class PatchBaselineHandler(ResourceHandler):
         return Outcome(baseline["BaselineId"], {"Id": baseline["BaselineId"]})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "OperatingSystem"):
+        if changed(request, "OperatingSystem"):
             raise UpdateNeedsReplacement()
         params = shaped(request, "ssm", "UpdatePatchBaseline", {
             **request.properties, "BaselineId": request.physical_id, "Replace": True,
         })
         request.call("ssm", "UpdatePatchBaseline", params)
-        if _changed(request, "Tags"):
+        if changed(request, "Tags"):
             _retag(request, "PatchBaseline", request.physical_id)
         self._groups(request, request.physical_id)
         return Outcome(request.physical_id, {"Id": request.physical_id})
@@ -194,7 +189,7 @@ class MaintenanceWindowTargetHandler(ResourceHandler):
         return Outcome(target_id, {"WindowTargetId": target_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "WindowId", "ResourceType"):
+        if changed(request, "WindowId", "ResourceType"):
             raise UpdateNeedsReplacement()
         request.call("ssm", "UpdateMaintenanceWindowTarget", shaped(request, "ssm", "UpdateMaintenanceWindowTarget", {
             **request.properties, "WindowTargetId": request.physical_id, "Replace": True,
@@ -231,7 +226,7 @@ class MaintenanceWindowTaskHandler(ResourceHandler):
         return Outcome(task_id, {"WindowTaskId": task_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        if _changed(request, "WindowId", "TaskType"):
+        if changed(request, "WindowId", "TaskType"):
             raise UpdateNeedsReplacement()
         request.call("ssm", "UpdateMaintenanceWindowTask", shaped(request, "ssm", "UpdateMaintenanceWindowTask", {
             **_task_values(request.properties), "WindowTaskId": request.physical_id, "Replace": True,
