@@ -51,7 +51,7 @@ class Frame:
     """A thread of work inside an execution: the variables it sees, the Map item it handles,
     the state it is in (for the context object)."""
 
-    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent")
+    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent", "entered")
 
     def __init__(self, variables: dict[str, Any], language: str, map_item: dict | None = None,
                  parent: "Frame | None" = None) -> None:
@@ -61,6 +61,8 @@ class Frame:
         self.state: dict[str, Any] = {}
         self.task_token: str | None = None
         self.parent = parent
+        #: The id of the current state's ``...StateEntered`` event.
+        self.entered = 0
 
     def child(self, map_item: dict | None = None, language: str | None = None) -> "Frame":
         """A branch or iteration: sees a copy of the variables; what it assigns stays inside."""
@@ -120,10 +122,13 @@ class Execution:
         if is_intrinsic(value):
             return evaluate_intrinsic(value, lambda p: self._intrinsic_arg(p, data, frame, field))
         try:
-            return self.read(value, data, frame)
+            found = self.read(value, data, frame)
         except QueryError:
             raise QueryError(f"The JSONPath '{value}' specified for the field '{field}' could not be found "
                              f"in the input '{to_json(data)}'") from None
+        if isinstance(found, list) and id(found) in self.history.originals:
+            found = list(found)  # taken by a path, the value no longer keeps the text it came as
+        return found
 
     def _intrinsic_arg(self, path: str, data: Any, frame: Frame, field: str) -> Any:
         try:
@@ -205,6 +210,7 @@ class Execution:
         language = state.get("QueryLanguage") or frame.language
         entered = self.history.add(f"{kind}StateEntered", {"name": name, **self.history.payload(data, "input")})
         frame.state = {"Name": name, "EnteredTime": iso(self.engine.now())}
+        frame.entered = entered
         if kind in ("Task", "Parallel", "Map"):
             frame.state["RetryCount"] = 0
         prefix = f"An error occurred while executing the state '{name}' (entered at the event id #{entered}). "
@@ -226,7 +232,7 @@ class Execution:
                         and not failure.cause.startswith("An error occurred"):
                     failure.cause = prefix + failure.cause
                 if kind in ("Fail", "Succeed", "Pass", "Wait", "Choice"):
-                    self._evaluation_failed(name, failure, entered)
+                    self.evaluation_failed(name, failure, entered)
                     raise
                 index = retry.find(state.get("Retry"), failure.error)
                 if index is not None:
@@ -239,7 +245,7 @@ class Execution:
                         continue
                 index = retry.find(state.get("Catch"), failure.error)
                 if index is None:
-                    self._evaluation_failed(name, failure, entered)
+                    self.evaluation_failed(name, failure, entered)
                     raise
                 catcher = state["Catch"][index]
                 output, assigned = self._caught(catcher, data, failure, frame, language, prefix)
@@ -254,7 +260,7 @@ class Execution:
             self.history.add(f"{kind}StateExited", details)
         return output, next_name
 
-    def _evaluation_failed(self, name: str, failure: FailureError, entered: int) -> None:
+    def evaluation_failed(self, name: str, failure: FailureError, entered: int) -> None:
         """AWS writes ``EvaluationFailed`` before the failure of a JSONata expression ends the
         execution (naming the state as previous event the one before its entry)."""
         if failure.error != "States.QueryEvaluationError" or getattr(failure, "reported", False):
