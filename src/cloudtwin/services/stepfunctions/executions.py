@@ -197,7 +197,7 @@ class Engine:
     def new_map_run(self, execution: Execution, name: str, state: dict[str, Any], total: int,
                     tolerated_count: int, tolerated_percent: float) -> dict[str, Any]:
         record = execution.record
-        label = state.get("Label") or uuid.uuid4().hex[:8] + "-" + uuid.uuid4().hex[:4]
+        label = state.get("Label") or str(uuid.uuid4())
         arn = (f"arn:aws:states:{record['region']}:{record['account']}:mapRun:{record['stateMachineName']}/"
                f"{label}:{uuid.uuid4()}")
         run = {

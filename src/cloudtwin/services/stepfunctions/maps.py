@@ -197,8 +197,7 @@ class Maps:
                            data: Any, raw: Any, frame: "Frame", language: str, processor: dict[str, Any]) -> Any:
         history = execution.history
         reader = state.get("ItemReader")
-        if reader is not None:
-            history.add("MapStateStarted", {"length": 0})
+        history.add("MapStateStarted", {"length": 0 if reader is not None else len(items)})
         tolerated_count, tolerated_percent = self._tolerance(execution, state, data, frame, language)
         run = None
         if reader is not None:
@@ -221,7 +220,6 @@ class Maps:
             batch_input = batcher.get("BatchInput") or {}
             items = [{"BatchInput": batch_input, "Items": items[i:i + size]} for i in range(0, len(items), size)]
         if run is None:
-            history.add("MapStateStarted", {"length": len(items)})
             run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
             history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0) or 1000
