@@ -187,9 +187,7 @@ class Engine:
         record = self.provider.find_execution(arn)
         described = self.provider.describe(record)
         if record["status"] != "SUCCEEDED":
-            error = record.get("error") or ("States.Timeout" if record["status"] == "TIMED_OUT" else "States.TaskFailed")
-            raise FailureError(error if record["status"] != "ABORTED" else "States.TaskFailed",
-                               to_json(_sdk_view(described, parsed)))
+            raise FailureError("States.TaskFailed", to_json(_sdk_view(described, parsed)))
         return _sdk_view(described, parsed)
 
     # -- map runs ------------------------------------------------------------------------------------

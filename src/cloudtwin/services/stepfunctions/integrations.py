@@ -133,13 +133,18 @@ class Integrations:
         timeout = self._seconds(execution, state, params, frame, "TimeoutSeconds", language)
         heartbeat = self._seconds(execution, state, params, frame, "HeartbeatSeconds", language)
         credentials = state.get("Credentials")
-        if credentials is not None and language == "JSONPath":
-            execution.template(credentials, params, frame)
+        role = None
+        if credentials is not None:
+            if language == "JSONata":
+                evaluated = execution.jsonata(credentials, execution.bindings(frame, {"input": params}), "Credentials")
+            else:
+                evaluated = execution.template(credentials, params, frame)
+            role = (evaluated or {}).get("RoleArn")
         if target["kind"] == "lambda":
             return await self._lambda_direct(execution, target["arn"], params, timeout)
         if target["kind"] == "activity":
             return await self.engine.activities.run(execution, target["arn"], params, timeout, heartbeat, frame)
-        return await self._service(execution, target, params, timeout, heartbeat, frame)
+        return await self._service(execution, target, params, timeout, heartbeat, frame, role)
 
     def _seconds(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame", field: str,
                  language: str) -> int | None:
@@ -182,7 +187,8 @@ class Integrations:
         history.add("LambdaFunctionSucceeded", payload(result, "output"))
         return result
 
-    async def _invoke(self, execution: "Execution", params: dict[str, Any]) -> dict[str, Any]:
+    async def _invoke(self, execution: "Execution", params: dict[str, Any],
+                      account: str | None = None) -> dict[str, Any]:
         call = dict(params)
         body = call.get("Payload")
         if body is None:
@@ -192,7 +198,7 @@ class Integrations:
         elif isinstance(body, str):
             call["Payload"] = body.encode()
         try:
-            return await self._call(execution, "lambda", "Invoke", call)
+            return await self._call(execution, "lambda", "Invoke", call, account)
         except ServiceError as error:
             raise self._optimized_error("lambda", error) from None
 
@@ -221,7 +227,7 @@ class Integrations:
     # -- service integrations ----------------------------------------------------------------------
 
     async def _service(self, execution: "Execution", target: dict[str, Any], params: Any, timeout: int | None,
-                       heartbeat: int | None, frame: "Frame") -> Any:
+                       heartbeat: int | None, frame: "Frame", role: str | None = None) -> Any:
         history = execution.history
         kind = {"resourceType": target["resourceType"], "resource": target["resource"]}
         pattern = target["pattern"]
@@ -239,12 +245,15 @@ class Integrations:
             details["timeoutInSeconds"] = timeout
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
+        if role:
+            details["taskCredentials"] = {"roleArn": role}
         history.add("TaskScheduled", details)
         history.add("TaskStarted", dict(kind))
         token = frame.task_token
         waiter = self.engine.tokens.expect(token, execution, heartbeat) if pattern == "waitForTaskToken" else None
+        account = role.split(":")[4] if role and len(role.split(":")) > 4 and role.split(":")[4] else None
         try:
-            result = await self._bounded(self._perform(execution, target, shown, kind, waiter), timeout)
+            result = await self._bounded(self._perform(execution, target, shown, kind, waiter, account), timeout)
         except asyncio.TimeoutError:
             history.add("TaskTimedOut", {**kind, "error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
@@ -262,11 +271,11 @@ class Integrations:
         return result
 
     async def _perform(self, execution: "Execution", target: dict[str, Any], params: Any, kind: dict[str, Any],
-                       waiter: Any) -> Any:
+                       waiter: Any, account: str | None = None) -> Any:
         if target["kind"] == "sdk":
-            output = await self._sdk(execution, target, params)
+            output = await self._sdk(execution, target, params, account)
         else:
-            output = await self._optimized(execution, target, params)
+            output = await self._optimized(execution, target, params, account)
         pattern = target["pattern"]
         if pattern == "waitForTaskToken":
             execution.history.add("TaskSubmitted", {**kind, **payload(output, "output")})
@@ -276,13 +285,14 @@ class Integrations:
             return await self.engine.child_result(output["ExecutionArn"], pattern == "sync:2")
         return output
 
-    async def _optimized(self, execution: "Execution", target: dict[str, Any], params: Any) -> Any:
+    async def _optimized(self, execution: "Execution", target: dict[str, Any], params: Any,
+                         account: str | None = None) -> Any:
         service, action = target["service"], target["action"]
         botocore_service, operation, _ = OPTIMIZED[(service, action)]
         if not isinstance(params, dict):
             raise QueryError("The Parameters of a service integration must be a JSON object")
         if service == "lambda":
-            answer = await self._invoke(execution, params)
+            answer = await self._invoke(execution, params, account)
             result = self._lambda_result(answer) if answer.get("FunctionError") else None
             body = answer.get("Payload") or b""
             text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
@@ -298,12 +308,18 @@ class Integrations:
             return out
         call = dict(params)
         if service == "states":
-            if "Input" in call and not isinstance(call["Input"], str):
+            if call.get("Input") is None:
+                call.pop("Input", None)
+            elif not isinstance(call["Input"], str):
                 call["Input"] = to_json(call["Input"])
         if service == "events":
+            record = execution.record
+            resources = [record["stateMachineArn"], record["executionArn"]]
             call["Entries"] = [
-                {**e, "Detail": e["Detail"] if isinstance(e.get("Detail"), str) else to_json(e.get("Detail"))}
-                if "Detail" in e else e for e in call.get("Entries") or []]
+                {**e, **({"Detail": e["Detail"] if isinstance(e["Detail"], str) else to_json(e["Detail"])}
+                         if "Detail" in e else {}),
+                 "Resources": list(e.get("Resources") or []) + resources}
+                for e in call.get("Entries") or []]
         if service == "sqs" and "MessageBody" in call and not isinstance(call["MessageBody"], str):
             call["MessageBody"] = to_json(call["MessageBody"])
         if service == "sns" and "Message" in call and not isinstance(call["Message"], str):
@@ -311,7 +327,7 @@ class Integrations:
         model = self.engine.env.catalog.service_model(botocore_service).operation_model(operation)
         call = _to_model(model.input_shape, call)
         try:
-            answer = await self._call(execution, botocore_service, operation, call)
+            answer = await self._call(execution, botocore_service, operation, call, account)
         except ServiceError as error:
             raise self._optimized_error(service, error) from None
         output = self._pascal_output(botocore_service, operation, answer)
@@ -344,7 +360,8 @@ class Integrations:
 
     # -- AWS SDK integrations ------------------------------------------------------------------------
 
-    async def _sdk(self, execution: "Execution", target: dict[str, Any], params: Any) -> Any:
+    async def _sdk(self, execution: "Execution", target: dict[str, Any], params: Any,
+                   account: str | None = None) -> Any:
         service = _SDK_ALIASES.get(target["service"].lower(), target["service"].lower())
         catalog = self.engine.env.catalog
         try:
@@ -358,7 +375,7 @@ class Integrations:
         op_model = model.operation_model(operation)
         call = _to_model(op_model.input_shape, params or {})
         try:
-            answer = await self._call(execution, service, operation, call)
+            answer = await self._call(execution, service, operation, call, account)
         except ServiceError as error:
             prefix = sdk_error_prefix(model.metadata.get("serviceId", service))
             code = error.code
@@ -372,9 +389,12 @@ class Integrations:
         model = self.engine.env.catalog.service_model(service).operation_model(operation)
         return _from_model(model.output_shape, answer) if model.output_shape is not None else {}
 
-    async def _call(self, execution: "Execution", service: str, operation: str, params: dict[str, Any]) -> Any:
+    async def _call(self, execution: "Execution", service: str, operation: str, params: dict[str, Any],
+                    account: str | None = None) -> Any:
+        """Call in the execution's account, or in the account of the role the Task assumes."""
         record = execution.record
-        return await self.engine.env.internal.call_async(service, operation, params, account_id=record["account"],
+        return await self.engine.env.internal.call_async(service, operation, params,
+                                                         account_id=account or record["account"],
                                                          region=record["region"])
 
 

@@ -41,7 +41,7 @@ def page(items: list, params: Params, key: str) -> Params:
         try:
             start = int(token.split("-", 1)[0])
         except ValueError:
-            raise ServiceError("InvalidToken", f"Invalid Token: '{token}'") from None
+            raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'") from None
     limit = params.get("maxResults") or 100
     if limit > 1000:
         raise validation(f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
