@@ -22,11 +22,39 @@ if TYPE_CHECKING:  # pragma: no cover
 Params = dict[str, Any]
 
 
+class _Recorder:
+    """The integrations as TestState sees them: a mock answers instead of the service when
+    one is given, and the task's input and result are kept for ``inspectionData``."""
+
+    def __init__(self, integrations: Any, mock: Params | None) -> None:
+        self._integrations = integrations
+        self.mock = mock
+        self.arguments: Any = None
+        self.result: Any = None
+        self.called = False
+
+    async def run(self, execution: Any, name: str, state: Params, params: Any, frame: Any, language: str) -> Any:
+        self.called = True
+        self.arguments = params
+        if self.mock is not None:
+            if "errorOutput" in self.mock:
+                failure = self.mock["errorOutput"]
+                raise FailureError(failure.get("error") or "", failure.get("cause"))
+            try:
+                self.result = json.loads(self.mock["result"])
+            except ValueError:
+                raise validation("Mock result must be valid JSON") from None
+            return self.result
+        self.result = await self._integrations.run(execution, name, state, params, frame, language)
+        return self.result
+
+
 class _NoWait:
     """The engine as TestState sees it: Wait states and retries do not wait."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, integrations: _Recorder) -> None:
         self._engine = engine
+        self.integrations = integrations
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
@@ -57,19 +85,16 @@ def _state_of(params: Params) -> tuple[str, Params, str]:
 async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
     name, state, language = _state_of(params)
     kind = state["Type"]
-    if kind in ("Map", "Parallel"):
-        raise validation("TestState API does not support Map or Parallel states. Supported state types include: "
-                         "[Task, Wait, Pass, Succeed, Fail, Choice]")
-    if kind == "Task" and not params.get("roleArn"):
+    mock = params.get("mock")
+    if mock is not None and "result" in mock and "errorOutput" in mock:
+        raise validation("A test mock should have only one of the following fields: [result, errorOutput].")
+    if kind == "Task" and not params.get("roleArn") and mock is None:
         raise validation("RoleArn must be specified when testing a Task state")
-    probe = dict(state)
-    if kind not in ("Choice", "Succeed", "Fail") and "Next" not in probe and not probe.get("End"):
+    language = state.get("QueryLanguage") or language
+    probe = {k: v for k, v in state.items() if k not in ("Retry", "Catch", "Next", "End")}
+    if kind not in ("Choice", "Succeed", "Fail"):
         probe["End"] = True
-    if "Next" in probe:
-        probe.pop("End", None)
-    machine = {"StartAt": name, "States": {name: {**probe, **({"End": True} if "Next" in probe else {})}},
-               "QueryLanguage": language}
-    machine["States"][name].pop("Next", None) if kind not in ("Choice",) else None
+    machine: Params = {"StartAt": name, "States": {name: probe}, "QueryLanguage": language}
     if kind == "Choice":
         targets = {r.get("Next") for r in probe.get("Choices") or []} | {probe.get("Default")}
         for target in targets - {None}:
@@ -81,42 +106,57 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
     except ValueError:
         raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{text}'") from None
     now = provider.env.clock.now()
+    execution_name = str(uuid.uuid4())
     record = {
-        "executionArn": provider._arn(ctx, f"execution:TestStateMachine:{uuid.uuid4()}"),
+        "executionArn": provider._arn(ctx, f"express:TestStateMachine:{execution_name}:{uuid.uuid4()}"),
         "stateMachineArn": provider._arn(ctx, "stateMachine:TestStateMachine"), "stateMachineName": "TestStateMachine",
-        "name": str(uuid.uuid4()), "startDate": now, "input": text, "inputValue": value,
+        "name": execution_name, "startDate": now, "input": text, "inputValue": value,
         "roleArn": params.get("roleArn") or "", "account": ctx.account_id, "region": ctx.region, "history": [],
     }  # fmt: skip
-    engine = _NoWait(provider.engine)
-    execution = Execution(engine, record, machine, History([], engine.now))  # type: ignore[arg-type]
+    recorder = _Recorder(provider.engine.integrations, mock)
+    engine = _NoWait(provider.engine, recorder)
+    execution = Execution(engine, record, machine, History([], provider.env.clock.now))  # type: ignore[arg-type]
     frame = Frame(dict(_variables(params)), language)
     level = params.get("inspectionLevel") or "INFO"
+    configuration = params.get("stateConfiguration") or {}
     out: Params = {}
     inspection: Params = {"input": text}
     try:
-        output, next_name = await execution.run_state(name, machine["States"][name], value, frame)
-        if kind == "Choice":
-            next_name = _choice_next(execution, probe, value, frame)
+        output, next_name = await execution.run_state(name, probe, value, frame)
         out["output"] = to_json(output)
         out["status"] = "SUCCEEDED"
-        if "Next" in probe:
-            out["nextState"] = probe["Next"]
-        elif next_name and kind == "Choice":
-            out["nextState"] = next_name
-        if level in ("DEBUG", "TRACE") and language == "JSONPath":
-            inspection.update(_stages(execution, probe, value, frame, output))
+        following = next_name if kind == "Choice" else state.get("Next")
+        if kind == "Choice":
+            following = _choice_next(execution, state, value, frame)
+        if following:
+            out["nextState"] = following
+        if language == "JSONPath":
+            inspection.update(_stages(execution, state, value, frame, recorder))
+        elif recorder.called:
+            inspection["afterArguments"] = to_json(recorder.arguments)
+            inspection["result"] = to_json(recorder.result)
     except FailureError as failure:
-        out["status"] = "FAILED"
         out["error"] = failure.error
         if failure.cause is not None:
             out["cause"] = failure.cause
-        catcher = next((c for c in probe.get("Catch") or [] if _matches(c, failure)), None)
-        if catcher is not None:
-            out["status"] = "CAUGHT_ERROR"
-            out["nextState"] = catcher["Next"]
-            path = catcher.get("ResultPath", "$")
-            caught = value if path is None else set_path(path, value, failure.output())
-            out["output"] = to_json(caught)
+        out["status"] = "FAILED"
+        if recorder.called:
+            inspection["afterArguments" if language == "JSONata" else "afterParameters"] = to_json(recorder.arguments)
+        from cloudtwin.services.stepfunctions import retry
+
+        index = retry.find(state.get("Retry"), failure.error)
+        attempts = configuration.get("retrierRetryCount", 0)
+        if index is not None and attempts < state["Retry"][index].get("MaxAttempts", 3):
+            out["status"] = "RETRIABLE"
+            inspection["errorDetails"] = {"retryIndex": index, "retryBackoffIntervalSeconds": int(
+                retry.delay({**state["Retry"][index], "JitterStrategy": "NONE"}, attempts))}
+        else:
+            index = retry.find(state.get("Catch"), failure.error)
+            if index is not None:
+                catcher = state["Catch"][index]
+                caught, _ = execution._caught(catcher, value, failure, frame, language, "")
+                out.update(status="CAUGHT_ERROR", nextState=catcher["Next"], output=to_json(caught))
+                inspection["errorDetails"] = {"catchIndex": index}
     if level in ("DEBUG", "TRACE"):
         if frame.variables:
             inspection["variables"] = to_json(frame.variables)
@@ -135,12 +175,6 @@ def _variables(params: Params) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _matches(catcher: Params, failure: FailureError) -> bool:
-    from cloudtwin.services.stepfunctions.retry import matches
-
-    return matches(catcher.get("ErrorEquals") or [], failure.error)
-
-
 def _choice_next(execution: Execution, state: Params, value: Any, frame: Frame) -> str | None:
     from cloudtwin.services.stepfunctions import choice
 
@@ -155,24 +189,30 @@ def _choice_next(execution: Execution, state: Params, value: Any, frame: Frame) 
     return state.get("Default")
 
 
-def _stages(execution: Execution, state: Params, value: Any, frame: Frame, output: Any) -> Params:
+def _stages(execution: Execution, state: Params, value: Any, frame: Frame, recorder: _Recorder) -> Params:
     """The data after each step of JSONPath processing, as ``inspectionData`` shows it."""
     stages: Params = {}
+    kind = state["Type"]
     try:
-        after_input = execution.input_path(state, value, frame)
-        stages["afterInputPath"] = to_json(after_input)
-        after_params = execution.template(state["Parameters"], after_input, frame) if "Parameters" in state \
-            else after_input
-        stages["afterParameters"] = to_json(after_params)
-        if state["Type"] in ("Task", "Pass"):
-            result = state.get("Result", after_params) if state["Type"] == "Pass" else None
-            if result is not None:
+        if kind == "Pass" and "Result" in state:
+            result = state["Result"]
+            stages["result"] = to_json(result)
+        else:
+            after_input = execution.input_path(state, value, frame)
+            stages["afterInputPath"] = to_json(after_input)
+            if kind not in ("Pass", "Task", "Map", "Parallel"):
+                return stages
+            after_params = execution.template(state["Parameters"], after_input, frame) if "Parameters" in state \
+                else after_input
+            stages["afterParameters"] = to_json(after_params)
+            result = after_params
+            if kind == "Task":
+                result = recorder.result
                 stages["result"] = to_json(result)
-                selected = execution.template(state["ResultSelector"], result, frame) \
-                    if "ResultSelector" in state else result
-                stages["afterResultSelector"] = to_json(selected)
-                path = state.get("ResultPath", "$")
-                stages["afterResultPath"] = to_json(value if path is None else set_path(path, value, selected))
+        selected = execution.template(state["ResultSelector"], result, frame) if "ResultSelector" in state else result
+        stages["afterResultSelector"] = to_json(selected)
+        path = state.get("ResultPath", "$")
+        stages["afterResultPath"] = to_json(value if path is None else set_path(path, value, selected))
     except (QueryError, RuntimeFailure):
         pass
     return stages
