@@ -92,7 +92,9 @@ class Execution:
             "StateMachine": {"Id": record["stateMachineArn"], "Name": record["stateMachineName"]},
             "State": dict(frame.state),
         }  # fmt: skip
-        if record.get("redriveCount"):
+        if record.get("testState"):
+            del ctx["Execution"]["RedriveCount"]  # TestState's context has no redrive
+        elif record.get("redriveCount"):
             ctx["Execution"]["RedriveTime"] = iso(record["redriveDate"])
         if frame.task_token is not None:
             ctx["Task"] = {"Token": frame.task_token}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.stepfunctions import mockcheck
 from cloudtwin.services.stepfunctions.definition import parse_definition
 from cloudtwin.services.stepfunctions.errors import FailureError, QueryError, RuntimeFailure, validation
 from cloudtwin.services.stepfunctions.history import History, to_json
@@ -49,12 +50,23 @@ class _Recorder:
         return self.result
 
 
+class _MockedMap:
+    def __init__(self, recorder: _Recorder) -> None:
+        self.recorder = recorder
+
+    async def run(self, execution: Any, name: str, state: Params, data: Any, raw: Any, frame: Any,
+                  language: str) -> Any:
+        return await self.recorder.run(execution, name, state, data, frame, language)
+
+
 class _NoWait:
     """The engine as TestState sees it: Wait states and retries do not wait."""
 
     def __init__(self, engine: Any, integrations: _Recorder) -> None:
         self._engine = engine
         self.integrations = integrations
+        #: With a mock, a Map state's result is the mock's (its iterations do not run).
+        self.maps = _MockedMap(integrations) if integrations.mock is not None else engine.maps
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
@@ -79,7 +91,7 @@ def _state_of(params: Params) -> tuple[str, Params, str]:
     if not isinstance(document, dict) or "Type" not in document:
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: "
                            "These fields are required: [Type] at /'")
-    return params.get("stateName") or "TestState", document, document.get("QueryLanguage") or "JSONPath"
+    return params.get("stateName") or "StateName", document, document.get("QueryLanguage") or "JSONPath"
 
 
 async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
@@ -90,6 +102,13 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
         raise validation("A test mock should have only one of the following fields: [result, errorOutput].")
     if kind == "Task" and not params.get("roleArn") and mock is None:
         raise validation("RoleArn must be specified when testing a Task state")
+    if mock is not None and "result" in mock and kind == "Task":
+        try:
+            mocked = json.loads(mock["result"])
+        except ValueError:
+            raise validation("Mock result must be valid JSON") from None
+        mockcheck.check(mockcheck.output_shape(provider.env.catalog, state.get("Resource")), mocked,
+                        mock.get("fieldValidationMode") or "STRICT")
     language = state.get("QueryLanguage") or language
     probe = {k: v for k, v in state.items() if k not in ("Retry", "Catch", "Next", "End")}
     if kind not in ("Choice", "Succeed", "Fail"):
@@ -106,10 +125,10 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
     except ValueError:
         raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{text}'") from None
     now = provider.env.clock.now()
-    execution_name = str(uuid.uuid4())
+    execution_name, machine_name = str(uuid.uuid4()), str(uuid.uuid4())
     record = {
-        "executionArn": provider._arn(ctx, f"express:TestStateMachine:{execution_name}:{uuid.uuid4()}"),
-        "stateMachineArn": provider._arn(ctx, "stateMachine:TestStateMachine"), "stateMachineName": "TestStateMachine",
+        "executionArn": provider._arn(ctx, f"express:{machine_name}:{execution_name}"), "testState": True,
+        "stateMachineArn": provider._arn(ctx, f"stateMachine:{machine_name}"), "stateMachineName": machine_name,
         "name": execution_name, "startDate": now, "input": text, "inputValue": value,
         "roleArn": params.get("roleArn") or "", "account": ctx.account_id, "region": ctx.region, "history": [],
     }  # fmt: skip
