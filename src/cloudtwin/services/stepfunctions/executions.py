@@ -144,7 +144,7 @@ class Engine:
                 details["cause"] = failure.cause
             history.add("ExecutionFailed", details)
         except asyncio.TimeoutError:
-            record.update(status="TIMED_OUT", error="States.Timeout")
+            record.update(status="TIMED_OUT")
             history.add("ExecutionTimedOut", {"error": "States.Timeout"})
         except asyncio.CancelledError:
             if record.get("status") != "ABORTED":
@@ -152,7 +152,7 @@ class Engine:
                 self.running.pop(record["executionArn"], None)
                 raise
             details = {k: record[k] for k in ("error", "cause") if record.get(k) is not None}
-            history.add("ExecutionAborted", details)
+            history.add("ExecutionAborted", details, previous=0)
         except Exception as error:  # noqa: BLE001 - a bug must fail the execution, not the loop
             log.exception("execution %s failed", record["executionArn"])
             record.update(status="FAILED", error="States.Runtime", cause=f"Internal error: {error}")

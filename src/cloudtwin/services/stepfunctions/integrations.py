@@ -432,8 +432,8 @@ def _to_model(shape: Any, value: Any) -> Any:
         return [_to_model(shape.member, v) for v in value]
     if kind == "map" and isinstance(value, dict):
         return {k: _to_model(shape.value, v) for k, v in value.items()}
-    if kind == "blob" and isinstance(value, str):
-        return value.encode()
+    if kind == "blob" and not isinstance(value, (bytes, bytearray)):
+        return to_json(value).encode()  # AWS writes a blob parameter as the JSON text of its value
     if kind == "string" and isinstance(value, (dict, list)):
         return to_json(value)
     return value
