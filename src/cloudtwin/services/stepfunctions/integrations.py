@@ -149,7 +149,7 @@ class Integrations:
     def _seconds(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame", field: str,
                  language: str) -> int | None:
         if language == "JSONata" and field in state:
-            value = execution.jsonata(state[field], execution.bindings(frame, {"input": data}), field)
+            value = execution.jsonata(state[field], execution.bindings(frame, {"input": frame.raw}), field)
             return int(value)
         if f"{field}Path" in state:
             path = state[f"{field}Path"]
@@ -208,7 +208,9 @@ class Integrations:
         text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else str(raw)
         if answer.get("FunctionError"):
             try:
-                error = json.loads(text).get("errorType") or "Exception"
+                details = json.loads(text)
+                error = details.get("errorType") or "Exception"
+                text = to_json(details)  # AWS hands the error on as compact JSON
             except (ValueError, AttributeError):
                 error = "Exception"
             raise FailureError(error, text)
@@ -250,7 +252,10 @@ class Integrations:
         history.add("TaskScheduled", details)
         history.add("TaskStarted", dict(kind))
         token = frame.task_token
-        waiter = self.engine.tokens.expect(token, execution, heartbeat) if pattern == "waitForTaskToken" else None
+        waiter = self.engine.tokens.expect(token, execution, heartbeat) if token is not None else None
+        if pattern != "waitForTaskToken" and waiter is not None:
+            waiter.close()  # a .sync task's token is known (SendTask* accept it) but not awaited
+            waiter = None
         account = role.split(":")[4] if role and len(role.split(":")) > 4 and role.split(":")[4] else None
         try:
             result = await self._bounded(self._perform(execution, target, shown, kind, waiter, account), timeout)
@@ -303,6 +308,8 @@ class Integrations:
             del result
             version = answer.get("ExecutedVersion", "$LATEST")
             out = {"ExecutedVersion": version, "Payload": value}
+            if answer.get("LogResult"):
+                out["LogResult"] = answer["LogResult"]
             out.update(_lambda_metadata(len(body), version, self.engine.request_id()))
             out["StatusCode"] = answer.get("StatusCode", 200)
             return out
@@ -379,9 +386,15 @@ class Integrations:
         except ServiceError as error:
             prefix = sdk_error_prefix(model.metadata.get("serviceId", service))
             code = error.code
-            name = code if code.endswith("Exception") else f"{code}Exception"
+            modeled = {shape.name for shape in op_model.error_shapes}
+            if code not in modeled and code not in model.shape_names:
+                name = f"{prefix}Exception"  # the SDK's own exception for errors the API does not model
+            else:
+                name = code if code.endswith("Exception") else f"{code}Exception"
             status = error.status_code or 400
-            cause = f"{error.message} (Service: {prefix}, Status Code: {status}, Request ID: {self.engine.request_id()})"
+            extended = f", Extended Request ID: {self.engine.request_id()}" if service == "s3" else ""
+            cause = (f"{error.message} (Service: {prefix}, Status Code: {status}, Request ID: "
+                     f"{self.engine.request_id()}{extended})")
             raise FailureError(f"{prefix}.{name}", cause) from None
         return self._pascal_output(service, operation, answer)
 

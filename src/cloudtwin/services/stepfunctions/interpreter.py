@@ -51,7 +51,7 @@ class Frame:
     """A thread of work inside an execution: the variables it sees, the Map item it handles,
     the state it is in (for the context object)."""
 
-    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent", "entered")
+    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent", "entered", "raw")
 
     def __init__(self, variables: dict[str, Any], language: str, map_item: dict | None = None,
                  parent: "Frame | None" = None) -> None:
@@ -61,8 +61,9 @@ class Frame:
         self.state: dict[str, Any] = {}
         self.task_token: str | None = None
         self.parent = parent
-        #: The id of the current state's ``...StateEntered`` event.
+        #: The id of the current state's ``...StateEntered`` event, and the state's input.
         self.entered = 0
+        self.raw: Any = None
 
     def child(self, map_item: dict | None = None, language: str | None = None) -> "Frame":
         """A branch or iteration: sees a copy of the variables; what it assigns stays inside."""
@@ -213,11 +214,13 @@ class Execution:
         entered = self.history.add(f"{kind}StateEntered", {"name": name, **self.history.payload(data, "input")})
         frame.state = {"Name": name, "EnteredTime": iso(self.engine.now())}
         frame.entered = entered
+        frame.raw = data
         if kind in ("Task", "Parallel", "Map"):
             frame.state["RetryCount"] = 0
         prefix = f"An error occurred while executing the state '{name}' (entered at the event id #{entered}). "
         retriers = [0] * len(state.get("Retry") or [])
-        waits_for_token = kind == "Task" and ".waitForTaskToken" in str(state.get("Resource"))
+        resource = str(state.get("Resource"))
+        waits_for_token = kind == "Task" and (".waitForTaskToken" in resource or ".sync" in resource)
         while True:
             frame.task_token = self.engine.tokens.new() if waits_for_token else None
             try:
