@@ -136,12 +136,13 @@ class Integrations:
         role = None
         if credentials is not None:
             if language == "JSONata":
-                evaluated = execution.jsonata(credentials, execution.bindings(frame, {"input": params}), "Credentials")
+                evaluated = execution.jsonata(credentials, execution.bindings(frame, {"input": frame.raw}),
+                                              "Credentials")
             else:
-                evaluated = execution.template(credentials, params, frame)
+                evaluated = execution.template(credentials, execution.input_path(state, frame.raw, frame), frame)
             role = (evaluated or {}).get("RoleArn")
         if target["kind"] == "lambda":
-            return await self._lambda_direct(execution, target["arn"], params, timeout)
+            return await self._lambda_direct(execution, target["arn"], params, timeout, role)
         if target["kind"] == "activity":
             return await self.engine.activities.run(execution, target["arn"], params, timeout, heartbeat, frame)
         return await self._service(execution, target, params, timeout, heartbeat, frame, role)
@@ -166,16 +167,19 @@ class Integrations:
 
     # -- Lambda by ARN -----------------------------------------------------------------------------
 
-    async def _lambda_direct(self, execution: "Execution", arn: str, params: Any, timeout: int | None) -> Any:
+    async def _lambda_direct(self, execution: "Execution", arn: str, params: Any, timeout: int | None,
+                             role: str | None = None) -> Any:
         history = execution.history
         details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
         if timeout is not None:
             details["timeoutInSeconds"] = timeout
+        if role:
+            details["taskCredentials"] = {"roleArn": role}
         history.add("LambdaFunctionScheduled", details)
         history.add("LambdaFunctionStarted")
         try:
-            answer = await self._bounded(self._invoke(execution, {"FunctionName": arn, "Payload": to_json(params)}),
-                                         timeout)
+            answer = await self._bounded(self._invoke(execution, {"FunctionName": arn, "Payload": to_json(params)},
+                                                      _role_account(role)), timeout)
             result = self._lambda_result(answer)
         except asyncio.TimeoutError:
             history.add("LambdaFunctionTimedOut", {"error": "States.Timeout"})
@@ -256,7 +260,7 @@ class Integrations:
         if pattern != "waitForTaskToken" and waiter is not None:
             waiter.close()  # a .sync task's token is known (SendTask* accept it) but not awaited
             waiter = None
-        account = role.split(":")[4] if role and len(role.split(":")) > 4 and role.split(":")[4] else None
+        account = _role_account(role)
         try:
             result = await self._bounded(self._perform(execution, target, shown, kind, waiter, account), timeout)
         except asyncio.TimeoutError:
@@ -409,6 +413,12 @@ class Integrations:
         return await self.engine.env.internal.call_async(service, operation, params,
                                                          account_id=account or record["account"],
                                                          region=record["region"])
+
+
+def _role_account(role: str | None) -> str | None:
+    """The account a Task acts in when its ``Credentials`` name a role."""
+    parts = (role or "").split(":")
+    return parts[4] if len(parts) > 4 and parts[4] else None
 
 
 def execution_resource(target: dict[str, Any]) -> str:

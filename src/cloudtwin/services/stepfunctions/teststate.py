@@ -132,6 +132,12 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
         "name": execution_name, "startDate": now, "input": text, "inputValue": value,
         "roleArn": params.get("roleArn") or "", "account": ctx.account_id, "region": ctx.region, "history": [],
     }  # fmt: skip
+    if params.get("context"):
+        try:
+            json.loads(params["context"])
+        except ValueError:
+            raise validation("The context must be a valid JSON object") from None
+        record["context"] = params["context"]
     recorder = _Recorder(provider.engine.integrations, mock)
     engine = _NoWait(provider.engine, recorder)
     execution = Execution(engine, record, machine, History([], provider.env.clock.now))  # type: ignore[arg-type]
@@ -149,7 +155,9 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
             following = _choice_next(execution, state, value, frame)
         if following:
             out["nextState"] = following
-        if language == "JSONPath":
+        if kind == "Map":
+            inspection["maxConcurrency"] = state.get("MaxConcurrency", 0)
+        elif language == "JSONPath":
             inspection.update(_stages(execution, state, value, frame, recorder))
         elif recorder.called:
             inspection["afterArguments"] = to_json(recorder.arguments)
@@ -159,7 +167,9 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
         if failure.cause is not None:
             out["cause"] = failure.cause
         out["status"] = "FAILED"
-        if recorder.called:
+        if kind == "Map":
+            inspection["maxConcurrency"] = state.get("MaxConcurrency", 0)
+        elif recorder.called:
             inspection["afterArguments" if language == "JSONata" else "afterParameters"] = to_json(recorder.arguments)
         from cloudtwin.services.stepfunctions import retry
 
@@ -170,6 +180,8 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
             inspection["errorDetails"] = {"retryIndex": index, "retryBackoffIntervalSeconds": int(
                 retry.delay({**state["Retry"][index], "JitterStrategy": "NONE"}, attempts))}
         else:
+            if index is not None:
+                inspection["errorDetails"] = {"retryIndex": index}  # retries exhausted
             index = retry.find(state.get("Catch"), failure.error)
             if index is not None:
                 catcher = state["Catch"][index]
