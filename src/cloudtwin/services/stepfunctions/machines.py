@@ -62,7 +62,7 @@ class MachinesMixin:
                 raise ServiceError("InvalidLoggingConfiguration",
                                    f"Invalid Logging Configuration: Log Destination not found. ({arn})")
         out: Params = {"level": level, "includeExecutionData": bool(config.get("includeExecutionData", False))}
-        if destinations:
+        if "destinations" in config:
             out["destinations"] = destinations
         return out
 
@@ -120,6 +120,8 @@ class MachinesMixin:
         version = {k: v for k, v in machine.items() if k not in ("tags", "nextVersion", "revisionId")}
         version.update(stateMachineArn=arn, parent=machine["stateMachineArn"], creationDate=self.env.clock.now(),
                        revision=revision, version=number)
+        if machine.get("revisionId"):
+            version["revisionId"] = machine["revisionId"]
         if description:
             version["description"] = description
         store.versions[arn] = version

@@ -85,13 +85,35 @@ def _state_of(params: Params) -> tuple[str, Params, str]:
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION'") from None
     if isinstance(document, dict) and "States" in document:
         name = params.get("stateName") or document.get("StartAt")
-        if name not in document["States"]:
-            raise validation(f"State '{name}' does not exist in the definition")
-        return name, document["States"][name], document.get("QueryLanguage") or "JSONPath"
+        found = _find_state(document, name, document.get("QueryLanguage") or "JSONPath")
+        if found is None:
+            raise validation("State not found in definition")
+        return name, found[0], found[1]
     if not isinstance(document, dict) or "Type" not in document:
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: "
                            "These fields are required: [Type] at /'")
     return params.get("stateName") or "StateName", document, document.get("QueryLanguage") or "JSONPath"
+
+
+def _find_state(machine: Params, name: str, language: str) -> tuple[Params, str] | None:
+    """The state called ``name`` anywhere in ``machine`` (inside Parallel branches and Map
+    processors too), with the query language it runs in."""
+    states = machine.get("States")
+    if not isinstance(states, dict):
+        return None
+    if isinstance(states.get(name), dict):
+        return states[name], states[name].get("QueryLanguage") or language
+    for state in states.values():
+        if not isinstance(state, dict):
+            continue
+        inner = state.get("QueryLanguage") or language
+        nested = [state.get("ItemProcessor") or state.get("Iterator")] + list(state.get("Branches") or [])
+        for child in nested:
+            if isinstance(child, dict):
+                found = _find_state(child, name, child.get("QueryLanguage") or inner)
+                if found is not None:
+                    return found
+    return None
 
 
 async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
@@ -167,6 +189,8 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
         if failure.cause is not None:
             out["cause"] = failure.cause
         out["status"] = "FAILED"
+        if kind == "Fail" and language == "JSONPath":
+            inspection["afterInputPath"] = to_json(value)
         if kind == "Map":
             inspection["maxConcurrency"] = state.get("MaxConcurrency", 0)
         elif recorder.called:
