@@ -96,8 +96,9 @@ def _state(name: str, state: Any, states: dict, where: str, found: list, machine
                            where))
     if kind == "Task":
         _resource(state, where, found, machine_type)
-    if kind == "Wait" and isinstance(state.get("Timestamp"), str) and not state["Timestamp"].startswith("{%"):
-        if parse_timestamp(state["Timestamp"]) is None:
+    timestamp = state.get("Timestamp")
+    if kind == "Wait" and isinstance(timestamp, str) and not (state_language == "JSONata" and timestamp.startswith("{%")):
+        if parse_timestamp(timestamp) is None:
             found.append(_diag("SCHEMA_VALIDATION_FAILED", "String does not match RFC3339 timestamp",
                                f"{where}/Timestamp"))
     if state_language == "JSONPath":
