@@ -251,6 +251,8 @@ class Execution:
                         frame.state["RetryCount"] = frame.state.get("RetryCount", 0) + 1
                         await self.engine.sleep(seconds)
                         continue
+                if kind in ("Parallel", "Map") and not getattr(failure, "state_failed", False):
+                    self.history.add(f"{kind}StateFailed")
                 index = retry.find(state.get("Catch"), failure.error)
                 if index is None:
                     self.evaluation_failed(name, failure, entered)
@@ -424,8 +426,7 @@ class Execution:
         except FailureError:
             for task in tasks:
                 task.cancel()
-            self.history.add("ParallelStateFailed")
-            raise
+            raise  # ParallelStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
                 task.cancel()

@@ -45,6 +45,7 @@ class Maps:
                                      f"id #{frame.entered}). {failure.cause}")
                     execution.evaluation_failed(name, failure, frame.entered)
                     history.add("MapStateFailed")
+                    failure.state_failed = True  # type: ignore[attr-defined]
                 raise
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0)
         if distributed:
@@ -80,8 +81,7 @@ class Maps:
         except FailureError:
             for task in tasks:
                 task.cancel()
-            history.add("MapStateFailed")
-            raise
+            raise  # MapStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
                 task.cancel()
@@ -212,6 +212,7 @@ class Maps:
                 details = {"error": failure.error, **({"cause": failure.cause} if failure.cause else {})}
                 history.add("MapRunFailed", details)
                 history.add("MapStateFailed")
+                failure.state_failed = True  # type: ignore[attr-defined]
                 raise
             run["itemCounts"].update(total=len(items), pending=len(items))
         batcher = state.get("ItemBatcher")
@@ -256,7 +257,6 @@ class Maps:
         if exceeded:
             history.add("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold",
                                          "cause": "The specified tolerated failure threshold was exceeded"})
-            history.add("MapStateFailed")
             raise FailureError("States.ExceedToleratedFailureThreshold",
                                "The specified tolerated failure threshold was exceeded")
         history.add("MapRunSucceeded")
