@@ -251,7 +251,8 @@ class Execution:
                         frame.state["RetryCount"] = frame.state.get("RetryCount", 0) + 1
                         await self.engine.sleep(seconds)
                         continue
-                if kind in ("Parallel", "Map") and not getattr(failure, "state_failed", False):
+                if kind in ("Parallel", "Map") and failure.error != "States.Runtime" \
+                        and not getattr(failure, "state_failed", False):
                     self.history.add(f"{kind}StateFailed")
                 index = retry.find(state.get("Catch"), failure.error)
                 if index is None:
