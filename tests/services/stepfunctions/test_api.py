@@ -138,3 +138,25 @@ def test_test_state_inspection_levels(sfn):
     assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "E", "C")
     assert _error(sfn.test_state, definition=json.dumps({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
                                                          "End": True}))[0] == "ValidationException"
+
+
+def test_test_state_mocks_retries_and_catches(sfn):
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "End": True}
+    mocked = sfn.test_state(definition=json.dumps(task), input="{}", inspectionLevel="DEBUG",
+                            mock={"result": json.dumps({"Payload": "out"})})
+    assert mocked["status"] == "SUCCEEDED" and json.loads(mocked["output"]) == {"Payload": "out"}
+    assert json.loads(mocked["inspectionData"]["result"]) == {"Payload": "out"}
+    failing = {**task, "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 2}],
+               "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handle"}]}
+    error = {"errorOutput": {"error": "Boom", "cause": "bad"}}
+    retriable = sfn.test_state(definition=json.dumps(failing), inspectionLevel="DEBUG", mock=error,
+                               stateConfiguration={"retrierRetryCount": 1})
+    assert retriable["status"] == "RETRIABLE"
+    assert retriable["inspectionData"]["errorDetails"] == {"retryIndex": 0, "retryBackoffIntervalSeconds": 4}
+    caught = sfn.test_state(definition=json.dumps(failing), inspectionLevel="DEBUG", mock=error,
+                            stateConfiguration={"retrierRetryCount": 3})
+    assert (caught["status"], caught["nextState"]) == ("CAUGHT_ERROR", "Handle")
+    assert json.loads(caught["output"]) == {"Error": "Boom", "Cause": "bad"}
+    assert _error(sfn.test_state, definition=json.dumps(task), mock={"result": "{}", "errorOutput": {}})[0] == \
+        "ValidationException"

@@ -56,7 +56,7 @@ class Tokens:
                 return future.result()
             if beat in done:
                 continue
-            raise FailureError("States.HeartbeatTimeout", None, timed_out=True)
+            raise FailureError("States.Timeout", None, timed_out=True)
 
     def forget(self, token: str) -> None:
         self.waiting.pop(token, None)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 from typing import Any
@@ -14,6 +15,8 @@ from cloudtwin.services.stepfunctions.intrinsics import is_intrinsic, parse
 from cloudtwin.services.stepfunctions.paths import compile_path
 
 _VARIABLE = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*")
+#: The query language of the whole machine (only it forbids a state to go back to JSONPath).
+_ROOT_LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("root_language", default="JSONPath")
 STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
 
 
@@ -42,11 +45,15 @@ def diagnostics(text: str, machine_type: str = "STANDARD") -> tuple[dict[str, An
         return None, [_diag("SCHEMA_VALIDATION_FAILED", "Definition must be a valid JSON object")]
     found: list[dict[str, Any]] = []
     _machine(definition, "", found, machine_type, definition.get("QueryLanguage") or "JSONPath", top=True)
+    for d in found:
+        d.pop("_", None)
     return definition, found
 
 
 def _machine(machine: dict[str, Any], where: str, found: list, machine_type: str, language: str,
              top: bool = False) -> None:
+    if top:
+        _ROOT_LANGUAGE.set(language)
     missing = [f for f in ("States", "StartAt") if f not in machine]
     if missing:
         found.append(_diag("SCHEMA_VALIDATION_FAILED", f"These fields are required: [{', '.join(missing)}]",
@@ -77,7 +84,7 @@ def _state(name: str, state: Any, states: dict, where: str, found: list, machine
                            f"[{', '.join(STATE_TYPES)}]", f"{where}/Type"))
         return
     own = state.get("QueryLanguage")
-    if own == "JSONPath" and language == "JSONata":
+    if own == "JSONPath" and _ROOT_LANGUAGE.get() == "JSONata":
         found.append(_diag("SCHEMA_VALIDATION_FAILED",
                            "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", where))
     state_language = own or language
@@ -89,8 +96,9 @@ def _state(name: str, state: Any, states: dict, where: str, found: list, machine
                            where))
     if kind == "Task":
         _resource(state, where, found, machine_type)
-    if kind == "Wait" and isinstance(state.get("Timestamp"), str) and not state["Timestamp"].startswith("{%"):
-        if parse_timestamp(state["Timestamp"]) is None:
+    timestamp = state.get("Timestamp")
+    if kind == "Wait" and isinstance(timestamp, str) and not (state_language == "JSONata" and timestamp.startswith("{%")):
+        if parse_timestamp(timestamp) is None:
             found.append(_diag("SCHEMA_VALIDATION_FAILED", "String does not match RFC3339 timestamp",
                                f"{where}/Timestamp"))
     if state_language == "JSONPath":

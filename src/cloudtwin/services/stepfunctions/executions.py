@@ -144,7 +144,7 @@ class Engine:
                 details["cause"] = failure.cause
             history.add("ExecutionFailed", details)
         except asyncio.TimeoutError:
-            record.update(status="TIMED_OUT", error="States.Timeout")
+            record.update(status="TIMED_OUT")
             history.add("ExecutionTimedOut", {"error": "States.Timeout"})
         except asyncio.CancelledError:
             if record.get("status") != "ABORTED":
@@ -152,7 +152,7 @@ class Engine:
                 self.running.pop(record["executionArn"], None)
                 raise
             details = {k: record[k] for k in ("error", "cause") if record.get(k) is not None}
-            history.add("ExecutionAborted", details)
+            history.add("ExecutionAborted", details, previous=0)
         except Exception as error:  # noqa: BLE001 - a bug must fail the execution, not the loop
             log.exception("execution %s failed", record["executionArn"])
             record.update(status="FAILED", error="States.Runtime", cause=f"Internal error: {error}")
@@ -187,9 +187,7 @@ class Engine:
         record = self.provider.find_execution(arn)
         described = self.provider.describe(record)
         if record["status"] != "SUCCEEDED":
-            error = record.get("error") or ("States.Timeout" if record["status"] == "TIMED_OUT" else "States.TaskFailed")
-            raise FailureError(error if record["status"] != "ABORTED" else "States.TaskFailed",
-                               to_json(_sdk_view(described, parsed)))
+            raise FailureError("States.TaskFailed", to_json(_sdk_view(described, parsed)))
         return _sdk_view(described, parsed)
 
     # -- map runs ------------------------------------------------------------------------------------
@@ -197,7 +195,7 @@ class Engine:
     def new_map_run(self, execution: Execution, name: str, state: dict[str, Any], total: int,
                     tolerated_count: int, tolerated_percent: float) -> dict[str, Any]:
         record = execution.record
-        label = state.get("Label") or uuid.uuid4().hex[:8] + "-" + uuid.uuid4().hex[:4]
+        label = state.get("Label") or str(uuid.uuid4())
         arn = (f"arn:aws:states:{record['region']}:{record['account']}:mapRun:{record['stateMachineName']}/"
                f"{label}:{uuid.uuid4()}")
         run = {

@@ -133,18 +133,24 @@ class Integrations:
         timeout = self._seconds(execution, state, params, frame, "TimeoutSeconds", language)
         heartbeat = self._seconds(execution, state, params, frame, "HeartbeatSeconds", language)
         credentials = state.get("Credentials")
-        if credentials is not None and language == "JSONPath":
-            execution.template(credentials, params, frame)
+        role = None
+        if credentials is not None:
+            if language == "JSONata":
+                evaluated = execution.jsonata(credentials, execution.bindings(frame, {"input": frame.raw}),
+                                              "Credentials")
+            else:
+                evaluated = execution.template(credentials, execution.input_path(state, frame.raw, frame), frame)
+            role = (evaluated or {}).get("RoleArn")
         if target["kind"] == "lambda":
-            return await self._lambda_direct(execution, target["arn"], params, timeout)
+            return await self._lambda_direct(execution, target["arn"], params, timeout, role)
         if target["kind"] == "activity":
             return await self.engine.activities.run(execution, target["arn"], params, timeout, heartbeat, frame)
-        return await self._service(execution, target, params, timeout, heartbeat, frame)
+        return await self._service(execution, target, params, timeout, heartbeat, frame, role)
 
     def _seconds(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame", field: str,
                  language: str) -> int | None:
         if language == "JSONata" and field in state:
-            value = execution.jsonata(state[field], execution.bindings(frame, {"input": data}), field)
+            value = execution.jsonata(state[field], execution.bindings(frame, {"input": frame.raw}), field)
             return int(value)
         if f"{field}Path" in state:
             path = state[f"{field}Path"]
@@ -161,16 +167,19 @@ class Integrations:
 
     # -- Lambda by ARN -----------------------------------------------------------------------------
 
-    async def _lambda_direct(self, execution: "Execution", arn: str, params: Any, timeout: int | None) -> Any:
+    async def _lambda_direct(self, execution: "Execution", arn: str, params: Any, timeout: int | None,
+                             role: str | None = None) -> Any:
         history = execution.history
         details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
         if timeout is not None:
             details["timeoutInSeconds"] = timeout
+        if role:
+            details["taskCredentials"] = {"roleArn": role}
         history.add("LambdaFunctionScheduled", details)
         history.add("LambdaFunctionStarted")
         try:
-            answer = await self._bounded(self._invoke(execution, {"FunctionName": arn, "Payload": to_json(params)}),
-                                         timeout)
+            answer = await self._bounded(self._invoke(execution, {"FunctionName": arn, "Payload": to_json(params)},
+                                                      _role_account(role)), timeout)
             result = self._lambda_result(answer)
         except asyncio.TimeoutError:
             history.add("LambdaFunctionTimedOut", {"error": "States.Timeout"})
@@ -182,7 +191,8 @@ class Integrations:
         history.add("LambdaFunctionSucceeded", payload(result, "output"))
         return result
 
-    async def _invoke(self, execution: "Execution", params: dict[str, Any]) -> dict[str, Any]:
+    async def _invoke(self, execution: "Execution", params: dict[str, Any],
+                      account: str | None = None) -> dict[str, Any]:
         call = dict(params)
         body = call.get("Payload")
         if body is None:
@@ -192,7 +202,7 @@ class Integrations:
         elif isinstance(body, str):
             call["Payload"] = body.encode()
         try:
-            return await self._call(execution, "lambda", "Invoke", call)
+            return await self._call(execution, "lambda", "Invoke", call, account)
         except ServiceError as error:
             raise self._optimized_error("lambda", error) from None
 
@@ -202,7 +212,9 @@ class Integrations:
         text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else str(raw)
         if answer.get("FunctionError"):
             try:
-                error = json.loads(text).get("errorType") or "Exception"
+                details = json.loads(text)
+                error = details.get("errorType") or "Exception"
+                text = to_json(details)  # AWS hands the error on as compact JSON
             except (ValueError, AttributeError):
                 error = "Exception"
             raise FailureError(error, text)
@@ -221,7 +233,7 @@ class Integrations:
     # -- service integrations ----------------------------------------------------------------------
 
     async def _service(self, execution: "Execution", target: dict[str, Any], params: Any, timeout: int | None,
-                       heartbeat: int | None, frame: "Frame") -> Any:
+                       heartbeat: int | None, frame: "Frame", role: str | None = None) -> Any:
         history = execution.history
         kind = {"resourceType": target["resourceType"], "resource": target["resource"]}
         pattern = target["pattern"]
@@ -239,12 +251,18 @@ class Integrations:
             details["timeoutInSeconds"] = timeout
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
+        if role:
+            details["taskCredentials"] = {"roleArn": role}
         history.add("TaskScheduled", details)
         history.add("TaskStarted", dict(kind))
         token = frame.task_token
-        waiter = self.engine.tokens.expect(token, execution, heartbeat) if pattern == "waitForTaskToken" else None
+        waiter = self.engine.tokens.expect(token, execution, heartbeat) if token is not None else None
+        if pattern != "waitForTaskToken" and waiter is not None:
+            waiter.close()  # a .sync task's token is known (SendTask* accept it) but not awaited
+            waiter = None
+        account = _role_account(role)
         try:
-            result = await self._bounded(self._perform(execution, target, shown, kind, waiter), timeout)
+            result = await self._bounded(self._perform(execution, target, shown, kind, waiter, account), timeout)
         except asyncio.TimeoutError:
             history.add("TaskTimedOut", {**kind, "error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
@@ -262,11 +280,11 @@ class Integrations:
         return result
 
     async def _perform(self, execution: "Execution", target: dict[str, Any], params: Any, kind: dict[str, Any],
-                       waiter: Any) -> Any:
+                       waiter: Any, account: str | None = None) -> Any:
         if target["kind"] == "sdk":
-            output = await self._sdk(execution, target, params)
+            output = await self._sdk(execution, target, params, account)
         else:
-            output = await self._optimized(execution, target, params)
+            output = await self._optimized(execution, target, params, account)
         pattern = target["pattern"]
         if pattern == "waitForTaskToken":
             execution.history.add("TaskSubmitted", {**kind, **payload(output, "output")})
@@ -276,13 +294,14 @@ class Integrations:
             return await self.engine.child_result(output["ExecutionArn"], pattern == "sync:2")
         return output
 
-    async def _optimized(self, execution: "Execution", target: dict[str, Any], params: Any) -> Any:
+    async def _optimized(self, execution: "Execution", target: dict[str, Any], params: Any,
+                         account: str | None = None) -> Any:
         service, action = target["service"], target["action"]
         botocore_service, operation, _ = OPTIMIZED[(service, action)]
         if not isinstance(params, dict):
             raise QueryError("The Parameters of a service integration must be a JSON object")
         if service == "lambda":
-            answer = await self._invoke(execution, params)
+            answer = await self._invoke(execution, params, account)
             result = self._lambda_result(answer) if answer.get("FunctionError") else None
             body = answer.get("Payload") or b""
             text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
@@ -293,17 +312,25 @@ class Integrations:
             del result
             version = answer.get("ExecutedVersion", "$LATEST")
             out = {"ExecutedVersion": version, "Payload": value}
+            if answer.get("LogResult"):
+                out["LogResult"] = answer["LogResult"]
             out.update(_lambda_metadata(len(body), version, self.engine.request_id()))
             out["StatusCode"] = answer.get("StatusCode", 200)
             return out
         call = dict(params)
         if service == "states":
-            if "Input" in call and not isinstance(call["Input"], str):
+            if call.get("Input") is None:
+                call.pop("Input", None)
+            elif not isinstance(call["Input"], str):
                 call["Input"] = to_json(call["Input"])
         if service == "events":
+            record = execution.record
+            resources = [record["stateMachineArn"], record["executionArn"]]
             call["Entries"] = [
-                {**e, "Detail": e["Detail"] if isinstance(e.get("Detail"), str) else to_json(e.get("Detail"))}
-                if "Detail" in e else e for e in call.get("Entries") or []]
+                {**e, **({"Detail": e["Detail"] if isinstance(e["Detail"], str) else to_json(e["Detail"])}
+                         if "Detail" in e else {}),
+                 "Resources": list(e.get("Resources") or []) + resources}
+                for e in call.get("Entries") or []]
         if service == "sqs" and "MessageBody" in call and not isinstance(call["MessageBody"], str):
             call["MessageBody"] = to_json(call["MessageBody"])
         if service == "sns" and "Message" in call and not isinstance(call["Message"], str):
@@ -311,7 +338,7 @@ class Integrations:
         model = self.engine.env.catalog.service_model(botocore_service).operation_model(operation)
         call = _to_model(model.input_shape, call)
         try:
-            answer = await self._call(execution, botocore_service, operation, call)
+            answer = await self._call(execution, botocore_service, operation, call, account)
         except ServiceError as error:
             raise self._optimized_error(service, error) from None
         output = self._pascal_output(botocore_service, operation, answer)
@@ -344,7 +371,8 @@ class Integrations:
 
     # -- AWS SDK integrations ------------------------------------------------------------------------
 
-    async def _sdk(self, execution: "Execution", target: dict[str, Any], params: Any) -> Any:
+    async def _sdk(self, execution: "Execution", target: dict[str, Any], params: Any,
+                   account: str | None = None) -> Any:
         service = _SDK_ALIASES.get(target["service"].lower(), target["service"].lower())
         catalog = self.engine.env.catalog
         try:
@@ -358,13 +386,19 @@ class Integrations:
         op_model = model.operation_model(operation)
         call = _to_model(op_model.input_shape, params or {})
         try:
-            answer = await self._call(execution, service, operation, call)
+            answer = await self._call(execution, service, operation, call, account)
         except ServiceError as error:
             prefix = sdk_error_prefix(model.metadata.get("serviceId", service))
             code = error.code
-            name = code if code.endswith("Exception") else f"{code}Exception"
+            modeled = {shape.name for shape in op_model.error_shapes}
+            if code not in modeled and code not in model.shape_names:
+                name = f"{prefix}Exception"  # the SDK's own exception for errors the API does not model
+            else:
+                name = code if code.endswith("Exception") else f"{code}Exception"
             status = error.status_code or 400
-            cause = f"{error.message} (Service: {prefix}, Status Code: {status}, Request ID: {self.engine.request_id()})"
+            extended = f", Extended Request ID: {self.engine.request_id()}" if service == "s3" else ""
+            cause = (f"{error.message} (Service: {prefix}, Status Code: {status}, Request ID: "
+                     f"{self.engine.request_id()}{extended})")
             raise FailureError(f"{prefix}.{name}", cause) from None
         return self._pascal_output(service, operation, answer)
 
@@ -372,10 +406,19 @@ class Integrations:
         model = self.engine.env.catalog.service_model(service).operation_model(operation)
         return _from_model(model.output_shape, answer) if model.output_shape is not None else {}
 
-    async def _call(self, execution: "Execution", service: str, operation: str, params: dict[str, Any]) -> Any:
+    async def _call(self, execution: "Execution", service: str, operation: str, params: dict[str, Any],
+                    account: str | None = None) -> Any:
+        """Call in the execution's account, or in the account of the role the Task assumes."""
         record = execution.record
-        return await self.engine.env.internal.call_async(service, operation, params, account_id=record["account"],
+        return await self.engine.env.internal.call_async(service, operation, params,
+                                                         account_id=account or record["account"],
                                                          region=record["region"])
+
+
+def _role_account(role: str | None) -> str | None:
+    """The account a Task acts in when its ``Credentials`` name a role."""
+    parts = (role or "").split(":")
+    return parts[4] if len(parts) > 4 and parts[4] else None
 
 
 def execution_resource(target: dict[str, Any]) -> str:
@@ -412,8 +455,8 @@ def _to_model(shape: Any, value: Any) -> Any:
         return [_to_model(shape.member, v) for v in value]
     if kind == "map" and isinstance(value, dict):
         return {k: _to_model(shape.value, v) for k, v in value.items()}
-    if kind == "blob" and isinstance(value, str):
-        return value.encode()
+    if kind == "blob" and not isinstance(value, (bytes, bytearray)):
+        return to_json(value).encode()  # AWS writes a blob parameter as the JSON text of its value
     if kind == "string" and isinstance(value, (dict, list)):
         return to_json(value)
     return value

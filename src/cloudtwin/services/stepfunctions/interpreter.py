@@ -17,6 +17,7 @@ Input and output processing::
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,7 @@ class Frame:
     """A thread of work inside an execution: the variables it sees, the Map item it handles,
     the state it is in (for the context object)."""
 
-    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent")
+    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent", "entered", "raw")
 
     def __init__(self, variables: dict[str, Any], language: str, map_item: dict | None = None,
                  parent: "Frame | None" = None) -> None:
@@ -61,6 +62,9 @@ class Frame:
         self.state: dict[str, Any] = {}
         self.task_token: str | None = None
         self.parent = parent
+        #: The id of the current state's ``...StateEntered`` event, and the state's input.
+        self.entered = 0
+        self.raw: Any = None
 
     def child(self, map_item: dict | None = None, language: str | None = None) -> "Frame":
         """A branch or iteration: sees a copy of the variables; what it assigns stays inside."""
@@ -82,6 +86,8 @@ class Execution:
 
     def context(self, frame: Frame) -> dict[str, Any]:
         record = self.record
+        if record.get("context") is not None:
+            return json.loads(record["context"])  # TestState: the context the caller gave
         ctx: dict[str, Any] = {
             "Execution": {
                 "Id": record["executionArn"], "Input": record["inputValue"], "StartTime": iso(record["startDate"]),
@@ -90,7 +96,9 @@ class Execution:
             "StateMachine": {"Id": record["stateMachineArn"], "Name": record["stateMachineName"]},
             "State": dict(frame.state),
         }  # fmt: skip
-        if record.get("redriveCount"):
+        if record.get("testState"):
+            del ctx["Execution"]["RedriveCount"]  # TestState's context has no redrive
+        elif record.get("redriveCount"):
             ctx["Execution"]["RedriveTime"] = iso(record["redriveDate"])
         if frame.task_token is not None:
             ctx["Task"] = {"Token": frame.task_token}
@@ -120,10 +128,13 @@ class Execution:
         if is_intrinsic(value):
             return evaluate_intrinsic(value, lambda p: self._intrinsic_arg(p, data, frame, field))
         try:
-            return self.read(value, data, frame)
+            found = self.read(value, data, frame)
         except QueryError:
             raise QueryError(f"The JSONPath '{value}' specified for the field '{field}' could not be found "
                              f"in the input '{to_json(data)}'") from None
+        if isinstance(found, list) and id(found) in self.history.originals:
+            found = list(found)  # taken by a path, the value no longer keeps the text it came as
+        return found
 
     def _intrinsic_arg(self, path: str, data: Any, frame: Frame, field: str) -> Any:
         try:
@@ -205,11 +216,14 @@ class Execution:
         language = state.get("QueryLanguage") or frame.language
         entered = self.history.add(f"{kind}StateEntered", {"name": name, **self.history.payload(data, "input")})
         frame.state = {"Name": name, "EnteredTime": iso(self.engine.now())}
+        frame.entered = entered
+        frame.raw = data
         if kind in ("Task", "Parallel", "Map"):
             frame.state["RetryCount"] = 0
         prefix = f"An error occurred while executing the state '{name}' (entered at the event id #{entered}). "
         retriers = [0] * len(state.get("Retry") or [])
-        waits_for_token = kind == "Task" and ".waitForTaskToken" in str(state.get("Resource"))
+        resource = str(state.get("Resource"))
+        waits_for_token = kind == "Task" and (".waitForTaskToken" in resource or ".sync" in resource)
         while True:
             frame.task_token = self.engine.tokens.new() if waits_for_token else None
             try:
@@ -226,7 +240,7 @@ class Execution:
                         and not failure.cause.startswith("An error occurred"):
                     failure.cause = prefix + failure.cause
                 if kind in ("Fail", "Succeed", "Pass", "Wait", "Choice"):
-                    self._evaluation_failed(name, failure, entered)
+                    self.evaluation_failed(name, failure, entered)
                     raise
                 index = retry.find(state.get("Retry"), failure.error)
                 if index is not None:
@@ -237,9 +251,12 @@ class Execution:
                         frame.state["RetryCount"] = frame.state.get("RetryCount", 0) + 1
                         await self.engine.sleep(seconds)
                         continue
+                if kind in ("Parallel", "Map") and failure.error != "States.Runtime" \
+                        and not getattr(failure, "state_failed", False):
+                    self.history.add(f"{kind}StateFailed")
                 index = retry.find(state.get("Catch"), failure.error)
                 if index is None:
-                    self._evaluation_failed(name, failure, entered)
+                    self.evaluation_failed(name, failure, entered)
                     raise
                 catcher = state["Catch"][index]
                 output, assigned = self._caught(catcher, data, failure, frame, language, prefix)
@@ -254,7 +271,7 @@ class Execution:
             self.history.add(f"{kind}StateExited", details)
         return output, next_name
 
-    def _evaluation_failed(self, name: str, failure: FailureError, entered: int) -> None:
+    def evaluation_failed(self, name: str, failure: FailureError, entered: int) -> None:
         """AWS writes ``EvaluationFailed`` before the failure of a JSONata expression ends the
         execution (naming the state as previous event the one before its entry)."""
         if failure.error != "States.QueryEvaluationError" or getattr(failure, "reported", False):
@@ -410,8 +427,7 @@ class Execution:
         except FailureError:
             for task in tasks:
                 task.cancel()
-            self.history.add("ParallelStateFailed")
-            raise
+            raise  # ParallelStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
                 task.cancel()

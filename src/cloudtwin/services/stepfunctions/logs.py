@@ -57,7 +57,7 @@ class ExecutionLogs:
                 if key.endswith("EventDetails"):
                     details = dict(value)
                     if not include:
-                        for field in ("input", "output", "parameters"):
+                        for field in ("input", "inputDetails", "output", "outputDetails", "parameters"):
                             details.pop(field, None)
                     entry["details"] = details
             events.append({"timestamp": int(event["timestamp"] * 1000), "message": json.dumps(entry)})

@@ -62,7 +62,7 @@ class MachinesMixin:
                 raise ServiceError("InvalidLoggingConfiguration",
                                    f"Invalid Logging Configuration: Log Destination not found. ({arn})")
         out: Params = {"level": level, "includeExecutionData": bool(config.get("includeExecutionData", False))}
-        if destinations:
+        if "destinations" in config:
             out["destinations"] = destinations
         return out
 
@@ -95,7 +95,7 @@ class MachinesMixin:
             "roleArn": params["roleArn"], "type": machine_type, "creationDate": now,
             "loggingConfiguration": logging,
             "tracingConfiguration": params.get("tracingConfiguration") or {"enabled": False},
-            "tags": _tags(params.get("tags")), "nextVersion": 1, "revisionId": None,
+            "tags": _tags(params.get("tags")), "nextVersion": 1,
         }  # fmt: skip
         if params.get("encryptionConfiguration"):
             machine["encryptionConfiguration"] = params["encryptionConfiguration"]
@@ -108,18 +108,20 @@ class MachinesMixin:
 
     def _publish(self, ctx: RequestContext, machine: Params, description: str | None) -> Params:
         store = self._store(ctx)  # type: ignore[attr-defined]
-        revision = machine.get("revisionId") or str(uuid.uuid4())
-        machine["revisionId"] = revision
+        revision = machine.get("revision") or str(uuid.uuid4())
+        machine["revision"] = revision
         for version in store.versions.values():
-            if version["parent"] == machine["stateMachineArn"] and version["revisionId"] == revision:
+            if version["parent"] == machine["stateMachineArn"] and version.get("revision") == revision:
                 return version
         number = machine["nextVersion"]
         machine["nextVersion"] = number + 1
         store.machines[machine["stateMachineArn"]] = machine
         arn = f"{machine['stateMachineArn']}:{number}"
-        version = {k: v for k, v in machine.items() if k not in ("tags", "nextVersion")}
+        version = {k: v for k, v in machine.items() if k not in ("tags", "nextVersion", "revisionId")}
         version.update(stateMachineArn=arn, parent=machine["stateMachineArn"], creationDate=self.env.clock.now(),
-                       revisionId=revision, version=number)
+                       revision=revision, version=number)
+        if machine.get("revisionId"):
+            version["revisionId"] = machine["revisionId"]
         if description:
             version["description"] = description
         store.versions[arn] = version
@@ -164,12 +166,15 @@ class MachinesMixin:
             machine["loggingConfiguration"] = self._check_logging(params["loggingConfiguration"], machine["type"])
         if "tracingConfiguration" in params:
             machine["tracingConfiguration"] = params["tracingConfiguration"]
-        if changed or not machine.get("revisionId"):
-            machine["revisionId"] = str(uuid.uuid4())
+        if changed:
+            # a new revision: published again, it makes a new version
+            machine["revision"] = machine["revisionId"] = str(uuid.uuid4())
         now = self.env.clock.now()
         machine["updateDate"] = now
         self._store(ctx).machines[machine["stateMachineArn"]] = machine  # type: ignore[attr-defined]
-        out: Params = {"updateDate": now, "revisionId": machine["revisionId"]}
+        out: Params = {"updateDate": now}
+        if machine.get("revisionId"):
+            out["revisionId"] = machine["revisionId"]
         if params.get("publish"):
             out["stateMachineVersionArn"] = self._publish(ctx, machine, params.get("versionDescription"))[
                 "stateMachineArn"]
@@ -211,10 +216,10 @@ class MachinesMixin:
 
     def publish_state_machine_version(self, ctx: RequestContext, params: Params) -> Params:
         machine = self._machine(ctx, params["stateMachineArn"])
-        if params.get("revisionId") and params["revisionId"] != machine.get("revisionId"):
+        if params.get("revisionId") and params["revisionId"] != machine.get("revision"):
             raise ServiceError("ConflictException", f"Failed to publish the State Machine version for revision "
                                f"{params['revisionId']}. The current State Machine revision is "
-                               f"{machine.get('revisionId')}.")
+                               f"{machine.get('revision')}.")
         version = self._publish(ctx, machine, params.get("description"))
         return {"creationDate": version["creationDate"], "stateMachineVersionArn": version["stateMachineArn"]}
 
@@ -246,16 +251,18 @@ class MachinesMixin:
     def _routing(self, ctx: RequestContext, routes: list[Params]) -> str:
         store = self._store(ctx)  # type: ignore[attr-defined]
         parent = None
-        if sum(r["weight"] for r in routes) != 100:
-            raise validation("Sum of routing configuration weights must be equal to 100.")
         arns = [r["stateMachineVersionArn"] for r in routes]
+        listed = "[" + ", ".join(arns) + "]"
+        if any(len(a.split(":")) != 8 or not a.split(":")[7].isdigit() for a in arns):
+            raise validation(f"Routing configuration must contain state machine version ARNs. Received: {listed}")
         if len(set(arns)) != len(arns):
-            raise validation("Routing configuration must contain distinct state machine version ARNs.")
+            raise validation(f"Routing configuration must contain distinct state machine version ARNs. "
+                             f"Received: {listed}")
+        if sum(r["weight"] for r in routes) != 100:
+            weights = ", ".join(str(r["weight"]) for r in routes)
+            raise validation(f"Sum of routing configuration weights must equal 100. Received: [{weights}]")
         for route in routes:
             arn = route["stateMachineVersionArn"]
-            parts = arn.split(":")
-            if len(parts) != 8 or not parts[7].isdigit():
-                raise invalid_arn(arn)
             version = store.versions.get(arn)
             if version is None:
                 raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'")

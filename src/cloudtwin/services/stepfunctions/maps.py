@@ -29,14 +29,24 @@ class Maps:
 
     async def run(self, execution: "Execution", name: str, state: dict[str, Any], data: Any, raw: Any,
                   frame: "Frame", language: str) -> list[Any]:
-        if language == "JSONata":
-            bindings = execution.bindings(frame, {"input": raw})
-            items = await self._items_jsonata(execution, state, raw, bindings)
-        else:
-            items = await self._items_jsonpath(execution, state, data, frame)
+        history = execution.history
         processor = state.get("ItemProcessor") or state.get("Iterator")
         distributed = (processor.get("ProcessorConfig") or {}).get("Mode") == "DISTRIBUTED"
-        history = execution.history
+        items: Any = None
+        if "ItemReader" not in state:
+            try:
+                if language == "JSONata":
+                    items = await self._items_jsonata(execution, state, raw, execution.bindings(frame, {"input": raw}))
+                else:
+                    items = await self._items_jsonpath(execution, state, data, frame)
+            except FailureError as failure:
+                if failure.error == "States.QueryEvaluationError":
+                    failure.cause = (f"An error occurred while executing the state '{name}' (entered at the event "
+                                     f"id #{frame.entered}). {failure.cause}")
+                    execution.evaluation_failed(name, failure, frame.entered)
+                    history.add("MapStateFailed")
+                    failure.state_failed = True  # type: ignore[attr-defined]
+                raise
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0)
         if distributed:
             return await self._distributed(execution, name, state, items, data, raw, frame, language, processor)
@@ -71,8 +81,7 @@ class Maps:
         except FailureError:
             for task in tasks:
                 task.cancel()
-            history.add("MapStateFailed")
-            raise
+            raise  # MapStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
                 task.cancel()
@@ -86,8 +95,6 @@ class Maps:
 
     async def _items_jsonpath(self, execution: "Execution", state: dict[str, Any], data: Any,
                               frame: "Frame") -> list[Any]:
-        if "ItemReader" in state:
-            return await self._read(execution, state["ItemReader"], data, frame, None)
         path = state.get("ItemsPath", "$")
         try:
             items = execution.read(path, data, frame)
@@ -99,8 +106,6 @@ class Maps:
 
     async def _items_jsonata(self, execution: "Execution", state: dict[str, Any], raw: Any,
                              bindings: dict[str, Any]) -> list[Any]:
-        if "ItemReader" in state:
-            return await self._read(execution, state["ItemReader"], raw, None, bindings)
         if "Items" not in state:
             items = raw
             if not isinstance(items, list):
@@ -127,12 +132,17 @@ class Maps:
         if f"{field}Path" in state:
             path = state[f"{field}Path"]
             value = execution.read(path, data, frame)
+            kind = "float" if field == "ToleratedFailurePercentage" else "integer"
             if isinstance(value, str):
                 try:
-                    value = float(value) if "." in value else int(value)
+                    value = float(value) if kind == "float" else int(value)
                 except ValueError:
                     raise QueryError(f"The {field}Path field refers to value \"{value}\" which is not a valid "
-                                     "number") from None
+                                     f"{kind}: {path}") from None
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                    kind == "integer" and isinstance(value, float) and not value.is_integer()):
+                raise QueryError(f"The {field}Path field refers to value \"{to_json(value)}\" which is not a "
+                                 f"valid {kind}: {path}")
             return value
         return state.get(field, default)
 
@@ -174,28 +184,45 @@ class Maps:
         except ServiceError as error:
             raise FailureError("States.ItemReaderFailed", error.message) from None
         limit = config.get("MaxItems")
-        if limit:
-            items = items[:limit]
+        if "MaxItemsPath" in config and frame is not None:
+            limit = execution.read(config["MaxItemsPath"], data, frame)
+        if isinstance(limit, (int, float)) and not isinstance(limit, bool):
+            if limit < 0:
+                raise FailureError("States.ItemReaderFailed", "field MaxItems must be positive")
+            if limit:
+                items = items[:int(limit)]
         return items
 
     async def _distributed(self, execution: "Execution", name: str, state: dict[str, Any], items: list[Any],
                            data: Any, raw: Any, frame: "Frame", language: str, processor: dict[str, Any]) -> Any:
         history = execution.history
+        reader = state.get("ItemReader")
+        history.add("MapStateStarted", {"length": 0 if reader is not None else len(items)})
+        tolerated_count, tolerated_percent = self._tolerance(execution, state, data, frame, language)
+        run = None
+        if reader is not None:
+            run = self.engine.new_map_run(execution, name, state, 0, tolerated_count, tolerated_percent)
+            history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+            try:
+                items = await self._read(execution, reader, data if language == "JSONPath" else raw,
+                                         frame if language == "JSONPath" else None,
+                                         execution.bindings(frame, {"input": raw}) if language == "JSONata" else None)
+            except FailureError as failure:
+                self.engine.finish_map_run(run, "FAILED")
+                details = {"error": failure.error, **({"cause": failure.cause} if failure.cause else {})}
+                history.add("MapRunFailed", details)
+                history.add("MapStateFailed")
+                failure.state_failed = True  # type: ignore[attr-defined]
+                raise
+            run["itemCounts"].update(total=len(items), pending=len(items))
         batcher = state.get("ItemBatcher")
         if batcher:
             size = batcher.get("MaxItemsPerBatch") or len(items) or 1
             batch_input = batcher.get("BatchInput") or {}
             items = [{"BatchInput": batch_input, "Items": items[i:i + size]} for i in range(0, len(items), size)]
-        history.add("MapStateStarted", {"length": 0 if "ItemReader" in state else len(items)})
-        tolerated_count = self._value(execution, state, data, frame, "ToleratedFailureCount", language, 0)
-        tolerated_percent = self._value(execution, state, data, frame, "ToleratedFailurePercentage", language, 0)
-        if isinstance(tolerated_percent, bool) or not isinstance(tolerated_percent, (int, float)) \
-                or not 0 <= tolerated_percent <= 100:
-            raise QueryError("ToleratedFailurePercentage must be between 0 and 100.")
-        if isinstance(tolerated_count, bool) or not isinstance(tolerated_count, int) or tolerated_count < 0:
-            raise QueryError("ToleratedFailureCount cannot be negative.")
-        run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
-        history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+        if run is None:
+            run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
+            history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0) or 1000
         limit = asyncio.Semaphore(min(concurrency, 1000))
         counts = run["itemCounts"]
@@ -230,7 +257,6 @@ class Maps:
         if exceeded:
             history.add("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold",
                                          "cause": "The specified tolerated failure threshold was exceeded"})
-            history.add("MapStateFailed")
             raise FailureError("States.ExceedToleratedFailureThreshold",
                                "The specified tolerated failure threshold was exceeded")
         history.add("MapRunSucceeded")
@@ -239,6 +265,16 @@ class Maps:
         if writer:
             return await self._write(execution, run, writer, list(results))
         return list(results)
+
+    def _tolerance(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame",
+                   language: str) -> tuple[int, float]:
+        count = self._value(execution, state, data, frame, "ToleratedFailureCount", language, 0)
+        percent = self._value(execution, state, data, frame, "ToleratedFailurePercentage", language, 0)
+        if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
+            raise QueryError("ToleratedFailurePercentage must be between 0 and 100.")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise QueryError("ToleratedFailureCount cannot be negative.")
+        return count, percent
 
     async def _write(self, execution: "Execution", run: dict[str, Any], writer: dict[str, Any],
                      results: list[Any]) -> dict[str, Any]:

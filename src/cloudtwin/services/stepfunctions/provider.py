@@ -41,7 +41,7 @@ def page(items: list, params: Params, key: str) -> Params:
         try:
             start = int(token.split("-", 1)[0])
         except ValueError:
-            raise ServiceError("InvalidToken", f"Invalid Token: '{token}'") from None
+            raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'") from None
     limit = params.get("maxResults") or 100
     if limit > 1000:
         raise validation(f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
@@ -233,7 +233,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         out["inputDetails"] = {"included": True}
         if record["status"] == "SUCCEEDED":
             out["output"] = record["output"]
-            out["outputDetails"] = {"included": True}
+        out["outputDetails"] = {"included": True}
         for key in ("error", "cause", "traceHeader"):
             if record.get(key) is not None:
                 out[key] = record[key]
@@ -373,10 +373,9 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         run = self._map_run(ctx, params["mapRunArn"])
         out = {k: v for k, v in run.items() if k not in ("account", "region")}
         counts = run["itemCounts"]
-        out["executionCounts"] = {k: counts[k] for k in ("pending", "running", "succeeded", "failed", "timedOut",
-                                                         "aborted", "total", "resultsWritten",
-                                                         "failuresNotRedrivable", "pendingRedrive")}
-        out["redriveCount"] = 0
+        keys = ("pending", "running", "succeeded", "failed", "timedOut", "aborted", "total", "resultsWritten")
+        out["itemCounts"] = {k: counts[k] for k in keys}
+        out["executionCounts"] = {k: counts[k] for k in keys}
         return out
 
     def list_map_runs(self, ctx: RequestContext, params: Params) -> Params:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.stepfunctions import mockcheck
 from cloudtwin.services.stepfunctions.definition import parse_definition
 from cloudtwin.services.stepfunctions.errors import FailureError, QueryError, RuntimeFailure, validation
 from cloudtwin.services.stepfunctions.history import History, to_json
@@ -22,11 +23,50 @@ if TYPE_CHECKING:  # pragma: no cover
 Params = dict[str, Any]
 
 
+class _Recorder:
+    """The integrations as TestState sees them: a mock answers instead of the service when
+    one is given, and the task's input and result are kept for ``inspectionData``."""
+
+    def __init__(self, integrations: Any, mock: Params | None) -> None:
+        self._integrations = integrations
+        self.mock = mock
+        self.arguments: Any = None
+        self.result: Any = None
+        self.called = False
+
+    async def run(self, execution: Any, name: str, state: Params, params: Any, frame: Any, language: str) -> Any:
+        self.called = True
+        self.arguments = params
+        if self.mock is not None:
+            if "errorOutput" in self.mock:
+                failure = self.mock["errorOutput"]
+                raise FailureError(failure.get("error") or "", failure.get("cause"))
+            try:
+                self.result = json.loads(self.mock["result"])
+            except ValueError:
+                raise validation("Mock result must be valid JSON") from None
+            return self.result
+        self.result = await self._integrations.run(execution, name, state, params, frame, language)
+        return self.result
+
+
+class _MockedMap:
+    def __init__(self, recorder: _Recorder) -> None:
+        self.recorder = recorder
+
+    async def run(self, execution: Any, name: str, state: Params, data: Any, raw: Any, frame: Any,
+                  language: str) -> Any:
+        return await self.recorder.run(execution, name, state, data, frame, language)
+
+
 class _NoWait:
     """The engine as TestState sees it: Wait states and retries do not wait."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, integrations: _Recorder) -> None:
         self._engine = engine
+        self.integrations = integrations
+        #: With a mock, a Map state's result is the mock's (its iterations do not run).
+        self.maps = _MockedMap(integrations) if integrations.mock is not None else engine.maps
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
@@ -45,31 +85,57 @@ def _state_of(params: Params) -> tuple[str, Params, str]:
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION'") from None
     if isinstance(document, dict) and "States" in document:
         name = params.get("stateName") or document.get("StartAt")
-        if name not in document["States"]:
-            raise validation(f"State '{name}' does not exist in the definition")
-        return name, document["States"][name], document.get("QueryLanguage") or "JSONPath"
+        found = _find_state(document, name, document.get("QueryLanguage") or "JSONPath")
+        if found is None:
+            raise validation("State not found in definition")
+        return name, found[0], found[1]
     if not isinstance(document, dict) or "Type" not in document:
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: "
                            "These fields are required: [Type] at /'")
-    return params.get("stateName") or "TestState", document, document.get("QueryLanguage") or "JSONPath"
+    return params.get("stateName") or "StateName", document, document.get("QueryLanguage") or "JSONPath"
+
+
+def _find_state(machine: Params, name: str, language: str) -> tuple[Params, str] | None:
+    """The state called ``name`` anywhere in ``machine`` (inside Parallel branches and Map
+    processors too), with the query language it runs in."""
+    states = machine.get("States")
+    if not isinstance(states, dict):
+        return None
+    if isinstance(states.get(name), dict):
+        return states[name], states[name].get("QueryLanguage") or language
+    for state in states.values():
+        if not isinstance(state, dict):
+            continue
+        inner = state.get("QueryLanguage") or language
+        nested = [state.get("ItemProcessor") or state.get("Iterator")] + list(state.get("Branches") or [])
+        for child in nested:
+            if isinstance(child, dict):
+                found = _find_state(child, name, child.get("QueryLanguage") or inner)
+                if found is not None:
+                    return found
+    return None
 
 
 async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
     name, state, language = _state_of(params)
     kind = state["Type"]
-    if kind in ("Map", "Parallel"):
-        raise validation("TestState API does not support Map or Parallel states. Supported state types include: "
-                         "[Task, Wait, Pass, Succeed, Fail, Choice]")
-    if kind == "Task" and not params.get("roleArn"):
+    mock = params.get("mock")
+    if mock is not None and "result" in mock and "errorOutput" in mock:
+        raise validation("A test mock should have only one of the following fields: [result, errorOutput].")
+    if kind == "Task" and not params.get("roleArn") and mock is None:
         raise validation("RoleArn must be specified when testing a Task state")
-    probe = dict(state)
-    if kind not in ("Choice", "Succeed", "Fail") and "Next" not in probe and not probe.get("End"):
+    if mock is not None and "result" in mock and kind == "Task":
+        try:
+            mocked = json.loads(mock["result"])
+        except ValueError:
+            raise validation("Mock result must be valid JSON") from None
+        mockcheck.check(mockcheck.output_shape(provider.env.catalog, state.get("Resource")), mocked,
+                        mock.get("fieldValidationMode") or "STRICT")
+    language = state.get("QueryLanguage") or language
+    probe = {k: v for k, v in state.items() if k not in ("Retry", "Catch", "Next", "End")}
+    if kind not in ("Choice", "Succeed", "Fail"):
         probe["End"] = True
-    if "Next" in probe:
-        probe.pop("End", None)
-    machine = {"StartAt": name, "States": {name: {**probe, **({"End": True} if "Next" in probe else {})}},
-               "QueryLanguage": language}
-    machine["States"][name].pop("Next", None) if kind not in ("Choice",) else None
+    machine: Params = {"StartAt": name, "States": {name: probe}, "QueryLanguage": language}
     if kind == "Choice":
         targets = {r.get("Next") for r in probe.get("Choices") or []} | {probe.get("Default")}
         for target in targets - {None}:
@@ -81,42 +147,71 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
     except ValueError:
         raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{text}'") from None
     now = provider.env.clock.now()
+    execution_name, machine_name = str(uuid.uuid4()), str(uuid.uuid4())
     record = {
-        "executionArn": provider._arn(ctx, f"execution:TestStateMachine:{uuid.uuid4()}"),
-        "stateMachineArn": provider._arn(ctx, "stateMachine:TestStateMachine"), "stateMachineName": "TestStateMachine",
-        "name": str(uuid.uuid4()), "startDate": now, "input": text, "inputValue": value,
+        "executionArn": provider._arn(ctx, f"express:{machine_name}:{execution_name}"), "testState": True,
+        "stateMachineArn": provider._arn(ctx, f"stateMachine:{machine_name}"), "stateMachineName": machine_name,
+        "name": execution_name, "startDate": now, "input": text, "inputValue": value,
         "roleArn": params.get("roleArn") or "", "account": ctx.account_id, "region": ctx.region, "history": [],
     }  # fmt: skip
-    engine = _NoWait(provider.engine)
-    execution = Execution(engine, record, machine, History([], engine.now))  # type: ignore[arg-type]
+    if params.get("context"):
+        try:
+            json.loads(params["context"])
+        except ValueError:
+            raise validation("The context must be a valid JSON object") from None
+        record["context"] = params["context"]
+    recorder = _Recorder(provider.engine.integrations, mock)
+    engine = _NoWait(provider.engine, recorder)
+    execution = Execution(engine, record, machine, History([], provider.env.clock.now))  # type: ignore[arg-type]
     frame = Frame(dict(_variables(params)), language)
     level = params.get("inspectionLevel") or "INFO"
+    configuration = params.get("stateConfiguration") or {}
     out: Params = {}
     inspection: Params = {"input": text}
     try:
-        output, next_name = await execution.run_state(name, machine["States"][name], value, frame)
-        if kind == "Choice":
-            next_name = _choice_next(execution, probe, value, frame)
+        output, next_name = await execution.run_state(name, probe, value, frame)
         out["output"] = to_json(output)
         out["status"] = "SUCCEEDED"
-        if "Next" in probe:
-            out["nextState"] = probe["Next"]
-        elif next_name and kind == "Choice":
-            out["nextState"] = next_name
-        if level in ("DEBUG", "TRACE") and language == "JSONPath":
-            inspection.update(_stages(execution, probe, value, frame, output))
+        following = next_name if kind == "Choice" else state.get("Next")
+        if kind == "Choice":
+            following = _choice_next(execution, state, value, frame)
+        if following:
+            out["nextState"] = following
+        if kind == "Map":
+            inspection["maxConcurrency"] = state.get("MaxConcurrency", 0)
+        elif language == "JSONPath":
+            inspection.update(_stages(execution, state, value, frame, recorder))
+        elif recorder.called:
+            inspection["afterArguments"] = to_json(recorder.arguments)
+            inspection["result"] = to_json(recorder.result)
     except FailureError as failure:
-        out["status"] = "FAILED"
         out["error"] = failure.error
         if failure.cause is not None:
             out["cause"] = failure.cause
-        catcher = next((c for c in probe.get("Catch") or [] if _matches(c, failure)), None)
-        if catcher is not None:
-            out["status"] = "CAUGHT_ERROR"
-            out["nextState"] = catcher["Next"]
-            path = catcher.get("ResultPath", "$")
-            caught = value if path is None else set_path(path, value, failure.output())
-            out["output"] = to_json(caught)
+        out["status"] = "FAILED"
+        if kind == "Fail" and language == "JSONPath":
+            inspection["afterInputPath"] = to_json(value)
+        if kind == "Map":
+            inspection["maxConcurrency"] = state.get("MaxConcurrency", 0)
+        elif recorder.called:
+            inspection["afterArguments" if language == "JSONata" else "afterParameters"] = to_json(recorder.arguments)
+        from cloudtwin.services.stepfunctions import retry
+
+        index = retry.find(state.get("Retry"), failure.error)
+        attempts = configuration.get("retrierRetryCount", 0)
+        if index is not None and attempts < state["Retry"][index].get("MaxAttempts", 3):
+            out["status"] = "RETRIABLE"
+            inspection["errorDetails"] = {"retryIndex": index, "retryBackoffIntervalSeconds": int(
+                retry.delay({**state["Retry"][index], "JitterStrategy": "NONE"}, attempts))}
+        else:
+            if index is not None:
+                inspection["errorDetails"] = {"retryIndex": index}  # retries exhausted
+            index = retry.find(state.get("Catch"), failure.error)
+            if index is not None:
+                catcher = state["Catch"][index]
+                caught, _ = execution._caught(catcher, value, failure, frame, language, "")
+                out.update(status="CAUGHT_ERROR", nextState=catcher["Next"], output=to_json(caught))
+                inspection["errorDetails"] = {"catchIndex": index}
     if level in ("DEBUG", "TRACE"):
         if frame.variables:
             inspection["variables"] = to_json(frame.variables)
@@ -135,12 +230,6 @@ def _variables(params: Params) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _matches(catcher: Params, failure: FailureError) -> bool:
-    from cloudtwin.services.stepfunctions.retry import matches
-
-    return matches(catcher.get("ErrorEquals") or [], failure.error)
-
-
 def _choice_next(execution: Execution, state: Params, value: Any, frame: Frame) -> str | None:
     from cloudtwin.services.stepfunctions import choice
 
@@ -155,24 +244,30 @@ def _choice_next(execution: Execution, state: Params, value: Any, frame: Frame) 
     return state.get("Default")
 
 
-def _stages(execution: Execution, state: Params, value: Any, frame: Frame, output: Any) -> Params:
+def _stages(execution: Execution, state: Params, value: Any, frame: Frame, recorder: _Recorder) -> Params:
     """The data after each step of JSONPath processing, as ``inspectionData`` shows it."""
     stages: Params = {}
+    kind = state["Type"]
     try:
-        after_input = execution.input_path(state, value, frame)
-        stages["afterInputPath"] = to_json(after_input)
-        after_params = execution.template(state["Parameters"], after_input, frame) if "Parameters" in state \
-            else after_input
-        stages["afterParameters"] = to_json(after_params)
-        if state["Type"] in ("Task", "Pass"):
-            result = state.get("Result", after_params) if state["Type"] == "Pass" else None
-            if result is not None:
+        if kind == "Pass" and "Result" in state:
+            result = state["Result"]
+            stages["result"] = to_json(result)
+        else:
+            after_input = execution.input_path(state, value, frame)
+            stages["afterInputPath"] = to_json(after_input)
+            if kind not in ("Pass", "Task", "Map", "Parallel"):
+                return stages
+            after_params = execution.template(state["Parameters"], after_input, frame) if "Parameters" in state \
+                else after_input
+            stages["afterParameters"] = to_json(after_params)
+            result = after_params
+            if kind == "Task":
+                result = recorder.result
                 stages["result"] = to_json(result)
-                selected = execution.template(state["ResultSelector"], result, frame) \
-                    if "ResultSelector" in state else result
-                stages["afterResultSelector"] = to_json(selected)
-                path = state.get("ResultPath", "$")
-                stages["afterResultPath"] = to_json(value if path is None else set_path(path, value, selected))
+        selected = execution.template(state["ResultSelector"], result, frame) if "ResultSelector" in state else result
+        stages["afterResultSelector"] = to_json(selected)
+        path = state.get("ResultPath", "$")
+        stages["afterResultPath"] = to_json(value if path is None else set_path(path, value, selected))
     except (QueryError, RuntimeFailure):
         pass
     return stages
