@@ -105,3 +105,14 @@ def test_wait_condition_signalled_through_its_url(deploy, cfn):
     stack = cfn.describe_stacks(StackName="waits")["Stacks"][0]
     assert json.loads(outputs(stack)["Data"]) == {"one": "payload"}
     assert ("After", "CREATE_COMPLETE") in statuses(cfn, "waits")
+
+
+def test_signal_resource_and_stack_policy_are_kept(deploy, cfn):
+    deploy("signals", {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    cfn.signal_resource(StackName="signals", LogicalResourceId="Q", UniqueId="i-1", Status="SUCCESS")
+    with pytest.raises(ClientError) as error:
+        cfn.signal_resource(StackName="signals", LogicalResourceId="Nope", UniqueId="i-1", Status="SUCCESS")
+    assert error.value.response["Error"]["Message"] == "Resource Nope does not exist for stack signals"
+    policy = json.dumps({"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})
+    cfn.set_stack_policy(StackName="signals", StackPolicyBody=policy)
+    assert cfn.get_stack_policy(StackName="signals")["StackPolicyBody"] == policy

@@ -501,6 +501,16 @@ class Provider(ServiceProvider):
             raise validation(f"Stack {stack['StackName']} is in {stack['StackStatus']} state and can not be rolled back.")
         return {"StackId": stack["StackId"]}
 
+    def signal_resource(self, ctx: RequestContext, params: Params) -> Params:
+        """A signal for a resource's ``CreationPolicy`` (kept on the resource's record)."""
+        stack = self._stack(ctx, params["StackName"])
+        record = stack["resources"].get(params["LogicalResourceId"])
+        if record is None:
+            raise validation(f"Resource {params['LogicalResourceId']} does not exist for stack {stack['StackName']}")
+        record.setdefault("signals", []).append({"UniqueId": params["UniqueId"], "Status": params["Status"]})
+        self._store(ctx).stacks[stack["StackId"]] = stack
+        return {}
+
     def describe_account_limits(self, ctx: RequestContext, params: Params) -> Params:
         return {"AccountLimits": [{"Name": "StackLimit", "Value": 2000}, {"Name": "StackOutputsLimit", "Value": 200}]}
 
