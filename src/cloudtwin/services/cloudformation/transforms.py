@@ -99,10 +99,9 @@ async def apply(
             if message:
                 raise TransformFailed(f"Transform {account_id}::{name} failed with: {message}")
             raise TransformFailed(f"Transform {account_id}::{name} failed without an error message.")
-        result = answer.get("fragment")
-        if not isinstance(result, (dict, list)):
+        if "fragment" not in answer:
             raise TransformFailed("Template format error: unsupported structure.")
-        return result
+        return answer["fragment"]
 
     async def snippets(node: Any) -> Any:
         if isinstance(node, list):
@@ -130,9 +129,16 @@ async def apply(
             processed = serverless(dict(processed, Transform=SERVERLESS), account_id=account_id, region=region,
                                    partition=partition, parameters=parameters)  # fmt: skip
             processed.pop("Transform", None)
-        elif name == "AWS::Include":
+        elif name == INCLUDE:
             if include is not None:
-                processed = await include(params.get("Location", ""))
+                included = await include(params.get("Location", ""))
+                if not isinstance(included, dict):
+                    raise TransformFailed("Template format error: unsupported structure.")
+                for section, value in included.items():  # the snippet's sections join the template's
+                    if isinstance(value, dict) and isinstance(processed.get(section), dict):
+                        processed[section] = {**processed[section], **value}
+                    else:
+                        processed[section] = value
         else:
             result = await macro(name, params, processed)
             if not isinstance(result, dict):
