@@ -17,6 +17,10 @@ ATTRIBUTES = (
 )  # fmt: skip
 
 
+#: What a removed property's attribute goes back to, beyond the queue defaults.
+CLEARED = {"KmsDataKeyReusePeriodSeconds": "300", "KmsMasterKeyId": "", "RedrivePolicy": "", "RedriveAllowPolicy": ""}
+
+
 def _attributes(properties: dict[str, Any]) -> dict[str, str]:
     return {name: as_attribute(properties[name]) for name in ATTRIBUTES if properties.get(name) is not None}
 
@@ -48,10 +52,10 @@ class QueueHandler(ResourceHandler):
         new, old = _attributes(request.properties), _attributes(request.previous_properties or {})
         fifo = new.get("FifoQueue") == "true"
         changed = {k: v for k, v in new.items() if old.get(k) != v and k != "FifoQueue"}
-        base = defaults(fifo)
+        base = {**CLEARED, **defaults(fifo)}
         for name in old:
-            if name not in new and name != "FifoQueue":
-                changed[name] = base.get(name, "")
+            if name not in new and name != "FifoQueue" and name in base:
+                changed[name] = base[name]
         if changed:
             request.call("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": changed})
         self._tags(request, url)
@@ -103,4 +107,22 @@ class QueuePolicyHandler(ResourceHandler):
                 pass  # the queue is gone already
 
 
-HANDLERS = [QueueHandler, QueuePolicyHandler]
+class QueueInlinePolicyHandler(ResourceHandler):
+    """``AWS::SQS::QueueInlinePolicy``: one queue's policy (its ``Ref`` is the queue URL)."""
+
+    type_name = "AWS::SQS::QueueInlinePolicy"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        url = request.properties["Queue"]
+        policy = as_attribute(request.properties.get("PolicyDocument") or {})
+        request.call("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": {"Policy": policy}})
+        return Outcome(url, {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        QueuePolicyHandler._clear(request, [request.properties["Queue"]])
+
+
+HANDLERS = [QueueHandler, QueuePolicyHandler, QueueInlinePolicyHandler]
