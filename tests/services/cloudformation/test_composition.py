@@ -116,3 +116,20 @@ def test_signal_resource_and_stack_policy_are_kept(deploy, cfn):
     policy = json.dumps({"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})
     cfn.set_stack_policy(StackName="signals", StackPolicyBody=policy)
     assert cfn.get_stack_policy(StackName="signals")["StackPolicyBody"] == policy
+
+
+def test_stack_sets_are_stored_and_answered(cfn):
+    body = json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    set_id = cfn.create_stack_set(StackSetName="fleet", TemplateBody=body)["StackSetId"]
+    assert cfn.describe_stack_set(StackSetName="fleet")["StackSet"]["StackSetId"] == set_id
+    operation = cfn.create_stack_instances(StackSetName="fleet", Accounts=["000000000000"], Regions=["us-east-1", "eu-west-1"])
+    done = cfn.describe_stack_set_operation(StackSetName="fleet", OperationId=operation["OperationId"])["StackSetOperation"]
+    assert done["Status"] == "SUCCEEDED" and done["Action"] == "CREATE"
+    regions = sorted(i["Region"] for i in cfn.list_stack_instances(StackSetName="fleet")["Summaries"])
+    assert regions == ["eu-west-1", "us-east-1"]
+    with pytest.raises(ClientError) as error:
+        cfn.delete_stack_set(StackSetName="fleet")
+    assert error.value.response["Error"]["Code"] == "StackSetNotEmptyException"
+    cfn.delete_stack_instances(StackSetName="fleet", Accounts=["000000000000"], Regions=["us-east-1", "eu-west-1"], RetainStacks=False)
+    cfn.delete_stack_set(StackSetName="fleet")
+    assert cfn.list_stack_sets()["Summaries"] == []
