@@ -5,6 +5,7 @@ through their presigned URL."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -133,3 +134,19 @@ def test_stack_sets_are_stored_and_answered(cfn):
     cfn.delete_stack_instances(StackSetName="fleet", Accounts=["000000000000"], Regions=["us-east-1", "eu-west-1"], RetainStacks=False)
     cfn.delete_stack_set(StackSetName="fleet")
     assert cfn.list_stack_sets()["Summaries"] == []
+
+
+def test_wait_condition_times_out_on_the_virtual_clock(deploy, cfn, cloudtwin):
+    template = {"Resources": {
+        "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+        "Wait": {"Type": "AWS::CloudFormation::WaitCondition", "Properties": {"Handle": {"Ref": "Handle"}, "Timeout": "600", "Count": "2"}},
+    }}  # fmt: skip
+    assert deploy("patient", template, wait=None)["StackStatus"] == "CREATE_IN_PROGRESS"
+    cloudtwin.client.advance(601)
+    deadline = time.monotonic() + 10
+    while cfn.describe_stacks(StackName="patient")["Stacks"][0]["StackStatus"] == "CREATE_IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert cfn.describe_stacks(StackName="patient")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
+    reasons = [e.get("ResourceStatusReason") for e in cfn.describe_stack_events(StackName="patient")["StackEvents"]]
+    assert "WaitCondition timed out. Received 0 conditions when expecting 2" in reasons

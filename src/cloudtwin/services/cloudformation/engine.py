@@ -80,13 +80,19 @@ class Engine:
             await asyncio.wait([task])
 
     async def settle(self, stack_ids: list[str] | None = None) -> None:
-        """Let running operations finish (bounded), unless they wait for an outside signal."""
-        running = [
-            t for sid, t in list(self.tasks.items())
-            if (stack_ids is None or sid in stack_ids) and sid not in self.waiting
-        ]  # fmt: skip
-        if running:
-            await asyncio.wait(running, timeout=SETTLE_SECONDS)
+        """Let running operations finish (bounded), unless they wait for an outside signal
+        (checked as they go: an operation may start waiting after this call began)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_SECONDS
+        while True:
+            running = [
+                t for sid, t in list(self.tasks.items())
+                if (stack_ids is None or sid in stack_ids) and sid not in self.waiting
+            ]  # fmt: skip
+            left = deadline - loop.time()
+            if not running or left <= 0:
+                return
+            await asyncio.wait(running, timeout=min(left, 0.05))
 
     # -- outputs --------------------------------------------------------------------------------------
 

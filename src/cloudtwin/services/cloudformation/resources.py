@@ -12,7 +12,7 @@ from typing import Any
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement, as_attribute
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation.errors import DeployError
-from cloudtwin.services.cloudformation.signals import new_key
+from cloudtwin.services.cloudformation.signals import TimedOut, new_key
 
 
 class StackHandler(ResourceHandler):
@@ -119,7 +119,11 @@ class WaitConditionHandler(ResourceHandler):
         if not handle:  # a CreationPolicy-style wait condition: SignalResource answers it
             return Outcome(physical, {"Data": "{}"})
         count = int(request.properties.get("Count") or 1)
-        signals = await d.engine.signals.wait(d, _prefix(handle), count)
+        timeout = float(request.properties.get("Timeout") or 0) or None
+        try:
+            signals = await d.engine.signals.wait(d, _prefix(handle), count, timeout)
+        except TimedOut as received:
+            raise DeployError(f"WaitCondition timed out. Received {received.args[0]} conditions when expecting {count}") from None
         failures = [s for s in signals if str(s.get("Status", "")).upper() in ("FAILURE", "FAILED")]
         if failures:
             raise DeployError(f"WaitCondition received failed message: '{failures[0].get('Reason', '')}' for uniqueId: {failures[0].get('UniqueId', '')}")
