@@ -224,9 +224,8 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         record["OnStackFailure"] = params["OnStackFailure"]
     if warnings:
         record["warning"] = "[WARN] --include-property-values option can return incomplete ChangeSet data because: " + warnings[0]
-    if kind != "CREATE" and not found and plan.raw == (stack.get("values") or {}) and body == stack.get("template"):
-        record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
-    elif kind != "CREATE" and not found:
+    same_template = plan.template == stack.get("processed") or body == stack.get("template")
+    if kind != "CREATE" and not found and same_template and plan.raw == (stack.get("values") or {}):
         record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
     store.change_sets[change_set_id] = record
     return {"Id": change_set_id, "StackId": stack["StackId"]}
@@ -300,7 +299,7 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
         stack["LastUpdatedTime"] = provider.env.clock.now()
         shapes.stack_event(stack, provider.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
-        provider.engine.start(stack["StackId"], provider.engine.create(store, stack, plan, ctx.partition))
+        provider.engine.start(stack["StackId"], provider.engine.create(store, stack, plan, ctx.partition), ctx.identity)
     else:
         provider._check_updatable(stack)
         provider.start_update(ctx, store, stack, plan, options)

@@ -36,6 +36,8 @@ class Engine:
         #: stack ids whose operation waits for a signal from outside
         self.waiting: set[str] = set()
         self.signals = Signals(env)
+        #: stack id -> the identity that started its last operation (resources are made as it)
+        self.callers: dict[str, Any] = {}
 
     # -- handlers -------------------------------------------------------------------------------------
 
@@ -55,9 +57,12 @@ class Engine:
 
     # -- tasks ----------------------------------------------------------------------------------------
 
-    def start(self, stack_id: str, operation: Coroutine[Any, Any, None]) -> None:
+    def start(self, stack_id: str, operation: Coroutine[Any, Any, None], caller: Any = None) -> None:
         """Run an operation in the background (on the server's loop), or to its end when
-        there is no loop (a script calling the provider directly)."""
+        there is no loop (a script calling the provider directly); ``caller`` is the identity
+        the services see."""
+        if caller is not None:
+            self.callers[stack_id] = caller
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -148,6 +153,7 @@ class Engine:
         d.status("ROLLBACK_IN_PROGRESS", reason + ("Rollback requested by user." if d.failed else ""))
         await d.undo()
         stack["Outputs"] = []
+        stack.pop("ChangeSetId", None)
         stack["DeletionTime"] = d.now()
         d.status("ROLLBACK_COMPLETE")
         if stack.get("on_failure") == "DELETE":

@@ -225,7 +225,7 @@ class Provider(ServiceProvider):
         stack["policy"] = params.get("StackPolicyBody")
         shapes.stack_event(stack, self.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
-        self.engine.start(stack["StackId"], self.engine.create(store, stack, plan, ctx.partition))
+        self.engine.start(stack["StackId"], self.engine.create(store, stack, plan, ctx.partition), ctx.identity)
         return {"StackId": stack["StackId"]}
 
     async def update_stack(self, ctx: RequestContext, params: Params) -> Params:
@@ -257,7 +257,7 @@ class Provider(ServiceProvider):
         shapes.stack_event(stack, self.env.clock.now(), "UPDATE_IN_PROGRESS", "User Initiated")
         stack["LastUpdatedTime"] = self.env.clock.now()
         store.stacks[stack["StackId"]] = stack
-        self.engine.start(stack["StackId"], self.engine.update(store, stack, plan, ctx.partition, previous))
+        self.engine.start(stack["StackId"], self.engine.update(store, stack, plan, ctx.partition, previous), ctx.identity)
 
     @staticmethod
     def _check_updatable(stack: Params) -> None:
@@ -286,7 +286,7 @@ class Provider(ServiceProvider):
         shapes.stack_event(stack, self.env.clock.now(), "DELETE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
         self.engine.start(
-            stack["StackId"], self.engine.delete(store, stack, ctx.partition, params.get("RetainResources"))
+            stack["StackId"], self.engine.delete(store, stack, ctx.partition, params.get("RetainResources")), ctx.identity
         )
         return {}
 
