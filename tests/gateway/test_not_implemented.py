@@ -15,7 +15,7 @@ CASES = [
     ("dynamodb", "json", "list_bulk_operations", {}),
     ("iam", "query", "list_organizations_features", {}),
     ("route53", "rest-xml", "list_hosted_zones", {}),
-    ("apigateway", "rest-json", "get_rest_apis", {}),
+    ("appsync", "rest-json", "list_graphql_apis", {}),
 ]
 
 

@@ -322,6 +322,7 @@ class Runner:
                 names = wanted
                 bindings = self._setup(service, names, operation.name)
             params = bindings.substitute(variant.params, members, variant.focus)
+            params = _model_conforming(operation, variant.params, params, self.generator.factory)
             params = setup.complete(operation.name, params, variant.focus, required, bindings)
             if variant.strategy in _SORTED_BY_CONFORMITY and operation.input_shape is not None:
                 variant = _resorted(variant, conforms(operation.input_shape, params, self.generator.factory))
@@ -465,6 +466,25 @@ class Runner:
 #: one or the other): sorted again after the set-up filled identifiers in, which may have
 #: replaced the very value that broke a constraint.
 _SORTED_BY_CONFORMITY = ("random", "example")
+
+
+def _model_conforming(operation: Any, generated: dict[str, Any], substituted: dict[str, Any],
+                      factory: ValueFactory) -> dict[str, Any]:
+    """The substituted parameters, except that a set-up value breaking its member's own model
+    constraints (a parameter name under an operation whose ``Name`` is a window name) gives
+    way to the generated value: the set-up names resources, it must not make a valid
+    variant invalid."""
+    shape = operation.input_shape
+    if shape is None:
+        return substituted
+    out = dict(substituted)
+    for name, value in substituted.items():
+        member = shape.members.get(name)
+        if member is None or name not in generated or generated[name] == value:
+            continue
+        if conforms(member, value, factory) is False and conforms(member, generated[name], factory) is not False:
+            out[name] = generated[name]
+    return out
 
 
 def _resorted(variant: Variant, verdict: bool | None) -> Variant:

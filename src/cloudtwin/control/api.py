@@ -6,6 +6,7 @@ per concern and hand over their routes:
     ControlApi ── health, services, requests   (here, introspection.py)
                ├─ reset                         (reset.py)
                ├─ clock..., tick...             (clock_api.py)
+               ├─ ui/...                        (cloudtwin.console: the web console)
                └─ /_localstack/..., /moto-api/reset  (compat.py: other tools' habits)
 
 Any other path starting with ``/_`` is the control surface's too (no S3 bucket name starts
@@ -36,6 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PREFIX", "ControlApi", "ControlError", "json_response"]
 
 PREFIX = "/_cloudtwin/"
+#: Short names of services' introspection paths (``/_cloudtwin/cognito/codes``).
+_SERVICE_ALIASES = {"cognito": "cognito-idp"}
 
 log = logging.getLogger("cloudtwin.control")
 
@@ -59,6 +62,7 @@ class ControlApi:
         #: ``(method, "tick/")`` -> endpoint taking the rest of the path.
         self.prefix_routes: dict[tuple[str, str], PrefixEndpoint] = clock.prefix_routes()
         self.compat = CompatApi(gateway)
+        self._console = None
 
     def claims(self, request: HttpRequest) -> bool:
         """Whether a request is for the control surface rather than a service."""
@@ -74,6 +78,8 @@ class ControlApi:
         return path == MOTO_RESET and "authorization" not in request.headers
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        """The answer; for the console (``ui/...``) an awaitable of it, which the gateway
+        awaits (its pages call services, some of which are asynchronous)."""
         try:
             if not request.path.startswith(PREFIX):
                 response = self.compat.handle(request)
@@ -92,7 +98,10 @@ class ControlApi:
         endpoint = self.routes.get((request.method, name))
         if endpoint is not None:
             return endpoint(request)
+        if name == "ui" or name.startswith("ui/"):
+            return self.console.handle(request, name[3:])  # type: ignore[return-value]  # awaited by the gateway
         service, _, rest = name.partition("/")
+        service = _SERVICE_ALIASES.get(service, service)
         if rest and service in self.gateway.services.implemented():
             return self._service_route(request, service, rest)
         for (method, prefix), prefixed in self.prefix_routes.items():
@@ -105,9 +114,19 @@ class ControlApi:
             raise ControlError(405, f"method {request.method} not allowed")
         raise ControlError(404, f"no control endpoint {name!r}", endpoints=self.endpoints())
 
+    @property
+    def console(self):  # type: ignore[no-untyped-def]
+        """The web console, made on its first page (start-up pays nothing for it)."""
+        if self._console is None:
+            from cloudtwin.console import Console
+
+            gw = self.gateway
+            self._console = Console(gw.config, gw.services, self)
+        return self._console
+
     def _own_paths(self) -> list[str]:
         return sorted(
-            {path for _, path in self.routes} | {p + "<name>" for _, p in self.prefix_routes}
+            {path for _, path in self.routes} | {p + "<name>" for _, p in self.prefix_routes} | {"ui"}
         )
 
     def endpoints(self) -> list[str]:

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import random
 import string
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.clock import Clock
@@ -88,6 +89,20 @@ class ResourceRequest:
             service, operation, params, account_id=self.account_id, region=self.region, headers=self.headers,
             caller=self.caller,
         )
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """While inside, the stack waits on something outside it (a signal, the virtual
+        clock): API calls about it answer at once instead of letting it settle first."""
+        engine = getattr(self.deployment, "engine", None)
+        if engine is None:
+            yield
+            return
+        engine.waiting.add(self.stack_id)
+        try:
+            yield
+        finally:
+            engine.waiting.discard(self.stack_id)
 
     def physical_name(self, max_length: int = 255, *, lower: bool = False, separator: str = "-") -> str:
         """The name CloudFormation generates when a template names no resource:

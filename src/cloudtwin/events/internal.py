@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.gateway.context import RequestContext
+from cloudtwin.gateway.request_ids import random_uuid
 from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest
 
@@ -28,6 +28,10 @@ class InternalClient:
     def __init__(self, registry: "ServiceRegistry") -> None:
         self._registry = registry
         self._validators = None
+
+    def operation_model(self, service: str, operation: str) -> Any:
+        """The botocore model of an operation (its input shape types a call's parameters)."""
+        return self._registry.env.catalog.service_model(service).operation_model(operation)
 
     def _validate(self, service: str, operation: str, params: dict[str, Any]) -> None:
         if self._validators is None:
@@ -46,6 +50,7 @@ class InternalClient:
         region: str,
         caller: "Identity | None",
         headers: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> tuple[Any, RequestContext]:
         provider = self._registry.provider(service)
         handler = provider.handler(operation) if provider is not None else None
@@ -60,7 +65,7 @@ class InternalClient:
             protocol="internal",
             account_id=account_id,
             region=region,
-            request_id=str(uuid.uuid4()),
+            request_id=request_id or random_uuid(),
             identity=identity,
             request=HttpRequest("POST", "/", headers={"host": "localhost", **(headers or {})}),
             stores=provider.stores,
@@ -102,17 +107,19 @@ class InternalClient:
         region: str,
         caller: "Identity | None" = None,
         headers: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         """Run any handler (sync or async) and return its output members. ``headers`` are
-        request headers the handler sees (``x-amzn-trace-id``)."""
-        result = self._run(service, operation, params, account_id, region, caller, headers)
+        request headers the handler sees (``x-amzn-trace-id``); ``request_id`` is the call's
+        request id (a new one when not given)."""
+        result = self._run(service, operation, params, account_id, region, caller, headers, request_id)
         if inspect.isawaitable(result):
             result = await result
         return result or {}
 
-    def _run(self, service, operation, params, account_id, region, caller, headers=None) -> Any:
+    def _run(self, service, operation, params, account_id, region, caller, headers=None, request_id=None) -> Any:
         params = params or {}
-        handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers)
+        handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers, request_id)
         return handler(ctx, params)
 
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Callable
 
 from cloudtwin.execution import runtimes
-from cloudtwin.execution.runtime_api import RuntimeApi
 
 log = logging.getLogger("cloudtwin.execution")
 
@@ -114,6 +113,8 @@ class ExecutionEnvironment:
         self.blueprint = blueprint
         self.root = root
         self.sink = sink
+        from cloudtwin.execution.runtime_api import RuntimeApi  # h11: only once code runs
+
         self.api = RuntimeApi(self)
         self.process: asyncio.subprocess.Process | None = None
         self.queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=1)
@@ -208,6 +209,20 @@ class ExecutionEnvironment:
                 task.cancel()
         if self.tmp_dir:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    async def initialized(self) -> bytes | None:
+        """Wait until the runtime asks for its first event (None) or its initialization
+        fails (the error), at most INIT_TIMEOUT seconds."""
+        deadline = time.perf_counter() + INIT_TIMEOUT
+        while self.ready_at is None and self.init_error is None and not self.dead:
+            if time.perf_counter() > deadline:
+                return error_payload("Runtime.InitTimeout", f"The runtime did not initialize within {INIT_TIMEOUT:.0f} seconds")
+            await asyncio.sleep(0.02)
+        if self.init_error is not None:
+            return self.init_error
+        if self.dead:
+            return error_payload("Runtime.ExitError", "The runtime exited during initialization")
+        return None
 
     # -- invoking -------------------------------------------------------------------------------
 

@@ -78,6 +78,24 @@ class EnvironmentPool:
             if environment.dead:
                 await self._discard(environment)
 
+    async def prewarm(self, blueprint: Blueprint) -> bytes | None:
+        """Start an environment and let its runtime initialize, without an invocation (as
+        provisioned concurrency does); it then waits, idle, for invocations of its key.
+        None when the runtime is ready, else the error its initialization reported."""
+        environment = self._acquire(blueprint, None)
+        try:
+            await environment.start()
+            error = await environment.initialized()
+        except BaseException:
+            await self._discard(environment)
+            raise
+        if error is not None:
+            await self._discard(environment)
+            return error
+        environment.busy = False
+        environment.last_used = time.monotonic()
+        return None
+
     def busy(self, function_arn: str, initialization_type: str) -> int:
         """How many of a function's environments of one initialization type are working."""
         return sum(

@@ -16,6 +16,7 @@ import asyncio
 import inspect
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -25,6 +26,7 @@ from cloudtwin.config import Config
 from cloudtwin.control.api import ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
 from cloudtwin.gateway import limits
+from cloudtwin.execute_api import target as execute_api_target
 from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, RequestBody
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
@@ -151,6 +153,25 @@ class Gateway:
             await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket connection: only API Gateway WebSocket APIs take them."""
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        api = execute_api_target(headers.get("host", ""), path) if self.hosts.serves(headers.get("host")) else None
+        served = False
+        if api is not None:
+            provider = self.services.provider("apigatewayv2")
+            try:
+                served = await provider.serve_websocket(scope, receive, send, api[0], api[1])  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - a traceback must never reach the client
+                errlog.exception("unhandled error in WebSocket API %s", api[0])
+                return
+        if not served:
+            await send({"type": "websocket.close", "code": 1008})
 
     async def _durable(self) -> None:
         """Commit what this request wrote, together with what concurrent requests wrote.
@@ -193,6 +214,8 @@ class Gateway:
                 self.restore()
                 self.processors.start()  # background tick processing on real time
                 await send({"type": "lifespan.startup.complete"})
+                # Serving already: import what every first request needs meanwhile.
+                threading.Thread(target=_warm_up, name="cloudtwin-warm-up", daemon=True).start()
             elif message["type"] == "lifespan.shutdown":
                 await self.processors.stop()
                 await self.services.close()
@@ -237,11 +260,28 @@ class Gateway:
                 return
             if not self.hosts.serves(headers.get("host")):
                 raise self._refusal(ex, _foreign_host_message(headers["host"]))
+            api = execute_api_target(headers.get("host", ""), path)
+            if api is not None:  # <api-id>.execute-api.<base> or /restapis/<id>/<stage>/_user_request_/
+                request.body = await body.read(limits.EXECUTE_API_LIMIT)
+                response = await self._execute_api(request, api, ex.request_id)
+                if self.persistence.pending:
+                    await self._durable()
+                await self._send(send, response, headers)
+                return
             url_id = _function_url_id(headers.get("host", ""))
             if url_id is not None:  # <url-id>.lambda-url.<region>.<base>: a function URL
                 request.body = await body.read(limits.FUNCTION_URL_LIMIT)
                 response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
                 await self._send(send, response, {})
+                return
+            pool_target = _user_pool_target(request.path, headers.get("host", ""))
+            if pool_target is not None and request.method != "OPTIONS" and (
+                pool_target[0] == "domain" or self.router.hosts.parse(headers.get("host", "")).bucket is None
+            ):  # a user pool's JWKS / OpenID configuration / OAuth2 endpoints (on a virtual-host
+                # bucket, /<pool-id>/... is an object key)
+                request.body = await body.read(limits.CONTROL_LIMIT)
+                response = await self.services.provider("cognito-idp").serve_http(request, *pool_target)
+                await self._send(send, response, headers)
                 return
             site = self._website(request, ex.request_id)
             if site is not None:
@@ -266,6 +306,7 @@ class Gateway:
                 ex.route.service if ex.route else None,
                 exc.limit,
                 form_upload=ex.route is not None and ex.route.operation is None,
+                operation=ex.route.operation.name if ex.route and ex.route.operation else None,
             )
             ex.error_code = error.code
             response = self._render_error(error, ex)
@@ -332,13 +373,59 @@ class Gateway:
         origin = headers.get("origin")
         if origin and not self.cors.allowed(origin):
             return json_response(403, {"error": _foreign_origin_message(origin)})
-        request.body = await body.read(limits.CONTROL_LIMIT)
+        console = request.path.startswith("/_cloudtwin/ui/")
+        request.body = await body.read(limits.CONSOLE_LIMIT if console else limits.CONTROL_LIMIT)
         refusal = control_body_refusal(request.method, headers, request.body)
         if refusal is not None:
             return json_response(415, {"error": refusal})
         response = self.control.handle(request)
+        if inspect.isawaitable(response):  # the web console
+            response = await response
         self.persistence.commit()
         return response
+
+    async def _execute_api(self, request: HttpRequest, api: tuple[str, str], request_id: str) -> HttpResponse:
+        """A request to an API Gateway API (REST, or HTTP/WebSocket of apigatewayv2)."""
+        from cloudtwin.control.payload import json_response
+
+        api_id, path = api
+        try:
+            for service in ("apigateway", "apigatewayv2"):
+                provider = self.services.provider(service)
+                serve = getattr(provider, "serve", None)
+                if serve is None:
+                    continue
+                response = await serve(request, api_id, path, request_id, self.loopback)
+                if response is not None:
+                    return response
+        except Exception:  # noqa: BLE001 - a traceback must never reach the client
+            errlog.exception("unhandled error in API %s %s %s", api_id, request.method, path)
+            return json_response(500, {"message": "Internal server error"})
+        return json_response(
+            404, {"message": f"The API id '{api_id}' does not correspond to a deployed API Gateway API"}
+        )
+
+    async def loopback(self, request: HttpRequest) -> HttpResponse:
+        """Run a request made in-process (an API Gateway AWS integration) through the same
+        chain as one from the network, and answer it as the service would."""
+        ex = Exchange(request, self.request_ids.next())
+        sent = False
+
+        async def receive() -> dict:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": request.body, "more_body": False}
+
+        body = RequestBody(receive, request.headers, self.config.body_idle_timeout)
+        try:
+            return await self._dispatch(ex, body)
+        except ServiceError as error:
+            return self._render_error(error, ex)
+        except Exception:  # noqa: BLE001
+            errlog.exception("unhandled error in an integration request to %s", request.path)
+            return self._render_error(_internal_error(), ex)
 
     def _refusal(self, ex: "Exchange", message: str) -> ServiceError:
         """A 403 for a request cloudtwin will not serve, in its service's envelope."""
@@ -594,6 +681,36 @@ class Gateway:
         await send({"type": "http.response.body", "body": b""})
 
 
+_WARM_UP = (
+    "botocore.model", "botocore.loaders", "cloudtwin.gateway.router", "cloudtwin.specs.index",
+    "cloudtwin.protocol.validation", "cloudtwin.protocol.parsers", "cloudtwin.protocol.serializers",
+    *(f"cloudtwin.protocol.{name}" for name in (
+        "query", "json", "rest_json", "rest_xml",
+        "query_serializer", "json_serializer", "rest_json_serializer", "rest_xml_serializer",
+    )),
+)
+
+
+def _warm_up() -> None:
+    """Import the machinery the first request to any service needs (botocore's model
+    classes and loader, the router, the wire protocols, validation: ~0.1 s), in a thread
+    once the server is up, so that start-up does not wait for it and the first call does
+    not either. Importing is thread-safe; nothing is built here that a request builds.
+
+    Then everything alive (modules, code: long-lived) leaves the garbage collector's care
+    (``gc.freeze``): a full collection would otherwise walk it all again, a pause of
+    10-20 ms in the middle of some request."""
+    import gc
+    from importlib import import_module
+
+    try:
+        for name in _WARM_UP:
+            import_module(name)
+    except Exception:  # noqa: BLE001 - a request will meet (and report) the same failure
+        errlog.debug("warm-up failed", exc_info=True)
+    gc.freeze()
+
+
 def _accepts_json_only(headers: Any) -> bool:
     """A query-protocol client that asks for JSON (``Accept: application/json``, no XML)."""
     accept = headers.get("accept", "").lower()
@@ -609,6 +726,16 @@ def _function_url_id(host: str) -> str | None:
         return None
     match = _FUNCTION_URL.match(host)
     return match.group(1) if match else None
+
+
+def _user_pool_target(path: str, host: str) -> tuple[str, str, str] | None:
+    """``/<pool-id>/...`` (an underscore: never an S3 bucket) or ``<domain>.auth.<region>...``:
+    a Cognito user pool's HTTP endpoints. Costs other requests two substring checks."""
+    if ".auth." not in host and "_" not in path[:48]:
+        return None
+    from cloudtwin.services.cognito_idp.web import target
+
+    return target(path, host)
 
 
 def access_denied(route, message: str) -> ServiceError:

@@ -20,7 +20,8 @@ Either way the gateway answers and closes the connection without reading the res
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+import types
+from typing import Any, Awaitable, Callable, Generator
 
 from cloudtwin.protocol.streams import PieceStream
 
@@ -46,6 +47,25 @@ class BodyTimeout(Exception):
 
 class IncompleteBody(Exception):
     """The client went away before sending the whole body."""
+
+
+@types.coroutine
+def _resume(coroutine: Any, waiting_on: Any) -> Generator[Any, Any, Any]:
+    """Go on awaiting a coroutine that was stepped once by hand and is waiting on
+    ``waiting_on``: what ``await`` would have done had it run it from the start."""
+    while True:
+        try:
+            sent = yield waiting_on
+        except BaseException as exc:  # cancellation, the timeout: the coroutine sees it
+            try:
+                waiting_on = coroutine.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                waiting_on = coroutine.send(sent)
+            except StopIteration as done:
+                return done.value
 
 
 def declared_length(headers: dict[str, str]) -> int | None:
@@ -103,9 +123,22 @@ class RequestBody:
     async def next_message(self) -> dict:
         if self._idle_timeout is None:
             return await self._receive()
+        # Most bodies have arrived whole by the time they are asked for: the server's
+        # ``receive`` then answers without waiting, and no timer is armed at all (on every
+        # request, arming one costs more than the rest of reading the body).
+        pending = self._receive()
+        if not isinstance(pending, types.CoroutineType):  # another server's awaitable
+            awaiting: Awaitable[dict] = pending
+        else:
+            try:
+                waiting_on = pending.send(None)
+            except StopIteration as done:
+                return done.value
+            awaiting = _resume(pending, waiting_on)
         try:
-            return await asyncio.wait_for(self._receive(), self._idle_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self._idle_timeout):
+                return await awaiting
+        except TimeoutError:
             raise BodyTimeout() from None
 
     async def read(self, limit: int | None = None) -> bytes:

@@ -42,5 +42,12 @@ class RequestContext:
         return partition_for_region(self.region)
 
     @property
+    def from_aws(self) -> bool:
+        """The call comes from another service in-process (CloudFormation creating a
+        resource, a rule delivering to a target): AWS itself, which may do what a client
+        may not, such as setting tags in the reserved ``aws:`` namespace."""
+        return self.protocol == "internal"
+
+    @property
     def caller_arn(self) -> str:
         return self.identity.arn_in(self.region)

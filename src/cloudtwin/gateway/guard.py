@@ -49,6 +49,7 @@ class HostCheck:
         self._bases = tuple({n.lower().rstrip(".") for n in (*_BUILT_IN, *hostnames) if n})
         bind = bind_host.strip("[]").lower()
         self._bind = bind
+        self._verdicts: dict[str, bool] = {}
         try:
             self._any_address = ipaddress.ip_address(bind).is_unspecified
         except ValueError:
@@ -58,6 +59,14 @@ class HostCheck:
     def serves(self, host: str | None) -> bool:
         if not host:
             return True
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            if len(self._verdicts) >= 1024:  # bounded: Host values are the client's choice
+                self._verdicts.clear()
+            verdict = self._verdicts[host] = self._serves(host)
+        return verdict
+
+    def _serves(self, host: str) -> bool:
         name = host_name(host)
         if is_loopback_name(name):
             return True

@@ -33,15 +33,20 @@ S3_FORM_LIMIT = 256 * MIB
 S3_OBJECT_LIMIT = 5 * 1024 * MIB
 #: The control surface (/_cloudtwin/...): small JSON arguments only.
 CONTROL_LIMIT = 1 * MIB
+#: A web console action (/_cloudtwin/ui/...): a file uploaded to S3 comes base64 in JSON,
+#: so 50 MiB files fit.
+CONSOLE_LIMIT = 70 * MIB
 #: A Lambda function URL request (the function's 6 MB payload, with room for encoding).
 FUNCTION_URL_LIMIT = 7 * MIB
+#: API Gateway: a request to an API carries at most 10 MB (its documented payload quota).
+EXECUTE_API_LIMIT = 10 * MIB
 
 #: Services whose documented request size is far below the default: the payload limit
 #: times three (worst-case JSON or percent encoding) plus room for the envelope.
 _SERVICE_LIMITS = {
     "sqs": 3 * MIB + 256 * 1024,  # 1 MiB per message, 1 MiB per batch
     "sns": 3 * MIB + 256 * 1024,  # 256 KiB per message (larger through extended clients)
-    "lambda": 70 * MIB,  # 50 MB zip files, base64-encoded in the JSON body
+    "lambda": 70_167_211,  # Lambda's documented request size (50 MB zip files, base64-encoded)
 }
 
 
@@ -68,8 +73,14 @@ def check_declared_upload(service: str, headers: dict[str, str]) -> None:
         raise ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)
 
 
-def too_large(service: str | None, limit: int, *, form_upload: bool = False) -> ServiceError:
+def too_large(service: str | None, limit: int, *, form_upload: bool = False,
+              operation: str | None = None) -> ServiceError:  # fmt: skip
     """The answer to a body over ``limit`` bytes, in the service's words where it has some."""
+    if service == "lambda" and operation:
+        return ServiceError(
+            "RequestEntityTooLargeException", f"Request must be smaller than {limit} bytes for the {operation} operation",
+            413,
+        )  # fmt: skip
     if service == "s3":
         if form_upload:
             return ServiceError(

@@ -9,6 +9,7 @@ exactly like AWS's.
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 
 
@@ -20,3 +21,10 @@ class RequestIds:
 
     def next(self) -> str:
         return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+def random_uuid() -> str:
+    """A random (version 4) UUID as text, like ``str(uuid.uuid4())`` at under half the cost
+    (no ``UUID`` object): for ids made on hot paths (message ids)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"

@@ -247,6 +247,9 @@ class ChecksumPlan:
     expected: bytes | None = None
     trailer: str | None = None
     compute: tuple[str, ...] = ()
+    #: How a BadDigest error shows the Content-MD5 it expected: S3 writes it in hex for
+    #: PutObject and as sent (base64) for UploadPart.
+    md5_as_sent: bool = False
 
     @property
     def empty(self) -> bool:
@@ -298,7 +301,10 @@ def plan_checksums(
         compute = (default_algorithm,)
     if md5 is None and algorithm is None and not compute:
         return NO_CHECKSUMS
-    return ChecksumPlan(md5=md5, algorithm=algorithm, expected=expected, trailer=trailer, compute=compute)
+    return ChecksumPlan(
+        md5=md5, algorithm=algorithm, expected=expected, trailer=trailer, compute=compute,
+        md5_as_sent=operation is not None and operation.name == "UploadPart",
+    )
 
 
 def _flexible_checksum(
@@ -420,7 +426,9 @@ class ChecksumVerifier:
             if digest != plan.md5:
                 raise _s3_error(
                     "BadDigest", "The Content-MD5 you specified did not match what we received.",
-                    ExpectedDigest=(plan.md5 or b"").hex(),
+                    ExpectedDigest=(
+                        base64.b64encode(plan.md5 or b"").decode("ascii") if plan.md5_as_sent else (plan.md5 or b"").hex()
+                    ),
                     CalculatedDigest=base64.b64encode(digest).decode("ascii"),
                 )
             results["content-md5"] = base64.b64encode(digest).decode("ascii")

@@ -261,6 +261,25 @@ class Validator:
         return plan
 
 
+class InputPrefixValidator(Validator):
+    """API Gateway's wording: a body member's path starts with the operation's input name
+    (``createRestApiInput.endpointConfiguration.types``); members in the URI, query string
+    or headers keep their bare name (``responseType``)."""
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        prefix = operation.name[:1].lower() + operation.name[1:] + "Input."
+        described = [
+            v if v.location is not None else _with_path(v, prefix + v.path) for v in violations
+        ]
+        return ServiceError(self.code, self.message(described), self.status_code, sender_fault=True)
+
+
+def _with_path(violation: Violation, path: str) -> Violation:
+    from dataclasses import replace
+
+    return replace(violation, path=path)
+
+
 class DeclaredCodeValidator(Validator):
     """A service whose older operations answer constraint violations with its own code
     (``code``) and whose newer ones with ``ValidationException``: each operation gets the one
@@ -300,6 +319,18 @@ class InvalidParameterValidator(Validator):
 
     missing_code = "InvalidParameterException"
     missing = "Invalid parameter: {name} Reason: no value for required parameter"
+    malformed = "Invalid parameter: {name} Reason: An ARN must have at least 6 elements, not {count}"
+
+    def report(self, params: Mapping[str, Any], operation: OperationModel, plan: Plan) -> None:
+        # SNS reads its ARN parameters before it checks the rest of the request: a malformed
+        # one is the answer even when another member is missing or invalid.
+        members = operation.input_shape.members if operation.input_shape is not None else {}
+        for name, member in members.items():
+            value = params.get(name)
+            if name.endswith("Arn") and isinstance(value, str) and value.count(":") < 5:
+                message = self.malformed.format(name=member.serialization.get("name", name), count=value.count(":") + 1)
+                raise ServiceError(self.missing_code, message, self.status_code, sender_fault=True)
+        super().report(params, operation, plan)
 
     def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
         members = operation.input_shape.members if operation.input_shape is not None else {}
@@ -400,6 +431,7 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
     return {
         ("s3", None): S3Validator(patterns=patterns),
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
+        ("apigateway", None): InputPrefixValidator(patterns=patterns),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
         # Lambda checks runtimes itself (the runtimes it supports today, not the model's
         # enum: services/lambda_/runtimes.py).

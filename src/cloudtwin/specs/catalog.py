@@ -3,12 +3,22 @@
 Nothing is loaded at import time: botocore itself is imported on the first call, and each
 service model on the first request that needs it. Models are cached for the life of the
 catalog, so the hot path never loads or walks a model twice.
+
+A model is kept compact: without its ``documentation`` strings (the larger part of every
+model, which nothing here reads), so that it costs less than half the memory. The compact
+model is cached as JSON under the user cache dir, one file per service and botocore version
+(``~/.cache/cloudtwin/models-<botocore version>/<service>.json``): the next process reads it
+in a fraction of the time botocore takes to read and merge the full one (S3: ~1.5 ms
+instead of ~18 ms).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from botocore.model import ServiceModel
@@ -17,7 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 class ServiceCatalog:
     """The botocore models of every service, loaded on demand and cached."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | str | None = None) -> None:
+        self._cache_dir = Path(cache_dir) if cache_dir else None
         self._loader = None
         self._models: dict[str, ServiceModel] = {}
         self._names: list[str] | None = None
@@ -44,16 +55,37 @@ class ServiceCatalog:
         with self._lock:
             model = self._models.get(name)
             if model is None:
-                from botocore.exceptions import UnknownServiceError
                 from botocore.model import ServiceModel
 
-                try:
-                    data = self._get_loader().load_service_model(name, "service-2")
-                except UnknownServiceError:
-                    raise KeyError(name) from None
-                model = ServiceModel(data, service_name=name)
+                model = ServiceModel(self._compact_model(name), service_name=name)
                 self._models[name] = model
         return model
+
+    def _compact_model(self, name: str) -> dict[str, Any]:
+        """The service's model without documentation: from the cache, else from botocore
+        (and then cached; a cache that cannot be written is no error)."""
+        from cloudtwin.specs.index import default_cache_dir
+
+        folder = (self._cache_dir or default_cache_dir()) / f"models-{self.botocore_version()}"
+        path = folder / f"{name}.json"
+        try:
+            return json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            pass
+        from botocore.exceptions import DataNotFoundError, UnknownServiceError
+
+        try:
+            data = _without_documentation(self._get_loader().load_service_model(name, "service-2"))
+        except (UnknownServiceError, DataNotFoundError):
+            raise KeyError(name) from None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(data, separators=(",", ":")))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return data
 
     def loaded(self) -> list[str]:
         """The services whose models have been loaded so far."""
@@ -64,3 +96,19 @@ class ServiceCatalog:
         import botocore
 
         return botocore.__version__
+
+
+_DOCUMENTATION = frozenset({"documentation", "documentationUrl"})
+
+
+def _without_documentation(value: Any) -> Any:
+    """A copy of a model's JSON without its documentation strings."""
+    if isinstance(value, dict):
+        return {
+            k: _without_documentation(v)
+            for k, v in value.items()
+            if not (k in _DOCUMENTATION and isinstance(v, str))  # a member may be named so
+        }
+    if isinstance(value, list):
+        return [_without_documentation(v) for v in value]
+    return value

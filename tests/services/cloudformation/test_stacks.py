@@ -261,3 +261,22 @@ def test_queue_inline_policy_and_removed_properties(deploy, cfn, aws_client):
     cfn.get_waiter("stack_update_complete").wait(StackName="inline", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes["DelaySeconds"] == "0" and "Policy" not in attributes and "KmsMasterKeyId" not in attributes
+
+
+def test_a_queue_name_sqs_still_holds_is_waited_for_on_the_clock(cfn, deploy, cloudtwin):
+    """SQS holds a deleted queue's name for 60 s; CloudFormation's queue handler waits it out
+    (on the virtual clock) instead of failing the stack."""
+    control = cloudtwin.control()
+    control.freeze()
+    template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "held-name-q"}}}}
+    deploy("held-1", template)
+    cfn.delete_stack(StackName="held-1")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="held-1", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+
+    cfn.create_stack(StackName="held-2", TemplateBody=json.dumps(template))
+    summaries = cfn.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in summaries if s["StackName"] == "held-2"] == ["CREATE_IN_PROGRESS"]
+    control.advance(61)
+    cfn.get_waiter("stack_create_complete").wait(StackName="held-2", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    queue = cfn.describe_stack_resource(StackName="held-2", LogicalResourceId="Q")
+    assert queue["StackResourceDetail"]["PhysicalResourceId"].endswith("/held-name-q")

@@ -104,3 +104,32 @@ def test_s3_object_created_reaches_sqs_through_eventbridge(aws_client):
     assert detail["object"]["key"] == "photos/cat.png"
     assert detail["object"]["size"] == 4
     assert detail["reason"] == "PutObject"
+
+
+def test_s3_events_reach_eventbridge_with_the_detail_of_their_type(aws_client):
+    """Each S3 change has its EventBridge detail type and the fields AWS documents for it:
+    an ACL update carries no reason, a deletion says which kind it was."""
+    s3, events = aws_client("s3"), aws_client("events")
+    url, arn = queue(aws_client, "s3-kinds")
+    s3.create_bucket(Bucket="eb-kinds")
+    s3.put_bucket_notification_configuration(
+        Bucket="eb-kinds", NotificationConfiguration={"EventBridgeConfiguration": {}})
+    events.put_rule(Name="s3-kinds", EventPattern=json.dumps({"source": ["aws.s3"]}))
+    events.put_targets(Rule="s3-kinds", Targets=[{"Id": "q", "Arn": arn}])
+
+    s3.put_object(Bucket="eb-kinds", Key="k", Body=b"data")
+    s3.put_object_acl(Bucket="eb-kinds", Key="k", ACL="public-read")
+    s3.put_object_tagging(Bucket="eb-kinds", Key="k", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+    s3.delete_object_tagging(Bucket="eb-kinds", Key="k")
+    s3.delete_object(Bucket="eb-kinds", Key="k")
+
+    received = bodies(aws_client, url, 5)
+    by_type = {e["detail-type"]: e["detail"] for e in received}
+    assert sorted(by_type) == ["Object ACL Updated", "Object Created", "Object Deleted",
+                               "Object Tags Added", "Object Tags Deleted"]
+    acl = by_type["Object ACL Updated"]
+    assert "reason" not in acl and "sequencer" not in acl["object"]
+    assert acl["object"]["etag"] == by_type["Object Created"]["object"]["etag"]
+    deleted = by_type["Object Deleted"]
+    assert deleted["reason"] == "DeleteObject"
+    assert deleted["deletion-type"] == "Permanently Deleted"

@@ -236,3 +236,43 @@ def test_dynamic_partitioning_by_a_jq_query(aws_client, frozen):
     [failed] = [json.loads(line) for line in objects[error_key].splitlines()]
     assert failed["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
     assert base64.b64decode(failed["rawData"]) == b"not json"
+
+
+PARTITIONER = """
+import base64, json
+
+def handler(event, context):
+    out = []
+    for record in event["records"]:
+        body = json.loads(base64.b64decode(record["data"]))
+        item = {"recordId": record["recordId"], "result": "Ok", "data": record["data"]}
+        if "region" in body:
+            item["metadata"] = {"partitionKeys": {"region": body["region"], "year": body.get("year", 2024)}}
+        out.append(item)
+    return {"records": out}
+"""
+
+
+def test_dynamic_partitioning_by_keys_from_the_transformation_lambda(aws_client, frozen):
+    firehose, s3 = aws_client("firehose"), aws_client("s3")
+    arn = _function(aws_client, "partitioner", PARTITIONER)
+    processing = {"Enabled": True, "Processors": [
+        {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": arn}]},
+        {"Type": "MetadataExtraction", "Parameters": [
+            {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{kind: .kind}"},
+            {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}]},
+    ]}  # fmt: skip
+    _s3_stream(firehose, s3, DynamicPartitioningConfiguration={"Enabled": True}, ProcessingConfiguration=processing,
+               Prefix="r=!{partitionKeyFromLambda:region}/y=!{partitionKeyFromLambda:year}/k=!{partitionKeyFromQuery:kind}/",
+               ErrorOutputPrefix="errors/!{firehose:error-output-type}/")
+    records = [{"region": "eu", "kind": "a", "n": 1}, {"region": "us", "kind": "a", "n": 2, "year": 2025},
+               {"region": "eu", "kind": "a", "n": 3}, {"kind": "a", "n": 4}]  # fmt: skip
+    firehose.put_record_batch(DeliveryStreamName="fh", Records=[{"Data": json.dumps(r).encode()} for r in records])
+    frozen.advance(61)
+    objects = _eventually(lambda: (found := _objects(s3, "fh-bucket")) and len(found) == 3 and found, 60)
+    folders = {key.rsplit("/", 1)[0]: body for key, body in objects.items()}
+    assert set(folders) == {"r=eu/y=2024/k=a", "r=us/y=2025/k=a", "errors/processing-failed"}
+    assert [r["n"] for r in json.loads("[" + folders["r=eu/y=2024/k=a"].decode().replace("}{", "},{") + "]")] == [1, 3]
+    [failed] = [json.loads(line) for line in folders["errors/processing-failed"].splitlines()]
+    assert failed["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
+    assert json.loads(base64.b64decode(failed["rawData"]))["n"] == 4

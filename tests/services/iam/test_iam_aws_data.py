@@ -1,5 +1,5 @@
-"""AWS's own IAM data (managed policies), service-linked roles, and the answers AWS shapes
-around it: non-ARN policy ARNs, CreateRole's MaxSessionDuration, simulation positions."""
+"""AWS's own IAM data (managed policies) and the answers AWS shapes around it: non-ARN
+policy ARNs, CreateRole's MaxSessionDuration, simulation positions."""
 
 import json
 from urllib.parse import unquote
@@ -65,22 +65,6 @@ def test_policy_arn_that_cannot_be_parsed(iam, arn):
     assert error_of(iam.attach_user_policy, UserName="u1", PolicyArn=arn) == expected
     assert error_of(iam.get_policy, PolicyArn=arn) == expected
     assert error_of(iam.delete_policy, PolicyArn=arn) == expected
-
-
-def test_service_linked_role_path_trust_and_taken_name(iam):
-    role = iam.create_service_linked_role(AWSServiceName="acm.amazonaws.com")["Role"]
-    assert role["RoleName"] == "AWSServiceRoleForAcm"
-    assert role["Path"] == "/aws-service-role/acm.amazonaws.com/"
-    assert role["Arn"].endswith(":role/aws-service-role/acm.amazonaws.com/AWSServiceRoleForAcm")
-    trust = iam.get_role(RoleName=role["RoleName"])["Role"]["AssumeRolePolicyDocument"]
-    assert trust["Statement"][0]["Principal"] == {"Service": "acm.amazonaws.com"}
-    code, message, _ = error_of(iam.create_service_linked_role, AWSServiceName="acm.amazonaws.com")
-    assert (code, message) == (
-        "InvalidInput",
-        "Service role name AWSServiceRoleForAcm has been taken in this account, please try a different suffix.",
-    )
-    suffixed = iam.create_service_linked_role(AWSServiceName="acm.amazonaws.com", CustomSuffix="x1")["Role"]
-    assert suffixed["RoleName"] == "AWSServiceRoleForAcm_x1"
 
 
 def test_create_role_shows_max_session_duration_only_when_given(iam):

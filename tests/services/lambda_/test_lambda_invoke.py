@@ -313,8 +313,10 @@ def test_provisioned_concurrency_environments_and_reserved_carve_out(lam, deploy
     version = lam.publish_version(FunctionName="warmed")["Version"]
     put = lam.put_provisioned_concurrency_config(FunctionName="warmed", Qualifier=version, ProvisionedConcurrentExecutions=1)
     assert (put["Status"], put["AvailableProvisionedConcurrentExecutions"]) == ("IN_PROGRESS", 0)
-    assert lam.get_provisioned_concurrency_config(FunctionName="warmed", Qualifier=version)["Status"] == "IN_PROGRESS"
-    assert lam.get_provisioned_concurrency_config(FunctionName="warmed", Qualifier=version)["Status"] == "READY"
+    # environments are initialized ahead (a real process starting): READY once it is
+    status = eventually(lambda: (s := lam.get_provisioned_concurrency_config(
+        FunctionName="warmed", Qualifier=version))["Status"] != "IN_PROGRESS" and s, 20)
+    assert (status["Status"], status["AvailableProvisionedConcurrentExecutions"]) == ("READY", 1)
     assert invoke_json(lam, "warmed", Qualifier=version)[1] == "provisioned-concurrency"
     assert invoke_json(lam, "warmed")[1] == "on-demand"  # $LATEST never runs provisioned
 
@@ -338,6 +340,29 @@ def test_provisioned_concurrency_environments_and_reserved_carve_out(lam, deploy
         lam.invoke(FunctionName="warmed", Payload=b"{}")
     assert err.value.response["Error"]["Code"] == "TooManyRequestsException"
     assert invoke_json(lam, "warmed", Qualifier=version)[1] == "provisioned-concurrency"
+
+
+INIT_FAILS_PROVISIONED = """
+import os
+if os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency":
+    raise Exception("no provisioned start")
+
+def handler(event, context):
+    return os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]
+"""
+
+
+def test_provisioned_concurrency_whose_initialization_fails_and_invocations_meanwhile(lam, deploy):
+    deploy("cold-only", {"app.py": INIT_FAILS_PROVISIONED})
+    version = lam.publish_version(FunctionName="cold-only")["Version"]
+    lam.put_provisioned_concurrency_config(FunctionName="cold-only", Qualifier=version, ProvisionedConcurrentExecutions=1)
+    # before the config is ready, invocations are served on demand
+    assert invoke_json(lam, "cold-only", Qualifier=version)[1] == "on-demand"
+    status = eventually(lambda: (s := lam.get_provisioned_concurrency_config(
+        FunctionName="cold-only", Qualifier=version))["Status"] != "IN_PROGRESS" and s, 20)
+    assert status["Status"] == "FAILED" and status["StatusReason"] == "FUNCTION_ERROR_INIT_FAILURE"
+    assert (status["AllocatedProvisionedConcurrentExecutions"], status["AvailableProvisionedConcurrentExecutions"]) == (0, 0)
+    assert invoke_json(lam, "cold-only", Qualifier=version)[1] == "on-demand"
 
 
 def test_responses_past_aws_limit_fail_and_the_function_keeps_serving(lam, deploy):

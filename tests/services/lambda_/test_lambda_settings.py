@@ -194,6 +194,12 @@ def test_size_limits(lam, role):
                         Code={"ZipFile": big})  # fmt: skip
     assert response["Error"] == {"Code": "RequestEntityTooLargeException", "Message": "Zipped size must be smaller than 52428800 bytes"}
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    # a zip within its limit in a request past Lambda's (refused on its declared length)
+    response = error_of(lam.create_function, FunctionName="big", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": b"x" * (40 * 1024 * 1024)}, Environment={"Variables": {"k": "v" * (20 * 1024 * 1024)}})  # fmt: skip
+    assert response["Error"] == {"Code": "RequestEntityTooLargeException",
+                                 "Message": "Request must be smaller than 70167211 bytes for the CreateFunction operation"}  # fmt: skip
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 413
 
 
 def test_layer_versions_shared_with_another_account(lam, aws_client):

@@ -38,7 +38,10 @@ def test_a_function_url_serves_plain_http(lam, deploy, endpoint):
     url = config["FunctionUrl"]
     assert ".lambda-url.us-east-1.localhost:" in url
     status, _, body = _call(endpoint, url, "/hello")
-    assert status == 403 and json.loads(body) == {"Message": "Forbidden"}  # no policy lets anyone in yet
+    assert status == 403 and body == b'{"Message":"Forbidden"}'  # no policy lets anyone in yet
+    unknown = url.replace(url.split("//")[1].split(".")[0], "0" * 32)
+    status, headers, body = _call(endpoint, unknown, "/")
+    assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")
     lam.add_permission(FunctionName="web", StatementId="url", Action="lambda:InvokeFunctionUrl",
                        Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
     status, headers, body = _call(endpoint, url, "/hello?a=1&a=2", data=b'{"x": 1}',

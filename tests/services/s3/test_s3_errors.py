@@ -259,3 +259,14 @@ def test_kms_keys_are_asked_of_kms(s3, bucket, aws_client):
         s3.get_object(Bucket=bucket, Key="k")
     assert (_error(excinfo)[0]["Code"], _error(excinfo)[0]["Message"]) == (
         "KMS.DisabledException", f"{key['Arn']} is disabled.")
+
+
+def test_an_upload_part_bad_digest_shows_the_md5_as_sent(s3, bucket):
+    """UploadPart's BadDigest gives the expected Content-MD5 in base64, as it was sent
+    (PutObject's gives it in hex)."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="multi")["UploadId"]
+    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    with pytest.raises(ClientError) as excinfo:
+        s3.upload_part(Bucket=bucket, Key="multi", UploadId=upload, PartNumber=1, Body=b"x", ContentMD5=wrong)
+    error, _ = _error(excinfo)
+    assert (error["Code"], error["ExpectedDigest"]) == ("BadDigest", wrong)

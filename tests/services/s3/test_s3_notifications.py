@@ -77,3 +77,26 @@ def test_eventbridge_configuration_is_stored_and_writes_still_work(s3, bucket):
     assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+def test_a_traced_request_passes_its_trace_header_to_the_queue(s3, bucket, aws_client):
+    """A request carrying X-Amzn-Trace-Id sends its notification with the AWSTraceHeader
+    system attribute, as X-Ray-traced requests do on AWS."""
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName="s3-traced")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [{
+        "QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    sqs.purge_queue(QueueUrl=url)  # the s3:TestEvent
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+    def add_trace(request, **kwargs):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    s3.meta.events.register("before-send.s3.PutObject", add_trace)
+    try:
+        s3.put_object(Bucket=bucket, Key="traced", Body=b"x")
+    finally:
+        s3.meta.events.unregister("before-send.s3.PutObject", add_trace)
+    [message] = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"]
+    assert message["Attributes"]["AWSTraceHeader"] == trace

@@ -61,4 +61,8 @@ CONSTRAINTS = (
     Constraint("PutParameter", "Policies: parameter policies are available for advanced parameters only",
                "SSM API Reference, PutParameter Tier; Systems Manager User Guide, Assigning parameter policies",
                lambda p: "Policies" in p and p.get("Tier", "Standard") == "Standard"),
+    Constraint("CreateMaintenanceWindow", "Cutoff: the hours before the window's end must be fewer than its Duration",
+               "Systems Manager User Guide, Create a maintenance window (Duration, Stop initiating tasks)",
+               lambda p: isinstance(p.get("Cutoff"), int) and isinstance(p.get("Duration"), int)
+               and p["Cutoff"] >= p["Duration"]),
 )

@@ -21,7 +21,7 @@ from cloudtwin.services.cloudwatch.actions import Actions
 from cloudtwin.services.cloudwatch.alarms import Evaluator, add_history
 from cloudtwin.services.cloudwatch.models import CloudWatchStore
 from cloudtwin.services.cloudwatch.publishing import Publisher
-from cloudtwin.services.cloudwatch.resources import Resources
+from cloudtwin.services.cloudwatch.stored import Resources
 from cloudtwin.services.provider import ServiceProvider
 
 #: How many alarm transitions the introspection endpoint keeps.

@@ -65,11 +65,13 @@ def has_expressions(prefix: str) -> bool:
 
 
 def evaluate(prefix: str, moment: datetime, error_type: str | None = None,
-             keys: dict[str, str] | None = None) -> str:  # fmt: skip
+             keys: dict[str, dict[str, str]] | None = None) -> str:  # fmt: skip
+    """``keys``: partition keys by namespace (``partitionKeyFromQuery`` / ``partitionKeyFromLambda``)."""
+
     def value(match: re.Match) -> str:
         namespace, key = match.group(1), match.group(2).strip()
-        if namespace == "partitionKeyFromQuery" and keys is not None and key in keys:
-            return keys[key]
+        if keys is not None and key in keys.get(namespace, {}):
+            return keys[namespace][key]
         if namespace == "timestamp":
             return java_time(key, moment)
         if namespace == "firehose" and key == "random-string":
@@ -83,7 +85,7 @@ def evaluate(prefix: str, moment: datetime, error_type: str | None = None,
 
 def object_key(stream: DeliveryStream, prefix: str, moment: datetime, extension: str,
                error_type: str | None = None, type_folder: bool = False,
-               keys: dict[str, str] | None = None) -> str:  # fmt: skip
+               keys: dict[str, dict[str, str]] | None = None) -> str:  # fmt: skip
     """The key of a delivered object (``type_folder``: the default error prefix, the S3
     prefix then the error output type as a folder)."""
     if has_expressions(prefix):
@@ -141,11 +143,13 @@ class Deliverer:
     def __init__(self, env: Any) -> None:
         self.env = env
 
-    async def transform(self, stream: DeliveryStream, records: list[list]) -> tuple[list[bytes], list[dict]]:
-        """(data to deliver, failed-record documents) after the Lambda processor, if any."""
+    async def transform(self, stream: DeliveryStream,
+                        records: list[list]) -> tuple[list[bytes], list[dict], list[dict | None]]:  # fmt: skip
+        """(data to deliver, failed-record documents, each delivered record's partition keys
+        from the answer's ``metadata.partitionKeys``) after the Lambda processor, if any."""
         processor = lambda_processor(stream.destination)
         if processor is None:
-            return [r[1] for r in records], []
+            return [r[1] for r in records], [], []
         arn, retries = processor
         event = {
             "invocationId": str(uuid.uuid4()), "deliveryStreamArn": stream.arn, "region": stream.region,
@@ -184,9 +188,10 @@ class Deliverer:
 
         if not isinstance(answer, dict) or not isinstance(answer.get("records"), list):
             code, message = error if answer is None else ("Lambda.MissingRecordId", "The records field is missing.")
-            return [], [failed(r, code, message, retries + 1) for r in records]
+            return [], [failed(r, code, message, retries + 1) for r in records], []
         by_id = {item.get("recordId"): item for item in answer["records"] if isinstance(item, dict)}
         delivered: list[bytes] = []
+        keys: list[dict | None] = []
         failures: list[dict] = []
         for record in records:
             item = by_id.get(record[2])
@@ -200,6 +205,7 @@ class Deliverer:
             if result == "Ok":
                 try:
                     delivered.append(base64.b64decode(item.get("data") or ""))
+                    keys.append(partitioning.lambda_keys(item))
                 except ValueError:
                     failures.append(failed(record, "Lambda.InvalidBase64", "The data is not valid base64.", 1))
                 continue
@@ -209,10 +215,10 @@ class Deliverer:
             else:
                 failures.append(failed(record, "Lambda.InvalidRecordResult",
                                        f"Invalid result {result!r} returned by the Lambda function.", 1))  # fmt: skip
-        return delivered, failures
+        return delivered, failures, keys
 
     async def put_s3(self, stream: DeliveryStream, s3: dict[str, Any], body: bytes, moment: datetime,
-                     error_type: str | None = None, keys: dict[str, str] | None = None) -> str:  # fmt: skip
+                     error_type: str | None = None, keys: dict[str, dict[str, str]] | None = None) -> str:  # fmt: skip
         bucket = s3["BucketARN"].split(":::")[-1]
         fmt = s3.get("CompressionFormat") or "UNCOMPRESSED"
         extension = s3.get("FileExtension") or EXTENSIONS.get(fmt, "")
@@ -259,11 +265,12 @@ class Deliverer:
         entry["Objects"].append(await self.put_s3(stream, s3, lines, moment, FAILED_TYPES.get(kind, "delivery-failed")))
 
     async def _partitioned(self, stream: DeliveryStream, records: list[list], data: list[bytes],
-                           moment: datetime, entry: dict) -> None:  # fmt: skip
+                           from_lambda: list[dict | None], moment: datetime, entry: dict) -> None:  # fmt: skip
         """Dynamic partitioning: an object per partition, records without keys to the error prefix."""
         arrivals = ([int(r[0] * 1000) for r in records] if len(records) == len(data)
                     else [int(records[0][0] * 1000)] * len(data))  # fmt: skip
-        groups, failures = partitioning.partition(stream.destination, data, int(self.env.clock.now() * 1000), arrivals)
+        groups, failures = partitioning.partition(stream.destination, data, int(self.env.clock.now() * 1000), arrivals,
+                                                  from_lambda)  # fmt: skip
         for keys, group in groups:
             entry["Objects"].append(await self.put_s3(stream, stream.destination, b"".join(group), moment, keys=keys))
         if failures:
@@ -277,7 +284,7 @@ class Deliverer:
         entry: dict[str, Any] = {"DeliveryStreamName": stream.name, "Records": len(records),
                                  "Time": self.env.clock.now(), "Objects": [], "Status": "Delivered"}  # fmt: skip
         try:
-            data, failures = await self.transform(stream, records)
+            data, failures, from_lambda = await self.transform(stream, records)
             kind = stream.destination_kind
             s3 = stream.destination if kind == "ExtendedS3" else stream.destination.get("S3Configuration")
             if failures and s3:
@@ -288,7 +295,7 @@ class Deliverer:
                 await self._other_destination(stream, kind, s3, records, data, moment, entry)
                 return entry
             if data and partitioning.enabled(stream.destination):
-                await self._partitioned(stream, records, data, moment, entry)
+                await self._partitioned(stream, records, data, from_lambda, moment, entry)
             elif data:
                 entry["Objects"].append(await self.put_s3(stream, stream.destination, b"".join(data), moment))
         except ServiceError as error:

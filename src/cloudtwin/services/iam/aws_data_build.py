@@ -6,9 +6,8 @@ default document — AWS's own documents) come from ``moto``'s
 ``ListPolicies``/``GetPolicyVersion``; the wheel is downloaded with ``pip download
 --no-deps`` and read, never imported.
 
-Service-linked roles are not in the file: no published source of AWS's per-service table
-was found that is not another emulator's own implementation, which cloudtwin does not copy
-(see ``roles.service_linked_role_name``).
+Service-linked roles are not in the file: they are AWS's documentation, typed by hand with
+their sources into ``service-linked-roles.json`` (see ``service_linked``).
 
 Run ``python -m cloudtwin.services.iam.aws_data_build [--moto VERSION]`` to refresh it.
 """

@@ -9,7 +9,6 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.iam import entities as E
-from cloudtwin.services.iam.aws_managed import aws_policies
 from cloudtwin.services.iam.errors import (
     already_exists,
     delete_conflict,
@@ -19,54 +18,12 @@ from cloudtwin.services.iam.errors import (
 )
 from cloudtwin.services.iam.models import IamStore, InstanceProfile, Role, new_id
 from cloudtwin.services.iam.pagination import paginate
+from cloudtwin.services.iam.service_linked import linked_service
 
 Params = dict[str, Any]
 
 #: The longest role name AWS takes (roleNameType), a service-linked one included.
 MAX_ROLE_NAME = 64
-
-
-#: Role names AWS documents for some services; for the others, the principal's first label.
-#: (AWS's whole per-service table is published only inside other emulators' code, which
-#: cloudtwin does not copy.)
-_SERVICE_ROLE_NAMES = {
-    "autoscaling.amazonaws.com": "AutoScaling",
-    "ecs.amazonaws.com": "ECS",
-    "elasticbeanstalk.amazonaws.com": "ElasticBeanstalk",
-    "elasticloadbalancing.amazonaws.com": "ElasticLoadBalancing",
-    "rds.amazonaws.com": "RDS",
-    "es.amazonaws.com": "AmazonElasticsearchService",
-    "opensearchservice.amazonaws.com": "AmazonOpenSearchService",
-    "eks.amazonaws.com": "AmazonEKS",
-    "lambda.amazonaws.com": "Lambda",
-    "organizations.amazonaws.com": "Organizations",
-    "spot.amazonaws.com": "EC2Spot",
-    "dynamodb.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_DynamoDBTable",
-}
-
-
-def _service_base(service: str) -> str:
-    base = _SERVICE_ROLE_NAMES.get(service)
-    if base is None:
-        first = service.split(".", 1)[0]
-        base = first[:1].upper() + first[1:]
-    return base
-
-
-def service_linked_role_name(service: str, suffix: str | None) -> str:
-    """``AWSServiceRoleFor<Service>``, ``_<suffix>`` appended when given."""
-    name = f"AWSServiceRoleFor{_service_base(service)}"
-    return f"{name}_{suffix}" if suffix else name
-
-
-def service_role_policy(service: str) -> str | None:
-    """``<path><name>`` of the AWS managed policy AWS attaches to the service's linked role,
-    by AWS's naming convention (``<Service>ServiceRolePolicy`` under ``/aws-service-role/``),
-    when the managed policy set has it."""
-    policy = aws_policies().get(f"{_service_base(service)}ServiceRolePolicy")
-    if policy is None or not policy.path.startswith("/aws-service-role/"):
-        return None
-    return policy.path + policy.name
 
 
 class RoleHandlers:
@@ -218,8 +175,11 @@ class RoleHandlers:
         service = params["AWSServiceName"]
         if not service.endswith(".amazonaws.com"):
             raise invalid_input(f"Invalid service principal: {service}")
+        linked = linked_service(service)
         suffix = params.get("CustomSuffix")
-        name = service_linked_role_name(service, suffix)
+        if suffix and not linked.custom_suffix:
+            raise invalid_input(f"Custom suffix is not allowed for {service}")
+        name = linked.name(suffix)
         if len(name) > MAX_ROLE_NAME:
             # The suffix is appended to AWSServiceRoleFor<Service>_: the role's name must
             # still fit the 64 characters of any role name.
@@ -253,9 +213,8 @@ class RoleHandlers:
             description=params.get("Description"),
             service_linked=True,
         )
-        attached = service_role_policy(service)
-        if attached is not None:
-            role.attached.append(f"arn:{ctx.partition}:iam::aws:policy{attached}")
+        if linked.policies:
+            role.attached.extend(f"arn:{ctx.partition}:iam::aws:policy{p}" for p in linked.policies)
             store.roles.save(role.name.lower())
         view = E.role_view(role)
         view.pop("RoleLastUsed", None)

@@ -85,16 +85,17 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 MAX_TAGS = 50
 
 
-def tags_from(params: dict[str, Any]) -> dict[str, str]:
+def tags_from(params: dict[str, Any], reserved: bool = False) -> dict[str, str]:
     """The tags of a request, refused as AWS refuses them: more than 50, a key given twice,
-    or a key in the reserved ``aws:`` namespace (in any letter case)."""
+    or a key in the reserved ``aws:`` namespace (in any letter case) unless ``reserved``
+    (AWS itself tags, e.g. CloudFormation's stack tags)."""
     given = params.get("Tags") or ()
     if len(given) > MAX_TAGS:
         raise ServiceError("TagException", "Too many tags")
     tags: dict[str, str] = {}
     for tag in given:
         name = tag["TagKey"]
-        if name[:4].lower() == "aws:":
+        if name[:4].lower() == "aws:" and not reserved:
             raise ServiceError("TagException", "Tags beginning with aws: are reserved")
         if name in tags:
             raise ServiceError("TagException", "Duplicate tag keys")
@@ -284,7 +285,7 @@ class Provider(
         policy = params.get("Policy")
         if policy is not None:
             check_policy(policy)
-        tags = tags_from(params)
+        tags = tags_from(params, reserved=ctx.from_aws)
         material = await generate_material_off_loop(spec) if origin == "AWS_KMS" else None
         key = new_key(
             ctx.account_id,
@@ -421,7 +422,7 @@ class Provider(
     def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         key = self._managed_key(ctx, params)
         check_not_pending(key)
-        key.tags.update(tags_from(params))
+        key.tags.update(tags_from(params, reserved=ctx.from_aws))
         if len(key.tags) > MAX_TAGS:
             raise ServiceError("LimitExceededException", "The request would exceed the tag limit of 50.")
         self._save(key)

@@ -158,9 +158,9 @@ class Invoker:
     # -- asynchronous invocation ------------------------------------------------------------------
 
     def enqueue(self, key: tuple[str, str, str], qualifier: str | None, payload: bytes,
-                trace_id: str | None = None) -> str:
+                trace_id: str | None = None, request_id: str | None = None) -> str:
         now = self.env.clock.now()
-        pending = Pending(key, qualifier, payload, str(uuid.uuid4()), now, now, trace_id=trace_id)
+        pending = Pending(key, qualifier, payload, request_id or str(uuid.uuid4()), now, now, trace_id=trace_id)
         self.queue.append(pending)
         self._start(pending)
         return pending.request_id

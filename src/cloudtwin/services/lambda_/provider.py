@@ -519,8 +519,10 @@ class Provider(
         relevant = {k: config.get(k) for k in ("Runtime", "Handler", "MemorySize", "Timeout", "Environment", "Role", "Layers", "RevisionId")}
         return f"{code.get('key')}:{json.dumps(relevant, sort_keys=True)}"
 
-    def _resolve(self, account_id: str, region: str, name: str, qualifier: str | None) -> Resolved:
-        """What an invocation of ``name:qualifier`` runs (alias routing picks a version)."""
+    def _resolve(self, account_id: str, region: str, name: str, qualifier: str | None,
+                 provision: bool = False) -> Resolved:  # fmt: skip
+        """What an invocation of ``name:qualifier`` runs (alias routing picks a version);
+        ``provision``: a provisioned-concurrency environment, to initialize ahead."""
         store = self._store(account_id, region)
         record = store.functions.get(name)
         partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
@@ -559,10 +561,13 @@ class Provider(
         provisioned = record.get("provisioned") or {}
         slots = sum(
             p["requested"] for q, p in provisioned.items()
-            if version != LATEST and (q == version or (q in record["aliases"] and record["aliases"][q]["FunctionVersion"] == version))
+            if version != LATEST and p.get("status", "READY") == "READY"
+            and (q == version or (q in record["aliases"] and record["aliases"][q]["FunctionVersion"] == version))
         )  # fmt: skip
-        # busy provisioned environments: the invocation spills over to on-demand ones
-        warm = slots > 0 and self.pool.busy(function_arn(partition, region, account_id, name), "provisioned-concurrency") < slots
+        # not ready yet, or busy provisioned environments: the invocation goes to on-demand ones
+        warm = provision or (
+            slots > 0 and self.pool.busy(function_arn(partition, region, account_id, name), "provisioned-concurrency") < slots
+        )
         reserved = record["concurrency"]
         if reserved is not None and not warm:
             reserved = max(0, reserved - sum(p["requested"] for p in provisioned.values()))
@@ -626,8 +631,9 @@ class Provider(
         if kind == "DryRun":
             return {"StatusCode": 204, "Payload": b""}
         if kind == "Event":
+            # The invocation's request id is the Invoke call's, as AWS reports both.
             self.invoker.enqueue((ref.account_id, ref.region, ref.name), ref.qualifier, payload,
-                                 trace_id=ctx.request.headers.get("x-amzn-trace-id"))
+                                 trace_id=ctx.request.headers.get("x-amzn-trace-id"), request_id=ctx.request_id)
             return {"StatusCode": 202, "Payload": b""}
         client_context = params.get("ClientContext")
         if client_context:

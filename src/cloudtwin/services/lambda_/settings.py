@@ -125,33 +125,55 @@ class SettingOperations:
     def put_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._provisioned_target(ctx, params)
         wanted = params["ProvisionedConcurrentExecutions"]
-        # allocated asynchronously: the answer and the first read show it in progress
-        record["provisioned"][qualifier] = {"requested": wanted, "modified": timestamp(ctx.clock.now()), "pending": True}
-        store.save(record["latest"]["FunctionName"])
-        return {
-            "RequestedProvisionedConcurrentExecutions": wanted,
-            "AvailableProvisionedConcurrentExecutions": 0,
-            "AllocatedProvisionedConcurrentExecutions": 0,
-            "Status": "IN_PROGRESS",
-            "LastModified": record["provisioned"][qualifier]["modified"],
-        }
+        # allocated asynchronously: environments are started and initialized, then READY (or
+        # FAILED when the function's initialization fails); until then invocations are on-demand
+        entry = {"requested": wanted, "modified": timestamp(ctx.clock.now()), "status": "IN_PROGRESS",
+                 "token": uuid.uuid4().hex}  # fmt: skip
+        record["provisioned"][qualifier] = entry
+        name = record["latest"]["FunctionName"]
+        store.save(name)
+        self._in_loop(self._provision(ctx.account_id, ctx.region, name, qualifier, entry))  # type: ignore[attr-defined]
+        return self._provisioned_view(entry)
+
+    async def _provision(self, account: str, region: str, name: str, qualifier: str, entry: dict) -> None:
+        """Initialize the requested environments (``AWS_LAMBDA_INITIALIZATION_TYPE``
+        ``provisioned-concurrency``); an initialization error fails the config as AWS reports
+        it (``FUNCTION_ERROR_INIT_FAILURE``)."""
+        store = self._store(account, region)  # type: ignore[attr-defined]
+        failed = None
+        try:
+            for _ in range(entry["requested"]):
+                target = self._resolve(account, region, name, qualifier, provision=True)  # type: ignore[attr-defined]
+                failed = await self.pool.prewarm(target.blueprint)  # type: ignore[attr-defined]
+                if failed is not None:
+                    break
+        except ServiceError:
+            return  # the function or version went away meanwhile
+        except Exception as error:  # noqa: BLE001 - a runtime that cannot start
+            failed = str(error).encode()
+        record = store.functions.get(name)
+        current = (record or {}).get("provisioned", {}).get(qualifier)
+        if current is None or current.get("token") != entry["token"]:
+            return  # deleted or replaced meanwhile
+        if failed is None:
+            current["status"] = "READY"
+        else:
+            current.update(status="FAILED", reason="FUNCTION_ERROR_INIT_FAILURE")
+        store.save(name)
 
     def _provisioned_view(self, entry: dict) -> Params:
-        if entry.pop("pending", False):
-            return {
-                "RequestedProvisionedConcurrentExecutions": entry["requested"],
-                "AvailableProvisionedConcurrentExecutions": 0,
-                "AllocatedProvisionedConcurrentExecutions": 0,
-                "Status": "IN_PROGRESS",
-                "LastModified": entry["modified"],
-            }
-        return {
+        status = entry.get("status", "READY")
+        ready = entry["requested"] if status == "READY" else 0
+        out = {
             "RequestedProvisionedConcurrentExecutions": entry["requested"],
-            "AvailableProvisionedConcurrentExecutions": entry["requested"],
-            "AllocatedProvisionedConcurrentExecutions": entry["requested"],
-            "Status": "READY",
+            "AvailableProvisionedConcurrentExecutions": ready,
+            "AllocatedProvisionedConcurrentExecutions": ready,
+            "Status": status,
             "LastModified": entry["modified"],
         }
+        if entry.get("reason"):
+            out["StatusReason"] = entry["reason"]
+        return out
 
     def get_provisioned_concurrency_config(self, ctx: "RequestContext", params: Params) -> Params:
         _, record, qualifier = self._provisioned_target(ctx, params)

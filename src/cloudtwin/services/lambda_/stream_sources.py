@@ -25,6 +25,10 @@ class StreamSource:
     convert: Callable[[Params, str, str, str, str], Params]
     sequence: Callable[[Params], str]
     arrival: Callable[[Params], float]
+    #: what ParallelizationFactor keeps in order: the partition key (DynamoDB: the item's keys)
+    key: Callable[[Params], str]
+    #: GetRecords' largest Limit
+    max_read: int
     #: Arrival times in batch info: whole seconds (stream records' creation times) or milliseconds
     whole_seconds: bool = False
 
@@ -74,7 +78,8 @@ DYNAMODB = StreamSource(
     service="dynamodbstreams", arn_param="StreamArn", sequence_param="SequenceNumber",
     batch_info="DDBStreamBatchInfo", trigger="dynamodb", convert=_dynamodb_record,
     sequence=lambda r: r["dynamodb"]["SequenceNumber"],
-    arrival=lambda r: r["dynamodb"]["ApproximateCreationDateTime"], whole_seconds=True,
+    arrival=lambda r: r["dynamodb"]["ApproximateCreationDateTime"],
+    key=lambda r: json.dumps(r["dynamodb"].get("Keys"), sort_keys=True), max_read=1000, whole_seconds=True,
 )  # fmt: skip
 
 KINESIS = StreamSource(
@@ -82,6 +87,7 @@ KINESIS = StreamSource(
     batch_info="KinesisBatchInfo", trigger="kinesis", convert=_kinesis_record,
     sequence=lambda r: r["kinesis"]["sequenceNumber"],
     arrival=lambda r: r["kinesis"]["approximateArrivalTimestamp"],
+    key=lambda r: r["kinesis"]["partitionKey"], max_read=10000,
 )  # fmt: skip
 
 

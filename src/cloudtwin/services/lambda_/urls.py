@@ -25,7 +25,8 @@ from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(doc).encode())
+    body = json.dumps(doc, separators=(",", ":")).encode()  # compact, as AWS writes it
+    return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})}, body)
 
 
 class UrlRequests:
@@ -62,8 +63,8 @@ class UrlRequests:
 
     async def serve_url(self, request: HttpRequest, url_id: str, request_id: str) -> HttpResponse:
         found = self._url_config(url_id)
-        if found is None:
-            return _json(404, {"Message": None})
+        if found is None:  # no such URL: refused like a URL one may not call
+            return _json(403, {"Message": None}, {"x-amzn-ErrorType": "AccessDeniedException"})
         account, region, record, config = found
         qualifier = config["FunctionArn"].split(":")[7] if config["FunctionArn"].count(":") >= 7 else ""
         cors = self._cors(config, request)

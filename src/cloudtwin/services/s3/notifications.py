@@ -45,12 +45,19 @@ KNOWN_EVENTS = frozenset(
 )
 
 
+#: EventBridge's detail type of each S3 event (by event name, or its prefix).
 _EVENTBRIDGE_TYPES = {
     "ObjectCreated": "Object Created",
     "ObjectRemoved": "Object Deleted",
-    "ObjectRestore": "Object Restore Completed",
-    "ObjectTagging": "Object Tags Added",
     "LifecycleExpiration": "Object Deleted",
+    "ObjectRestore:Post": "Object Restore Initiated",
+    "ObjectRestore:Completed": "Object Restore Completed",
+    "ObjectRestore:Delete": "Object Restore Expired",
+    "ObjectTagging:Put": "Object Tags Added",
+    "ObjectTagging:Delete": "Object Tags Deleted",
+    "ObjectAcl:Put": "Object ACL Updated",
+    "LifecycleTransition": "Object Storage Class Changed",
+    "IntelligentTiering": "Object Access Tier Changed",
 }
 _EVENTBRIDGE_REASONS = {
     "ObjectCreated:Put": "PutObject",
@@ -213,11 +220,12 @@ class NotificationHandlers:
             bucket, event_name, key, version, ctx.clock.now() if ctx.clock else self.now(ctx),
             ctx.request_id, _principal_id(ctx, bucket),
             ctx.request.headers.get("x-forwarded-for", "127.0.0.1"),
+            ctx.request.headers.get("x-amzn-trace-id"),
         )  # fmt: skip
 
     def publish_event(
         self, bucket: Bucket, event_name: str, key: str, version: Version, now: float,
-        request_id: str, principal: str, source_ip: str = "127.0.0.1",
+        request_id: str, principal: str, source_ip: str = "127.0.0.1", trace_header: str | None = None,
     ) -> None:
         config = bucket.config.get("Notification")
         if not config:
@@ -237,6 +245,9 @@ class NotificationHandlers:
             "principal": principal,
             "source_ip": source_ip,
             "config": config,
+            "storage_class": version.storage_class,
+            "restore_expiry": version.restore_expiry,
+            "trace_header": trace_header,
         }
         self.env.events.publish(Event(EVENT_KIND, bucket.account_id, bucket.region, detail))
 
@@ -292,30 +303,45 @@ class NotificationHandlers:
                 record = self.event_record(detail, item.get("Id", ""))
                 try:
                     await self._deliver(service, item.get(arn_member, ""), json.dumps({"Records": [record]}),
-                                        "Amazon S3 Notification")
+                                        "Amazon S3 Notification", detail.get("trace_header"))
                 except ServiceError as error:
                     log.warning("s3 notification to %s failed: %s", item.get(arn_member), error.code)
 
     async def _to_eventbridge(self, detail: dict[str, Any]) -> None:
         """With ``EventBridgeConfiguration``, every event also goes to the default event bus
-        of the bucket's account and region (when cloudtwin has EventBridge)."""
-        kind = _EVENTBRIDGE_TYPES.get(detail["event_name"].split(":")[0])
+        of the bucket's account and region (when cloudtwin has EventBridge), in the shape of
+        its detail type."""
+        name = detail["event_name"]
+        kind = _EVENTBRIDGE_TYPES.get(name) or _EVENTBRIDGE_TYPES.get(name.split(":")[0])
         if kind is None:
             return
-        obj: dict[str, Any] = {"key": detail["key"], "sequencer": f"{int(detail['time'] * 1_000_000):016X}"}
-        if detail["event_name"].startswith(("ObjectCreated", "ObjectRestore", "ObjectTagging")):
-            obj.update(size=detail["size"], etag=detail["etag"])
+        obj: dict[str, Any] = {"key": detail["key"]}
+        if name.startswith(("ObjectCreated", "ObjectRestore")):
+            obj["size"] = detail["size"]
+        if not name.startswith(("ObjectRemoved", "LifecycleExpiration")):
+            obj["etag"] = detail["etag"]
         if detail["version_id"]:
             obj["version-id"] = detail["version_id"]
-        body = {
+        if name.startswith(("ObjectCreated", "ObjectRemoved", "LifecycleExpiration")):
+            obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"
+        body: dict[str, Any] = {
             "version": "0",
             "bucket": {"name": detail["bucket"]},
             "object": obj,
             "request-id": detail["request_id"],
             "requester": detail["owner"],
             "source-ip-address": detail["source_ip"],
-            "reason": _EVENTBRIDGE_REASONS.get(detail["event_name"], detail["event_name"].split(":")[-1]),
         }
+        if kind in ("Object Created", "Object Deleted"):
+            body["reason"] = _EVENTBRIDGE_REASONS.get(name, name.split(":")[-1])
+        if kind == "Object Deleted":
+            body["deletion-type"] = (
+                "Delete Marker Created" if name.endswith("DeleteMarkerCreated") else "Permanently Deleted"
+            )
+        if name.startswith("ObjectRestore"):
+            body["source-storage-class"] = detail.get("storage_class") or "GLACIER"
+            if name == "ObjectRestore:Completed" and detail.get("restore_expiry"):
+                body["restore-expiry-time"] = _iso_ms(detail["restore_expiry"])
         entry = {
             "Source": "aws.s3",
             "DetailType": kind,
@@ -331,9 +357,11 @@ class NotificationHandlers:
             if error.code != "NotImplemented":
                 log.warning("s3 notification to EventBridge failed: %s", error.code)
 
-    async def _deliver(self, service: str, arn: str, body: str, subject: str) -> None:
+    async def _deliver(self, service: str, arn: str, body: str, subject: str, trace_header: str | None = None) -> None:
         """To a queue, a topic (with S3's subject) or a function (invoked asynchronously),
         through the shared target invoker."""
         if _arn_parts(arn) is None:
             raise errors.invalid_argument("Unable to validate the following destination configurations")
-        await Targets(self.env.internal).send(arn, body, subject=subject if service == "sns" else None)
+        await Targets(self.env.internal).send(
+            arn, body, subject=subject if service == "sns" else None, trace_header=trace_header
+        )

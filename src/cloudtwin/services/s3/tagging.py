@@ -16,7 +16,9 @@ def _invalid_tag(message: str) -> ServiceError:
     return ServiceError("InvalidTag", message, 400)
 
 
-def check_tags(tag_set: list[dict[str, str]], *, limit: int) -> dict[str, str]:
+def check_tags(tag_set: list[dict[str, str]], *, limit: int, reserved: bool = False) -> dict[str, str]:
+    """Tags as S3 takes them; ``reserved``: keys in the ``aws:`` namespace are allowed (set
+    by AWS itself, e.g. CloudFormation's stack tags)."""
     tags: dict[str, str] = {}
     for tag in tag_set:
         key, value = tag.get("Key", ""), tag.get("Value", "")
@@ -26,7 +28,7 @@ def check_tags(tag_set: list[dict[str, str]], *, limit: int) -> dict[str, str]:
             raise _invalid_tag("The TagKey you have provided is invalid")
         if len(value) > 256:
             raise _invalid_tag("The TagValue you have provided is invalid")
-        if key.lower().startswith("aws:"):
+        if key.lower().startswith("aws:") and not reserved:
             raise _invalid_tag("Your TagKey cannot be prefixed with aws:")
         tags[key] = value
     if len(tags) > limit:
@@ -86,7 +88,7 @@ class TaggingHandlers:
 
     def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.bucket(ctx, params["Bucket"])
-        tags = check_tags((params.get("Tagging") or {}).get("TagSet") or [], limit=50)
+        tags = check_tags((params.get("Tagging") or {}).get("TagSet") or [], limit=50, reserved=ctx.from_aws)
         bucket.config["Tagging"] = tags
         self.store.buckets.save((bucket.partition, bucket.name))
         return {STATUS_OVERRIDE: 204}
@@ -121,6 +123,7 @@ class TaggingHandlers:
         )
         version.acl = acl_to_store(bucket.account_id, params)
         self.store.objects.save((bucket.partition, bucket.name, params["Key"]))
+        self.notify(ctx, bucket, "ObjectAcl:Put", params["Key"], version)
         return {}
 
     def get_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ attempt is logged as a :class:`~cloudtwin.services.sns.models.Delivery`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import heapq
 import itertools
 import json
@@ -28,10 +29,12 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.gateway.request_ids import random_uuid
 from cloudtwin.protocol.documents import read_json
 from cloudtwin.events.targets import lambda_allows
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sns.attributes import http_content_type, http_retry_policy, retry_delays
+from cloudtwin.services.sns.delivery_status import Outcome, StatusLogWriter, feedback_group, status_event
 from cloudtwin.services.sns.filter_policy import FilterPolicy, compile_policy
 from cloudtwin.services.sns.models import Delivery, SentMessage, SnsStore, Subscription, Topic
 from cloudtwin.services.sns.notification import (
@@ -86,10 +89,12 @@ class Dispatcher:
         self._counter = itertools.count()
         self._client: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.status_logs = StatusLogWriter(env.internal)
 
     def reset(self) -> None:
         self._policies.clear()
         self._retries.clear()
+        self.status_logs.reset()
 
     # -- filter policies ------------------------------------------------------------------
 
@@ -136,6 +141,7 @@ class Dispatcher:
         else:
             body = render(notification_document(note, protocol, sub.arn, self.signer, version, urls))
         delivery = self._log(store, topic.arn, sub, note.message_id, body, raw)
+        delivery.message_md5 = hashlib.md5(note.text_for(protocol).encode()).hexdigest()
         if protocol == "sqs":
             await self._deliver_sqs(store, delivery, sub, note, body, raw)
         elif protocol in ("http", "https"):
@@ -172,7 +178,9 @@ class Dispatcher:
         record = {
             "Type": doc["Type"], "MessageId": doc["MessageId"], "TopicArn": doc["TopicArn"],
             "Subject": doc.get("Subject"), "Message": doc["Message"], "Timestamp": doc["Timestamp"],
-            "SignatureVersion": doc["SignatureVersion"], "Signature": doc["Signature"],
+            # AWS's Lambda events say version 1 even when the topic signs with version 2
+            # (SHA256): the signature is the topic's, the label is not.
+            "SignatureVersion": "1", "Signature": doc["Signature"],
             "SigningCertUrl": doc["SigningCertURL"], "UnsubscribeUrl": doc["UnsubscribeURL"],
             "MessageAttributes": doc.get("MessageAttributes", {}),
         }
@@ -185,19 +193,22 @@ class Dispatcher:
         if not lambda_allows(self.env.internal, sub.endpoint, "sns.amazonaws.com", source_arn=sub.topic_arn,
                              source_account=sub.topic_arn.split(":")[4]):  # fmt: skip
             # AWS needs the function's resource policy to let SNS invoke it.
-            self._fail(store, delivery, "AccessDenied: the function policy does not allow sns.amazonaws.com", _dlq(sub), None)
+            self._fail(store, delivery, "AccessDenied: the function policy does not allow sns.amazonaws.com", _dlq(sub), None,
+                       Outcome(403, "AccessDeniedException"))  # fmt: skip
             return
+        request_id = str(uuid.uuid4())
         try:
             await self.env.internal.call_async(
                 "lambda", "Invoke",
                 {"FunctionName": sub.endpoint, "InvocationType": "Event", "Payload": json.dumps(event).encode()},
-                account_id=parts[4], region=parts[3],
+                account_id=parts[4], region=parts[3], request_id=request_id,
             )
         except ServiceError as error:
             if error.code != "NotImplemented":
-                self._fail(store, delivery, f"{error.code}: {error.message}", _dlq(sub), None)
+                self._fail(store, delivery, f"{error.code}: {error.message}", _dlq(sub), None,
+                           Outcome(error.status_code or 400, error.code))  # fmt: skip
                 return
-        self._finish(store, delivery, "delivered")
+        self._finish(store, delivery, "delivered", Outcome(202, json.dumps({"lambdaRequestId": request_id})))
 
     # -- sqs ------------------------------------------------------------------------------
 
@@ -205,15 +216,19 @@ class Dispatcher:
         self, store: SnsStore, delivery: Delivery, sub: Subscription, note: Notification, body: str, raw: bool
     ) -> None:
         delivery.attempts += 1
+        request_id = str(uuid.uuid4())
         try:
-            await self.send_to_queue(sub.endpoint, body, note.attributes if raw else None, note)
+            sent = await self.send_to_queue(sub.endpoint, body, note.attributes if raw else None, note, request_id)
         except ServiceError as error:
-            self._fail(store, delivery, f"{error.code}: {error.message}", _dlq(sub), note)
+            self._fail(store, delivery, f"{error.code}: {error.message}", _dlq(sub), note,
+                       Outcome(error.status_code or 400, error.code))  # fmt: skip
             return
-        self._finish(store, delivery, "delivered")
+        response = json.dumps({"sqsRequestId": request_id, "sqsMessageId": sent.get("MessageId")})
+        self._finish(store, delivery, "delivered", Outcome(200, response))
 
     async def send_to_queue(
-        self, queue_arn: str, body: str, attributes: dict[str, dict[str, Any]] | None, note: Notification | None
+        self, queue_arn: str, body: str, attributes: dict[str, dict[str, Any]] | None, note: Notification | None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         try:
             region, account, name = queue_coordinates(queue_arn)
@@ -233,7 +248,9 @@ class Dispatcher:
         if name.endswith(".fifo") and note is not None:
             params["MessageGroupId"] = note.group_id or "default"
             params["MessageDeduplicationId"] = note.dedup_id or note.message_id
-        return await internal.call_async("sqs", "SendMessage", params, account_id=account, region=region)
+        return await internal.call_async(
+            "sqs", "SendMessage", params, account_id=account, region=region, request_id=request_id
+        )
 
     # -- http -----------------------------------------------------------------------------
 
@@ -242,7 +259,7 @@ class Dispatcher:
     ) -> None:
         """POST a SubscriptionConfirmation (or UnsubscribeConfirmation) to an http(s) endpoint."""
         version = topic.attributes.get("SignatureVersion", "1")
-        message_id = str(uuid.uuid4())
+        message_id = random_uuid()
         doc = confirmation_document(
             kind, message_id, topic.arn, sub.token, self.env.clock.now(), self.signer, version, urls
         )
@@ -264,6 +281,7 @@ class Dispatcher:
         delivery.attempts += 1
         error: str | None = None
         retriable = True
+        outcome = Outcome(0, "")
         try:
             client = self._http_client()
             response = await client.post(
@@ -276,13 +294,15 @@ class Dispatcher:
                 },
             )
             status = response.status_code
+            outcome = Outcome(status, response.text[:1024])
             if 200 <= status < 300:
-                self._finish(store, delivery, "delivered")
+                self._finish(store, delivery, "delivered", outcome)
                 return
             error = f"HTTP {status}"
             retriable = status == 429 or status >= 500
         except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
             error = f"{type(exc).__name__}: {exc}"
+            outcome = Outcome(0, error)
         if retriable and attempt.delays:
             delay = attempt.delays.pop(0)
             delivery.status = "retrying"
@@ -295,7 +315,7 @@ class Dispatcher:
                 due = self.env.clock.now() + delay
                 heapq.heappush(self._retries, (due, next(self._counter), attempt))
             return
-        self._fail(store, delivery, error or "failed", attempt.dlq_arn, None)
+        self._fail(store, delivery, error or "failed", attempt.dlq_arn, None, outcome)
 
     def due_retries(self, now: float) -> dict[str, int]:
         """Tick processor: start the retries whose time has come."""
@@ -327,9 +347,12 @@ class Dispatcher:
     # -- outcome --------------------------------------------------------------------------
 
     def _fail(
-        self, store: SnsStore, delivery: Delivery, error: str, dlq_arn: str | None, note: Notification | None
+        self, store: SnsStore, delivery: Delivery, error: str, dlq_arn: str | None, note: Notification | None,
+        outcome: Outcome | None = None,
     ) -> None:
         delivery.last_error = error
+        if outcome is not None:
+            self._log_status(store, delivery, outcome, success=False)
         if dlq_arn:
             self._spawn(self._dead_letter(store, delivery, dlq_arn, note))
             return
@@ -354,10 +377,30 @@ class Dispatcher:
         store.deliveries[delivery.id] = delivery
         return delivery
 
-    def _finish(self, store: SnsStore, delivery: Delivery, status: str) -> None:
+    def _finish(self, store: SnsStore, delivery: Delivery, status: str, outcome: Outcome | None = None) -> None:
+        if outcome is not None:
+            self._log_status(store, delivery, outcome, success=True)
         delivery.settle(status, self.env.clock.now())
         if delivery.id in store.deliveries:
             store.deliveries.save(delivery.id)
+
+    def _log_status(self, store: SnsStore, delivery: Delivery, outcome: Outcome, success: bool) -> None:
+        """Write the delivery's status to CloudWatch Logs when its topic asks for it."""
+        topic = store.topics.get(delivery.topic_arn)
+        if topic is None:
+            return
+        group = feedback_group(delivery.topic_arn, topic.attributes, delivery.protocol, success)
+        if group is None:
+            return
+        now = self.env.clock.now()
+        event = status_event(delivery, delivery.message_md5, outcome, success, now)
+        self._spawn(self._write_status(group, event, now))
+
+    async def _write_status(self, group: str, event: str, now: float) -> None:
+        try:
+            await self.status_logs.write(group, event, now)
+        except ServiceError as error:
+            log.warning("SNS delivery status log to %s failed: %s", group, error.message)
 
     def record(
         self, store: SnsStore, protocol: str, endpoint: str, message_id: str, message: str, **extra: Any

@@ -86,6 +86,7 @@ class Delivery:
     updated_at: float = 0.0
     raw: bool = False
     body_size: int = -1  # characters in the whole body (-1: not counted yet)
+    message_md5: str = ""  # MD5 of the message as delivered to the protocol (status logs)
 
     def __post_init__(self) -> None:
         if self.body_size < 0:

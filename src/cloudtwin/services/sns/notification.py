@@ -278,7 +278,7 @@ def render(document: dict[str, Any]) -> str:
     for key, value in document.items():
         if key == "MessageAttributes":
             inner = ",\n".join(
-                f"    {_dump(name)} : {json.dumps(attr, separators=(',', ':'), ensure_ascii=False)}"
+                f"    {_dump(name)} : {_dump_compact(attr)}"
                 for name, attr in value.items()
             )
             lines.append(f'  "MessageAttributes" : {{\n{inner}\n  }}')
@@ -287,5 +287,6 @@ def render(document: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}"
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+#: One encoder for every field (``json.dumps`` with options builds a new one per call).
+_dump = json.JSONEncoder(ensure_ascii=False).encode
+_dump_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

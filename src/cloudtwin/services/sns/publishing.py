@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.gateway.request_ids import random_uuid
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sns.attributes import invalid
 from cloudtwin.services.sns.models import SnsStore, Topic
@@ -48,7 +48,7 @@ class Publisher:
         group = entry.get("MessageGroupId")
         dedup = entry.get("MessageDeduplicationId")
         note = Notification(
-            str(uuid.uuid4()), topic.arn, per_protocol.get("default", message), now,
+            random_uuid(), topic.arn, per_protocol.get("default", message), now,
             subject=entry.get("Subject"), per_protocol=per_protocol, attributes=attributes,
         )
         if not topic.fifo:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -58,6 +59,7 @@ def queue_arn(partition: str, region: str, account_id: str, name: str) -> str:
     return f"arn:{partition}:sqs:{region}:{account_id}:{name}"
 
 
+@functools.lru_cache(maxsize=1024)  # every SQS call parses its queue's URL: once is enough
 def parse_queue_url(url: str, default_region: str, default_account: str | None = None) -> tuple[str, str, str]:
     """(account, region, name) of a queue URL; InvalidAddress when it names no queue.
 

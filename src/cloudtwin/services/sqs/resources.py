@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, as_attribute, tag_map
+from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sqs.attributes import defaults
 
 #: Template properties that are queue attributes of the same name.
@@ -19,6 +21,23 @@ ATTRIBUTES = (
 
 #: What a removed property's attribute goes back to, beyond the queue defaults.
 CLEARED = {"KmsDataKeyReusePeriodSeconds": "300", "KmsMasterKeyId": "", "RedrivePolicy": "", "RedriveAllowPolicy": ""}
+#: How long the handler keeps retrying a name SQS holds after a deletion (SQS holds it 60 s).
+NAME_HOLD_PATIENCE = 65.0
+
+
+async def _create_queue(request: ResourceRequest, params: dict[str, Any]) -> dict[str, Any]:
+    """CreateQueue, waiting out ``QueueDeletedRecently`` as CloudFormation's handler does (a
+    queue replaced or re-created under the same name waits for SQS to free the name; the
+    wait is on the virtual clock, so advancing it ends the wait at once)."""
+    deadline = request.clock.now() + NAME_HOLD_PATIENCE
+    while True:
+        try:
+            return await request.call_async("sqs", "CreateQueue", params)
+        except ServiceError as error:
+            if error.code != "QueueDeletedRecently" or request.clock.now() >= deadline:
+                raise
+        with request.waiting():
+            await asyncio.sleep(0.5)
 
 
 def _attributes(properties: dict[str, Any]) -> dict[str, str]:
@@ -28,7 +47,7 @@ def _attributes(properties: dict[str, Any]) -> dict[str, str]:
 class QueueHandler(ResourceHandler):
     type_name = "AWS::SQS::Queue"
 
-    def create(self, request: ResourceRequest) -> Outcome:
+    async def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
         fifo = str(props.get("FifoQueue", "")).lower() == "true"
         name = props.get("QueueName") or (request.physical_name(80 - 5) + ".fifo" if fifo else request.physical_name(80))
@@ -40,7 +59,7 @@ class QueueHandler(ResourceHandler):
             params["Attributes"] = attributes
         if props.get("Tags"):
             params["tags"] = tag_map(props["Tags"])
-        url = request.call("sqs", "CreateQueue", params)["QueueUrl"]
+        url = (await _create_queue(request, params))["QueueUrl"]
         return self._outcome(request, url)
 
     def _outcome(self, request: ResourceRequest, url: str) -> Outcome:

@@ -1,16 +1,16 @@
 """SendMessage: AWS's checks of a message, FIFO deduplication, and the stored record.
 
 Kept lean: this is the hottest path of the service (thousands of sends a second), so a
-plain standard-queue send is a few dict reads, one MD5, one uuid and one row.
+plain standard-queue send is a few dict reads, one MD5, one random id and one row.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from typing import Any
 
+from cloudtwin.gateway.request_ids import random_uuid
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sqs.digests import md5_of_attributes, md5_of_body
 from cloudtwin.services.sqs.errors import invalid_parameter, invalid_value, missing_parameter
@@ -238,7 +238,7 @@ def prepare(
     if delay is None:
         delay = int(qattrs["DelaySeconds"])
     message = Message(
-        id=str(uuid.uuid4()),
+        id=random_uuid(),
         body=body,
         md5_body=md5_body,
         sent=now,

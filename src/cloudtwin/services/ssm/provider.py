@@ -23,6 +23,7 @@ from cloudtwin.services.ssm import references, secure
 from cloudtwin.services.ssm.documents import DocumentOperations
 from cloudtwin.services.ssm.filters import legacy_filters, paginate, string_filters
 from cloudtwin.services.ssm.models import Parameter, ParameterStore, ParameterVersion
+from cloudtwin.services.ssm.window_tasks import WindowTaskOperations
 from cloudtwin.services.ssm.windows import MaintenanceOperations
 
 _STANDARD_LIMIT = 4096
@@ -41,7 +42,7 @@ def _bad_label(label: str) -> bool:
     )
 
 
-class Provider(DocumentOperations, MaintenanceOperations, ServiceProvider):
+class Provider(DocumentOperations, MaintenanceOperations, WindowTaskOperations, ServiceProvider):
     service_name = "ssm"
     store_class = ParameterStore
 

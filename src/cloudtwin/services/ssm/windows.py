@@ -20,6 +20,8 @@ _WINDOW_SUMMARY = (
     "WindowId", "Name", "Description", "Enabled", "Duration", "Cutoff", "Schedule", "ScheduleTimezone",
     "ScheduleOffset", "EndDate", "StartDate",
 )
+#: What a window record keeps beside its answer: its tags, registered targets and tasks.
+_NOT_ANSWERED = ("Tags", "RegisteredTargets", "RegisteredTasks")
 _BASELINE_FIELDS = (
     "Name", "OperatingSystem", "GlobalFilters", "ApprovalRules", "ApprovedPatches",
     "ApprovedPatchesComplianceLevel", "ApprovedPatchesEnableNonSecurity", "RejectedPatches",
@@ -96,7 +98,7 @@ class MaintenanceOperations:
 
     def get_maintenance_window(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         window = self._window(ctx, params["WindowId"])
-        return {k: v for k, v in window.items() if k != "Tags"}
+        return {k: v for k, v in window.items() if k not in _NOT_ANSWERED}
 
     def update_maintenance_window(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         window = self._window(ctx, params["WindowId"])
@@ -113,7 +115,7 @@ class MaintenanceOperations:
             )
         window["ModifiedDate"] = ctx.clock.now()
         ctx.store.windows.save(window["WindowId"])
-        return {k: v for k, v in window.items() if k not in ("Tags", "CreatedDate", "ModifiedDate")}
+        return {k: v for k, v in window.items() if k not in (*_NOT_ANSWERED, "CreatedDate", "ModifiedDate")}
 
     def delete_maintenance_window(self, ctx: "RequestContext", params: dict[str, Any]) -> dict[str, Any]:
         ctx.store.windows.pop(params["WindowId"], None)

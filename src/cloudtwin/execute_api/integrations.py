@@ -1,0 +1,173 @@
+"""What an API calls: Lambda functions (through the internal client), HTTP endpoints
+(httpx, loopback only), and AWS services (``arn:aws:apigateway:<region>:<service>:action/<Action>``
+or ``...:path/<path>``) as a signed request to cloudtwin's own endpoint, handled in-process
+by the gateway's chain — the service's own wire protocol, as AWS's integration sends it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
+
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.protocol.http import HttpRequest, HttpResponse
+
+#: The gateway's in-process request chain (``Gateway.loopback``).
+Loopback = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+_LOOPBACK_NAMES = ("localhost", "localhost.localstack.cloud")
+
+
+def loopback_url(url: str) -> bool:
+    """Is the URL's host this machine (cloudtwin reaches nothing else)?"""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost") or host.endswith(".localhost.localstack.cloud"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(slots=True)
+class Outcome:
+    """An integration's answer."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    #: Lambda: the function's error type (``Unhandled``/``Handled``) when it failed.
+    function_error: str | None = None
+
+
+class IntegrationError(Exception):
+    """The integration could not be called (the API answers 500/502/504)."""
+
+    def __init__(self, message: str, status: int = 500, kind: str = "INTEGRATION_FAILURE") -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+def lambda_arn(uri: str) -> str:
+    """The function ARN in ``arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations``."""
+    marker = "/functions/"
+    if marker in uri:
+        return uri.split(marker, 1)[1].rsplit("/invocations", 1)[0]
+    return uri
+
+
+async def call_lambda(internal: Any, uri: str, payload: bytes, *, account_id: str, region: str,
+                      headers: dict[str, str] | None = None) -> Outcome:
+    arn = lambda_arn(uri)
+    parts = arn.split(":")
+    if len(parts) >= 5 and parts[4]:
+        account_id = parts[4]
+    if len(parts) >= 4 and parts[3]:
+        region = parts[3]
+    try:
+        answer = await internal.call_async(
+            "lambda", "Invoke", {"FunctionName": arn, "Payload": payload},
+            account_id=account_id, region=region, headers=headers,
+        )  # fmt: skip
+    except ServiceError as error:
+        raise IntegrationError(f"Lambda invocation failed: {error.code}: {error.message}") from None
+    body = answer.get("Payload") or b""
+    if not isinstance(body, (bytes, bytearray)):
+        body = bytes(body)
+    return Outcome(200, {}, bytes(body), answer.get("FunctionError"))
+
+
+async def call_http(method: str, url: str, headers: dict[str, str], body: bytes, timeout_ms: int) -> Outcome:
+    import httpx
+
+    if not loopback_url(url):
+        raise IntegrationError(f"cloudtwin calls loopback endpoints only, not {url}")
+    try:
+        async with httpx.AsyncClient(timeout=max(timeout_ms, 50) / 1000) as client:
+            answer = await client.request(method, url, headers=headers, content=body or None)
+    except httpx.TimeoutException:
+        raise IntegrationError("Endpoint request timed out", 504, "INTEGRATION_TIMEOUT") from None
+    except httpx.HTTPError as exc:
+        raise IntegrationError(f"Execution failed due to configuration error: {exc}") from None
+    out_headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+    return Outcome(answer.status_code, out_headers, answer.content)
+
+
+def parse_service_uri(uri: str) -> tuple[str, str, str, str]:
+    """``arn:aws:apigateway:<region>:<service>:<action|path>/<rest>`` -> (region, service, kind, rest).
+    The service may carry a subdomain (``<sub>.<service>``)."""
+    parts = uri.split(":", 5)
+    if len(parts) < 6:
+        raise IntegrationError(f"Invalid AWS integration URI {uri}")
+    region, service, rest = parts[3], parts[4], parts[5]
+    kind, _, tail = rest.partition("/")
+    return region, service.rsplit(".", 1)[-1], kind, tail
+
+
+#: botocore names of the AWS integration services whose endpoint prefix differs.
+_SERVICE_NAMES = {"states": "stepfunctions", "email": "ses", "monitoring": "cloudwatch", "execute-api": "apigateway"}
+
+
+async def call_aws(loopback: Loopback, catalog: Any, uri: str, method: str, headers: dict[str, str],
+                   body: bytes, query: str, *, account_id: str, region: str) -> Outcome:
+    """An AWS service integration, sent through the gateway's own chain."""
+    uri_region, service, kind, rest = parse_service_uri(uri)
+    region = uri_region or region
+    name = _SERVICE_NAMES.get(service, service)
+    out_headers = {k.lower(): v for k, v in headers.items()}
+    path, query_string = "/", query
+    try:
+        model = catalog.service_model(name)
+    except Exception:  # noqa: BLE001 - a service botocore does not know
+        raise IntegrationError(f"AWS service {service} is not available") from None
+    signing = model.signing_name or name
+    protocol = model.protocol
+    if kind == "action":
+        action = rest.split("&", 1)[0].split("?", 1)[0]
+        if protocol in ("json",) or model.metadata.get("targetPrefix") and protocol != "query":
+            prefix = model.metadata.get("targetPrefix")
+            out_headers.setdefault("x-amz-target", f"{prefix}.{action}")
+            version = model.metadata.get("jsonVersion", "1.0")
+            out_headers["content-type"] = f"application/x-amz-json-{version}"
+        elif protocol in ("query", "ec2") or "query" in (model.metadata.get("protocols") or []):
+            form = f"Action={action}&Version={model.api_version}"
+            if body:
+                form += "&" + body.decode("utf-8", "replace")
+            body = form.encode()
+            out_headers["content-type"] = "application/x-www-form-urlencoded"
+        else:
+            # rest protocols: the action is an operation; its URI comes from the model
+            op = model.operation_model(action)
+            path = op.http.get("requestUri", "/").split("?", 1)[0]
+            method = op.http.get("method", method)
+    else:
+        path = "/" + rest.lstrip("/")
+        if name == "sqs" and body and "content-type" not in out_headers:
+            out_headers["content-type"] = "application/x-www-form-urlencoded"
+        if out_headers.get("content-type", "").startswith("application/x-www-form-urlencoded") and name == "sqs":
+            path = path  # SQS's query API names the queue in the path
+    stamp = time.strftime("%Y%m%d", time.gmtime())
+    out_headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={account_id}/{stamp}/{region}/{signing}/aws4_request, "
+        "SignedHeaders=host, Signature=apigateway-integration"
+    )
+    out_headers["host"] = "localhost"
+    out_headers["content-length"] = str(len(body))
+    out_headers.pop("transfer-encoding", None)
+    request = HttpRequest(method, path, query_string, out_headers, body)
+    answer = await loopback(request)
+    data = answer.body if isinstance(answer.body, (bytes, bytearray)) else b"".join([c async for c in answer.body])
+    return Outcome(answer.status_code, dict(answer.headers), bytes(data))
+
+
+def lambda_error_payload(body: bytes) -> dict:
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,621 @@
+"""One request to a deployed REST API, as API Gateway runs it:
+
+    stage -> resource and method -> API key / usage plan -> authorizer -> request validation
+      -> integration request (parameter mapping, VTL) -> integration
+      -> integration response (status selection, parameter mapping, VTL) -> method response
+
+Proxy integrations (``AWS_PROXY`` to Lambda, ``HTTP_PROXY``) skip the mappings. Every
+failure on the way is a gateway response (:mod:`cloudtwin.execute_api.responses`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from cloudtwin.execute_api import integrations, routing
+from cloudtwin.execute_api.authorizers import policy_allows
+from cloudtwin.execute_api.integrations import IntegrationError, Outcome
+from cloudtwin.execute_api.mapping import Sources, resolve
+from cloudtwin.execute_api.responses import gateway_response
+from cloudtwin.execute_api.vtl import Input, TemplateError, render
+from cloudtwin.protocol.http import HttpRequest, HttpResponse
+
+_HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "expect"}
+
+
+class Denied(Exception):
+    """Stop with a gateway response of this type."""
+
+    def __init__(self, kind: str, message: str | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.message = message
+
+
+def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for key, value in pairs:
+        single[key] = value
+        multi.setdefault(key, []).append(value)
+    return single, multi
+
+
+def _is_binary(content_type: str, binary_types: list[str]) -> bool:
+    content_type = (content_type or "").split(";")[0].strip().lower()
+    for pattern in binary_types or []:
+        pattern = pattern.lower()
+        if pattern == "*/*" or pattern == content_type:
+            return True
+        if pattern.endswith("/*") and content_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def select_template(templates: dict | None, content_type: str | None) -> tuple[str | None, bool]:
+    """(template, found) for a content type; ``application/json`` is the default."""
+    if not templates:
+        return None, False
+    key = (content_type or "application/json").split(";")[0].strip().lower()
+    for name, template in templates.items():
+        if name.lower() == key:
+            return template, True
+    return None, False
+
+
+class RestInvocation:
+    def __init__(self, provider: Any, store: Any, record: dict, request: HttpRequest, path: str,
+                 request_id: str, loopback: Any = None) -> None:
+        self.provider = provider
+        self.env = provider.env
+        self.store = store
+        self.record = record
+        self.request = request
+        self.path = path
+        self.request_id = request_id
+        self.loopback = loopback
+        self.api_id = record["api"]["id"]
+        self.stage_name = ""
+        self.stage: dict = {}
+        self.snapshot: dict = {}
+        self.context: dict[str, Any] = {}
+        self.entry: dict[str, Any] = {"apiId": self.api_id, "requestId": request_id, "method": request.method,
+                                      "path": path}  # fmt: skip
+
+    # -- the pipeline -----------------------------------------------------------------------------
+
+    async def run(self) -> HttpResponse:
+        try:
+            response = await self._run()
+        except Denied as denied:
+            response = self._error(denied.kind, denied.message)
+        self.entry["status"] = response.status_code
+        self.provider.journal.add(self.entry)
+        return response
+
+    def _error(self, kind: str, message: str | None = None) -> HttpResponse:
+        self.entry["error"] = kind
+        return gateway_response(kind, self.request_id, message=message, custom=self.snapshot.get("responses"),
+                                context=self.context, stage_variables=self.stage.get("variables"))
+
+    async def _run(self) -> HttpResponse:
+        request = self.request
+        stage_name, _, rest = self.path.lstrip("/").partition("/")
+        self.stage_name = stage_name
+        stage = self.record["stages"].get(stage_name)
+        if stage is None:
+            raise Denied("MISSING_AUTHENTICATION_TOKEN")
+        self.stage = stage
+        deployment = self.record["deployments"].get(stage.get("deploymentId")) or {}
+        self.snapshot = deployment.get("_snapshot") or {}
+        resource_path = "/" + rest
+        resources = self.snapshot.get("resources") or {}
+        hit = routing.best(((r["path"], r) for r in resources.values()), resource_path)
+        if hit is None:
+            raise Denied("MISSING_AUTHENTICATION_TOKEN")
+        resource, path_params = hit
+        methods = resource.get("resourceMethods") or {}
+        method = methods.get(request.method) or methods.get("ANY")
+        if method is None:
+            raise Denied("MISSING_AUTHENTICATION_TOKEN")
+        self.entry["resource"] = resource["path"]
+        query, multi_query = _multi(parse_qsl(request.query_string, keep_blank_values=True))
+        headers = {k: v for k, v in request.headers.items()}
+        self.sources = Sources(
+            path=path_params, querystring=query, multi_querystring=multi_query, header=headers,
+            multi_header={k: [v] for k, v in headers.items()}, body=request.body or b"",
+            stage_variables=stage.get("variables") or {},
+        )  # fmt: skip
+        self.context = self._context(resource, method, resource_path)
+        self.sources.context = self.context
+        self.method = method
+        self.resource = resource
+        if method.get("apiKeyRequired"):
+            self._check_api_key()
+        await self._authorize(method)
+        self._validate(method)
+        integration = method.get("methodIntegration") or {}
+        kind = integration.get("type")
+        self.entry["integration"] = {"type": kind, "uri": integration.get("uri")}
+        try:
+            if kind == "AWS_PROXY":
+                return await self._lambda_proxy(integration, resource, resource_path)
+            if kind == "HTTP_PROXY":
+                return await self._http_proxy(integration)
+            return await self._mapped(integration, kind)
+        except IntegrationError as error:
+            self.entry["integrationError"] = str(error)
+            raise Denied(error.kind if error.kind != "INTEGRATION_FAILURE" else "INTEGRATION_FAILURE",
+                         "Endpoint request timed out" if error.status == 504 else None) from None
+        except TemplateError as error:
+            self.entry["templateError"] = str(error)
+            raise Denied("INTEGRATION_FAILURE") from None
+
+    def _context(self, resource: dict, method: dict, resource_path: str) -> dict[str, Any]:
+        now = self.env.clock.now()
+        headers = self.request.headers
+        host = headers.get("host", "").split(":")[0]
+        return {
+            "accountId": self.store.account_id, "apiId": self.api_id, "stage": self.stage_name,
+            "deploymentId": self.stage.get("deploymentId"), "domainName": host,
+            "domainPrefix": host.split(".")[0] if host else "", "extendedRequestId": self.request_id[:16],
+            "httpMethod": self.request.method, "path": f"/{self.stage_name}{resource_path}",
+            "protocol": "HTTP/1.1", "requestId": self.request_id, "resourceId": resource["id"],
+            "resourcePath": resource["path"],
+            "requestTime": datetime.fromtimestamp(now, timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(now * 1000),
+            "identity": {
+                "sourceIp": "127.0.0.1", "userAgent": headers.get("user-agent"), "accountId": None,
+                "apiKey": None, "apiKeyId": None, "caller": None, "cognitoAuthenticationProvider": None,
+                "cognitoAuthenticationType": None, "cognitoIdentityId": None, "cognitoIdentityPoolId": None,
+                "principalOrgId": None, "user": None, "userArn": None, "accessKey": None,
+            },
+            "authorizer": {},
+        }  # fmt: skip
+
+    # -- API keys and authorizers -----------------------------------------------------------------
+
+    def _check_api_key(self) -> None:
+        source = (self.snapshot.get("api") or {}).get("apiKeySource") or "HEADER"
+        value = self.request.headers.get("x-api-key")
+        if source == "AUTHORIZER":
+            value = (self.context.get("authorizer") or {}).get("usageIdentifierKey") or value
+        verdict = self.provider.consume(self.store, self.api_id, self.stage_name, value)
+        if verdict is not None:
+            raise Denied(verdict)
+        self.context["identity"]["apiKey"] = value
+
+    def method_arn(self) -> str:
+        resource = self.context["resourcePath"].lstrip("/")
+        region = self.store.region
+        return (f"arn:aws:execute-api:{region}:{self.store.account_id}:{self.api_id}/{self.stage_name}/"
+                f"{self.request.method}/{resource}")
+
+    async def _authorize(self, method: dict) -> None:
+        auth = method.get("authorizationType") or "NONE"
+        if auth == "NONE":
+            return
+        if auth == "AWS_IAM":
+            authorization = self.request.headers.get("authorization", "")
+            if not authorization.startswith("AWS4-HMAC-SHA256"):
+                raise Denied("MISSING_AUTHENTICATION_TOKEN")
+            return
+        authorizer = (self.snapshot.get("authorizers") or {}).get(method.get("authorizerId"))
+        if authorizer is None:
+            raise Denied("AUTHORIZER_CONFIGURATION_ERROR")
+        if auth == "COGNITO_USER_POOLS" or authorizer.get("type") == "COGNITO_USER_POOLS":
+            await self._cognito(authorizer, method)
+            return
+        await self._lambda_authorizer(authorizer)
+
+    def _identity_values(self, authorizer: dict) -> list[str] | None:
+        sources = [s.strip() for s in (authorizer.get("identitySource") or "").split(",") if s.strip()]
+        values = []
+        for source in sources:
+            value = resolve(source, self.sources)
+            if value in (None, ""):
+                return None
+            values.append(value if isinstance(value, str) else ",".join(value))
+        return values
+
+    async def _lambda_authorizer(self, authorizer: dict) -> None:
+        from cloudtwin.execute_api.authorizers import _statements
+
+        kind = authorizer.get("type") or "TOKEN"
+        values = self._identity_values(authorizer)
+        if kind == "TOKEN":
+            if not values:
+                raise Denied("UNAUTHORIZED")
+            pattern = authorizer.get("identityValidationExpression")
+            if pattern and not re.fullmatch(pattern, values[0]):
+                raise Denied("UNAUTHORIZED")
+        elif authorizer.get("identitySource") and values is None:
+            raise Denied("UNAUTHORIZED")
+        ttl = int(authorizer.get("authorizerResultTtlInSeconds", 300) or 0)
+        cache_key = (self.api_id, self.stage_name, authorizer["id"], tuple(values or ()))
+        result = self.provider.authorizer_cache.get(cache_key) if ttl and values else None
+        cached = result is not None
+        if result is None:
+            if kind == "TOKEN":
+                event: dict[str, Any] = {"type": "TOKEN", "methodArn": self.method_arn(), "authorizationToken": values[0]}
+            else:
+                event = self._proxy_event(self.resource, self.context["resourcePath"])
+                event.pop("body", None)
+                event.pop("isBase64Encoded", None)
+                event = {"type": "REQUEST", "methodArn": self.method_arn(), **event}
+            outcome = await integrations.call_lambda(
+                self.env.internal, authorizer.get("authorizerUri") or "", json.dumps(event).encode(),
+                account_id=self.store.account_id, region=self.store.region,
+            )  # fmt: skip
+            if outcome.function_error:
+                raise Denied("UNAUTHORIZED" if b"Unauthorized" in outcome.body else "AUTHORIZER_CONFIGURATION_ERROR",
+                             "Unauthorized" if b"Unauthorized" in outcome.body else None)
+            try:
+                result = json.loads(outcome.body or b"null")
+            except ValueError:
+                raise Denied("AUTHORIZER_CONFIGURATION_ERROR") from None
+            if not isinstance(result, dict) or not _statements(result.get("policyDocument")):
+                raise Denied("AUTHORIZER_CONFIGURATION_ERROR")
+            if values:
+                self.provider.authorizer_cache.put(cache_key, result, ttl)
+        self.entry["authorizer"] = {"id": authorizer["id"], "cached": cached}
+        if not policy_allows(result.get("policyDocument"), self.method_arn()):
+            raise Denied("ACCESS_DENIED")
+        context = {k: v for k, v in (result.get("context") or {}).items()}
+        context["principalId"] = result.get("principalId")
+        if kind == "TOKEN" or kind == "REQUEST":
+            context.setdefault("integrationLatency", 0)
+        if result.get("usageIdentifierKey"):
+            context["usageIdentifierKey"] = result["usageIdentifierKey"]
+        self.context["authorizer"] = context
+
+    async def _cognito(self, authorizer: dict, method: dict) -> None:
+        from cloudtwin.execute_api.authorizers import TokenError, verify_jwt
+
+        source = authorizer.get("identitySource") or "method.request.header.Authorization"
+        token = resolve(source, self.sources)
+        if not token or not isinstance(token, str):
+            raise Denied("UNAUTHORIZED")
+        issuers = [self._issuer(arn) for arn in authorizer.get("providerARNs") or []]
+        claims = None
+        for issuer in issuers or [None]:
+            try:
+                claims = await verify_jwt(token, issuer=issuer, audiences=None, now=self.env.clock.now(),
+                                          jwks=self.provider.jwks)
+                break
+            except TokenError:
+                continue
+        if claims is None:
+            raise Denied("UNAUTHORIZED")
+        scopes = method.get("authorizationScopes")
+        if scopes:
+            granted = set((claims.get("scope") or "").split())
+            if claims.get("token_use") != "access" or not granted & set(scopes):
+                raise Denied("UNAUTHORIZED")
+        elif claims.get("token_use") == "access" and False:
+            raise Denied("UNAUTHORIZED")
+        self.context["authorizer"] = {"claims": {k: v if isinstance(v, str) else json.dumps(v) for k, v in claims.items()}}
+
+    def _issuer(self, pool_arn: str) -> str:
+        """The issuer URL of a Cognito user pool (served by cloudtwin itself)."""
+        pool_id = pool_arn.rsplit("/", 1)[-1]
+        region = pool_id.split("_", 1)[0]
+        base = self.env.config.issuer_base() if hasattr(self.env.config, "issuer_base") else None
+        if base:
+            return f"{base}/{pool_id}"
+        return f"http://localhost:{getattr(self.env.config, 'port', 4566)}/{pool_id}" if region else pool_arn
+
+    # -- request validation -----------------------------------------------------------------------
+
+    def _validate(self, method: dict) -> None:
+        validator = (self.snapshot.get("validators") or {}).get(method.get("requestValidatorId"))
+        if not validator:
+            return
+        if validator.get("validateRequestParameters"):
+            for name, required in (method.get("requestParameters") or {}).items():
+                if required and resolve(name, self.sources) in (None, ""):
+                    where = name.split(".")
+                    raise Denied("BAD_REQUEST_PARAMETERS",
+                                 f"Missing required request parameters: [{where[-1]}]")
+        if validator.get("validateRequestBody"):
+            content_type = (self.request.headers.get("content-type") or "application/json").split(";")[0].strip()
+            model_name = (method.get("requestModels") or {}).get(content_type) or \
+                (method.get("requestModels") or {}).get("$default")
+            model = (self.snapshot.get("models") or {}).get(model_name) if model_name else None
+            if model and model_name != "Empty":
+                from cloudtwin.execute_api.validation import validate_body
+
+                problem = validate_body(self.request.body or b"", model, self.snapshot.get("models") or {})
+                if problem is not None:
+                    raise Denied("BAD_REQUEST_BODY", problem)
+
+    # -- proxy integrations -----------------------------------------------------------------------
+
+    def _proxy_event(self, resource: dict, resource_path: str) -> dict[str, Any]:
+        request = self.request
+        headers = {k: v for k, v in request.headers.items()}
+        pairs = parse_qsl(request.query_string, keep_blank_values=True)
+        query, multi_query = _multi(pairs)
+        body = request.body or b""
+        binary = _is_binary(headers.get("content-type", ""), (self.snapshot.get("api") or {}).get("binaryMediaTypes") or [])
+        context = {k: v for k, v in self.context.items() if k not in ("authorizer",)}
+        if self.context.get("authorizer"):
+            context["authorizer"] = self.context["authorizer"]
+        event = {
+            "resource": resource["path"], "path": resource_path, "httpMethod": request.method,
+            "headers": headers or None, "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+            "queryStringParameters": query or None, "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": self.sources.path or None, "stageVariables": self.stage.get("variables") or None,
+            "requestContext": context,
+            "body": (base64.b64encode(body).decode() if binary else body.decode("utf-8", "replace")) if body else None,
+            "isBase64Encoded": binary and bool(body),
+        }  # fmt: skip
+        return event
+
+    async def _lambda_proxy(self, integration: dict, resource: dict, resource_path: str) -> HttpResponse:
+        event = self._proxy_event(resource, resource_path)
+        self.entry["integrationRequest"] = event
+        outcome = await integrations.call_lambda(
+            self.env.internal, integration.get("uri") or "", json.dumps(event).encode(),
+            account_id=self.store.account_id, region=self.store.region,
+        )  # fmt: skip
+        self.entry["integrationResponse"] = outcome.body.decode("utf-8", "replace")[:4096]
+        if outcome.function_error:
+            raise Denied("INTEGRATION_FAILURE")
+        try:
+            result = json.loads(outcome.body or b"null")
+        except ValueError:
+            raise Denied("INTEGRATION_FAILURE") from None
+        if not isinstance(result, dict) or not set(result) <= {
+                "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}:
+            raise Denied("INTEGRATION_FAILURE")
+        try:
+            status = int(result.get("statusCode") or 200)
+        except (TypeError, ValueError):
+            raise Denied("INTEGRATION_FAILURE") from None
+        headers: dict[str, str] = {}
+        for key, value in (result.get("headers") or {}).items():
+            headers[str(key)] = str(value)
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            if isinstance(values, list):
+                headers[str(key)] = ",".join(str(v) for v in values)
+        body = result.get("body")
+        if body is None:
+            data = b""
+        elif not isinstance(body, str):
+            raise Denied("INTEGRATION_FAILURE")
+        elif result.get("isBase64Encoded"):
+            try:
+                data = base64.b64decode(body)
+            except ValueError:
+                raise Denied("INTEGRATION_FAILURE") from None
+        else:
+            data = body.encode()
+        headers.setdefault("Content-Type", "application/json")
+        return self._finish(status, headers, data)
+
+    async def _http_proxy(self, integration: dict) -> HttpResponse:
+        uri = self._integration_uri(integration)
+        headers = {k: v for k, v in self.request.headers.items() if k.lower() not in _HOP_HEADERS}
+        mapped_headers, query = self._mapped_params(integration)
+        headers.update(mapped_headers)
+        if self.request.query_string or query:
+            extra = urlencode(query) if query else ""
+            joined = "&".join(p for p in (self.request.query_string, extra) if p)
+            uri += ("&" if "?" in uri else "?") + joined
+        verb = integration.get("httpMethod") or self.request.method
+        if verb == "ANY":
+            verb = self.request.method
+        self.entry["integrationRequest"] = {"method": verb, "uri": uri}
+        outcome = await integrations.call_http(verb, uri, headers, self.request.body or b"",
+                                               integration.get("timeoutInMillis") or 29000)
+        return self._finish(outcome.status, outcome.headers, outcome.body)
+
+    def _integration_uri(self, integration: dict) -> str:
+        uri = integration.get("uri") or ""
+        params = dict(self.sources.path)
+        for target, source in (integration.get("requestParameters") or {}).items():
+            if target.startswith("integration.request.path."):
+                value = resolve(source, self.sources)
+                if value is not None:
+                    params[target.rsplit(".", 1)[1]] = value if isinstance(value, str) else ",".join(value)
+
+        def sub(match: re.Match) -> str:
+            value = params.get(match.group(1).rstrip("+"), "")
+            return quote(value, safe="/")
+
+        uri = re.sub(r"\{([^}]+)\}", sub, uri)
+        for name, value in (self.stage.get("variables") or {}).items():
+            uri = uri.replace(f"${{stageVariables.{name}}}", value)
+        return uri
+
+    def _mapped_params(self, integration: dict) -> tuple[dict[str, str], dict[str, str]]:
+        headers: dict[str, str] = {}
+        query: dict[str, str] = {}
+        for target, source in (integration.get("requestParameters") or {}).items():
+            value = resolve(source, self.sources)
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else ",".join(value)
+            if target.startswith("integration.request.header."):
+                headers[target[len("integration.request.header."):]] = text
+            elif target.startswith("integration.request.querystring."):
+                query[target[len("integration.request.querystring."):]] = text
+            elif target.startswith("integration.request.multivaluequerystring."):
+                query[target[len("integration.request.multivaluequerystring."):]] = text
+        return headers, query
+
+    # -- mapped integrations (AWS, HTTP, MOCK) ----------------------------------------------------
+
+    def _template_params(self) -> dict[str, dict[str, str]]:
+        return {"path": dict(self.sources.path), "querystring": dict(self.sources.querystring),
+                "header": dict(self.sources.header)}
+
+    def _request_body(self, integration: dict) -> bytes:
+        content_type = self.request.headers.get("content-type")
+        templates = integration.get("requestTemplates") or {}
+        template, found = select_template(templates, content_type)
+        behavior = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
+        if not found:
+            if templates and behavior == "WHEN_NO_TEMPLATES":
+                raise Denied("UNSUPPORTED_MEDIA_TYPE")
+            if behavior == "NEVER":
+                raise Denied("UNSUPPORTED_MEDIA_TYPE")
+            if content_type is None and templates and "application/json" in templates:
+                template, found = templates["application/json"], True
+        if not found or template is None:
+            return self.request.body or b""
+        rendered = render(template, input=Input(self.request.body or b"", self._template_params()),
+                          context=self.context, stage_variables=self.stage.get("variables"))
+        return rendered.encode()
+
+    async def _mapped(self, integration: dict, kind: str | None) -> HttpResponse:
+        body = self._request_body(integration)
+        self.entry["integrationRequest"] = body.decode("utf-8", "replace")[:4096]
+        if kind == "MOCK":
+            outcome = self._mock(body)
+        elif kind == "HTTP":
+            uri = self._integration_uri(integration)
+            headers, query = self._mapped_params(integration)
+            if query:
+                uri += ("&" if "?" in uri else "?") + urlencode(query)
+            verb = integration.get("httpMethod") or self.request.method
+            if verb == "ANY":
+                verb = self.request.method
+            if body and not any(k.lower() == "content-type" for k in headers):
+                headers["Content-Type"] = self.request.headers.get("content-type") or "application/json"
+            outcome = await integrations.call_http(verb, uri, headers, body, integration.get("timeoutInMillis") or 29000)
+        elif kind == "AWS":
+            uri = integration.get("uri") or ""
+            if ":lambda:path/" in uri:
+                outcome = await integrations.call_lambda(self.env.internal, uri, body,
+                                                         account_id=self.store.account_id, region=self.store.region)
+            else:
+                if self.loopback is None:
+                    raise IntegrationError("AWS integrations need the gateway")
+                headers, query = self._mapped_params(integration)
+                uri = self._integration_uri(integration)
+                outcome = await integrations.call_aws(
+                    self.loopback, self.env.catalog, uri, integration.get("httpMethod") or "POST", headers, body,
+                    urlencode(query), account_id=self.store.account_id, region=self.store.region,
+                )  # fmt: skip
+        else:
+            raise Denied("API_CONFIGURATION_ERROR")
+        self.entry["integrationResponse"] = {"status": outcome.status, "body": outcome.body.decode("utf-8", "replace")[:4096]}
+        return self._integration_response(integration, outcome)
+
+    def _mock(self, body: bytes) -> Outcome:
+        status = 200
+        text = body.decode("utf-8", "replace").strip()
+        if text:
+            try:
+                document = json.loads(text)
+            except ValueError:
+                raise Denied("INTEGRATION_FAILURE") from None
+            if isinstance(document, dict) and "statusCode" in document:
+                try:
+                    status = int(document["statusCode"])
+                except (TypeError, ValueError):
+                    raise Denied("INTEGRATION_FAILURE") from None
+        elif self.request.body and not body:
+            pass
+        return Outcome(status, {}, b"")
+
+    def _select_response(self, integration: dict, outcome: Outcome) -> dict | None:
+        responses = integration.get("integrationResponses") or {}
+        if outcome.function_error:
+            payload = integrations.lambda_error_payload(outcome.body)
+            subject = str(payload.get("errorMessage", ""))
+        elif integration.get("type") == "AWS" and ":lambda:path/" in (integration.get("uri") or ""):
+            subject = ""
+        else:
+            subject = str(outcome.status)
+        default = None
+        for response in responses.values():
+            pattern = response.get("selectionPattern")
+            if pattern in (None, ""):
+                default = default or response
+                continue
+            try:
+                if re.fullmatch(pattern, subject, re.DOTALL):
+                    return response
+            except re.error:
+                continue
+        return default
+
+    def _integration_response(self, integration: dict, outcome: Outcome) -> HttpResponse:
+        response = self._select_response(integration, outcome)
+        if response is None:
+            if outcome.function_error:
+                raise Denied("INTEGRATION_FAILURE")
+            raise Denied("API_CONFIGURATION_ERROR")
+        status = int(response.get("statusCode") or 200)
+        headers: dict[str, str] = {}
+        sources = self.sources
+        sources.response_header = outcome.headers
+        sources.response_body = outcome.body
+        for target, source in (response.get("responseParameters") or {}).items():
+            if target.startswith("method.response.header."):
+                value = resolve(source, sources)
+                if value is not None:
+                    headers[target[len("method.response.header."):]] = value if isinstance(value, str) else ",".join(value)
+        accept = self.request.headers.get("accept")
+        templates = response.get("responseTemplates") or {}
+        template, found = select_template(templates, accept if accept and accept != "*/*" else None)
+        if not found and templates:
+            template = next(iter(templates.values()))
+            found = True
+        body = outcome.body
+        content_type = "application/json"
+        if found and template:
+            context = dict(self.context)
+            body = render(template, input=Input(outcome.body, self._template_params()), context=context,
+                          stage_variables=self.stage.get("variables"), extra=None).encode()
+            override = context.get("responseOverride") or {}
+            if isinstance(override, dict):
+                status = int(override.get("status") or status)
+                headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
+        elif found:
+            body = b""
+        elif outcome.headers.get("content-type") or outcome.headers.get("Content-Type"):
+            content_type = outcome.headers.get("content-type") or outcome.headers.get("Content-Type")
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = content_type
+        return self._finish(status, headers, body)
+
+    def _finish(self, status: int, headers: dict[str, str], body: bytes) -> HttpResponse:
+        out = dict(headers)
+        out["x-amzn-RequestId"] = self.request_id
+        out["x-amz-apigw-id"] = self.request_id[:16]
+        out.setdefault("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}")
+        return HttpResponse(status, out, body)
+
+
+async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> dict:
+    """``TestInvokeMethod``: the method run against the API's current (undeployed) state."""
+    from cloudtwin.services.apigateway.stages import snapshot
+
+    path = params.get("pathWithQueryString") or "/"
+    path, _, query = path.partition("?")
+    headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
+    body = (params.get("body") or "").encode()
+    request = HttpRequest(params["httpMethod"], path, query, headers, body)
+    fake = dict(record)
+    fake["stages"] = {"test-invoke-stage": {"stageName": "test-invoke-stage", "deploymentId": "_test",
+                                            "variables": params.get("stageVariables") or {}}}
+    fake["deployments"] = {"_test": {"_snapshot": snapshot(record)}}
+    invocation = RestInvocation(provider, ctx.store, fake, request, "/test-invoke-stage" + path, ctx.request_id)
+    response = await invocation.run()
+    data = response.body if isinstance(response.body, bytes) else b""
+    return {
+        "status": response.status_code, "body": data.decode("utf-8", "replace"),
+        "headers": {k: v for k, v in response.headers.items()},
+        "multiValueHeaders": {k: [v] for k, v in response.headers.items()},
+        "log": "", "latency": 0,
+    }  # fmt: skip

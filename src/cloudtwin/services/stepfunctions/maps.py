@@ -1,0 +1,291 @@
+"""The Map state: inline (iterations in the parent's history) and distributed (a map run
+whose items are read by ``ItemReader`` from S3 — JSON, JSONL, CSV or a listing — batched by
+``ItemBatcher``, with tolerated failures and ``ResultWriter``)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.stepfunctions.errors import FailureError, QueryError
+from cloudtwin.services.stepfunctions.history import to_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.services.stepfunctions.executions import Engine
+    from cloudtwin.services.stepfunctions.interpreter import Execution, Frame
+
+#: How many iterations of an inline Map AWS runs at once at most.
+INLINE_CONCURRENCY = 40
+
+
+class Maps:
+    def __init__(self, engine: "Engine") -> None:
+        self.engine = engine
+
+    async def run(self, execution: "Execution", name: str, state: dict[str, Any], data: Any, raw: Any,
+                  frame: "Frame", language: str) -> list[Any]:
+        if language == "JSONata":
+            bindings = execution.bindings(frame, {"input": raw})
+            items = await self._items_jsonata(execution, state, raw, bindings)
+        else:
+            items = await self._items_jsonpath(execution, state, data, frame)
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        distributed = (processor.get("ProcessorConfig") or {}).get("Mode") == "DISTRIBUTED"
+        history = execution.history
+        concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0)
+        if distributed:
+            return await self._distributed(execution, name, state, items, data, raw, frame, language, processor)
+        history.add("MapStateStarted", {"length": len(items)})
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
+            raise QueryError(f"The MaxConcurrencyPath field refers to value \"{concurrency}\" which is not a valid "
+                             "integer")
+        limit = asyncio.Semaphore(concurrency if concurrency > 0 else INLINE_CONCURRENCY)
+        language_inner = processor.get("QueryLanguage") or language
+
+        broken: list[bool] = []
+
+        async def iteration(index: int, item: Any) -> Any:
+            async with limit:
+                if broken:
+                    return None  # an iteration failed: the Map starts no more
+                child = frame.child({"Index": index, "Value": item}, language_inner)
+                value = self._selected(execution, state, item, index, data, raw, child, language)
+                history.add("MapIterationStarted", {"index": index, "name": name})
+                try:
+                    result = await execution.run_states(processor, value, child)
+                except FailureError:
+                    broken.append(True)
+                    history.add("MapIterationFailed", {"index": index, "name": name}, advance=False)
+                    raise
+                history.add("MapIterationSucceeded", {"index": index, "name": name}, advance=False)
+                return result
+
+        tasks = [asyncio.ensure_future(iteration(i, item)) for i, item in enumerate(items)]
+        try:
+            results = await asyncio.gather(*tasks) if tasks else []
+        except FailureError:
+            for task in tasks:
+                task.cancel()
+            history.add("MapStateFailed")
+            raise
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+        last = len(history.events)
+        history.add("MapStateSucceeded", previous=last, advance=False)
+        history.last = last
+        return list(results)
+
+    # -- items -----------------------------------------------------------------------------------
+
+    async def _items_jsonpath(self, execution: "Execution", state: dict[str, Any], data: Any,
+                              frame: "Frame") -> list[Any]:
+        if "ItemReader" in state:
+            return await self._read(execution, state["ItemReader"], data, frame, None)
+        path = state.get("ItemsPath", "$")
+        try:
+            items = execution.read(path, data, frame)
+        except QueryError as error:
+            raise QueryError(f"Invalid path '{path}' : {error}") from None
+        if not isinstance(items, list):
+            raise QueryError(f"Item path {path} in the input '{to_json(data)}' does not reference an array")
+        return items
+
+    async def _items_jsonata(self, execution: "Execution", state: dict[str, Any], raw: Any,
+                             bindings: dict[str, Any]) -> list[Any]:
+        if "ItemReader" in state:
+            return await self._read(execution, state["ItemReader"], raw, None, bindings)
+        if "Items" not in state:
+            items = raw
+            if not isinstance(items, list):
+                raise FailureError("States.QueryEvaluationError", "The input of the Map state is not an array")
+            return items
+        items = execution.jsonata(state["Items"], bindings, "Items")
+        if not isinstance(items, list):
+            from cloudtwin.services.stepfunctions.interpreter import _type_name
+
+            text = state["Items"]
+            text = text[2:-2].strip() if isinstance(text, str) and text.startswith("{%") else to_json(text)
+            raise FailureError("States.QueryEvaluationError", (
+                f"The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result "
+                f"type. Expected 'array', but was '{_type_name(items)}' for value: {to_json(items)}"),
+                location="Items")
+        return items
+
+    def _value(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame", field: str,
+               language: str, default: Any) -> Any:
+        if language == "JSONata":
+            if field in state:
+                return execution.jsonata(state[field], execution.bindings(frame, {"input": data}), field)
+            return default
+        if f"{field}Path" in state:
+            path = state[f"{field}Path"]
+            value = execution.read(path, data, frame)
+            if isinstance(value, str):
+                try:
+                    value = float(value) if "." in value else int(value)
+                except ValueError:
+                    raise QueryError(f"The {field}Path field refers to value \"{value}\" which is not a valid "
+                                     "number") from None
+            return value
+        return state.get(field, default)
+
+    def _selected(self, execution: "Execution", state: dict[str, Any], item: Any, index: int, data: Any,
+                  raw: Any, child: "Frame", language: str) -> Any:
+        selector = state.get("ItemSelector", state.get("Parameters"))
+        if selector is None:
+            return item
+        if language == "JSONata":
+            return execution.jsonata(selector, execution.bindings(child, {"input": raw}), "ItemSelector")
+        return execution.template(selector, data, child)
+
+    # -- distributed -------------------------------------------------------------------------------
+
+    async def _read(self, execution: "Execution", reader: dict[str, Any], data: Any, frame: "Frame | None",
+                    bindings: dict[str, Any] | None) -> list[Any]:
+        params = reader.get("Parameters") if "Parameters" in reader else reader.get("Arguments", {})
+        if bindings is not None:
+            params = execution.jsonata(params, bindings, "ItemReader/Arguments")
+        else:
+            params = execution.template(params, data, frame)
+        resource = reader.get("Resource", "")
+        config = reader.get("ReaderConfig") or {}
+        account, region = execution.record["account"], execution.record["region"]
+        internal = self.engine.env.internal
+        try:
+            if resource.endswith("s3:listObjectsV2"):
+                listing = await internal.call_async("s3", "ListObjectsV2", params, account_id=account, region=region)
+                items = [{"Etag": o.get("ETag"), "Key": o.get("Key"), "LastModified": str(o.get("LastModified")),
+                          "Size": o.get("Size"), "StorageClass": o.get("StorageClass")}
+                         for o in listing.get("Contents") or []]
+            else:
+                result = await internal.call_async("s3", "GetObject", params, account_id=account, region=region)
+                body = result.get("Body")
+                if hasattr(body, "read"):
+                    body = body.read()
+                text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body or "")
+                items = _parse_items(text, config)
+        except ServiceError as error:
+            raise FailureError("States.ItemReaderFailed", error.message) from None
+        limit = config.get("MaxItems")
+        if limit:
+            items = items[:limit]
+        return items
+
+    async def _distributed(self, execution: "Execution", name: str, state: dict[str, Any], items: list[Any],
+                           data: Any, raw: Any, frame: "Frame", language: str, processor: dict[str, Any]) -> Any:
+        history = execution.history
+        batcher = state.get("ItemBatcher")
+        if batcher:
+            size = batcher.get("MaxItemsPerBatch") or len(items) or 1
+            batch_input = batcher.get("BatchInput") or {}
+            items = [{"BatchInput": batch_input, "Items": items[i:i + size]} for i in range(0, len(items), size)]
+        history.add("MapStateStarted", {"length": 0 if "ItemReader" in state else len(items)})
+        tolerated_count = self._value(execution, state, data, frame, "ToleratedFailureCount", language, 0)
+        tolerated_percent = self._value(execution, state, data, frame, "ToleratedFailurePercentage", language, 0)
+        if isinstance(tolerated_percent, bool) or not isinstance(tolerated_percent, (int, float)) \
+                or not 0 <= tolerated_percent <= 100:
+            raise QueryError("ToleratedFailurePercentage must be between 0 and 100.")
+        if isinstance(tolerated_count, bool) or not isinstance(tolerated_count, int) or tolerated_count < 0:
+            raise QueryError("ToleratedFailureCount cannot be negative.")
+        run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
+        history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+        concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0) or 1000
+        limit = asyncio.Semaphore(min(concurrency, 1000))
+        counts = run["itemCounts"]
+        inner_language = processor.get("QueryLanguage") or language
+        failed: list[FailureError] = []
+
+        async def iteration(index: int, item: Any) -> Any:
+            async with limit:
+                child = frame.child({"Index": index, "Value": item}, inner_language)
+                child.variables = {}
+                value = self._selected(execution, state, item, index, data, raw, child, language)
+                sub = execution.detached()
+                counts["running"] += 1
+                counts["pending"] -= 1
+                try:
+                    result = await sub.run_states(processor, value, child)
+                except FailureError as failure:
+                    counts["running"] -= 1
+                    counts["failed"] += 1
+                    failed.append(failure)
+                    return {"Error": failure.error, "Cause": failure.cause}
+                counts["running"] -= 1
+                counts["succeeded"] += 1
+                return result
+
+        results = await asyncio.gather(*(iteration(i, item) for i, item in enumerate(items)))
+        for key in ("resultsWritten",):
+            counts[key] = counts["succeeded"] + counts["failed"]
+        total = len(items) or 1
+        exceeded = failed and (len(failed) > tolerated_count and 100.0 * len(failed) / total > tolerated_percent)
+        self.engine.finish_map_run(run, "FAILED" if exceeded else "SUCCEEDED")
+        if exceeded:
+            history.add("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold",
+                                         "cause": "The specified tolerated failure threshold was exceeded"})
+            history.add("MapStateFailed")
+            raise FailureError("States.ExceedToleratedFailureThreshold",
+                               "The specified tolerated failure threshold was exceeded")
+        history.add("MapRunSucceeded")
+        history.add("MapStateSucceeded", advance=False)
+        writer = state.get("ResultWriter")
+        if writer:
+            return await self._write(execution, run, writer, list(results))
+        return list(results)
+
+    async def _write(self, execution: "Execution", run: dict[str, Any], writer: dict[str, Any],
+                     results: list[Any]) -> dict[str, Any]:
+        params = writer.get("Parameters") or writer.get("Arguments") or {}
+        bucket, prefix = params.get("Bucket"), params.get("Prefix", "")
+        account, region = execution.record["account"], execution.record["region"]
+        run_id = run["mapRunArn"].rsplit(":", 1)[-1]
+        key_base = f"{prefix.rstrip('/')}/{run_id}" if prefix else run_id
+        manifest = {"DestinationBucket": bucket, "MapRunArn": run["mapRunArn"],
+                    "ResultFiles": {"FAILED": [], "PENDING": [], "SUCCEEDED": []}}
+        body = json.dumps([{"Output": to_json(r)} for r in results]).encode()
+        await self.engine.env.internal.call_async("s3", "PutObject", {
+            "Bucket": bucket, "Key": f"{key_base}/SUCCEEDED_0.json", "Body": body},
+            account_id=account, region=region)
+        manifest["ResultFiles"]["SUCCEEDED"].append({"Key": f"{key_base}/SUCCEEDED_0.json", "Size": len(body)})
+        await self.engine.env.internal.call_async("s3", "PutObject", {
+            "Bucket": bucket, "Key": f"{key_base}/manifest.json", "Body": json.dumps(manifest).encode()},
+            account_id=account, region=region)
+        return {"MapRunArn": run["mapRunArn"], "ResultWriterDetails": {
+            "Bucket": bucket, "Key": f"{key_base}/manifest.json"}}
+
+
+def _parse_items(text: str, config: dict[str, Any]) -> list[Any]:
+    kind = config.get("InputType", "JSON")
+    if kind == "JSON":
+        try:
+            items = json.loads(text)
+        except ValueError:
+            raise FailureError("States.ItemReaderFailed", "Attempting to map over non-iterable node.") from None
+        if not isinstance(items, list):
+            raise FailureError("States.ItemReaderFailed", "Attempting to map over non-iterable node.")
+        return items
+    if kind == "JSONL":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    if kind == "MANIFEST":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    delimiter = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}.get(
+        config.get("CSVDelimiter", "COMMA"), ",")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if config.get("CSVHeaderLocation", "FIRST_ROW") == "GIVEN":
+        headers = config.get("CSVHeaders") or []
+    else:
+        headers, rows = (rows[0], rows[1:]) if rows else ([], [])
+    if len(set(headers)) != len(headers):
+        raise FailureError("States.ItemReaderFailed", "CSV headers cannot contain duplicates.")
+    return [dict(zip(headers, row)) for row in rows if row]
+
+
+def map_run_id() -> str:
+    return str(uuid.uuid4())

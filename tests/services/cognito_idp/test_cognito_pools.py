@@ -1,0 +1,124 @@
+"""The control plane: pools (password policy, schema, MFA and Lambda config), app clients
+(secrets, flows, token validity units), groups, users, domains, resource servers; AWS's
+errors for what does not exist."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+from botocore.exceptions import ClientError
+from cognito_helpers import PASSWORD, sign_in
+
+
+def test_pool_settings_and_schema(idp):
+    pool = idp.create_user_pool(
+        PoolName="shop", Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireSymbols": False}},
+        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True},
+                {"Name": "email", "AttributeDataType": "String", "Required": True}],
+        UserPoolTags={"team": "web"},
+    )["UserPool"]  # fmt: skip
+    assert pool["Id"].startswith("us-east-1_") and len(pool["Id"].split("_")[1]) == 9
+    assert pool["Arn"] == f"arn:aws:cognito-idp:us-east-1:000000000000:userpool/{pool['Id']}"
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] == 12 and policy["RequireSymbols"] is False and policy["RequireUppercase"] is True
+    names = {a["Name"]: a for a in pool["SchemaAttributes"]}
+    assert "custom:tenant" in names and names["email"]["Required"] is True and "sub" in names
+    described = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+    assert described["Name"] == "shop" and described["MfaConfiguration"] == "OFF"
+    assert idp.list_tags_for_resource(ResourceArn=pool["Arn"])["Tags"] == {"team": "web"}
+    idp.add_custom_attributes(UserPoolId=pool["Id"], CustomAttributes=[{"Name": "plan", "AttributeDataType": "String"}])
+    names = {a["Name"] for a in idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["SchemaAttributes"]}
+    assert "custom:plan" in names
+    with pytest.raises(ClientError) as err:
+        idp.admin_create_user(UserPoolId=pool["Id"], Username="nomail")
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert [p["Id"] for p in idp.list_user_pools(MaxResults=10)["UserPools"]] == [pool["Id"]]
+    idp.delete_user_pool(UserPoolId=pool["Id"])
+    with pytest.raises(ClientError) as err:
+        idp.describe_user_pool(UserPoolId=pool["Id"])
+    assert err.value.response["Error"] == {"Code": "ResourceNotFoundException", "Message": f"User pool {pool['Id']} does not exist."}
+
+
+def test_clients_and_token_validity_units(idp, pool, user):
+    created = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="short", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+        AccessTokenValidity=5, IdTokenValidity=10, TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes"},
+    )["UserPoolClient"]  # fmt: skip
+    assert "ClientSecret" not in created
+    result = sign_in(idp, created["ClientId"])["AuthenticationResult"]
+    assert result["ExpiresIn"] == 300
+    claims = jwt.decode(result["IdToken"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 600
+    updated = idp.update_user_pool_client(UserPoolId=pool["Id"], ClientId=created["ClientId"], ClientName="renamed")
+    assert updated["UserPoolClient"]["ClientName"] == "renamed"
+    listed = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=10)["UserPoolClients"]
+    assert listed == [{"ClientId": created["ClientId"], "UserPoolId": pool["Id"], "ClientName": "renamed"}]
+    idp.delete_user_pool_client(UserPoolId=pool["Id"], ClientId=created["ClientId"])
+    with pytest.raises(ClientError) as err:
+        idp.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=created["ClientId"])
+    assert err.value.response["Error"] == {"Code": "ResourceNotFoundException",
+                                           "Message": f"User pool client {created['ClientId']} does not exist."}  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        sign_in(idp, created["ClientId"])
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_groups_and_users(idp, pool, user):
+    idp.create_group(UserPoolId=pool["Id"], GroupName="staff", Description="employees", Precedence=2)
+    with pytest.raises(ClientError) as err:
+        idp.create_group(UserPoolId=pool["Id"], GroupName="staff")
+    assert err.value.response["Error"] == {"Code": "GroupExistsException", "Message": "A group with the name already exists."}
+    idp.admin_add_user_to_group(UserPoolId=pool["Id"], Username=user, GroupName="staff")
+    assert [g["GroupName"] for g in idp.admin_list_groups_for_user(UserPoolId=pool["Id"], Username=user)["Groups"]] == ["staff"]
+    assert [u["Username"] for u in idp.list_users_in_group(UserPoolId=pool["Id"], GroupName="staff")["Users"]] == ["alice"]
+    idp.admin_remove_user_from_group(UserPoolId=pool["Id"], Username=user, GroupName="staff")
+    assert idp.list_users_in_group(UserPoolId=pool["Id"], GroupName="staff")["Users"] == []
+    with pytest.raises(ClientError) as err:
+        idp.get_group(UserPoolId=pool["Id"], GroupName="nope")
+    assert err.value.response["Error"] == {"Code": "ResourceNotFoundException", "Message": "Group not found."}
+    with pytest.raises(ClientError) as err:
+        idp.admin_create_user(UserPoolId=pool["Id"], Username="alice")
+    assert err.value.response["Error"] == {"Code": "UsernameExistsException", "Message": "User account already exists"}
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="bob", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "bob@example.org"}])  # fmt: skip
+    found = idp.list_users(UserPoolId=pool["Id"], Filter='email ^= "bob"')["Users"]
+    assert [u["Username"] for u in found] == ["bob"] and found[0]["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    idp.admin_update_user_attributes(UserPoolId=pool["Id"], Username="bob", UserAttributes=[{"Name": "name", "Value": "Bob"}])
+    attrs = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool["Id"], Username="bob")["UserAttributes"]}
+    assert attrs["name"] == "Bob"
+    idp.admin_delete_user(UserPoolId=pool["Id"], Username="bob")
+    with pytest.raises(ClientError) as err:
+        idp.admin_get_user(UserPoolId=pool["Id"], Username="bob")
+    assert err.value.response["Error"] == {"Code": "UserNotFoundException", "Message": "User does not exist."}
+
+
+def test_email_as_username(idp):
+    pool_id = idp.create_user_pool(PoolName="by-mail", UsernameAttributes=["email"])["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])[
+        "UserPoolClient"]["ClientId"]  # fmt: skip
+    created = idp.admin_create_user(UserPoolId=pool_id, Username="ann@example.com", MessageAction="SUPPRESS")["User"]
+    assert created["Username"] != "ann@example.com"  # a generated id; the address is the email attribute
+    idp.admin_set_user_password(UserPoolId=pool_id, Username="ann@example.com", Password=PASSWORD, Permanent=True)
+    claims = jwt.decode(sign_in(idp, cid, "ann@example.com")["AuthenticationResult"]["IdToken"],
+                        options={"verify_signature": False})  # fmt: skip
+    assert claims["email"] == "ann@example.com" and claims["cognito:username"] == created["Username"]
+
+
+def test_domains_and_resource_servers(idp, pool):
+    idp.create_user_pool_domain(UserPoolId=pool["Id"], Domain="my-app")
+    desc = idp.describe_user_pool_domain(Domain="my-app")["DomainDescription"]
+    assert desc["UserPoolId"] == pool["Id"] and desc["Status"] == "ACTIVE"
+    assert idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["Domain"] == "my-app"
+    assert idp.describe_user_pool_domain(Domain="unknown")["DomainDescription"] == {}
+    server = idp.create_resource_server(UserPoolId=pool["Id"], Identifier="api", Name="API",
+                                        Scopes=[{"ScopeName": "read", "ScopeDescription": "r"}])["ResourceServer"]  # fmt: skip
+    assert server["Scopes"] == [{"ScopeName": "read", "ScopeDescription": "r"}]
+    assert [s["Identifier"] for s in idp.list_resource_servers(UserPoolId=pool["Id"], MaxResults=10)["ResourceServers"]] == ["api"]
+    idp.delete_user_pool_domain(UserPoolId=pool["Id"], Domain="my-app")
+
+
+def test_mfa_config(idp, pool):
+    out = idp.set_user_pool_mfa_config(UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL",
+                                       SoftwareTokenMfaConfiguration={"Enabled": True})  # fmt: skip
+    assert out["MfaConfiguration"] == "OPTIONAL" and out["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    assert idp.get_user_pool_mfa_config(UserPoolId=pool["Id"])["MfaConfiguration"] == "OPTIONAL"

@@ -1,0 +1,140 @@
+"""The control plane: state machines, versions and aliases, activities and task tokens,
+executions' name rules, listing and history pagination, validation diagnostics, TestState,
+EXPRESS synchronous executions, and AWS's answers to bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import ROLE, finished, history
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"Arg1": "argument1"}, "End": True}}}
+
+
+def _error(call, *args, **kwargs) -> tuple[str, str]:
+    with pytest.raises(ClientError) as raised:
+        call(*args, **kwargs)
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+
+def test_create_describe_list_delete(sfn, machine):
+    arn = machine(PASS, name="basic")
+    described = sfn.describe_state_machine(stateMachineArn=arn)
+    assert json.loads(described["definition"]) == PASS
+    assert described["loggingConfiguration"] == {"level": "OFF", "includeExecutionData": False}
+    assert described["tracingConfiguration"] == {"enabled": False}
+    assert [m["name"] for m in sfn.list_state_machines()["stateMachines"]] == ["basic"]
+    assert _error(sfn.create_state_machine, name="basic", definition=json.dumps({**PASS, "Comment": "x"}),
+                  roleArn=ROLE) == ("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
+    sfn.delete_state_machine(stateMachineArn=arn)
+    assert _error(sfn.describe_state_machine, stateMachineArn=arn) == (
+        "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+
+
+def test_invalid_definitions_name_the_state_and_the_problem(sfn):
+    bad = {"StartAt": "A", "States": {"A": {"Type": "Nope", "End": True}}}
+    code, message = _error(sfn.create_state_machine, name="bad", definition=json.dumps(bad), roleArn=ROLE)
+    assert code == "InvalidDefinition"
+    assert message == ("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field 'Type' should have "
+                       "one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] at /States/A/Type'")
+    missing = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}
+    _, message = _error(sfn.create_state_machine, name="bad", definition=json.dumps(missing), roleArn=ROLE)
+    assert "MISSING_TRANSITION_TARGET: Missing 'Next' target: B at /States/A/Next" in message
+    result = sfn.validate_state_machine_definition(definition=json.dumps({"States": {}}))
+    assert result["result"] == "FAIL"
+    assert result["diagnostics"] == [{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
+                                      "message": "These fields are required: [StartAt]", "location": "/"}]
+    assert sfn.validate_state_machine_definition(definition=json.dumps(PASS))["result"] == "OK"
+    assert _error(sfn.create_activity, name="bad name") == ("InvalidName", "Invalid Name: 'bad name'")
+
+
+def test_execution_names_history_order_and_pagination(sfn, machine):
+    arn = machine(PASS)
+    first = sfn.start_execution(stateMachineArn=arn, name="once", input="{}")["executionArn"]
+    finished(sfn, first)
+    code, message = _error(sfn.start_execution, stateMachineArn=arn, name="once", input="{}")
+    assert (code, message) == ("ExecutionAlreadyExists", f"Execution Already Exists: '{first}'")
+    assert _error(sfn.start_execution, stateMachineArn=arn, input="not json")[0] == "InvalidExecutionInput"
+    page = sfn.get_execution_history(executionArn=first, maxResults=2, reverseOrder=True)
+    assert [e["type"] for e in page["events"]] == ["ExecutionSucceeded", "PassStateExited"]
+    rest = sfn.get_execution_history(executionArn=first, maxResults=2, reverseOrder=True, nextToken=page["nextToken"])
+    assert [e["type"] for e in rest["events"]] == ["PassStateEntered", "ExecutionStarted"]
+    lean = sfn.get_execution_history(executionArn=first, includeExecutionData=False)["events"]
+    assert "input" not in lean[0]["executionStartedEventDetails"]
+    listed = sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED")["executions"]
+    assert [e["name"] for e in listed] == ["once"]
+    assert _error(sfn.list_executions, stateMachineArn=arn, maxResults=1001)[0] == "ValidationException"
+
+
+def test_versions_and_alias_routing(sfn, machine):
+    arn = machine(PASS, publish=True, versionDescription="first")
+    versions = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
+    assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:1"]
+    sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps({**PASS, "Comment": "v2"}), publish=True)
+    alias = sfn.create_state_machine_alias(name="live", routingConfiguration=[
+        {"stateMachineVersionArn": f"{arn}:2", "weight": 100}])["stateMachineAliasArn"]
+    assert alias == f"{arn}:live"
+    execution = sfn.start_execution(stateMachineArn=alias)["executionArn"]
+    described = finished(sfn, execution)
+    assert described["stateMachineVersionArn"] == f"{arn}:2" and described["stateMachineAliasArn"] == alias
+    code, _ = _error(sfn.delete_state_machine_version, stateMachineVersionArn=f"{arn}:2")
+    assert code == "ConflictException"
+    assert _error(sfn.create_state_machine_alias, name="bad", routingConfiguration=[
+        {"stateMachineVersionArn": f"{arn}:1", "weight": 50}])[0] == "ValidationException"
+
+
+def test_tags(sfn, machine):
+    arn = machine(PASS, tags=[{"key": "team", "value": "a"}])
+    sfn.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "dev"}])
+    sfn.untag_resource(resourceArn=arn, tagKeys=["team"])
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "env", "value": "dev"}]
+
+
+def test_activity_worker_round_trip(sfn, machine):
+    activity = sfn.create_activity(name="work")["activityArn"]
+    arn = machine({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": activity, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"job": 1}))["executionArn"]
+    task = sfn.get_activity_task(activityArn=activity, workerName="w1")
+    assert json.loads(task["input"]) == {"job": 1}
+    sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"done": True}))
+    assert json.loads(finished(sfn, execution)["output"]) == {"done": True}
+    events = history(sfn, execution)
+    assert [e["type"] for e in events][2:5] == ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"]
+    assert events[3]["activityStartedEventDetails"] == {"workerName": "w1"}
+    assert _error(sfn.send_task_failure, taskToken="nope")[0] == "InvalidToken"
+
+
+def test_express_synchronous_execution(sfn, machine):
+    arn = machine(PASS, machine_type="EXPRESS")
+    result = sfn.start_sync_execution(stateMachineArn=arn, input="{}")
+    assert result["status"] == "SUCCEEDED" and json.loads(result["output"]) == {"Arg1": "argument1"}
+    assert result["executionArn"].startswith(arn.replace(":stateMachine:", ":express:"))
+    assert _error(sfn.list_executions, stateMachineArn=arn)[0] == "StateMachineTypeNotSupported"
+    standard = machine(PASS)
+    assert _error(sfn.start_sync_execution, stateMachineArn=standard)[0] == "StateMachineTypeNotSupported"
+
+
+def test_stop_execution(sfn, machine, cloudtwin_client):
+    cloudtwin_client.freeze()
+    arn = machine({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    sfn.stop_execution(executionArn=execution, error="Stop", cause="by hand")
+    done = finished(sfn, execution)
+    assert (done["status"], done["error"], done["cause"]) == ("ABORTED", "Stop", "by hand")
+    assert history(sfn, execution)[-1]["type"] == "ExecutionAborted"
+
+
+def test_test_state_inspection_levels(sfn):
+    state = {"Type": "Pass", "InputPath": "$.a", "Parameters": {"b.$": "$.b"}, "ResultPath": "$.r", "Next": "X"}
+    info = sfn.test_state(definition=json.dumps(state), input=json.dumps({"a": {"b": 1}}))
+    assert (info["status"], info["nextState"], json.loads(info["output"])) == ("SUCCEEDED", "X", {"a": {"b": 1}, "r": {"b": 1}})
+    assert "inspectionData" not in info
+    debug = sfn.test_state(definition=json.dumps(state), input=json.dumps({"a": {"b": 1}}), inspectionLevel="DEBUG")
+    data = debug["inspectionData"]
+    assert json.loads(data["afterInputPath"]) == {"b": 1} and json.loads(data["afterParameters"]) == {"b": 1}
+    failed = sfn.test_state(definition=json.dumps({"Type": "Fail", "Error": "E", "Cause": "C"}))
+    assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "E", "C")
+    assert _error(sfn.test_state, definition=json.dumps({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                                         "End": True}))[0] == "ValidationException"
