@@ -604,13 +604,6 @@ class Provider(ServiceProvider):
         page, extra = _page(summaries, params)
         return {"TypeSummaries": page, **extra}
 
-    # -- stack sets (stored and answered) ------------------------------------------------------------
-
-    def __getattr__(self, name: str) -> Any:
-        handler = stacksets.HANDLERS.get(name)
-        if handler is None:
-            raise AttributeError(name)
-        return lambda ctx, params: handler(self, ctx, params)
 
 
 def _parameter_declarations(template: Params) -> list[Params]:
@@ -653,3 +646,17 @@ def _schema_document(name: str, found: Params) -> Params:
         "writeOnlyProperties": pointers(found.get("writeOnly", [])),
         "primaryIdentifier": pointers(found.get("primaryIdentifier", [])), "additionalProperties": False,
     }  # fmt: skip
+
+
+def _stack_set_operation(fn: Any) -> Any:
+    def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:
+        return fn(self, ctx, params)
+
+    operation.__name__ = fn.__name__
+    operation.__doc__ = fn.__doc__
+    return operation
+
+
+# Stack sets (stored and answered): their operations live in stacksets.py.
+for _name, _fn in stacksets.HANDLERS.items():
+    setattr(Provider, _name, _stack_set_operation(_fn))
