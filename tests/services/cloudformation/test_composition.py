@@ -150,3 +150,23 @@ def test_wait_condition_times_out_on_the_virtual_clock(deploy, cfn, cloudtwin):
     assert cfn.describe_stacks(StackName="patient")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
     reasons = [e.get("ResourceStatusReason") for e in cfn.describe_stack_events(StackName="patient")["StackEvents"]]
     assert "WaitCondition timed out. Received 0 conditions when expecting 2" in reasons
+
+
+def test_failed_nested_stack_rolls_the_parent_back(deploy, cfn, aws_client):
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="templates")
+    broken = {"Resources": {"Bad": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 5000}}}}
+    s3.put_object(Bucket="templates", Key="broken.json", Body=json.dumps(broken).encode())
+    parent = {"Resources": {
+        "Before": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "before-child"}},
+        "Child": {"Type": "AWS::CloudFormation::Stack", "DependsOn": "Before",
+                  "Properties": {"TemplateURL": "https://templates.s3.amazonaws.com/broken.json"}},
+    }}  # fmt: skip
+    stack = deploy("parent2", parent, wait=None)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = next(e for e in cfn.describe_stack_events(StackName="parent2")["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED")
+    assert failed["LogicalResourceId"] == "Child"
+    assert "was not successfully created: The following resource(s) failed to create: [Bad]" in failed["ResourceStatusReason"]
+    children = [s for s in cfn.list_stacks()["StackSummaries"] if s["StackName"].startswith("parent2-Child-")]
+    assert [s["StackStatus"] for s in children] == ["DELETE_COMPLETE"]
+    assert aws_client("sqs").list_queues(QueueNamePrefix="before-child").get("QueueUrls", []) == []

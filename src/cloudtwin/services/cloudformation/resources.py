@@ -56,7 +56,11 @@ class StackHandler(ResourceHandler):
         d.store.stacks[stack_id] = child
         stack = await self._settled(request, stack_id)
         if stack["StackStatus"] != "CREATE_COMPLETE":
-            raise DeployError(f"Embedded stack {stack_id} was not successfully created: {stack.get('StackStatusReason') or stack['StackStatus']}")
+            reason = _first_failure(stack) or stack["StackStatus"]
+            # the parent's rollback removes the nested stack too
+            await request.call_async("cloudformation", "DeleteStack", {"StackName": stack_id})
+            await self._settled(request, stack_id)
+            raise DeployError(f"Embedded stack {stack_id} was not successfully created: {reason}")
         return self._outcome(stack)
 
     async def update(self, request: ResourceRequest) -> Outcome:
@@ -81,6 +85,16 @@ class StackHandler(ResourceHandler):
         stack = await self._settled(request, stack_id)
         if stack["StackStatus"] == "DELETE_FAILED":
             raise DeployError(f"Embedded stack {stack_id} was not successfully deleted: {stack.get('StackStatusReason')}")
+
+
+def _first_failure(stack: dict[str, Any]) -> str | None:
+    """The reason the nested stack gives for its failure (its rollback's or failure's reason)."""
+    for event in reversed(stack["events"]):
+        if event["LogicalResourceId"] == stack["StackName"] and event.get("ResourceStatusReason") and event[
+            "ResourceStatus"
+        ] in ("ROLLBACK_IN_PROGRESS", "CREATE_FAILED"):
+            return event["ResourceStatusReason"]
+    return None
 
 
 class WaitConditionHandleHandler(ResourceHandler):
