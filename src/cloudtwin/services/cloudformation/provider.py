@@ -100,7 +100,7 @@ class Provider(ServiceProvider):
         return await transforms.apply(
             template, account_id=ctx.account_id, region=ctx.region, partition=ctx.partition,
             stack_name=stack["StackName"], parameters=given, macros=store.macros.get,
-            run_macro=self._macro_runner(ctx), include=self._includer(ctx),
+            run_macro=self._macro_runner(ctx), include=self._includer(ctx), ssm=self._ssm(ctx),
         )  # fmt: skip
 
     def plan(self, ctx: RequestContext, stack: Params, body: str, processed: Params, given: list[Params] | None,

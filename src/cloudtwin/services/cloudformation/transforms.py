@@ -69,6 +69,7 @@ async def apply(
     macros: Callable[[str], dict[str, Any] | None] | None = None,
     run_macro: MacroRunner | None = None,
     include: Callable[[str], Awaitable[Any]] | None = None,
+    ssm: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """The processed template (the template itself when it declares no transform): snippet
     transforms (``Fn::Transform``) first, then the template's ``Transform`` list in order.
@@ -127,7 +128,7 @@ async def apply(
             processed = expand_for_each(processed)
         elif name == SERVERLESS:
             processed = serverless(dict(processed, Transform=SERVERLESS), account_id=account_id, region=region,
-                                   partition=partition, parameters=parameters)  # fmt: skip
+                                   partition=partition, parameters=_resolved_ssm(processed, parameters, ssm))  # fmt: skip
             processed.pop("Transform", None)
         elif name == INCLUDE:
             if include is not None:
@@ -145,6 +146,25 @@ async def apply(
                 raise TransformFailed("Template format error: unsupported structure.")
             processed = result
     return processed
+
+
+def _resolved_ssm(
+    template: dict[str, Any], given: list[dict[str, Any]] | None, ssm: Callable[[str], str] | None
+) -> list[dict[str, Any]]:
+    """The parameters the SAM translator sees: ``AWS::SSM::Parameter::Value<…>`` ones with the
+    value SSM holds (as CloudFormation resolves them before the transform)."""
+    values = {p["ParameterKey"]: p.get("ParameterValue") for p in given or () if "ParameterValue" in p}
+    out = dict(values)
+    for key, definition in (template.get("Parameters") or {}).items():
+        kind = str((definition or {}).get("Type", "")) if isinstance(definition, dict) else ""
+        if ssm is not None and kind.startswith("AWS::SSM::Parameter::Value<"):
+            name = values.get(key, (definition or {}).get("Default"))
+            if name:
+                try:
+                    out[key] = ssm(str(name))
+                except Exception:  # noqa: BLE001 - left as given; the plan reports the missing parameter
+                    pass
+    return [{"ParameterKey": k, "ParameterValue": v} for k, v in out.items()]
 
 
 def _parameter_values(template: dict[str, Any], given: list[dict[str, Any]] | None) -> dict[str, Any]:
