@@ -82,6 +82,20 @@ async def apply(
         if name not in KNOWN and (macros is None or macros(name) is None):
             raise validation(f"No transform named {account_id}::{name} found.")
     values = _parameter_values(template, parameters)
+    pseudo = {"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": partition,
+              "AWS::StackName": stack_name, "AWS::URLSuffix": "amazonaws.com"}  # fmt: skip
+
+    def _location(value: Any) -> str:
+        """An include's ``Location`` (``Fn::Sub`` or ``Ref`` of parameters may build it)."""
+        from cloudtwin.services.cloudformation.intrinsics import Scope
+
+        try:
+            value = Scope(template=template, parameters=values, pseudo=pseudo).resolve(value)
+        except Exception:  # noqa: BLE001 - a location that needs a resource cannot be read
+            value = None
+        if not isinstance(value, str) or not value:
+            raise TransformFailed("Transform AWS::Include failed with: the Location parameter is not a valid S3 URI")
+        return value
 
     async def macro(name: str, params: dict[str, Any], fragment: Any) -> Any:
         registration = macros(name) if macros is not None else None
@@ -114,10 +128,10 @@ async def apply(
             specs_here = node["Fn::Transform"] if isinstance(node["Fn::Transform"], list) else [node["Fn::Transform"]]
             for spec in specs_here:
                 name, params = _spec(spec)
-                if name == "AWS::Include":
+                if name == INCLUDE:
                     if include is None:
                         raise validation("AWS::Include is not available here")
-                    out = await include(params.get("Location", ""))
+                    out = await include(_location(params.get("Location")))
                 else:
                     out = await macro(name, params, out)
         return out
@@ -132,7 +146,7 @@ async def apply(
             processed.pop("Transform", None)
         elif name == INCLUDE:
             if include is not None:
-                included = await include(params.get("Location", ""))
+                included = await include(_location(params.get("Location")))
                 if not isinstance(included, dict):
                     raise TransformFailed("Template format error: unsupported structure.")
                 for section, value in included.items():  # the snippet's sections join the template's
