@@ -53,7 +53,12 @@ def run(endpoint: str, index: int) -> tuple[float, float, float]:
         cfn.delete_stack(StackName=name)
         cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig=fast)
 
-    return timed(create), timed(update), timed(delete)
+    created = timed(create)
+    resources = cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    assert len(resources) == 63 and all(r["ResourceStatus"] == "CREATE_COMPLETE" for r in resources), resources
+    updated = timed(update)
+    assert cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    return created, updated, timed(delete)
 
 
 def main() -> None:

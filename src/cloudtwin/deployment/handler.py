@@ -72,17 +72,22 @@ class ResourceRequest:
     #: Request headers the services see (the ``host`` the stack's API call was sent to, so
     #: that URLs a service derives from it — queue URLs — are the ones clients use).
     headers: dict[str, str] | None = None
+    #: Whom the services see making the calls (the principal that called CloudFormation, as
+    #: AWS acts with the caller's permissions); None: the account's root.
+    caller: Any = None
 
     def call(self, service: str, operation: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.internal.call(
-            service, operation, params, account_id=self.account_id, region=self.region, headers=self.headers
+            service, operation, params, account_id=self.account_id, region=self.region, headers=self.headers,
+            caller=self.caller,
         )
 
     async def call_async(
         self, service: str, operation: str, params: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         return await self.internal.call_async(
-            service, operation, params, account_id=self.account_id, region=self.region, headers=self.headers
+            service, operation, params, account_id=self.account_id, region=self.region, headers=self.headers,
+            caller=self.caller,
         )
 
     @contextmanager

@@ -5,6 +5,7 @@ through their presigned URL."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -105,3 +106,67 @@ def test_wait_condition_signalled_through_its_url(deploy, cfn):
     stack = cfn.describe_stacks(StackName="waits")["Stacks"][0]
     assert json.loads(outputs(stack)["Data"]) == {"one": "payload"}
     assert ("After", "CREATE_COMPLETE") in statuses(cfn, "waits")
+
+
+def test_signal_resource_and_stack_policy_are_kept(deploy, cfn):
+    deploy("signals", {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    cfn.signal_resource(StackName="signals", LogicalResourceId="Q", UniqueId="i-1", Status="SUCCESS")
+    with pytest.raises(ClientError) as error:
+        cfn.signal_resource(StackName="signals", LogicalResourceId="Nope", UniqueId="i-1", Status="SUCCESS")
+    assert error.value.response["Error"]["Message"] == "Resource Nope does not exist for stack signals"
+    policy = json.dumps({"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})
+    cfn.set_stack_policy(StackName="signals", StackPolicyBody=policy)
+    assert cfn.get_stack_policy(StackName="signals")["StackPolicyBody"] == policy
+
+
+def test_stack_sets_are_stored_and_answered(cfn):
+    body = json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    set_id = cfn.create_stack_set(StackSetName="fleet", TemplateBody=body)["StackSetId"]
+    assert cfn.describe_stack_set(StackSetName="fleet")["StackSet"]["StackSetId"] == set_id
+    operation = cfn.create_stack_instances(StackSetName="fleet", Accounts=["000000000000"], Regions=["us-east-1", "eu-west-1"])
+    done = cfn.describe_stack_set_operation(StackSetName="fleet", OperationId=operation["OperationId"])["StackSetOperation"]
+    assert done["Status"] == "SUCCEEDED" and done["Action"] == "CREATE"
+    regions = sorted(i["Region"] for i in cfn.list_stack_instances(StackSetName="fleet")["Summaries"])
+    assert regions == ["eu-west-1", "us-east-1"]
+    with pytest.raises(ClientError) as error:
+        cfn.delete_stack_set(StackSetName="fleet")
+    assert error.value.response["Error"]["Code"] == "StackSetNotEmptyException"
+    cfn.delete_stack_instances(StackSetName="fleet", Accounts=["000000000000"], Regions=["us-east-1", "eu-west-1"], RetainStacks=False)
+    cfn.delete_stack_set(StackSetName="fleet")
+    assert cfn.list_stack_sets()["Summaries"] == []
+
+
+def test_wait_condition_times_out_on_the_virtual_clock(deploy, cfn, cloudtwin):
+    template = {"Resources": {
+        "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+        "Wait": {"Type": "AWS::CloudFormation::WaitCondition", "Properties": {"Handle": {"Ref": "Handle"}, "Timeout": "600", "Count": "2"}},
+    }}  # fmt: skip
+    assert deploy("patient", template, wait=None)["StackStatus"] == "CREATE_IN_PROGRESS"
+    cloudtwin.client.advance(601)
+    deadline = time.monotonic() + 10
+    while cfn.describe_stacks(StackName="patient")["Stacks"][0]["StackStatus"] == "CREATE_IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert cfn.describe_stacks(StackName="patient")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
+    reasons = [e.get("ResourceStatusReason") for e in cfn.describe_stack_events(StackName="patient")["StackEvents"]]
+    assert "WaitCondition timed out. Received 0 conditions when expecting 2" in reasons
+
+
+def test_failed_nested_stack_rolls_the_parent_back(deploy, cfn, aws_client):
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="templates")
+    broken = {"Resources": {"Bad": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 5000}}}}
+    s3.put_object(Bucket="templates", Key="broken.json", Body=json.dumps(broken).encode())
+    parent = {"Resources": {
+        "Before": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "before-child"}},
+        "Child": {"Type": "AWS::CloudFormation::Stack", "DependsOn": "Before",
+                  "Properties": {"TemplateURL": "https://templates.s3.amazonaws.com/broken.json"}},
+    }}  # fmt: skip
+    stack = deploy("parent2", parent, wait=None)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = next(e for e in cfn.describe_stack_events(StackName="parent2")["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED")
+    assert failed["LogicalResourceId"] == "Child"
+    assert "was not successfully created: The following resource(s) failed to create: [Bad]" in failed["ResourceStatusReason"]
+    children = [s for s in cfn.list_stacks()["StackSummaries"] if s["StackName"].startswith("parent2-Child-")]
+    assert [s["StackStatus"] for s in children] == ["DELETE_COMPLETE"]
+    assert aws_client("sqs").list_queues(QueueNamePrefix="before-child").get("QueueUrls", []) == []

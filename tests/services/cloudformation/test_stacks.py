@@ -244,6 +244,25 @@ def test_stack_survives_restart_with_data_dir(tmp_path):
                 assert resource["StackResourceDetail"]["PhysicalResourceId"].endswith("/durable")
 
 
+def test_queue_inline_policy_and_removed_properties(deploy, cfn, aws_client):
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]}
+    template = {"Resources": {
+        "Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "inline", "KmsMasterKeyId": "alias/aws/sqs",
+                                                         "KmsDataKeyReusePeriodSeconds": 600, "DelaySeconds": 4}},
+        "P": {"Type": "AWS::SQS::QueueInlinePolicy", "Properties": {"Queue": {"Ref": "Q"}, "PolicyDocument": policy}},
+    }}  # fmt: skip
+    deploy("inline", template)
+    sqs = aws_client("sqs")
+    url = sqs.get_queue_url(QueueName="inline")["QueueUrl"]
+    assert json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]) == policy
+    template["Resources"]["Q"]["Properties"] = {"QueueName": "inline"}
+    del template["Resources"]["P"]
+    cfn.update_stack(StackName="inline", TemplateBody=json.dumps(template))
+    cfn.get_waiter("stack_update_complete").wait(StackName="inline", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["DelaySeconds"] == "0" and "Policy" not in attributes and "KmsMasterKeyId" not in attributes
+
+
 def test_a_queue_name_sqs_still_holds_is_waited_for_on_the_clock(cfn, deploy, cloudtwin):
     """SQS holds a deleted queue's name for 60 s; CloudFormation's queue handler waits it out
     (on the virtual clock) instead of failing the stack."""

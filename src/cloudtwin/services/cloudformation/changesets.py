@@ -56,19 +56,32 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def changes(stack: Params, plan: Plan, import_value: Any) -> list[Params]:
+def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | None = None) -> list[Params]:
     """The change set's ``Changes``; each resource change keeps its property values under
     ``_before``/``_after`` (shown with ``IncludePropertyValues``)."""
     records = {k: r for k, r in stack["resources"].items() if r.get("PhysicalResourceId") and r["ResourceStatus"] != "DELETE_COMPLETE"}
     unknown: set[str] = set()
+    #: what later resources see of earlier ones: a resource modified in place shows its new properties
+    view = dict(records)
+    current_id = [""]
+
+    def imported(name: str) -> Any:
+        try:
+            return import_value(name)
+        except DeployError as error:
+            if warnings is not None:
+                warnings.append(f"ChangeSet creation failed for resource [{current_id[0]}] because: {error}")
+            return KNOWN_AFTER_APPLY
+
     scope = _Preview(
         unknown, template=plan.template, parameters=plan.values, pseudo=plan.pseudo,
-        conditions=plan.conditions, resources=records, import_value=import_value,
+        conditions=plan.conditions, resources=view, import_value=imported,
     )  # fmt: skip
     found: list[Params] = []
     for logical_id in plan.order:
         definition = plan.template["Resources"][logical_id]
         current = records.get(logical_id)
+        current_id[0] = logical_id
         try:
             properties = _known(scope.resolve(definition.get("Properties") or {}))
         except (DeployError, ServiceError):
@@ -94,6 +107,8 @@ def changes(stack: Params, plan: Plan, import_value: Any) -> list[Params]:
         change["Replacement"] = "Conditional" if replaced and dynamic else "True" if replaced else "False"
         if replaced:
             unknown.add(logical_id)
+        elif properties is not None:
+            view[logical_id] = dict(current, properties=properties)
         change["Scope"] = ["Properties"] if changed else ["Metadata"]
         change["_before"], change["_after"] = previous, properties if properties is not None else {}
         details = []
@@ -193,25 +208,39 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         store.stacks[stack["StackId"]] = stack
     from cloudtwin.services.cloudformation import exports
 
-    found = changes(stack, plan, lambda n: exports.value(store, n))
+    warnings: list[str] = []
+    found = changes(stack, plan, lambda n: exports.value(store, n), warnings)
     change_set_id = f"arn:{ctx.partition}:cloudformation:{ctx.region}:{ctx.account_id}:changeSet/{name}/{uuid.uuid4()}"
     record: Params = {
         "ChangeSetName": name, "ChangeSetId": change_set_id, "StackId": stack["StackId"], "StackName": stack["StackName"],
         "Description": params.get("Description"), "Parameters": plan.listed, "CreationTime": now,
         "ExecutionStatus": "AVAILABLE", "Status": "CREATE_COMPLETE", "NotificationARNs": params.get("NotificationARNs") or [],
-        "RollbackConfiguration": params.get("RollbackConfiguration") or {}, "Capabilities": params.get("Capabilities") or [],
+        "RollbackConfiguration": params.get("RollbackConfiguration") or {},
+        "Capabilities": _used_capabilities(params.get("Capabilities") or [], body, plan),
         "Tags": params.get("Tags"), "Changes": found, "IncludeNestedStacks": bool(params.get("IncludeNestedStacks")),
         "type": kind, "template": body, "processed": plan.template, "given": params.get("Parameters") or [],
         "previous": previous, "params": {k: params.get(k) for k in ("Capabilities", "Tags", "NotificationARNs", "RoleARN", "DisableRollback")},
     }  # fmt: skip
     if params.get("OnStackFailure"):
         record["OnStackFailure"] = params["OnStackFailure"]
-    if kind != "CREATE" and not found and plan.raw == (stack.get("values") or {}) and body == stack.get("template"):
-        record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
-    elif kind != "CREATE" and not found:
+    if warnings:
+        record["warning"] = "[WARN] --include-property-values option can return incomplete ChangeSet data because: " + warnings[0]
+    same_template = plan.template == stack.get("processed") or body == stack.get("template")
+    if kind != "CREATE" and not found and same_template and plan.raw == (stack.get("values") or {}):
         record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
     store.change_sets[change_set_id] = record
     return {"Id": change_set_id, "StackId": stack["StackId"]}
+
+
+def _used_capabilities(given: list[str], body: str, plan: Plan) -> list[str]:
+    """The capabilities a change set shows: those given that its template needs."""
+    from cloudtwin.services.cloudformation import template as templates, transforms
+    from cloudtwin.services.cloudformation.provider import _capabilities
+
+    needed = set(_capabilities(plan.template, transforms.declared(templates.parse(body))))
+    if "CAPABILITY_IAM" in needed:
+        needed.add("CAPABILITY_NAMED_IAM")
+    return [c for c in given if c in needed]
 
 
 def _failed(store: "CloudFormationStore", ctx: RequestContext, stack: Params, name: str, kind: str, body: str,
@@ -239,6 +268,8 @@ def describe(provider: "Provider", ctx: RequestContext, params: Params) -> Param
     out["NotificationARNs"] = record.get("NotificationARNs") or []
     out["RollbackConfiguration"] = record.get("RollbackConfiguration") or {}
     out["Changes"] = render(record.get("Changes") or [], bool(params.get("IncludePropertyValues")))
+    if params.get("IncludePropertyValues") and record.get("warning") and not out.get("StatusReason"):
+        out["StatusReason"] = record["warning"]
     out["Capabilities"] = record.get("Capabilities") or []
     out["IncludeNestedStacks"] = bool(record.get("IncludeNestedStacks"))
     if not out.get("Parameters"):
@@ -280,7 +311,7 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
         stack["LastUpdatedTime"] = provider.env.clock.now()
         shapes.stack_event(stack, provider.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
-        provider.engine.start(stack["StackId"], provider.engine.create(store, stack, plan, ctx.partition))
+        provider.engine.start(stack["StackId"], provider.engine.create(store, stack, plan, ctx.partition), ctx.identity)
     else:
         provider._check_updatable(stack)
         provider.start_update(ctx, store, stack, plan, options)

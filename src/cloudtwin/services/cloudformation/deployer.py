@@ -120,6 +120,7 @@ class Deployment:
             stack_tags=self.stack_tags(),
             deployment=self,
             headers={"host": self.stack["host"]} if self.stack.get("host") else None,
+            caller=self.engine.callers.get(self.stack["StackId"]),
         )
 
     def stack_tags(self) -> list[dict[str, str]]:

@@ -36,6 +36,8 @@ class Engine:
         #: stack ids whose operation waits for a signal from outside
         self.waiting: set[str] = set()
         self.signals = Signals(env)
+        #: stack id -> the identity that started its last operation (resources are made as it)
+        self.callers: dict[str, Any] = {}
 
     # -- handlers -------------------------------------------------------------------------------------
 
@@ -55,9 +57,12 @@ class Engine:
 
     # -- tasks ----------------------------------------------------------------------------------------
 
-    def start(self, stack_id: str, operation: Coroutine[Any, Any, None]) -> None:
+    def start(self, stack_id: str, operation: Coroutine[Any, Any, None], caller: Any = None) -> None:
         """Run an operation in the background (on the server's loop), or to its end when
-        there is no loop (a script calling the provider directly)."""
+        there is no loop (a script calling the provider directly); ``caller`` is the identity
+        the services see."""
+        if caller is not None:
+            self.callers[stack_id] = caller
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -80,13 +85,19 @@ class Engine:
             await asyncio.wait([task])
 
     async def settle(self, stack_ids: list[str] | None = None) -> None:
-        """Let running operations finish (bounded), unless they wait for an outside signal."""
-        running = [
-            t for sid, t in list(self.tasks.items())
-            if (stack_ids is None or sid in stack_ids) and sid not in self.waiting
-        ]  # fmt: skip
-        if running:
-            await asyncio.wait(running, timeout=SETTLE_SECONDS)
+        """Let running operations finish (bounded), unless they wait for an outside signal
+        (checked as they go: an operation may start waiting after this call began)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_SECONDS
+        while True:
+            running = [
+                t for sid, t in list(self.tasks.items())
+                if (stack_ids is None or sid in stack_ids) and sid not in self.waiting
+            ]  # fmt: skip
+            left = deadline - loop.time()
+            if not running or left <= 0:
+                return
+            await asyncio.wait(running, timeout=min(left, 0.05))
 
     # -- outputs --------------------------------------------------------------------------------------
 
@@ -142,6 +153,7 @@ class Engine:
         d.status("ROLLBACK_IN_PROGRESS", reason + ("Rollback requested by user." if d.failed else ""))
         await d.undo()
         stack["Outputs"] = []
+        stack.pop("ChangeSetId", None)
         stack["DeletionTime"] = d.now()
         d.status("ROLLBACK_COMPLETE")
         if stack.get("on_failure") == "DELETE":

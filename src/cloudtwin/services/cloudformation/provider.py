@@ -100,7 +100,7 @@ class Provider(ServiceProvider):
         return await transforms.apply(
             template, account_id=ctx.account_id, region=ctx.region, partition=ctx.partition,
             stack_name=stack["StackName"], parameters=given, macros=store.macros.get,
-            run_macro=self._macro_runner(ctx), include=self._includer(ctx),
+            run_macro=self._macro_runner(ctx), include=self._includer(ctx), ssm=self._ssm(ctx),
         )  # fmt: skip
 
     def plan(self, ctx: RequestContext, stack: Params, body: str, processed: Params, given: list[Params] | None,
@@ -225,7 +225,7 @@ class Provider(ServiceProvider):
         stack["policy"] = params.get("StackPolicyBody")
         shapes.stack_event(stack, self.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
-        self.engine.start(stack["StackId"], self.engine.create(store, stack, plan, ctx.partition))
+        self.engine.start(stack["StackId"], self.engine.create(store, stack, plan, ctx.partition), ctx.identity)
         return {"StackId": stack["StackId"]}
 
     async def update_stack(self, ctx: RequestContext, params: Params) -> Params:
@@ -257,7 +257,7 @@ class Provider(ServiceProvider):
         shapes.stack_event(stack, self.env.clock.now(), "UPDATE_IN_PROGRESS", "User Initiated")
         stack["LastUpdatedTime"] = self.env.clock.now()
         store.stacks[stack["StackId"]] = stack
-        self.engine.start(stack["StackId"], self.engine.update(store, stack, plan, ctx.partition, previous))
+        self.engine.start(stack["StackId"], self.engine.update(store, stack, plan, ctx.partition, previous), ctx.identity)
 
     @staticmethod
     def _check_updatable(stack: Params) -> None:
@@ -286,7 +286,7 @@ class Provider(ServiceProvider):
         shapes.stack_event(stack, self.env.clock.now(), "DELETE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
         self.engine.start(
-            stack["StackId"], self.engine.delete(store, stack, ctx.partition, params.get("RetainResources"))
+            stack["StackId"], self.engine.delete(store, stack, ctx.partition, params.get("RetainResources")), ctx.identity
         )
         return {}
 
@@ -501,6 +501,16 @@ class Provider(ServiceProvider):
             raise validation(f"Stack {stack['StackName']} is in {stack['StackStatus']} state and can not be rolled back.")
         return {"StackId": stack["StackId"]}
 
+    def signal_resource(self, ctx: RequestContext, params: Params) -> Params:
+        """A signal for a resource's ``CreationPolicy`` (kept on the resource's record)."""
+        stack = self._stack(ctx, params["StackName"])
+        record = stack["resources"].get(params["LogicalResourceId"])
+        if record is None:
+            raise validation(f"Resource {params['LogicalResourceId']} does not exist for stack {stack['StackName']}")
+        record.setdefault("signals", []).append({"UniqueId": params["UniqueId"], "Status": params["Status"]})
+        self._store(ctx).stacks[stack["StackId"]] = stack
+        return {}
+
     def describe_account_limits(self, ctx: RequestContext, params: Params) -> Params:
         return {"AccountLimits": [{"Name": "StackLimit", "Value": 2000}, {"Name": "StackOutputsLimit", "Value": 200}]}
 
@@ -594,13 +604,6 @@ class Provider(ServiceProvider):
         page, extra = _page(summaries, params)
         return {"TypeSummaries": page, **extra}
 
-    # -- stack sets (stored and answered) ------------------------------------------------------------
-
-    def __getattr__(self, name: str) -> Any:
-        handler = stacksets.HANDLERS.get(name)
-        if handler is None:
-            raise AttributeError(name)
-        return lambda ctx, params: handler(self, ctx, params)
 
 
 def _parameter_declarations(template: Params) -> list[Params]:
@@ -643,3 +646,17 @@ def _schema_document(name: str, found: Params) -> Params:
         "writeOnlyProperties": pointers(found.get("writeOnly", [])),
         "primaryIdentifier": pointers(found.get("primaryIdentifier", [])), "additionalProperties": False,
     }  # fmt: skip
+
+
+def _stack_set_operation(fn: Any) -> Any:
+    def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:
+        return fn(self, ctx, params)
+
+    operation.__name__ = fn.__name__
+    operation.__doc__ = fn.__doc__
+    return operation
+
+
+# Stack sets (stored and answered): their operations live in stacksets.py.
+for _name, _fn in stacksets.HANDLERS.items():
+    setattr(Provider, _name, _stack_set_operation(_fn))

@@ -12,7 +12,7 @@ from typing import Any
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement, as_attribute
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation.errors import DeployError
-from cloudtwin.services.cloudformation.signals import new_key
+from cloudtwin.services.cloudformation.signals import TimedOut, new_key
 
 
 class StackHandler(ResourceHandler):
@@ -56,7 +56,11 @@ class StackHandler(ResourceHandler):
         d.store.stacks[stack_id] = child
         stack = await self._settled(request, stack_id)
         if stack["StackStatus"] != "CREATE_COMPLETE":
-            raise DeployError(f"Embedded stack {stack_id} was not successfully created: {stack.get('StackStatusReason') or stack['StackStatus']}")
+            reason = _first_failure(stack) or stack["StackStatus"]
+            # the parent's rollback removes the nested stack too
+            await request.call_async("cloudformation", "DeleteStack", {"StackName": stack_id})
+            await self._settled(request, stack_id)
+            raise DeployError(f"Embedded stack {stack_id} was not successfully created: {reason}")
         return self._outcome(stack)
 
     async def update(self, request: ResourceRequest) -> Outcome:
@@ -81,6 +85,16 @@ class StackHandler(ResourceHandler):
         stack = await self._settled(request, stack_id)
         if stack["StackStatus"] == "DELETE_FAILED":
             raise DeployError(f"Embedded stack {stack_id} was not successfully deleted: {stack.get('StackStatusReason')}")
+
+
+def _first_failure(stack: dict[str, Any]) -> str | None:
+    """The reason the nested stack gives for its failure (its rollback's or failure's reason)."""
+    for event in reversed(stack["events"]):
+        if event["LogicalResourceId"] == stack["StackName"] and event.get("ResourceStatusReason") and event[
+            "ResourceStatus"
+        ] in ("ROLLBACK_IN_PROGRESS", "CREATE_FAILED"):
+            return event["ResourceStatusReason"]
+    return None
 
 
 class WaitConditionHandleHandler(ResourceHandler):
@@ -119,7 +133,11 @@ class WaitConditionHandler(ResourceHandler):
         if not handle:  # a CreationPolicy-style wait condition: SignalResource answers it
             return Outcome(physical, {"Data": "{}"})
         count = int(request.properties.get("Count") or 1)
-        signals = await d.engine.signals.wait(d, _prefix(handle), count)
+        timeout = float(request.properties.get("Timeout") or 0) or None
+        try:
+            signals = await d.engine.signals.wait(d, _prefix(handle), count, timeout)
+        except TimedOut as received:
+            raise DeployError(f"WaitCondition timed out. Received {received.args[0]} conditions when expecting {count}") from None
         failures = [s for s in signals if str(s.get("Status", "")).upper() in ("FAILURE", "FAILED")]
         if failures:
             raise DeployError(f"WaitCondition received failed message: '{failures[0].get('Reason', '')}' for uniqueId: {failures[0].get('UniqueId', '')}")

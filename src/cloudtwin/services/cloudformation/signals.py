@@ -27,13 +27,42 @@ def bucket_name(account_id: str, region: str) -> str:
     return f"cloudformation-signals-{account_id}-{region}"
 
 
+class TimedOut(Exception):
+    """A wait passed its deadline on the virtual clock."""
+
+
+class _Waiter:
+    __slots__ = ("event", "deadline", "loop", "timed_out")
+
+    def __init__(self, deadline: float | None) -> None:
+        self.event = asyncio.Event()
+        self.deadline = deadline
+        self.loop = asyncio.get_running_loop()
+        self.timed_out = False
+
+    def wake(self) -> None:
+        self.loop.call_soon_threadsafe(self.event.set)
+
+
 class Signals:
-    """Keys being waited for, woken by S3's object events."""
+    """Keys being waited for, woken by S3's object events (or by their deadline passing on
+    the virtual clock: a tick processor checks them)."""
 
     def __init__(self, env: "ServiceEnvironment") -> None:
         self.env = env
-        self._waiters: dict[tuple[str, str], list[asyncio.Event]] = {}
+        self._waiters: dict[tuple[str, str], list[_Waiter]] = {}
         self._subscribed = False
+        env.processors.register("cloudformation-waits", self._expire, replace=True)
+
+    def _expire(self, now: float) -> dict[str, Any]:
+        expired = 0
+        for waiters in list(self._waiters.values()):
+            for waiter in list(waiters):
+                if waiter.deadline is not None and now >= waiter.deadline and not waiter.timed_out:
+                    waiter.timed_out = True
+                    waiter.wake()
+                    expired += 1
+        return {"expired": expired}
 
     def _subscribe(self) -> None:
         if not self._subscribed:
@@ -42,15 +71,15 @@ class Signals:
 
     def _arrived(self, event: Any) -> None:
         bucket, key = event.detail.get("bucket"), event.detail.get("key", "")
-        for (wanted_bucket, prefix), events in list(self._waiters.items()):
+        for (wanted_bucket, prefix), waiters in list(self._waiters.items()):
             if wanted_bucket == bucket and key.startswith(prefix):
-                for waiter in events:
-                    waiter.set()
+                for waiter in waiters:
+                    waiter.wake()
 
     def poke(self, bucket: str, prefix: str) -> None:
         """Wake whoever waits under ``prefix`` (SignalResource writes its signal itself)."""
         for waiter in self._waiters.get((bucket, prefix), ()):
-            waiter.set()
+            waiter.wake()
 
     async def url(self, d: "Deployment", key: str) -> str:
         """A presigned PUT URL for ``key`` in the stack's signal bucket (made on first use)."""
@@ -96,24 +125,27 @@ class Signals:
                 found.append({"Status": "FAILURE", "Reason": "The signal is not JSON"})
         return found
 
-    async def wait(self, d: "Deployment", prefix: str, count: int = 1) -> list[dict[str, Any]]:
-        """Wait until ``count`` answers are under ``prefix`` (or one of them is a failure)."""
+    async def wait(self, d: "Deployment", prefix: str, count: int = 1, timeout: float | None = None) -> list[dict[str, Any]]:
+        """Wait until ``count`` answers are under ``prefix`` (or one of them is a failure);
+        ``TimedOut`` (with what arrived) once ``timeout`` virtual seconds have passed."""
         bucket = bucket_name(d.account_id, d.region)
-        event = asyncio.Event()
+        waiter = _Waiter(self.env.clock.now() + timeout if timeout else None)
         key = (bucket, prefix)
-        self._waiters.setdefault(key, []).append(event)
+        self._waiters.setdefault(key, []).append(waiter)
         stack_id = d.stack["StackId"]
         try:
             while True:
                 found = await self.objects(d, prefix)
                 if len(found) >= count or any(str(f.get("Status", "")).upper() in ("FAILED", "FAILURE") for f in found):
                     return found
+                if waiter.timed_out:
+                    raise TimedOut(len(found))
                 d.engine.waiting.add(stack_id)
-                event.clear()
-                await event.wait()
+                waiter.event.clear()
+                await waiter.event.wait()
         finally:
             d.engine.waiting.discard(stack_id)
-            self._waiters[key].remove(event)
+            self._waiters[key].remove(waiter)
             if not self._waiters[key]:
                 del self._waiters[key]
 

@@ -69,6 +69,7 @@ async def apply(
     macros: Callable[[str], dict[str, Any] | None] | None = None,
     run_macro: MacroRunner | None = None,
     include: Callable[[str], Awaitable[Any]] | None = None,
+    ssm: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """The processed template (the template itself when it declares no transform): snippet
     transforms (``Fn::Transform``) first, then the template's ``Transform`` list in order.
@@ -81,6 +82,20 @@ async def apply(
         if name not in KNOWN and (macros is None or macros(name) is None):
             raise validation(f"No transform named {account_id}::{name} found.")
     values = _parameter_values(template, parameters)
+    pseudo = {"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": partition,
+              "AWS::StackName": stack_name, "AWS::URLSuffix": "amazonaws.com"}  # fmt: skip
+
+    def _location(value: Any) -> str:
+        """An include's ``Location`` (``Fn::Sub`` or ``Ref`` of parameters may build it)."""
+        from cloudtwin.services.cloudformation.intrinsics import Scope
+
+        try:
+            value = Scope(template=template, parameters=values, pseudo=pseudo).resolve(value)
+        except Exception:  # noqa: BLE001 - a location that needs a resource cannot be read
+            value = None
+        if not isinstance(value, str) or not value:
+            raise TransformFailed("Transform AWS::Include failed with: the Location parameter is not a valid S3 URI")
+        return value
 
     async def macro(name: str, params: dict[str, Any], fragment: Any) -> Any:
         registration = macros(name) if macros is not None else None
@@ -99,10 +114,9 @@ async def apply(
             if message:
                 raise TransformFailed(f"Transform {account_id}::{name} failed with: {message}")
             raise TransformFailed(f"Transform {account_id}::{name} failed without an error message.")
-        result = answer.get("fragment")
-        if not isinstance(result, (dict, list)):
+        if "fragment" not in answer:
             raise TransformFailed("Template format error: unsupported structure.")
-        return result
+        return answer["fragment"]
 
     async def snippets(node: Any) -> Any:
         if isinstance(node, list):
@@ -114,10 +128,10 @@ async def apply(
             specs_here = node["Fn::Transform"] if isinstance(node["Fn::Transform"], list) else [node["Fn::Transform"]]
             for spec in specs_here:
                 name, params = _spec(spec)
-                if name == "AWS::Include":
+                if name == INCLUDE:
                     if include is None:
                         raise validation("AWS::Include is not available here")
-                    out = await include(params.get("Location", ""))
+                    out = await include(_location(params.get("Location")))
                 else:
                     out = await macro(name, params, out)
         return out
@@ -128,17 +142,43 @@ async def apply(
             processed = expand_for_each(processed)
         elif name == SERVERLESS:
             processed = serverless(dict(processed, Transform=SERVERLESS), account_id=account_id, region=region,
-                                   partition=partition, parameters=parameters)  # fmt: skip
+                                   partition=partition, parameters=_resolved_ssm(processed, parameters, ssm))  # fmt: skip
             processed.pop("Transform", None)
-        elif name == "AWS::Include":
+        elif name == INCLUDE:
             if include is not None:
-                processed = await include(params.get("Location", ""))
+                included = await include(_location(params.get("Location")))
+                if not isinstance(included, dict):
+                    raise TransformFailed("Template format error: unsupported structure.")
+                for section, value in included.items():  # the snippet's sections join the template's
+                    if isinstance(value, dict) and isinstance(processed.get(section), dict):
+                        processed[section] = {**processed[section], **value}
+                    else:
+                        processed[section] = value
         else:
             result = await macro(name, params, processed)
             if not isinstance(result, dict):
                 raise TransformFailed("Template format error: unsupported structure.")
             processed = result
     return processed
+
+
+def _resolved_ssm(
+    template: dict[str, Any], given: list[dict[str, Any]] | None, ssm: Callable[[str], str] | None
+) -> list[dict[str, Any]]:
+    """The parameters the SAM translator sees: ``AWS::SSM::Parameter::Value<…>`` ones with the
+    value SSM holds (as CloudFormation resolves them before the transform)."""
+    values = {p["ParameterKey"]: p.get("ParameterValue") for p in given or () if "ParameterValue" in p}
+    out = dict(values)
+    for key, definition in (template.get("Parameters") or {}).items():
+        kind = str((definition or {}).get("Type", "")) if isinstance(definition, dict) else ""
+        if ssm is not None and kind.startswith("AWS::SSM::Parameter::Value<"):
+            name = values.get(key, (definition or {}).get("Default"))
+            if name:
+                try:
+                    out[key] = ssm(str(name))
+                except Exception:  # noqa: BLE001 - left as given; the plan reports the missing parameter
+                    pass
+    return [{"ParameterKey": k, "ParameterValue": v} for k, v in out.items()]
 
 
 def _parameter_values(template: dict[str, Any], given: list[dict[str, Any]] | None) -> dict[str, Any]:

@@ -19,6 +19,8 @@ ATTRIBUTES = (
 )  # fmt: skip
 
 
+#: What a removed property's attribute goes back to, beyond the queue defaults.
+CLEARED = {"KmsDataKeyReusePeriodSeconds": "300", "KmsMasterKeyId": "", "RedrivePolicy": "", "RedriveAllowPolicy": ""}
 #: How long the handler keeps retrying a name SQS holds after a deletion (SQS holds it 60 s).
 NAME_HOLD_PATIENCE = 65.0
 
@@ -69,10 +71,10 @@ class QueueHandler(ResourceHandler):
         new, old = _attributes(request.properties), _attributes(request.previous_properties or {})
         fifo = new.get("FifoQueue") == "true"
         changed = {k: v for k, v in new.items() if old.get(k) != v and k != "FifoQueue"}
-        base = defaults(fifo)
+        base = {**CLEARED, **defaults(fifo)}
         for name in old:
-            if name not in new and name != "FifoQueue":
-                changed[name] = base.get(name, "")
+            if name not in new and name != "FifoQueue" and name in base:
+                changed[name] = base[name]
         if changed:
             request.call("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": changed})
         self._tags(request, url)
@@ -124,4 +126,22 @@ class QueuePolicyHandler(ResourceHandler):
                 pass  # the queue is gone already
 
 
-HANDLERS = [QueueHandler, QueuePolicyHandler]
+class QueueInlinePolicyHandler(ResourceHandler):
+    """``AWS::SQS::QueueInlinePolicy``: one queue's policy (its ``Ref`` is the queue URL)."""
+
+    type_name = "AWS::SQS::QueueInlinePolicy"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        url = request.properties["Queue"]
+        policy = as_attribute(request.properties.get("PolicyDocument") or {})
+        request.call("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": {"Policy": policy}})
+        return Outcome(url, {})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        return self.create(request)
+
+    def delete(self, request: ResourceRequest) -> None:
+        QueuePolicyHandler._clear(request, [request.properties["Queue"]])
+
+
+HANDLERS = [QueueHandler, QueuePolicyHandler, QueueInlinePolicyHandler]
