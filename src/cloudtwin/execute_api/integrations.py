@@ -87,6 +87,14 @@ async def call_http(method: str, url: str, headers: dict[str, str], body: bytes,
 
     if not loopback_url(url):
         raise IntegrationError(f"cloudtwin calls loopback endpoints only, not {url}")
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host != "localhost" and (host.endswith(".localhost") or host.endswith("localhost.localstack.cloud")):
+        # A name only this machine's tools resolve (a function URL, another API): connect to
+        # the loopback address and keep the name in the Host header.
+        headers = {k: v for k, v in headers.items() if k.lower() != "host"}
+        headers["Host"] = parts.netloc
+        url = parts._replace(netloc=f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1").geturl()
     try:
         async with httpx.AsyncClient(timeout=max(timeout_ms, 50) / 1000) as client:
             answer = await client.request(method, url, headers=headers, content=body or None)

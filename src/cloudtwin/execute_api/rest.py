@@ -27,6 +27,12 @@ from cloudtwin.execute_api.vtl import Input, TemplateError, render
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "expect"}
+#: Response headers API Gateway will not let an integration set: sent as ``x-amzn-Remapped-<name>``.
+_REMAPPED = {h.lower(): h for h in (
+    "Authorization", "Connection", "Content-Length", "Content-MD5", "Date", "Expect", "Host", "Max-Forwards",
+    "Proxy-Authenticate", "Server", "Trailer", "Upgrade", "User-Agent", "WWW-Authenticate",
+)}
+_STATUS_IN_TEMPLATE = re.compile(r"[\"']?statusCode[\"']?\s*:\s*[\"']?(\d{3})")
 
 
 class Denied(Exception):
@@ -198,7 +204,7 @@ class RestInvocation:
                 f"{self.request.method}/{resource}")
 
     async def _authorize(self, method: dict) -> None:
-        auth = method.get("authorizationType") or "NONE"
+        auth = (method.get("authorizationType") or "NONE").upper()
         if auth == "NONE":
             return
         if auth == "AWS_IAM":
@@ -472,8 +478,20 @@ class RestInvocation:
         if not found or template is None:
             return self.request.body or b""
         rendered = render(template, input=Input(self.request.body or b"", self._template_params()),
-                          context=self.context, stage_variables=self.stage.get("variables"))
+                          context=self._vtl_context(), stage_variables=self.stage.get("variables"))
         return rendered.encode()
+
+    def _vtl_context(self) -> Any:
+        """``$context`` of the templates: one object per request, so that what a request
+        template puts in ``requestOverride`` (and a response template in
+        ``responseOverride``) is read back afterwards."""
+        if getattr(self, "_vtl", None) is None:
+            from cloudtwin.execute_api.vtl import VtlMap, vtl_value
+
+            self._vtl = vtl_value(self.context)
+            self._vtl["requestOverride"] = VtlMap(header=VtlMap(), querystring=VtlMap(), path=VtlMap())
+            self._vtl["responseOverride"] = VtlMap(header=VtlMap())
+        return self._vtl
 
     async def _mapped(self, integration: dict, kind: str | None) -> HttpResponse:
         body = self._request_body(integration)
@@ -483,6 +501,9 @@ class RestInvocation:
         elif kind == "HTTP":
             uri = self._integration_uri(integration)
             headers, query = self._mapped_params(integration)
+            override = (getattr(self, "_vtl", None) or {}).get("requestOverride") or {}
+            headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
+            query.update({k: str(v) for k, v in (override.get("querystring") or {}).items()})
             if query:
                 uri += ("&" if "?" in uri else "?") + urlencode(query)
             verb = integration.get("httpMethod") or self.request.method
@@ -511,21 +532,19 @@ class RestInvocation:
         return self._integration_response(integration, outcome)
 
     def _mock(self, body: bytes) -> Outcome:
-        status = 200
+        """A MOCK integration answers the status code its request template names (AWS reads
+        ``statusCode`` leniently: ``{statusCode: 200}`` works too); 200 without a template."""
         text = body.decode("utf-8", "replace").strip()
-        if text:
+        if not text:
+            return Outcome(200, {}, b"")
+        match = _STATUS_IN_TEMPLATE.search(text)
+        if match is None:
             try:
-                document = json.loads(text)
+                json.loads(text)
             except ValueError:
                 raise Denied("INTEGRATION_FAILURE") from None
-            if isinstance(document, dict) and "statusCode" in document:
-                try:
-                    status = int(document["statusCode"])
-                except (TypeError, ValueError):
-                    raise Denied("INTEGRATION_FAILURE") from None
-        elif self.request.body and not body:
-            pass
-        return Outcome(status, {}, b"")
+            return Outcome(200, {}, b"")
+        return Outcome(int(match.group(1)), {}, b"")
 
     def _select_response(self, integration: dict, outcome: Outcome) -> dict | None:
         responses = integration.get("integrationResponses") or {}
@@ -574,13 +593,16 @@ class RestInvocation:
         body = outcome.body
         content_type = "application/json"
         if found and template:
-            context = dict(self.context)
+            context = self._vtl_context()
             body = render(template, input=Input(outcome.body, self._template_params()), context=context,
                           stage_variables=self.stage.get("variables"), extra=None).encode()
             override = context.get("responseOverride") or {}
-            if isinstance(override, dict):
-                status = int(override.get("status") or status)
-                headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
+            if override.get("status"):
+                try:
+                    status = int(override["status"])
+                except (TypeError, ValueError):
+                    pass
+            headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
         elif found:
             body = b""
         elif outcome.headers.get("content-type") or outcome.headers.get("Content-Type"):
@@ -590,7 +612,14 @@ class RestInvocation:
         return self._finish(status, headers, body)
 
     def _finish(self, status: int, headers: dict[str, str], body: bytes) -> HttpResponse:
-        out = dict(headers)
+        out: dict[str, str] = {}
+        for name, value in headers.items():
+            lowered = name.lower()
+            if lowered == "transfer-encoding":
+                continue
+            if lowered in _REMAPPED:
+                name = f"x-amzn-Remapped-{_REMAPPED[lowered]}"
+            out[name] = value
         out["x-amzn-RequestId"] = self.request_id
         out["x-amz-apigw-id"] = self.request_id[:16]
         out.setdefault("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}")

@@ -259,7 +259,7 @@ def render(template: str, *, input: Input, context: dict, stage_variables: dict 
            extra: dict | None = None) -> str:
     """Evaluate a mapping template."""
     namespace = {
-        "input": input, "util": _UTIL, "context": vtl_value(context),
+        "input": input, "util": _UTIL, "context": context if isinstance(context, VtlMap) else vtl_value(context),
         "stageVariables": VtlMap(stage_variables or {}),
     }  # fmt: skip
     if extra:
