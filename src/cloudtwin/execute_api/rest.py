@@ -38,10 +38,11 @@ _STATUS_IN_TEMPLATE = re.compile(r"[\"']?statusCode[\"']?\s*:\s*[\"']?(\d{3})")
 class Denied(Exception):
     """Stop with a gateway response of this type."""
 
-    def __init__(self, kind: str, message: str | None = None) -> None:
+    def __init__(self, kind: str, message: str | None = None, status: int | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.message = message
+        self.status = status
 
 
 def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -101,6 +102,8 @@ class RestInvocation:
             response = await self._run()
         except Denied as denied:
             response = self._error(denied.kind, denied.message)
+            if denied.status is not None:
+                response.status_code = denied.status
         self.entry["status"] = response.status_code
         self.provider.journal.add(self.entry)
         return response
@@ -365,6 +368,8 @@ class RestInvocation:
         return event
 
     async def _lambda_proxy(self, integration: dict, resource: dict, resource_path: str) -> HttpResponse:
+        if (integration.get("httpMethod") or "POST") != "POST":
+            raise Denied("INTEGRATION_FAILURE")  # Lambda is invoked with POST only
         event = self._proxy_event(resource, resource_path)
         self.entry["integrationRequest"] = event
         outcome = await integrations.call_lambda(
@@ -372,38 +377,48 @@ class RestInvocation:
             account_id=self.store.account_id, region=self.store.region,
         )  # fmt: skip
         self.entry["integrationResponse"] = outcome.body.decode("utf-8", "replace")[:4096]
+        bad = Denied("INTEGRATION_FAILURE", status=502)  # a malformed Lambda proxy response
         if outcome.function_error:
-            raise Denied("INTEGRATION_FAILURE")
+            raise bad
         try:
             result = json.loads(outcome.body or b"null")
         except ValueError:
-            raise Denied("INTEGRATION_FAILURE") from None
+            raise bad from None
         if not isinstance(result, dict) or not set(result) <= {
                 "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}:
-            raise Denied("INTEGRATION_FAILURE")
+            raise bad
         try:
             status = int(result.get("statusCode") or 200)
         except (TypeError, ValueError):
-            raise Denied("INTEGRATION_FAILURE") from None
+            raise bad from None
+        if not 100 <= status <= 599:
+            raise bad
         headers: dict[str, str] = {}
-        for key, value in (result.get("headers") or {}).items():
+        single = result.get("headers") or {}
+        multi = result.get("multiValueHeaders") or {}
+        if not isinstance(single, dict) or not isinstance(multi, dict):
+            raise bad
+        for key, value in single.items():
             headers[str(key)] = str(value)
-        for key, values in (result.get("multiValueHeaders") or {}).items():
-            if isinstance(values, list):
-                headers[str(key)] = ",".join(str(v) for v in values)
+        for key, values in multi.items():
+            if not isinstance(values, list):
+                raise bad
+            existing = next((k for k in headers if k.lower() == str(key).lower()), None)
+            if existing is not None:
+                del headers[existing]
+            headers[str(key)] = ",".join(str(v) for v in values)
         body = result.get("body")
         if body is None:
             data = b""
-        elif not isinstance(body, str):
-            raise Denied("INTEGRATION_FAILURE")
-        elif result.get("isBase64Encoded"):
+        elif result.get("isBase64Encoded") is True and isinstance(body, str):
             try:
                 data = base64.b64decode(body)
             except ValueError:
-                raise Denied("INTEGRATION_FAILURE") from None
+                raise bad from None
         else:
-            data = body.encode()
-        headers.setdefault("Content-Type", "application/json")
+            data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
         return self._finish(status, headers, data)
 
     async def _http_proxy(self, integration: dict) -> HttpResponse:

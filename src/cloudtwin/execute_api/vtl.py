@@ -156,7 +156,8 @@ class Input:
 
     @property
     def body(self) -> str:
-        return self._raw
+        """The raw body; an empty one reads as ``{}`` (as API Gateway hands it to templates)."""
+        return self._raw if self._raw else "{}"
 
     def _document(self) -> Any:
         if not self._parsed_done:

@@ -13,7 +13,9 @@ from cloudtwin.services.apigateway.common import (
 
 _STATUS = re.compile(r"[1-5]\d\d")
 _AWS_URI = re.compile(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9.-]+:(path|action)/.+")
-_LAMBDA_URI = re.compile(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(lambda|firehose):path/.+")
+_PROXY_URI = re.compile(
+    r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(lambda:path/2015-03-31/functions/.+/invocations|firehose:action/.+)"
+)
 _PARAM_LOCATIONS = ("querystring", "header", "path")
 _METHOD_SCALARS = ("/authorizationType", "/authorizerId", "/apiKeyRequired", "/requestValidatorId", "/operationName")
 
@@ -234,10 +236,8 @@ class MethodOps:
             if not uri.startswith("arn:"):
                 raise bad_request("Invalid ARN specified in the request")
             if not _AWS_URI.fullmatch(uri):
-                if re.fullmatch(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9.-]+:.*", uri):
-                    raise bad_request("AWS ARN for integration must contain path or action")
-                raise bad_request("Invalid ARN specified in the request")
-            if kind == "AWS_PROXY" and not _LAMBDA_URI.fullmatch(uri):
+                raise bad_request("AWS ARN for integration must contain path or action")
+            if kind == "AWS_PROXY" and not _PROXY_URI.fullmatch(uri):
                 raise bad_request(
                     "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations."
                 )
