@@ -93,10 +93,12 @@ async def call_http(method: str, url: str, headers: dict[str, str], body: bytes,
         # A name only this machine's tools resolve (a function URL, another API): connect to
         # the loopback address and keep the name in the Host header.
         headers = {k: v for k, v in headers.items() if k.lower() != "host"}
-        headers["Host"] = parts.netloc
+        headers["Host"] = parts.hostname or parts.netloc
         url = parts._replace(netloc=f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1").geturl()
     try:
         async with httpx.AsyncClient(timeout=max(timeout_ms, 50) / 1000) as client:
+            for name in ("connection", "user-agent", "accept", "accept-encoding"):
+                client.headers.pop(name, None)  # only what the API sends
             answer = await client.request(method, url, headers=headers, content=body or None)
     except httpx.TimeoutException:
         raise IntegrationError("Endpoint request timed out", 504, "INTEGRATION_TIMEOUT") from None

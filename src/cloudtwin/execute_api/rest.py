@@ -173,7 +173,8 @@ class RestInvocation:
         return {
             "accountId": self.store.account_id, "apiId": self.api_id, "stage": self.stage_name,
             "deploymentId": self.stage.get("deploymentId"), "domainName": host,
-            "domainPrefix": host.split(".")[0] if host else "", "extendedRequestId": self.request_id[:16],
+            "domainPrefix": host.split(".")[0] if host else "",
+            "extendedRequestId": base64.b64encode(uuid.uuid4().bytes[:10]).decode().replace("/", "-"),
             "httpMethod": self.request.method, "path": f"/{self.stage_name}{resource_path}",
             "protocol": "HTTP/1.1", "requestId": self.request_id, "resourceId": resource["id"],
             "resourcePath": resource["path"],
@@ -181,7 +182,7 @@ class RestInvocation:
             "requestTimeEpoch": int(now * 1000),
             "identity": {
                 "sourceIp": "127.0.0.1", "userAgent": headers.get("user-agent"), "accountId": None,
-                "apiKey": None, "apiKeyId": None, "caller": None, "cognitoAuthenticationProvider": None,
+                "caller": None, "cognitoAuthenticationProvider": None,
                 "cognitoAuthenticationType": None, "cognitoIdentityId": None, "cognitoIdentityPoolId": None,
                 "principalOrgId": None, "user": None, "userArn": None, "accessKey": None,
             },
@@ -199,6 +200,8 @@ class RestInvocation:
         if verdict is not None:
             raise Denied(verdict)
         self.context["identity"]["apiKey"] = value
+        key = next((k for k in self.store.keys.values() if k.get("value") == value), None)
+        self.context["identity"]["apiKeyId"] = key["id"] if key else None
 
     def method_arn(self) -> str:
         resource = self.context["resourcePath"].lstrip("/")
@@ -373,7 +376,7 @@ class RestInvocation:
         event = self._proxy_event(resource, resource_path)
         self.entry["integrationRequest"] = event
         outcome = await integrations.call_lambda(
-            self.env.internal, integration.get("uri") or "", json.dumps(event).encode(),
+            self.env.internal, self._with_stage_variables(integration.get("uri") or ""), json.dumps(event).encode(),
             account_id=self.store.account_id, region=self.store.region,
         )  # fmt: skip
         self.entry["integrationResponse"] = outcome.body.decode("utf-8", "replace")[:4096]
@@ -425,7 +428,9 @@ class RestInvocation:
         uri = self._integration_uri(integration)
         headers = {k: v for k, v in self.request.headers.items() if k.lower() not in _HOP_HEADERS}
         mapped_headers, query = self._mapped_params(integration)
-        headers.update(mapped_headers)
+        for name, value in mapped_headers.items():  # a mapping replaces the client's header
+            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+            headers[name] = value
         if self.request.query_string or query:
             extra = urlencode(query) if query else ""
             joined = "&".join(p for p in (self.request.query_string, extra) if p)
@@ -451,10 +456,14 @@ class RestInvocation:
             value = params.get(match.group(1).rstrip("+"), "")
             return quote(value, safe="/")
 
-        uri = re.sub(r"\{([^}]+)\}", sub, uri)
-        for name, value in (self.stage.get("variables") or {}).items():
-            uri = uri.replace(f"${{stageVariables.{name}}}", value)
-        return uri
+        return re.sub(r"\{([^}]+)\}", sub, self._with_stage_variables(uri))
+
+    def _with_stage_variables(self, text: str) -> str:
+        """``${stageVariables.name}`` in an integration URI replaced by the stage's value."""
+        if "${stageVariables." not in text:
+            return text
+        variables = self.stage.get("variables") or {}
+        return re.sub(r"\$\{stageVariables\.([^}]+)\}", lambda m: variables.get(m.group(1), ""), text)
 
     def _mapped_params(self, integration: dict) -> tuple[dict[str, str], dict[str, str]]:
         headers: dict[str, str] = {}
@@ -526,9 +535,12 @@ class RestInvocation:
                 verb = self.request.method
             if body and not any(k.lower() == "content-type" for k in headers):
                 headers["Content-Type"] = self.request.headers.get("content-type") or "application/json"
+            if not any(k.lower() == "accept" for k in headers):
+                headers["Accept"] = "application/json"
+            headers.setdefault("User-Agent", f"AmazonAPIGateway_{self.api_id}")
             outcome = await integrations.call_http(verb, uri, headers, body, integration.get("timeoutInMillis") or 29000)
         elif kind == "AWS":
-            uri = integration.get("uri") or ""
+            uri = self._with_stage_variables(integration.get("uri") or "")
             if ":lambda:path/" in uri:
                 outcome = await integrations.call_lambda(self.env.internal, uri, body,
                                                          account_id=self.store.account_id, region=self.store.region)
@@ -636,7 +648,7 @@ class RestInvocation:
                 name = f"x-amzn-Remapped-{_REMAPPED[lowered]}"
             out[name] = value
         out["x-amzn-RequestId"] = self.request_id
-        out["x-amz-apigw-id"] = self.request_id[:16]
+        out["x-amz-apigw-id"] = self.context.get("extendedRequestId") or self.request_id[:16]
         out.setdefault("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}")
         return HttpResponse(status, out, body)
 

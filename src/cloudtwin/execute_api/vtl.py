@@ -237,6 +237,32 @@ class Util:
         return base64.b64decode(_java_str(value)).decode("utf-8", "replace")
 
 
+class StageVariables(VtlMap):
+    """``$stageVariables``: a variable the stage does not define reads as empty (AWS)."""
+
+    def __getitem__(self, key: Any) -> Any:
+        return dict.get(self, key, "")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return dict.get(self, name, "")
+
+
+#: ``#set($map[key] = value)`` / ``#set($a["b"].c["d"] = value)``: Velocity's index
+#: assignment, which the engine lacks, written as the ``put`` it means.
+_INDEX_SET = re.compile(r"#set\(\s*(\$[^=]*?)\[([^\[\]]+)\]\s*=\s*(.+?)\)[ \t]*$", re.MULTILINE)
+_INDEX_READ = re.compile(r"(\$[A-Za-z_][A-Za-z0-9_]*)\[\s*(\"[^\"]*\"|'[^']*')\s*\]")
+
+
+def _rewrite(template: str) -> str:
+    def index_set(match: re.Match) -> str:
+        target = _INDEX_READ.sub(lambda m: f"{m.group(1)}.get({m.group(2)})", match.group(1).strip())
+        return f"#set($__vtl_put = {target}.put({match.group(2)}, {match.group(3)}))"
+
+    return _INDEX_SET.sub(index_set, template)
+
+
 _UTIL = Util()
 _CACHE: dict[str, Any] = {}
 _CACHE_LIMIT = 256
@@ -246,7 +272,7 @@ def _compile(template: str) -> Any:
     compiled = _CACHE.get(template)
     if compiled is None:
         try:
-            compiled = airspeed.Template(template)
+            compiled = airspeed.Template(_rewrite(template))
             compiled.ensure_compiled()
         except airspeed.TemplateSyntaxError as exc:
             raise TemplateError(str(exc)) from None
@@ -261,7 +287,7 @@ def render(template: str, *, input: Input, context: dict, stage_variables: dict 
     """Evaluate a mapping template."""
     namespace = {
         "input": input, "util": _UTIL, "context": context if isinstance(context, VtlMap) else vtl_value(context),
-        "stageVariables": VtlMap(stage_variables or {}),
+        "stageVariables": StageVariables(stage_variables or {}),
     }  # fmt: skip
     if extra:
         namespace.update(extra)

@@ -68,7 +68,7 @@ class MethodOps:
     def put_method(self, ctx: RequestContext, params: Params) -> Params:
         record = resource_api(ctx, params["restApiId"])
         resource = resource_of(record, params["resourceId"])
-        auth = params.get("authorizationType") or "NONE"
+        auth = (params.get("authorizationType") or "NONE").upper()
         if auth in ("CUSTOM", "COGNITO_USER_POOLS") and params.get("authorizerId") not in record["authorizers"]:
             raise bad_request(
                 "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
@@ -243,9 +243,9 @@ class MethodOps:
                 )
         _check_mapping_values(params.get("requestParameters"), "requestParameters")
         integration: Params = {"type": kind}
-        if verb:
+        if verb and kind != "MOCK":
             integration["httpMethod"] = verb
-        for key in ("uri", "connectionType", "connectionId", "credentials", "requestParameters",
+        for key in ("uri" if kind != "MOCK" else "", "connectionType", "connectionId", "credentials", "requestParameters",
                     "requestTemplates", "contentHandling", "tlsConfig", "responseTransferMode"):
             if params.get(key) is not None:
                 integration[key] = params[key]
