@@ -330,11 +330,10 @@ class RestInvocation:
         if not validator:
             return
         if validator.get("validateRequestParameters"):
-            for name, required in (method.get("requestParameters") or {}).items():
-                if required and resolve(name, self.sources) in (None, ""):
-                    where = name.split(".")
-                    raise Denied("BAD_REQUEST_PARAMETERS",
-                                 f"Missing required request parameters: [{where[-1]}]")
+            missing = [name.split(".", 3)[-1] for name, required in (method.get("requestParameters") or {}).items()
+                       if required and resolve(name, self.sources) in (None, "")]
+            if missing:
+                raise Denied("BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{', '.join(missing)}]")
         if validator.get("validateRequestBody"):
             content_type = (self.request.headers.get("content-type") or "application/json").split(";")[0].strip()
             model_name = (method.get("requestModels") or {}).get(content_type) or \

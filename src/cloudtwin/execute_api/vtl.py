@@ -255,12 +255,51 @@ _INDEX_SET = re.compile(r"#set\(\s*(\$[^=]*?)\[([^\[\]]+)\]\s*=\s*(.+?)\)[ \t]*$
 _INDEX_READ = re.compile(r"(\$[A-Za-z_][A-Za-z0-9_]*)\[\s*(\"[^\"]*\"|'[^']*')\s*\]")
 
 
+_DIRECTIVE = re.compile(r"#\{?(set|if|elseif|foreach|macro|define|evaluate)\}?\s*\(")
+
+
+def _quiet(template: str) -> str:
+    """References in the text render null as empty, as API Gateway's engine does (Velocity
+    prints an unresolved ``$ref`` as written): each ``$ref`` outside a directive's
+    parentheses becomes ``$!ref``."""
+    out: list[str] = []
+    i, n = 0, len(template)
+    while i < n:
+        match = _DIRECTIVE.match(template, i) if template[i] == "#" else None
+        if match is not None:  # copy the directive's parenthesized part as it is
+            depth, j, quote = 1, match.end(), ""
+            while j < n and depth:
+                ch = template[j]
+                if quote:
+                    if ch == quote:
+                        quote = ""
+                elif ch in "\"'":
+                    quote = ch
+                elif ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                j += 1
+            out.append(template[i:j])
+            i = j
+            continue
+        ch = template[i]
+        if ch == "$" and i + 1 < n and (template[i + 1].isalpha() or template[i + 1] == "{") \
+                and (i == 0 or template[i - 1] != "\\"):
+            out.append("$!")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _rewrite(template: str) -> str:
     def index_set(match: re.Match) -> str:
         target = _INDEX_READ.sub(lambda m: f"{m.group(1)}.get({m.group(2)})", match.group(1).strip())
         return f"#set($__vtl_put = {target}.put({match.group(2)}, {match.group(3)}))"
 
-    return _INDEX_SET.sub(index_set, template)
+    return _quiet(_INDEX_SET.sub(index_set, template))
 
 
 _UTIL = Util()

@@ -53,6 +53,15 @@ def snapshot(record: dict) -> dict:
     })  # fmt: skip
 
 
+def _canary(given: dict, deployment_id: str | None) -> dict:
+    canary = {k: v for k, v in given.items() if v is not None}
+    if deployment_id:
+        canary["deploymentId"] = deployment_id
+    canary["percentTraffic"] = float(canary.get("percentTraffic") or 0.0)
+    canary.setdefault("useStageCache", False)
+    return canary
+
+
 class StageOps:
     env: Any
 
@@ -81,6 +90,9 @@ class StageOps:
                                          "cacheClusterSize": params.get("cacheClusterSize"),
                                          "tracingEnabled": params.get("tracingEnabled"),
                                          "canarySettings": params.get("canarySettings")})
+            elif params.get("canarySettings") is not None:
+                stage["canarySettings"] = _canary(params["canarySettings"], deployment["id"])
+                stage["lastUpdatedDate"] = self.env.clock.now()
             else:
                 stage["deploymentId"] = deployment["id"]
                 if params.get("variables"):
@@ -144,9 +156,11 @@ class StageOps:
             "methodSettings": {}, "tracingEnabled": bool(params.get("tracingEnabled")),
             "createdDate": now, "lastUpdatedDate": now,
         }  # fmt: skip
-        for key in ("description", "variables", "documentationVersion", "canarySettings", "tags", "cacheClusterSize"):
+        for key in ("description", "variables", "documentationVersion", "tags", "cacheClusterSize"):
             if params.get(key) not in (None, {}):
                 stage[key] = params[key]
+        if params.get("canarySettings") is not None:
+            stage["canarySettings"] = _canary(params["canarySettings"], params["canarySettings"].get("deploymentId"))
         if stage["cacheClusterEnabled"] and "cacheClusterSize" not in stage:
             stage["cacheClusterSize"] = "0.5"
         record["stages"][stage["stageName"]] = stage
@@ -247,7 +261,8 @@ class StageOps:
                     raise bad_request(f"Cannot remove method setting {key} because there is no method setting for this method ")
                 del settings[key]
                 return
-            setting = settings.setdefault(key, dict(DEFAULT_SETTING))
+            # a new method's settings start from the stage-wide ones (*/*)
+            setting = settings.setdefault(key, dict(settings.get("*/*") or DEFAULT_SETTING))
             setting[member] = patch.coerce(value, DEFAULT_SETTING.get(member, ""))
             if member == "throttlingRateLimit":
                 setting[member] = float(value)
