@@ -548,8 +548,9 @@ class RestInvocation:
                     raise IntegrationError("AWS integrations need the gateway")
                 headers, query = self._mapped_params(integration)
                 uri = self._integration_uri(integration)
+                verb = integration.get("httpMethod") or "POST"
                 outcome = await integrations.call_aws(
-                    self.loopback, self.env.catalog, uri, integration.get("httpMethod") or "POST", headers, body,
+                    self.loopback, self.env.catalog, uri, self.request.method if verb == "ANY" else verb, headers, body,
                     urlencode(query), account_id=self.store.account_id, region=self.store.region,
                 )  # fmt: skip
         else:

@@ -174,6 +174,8 @@ def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params
                 continue
             method = _method(record, api_id, name, operation or {}, shared, definition, authorizers, api_key_schemes,
                              validators, default_validator, global_security)
+            if "methodIntegration" in method:
+                method["methodIntegration"].setdefault("cacheNamespace", resource["id"])
             resource.setdefault("resourceMethods", {})[name] = method
     if mode == "overwrite" and params.get("body") is not None and "Empty" not in record["models"] and not schemas:
         record["models"]["Empty"] = {"id": new_id(6), "name": "Empty", "description": "This is a default empty schema model",
@@ -285,8 +287,11 @@ def _integration(given: dict) -> dict:
             out[key] = given[key]
     out["passthroughBehavior"] = (given.get("passthroughBehavior") or "when_no_match").upper()
     out["timeoutInMillis"] = int(given.get("timeoutInMillis") or 29000)
-    out["cacheNamespace"] = given.get("cacheNamespace") or new_id(6)
+    if given.get("cacheNamespace"):
+        out["cacheNamespace"] = given["cacheNamespace"]
     out["cacheKeyParameters"] = given.get("cacheKeyParameters") or []
+    if out["type"] in ("HTTP", "HTTP_PROXY"):
+        out.setdefault("connectionType", "INTERNET")
     responses: dict[str, dict] = {}
     for pattern, response in (given.get("responses") or {}).items():
         status = str(response.get("statusCode") or "200")
@@ -328,7 +333,7 @@ def export(ctx: RequestContext, record: dict, stage: dict, params: Params) -> Pa
         if item:
             paths[resource["path"]] = item
     schemas = {name: json.loads(m.get("schema") or "{}") for name, m in (frozen.get("models") or {}).items()
-               if m.get("schema")}
+               if m.get("schema") and m["schema"] not in (EMPTY_SCHEMA, ERROR_SCHEMA)}
     schemas = _export_refs(schemas, kind)
     if kind == "swagger":
         document: Params = {"swagger": "2.0", "info": info, "host": host, "basePath": f"/{stage['stageName']}",
@@ -355,7 +360,7 @@ def export(ctx: RequestContext, record: dict, stage: dict, params: Params) -> Pa
         body = json.dumps(document, indent=2).encode()
         content_type = "application/octet-stream"
         suffix = "json"
-    name = f"{api.get('name')}-{stage['stageName']}-{kind}.{suffix}"
+    name = f"{kind}_{info['version']}.{suffix}"
     return {"contentType": content_type, "contentDisposition": f'attachment; filename="{name}"', "body": body}
 
 
@@ -407,6 +412,8 @@ def _export_method(method: dict, kind: str, with_integrations: bool) -> dict:
                 item["schema"] = {"$ref": f"#/definitions/{next(iter(models.values()))}"}
             else:
                 item["content"] = {ct: {"schema": {"$ref": f"#/components/schemas/{m}"}} for ct, m in models.items()}
+        elif kind == "oas30":
+            item["content"] = {}
         headers = {k.rsplit(".", 1)[1]: {"type": "string"} if kind == "swagger" else {"schema": {"type": "string"}}
                    for k in (response.get("responseParameters") or {})}
         if headers:
@@ -417,9 +424,11 @@ def _export_method(method: dict, kind: str, with_integrations: bool) -> dict:
         integration = method["methodIntegration"]
         given: Params = {"type": integration["type"].lower()}
         for key in ("httpMethod", "uri", "credentials", "requestParameters", "requestTemplates", "contentHandling",
-                    "cacheNamespace", "cacheKeyParameters", "timeoutInMillis", "connectionType", "connectionId"):
+                    "cacheKeyParameters", "connectionType", "connectionId"):
             if integration.get(key) not in (None, [], {}):
                 given[key] = integration[key]
+        if integration.get("timeoutInMillis") not in (None, 29000):
+            given["timeoutInMillis"] = integration["timeoutInMillis"]
         given["passthroughBehavior"] = (integration.get("passthroughBehavior") or "WHEN_NO_MATCH").lower()
         responses_out: Params = {}
         for status, response in (integration.get("integrationResponses") or {}).items():
