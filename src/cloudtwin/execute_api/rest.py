@@ -78,7 +78,9 @@ def select_template(templates: dict | None, content_type: str | None) -> tuple[s
 
 class RestInvocation:
     def __init__(self, provider: Any, store: Any, record: dict, request: HttpRequest, path: str,
-                 request_id: str, loopback: Any = None) -> None:
+                 request_id: str, loopback: Any = None, resource_id: str | None = None) -> None:
+        #: TestInvokeMethod names the resource itself instead of a path to route.
+        self.forced_resource = resource_id
         self.provider = provider
         self.env = provider.env
         self.store = store
@@ -125,7 +127,12 @@ class RestInvocation:
         self.snapshot = deployment.get("_snapshot") or {}
         resource_path = "/" + rest
         resources = self.snapshot.get("resources") or {}
-        hit = routing.best(((r["path"], r) for r in resources.values()), resource_path)
+        if self.forced_resource is not None and self.forced_resource in resources:
+            forced = resources[self.forced_resource]
+            matched = routing.match(forced["path"], resource_path)
+            hit = (forced, matched[1] if matched else {})
+        else:
+            hit = routing.best(((r["path"], r) for r in resources.values()), resource_path)
         if hit is None:
             raise Denied("MISSING_AUTHENTICATION_TOKEN")
         resource, path_params = hit
@@ -657,7 +664,12 @@ async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> di
     """``TestInvokeMethod``: the method run against the API's current (undeployed) state."""
     from cloudtwin.services.apigateway.stages import snapshot
 
-    path = params.get("pathWithQueryString") or "/"
+    resource = record["resources"].get(params["resourceId"])
+    if resource is None:
+        from cloudtwin.services.apigateway.common import not_found
+
+        raise not_found("Invalid Resource identifier specified")
+    path = params.get("pathWithQueryString") or resource["path"]
     path, _, query = path.partition("?")
     headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
     body = (params.get("body") or "").encode()
@@ -666,7 +678,8 @@ async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> di
     fake["stages"] = {"test-invoke-stage": {"stageName": "test-invoke-stage", "deploymentId": "_test",
                                             "variables": params.get("stageVariables") or {}}}
     fake["deployments"] = {"_test": {"_snapshot": snapshot(record)}}
-    invocation = RestInvocation(provider, ctx.store, fake, request, "/test-invoke-stage" + path, ctx.request_id)
+    invocation = RestInvocation(provider, ctx.store, fake, request, "/test-invoke-stage" + path, ctx.request_id,
+                                resource_id=params["resourceId"])
     response = await invocation.run()
     data = response.body if isinstance(response.body, bytes) else b""
     return {

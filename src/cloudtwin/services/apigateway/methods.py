@@ -263,7 +263,8 @@ class MethodOps:
         return integration
 
     def get_integration(self, ctx: RequestContext, params: Params) -> Params:
-        return integration_of(self._method_for_integration(ctx, params))
+        record = resource_api(ctx, params["restApiId"])
+        return integration_of(method_of(record, params["resourceId"], params["httpMethod"]))
 
     @staticmethod
     def _method_for_integration(ctx: RequestContext, params: Params) -> dict:
