@@ -559,6 +559,7 @@ class RestInvocation:
                 outcome = await integrations.call_aws(
                     self.loopback, self.env.catalog, uri, self.request.method if verb == "ANY" else verb, headers, body,
                     urlencode(query), account_id=self.store.account_id, region=self.store.region,
+                    internal=self.env.internal,
                 )  # fmt: skip
         else:
             raise Denied("API_CONFIGURATION_ERROR")
@@ -656,7 +657,6 @@ class RestInvocation:
             out[name] = value
         out["x-amzn-RequestId"] = self.request_id
         out["x-amz-apigw-id"] = self.context.get("extendedRequestId") or self.request_id[:16]
-        out.setdefault("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}")
         return HttpResponse(status, out, body)
 
 
