@@ -407,19 +407,25 @@ class RestInvocation:
         multi = result.get("multiValueHeaders") or {}
         if not isinstance(single, dict) or not isinstance(multi, dict):
             raise bad
-        for key, value in single.items():
-            headers[str(key)] = str(value)
         for key, values in multi.items():
             if not isinstance(values, list):
                 raise bad
+            headers[str(key)] = ", ".join(str(v) for v in values)
+        for key, value in single.items():
             existing = next((k for k in headers if k.lower() == str(key).lower()), None)
-            if existing is not None:
-                del headers[existing]
-            headers[str(key)] = ",".join(str(v) for v in values)
+            if existing is not None:  # multi-value first, then the single value
+                headers[existing] = f"{headers[existing]}, {value}"
+            else:
+                headers[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
         body = result.get("body")
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "application/json")
+        binary_types = (self.snapshot.get("api") or {}).get("binaryMediaTypes") or []
+        accept = self.request.headers.get("accept", "")
+        decode = _is_binary(content_type, binary_types) or any(
+            _is_binary(a.strip(), binary_types) for a in accept.split(",") if a.strip())
         if body is None:
             data = b""
-        elif result.get("isBase64Encoded") is True and isinstance(body, str):
+        elif result.get("isBase64Encoded") is True and isinstance(body, str) and decode:
             try:
                 data = base64.b64decode(body)
             except ValueError:
@@ -428,7 +434,13 @@ class RestInvocation:
             data = (body if isinstance(body, str) else json.dumps(body)).encode()
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
+        headers.setdefault("X-Amzn-Trace-Id", self._trace_id())
         return self._finish(status, headers, data)
+
+    def _trace_id(self) -> str:
+        """The X-Ray trace header API Gateway passes to Lambda and returns with its answer."""
+        given = self.request.headers.get("x-amzn-trace-id")
+        return given or f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
 
     async def _http_proxy(self, integration: dict) -> HttpResponse:
         uri = self._integration_uri(integration)

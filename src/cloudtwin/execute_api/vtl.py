@@ -109,6 +109,9 @@ class VtlMap(dict):
     def __str__(self) -> str:
         return "{" + ", ".join(f"{k}={_java_str(v)}" for k, v in self.items()) + "}"
 
+    def toString(self) -> str:  # noqa: N802
+        return str(self)
+
 
 class VtlList(list):
     def add(self, value: Any) -> bool:
@@ -126,6 +129,12 @@ class VtlList(list):
 
     def __str__(self) -> str:
         return "[" + ", ".join(_java_str(v) for v in self) + "]"
+
+    def toString(self) -> str:  # noqa: N802
+        return str(self)
+
+    def get(self, index: int) -> Any:
+        return self[index]
 
 
 def _java_str(value: Any) -> str:

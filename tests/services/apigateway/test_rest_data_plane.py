@@ -122,7 +122,7 @@ def test_a_lambda_proxy_integration_gets_the_1_0_event(apigw, call, function):
     apigw.create_deployment(restApiId=api["id"], stageName="prod")
     response = call(api["id"], "/prod/a/b?x=1&x=2", "PUT", content=b'{"k": 1}')
     assert response.status_code == 201, response.text
-    assert response.headers["x-from"] == "lambda" and response.headers["x-multi"] == "a,b"
+    assert response.headers["x-from"] == "lambda" and response.headers["x-multi"] == "a, b"
     assert response.json() == {
         "path": "/a/b", "resource": "/{proxy+}", "params": {"proxy": "a/b"}, "query": {"x": "2"},
         "multi": {"x": ["1", "2"]}, "body": '{"k": 1}', "method": "PUT", "stage": "prod", "stageVariables": None,

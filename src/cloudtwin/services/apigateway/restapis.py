@@ -467,15 +467,18 @@ class RestApiOps:
         for key in ("statusCode", "responseParameters", "responseTemplates"):
             if params.get(key) is not None:
                 response[key] = params[key]
+        # The documented default status is shown, but requests keep the one the error has
+        # unless the response sets one.
+        response["_statusSet"] = params.get("statusCode") is not None
         record["responses"][kind] = response
         save(ctx, params["restApiId"])
-        return response
+        return public(response)
 
     def _effective_response(self, record: dict, kind: str) -> Params:
         """A response type as the API answers it: its own customization, else the default —
         over which a customized ``DEFAULT_4XX`` / ``DEFAULT_5XX`` applies to its class."""
         if kind in record["responses"]:
-            return record["responses"][kind]
+            return public(record["responses"][kind])
         response = self._default_response(kind)
         status = RESPONSE_TYPES.get(kind)
         family = "DEFAULT_5XX" if status and status.startswith("5") else "DEFAULT_4XX" if status else None
@@ -517,9 +520,11 @@ class RestApiOps:
                 if name == "replace" and key not in members:
                     raise not_found("Invalid parameter name specified")
                 members[key] = value
+        response["_statusSet"] = response.get("_statusSet") or any(
+            op.get("path") == "/statusCode" for op in params.get("patchOperations") or [])
         record["responses"][kind] = response
         save(ctx, params["restApiId"])
-        return response
+        return public(response)
 
     def delete_gateway_response(self, ctx: RequestContext, params: Params) -> None:
         record = api_record(ctx, params["restApiId"])
