@@ -66,7 +66,8 @@ def _base_path(definition: dict) -> str:
 
 
 def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params, *, mode: str,
-                definition: dict | None = None) -> None:
+                definition: dict | None = None) -> list[str]:
+    """Apply a definition to an API's record; returns the import's warnings."""
     definition = definition or parse_definition(params.get("body"))
     options = params.get("parameters") or {}
     api = record["api"]
@@ -103,10 +104,7 @@ def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params
         api["disableExecuteApiEndpoint"] = bool(config["disableExecuteApiEndpoint"])
 
     schemas = definition.get("definitions") or (definition.get("components") or {}).get("schemas") or {}
-    if not schemas and mode == "overwrite":
-        record["models"] = {}
-    if "Empty" not in record["models"] and mode == "overwrite" and not schemas:
-        pass
+    warnings: list[str] = []
     for name, schema in schemas.items():
         record["models"][name] = {
             "id": new_id(6), "name": name, "contentType": "application/json",
@@ -174,13 +172,19 @@ def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params
                 continue
             method = _method(record, api_id, name, operation or {}, shared, definition, authorizers, api_key_schemes,
                              validators, default_validator, global_security)
+            for part in re.findall(r"\{([^}]+?)\+?\}", raw_path):  # path variables are always required
+                method.setdefault("requestParameters", {})[f"method.request.path.{part}"] = True
+            mapped = (method.get("methodIntegration") or {}).get("requestParameters") or {}
+            for key, value in list(mapped.items()):
+                if not isinstance(value, str):
+                    warnings.append(
+                        f"Invalid format for 'requestParameters'. Expected type string for property '{key}' of "
+                        f"resource '{resource['path']}' and method '{name}' but got '{json.dumps(value)}'")
+                    del mapped[key]
             if "methodIntegration" in method:
                 method["methodIntegration"].setdefault("cacheNamespace", resource["id"])
             resource.setdefault("resourceMethods", {})[name] = method
-    if mode == "overwrite" and params.get("body") is not None and "Empty" not in record["models"] and not schemas:
-        record["models"]["Empty"] = {"id": new_id(6), "name": "Empty", "description": "This is a default empty schema model",
-                                     "schema": EMPTY_SCHEMA, "contentType": "application/json"}  # fmt: skip
-    _ = ERROR_SCHEMA
+    return warnings
 
 
 def _ensure_resource(record: dict, path: str) -> dict:

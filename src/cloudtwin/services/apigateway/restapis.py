@@ -193,9 +193,10 @@ class RestApiOps:
 
         definition = parse_definition(params.get("body"))
         record = api_record(ctx, params["restApiId"])
-        import_into(self, ctx, record, params, mode=params.get("mode") or "merge", definition=definition)
+        warnings = import_into(self, ctx, record, params, mode=params.get("mode") or "merge", definition=definition)
+        record["api"].setdefault("tags", {})
         save(ctx, params["restApiId"])
-        return record["api"]
+        return {**record["api"], "warnings": warnings} if warnings else record["api"]
 
     def import_rest_api(self, ctx: RequestContext, params: Params) -> Params:
         from cloudtwin.services.apigateway.openapi import import_into, parse_definition
@@ -203,9 +204,9 @@ class RestApiOps:
         definition = parse_definition(params.get("body"))
         info = definition.get("info") or {}
         record = new_api_record(ctx, {"name": info.get("title")}, self.env.clock.now())
-        import_into(self, ctx, record, params, mode="overwrite", definition=definition)
+        warnings = import_into(self, ctx, record, params, mode="overwrite", definition=definition)
         ctx.store.apis[record["api"]["id"]] = record
-        return record["api"]
+        return {**record["api"], "warnings": warnings} if warnings else record["api"]
 
     # -- resources --------------------------------------------------------------------------------
 
