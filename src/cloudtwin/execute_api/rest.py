@@ -634,11 +634,15 @@ class RestInvocation:
         accept = self.request.headers.get("accept")
         templates = response.get("responseTemplates") or {}
         template, found = select_template(templates, accept if accept and accept != "*/*" else None)
+        wanted = accept if accept and accept != "*/*" else None
+        chosen_type = (wanted or "application/json").split(";")[0].strip() if found else None
         if not found and templates:
-            template = next(iter(templates.values()))
+            chosen_type, template = next(iter(templates.items()))
             found = True
         body = outcome.body
         content_type = "application/json"
+        if found and chosen_type:
+            content_type = chosen_type  # the answer has the type of the template that made it
         if found and template:
             context = self._vtl_context()
             body = render(template, input=Input(outcome.body, self._template_params()), context=context,
@@ -694,9 +698,18 @@ async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> di
                                 resource_id=params["resourceId"])
     response = await invocation.run()
     data = response.body if isinstance(response.body, bytes) else b""
+    stamp = datetime.fromtimestamp(provider.env.clock.now(), timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
+    log = "\n".join((
+        f"Execution log for request {ctx.request_id}",
+        f"{stamp} : Starting execution for request: {ctx.request_id}",
+        f"{stamp} : HTTP Method: {params['httpMethod']}, Resource Path: {path}",
+        f"{stamp} : Method request path: {invocation.sources.path if hasattr(invocation, 'sources') else {}}",
+        f"{stamp} : Method request body before transformations: {body.decode('utf-8', 'replace')}",
+        f"{stamp} : Method completed with status: {response.status_code}",
+    )) + "\n"
     return {
         "status": response.status_code, "body": data.decode("utf-8", "replace"),
         "headers": {k: v for k, v in response.headers.items()},
         "multiValueHeaders": {k: [v] for k, v in response.headers.items()},
-        "log": "", "latency": 0,
+        "log": log, "latency": 0,
     }  # fmt: skip
