@@ -104,7 +104,8 @@ async def call_http(method: str, url: str, headers: dict[str, str], body: bytes,
         raise IntegrationError("Endpoint request timed out", 504, "INTEGRATION_TIMEOUT") from None
     except httpx.HTTPError as exc:
         raise IntegrationError(f"Execution failed due to configuration error: {exc}") from None
-    out_headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+    # what the backend sent; hop-by-hop headers are renamed (x-amzn-Remapped-*) by the API
+    out_headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("transfer-encoding", "content-encoding")}
     return Outcome(answer.status_code, out_headers, answer.content)
 
 

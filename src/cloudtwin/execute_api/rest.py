@@ -337,7 +337,10 @@ class RestInvocation:
         if not validator:
             return
         if validator.get("validateRequestParameters"):
-            missing = [name.split(".", 3)[-1] for name, required in (method.get("requestParameters") or {}).items()
+            order = {"header": 0, "path": 1, "querystring": 2, "multivaluequerystring": 2, "multivalueheader": 0}
+            names = sorted((method.get("requestParameters") or {}).items(),
+                           key=lambda item: order.get(item[0].split(".")[2] if item[0].count(".") >= 3 else "", 3))
+            missing = [name.split(".", 3)[-1] for name, required in names
                        if required and resolve(name, self.sources) in (None, "")]
             if missing:
                 raise Denied("BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{', '.join(missing)}]")
@@ -438,9 +441,11 @@ class RestInvocation:
         return self._finish(status, headers, data)
 
     def _trace_id(self) -> str:
-        """The X-Ray trace header API Gateway passes to Lambda and returns with its answer."""
-        given = self.request.headers.get("x-amzn-trace-id")
-        return given or f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
+        """The X-Ray trace header API Gateway passes to the integration and returns: the
+        caller's root (or a new one), a new parent segment, the caller's sampling decision."""
+        fields = dict(p.split("=", 1) for p in self.request.headers.get("x-amzn-trace-id", "").split(";") if "=" in p)
+        root = fields.get("Root") or f"1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
+        return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={fields.get('Sampled', '0')}"
 
     async def _http_proxy(self, integration: dict) -> HttpResponse:
         uri = self._integration_uri(integration)
@@ -457,9 +462,12 @@ class RestInvocation:
         if verb == "ANY":
             verb = self.request.method
         self.entry["integrationRequest"] = {"method": verb, "uri": uri}
+        headers["X-Amzn-Trace-Id"] = self._trace_id()
         outcome = await integrations.call_http(verb, uri, headers, self.request.body or b"",
                                                integration.get("timeoutInMillis") or 29000)
-        return self._finish(outcome.status, outcome.headers, outcome.body)
+        answer = dict(outcome.headers)
+        answer.setdefault("X-Amzn-Trace-Id", headers["X-Amzn-Trace-Id"])
+        return self._finish(outcome.status, answer, outcome.body)
 
     def _integration_uri(self, integration: dict) -> str:
         uri = integration.get("uri") or ""

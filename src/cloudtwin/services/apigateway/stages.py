@@ -212,6 +212,9 @@ class StageOps:
                     if stage["cacheClusterEnabled"]:
                         stage.setdefault("cacheClusterSize", "0.5")
             elif path.startswith("/variables/") or path.startswith("/accessLogSettings") or path.startswith("/canarySettings"):
+                if path.startswith("/canarySettings/") and name != "copy" and "canarySettings" not in stage:
+                    # a canary starts on the stage's own deployment
+                    stage["canarySettings"] = {"deploymentId": stage["deploymentId"], "useStageCache": False}
                 if name == "copy":
                     self._copy(stage, op)
                 else:
