@@ -32,6 +32,9 @@ _REMAPPED = {h.lower(): h for h in (
     "Authorization", "Connection", "Content-Length", "Content-MD5", "Date", "Expect", "Host", "Max-Forwards",
     "Proxy-Authenticate", "Server", "Trailer", "Upgrade", "User-Agent", "WWW-Authenticate",
 )}
+#: Request headers an AWS integration refuses to map (the signed request to the service owns them).
+_AWS_FORBIDDEN_HEADERS = {f"integration.request.header.{h}" for h in (
+    "content-length", "transfer-encoding", "authorization", "connection", "expect", "proxy-authenticate", "te")}
 _STATUS_IN_TEMPLATE = re.compile(r"[\"']?statusCode[\"']?\s*:\s*[\"']?(\d{3})")
 
 
@@ -159,6 +162,9 @@ class RestInvocation:
         integration = method.get("methodIntegration") or {}
         kind = integration.get("type")
         self.entry["integration"] = {"type": kind, "uri": integration.get("uri")}
+        if kind in ("AWS", "AWS_PROXY") and any(
+                target.lower() in _AWS_FORBIDDEN_HEADERS for target in integration.get("requestParameters") or {}):
+            raise Denied("INTEGRATION_FAILURE")  # AWS's request to the service cannot carry them
         try:
             if kind == "AWS_PROXY":
                 return await self._lambda_proxy(integration, resource, resource_path)
