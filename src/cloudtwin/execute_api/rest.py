@@ -366,7 +366,8 @@ class RestInvocation:
 
     def _proxy_event(self, resource: dict, resource_path: str) -> dict[str, Any]:
         request = self.request
-        headers = {k: v for k, v in request.headers.items()}
+        headers = {k: v for k, v in request.headers.items() if k != "x-amzn-trace-id"}
+        headers["X-Amzn-Trace-Id"] = self._trace_id()
         pairs = parse_qsl(request.query_string, keep_blank_values=True)
         query, multi_query = _multi(pairs)
         body = request.body or b""
@@ -449,9 +450,17 @@ class RestInvocation:
     def _trace_id(self) -> str:
         """The X-Ray trace header API Gateway passes to the integration and returns: the
         caller's root (or a new one), a new parent segment, the caller's sampling decision."""
-        fields = dict(p.split("=", 1) for p in self.request.headers.get("x-amzn-trace-id", "").split(";") if "=" in p)
-        root = fields.get("Root") or f"1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
-        return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={fields.get('Sampled', '0')}"
+        cached = getattr(self, "_trace", None)
+        if cached is not None:
+            return cached
+        given = self.request.headers.get("x-amzn-trace-id", "")
+        fields = dict(p.split("=", 1) for p in given.split(";") if "=" in p)
+        if fields.get("Root") and fields.get("Parent"):
+            self._trace = given  # a complete trace header travels on unchanged
+        else:
+            root = fields.get("Root") or f"1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
+            self._trace = f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={fields.get('Sampled', '0')}"
+        return self._trace
 
     async def _http_proxy(self, integration: dict) -> HttpResponse:
         uri = self._integration_uri(integration)
