@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import uuid
 from datetime import datetime, timezone
@@ -125,8 +126,15 @@ class RestInvocation:
         stage = self.record["stages"].get(stage_name)
         if stage is None:
             raise Denied("MISSING_AUTHENTICATION_TOKEN")
+        deployment_id = stage.get("deploymentId")
+        canary = stage.get("canarySettings") or {}
+        if canary.get("deploymentId") and random.uniform(0, 100) < float(canary.get("percentTraffic") or 0):
+            # this request goes to the canary: its deployment, the stage's variables overridden
+            deployment_id = canary["deploymentId"]
+            stage = {**stage, "variables": {**(stage.get("variables") or {}), **(canary.get("stageVariableOverrides") or {})}}
+            self.entry["canary"] = True
         self.stage = stage
-        deployment = self.record["deployments"].get(stage.get("deploymentId")) or {}
+        deployment = self.record["deployments"].get(deployment_id) or {}
         self.snapshot = deployment.get("_snapshot") or {}
         resource_path = "/" + rest
         resources = self.snapshot.get("resources") or {}

@@ -289,3 +289,18 @@ def test_an_imported_openapi_definition_serves_and_exports(apigw, call):
     with pytest.raises(Exception) as excinfo:
         apigw.import_rest_api(body=b"{'key:value}")
     assert excinfo.value.response["Error"]["Message"] == "Invalid OpenAPI input."
+
+
+def test_a_canary_takes_its_share_of_the_traffic(apigw, call):
+    api_id, _ = _mock_api(apigw, "who", '{"statusCode": 200}', '{"who": "$stageVariables.who"}')
+    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/variables/who", "value": "stable"}])
+    assert call(api_id, "/dev/who", "POST").json() == {"who": "stable"}
+    apigw.create_deployment(restApiId=api_id, stageName="dev", canarySettings={
+        "percentTraffic": 100.0, "stageVariableOverrides": {"who": "canary"}})
+    stage = apigw.get_stage(restApiId=api_id, stageName="dev")
+    assert stage["canarySettings"]["percentTraffic"] == 100.0 and stage["canarySettings"]["useStageCache"] is False
+    assert call(api_id, "/dev/who", "POST").json() == {"who": "canary"}
+    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "0"}])
+    assert call(api_id, "/dev/who", "POST").json() == {"who": "stable"}
