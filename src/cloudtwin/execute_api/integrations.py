@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -88,6 +89,9 @@ async def call_http(method: str, url: str, headers: dict[str, str], body: bytes,
     if not loopback_url(url):
         raise IntegrationError(f"cloudtwin calls loopback endpoints only, not {url}")
     parts = urlsplit(url)
+    if "//" in parts.path:  # ``http://${stageVariables.host}/${stageVariables.path}`` with a host ending in /
+        parts = parts._replace(path=re.sub("/{2,}", "/", parts.path))
+        url = parts.geturl()
     host = (parts.hostname or "").lower()
     if host != "localhost" and (host.endswith(".localhost") or host.endswith("localhost.localstack.cloud")):
         # A name only this machine's tools resolve (a function URL, another API): connect to
