@@ -246,18 +246,6 @@ class Util:
         return base64.b64decode(_java_str(value)).decode("utf-8", "replace")
 
 
-class StageVariables(VtlMap):
-    """``$stageVariables``: a variable the stage does not define reads as empty (AWS)."""
-
-    def __getitem__(self, key: Any) -> Any:
-        return dict.get(self, key, "")
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return dict.get(self, name, "")
-
-
 #: ``#set($map[key] = value)`` / ``#set($a["b"].c["d"] = value)``: Velocity's index
 #: assignment, which the engine lacks, written as the ``put`` it means.
 _INDEX_SET = re.compile(r"#set\(\s*(\$[^=]*?)\[([^\[\]]+)\]\s*=\s*(.+?)\)[ \t]*$", re.MULTILINE)
@@ -335,7 +323,7 @@ def render(template: str, *, input: Input, context: dict, stage_variables: dict 
     """Evaluate a mapping template."""
     namespace = {
         "input": input, "util": _UTIL, "context": context if isinstance(context, VtlMap) else vtl_value(context),
-        "stageVariables": StageVariables(stage_variables or {}),
+        "stageVariables": VtlMap(stage_variables or {}),
     }  # fmt: skip
     if extra:
         namespace.update(extra)
