@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -87,14 +88,28 @@ async def call_http(method: str, url: str, headers: dict[str, str], body: bytes,
 
     if not loopback_url(url):
         raise IntegrationError(f"cloudtwin calls loopback endpoints only, not {url}")
+    parts = urlsplit(url)
+    if "//" in parts.path:  # ``http://${stageVariables.host}/${stageVariables.path}`` with a host ending in /
+        parts = parts._replace(path=re.sub("/{2,}", "/", parts.path))
+        url = parts.geturl()
+    host = (parts.hostname or "").lower()
+    if host != "localhost" and (host.endswith(".localhost") or host.endswith("localhost.localstack.cloud")):
+        # A name only this machine's tools resolve (a function URL, another API): connect to
+        # the loopback address and keep the name in the Host header.
+        headers = {k: v for k, v in headers.items() if k.lower() != "host"}
+        headers["Host"] = parts.hostname or parts.netloc
+        url = parts._replace(netloc=f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1").geturl()
     try:
         async with httpx.AsyncClient(timeout=max(timeout_ms, 50) / 1000) as client:
+            for name in ("connection", "user-agent", "accept", "accept-encoding"):
+                client.headers.pop(name, None)  # only what the API sends
             answer = await client.request(method, url, headers=headers, content=body or None)
     except httpx.TimeoutException:
         raise IntegrationError("Endpoint request timed out", 504, "INTEGRATION_TIMEOUT") from None
     except httpx.HTTPError as exc:
         raise IntegrationError(f"Execution failed due to configuration error: {exc}") from None
-    out_headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+    # what the backend sent; hop-by-hop headers are renamed (x-amzn-Remapped-*) by the API
+    out_headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("transfer-encoding", "content-encoding")}
     return Outcome(answer.status_code, out_headers, answer.content)
 
 
@@ -113,8 +128,38 @@ def parse_service_uri(uri: str) -> tuple[str, str, str, str]:
 _SERVICE_NAMES = {"states": "stepfunctions", "email": "ses", "monitoring": "cloudwatch", "execute-api": "apigateway"}
 
 
+async def _query_style_action(internal: Any, model: Any, action: str, query: str, *, account_id: str,
+                              region: str) -> Outcome:
+    """An action whose parameters come in the query string (``?Name=x``): API Gateway calls
+    the service's Query-style API and answers ``{"<Action>Response": {"<Action>Result": ...,
+    "ResponseMetadata": {"RequestId": ...}}}``, whatever protocol the service speaks."""
+    import json as _json
+    import uuid
+    from urllib.parse import parse_qsl
+
+    from cloudtwin.protocol.serializers import get_serializer
+
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    operation = model.operation_model(action)
+    for name, shape in operation.input_shape.members.items() if operation.input_shape else ():
+        if name in params and shape.type_name in ("integer", "long"):
+            params[name] = int(params[name])
+        elif name in params and shape.type_name == "boolean":
+            params[name] = params[name].lower() == "true"
+    request_id = str(uuid.uuid4())
+    try:
+        result = await internal.call_async(model.service_name, action, params, account_id=account_id, region=region)
+    except ServiceError as error:
+        body = {"Error": {"Code": error.code, "Message": error.message}, "RequestId": request_id}
+        return Outcome(error.status_code or 400, {"Content-Type": "application/json"}, _json.dumps(body).encode())
+    encoded = get_serializer("json").serialize_result(result, operation, request_id).body
+    document = {f"{action}Response": {f"{action}Result": _json.loads(encoded or b"{}"),
+                                      "ResponseMetadata": {"RequestId": request_id}}}
+    return Outcome(200, {"Content-Type": "application/json"}, _json.dumps(document).encode())
+
+
 async def call_aws(loopback: Loopback, catalog: Any, uri: str, method: str, headers: dict[str, str],
-                   body: bytes, query: str, *, account_id: str, region: str) -> Outcome:
+                   body: bytes, query: str, *, account_id: str, region: str, internal: Any = None) -> Outcome:
     """An AWS service integration, sent through the gateway's own chain."""
     uri_region, service, kind, rest = parse_service_uri(uri)
     region = uri_region or region
@@ -129,6 +174,9 @@ async def call_aws(loopback: Loopback, catalog: Any, uri: str, method: str, head
     protocol = model.protocol
     if kind == "action":
         action = rest.split("&", 1)[0].split("?", 1)[0]
+        if protocol != "query" and query and not body.strip(b"{} \n") and internal is not None \
+                and action in model.operation_names:
+            return await _query_style_action(internal, model, action, query, account_id=account_id, region=region)
         if protocol in ("json",) or model.metadata.get("targetPrefix") and protocol != "query":
             prefix = model.metadata.get("targetPrefix")
             out_headers.setdefault("x-amz-target", f"{prefix}.{action}")

@@ -48,7 +48,7 @@ def gateway_response(kind: str, request_id: str, *, message: str | None = None,
     if chosen:
         from cloudtwin.execute_api.vtl import Input, TemplateError, render
 
-        if chosen.get("statusCode"):
+        if chosen.get("statusCode") and chosen.get("_statusSet", True):
             status = int(chosen["statusCode"])
         ctx = dict(context or {})
         ctx["error"] = {"message": message, "messageString": json.dumps(message), "responseType": kind}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import uuid
 from datetime import datetime, timezone
@@ -27,15 +28,25 @@ from cloudtwin.execute_api.vtl import Input, TemplateError, render
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "expect"}
+#: Response headers API Gateway will not let an integration set: sent as ``x-amzn-Remapped-<name>``.
+_REMAPPED = {h.lower(): h for h in (
+    "Authorization", "Connection", "Content-Length", "Content-MD5", "Date", "Expect", "Host", "Max-Forwards",
+    "Proxy-Authenticate", "Server", "Trailer", "Upgrade", "User-Agent", "WWW-Authenticate",
+)}
+#: Request headers an AWS integration refuses to map (the signed request to the service owns them).
+_AWS_FORBIDDEN_HEADERS = {f"integration.request.header.{h}" for h in (
+    "content-length", "transfer-encoding", "authorization", "connection", "expect", "proxy-authenticate", "te")}
+_STATUS_IN_TEMPLATE = re.compile(r"[\"']?statusCode[\"']?\s*:\s*[\"']?(\d{3})")
 
 
 class Denied(Exception):
     """Stop with a gateway response of this type."""
 
-    def __init__(self, kind: str, message: str | None = None) -> None:
+    def __init__(self, kind: str, message: str | None = None, status: int | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.message = message
+        self.status = status
 
 
 def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -71,7 +82,9 @@ def select_template(templates: dict | None, content_type: str | None) -> tuple[s
 
 class RestInvocation:
     def __init__(self, provider: Any, store: Any, record: dict, request: HttpRequest, path: str,
-                 request_id: str, loopback: Any = None) -> None:
+                 request_id: str, loopback: Any = None, resource_id: str | None = None) -> None:
+        #: TestInvokeMethod names the resource itself instead of a path to route.
+        self.forced_resource = resource_id
         self.provider = provider
         self.env = provider.env
         self.store = store
@@ -95,6 +108,8 @@ class RestInvocation:
             response = await self._run()
         except Denied as denied:
             response = self._error(denied.kind, denied.message)
+            if denied.status is not None:
+                response.status_code = denied.status
         self.entry["status"] = response.status_code
         self.provider.journal.add(self.entry)
         return response
@@ -111,12 +126,24 @@ class RestInvocation:
         stage = self.record["stages"].get(stage_name)
         if stage is None:
             raise Denied("MISSING_AUTHENTICATION_TOKEN")
+        deployment_id = stage.get("deploymentId")
+        canary = stage.get("canarySettings") or {}
+        if canary.get("deploymentId") and random.uniform(0, 100) < float(canary.get("percentTraffic") or 0):
+            # this request goes to the canary: its deployment, the stage's variables overridden
+            deployment_id = canary["deploymentId"]
+            stage = {**stage, "variables": {**(stage.get("variables") or {}), **(canary.get("stageVariableOverrides") or {})}}
+            self.entry["canary"] = True
         self.stage = stage
-        deployment = self.record["deployments"].get(stage.get("deploymentId")) or {}
+        deployment = self.record["deployments"].get(deployment_id) or {}
         self.snapshot = deployment.get("_snapshot") or {}
         resource_path = "/" + rest
         resources = self.snapshot.get("resources") or {}
-        hit = routing.best(((r["path"], r) for r in resources.values()), resource_path)
+        if self.forced_resource is not None and self.forced_resource in resources:
+            forced = resources[self.forced_resource]
+            matched = routing.match(forced["path"], resource_path)
+            hit = (forced, matched[1] if matched else {})
+        else:
+            hit = routing.best(((r["path"], r) for r in resources.values()), resource_path)
         if hit is None:
             raise Denied("MISSING_AUTHENTICATION_TOKEN")
         resource, path_params = hit
@@ -143,6 +170,9 @@ class RestInvocation:
         integration = method.get("methodIntegration") or {}
         kind = integration.get("type")
         self.entry["integration"] = {"type": kind, "uri": integration.get("uri")}
+        if kind in ("AWS", "AWS_PROXY") and any(
+                target.lower() in _AWS_FORBIDDEN_HEADERS for target in integration.get("requestParameters") or {}):
+            raise Denied("INTEGRATION_FAILURE")  # AWS's request to the service cannot carry them
         try:
             if kind == "AWS_PROXY":
                 return await self._lambda_proxy(integration, resource, resource_path)
@@ -164,7 +194,8 @@ class RestInvocation:
         return {
             "accountId": self.store.account_id, "apiId": self.api_id, "stage": self.stage_name,
             "deploymentId": self.stage.get("deploymentId"), "domainName": host,
-            "domainPrefix": host.split(".")[0] if host else "", "extendedRequestId": self.request_id[:16],
+            "domainPrefix": host.split(".")[0] if host else "",
+            "extendedRequestId": base64.b64encode(uuid.uuid4().bytes[:10]).decode().replace("/", "-"),
             "httpMethod": self.request.method, "path": f"/{self.stage_name}{resource_path}",
             "protocol": "HTTP/1.1", "requestId": self.request_id, "resourceId": resource["id"],
             "resourcePath": resource["path"],
@@ -172,7 +203,7 @@ class RestInvocation:
             "requestTimeEpoch": int(now * 1000),
             "identity": {
                 "sourceIp": "127.0.0.1", "userAgent": headers.get("user-agent"), "accountId": None,
-                "apiKey": None, "apiKeyId": None, "caller": None, "cognitoAuthenticationProvider": None,
+                "caller": None, "cognitoAuthenticationProvider": None,
                 "cognitoAuthenticationType": None, "cognitoIdentityId": None, "cognitoIdentityPoolId": None,
                 "principalOrgId": None, "user": None, "userArn": None, "accessKey": None,
             },
@@ -190,6 +221,8 @@ class RestInvocation:
         if verdict is not None:
             raise Denied(verdict)
         self.context["identity"]["apiKey"] = value
+        key = next((k for k in self.store.keys.values() if k.get("value") == value), None)
+        self.context["identity"]["apiKeyId"] = key["id"] if key else None
 
     def method_arn(self) -> str:
         resource = self.context["resourcePath"].lstrip("/")
@@ -198,7 +231,7 @@ class RestInvocation:
                 f"{self.request.method}/{resource}")
 
     async def _authorize(self, method: dict) -> None:
-        auth = method.get("authorizationType") or "NONE"
+        auth = (method.get("authorizationType") or "NONE").upper()
         if auth == "NONE":
             return
         if auth == "AWS_IAM":
@@ -318,11 +351,13 @@ class RestInvocation:
         if not validator:
             return
         if validator.get("validateRequestParameters"):
-            for name, required in (method.get("requestParameters") or {}).items():
-                if required and resolve(name, self.sources) in (None, ""):
-                    where = name.split(".")
-                    raise Denied("BAD_REQUEST_PARAMETERS",
-                                 f"Missing required request parameters: [{where[-1]}]")
+            order = {"header": 0, "path": 1, "querystring": 2, "multivaluequerystring": 2, "multivalueheader": 0}
+            names = sorted((method.get("requestParameters") or {}).items(),
+                           key=lambda item: order.get(item[0].split(".")[2] if item[0].count(".") >= 3 else "", 3))
+            missing = [name.split(".", 3)[-1] for name, required in names
+                       if required and resolve(name, self.sources) in (None, "")]
+            if missing:
+                raise Denied("BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{', '.join(missing)}]")
         if validator.get("validateRequestBody"):
             content_type = (self.request.headers.get("content-type") or "application/json").split(";")[0].strip()
             model_name = (method.get("requestModels") or {}).get(content_type) or \
@@ -339,7 +374,8 @@ class RestInvocation:
 
     def _proxy_event(self, resource: dict, resource_path: str) -> dict[str, Any]:
         request = self.request
-        headers = {k: v for k, v in request.headers.items()}
+        headers = {k: v for k, v in request.headers.items() if k != "x-amzn-trace-id"}
+        headers["X-Amzn-Trace-Id"] = self._trace_id()
         pairs = parse_qsl(request.query_string, keep_blank_values=True)
         query, multi_query = _multi(pairs)
         body = request.body or b""
@@ -359,52 +395,88 @@ class RestInvocation:
         return event
 
     async def _lambda_proxy(self, integration: dict, resource: dict, resource_path: str) -> HttpResponse:
+        if (integration.get("httpMethod") or "POST") != "POST":
+            raise Denied("INTEGRATION_FAILURE")  # Lambda is invoked with POST only
         event = self._proxy_event(resource, resource_path)
         self.entry["integrationRequest"] = event
         outcome = await integrations.call_lambda(
-            self.env.internal, integration.get("uri") or "", json.dumps(event).encode(),
+            self.env.internal, self._with_stage_variables(integration.get("uri") or ""), json.dumps(event).encode(),
             account_id=self.store.account_id, region=self.store.region,
         )  # fmt: skip
         self.entry["integrationResponse"] = outcome.body.decode("utf-8", "replace")[:4096]
+        bad = Denied("INTEGRATION_FAILURE", status=502)  # a malformed Lambda proxy response
         if outcome.function_error:
-            raise Denied("INTEGRATION_FAILURE")
+            raise bad
         try:
             result = json.loads(outcome.body or b"null")
         except ValueError:
-            raise Denied("INTEGRATION_FAILURE") from None
+            raise bad from None
         if not isinstance(result, dict) or not set(result) <= {
                 "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}:
-            raise Denied("INTEGRATION_FAILURE")
+            raise bad
         try:
             status = int(result.get("statusCode") or 200)
         except (TypeError, ValueError):
-            raise Denied("INTEGRATION_FAILURE") from None
+            raise bad from None
+        if not 100 <= status <= 599:
+            raise bad
         headers: dict[str, str] = {}
-        for key, value in (result.get("headers") or {}).items():
-            headers[str(key)] = str(value)
-        for key, values in (result.get("multiValueHeaders") or {}).items():
-            if isinstance(values, list):
-                headers[str(key)] = ",".join(str(v) for v in values)
+        single = result.get("headers") or {}
+        multi = result.get("multiValueHeaders") or {}
+        if not isinstance(single, dict) or not isinstance(multi, dict):
+            raise bad
+        for key, values in multi.items():
+            if not isinstance(values, list):
+                raise bad
+            headers[str(key)] = ", ".join(str(v) for v in values)
+        for key, value in single.items():
+            existing = next((k for k in headers if k.lower() == str(key).lower()), None)
+            if existing is not None:  # multi-value first, then the single value
+                headers[existing] = f"{headers[existing]}, {value}"
+            else:
+                headers[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
         body = result.get("body")
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "application/json")
+        binary_types = (self.snapshot.get("api") or {}).get("binaryMediaTypes") or []
+        accept = self.request.headers.get("accept", "")
+        decode = _is_binary(content_type, binary_types) or any(
+            _is_binary(a.strip(), binary_types) for a in accept.split(",") if a.strip())
         if body is None:
             data = b""
-        elif not isinstance(body, str):
-            raise Denied("INTEGRATION_FAILURE")
-        elif result.get("isBase64Encoded"):
+        elif result.get("isBase64Encoded") is True and isinstance(body, str) and decode:
             try:
                 data = base64.b64decode(body)
             except ValueError:
-                raise Denied("INTEGRATION_FAILURE") from None
+                raise bad from None
         else:
-            data = body.encode()
-        headers.setdefault("Content-Type", "application/json")
+            data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+        headers.setdefault("X-Amzn-Trace-Id", self._trace_id())
         return self._finish(status, headers, data)
+
+    def _trace_id(self) -> str:
+        """The X-Ray trace header API Gateway passes to the integration and returns: the
+        caller's root (or a new one), a new parent segment, the caller's sampling decision."""
+        cached = getattr(self, "_trace", None)
+        if cached is not None:
+            return cached
+        given = self.request.headers.get("x-amzn-trace-id", "")
+        fields = dict(p.split("=", 1) for p in given.split(";") if "=" in p)
+        if fields.get("Root") and fields.get("Parent"):
+            self._trace = given  # a complete trace header travels on unchanged
+        else:
+            root = fields.get("Root") or f"1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
+            self._trace = f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={fields.get('Sampled', '0')}"
+        return self._trace
 
     async def _http_proxy(self, integration: dict) -> HttpResponse:
         uri = self._integration_uri(integration)
         headers = {k: v for k, v in self.request.headers.items() if k.lower() not in _HOP_HEADERS}
         mapped_headers, query = self._mapped_params(integration)
-        headers.update(mapped_headers)
+        for name, value in mapped_headers.items():  # a mapping replaces the client's header
+            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+            headers[name] = value
         if self.request.query_string or query:
             extra = urlencode(query) if query else ""
             joined = "&".join(p for p in (self.request.query_string, extra) if p)
@@ -413,9 +485,12 @@ class RestInvocation:
         if verb == "ANY":
             verb = self.request.method
         self.entry["integrationRequest"] = {"method": verb, "uri": uri}
+        headers["X-Amzn-Trace-Id"] = self._trace_id()
         outcome = await integrations.call_http(verb, uri, headers, self.request.body or b"",
                                                integration.get("timeoutInMillis") or 29000)
-        return self._finish(outcome.status, outcome.headers, outcome.body)
+        answer = dict(outcome.headers)
+        answer.setdefault("X-Amzn-Trace-Id", headers["X-Amzn-Trace-Id"])
+        return self._finish(outcome.status, answer, outcome.body)
 
     def _integration_uri(self, integration: dict) -> str:
         uri = integration.get("uri") or ""
@@ -430,10 +505,14 @@ class RestInvocation:
             value = params.get(match.group(1).rstrip("+"), "")
             return quote(value, safe="/")
 
-        uri = re.sub(r"\{([^}]+)\}", sub, uri)
-        for name, value in (self.stage.get("variables") or {}).items():
-            uri = uri.replace(f"${{stageVariables.{name}}}", value)
-        return uri
+        return re.sub(r"\{([^}]+)\}", sub, self._with_stage_variables(uri))
+
+    def _with_stage_variables(self, text: str) -> str:
+        """``${stageVariables.name}`` in an integration URI replaced by the stage's value."""
+        if "${stageVariables." not in text:
+            return text
+        variables = self.stage.get("variables") or {}
+        return re.sub(r"\$\{stageVariables\.([^}]+)\}", lambda m: variables.get(m.group(1), ""), text)
 
     def _mapped_params(self, integration: dict) -> tuple[dict[str, str], dict[str, str]]:
         headers: dict[str, str] = {}
@@ -472,8 +551,20 @@ class RestInvocation:
         if not found or template is None:
             return self.request.body or b""
         rendered = render(template, input=Input(self.request.body or b"", self._template_params()),
-                          context=self.context, stage_variables=self.stage.get("variables"))
+                          context=self._vtl_context(), stage_variables=self.stage.get("variables"))
         return rendered.encode()
+
+    def _vtl_context(self) -> Any:
+        """``$context`` of the templates: one object per request, so that what a request
+        template puts in ``requestOverride`` (and a response template in
+        ``responseOverride``) is read back afterwards."""
+        if getattr(self, "_vtl", None) is None:
+            from cloudtwin.execute_api.vtl import VtlMap, vtl_value
+
+            self._vtl = vtl_value(self.context)
+            self._vtl["requestOverride"] = VtlMap(header=VtlMap(), querystring=VtlMap(), path=VtlMap())
+            self._vtl["responseOverride"] = VtlMap(header=VtlMap())
+        return self._vtl
 
     async def _mapped(self, integration: dict, kind: str | None) -> HttpResponse:
         body = self._request_body(integration)
@@ -483,6 +574,9 @@ class RestInvocation:
         elif kind == "HTTP":
             uri = self._integration_uri(integration)
             headers, query = self._mapped_params(integration)
+            override = (getattr(self, "_vtl", None) or {}).get("requestOverride") or {}
+            headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
+            query.update({k: str(v) for k, v in (override.get("querystring") or {}).items()})
             if query:
                 uri += ("&" if "?" in uri else "?") + urlencode(query)
             verb = integration.get("httpMethod") or self.request.method
@@ -490,9 +584,12 @@ class RestInvocation:
                 verb = self.request.method
             if body and not any(k.lower() == "content-type" for k in headers):
                 headers["Content-Type"] = self.request.headers.get("content-type") or "application/json"
+            if not any(k.lower() == "accept" for k in headers):
+                headers["Accept"] = "application/json"
+            headers.setdefault("User-Agent", f"AmazonAPIGateway_{self.api_id}")
             outcome = await integrations.call_http(verb, uri, headers, body, integration.get("timeoutInMillis") or 29000)
         elif kind == "AWS":
-            uri = integration.get("uri") or ""
+            uri = self._with_stage_variables(integration.get("uri") or "")
             if ":lambda:path/" in uri:
                 outcome = await integrations.call_lambda(self.env.internal, uri, body,
                                                          account_id=self.store.account_id, region=self.store.region)
@@ -501,9 +598,11 @@ class RestInvocation:
                     raise IntegrationError("AWS integrations need the gateway")
                 headers, query = self._mapped_params(integration)
                 uri = self._integration_uri(integration)
+                verb = integration.get("httpMethod") or "POST"
                 outcome = await integrations.call_aws(
-                    self.loopback, self.env.catalog, uri, integration.get("httpMethod") or "POST", headers, body,
+                    self.loopback, self.env.catalog, uri, self.request.method if verb == "ANY" else verb, headers, body,
                     urlencode(query), account_id=self.store.account_id, region=self.store.region,
+                    internal=self.env.internal,
                 )  # fmt: skip
         else:
             raise Denied("API_CONFIGURATION_ERROR")
@@ -511,21 +610,19 @@ class RestInvocation:
         return self._integration_response(integration, outcome)
 
     def _mock(self, body: bytes) -> Outcome:
-        status = 200
+        """A MOCK integration answers the status code its request template names (AWS reads
+        ``statusCode`` leniently: ``{statusCode: 200}`` works too); 200 without a template."""
         text = body.decode("utf-8", "replace").strip()
-        if text:
+        if not text:
+            return Outcome(200, {}, b"")
+        match = _STATUS_IN_TEMPLATE.search(text)
+        if match is None:
             try:
-                document = json.loads(text)
+                json.loads(text)
             except ValueError:
                 raise Denied("INTEGRATION_FAILURE") from None
-            if isinstance(document, dict) and "statusCode" in document:
-                try:
-                    status = int(document["statusCode"])
-                except (TypeError, ValueError):
-                    raise Denied("INTEGRATION_FAILURE") from None
-        elif self.request.body and not body:
-            pass
-        return Outcome(status, {}, b"")
+            return Outcome(200, {}, b"")
+        return Outcome(int(match.group(1)), {}, b"")
 
     def _select_response(self, integration: dict, outcome: Outcome) -> dict | None:
         responses = integration.get("integrationResponses") or {}
@@ -568,19 +665,26 @@ class RestInvocation:
         accept = self.request.headers.get("accept")
         templates = response.get("responseTemplates") or {}
         template, found = select_template(templates, accept if accept and accept != "*/*" else None)
+        wanted = accept if accept and accept != "*/*" else None
+        chosen_type = (wanted or "application/json").split(";")[0].strip() if found else None
         if not found and templates:
-            template = next(iter(templates.values()))
+            chosen_type, template = next(iter(templates.items()))
             found = True
         body = outcome.body
         content_type = "application/json"
+        if found and chosen_type:
+            content_type = chosen_type  # the answer has the type of the template that made it
         if found and template:
-            context = dict(self.context)
+            context = self._vtl_context()
             body = render(template, input=Input(outcome.body, self._template_params()), context=context,
                           stage_variables=self.stage.get("variables"), extra=None).encode()
             override = context.get("responseOverride") or {}
-            if isinstance(override, dict):
-                status = int(override.get("status") or status)
-                headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
+            if override.get("status"):
+                try:
+                    status = int(override["status"])
+                except (TypeError, ValueError):
+                    pass
+            headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
         elif found:
             body = b""
         elif outcome.headers.get("content-type") or outcome.headers.get("Content-Type"):
@@ -590,10 +694,16 @@ class RestInvocation:
         return self._finish(status, headers, body)
 
     def _finish(self, status: int, headers: dict[str, str], body: bytes) -> HttpResponse:
-        out = dict(headers)
+        out: dict[str, str] = {}
+        for name, value in headers.items():
+            lowered = name.lower()
+            if lowered == "transfer-encoding":
+                continue
+            if lowered in _REMAPPED:
+                name = f"x-amzn-Remapped-{_REMAPPED[lowered]}"
+            out[name] = value
         out["x-amzn-RequestId"] = self.request_id
-        out["x-amz-apigw-id"] = self.request_id[:16]
-        out.setdefault("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}")
+        out["x-amz-apigw-id"] = self.context.get("extendedRequestId") or self.request_id[:16]
         return HttpResponse(status, out, body)
 
 
@@ -601,7 +711,12 @@ async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> di
     """``TestInvokeMethod``: the method run against the API's current (undeployed) state."""
     from cloudtwin.services.apigateway.stages import snapshot
 
-    path = params.get("pathWithQueryString") or "/"
+    resource = record["resources"].get(params["resourceId"])
+    if resource is None:
+        from cloudtwin.services.apigateway.common import not_found
+
+        raise not_found("Invalid Resource identifier specified")
+    path = params.get("pathWithQueryString") or resource["path"]
     path, _, query = path.partition("?")
     headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
     body = (params.get("body") or "").encode()
@@ -610,12 +725,22 @@ async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> di
     fake["stages"] = {"test-invoke-stage": {"stageName": "test-invoke-stage", "deploymentId": "_test",
                                             "variables": params.get("stageVariables") or {}}}
     fake["deployments"] = {"_test": {"_snapshot": snapshot(record)}}
-    invocation = RestInvocation(provider, ctx.store, fake, request, "/test-invoke-stage" + path, ctx.request_id)
+    invocation = RestInvocation(provider, ctx.store, fake, request, "/test-invoke-stage" + path, ctx.request_id,
+                                resource_id=params["resourceId"])
     response = await invocation.run()
     data = response.body if isinstance(response.body, bytes) else b""
+    stamp = datetime.fromtimestamp(provider.env.clock.now(), timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
+    log = "\n".join((
+        f"Execution log for request {ctx.request_id}",
+        f"{stamp} : Starting execution for request: {ctx.request_id}",
+        f"{stamp} : HTTP Method: {params['httpMethod']}, Resource Path: {path}",
+        f"{stamp} : Method request path: {invocation.sources.path if hasattr(invocation, 'sources') else {}}",
+        f"{stamp} : Method request body before transformations: {body.decode('utf-8', 'replace')}",
+        f"{stamp} : Method completed with status: {response.status_code}",
+    )) + "\n"
     return {
         "status": response.status_code, "body": data.decode("utf-8", "replace"),
         "headers": {k: v for k, v in response.headers.items()},
         "multiValueHeaders": {k: [v] for k, v in response.headers.items()},
-        "log": "", "latency": 0,
+        "log": log, "latency": 0,
     }  # fmt: skip

@@ -109,6 +109,9 @@ class VtlMap(dict):
     def __str__(self) -> str:
         return "{" + ", ".join(f"{k}={_java_str(v)}" for k, v in self.items()) + "}"
 
+    def toString(self) -> str:  # noqa: N802
+        return str(self)
+
 
 class VtlList(list):
     def add(self, value: Any) -> bool:
@@ -126,6 +129,12 @@ class VtlList(list):
 
     def __str__(self) -> str:
         return "[" + ", ".join(_java_str(v) for v in self) + "]"
+
+    def toString(self) -> str:  # noqa: N802
+        return str(self)
+
+    def get(self, index: int) -> Any:
+        return self[index]
 
 
 def _java_str(value: Any) -> str:
@@ -156,7 +165,8 @@ class Input:
 
     @property
     def body(self) -> str:
-        return self._raw
+        """The raw body; an empty one reads as ``{}`` (as API Gateway hands it to templates)."""
+        return self._raw if self._raw else "{}"
 
     def _document(self) -> Any:
         if not self._parsed_done:
@@ -236,6 +246,59 @@ class Util:
         return base64.b64decode(_java_str(value)).decode("utf-8", "replace")
 
 
+#: ``#set($map[key] = value)`` / ``#set($a["b"].c["d"] = value)``: Velocity's index
+#: assignment, which the engine lacks, written as the ``put`` it means.
+_INDEX_SET = re.compile(r"#set\(\s*(\$[^=]*?)\[([^\[\]]+)\]\s*=\s*(.+?)\)[ \t]*$", re.MULTILINE)
+_INDEX_READ = re.compile(r"(\$[A-Za-z_][A-Za-z0-9_]*)\[\s*(\"[^\"]*\"|'[^']*')\s*\]")
+
+
+_DIRECTIVE = re.compile(r"#\{?(set|if|elseif|foreach|macro|define|evaluate)\}?\s*\(")
+
+
+def _quiet(template: str) -> str:
+    """References in the text render null as empty, as API Gateway's engine does (Velocity
+    prints an unresolved ``$ref`` as written): each ``$ref`` outside a directive's
+    parentheses becomes ``$!ref``."""
+    out: list[str] = []
+    i, n = 0, len(template)
+    while i < n:
+        match = _DIRECTIVE.match(template, i) if template[i] == "#" else None
+        if match is not None:  # copy the directive's parenthesized part as it is
+            depth, j, quote = 1, match.end(), ""
+            while j < n and depth:
+                ch = template[j]
+                if quote:
+                    if ch == quote:
+                        quote = ""
+                elif ch in "\"'":
+                    quote = ch
+                elif ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                j += 1
+            out.append(template[i:j])
+            i = j
+            continue
+        ch = template[i]
+        if ch == "$" and i + 1 < n and (template[i + 1].isalpha() or template[i + 1] == "{") \
+                and (i == 0 or template[i - 1] != "\\"):
+            out.append("$!")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _rewrite(template: str) -> str:
+    def index_set(match: re.Match) -> str:
+        target = _INDEX_READ.sub(lambda m: f"{m.group(1)}.get({m.group(2)})", match.group(1).strip())
+        return f"#set($__vtl_put = {target}.put({match.group(2)}, {match.group(3)}))"
+
+    return _quiet(_INDEX_SET.sub(index_set, template))
+
+
 _UTIL = Util()
 _CACHE: dict[str, Any] = {}
 _CACHE_LIMIT = 256
@@ -245,7 +308,7 @@ def _compile(template: str) -> Any:
     compiled = _CACHE.get(template)
     if compiled is None:
         try:
-            compiled = airspeed.Template(template)
+            compiled = airspeed.Template(_rewrite(template))
             compiled.ensure_compiled()
         except airspeed.TemplateSyntaxError as exc:
             raise TemplateError(str(exc)) from None
@@ -259,7 +322,7 @@ def render(template: str, *, input: Input, context: dict, stage_variables: dict 
            extra: dict | None = None) -> str:
     """Evaluate a mapping template."""
     namespace = {
-        "input": input, "util": _UTIL, "context": vtl_value(context),
+        "input": input, "util": _UTIL, "context": context if isinstance(context, VtlMap) else vtl_value(context),
         "stageVariables": VtlMap(stage_variables or {}),
     }  # fmt: skip
     if extra:

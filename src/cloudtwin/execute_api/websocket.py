@@ -11,7 +11,6 @@ deployment of new infrastructure would.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import secrets
 from datetime import datetime, timezone
@@ -59,7 +58,7 @@ class Connections:
         config = record
         if not stage.get("AutoDeploy") and stage.get("DeploymentId"):
             config = (record["deployments"].get(stage["DeploymentId"]) or {}).get("_snapshot") or record
-        connection = Connection(base64.b64encode(secrets.token_bytes(10)).decode(), api["ApiId"], stage_name,
+        connection = Connection(secrets.token_urlsafe(10) + "=", api["ApiId"], stage_name,
                                 self.env.clock.now(), headers)  # fmt: skip
         query = scope.get("query_string", b"").decode("latin-1")
         context = dict(provider=provider, store=store, api=api, config=config, stage=stage, query=query)
@@ -185,30 +184,38 @@ class Connections:
     # -- the @connections API ---------------------------------------------------------------------
 
     async def management(self, request: HttpRequest, record: dict, path: str) -> HttpResponse:
-        parts = path.strip("/").split("/")
-        if len(parts) != 3 or parts[1] != "@connections":
-            return _json(403, {"message": "Forbidden"}, "ForbiddenException")
+        """The ``@connections`` API (botocore's ``apigatewaymanagementapi``), answered in its
+        own wire protocol by the model-driven serializer."""
         from urllib.parse import unquote
 
-        connection = self.live.get(unquote(parts[2]))
+        from cloudtwin.protocol.errors import ServiceError
+        from cloudtwin.protocol.serializers import get_serializer
+
+        model = self.env.catalog.service_model("apigatewaymanagementapi")
+        serializer = get_serializer(model.protocol)
+        request_id = secrets.token_hex(16)
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        operation = {"POST": "PostToConnection", "GET": "GetConnection", "DELETE": "DeleteConnection"}.get(request.method)
+        if len(parts) != 3 or parts[1] != "@connections" or operation is None:
+            return _json(403, {"message": "Forbidden"}, "ForbiddenException")
+        op_model = model.operation_model(operation)
+        connection = self.live.get(parts[2])
         if connection is None or connection.api_id != record["api"]["ApiId"]:
-            return _json(410, {"message": None}, "GoneException")
-        if request.method == "POST":
+            return serializer.serialize_error(ServiceError("GoneException", "", 410), model, op_model, request_id)
+        if operation == "PostToConnection":
             data = request.body or b""
             if len(data) > 128 * 1024:
-                return _json(413, {"message": "Message too long"}, "PayloadTooLargeException")
+                error = ServiceError("PayloadTooLargeException", "Message too long", 413)
+                return serializer.serialize_error(error, model, op_model, request_id)
             connection.outbox.put_nowait(data.decode("utf-8", "replace"))
-            return HttpResponse(200, {}, b"")
-        if request.method == "GET":
-            def iso(epoch: float) -> str:
-                return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-            return _json(200, {
-                "ConnectedAt": iso(connection.connected_at), "LastActiveAt": iso(connection.last_active),
+            result: dict[str, Any] = {}
+        elif operation == "GetConnection":
+            result = {
+                "ConnectedAt": connection.connected_at, "LastActiveAt": connection.last_active,
                 "Identity": {"SourceIp": "127.0.0.1", "UserAgent": connection.headers.get("user-agent", "")},
-            })  # fmt: skip
-        if request.method == "DELETE":
+            }  # fmt: skip
+        else:
             self.live.pop(connection.id, None)
             connection.outbox.put_nowait(None)
-            return HttpResponse(204, {}, b"")
-        return _json(403, {"message": "Forbidden"}, "ForbiddenException")
+            result = {}
+        return serializer.serialize_result(result, op_model, request_id)

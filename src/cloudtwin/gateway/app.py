@@ -256,6 +256,16 @@ class Gateway:
                     f"of {self.config.max_header_bytes} bytes.",
                     400,
                 )
+            api = execute_api_target(headers.get("host", ""), path)
+            if api is not None:  # <api-id>.execute-api.<base>, /restapis/<id>/<stage>/_user_request_/...
+                if not self.hosts.serves(headers.get("host")):
+                    raise self._refusal(ex, _foreign_host_message(headers["host"]))
+                request.body = await body.read(limits.EXECUTE_API_LIMIT)
+                response = await self._execute_api(request, api, ex.request_id)
+                if self.persistence.pending:
+                    await self._durable()
+                await self._send(send, response, headers)
+                return
             if self.control.claims(request):
                 response = await self._control(request, body)
                 close = body.worth_closing("expect" in headers)
@@ -267,14 +277,6 @@ class Gateway:
                 self._finish_warm_up()
             if not self.hosts.serves(headers.get("host")):
                 raise self._refusal(ex, _foreign_host_message(headers["host"]))
-            api = execute_api_target(headers.get("host", ""), path)
-            if api is not None:  # <api-id>.execute-api.<base> or /restapis/<id>/<stage>/_user_request_/
-                request.body = await body.read(limits.EXECUTE_API_LIMIT)
-                response = await self._execute_api(request, api, ex.request_id)
-                if self.persistence.pending:
-                    await self._durable()
-                await self._send(send, response, headers)
-                return
             url_id = _function_url_id(headers.get("host", ""))
             if url_id is not None:  # <url-id>.lambda-url.<region>.<base>: a function URL
                 request.body = await body.read(limits.FUNCTION_URL_LIMIT)

@@ -122,7 +122,7 @@ def test_a_lambda_proxy_integration_gets_the_1_0_event(apigw, call, function):
     apigw.create_deployment(restApiId=api["id"], stageName="prod")
     response = call(api["id"], "/prod/a/b?x=1&x=2", "PUT", content=b'{"k": 1}')
     assert response.status_code == 201, response.text
-    assert response.headers["x-from"] == "lambda" and response.headers["x-multi"] == "a,b"
+    assert response.headers["x-from"] == "lambda" and response.headers["x-multi"] == "a, b"
     assert response.json() == {
         "path": "/a/b", "resource": "/{proxy+}", "params": {"proxy": "a/b"}, "query": {"x": "2"},
         "multi": {"x": ["1", "2"]}, "body": '{"k": 1}', "method": "PUT", "stage": "prod", "stageVariables": None,
@@ -289,3 +289,18 @@ def test_an_imported_openapi_definition_serves_and_exports(apigw, call):
     with pytest.raises(Exception) as excinfo:
         apigw.import_rest_api(body=b"{'key:value}")
     assert excinfo.value.response["Error"]["Message"] == "Invalid OpenAPI input."
+
+
+def test_a_canary_takes_its_share_of_the_traffic(apigw, call):
+    api_id, _ = _mock_api(apigw, "who", '{"statusCode": 200}', '{"who": "$stageVariables.who"}')
+    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/variables/who", "value": "stable"}])
+    assert call(api_id, "/dev/who", "POST").json() == {"who": "stable"}
+    apigw.create_deployment(restApiId=api_id, stageName="dev", canarySettings={
+        "percentTraffic": 100.0, "stageVariableOverrides": {"who": "canary"}})
+    stage = apigw.get_stage(restApiId=api_id, stageName="dev")
+    assert stage["canarySettings"]["percentTraffic"] == 100.0 and stage["canarySettings"]["useStageCache"] is False
+    assert call(api_id, "/dev/who", "POST").json() == {"who": "canary"}
+    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "0"}])
+    assert call(api_id, "/dev/who", "POST").json() == {"who": "stable"}

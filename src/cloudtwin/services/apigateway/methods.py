@@ -13,7 +13,9 @@ from cloudtwin.services.apigateway.common import (
 
 _STATUS = re.compile(r"[1-5]\d\d")
 _AWS_URI = re.compile(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9.-]+:(path|action)/.+")
-_LAMBDA_URI = re.compile(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(lambda|firehose):path/.+")
+_PROXY_URI = re.compile(
+    r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(lambda:path/2015-03-31/functions/.+/invocations|firehose:action/.+)"
+)
 _PARAM_LOCATIONS = ("querystring", "header", "path")
 _METHOD_SCALARS = ("/authorizationType", "/authorizerId", "/apiKeyRequired", "/requestValidatorId", "/operationName")
 
@@ -66,7 +68,7 @@ class MethodOps:
     def put_method(self, ctx: RequestContext, params: Params) -> Params:
         record = resource_api(ctx, params["restApiId"])
         resource = resource_of(record, params["resourceId"])
-        auth = params.get("authorizationType") or "NONE"
+        auth = (params.get("authorizationType") or "NONE").upper()
         if auth in ("CUSTOM", "COGNITO_USER_POOLS") and params.get("authorizerId") not in record["authorizers"]:
             raise bad_request(
                 "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
@@ -234,18 +236,16 @@ class MethodOps:
             if not uri.startswith("arn:"):
                 raise bad_request("Invalid ARN specified in the request")
             if not _AWS_URI.fullmatch(uri):
-                if re.fullmatch(r"arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9.-]+:.*", uri):
-                    raise bad_request("AWS ARN for integration must contain path or action")
-                raise bad_request("Invalid ARN specified in the request")
-            if kind == "AWS_PROXY" and not _LAMBDA_URI.fullmatch(uri):
+                raise bad_request("AWS ARN for integration must contain path or action")
+            if kind == "AWS_PROXY" and not _PROXY_URI.fullmatch(uri):
                 raise bad_request(
                     "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations."
                 )
         _check_mapping_values(params.get("requestParameters"), "requestParameters")
         integration: Params = {"type": kind}
-        if verb:
+        if verb and kind != "MOCK":
             integration["httpMethod"] = verb
-        for key in ("uri", "connectionType", "connectionId", "credentials", "requestParameters",
+        for key in ("uri" if kind != "MOCK" else "", "connectionType", "connectionId", "credentials", "requestParameters",
                     "requestTemplates", "contentHandling", "tlsConfig", "responseTransferMode"):
             if params.get(key) is not None:
                 integration[key] = params[key]
@@ -263,7 +263,8 @@ class MethodOps:
         return integration
 
     def get_integration(self, ctx: RequestContext, params: Params) -> Params:
-        return integration_of(self._method_for_integration(ctx, params))
+        record = resource_api(ctx, params["restApiId"])
+        return integration_of(method_of(record, params["resourceId"], params["httpMethod"]))
 
     @staticmethod
     def _method_for_integration(ctx: RequestContext, params: Params) -> dict:

@@ -66,7 +66,8 @@ def _base_path(definition: dict) -> str:
 
 
 def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params, *, mode: str,
-                definition: dict | None = None) -> None:
+                definition: dict | None = None) -> list[str]:
+    """Apply a definition to an API's record; returns the import's warnings."""
     definition = definition or parse_definition(params.get("body"))
     options = params.get("parameters") or {}
     api = record["api"]
@@ -103,10 +104,7 @@ def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params
         api["disableExecuteApiEndpoint"] = bool(config["disableExecuteApiEndpoint"])
 
     schemas = definition.get("definitions") or (definition.get("components") or {}).get("schemas") or {}
-    if not schemas and mode == "overwrite":
-        record["models"] = {}
-    if "Empty" not in record["models"] and mode == "overwrite" and not schemas:
-        pass
+    warnings: list[str] = []
     for name, schema in schemas.items():
         record["models"][name] = {
             "id": new_id(6), "name": name, "contentType": "application/json",
@@ -174,11 +172,19 @@ def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params
                 continue
             method = _method(record, api_id, name, operation or {}, shared, definition, authorizers, api_key_schemes,
                              validators, default_validator, global_security)
+            for part in re.findall(r"\{([^}]+?)\+?\}", raw_path):  # path variables are always required
+                method.setdefault("requestParameters", {})[f"method.request.path.{part}"] = True
+            mapped = (method.get("methodIntegration") or {}).get("requestParameters") or {}
+            for key, value in list(mapped.items()):
+                if not isinstance(value, str):
+                    warnings.append(
+                        f"Invalid format for 'requestParameters'. Expected type string for property '{key}' of "
+                        f"resource '{resource['path']}' and method '{name}' but got '{json.dumps(value)}'")
+                    del mapped[key]
+            if "methodIntegration" in method:
+                method["methodIntegration"].setdefault("cacheNamespace", resource["id"])
             resource.setdefault("resourceMethods", {})[name] = method
-    if mode == "overwrite" and params.get("body") is not None and "Empty" not in record["models"] and not schemas:
-        record["models"]["Empty"] = {"id": new_id(6), "name": "Empty", "description": "This is a default empty schema model",
-                                     "schema": EMPTY_SCHEMA, "contentType": "application/json"}  # fmt: skip
-    _ = ERROR_SCHEMA
+    return warnings
 
 
 def _ensure_resource(record: dict, path: str) -> dict:
@@ -285,8 +291,11 @@ def _integration(given: dict) -> dict:
             out[key] = given[key]
     out["passthroughBehavior"] = (given.get("passthroughBehavior") or "when_no_match").upper()
     out["timeoutInMillis"] = int(given.get("timeoutInMillis") or 29000)
-    out["cacheNamespace"] = given.get("cacheNamespace") or new_id(6)
+    if given.get("cacheNamespace"):
+        out["cacheNamespace"] = given["cacheNamespace"]
     out["cacheKeyParameters"] = given.get("cacheKeyParameters") or []
+    if out["type"] in ("HTTP", "HTTP_PROXY"):
+        out.setdefault("connectionType", "INTERNET")
     responses: dict[str, dict] = {}
     for pattern, response in (given.get("responses") or {}).items():
         status = str(response.get("statusCode") or "200")
@@ -328,7 +337,7 @@ def export(ctx: RequestContext, record: dict, stage: dict, params: Params) -> Pa
         if item:
             paths[resource["path"]] = item
     schemas = {name: json.loads(m.get("schema") or "{}") for name, m in (frozen.get("models") or {}).items()
-               if m.get("schema")}
+               if m.get("schema") and m["schema"] not in (EMPTY_SCHEMA, ERROR_SCHEMA)}
     schemas = _export_refs(schemas, kind)
     if kind == "swagger":
         document: Params = {"swagger": "2.0", "info": info, "host": host, "basePath": f"/{stage['stageName']}",
@@ -355,7 +364,7 @@ def export(ctx: RequestContext, record: dict, stage: dict, params: Params) -> Pa
         body = json.dumps(document, indent=2).encode()
         content_type = "application/octet-stream"
         suffix = "json"
-    name = f"{api.get('name')}-{stage['stageName']}-{kind}.{suffix}"
+    name = f"{kind}_{info['version']}.{suffix}"
     return {"contentType": content_type, "contentDisposition": f'attachment; filename="{name}"', "body": body}
 
 
@@ -407,6 +416,8 @@ def _export_method(method: dict, kind: str, with_integrations: bool) -> dict:
                 item["schema"] = {"$ref": f"#/definitions/{next(iter(models.values()))}"}
             else:
                 item["content"] = {ct: {"schema": {"$ref": f"#/components/schemas/{m}"}} for ct, m in models.items()}
+        elif kind == "oas30":
+            item["content"] = {}
         headers = {k.rsplit(".", 1)[1]: {"type": "string"} if kind == "swagger" else {"schema": {"type": "string"}}
                    for k in (response.get("responseParameters") or {})}
         if headers:
@@ -417,9 +428,11 @@ def _export_method(method: dict, kind: str, with_integrations: bool) -> dict:
         integration = method["methodIntegration"]
         given: Params = {"type": integration["type"].lower()}
         for key in ("httpMethod", "uri", "credentials", "requestParameters", "requestTemplates", "contentHandling",
-                    "cacheNamespace", "cacheKeyParameters", "timeoutInMillis", "connectionType", "connectionId"):
+                    "cacheKeyParameters", "connectionType", "connectionId"):
             if integration.get(key) not in (None, [], {}):
                 given[key] = integration[key]
+        if integration.get("timeoutInMillis") not in (None, 29000):
+            given["timeoutInMillis"] = integration["timeoutInMillis"]
         given["passthroughBehavior"] = (integration.get("passthroughBehavior") or "WHEN_NO_MATCH").lower()
         responses_out: Params = {}
         for status, response in (integration.get("integrationResponses") or {}).items():

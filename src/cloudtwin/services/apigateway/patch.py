@@ -119,6 +119,8 @@ def _parent(record: dict, parts: list[str], create: bool = True) -> Any:
             node = child
         else:
             raise bad_request(f"Invalid patch path /{'/'.join(parts)}")
+        if not isinstance(node, (dict, list)):
+            raise bad_request(f"Invalid patch path /{'/'.join(parts)}")
     return node
 
 
@@ -139,6 +141,11 @@ def _set(record: dict, parts: list[str], value: Any) -> None:
 def _add(record: dict, parts: list[str], value: Any) -> None:
     parent = _parent(record, parts)
     key = parts[-1]
+    if isinstance(parent, list):  # ``add /binaryMediaTypes/image~1png`` onto an existing list
+        item = key if value in (None, "") else value
+        if item not in parent:
+            parent.append(item)
+        return
     existing = parent.get(key) if isinstance(parent, dict) else None
     if isinstance(existing, list):
         if value is not None and value not in existing:

@@ -181,6 +181,7 @@ class RestApiOps:
             if path == "/description" and value == "":
                 raise bad_request("Description cannot be an empty string")
             patch.apply(api, [op], boolean_paths=("/disableExecuteApiEndpoint",))
+        api.setdefault("tags", {})
         record["api"] = api
         save(ctx, params["restApiId"])
         return api
@@ -192,9 +193,10 @@ class RestApiOps:
 
         definition = parse_definition(params.get("body"))
         record = api_record(ctx, params["restApiId"])
-        import_into(self, ctx, record, params, mode=params.get("mode") or "merge", definition=definition)
+        warnings = import_into(self, ctx, record, params, mode=params.get("mode") or "merge", definition=definition)
+        record["api"].setdefault("tags", {})
         save(ctx, params["restApiId"])
-        return record["api"]
+        return {**record["api"], "warnings": warnings} if warnings else record["api"]
 
     def import_rest_api(self, ctx: RequestContext, params: Params) -> Params:
         from cloudtwin.services.apigateway.openapi import import_into, parse_definition
@@ -202,9 +204,9 @@ class RestApiOps:
         definition = parse_definition(params.get("body"))
         info = definition.get("info") or {}
         record = new_api_record(ctx, {"name": info.get("title")}, self.env.clock.now())
-        import_into(self, ctx, record, params, mode="overwrite", definition=definition)
+        warnings = import_into(self, ctx, record, params, mode="overwrite", definition=definition)
         ctx.store.apis[record["api"]["id"]] = record
-        return record["api"]
+        return {**record["api"], "warnings": warnings} if warnings else record["api"]
 
     # -- resources --------------------------------------------------------------------------------
 
@@ -310,7 +312,8 @@ class RestApiOps:
         return model
 
     def get_model(self, ctx: RequestContext, params: Params) -> Params:
-        return self._model(api_record(ctx, params["restApiId"]), params["modelName"])
+        missing = not_found(f"Invalid model name specified: {params['modelName']}")
+        return self._model(api_record(ctx, params["restApiId"], missing), params["modelName"])
 
     def get_models(self, ctx: RequestContext, params: Params) -> Params:
         return page(list(api_record(ctx, params["restApiId"])["models"].values()), params)
@@ -329,7 +332,7 @@ class RestApiOps:
         return model
 
     def delete_model(self, ctx: RequestContext, params: Params) -> None:
-        record = api_record(ctx, params["restApiId"])
+        record = api_record(ctx, params["restApiId"], not_found(f"Invalid model name specified: {params['modelName']}"))
         name = params["modelName"]
         self._model(record, name)
         for resource in record["resources"].values():
@@ -465,19 +468,35 @@ class RestApiOps:
         for key in ("statusCode", "responseParameters", "responseTemplates"):
             if params.get(key) is not None:
                 response[key] = params[key]
+        # The documented default status is shown, but requests keep the one the error has
+        # unless the response sets one.
+        response["_statusSet"] = params.get("statusCode") is not None
         record["responses"][kind] = response
         save(ctx, params["restApiId"])
+        return public(response)
+
+    def _effective_response(self, record: dict, kind: str) -> Params:
+        """A response type as the API answers it: its own customization, else the default —
+        over which a customized ``DEFAULT_4XX`` / ``DEFAULT_5XX`` applies to its class."""
+        if kind in record["responses"]:
+            return public(record["responses"][kind])
+        response = self._default_response(kind)
+        status = RESPONSE_TYPES.get(kind)
+        family = "DEFAULT_5XX" if status and status.startswith("5") else "DEFAULT_4XX" if status else None
+        custom = record["responses"].get(family) if family else None
+        if custom:
+            for key in ("statusCode", "responseParameters", "responseTemplates"):
+                if custom.get(key):
+                    response[key] = custom[key]
         return response
 
     def get_gateway_response(self, ctx: RequestContext, params: Params) -> Params:
         record = api_record(ctx, params["restApiId"])
-        kind = params["responseType"]
-        return record["responses"].get(kind) or self._default_response(kind)
+        return self._effective_response(record, params["responseType"])
 
     def get_gateway_responses(self, ctx: RequestContext, params: Params) -> Params:
         record = api_record(ctx, params["restApiId"])
-        items = [record["responses"].get(kind) or self._default_response(kind) for kind in RESPONSE_TYPES]
-        return page(items, params)
+        return page([self._effective_response(record, kind) for kind in RESPONSE_TYPES], params)
 
     def update_gateway_response(self, ctx: RequestContext, params: Params) -> Params:
         record = api_record(ctx, params["restApiId"])
@@ -502,9 +521,11 @@ class RestApiOps:
                 if name == "replace" and key not in members:
                     raise not_found("Invalid parameter name specified")
                 members[key] = value
+        response["_statusSet"] = response.get("_statusSet") or any(
+            op.get("path") == "/statusCode" for op in params.get("patchOperations") or [])
         record["responses"][kind] = response
         save(ctx, params["restApiId"])
-        return response
+        return public(response)
 
     def delete_gateway_response(self, ctx: RequestContext, params: Params) -> None:
         record = api_record(ctx, params["restApiId"])

@@ -53,6 +53,15 @@ def snapshot(record: dict) -> dict:
     })  # fmt: skip
 
 
+def _canary(given: dict, deployment_id: str | None) -> dict:
+    canary = {k: v for k, v in given.items() if v is not None}
+    if deployment_id:
+        canary["deploymentId"] = deployment_id
+    canary["percentTraffic"] = float(canary.get("percentTraffic") or 0.0)
+    canary.setdefault("useStageCache", False)
+    return canary
+
+
 class StageOps:
     env: Any
 
@@ -81,16 +90,8 @@ class StageOps:
                                          "cacheClusterSize": params.get("cacheClusterSize"),
                                          "tracingEnabled": params.get("tracingEnabled"),
                                          "canarySettings": params.get("canarySettings")})
-            elif params.get("canarySettings"):
-                # a canary release: the stage keeps its deployment, the canary gets the new one
-                canary = params["canarySettings"]
-                stage["canarySettings"] = {
-                    "deploymentId": deployment["id"],
-                    "percentTraffic": float(canary.get("percentTraffic") or 0.0),
-                    **({"stageVariableOverrides": canary["stageVariableOverrides"]}
-                       if canary.get("stageVariableOverrides") else {}),
-                    "useStageCache": bool(canary.get("useStageCache", False)),
-                }  # fmt: skip
+            elif params.get("canarySettings") is not None:
+                stage["canarySettings"] = _canary(params["canarySettings"], deployment["id"])
                 stage["lastUpdatedDate"] = self.env.clock.now()
             else:
                 stage["deploymentId"] = deployment["id"]
@@ -155,9 +156,11 @@ class StageOps:
             "methodSettings": {}, "tracingEnabled": bool(params.get("tracingEnabled")),
             "createdDate": now, "lastUpdatedDate": now,
         }  # fmt: skip
-        for key in ("description", "variables", "documentationVersion", "canarySettings", "tags", "cacheClusterSize"):
+        for key in ("description", "variables", "documentationVersion", "tags", "cacheClusterSize"):
             if params.get(key) not in (None, {}):
                 stage[key] = params[key]
+        if params.get("canarySettings") is not None:
+            stage["canarySettings"] = _canary(params["canarySettings"], params["canarySettings"].get("deploymentId"))
         if stage["cacheClusterEnabled"] and "cacheClusterSize" not in stage:
             stage["cacheClusterSize"] = "0.5"
         record["stages"][stage["stageName"]] = stage
@@ -209,6 +212,9 @@ class StageOps:
                     if stage["cacheClusterEnabled"]:
                         stage.setdefault("cacheClusterSize", "0.5")
             elif path.startswith("/variables/") or path.startswith("/accessLogSettings") or path.startswith("/canarySettings"):
+                if path.startswith("/canarySettings/") and name != "copy" and "canarySettings" not in stage:
+                    # a canary starts on the stage's own deployment
+                    stage["canarySettings"] = {"deploymentId": stage["deploymentId"], "useStageCache": False}
                 if name == "copy":
                     self._copy(stage, op)
                 else:
@@ -258,7 +264,8 @@ class StageOps:
                     raise bad_request(f"Cannot remove method setting {key} because there is no method setting for this method ")
                 del settings[key]
                 return
-            setting = settings.setdefault(key, dict(DEFAULT_SETTING))
+            # a new method's settings start from the stage-wide ones (*/*)
+            setting = settings.setdefault(key, dict(settings.get("*/*") or DEFAULT_SETTING))
             setting[member] = patch.coerce(value, DEFAULT_SETTING.get(member, ""))
             if member == "throttlingRateLimit":
                 setting[member] = float(value)
