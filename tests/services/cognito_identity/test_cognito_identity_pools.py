@@ -113,3 +113,26 @@ def test_role_mapping_by_token_and_rules(setup, aws_client):
                                                "RulesConfiguration": rules})  # fmt: skip
     rules["Rules"][0]["Value"] = "alice"
     assert ":assumed-role/admin/" in arn_for({"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": rules})
+
+
+def test_developer_authenticated_identities(aws_client):
+    identity, iam = aws_client("cognito-identity"), aws_client("iam")
+    pool_id = identity.create_identity_pool(IdentityPoolName="dev", AllowUnauthenticatedIdentities=False,
+                                            DeveloperProviderName="login.example")["IdentityPoolId"]  # fmt: skip
+    role = iam.create_role(RoleName="dev-authed", AssumeRolePolicyDocument=_trust(pool_id, "authenticated"))["Role"]["Arn"]
+    identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": role})
+    issued = identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.example": "user-42"})
+    again = identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.example": "user-42"})
+    assert again["IdentityId"] == issued["IdentityId"]
+    found = identity.lookup_developer_identity(IdentityPoolId=pool_id, DeveloperUserIdentifier="user-42")
+    assert found == {"IdentityId": issued["IdentityId"], "DeveloperUserIdentifierList": ["user-42"],
+                     "ResponseMetadata": found["ResponseMetadata"]}  # fmt: skip
+    creds = identity.get_credentials_for_identity(IdentityId=issued["IdentityId"],
+                                                  Logins={"cognito-identity.amazonaws.com": issued["Token"]})["Credentials"]  # fmt: skip
+    sts = aws_client("sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretKey"],
+                     aws_session_token=creds["SessionToken"])  # fmt: skip
+    assert ":assumed-role/dev-authed/" in sts.get_caller_identity()["Arn"]
+    with pytest.raises(ClientError) as err:
+        identity.get_credentials_for_identity(IdentityId=issued["IdentityId"],
+                                              Logins={"cognito-identity.amazonaws.com": issued["Token"][:-6] + "AAAAAA"})  # fmt: skip
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
