@@ -215,3 +215,15 @@ def test_prevent_user_existence_errors(idp, pool):
     with pytest.raises(ClientError) as err:
         idp.confirm_sign_up(ClientId=cid, Username="ghost", ConfirmationCode="123456")
     assert err.value.response["Error"]["Code"] == "CodeMismatchException"
+
+
+def test_repeated_wrong_passwords_lock_the_user_out_for_a_while(idp, pool, client_id, user, cloudtwin_client):
+    for _ in range(5):
+        with pytest.raises(ClientError) as err:
+            sign_in(idp, client_id, password="Wrong0ne!")
+        assert err.value.response["Error"]["Message"] == "Incorrect username or password."
+    with pytest.raises(ClientError) as err:
+        sign_in(idp, client_id)
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Password attempts exceeded"}
+    cloudtwin_client.advance(2)
+    assert sign_in(idp, client_id)["AuthenticationResult"]

@@ -43,6 +43,8 @@ _ALLOW = {
 }
 _DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 _LEGACY = ("ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH")
+_LOCKOUT_AFTER = 5
+_LOCKOUT_MAX = 900
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
@@ -161,8 +163,7 @@ class AuthHandlers:
                 user = await self._migrate(ctx, store, pool, client, username, password, params)
             user = self._known(client, user)
             await self._pre_authentication(pool, client, user, params)
-            if not srp.password_matches(password, user.get("Password") or "$"):
-                raise not_authorized()
+            self._attempt(ctx, store, pool, user, srp.password_matches(password, user.get("Password") or "$"))
             return await self._password_verified(ctx, store, pool, client, user, metadata)
         if flow == "USER_SRP_AUTH":
             if not auth.get("SRP_A"):
@@ -195,12 +196,28 @@ class AuthHandlers:
             if answers.get("PASSWORD") is None:
                 raise invalid_parameter("Missing required parameter PASSWORD")
             await self._pre_authentication(pool, client, user, params)
-            if not srp.password_matches(answers["PASSWORD"], user.get("Password") or "$"):
-                raise not_authorized()
+            self._attempt(ctx, store, pool, user, srp.password_matches(answers["PASSWORD"], user.get("Password") or "$"))
             return await self._password_verified(ctx, store, pool, client, user, metadata)
         if not answers.get("SRP_A"):
             raise invalid_parameter("Missing required parameter SRP_A")
         return self._srp_challenge(ctx, store, pool, client, user, answers["SRP_A"], None)
+
+    def _attempt(self, ctx, store, pool, user: Params, matched: bool) -> None:
+        """A password check, and AWS's temporary lockout: from the fifth failure in a row,
+        sign-ins are refused for 1 s, doubling with each further failure (up to 15 min)."""
+        now = ctx.clock.now()
+        if user.get("LockedUntil", 0) > now:
+            raise not_authorized("Password attempts exceeded")
+        if matched:
+            if user.get("FailedAttempts"):
+                user["FailedAttempts"], user["LockedUntil"] = 0, 0
+                self.save_user(store, pool, user)  # type: ignore[attr-defined]
+            return
+        user["FailedAttempts"] = failures = user.get("FailedAttempts", 0) + 1
+        if failures >= _LOCKOUT_AFTER:
+            user["LockedUntil"] = now + min(2 ** (failures - _LOCKOUT_AFTER), _LOCKOUT_MAX)
+        self.save_user(store, pool, user)  # type: ignore[attr-defined]
+        raise not_authorized()
 
     def _known(self, client: Params, user: Params | None) -> Params:
         if user is None:
@@ -295,8 +312,7 @@ class AuthHandlers:
         except ValueError:  # a secret block that is not base64
             expected = ""
         given = (responses.get("PASSWORD_CLAIM_SIGNATURE") or "").encode()
-        if not key or not expected or not hmac.compare_digest(expected.encode(), given):
-            raise not_authorized()
+        self._attempt(ctx, store, pool, user, bool(key and expected and hmac.compare_digest(expected.encode(), given)))
         if session.get("CustomSession"):
             custom = self._session(ctx, store, pool, client, session["CustomSession"], "CUSTOM_CHALLENGE")
             custom["Custom"].append({"challengeName": "PASSWORD_VERIFIER", "challengeResult": True, "challengeMetadata": None})
