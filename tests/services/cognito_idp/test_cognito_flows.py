@@ -227,3 +227,36 @@ def test_repeated_wrong_passwords_lock_the_user_out_for_a_while(idp, pool, clien
     assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Password attempts exceeded"}
     cloudtwin_client.advance(2)
     assert sign_in(idp, client_id)["AuthenticationResult"]
+
+
+def test_remembered_device_signs_in_with_device_srp_and_skips_mfa(idp, pool, client_id, user):
+    from pycognito.aws_srp import generate_hash_device
+
+    idp.update_user_pool(UserPoolId=pool["Id"], AutoVerifiedAttributes=["email"],
+                         DeviceConfiguration={"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False})  # fmt: skip
+    first = AWSSRP(username="alice", password=PASSWORD, pool_id=pool["Id"], client_id=client_id, client=idp).authenticate_user()
+    device = first["AuthenticationResult"]["NewDeviceMetadata"]
+    device_password, verifier = generate_hash_device(device["DeviceGroupKey"], device["DeviceKey"])
+    access = first["AuthenticationResult"]["AccessToken"]
+    confirmed = idp.confirm_device(AccessToken=access, DeviceKey=device["DeviceKey"], DeviceSecretVerifierConfig=verifier,
+                                   DeviceName="laptop")  # fmt: skip
+    assert confirmed["UserConfirmationNecessary"] is False
+    listed = idp.list_devices(AccessToken=access)["Devices"]
+    assert [d["DeviceKey"] for d in listed] == [device["DeviceKey"]]
+    assert {"Name": "device_name", "Value": "laptop"} in listed[0]["DeviceAttributes"]
+    idp.set_user_pool_mfa_config(UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL",
+                                 EmailMfaConfiguration={"Message": "{####}", "Subject": "Code"})  # fmt: skip
+    idp.admin_set_user_mfa_preference(UserPoolId=pool["Id"], Username="alice",
+                                      EmailMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    assert sign_in(idp, client_id)["ChallengeName"] == "EMAIL_OTP"
+    remembered = AWSSRP(username="alice", password=PASSWORD, pool_id=pool["Id"], client_id=client_id, client=idp,
+                        device_key=device["DeviceKey"], device_group_key=device["DeviceGroupKey"],
+                        device_password=device_password).authenticate_user()  # fmt: skip
+    assert remembered["AuthenticationResult"]["AccessToken"] and "NewDeviceMetadata" not in remembered["AuthenticationResult"]
+    wrong = AWSSRP(username="alice", password=PASSWORD, pool_id=pool["Id"], client_id=client_id, client=idp,
+                   device_key=device["DeviceKey"], device_group_key=device["DeviceGroupKey"], device_password="nope")  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        wrong.authenticate_user()
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+    idp.admin_forget_device(UserPoolId=pool["Id"], Username="alice", DeviceKey=device["DeviceKey"])
+    assert idp.admin_list_devices(UserPoolId=pool["Id"], Username="alice")["Devices"] == []

@@ -48,6 +48,11 @@ _LOCKOUT_MAX = 900
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
+def _device_session(pool: Params, user: Params, device_key: str) -> str:
+    """The id of a DEVICE_SRP_AUTH challenge (clients answer it without its Session)."""
+    return hashlib.sha256(f"device:{pool['Id']}:{user['Username']}:{device_key}".encode()).hexdigest()
+
+
 def _first_factors(pool: Params) -> list[str]:
     return ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
 
@@ -164,12 +169,12 @@ class AuthHandlers:
             user = self._known(client, user)
             await self._pre_authentication(pool, client, user, params)
             self._attempt(ctx, store, pool, user, srp.password_matches(password, user.get("Password") or "$"))
-            return await self._password_verified(ctx, store, pool, client, user, metadata)
+            return await self._password_verified(ctx, store, pool, client, user, metadata, auth.get("DEVICE_KEY"))
         if flow == "USER_SRP_AUTH":
             if not auth.get("SRP_A"):
                 raise invalid_parameter("Missing required parameter SRP_A")
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
-            return self._srp_challenge(ctx, store, pool, client, user, auth["SRP_A"], None)
+            return self._srp_challenge(ctx, store, pool, client, user, auth["SRP_A"], None, auth.get("DEVICE_KEY"))
         if flow == "USER_AUTH":
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
             allowed = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in _first_factors(pool) else []
@@ -273,7 +278,8 @@ class AuthHandlers:
 
     # -- SRP ----------------------------------------------------------------------------------------
 
-    def _srp_challenge(self, ctx, store, pool, client, user, srp_a: str, custom: Params | None) -> Params:
+    def _srp_challenge(self, ctx, store, pool, client, user, srp_a: str, custom: Params | None,
+                       device_key: str | None = None) -> Params:  # fmt: skip
         try:
             if int(srp_a, 16) % srp.N == 0:
                 raise not_authorized()
@@ -283,11 +289,10 @@ class AuthHandlers:
         b, big_b = srp.server_challenge(verifier)
         block = base64.b64encode(secrets.token_bytes(1024)).decode()
         session = self._new_session(ctx, store, pool, client, user, "PASSWORD_VERIFIER", SrpA=srp_a, SrpB=big_b, Srpb=b,
-                                    Block=block, CustomSession=custom["Id"] if custom else None)  # fmt: skip
+                                    Block=block, CustomSession=custom["Id"] if custom else None,
+                                    DeviceKey=device_key)  # fmt: skip
         # The secret block is the session of this challenge (clients send it back, no Session).
-        del store.sessions[session["Id"]]
-        session["Id"] = hashlib.sha256(block.encode()).hexdigest()
-        store.sessions[session["Id"]] = session
+        self._rekey(store, session, hashlib.sha256(block.encode()).hexdigest())
         out: Params = {
             "ChallengeName": "PASSWORD_VERIFIER",
             "ChallengeParameters": {"SALT": salt, "SECRET_BLOCK": block, "SRP_B": big_b, "USERNAME": user["Username"],
@@ -319,11 +324,13 @@ class AuthHandlers:
             store.sessions.save(custom["Id"])
             return await self._define(ctx, store, pool, client, user, custom)
         await self._pre_authentication(pool, client, user, {"ClientMetadata": metadata})
-        return await self._password_verified(ctx, store, pool, client, user, metadata)
+        device_key = responses.get("DEVICE_KEY") or session.get("DeviceKey")
+        return await self._password_verified(ctx, store, pool, client, user, metadata, device_key)
 
     # -- after the password ---------------------------------------------------------------------
 
-    async def _password_verified(self, ctx, store, pool, client, user, metadata: Params) -> Params:
+    async def _password_verified(self, ctx, store, pool, client, user, metadata: Params,
+                                 device_key: str | None = None) -> Params:  # fmt: skip
         status = user["UserStatus"]
         if status == "UNCONFIRMED":
             raise ServiceError("UserNotConfirmedException", "User is not confirmed.")
@@ -340,6 +347,11 @@ class AuthHandlers:
             return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session["Id"], "ChallengeParameters": {
                 "USER_ID_FOR_SRP": user["Username"], "requiredAttributes": json.dumps(required),
                 "userAttributes": json.dumps(shown)}}  # fmt: skip
+        device = self.known_device(user, device_key)  # type: ignore[attr-defined]
+        if device is not None:  # the device proves itself next (DEVICE_SRP_AUTH)
+            session = self._new_session(ctx, store, pool, client, user, "DEVICE_SRP_AUTH", DeviceKey=device["DeviceKey"])
+            self._rekey(store, session, _device_session(pool, user, device["DeviceKey"]))
+            return {"ChallengeName": "DEVICE_SRP_AUTH", "Session": session["Id"], "ChallengeParameters": {}}
         return await self._after_first_factor(ctx, store, pool, client, user, metadata)
 
     async def _after_first_factor(self, ctx, store, pool, client, user, metadata: Params, source: str = "TokenGeneration_Authentication") -> Params:  # noqa: E501
@@ -363,12 +375,71 @@ class AuthHandlers:
                           "CODE_DELIVERY_DESTINATION": delivery["Destination"]}  # fmt: skip
         return {"ChallengeName": challenge, "Session": session["Id"], "ChallengeParameters": parameters}
 
-    async def _signed_in(self, ctx, store, pool, client, user, metadata: Params, source: str) -> Params:
+    async def _signed_in(self, ctx, store, pool, client, user, metadata: Params, source: str,
+                         device_used: bool = False) -> Params:  # fmt: skip
         await triggers.invoke(self.env, pool, "PostAuthentication", "PostAuthentication_Authentication", user["Username"],
                               {"userAttributes": dict(user["Attributes"]), "newDeviceUsed": False,
                                "clientMetadata": metadata}, {}, client["ClientId"])  # fmt: skip
         result = await self.issue_tokens(ctx, store, pool, client, user, source, metadata)  # type: ignore[attr-defined]
+        if pool.get("DeviceConfiguration") and not device_used:
+            result["NewDeviceMetadata"] = self.new_device(ctx, store, pool, user)  # type: ignore[attr-defined]
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+    # -- devices ------------------------------------------------------------------------------------
+
+    def _rekey(self, store, session: Params, new_id: str) -> None:
+        """Keep a challenge's state under an id the client can name without a Session."""
+        del store.sessions[session["Id"]]
+        session["Id"] = new_id
+        store.sessions[new_id] = session
+
+    def _device_srp(self, ctx, store, pool, client, responses: Params, given: str | None) -> Params:
+        device_key = responses.get("DEVICE_KEY") or ""
+        user = self._known(client, self.find_user(store, pool, responses.get("USERNAME") or ""))  # type: ignore[attr-defined]
+        session = self._session(ctx, store, pool, client, given or _device_session(pool, user, device_key), "DEVICE_SRP_AUTH")
+        device = self.known_device(user, session["DeviceKey"])  # type: ignore[attr-defined]
+        if device is None or device_key != session["DeviceKey"]:
+            raise not_authorized("Device does not exist.")  # not an AWS text
+        try:
+            if int(responses.get("SRP_A") or "0", 16) % srp.N == 0:
+                raise not_authorized()
+        except ValueError:
+            raise invalid_parameter("SRP_A is not a valid hexadecimal number.") from None  # not an AWS text
+        del store.sessions[session["Id"]]
+        b, big_b = srp.server_challenge(device["Verifier"])
+        block = base64.b64encode(secrets.token_bytes(1024)).decode()
+        verifier = self._new_session(ctx, store, pool, client, user, "DEVICE_PASSWORD_VERIFIER", SrpA=responses["SRP_A"],
+                                     SrpB=big_b, Srpb=b, DeviceKey=device_key, Source=session.get("Source"))  # fmt: skip
+        self._rekey(store, verifier, hashlib.sha256(block.encode()).hexdigest())
+        return {"ChallengeName": "DEVICE_PASSWORD_VERIFIER", "ChallengeParameters": {
+            "USERNAME": user["Username"], "SALT": device["Salt"], "SRP_B": big_b, "SECRET_BLOCK": block,
+            "DEVICE_KEY": device_key}}  # fmt: skip
+
+    async def _device_verifier(self, ctx, store, pool, client, responses: Params, metadata: Params) -> Params:
+        block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+        session = self._session(ctx, store, pool, client, hashlib.sha256(block.encode()).hexdigest(), "DEVICE_PASSWORD_VERIFIER")
+        del store.sessions[session["Id"]]
+        user = self._known(client, self.find_user(store, pool, session["Username"]))  # type: ignore[attr-defined]
+        device = self.known_device(user, session["DeviceKey"])  # type: ignore[attr-defined]
+        if device is None:
+            raise not_authorized("Device does not exist.")  # not an AWS text
+        key = srp.session_key(session["SrpA"], session["Srpb"], session["SrpB"], device["Verifier"])
+        try:
+            expected = srp.claim_signature(key, device["GroupKey"], device["DeviceKey"], block,
+                                           responses.get("TIMESTAMP") or "") if key else ""  # fmt: skip
+        except ValueError:
+            expected = ""
+        if not expected or not hmac.compare_digest(expected.encode(), (responses.get("PASSWORD_CLAIM_SIGNATURE") or "").encode()):
+            raise not_authorized("Incorrect username or password.")
+        device["LastAuthenticated"] = ctx.clock.now()
+        self.save_user(store, pool, user)  # type: ignore[attr-defined]
+        source = "TokenGeneration_AuthenticateDevice"
+        if device["Remembered"] == "remembered":
+            return await self._signed_in(ctx, store, pool, client, user, metadata, source, device_used=True)
+        challenge = self.mfa_challenge(pool, user)  # type: ignore[attr-defined]
+        if challenge is None:
+            return await self._signed_in(ctx, store, pool, client, user, metadata, source, device_used=True)
+        return await self._mfa_step(ctx, store, pool, client, user, challenge, source, metadata)
 
     async def _refresh(self, ctx, store, pool, client, token: str, metadata: Params) -> Params:
         record = store.refresh_tokens.get(token)
@@ -412,6 +483,10 @@ class AuthHandlers:
         self.check_secret_hash(client, username, responses.get("SECRET_HASH"))
         if name == "PASSWORD_VERIFIER":
             return await self._password_verifier(ctx, store, pool, client, responses, metadata)
+        if name == "DEVICE_SRP_AUTH":
+            return self._device_srp(ctx, store, pool, client, responses, params.get("Session"))
+        if name == "DEVICE_PASSWORD_VERIFIER":
+            return await self._device_verifier(ctx, store, pool, client, responses, metadata)
         session = self._session(ctx, store, pool, client, params.get("Session"), name)
         user = self._known(client, self.find_user(store, pool, session["Username"]))  # type: ignore[attr-defined]
         if name == "NEW_PASSWORD_REQUIRED":

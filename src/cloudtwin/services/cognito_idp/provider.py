@@ -6,7 +6,8 @@ The handlers live in feature modules, mixed in here:
     users.py     users, sign-up and confirmation, passwords, attributes, codes
     auth.py      InitiateAuth / AdminInitiateAuth / RespondToAuthChallenge, sign-out
     issuance.py  ID / access / refresh tokens (tokens.py signs them; srp.py is SRP-6a)
-    mfa.py       TOTP software tokens
+    mfa.py       second factors: TOTP software tokens, SMS and e-mail codes
+    devices.py   remembered devices (their SRP verifiers)
     triggers.py  the Lambda triggers' events and answers
     web.py       the issuer's JWKS / OpenID configuration and the OAuth2 endpoints
 
@@ -20,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.services.cognito_idp.auth import AuthHandlers
+from cloudtwin.services.cognito_idp.devices import DeviceHandlers
 from cloudtwin.services.cognito_idp.issuance import TokenIssuer
 from cloudtwin.services.cognito_idp.mfa import MfaHandlers
 from cloudtwin.services.cognito_idp.models import CognitoStore
@@ -30,7 +32,9 @@ from cloudtwin.services.cognito_idp.web import WebEndpoints
 from cloudtwin.services.provider import ServiceProvider
 
 
-class Provider(PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, TokenIssuer, WebEndpoints, ServiceProvider):
+class Provider(
+    PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, DeviceHandlers, TokenIssuer, WebEndpoints, ServiceProvider
+):
     service_name = "cognito-idp"
     store_class = CognitoStore
 
