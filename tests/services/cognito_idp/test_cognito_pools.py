@@ -122,3 +122,23 @@ def test_mfa_config(idp, pool):
                                        SoftwareTokenMfaConfiguration={"Enabled": True})  # fmt: skip
     assert out["MfaConfiguration"] == "OPTIONAL" and out["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
     assert idp.get_user_pool_mfa_config(UserPoolId=pool["Id"])["MfaConfiguration"] == "OPTIONAL"
+
+
+def test_identity_providers_are_stored(idp, pool):
+    created = idp.create_identity_provider(
+        UserPoolId=pool["Id"], ProviderName="Corp", ProviderType="OIDC", IdpIdentifiers=["corp"],
+        ProviderDetails={"client_id": "x", "client_secret": "y", "authorize_scopes": "openid", "oidc_issuer": "https://idp.test"},
+        AttributeMapping={"email": "email"},
+    )["IdentityProvider"]  # fmt: skip
+    assert created["ProviderType"] == "OIDC" and created["AttributeMapping"] == {"email": "email"}
+    with pytest.raises(ClientError) as err:
+        idp.create_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp", ProviderType="OIDC", ProviderDetails={})
+    assert err.value.response["Error"]["Code"] == "DuplicateProviderException"
+    assert idp.get_identity_provider_by_identifier(UserPoolId=pool["Id"], IdpIdentifier="corp")["IdentityProvider"]["ProviderName"] == "Corp"
+    idp.update_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp", AttributeMapping={"email": "mail"})
+    assert idp.describe_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp")["IdentityProvider"]["AttributeMapping"] == {"email": "mail"}
+    assert [p["ProviderName"] for p in idp.list_identity_providers(UserPoolId=pool["Id"])["Providers"]] == ["Corp"]
+    idp.delete_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp")
+    with pytest.raises(ClientError) as err:
+        idp.describe_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"

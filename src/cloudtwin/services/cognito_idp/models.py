@@ -35,5 +35,7 @@ class CognitoStore(Store):
         self.domains: Any = tables.table("domains")
         #: (pool id, identifier) -> the ResourceServerType members
         self.resource_servers: Any = tables.table("resource_servers")
+        #: (pool id, provider name) -> the IdentityProviderType members
+        self.identity_providers: Any = tables.table("identity_providers")
         #: authorization code -> {"PoolId", "ClientId", "Username", "RedirectUri", "Scopes", "Expires"}
         self.auth_codes: Any = tables.table("auth_codes")

@@ -8,6 +8,7 @@ The handlers live in feature modules, mixed in here:
     issuance.py  ID / access / refresh tokens (tokens.py signs them; srp.py is SRP-6a)
     mfa.py       second factors: TOTP software tokens, SMS and e-mail codes
     devices.py   remembered devices (their SRP verifiers)
+    providers.py external identity providers (stored, not federated)
     triggers.py  the Lambda triggers' events and answers
     web.py       the issuer's JWKS / OpenID configuration and the OAuth2 endpoints
 
@@ -26,6 +27,7 @@ from cloudtwin.services.cognito_idp.issuance import TokenIssuer
 from cloudtwin.services.cognito_idp.mfa import MfaHandlers
 from cloudtwin.services.cognito_idp.models import CognitoStore
 from cloudtwin.services.cognito_idp.pools import PoolHandlers
+from cloudtwin.services.cognito_idp.providers import IdentityProviderHandlers
 from cloudtwin.services.cognito_idp.tokens import PoolKeys
 from cloudtwin.services.cognito_idp.users import UserHandlers
 from cloudtwin.services.cognito_idp.web import WebEndpoints
@@ -33,7 +35,8 @@ from cloudtwin.services.provider import ServiceProvider
 
 
 class Provider(
-    PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, DeviceHandlers, TokenIssuer, WebEndpoints, ServiceProvider
+    PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, DeviceHandlers, IdentityProviderHandlers, TokenIssuer,
+    WebEndpoints, ServiceProvider,
 ):
     service_name = "cognito-idp"
     store_class = CognitoStore
