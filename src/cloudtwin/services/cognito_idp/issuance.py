@@ -126,14 +126,29 @@ class TokenIssuer:
             result["RefreshToken"] = token
         return result
 
-    def client_credentials_token(self, ctx: Any, store: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
+    async def client_credentials_token(self, ctx: Any, store: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
+        """A machine-to-machine access token; a pool whose pre token generation trigger is
+        version 3 (``V3_0``) lets it change the claims and scopes
+        (``TokenGeneration_ClientCredentials``)."""
         now = int(ctx.clock.now())
         life = validity(client, "AccessToken", "hours", 3600)
-        claims = {
+        claims: Params = {
             "sub": client["ClientId"], "token_use": "access", "scope": " ".join(scopes), "auth_time": now,
             "iss": self.issuer(pool["Id"]), "exp": now + life, "iat": now, "version": 2, "jti": str(uuid.uuid4()),
             "client_id": client["ClientId"],
         }  # fmt: skip
+        if triggers.token_trigger_version(pool) == "3":
+            answer = await triggers.invoke(
+                self.env, pool, "PreTokenGeneration", "TokenGeneration_ClientCredentials", client["ClientId"],
+                {"userAttributes": {}, "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None},
+                 "scopes": list(scopes), "clientMetadata": {}},
+                {"claimsAndScopeOverrideDetails": None}, client["ClientId"], "3",
+            )  # fmt: skip
+            access = _dict(_dict((answer or {}).get("claimsAndScopeOverrideDetails")).get("accessTokenGeneration"))
+            _apply(claims, access)
+            added = [a for a in access.get("scopesToAdd") or [] if isinstance(a, str) and a not in scopes]
+            removed = {r for r in access.get("scopesToSuppress") or [] if isinstance(r, str)}
+            claims["scope"] = " ".join(s for s in scopes + added if s not in removed)
         token = self.keys.sign(*pool_key(store, pool), claims)
         return {"access_token": token, "expires_in": life, "token_type": "Bearer"}
 
