@@ -136,3 +136,17 @@ def test_developer_authenticated_identities(aws_client):
         identity.get_credentials_for_identity(IdentityId=issued["IdentityId"],
                                               Logins={"cognito-identity.amazonaws.com": issued["Token"][:-6] + "AAAAAA"})  # fmt: skip
     assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_a_login_from_another_issuer_is_refused_without_fetching_its_keys(setup):
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    identity, pool_id, provider, id_token = setup
+    claims = jwt.decode(id_token, options={"verify_signature": False})
+    claims["iss"] = "http://203.0.113.9/" + provider.rsplit("/", 1)[1]  # TEST-NET: never contacted
+    forged = jwt.encode(claims, rsa.generate_private_key(public_exponent=65537, key_size=2048), algorithm="RS256")
+    with pytest.raises(ClientError) as err:
+        identity.get_id(IdentityPoolId=pool_id, Logins={provider: forged})
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException",
+                                           "Message": "Invalid login token. Issuer doesn't match providerName"}  # fmt: skip

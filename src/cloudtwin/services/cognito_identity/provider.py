@@ -17,7 +17,9 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cognito_identity.models import IdentityStore
-from cloudtwin.services.cognito_idp.tokens import PoolKeys, new_key, unverified_claims, verify_with_jwks
+from cloudtwin.services.cognito_idp.tokens import (
+    PoolKeys, issuer_url, new_key, unverified_claims, verify_with_jwks,
+)  # fmt: skip
 from cloudtwin.services.provider import ServiceProvider
 
 Params = dict[str, Any]
@@ -187,7 +189,8 @@ class Provider(ServiceProvider):
             raise _not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")
         pool_id = provider.rsplit("/", 1)[-1]
         iss = str(claims.get("iss") or "")
-        if iss.rsplit("/", 1)[-1] != pool_id:
+        # Only cloudtwin's own issuer is asked for keys (the network stays on loopback).
+        if iss != issuer_url(self.env.config, pool_id):
             raise _not_authorized("Invalid login token. Issuer doesn't match providerName")
         if claims.get("exp", 0) <= ctx.clock.now():
             raise _not_authorized("Invalid login token. Token expired: "

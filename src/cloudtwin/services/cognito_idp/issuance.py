@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudtwin.services.cognito_idp import triggers
 from cloudtwin.services.cognito_idp.auth import validity
-from cloudtwin.services.cognito_idp.tokens import opaque_token, pool_key
+from cloudtwin.services.cognito_idp.tokens import issuer_url, opaque_token, pool_key
 
 Params = dict[str, Any]
 _PROTECTED = {"iss", "sub", "aud", "exp", "iat", "jti", "token_use", "auth_time", "origin_jti", "event_id",
@@ -28,9 +28,7 @@ class TokenIssuer:
     keys: Any
 
     def issuer(self, pool_id: str) -> str:
-        config = self.env.config
-        host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
-        return f"http://{host}:{config.port}/{pool_id}"
+        return issuer_url(self.env.config, pool_id)
 
     async def issue_tokens(
         self, ctx: Any, store: Any, pool: Params, client: Params, user: Params, source: str,
