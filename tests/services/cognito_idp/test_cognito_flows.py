@@ -128,6 +128,19 @@ def test_sign_up_confirm_with_the_code(idp, pool, client_id, endpoint):
     assert sign_in(idp, client_id, "carol")["AuthenticationResult"]
 
 
+def test_without_auto_verification_sign_up_sends_no_code(idp):
+    pool_id = idp.create_user_pool(PoolName="manual")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+    out = idp.sign_up(ClientId=cid, Username="dora", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "d@example.com"}])
+    assert out["UserConfirmed"] is False and "CodeDeliveryDetails" not in out
+    with pytest.raises(ClientError) as err:
+        idp.resend_confirmation_code(ClientId=cid, Username="dora")
+    assert err.value.response["Error"] == {"Code": "InvalidParameterException",
+                                           "Message": "Cannot resend codes. Auto verification not turned on."}  # fmt: skip
+    idp.admin_confirm_sign_up(UserPoolId=pool_id, Username="dora")
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="dora")["UserStatus"] == "CONFIRMED"
+
+
 def test_sign_up_password_policy(idp, pool, client_id):
     for password, reason in (("alllowercase1!", "Password must have uppercase characters"),
                              ("NoNumbers!!", "Password must have numeric characters"),

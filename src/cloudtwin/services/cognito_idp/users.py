@@ -400,9 +400,9 @@ class UserHandlers:
         if answer.get("autoConfirmUser"):
             await self._confirm(ctx, store, pool, user, "PostConfirmation_ConfirmSignUp", client["ClientId"],
                                 params.get("ClientMetadata"))  # fmt: skip
-        else:
+        elif _verified_by(pool, user):  # a code only where the pool verifies an attribute
             delivery = await self.send_code(ctx, store, pool, user, "SIGN_UP", "CustomMessage_SignUp", client["ClientId"],
-                                            metadata=params.get("ClientMetadata"))  # fmt: skip
+                                            attribute=_verified_by(pool, user), metadata=params.get("ClientMetadata"))  # fmt: skip
         out: Params = {"UserConfirmed": user["UserStatus"] == "CONFIRMED", "UserSub": user["Attributes"]["sub"]}
         if delivery:
             out["CodeDeliveryDetails"] = delivery
@@ -415,11 +415,9 @@ class UserHandlers:
         if user["UserStatus"] == "CONFIRMED" and not params.get("ForceAliasCreation"):
             raise not_authorized("User cannot be confirmed. Current status is CONFIRMED")
         self.use_code(ctx, store, pool, user, "SIGN_UP", params["ConfirmationCode"])
-        attrs = user["Attributes"]
-        if attrs.get("email") and "email" in (pool.get("AutoVerifiedAttributes") or []):
-            attrs["email_verified"] = "true"
-        elif attrs.get("phone_number") and "phone_number" in (pool.get("AutoVerifiedAttributes") or []):
-            attrs["phone_number_verified"] = "true"
+        verified = _verified_by(pool, user)
+        if verified:  # the code went there: the address is verified
+            user["Attributes"][f"{verified}_verified"] = "true"
         await self._confirm(ctx, store, pool, user, "PostConfirmation_ConfirmSignUp", client["ClientId"],
                             params.get("ClientMetadata"))  # fmt: skip
         return {}
@@ -434,8 +432,10 @@ class UserHandlers:
             raise user_not_found()
         if user["UserStatus"] == "CONFIRMED":
             raise invalid_parameter("User is already confirmed.")
+        if not _verified_by(pool, user):
+            raise invalid_parameter("Cannot resend codes. Auto verification not turned on.")
         delivery = await self.send_code(ctx, store, pool, user, "SIGN_UP", "CustomMessage_ResendCode", client["ClientId"],
-                                        metadata=params.get("ClientMetadata"))  # fmt: skip
+                                        attribute=_verified_by(pool, user), metadata=params.get("ClientMetadata"))  # fmt: skip
         return {"CodeDeliveryDetails": delivery}
 
     async def forgot_password(self, ctx: RequestContext, params: Params) -> Params:
@@ -551,6 +551,13 @@ class UserHandlers:
         user["Attributes"][f"{name}_verified"] = "true"
         self.save_user(store, pool, user)
         return {}
+
+
+def _verified_by(pool: Params, user: Params) -> str | None:
+    """The attribute a sign-up code goes to: one the pool verifies automatically (the
+    phone number first, as AWS sends an SMS when it verifies both), else none."""
+    auto = pool.get("AutoVerifiedAttributes") or []
+    return next((a for a in ("phone_number", "email") if a in auto and user["Attributes"].get(a)), None)
 
 
 def _simulated_delivery(username: str) -> Params:
