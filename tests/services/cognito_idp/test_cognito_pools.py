@@ -142,3 +142,25 @@ def test_identity_providers_are_stored(idp, pool):
     with pytest.raises(ClientError) as err:
         idp.describe_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp")
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_stored_settings_csv_header_and_signing_certificate(idp, pool, client_id, user):
+    from cryptography import x509
+
+    idp.set_ui_customization(UserPoolId=pool["Id"], CSS=".banner { color: red }")
+    assert idp.get_ui_customization(UserPoolId=pool["Id"], ClientId=client_id)["UICustomization"]["CSS"] == ".banner { color: red }"
+    idp.set_risk_configuration(UserPoolId=pool["Id"], RiskExceptionConfiguration={"BlockedIPRangeList": ["192.0.2.0/24"]})
+    risk = idp.describe_risk_configuration(UserPoolId=pool["Id"])["RiskConfiguration"]
+    assert risk["RiskExceptionConfiguration"] == {"BlockedIPRangeList": ["192.0.2.0/24"]}
+    logs = [{"LogLevel": "ERROR", "EventSource": "userNotification",
+             "CloudWatchLogsConfiguration": {"LogGroupArn": "arn:aws:logs:us-east-1:000000000000:log-group:cognito"}}]  # fmt: skip
+    idp.set_log_delivery_configuration(UserPoolId=pool["Id"], LogConfigurations=logs)
+    assert idp.get_log_delivery_configuration(UserPoolId=pool["Id"])["LogDeliveryConfiguration"]["LogConfigurations"] == logs
+    header = idp.get_csv_header(UserPoolId=pool["Id"])["CSVHeader"]
+    assert header[0] == "name" and "cognito:username" in header
+    pem = idp.get_signing_certificate(UserPoolId=pool["Id"])["Certificate"]
+    cert = x509.load_pem_x509_certificate(f"-----BEGIN CERTIFICATE-----\n{pem}\n-----END CERTIFICATE-----\n".encode())
+    assert pool["Id"] in cert.subject.rfc4514_string()
+    factors = idp.admin_get_user_auth_factors(UserPoolId=pool["Id"], Username=user)
+    assert factors["ConfiguredUserAuthFactors"] == ["PASSWORD"]
+    assert "_UiCustomization" not in idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]

@@ -9,6 +9,7 @@ The handlers live in feature modules, mixed in here:
     mfa.py       second factors: TOTP software tokens, SMS and e-mail codes
     devices.py   remembered devices (their SRP verifiers)
     providers.py external identity providers (stored, not federated)
+    settings.py  stored settings (UI, risk, log delivery), CSV header, signing certificate
     triggers.py  the Lambda triggers' events and answers
     web.py       the issuer's JWKS / OpenID configuration and the OAuth2 endpoints
 
@@ -28,6 +29,7 @@ from cloudtwin.services.cognito_idp.mfa import MfaHandlers
 from cloudtwin.services.cognito_idp.models import CognitoStore
 from cloudtwin.services.cognito_idp.pools import PoolHandlers
 from cloudtwin.services.cognito_idp.providers import IdentityProviderHandlers
+from cloudtwin.services.cognito_idp.settings import SettingsHandlers
 from cloudtwin.services.cognito_idp.tokens import PoolKeys
 from cloudtwin.services.cognito_idp.users import UserHandlers
 from cloudtwin.services.cognito_idp.web import WebEndpoints
@@ -35,8 +37,8 @@ from cloudtwin.services.provider import ServiceProvider
 
 
 class Provider(
-    PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, DeviceHandlers, IdentityProviderHandlers, TokenIssuer,
-    WebEndpoints, ServiceProvider,
+    PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, DeviceHandlers, IdentityProviderHandlers, SettingsHandlers,
+    TokenIssuer, WebEndpoints, ServiceProvider,
 ):
     service_name = "cognito-idp"
     store_class = CognitoStore
