@@ -588,7 +588,7 @@ class AuthHandlers:
     # -- signing out --------------------------------------------------------------------------------
 
     def global_sign_out(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")
         self._sign_out(ctx, store, pool, user)
         return {}
 

@@ -59,7 +59,7 @@ class DeviceHandlers:
     # -- the user's own -------------------------------------------------------------------------
 
     def confirm_device(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         device = self._device(user, params["DeviceKey"])
         config = params.get("DeviceSecretVerifierConfig") or {}
         try:
@@ -78,11 +78,11 @@ class DeviceHandlers:
         return {"UserConfirmationNecessary": prompt}
 
     def get_device(self, ctx: RequestContext, params: Params) -> Params:
-        _, _, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        _, _, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         return {"Device": device_view(self._device(user, params["DeviceKey"]))}
 
     def list_devices(self, ctx: RequestContext, params: Params) -> Params:
-        _, _, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        _, _, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         return self._list(user, params)
 
     def _list(self, user: Params, params: Params) -> Params:
@@ -90,14 +90,14 @@ class DeviceHandlers:
         return paged(params, devices, "Devices", token="PaginationToken", limit_name="Limit")
 
     def forget_device(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         self._device(user, params["DeviceKey"])
         del user["Devices"][params["DeviceKey"]]
         self.save_user(store, pool, user)  # type: ignore[attr-defined]
         return {}
 
     def update_device_status(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         return self._status(ctx, store, pool, user, params)
 
     def _status(self, ctx: RequestContext, store: Any, pool: Params, user: Params, params: Params) -> Params:

@@ -105,7 +105,7 @@ class SettingsHandlers:
         return {"Certificate": pool["_Certificate"]}
 
     def get_user_auth_factors(self, ctx: RequestContext, params: Params) -> Params:
-        _, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        _, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         return self._auth_factors(pool, user)
 
     def admin_get_user_auth_factors(self, ctx: RequestContext, params: Params) -> Params:

@@ -379,7 +379,10 @@ class UserHandlers:
         schema.check_attributes(pool, attributes, creating=True)
         if self.find_user(store, pool, params["Username"]) is not None:
             raise ServiceError("UsernameExistsException", "User already exists")
-        check_password(pool, params["Password"])
+        password = params.get("Password")
+        if password is None:  # only passwordless pools (not built here) sign up without one
+            raise invalid_parameter("Password is required.")  # not an AWS text
+        check_password(pool, password)
         user = self.new_user(ctx, pool, params["Username"], attributes)
         if not user:
             raise ServiceError("UsernameExistsException", "User already exists")
@@ -389,7 +392,7 @@ class UserHandlers:
              "clientMetadata": params.get("ClientMetadata") or {}},
             {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}, client["ClientId"],
         )  # fmt: skip
-        set_password(pool, user, params["Password"])
+        set_password(pool, user, password)
         answer = answer or {}
         if answer.get("autoVerifyEmail") and user["Attributes"].get("email"):
             user["Attributes"]["email_verified"] = "true"
@@ -496,7 +499,7 @@ class UserHandlers:
         return {}
 
     def change_password(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         if not srp.password_matches(params.get("PreviousPassword") or "", user["Password"]):
             raise not_authorized()
         check_password(pool, params["ProposedPassword"])
@@ -505,18 +508,18 @@ class UserHandlers:
         return {}
 
     def get_user(self, ctx: RequestContext, params: Params) -> Params:
-        _, _, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        _, _, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         out = {"Username": user["Username"], "UserAttributes": schema.attribute_list(user["Attributes"])}
         out.update(self.mfa_view(user))  # type: ignore[attr-defined]
         return out
 
     def delete_user(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         del store.users[self.user_key(pool, user["Username"])]
         return {}
 
     async def update_user_attributes(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, claims = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, claims = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         changed = self._update_attributes(ctx, pool, user, params["UserAttributes"], admin=False)
         self.save_user(store, pool, user)
         details = []
@@ -529,14 +532,14 @@ class UserHandlers:
         return {"CodeDeliveryDetailsList": [d for d in details if d]}
 
     def delete_user_attributes(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         for name in params["UserAttributeNames"]:
             user["Attributes"].pop(name, None)
         self.save_user(store, pool, user)
         return {}
 
     async def get_user_attribute_verification_code(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, claims = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, claims = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         name = params["AttributeName"]
         if not user["Attributes"].get(name):
             raise invalid_parameter(f"{name} is not a valid attribute for verification")
@@ -545,7 +548,7 @@ class UserHandlers:
         return {"CodeDeliveryDetails": delivery}
 
     def verify_user_attribute(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         name = params["AttributeName"]
         self.use_code(ctx, store, pool, user, f"VERIFY:{name}", params["Code"])
         user["Attributes"][f"{name}_verified"] = "true"
