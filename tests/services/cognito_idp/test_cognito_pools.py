@@ -164,3 +164,33 @@ def test_stored_settings_csv_header_and_signing_certificate(idp, pool, client_id
     factors = idp.admin_get_user_auth_factors(UserPoolId=pool["Id"], Username=user)
     assert factors["ConfiguredUserAuthFactors"] == ["PASSWORD"]
     assert "_UiCustomization" not in idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+
+
+def test_user_import_job(idp, pool, client_id, endpoint):
+    import csv
+    import io
+    import urllib.request
+
+    header = idp.get_csv_header(UserPoolId=pool["Id"])["CSVHeader"]
+    job = idp.create_user_import_job(UserPoolId=pool["Id"], JobName="first",
+                                     CloudWatchLogsRoleArn="arn:aws:iam::000000000000:role/import")["UserImportJob"]  # fmt: skip
+    assert job["Status"] == "Created" and job["PreSignedUrl"].startswith(f"{endpoint}/{pool['Id']}/import/")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header)
+    writer.writeheader()
+    for name in ("erin", "frank", ""):
+        writer.writerow({**{h: "" for h in header}, "cognito:username": name, "email": f"{name}@example.com",
+                         "email_verified": "true", "cognito:mfa_enabled": "false"})  # fmt: skip
+    request = urllib.request.Request(job["PreSignedUrl"], data=out.getvalue().encode(), method="PUT",
+                                     headers={"Content-Type": "text/csv"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        assert resp.status == 200
+    done = idp.start_user_import_job(UserPoolId=pool["Id"], JobId=job["JobId"])["UserImportJob"]
+    assert (done["Status"], done["ImportedUsers"], done["FailedUsers"]) == ("Succeeded", 2, 1)
+    user = idp.admin_get_user(UserPoolId=pool["Id"], Username="erin")
+    assert user["UserStatus"] == "RESET_REQUIRED"
+    with pytest.raises(ClientError) as err:
+        sign_in(idp, client_id, "erin", PASSWORD)
+    assert err.value.response["Error"] == {"Code": "PasswordResetRequiredException",
+                                           "Message": "Password reset required for the user"}  # fmt: skip
+    assert [j["JobId"] for j in idp.list_user_import_jobs(UserPoolId=pool["Id"], MaxResults=10)["UserImportJobs"]] == [job["JobId"]]

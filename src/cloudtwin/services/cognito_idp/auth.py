@@ -231,6 +231,8 @@ class AuthHandlers:
             raise user_not_found()
         if not user["Enabled"]:
             raise not_authorized("User is disabled.")
+        if user["UserStatus"] == "RESET_REQUIRED":  # (imported, or reset by an administrator)
+            raise ServiceError("PasswordResetRequiredException", "Password reset required for the user")
         return user
 
     async def _pre_authentication(self, pool, client, user, params) -> None:

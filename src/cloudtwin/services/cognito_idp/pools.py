@@ -177,7 +177,7 @@ class PoolHandlers:
         store, pool = self.pool(ctx, pool_id)
         if pool.get("DeletionProtection") == "ACTIVE":
             raise invalid_parameter("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")  # noqa: E501
-        for table in (store.users, store.groups, store.resource_servers, store.identity_providers):
+        for table in (store.users, store.groups, store.resource_servers, store.identity_providers, store.import_jobs):
             for key in [k for k in table if k[0] == pool_id]:
                 del table[key]
         for table in (store.clients, store.domains, store.refresh_tokens, store.sessions, store.codes, store.auth_codes):

@@ -10,6 +10,7 @@ The handlers live in feature modules, mixed in here:
     devices.py   remembered devices (their SRP verifiers)
     providers.py external identity providers (stored, not federated)
     settings.py  stored settings (UI, risk, log delivery), CSV header, signing certificate
+    imports.py   user import jobs (the CSV PUT to the pool's path)
     triggers.py  the Lambda triggers' events and answers
     web.py       the issuer's JWKS / OpenID configuration and the OAuth2 endpoints
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from cloudtwin.services.cognito_idp.auth import AuthHandlers
 from cloudtwin.services.cognito_idp.devices import DeviceHandlers
+from cloudtwin.services.cognito_idp.imports import ImportHandlers
 from cloudtwin.services.cognito_idp.issuance import TokenIssuer
 from cloudtwin.services.cognito_idp.mfa import MfaHandlers
 from cloudtwin.services.cognito_idp.models import CognitoStore
@@ -38,7 +40,7 @@ from cloudtwin.services.provider import ServiceProvider
 
 class Provider(
     PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, DeviceHandlers, IdentityProviderHandlers, SettingsHandlers,
-    TokenIssuer, WebEndpoints, ServiceProvider,
+    ImportHandlers, TokenIssuer, WebEndpoints, ServiceProvider,
 ):
     service_name = "cognito-idp"
     store_class = CognitoStore

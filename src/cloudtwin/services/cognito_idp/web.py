@@ -96,6 +96,8 @@ class WebEndpoints:
             return _json(200, {"keys": [self.keys.jwk(*pool_key(store, pool))]})
         if path == "/.well-known/openid-configuration" and request.method in ("GET", "HEAD"):
             return _json(200, self._openid_configuration(pool, request))
+        if kind == "pool" and path.startswith("/import/") and request.method == "PUT":
+            return self.upload_import_csv(store, pool, path[len("/import/"):], request)  # type: ignore[attr-defined]
         try:
             if path == "/oauth2/token" and request.method == "POST":
                 return await self._token(ctx, store, pool, request)
