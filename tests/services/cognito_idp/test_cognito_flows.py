@@ -273,3 +273,23 @@ def test_remembered_device_signs_in_with_device_srp_and_skips_mfa(idp, pool, cli
     assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
     idp.admin_forget_device(UserPoolId=pool["Id"], Username="alice", DeviceKey=device["DeviceKey"])
     assert idp.admin_list_devices(UserPoolId=pool["Id"], Username="alice")["Devices"] == []
+
+
+def test_passwordless_sign_up_and_email_code_sign_in(idp, endpoint):
+    pool_id = idp.create_user_pool(PoolName="passwordless", AutoVerifiedAttributes=["email"], Policies={
+        "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}})["UserPool"]["Id"]  # fmt: skip
+    cid = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_AUTH"])[
+        "UserPoolClient"]["ClientId"]  # fmt: skip
+    idp.sign_up(ClientId=cid, Username="gina", UserAttributes=[{"Name": "email", "Value": "gina@example.com"}])
+    [code] = codes(endpoint, username="gina", kind="SIGN_UP")
+    idp.confirm_sign_up(ClientId=cid, Username="gina", ConfirmationCode=code["code"])
+    select = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "gina"})
+    assert select["AvailableChallenges"] == ["EMAIL_OTP"]
+    challenge = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH",
+                                  AuthParameters={"USERNAME": "gina", "PREFERRED_CHALLENGE": "EMAIL_OTP"})  # fmt: skip
+    assert challenge["ChallengeName"] == "EMAIL_OTP"
+    assert challenge["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"] == "g***@e***"
+    sent = codes(endpoint, username="gina", kind="EMAIL_OTP")[-1]
+    done = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="EMAIL_OTP", Session=challenge["Session"],
+                                         ChallengeResponses={"USERNAME": "gina", "EMAIL_OTP_CODE": sent["code"]})  # fmt: skip
+    assert done["AuthenticationResult"]["AccessToken"]

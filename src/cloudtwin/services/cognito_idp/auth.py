@@ -26,6 +26,7 @@ from cloudtwin.services.cognito_idp import srp, triggers
 from cloudtwin.services.cognito_idp.errors import (
     invalid_parameter, not_authorized, user_not_found,
 )  # fmt: skip
+from cloudtwin.services.cognito_idp.pools import first_factors
 from cloudtwin.services.cognito_idp.tokens import pool_key, unverified_claims
 from cloudtwin.services.cognito_idp.users import check_password, pool_name, set_password
 
@@ -53,8 +54,16 @@ def _device_session(pool: Params, user: Params, device_key: str) -> str:
     return hashlib.sha256(f"device:{pool['Id']}:{user['Username']}:{device_key}".encode()).hexdigest()
 
 
-def _first_factors(pool: Params) -> list[str]:
-    return ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
+def available_first_factors(pool: Params, user: Params) -> list[str]:
+    """USER_AUTH's AvailableChallenges for a user: the password ones, and the one-time
+    codes the pool allows where the user has the address."""
+    allowed = first_factors(pool)
+    out = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in allowed and user.get("Password") else []
+    if "EMAIL_OTP" in allowed and user["Attributes"].get("email"):
+        out.append("EMAIL_OTP")
+    if "SMS_OTP" in allowed and user["Attributes"].get("phone_number"):
+        out.append("SMS_OTP")
+    return out
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:
@@ -177,7 +186,7 @@ class AuthHandlers:
             return self._srp_challenge(ctx, store, pool, client, user, auth["SRP_A"], None, auth.get("DEVICE_KEY"))
         if flow == "USER_AUTH":
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
-            allowed = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in _first_factors(pool) else []
+            allowed = available_first_factors(pool, user)
             preferred = auth.get("PREFERRED_CHALLENGE")
             if preferred in allowed:
                 return await self._first_factor(ctx, store, pool, client, user, preferred, auth, params)
@@ -195,8 +204,17 @@ class AuthHandlers:
         raise invalid_parameter(f"{flow} flow not enabled for this client")
 
     async def _first_factor(self, ctx, store, pool, client, user, factor: str, answers: Params, params: Params) -> Params:
-        """USER_AUTH's chosen first factor: the password, or SRP."""
+        """USER_AUTH's chosen first factor: the password, SRP, or a one-time code sent by
+        e-mail or SMS (passwordless)."""
         metadata = params.get("ClientMetadata") or {}
+        if factor in ("EMAIL_OTP", "SMS_OTP"):
+            attribute = "email" if factor == "EMAIL_OTP" else "phone_number"
+            session = self._new_session(ctx, store, pool, client, user, factor, Source="TokenGeneration_Authentication")
+            delivery = await self.send_code(ctx, store, pool, user, factor, "CustomMessage_Authentication",  # type: ignore[attr-defined]
+                                            client["ClientId"], attribute=attribute, metadata=metadata, validity=180)  # fmt: skip
+            return {"ChallengeName": factor, "Session": session["Id"], "ChallengeParameters": {
+                "CODE_DELIVERY_DELIVERY_MEDIUM": delivery["DeliveryMedium"],
+                "CODE_DELIVERY_DESTINATION": delivery["Destination"]}}  # fmt: skip
         if factor == "PASSWORD":
             if answers.get("PASSWORD") is None:
                 raise invalid_parameter("Missing required parameter PASSWORD")
@@ -511,8 +529,8 @@ class AuthHandlers:
                 raise ServiceError("CodeMismatchException", "Invalid code received for user")
             del store.sessions[session["Id"]]
             return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
-        if name in ("SMS_MFA", "EMAIL_OTP"):
-            code = responses.get("SMS_MFA_CODE" if name == "SMS_MFA" else "EMAIL_OTP_CODE") or ""
+        if name in ("SMS_MFA", "EMAIL_OTP", "SMS_OTP"):
+            code = responses.get(f"{name}_CODE") or ""
             try:
                 self.use_code(ctx, store, pool, user, name, code)  # type: ignore[attr-defined]
             except ServiceError as error:
@@ -529,8 +547,7 @@ class AuthHandlers:
             return await self._mfa_step(ctx, store, pool, client, user, answer, session.get("Source") or "TokenGeneration_Authentication", metadata)
         if name == "SELECT_CHALLENGE":
             answer = responses.get("ANSWER")
-            allowed = ("PASSWORD", "PASSWORD_SRP") if "PASSWORD" in _first_factors(pool) else ()
-            if answer not in allowed:
+            if answer not in available_first_factors(pool, user):
                 raise invalid_parameter(f"The challenge {answer} is not available for this user.")  # not an AWS text
             del store.sessions[session["Id"]]
             return await self._first_factor(ctx, store, pool, client, user, answer, responses, params)

@@ -49,6 +49,11 @@ def region_of(pool_id: str) -> str:
     return pool_id.split("_", 1)[0]
 
 
+def first_factors(pool: Params) -> list[str]:
+    """The sign-in policy's first factors (``PASSWORD``, ``EMAIL_OTP``, ``SMS_OTP``...)."""
+    return ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
+
+
 def public(record: Params) -> Params:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 

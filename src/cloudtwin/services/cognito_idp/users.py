@@ -15,7 +15,7 @@ from cloudtwin.services.cognito_idp import schema, srp, triggers
 from cloudtwin.services.cognito_idp.errors import (
     code_mismatch, expired_code, invalid_parameter, invalid_password, not_authorized, user_not_found,
 )  # fmt: skip
-from cloudtwin.services.cognito_idp.pools import paged
+from cloudtwin.services.cognito_idp.pools import first_factors, paged
 
 Params = dict[str, Any]
 _DAY = 86400
@@ -380,9 +380,11 @@ class UserHandlers:
         if self.find_user(store, pool, params["Username"]) is not None:
             raise ServiceError("UsernameExistsException", "User already exists")
         password = params.get("Password")
-        if password is None:  # only passwordless pools (not built here) sign up without one
-            raise invalid_parameter("Password is required.")  # not an AWS text
-        check_password(pool, password)
+        if password is None:
+            if first_factors(pool) == ["PASSWORD"]:  # only passwordless pools sign up without one
+                raise invalid_parameter("Password is required.")  # not an AWS text
+        else:
+            check_password(pool, password)
         user = self.new_user(ctx, pool, params["Username"], attributes)
         if not user:
             raise ServiceError("UsernameExistsException", "User already exists")
@@ -392,7 +394,8 @@ class UserHandlers:
              "clientMetadata": params.get("ClientMetadata") or {}},
             {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}, client["ClientId"],
         )  # fmt: skip
-        set_password(pool, user, password)
+        if password is not None:
+            set_password(pool, user, password)
         answer = answer or {}
         if answer.get("autoVerifyEmail") and user["Attributes"].get("email"):
             user["Attributes"]["email_verified"] = "true"
