@@ -113,3 +113,40 @@ def test_role_mapping_by_token_and_rules(setup, aws_client):
                                                "RulesConfiguration": rules})  # fmt: skip
     rules["Rules"][0]["Value"] = "alice"
     assert ":assumed-role/admin/" in arn_for({"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": rules})
+
+
+def test_developer_authenticated_identities(aws_client):
+    identity, iam = aws_client("cognito-identity"), aws_client("iam")
+    pool_id = identity.create_identity_pool(IdentityPoolName="dev", AllowUnauthenticatedIdentities=False,
+                                            DeveloperProviderName="login.example")["IdentityPoolId"]  # fmt: skip
+    role = iam.create_role(RoleName="dev-authed", AssumeRolePolicyDocument=_trust(pool_id, "authenticated"))["Role"]["Arn"]
+    identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": role})
+    issued = identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.example": "user-42"})
+    again = identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.example": "user-42"})
+    assert again["IdentityId"] == issued["IdentityId"]
+    found = identity.lookup_developer_identity(IdentityPoolId=pool_id, DeveloperUserIdentifier="user-42")
+    assert found == {"IdentityId": issued["IdentityId"], "DeveloperUserIdentifierList": ["user-42"],
+                     "ResponseMetadata": found["ResponseMetadata"]}  # fmt: skip
+    creds = identity.get_credentials_for_identity(IdentityId=issued["IdentityId"],
+                                                  Logins={"cognito-identity.amazonaws.com": issued["Token"]})["Credentials"]  # fmt: skip
+    sts = aws_client("sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretKey"],
+                     aws_session_token=creds["SessionToken"])  # fmt: skip
+    assert ":assumed-role/dev-authed/" in sts.get_caller_identity()["Arn"]
+    with pytest.raises(ClientError) as err:
+        identity.get_credentials_for_identity(IdentityId=issued["IdentityId"],
+                                              Logins={"cognito-identity.amazonaws.com": issued["Token"][:-6] + "AAAAAA"})  # fmt: skip
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_a_login_from_another_issuer_is_refused_without_fetching_its_keys(setup):
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    identity, pool_id, provider, id_token = setup
+    claims = jwt.decode(id_token, options={"verify_signature": False})
+    claims["iss"] = "http://203.0.113.9/" + provider.rsplit("/", 1)[1]  # TEST-NET: never contacted
+    forged = jwt.encode(claims, rsa.generate_private_key(public_exponent=65537, key_size=2048), algorithm="RS256")
+    with pytest.raises(ClientError) as err:
+        identity.get_id(IdentityPoolId=pool_id, Logins={provider: forged})
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException",
+                                           "Message": "Invalid login token. Issuer doesn't match providerName"}  # fmt: skip

@@ -128,6 +128,19 @@ def test_sign_up_confirm_with_the_code(idp, pool, client_id, endpoint):
     assert sign_in(idp, client_id, "carol")["AuthenticationResult"]
 
 
+def test_without_auto_verification_sign_up_sends_no_code(idp):
+    pool_id = idp.create_user_pool(PoolName="manual")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+    out = idp.sign_up(ClientId=cid, Username="dora", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "d@example.com"}])
+    assert out["UserConfirmed"] is False and "CodeDeliveryDetails" not in out
+    with pytest.raises(ClientError) as err:
+        idp.resend_confirmation_code(ClientId=cid, Username="dora")
+    assert err.value.response["Error"] == {"Code": "InvalidParameterException",
+                                           "Message": "Cannot resend codes. Auto verification not turned on."}  # fmt: skip
+    idp.admin_confirm_sign_up(UserPoolId=pool_id, Username="dora")
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="dora")["UserStatus"] == "CONFIRMED"
+
+
 def test_sign_up_password_policy(idp, pool, client_id):
     for password, reason in (("alllowercase1!", "Password must have uppercase characters"),
                              ("NoNumbers!!", "Password must have numeric characters"),
@@ -215,3 +228,68 @@ def test_prevent_user_existence_errors(idp, pool):
     with pytest.raises(ClientError) as err:
         idp.confirm_sign_up(ClientId=cid, Username="ghost", ConfirmationCode="123456")
     assert err.value.response["Error"]["Code"] == "CodeMismatchException"
+
+
+def test_repeated_wrong_passwords_lock_the_user_out_for_a_while(idp, pool, client_id, user, cloudtwin_client):
+    for _ in range(5):
+        with pytest.raises(ClientError) as err:
+            sign_in(idp, client_id, password="Wrong0ne!")
+        assert err.value.response["Error"]["Message"] == "Incorrect username or password."
+    with pytest.raises(ClientError) as err:
+        sign_in(idp, client_id)
+    assert err.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Password attempts exceeded"}
+    cloudtwin_client.advance(2)
+    assert sign_in(idp, client_id)["AuthenticationResult"]
+
+
+def test_remembered_device_signs_in_with_device_srp_and_skips_mfa(idp, pool, client_id, user):
+    from pycognito.aws_srp import generate_hash_device
+
+    idp.update_user_pool(UserPoolId=pool["Id"], AutoVerifiedAttributes=["email"],
+                         DeviceConfiguration={"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False})  # fmt: skip
+    first = AWSSRP(username="alice", password=PASSWORD, pool_id=pool["Id"], client_id=client_id, client=idp).authenticate_user()
+    device = first["AuthenticationResult"]["NewDeviceMetadata"]
+    device_password, verifier = generate_hash_device(device["DeviceGroupKey"], device["DeviceKey"])
+    access = first["AuthenticationResult"]["AccessToken"]
+    confirmed = idp.confirm_device(AccessToken=access, DeviceKey=device["DeviceKey"], DeviceSecretVerifierConfig=verifier,
+                                   DeviceName="laptop")  # fmt: skip
+    assert confirmed["UserConfirmationNecessary"] is False
+    listed = idp.list_devices(AccessToken=access)["Devices"]
+    assert [d["DeviceKey"] for d in listed] == [device["DeviceKey"]]
+    assert {"Name": "device_name", "Value": "laptop"} in listed[0]["DeviceAttributes"]
+    idp.set_user_pool_mfa_config(UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL",
+                                 EmailMfaConfiguration={"Message": "{####}", "Subject": "Code"})  # fmt: skip
+    idp.admin_set_user_mfa_preference(UserPoolId=pool["Id"], Username="alice",
+                                      EmailMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    assert sign_in(idp, client_id)["ChallengeName"] == "EMAIL_OTP"
+    remembered = AWSSRP(username="alice", password=PASSWORD, pool_id=pool["Id"], client_id=client_id, client=idp,
+                        device_key=device["DeviceKey"], device_group_key=device["DeviceGroupKey"],
+                        device_password=device_password).authenticate_user()  # fmt: skip
+    assert remembered["AuthenticationResult"]["AccessToken"] and "NewDeviceMetadata" not in remembered["AuthenticationResult"]
+    wrong = AWSSRP(username="alice", password=PASSWORD, pool_id=pool["Id"], client_id=client_id, client=idp,
+                   device_key=device["DeviceKey"], device_group_key=device["DeviceGroupKey"], device_password="nope")  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        wrong.authenticate_user()
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+    idp.admin_forget_device(UserPoolId=pool["Id"], Username="alice", DeviceKey=device["DeviceKey"])
+    assert idp.admin_list_devices(UserPoolId=pool["Id"], Username="alice")["Devices"] == []
+
+
+def test_passwordless_sign_up_and_email_code_sign_in(idp, endpoint):
+    pool_id = idp.create_user_pool(PoolName="passwordless", AutoVerifiedAttributes=["email"], Policies={
+        "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}})["UserPool"]["Id"]  # fmt: skip
+    cid = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_AUTH"])[
+        "UserPoolClient"]["ClientId"]  # fmt: skip
+    idp.sign_up(ClientId=cid, Username="gina", UserAttributes=[{"Name": "email", "Value": "gina@example.com"}])
+    [code] = codes(endpoint, username="gina", kind="SIGN_UP")
+    idp.confirm_sign_up(ClientId=cid, Username="gina", ConfirmationCode=code["code"])
+    select = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "gina"})
+    assert select["AvailableChallenges"] == ["EMAIL_OTP"]
+    challenge = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH",
+                                  AuthParameters={"USERNAME": "gina", "PREFERRED_CHALLENGE": "EMAIL_OTP"})  # fmt: skip
+    assert challenge["ChallengeName"] == "EMAIL_OTP"
+    assert challenge["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"] == "g***@e***"
+    sent = codes(endpoint, username="gina", kind="EMAIL_OTP")[-1]
+    done = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="EMAIL_OTP", Session=challenge["Session"],
+                                         ChallengeResponses={"USERNAME": "gina", "EMAIL_OTP_CODE": sent["code"]})  # fmt: skip
+    assert done["AuthenticationResult"]["AccessToken"]

@@ -122,3 +122,75 @@ def test_mfa_config(idp, pool):
                                        SoftwareTokenMfaConfiguration={"Enabled": True})  # fmt: skip
     assert out["MfaConfiguration"] == "OPTIONAL" and out["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
     assert idp.get_user_pool_mfa_config(UserPoolId=pool["Id"])["MfaConfiguration"] == "OPTIONAL"
+
+
+def test_identity_providers_are_stored(idp, pool):
+    created = idp.create_identity_provider(
+        UserPoolId=pool["Id"], ProviderName="Corp", ProviderType="OIDC", IdpIdentifiers=["corp"],
+        ProviderDetails={"client_id": "x", "client_secret": "y", "authorize_scopes": "openid", "oidc_issuer": "https://idp.test"},
+        AttributeMapping={"email": "email"},
+    )["IdentityProvider"]  # fmt: skip
+    assert created["ProviderType"] == "OIDC" and created["AttributeMapping"] == {"email": "email"}
+    with pytest.raises(ClientError) as err:
+        idp.create_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp", ProviderType="OIDC", ProviderDetails={})
+    assert err.value.response["Error"]["Code"] == "DuplicateProviderException"
+    assert idp.get_identity_provider_by_identifier(UserPoolId=pool["Id"], IdpIdentifier="corp")["IdentityProvider"]["ProviderName"] == "Corp"
+    idp.update_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp", AttributeMapping={"email": "mail"})
+    assert idp.describe_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp")["IdentityProvider"]["AttributeMapping"] == {"email": "mail"}
+    assert [p["ProviderName"] for p in idp.list_identity_providers(UserPoolId=pool["Id"])["Providers"]] == ["Corp"]
+    idp.delete_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp")
+    with pytest.raises(ClientError) as err:
+        idp.describe_identity_provider(UserPoolId=pool["Id"], ProviderName="Corp")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_stored_settings_csv_header_and_signing_certificate(idp, pool, client_id, user):
+    from cryptography import x509
+
+    idp.set_ui_customization(UserPoolId=pool["Id"], CSS=".banner { color: red }")
+    assert idp.get_ui_customization(UserPoolId=pool["Id"], ClientId=client_id)["UICustomization"]["CSS"] == ".banner { color: red }"
+    idp.set_risk_configuration(UserPoolId=pool["Id"], RiskExceptionConfiguration={"BlockedIPRangeList": ["192.0.2.0/24"]})
+    risk = idp.describe_risk_configuration(UserPoolId=pool["Id"])["RiskConfiguration"]
+    assert risk["RiskExceptionConfiguration"] == {"BlockedIPRangeList": ["192.0.2.0/24"]}
+    logs = [{"LogLevel": "ERROR", "EventSource": "userNotification",
+             "CloudWatchLogsConfiguration": {"LogGroupArn": "arn:aws:logs:us-east-1:000000000000:log-group:cognito"}}]  # fmt: skip
+    idp.set_log_delivery_configuration(UserPoolId=pool["Id"], LogConfigurations=logs)
+    assert idp.get_log_delivery_configuration(UserPoolId=pool["Id"])["LogDeliveryConfiguration"]["LogConfigurations"] == logs
+    header = idp.get_csv_header(UserPoolId=pool["Id"])["CSVHeader"]
+    assert header[0] == "name" and "cognito:username" in header
+    pem = idp.get_signing_certificate(UserPoolId=pool["Id"])["Certificate"]
+    cert = x509.load_pem_x509_certificate(f"-----BEGIN CERTIFICATE-----\n{pem}\n-----END CERTIFICATE-----\n".encode())
+    assert pool["Id"] in cert.subject.rfc4514_string()
+    factors = idp.admin_get_user_auth_factors(UserPoolId=pool["Id"], Username=user)
+    assert factors["ConfiguredUserAuthFactors"] == ["PASSWORD"]
+    assert "_UiCustomization" not in idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+
+
+def test_user_import_job(idp, pool, client_id, endpoint):
+    import csv
+    import io
+    import urllib.request
+
+    header = idp.get_csv_header(UserPoolId=pool["Id"])["CSVHeader"]
+    job = idp.create_user_import_job(UserPoolId=pool["Id"], JobName="first",
+                                     CloudWatchLogsRoleArn="arn:aws:iam::000000000000:role/import")["UserImportJob"]  # fmt: skip
+    assert job["Status"] == "Created" and job["PreSignedUrl"].startswith(f"{endpoint}/{pool['Id']}/import/")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header)
+    writer.writeheader()
+    for name in ("erin", "frank", ""):
+        writer.writerow({**{h: "" for h in header}, "cognito:username": name, "email": f"{name}@example.com",
+                         "email_verified": "true", "cognito:mfa_enabled": "false"})  # fmt: skip
+    request = urllib.request.Request(job["PreSignedUrl"], data=out.getvalue().encode(), method="PUT",
+                                     headers={"Content-Type": "text/csv"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        assert resp.status == 200
+    done = idp.start_user_import_job(UserPoolId=pool["Id"], JobId=job["JobId"])["UserImportJob"]
+    assert (done["Status"], done["ImportedUsers"], done["FailedUsers"]) == ("Succeeded", 2, 1)
+    user = idp.admin_get_user(UserPoolId=pool["Id"], Username="erin")
+    assert user["UserStatus"] == "RESET_REQUIRED"
+    with pytest.raises(ClientError) as err:
+        sign_in(idp, client_id, "erin", PASSWORD)
+    assert err.value.response["Error"] == {"Code": "PasswordResetRequiredException",
+                                           "Message": "Password reset required for the user"}  # fmt: skip
+    assert [j["JobId"] for j in idp.list_user_import_jobs(UserPoolId=pool["Id"], MaxResults=10)["UserImportJobs"]] == [job["JobId"]]

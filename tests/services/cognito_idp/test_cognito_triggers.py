@@ -33,7 +33,10 @@ def handler(event, context):
     elif source == "PreAuthentication_Authentication" and event["userName"] == "locked":
         raise Exception("account locked")
     elif source.startswith("TokenGeneration_"):
-        if event["version"] == "1":
+        if source == "TokenGeneration_ClientCredentials":
+            response["claimsAndScopeOverrideDetails"] = {"accessTokenGeneration": {
+                "claimsToAddOrOverride": {"tenant": "acme"}, "scopesToSuppress": ["orders/write"]}}
+        elif event["version"] == "1":
             response["claimsOverrideDetails"] = {"claimsToAddOrOverride": {"tier": "gold"}, "claimsToSuppress": ["email"],
                                                  "groupOverrideDetails": {"groupsToOverride": ["vip"]}}
         else:
@@ -244,3 +247,28 @@ def test_a_function_cognito_may_not_invoke_is_not_invoked(idp, trigger, aws_clie
     with pytest.raises(ClientError) as err:
         idp.sign_up(ClientId=gone_client, Username="carol", Password=PASSWORD)
     assert err.value.response["Error"]["Message"] == "PreSignUp invocation failed due to error ResourceNotFoundException."
+
+
+def test_pre_token_generation_v3_for_client_credentials(idp, trigger, events, endpoint):
+    import base64
+    import urllib.parse
+    import urllib.request
+
+    pool_id, _ = _pool(idp, {"PreTokenGenerationConfig": {"LambdaVersion": "V3_0", "LambdaArn": trigger}})
+    idp.create_resource_server(UserPoolId=pool_id, Identifier="orders", Name="Orders",
+                               Scopes=[{"ScopeName": "read", "ScopeDescription": "r"}, {"ScopeName": "write", "ScopeDescription": "w"}])  # fmt: skip
+    client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="m2m", GenerateSecret=True,
+                                         AllowedOAuthFlows=["client_credentials"], AllowedOAuthFlowsUserPoolClient=True,
+                                         AllowedOAuthScopes=["orders/read", "orders/write"])["UserPoolClient"]  # fmt: skip
+    request = urllib.request.Request(
+        f"{endpoint}/{pool_id}/oauth2/token", data=b"grant_type=client_credentials", method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic " + base64.b64encode(
+            f"{client['ClientId']}:{client['ClientSecret']}".encode()).decode()},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        token = json.loads(resp.read())["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["tenant"] == "acme" and claims["scope"] == "orders/read"
+    [event] = events(1)
+    assert event["triggerSource"] == "TokenGeneration_ClientCredentials" and event["version"] == "3"
+    assert event["request"]["scopes"] == ["orders/read", "orders/write"]

@@ -17,7 +17,9 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cognito_identity.models import IdentityStore
-from cloudtwin.services.cognito_idp.tokens import PoolKeys, new_key, unverified_claims, verify_with_jwks
+from cloudtwin.services.cognito_idp.tokens import (
+    PoolKeys, issuer_url, new_key, unverified_claims, verify_with_jwks,
+)  # fmt: skip
 from cloudtwin.services.provider import ServiceProvider
 
 Params = dict[str, Any]
@@ -157,12 +159,27 @@ class Provider(ServiceProvider):
                 subjects[provider] = str(claims.get("sub"))
                 if claims_out is not None:
                     claims_out[provider] = claims
+            elif provider == "cognito-identity.amazonaws.com":
+                claims = self._own_token(ctx, pool, token)
+                subjects[provider] = str(claims["sub"])
             elif provider in (pool.get("SupportedLoginProviders") or {}) or provider in (pool.get("OpenIdConnectProviderARNs") or []):
                 claims = unverified_claims(token) or {}
                 subjects[provider] = str(claims.get("sub") or token)
             else:
                 raise _not_authorized(f"Invalid login token. Unknown provider: {provider}")  # not an AWS text
         return subjects
+
+    def _own_token(self, ctx: RequestContext, pool: Params, token: str) -> Params:
+        """The claims of an OpenID token this service issued for the pool (developer
+        authenticated identities sign in with it)."""
+        claims = unverified_claims(token) or {}
+        store, _ = self._pool(ctx, pool["IdentityPoolId"])
+        key = store.keys.get("key")
+        if key is None or self.keys.verify(key["Key"], token) is None or claims.get("aud") != pool["IdentityPoolId"]:
+            raise _not_authorized("Invalid login token. Couldn't verify signed token.")
+        if claims.get("exp", 0) <= ctx.clock.now():
+            raise _not_authorized(f"Invalid login token. Token expired: {int(claims['exp'])} >= {int(ctx.clock.now())}")
+        return claims
 
     async def _verified_user_pool_token(self, ctx: RequestContext, provider: str, token: str) -> Params:
         import httpx
@@ -172,7 +189,8 @@ class Provider(ServiceProvider):
             raise _not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")
         pool_id = provider.rsplit("/", 1)[-1]
         iss = str(claims.get("iss") or "")
-        if iss.rsplit("/", 1)[-1] != pool_id:
+        # Only cloudtwin's own issuer is asked for keys (the network stays on loopback).
+        if iss != issuer_url(self.env.config, pool_id):
             raise _not_authorized("Invalid login token. Issuer doesn't match providerName")
         if claims.get("exp", 0) <= ctx.clock.now():
             raise _not_authorized("Invalid login token. Token expired: "
@@ -221,15 +239,63 @@ class Provider(ServiceProvider):
             store.identities.save(params["IdentityId"])
         elif identity["Logins"] or not pool.get("AllowUnauthenticatedIdentities"):
             raise _not_authorized("Logins don't match. Please include at least one valid login for this identity or identity pool.")  # noqa: E501
-        now = int(ctx.clock.now())
         amr = ["authenticated", *subjects] if subjects else ["unauthenticated"]
-        key = self._signing_key(store)
-        token = self.keys.sign(key["Key"], key["Kid"], {
-            "sub": params["IdentityId"], "aud": pool["IdentityPoolId"], "amr": amr, "iss": ISSUER,
-            "exp": now + 600, "iat": now, "https://cognito-identity.amazonaws.com/identity-pool-arn":
-                f"arn:{ctx.partition}:cognito-identity:{pool['IdentityPoolId'].split(':')[0]}:{store.account_id}:identitypool/{pool['IdentityPoolId']}",
-        })  # fmt: skip
+        token = self._sign(ctx, store, pool, params["IdentityId"], amr, 600)
         return store, pool, token, params["IdentityId"], bool(subjects)
+
+    def _sign(self, ctx: RequestContext, store: Any, pool: Params, identity_id: str, amr: list[str], life: int) -> str:
+        now = int(ctx.clock.now())
+        key = self._signing_key(store)
+        pool_id = pool["IdentityPoolId"]
+        return self.keys.sign(key["Key"], key["Kid"], {
+            "sub": identity_id, "aud": pool_id, "amr": amr, "iss": ISSUER, "exp": now + life, "iat": now,
+            "https://cognito-identity.amazonaws.com/identity-pool-arn":
+                f"arn:{ctx.partition}:cognito-identity:{pool_id.split(':')[0]}:{store.account_id}:identitypool/{pool_id}",
+        })  # fmt: skip
+
+    # -- developer authenticated identities -----------------------------------------------------
+
+    def _developer_login(self, pool: Params, logins: dict[str, str]) -> str:
+        name = pool.get("DeveloperProviderName")
+        if not name or name not in logins:
+            raise _not_authorized("Invalid login token. Unknown developer provider.")  # not an AWS text
+        return logins[name]
+
+    def get_open_id_token_for_developer_identity(self, ctx: RequestContext, params: Params) -> Params:
+        store, pool = self._pool(ctx, params["IdentityPoolId"])
+        user_id = self._developer_login(pool, params["Logins"])
+        provider = pool["DeveloperProviderName"]
+        identity_id = next((i for i, v in store.identities.items()
+                            if v["IdentityPoolId"] == pool["IdentityPoolId"] and v["Logins"].get(provider) == user_id), None)  # fmt: skip
+        now = ctx.clock.now()
+        if identity_id is None:
+            identity_id = params.get("IdentityId") or f"{pool['IdentityPoolId'].split(':', 1)[0]}:{uuid.uuid4()}"
+            identity = store.identities.get(identity_id) or {"IdentityPoolId": pool["IdentityPoolId"], "Logins": {},
+                                                             "CreationDate": now}  # fmt: skip
+            identity["Logins"][provider] = user_id
+            identity["LastModifiedDate"] = now
+            store.identities[identity_id] = identity
+        token = self._sign(ctx, store, pool, identity_id, ["authenticated", provider], params.get("TokenDuration") or 900)
+        return {"IdentityId": identity_id, "Token": token}
+
+    def lookup_developer_identity(self, ctx: RequestContext, params: Params) -> Params:
+        store, pool = self._pool(ctx, params["IdentityPoolId"])
+        provider = pool.get("DeveloperProviderName") or ""
+        for identity_id, identity in store.identities.items():
+            if identity["IdentityPoolId"] != pool["IdentityPoolId"] or provider not in identity["Logins"]:
+                continue
+            if params.get("IdentityId") in (None, identity_id) and params.get("DeveloperUserIdentifier") in (
+                None, identity["Logins"][provider]
+            ):
+                return {"IdentityId": identity_id, "DeveloperUserIdentifierList": [identity["Logins"][provider]]}
+        raise _not_found("Identity not found.")  # not an AWS text
+
+    def unlink_developer_identity(self, ctx: RequestContext, params: Params) -> Params:
+        store, _, identity = self._identity(ctx, params["IdentityId"])
+        if identity["Logins"].get(params["DeveloperProviderName"]) == params["DeveloperUserIdentifier"]:
+            del identity["Logins"][params["DeveloperProviderName"]]
+            store.identities.save(params["IdentityId"])
+        return {}
 
     async def get_open_id_token(self, ctx: RequestContext, params: Params) -> Params:
         _, _, token, identity_id, _ = await self._open_id_token(ctx, params)

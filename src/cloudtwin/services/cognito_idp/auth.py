@@ -26,6 +26,7 @@ from cloudtwin.services.cognito_idp import srp, triggers
 from cloudtwin.services.cognito_idp.errors import (
     invalid_parameter, not_authorized, user_not_found,
 )  # fmt: skip
+from cloudtwin.services.cognito_idp.pools import first_factors
 from cloudtwin.services.cognito_idp.tokens import pool_key, unverified_claims
 from cloudtwin.services.cognito_idp.users import check_password, pool_name, set_password
 
@@ -43,11 +44,26 @@ _ALLOW = {
 }
 _DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 _LEGACY = ("ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH")
+_LOCKOUT_AFTER = 5
+_LOCKOUT_MAX = 900
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
-def _first_factors(pool: Params) -> list[str]:
-    return ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
+def _device_session(pool: Params, user: Params, device_key: str) -> str:
+    """The id of a DEVICE_SRP_AUTH challenge (clients answer it without its Session)."""
+    return hashlib.sha256(f"device:{pool['Id']}:{user['Username']}:{device_key}".encode()).hexdigest()
+
+
+def available_first_factors(pool: Params, user: Params) -> list[str]:
+    """USER_AUTH's AvailableChallenges for a user: the password ones, and the one-time
+    codes the pool allows where the user has the address."""
+    allowed = first_factors(pool)
+    out = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in allowed and user.get("Password") else []
+    if "EMAIL_OTP" in allowed and user["Attributes"].get("email"):
+        out.append("EMAIL_OTP")
+    if "SMS_OTP" in allowed and user["Attributes"].get("phone_number"):
+        out.append("SMS_OTP")
+    return out
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:
@@ -161,17 +177,16 @@ class AuthHandlers:
                 user = await self._migrate(ctx, store, pool, client, username, password, params)
             user = self._known(client, user)
             await self._pre_authentication(pool, client, user, params)
-            if not srp.password_matches(password, user.get("Password") or "$"):
-                raise not_authorized()
-            return await self._password_verified(ctx, store, pool, client, user, metadata)
+            self._attempt(ctx, store, pool, user, srp.password_matches(password, user.get("Password") or "$"))
+            return await self._password_verified(ctx, store, pool, client, user, metadata, auth.get("DEVICE_KEY"))
         if flow == "USER_SRP_AUTH":
             if not auth.get("SRP_A"):
                 raise invalid_parameter("Missing required parameter SRP_A")
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
-            return self._srp_challenge(ctx, store, pool, client, user, auth["SRP_A"], None)
+            return self._srp_challenge(ctx, store, pool, client, user, auth["SRP_A"], None, auth.get("DEVICE_KEY"))
         if flow == "USER_AUTH":
             user = self._known(client, self.find_user(store, pool, username))  # type: ignore[attr-defined]
-            allowed = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in _first_factors(pool) else []
+            allowed = available_first_factors(pool, user)
             preferred = auth.get("PREFERRED_CHALLENGE")
             if preferred in allowed:
                 return await self._first_factor(ctx, store, pool, client, user, preferred, auth, params)
@@ -189,18 +204,43 @@ class AuthHandlers:
         raise invalid_parameter(f"{flow} flow not enabled for this client")
 
     async def _first_factor(self, ctx, store, pool, client, user, factor: str, answers: Params, params: Params) -> Params:
-        """USER_AUTH's chosen first factor: the password, or SRP."""
+        """USER_AUTH's chosen first factor: the password, SRP, or a one-time code sent by
+        e-mail or SMS (passwordless)."""
         metadata = params.get("ClientMetadata") or {}
+        if factor in ("EMAIL_OTP", "SMS_OTP"):
+            attribute = "email" if factor == "EMAIL_OTP" else "phone_number"
+            session = self._new_session(ctx, store, pool, client, user, factor, Source="TokenGeneration_Authentication")
+            delivery = await self.send_code(ctx, store, pool, user, factor, "CustomMessage_Authentication",  # type: ignore[attr-defined]
+                                            client["ClientId"], attribute=attribute, metadata=metadata, validity=180)  # fmt: skip
+            return {"ChallengeName": factor, "Session": session["Id"], "ChallengeParameters": {
+                "CODE_DELIVERY_DELIVERY_MEDIUM": delivery["DeliveryMedium"],
+                "CODE_DELIVERY_DESTINATION": delivery["Destination"]}}  # fmt: skip
         if factor == "PASSWORD":
             if answers.get("PASSWORD") is None:
                 raise invalid_parameter("Missing required parameter PASSWORD")
             await self._pre_authentication(pool, client, user, params)
-            if not srp.password_matches(answers["PASSWORD"], user.get("Password") or "$"):
-                raise not_authorized()
+            self._attempt(ctx, store, pool, user, srp.password_matches(answers["PASSWORD"], user.get("Password") or "$"))
             return await self._password_verified(ctx, store, pool, client, user, metadata)
         if not answers.get("SRP_A"):
             raise invalid_parameter("Missing required parameter SRP_A")
         return self._srp_challenge(ctx, store, pool, client, user, answers["SRP_A"], None)
+
+    def _attempt(self, ctx, store, pool, user: Params, matched: bool) -> None:
+        """A password check, and AWS's temporary lockout: from the fifth failure in a row,
+        sign-ins are refused for 1 s, doubling with each further failure (up to 15 min)."""
+        now = ctx.clock.now()
+        if user.get("LockedUntil", 0) > now:
+            raise not_authorized("Password attempts exceeded")
+        if matched:
+            if user.get("FailedAttempts"):
+                user["FailedAttempts"], user["LockedUntil"] = 0, 0
+                self.save_user(store, pool, user)  # type: ignore[attr-defined]
+            return
+        user["FailedAttempts"] = failures = user.get("FailedAttempts", 0) + 1
+        if failures >= _LOCKOUT_AFTER:
+            user["LockedUntil"] = now + min(2 ** (failures - _LOCKOUT_AFTER), _LOCKOUT_MAX)
+        self.save_user(store, pool, user)  # type: ignore[attr-defined]
+        raise not_authorized()
 
     def _known(self, client: Params, user: Params | None) -> Params:
         if user is None:
@@ -209,6 +249,8 @@ class AuthHandlers:
             raise user_not_found()
         if not user["Enabled"]:
             raise not_authorized("User is disabled.")
+        if user["UserStatus"] == "RESET_REQUIRED":  # (imported, or reset by an administrator)
+            raise ServiceError("PasswordResetRequiredException", "Password reset required for the user")
         return user
 
     async def _pre_authentication(self, pool, client, user, params) -> None:
@@ -256,7 +298,8 @@ class AuthHandlers:
 
     # -- SRP ----------------------------------------------------------------------------------------
 
-    def _srp_challenge(self, ctx, store, pool, client, user, srp_a: str, custom: Params | None) -> Params:
+    def _srp_challenge(self, ctx, store, pool, client, user, srp_a: str, custom: Params | None,
+                       device_key: str | None = None) -> Params:  # fmt: skip
         try:
             if int(srp_a, 16) % srp.N == 0:
                 raise not_authorized()
@@ -266,11 +309,10 @@ class AuthHandlers:
         b, big_b = srp.server_challenge(verifier)
         block = base64.b64encode(secrets.token_bytes(1024)).decode()
         session = self._new_session(ctx, store, pool, client, user, "PASSWORD_VERIFIER", SrpA=srp_a, SrpB=big_b, Srpb=b,
-                                    Block=block, CustomSession=custom["Id"] if custom else None)  # fmt: skip
+                                    Block=block, CustomSession=custom["Id"] if custom else None,
+                                    DeviceKey=device_key)  # fmt: skip
         # The secret block is the session of this challenge (clients send it back, no Session).
-        del store.sessions[session["Id"]]
-        session["Id"] = hashlib.sha256(block.encode()).hexdigest()
-        store.sessions[session["Id"]] = session
+        self._rekey(store, session, hashlib.sha256(block.encode()).hexdigest())
         out: Params = {
             "ChallengeName": "PASSWORD_VERIFIER",
             "ChallengeParameters": {"SALT": salt, "SECRET_BLOCK": block, "SRP_B": big_b, "USERNAME": user["Username"],
@@ -295,19 +337,20 @@ class AuthHandlers:
         except ValueError:  # a secret block that is not base64
             expected = ""
         given = (responses.get("PASSWORD_CLAIM_SIGNATURE") or "").encode()
-        if not key or not expected or not hmac.compare_digest(expected.encode(), given):
-            raise not_authorized()
+        self._attempt(ctx, store, pool, user, bool(key and expected and hmac.compare_digest(expected.encode(), given)))
         if session.get("CustomSession"):
             custom = self._session(ctx, store, pool, client, session["CustomSession"], "CUSTOM_CHALLENGE")
             custom["Custom"].append({"challengeName": "PASSWORD_VERIFIER", "challengeResult": True, "challengeMetadata": None})
             store.sessions.save(custom["Id"])
             return await self._define(ctx, store, pool, client, user, custom)
         await self._pre_authentication(pool, client, user, {"ClientMetadata": metadata})
-        return await self._password_verified(ctx, store, pool, client, user, metadata)
+        device_key = responses.get("DEVICE_KEY") or session.get("DeviceKey")
+        return await self._password_verified(ctx, store, pool, client, user, metadata, device_key)
 
     # -- after the password ---------------------------------------------------------------------
 
-    async def _password_verified(self, ctx, store, pool, client, user, metadata: Params) -> Params:
+    async def _password_verified(self, ctx, store, pool, client, user, metadata: Params,
+                                 device_key: str | None = None) -> Params:  # fmt: skip
         status = user["UserStatus"]
         if status == "UNCONFIRMED":
             raise ServiceError("UserNotConfirmedException", "User is not confirmed.")
@@ -324,6 +367,11 @@ class AuthHandlers:
             return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session["Id"], "ChallengeParameters": {
                 "USER_ID_FOR_SRP": user["Username"], "requiredAttributes": json.dumps(required),
                 "userAttributes": json.dumps(shown)}}  # fmt: skip
+        device = self.known_device(user, device_key)  # type: ignore[attr-defined]
+        if device is not None:  # the device proves itself next (DEVICE_SRP_AUTH)
+            session = self._new_session(ctx, store, pool, client, user, "DEVICE_SRP_AUTH", DeviceKey=device["DeviceKey"])
+            self._rekey(store, session, _device_session(pool, user, device["DeviceKey"]))
+            return {"ChallengeName": "DEVICE_SRP_AUTH", "Session": session["Id"], "ChallengeParameters": {}}
         return await self._after_first_factor(ctx, store, pool, client, user, metadata)
 
     async def _after_first_factor(self, ctx, store, pool, client, user, metadata: Params, source: str = "TokenGeneration_Authentication") -> Params:  # noqa: E501
@@ -347,12 +395,71 @@ class AuthHandlers:
                           "CODE_DELIVERY_DESTINATION": delivery["Destination"]}  # fmt: skip
         return {"ChallengeName": challenge, "Session": session["Id"], "ChallengeParameters": parameters}
 
-    async def _signed_in(self, ctx, store, pool, client, user, metadata: Params, source: str) -> Params:
+    async def _signed_in(self, ctx, store, pool, client, user, metadata: Params, source: str,
+                         device_used: bool = False) -> Params:  # fmt: skip
         await triggers.invoke(self.env, pool, "PostAuthentication", "PostAuthentication_Authentication", user["Username"],
                               {"userAttributes": dict(user["Attributes"]), "newDeviceUsed": False,
                                "clientMetadata": metadata}, {}, client["ClientId"])  # fmt: skip
         result = await self.issue_tokens(ctx, store, pool, client, user, source, metadata)  # type: ignore[attr-defined]
+        if pool.get("DeviceConfiguration") and not device_used:
+            result["NewDeviceMetadata"] = self.new_device(ctx, store, pool, user)  # type: ignore[attr-defined]
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+    # -- devices ------------------------------------------------------------------------------------
+
+    def _rekey(self, store, session: Params, new_id: str) -> None:
+        """Keep a challenge's state under an id the client can name without a Session."""
+        del store.sessions[session["Id"]]
+        session["Id"] = new_id
+        store.sessions[new_id] = session
+
+    def _device_srp(self, ctx, store, pool, client, responses: Params, given: str | None) -> Params:
+        device_key = responses.get("DEVICE_KEY") or ""
+        user = self._known(client, self.find_user(store, pool, responses.get("USERNAME") or ""))  # type: ignore[attr-defined]
+        session = self._session(ctx, store, pool, client, given or _device_session(pool, user, device_key), "DEVICE_SRP_AUTH")
+        device = self.known_device(user, session["DeviceKey"])  # type: ignore[attr-defined]
+        if device is None or device_key != session["DeviceKey"]:
+            raise not_authorized("Device does not exist.")  # not an AWS text
+        try:
+            if int(responses.get("SRP_A") or "0", 16) % srp.N == 0:
+                raise not_authorized()
+        except ValueError:
+            raise invalid_parameter("SRP_A is not a valid hexadecimal number.") from None  # not an AWS text
+        del store.sessions[session["Id"]]
+        b, big_b = srp.server_challenge(device["Verifier"])
+        block = base64.b64encode(secrets.token_bytes(1024)).decode()
+        verifier = self._new_session(ctx, store, pool, client, user, "DEVICE_PASSWORD_VERIFIER", SrpA=responses["SRP_A"],
+                                     SrpB=big_b, Srpb=b, DeviceKey=device_key, Source=session.get("Source"))  # fmt: skip
+        self._rekey(store, verifier, hashlib.sha256(block.encode()).hexdigest())
+        return {"ChallengeName": "DEVICE_PASSWORD_VERIFIER", "ChallengeParameters": {
+            "USERNAME": user["Username"], "SALT": device["Salt"], "SRP_B": big_b, "SECRET_BLOCK": block,
+            "DEVICE_KEY": device_key}}  # fmt: skip
+
+    async def _device_verifier(self, ctx, store, pool, client, responses: Params, metadata: Params) -> Params:
+        block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+        session = self._session(ctx, store, pool, client, hashlib.sha256(block.encode()).hexdigest(), "DEVICE_PASSWORD_VERIFIER")
+        del store.sessions[session["Id"]]
+        user = self._known(client, self.find_user(store, pool, session["Username"]))  # type: ignore[attr-defined]
+        device = self.known_device(user, session["DeviceKey"])  # type: ignore[attr-defined]
+        if device is None:
+            raise not_authorized("Device does not exist.")  # not an AWS text
+        key = srp.session_key(session["SrpA"], session["Srpb"], session["SrpB"], device["Verifier"])
+        try:
+            expected = srp.claim_signature(key, device["GroupKey"], device["DeviceKey"], block,
+                                           responses.get("TIMESTAMP") or "") if key else ""  # fmt: skip
+        except ValueError:
+            expected = ""
+        if not expected or not hmac.compare_digest(expected.encode(), (responses.get("PASSWORD_CLAIM_SIGNATURE") or "").encode()):
+            raise not_authorized("Incorrect username or password.")
+        device["LastAuthenticated"] = ctx.clock.now()
+        self.save_user(store, pool, user)  # type: ignore[attr-defined]
+        source = "TokenGeneration_AuthenticateDevice"
+        if device["Remembered"] == "remembered":
+            return await self._signed_in(ctx, store, pool, client, user, metadata, source, device_used=True)
+        challenge = self.mfa_challenge(pool, user)  # type: ignore[attr-defined]
+        if challenge is None:
+            return await self._signed_in(ctx, store, pool, client, user, metadata, source, device_used=True)
+        return await self._mfa_step(ctx, store, pool, client, user, challenge, source, metadata)
 
     async def _refresh(self, ctx, store, pool, client, token: str, metadata: Params) -> Params:
         record = store.refresh_tokens.get(token)
@@ -396,6 +503,10 @@ class AuthHandlers:
         self.check_secret_hash(client, username, responses.get("SECRET_HASH"))
         if name == "PASSWORD_VERIFIER":
             return await self._password_verifier(ctx, store, pool, client, responses, metadata)
+        if name == "DEVICE_SRP_AUTH":
+            return self._device_srp(ctx, store, pool, client, responses, params.get("Session"))
+        if name == "DEVICE_PASSWORD_VERIFIER":
+            return await self._device_verifier(ctx, store, pool, client, responses, metadata)
         session = self._session(ctx, store, pool, client, params.get("Session"), name)
         user = self._known(client, self.find_user(store, pool, session["Username"]))  # type: ignore[attr-defined]
         if name == "NEW_PASSWORD_REQUIRED":
@@ -418,8 +529,8 @@ class AuthHandlers:
                 raise ServiceError("CodeMismatchException", "Invalid code received for user")
             del store.sessions[session["Id"]]
             return await self._signed_in(ctx, store, pool, client, user, metadata, session.get("Source") or "TokenGeneration_Authentication")
-        if name in ("SMS_MFA", "EMAIL_OTP"):
-            code = responses.get("SMS_MFA_CODE" if name == "SMS_MFA" else "EMAIL_OTP_CODE") or ""
+        if name in ("SMS_MFA", "EMAIL_OTP", "SMS_OTP"):
+            code = responses.get(f"{name}_CODE") or ""
             try:
                 self.use_code(ctx, store, pool, user, name, code)  # type: ignore[attr-defined]
             except ServiceError as error:
@@ -436,8 +547,7 @@ class AuthHandlers:
             return await self._mfa_step(ctx, store, pool, client, user, answer, session.get("Source") or "TokenGeneration_Authentication", metadata)
         if name == "SELECT_CHALLENGE":
             answer = responses.get("ANSWER")
-            allowed = ("PASSWORD", "PASSWORD_SRP") if "PASSWORD" in _first_factors(pool) else ()
-            if answer not in allowed:
+            if answer not in available_first_factors(pool, user):
                 raise invalid_parameter(f"The challenge {answer} is not available for this user.")  # not an AWS text
             del store.sessions[session["Id"]]
             return await self._first_factor(ctx, store, pool, client, user, answer, responses, params)
@@ -497,7 +607,7 @@ class AuthHandlers:
     # -- signing out --------------------------------------------------------------------------------
 
     def global_sign_out(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")
         self._sign_out(ctx, store, pool, user)
         return {}
 

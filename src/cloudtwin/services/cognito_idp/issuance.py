@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudtwin.services.cognito_idp import triggers
 from cloudtwin.services.cognito_idp.auth import validity
-from cloudtwin.services.cognito_idp.tokens import opaque_token, pool_key
+from cloudtwin.services.cognito_idp.tokens import issuer_url, opaque_token, pool_key
 
 Params = dict[str, Any]
 _PROTECTED = {"iss", "sub", "aud", "exp", "iat", "jti", "token_use", "auth_time", "origin_jti", "event_id",
@@ -28,9 +28,7 @@ class TokenIssuer:
     keys: Any
 
     def issuer(self, pool_id: str) -> str:
-        config = self.env.config
-        host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
-        return f"http://{host}:{config.port}/{pool_id}"
+        return issuer_url(self.env.config, pool_id)
 
     async def issue_tokens(
         self, ctx: Any, store: Any, pool: Params, client: Params, user: Params, source: str,
@@ -126,14 +124,29 @@ class TokenIssuer:
             result["RefreshToken"] = token
         return result
 
-    def client_credentials_token(self, ctx: Any, store: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
+    async def client_credentials_token(self, ctx: Any, store: Any, pool: Params, client: Params, scopes: list[str]) -> Params:
+        """A machine-to-machine access token; a pool whose pre token generation trigger is
+        version 3 (``V3_0``) lets it change the claims and scopes
+        (``TokenGeneration_ClientCredentials``)."""
         now = int(ctx.clock.now())
         life = validity(client, "AccessToken", "hours", 3600)
-        claims = {
+        claims: Params = {
             "sub": client["ClientId"], "token_use": "access", "scope": " ".join(scopes), "auth_time": now,
             "iss": self.issuer(pool["Id"]), "exp": now + life, "iat": now, "version": 2, "jti": str(uuid.uuid4()),
             "client_id": client["ClientId"],
         }  # fmt: skip
+        if triggers.token_trigger_version(pool) == "3":
+            answer = await triggers.invoke(
+                self.env, pool, "PreTokenGeneration", "TokenGeneration_ClientCredentials", client["ClientId"],
+                {"userAttributes": {}, "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None},
+                 "scopes": list(scopes), "clientMetadata": {}},
+                {"claimsAndScopeOverrideDetails": None}, client["ClientId"], "3",
+            )  # fmt: skip
+            access = _dict(_dict((answer or {}).get("claimsAndScopeOverrideDetails")).get("accessTokenGeneration"))
+            _apply(claims, access)
+            added = [a for a in access.get("scopesToAdd") or [] if isinstance(a, str) and a not in scopes]
+            removed = {r for r in access.get("scopesToSuppress") or [] if isinstance(r, str)}
+            claims["scope"] = " ".join(s for s in scopes + added if s not in removed)
         token = self.keys.sign(*pool_key(store, pool), claims)
         return {"access_token": token, "expires_in": life, "token_type": "Bearer"}
 

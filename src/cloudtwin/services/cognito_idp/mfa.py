@@ -91,7 +91,7 @@ class MfaHandlers:
 
     def _mfa_target(self, ctx: RequestContext, params: Params) -> tuple[Any, Params, Params, str | None]:
         if params.get("AccessToken"):
-            store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+            store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
             return store, pool, user, None
         if params.get("Session"):
             store, pool, user, session = self._session_user(ctx, params["Session"])
@@ -135,7 +135,7 @@ class MfaHandlers:
         return out
 
     def set_user_mfa_preference(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         self._preference(store, pool, user, params)
         return {}
 

@@ -35,5 +35,9 @@ class CognitoStore(Store):
         self.domains: Any = tables.table("domains")
         #: (pool id, identifier) -> the ResourceServerType members
         self.resource_servers: Any = tables.table("resource_servers")
+        #: (pool id, provider name) -> the IdentityProviderType members
+        self.identity_providers: Any = tables.table("identity_providers")
+        #: (pool id, job id) -> the UserImportJobType members, plus "Csv" (the uploaded file)
+        self.import_jobs: Any = tables.table("import_jobs")
         #: authorization code -> {"PoolId", "ClientId", "Username", "RedirectUri", "Scopes", "Expires"}
         self.auth_codes: Any = tables.table("auth_codes")

@@ -49,6 +49,11 @@ def region_of(pool_id: str) -> str:
     return pool_id.split("_", 1)[0]
 
 
+def first_factors(pool: Params) -> list[str]:
+    """The sign-in policy's first factors (``PASSWORD``, ``EMAIL_OTP``, ``SMS_OTP``...)."""
+    return ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
+
+
 def public(record: Params) -> Params:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
@@ -177,7 +182,7 @@ class PoolHandlers:
         store, pool = self.pool(ctx, pool_id)
         if pool.get("DeletionProtection") == "ACTIVE":
             raise invalid_parameter("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")  # noqa: E501
-        for table in (store.users, store.groups, store.resource_servers):
+        for table in (store.users, store.groups, store.resource_servers, store.identity_providers, store.import_jobs):
             for key in [k for k in table if k[0] == pool_id]:
                 del table[key]
         for table in (store.clients, store.domains, store.refresh_tokens, store.sessions, store.codes, store.auth_codes):

@@ -6,7 +6,11 @@ The handlers live in feature modules, mixed in here:
     users.py     users, sign-up and confirmation, passwords, attributes, codes
     auth.py      InitiateAuth / AdminInitiateAuth / RespondToAuthChallenge, sign-out
     issuance.py  ID / access / refresh tokens (tokens.py signs them; srp.py is SRP-6a)
-    mfa.py       TOTP software tokens
+    mfa.py       second factors: TOTP software tokens, SMS and e-mail codes
+    devices.py   remembered devices (their SRP verifiers)
+    providers.py external identity providers (stored, not federated)
+    settings.py  stored settings (UI, risk, log delivery), CSV header, signing certificate
+    imports.py   user import jobs (the CSV PUT to the pool's path)
     triggers.py  the Lambda triggers' events and answers
     web.py       the issuer's JWKS / OpenID configuration and the OAuth2 endpoints
 
@@ -20,17 +24,24 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cloudtwin.services.cognito_idp.auth import AuthHandlers
+from cloudtwin.services.cognito_idp.devices import DeviceHandlers
+from cloudtwin.services.cognito_idp.imports import ImportHandlers
 from cloudtwin.services.cognito_idp.issuance import TokenIssuer
 from cloudtwin.services.cognito_idp.mfa import MfaHandlers
 from cloudtwin.services.cognito_idp.models import CognitoStore
 from cloudtwin.services.cognito_idp.pools import PoolHandlers
+from cloudtwin.services.cognito_idp.providers import IdentityProviderHandlers
+from cloudtwin.services.cognito_idp.settings import SettingsHandlers
 from cloudtwin.services.cognito_idp.tokens import PoolKeys
 from cloudtwin.services.cognito_idp.users import UserHandlers
 from cloudtwin.services.cognito_idp.web import WebEndpoints
 from cloudtwin.services.provider import ServiceProvider
 
 
-class Provider(PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, TokenIssuer, WebEndpoints, ServiceProvider):
+class Provider(
+    PoolHandlers, UserHandlers, AuthHandlers, MfaHandlers, DeviceHandlers, IdentityProviderHandlers, SettingsHandlers,
+    ImportHandlers, TokenIssuer, WebEndpoints, ServiceProvider,
+):
     service_name = "cognito-idp"
     store_class = CognitoStore
 

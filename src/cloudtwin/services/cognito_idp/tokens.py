@@ -41,6 +41,12 @@ def new_key() -> tuple[str, str]:
     return pem, kid
 
 
+def issuer_url(config: Any, pool_id: str) -> str:
+    """A pool's issuer: the URL where cloudtwin serves its JWKS and OpenID configuration."""
+    host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
+    return f"http://{host}:{config.port}/{pool_id}"
+
+
 def pool_key(store: Any, pool: dict[str, Any]) -> tuple[str, str]:
     """(PEM, key id) of a pool's signing key, made on first use and kept in the pool's
     record (RSA key generation is the dearest step of creating a pool)."""

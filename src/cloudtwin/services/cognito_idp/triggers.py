@@ -16,7 +16,7 @@ import json
 import logging
 from typing import Any
 
-from cloudtwin.events.targets import lambda_allows
+from cloudtwin.events.targets import arn_parts, lambda_allows
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cognito_idp.errors import invalid_lambda_response, invocation_failed, lambda_validation
 
@@ -55,11 +55,13 @@ async def invoke(
         "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": client_id or "CLIENT_ID_NOT_APPLICABLE"},
         "request": request, "response": response if response is not None else {},
     }  # fmt: skip
-    parts = arn.split(":")
-    account = parts[4] if len(parts) > 4 and parts[4] else pool["Arn"].split(":")[4]
-    function_region = parts[3] if len(parts) > 3 and parts[3] else region
+    pool_account = pool["Arn"].split(":")[4]
+    try:
+        _, function_region, account, _ = arn_parts(arn)
+    except ValueError:  # a bare function name: the pool's own account and region
+        function_region, account = region, pool_account
     if not lambda_allows(env.internal, arn, "cognito-idp.amazonaws.com", source_arn=pool["Arn"],
-                         source_account=pool["Arn"].split(":")[4]):  # fmt: skip
+                         source_account=pool_account):  # fmt: skip
         # AWS needs the function's resource policy to let Cognito invoke it.
         raise invocation_failed(trigger, _denial(env, arn, account, function_region))
     try:

@@ -15,7 +15,7 @@ from cloudtwin.services.cognito_idp import schema, srp, triggers
 from cloudtwin.services.cognito_idp.errors import (
     code_mismatch, expired_code, invalid_parameter, invalid_password, not_authorized, user_not_found,
 )  # fmt: skip
-from cloudtwin.services.cognito_idp.pools import paged
+from cloudtwin.services.cognito_idp.pools import first_factors, paged
 
 Params = dict[str, Any]
 _DAY = 86400
@@ -379,7 +379,12 @@ class UserHandlers:
         schema.check_attributes(pool, attributes, creating=True)
         if self.find_user(store, pool, params["Username"]) is not None:
             raise ServiceError("UsernameExistsException", "User already exists")
-        check_password(pool, params["Password"])
+        password = params.get("Password")
+        if password is None:
+            if first_factors(pool) == ["PASSWORD"]:  # only passwordless pools sign up without one
+                raise invalid_parameter("Password is required.")  # not an AWS text
+        else:
+            check_password(pool, password)
         user = self.new_user(ctx, pool, params["Username"], attributes)
         if not user:
             raise ServiceError("UsernameExistsException", "User already exists")
@@ -389,7 +394,8 @@ class UserHandlers:
              "clientMetadata": params.get("ClientMetadata") or {}},
             {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}, client["ClientId"],
         )  # fmt: skip
-        set_password(pool, user, params["Password"])
+        if password is not None:
+            set_password(pool, user, password)
         answer = answer or {}
         if answer.get("autoVerifyEmail") and user["Attributes"].get("email"):
             user["Attributes"]["email_verified"] = "true"
@@ -400,9 +406,9 @@ class UserHandlers:
         if answer.get("autoConfirmUser"):
             await self._confirm(ctx, store, pool, user, "PostConfirmation_ConfirmSignUp", client["ClientId"],
                                 params.get("ClientMetadata"))  # fmt: skip
-        else:
+        elif _verified_by(pool, user):  # a code only where the pool verifies an attribute
             delivery = await self.send_code(ctx, store, pool, user, "SIGN_UP", "CustomMessage_SignUp", client["ClientId"],
-                                            metadata=params.get("ClientMetadata"))  # fmt: skip
+                                            attribute=_verified_by(pool, user), metadata=params.get("ClientMetadata"))  # fmt: skip
         out: Params = {"UserConfirmed": user["UserStatus"] == "CONFIRMED", "UserSub": user["Attributes"]["sub"]}
         if delivery:
             out["CodeDeliveryDetails"] = delivery
@@ -415,11 +421,9 @@ class UserHandlers:
         if user["UserStatus"] == "CONFIRMED" and not params.get("ForceAliasCreation"):
             raise not_authorized("User cannot be confirmed. Current status is CONFIRMED")
         self.use_code(ctx, store, pool, user, "SIGN_UP", params["ConfirmationCode"])
-        attrs = user["Attributes"]
-        if attrs.get("email") and "email" in (pool.get("AutoVerifiedAttributes") or []):
-            attrs["email_verified"] = "true"
-        elif attrs.get("phone_number") and "phone_number" in (pool.get("AutoVerifiedAttributes") or []):
-            attrs["phone_number_verified"] = "true"
+        verified = _verified_by(pool, user)
+        if verified:  # the code went there: the address is verified
+            user["Attributes"][f"{verified}_verified"] = "true"
         await self._confirm(ctx, store, pool, user, "PostConfirmation_ConfirmSignUp", client["ClientId"],
                             params.get("ClientMetadata"))  # fmt: skip
         return {}
@@ -434,8 +438,10 @@ class UserHandlers:
             raise user_not_found()
         if user["UserStatus"] == "CONFIRMED":
             raise invalid_parameter("User is already confirmed.")
+        if not _verified_by(pool, user):
+            raise invalid_parameter("Cannot resend codes. Auto verification not turned on.")
         delivery = await self.send_code(ctx, store, pool, user, "SIGN_UP", "CustomMessage_ResendCode", client["ClientId"],
-                                        metadata=params.get("ClientMetadata"))  # fmt: skip
+                                        attribute=_verified_by(pool, user), metadata=params.get("ClientMetadata"))  # fmt: skip
         return {"CodeDeliveryDetails": delivery}
 
     async def forgot_password(self, ctx: RequestContext, params: Params) -> Params:
@@ -496,7 +502,7 @@ class UserHandlers:
         return {}
 
     def change_password(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         if not srp.password_matches(params.get("PreviousPassword") or "", user["Password"]):
             raise not_authorized()
         check_password(pool, params["ProposedPassword"])
@@ -505,18 +511,18 @@ class UserHandlers:
         return {}
 
     def get_user(self, ctx: RequestContext, params: Params) -> Params:
-        _, _, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        _, _, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         out = {"Username": user["Username"], "UserAttributes": schema.attribute_list(user["Attributes"])}
         out.update(self.mfa_view(user))  # type: ignore[attr-defined]
         return out
 
     def delete_user(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         del store.users[self.user_key(pool, user["Username"])]
         return {}
 
     async def update_user_attributes(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, claims = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, claims = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         changed = self._update_attributes(ctx, pool, user, params["UserAttributes"], admin=False)
         self.save_user(store, pool, user)
         details = []
@@ -529,14 +535,14 @@ class UserHandlers:
         return {"CodeDeliveryDetailsList": [d for d in details if d]}
 
     def delete_user_attributes(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         for name in params["UserAttributeNames"]:
             user["Attributes"].pop(name, None)
         self.save_user(store, pool, user)
         return {}
 
     async def get_user_attribute_verification_code(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, claims = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, claims = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         name = params["AttributeName"]
         if not user["Attributes"].get(name):
             raise invalid_parameter(f"{name} is not a valid attribute for verification")
@@ -545,12 +551,19 @@ class UserHandlers:
         return {"CodeDeliveryDetails": delivery}
 
     def verify_user_attribute(self, ctx: RequestContext, params: Params) -> Params:
-        store, pool, user, _ = self.token_user(ctx, params["AccessToken"])  # type: ignore[attr-defined]
+        store, pool, user, _ = self.token_user(ctx, params.get("AccessToken") or "")  # type: ignore[attr-defined]
         name = params["AttributeName"]
         self.use_code(ctx, store, pool, user, f"VERIFY:{name}", params["Code"])
         user["Attributes"][f"{name}_verified"] = "true"
         self.save_user(store, pool, user)
         return {}
+
+
+def _verified_by(pool: Params, user: Params) -> str | None:
+    """The attribute a sign-up code goes to: one the pool verifies automatically (the
+    phone number first, as AWS sends an SMS when it verifies both), else none."""
+    auto = pool.get("AutoVerifiedAttributes") or []
+    return next((a for a in ("phone_number", "email") if a in auto and user["Attributes"].get(a)), None)
 
 
 def _simulated_delivery(username: str) -> Params:

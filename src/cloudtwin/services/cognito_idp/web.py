@@ -96,6 +96,8 @@ class WebEndpoints:
             return _json(200, {"keys": [self.keys.jwk(*pool_key(store, pool))]})
         if path == "/.well-known/openid-configuration" and request.method in ("GET", "HEAD"):
             return _json(200, self._openid_configuration(pool, request))
+        if kind == "pool" and path.startswith("/import/") and request.method == "PUT":
+            return self.upload_import_csv(store, pool, path[len("/import/"):], request)  # type: ignore[attr-defined]
         try:
             if path == "/oauth2/token" and request.method == "POST":
                 return await self._token(ctx, store, pool, request)
@@ -166,7 +168,7 @@ class WebEndpoints:
             wanted = (form.get("scope") or "").split() or [s for s in allowed if "/" in s]
             if not wanted or any(s not in allowed or "/" not in s for s in wanted):
                 return _oauth_error("invalid_scope")
-            return _json(200, self.client_credentials_token(ctx, store, pool, client, wanted))  # type: ignore[attr-defined]
+            return _json(200, await self.client_credentials_token(ctx, store, pool, client, wanted))  # type: ignore[attr-defined]
         if grant == "authorization_code":
             record = store.auth_codes.pop(form.get("code") or "", None)
             if record is None or record["ClientId"] != client["ClientId"] or record["Expires"] <= ctx.clock.now():
