@@ -215,8 +215,7 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         "ChangeSetName": name, "ChangeSetId": change_set_id, "StackId": stack["StackId"], "StackName": stack["StackName"],
         "Description": params.get("Description"), "Parameters": plan.listed, "CreationTime": now,
         "ExecutionStatus": "AVAILABLE", "Status": "CREATE_COMPLETE", "NotificationARNs": params.get("NotificationARNs") or [],
-        "RollbackConfiguration": params.get("RollbackConfiguration") or {},
-        "Capabilities": _used_capabilities(params.get("Capabilities") or [], body, plan),
+        "RollbackConfiguration": params.get("RollbackConfiguration") or {}, "Capabilities": params.get("Capabilities") or [],
         "Tags": params.get("Tags"), "Changes": found, "IncludeNestedStacks": bool(params.get("IncludeNestedStacks")),
         "type": kind, "template": body, "processed": plan.template, "given": params.get("Parameters") or [],
         "previous": previous, "params": {k: params.get(k) for k in ("Capabilities", "Tags", "NotificationARNs", "RoleARN", "DisableRollback")},
@@ -230,17 +229,6 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
     store.change_sets[change_set_id] = record
     return {"Id": change_set_id, "StackId": stack["StackId"]}
-
-
-def _used_capabilities(given: list[str], body: str, plan: Plan) -> list[str]:
-    """The capabilities a change set shows: those given that its template needs."""
-    from cloudtwin.services.cloudformation import template as templates, transforms
-    from cloudtwin.services.cloudformation.provider import _capabilities
-
-    needed = set(_capabilities(plan.template, transforms.declared(templates.parse(body))))
-    if "CAPABILITY_IAM" in needed:
-        needed.add("CAPABILITY_NAMED_IAM")
-    return [c for c in given if c in needed]
 
 
 def _failed(store: "CloudFormationStore", ctx: RequestContext, stack: Params, name: str, kind: str, body: str,
