@@ -98,5 +98,7 @@ def test_a_traced_request_passes_its_trace_header_to_the_queue(s3, bucket, aws_c
         s3.put_object(Bucket=bucket, Key="traced", Body=b"x")
     finally:
         s3.meta.events.unregister("before-send.s3.PutObject", add_trace)
-    [message] = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"]
+    # notifications are delivered after the request: long-poll for it
+    [message] = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"],
+                                    WaitTimeSeconds=5)["Messages"]
     assert message["Attributes"]["AWSTraceHeader"] == trace
