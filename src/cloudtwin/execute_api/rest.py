@@ -711,11 +711,10 @@ async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> di
     """``TestInvokeMethod``: the method run against the API's current (undeployed) state."""
     from cloudtwin.services.apigateway.stages import snapshot
 
-    resource = record["resources"].get(params["resourceId"])
-    if resource is None:
-        from cloudtwin.services.apigateway.common import not_found
+    from cloudtwin.services.apigateway.common import method_of
 
-        raise not_found("Invalid Resource identifier specified")
+    resource = record["resources"].get(params["resourceId"])
+    method_of(record, params["resourceId"], params["httpMethod"])  # AWS's not-found answers
     path = params.get("pathWithQueryString") or resource["path"]
     path, _, query = path.partition("?")
     headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
