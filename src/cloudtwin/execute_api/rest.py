@@ -160,6 +160,7 @@ class RestInvocation:
             stage_variables=stage.get("variables") or {},
         )  # fmt: skip
         self.context = self._context(resource, method, resource_path)
+        self.context["isCanaryRequest"] = "true" if self.entry.get("canary") else "false"
         self.sources.context = self.context
         self.method = method
         self.resource = resource
@@ -380,7 +381,7 @@ class RestInvocation:
         query, multi_query = _multi(pairs)
         body = request.body or b""
         binary = _is_binary(headers.get("content-type", ""), (self.snapshot.get("api") or {}).get("binaryMediaTypes") or [])
-        context = {k: v for k, v in self.context.items() if k not in ("authorizer",)}
+        context = {k: v for k, v in self.context.items() if k not in ("authorizer", "isCanaryRequest")}
         if self.context.get("authorizer"):
             context["authorizer"] = self.context["authorizer"]
         event = {
@@ -702,6 +703,7 @@ class RestInvocation:
             if lowered in _REMAPPED:
                 name = f"x-amzn-Remapped-{_REMAPPED[lowered]}"
             out[name] = value
+        out.setdefault("Connection", "keep-alive")
         out["x-amzn-RequestId"] = self.request_id
         out["x-amz-apigw-id"] = self.context.get("extendedRequestId") or self.request_id[:16]
         return HttpResponse(status, out, body)
