@@ -160,7 +160,8 @@ class RestInvocation:
             stage_variables=stage.get("variables") or {},
         )  # fmt: skip
         self.context = self._context(resource, method, resource_path)
-        self.context["isCanaryRequest"] = "true" if self.entry.get("canary") else "false"
+        if self.stage.get("canarySettings"):
+            self.context["isCanaryRequest"] = "true" if self.entry.get("canary") else "false"
         self.sources.context = self.context
         self.method = method
         self.resource = resource
@@ -208,7 +209,6 @@ class RestInvocation:
                 "cognitoAuthenticationType": None, "cognitoIdentityId": None, "cognitoIdentityPoolId": None,
                 "principalOrgId": None, "user": None, "userArn": None, "accessKey": None,
             },
-            "authorizer": {},
         }  # fmt: skip
 
     # -- API keys and authorizers -----------------------------------------------------------------
@@ -608,7 +608,10 @@ class RestInvocation:
         else:
             raise Denied("API_CONFIGURATION_ERROR")
         self.entry["integrationResponse"] = {"status": outcome.status, "body": outcome.body.decode("utf-8", "replace")[:4096]}
-        return self._integration_response(integration, outcome)
+        response = self._integration_response(integration, outcome)
+        if kind == "AWS":
+            response.headers.setdefault("X-Amzn-Trace-Id", self._trace_id())
+        return response
 
     def _mock(self, body: bytes) -> Outcome:
         """A MOCK integration answers the status code its request template names (AWS reads
