@@ -160,6 +160,8 @@ class RestInvocation:
             stage_variables=stage.get("variables") or {},
         )  # fmt: skip
         self.context = self._context(resource, method, resource_path)
+        if self.stage.get("canarySettings"):
+            self.context["isCanaryRequest"] = "true" if self.entry.get("canary") else "false"
         self.sources.context = self.context
         self.method = method
         self.resource = resource
@@ -207,7 +209,6 @@ class RestInvocation:
                 "cognitoAuthenticationType": None, "cognitoIdentityId": None, "cognitoIdentityPoolId": None,
                 "principalOrgId": None, "user": None, "userArn": None, "accessKey": None,
             },
-            "authorizer": {},
         }  # fmt: skip
 
     # -- API keys and authorizers -----------------------------------------------------------------
@@ -380,7 +381,7 @@ class RestInvocation:
         query, multi_query = _multi(pairs)
         body = request.body or b""
         binary = _is_binary(headers.get("content-type", ""), (self.snapshot.get("api") or {}).get("binaryMediaTypes") or [])
-        context = {k: v for k, v in self.context.items() if k not in ("authorizer",)}
+        context = {k: v for k, v in self.context.items() if k not in ("authorizer", "isCanaryRequest")}
         if self.context.get("authorizer"):
             context["authorizer"] = self.context["authorizer"]
         event = {
@@ -607,7 +608,10 @@ class RestInvocation:
         else:
             raise Denied("API_CONFIGURATION_ERROR")
         self.entry["integrationResponse"] = {"status": outcome.status, "body": outcome.body.decode("utf-8", "replace")[:4096]}
-        return self._integration_response(integration, outcome)
+        response = self._integration_response(integration, outcome)
+        if kind == "AWS":
+            response.headers.setdefault("X-Amzn-Trace-Id", self._trace_id())
+        return response
 
     def _mock(self, body: bytes) -> Outcome:
         """A MOCK integration answers the status code its request template names (AWS reads
@@ -702,6 +706,7 @@ class RestInvocation:
             if lowered in _REMAPPED:
                 name = f"x-amzn-Remapped-{_REMAPPED[lowered]}"
             out[name] = value
+        out.setdefault("Connection", "keep-alive")
         out["x-amzn-RequestId"] = self.request_id
         out["x-amz-apigw-id"] = self.context.get("extendedRequestId") or self.request_id[:16]
         return HttpResponse(status, out, body)
@@ -711,11 +716,10 @@ async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> di
     """``TestInvokeMethod``: the method run against the API's current (undeployed) state."""
     from cloudtwin.services.apigateway.stages import snapshot
 
-    resource = record["resources"].get(params["resourceId"])
-    if resource is None:
-        from cloudtwin.services.apigateway.common import not_found
+    from cloudtwin.services.apigateway.common import method_of
 
-        raise not_found("Invalid Resource identifier specified")
+    resource = record["resources"].get(params["resourceId"])
+    method_of(record, params["resourceId"], params["httpMethod"])  # AWS's not-found answers
     path = params.get("pathWithQueryString") or resource["path"]
     path, _, query = path.partition("?")
     headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}

@@ -173,3 +173,21 @@ def test_tags_on_apis_and_stages(apigw):
     apigw.untag_resource(resourceArn=arn, tagKeys=["a"])
     assert apigw.get_tags(resourceArn=arn)["tags"] == {"b": "2"}
     assert apigw.get_rest_api(restApiId=api["id"])["tags"] == {"b": "2"}
+
+
+def test_test_invoke_method_runs_the_current_api(apigw):
+    api = apigw.create_rest_api(name="try")
+    root = api["rootResourceId"]
+    apigw.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api["id"], resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api["id"], resourceId=root, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": '{"q": "$input.params(\'q\')"}'})
+    answer = apigw.test_invoke_method(restApiId=api["id"], resourceId=root, httpMethod="GET",
+                                      pathWithQueryString="/?q=1")  # no deployment needed
+    assert answer["status"] == 200 and json.loads(answer["body"]) == {"q": "1"}
+    assert "HTTP Method: GET, Resource Path: /" in answer["log"]
+    with pytest.raises(ClientError) as excinfo:
+        apigw.test_invoke_method(restApiId=api["id"], resourceId=root, httpMethod="HEAD")
+    assert _error(excinfo) == ("NotFoundException", "Invalid Method identifier specified", 404)

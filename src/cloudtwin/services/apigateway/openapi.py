@@ -402,7 +402,9 @@ def _export_method(method: dict, kind: str, with_integrations: bool) -> dict:
         _, _, where, pname = name.split(".", 3)
         location = {"querystring": "query", "path": "path", "header": "header"}.get(where)
         if location:
-            parameter: Params = {"name": pname, "in": location, "required": bool(required) or location == "path"}
+            parameter: Params = {"name": pname, "in": location}
+            if required or location == "path":
+                parameter["required"] = True
             parameter.update({"type": "string"} if kind == "swagger" else {"schema": {"type": "string"}})
             parameters.append(parameter)
     if parameters:
@@ -429,7 +431,7 @@ def _export_method(method: dict, kind: str, with_integrations: bool) -> dict:
         given: Params = {"type": integration["type"].lower()}
         for key in ("httpMethod", "uri", "credentials", "requestParameters", "requestTemplates", "contentHandling",
                     "cacheKeyParameters", "connectionType", "connectionId"):
-            if integration.get(key) not in (None, [], {}):
+            if integration.get(key) not in (None, [], {}) and (key, integration[key]) != ("connectionType", "INTERNET"):
                 given[key] = integration[key]
         if integration.get("timeoutInMillis") not in (None, 29000):
             given["timeoutInMillis"] = integration["timeoutInMillis"]

@@ -62,8 +62,9 @@ class Provider(RestApiOps, MethodOps, StageOps, KeyOps, DomainOps, ServiceProvid
 
     async def test_invoke_method(self, ctx: RequestContext, params: Params) -> Params:
         from cloudtwin.execute_api.rest import test_invoke
+        from cloudtwin.services.apigateway.common import resource_api
 
-        record = api_record(ctx, params["restApiId"])
+        record = resource_api(ctx, params["restApiId"])
         return await test_invoke(self, ctx, record, params)
 
     # -- the data plane ---------------------------------------------------------------------------

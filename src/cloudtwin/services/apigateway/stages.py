@@ -214,7 +214,8 @@ class StageOps:
             elif path.startswith("/variables/") or path.startswith("/accessLogSettings") or path.startswith("/canarySettings"):
                 if path.startswith("/canarySettings/") and name != "copy" and "canarySettings" not in stage:
                     # a canary starts on the stage's own deployment
-                    stage["canarySettings"] = {"deploymentId": stage["deploymentId"], "useStageCache": False}
+                    stage["canarySettings"] = {"deploymentId": stage["deploymentId"], "percentTraffic": 0.0,
+                                               "useStageCache": False}
                 if name == "copy":
                     self._copy(stage, op)
                 else:
