@@ -54,6 +54,19 @@ class Config:
     verify_signatures: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
+    def url_domain(self) -> str:
+        """The domain under which generated data-plane URLs live (function URLs, API
+        endpoints): the first ``--hostname`` given, else ``localhost.localstack.cloud``,
+        whose subdomains resolve to 127.0.0.1 wherever public DNS answers (``*.localhost``
+        does not resolve for Python's or Node's resolver); the server answers both."""
+        return self.hostnames[0] if self.hostnames else "localhost.localstack.cloud"
+
+    def issuer_base(self) -> str:
+        """The base URL of what this server publishes under its own address (Cognito
+        issuers and their JWKS): the bound host, or 127.0.0.1 when bound to every address."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
     @classmethod
     def from_env(cls, **overrides: object) -> "Config":
         """Settings from the environment; explicit (non-None) overrides win."""

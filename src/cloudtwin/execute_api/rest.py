@@ -339,11 +339,7 @@ class RestInvocation:
     def _issuer(self, pool_arn: str) -> str:
         """The issuer URL of a Cognito user pool (served by cloudtwin itself)."""
         pool_id = pool_arn.rsplit("/", 1)[-1]
-        region = pool_id.split("_", 1)[0]
-        base = self.env.config.issuer_base() if hasattr(self.env.config, "issuer_base") else None
-        if base:
-            return f"{base}/{pool_id}"
-        return f"http://localhost:{getattr(self.env.config, 'port', 4566)}/{pool_id}" if region else pool_arn
+        return f"{self.env.config.issuer_base()}/{pool_id}"
 
     # -- request validation -----------------------------------------------------------------------
 

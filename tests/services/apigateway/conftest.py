@@ -44,10 +44,6 @@ def function(aws_client, lam) -> Callable[[str, str], str]:
     return make
 
 
-def lambda_uri(arn: str, region: str = "us-east-1") -> str:
-    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
-
-
 @pytest.fixture
 def call(endpoint) -> Callable[..., httpx.Response]:
     """``call(api_id, "/stage/path", method="GET", host=True, **httpx kwargs)``: a plain HTTP

@@ -11,7 +11,7 @@ import threading
 
 import httpx
 import pytest
-from conftest import lambda_uri
+from apigw_helpers import lambda_uri
 
 
 def _mock_api(apigw, path_part: str, request_template: str, response_template: str, **method) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from cloudtwin.services.provider import ServiceProvider
 
 def _endpoint(env: Any, api_id: str, protocol: str) -> str:
     scheme = "ws" if protocol == "WEBSOCKET" else "http"
-    return f"{scheme}://{api_id}.execute-api.localhost.localstack.cloud:{env.config.port}"
+    return f"{scheme}://{api_id}.execute-api.{env.config.url_domain()}:{env.config.port}"
 
 
 @install

@@ -43,8 +43,7 @@ def new_key() -> tuple[str, str]:
 
 def issuer_url(config: Any, pool_id: str) -> str:
     """A pool's issuer: the URL where cloudtwin serves its JWKS and OpenID configuration."""
-    host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
-    return f"http://{host}:{config.port}/{pool_id}"
+    return f"{config.issuer_base()}/{pool_id}"
 
 
 def pool_key(store: Any, pool: dict[str, Any]) -> tuple[str, str]:

@@ -56,10 +56,8 @@ class SettingOperations:
             )
         url_id = "".join(secrets.choice(_ALPHABET) for _ in range(32))
         now = timestamp(ctx.clock.now())
-        # under the first extra host name the server was given (--hostname), else localhost
         config = self.env.config  # type: ignore[attr-defined]
-        base = config.hostnames[0] if config.hostnames else "localhost"
-        host = f"{url_id}.lambda-url.{ctx.region}.{base}:{config.port}"
+        host = f"{url_id}.lambda-url.{ctx.region}.{config.url_domain()}:{config.port}"
         config: Params = {
             "FunctionUrl": f"http://{host}/",
             "FunctionArn": record["latest"]["FunctionArn"] + (f":{qualifier}" if qualifier else ""),
