@@ -23,6 +23,7 @@ round trip; a member the read leaves out is not judged alone (AWS omits defaults
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -219,7 +220,7 @@ def _scalar(value: Any) -> Any:
             number = float(text)
         except ValueError:
             return text
-        if text.lower() in ("nan", "inf", "-inf", "infinity"):
+        if text.lower() in ("nan", "inf", "-inf", "infinity") or not math.isfinite(number):
             return text
         return format(number, "g") if number != int(number) else str(int(number))
     return value

@@ -121,7 +121,10 @@ class KeyOps:
 
     def import_api_keys(self, ctx: RequestContext, params: Params) -> Params:
         body = params.get("body") or b""
-        text = body.decode() if isinstance(body, bytes) else str(body)
+        try:
+            text = body.decode() if isinstance(body, bytes) else str(body)
+        except UnicodeDecodeError:
+            raise bad_request("Invalid API keys file specified") from None
         lines = [line for line in text.splitlines() if line.strip()]
         if not lines:
             raise bad_request("Invalid API keys file specified")
