@@ -269,8 +269,7 @@ def _sdk_view(described: dict[str, Any], parsed: bool) -> dict[str, Any]:
             except ValueError:
                 pass
         out[name] = value
-    if parsed:
-        out.setdefault("InputDetails", {"Included": True})
-        if "Output" in out:
-            out.setdefault("OutputDetails", {"Included": True})
+    out.setdefault("InputDetails", {"Included": True})
+    if "Output" in out:
+        out.setdefault("OutputDetails", {"Included": True})
     return out

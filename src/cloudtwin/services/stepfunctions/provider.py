@@ -380,8 +380,10 @@ class Provider(machines.MachinesMixin, ServiceProvider):
 
     def list_map_runs(self, ctx: RequestContext, params: Params) -> Params:
         self._execution(ctx, params["executionArn"])
-        runs = [{"executionArn": r["executionArn"], "mapRunArn": r["mapRunArn"], "startDate": r["startDate"],
-                 **({"stopDate": r["stopDate"]} if r.get("stopDate") else {})}
+        runs = [{"executionArn": r["executionArn"], "mapRunArn": r["mapRunArn"],
+                 # a map run's child workflow, named as AWS lists it: <state machine ARN>/<map run label>
+                 "stateMachineArn": r["mapRunArn"].replace(":mapRun:", ":stateMachine:").rsplit(":", 1)[0],
+                 "startDate": r["startDate"], **({"stopDate": r["stopDate"]} if r.get("stopDate") else {})}
                 for r in self._store(ctx).map_runs.values() if r["executionArn"] == params["executionArn"]]
         return page(runs, params, "mapRuns")
 
