@@ -4,13 +4,12 @@ machine, run an execution to its end and read its history."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any, Callable
 
 import pytest
 
-ROLE = "arn:aws:iam::000000000000:role/sfn"
+from sfn_helpers import ROLE, finished
 
 
 @pytest.fixture
@@ -32,24 +31,6 @@ def machine(sfn) -> Callable[..., str]:
                                         **extra)["stateMachineArn"]
 
     return make
-
-
-def finished(sfn, arn: str, seconds: float = 10.0) -> dict:
-    """DescribeExecution once the execution has ended (work on the event loop, not the clock)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described
-        time.sleep(0.02)
-
-
-def history(sfn, arn: str) -> list[dict]:
-    return sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-
-
-def types(sfn, arn: str) -> list[str]:
-    return [e["type"] for e in history(sfn, arn)]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import finished, history, types
+from sfn_helpers import finished, history, types
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "lambda_"))
 from lambda_helpers import zipped  # noqa: E402

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import finished, history, types
+from sfn_helpers import finished, history, types
 
 
 def test_hello_world_pass_choice_wait_history(sfn, run):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import history
+from sfn_helpers import history
 
 
 def _bucket(aws_client, items) -> None:

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import finished
+from sfn_helpers import finished
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 
