@@ -183,3 +183,14 @@ def test_cors_preflight_and_headers(v2, call, function):
     response = call(api["ApiId"], "/z", headers={"Origin": "http://app.example"})
     assert response.headers["access-control-allow-origin"] == "http://app.example"
     assert "access-control-allow-origin" not in call(api["ApiId"], "/z", headers={"Origin": "http://evil"}).headers
+
+
+def test_a_max_results_that_is_not_a_number_is_refused(aws_client):
+    """apigatewayv2's MaxResults is a string in the model: a non-number is a 400, not a crash."""
+    import pytest
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as error:
+        aws_client("apigatewayv2").get_apis(MaxResults="many")
+    assert error.value.response["Error"]["Code"] == "BadRequestException"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

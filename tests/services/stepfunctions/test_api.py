@@ -160,3 +160,10 @@ def test_test_state_mocks_retries_and_catches(sfn):
     assert json.loads(caught["output"]) == {"Error": "Boom", "Cause": "bad"}
     assert _error(sfn.test_state, definition=json.dumps(task), mock={"result": "{}", "errorOutput": {}})[0] == \
         "ValidationException"
+
+
+def test_a_tag_without_a_key_names_no_tag(sfn):
+    """Tag's members are both optional in the model: an entry without a key is no tag (and
+    never a server error)."""
+    arn = sfn.create_activity(name="keyless", tags=[{"value": "orphan"}, {"key": "team", "value": "a"}])["activityArn"]
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "a"}]

@@ -196,7 +196,11 @@ def _list(kind: Kind) -> Callable:
         records = [r.get("api", r) if kind.name == "Api" else r for r in holder.values()]
         item_shape = _output_shape(self, ctx).members["Items"].member
         start = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
-        limit = int(params.get("MaxResults") or 100)
+        raw = str(params.get("MaxResults") or 100)
+        if not raw.isdigit() or int(raw) < 1:
+            # MaxResults is a string in the model: the number is checked here
+            raise bad_request(f"Invalid MaxResults: {raw}")  # not an AWS text: AWS's wording unknown
+        limit = int(raw)
         out: Params = {"Items": [shape_view(r, item_shape) for r in records[start:start + limit]]}
         if start + limit < len(records):
             out["NextToken"] = str(start + limit)

@@ -174,10 +174,9 @@ class CustomResourceHandler(ResourceHandler):
             event["OldResourceProperties"] = old
         service = token.split(":")[2] if token.startswith("arn:") else ""
         if service == "lambda":
-            result = await request.call_async("lambda", "Invoke", {
+            await request.call_async("lambda", "Invoke", {
                 "FunctionName": token, "InvocationType": "Event", "Payload": json.dumps(event).encode(),
             })  # fmt: skip
-            del result
         elif service == "sns":
             await request.call_async("sns", "Publish", {"TopicArn": token, "Message": json.dumps(event)})
         else:

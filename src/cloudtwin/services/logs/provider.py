@@ -193,6 +193,12 @@ class Provider(DeliveryOperations, DestinationOperations, ServiceProvider):
             raise ServiceError("LimitExceededException", "Resource limit exceeded.")
         if params.get("expectedRevisionId") and existing and existing["revisionId"] != params["expectedRevisionId"]:
             raise ServiceError("OperationAbortedException", "The expected revision id does not match the current one.")
+        if params.get("policyDocument") is None:  # optional in the model, required by the docs
+            raise ServiceError(
+                "InvalidParameterException",
+                "1 validation error detected: Value null at 'policyDocument' failed to satisfy constraint: "
+                "Member must not be null",
+            )
         policy = {
             "policyName": name,
             "policyDocument": params["policyDocument"],

@@ -302,14 +302,14 @@ class Integrations:
             raise QueryError("The Parameters of a service integration must be a JSON object")
         if service == "lambda":
             answer = await self._invoke(execution, params, account)
-            result = self._lambda_result(answer) if answer.get("FunctionError") else None
+            if answer.get("FunctionError"):
+                self._lambda_result(answer)  # raises the function's error as the task's failure
             body = answer.get("Payload") or b""
             text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
             try:
                 value = json.loads(text) if text else None
             except ValueError:
                 value = text
-            del result
             version = answer.get("ExecutedVersion", "$LATEST")
             out = {"ExecutedVersion": version, "Payload": value}
             if answer.get("LogResult"):

@@ -9,6 +9,7 @@ result, so a ``None`` is told apart by asking ``$exists`` of the same expression
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import uuid
@@ -19,10 +20,9 @@ import jsonata as _jsonata
 from cloudtwin.services.stepfunctions.errors import QueryError
 from cloudtwin.services.stepfunctions.intrinsics import _HASHES
 
-__all__ = ["is_expression", "expression_text", "evaluate", "resolve_template", "UNDEFINED"]
+__all__ = ["is_expression", "expression_text", "evaluate", "UNDEFINED"]
 
 UNDEFINED = object()
-_compiled: dict[str, Any] = {}
 
 
 def is_expression(value: Any) -> bool:
@@ -64,21 +64,20 @@ def _parse(text: str) -> Any:
         raise QueryError(f"The string '{text}' is not valid JSON") from None
 
 
+@functools.lru_cache(maxsize=4096)
 def _compile(text: str) -> Any:
-    found = _compiled.get(text)
-    if found is None:
-        try:
-            found = _jsonata.Jsonata(text)
-        except Exception as error:  # noqa: BLE001 - any parser failure is the user's expression
-            raise QueryError(f"Invalid JSONata expression '{text}': {error}") from None
-        found.register_lambda("partition", _partition)
-        found.register_lambda("range", _range)
-        found.register_lambda("hash", _hash)
-        found.register_lambda("random", _random)
-        found.register_lambda("uuid", lambda: str(uuid.uuid4()))
-        found.register_lambda("parse", _parse)
-        if len(_compiled) < 5000:
-            _compiled[text] = found
+    """The compiled expression with AWS's added functions (compiled once per text; a parse
+    error is not cached, it raises again)."""
+    try:
+        found = _jsonata.Jsonata(text)
+    except Exception as error:  # noqa: BLE001 - any parser failure is the user's expression
+        raise QueryError(f"Invalid JSONata expression '{text}': {error}") from None
+    found.register_lambda("partition", _partition)
+    found.register_lambda("range", _range)
+    found.register_lambda("hash", _hash)
+    found.register_lambda("random", _random)
+    found.register_lambda("uuid", lambda: str(uuid.uuid4()))
+    found.register_lambda("parse", _parse)
     return found
 
 

@@ -15,8 +15,10 @@ Params = dict[str, Any]
 MAX_DEFINITION = 1048576
 
 
-def _tags(items: list[Params] | None) -> dict[str, str]:
-    return {t["key"]: t.get("value", "") for t in items or []}
+def tag_dict(items: list[Params] | None) -> dict[str, str]:
+    """A request's ``[{"key", "value"}]`` tags as a dict (both members are optional in the
+    model: an entry without a key names no tag)."""
+    return {t["key"]: t.get("value", "") for t in items or [] if t.get("key") is not None}
 
 
 class MachinesMixin:
@@ -95,7 +97,7 @@ class MachinesMixin:
             "roleArn": params["roleArn"], "type": machine_type, "creationDate": now,
             "loggingConfiguration": logging,
             "tracingConfiguration": params.get("tracingConfiguration") or {"enabled": False},
-            "tags": _tags(params.get("tags")), "nextVersion": 1,
+            "tags": tag_dict(params.get("tags")), "nextVersion": 1,
         }  # fmt: skip
         if params.get("encryptionConfiguration"):
             machine["encryptionConfiguration"] = params["encryptionConfiguration"]
@@ -285,7 +287,7 @@ class MachinesMixin:
             if existing["routingConfiguration"] == params["routingConfiguration"] and \
                     existing.get("description") == params.get("description"):
                 return {"stateMachineAliasArn": arn, "creationDate": existing["creationDate"]}
-            raise ServiceError("ConflictException", f"Failed to create alias because an alias with the same name and "
+            raise ServiceError("ConflictException", "Failed to create alias because an alias with the same name and "
                                f"a different routing configuration already exists.")
         now = self.env.clock.now()
         alias = {"stateMachineAliasArn": arn, "name": params["name"], "parent": parent,
@@ -369,7 +371,7 @@ class MachinesMixin:
     def tag_resource(self, ctx: RequestContext, params: Params) -> Params:
         table, record = self._tagged(ctx, params["resourceArn"])
         tags = dict(record.get("tags") or {})
-        tags.update(_tags(params["tags"]))
+        tags.update(tag_dict(params["tags"]))
         if len(tags) > 50:
             raise ServiceError("TooManyTags", "The number of tags exceeds the limit of 50", fields={
                 "resourceName": params["resourceArn"]})

@@ -405,7 +405,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         if existing is None:
             existing = {"activityArn": arn, "name": params["name"], "creationDate": self.env.clock.now(),
                         "encryptionConfiguration": params.get("encryptionConfiguration") or {"type": "AWS_OWNED_KEY"},
-                        "tags": {t["key"]: t["value"] for t in params.get("tags") or []}}
+                        "tags": machines.tag_dict(params.get("tags"))}
             store.activities[arn] = existing
         return {"activityArn": arn, "creationDate": existing["creationDate"]}
 
