@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, quote
 from cloudtwin.execute_api import integrations, routing
 from cloudtwin.execute_api.authorizers import TokenError, policy_allows, verify_jwt
 from cloudtwin.execute_api.integrations import IntegrationError
+from cloudtwin.gateway.cors import configured_cors_headers
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 _TEXT = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
@@ -123,19 +124,7 @@ class HttpInvocation:
         raise Stop(404, "Not Found")
 
     def _cors_headers(self) -> dict[str, str]:
-        cors = self.api.get("CorsConfiguration")
-        origin = self.request.headers.get("origin")
-        if not cors or not origin:
-            return {}
-        allowed = cors.get("AllowOrigins") or []
-        if "*" not in allowed and origin not in allowed:
-            return {}
-        out = {"Access-Control-Allow-Origin": "*" if "*" in allowed and not cors.get("AllowCredentials") else origin}
-        if cors.get("AllowCredentials"):
-            out["Access-Control-Allow-Credentials"] = "true"
-        if cors.get("ExposeHeaders"):
-            out["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
-        return out
+        return configured_cors_headers(self.api.get("CorsConfiguration"), self.request.headers.get("origin"))
 
     def _preflight(self) -> HttpResponse | None:
         cors = self.api.get("CorsConfiguration")

@@ -130,3 +130,20 @@ def is_loopback_name(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def configured_cors_headers(cors: dict | None, origin: str | None) -> dict[str, str]:
+    """The CORS response headers of a user's CORS configuration in AWS's shape
+    (``AllowOrigins``, ``AllowCredentials``, ``ExposeHeaders``: Lambda function URLs and
+    HTTP APIs share it) for a request from ``origin``; none when it does not match."""
+    if not cors or not origin:
+        return {}
+    allowed = cors.get("AllowOrigins") or []
+    if "*" not in allowed and origin not in allowed:
+        return {}
+    out = {"Access-Control-Allow-Origin": "*" if "*" in allowed and not cors.get("AllowCredentials") else origin}
+    if cors.get("AllowCredentials"):
+        out["Access-Control-Allow-Credentials"] = "true"
+    if cors.get("ExposeHeaders"):
+        out["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
+    return out

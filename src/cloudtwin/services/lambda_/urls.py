@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
+from cloudtwin.gateway.cors import configured_cors_headers
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
@@ -68,19 +69,7 @@ class UrlRequests:
         return False
 
     def _cors(self, config: dict, request: HttpRequest) -> dict[str, str]:
-        cors = config.get("Cors") or {}
-        origin = request.headers.get("origin")
-        if not cors or not origin:
-            return {}
-        allowed = cors.get("AllowOrigins") or []
-        if "*" not in allowed and origin not in allowed:
-            return {}
-        out = {"Access-Control-Allow-Origin": "*" if "*" in allowed and not cors.get("AllowCredentials") else origin}
-        if cors.get("AllowCredentials"):
-            out["Access-Control-Allow-Credentials"] = "true"
-        if cors.get("ExposeHeaders"):
-            out["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
-        return out
+        return configured_cors_headers(config.get("Cors"), request.headers.get("origin"))
 
     async def serve_url(self, request: HttpRequest, url_id: str, request_id: str) -> HttpResponse:
         found = self._url_config(url_id)
