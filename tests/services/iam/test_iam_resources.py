@@ -33,7 +33,8 @@ def test_role_with_generated_name_inline_and_managed_policies(handlers, aws_clie
     assert got["RoleId"] == role.attributes["RoleId"]
     assert got["Path"] == "/service/"
     assert {t["Key"]: t["Value"] for t in got["Tags"]}["team"] == "a"
-    assert {t["Key"] for t in got["Tags"]} >= {"aws:cloudformation:stack-name", "aws:cloudformation:logical-id"}
+    # IAM reserves the aws: prefix: CloudFormation's stack tags are not put on IAM resources
+    assert not [t for t in got["Tags"] if t["Key"].startswith("aws:")]
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["inline"]
     attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
@@ -178,3 +179,21 @@ def test_entity_policies_group_additions_and_oidc_provider(handlers, aws_client)
     assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider.physical_id)["ClientIDList"] == ["b"]
     handlers.delete(provider)
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+
+
+def test_server_certificate(handlers, aws_client):
+    from test_iam_credentials import _certificate  # the same self-signed certificate maker
+
+    iam = aws_client("iam")
+    body, private = _certificate()
+    cert = handlers.create("AWS::IAM::ServerCertificate", {
+        "ServerCertificateName": "cfn-site", "CertificateBody": body, "PrivateKey": private,
+        "Tags": [{"Key": "team", "Value": "a"}],
+    })
+    assert cert.physical_id == "cfn-site"
+    got = iam.get_server_certificate(ServerCertificateName="cfn-site")["ServerCertificate"]
+    assert got["ServerCertificateMetadata"]["Arn"] == cert.attributes["Arn"]
+    assert got["Tags"] == [{"Key": "team", "Value": "a"}]
+    handlers.delete(cert)
+    with pytest.raises(ClientError):
+        iam.get_server_certificate(ServerCertificateName="cfn-site")

@@ -83,7 +83,7 @@ class RoleHandler(_Principal, ResourceHandler):
             "MaxSessionDuration": props.get("MaxSessionDuration"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):  # IAM reserves the aws: prefix
             params["Tags"] = tag_list
         role = request.call("iam", "CreateRole", params)["Role"]
         self.sync_policies(request, name)
@@ -145,7 +145,7 @@ class UserHandler(_Principal, ResourceHandler):
             "Path": props.get("Path", "/"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):  # IAM reserves the aws: prefix
             params["Tags"] = tag_list
         user = request.call("iam", "CreateUser", params)["User"]
         self._sync(request, name)
@@ -509,7 +509,7 @@ class OIDCProviderHandler(ResourceHandler):
             "Url": props["Url"], "ClientIDList": props.get("ClientIdList") or [],
             "ThumbprintList": props.get("ThumbprintList"),
         })
-        if tag_list := tags(request):
+        if tag_list := tags(request, stack=False):  # IAM reserves the aws: prefix
             params["Tags"] = tag_list
         arn = request.call("iam", "CreateOpenIDConnectProvider", params)["OpenIDConnectProviderArn"]
         return Outcome(arn, {"Arn": arn})
@@ -538,10 +538,37 @@ class OIDCProviderHandler(ResourceHandler):
             request.call("iam", "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": request.physical_id})
 
 
+class ServerCertificateHandler(ResourceHandler):
+    type_name = "AWS::IAM::ServerCertificate"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        name = props.get("ServerCertificateName") or request.physical_name(NAME_LENGTH)
+        params = shaped(request, "iam", "UploadServerCertificate", {
+            "ServerCertificateName": name, "Path": props.get("Path"),
+            "CertificateBody": props.get("CertificateBody"), "PrivateKey": props.get("PrivateKey"),
+            "CertificateChain": props.get("CertificateChain"),
+        })
+        if tag_list := tags(request, stack=False):  # IAM reserves the aws: prefix
+            params["Tags"] = tag_list
+        meta = request.call("iam", "UploadServerCertificate", params)["ServerCertificateMetadata"]
+        return Outcome(name, {"Arn": meta["Arn"]})
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        if _changed(request, "ServerCertificateName", "Path", "CertificateBody", "PrivateKey", "CertificateChain"):
+            raise UpdateNeedsReplacement()
+        _retag(request, "ServerCertificate", request.physical_id)
+        return Outcome(request.physical_id, dict(request.attributes))
+
+    def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            request.call("iam", "DeleteServerCertificate", {"ServerCertificateName": request.physical_id})
+
+
 def _retag(request: ResourceRequest, kind: str, name: str) -> None:
     key = f"{kind}Name"
     current = request.call("iam", f"List{kind}Tags", {key: name}).get("Tags", [])
-    wanted = tags(request)
+    wanted = tags(request, stack=False)
     stale = {t["Key"] for t in current} - {t["Key"] for t in wanted}
     if stale:
         request.call("iam", f"Untag{kind}", {key: name, "TagKeys": sorted(stale)})
@@ -567,4 +594,5 @@ HANDLERS = [
     GroupPolicyHandler,
     UserToGroupAdditionHandler,
     OIDCProviderHandler,
+    ServerCertificateHandler,
 ]
