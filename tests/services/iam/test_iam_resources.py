@@ -194,6 +194,7 @@ def test_server_certificate(handlers, aws_client):
     got = iam.get_server_certificate(ServerCertificateName="cfn-site")["ServerCertificate"]
     assert got["ServerCertificateMetadata"]["Arn"] == cert.attributes["Arn"]
     assert got["Tags"] == [{"Key": "team", "Value": "a"}]
+    assert got["CertificateBody"] == body.strip()  # kept without its final newline
     handlers.delete(cert)
     with pytest.raises(ClientError):
         iam.get_server_certificate(ServerCertificateName="cfn-site")

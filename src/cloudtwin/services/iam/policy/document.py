@@ -146,6 +146,8 @@ def _statement(raw: Any, kind: PolicyKind) -> Statement:
     effect = raw.get("Effect")
     if effect is None:
         raise PolicyError("Missing required field Effect")
+    if kind == "trust" and isinstance(effect, str) and effect.lower() in ("allow", "deny"):
+        effect = effect.capitalize()  # trust policies take any case (see grammar)
     if effect not in ("Allow", "Deny"):
         raise PolicyError(f"Invalid effect: {effect}")
     if "Action" in raw and "NotAction" in raw:

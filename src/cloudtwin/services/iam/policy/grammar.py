@@ -5,7 +5,7 @@ IAM reads a document in passes and reports the first pass that fails:
 1. syntax: the JSON's shape (top-level and statement elements, types) → ``Syntax errors in
    policy.``;
 2. version (identity policies): ``Policy document must be version 2012-10-17 or greater.``;
-3. legacy parsing: case-exact effects, date condition values, ARN-like resources →
+3. legacy parsing: case-exact effects (except in trust policies), date condition values, ARN-like resources →
    ``The policy failed legacy parsing``;
 4. unique statement ids, then actions present, then the first malformed resource (remembered
    during pass 3), then the actions' vendor prefixes.
@@ -143,8 +143,10 @@ def _date_ok(value: str) -> bool:
     return True
 
 
-def _legacy_ok(st: dict[str, Any]) -> bool:
-    if st["Effect"] not in ("Allow", "Deny"):
+def _legacy_ok(st: dict[str, Any], kind: str = "identity") -> bool:
+    # Trust policies take the effect in any case ("ALLOW"), as IAM does for roles made
+    # from older templates; other documents must say "Allow" / "Deny".
+    if st["Effect"] not in ("Allow", "Deny") and kind != "trust":
         return False
     for operator, block in (st.get("Condition") or {}).items():
         base = split_operator(operator)[1]
@@ -221,7 +223,7 @@ def check(raw: Any, kind: str) -> None:
     if kind == "identity" and raw.get("Version") != "2012-10-17":
         raise GrammarError("Policy document must be version 2012-10-17 or greater.")
     statements = raw["Statement"] if isinstance(raw["Statement"], list) else [raw["Statement"]]
-    if not all(_legacy_ok(st) for st in statements):
+    if not all(_legacy_ok(st, kind) for st in statements):
         raise GrammarError(LEGACY)
     first_resource_error: str | None = None
     for st in statements:
