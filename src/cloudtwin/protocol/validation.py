@@ -451,6 +451,10 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
                 message="Invalid LogGroup or LogStream, both must have length less than or equal to 512.",
             ) for member in ("logGroupName", "logStreamName")},
         }),
+        # EventBridge takes a connection's OAuth HTTP method in any case ("put").
+        ("events", None): Validator(patterns=patterns, rules={
+            "*.AuthParameters.OAuthParameters.HttpMethod:enum": Rule(skip=True),
+        }),
         # KMS lists an enum's values in the order of a Java HashSet of them.
         ("kms", None): Validator(patterns=patterns, hash_set_enums=True),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
