@@ -198,3 +198,13 @@ def test_server_certificate(handlers, aws_client):
     handlers.delete(cert)
     with pytest.raises(ClientError):
         iam.get_server_certificate(ServerCertificateName="cfn-site")
+
+
+def test_user_groups_joined_in_the_templates_order(handlers, aws_client):
+    iam = aws_client("iam")
+    names = ["grp-m", "grp-z", "grp-a", "grp-q"]
+    for name in names:
+        iam.create_group(GroupName=name)
+    user = handlers.create("AWS::IAM::User", {"UserName": "ordered", "Groups": names})
+    listed = iam.list_groups_for_user(UserName=user.physical_id)["Groups"]
+    assert [g["GroupName"] for g in listed] == names

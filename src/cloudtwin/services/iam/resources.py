@@ -165,11 +165,14 @@ class UserHandler(_Principal, ResourceHandler):
 
     def _sync(self, request: ResourceRequest, name: str) -> None:
         self.sync_policies(request, name)
-        before = set((request.previous_properties or {}).get("Groups") or [])
-        after = set(request.properties.get("Groups") or [])
-        for group in after - before:
-            request.call("iam", "AddUserToGroup", {"UserName": name, "GroupName": group})
-        for group in before - after:
+        before = list((request.previous_properties or {}).get("Groups") or [])
+        after = list(request.properties.get("Groups") or [])
+        for group in after:  # in the template's order, as the user's groups are then listed
+            if group not in before:
+                request.call("iam", "AddUserToGroup", {"UserName": name, "GroupName": group})
+        for group in before:
+            if group in after:
+                continue
             with gone_ok():
                 request.call("iam", "RemoveUserFromGroup", {"UserName": name, "GroupName": group})
         profile = request.properties.get("LoginProfile")
