@@ -104,6 +104,25 @@ def test_s3_object_created_reaches_sqs_through_eventbridge(aws_client):
     assert detail["object"]["key"] == "photos/cat.png"
     assert detail["object"]["size"] == 4
     assert detail["reason"] == "PutObject"
+    assert "version-id" not in detail["object"]  # an unversioned bucket's object has none
+
+
+def test_s3_null_version_has_no_version_id_in_its_event(aws_client):
+    s3, events = aws_client("s3"), aws_client("events")
+    url, arn = queue(aws_client, "suspended")
+    s3.create_bucket(Bucket="eb-suspended")
+    s3.put_bucket_versioning(Bucket="eb-suspended", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(
+        Bucket="eb-suspended", NotificationConfiguration={"EventBridgeConfiguration": {}})
+    events.put_rule(Name="suspended", EventPattern=json.dumps({"source": ["aws.s3"]}))
+    events.put_targets(Rule="suspended", Targets=[{"Id": "q", "Arn": arn}])
+    version = s3.put_object(Bucket="eb-suspended", Key="k", Body=b"v1")["VersionId"]
+    [versioned] = bodies(aws_client, url)
+    assert versioned["detail"]["object"]["version-id"] == version
+    s3.put_bucket_versioning(Bucket="eb-suspended", VersioningConfiguration={"Status": "Suspended"})
+    s3.put_object(Bucket="eb-suspended", Key="k", Body=b"null version")
+    [null] = bodies(aws_client, url)
+    assert "version-id" not in null["detail"]["object"]
 
 
 def test_s3_events_reach_eventbridge_with_the_detail_of_their_type(aws_client):

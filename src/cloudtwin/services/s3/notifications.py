@@ -327,7 +327,8 @@ class NotificationHandlers:
             obj["size"] = detail["size"]
         if not name.startswith(("ObjectRemoved", "LifecycleExpiration")):
             obj["etag"] = detail["etag"]
-        if detail["version_id"]:
+        if detail["version_id"] and detail["version_id"] != "null":
+            # only a versioned object's id: the null version (versioning suspended) has none
             obj["version-id"] = detail["version_id"]
         if name.startswith(("ObjectCreated", "ObjectRemoved", "LifecycleExpiration")):
             obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"
