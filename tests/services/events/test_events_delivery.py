@@ -31,12 +31,12 @@ def test_deleted_queue_goes_to_the_dlq_at_once_with_aws_attributes(aws_client):
 
 
 def test_unavailable_target_is_retried_on_the_clock_then_dead_lettered(aws_client, cloudtwin_client, endpoint):
-    """A target service that does not answer (cloudtwin has no Firehose: NotImplemented, a
+    """A target service that does not answer (no delivery to CodeBuild: NotImplemented, a
     server-side error) is retried with back-off until MaximumRetryAttempts."""
     events = aws_client("events")
     dlq_url, dlq_arn = queue(aws_client, "retry-dlq")
     cloudtwin_client.freeze()
-    target = "arn:aws:states:us-east-1:000000000000:stateMachine:nowhere"  # no Step Functions: a server error
+    target = "arn:aws:codebuild:us-east-1:000000000000:project/nowhere"  # no delivery to CodeBuild: a server error
     events.put_rule(Name="r", EventPattern='{"source": ["s"]}')
     events.put_targets(Rule="r", Targets=[{
         "Id": "t", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
