@@ -152,3 +152,16 @@ def test_s3_events_reach_eventbridge_with_the_detail_of_their_type(aws_client):
     deleted = by_type["Object Deleted"]
     assert deleted["reason"] == "DeleteObject"
     assert deleted["deletion-type"] == "Permanently Deleted"
+
+
+def test_state_machine_execution_is_named_after_the_event(aws_client):
+    sfn, events = aws_client("stepfunctions"), aws_client("events")
+    machine = sfn.create_state_machine(
+        name="from-events", roleArn="arn:aws:iam::000000000000:role/r",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+    )["stateMachineArn"]
+    events.put_rule(Name="to-sfn", EventPattern=json.dumps({"source": ["app"]}))
+    events.put_targets(Rule="to-sfn", Targets=[{"Id": "m", "Arn": machine, "RoleArn": "arn:aws:iam::000000000000:role/r"}])
+    event_id = events.put_events(Entries=[{"Source": "app", "DetailType": "d", "Detail": "{}"}])["Entries"][0]["EventId"]
+    [execution] = eventually(lambda: sfn.list_executions(stateMachineArn=machine)["executions"])
+    assert execution["name"].startswith(f"{event_id}_")
