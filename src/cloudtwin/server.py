@@ -50,6 +50,44 @@ def http_protocol_class():
     return AwsHttpToolsProtocol
 
 
+class _HeaderName(bytes):
+    """A response header name as the gateway wrote it (``Content-Type``, ``ETag``), equal
+    to any casing of itself: uvicorn's httptools protocol lower-cases names (``name.lower()``)
+    to recognise ``content-length`` and friends, and writes what ``lower()`` returned."""
+
+    def lower(self) -> "_HeaderName":  # type: ignore[override]
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, bytes) and bytes.lower(self) == bytes.lower(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(bytes.lower(self))
+
+
+def keep_header_case(app):
+    """The ASGI app, its response header names sent as written: AWS's headers have their
+    casing (``Content-Type``, ``ETag``, ``Access-Control-Allow-Origin``, lower-case
+    ``x-amz-*``), and clients that compare raw header maps see it."""
+
+    async def cased(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+
+        async def send_cased(message):
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = [(_HeaderName(name), value) for name, value in message.get("headers", ())]
+            await send(message)
+
+        return await app(scope, receive, send_cased)
+
+    return cased
+
+
 def _server_class():
     import contextlib
 
@@ -78,14 +116,15 @@ def build_server(config: Config):
     from cloudtwin.gateway.app import Gateway
 
     app = Gateway(config)
+    protocol = http_protocol_class()
     uv_config = uvicorn.Config(
-        app,
+        keep_header_case(app) if protocol != "auto" else app,
         host=config.host,
         port=config.port,
         log_level=config.log_level if config.log_level != "debug" else "info",
         access_log=False,  # the gateway logs one line per request itself
         lifespan="on",
-        http=http_protocol_class(),
+        http=protocol,
         server_header=False,
         # SDKs keep connections in a pool for a long time; AWS idles them out after ~60 s+.
         timeout_keep_alive=75,

@@ -107,3 +107,15 @@ def test_cors_preflight_and_response_headers(endpoint):
     assert response.getheader("Access-Control-Allow-Origin") == "http://localhost:3000"
     assert "x-amzn-RequestId" in response.getheader("Access-Control-Expose-Headers")
     conn.close()
+
+
+def test_response_header_names_keep_their_casing(endpoint):
+    """AWS's header names have their casing (``Content-Type``, ``ETag``); the server sends
+    them as the gateway wrote them, and still frames the body by ``Content-Length``."""
+    with socket.create_connection(_addr(endpoint), timeout=10) as sock:
+        sock.sendall(b"GET /no-such-bucket-casing HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        head, body = _read_response(sock)
+    names = [line.split(b":", 1)[0] for line in head.split(b"\r\n")[1:]]
+    assert b"Content-Type" in names and b"Content-Length" in names
+    assert b"x-amz-request-id" in names  # AWS's own lower-case names stay lower-case
+    assert b"<Code>NoSuchBucket</Code>" in body

@@ -329,6 +329,19 @@ def test_non_ascii_header_values_are_encoded_words(catalog: ServiceCatalog) -> N
     assert response.headers["x-amz-meta-plain"] == "ok"
 
 
+def test_header_bytes_go_back_as_they_came(catalog: ServiceCatalog) -> None:
+    """A header's bytes, held as ISO-8859-1 text, are written back as the same bytes (S3's
+    system metadata); user metadata sent as UTF-8 bytes is the encoded-word of those bytes."""
+    operation = catalog.service_model("s3").operation_model("HeadObject")
+    sent = "ÄMÄZ é".encode("utf-8").decode("latin-1")  # as the gateway reads the header
+    response = get_serializer("rest-xml").serialize_result(
+        {"CacheControl": sent, "ContentDisposition": "a\nb", "Metadata": {"title": sent}}, operation, RID
+    )
+    assert response.headers["Cache-Control"].encode("latin-1") == "ÄMÄZ é".encode("utf-8")
+    assert response.headers["Content-Disposition"] == "=?UTF-8?Q?a=0Ab?="
+    assert response.headers["x-amz-meta-title"] == "=?UTF-8?Q?=C3=84M=C3=84Z_=C3=A9?="
+
+
 # -- statuses and error lookup ------------------------------------------------------------------
 
 

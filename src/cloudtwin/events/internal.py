@@ -3,7 +3,7 @@
 ``InternalClient.call("sqs", "SendMessage", {...}, account_id=..., region=...)`` runs the
 SQS handler with a request context of its own (the target's account and region, a fresh
 request id, and the caller's principal), validates the parameters against the model as a
-real request would be, and returns the output members or raises the same
+real request would be (with the idempotency tokens an SDK fills in), and returns the output members or raises the same
 ``ServiceError`` a remote caller would receive. Nothing goes over HTTP; nothing touches
 the other service's store directly.
 """
@@ -40,6 +40,18 @@ class InternalClient:
             self._validators = Validators()
         model = self._registry.env.catalog.service_model(service)
         self._validators.validate(params, model.operation_model(operation))
+
+    def _with_tokens(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters with the idempotency tokens an SDK fills in when the caller gives
+        none (``ClientRequestToken``...): services may require them."""
+        shape = self.operation_model(service, operation).input_shape
+        missing = [
+            name for name, member in (shape.members.items() if shape is not None else ())
+            if member.metadata.get("idempotencyToken") and name not in params
+        ]  # fmt: skip
+        if not missing:
+            return params
+        return {**params, **{name: str(uuid.uuid4()) for name in missing}}
 
     def _prepare(
         self,
@@ -118,7 +130,7 @@ class InternalClient:
         return result or {}
 
     def _run(self, service, operation, params, account_id, region, caller, headers=None, request_id=None) -> Any:
-        params = params or {}
+        params = self._with_tokens(service, operation, params or {})
         handler, ctx = self._prepare(service, operation, params, account_id, region, caller, headers, request_id)
         return handler(ctx, params)
 

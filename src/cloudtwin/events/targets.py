@@ -128,6 +128,7 @@ class Targets:
         timestamp_ms: int | None = None,
         partition_key: str | None = None,
         trace_header: str | None = None,
+        event_id: str | None = None,
     ) -> dict[str, Any]:
         try:
             service, region, account, resource = arn_parts(arn)
@@ -192,8 +193,10 @@ class Targets:
                               {"logGroupName": group, "logStreamName": stream, "logEvents": [event]},
                               account_id=account, region=region)
         if service == "states":
-            return await call("stepfunctions", "StartExecution", {"stateMachineArn": arn, "input": body},
-                              account_id=account, region=region)
+            params = {"stateMachineArn": arn, "input": body}
+            if event_id:  # EventBridge names the execution after the event
+                params["name"] = f"{event_id}_{uuid.uuid4()}"
+            return await call("stepfunctions", "StartExecution", params, account_id=account, region=region)
         raise not_implemented(service, "delivery to this target")
 
 

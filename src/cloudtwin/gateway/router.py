@@ -293,7 +293,9 @@ class Router:
             return self._route_anywhere(request, segments, query, signing_name)
         info = plan.candidates[0][0]
         if info.name == "s3":
-            post = self._s3_post_object(request, plan.host, segments)
+            # No S3 operation is a POST to the bucket itself: it is a form upload, whatever
+            # its content type (S3 refuses other enclosure types with 412).
+            post = self._s3_post_object(request, plan.host, segments, form_only=False)
             if post is not None:
                 return post
         return Route(info.name, info.protocol, None)
@@ -355,6 +357,9 @@ class Router:
             return self._qualified_route(anonymous, request, query, signing_name)
         if s3 is not None:
             return self._rest_route("s3", s3, request, query, signing_name)
+        post = self._s3_post_object(request, HostInfo(), segments, form_only=False)
+        if post is not None:
+            return post
         anywhere = self._all_rest_matcher().match(request.method, segments, query)
         if anywhere is not None:
             return self._qualified_route(anywhere, request, query, signing_name)
@@ -375,10 +380,15 @@ class Router:
         return self._rest_route(service, own, request, query, signing_name)
 
     @staticmethod
-    def _s3_post_object(request: HttpRequest, host: HostInfo, segments: list[str]) -> Route | None:
+    def _s3_post_object(
+        request: HttpRequest, host: HostInfo, segments: list[str], form_only: bool = True
+    ) -> Route | None:
         """A browser upload (presigned POST) to a bucket: S3's POST Object has no botocore
-        operation, so the route names S3 and the bucket, with no operation."""
-        if request.method != "POST" or not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        operation, so the route names S3 and the bucket, with no operation. ``form_only``:
+        only a ``multipart/form-data`` body makes a POST a form upload."""
+        if request.method != "POST":
+            return None
+        if form_only and not request.headers.get("content-type", "").startswith("multipart/form-data"):
             return None
         bucket = host.bucket if host.s3 else host.subdomain
         if bucket and not [s for s in segments if s]:

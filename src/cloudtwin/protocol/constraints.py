@@ -101,7 +101,9 @@ class _Own:
         self.enum_text = ""
 
     @classmethod
-    def build(cls, shape: Shape, checks: frozenset[str], patterns: JavaPatterns) -> _Own | None:
+    def build(
+        cls, shape: Shape, checks: frozenset[str], patterns: JavaPatterns, hash_set_enums: bool = False
+    ) -> _Own | None:
         meta = shape.metadata
         kind = shape.type_name
         own = cls()
@@ -123,7 +125,8 @@ class _Own:
                 own.regex = patterns.compile(own.pattern)  # None: not expressible, skipped
             if "enum" in checks and getattr(shape, "enum", None):
                 own.enum = frozenset(shape.enum)
-                own.enum_text = "[" + ", ".join(shape.enum) + "]"
+                listed = java_hash_set_order(list(shape.enum)) if hash_set_enums else shape.enum
+                own.enum_text = "[" + ", ".join(listed) + "]"
         if not (own.sized or own.ranged or own.regex is not None or own.enum is not None):
             return None
         return own
@@ -504,10 +507,14 @@ def _segment(name: str) -> str:
 class PlanCompiler:
     """Builds and caches plans for one set of checks; shapes are shared across operations."""
 
-    def __init__(self, checks: frozenset[str], patterns: JavaPatterns, list_nulls_always: bool = False) -> None:
+    def __init__(
+        self, checks: frozenset[str], patterns: JavaPatterns, list_nulls_always: bool = False,
+        hash_set_enums: bool = False,
+    ) -> None:
         self.checks = checks
         self.patterns = patterns
         self.list_nulls_always = list_nulls_always
+        self.hash_set_enums = hash_set_enums
         self._shapes: dict[tuple[str, str, str], Plan | None] = {}
 
     def compile_operation(self, operation: OperationModel) -> Plan | None:
@@ -570,13 +577,13 @@ class PlanCompiler:
                 self._fill_structure(struct, shape, prefix, fresh)
                 return struct
         elif kind == "list":
-            lst = ListPlan(_Own.build(shape, self.checks, self.patterns), None, sensitive, self.list_nulls_always)
+            lst = ListPlan(_Own.build(shape, self.checks, self.patterns, self.hash_set_enums), None, sensitive, self.list_nulls_always)
             self._shapes[key] = lst  # placeholder first, as for structures
             fresh.append((key, lst))
             lst.elem = self._compile(shape.member, prefix, fresh)
             return lst
         elif kind == "map":
-            mapping = MapPlan(_Own.build(shape, self.checks, self.patterns), None, None, sensitive, self.list_nulls_always)
+            mapping = MapPlan(_Own.build(shape, self.checks, self.patterns, self.hash_set_enums), None, None, sensitive, self.list_nulls_always)
             self._shapes[key] = mapping
             fresh.append((key, mapping))
             mapping.key = self._compile(shape.key, prefix, fresh)
@@ -584,7 +591,7 @@ class PlanCompiler:
             return mapping
         elif not (kind == "blob" and shape.serialization.get("streaming")):
             # (a streaming blob is read as it arrives; its size is the service's business)
-            own = _Own.build(shape, self.checks, self.patterns)
+            own = _Own.build(shape, self.checks, self.patterns, self.hash_set_enums)
             if own is not None:
                 plan = Plan(own, sensitive)
         if plan is not None:

@@ -221,9 +221,11 @@ class QuerySerializer(ResponseSerializer):
             f"<Code>{escape_text(error.query_code)}</Code>"
         ]
         self._error_details(out, error)
-        if "awsQueryCompatible" in service.metadata:
-            # The query-era envelope of services now modeled in JSON (SQS) ends with an
-            # empty <Detail/>; services still modeled in query (SNS, IAM, STS) send none.
+        metadata = service.metadata
+        if "awsQueryCompatible" in metadata and "query" not in (metadata.get("protocols") or ()):
+            # The query-era envelope of services now modeled in JSON only (SQS) ends with an
+            # empty <Detail/>; services still modeled in query (SNS, IAM, STS, and CloudWatch,
+            # which lists query among its protocols) send none.
             out.append("<Detail/>")
         out.append(f"</Error><RequestId>{escape_text(request_id)}</RequestId></ErrorResponse>")
         return self._response(error.status, out, request_id, error.headers)

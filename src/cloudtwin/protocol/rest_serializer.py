@@ -50,16 +50,41 @@ def _json_value_header(value: Any) -> str:
 
 
 def header_string(value: Any) -> str:
-    """A string header value; an RFC 2047 encoded-word when not printable US-ASCII.
+    """A string header value of a header map (S3's user metadata); an RFC 2047 encoded-word
+    when not printable US-ASCII.
 
     HTTP header values are ASCII: S3 answers non-ASCII user metadata as a "Q" encoded-word
-    (``=?UTF-8?Q?caf=C3=A9?=``), and encoding control characters keeps a value from ever
-    splitting the header block.
+    (``=?UTF-8?Q?caf=C3=A9?=``) of the bytes it was given, and encoding control characters
+    keeps a value from ever splitting the header block.
     """
     text = value if value.__class__ is str else str(value)
     if text.isascii() and text.isprintable():
         return text
-    return f"=?UTF-8?Q?{''.join(_q_char(b) for b in text.encode('utf-8'))}?="
+    return f"=?UTF-8?Q?{''.join(_q_char(b) for b in _utf8_bytes(text))}?="
+
+
+def header_value(value: Any) -> str:
+    """A string header value of its own (``Cache-Control``, ``Content-Disposition``...).
+
+    S3 answers such a header with the bytes it was sent: a value that came in a header is
+    held as those bytes read as ISO-8859-1 (what the gateway does with header bytes), and
+    goes back out as the same bytes. Anything else (control characters, characters beyond
+    ISO-8859-1) is written as an RFC 2047 encoded-word."""
+    text = value if value.__class__ is str else str(value)
+    if all(ch == "\t" or (" " <= ch <= "\xff" and ch != "\x7f") for ch in text):
+        return text
+    return header_string(text)
+
+
+def _utf8_bytes(text: str) -> bytes:
+    """The UTF-8 bytes a value stands for: a header's UTF-8 bytes read as ISO-8859-1 are
+    those bytes again; any other text is encoded."""
+    try:
+        raw = text.encode("latin-1")
+        raw.decode("utf-8")
+        return raw
+    except UnicodeError:
+        return text.encode("utf-8")
 
 
 def _q_char(byte: int) -> str:
@@ -83,7 +108,7 @@ def header_text(shape: Shape) -> TextFn:
     """The function writing a value of ``shape`` as a header value."""
     kind = shape.type_name
     if kind == "string":
-        return _json_value_header if shape.serialization.get("jsonvalue") else header_string
+        return _json_value_header if shape.serialization.get("jsonvalue") else header_value
     if kind == "boolean":
         return lambda value: "true" if value else "false"
     if kind in ("float", "double"):

@@ -115,7 +115,8 @@ class Validator:
     model member names without indexes; ``"Op": Rule(skip=True)`` turns an operation off).
     Subclass and override :meth:`error` / :meth:`describe` for another message form.
     ``list_nulls_always``: list element and map value reports always end with "Member must
-    not be null" (Lambda's wording), not only when an element is null.
+    not be null" (Lambda's wording), not only when an element is null. ``hash_set_enums``:
+    enum value sets are listed in a Java ``HashSet``'s order (KMS), not the model's.
 
     Plans are compiled per operation on first use and cached on the validator (one validator
     serves any number of services). Not a per-request object: share it.
@@ -133,6 +134,7 @@ class Validator:
         rules: Mapping[str, Rule] | None = None,
         patterns: JavaPatterns | None = None,
         list_nulls_always: bool = False,
+        hash_set_enums: bool = False,
     ) -> None:
         if code is not None:
             self.code = code
@@ -144,7 +146,7 @@ class Validator:
             raise ValueError(f"unknown checks: {sorted(unknown)}")
         self.rules: dict[str, Rule] = dict(rules or {})
         self.patterns = patterns or JavaPatterns()
-        self._compiler = PlanCompiler(self.checks, self.patterns, list_nulls_always)
+        self._compiler = PlanCompiler(self.checks, self.patterns, list_nulls_always, hash_set_enums)
         self._operations: dict[int, tuple[OperationModel, Plan | None]] = {}
 
     # -- the hot path
@@ -449,6 +451,12 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
                 message="Invalid LogGroup or LogStream, both must have length less than or equal to 512.",
             ) for member in ("logGroupName", "logStreamName")},
         }),
+        # EventBridge takes a connection's OAuth HTTP method in any case ("put").
+        ("events", None): Validator(patterns=patterns, rules={
+            "*.AuthParameters.OAuthParameters.HttpMethod:enum": Rule(skip=True),
+        }),
+        # KMS lists an enum's values in the order of a Java HashSet of them.
+        ("kms", None): Validator(patterns=patterns, hash_set_enums=True),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
         ("sns", None): InvalidParameterValidator(code="ValidationError", patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy

@@ -170,3 +170,18 @@ def test_statistics_datapoint_limit(cw, minute):
         "You have requested up to 2,880 datapoints, which exceeds the limit of 1,440. "
         "You may reduce the datapoints requested by increasing Period, or decreasing the time range.",
     )
+
+
+def test_query_errors_have_no_detail_element(endpoint):
+    """CloudWatch still speaks query natively: its query errors end without SQS's <Detail/>."""
+    import urllib3
+
+    body = "Action=SetAlarmState&Version=2010-08-01&AlarmName=nope&StateValue=OK&StateReason=x"
+    response = urllib3.PoolManager().request("POST", endpoint, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/monitoring/aws4_request, "
+                         "SignedHeaders=host, Signature=00",
+    })
+    text = response.data.decode()
+    assert response.status == 404 and "<Code>ResourceNotFound</Code>" in text
+    assert "<Detail" not in text

@@ -51,3 +51,31 @@ def test_enable_twice_is_refused_until_disabled(aws_client):
     assert again["DestinationStatus"] == "ENABLING"
     dests = ddb.describe_kinesis_streaming_destination(TableName="ktbl")["KinesisDataStreamDestinations"]
     assert dests == [{"StreamArn": ARN, "DestinationStatus": "ACTIVE"}]
+
+
+def test_update_precision_of_a_streaming_destination(aws_client):
+    ddb = aws_client("dynamodb")
+    _table(ddb)
+    with pytest.raises(ClientError) as e:
+        ddb.update_kinesis_streaming_destination(
+            TableName="ktbl", StreamArn=ARN,
+            UpdateKinesisStreamingConfiguration={"ApproximateCreationDateTimePrecision": "MICROSECOND"})
+    assert _error(e) == ("ValidationException", "Table is not in a valid state to enable Kinesis Streaming "
+                         f"Destination: No streaming destination with streamArn: {ARN} found for table with tableName: ktbl")
+    enabled = ddb.enable_kinesis_streaming_destination(TableName="ktbl", StreamArn=ARN)
+    assert enabled["EnableKinesisStreamingConfiguration"] == {}
+    with pytest.raises(ClientError) as e:
+        ddb.update_kinesis_streaming_destination(TableName="ktbl", StreamArn=ARN)
+    assert _error(e)[1].endswith("UpdateKinesisStreamingConfiguration cannot be null or contain only null values")
+    updated = ddb.update_kinesis_streaming_destination(
+        TableName="ktbl", StreamArn=ARN,
+        UpdateKinesisStreamingConfiguration={"ApproximateCreationDateTimePrecision": "MICROSECOND"})
+    assert updated["DestinationStatus"] == "UPDATING"
+    assert updated["UpdateKinesisStreamingConfiguration"] == {"ApproximateCreationDateTimePrecision": "MICROSECOND"}
+    [destination] = ddb.describe_kinesis_streaming_destination(TableName="ktbl")["KinesisDataStreamDestinations"]
+    assert destination["ApproximateCreationDateTimePrecision"] == "MICROSECOND"
+    with pytest.raises(ClientError) as e:
+        ddb.update_kinesis_streaming_destination(
+            TableName="ktbl", StreamArn=ARN,
+            UpdateKinesisStreamingConfiguration={"ApproximateCreationDateTimePrecision": "MICROSECOND"})
+    assert _error(e)[1].startswith("Invalid Request: Precision is already set to the desired value of MICROSECOND")

@@ -135,3 +135,19 @@ def test_invocation_rate_limit_holds_calls_to_the_next_second(aws_client, receiv
     assert len(calls) == 1
     cloudtwin_client.advance(1)
     assert eventually(lambda: len(calls) == 2)
+
+
+def test_oauth_method_in_any_case_and_the_connection_secret(aws_client, receiver):
+    base, calls = receiver
+    events = aws_client("events")
+    auth = {"OAuthParameters": {
+        "AuthorizationEndpoint": base + "/token", "HttpMethod": "post",
+        "ClientParameters": {"ClientID": "id", "ClientSecret": "secret"},
+    }}
+    events.create_connection(Name="c-lower", AuthorizationType="OAUTH_CLIENT_CREDENTIALS", AuthParameters=auth)
+    assert eventually(lambda: events.describe_connection(Name="c-lower")["ConnectionState"] == "AUTHORIZED")
+    assert calls[0]["path"] == "/token"
+    # the connection keeps its credentials in a Secrets Manager secret of its own
+    secret_arn = events.describe_connection(Name="c-lower")["SecretArn"]
+    secret = json.loads(aws_client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
+    assert secret["client_id"] == "id" and secret["http_method"] == "post"

@@ -85,6 +85,9 @@ def test_trust_policy_grammar(iam):
     # a trust policy may leave out Version (2008-10-17); an identity policy may not
     unversioned = json.dumps({"Statement": {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}})
     assert iam.create_role(RoleName="r4", AssumeRolePolicyDocument=unversioned)["Role"]["RoleName"] == "r4"
+    # a trust policy's effect may be written in any case
+    shouting = json.dumps({"Statement": [{"Effect": "ALLOW", "Principal": principal, "Action": "sts:AssumeRole"}]})
+    assert iam.create_role(RoleName="r5", AssumeRolePolicyDocument=shouting)["Role"]["RoleName"] == "r5"
 
 
 def test_trust_policy_wildcards_must_cover_an_sts_action(iam):

@@ -220,3 +220,10 @@ def test_service_linked_deletion_of_an_ordinary_role_fails_as_a_task(iam):
     assert status["Status"] == "FAILED"
     assert status["Reason"]["Reason"] == "Role plain is not a service-linked role."
     assert iam.get_role(RoleName="plain")["Role"]["RoleName"] == "plain"
+
+
+def test_get_policy_answers_an_empty_tag_list(aws_client):
+    iam = aws_client("iam")
+    doc = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    arn = iam.create_policy(PolicyName="untagged", PolicyDocument=doc)["Policy"]["Arn"]
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Tags"] == []

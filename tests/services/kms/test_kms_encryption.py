@@ -183,3 +183,9 @@ def test_blob_names_the_owning_account(endpoint):
     with pytest.raises(ClientError) as err:
         other.describe_key(KeyId=key["KeyId"])
     assert err.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_aws_managed_key_description_names_what_it_protects(kms):
+    kms.encrypt(KeyId="alias/aws/s3", Plaintext=b"x")
+    meta = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+    assert meta["Description"] == "Default key that protects my S3 objects when no other key is defined"

@@ -191,3 +191,13 @@ def test_hmac_keys_need_the_mac_key_usage(kms):
     )
     meta = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
     assert meta["MacAlgorithms"] == ["HMAC_SHA_256"]
+
+
+def test_enum_values_listed_in_kms_order(kms):
+    key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+    with pytest.raises(ClientError) as err:
+        kms.generate_mac(KeyId=key["KeyId"], Message=b"m", MacAlgorithm="INVALID")
+    assert _error(err)["Message"] == (
+        "1 validation error detected: Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]"
+    )

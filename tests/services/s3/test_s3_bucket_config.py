@@ -184,3 +184,20 @@ def test_object_lock_needs_a_lock_bucket(s3, bucket):
         s3.get_object_retention(Bucket=bucket, Key="k")
     error, status = _err(excinfo)
     assert (error["Code"], error["Message"], status) == ("InvalidRequest", "Bucket is missing Object Lock Configuration", 400)
+
+
+def test_cors_request_naming_headers_is_matched_like_a_preflight(s3, bucket, endpoint):
+    http = urllib3.PoolManager()
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET"],
+        "AllowedHeaders": ["x-amz-expected-bucket-owner"]}]})
+    url = f"{endpoint}/{bucket}/k"
+    plain = http.request("GET", url, headers={"Origin": "https://app.example.com"})
+    assert plain.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    allowed = http.request("GET", url, headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Headers": "X-Amz-Expected-Bucket-Owner"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    other = http.request("GET", url, headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Headers": "x-amz-request-payer"})
+    assert other.status == 200 and "Access-Control-Allow-Origin" not in other.headers

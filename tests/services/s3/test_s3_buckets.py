@@ -121,3 +121,10 @@ def test_expected_bucket_owner(s3, bucket):
     with pytest.raises(ClientError):
         s3.copy_object(Bucket=bucket, Key="k2", CopySource=f"{bucket}/k", ExpectedSourceBucketOwner="111122223333")
     s3.copy_object(Bucket=bucket, Key="k2", CopySource=f"{bucket}/k", ExpectedSourceBucketOwner="000000000000")
+
+
+def test_create_bucket_location(s3, aws_client):
+    assert s3.create_bucket(Bucket="loc-us")["Location"] == "/loc-us"
+    eu = aws_client("s3", region="eu-west-1")
+    created = eu.create_bucket(Bucket="loc-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    assert created["Location"] == "http://loc-eu.s3.amazonaws.com/"

@@ -83,3 +83,16 @@ def test_listing_missing_bucket(s3):
     with pytest.raises(ClientError) as excinfo:
         s3.list_objects_v2(Bucket="missing-bucket-x")
     assert excinfo.value.response["Error"]["Code"] == "NoSuchBucket"
+
+
+def test_version_listing_goes_on_from_a_deleted_version_marker(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    ids = [s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"] for _ in range(5)]
+    page = s3.list_object_versions(Bucket=bucket, MaxKeys=3)
+    assert [v["VersionId"] for v in page["Versions"]] == ids[:1:-1]
+    marker = page["NextVersionIdMarker"]
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "k", "VersionId": v["VersionId"]} for v in page["Versions"]]})
+    rest = s3.list_object_versions(Bucket=bucket, KeyMarker="k", VersionIdMarker=marker)
+    assert [v["VersionId"] for v in rest["Versions"]] == [ids[1], ids[0]]
+    assert rest["Versions"][0]["IsLatest"] is True

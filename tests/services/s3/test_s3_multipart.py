@@ -163,3 +163,14 @@ def test_copy_of_a_multipart_object_is_a_single_part_object(s3, bucket):
     assert head["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(whole).digest()).decode()
     assert head["ChecksumType"] == "FULL_OBJECT"
     assert "PartsCount" not in head
+
+
+@pytest.mark.parametrize("checksum_type", ["COMPOSITE", "FULL_OBJECT"])
+def test_part_checksum_of_another_algorithm_is_refused(s3, bucket, checksum_type):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32C", ChecksumType=checksum_type)
+    with pytest.raises(ClientError) as excinfo:
+        s3.upload_part(Bucket=bucket, Key="k", UploadId=upload["UploadId"], PartNumber=1, Body=b"x",
+                       ChecksumAlgorithm="CRC32")
+    error = excinfo.value.response["Error"]
+    assert error["Code"] == "InvalidRequest"
+    assert error["Message"] == "Checksum Type mismatch occurred, expected checksum Type: crc32c, actual checksum Type: crc32"

@@ -102,3 +102,23 @@ def test_a_traced_request_passes_its_trace_header_to_the_queue(s3, bucket, aws_c
     [message] = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"],
                                     WaitTimeSeconds=5)["Messages"]
     assert message["Attributes"]["AWSTraceHeader"] == trace
+
+
+def test_function_destination_validation_and_skipping_it(s3, bucket):
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:no-such-function"
+    config = {"LambdaFunctionConfigurations": [{"Id": "f", "LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    error = excinfo.value.response["Error"]
+    assert error["Message"] == "Unable to validate the following destination configurations"
+    assert error["ArgumentName1"] == f"{arn}, null"
+    assert error["ArgumentValue1"] == f"Not authorized to invoke function [{arn}]"
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config,
+                                             SkipDestinationValidation=True)
+    stored = s3.get_bucket_notification_configuration(Bucket=bucket)["LambdaFunctionConfigurations"]
+    assert stored[0]["LambdaFunctionArn"] == arn
+    bad = {"LambdaFunctionConfigurations": [{"LambdaFunctionArn": "not-an-arn", "Events": ["s3:ObjectCreated:*"]}]}
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=bad,
+                                                 SkipDestinationValidation=True)
+    assert excinfo.value.response["Error"]["Message"] == "The ARN could not be parsed"

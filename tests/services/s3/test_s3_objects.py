@@ -255,3 +255,13 @@ def test_archived_objects_need_a_restore(s3, bucket, cloudtwin):
     cloudtwin.client.advance(3 * 86400)
     with pytest.raises(ClientError):
         s3.get_object(Bucket=bucket, Key="cold")
+
+
+def test_system_metadata_bytes_come_back_as_sent(s3, bucket):
+    """Non-ASCII Cache-Control / Content-Disposition: S3 answers with the bytes it was sent
+    (which an HTTP client reads as ISO-8859-1)."""
+    s3.put_object(Bucket=bucket, Key="u", Body=b"x", CacheControl="ÄMÄZÕÑ S3",
+                  ContentDisposition='attachment; filename="a—é.pdf"')
+    got = s3.get_object(Bucket=bucket, Key="u")
+    assert got["CacheControl"].encode("latin-1") == "ÄMÄZÕÑ S3".encode("utf-8")
+    assert got["ContentDisposition"].encode("latin-1") == 'attachment; filename="a—é.pdf"'.encode("utf-8")

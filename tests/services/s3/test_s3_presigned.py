@@ -145,8 +145,8 @@ def test_presigned_post_with_a_malformed_policy(s3, bucket, monkeypatch, server)
 
     monkeypatch.setenv("CLOUDTWIN_PRESIGN_SECRETS", "*")  # signatures unchecked: reach the policy
     post = s3.generate_presigned_post(bucket, "k")
-    bad_policy = base64.b64encode(b'{"expiration": "2999-01-01T00:00:00Z", "conditions": [["content-length-range", "a", 1]]}').decode()
+    bad_policy = base64.b64encode(b'{"expiration": "2999-01-01T00:00:00Z", "conditions": [["eq", "$key"]]}').decode()
     fields = {**post["fields"], "policy": bad_policy}
     response = http.request("POST", post["url"], fields={**fields, "file": ("f", b"x")})
     assert response.status == 400
-    assert b"<Code>InvalidArgument</Code>" in response.data
+    assert b"<Code>InvalidPolicyDocument</Code>" in response.data

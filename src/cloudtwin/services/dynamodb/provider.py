@@ -360,9 +360,38 @@ class Provider(ServiceProvider):
                for d in record.kinesis_destinations):
             raise ServiceError("ValidationException", _ENABLE_REFUSED)
         record.kinesis_destinations = [d for d in record.kinesis_destinations if d["StreamArn"] != params["StreamArn"]]
-        record.kinesis_destinations.append({"StreamArn": params["StreamArn"], "DestinationStatus": "ACTIVE"})
+        destination = {"StreamArn": params["StreamArn"], "DestinationStatus": "ACTIVE"}
+        config = params.get("EnableKinesisStreamingConfiguration") or {}
+        if config.get("ApproximateCreationDateTimePrecision"):
+            destination["ApproximateCreationDateTimePrecision"] = config["ApproximateCreationDateTimePrecision"]
+        record.kinesis_destinations.append(destination)
         ctx.store.tables.save(record.name)
-        return {"TableName": record.name, "StreamArn": params["StreamArn"], "DestinationStatus": "ENABLING"}
+        return {"TableName": record.name, "StreamArn": params["StreamArn"], "DestinationStatus": "ENABLING",
+                "EnableKinesisStreamingConfiguration": config}
+
+    def update_kinesis_streaming_destination(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record = self._record(ctx, self._name_from(params["TableName"]), describe=True)
+        config = params.get("UpdateKinesisStreamingConfiguration") or {}
+        precision = config.get("ApproximateCreationDateTimePrecision")
+        if precision is None:
+            raise ServiceError("ValidationException",
+                               "Streaming destination cannot be updated with given parameters: "
+                               "UpdateKinesisStreamingConfiguration cannot be null or contain only null values")
+        arn = params["StreamArn"]
+        found = [d for d in record.kinesis_destinations if d["StreamArn"] == arn and d["DestinationStatus"] in _STREAMING]
+        if not found:
+            raise ServiceError("ValidationException",
+                               "Table is not in a valid state to enable Kinesis Streaming Destination: No streaming "
+                               f"destination with streamArn: {arn} found for table with tableName: {record.name}")
+        destination = found[0]
+        if destination.get("ApproximateCreationDateTimePrecision", "MILLISECOND") == precision:
+            raise ServiceError("ValidationException",
+                               f"Invalid Request: Precision is already set to the desired value of {precision} "
+                               f"for tableId: {record.table_id}, kdsArn: {arn}")
+        destination["ApproximateCreationDateTimePrecision"] = precision
+        ctx.store.tables.save(record.name)
+        return {"TableName": record.name, "StreamArn": arn, "DestinationStatus": "UPDATING",
+                "UpdateKinesisStreamingConfiguration": {"ApproximateCreationDateTimePrecision": precision}}
 
     def disable_kinesis_streaming_destination(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._record(ctx, self._name_from(params["TableName"]), describe=True)

@@ -224,6 +224,8 @@ class Dispatcher:
             kwargs["partition_key"] = str(key) if isinstance(key, (str, int, float)) else event["id"]
         elif ":kinesis:" in target["Arn"]:
             kwargs["partition_key"] = event["id"]
+        if ":states:" in target["Arn"]:
+            kwargs["event_id"] = event["id"]
         await self.targets.send(target["Arn"], body, trace_header=attempt.trace, **kwargs)
 
     def _after_failure(self, attempt: Attempt, error: ServiceError, now: float) -> None:

@@ -140,7 +140,7 @@ class HttpTargets:
         _parameters(http, headers, query)
         form = {item["Key"]: item.get("Value", "") for item in http.get("BodyParameters") or []}
         try:
-            answer = await self._http().request(oauth.get("HttpMethod", "POST"), endpoint, params=query,
+            answer = await self._http().request(oauth.get("HttpMethod", "POST").upper(), endpoint, params=query,
                                                 headers=headers, data=form or None)
             document = answer.json() if 200 <= answer.status_code < 300 else {}
         except (ValueError, Exception) as error:  # noqa: BLE001

@@ -86,15 +86,15 @@ def check_target(target: dict[str, Any]) -> None:
 
 
 def target_input(target: dict[str, Any], event: dict[str, Any], rule_arn: str, ingestion: str) -> str:
-    """The body the target receives for ``event``."""
+    """The body the target receives for ``event``: compact JSON, as EventBridge writes it."""
     if target.get("Input") is not None:
         return target["Input"]
     if target.get("InputPath"):
         value = json_path(event, target["InputPath"])
-        return "null" if value is _MISSING else json.dumps(value)
+        return "null" if value is _MISSING else json.dumps(value, separators=(",", ":"))
     transformer = target.get("InputTransformer")
     if not transformer:
-        return json.dumps(event)
+        return json.dumps(event, separators=(",", ":"))
     values: dict[str, Any] = {
         name: json_path(event, path) for name, path in (transformer.get("InputPathsMap") or {}).items()
     }

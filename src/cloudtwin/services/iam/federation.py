@@ -260,8 +260,9 @@ class FederationHandlers:
             id=new_id("ASCA"),
             arn=f"arn:{ctx.partition}:iam::{ctx.account_id}:server-certificate{path}{name}",
             path=path,
-            body=params["CertificateBody"],
-            chain=params.get("CertificateChain"),
+            # IAM keeps the PEM text without surrounding whitespace (no final newline).
+            body=params["CertificateBody"].strip(),
+            chain=params["CertificateChain"].strip() if params.get("CertificateChain") else None,
             uploaded=ctx.clock.now(),
             expiration=cert.not_valid_after_utc.timestamp(),
             tags=list(tags),
@@ -277,8 +278,7 @@ class FederationHandlers:
         out: Params = {"ServerCertificateMetadata": self._cert_meta(c), "CertificateBody": c.body}
         if c.chain:
             out["CertificateChain"] = c.chain
-        if c.tags:
-            out["Tags"] = list(c.tags)
+        out["Tags"] = list(c.tags)  # IAM answers an empty list when there are none
         return {"ServerCertificate": out}
 
     def list_server_certificates(self, ctx: RequestContext, params: Params) -> Params:

@@ -116,7 +116,9 @@ class PolicyHandlers:
         if aws is not None:
             return {"Policy": aws_policy_view(ctx.partition, aws, attachment_count(store, arn))}
         policy = E.customer_policy(store, arn)
-        return {"Policy": E.policy_view(policy, attachment_count(store, arn))}
+        view = E.policy_view(policy, attachment_count(store, arn))
+        view.setdefault("Tags", [])  # GetPolicy answers an empty list when there are none
+        return {"Policy": view}
 
     def delete_policy(self, ctx: RequestContext, params: Params) -> None:
         store: IamStore = ctx.store

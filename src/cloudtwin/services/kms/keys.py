@@ -25,6 +25,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.state.store import AccountRegionStores
 
 _KEY_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
+#: What an AWS managed key's description says it protects (``Default key that protects my
+#: S3 objects when no other key is defined``), per service, as AWS words it.
+_PROTECTS = {
+    "s3": "S3 objects", "lambda": "Lambda functions", "sqs": "SQS messages", "ebs": "EBS volumes",
+    "rds": "RDS database volumes", "secretsmanager": "Secrets Manager data",
+}
 _ARN = re.compile(r"^arn:(aws[\w-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
 DAY = 86400.0
 #: The specs the deprecated ``CustomerMasterKeySpec`` names: keys of later specs (ML-DSA,
@@ -128,7 +134,7 @@ class Keys:
             ctx.region,
             ctx.partition,
             now,
-            description=f"Default key that protects my {service} resources when no other key is defined",
+            description=f"Default key that protects my {_PROTECTS.get(service, service + ' resources')} when no other key is defined",
             key_usage="ENCRYPT_DECRYPT",
             key_spec="SYMMETRIC_DEFAULT",
             key_manager="AWS",

@@ -111,7 +111,13 @@ class BucketHandlers:
         if config.get("LocationConstraint") == "EU":
             bucket.config["LocationConstraint"] = "EU"
         store.buckets[(ctx.partition, name)] = bucket
-        location = f"/{name}" if region == "us-east-1" else f"http://{name}.s3.{region}.amazonaws.com/"
+        if region == "us-east-1":
+            location = f"/{name}"
+        elif ctx.partition == "aws":
+            # Outside us-east-1 S3 answers with the bucket's global virtual-host URL.
+            location = f"http://{name}.s3.amazonaws.com/"
+        else:  # partitions without a global endpoint name the region
+            location = f"http://{name}.s3.{region}.{'amazonaws.com.cn' if ctx.partition == 'aws-cn' else 'amazonaws.com'}/"
         return {"Location": location, "BucketArn": f"arn:{ctx.partition}:s3:::{name}"}
 
     def head_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 The gateway hands S3 the ``OPTIONS`` requests addressed to a bucket
 (:meth:`CorsHandlers.preflight`); the first rule whose origin, method and requested headers
 all match answers it. No ``Origin`` is a 400; no configuration, or no matching rule, a 403.
-Actual requests get the headers of the first rule allowing their origin and method
+Actual requests get the headers of the first rule allowing their origin and method (and the
+headers an ``Access-Control-Request-Headers`` lists, if they carry one)
 (:meth:`CorsHandlers.cors_headers`), and none without one.
 """
 
@@ -30,6 +31,12 @@ _NOT_ALLOWED = (
 
 def _matches(patterns: list[str], value: str) -> bool:
     return any(p == "*" or fnmatch.fnmatchcase(value.lower(), p.lower()) for p in patterns)
+
+
+def requested_headers(request: HttpRequest) -> list[str]:
+    """The header names ``Access-Control-Request-Headers`` lists, lower-cased."""
+    value = request.headers.get("access-control-request-headers", "")
+    return [h.strip().lower() for h in value.split(",") if h.strip()]
 
 
 def matching_rule(rules: list[dict[str, Any]], origin: str, method: str, headers: list[str]) -> dict | None:
@@ -83,7 +90,7 @@ def answer_preflight(bucket: Bucket | None, request: HttpRequest, has_key: bool,
         return _error(400, "BadRequest", "Insufficient information. Origin request header needed.", request_id)
     origin = headers["origin"]
     method = headers.get("access-control-request-method", "").strip()
-    requested = [h.strip().lower() for h in headers.get("access-control-request-headers", "").split(",") if h.strip()]
+    requested = requested_headers(request)
     kind = "OBJECT" if has_key else "BUCKET"
     if bucket is None:
         return _error(403, "AccessForbidden", _NO_BUCKET, request_id, Method=method or "OPTIONS", ResourceType="BUCKET")
@@ -121,5 +128,10 @@ class CorsHandlers:
         config = bucket.config.get("Cors") if bucket is not None else None
         if not config:
             return {}
-        rule = matching_rule(config.get("CORSRules") or [], request.headers.get("origin", ""), request.method, [])
+        # A request that names headers it means to send (Access-Control-Request-Headers) is
+        # matched as a preflight would be: only a rule allowing those headers answers it.
+        rule = matching_rule(
+            config.get("CORSRules") or [], request.headers.get("origin", ""), request.method,
+            requested_headers(request),
+        )
         return rule_headers(rule, request.headers["origin"]) if rule is not None else {}

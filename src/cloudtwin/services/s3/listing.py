@@ -117,11 +117,22 @@ def url_encoder(encoding_type: str | None) -> Callable[[str], str]:
 
 
 def iter_versions_after(
-    versions: list, version_marker: str | None
+    versions: list, version_marker: str | None, removed: dict[str, str] | None = None
 ) -> Iterator:
-    """The versions of the marker key that come after ``version_marker``."""
+    """The versions of the marker key that come after ``version_marker``; a marker deleted
+    since (``removed``: deleted id -> the id that followed it) goes on where it stood."""
     if not version_marker:
         yield from versions
+        return
+    ids = [version.version_id for version in versions]
+    if version_marker not in ids and removed:
+        following = removed.get(version_marker)
+        for _ in range(len(removed)):
+            if following is None or following in ids or following not in removed:
+                break
+            following = removed[following]
+        if following in ids:
+            yield from versions[ids.index(following):]
         return
     seen = False
     for version in versions:
@@ -255,7 +266,7 @@ class ListingHandlers:
         if key_marker and version_marker:
             record = store.objects.get((partition, bucket.name, key_marker))
             if record is not None and key_marker.startswith(prefix):
-                for version in iter_versions_after(record.versions, version_marker):
+                for version in iter_versions_after(record.versions, version_marker, record.removed):
                     entries.append((key_marker, version, version is record.versions[0]))
                 if entries:
                     next_key, next_version = key_marker, entries[-1][1].version_id

@@ -109,6 +109,18 @@ class ObjectRecord:
     """All versions of one key, newest first."""
 
     versions: list[Version] = field(default_factory=list)
+    #: Versions deleted from the key, each with the id of the version that came after it in
+    #: listing order ("" for none): a listing may go on from a deleted ``VersionIdMarker``.
+    removed: dict[str, str] = field(default_factory=dict)
+
+    def forget(self, version: Version) -> None:
+        """Take ``version`` out, remembering where it stood."""
+        at = self.versions.index(version)
+        self.versions.pop(at)
+        following = self.versions[at].version_id if at < len(self.versions) else ""
+        self.removed[version.version_id] = following
+        if len(self.removed) > 1000:
+            del self.removed[next(iter(self.removed))]
 
     @property
     def current(self) -> Version | None:

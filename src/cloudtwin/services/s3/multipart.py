@@ -167,7 +167,7 @@ class MultipartHandlers:
         number = _part_number(params["PartNumber"])
         check_part_key(upload.template.sse, params)
         declared = declared_algorithm(ctx.request.headers)
-        if declared and upload.checksum_algorithm and declared != upload.checksum_algorithm and upload.checksum_type == "COMPOSITE":
+        if declared and upload.checksum_algorithm and declared != upload.checksum_algorithm:
             raise errors.invalid_request(
                 f"Checksum Type mismatch occurred, expected checksum Type: {upload.checksum_algorithm}, "
                 f"actual checksum Type: {declared}"

@@ -161,7 +161,9 @@ class NotificationHandlers:
                 if _arn_parts(arn) is None:
                     raise errors.invalid_argument("The ARN could not be parsed", _ARGUMENT_NAMES[service], arn)
                 destinations.append((service, arn))
-        unreachable = [
+        # SkipDestinationValidation: S3 neither tests the destinations nor checks the
+        # function's policy (ARNs must still parse).
+        unreachable = [] if params.get("SkipDestinationValidation") else [
             arn for service, arn in destinations
             if not (self._may_invoke(bucket, arn) if service == "lambda"
                     else await self._send_test_event(ctx, bucket, service, arn))
@@ -169,6 +171,11 @@ class NotificationHandlers:
         if unreachable:
             details: dict[str, Any] = {}
             for index, arn in enumerate(unreachable, 1):
+                if arn.split(":")[2] == "lambda":
+                    # A function is named with its (absent) qualifier, and in the reason.
+                    details[f"ArgumentName{index}"] = f"{arn}, null"
+                    details[f"ArgumentValue{index}"] = f"{_UNREACHABLE['lambda']} [{arn}]"
+                    continue
                 details[f"ArgumentName{index}"] = arn
                 details[f"ArgumentValue{index}"] = _UNREACHABLE.get(arn.split(":")[2], "The destination does not exist")
             raise ServiceError(
@@ -320,7 +327,8 @@ class NotificationHandlers:
             obj["size"] = detail["size"]
         if not name.startswith(("ObjectRemoved", "LifecycleExpiration")):
             obj["etag"] = detail["etag"]
-        if detail["version_id"]:
+        if detail["version_id"] and detail["version_id"] != "null":
+            # only a versioned object's id: the null version (versioning suspended) has none
             obj["version-id"] = detail["version_id"]
         if name.startswith(("ObjectCreated", "ObjectRemoved", "LifecycleExpiration")):
             obj["sequencer"] = f"{int(detail['time'] * 1_000_000):016X}"

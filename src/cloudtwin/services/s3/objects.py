@@ -455,7 +455,7 @@ class ObjectHandlers:
                 check_version_id(bucket, version_id)
                 return {"VersionId": version_id}
             check_delete_allowed(found, bypass_governance, self.now(ctx))
-            record.versions.remove(found)
+            record.forget(found)
             self.blobs.delete(found.blob)
             if record.versions:
                 store.put_object(bucket.partition, bucket.name, key, record)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -34,6 +35,32 @@ _EXEMPT = frozenset({"policy", "x-amz-signature", "signature", "awsaccesskeyid",
 
 def _policy_error(detail: str) -> ServiceError:
     return errors.access_denied(f"Invalid according to Policy: {detail}")
+
+
+def _invalid_policy(detail: str) -> ServiceError:
+    return ServiceError("InvalidPolicyDocument", f"Invalid Policy: {detail}", 400)
+
+
+def _render(condition: list) -> str:
+    """A condition as S3 quotes it in its messages: the policy's JSON array, as written."""
+    return "[" + ", ".join(json.dumps(item, ensure_ascii=False) for item in condition) + "]"
+
+
+def virtual_host(host: str, bucket: str) -> str:
+    """The bucket's virtual-host name (with the port) below the host a request was sent to:
+    S3 answers a form upload with the object's virtual-host URL. An IP address has no
+    subdomains: the bucket is named below ``s3.localhost.localstack.cloud`` then, which
+    resolves to the loopback address."""
+    if host.lower().startswith(f"{bucket.lower()}."):
+        return host
+    name, sep, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    if not sep or not port.isdigit():
+        name, sep, port = host, "", ""
+    if name.startswith("[") or name.replace(".", "").isdigit():
+        name = "localhost.localstack.cloud"
+    if name.split(".")[0].lower() != "s3":
+        name = f"s3.{name}"
+    return f"{bucket}.{name}{sep}{port}"
 
 
 def parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None, str]:
@@ -85,60 +112,72 @@ def check_policy(fields: dict[str, str], bucket: str, size: int, now: float) -> 
     try:
         policy = read_json(base64.b64decode(fields["policy"]))
     except (ValueError, KeyError):
-        raise errors.invalid_argument("Invalid Policy: Invalid JSON.") from None
+        raise _invalid_policy("Invalid JSON.") from None
     if not isinstance(policy, dict):
-        raise errors.invalid_argument("Invalid Policy: Invalid JSON.")
+        raise _invalid_policy("Invalid JSON.")
     try:
         _check_policy(policy, fields, bucket, size, now)
     except (TypeError, ValueError, AttributeError):
-        raise errors.invalid_argument("Invalid Policy: Invalid Condition.") from None
+        raise _invalid_policy("Invalid Condition.") from None
 
 
 def _check_policy(policy: dict, fields: dict[str, str], bucket: str, size: int, now: float) -> None:
     expiration = policy.get("expiration")
     if not expiration or not isinstance(expiration, str):
-        raise errors.invalid_argument("Invalid Policy: Policy missing expiration.")
+        raise _invalid_policy("Policy missing expiration.")
     try:
         expires = datetime.fromisoformat(expiration.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        raise errors.invalid_argument("Invalid Policy: Invalid 'expiration' value: '%s'" % expiration) from None
+        raise _invalid_policy(f"Invalid 'expiration' value: '{expiration}'") from None
     if now > expires:
         raise _policy_error("Policy expired.")
     values = dict(fields, bucket=bucket)
     covered: set[str] = set()
     for condition in policy.get("conditions") or []:
         if isinstance(condition, dict):
-            for name, expected in condition.items():
-                name = name.lower()
+            if len(condition) != 1:
+                raise _invalid_policy("Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.")
+            for written, expected in condition.items():
+                name = written.lower()
                 covered.add(name)
                 if values.get(name) != expected:
-                    raise _policy_error(
-                        f'Policy Condition failed: ["eq", "${name}", "{expected}"]'
-                    )
+                    raise _policy_error(f"Policy Condition failed: {_render(['eq', '$' + written, expected])}")
             continue
         if not isinstance(condition, list) or len(condition) != 3:
-            raise errors.invalid_argument("Invalid Policy: Invalid Condition.")
+            raise _invalid_policy("Invalid Condition.")
         operator = str(condition[0]).lower()
         if operator == "content-length-range":
-            low, high = int(condition[1]), int(condition[2])
+            try:
+                low, high = int(condition[1]), int(condition[2])
+            except (TypeError, ValueError):
+                raise _policy_error(f"Policy Condition failed: {_render(condition)}") from None
             if size > high:
-                raise ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)
+                raise ServiceError(
+                    "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
+                    details={"ProposedSize": str(size), "MaxSizeAllowed": str(high)},
+                )
             if size < low:
-                raise ServiceError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", 400)
+                raise ServiceError(
+                    "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", 400,
+                    details={"ProposedSize": str(size), "MinSizeAllowed": str(low)},
+                )
             continue
-        name = str(condition[1]).lstrip("$").lower()
-        covered.add(name)
-        actual = values.get(name, "")
+        field = str(condition[1])
+        # A field is named with a leading "$"; a condition without it names no field.
+        name = field[1:].lower() if field.startswith("$") else None
+        if name is not None:
+            covered.add(name)
+        actual = values.get(name, "") if name is not None else None
         expected = str(condition[2])
         if operator == "eq":
             ok = actual == expected
         elif operator == "starts-with":
-            items = actual.split(",") if name == "content-type" else [actual]
-            ok = all(item.strip().startswith(expected) for item in items)
+            items = (actual.split(",") if name == "content-type" else [actual]) if actual is not None else []
+            ok = bool(items) and all(item.strip().startswith(expected) for item in items)
         else:
-            raise errors.invalid_argument(f"Invalid Policy: Invalid Condition: unknown operator {operator}.")
+            raise _invalid_policy(f"Invalid Condition: unknown operator {operator}.")
         if not ok:
-            raise _policy_error(f'Policy Condition failed: ["{operator}", "${name}", "{expected}"]')
+            raise _policy_error(f"Policy Condition failed: {_render(condition)}")
     extra = [
         name for name in fields
         if name not in covered and name not in _EXEMPT and not name.startswith("x-ignore-")
@@ -176,6 +215,7 @@ def check_signature(fields: dict[str, str], secrets: tuple[str, ...] | None) -> 
 
 
 class PostHandlers:
+    env: Any
     bucket: Any
     blobs: Any
     now: Any
@@ -183,13 +223,27 @@ class PostHandlers:
     store_version: Any
     notify: Any
 
+    def _form_secrets(self, fields: dict[str, str]) -> tuple[str, ...] | None:
+        """The secrets the form's signature may be made with: those of the key it names
+        when IAM or STS issued it, the default credentials' otherwise (see gateway.presign);
+        None when the key's secret is not known here (only the policy is checked then)."""
+        credential = fields.get("x-amz-credential")
+        access_key = credential.split("/", 1)[0] if credential else fields.get("awsaccesskeyid")
+        identity = self.env.identities.resolve(access_key or None)
+        secrets = presign_secrets()
+        if secrets is not None and identity.secret is not None:
+            return (identity.secret,)
+        return secrets if identity.is_root else None
+
     async def post_object(self, ctx: RequestContext, uri_params: dict[str, str]) -> HttpResponse:
         bucket = self.bucket(ctx, uri_params.get("Bucket", ""))
+        if not ctx.request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            raise errors.precondition_failed("Bucket POST must be of the enclosure-type multipart/form-data")
         fields, data, filename = parse_form(ctx.request.headers.get("content-type", ""), ctx.request.body)
         if "key" not in fields:
             raise errors.invalid_argument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
         if "policy" in fields:
-            check_signature(fields, presign_secrets() if ctx.identity.is_root else None)
+            check_signature(fields, self._form_secrets(fields))
             check_policy(fields, bucket.name, len(data or b""), ctx.clock.now() if ctx.clock else self.now(ctx))
         key = fields["key"].replace("${filename}", filename)
         params: dict[str, Any] = {
@@ -215,10 +269,7 @@ class PostHandlers:
         version.checksum_type = "FULL_OBJECT"
         self.store_version(ctx, bucket, key, version)
         self.notify(ctx, bucket, "ObjectCreated:Post", key, version)
-        host = ctx.request.host or "localhost"
-        # S3 answers with the object's virtual-host URL under the host the form was sent to.
-        site = host if host.startswith(f"{bucket.name}.") else f"{bucket.name}.{host}"
-        location = f"http://{site}/{quote(key)}"
+        location = f"http://{virtual_host(ctx.request.host or 'localhost', bucket.name)}/{quote(key)}"
         headers = {
             "x-amz-request-id": ctx.request_id,
             "x-amz-id-2": host_id(ctx.request_id),
