@@ -51,7 +51,7 @@ class InternalClient:
         ]  # fmt: skip
         if not missing:
             return params
-        return {**params, **{name: str(uuid.uuid4()) for name in missing}}
+        return {**params, **{name: random_uuid() for name in missing}}
 
     def _prepare(
         self,
