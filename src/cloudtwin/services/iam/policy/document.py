@@ -147,7 +147,7 @@ def _statement(raw: Any, kind: PolicyKind) -> Statement:
     if effect is None:
         raise PolicyError("Missing required field Effect")
     if kind == "trust" and isinstance(effect, str) and effect.lower() in ("allow", "deny"):
-        effect = effect.capitalize()  # trust policies take any case (see grammar)
+        effect = effect.capitalize()  # a trust policy's effect may be in any letter case
     if effect not in ("Allow", "Deny"):
         raise PolicyError(f"Invalid effect: {effect}")
     if "Action" in raw and "NotAction" in raw:
@@ -203,11 +203,14 @@ def _statement(raw: Any, kind: PolicyKind) -> Statement:
     )
 
 
-def parse_policy(text: str, kind: PolicyKind = "identity", *, written: bool = False) -> PolicyDocument:
+def parse_policy(
+    text: str, kind: PolicyKind = "identity", *, written: bool = False, inline: bool = False
+) -> PolicyDocument:
     """Parse and check a policy document; raises :class:`PolicyError` with AWS's text.
 
     ``written``: the document is being stored by IAM, which first runs its grammar passes
-    (see :mod:`grammar`) and answers with their messages."""
+    (see :mod:`grammar`) and answers with their messages; ``inline``: an entity's inline
+    policy (see :func:`grammar.check`)."""
     try:
         raw = read_json(text)
     except (ValueError, TypeError):
@@ -216,7 +219,7 @@ def parse_policy(text: str, kind: PolicyKind = "identity", *, written: bool = Fa
         raise PolicyError("This policy contains invalid Json")
     if written:
         try:
-            grammar.check(raw, kind)
+            grammar.check(raw, kind, inline=inline)
         except grammar.GrammarError as error:
             raise PolicyError(str(error)) from None
     for key in raw:

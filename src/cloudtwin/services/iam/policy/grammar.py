@@ -4,8 +4,8 @@ IAM reads a document in passes and reports the first pass that fails:
 
 1. syntax: the JSON's shape (top-level and statement elements, types) → ``Syntax errors in
    policy.``;
-2. version (identity policies): ``Policy document must be version 2012-10-17 or greater.``;
-3. legacy parsing: case-exact effects (except in trust policies), date condition values, ARN-like resources →
+2. version (managed policies): ``Policy document must be version 2012-10-17 or greater.``;
+3. legacy parsing: case-exact effects, date condition values, ARN-like resources →
    ``The policy failed legacy parsing``;
 4. unique statement ids, then actions present, then the first malformed resource (remembered
    during pass 3), then the actions' vendor prefixes.
@@ -143,10 +143,11 @@ def _date_ok(value: str) -> bool:
     return True
 
 
-def _legacy_ok(st: dict[str, Any], kind: str = "identity") -> bool:
-    # Trust policies take the effect in any case ("ALLOW"), as IAM does for roles made
-    # from older templates; other documents must say "Allow" / "Deny".
-    if st["Effect"] not in ("Allow", "Deny") and kind != "trust":
+def _legacy_ok(st: dict[str, Any], kind: str) -> bool:
+    # A trust policy's effect may be in any letter case (AWS takes "ALLOW" there, as the
+    # templates CloudFormation deploys show); elsewhere it must be exact.
+    effect = st["Effect"].capitalize() if kind == "trust" else st["Effect"]
+    if effect not in ("Allow", "Deny"):
         return False
     for operator, block in (st.get("Condition") or {}).items():
         base = split_operator(operator)[1]
@@ -214,13 +215,15 @@ def _trust_action(action: str) -> bool:
 # -- the passes together --------------------------------------------------------------------
 
 
-def check(raw: Any, kind: str) -> None:
-    """Raise :class:`GrammarError` with AWS's message for the first pass ``raw`` fails."""
+def check(raw: Any, kind: str, *, inline: bool = False) -> None:
+    """Raise :class:`GrammarError` with AWS's message for the first pass ``raw`` fails.
+    ``inline``: an entity's inline policy (PutRolePolicy...)."""
     if not _syntax_ok(raw):
         raise GrammarError(SYNTAX)
-    # Identity policies must say 2012-10-17; a trust policy without a Version (2008-10-17) is
-    # accepted, as AWS accepts it (roles made from older templates and docs).
-    if kind == "identity" and raw.get("Version") != "2012-10-17":
+    # Managed policies must say 2012-10-17; a trust policy or an inline policy without a
+    # Version (2008-10-17) is accepted, as AWS accepts it (roles made from older templates
+    # and docs; SAM's policy templates expand to inline policies without one).
+    if kind == "identity" and not inline and raw.get("Version") != "2012-10-17":
         raise GrammarError("Policy document must be version 2012-10-17 or greater.")
     statements = raw["Statement"] if isinstance(raw["Statement"], list) else [raw["Statement"]]
     if not all(_legacy_ok(st, kind) for st in statements):
