@@ -92,6 +92,10 @@ def test_create_refuses_what_aws_refuses(lam, role, aws_client):
         lam.get_function(FunctionName="nope")
     assert err.value.response["Error"]["Message"] == "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as err:  # an unqualified invocation names $LATEST
+        lam.invoke(FunctionName="nope")
+    assert err.value.response["Error"]["Message"] == (
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:$LATEST")
 
 
 def test_names_arns_and_partial_arns_address_the_same_function(lam, deploy):

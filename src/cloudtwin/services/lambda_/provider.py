@@ -526,8 +526,8 @@ class Provider(
         store = self._store(account_id, region)
         record = store.functions.get(name)
         partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
-        if record is None:
-            raise not_found(function_arn(partition, region, account_id, name, qualifier))
+        if record is None:  # an unqualified invocation names $LATEST, as AWS's message does
+            raise not_found(function_arn(partition, region, account_id, name, qualifier or LATEST))
         invoked = function_arn(partition, region, account_id, name, qualifier)
         version = qualifier or LATEST
         alias = record["aliases"].get(qualifier) if qualifier else None
