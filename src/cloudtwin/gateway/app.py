@@ -37,6 +37,7 @@ from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
 from cloudtwin.gateway.payload import receive_payload
 from cloudtwin.gateway.request_ids import RequestIds
+from cloudtwin.gateway.warmup import start_warm_up
 from cloudtwin.gateway.signing import parse_credentials
 from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
@@ -217,10 +218,7 @@ class Gateway:
                 self.processors.start()  # background tick processing on real time
                 await send({"type": "lifespan.startup.complete"})
                 # Serving already: import what every first request needs meanwhile.
-                self._warming = threading.Event()
-                threading.Thread(
-                    target=_warm_up, args=(self._warming,), name="cloudtwin-warm-up", daemon=True
-                ).start()
+                self._warming = start_warm_up()
             elif message["type"] == "lifespan.shutdown":
                 await self.processors.stop()
                 await self.services.close()
@@ -700,39 +698,6 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
-
-
-_WARM_UP = (
-    "botocore.model", "botocore.loaders", "cloudtwin.gateway.router", "cloudtwin.specs.index",
-    "cloudtwin.protocol.validation", "cloudtwin.protocol.parsers", "cloudtwin.protocol.serializers",
-    *(f"cloudtwin.protocol.{name}" for name in (
-        "query", "json", "rest_json", "rest_xml",
-        "query_serializer", "json_serializer", "rest_json_serializer", "rest_xml_serializer",
-    )),
-)
-
-
-def _warm_up(done: threading.Event) -> None:
-    """Import the machinery the first request to any service needs (botocore's model
-    classes and loader, the router, the wire protocols, validation: ~0.1 s), in a thread
-    once the server is up, so that start-up does not wait for it and a first call that
-    comes a moment later does not either (one that comes during it waits for it:
-    ``Gateway._finish_warm_up``). Nothing is built here that a request builds.
-
-    Then everything alive (modules, code: long-lived) leaves the garbage collector's care
-    (``gc.freeze``): a full collection would otherwise walk it all again, a pause of
-    10-20 ms in the middle of some request."""
-    import gc
-    from importlib import import_module
-
-    try:
-        for name in _WARM_UP:
-            import_module(name)
-    except Exception:  # noqa: BLE001 - a request will meet (and report) the same failure
-        errlog.debug("warm-up failed", exc_info=True)
-    finally:
-        gc.freeze()
-        done.set()
 
 
 def _accepts_json_only(headers: Any) -> bool:
