@@ -52,6 +52,7 @@ __all__ = [
     "CHECKS",
     "DeclaredCodeValidator",
     "Ec2Validator",
+    "EcrValidator",
     "MissingParameterValidator",
     "Rule",
     "S3Validator",
@@ -344,6 +345,23 @@ class InvalidParameterValidator(Validator):
         return super().error(operation, violations)
 
 
+class EcrValidator(Validator):
+    """ECR's wording: the first violation alone, as ``InvalidParameterException`` "Invalid
+    parameter at 'repositoryName' failed to satisfy constraint: 'must have length greater than
+    or equal to 2'" (a pattern: "'must satisfy regular expression '<pattern>''")."""
+
+    code = "InvalidParameterException"
+    _pattern = "must satisfy regular expression pattern: "
+
+    def error(self, operation: OperationModel, violations: list[Violation]) -> ServiceError:
+        v = violations[0]
+        constraint = v.constraint.removeprefix("Member ")
+        if constraint.startswith(self._pattern):
+            constraint = f"must satisfy regular expression '{constraint[len(self._pattern):]}'"
+        message = f"Invalid parameter at '{v.path}' failed to satisfy constraint: '{constraint}'"
+        return ServiceError(self.code, message, self.status_code, sender_fault=True)
+
+
 class Ec2Validator(MissingParameterValidator):
     """EC2's wording: the same sentence without a final period."""
 
@@ -455,6 +473,11 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ("events", None): Validator(patterns=patterns, rules={
             "*.AuthParameters.OAuthParameters.HttpMethod:enum": Rule(skip=True),
         }),
+        # ECR names the regular expression it checks repository names with, not the model's.
+        ("ecr", None): EcrValidator(patterns=patterns, rules={"*.repositoryName:pattern": Rule(message=(
+            "Invalid parameter at '{path}' failed to satisfy constraint: 'must satisfy regular expression "
+            "'(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''"
+        ))}),
         # KMS lists an enum's values in the order of a Java HashSet of them.
         ("kms", None): Validator(patterns=patterns, hash_set_enums=True),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
