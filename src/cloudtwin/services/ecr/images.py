@@ -317,7 +317,7 @@ class ImageOperations:
         ids = []
         for image in self._listed(store, repo, params.get("filter") or {}):
             ids.extend([image_id(image, t) for t in image.tags] or [image_id(image)])
-        return paged(ids, params, "imageIds", default=1000)
+        return paged(ids, params, "imageIds")
 
     def describe_images(self, ctx: "RequestContext", params: Params) -> Params:
         store, repo = self._repository(ctx, params)

@@ -186,7 +186,7 @@ class RepositoryOperations:
                 found.append(repo)
             return {"repositories": [self._describe(ctx, r) for r in found]}
         repos = sorted(store.repositories.values(), key=lambda r: (r.created, r.name))
-        out = paged(repos, params, "repositories", default=1000)
+        out = paged(repos, params, "repositories")
         out["repositories"] = [self._describe(ctx, r) for r in out["repositories"]]
         return out
 
