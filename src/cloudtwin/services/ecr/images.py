@@ -268,7 +268,7 @@ class ImageOperations:
             layer = store.layer(repo.name, blob.get("digest") or "")
             if layer is None:
                 missing.append(blob.get("digest"))
-            elif blob.get("mediaType") and blob is not config and layer.media_type != blob["mediaType"]:
+            elif blob.get("mediaType") and layer.media_type != blob["mediaType"]:
                 layer.media_type = blob["mediaType"]
                 store.layers.save(f"{repo.name}@{layer.digest}")
         if missing:
