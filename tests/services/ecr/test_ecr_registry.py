@@ -91,3 +91,25 @@ def test_repository_creation_templates(aws_client):
     with pytest.raises(ClientError) as exc:
         ecr.delete_repository_creation_template(prefix="team")
     assert _code(exc) == "TemplateNotFoundException"
+
+
+def test_replication_copies_pushed_images(aws_client):
+    from ecr_helpers import digest, push
+
+    ecr, west = aws_client("ecr"), aws_client("ecr", region="eu-west-1")
+    ecr.put_replication_configuration(replicationConfiguration={"rules": [{
+        "destinations": [{"region": "eu-west-1", "registryId": "000000000000"}],
+        "repositoryFilters": [{"filter": "prod", "filterType": "PREFIX_MATCH"}]}]})
+    west.create_repository_creation_template(prefix="prod", appliedFor=["REPLICATION"], imageTagMutability="IMMUTABLE")
+    ecr.create_repository(repositoryName="prod/api")
+    ecr.create_repository(repositoryName="dev/api")
+    image = push(ecr, "prod/api", "v1", b"layer")
+    push(ecr, "dev/api", "v1", b"layer")
+
+    copied = west.describe_repositories()["repositories"]
+    assert [r["repositoryName"] for r in copied] == ["prod/api"]
+    assert copied[0]["imageTagMutability"] == "IMMUTABLE"  # from the destination's REPLICATION template
+    assert west.list_images(repositoryName="prod/api")["imageIds"] == [{"imageDigest": image, "imageTag": "v1"}]
+    assert west.batch_check_layer_availability(repositoryName="prod/api", layerDigests=[digest(b"layer")])["layers"]
+    status = ecr.describe_image_replication_status(repositoryName="prod/api", imageId={"imageTag": "v1"})
+    assert status["replicationStatuses"] == [{"region": "eu-west-1", "registryId": "000000000000", "status": "COMPLETE"}]

@@ -16,6 +16,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ecr.errors import image_id_text, image_not_found, invalid_at
 from cloudtwin.services.ecr.models import EcrStore, Image, Layer, Repository, Upload
 from cloudtwin.services.ecr.paging import page, paged
+from cloudtwin.services.ecr.replication import replicate, statuses
 from cloudtwin.services.ecr.repositories import base_url, dt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +60,7 @@ def _failure(requested: Params, code: str, reason: str) -> Params:
 
 class ImageOperations:
     env: Any
+    stores: Any
     _repository: Any
 
     # -- resolving image ids ----------------------------------------------------------------------
@@ -235,6 +237,7 @@ class ImageOperations:
         if tag:
             existing.tags.append(tag)
         store.save_image(existing)
+        replicate(self.stores, store, repo, existing, now)
         return {"image": {
             "registryId": repo.registry_id, "repositoryName": repo.name, "imageId": image_id(existing, tag),
             "imageManifest": text, "imageManifestMediaType": media_type,
@@ -453,8 +456,9 @@ class ImageOperations:
 
     def describe_image_replication_status(self, ctx: "RequestContext", params: Params) -> Params:
         store, repo = self._repository(ctx, params)
-        self._image(store, repo, params["imageId"])
-        return {"repositoryName": repo.name, "imageId": dict(params["imageId"]), "replicationStatuses": []}
+        image = self._image(store, repo, params["imageId"])
+        return {"repositoryName": repo.name, "imageId": dict(params["imageId"]),
+                "replicationStatuses": statuses(self.stores, store, repo, image.digest)}
 
     def describe_image_signing_status(self, ctx: "RequestContext", params: Params) -> Params:
         store, repo = self._repository(ctx, params)
