@@ -281,6 +281,14 @@ class Gateway:
                 response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
                 await self._send(send, response, {})
                 return
+            registry = _ecr_registry(headers.get("host", ""), path)
+            if registry is not None:  # <account>.dkr.ecr.<region>.<base>/v2/...: docker push / pull
+                request.body = await body.read(limits.S3_OBJECT_LIMIT)
+                response = self.services.provider("ecr").serve_registry(request, *registry)
+                if self.persistence.pending:
+                    await self._durable()
+                await self._send(send, response, {})
+                return
             pool_target = _user_pool_target(request.path, headers.get("host", ""))
             if pool_target is not None and request.method != "OPTIONS" and (
                 pool_target[0] == "domain" or self.router.hosts.parse(headers.get("host", "")).bucket is None
@@ -707,6 +715,7 @@ def _accepts_json_only(headers: Any) -> bool:
 
 
 _FUNCTION_URL = re.compile(r"([a-z0-9]{32})\.lambda-url\.[a-z0-9-]+\.")
+_ECR_REGISTRY = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d+)\.")
 
 
 def _function_url_id(host: str) -> str | None:
@@ -715,6 +724,15 @@ def _function_url_id(host: str) -> str | None:
         return None
     match = _FUNCTION_URL.match(host)
     return match.group(1) if match else None
+
+
+def _ecr_registry(host: str, path: str) -> tuple[str, str] | None:
+    """(account, region) of a Docker Registry API request to an ECR registry's host name
+    (``<account>.dkr.ecr.<region>....``, paths under ``/v2``); None for anything else."""
+    if ".dkr.ecr." not in host or not (path == "/v2" or path.startswith("/v2/")):
+        return None
+    match = _ECR_REGISTRY.match(host)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def _user_pool_target(path: str, host: str) -> tuple[str, str, str] | None:

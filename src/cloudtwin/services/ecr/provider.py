@@ -3,7 +3,8 @@
 Repositories, their policies, tags and settings are :mod:`repositories`; layers, manifests
 and images :mod:`images`; lifecycle policies and their previews :mod:`lifecycle`; the
 registry's own settings, pull through cache rules, creation templates and the
-authorization token :mod:`registry`. Layers are downloaded from the URL
+authorization token :mod:`registry`; the Docker Registry HTTP API on the registry's host
+name :mod:`registry_api`. Layers are downloaded from the URL
 GetDownloadUrlForLayer hands out, ``/_cloudtwin/ecr/layer``.
 """
 
@@ -28,6 +29,12 @@ class Provider(RepositoryOperations, ImageOperations, LifecycleOperations, Regis
     def __init__(self, env: Any) -> None:
         super().__init__(env)
         env.processors.register("ecr-lifecycle", self._run_lifecycle, replace=True)
+
+    def serve_registry(self, request: HttpRequest, account: str, region: str) -> HttpResponse:
+        """A Docker Registry HTTP API request to ``<account>.dkr.ecr.<region>.<domain>``."""
+        from cloudtwin.services.ecr.registry_api import RegistryApi
+
+        return RegistryApi(self, account, region).serve(request)
 
     def introspection(self) -> dict:
         return {("GET", "layer"): self._download_layer}
