@@ -94,3 +94,13 @@ def test_immutable_tags_refused(registry, aws_client):
         status, _, body = registry("PUT", "/v2/team/app/manifests/latest", manifest,
                                    {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
     assert status == 400 and json.loads(body)["errors"][0]["code"] == "TAG_INVALID"
+
+
+def test_push_creates_the_repository_a_create_on_push_template_matches(registry, aws_client):
+    ecr = aws_client("ecr")
+    ecr.create_repository_creation_template(prefix="auto", appliedFor=["CREATE_ON_PUSH"], imageTagMutability="IMMUTABLE")
+    status, _, body = registry("POST", "/v2/manual/blobs/uploads/")
+    assert status == 404 and json.loads(body)["errors"][0]["code"] == "NAME_UNKNOWN"
+    assert registry("POST", "/v2/auto/svc/blobs/uploads/")[0] == 202
+    repo = ecr.describe_repositories(repositoryNames=["auto/svc"])["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE"

@@ -15,10 +15,12 @@ import uuid
 from urllib.parse import unquote
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.gateway.identity import partition_for_region
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpResponse
 from cloudtwin.services.ecr.images import DIGEST, sha256
 from cloudtwin.services.ecr.models import Layer, Upload
+from cloudtwin.services.ecr.replication import from_template, template_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.protocol.http import HttpRequest
@@ -62,6 +64,8 @@ class RegistryApi:
         if match is None:
             return _error(404, "NOT_FOUND", "no such registry endpoint")
         name = match["name"]
+        if name not in self.store.repositories and request.method in ("POST", "PUT", "PATCH"):
+            self._create_on_push(name)
         if name not in self.store.repositories:
             return _error(404, "NAME_UNKNOWN", f"The repository with name '{name}' does not exist in the registry with id '{self.account}'")
         try:
@@ -75,6 +79,14 @@ class RegistryApi:
         except ServiceError as error:
             code, status = _CODES.get(error.code, ("UNSUPPORTED", 400))
             return _error(status, code, error.message)
+
+    def _create_on_push(self, name: str) -> None:
+        """A push to a repository that does not exist creates it when a creation template
+        applied to ``CREATE_ON_PUSH`` matches its name."""
+        template = template_for(self.store, name, "CREATE_ON_PUSH")
+        if template is not None:
+            now = self.provider.env.clock.now()
+            from_template(self.store, name, self.account, self.region, partition_for_region(self.region), now, template)
 
     # -- blobs ------------------------------------------------------------------------------
 

@@ -27,25 +27,25 @@ def destinations(store: EcrStore, repository: str) -> Iterator[dict[str, str]]:
                 yield destination
 
 
-def _template(store: EcrStore, name: str) -> dict[str, Any] | None:
+def template_for(store: EcrStore, name: str, applied_for: str) -> dict[str, Any] | None:
+    """The repository creation template that applies to a new repository ``name`` made by
+    ``applied_for`` (``REPLICATION``, ``CREATE_ON_PUSH``...): the longest matching prefix,
+    else ``ROOT``."""
     matching = [
         t for prefix, t in store.templates.items()
-        if "REPLICATION" in (t.get("appliedFor") or []) and prefix != "ROOT" and name.startswith(prefix.rstrip("/") + "/")
+        if applied_for in (t.get("appliedFor") or []) and prefix != "ROOT" and name.startswith(prefix.rstrip("/") + "/")
     ]  # fmt: skip
     if matching:
         return max(matching, key=lambda t: len(t["prefix"]))
     root = store.templates.get("ROOT")
-    return root if root and "REPLICATION" in (root.get("appliedFor") or []) else None
+    return root if root and applied_for in (root.get("appliedFor") or []) else None
 
 
-def _target_repository(target: EcrStore, source: Repository, registry: str, region: str, now: float) -> Repository:
-    repo = target.repositories.get(source.name)
-    if repo is not None:
-        return repo
-    partition = source.arn.split(":")[1]
-    repo = Repository(name=source.name, arn=f"arn:{partition}:ecr:{region}:{registry}:repository/{source.name}",
+def from_template(store: EcrStore, name: str, registry: str, region: str, partition: str, now: float,
+                  template: dict[str, Any] | None) -> Repository:  # fmt: skip
+    """A new repository with a creation template's settings (or the defaults), stored."""
+    repo = Repository(name=name, arn=f"arn:{partition}:ecr:{region}:{registry}:repository/{name}",
                       registry_id=registry, region=region, created=now)  # fmt: skip
-    template = _template(target, source.name)
     if template is not None:
         repo.tag_mutability = template.get("imageTagMutability") or "MUTABLE"
         repo.mutability_filters = copy.deepcopy(template.get("imageTagMutabilityExclusionFilters") or [])
@@ -54,8 +54,16 @@ def _target_repository(target: EcrStore, source: Repository, registry: str, regi
         repo.policy = template.get("repositoryPolicy") or None
         if template.get("lifecyclePolicy"):
             repo.lifecycle, repo.lifecycle_set = template["lifecyclePolicy"], now
-    target.repositories[repo.name] = repo
+    store.repositories[name] = repo
     return repo
+
+
+def _target_repository(target: EcrStore, source: Repository, registry: str, region: str, now: float) -> Repository:
+    repo = target.repositories.get(source.name)
+    if repo is not None:
+        return repo
+    template = template_for(target, source.name, "REPLICATION")
+    return from_template(target, source.name, registry, region, source.arn.split(":")[1], now, template)
 
 
 def replicate(stores: Any, store: EcrStore, repo: Repository, image: Image, now: float) -> None:
