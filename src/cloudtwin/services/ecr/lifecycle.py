@@ -128,7 +128,9 @@ def evaluate(rules: list[Rule], images: list[Image], now: float) -> list[tuple[I
         if rule.action == "transition":
             matching = [i for i in matching if i.status == "ACTIVE"]
         if rule.count_type == "imageCountMoreThan":
-            over = sorted(matching, key=lambda i: i.pushed, reverse=True)[rule.count :]
+            # Newest first; images pushed at the same instant in the order they were pushed.
+            order = {image.digest: n for n, image in enumerate(images)}
+            over = sorted(matching, key=lambda i: (i.pushed, order[i.digest]), reverse=True)[rule.count :]
         else:
             horizon = now - rule.count * DAY
             over = [i for i in matching if (_since(rule.count_type, i) or now) < horizon]
