@@ -11,11 +11,12 @@ Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
 def ipv4_block(text: str | None, parameter: str = "cidrBlock") -> ipaddress.IPv4Network:
-    """A CIDR block as AWS accepts it (a network address with its prefix length)."""
+    """A CIDR block as AWS accepts it: an address with a prefix length, whose host bits
+    AWS clears (``100.30.20.0/20`` is ``100.30.16.0/20``)."""
     try:
         if text is None or "/" not in text:
             raise ValueError
-        return ipaddress.IPv4Network(text, strict=True)
+        return ipaddress.IPv4Network(text, strict=False)
     except ValueError:
         raise ServiceError(
             "InvalidParameterValue", f"Value ({text}) for parameter {parameter} is invalid. This is not a valid CIDR block."

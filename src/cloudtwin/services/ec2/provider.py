@@ -52,6 +52,8 @@ class Provider(
         def checked(ctx: Any, params: dict[str, Any]) -> Any:
             if params.get("DryRun"):
                 raise dry_run()  # the caller may act (cloudtwin checks no permissions)
+            if not ctx.from_aws and operation != "DeleteTags":
+                tagging.check_reserved(params)
             return found(ctx, params)
 
         return checked
@@ -63,7 +65,7 @@ class Provider(
     # -- tags ---------------------------------------------------------------------------------
 
     def create_tags(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        tagging.create_tags(ctx.store, params["Resources"], params.get("Tags") or [], internal=ctx.from_aws)
+        tagging.create_tags(ctx.store, params["Resources"], params.get("Tags") or [])
         return {}
 
     def delete_tags(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:

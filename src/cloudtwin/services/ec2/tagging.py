@@ -37,8 +37,14 @@ def spec_tags(params: dict[str, Any], resource_type: str) -> list[dict[str, str]
 def _check_key(key: str | None) -> None:
     if key is None:
         raise ServiceError("InvalidParameterValue", "Tag keys must be specified")
-    if key.lower().startswith("aws:"):
-        raise ServiceError("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
+
+
+def check_reserved(params: dict[str, Any]) -> None:
+    """Clients may not set tags in AWS's ``aws:`` namespace (CloudFormation may)."""
+    tags = [t for s in params.get("TagSpecifications") or () for t in s.get("Tags") or ()] + list(params.get("Tags") or ())
+    for tag in tags:
+        if str(tag.get("Key") or "").lower().startswith("aws:"):
+            raise ServiceError("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
 
 
 def set_tag(tags: list[dict[str, str]], key: str, value: str) -> None:
@@ -49,7 +55,7 @@ def set_tag(tags: list[dict[str, str]], key: str, value: str) -> None:
     tags.append({"Key": key, "Value": value})
 
 
-def create_tags(store: Ec2Store, resource_ids: list[str], tags: list[dict[str, Any]], *, internal: bool = False) -> None:
+def create_tags(store: Ec2Store, resource_ids: list[str], tags: list[dict[str, Any]]) -> None:
     resources = []
     for rid in resource_ids:
         found = store.find(rid)
@@ -57,8 +63,7 @@ def create_tags(store: Ec2Store, resource_ids: list[str], tags: list[dict[str, A
             raise not_found(rid)
         resources.append((rid, found))
     for tag in tags:
-        if not internal:
-            _check_key(tag.get("Key"))
+        _check_key(tag.get("Key"))
     for rid, resource in resources:
         current = resource.setdefault("Tags", [])
         for tag in tags:
