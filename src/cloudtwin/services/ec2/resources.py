@@ -1,59 +1,20 @@
-"""CloudFormation resource handlers of EC2's networking types (``AWS::EC2::VPC``, ``Subnet``,
-``SecurityGroup`` and its rules, gateways, route tables and routes, network ACLs, NAT
-gateways, Elastic IPs, VPC endpoints, key pairs, launch templates, DHCP options, peering,
-network interfaces and instances), with the ``Ref`` and ``Fn::GetAtt`` values their
-schemas give. Every call goes through EC2's own handlers."""
+"""CloudFormation resource handlers of EC2's types, with the ``Ref`` and ``Fn::GetAtt``
+values their schemas give; every call goes through EC2's own handlers. Here the VPC core
+(``AWS::EC2::VPC``, ``Subnet``, ``SecurityGroup`` and its rules, internet gateways and their
+attachments, route tables, routes and associations, network ACLs); gateways, addresses
+and connections in :mod:`gateway_resources`, key pairs, launch templates and instances in
+:mod:`compute_resources`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest
-from cloudtwin.deployment.properties import is_missing, random_suffix, tags
+from cloudtwin.deployment.properties import random_suffix
 from cloudtwin.deployment.properties import truthy as _bool
 from cloudtwin.protocol.errors import ServiceError
-
-
-def _int(value: Any) -> int:
-    return int(value)
-
-
-def _specs(request: ResourceRequest, resource_type: str, *, stack: bool = True) -> list[dict[str, Any]]:
-    """The TagSpecifications of a create: the template's tags and the stack's."""
-    given = tags(request, stack=stack)
-    return [{"ResourceType": resource_type, "Tags": given}] if given else []
-
-
-def _retag(request: ResourceRequest, resource_id: str) -> None:
-    """Apply a changed ``Tags`` property."""
-    new = {t["Key"]: str(t.get("Value", "")) for t in request.properties.get("Tags") or ()}
-    old = {t["Key"]: str(t.get("Value", "")) for t in (request.previous_properties or {}).get("Tags") or ()}
-    gone = [{"Key": k} for k in old if k not in new]
-    if gone:
-        request.call("ec2", "DeleteTags", {"Resources": [resource_id], "Tags": gone})
-    changed = [{"Key": k, "Value": v} for k, v in new.items() if old.get(k) != v]
-    if changed:
-        request.call("ec2", "CreateTags", {"Resources": [resource_id], "Tags": changed})
-
-
-def _quietly(request: ResourceRequest, operation: str, params: dict[str, Any]) -> None:
-    """A delete whose resource may be gone already."""
-    try:
-        request.call("ec2", operation, params)
-    except ServiceError as error:
-        if not (is_missing(error) or error.code == "Gateway.NotAttached"):
-            raise
-
-
-def _given(props: dict[str, Any], names: dict[str, str], converters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Template properties renamed to API parameters (those given)."""
-    out = {}
-    for prop, param in names.items():
-        if props.get(prop) is not None:
-            value = props[prop]
-            out[param] = (converters or {}).get(prop, lambda v: v)(value)
-    return out
+from cloudtwin.services.ec2 import compute_resources, gateway_resources
+from cloudtwin.services.ec2.resource_support import as_int, given, quietly, retag, tag_specs
 
 
 class VpcHandler(ResourceHandler):
@@ -61,10 +22,10 @@ class VpcHandler(ResourceHandler):
 
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
-        params = {**_given(props, {"CidrBlock": "CidrBlock", "InstanceTenancy": "InstanceTenancy",
+        params = {**given(props, {"CidrBlock": "CidrBlock", "InstanceTenancy": "InstanceTenancy",
                                    "Ipv4IpamPoolId": "Ipv4IpamPoolId", "Ipv4NetmaskLength": "Ipv4NetmaskLength"},
-                           {"Ipv4NetmaskLength": _int}),
-                  "TagSpecifications": _specs(request, "vpc")}  # fmt: skip
+                           {"Ipv4NetmaskLength": as_int}),
+                  "TagSpecifications": tag_specs(request, "vpc")}  # fmt: skip
         vpc_id = request.call("ec2", "CreateVpc", params)["Vpc"]["VpcId"]
         self._attributes(request, vpc_id, {})
         return self._outcome(request, vpc_id)
@@ -92,11 +53,11 @@ class VpcHandler(ResourceHandler):
     def update(self, request: ResourceRequest) -> Outcome:
         vpc_id = request.physical_id or ""
         self._attributes(request, vpc_id, request.previous_properties or {})
-        _retag(request, vpc_id)
+        retag(request, vpc_id)
         return self._outcome(request, vpc_id)
 
     def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteVpc", {"VpcId": request.physical_id})
+        quietly(request, "DeleteVpc", {"VpcId": request.physical_id})
 
 
 class SubnetHandler(ResourceHandler):
@@ -105,9 +66,9 @@ class SubnetHandler(ResourceHandler):
 
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
-        params = {**_given(props, {"VpcId": "VpcId", "CidrBlock": "CidrBlock", "AvailabilityZone": "AvailabilityZone",
+        params = {**given(props, {"VpcId": "VpcId", "CidrBlock": "CidrBlock", "AvailabilityZone": "AvailabilityZone",
                                    "AvailabilityZoneId": "AvailabilityZoneId", "Ipv6CidrBlock": "Ipv6CidrBlock"}),
-                  "TagSpecifications": _specs(request, "subnet")}  # fmt: skip
+                  "TagSpecifications": tag_specs(request, "subnet")}  # fmt: skip
         subnet_id = request.call("ec2", "CreateSubnet", params)["Subnet"]["SubnetId"]
         self._attributes(request, subnet_id, {})
         return self._outcome(request, subnet_id)
@@ -132,11 +93,11 @@ class SubnetHandler(ResourceHandler):
     def update(self, request: ResourceRequest) -> Outcome:
         subnet_id = request.physical_id or ""
         self._attributes(request, subnet_id, request.previous_properties or {})
-        _retag(request, subnet_id)
+        retag(request, subnet_id)
         return self._outcome(request, subnet_id)
 
     def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteSubnet", {"SubnetId": request.physical_id})
+        quietly(request, "DeleteSubnet", {"SubnetId": request.physical_id})
 
 
 def _permission(rule: dict[str, Any], egress: bool) -> dict[str, Any]:
@@ -144,7 +105,7 @@ def _permission(rule: dict[str, Any], egress: bool) -> dict[str, Any]:
     perm: dict[str, Any] = {"IpProtocol": str(rule.get("IpProtocol", "-1"))}
     for name in ("FromPort", "ToPort"):
         if rule.get(name) is not None:
-            perm[name] = _int(rule[name])
+            perm[name] = as_int(rule[name])
     described = {"Description": rule["Description"]} if rule.get("Description") else {}
     if rule.get("CidrIp"):
         perm["IpRanges"] = [{"CidrIp": rule["CidrIp"], **described}]
@@ -174,7 +135,7 @@ class SecurityGroupHandler(ResourceHandler):
         props = request.properties
         name = props.get("GroupName") or f"{request.stack_name}-{request.logical_id}-{random_suffix()}"
         params = {"GroupName": name, "Description": props["GroupDescription"],
-                  "TagSpecifications": _specs(request, "security-group")}  # fmt: skip
+                  "TagSpecifications": tag_specs(request, "security-group")}  # fmt: skip
         if props.get("VpcId"):
             params["VpcId"] = props["VpcId"]
         group_id = request.call("ec2", "CreateSecurityGroup", params)["GroupId"]
@@ -213,12 +174,12 @@ class SecurityGroupHandler(ResourceHandler):
     def update(self, request: ResourceRequest) -> Outcome:
         group_id = request.attributes.get("GroupId") or request.physical_id or ""
         self._rules(request, group_id, request.previous_properties or {})
-        _retag(request, group_id)
+        retag(request, group_id)
         return self._outcome(request, group_id)
 
     def delete(self, request: ResourceRequest) -> None:
         group_id = request.attributes.get("GroupId") or request.physical_id
-        _quietly(request, "DeleteSecurityGroup", {"GroupId": group_id})
+        quietly(request, "DeleteSecurityGroup", {"GroupId": group_id})
 
 
 class SecurityGroupIngressHandler(ResourceHandler):
@@ -253,7 +214,7 @@ class SecurityGroupIngressHandler(ResourceHandler):
         except ServiceError:
             return
         operation = "RevokeSecurityGroupEgress" if self.egress else "RevokeSecurityGroupIngress"
-        _quietly(request, operation, {"GroupId": rule["GroupId"], "SecurityGroupRuleIds": [rule_id]})
+        quietly(request, operation, {"GroupId": rule["GroupId"], "SecurityGroupRuleIds": [rule_id]})
 
 
 class SecurityGroupEgressHandler(SecurityGroupIngressHandler):
@@ -265,16 +226,16 @@ class InternetGatewayHandler(ResourceHandler):
     type_name = "AWS::EC2::InternetGateway"
 
     def create(self, request: ResourceRequest) -> Outcome:
-        gateway = request.call("ec2", "CreateInternetGateway", {"TagSpecifications": _specs(request, "internet-gateway")})
+        gateway = request.call("ec2", "CreateInternetGateway", {"TagSpecifications": tag_specs(request, "internet-gateway")})
         gateway_id = gateway["InternetGateway"]["InternetGatewayId"]
         return Outcome(gateway_id, {"InternetGatewayId": gateway_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        _retag(request, request.physical_id or "")
+        retag(request, request.physical_id or "")
         return Outcome(request.physical_id or "", {"InternetGatewayId": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteInternetGateway", {"InternetGatewayId": request.physical_id})
+        quietly(request, "DeleteInternetGateway", {"InternetGatewayId": request.physical_id})
 
 
 class GatewayAttachmentHandler(ResourceHandler):
@@ -297,7 +258,7 @@ class GatewayAttachmentHandler(ResourceHandler):
     def delete(self, request: ResourceRequest) -> None:
         props = request.properties
         if props.get("InternetGatewayId"):
-            _quietly(request, "DetachInternetGateway", {"InternetGatewayId": props["InternetGatewayId"], "VpcId": props["VpcId"]})
+            quietly(request, "DetachInternetGateway", {"InternetGatewayId": props["InternetGatewayId"], "VpcId": props["VpcId"]})
 
 
 def _fields(request: ResourceRequest) -> dict[str, Any]:
@@ -309,16 +270,16 @@ class RouteTableHandler(ResourceHandler):
 
     def create(self, request: ResourceRequest) -> Outcome:
         table = request.call("ec2", "CreateRouteTable", {"VpcId": request.properties["VpcId"],
-                                                         "TagSpecifications": _specs(request, "route-table")})  # fmt: skip
+                                                         "TagSpecifications": tag_specs(request, "route-table")})  # fmt: skip
         table_id = table["RouteTable"]["RouteTableId"]
         return Outcome(table_id, {"RouteTableId": table_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        _retag(request, request.physical_id or "")
+        retag(request, request.physical_id or "")
         return Outcome(request.physical_id or "", {"RouteTableId": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteRouteTable", {"RouteTableId": request.physical_id})
+        quietly(request, "DeleteRouteTable", {"RouteTableId": request.physical_id})
 
 
 ROUTE_PROPERTIES = (
@@ -387,100 +348,21 @@ class GatewayRouteTableAssociationHandler(SubnetRouteTableAssociationHandler):
         return Outcome(association["AssociationId"], {"AssociationId": association["AssociationId"]})
 
 
-class NatGatewayHandler(ResourceHandler):
-    type_name = "AWS::EC2::NatGateway"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params = {**_given(props, {"SubnetId": "SubnetId", "AllocationId": "AllocationId", "ConnectivityType": "ConnectivityType",
-                                   "PrivateIpAddress": "PrivateIpAddress"}),
-                  "TagSpecifications": _specs(request, "natgateway")}  # fmt: skip
-        nat = request.call("ec2", "CreateNatGateway", params)["NatGateway"]
-        return Outcome(nat["NatGatewayId"], {"NatGatewayId": nat["NatGatewayId"],
-                                             "EniId": nat["NatGatewayAddresses"][0]["NetworkInterfaceId"]})  # fmt: skip
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        _retag(request, request.physical_id or "")
-        return Outcome(request.physical_id or "", dict(request.attributes))
-
-    def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteNatGateway", {"NatGatewayId": request.physical_id})
-
-
-class EipHandler(ResourceHandler):
-    """``AWS::EC2::EIP``: its ``Ref`` is the public address."""
-
-    type_name = "AWS::EC2::EIP"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params = {**_given(props, {"NetworkBorderGroup": "NetworkBorderGroup", "Domain": "Domain"}),
-                  "TagSpecifications": _specs(request, "elastic-ip")}  # fmt: skip
-        address = request.call("ec2", "AllocateAddress", params)
-        if props.get("InstanceId"):
-            request.call("ec2", "AssociateAddress", {"AllocationId": address["AllocationId"], "InstanceId": props["InstanceId"]})
-        return Outcome(address["PublicIp"], {"AllocationId": address["AllocationId"], "PublicIp": address["PublicIp"]})
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        allocation_id = request.attributes.get("AllocationId")
-        if allocation_id:
-            _retag(request, allocation_id)
-        return Outcome(request.physical_id or "", dict(request.attributes))
-
-    def delete(self, request: ResourceRequest) -> None:
-        allocation_id = request.attributes.get("AllocationId")
-        if not allocation_id:
-            return
-        try:
-            address = request.call("ec2", "DescribeAddresses", {"AllocationIds": [allocation_id]})["Addresses"][0]
-        except ServiceError:
-            return
-        if address.get("AssociationId"):
-            _quietly(request, "DisassociateAddress", {"AssociationId": address["AssociationId"]})
-        _quietly(request, "ReleaseAddress", {"AllocationId": allocation_id})
-
-
-class EipAssociationHandler(ResourceHandler):
-    type_name = "AWS::EC2::EIPAssociation"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params = _given(props, {"AllocationId": "AllocationId", "InstanceId": "InstanceId", "EIP": "PublicIp",
-                                "NetworkInterfaceId": "NetworkInterfaceId", "PrivateIpAddress": "PrivateIpAddress"})  # fmt: skip
-        association_id = request.call("ec2", "AssociateAddress", params)["AssociationId"]
-        return Outcome(association_id, {"Id": association_id})
-
-    def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DisassociateAddress", {"AssociationId": request.physical_id})
-
-
-class EgressOnlyInternetGatewayHandler(ResourceHandler):
-    type_name = "AWS::EC2::EgressOnlyInternetGateway"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        gateway = request.call("ec2", "CreateEgressOnlyInternetGateway", {"VpcId": request.properties["VpcId"]})
-        gateway_id = gateway["EgressOnlyInternetGateway"]["EgressOnlyInternetGatewayId"]
-        return Outcome(gateway_id, {"Id": gateway_id})
-
-    def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteEgressOnlyInternetGateway", {"EgressOnlyInternetGatewayId": request.physical_id})
-
-
 class NetworkAclHandler(ResourceHandler):
     type_name = "AWS::EC2::NetworkAcl"
 
     def create(self, request: ResourceRequest) -> Outcome:
         acl = request.call("ec2", "CreateNetworkAcl", {"VpcId": request.properties["VpcId"],
-                                                       "TagSpecifications": _specs(request, "network-acl")})  # fmt: skip
+                                                       "TagSpecifications": tag_specs(request, "network-acl")})  # fmt: skip
         acl_id = acl["NetworkAcl"]["NetworkAclId"]
         return Outcome(acl_id, {"Id": acl_id})
 
     def update(self, request: ResourceRequest) -> Outcome:
-        _retag(request, request.physical_id or "")
+        retag(request, request.physical_id or "")
         return Outcome(request.physical_id or "", {"Id": request.physical_id})
 
     def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteNetworkAcl", {"NetworkAclId": request.physical_id})
+        quietly(request, "DeleteNetworkAcl", {"NetworkAclId": request.physical_id})
 
 
 class NetworkAclEntryHandler(ResourceHandler):
@@ -489,14 +371,14 @@ class NetworkAclEntryHandler(ResourceHandler):
     @staticmethod
     def _params(props: dict[str, Any]) -> dict[str, Any]:
         params: dict[str, Any] = {
-            "NetworkAclId": props["NetworkAclId"], "RuleNumber": _int(props["RuleNumber"]),
+            "NetworkAclId": props["NetworkAclId"], "RuleNumber": as_int(props["RuleNumber"]),
             "Protocol": str(props["Protocol"]), "RuleAction": props["RuleAction"], "Egress": _bool(props.get("Egress", False)),
         }  # fmt: skip
-        params.update(_given(props, {"CidrBlock": "CidrBlock", "Ipv6CidrBlock": "Ipv6CidrBlock"}))
+        params.update(given(props, {"CidrBlock": "CidrBlock", "Ipv6CidrBlock": "Ipv6CidrBlock"}))
         if props.get("PortRange"):
-            params["PortRange"] = {k: _int(v) for k, v in props["PortRange"].items()}
+            params["PortRange"] = {k: as_int(v) for k, v in props["PortRange"].items()}
         if props.get("Icmp"):
-            params["IcmpTypeCode"] = {k: _int(v) for k, v in props["Icmp"].items()}
+            params["IcmpTypeCode"] = {k: as_int(v) for k, v in props["Icmp"].items()}
         return params
 
     def create(self, request: ResourceRequest) -> Outcome:
@@ -512,7 +394,7 @@ class NetworkAclEntryHandler(ResourceHandler):
     def delete(self, request: ResourceRequest) -> None:
         props = request.properties
         try:
-            request.call("ec2", "DeleteNetworkAclEntry", {"NetworkAclId": props["NetworkAclId"], "RuleNumber": _int(props["RuleNumber"]),
+            request.call("ec2", "DeleteNetworkAclEntry", {"NetworkAclId": props["NetworkAclId"], "RuleNumber": as_int(props["RuleNumber"]),
                                                           "Egress": _bool(props.get("Egress", False))})  # fmt: skip
         except ServiceError as error:
             if not error.code.startswith(("InvalidNetworkAclEntry", "InvalidNetworkAclID")):
@@ -548,296 +430,9 @@ class SubnetNetworkAclAssociationHandler(ResourceHandler):
             pass
 
 
-class VpcEndpointHandler(ResourceHandler):
-    type_name = "AWS::EC2::VPCEndpoint"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params = _given(props, {"VpcId": "VpcId", "ServiceName": "ServiceName", "VpcEndpointType": "VpcEndpointType",
-                                "RouteTableIds": "RouteTableIds", "SubnetIds": "SubnetIds", "SecurityGroupIds": "SecurityGroupIds",
-                                "PrivateDnsEnabled": "PrivateDnsEnabled", "IpAddressType": "IpAddressType"},
-                        {"PrivateDnsEnabled": _bool})  # fmt: skip
-        if props.get("PolicyDocument"):
-            policy = props["PolicyDocument"]
-            params["PolicyDocument"] = policy if isinstance(policy, str) else json.dumps(policy)
-        if props.get("PrivateDnsEnabled") is None and params.get("VpcEndpointType") == "Interface":
-            params["PrivateDnsEnabled"] = False
-        specs = _specs(request, "vpc-endpoint", stack=False)  # AWS tags no endpoint with the stack's tags
-        if specs:
-            params["TagSpecifications"] = specs
-        endpoint = request.call("ec2", "CreateVpcEndpoint", params)["VpcEndpoint"]
-        return self._outcome(request, endpoint["VpcEndpointId"])
-
-    def _outcome(self, request: ResourceRequest, endpoint_id: str) -> Outcome:
-        endpoint = request.call("ec2", "DescribeVpcEndpoints", {"VpcEndpointIds": [endpoint_id]})["VpcEndpoints"][0]
-        created = endpoint["CreationTimestamp"]
-        return Outcome(endpoint_id, {
-            "Id": endpoint_id, "CreationTimestamp": created if isinstance(created, str) else _iso(created),
-            "DnsEntries": [f"{e['HostedZoneId']}:{e['DnsName']}" for e in endpoint["DnsEntries"]],
-            "NetworkInterfaceIds": endpoint["NetworkInterfaceIds"],
-        })  # fmt: skip
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        props, before = request.properties, request.previous_properties or {}
-        params: dict[str, Any] = {"VpcEndpointId": request.physical_id}
-        for prop, add, remove in (("RouteTableIds", "AddRouteTableIds", "RemoveRouteTableIds"),
-                                  ("SubnetIds", "AddSubnetIds", "RemoveSubnetIds"),
-                                  ("SecurityGroupIds", "AddSecurityGroupIds", "RemoveSecurityGroupIds")):  # fmt: skip
-            new, old = list(props.get(prop) or ()), list(before.get(prop) or ())
-            if [x for x in new if x not in old]:
-                params[add] = [x for x in new if x not in old]
-            if [x for x in old if x not in new]:
-                params[remove] = [x for x in old if x not in new]
-        if props.get("PolicyDocument") != before.get("PolicyDocument"):
-            if props.get("PolicyDocument"):
-                policy = props["PolicyDocument"]
-                params["PolicyDocument"] = policy if isinstance(policy, str) else json.dumps(policy)
-            else:
-                params["ResetPolicy"] = True
-        if props.get("PrivateDnsEnabled") is not None:
-            params["PrivateDnsEnabled"] = _bool(props["PrivateDnsEnabled"])
-        request.call("ec2", "ModifyVpcEndpoint", params)
-        return self._outcome(request, request.physical_id or "")
-
-    def delete(self, request: ResourceRequest) -> None:
-        request.call("ec2", "DeleteVpcEndpoints", {"VpcEndpointIds": [request.physical_id]})
-
-
-def _iso(value: Any) -> str:
-    from datetime import datetime, timezone
-
-    if isinstance(value, (int, float)):
-        value = datetime.fromtimestamp(value, timezone.utc)
-    return value.isoformat().replace("+00:00", "Z")
-
-
-class KeyPairHandler(ResourceHandler):
-    """``AWS::EC2::KeyPair``: a created key's private key goes to the SSM parameter
-    ``/ec2/keypair/<key pair id>``, as CloudFormation keeps it."""
-
-    type_name = "AWS::EC2::KeyPair"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params: dict[str, Any] = {"KeyName": props["KeyName"]}
-        specs = _specs(request, "key-pair")
-        if specs:
-            params["TagSpecifications"] = specs
-        if props.get("PublicKeyMaterial"):
-            params["PublicKeyMaterial"] = str(props["PublicKeyMaterial"]).encode()
-            key = request.call("ec2", "ImportKeyPair", params)
-        else:
-            params.update(_given(props, {"KeyType": "KeyType", "KeyFormat": "KeyFormat"}))
-            key = request.call("ec2", "CreateKeyPair", params)
-            try:
-                request.call("ssm", "PutParameter", {"Name": f"/ec2/keypair/{key['KeyPairId']}", "Value": key["KeyMaterial"],
-                                                     "Type": "SecureString", "Overwrite": True})  # fmt: skip
-            except ServiceError:
-                pass
-        return Outcome(key["KeyName"], {"KeyFingerprint": key["KeyFingerprint"], "KeyPairId": key["KeyPairId"]})
-
-    def delete(self, request: ResourceRequest) -> None:
-        request.call("ec2", "DeleteKeyPair", {"KeyName": request.physical_id})
-        key_id = request.attributes.get("KeyPairId")
-        if key_id and not request.properties.get("PublicKeyMaterial"):
-            try:
-                request.call("ssm", "DeleteParameter", {"Name": f"/ec2/keypair/{key_id}"})
-            except ServiceError:
-                pass
-
-
-class LaunchTemplateHandler(ResourceHandler):
-    type_name = "AWS::EC2::LaunchTemplate"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params: dict[str, Any] = {
-            "LaunchTemplateName": props.get("LaunchTemplateName") or request.physical_name(128),
-            "LaunchTemplateData": props.get("LaunchTemplateData") or {},
-        }
-        if props.get("VersionDescription"):
-            params["VersionDescription"] = props["VersionDescription"]
-        specs = [dict(s) for s in props.get("TagSpecifications") or ()]
-        if request.stack_tags:
-            specs = [s for s in specs if s.get("ResourceType") == "launch-template"] or [{"ResourceType": "launch-template", "Tags": []}]
-            specs[0] = {**specs[0], "Tags": [*specs[0].get("Tags", []), *request.stack_tags]}
-        if specs:
-            params["TagSpecifications"] = specs
-        template = request.call("ec2", "CreateLaunchTemplate", params)["LaunchTemplate"]
-        return self._outcome(template)
-
-    @staticmethod
-    def _outcome(template: dict[str, Any]) -> Outcome:
-        return Outcome(template["LaunchTemplateId"], {
-            "LaunchTemplateId": template["LaunchTemplateId"],
-            "DefaultVersionNumber": str(template["DefaultVersionNumber"]),
-            "LatestVersionNumber": str(template["LatestVersionNumber"]),
-        })  # fmt: skip
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        template_id = request.physical_id or ""
-        params: dict[str, Any] = {"LaunchTemplateId": template_id, "LaunchTemplateData": props.get("LaunchTemplateData") or {}}
-        if props.get("VersionDescription"):
-            params["VersionDescription"] = props["VersionDescription"]
-        version = request.call("ec2", "CreateLaunchTemplateVersion", params)["LaunchTemplateVersion"]
-        template = request.call("ec2", "ModifyLaunchTemplate", {"LaunchTemplateId": template_id,
-                                                                "DefaultVersion": str(version["VersionNumber"])})["LaunchTemplate"]  # fmt: skip
-        return self._outcome(template)
-
-    def delete(self, request: ResourceRequest) -> None:
-        try:
-            request.call("ec2", "DeleteLaunchTemplate", {"LaunchTemplateId": request.physical_id})
-        except ServiceError as error:
-            if "NotFound" not in error.code:
-                raise
-
-
-class DhcpOptionsHandler(ResourceHandler):
-    type_name = "AWS::EC2::DHCPOptions"
-    OPTIONS = {
-        "DomainName": "domain-name", "DomainNameServers": "domain-name-servers", "NetbiosNameServers": "netbios-name-servers",
-        "NetbiosNodeType": "netbios-node-type", "NtpServers": "ntp-servers",
-        "Ipv6AddressPreferredLeaseTime": "ipv6-address-preferred-lease-time",
-    }  # fmt: skip
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        configurations = []
-        for prop, key in self.OPTIONS.items():
-            value = props.get(prop)
-            if value is not None:
-                values = value if isinstance(value, list) else [value]
-                configurations.append({"Key": key, "Values": [str(v) for v in values]})
-        options = request.call("ec2", "CreateDhcpOptions", {"DhcpConfigurations": configurations,
-                                                            "TagSpecifications": _specs(request, "dhcp-options")})  # fmt: skip
-        options_id = options["DhcpOptions"]["DhcpOptionsId"]
-        return Outcome(options_id, {"DhcpOptionsId": options_id})
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        _retag(request, request.physical_id or "")
-        return Outcome(request.physical_id or "", {"DhcpOptionsId": request.physical_id})
-
-    def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteDhcpOptions", {"DhcpOptionsId": request.physical_id})
-
-
-class VpcDhcpOptionsAssociationHandler(ResourceHandler):
-    type_name = "AWS::EC2::VPCDHCPOptionsAssociation"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        request.call("ec2", "AssociateDhcpOptions", {"DhcpOptionsId": props["DhcpOptionsId"], "VpcId": props["VpcId"]})
-        return Outcome(f"{props['DhcpOptionsId']}|{props['VpcId']}", {})
-
-    def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "AssociateDhcpOptions", {"DhcpOptionsId": "default", "VpcId": request.properties["VpcId"]})
-
-
-class VpcCidrBlockHandler(ResourceHandler):
-    type_name = "AWS::EC2::VPCCidrBlock"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params = {"VpcId": props["VpcId"], **_given(props, {"CidrBlock": "CidrBlock", "AmazonProvidedIpv6CidrBlock": "AmazonProvidedIpv6CidrBlock"},
-                                                     {"AmazonProvidedIpv6CidrBlock": _bool})}  # fmt: skip
-        answer = request.call("ec2", "AssociateVpcCidrBlock", params)
-        association = answer.get("CidrBlockAssociation") or answer.get("Ipv6CidrBlockAssociation") or {}
-        return Outcome(association["AssociationId"], {"Id": association["AssociationId"], "IpSource": "amazon"})
-
-    def delete(self, request: ResourceRequest) -> None:
-        try:
-            request.call("ec2", "DisassociateVpcCidrBlock", {"AssociationId": request.physical_id})
-        except ServiceError as error:
-            if "NotFound" not in error.code:
-                raise
-
-
-class NetworkInterfaceHandler(ResourceHandler):
-    type_name = "AWS::EC2::NetworkInterface"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params = {**_given(props, {"SubnetId": "SubnetId", "GroupSet": "Groups", "Description": "Description",
-                                   "PrivateIpAddress": "PrivateIpAddress", "InterfaceType": "InterfaceType"}),
-                  "TagSpecifications": _specs(request, "network-interface")}  # fmt: skip
-        eni = request.call("ec2", "CreateNetworkInterface", params)["NetworkInterface"]
-        return Outcome(eni["NetworkInterfaceId"], {
-            "Id": eni["NetworkInterfaceId"], "PrimaryPrivateIpAddress": eni["PrivateIpAddress"],
-            "SecondaryPrivateIpAddresses": [], "VpcId": eni["VpcId"],
-        })  # fmt: skip
-
-    def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "DeleteNetworkInterface", {"NetworkInterfaceId": request.physical_id})
-
-
-class VpcPeeringConnectionHandler(ResourceHandler):
-    """``AWS::EC2::VPCPeeringConnection``: a peering within one account is accepted at once,
-    as CloudFormation does."""
-
-    type_name = "AWS::EC2::VPCPeeringConnection"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params = {**_given(props, {"VpcId": "VpcId", "PeerVpcId": "PeerVpcId", "PeerOwnerId": "PeerOwnerId", "PeerRegion": "PeerRegion"}),
-                  "TagSpecifications": _specs(request, "vpc-peering-connection")}  # fmt: skip
-        peering = request.call("ec2", "CreateVpcPeeringConnection", params)["VpcPeeringConnection"]
-        peering_id = peering["VpcPeeringConnectionId"]
-        if props.get("PeerOwnerId") in (None, request.account_id) and props.get("PeerRegion") in (None, request.region):
-            request.call("ec2", "AcceptVpcPeeringConnection", {"VpcPeeringConnectionId": peering_id})
-        return Outcome(peering_id, {"Id": peering_id})
-
-    def delete(self, request: ResourceRequest) -> None:
-        try:
-            request.call("ec2", "DeleteVpcPeeringConnection", {"VpcPeeringConnectionId": request.physical_id})
-        except ServiceError:
-            pass
-
-
-class InstanceHandler(ResourceHandler):
-    type_name = "AWS::EC2::Instance"
-
-    def create(self, request: ResourceRequest) -> Outcome:
-        props = request.properties
-        params: dict[str, Any] = {"MinCount": 1, "MaxCount": 1, **_given(props, {
-            "ImageId": "ImageId", "InstanceType": "InstanceType", "KeyName": "KeyName", "SubnetId": "SubnetId",
-            "SecurityGroupIds": "SecurityGroupIds", "SecurityGroups": "SecurityGroups", "UserData": "UserData",
-            "PrivateIpAddress": "PrivateIpAddress", "LaunchTemplate": "LaunchTemplate",
-        })}  # fmt: skip
-        if props.get("AvailabilityZone"):
-            params["Placement"] = {"AvailabilityZone": props["AvailabilityZone"]}
-        if props.get("IamInstanceProfile"):
-            profile = props["IamInstanceProfile"]
-            params["IamInstanceProfile"] = {"Arn": profile} if str(profile).startswith("arn:") else {"Name": profile}
-        specs = _specs(request, "instance")
-        if specs:
-            params["TagSpecifications"] = specs
-        instance = request.call("ec2", "RunInstances", params)["Instances"][0]
-        return self._outcome(instance)
-
-    @staticmethod
-    def _outcome(instance: dict[str, Any]) -> Outcome:
-        return Outcome(instance["InstanceId"], {
-            "InstanceId": instance["InstanceId"], "AvailabilityZone": instance["Placement"]["AvailabilityZone"],
-            "PrivateDnsName": instance.get("PrivateDnsName", ""), "PrivateIp": instance.get("PrivateIpAddress", ""),
-            "PublicDnsName": instance.get("PublicDnsName", ""), "PublicIp": instance.get("PublicIpAddress", ""),
-            "VpcId": instance.get("VpcId", ""), "State": instance["State"],
-        })  # fmt: skip
-
-    def update(self, request: ResourceRequest) -> Outcome:
-        _retag(request, request.physical_id or "")
-        instance = request.call("ec2", "DescribeInstances", {"InstanceIds": [request.physical_id]})["Reservations"][0]["Instances"][0]
-        return self._outcome(instance)
-
-    def delete(self, request: ResourceRequest) -> None:
-        _quietly(request, "TerminateInstances", {"InstanceIds": [request.physical_id]})
-
-
 HANDLERS = [
     VpcHandler, SubnetHandler, SecurityGroupHandler, SecurityGroupIngressHandler, SecurityGroupEgressHandler,
     InternetGatewayHandler, GatewayAttachmentHandler, RouteTableHandler, RouteHandler, SubnetRouteTableAssociationHandler,
-    GatewayRouteTableAssociationHandler, NatGatewayHandler, EipHandler, EipAssociationHandler,
-    EgressOnlyInternetGatewayHandler, NetworkAclHandler, NetworkAclEntryHandler, SubnetNetworkAclAssociationHandler,
-    VpcEndpointHandler, KeyPairHandler, LaunchTemplateHandler, DhcpOptionsHandler, VpcDhcpOptionsAssociationHandler,
-    VpcCidrBlockHandler, NetworkInterfaceHandler, VpcPeeringConnectionHandler, InstanceHandler,
+    GatewayRouteTableAssociationHandler, NetworkAclHandler, NetworkAclEntryHandler, SubnetNetworkAclAssociationHandler,
+    *gateway_resources.HANDLERS, *compute_resources.HANDLERS,
 ]
