@@ -19,7 +19,7 @@ class KeyPairHandler(ResourceHandler):
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
         params: dict[str, Any] = {"KeyName": props["KeyName"]}
-        specs = tag_specs(request, "key-pair")
+        specs = tag_specs(request, "key-pair", stack=False)  # AWS tags no key pair with the stack's tags
         if specs:
             params["TagSpecifications"] = specs
         if props.get("PublicKeyMaterial"):
