@@ -106,3 +106,26 @@ def test_dhcp_options(ec2):
     assert error_of(ec2.delete_dhcp_options, DhcpOptionsId=options["DhcpOptionsId"])[0] == "DependencyViolation"
     ec2.associate_dhcp_options(DhcpOptionsId="default", VpcId=vpc_id)
     ec2.delete_dhcp_options(DhcpOptionsId=options["DhcpOptionsId"])
+
+
+def test_managed_prefix_list_versions(ec2):
+    created = ec2.create_managed_prefix_list(PrefixListName="offices", AddressFamily="IPv4", MaxEntries=3,
+                                             Entries=[{"Cidr": "10.1.0.0/16", "Description": "hq"}])["PrefixList"]  # fmt: skip
+    assert created["State"] == "create-in-progress" and created["Version"] == 1
+    prefix_list_id = created["PrefixListId"]
+    assert ec2.describe_managed_prefix_lists(PrefixListIds=[prefix_list_id])["PrefixLists"][0]["State"] == "create-complete"
+    modified = ec2.modify_managed_prefix_list(PrefixListId=prefix_list_id, CurrentVersion=1, AddEntries=[{"Cidr": "10.2.0.0/16"}])
+    assert modified["PrefixList"]["Version"] == 2
+    assert error_of(ec2.modify_managed_prefix_list, PrefixListId=prefix_list_id, CurrentVersion=1,
+                    AddEntries=[{"Cidr": "10.3.0.0/16"}])[0] == "PrefixListVersionMismatch"  # fmt: skip
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=prefix_list_id)["Entries"]
+    assert entries == [{"Cidr": "10.1.0.0/16", "Description": "hq"}, {"Cidr": "10.2.0.0/16"}]
+    assert error_of(ec2.modify_managed_prefix_list, PrefixListId=prefix_list_id, CurrentVersion=2,
+                    AddEntries=[{"Cidr": "10.3.0.0/16"}, {"Cidr": "10.4.0.0/16"}])[0] == "InvalidParameterValue"  # fmt: skip
+    group_id = ec2.create_security_group(GroupName="pl", Description="pl")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "PrefixListIds": [{"PrefixListId": prefix_list_id}]}])  # fmt: skip
+    assert error_of(ec2.delete_managed_prefix_list, PrefixListId=prefix_list_id)[0] == "DependencyViolation"
+    ec2.delete_security_group(GroupId=group_id)
+    assert ec2.delete_managed_prefix_list(PrefixListId=prefix_list_id)["PrefixList"]["State"] == "delete-in-progress"
+    assert error_of(ec2.describe_managed_prefix_lists, PrefixListIds=[prefix_list_id])[0] == "InvalidPrefixListID.NotFound"

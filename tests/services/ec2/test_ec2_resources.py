@@ -78,6 +78,13 @@ Resources:
       VpcId: !Ref Vpc
       ServiceName: !Sub com.amazonaws.${AWS::Region}.s3
       RouteTableIds: [!Ref PrivateRoutes]
+  Offices:
+    Type: AWS::EC2::PrefixList
+    Properties:
+      PrefixListName: offices
+      AddressFamily: IPv4
+      MaxEntries: 5
+      Entries: [{Cidr: 10.1.0.0/16, Description: hq}]
   Key:
     Type: AWS::EC2::KeyPair
     Properties: {KeyName: !Sub "${AWS::StackName}-key"}
@@ -96,6 +103,8 @@ Outputs:
   Endpoint: {Value: !Ref S3Endpoint}
   KeyName: {Value: !Ref Key}
   KeyId: {Value: !GetAtt Key.KeyPairId}
+  Offices: {Value: !Ref Offices}
+  OfficesArn: {Value: !GetAtt Offices.Arn}
 """
 
 
@@ -120,6 +129,9 @@ def test_stack_builds_a_vpc_and_tears_it_down(stack, aws_client):
     assert {r.get("NatGatewayId") for r in routes} >= {out["Nat"]} and any(r.get("GatewayId") == out["Endpoint"] for r in routes)
     assert ec2.describe_addresses(PublicIps=[out["Address"]])["Addresses"][0]["AssociationId"]
     assert ec2.describe_key_pairs(KeyNames=["net-key"])["KeyPairs"][0]["KeyPairId"] == out["KeyId"]
+    assert out["OfficesArn"].endswith(f":prefix-list/{out['Offices']}")
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=out["Offices"])["Entries"]
+    assert entries == [{"Cidr": "10.1.0.0/16", "Description": "hq"}]
     private_key = aws_client("ssm").get_parameter(Name=f"/ec2/keypair/{out['KeyId']}", WithDecryption=True)
     assert private_key["Parameter"]["Value"].startswith("-----BEGIN RSA PRIVATE KEY-----")
 

@@ -1,6 +1,6 @@
 """CloudFormation handlers of EC2's gateway, address and connection types: NAT gateways,
 Elastic IPs, egress-only gateways, VPC endpoints, DHCP options, CIDR blocks, network
-interfaces and peering connections."""
+interfaces, peering connections and prefix lists."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest
 from cloudtwin.deployment.properties import truthy as _bool
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.ec2.resource_support import given, quietly, retag, tag_specs
+from cloudtwin.services.ec2.resource_support import as_int, given, quietly, retag, tag_specs
 
 
 class NatGatewayHandler(ResourceHandler):
@@ -256,8 +256,48 @@ class VpcPeeringConnectionHandler(ResourceHandler):
             pass
 
 
+class PrefixListHandler(ResourceHandler):
+    type_name = "AWS::EC2::PrefixList"
+
+    def create(self, request: ResourceRequest) -> Outcome:
+        props = request.properties
+        params = {
+            "PrefixListName": props["PrefixListName"], "AddressFamily": props["AddressFamily"],
+            "MaxEntries": as_int(props.get("MaxEntries") or max(len(props.get("Entries") or ()), 1)),
+            "Entries": [dict(e) for e in props.get("Entries") or ()], "TagSpecifications": tag_specs(request, "prefix-list"),
+        }  # fmt: skip
+        return self._outcome(request.call("ec2", "CreateManagedPrefixList", params)["PrefixList"])
+
+    @staticmethod
+    def _outcome(prefix_list: dict[str, Any]) -> Outcome:
+        return Outcome(prefix_list["PrefixListId"], {
+            "PrefixListId": prefix_list["PrefixListId"], "Arn": prefix_list["PrefixListArn"],
+            "OwnerId": prefix_list["OwnerId"], "Version": prefix_list["Version"],
+        })  # fmt: skip
+
+    def update(self, request: ResourceRequest) -> Outcome:
+        props, before = request.properties, request.previous_properties or {}
+        prefix_list_id = request.physical_id or ""
+        current = request.call("ec2", "DescribeManagedPrefixLists", {"PrefixListIds": [prefix_list_id]})["PrefixLists"][0]
+        new = {e["Cidr"]: e for e in props.get("Entries") or ()}
+        old = {e["Cidr"]: e for e in before.get("Entries") or ()}
+        params: dict[str, Any] = {"PrefixListId": prefix_list_id, "PrefixListName": props["PrefixListName"]}
+        add = [dict(e) for cidr, e in new.items() if old.get(cidr) != e]
+        remove = [{"Cidr": cidr} for cidr in old if cidr not in new]
+        if add or remove:
+            params.update(CurrentVersion=current["Version"], AddEntries=add, RemoveEntries=remove)
+        if props.get("MaxEntries"):
+            params["MaxEntries"] = as_int(props["MaxEntries"])
+        answer = request.call("ec2", "ModifyManagedPrefixList", params)["PrefixList"]
+        retag(request, prefix_list_id)
+        return self._outcome(answer)
+
+    def delete(self, request: ResourceRequest) -> None:
+        quietly(request, "DeleteManagedPrefixList", {"PrefixListId": request.physical_id})
+
+
 HANDLERS = [
     NatGatewayHandler, EipHandler, EipAssociationHandler, EgressOnlyInternetGatewayHandler, VpcEndpointHandler,
     DhcpOptionsHandler, VpcDhcpOptionsAssociationHandler, VpcCidrBlockHandler, NetworkInterfaceHandler,
-    VpcPeeringConnectionHandler,
+    VpcPeeringConnectionHandler, PrefixListHandler,
 ]

@@ -6,12 +6,13 @@ provider is their union: VPCs and subnets (:mod:`vpcs`), security groups
 (:mod:`security_groups`), route tables (:mod:`routing`), network ACLs (:mod:`acls`),
 gateways and Elastic IPs (:mod:`gateways`), network interfaces (:mod:`interfaces`), VPC
 endpoints (:mod:`endpoints`), peering and DHCP options (:mod:`peering`), key pairs
-(:mod:`keys`), launch templates (:mod:`launch_templates`), instances (:mod:`instances`),
-regions and zones (:mod:`regions`). Tags and filters are shared (:mod:`tagging`,
-:mod:`filters`).
+(:mod:`keys`), launch templates (:mod:`launch_templates`), prefix lists
+(:mod:`prefix_lists`), instances (:mod:`instances`), regions and zones (:mod:`regions`).
+Tags and filters are shared (:mod:`tagging`, :mod:`filters`).
 
-Every operation honours ``DryRun``: a request that would succeed answers AWS's
-``DryRunOperation`` error instead of acting.
+Every operation honours ``DryRun``: the request changes nothing and answers AWS's
+``DryRunOperation`` (the caller would have been allowed: cloudtwin checks no permission
+here).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from cloudtwin.services.ec2.keys import KeyPairOperations
 from cloudtwin.services.ec2.launch_templates import LaunchTemplateOperations
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.peering import PeeringOperations
+from cloudtwin.services.ec2.prefix_lists import PrefixListOperations
 from cloudtwin.services.ec2.regions import RegionOperations
 from cloudtwin.services.ec2.routing import RoutingOperations
 from cloudtwin.services.ec2.security_groups import SecurityGroupOperations
@@ -39,7 +41,7 @@ from cloudtwin.services.provider import ServiceProvider
 class Provider(
     VpcOperations, SecurityGroupOperations, RoutingOperations, NetworkAclOperations, GatewayOperations,
     InterfaceOperations, EndpointOperations, PeeringOperations, KeyPairOperations, LaunchTemplateOperations,
-    InstanceOperations, RegionOperations, ServiceProvider,
+    PrefixListOperations, InstanceOperations, RegionOperations, ServiceProvider,
 ):  # fmt: skip
     service_name = "ec2"
     store_class = Ec2Store
