@@ -256,6 +256,8 @@ class GatewayOperations:
 
     def create_nat_gateway(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         store: Ec2Store = ctx.store
+        if not params.get("SubnetId"):
+            raise ServiceError("MissingParameter", "The request must contain the parameter SubnetId")
         subnet = store.subnets.get(params["SubnetId"])
         if subnet is None:
             raise not_found(params["SubnetId"], "subnet")
