@@ -23,17 +23,6 @@ def not_found(resource_id: str, prefix: str | None = None) -> ServiceError:
     return ServiceError(code, f"The {noun} ID '{resource_id}' does not exist")
 
 
-def malformed(kind: str, value: str) -> ServiceError:
-    """An id that is not of its kind's form (``InvalidVpcID.Malformed``...)."""
-    codes = {
-        "vpc": "InvalidVpcID.Malformed", "subnet": "InvalidSubnetID.Malformed", "sg": "InvalidGroupId.Malformed",
-        "igw": "InvalidInternetGatewayID.Malformed", "rtb": "InvalidRouteTableID.Malformed",
-        "acl": "InvalidNetworkAclID.Malformed", "eipalloc": "InvalidAllocationID.Malformed",
-        "eni": "InvalidNetworkInterfaceID.Malformed", "i": "InvalidInstanceID.Malformed",
-    }  # fmt: skip
-    return ServiceError(codes.get(kind, "InvalidParameterValue"), f'Invalid id: "{value}"')
-
-
 def invalid_parameter(message: str) -> ServiceError:
     return ServiceError("InvalidParameterValue", message)
 

@@ -4,7 +4,6 @@ gateways, NAT gateways (``pending`` -> ``available`` on the virtual clock) and E
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
@@ -13,6 +12,7 @@ from cloudtwin.services.ec2.filters import page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.interfaces import drop_interface, new_interface
 from cloudtwin.services.ec2.models import Ec2Store
+from cloudtwin.services.ec2.network import public_address
 from cloudtwin.services.ec2.tagging import spec_tags
 
 #: How long a NAT gateway stays ``pending`` (and ``deleting``), in virtual seconds.
@@ -39,10 +39,6 @@ def attach_internet_gateway(store: Ec2Store, gateway: dict[str, Any], vpc_id: st
             )
     gateway["Attachments"] = [{"State": "available", "VpcId": vpc_id}]
     store.internet_gateways.save(gateway_id)
-
-
-def _public_ip() -> str:
-    return f"{random.choice((3, 13, 18, 34, 35, 44, 52, 54))}.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
 
 
 IGW_FIELDS = {
@@ -177,7 +173,7 @@ class GatewayOperations:
         store: Ec2Store = ctx.store
         address: dict[str, Any] = {
             "AllocationId": new_id("eipalloc"), "Domain": "vpc", "PublicIpv4Pool": "amazon",
-            "NetworkBorderGroup": params.get("NetworkBorderGroup") or store.region, "PublicIp": _public_ip(),
+            "NetworkBorderGroup": params.get("NetworkBorderGroup") or store.region, "PublicIp": public_address(),
         }  # fmt: skip
         tags = spec_tags(params, "elastic-ip")
         if tags:

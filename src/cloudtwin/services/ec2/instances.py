@@ -14,6 +14,7 @@ from cloudtwin.services.ec2.filters import page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.interfaces import drop_interface, new_interface
 from cloudtwin.services.ec2.models import Ec2Store
+from cloudtwin.services.ec2.network import public_address
 from cloudtwin.services.ec2.tagging import spec_tags
 
 TRANSITION_SECONDS = 5.0
@@ -151,7 +152,7 @@ class InstanceOperations:
             profile = params["IamInstanceProfile"]
             instance["IamInstanceProfile"] = {"Arn": profile.get("Arn") or f"arn:aws:iam::{store.account_id}:instance-profile/{profile.get('Name')}", "Id": new_id("AIPA").replace("-", "").upper()}
         if subnet["MapPublicIpOnLaunch"]:
-            ip = f"54.{(index * 7) % 256}.{len(store.instances) % 256}.{(len(store.instances) * 13 + 10) % 250 + 1}"
+            ip = public_address()
             instance["PublicIpAddress"] = ip
             instance["PublicDnsName"] = f"ec2-{ip.replace('.', '-')}.compute-1.amazonaws.com"
         if tags:

@@ -116,9 +116,9 @@ class InterfaceOperations:
         eni = store.network_interfaces.get(params["NetworkInterfaceId"])
         if eni is None:
             raise not_found(params["NetworkInterfaceId"], "eni")
-        if eni.get("Attachment") or eni["RequesterManaged"]:
-            raise ServiceError("InvalidNetworkInterface.InUse", f"Interface: [{eni['NetworkInterfaceId']}] in use.") if eni.get("Attachment") else dependency_violation(
-                f"Network interface '{eni['NetworkInterfaceId']}' is currently in use."
-            )
+        if eni.get("Attachment"):
+            raise ServiceError("InvalidNetworkInterface.InUse", f"Interface: [{eni['NetworkInterfaceId']}] in use.")
+        if eni["RequesterManaged"]:
+            raise dependency_violation(f"Network interface '{eni['NetworkInterfaceId']}' is currently in use.")
         drop_interface(store, eni["NetworkInterfaceId"])
         return {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import random
 from typing import Union
 
 from cloudtwin.protocol.errors import ServiceError
@@ -56,7 +57,7 @@ def usable_addresses(block: ipaddress.IPv4Network) -> int:
     return block.num_addresses - 5
 
 
-def host(block: str, index: int) -> str:
-    """The ``index``-th address of a block (AWS hands out from the fourth on)."""
-    network = ipaddress.ip_network(block, strict=False)
-    return str(network.network_address + index)
+
+def public_address() -> str:
+    """A public IPv4 address as AWS hands them out (from its own ranges)."""
+    return f"{random.choice((3, 13, 18, 34, 35, 44, 52, 54))}.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"

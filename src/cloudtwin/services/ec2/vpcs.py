@@ -195,8 +195,8 @@ class VpcOperations:
         cidr = params.get("CidrBlock")
         if cidr is None and not params.get("Ipv4IpamPoolId"):
             raise ServiceError("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")
-        if cidr is None:
-            cidr = f"10.{random.randrange(0, 255)}.0.0/{params.get('Ipv4NetmaskLength') or 16}"
+        if cidr is None:  # cloudtwin has no IPAM pools
+            raise ServiceError("InvalidIpamPoolId.NotFound", f"The pool ID '{params['Ipv4IpamPoolId']}' does not exist")
         block = network.ipv4_block(cidr)
         _check_vpc_size(block)
         tags = spec_tags(params, "vpc")
