@@ -129,3 +129,10 @@ def test_managed_prefix_list_versions(ec2):
     ec2.delete_security_group(GroupId=group_id)
     assert ec2.delete_managed_prefix_list(PrefixListId=prefix_list_id)["PrefixList"]["State"] == "delete-in-progress"
     assert error_of(ec2.describe_managed_prefix_lists, PrefixListIds=[prefix_list_id])[0] == "InvalidPrefixListID.NotFound"
+
+
+def test_addresses_attribute_has_no_reverse_dns(ec2):
+    address = ec2.allocate_address(Domain="vpc")
+    answered = ec2.describe_addresses_attribute(AllocationIds=[address["AllocationId"]], Attribute="domain-name")["Addresses"]
+    assert answered == [{"AllocationId": address["AllocationId"], "PublicIp": address["PublicIp"]}]
+    assert error_of(ec2.describe_addresses_attribute, AllocationIds=["eipalloc-12345678"], Attribute="domain-name")[0] == "InvalidAllocationID.NotFound"

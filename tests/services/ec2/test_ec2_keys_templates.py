@@ -70,3 +70,18 @@ def test_instance_states_follow_the_clock(ec2, control):
     states = ec2.describe_instances(InstanceIds=ids)["Reservations"][0]["Instances"]
     assert {i["State"]["Name"] for i in states} == {"terminated"}
     assert error_of(ec2.describe_instances, InstanceIds=["i-12345678901234567"])[0] == "InvalidInstanceID.NotFound"
+
+
+def test_instance_attributes_and_termination_protection(ec2, control):
+    control.freeze()
+    instance_id = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                                    UserData="echo hi")["Instances"][0]["InstanceId"]  # fmt: skip
+    assert ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="instanceType")["InstanceType"] == {"Value": "t3.micro"}
+    user_data = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")["UserData"]["Value"]
+    assert base64.b64decode(user_data) == b"echo hi"
+    ec2.modify_instance_attribute(InstanceId=instance_id, DisableApiTermination={"Value": True})
+    assert ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="disableApiTermination")["DisableApiTermination"] == {"Value": True}
+    assert error_of(ec2.terminate_instances, InstanceIds=[instance_id])[0] == "OperationNotPermitted"
+    assert error_of(ec2.modify_instance_attribute, InstanceId=instance_id, InstanceType={"Value": "t3.large"})[0] == "IncorrectInstanceState"
+    ec2.modify_instance_attribute(InstanceId=instance_id, Attribute="disableApiTermination", Value="false")
+    ec2.terminate_instances(InstanceIds=[instance_id])

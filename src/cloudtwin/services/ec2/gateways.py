@@ -190,6 +190,13 @@ class GatewayOperations:
             found = [self._address(store, {"PublicIp": ip}) for ip in params["PublicIps"]]
         return {"Addresses": select(found, params.get("Filters"), ADDRESS_FIELDS)}
 
+    def describe_addresses_attribute(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """The addresses' reverse DNS records (none is ever set: cloudtwin runs no DNS)."""
+        store: Ec2Store = ctx.store
+        ids = params.get("AllocationIds") or list(store.addresses)
+        found = [self._address(store, {"AllocationId": a}) for a in ids]
+        return {"Addresses": [{"AllocationId": a["AllocationId"], "PublicIp": a["PublicIp"]} for a in found]}
+
     def associate_address(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         store: Ec2Store = ctx.store
         address = self._address(store, params)

@@ -1,5 +1,5 @@
 """Instances as records: RunInstances, DescribeInstances, Start/Stop/TerminateInstances,
-DescribeInstanceStatus. No machine runs; the state moves on the virtual clock
+DescribeInstanceStatus, Describe/ModifyInstanceAttribute. No machine runs; the state moves on the virtual clock
 (``pending`` -> ``running``, ``stopping`` -> ``stopped``, ``shutting-down`` ->
 ``terminated``), each step taking ``TRANSITION_SECONDS``."""
 
@@ -203,6 +203,12 @@ class InstanceOperations:
         return changes
 
     def terminate_instances(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+        for instance in self._instances(ctx, params["InstanceIds"]):
+            if instance.get("_attributes", {}).get("DisableApiTermination"):
+                raise ServiceError(
+                    "OperationNotPermitted",
+                    f"The instance '{instance['InstanceId']}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.",
+                )
         return {"TerminatingInstances": self._transition(ctx, params["InstanceIds"], "shutting-down", ("pending", "running", "stopping", "stopped"))}
 
     def stop_instances(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
@@ -226,3 +232,79 @@ class InstanceOperations:
                 "SystemStatus": {"Status": ok, "Details": [{"Name": "reachability", "Status": "passed"}] if ok == "ok" else []},
             })  # fmt: skip
         return {"InstanceStatuses": statuses}
+
+    # -- attributes ---------------------------------------------------------------------------
+
+    def describe_instance_attribute(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+        instance = self._instances(ctx, [params["InstanceId"]])[0]
+        name = params["Attribute"]
+        member = ATTRIBUTES.get(name)
+        if member is None:
+            raise ServiceError("InvalidParameterValue", f"Value ({name}) for parameter attribute is invalid. Unknown attribute.")
+        answer: dict[str, Any] = {"InstanceId": instance["InstanceId"]}
+        if member == "Groups":
+            answer["Groups"] = instance["SecurityGroups"]
+        elif member == "BlockDeviceMappings":
+            answer["BlockDeviceMappings"] = instance["BlockDeviceMappings"]
+        elif member == "ProductCodes":
+            answer["ProductCodes"] = instance["ProductCodes"]
+        else:
+            value = _attribute(instance, member)
+            answer[member] = {} if value is None else {"Value": value}
+        return answer
+
+    def modify_instance_attribute(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+        store: Ec2Store = ctx.store
+        instance = self._instances(ctx, [params["InstanceId"]])[0]
+        settings = instance.setdefault("_attributes", {})
+        if params.get("Attribute") and "Value" in params:
+            member = ATTRIBUTES.get(params["Attribute"])
+            if member is None or member in ("Groups", "BlockDeviceMappings", "ProductCodes"):
+                raise ServiceError("InvalidParameterValue", f"Value ({params['Attribute']}) for parameter attribute is invalid.")
+            value = params["Value"]
+            if member in _BOOLEANS:
+                value = str(value).lower() == "true"
+            params = {**params, member: {"Value": value}}
+        if params.get("InstanceType") and instance["State"]["Name"] != "stopped":
+            raise ServiceError("IncorrectInstanceState", f"The instance '{instance['InstanceId']}' is not in the 'stopped' state.")
+        for member in ("InstanceType", "DisableApiTermination", "DisableApiStop", "InstanceInitiatedShutdownBehavior",
+                       "SourceDestCheck", "EbsOptimized", "EnaSupport", "UserData"):  # fmt: skip
+            given = params.get(member)
+            if given is None:
+                continue
+            value = given.get("Value")
+            if member == "UserData" and isinstance(value, (bytes, bytearray)):
+                value = base64.b64encode(value).decode()
+            if member in ("InstanceType", "SourceDestCheck", "EbsOptimized", "EnaSupport"):
+                instance[member] = value
+            elif member == "UserData":
+                instance["_user_data"] = value
+            else:
+                settings[member] = value
+        if params.get("Groups"):
+            for group_id in params["Groups"]:
+                if group_id not in store.security_groups:
+                    raise not_found(group_id, "sg")
+            instance["SecurityGroups"] = [{"GroupId": g, "GroupName": store.security_groups[g]["GroupName"]} for g in params["Groups"]]
+        store.instances.save(instance["InstanceId"])
+        return {}
+
+
+#: DescribeInstanceAttribute's attribute names -> the output member answering each.
+ATTRIBUTES = {
+    "instanceType": "InstanceType", "kernel": "KernelId", "ramdisk": "RamdiskId", "userData": "UserData",
+    "disableApiTermination": "DisableApiTermination", "instanceInitiatedShutdownBehavior": "InstanceInitiatedShutdownBehavior",
+    "rootDeviceName": "RootDeviceName", "blockDeviceMapping": "BlockDeviceMappings", "productCodes": "ProductCodes",
+    "sourceDestCheck": "SourceDestCheck", "groupSet": "Groups", "ebsOptimized": "EbsOptimized",
+    "sriovNetSupport": "SriovNetSupport", "enaSupport": "EnaSupport", "disableApiStop": "DisableApiStop",
+}  # fmt: skip
+_BOOLEANS = frozenset({"DisableApiTermination", "DisableApiStop", "SourceDestCheck", "EbsOptimized", "EnaSupport"})
+_ATTRIBUTE_DEFAULTS = {"DisableApiTermination": False, "DisableApiStop": False, "InstanceInitiatedShutdownBehavior": "stop"}
+
+
+def _attribute(instance: dict[str, Any], member: str) -> Any:
+    if member == "UserData":
+        return instance.get("_user_data")
+    if member in _ATTRIBUTE_DEFAULTS:
+        return instance.get("_attributes", {}).get(member, _ATTRIBUTE_DEFAULTS[member])
+    return instance.get(member)
