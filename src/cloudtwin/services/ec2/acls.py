@@ -7,7 +7,7 @@ from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ec2.errors import dependency_violation, invalid_parameter, not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.tagging import spec_tags
@@ -117,8 +117,6 @@ class NetworkAclOperations:
         return {"NetworkAcl": new_network_acl(store, params["VpcId"], tags=spec_tags(params, "network-acl"))}
 
     def describe_network_acls(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = select(by_ids(store.network_acls, params.get("NetworkAclIds"), "acl"), params.get("Filters"), ACL_FIELDS)
         items, token = page(found, params)

@@ -12,7 +12,7 @@ from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ec2.errors import not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.interfaces import drop_interface, new_interface
 from cloudtwin.services.ec2.models import Ec2Store
@@ -152,8 +152,6 @@ class EndpointOperations:
         endpoint["DnsEntries"] = entries
 
     def describe_vpc_endpoints(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = select(by_ids(store.vpc_endpoints, params.get("VpcEndpointIds"), "vpce"), params.get("Filters"), ENDPOINT_FIELDS)
         items, token = page(found, params, minimum=1)

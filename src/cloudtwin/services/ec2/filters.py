@@ -1,4 +1,5 @@
-"""EC2's ``Filter`` semantics and its ``MaxResults``/``NextToken`` pages.
+"""What every Describe shares: EC2's ``Filter`` semantics, the ``MaxResults``/``NextToken``
+pages, and the resources an id list names.
 
 A filter names a field of the resource and lists values: the resource matches when any
 value matches (OR), and it must match every filter (AND). Values may hold the wildcards
@@ -16,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from cloudtwin.services.ec2.errors import invalid_parameter
+from cloudtwin.services.ec2.errors import invalid_parameter, not_found
 
 Fields = dict[str, Callable[[dict[str, Any]], Any]]
 
@@ -105,3 +106,16 @@ def page(items: list[Any], params: dict[str, Any], minimum: int = 5, maximum: in
     end = start + size
     more = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return items[start:end], more
+
+
+def by_ids(table: Any, ids: list[str] | None, prefix: str) -> list[dict[str, Any]]:
+    """The resources of a Describe's id list (an unknown id fails the call), else all."""
+    if not ids:
+        return list(table.values())
+    found = []
+    for rid in dict.fromkeys(ids):
+        resource = table.get(rid)
+        if resource is None:
+            raise not_found(rid, prefix)
+        found.append(resource)
+    return found

@@ -8,7 +8,7 @@ from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ec2.errors import dependency_violation, not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.interfaces import drop_interface, new_interface
 from cloudtwin.services.ec2.models import Ec2Store
@@ -88,8 +88,6 @@ class GatewayOperations:
         return {"InternetGateway": new_internet_gateway(ctx.store, spec_tags(params, "internet-gateway"))}
 
     def describe_internet_gateways(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = select(by_ids(store.internet_gateways, params.get("InternetGatewayIds"), "igw"), params.get("Filters"), IGW_FIELDS)
         items, token = page(found, params)
@@ -140,8 +138,6 @@ class GatewayOperations:
         return {"EgressOnlyInternetGateway": gateway, "ClientToken": params.get("ClientToken")}
 
     def describe_egress_only_internet_gateways(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = by_ids(store.egress_only_gateways, params.get("EgressOnlyInternetGatewayIds"), "eigw")
         items, token = page(select(found, params.get("Filters"), EIGW_FIELDS), params)
@@ -295,8 +291,6 @@ class GatewayOperations:
         return {"NatGateway": nat, "ClientToken": params.get("ClientToken")}
 
     def describe_nat_gateways(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         settle_nat_gateways(store, ctx.clock.now())
         found = by_ids(store.nat_gateways, params.get("NatGatewayIds"), "nat")

@@ -10,7 +10,7 @@ from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ec2.errors import dependency_violation, not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.tagging import spec_tags
@@ -104,8 +104,6 @@ class InterfaceOperations:
         return {"NetworkInterface": {**eni, "Status": "pending"}}
 
     def describe_network_interfaces(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = select(by_ids(store.network_interfaces, params.get("NetworkInterfaceIds"), "eni"), params.get("Filters"), ENI_FIELDS)
         items, token = page(found, params)

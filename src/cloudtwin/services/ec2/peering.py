@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudtwin.services.ec2.errors import dependency_violation, invalid_parameter, not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.tagging import spec_tags
@@ -91,8 +91,6 @@ class PeeringOperations:
         return {"VpcPeeringConnection": {**peering, "Status": {"Code": "initiating-request", "Message": f"Initiating Request to {owner}"}}}
 
     def describe_vpc_peering_connections(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = by_ids(store.peerings, params.get("VpcPeeringConnectionIds"), "pcx")
         items, token = page(select(found, params.get("Filters"), PEERING_FIELDS), params)
@@ -136,8 +134,6 @@ class PeeringOperations:
         return {"DhcpOptions": new_dhcp_options(ctx.store, configurations, spec_tags(params, "dhcp-options"))}
 
     def describe_dhcp_options(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = by_ids(store.dhcp_options, params.get("DhcpOptionsIds"), "dopt")
         items, token = page(select(found, params.get("Filters"), DHCP_FIELDS), params)

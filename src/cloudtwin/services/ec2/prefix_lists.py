@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ec2.errors import dependency_violation, invalid_parameter, not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.tagging import spec_tags
@@ -72,8 +72,6 @@ class PrefixListOperations:
         return {"PrefixList": {**prefix_list, "State": "create-in-progress"}}
 
     def describe_managed_prefix_lists(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = select(by_ids(store.prefix_lists, params.get("PrefixListIds"), "pl"), params.get("Filters"), PREFIX_LIST_FIELDS)
         items, token = page(found, params, minimum=1, maximum=100)

@@ -12,7 +12,7 @@ from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ec2.errors import dependency_violation, invalid_parameter, not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.tagging import spec_tags
@@ -133,8 +133,6 @@ class RoutingOperations:
         return {"RouteTable": new_route_table(store, params["VpcId"], tags=spec_tags(params, "route-table"))}
 
     def describe_route_tables(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from cloudtwin.services.ec2.vpcs import by_ids
-
         store: Ec2Store = ctx.store
         found = select(by_ids(store.route_tables, params.get("RouteTableIds"), "rtb"), params.get("Filters"), TABLE_FIELDS)
         items, token = page(found, params)

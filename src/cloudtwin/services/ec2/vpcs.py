@@ -14,7 +14,7 @@ from cloudtwin.gateway.identity import partition_for_region
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ec2 import network
 from cloudtwin.services.ec2.errors import dependency_violation, invalid_combination, missing_parameter, not_found
-from cloudtwin.services.ec2.filters import page, select
+from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.regions import zone_id, zones
@@ -172,19 +172,6 @@ SUBNET_FIELDS = {
     "owner-id": lambda s: s["OwnerId"], "state": lambda s: s["State"], "subnet-arn": lambda s: s["SubnetArn"],
     "subnet-id": lambda s: s["SubnetId"], "vpc-id": lambda s: s["VpcId"],
 }  # fmt: skip
-
-
-def by_ids(table: Any, ids: list[str] | None, prefix: str) -> list[dict[str, Any]]:
-    """The resources of a Describe's id list (an unknown id fails the call), else all."""
-    if not ids:
-        return list(table.values())
-    found = []
-    for rid in dict.fromkeys(ids):
-        resource = table.get(rid)
-        if resource is None:
-            raise not_found(rid, prefix)
-        found.append(resource)
-    return found
 
 
 class VpcOperations:
