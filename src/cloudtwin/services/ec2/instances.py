@@ -231,7 +231,8 @@ class InstanceOperations:
                 "InstanceStatus": {"Status": ok, "Details": [{"Name": "reachability", "Status": "passed"}] if ok == "ok" else []},
                 "SystemStatus": {"Status": ok, "Details": [{"Name": "reachability", "Status": "passed"}] if ok == "ok" else []},
             })  # fmt: skip
-        return {"InstanceStatuses": statuses}
+        items, token = page(statuses, params, minimum=5, maximum=1000)
+        return {"InstanceStatuses": items, "NextToken": token}
 
     # -- attributes ---------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.ec2.filters import select
+from cloudtwin.services.ec2.filters import page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.models import Ec2Store
 from cloudtwin.services.ec2.tagging import spec_tags
@@ -117,7 +117,8 @@ class LaunchTemplateOperations:
         if params.get("LaunchTemplateIds") or params.get("LaunchTemplateNames"):
             found = [self._template(store, {"LaunchTemplateId": i}) for i in params.get("LaunchTemplateIds") or ()]
             found += [self._template(store, {"LaunchTemplateName": n}) for n in params.get("LaunchTemplateNames") or ()]
-        return {"LaunchTemplates": select(found, params.get("Filters"), TEMPLATE_FIELDS)}
+        items, token = page(select(found, params.get("Filters"), TEMPLATE_FIELDS), params, minimum=1, maximum=200)
+        return {"LaunchTemplates": items, "NextToken": token}
 
     def describe_launch_template_versions(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         store: Ec2Store = ctx.store
@@ -134,7 +135,8 @@ class LaunchTemplateOperations:
             if params.get("MaxVersion"):
                 found = [v for v in found if v["VersionNumber"] <= self._resolve(template, params["MaxVersion"])]
         found = sorted(found, key=lambda v: -v["VersionNumber"])
-        return {"LaunchTemplateVersions": select(found, params.get("Filters"), VERSION_FIELDS)}
+        items, token = page(select(found, params.get("Filters"), VERSION_FIELDS), params, minimum=1, maximum=200)
+        return {"LaunchTemplateVersions": items, "NextToken": token}
 
     def modify_launch_template(self, ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         store: Ec2Store = ctx.store
