@@ -126,3 +126,10 @@ def test_pagination_and_dry_run(ec2):
         "DryRunOperation", "Request would have succeeded, but DryRun flag is set."
     )
     assert not ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.9.0.0/16"]}])["Vpcs"]
+
+
+def test_tags_on_unknown_ids(ec2):
+    assert error_of(ec2.create_tags, Resources=["nothing-here"], Tags=[{"Key": "a", "Value": "b"}]) == (
+        "InvalidID", "The ID 'nothing-here' is not valid"
+    )
+    assert error_of(ec2.create_tags, Resources=["subnet-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}])[0] == "InvalidSubnetID.NotFound"

@@ -11,7 +11,9 @@ def not_found(resource_id: str, prefix: str | None = None) -> ServiceError:
     kind is the id's prefix unless given)."""
     if prefix is None:
         prefix = resource_id.rsplit("-", 1)[0] if "-" in resource_id else ""
-    _, code, noun = KINDS.get(prefix, KINDS["vpc"])
+    if prefix not in KINDS:
+        return ServiceError("InvalidID", f"The ID '{resource_id}' is not valid")
+    _, code, noun = KINDS[prefix]
     if prefix == "sg":
         return ServiceError(code, f"The security group '{resource_id}' does not exist")
     if prefix == "nat":
