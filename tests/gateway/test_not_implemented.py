@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 CASES = [
     ("athena", "json", "list_work_groups", {}),
     ("redshift", "query", "describe_clusters", {}),
-    ("ec2", "ec2", "describe_vpcs", {}),
+    ("ec2", "ec2", "describe_volumes", {}),
     ("s3", "rest-xml", "get_bucket_metadata_table_configuration", {"Bucket": "some-bucket"}),
     ("lambda", "rest-json", "list_capacity_providers", {}),
     ("eventbridgev2", "smithy-rpc-v2-cbor", "list_event_buses", {}),

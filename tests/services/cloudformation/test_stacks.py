@@ -201,11 +201,11 @@ def test_duplicate_stack_and_unknown_stack(deploy, cfn):
 
 
 def test_type_without_handler_fails_the_stack_naming_it(deploy, cfn):
-    stack = deploy("vpc", {"Resources": {"Net": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}}},
+    stack = deploy("vpc", {"Resources": {"Net": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-mysql"}}}},
                    wait=None)  # fmt: skip
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     failed = [e for e in cfn.describe_stack_events(StackName="vpc")["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
-    assert "AWS::EC2::VPC" in failed[0]["ResourceStatusReason"]
+    assert "AWS::RDS::DBCluster" in failed[0]["ResourceStatusReason"]
 
 
 def test_introspection_and_persistence(deploy, cloudtwin, tmp_path):

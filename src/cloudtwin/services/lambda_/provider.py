@@ -25,7 +25,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.lambda_.aliases import AliasOperations
 from cloudtwin.services.lambda_.errors import lambda_error, precondition_failed
 from cloudtwin.services.lambda_ import configuration as conf
-from cloudtwin.services.lambda_ import names, policy
+from cloudtwin.services.lambda_ import names, policy, vpc
 from cloudtwin.services.lambda_.code import CodeStore, check_request_size
 from cloudtwin.services.lambda_.invocation import (
     ASYNC_LIMIT,
@@ -159,6 +159,8 @@ class Provider(
         if ref.name in store.functions:
             raise lambda_error("ResourceConflictException", f"Function already exist: {ref.name}", 409)
         self.roles.check(params["Role"], ref.name, ref.region)
+        if params.get("VpcConfig") is not None:
+            params = {**params, "VpcConfig": vpc.resolve(self.env.internal, ref.account_id, ref.region, params["VpcConfig"])}
         code = await self._code(ctx, params.get("Code") or {}, params.get("PackageType") or "Zip")
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
@@ -341,6 +343,8 @@ class Provider(
         if params.get("Role") and params["Role"] != latest["Role"]:
             self.roles.check(params["Role"], ref.name, ref.region)
         layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if "Layers" in params else None
+        if params.get("VpcConfig") is not None:
+            params = {**params, "VpcConfig": vpc.resolve(self.env.internal, ref.account_id, ref.region, params["VpcConfig"])}
         conf.update_configuration(latest, params, ref.region, ctx.clock.now())
         conf.transition(latest, "update")
         if layers is not None:
