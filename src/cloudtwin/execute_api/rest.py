@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from cloudtwin.execute_api import integrations, routing
+from cloudtwin.execute_api import integrations, payloads, routing
 from cloudtwin.execute_api.authorizers import policy_allows
 from cloudtwin.execute_api.integrations import IntegrationError, Outcome
 from cloudtwin.execute_api.mapping import Sources, resolve
@@ -56,17 +56,6 @@ def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list
         single[key] = value
         multi.setdefault(key, []).append(value)
     return single, multi
-
-
-def _is_binary(content_type: str, binary_types: list[str]) -> bool:
-    content_type = (content_type or "").split(";")[0].strip().lower()
-    for pattern in binary_types or []:
-        pattern = pattern.lower()
-        if pattern == "*/*" or pattern == content_type:
-            return True
-        if pattern.endswith("/*") and content_type.startswith(pattern[:-1]):
-            return True
-    return False
 
 
 def select_template(templates: dict | None, content_type: str | None) -> tuple[str | None, bool]:
@@ -376,7 +365,7 @@ class RestInvocation:
         pairs = parse_qsl(request.query_string, keep_blank_values=True)
         query, multi_query = _multi(pairs)
         body = request.body or b""
-        binary = _is_binary(headers.get("content-type", ""), (self.snapshot.get("api") or {}).get("binaryMediaTypes") or [])
+        binary = payloads.is_binary(headers.get("content-type"), self._binary_types())
         context = {k: v for k, v in self.context.items() if k not in ("authorizer", "isCanaryRequest")}
         if self.context.get("authorizer"):
             context["authorizer"] = self.context["authorizer"]
@@ -433,24 +422,25 @@ class RestInvocation:
             else:
                 headers[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
         body = result.get("body")
-        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "application/json")
-        binary_types = (self.snapshot.get("api") or {}).get("binaryMediaTypes") or []
-        accept = self.request.headers.get("accept", "")
-        decode = _is_binary(content_type, binary_types) or any(
-            _is_binary(a.strip(), binary_types) for a in accept.split(",") if a.strip())
+        # the body is base64-decoded when the function says it is encoded and the client's
+        # first Accept type is a binary media type (the response's Content-Type plays no part)
+        decode = payloads.is_binary(payloads.first_accept(self.request.headers.get("accept")), self._binary_types())
         if body is None:
             data = b""
         elif result.get("isBase64Encoded") is True and isinstance(body, str) and decode:
             try:
-                data = base64.b64decode(body)
-            except ValueError:
-                raise bad from None
+                data = payloads.convert(body.encode(), False, True)
+            except payloads.PayloadError:
+                raise Denied("INTEGRATION_FAILURE") from None
         else:
             data = (body if isinstance(body, str) else json.dumps(body)).encode()
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
         headers.setdefault("X-Amzn-Trace-Id", self._trace_id())
         return self._finish(status, headers, data)
+
+    def _binary_types(self) -> list[str]:
+        return (self.snapshot.get("api") or {}).get("binaryMediaTypes") or []
 
     def _trace_id(self) -> str:
         """The X-Ray trace header API Gateway passes to the integration and returns: the
@@ -545,9 +535,15 @@ class RestInvocation:
                 raise Denied("UNSUPPORTED_MEDIA_TYPE")
             if content_type is None and templates and "application/json" in templates:
                 template, found = templates["application/json"], True
-        if not found or template is None:
-            return self.request.body or b""
-        rendered = render(template, input=Input(self.request.body or b"", self._template_params()),
+        try:
+            body, binary = payloads.request_payload(self.request.body or b"", content_type, self._binary_types(),
+                                                    integration.get("contentHandling"))
+            if not found or template is None:
+                return body
+            text = payloads.template_text(body, binary)
+        except payloads.PayloadError:
+            raise Denied("INTEGRATION_FAILURE") from None
+        rendered = render(template, input=Input(text, self._template_params()),
                           context=self._vtl_context(), stage_variables=self.stage.get("variables"))
         return rendered.encode()
 
@@ -670,13 +666,19 @@ class RestInvocation:
         if not found and templates:
             chosen_type, template = next(iter(templates.items()))
             found = True
-        body = outcome.body
+        payload_type = next((v for k, v in outcome.headers.items() if k.lower() == "content-type"), None)
+        try:
+            body, binary = payloads.response_payload(outcome.body, payload_type or "application/json", accept,
+                                                     self._binary_types(), response.get("contentHandling"))
+            text = payloads.template_text(body, binary) if found and template else ""
+        except payloads.PayloadError:
+            raise Denied("INTEGRATION_FAILURE") from None
         content_type = "application/json"
         if found and chosen_type:
             content_type = chosen_type  # the answer has the type of the template that made it
         if found and template:
             context = self._vtl_context()
-            body = render(template, input=Input(outcome.body, self._template_params()), context=context,
+            body = render(template, input=Input(text, self._template_params()), context=context,
                           stage_variables=self.stage.get("variables"), extra=None).encode()
             override = context.get("responseOverride") or {}
             if override.get("status"):
@@ -687,8 +689,8 @@ class RestInvocation:
             headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
         elif found:
             body = b""
-        elif outcome.headers.get("content-type") or outcome.headers.get("Content-Type"):
-            content_type = outcome.headers.get("content-type") or outcome.headers.get("Content-Type")
+        elif payload_type:
+            content_type = payload_type
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = content_type
         return self._finish(status, headers, body)
