@@ -28,6 +28,10 @@ from cloudtwin.execute_api.vtl import Input, TemplateError, render
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "expect"}
+#: Request headers API Gateway drops from the method request: templates, parameter mappings
+#: and proxy events do not see them.
+_DROPPED = {"connection", "content-length", "content-md5", "expect", "max-forwards", "proxy-authenticate", "server",
+            "te", "trailer", "transfer-encoding", "upgrade", "www-authenticate"}
 #: Response headers API Gateway will not let an integration set: sent as ``x-amzn-Remapped-<name>``.
 _REMAPPED = {h.lower(): h for h in (
     "Authorization", "Connection", "Content-Length", "Content-MD5", "Date", "Expect", "Host", "Max-Forwards",
@@ -36,6 +40,14 @@ _REMAPPED = {h.lower(): h for h in (
 #: Request headers an AWS integration refuses to map (the signed request to the service owns them).
 _AWS_FORBIDDEN_HEADERS = {f"integration.request.header.{h}" for h in (
     "content-length", "transfer-encoding", "authorization", "connection", "expect", "proxy-authenticate", "te")}
+#: Standard request headers: API Gateway hands them on in their canonical casing, whatever
+#: the client wrote (other names keep the client's casing).
+_CANONICAL = {h.lower(): h for h in (
+    "Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Age", "Authorization", "Cache-Control",
+    "Content-Encoding", "Content-Language", "Content-Type", "Cookie", "Date", "From", "Host", "If-Match",
+    "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Origin", "Pragma", "Range", "Referer",
+    "User-Agent", "Via", "Warn", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto",
+)}
 _STATUS_IN_TEMPLATE = re.compile(r"[\"']?statusCode[\"']?\s*:\s*[\"']?(\d{3})")
 
 
@@ -99,6 +111,9 @@ class RestInvocation:
             response = self._error(denied.kind, denied.message)
             if denied.status is not None:
                 response.status_code = denied.status
+        # the connection header answers the client's (a "close" is echoed, not appended)
+        closing = "close" in self.request.headers.get("connection", "").lower()
+        response.headers["Connection"] = "close" if closing else "keep-alive"
         self.entry["status"] = response.status_code
         self.provider.journal.add(self.entry)
         return response
@@ -142,7 +157,7 @@ class RestInvocation:
             raise Denied("MISSING_AUTHENTICATION_TOKEN")
         self.entry["resource"] = resource["path"]
         query, multi_query = _multi(parse_qsl(request.query_string, keep_blank_values=True))
-        headers = {k: v for k, v in request.headers.items()}
+        headers = {k: v for k, v in request.headers.items() if k not in _DROPPED}
         self.sources = Sources(
             path=path_params, querystring=query, multi_querystring=multi_query, header=headers,
             multi_header={k: [v] for k, v in headers.items()}, body=request.body or b"",
@@ -184,7 +199,7 @@ class RestInvocation:
         host = headers.get("host", "").split(":")[0]
         return {
             "accountId": self.store.account_id, "apiId": self.api_id, "stage": self.stage_name,
-            "deploymentId": self.stage.get("deploymentId"), "domainName": host,
+            "deploymentId": self.stage.get("deploymentId"), "domainName": headers.get("host", ""),
             "domainPrefix": host.split(".")[0] if host else "",
             "extendedRequestId": base64.b64encode(uuid.uuid4().bytes[:10]).decode().replace("/", "-"),
             "httpMethod": self.request.method, "path": f"/{self.stage_name}{resource_path}",
@@ -360,12 +375,21 @@ class RestInvocation:
 
     def _proxy_event(self, resource: dict, resource_path: str) -> dict[str, Any]:
         request = self.request
-        headers = {k: v for k, v in request.headers.items() if k != "x-amzn-trace-id"}
+        names = request.header_names or {}
+        headers = {_CANONICAL.get(k) or names.get(k, k): v for k, v in request.headers.items()
+                   if k not in _DROPPED and k != "x-amzn-trace-id"}  # fmt: skip
         headers["X-Amzn-Trace-Id"] = self._trace_id()
+        # what AWS's load balancers add in front of the API
+        host = request.headers.get("host", "")
+        forwarded = {"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Port": host.rpartition(":")[2] if ":" in host else "80",
+                     "X-Forwarded-Proto": "http"}  # fmt: skip
+        for name, value in forwarded.items():
+            if name.lower() not in request.headers:
+                headers[name] = value
         pairs = parse_qsl(request.query_string, keep_blank_values=True)
         query, multi_query = _multi(pairs)
         body = request.body or b""
-        binary = payloads.is_binary(headers.get("content-type"), self._binary_types())
+        binary = payloads.is_binary(request.headers.get("content-type"), self._binary_types())
         context = {k: v for k, v in self.context.items() if k not in ("authorizer", "isCanaryRequest")}
         if self.context.get("authorizer"):
             context["authorizer"] = self.context["authorizer"]
@@ -704,7 +728,6 @@ class RestInvocation:
             if lowered in _REMAPPED:
                 name = f"x-amzn-Remapped-{_REMAPPED[lowered]}"
             out[name] = value
-        out.setdefault("Connection", "keep-alive")
         out["x-amzn-RequestId"] = self.request_id
         out["x-amz-apigw-id"] = self.context.get("extendedRequestId") or self.request_id[:16]
         return HttpResponse(status, out, body)
