@@ -85,3 +85,21 @@ def test_an_export_carries_request_models_and_components(apigw):
     apigw.create_deployment(restApiId=bare["id"], stageName="v1")
     document = json.loads(apigw.get_export(restApiId=bare["id"], stageName="v1", exportType="oas30")["body"].read())
     assert document["components"] == {}  # AWS writes the member even with no models
+
+
+def test_copy_operations_promote_a_canary(apigw):
+    api = apigw.create_rest_api(name="promote")
+    _mock_method(apigw, api["id"], api["rootResourceId"], "GET", "{}")
+    first = apigw.create_deployment(restApiId=api["id"], stageName="dev", variables={"a": "1", "b": "2"})
+    promote = [{"op": "copy", "from": "/canarySettings/deploymentId", "path": "/deploymentId"},
+               {"op": "copy", "from": "/canarySettings/stageVariableOverrides", "path": "/variables"}]
+    with pytest.raises(ClientError) as excinfo:
+        apigw.update_stage(restApiId=api["id"], stageName="dev", patchOperations=promote)
+    assert _message(excinfo) == "Promotion not available. Canary does not exist."
+    second = apigw.create_deployment(restApiId=api["id"], stageName="dev",
+                                     canarySettings={"percentTraffic": 50, "stageVariableOverrides": {"a": "x"}})
+    stage = apigw.update_stage(restApiId=api["id"], stageName="dev", patchOperations=[
+        {"op": "replace", "value": "0.0", "path": "/canarySettings/percentTraffic"}, *promote])
+    assert stage["deploymentId"] == second["id"] != first["id"]
+    assert stage["variables"] == {"a": "x", "b": "2"}
+    assert stage["canarySettings"]["percentTraffic"] == 0.0
