@@ -48,6 +48,8 @@ _CANONICAL = {h.lower(): h for h in (
     "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Origin", "Pragma", "Range", "Referer",
     "User-Agent", "Via", "Warn", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto",
 )}
+#: The CloudFront point of presence an edge-optimized API answers through.
+_CF_POP = "IAD89-P1"
 _STATUS_IN_TEMPLATE = re.compile(r"[\"']?statusCode[\"']?\s*:\s*[\"']?(\d{3})")
 
 
@@ -114,9 +116,27 @@ class RestInvocation:
         # the connection header answers the client's (a "close" is echoed, not appended)
         closing = "close" in self.request.headers.get("connection", "").lower()
         response.headers["Connection"] = "close" if closing else "keep-alive"
+        if self._edge():
+            for name, value in self._cloudfront().items():
+                response.headers.setdefault(name, value)
+            response.headers.setdefault("X-Cache", "Miss from cloudfront")
+            response.headers.setdefault("X-Amz-Cf-Pop", _CF_POP)
         self.entry["status"] = response.status_code
         self.provider.journal.add(self.entry)
         return response
+
+    def _edge(self) -> bool:
+        """An edge-optimized API: CloudFront stands in front of it."""
+        types = ((self.record.get("api") or {}).get("endpointConfiguration") or {}).get("types") or ["EDGE"]
+        return "EDGE" in types
+
+    def _cloudfront(self) -> dict[str, str]:
+        """The ``Via`` / ``X-Amz-Cf-Id`` pair CloudFront adds to the request and the answer."""
+        cached = getattr(self, "_cf", None)
+        if cached is None:
+            cached = self._cf = {"Via": f"1.1 {uuid.uuid4().hex}.cloudfront.net (CloudFront)",
+                                 "X-Amz-Cf-Id": base64.urlsafe_b64encode(uuid.uuid4().bytes * 2 + b"cloud").decode()}
+        return cached
 
     def _error(self, kind: str, message: str | None = None) -> HttpResponse:
         self.entry["error"] = kind
@@ -386,6 +406,11 @@ class RestInvocation:
         for name, value in forwarded.items():
             if name.lower() not in request.headers:
                 headers[name] = value
+        if self._edge():  # what CloudFront adds before an edge-optimized API sees the request
+            headers.update({"CloudFront-Forwarded-Proto": "https", "CloudFront-Is-Desktop-Viewer": "true",
+                            "CloudFront-Is-Mobile-Viewer": "false", "CloudFront-Is-SmartTV-Viewer": "false",
+                            "CloudFront-Is-Tablet-Viewer": "false", "CloudFront-Viewer-ASN": "16509",
+                            "CloudFront-Viewer-Country": "US", **self._cloudfront()})  # fmt: skip
         pairs = parse_qsl(request.query_string, keep_blank_values=True)
         query, multi_query = _multi(pairs)
         body = request.body or b""

@@ -11,8 +11,8 @@ from typing import Any
 from cloudtwin.execute_api.rest import RestInvocation
 from cloudtwin.protocol.http import HttpRequest
 
-#: Headers the gateway adds on the wire, not part of the method's response.
-_WIRE_HEADERS = {"connection", "x-amzn-requestid", "x-amz-apigw-id"}
+#: Headers the gateway (and CloudFront) add on the wire, not part of the method's response.
+_WIRE_HEADERS = {"connection", "x-amzn-requestid", "x-amz-apigw-id", "via", "x-amz-cf-id", "x-amz-cf-pop", "x-cache"}
 _STAGE = "test-invoke-stage"
 
 

@@ -103,3 +103,27 @@ def test_copy_operations_promote_a_canary(apigw):
     assert stage["deploymentId"] == second["id"] != first["id"]
     assert stage["variables"] == {"a": "x", "b": "2"}
     assert stage["canarySettings"]["percentTraffic"] == 0.0
+
+
+def test_a_lambda_authorizer_is_custom_and_its_unset_ttl_is_not_answered(apigw):
+    api = apigw.create_rest_api(name="auth")
+    authorizer = apigw.create_authorizer(
+        restApiId=api["id"], name="lambda", type="TOKEN", identitySource="method.request.header.Auth",
+        authorizerUri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:f/invocations")  # fmt: skip
+    assert authorizer["authType"] == "custom" and "authorizerResultTtlInSeconds" not in authorizer
+
+
+def test_a_model_in_use_names_the_latest_method_using_it(apigw):
+    api = apigw.create_rest_api(name="models")
+    apigw.create_model(restApiId=api["id"], name="Thing", contentType="application/json", schema='{"type": "object"}')
+    apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="ANY", authorizationType="NONE",
+                     requestModels={"application/json": "Thing"})
+    with pytest.raises(ClientError) as excinfo:
+        apigw.delete_model(restApiId=api["id"], modelName="Thing")
+    assert _message(excinfo) == "Cannot delete model 'Thing', is referenced in method request: //ANY"
+    sub = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="sub")
+    apigw.put_method(restApiId=api["id"], resourceId=sub["id"], httpMethod="GET", authorizationType="NONE",
+                     requestModels={"application/json": "Thing"})
+    with pytest.raises(ClientError) as excinfo:
+        apigw.delete_model(restApiId=api["id"], modelName="Thing")
+    assert _message(excinfo) == "Cannot delete model 'Thing', is referenced in method request: /sub/GET"

@@ -70,3 +70,21 @@ def test_templates_do_not_see_the_dropped_headers(apigw, call):
     response = call(api["id"], "/dev/", headers={"Max-Forwards": "2", "Pragma": "cache"})
     assert response.json() == {"max": "", "pragma": "cache"}
     assert response.headers["connection"] == "keep-alive"
+
+
+def test_an_edge_optimized_api_answers_through_cloudfront(apigw, call):
+    answers = {}
+    for kind in ("EDGE", "REGIONAL"):
+        api = apigw.create_rest_api(name=kind, endpointConfiguration={"types": [kind]})
+        apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 200}'})
+        apigw.put_method_response(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", statusCode="200")
+        apigw.put_integration_response(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET",
+                                       statusCode="200")
+        apigw.create_deployment(restApiId=api["id"], stageName="dev")
+        answers[kind] = call(api["id"], "/dev/").headers
+    edge = answers["EDGE"]
+    assert edge["x-cache"] == "Miss from cloudfront" and edge["via"].endswith(".cloudfront.net (CloudFront)")
+    assert edge["x-amz-cf-id"] and edge["x-amz-cf-pop"]
+    assert not {"via", "x-cache", "x-amz-cf-id", "x-amz-cf-pop"} & set(answers["REGIONAL"])

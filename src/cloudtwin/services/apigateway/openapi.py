@@ -143,7 +143,8 @@ def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params
             identity = f"method.request.header.{scheme['name']}"
         if identity:
             authorizer["identitySource"] = identity
-        authorizer["authorizerResultTtlInSeconds"] = int(given.get("authorizerResultTtlInSeconds", 300))
+        if given.get("authorizerResultTtlInSeconds") is not None:  # unset: 300 s, not answered
+            authorizer["authorizerResultTtlInSeconds"] = int(given["authorizerResultTtlInSeconds"])
         if scheme.get("x-amazon-apigateway-authtype"):
             authorizer["authType"] = scheme["x-amazon-apigateway-authtype"]
         record["authorizers"][authorizer["id"]] = authorizer
