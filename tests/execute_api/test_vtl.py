@@ -59,3 +59,13 @@ def test_util_helpers_answer_nothing_for_null():
     out = render("e=$util.urlEncode($input.path('$.missing'))&j=$util.escapeJavaScript($none)&b=$util.base64Encode($none)",
                  input=Input(b'{"a": 1}'), context={})
     assert out == "e=&j=&b="
+
+
+def test_context_objects_print_as_nothing_but_read_member_by_member():
+    from cloudtwin.execute_api.vtl import ContextObject
+
+    context = vtl_value({"stage": "dev"})
+    context["identity"] = ContextObject(sourceIp="1.2.3.4")
+    out = render('"$context.identity" "$context.get(\'identity\')" $context.identity.sourceIp '
+                 '#foreach($k in $context.identity.keySet())$k#end', input=Input(b""), context=context)
+    assert out == '"" "" 1.2.3.4 sourceIp'

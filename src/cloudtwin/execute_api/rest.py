@@ -601,11 +601,13 @@ class RestInvocation:
         template puts in ``requestOverride`` (and a response template in
         ``responseOverride``) is read back afterwards."""
         if getattr(self, "_vtl", None) is None:
-            from cloudtwin.execute_api.vtl import VtlMap, vtl_value
+            from cloudtwin.execute_api.vtl import ContextObject, vtl_value
 
             self._vtl = vtl_value(self.context)
-            self._vtl["requestOverride"] = VtlMap(header=VtlMap(), querystring=VtlMap(), path=VtlMap())
-            self._vtl["responseOverride"] = VtlMap(header=VtlMap())
+            self._vtl["identity"] = ContextObject(self._vtl.get("identity") or {})
+            self._vtl["requestOverride"] = ContextObject(header=ContextObject(), querystring=ContextObject(),
+                                                         path=ContextObject())  # fmt: skip
+            self._vtl["responseOverride"] = ContextObject(header=ContextObject())
         return self._vtl
 
     async def _mapped(self, integration: dict, kind: str | None) -> HttpResponse:

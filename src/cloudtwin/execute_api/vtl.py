@@ -113,6 +113,14 @@ class VtlMap(dict):
         return str(self)
 
 
+class ContextObject(VtlMap):
+    """An object of ``$context`` (``identity``, ``requestOverride`` and its maps): readable
+    member by member, but printed whole it renders as nothing, as in API Gateway."""
+
+    def __str__(self) -> str:
+        return ""
+
+
 class VtlList(list):
     def add(self, value: Any) -> bool:
         self.append(value)
