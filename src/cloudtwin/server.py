@@ -79,8 +79,9 @@ RAW_HEADER_NAMES = "cloudtwin.raw_header_names"
 _DATE = _HeaderName(b"Date")
 
 
-def _http_date(cache: list = [0, b""]) -> bytes:  # noqa: B006 - a one-entry cache of the formatted second
-    """Now as an HTTP date (the server's wall clock, as uvicorn's own ``date`` header)."""
+def _http_date(cache: list) -> bytes:
+    """Now as an HTTP date (the server's wall clock, as uvicorn's own ``date`` header);
+    ``cache`` holds the last second formatted and its text."""
     import email.utils
     import time
 
@@ -96,6 +97,8 @@ def keep_header_case(app):
     ``x-amz-*``), and clients that compare raw header maps see it. The ``Date`` header is
     written as AWS writes it (uvicorn's own, lower-case, is turned off)."""
 
+    last_date: list = [0, b""]
+
     async def cased(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
@@ -105,7 +108,7 @@ def keep_header_case(app):
                 message = dict(message)
                 headers = [(_HeaderName(name), value) for name, value in message.get("headers", ())]
                 if not any(bytes.lower(name) == b"date" for name, _ in headers):
-                    headers.insert(0, (_DATE, _http_date()))
+                    headers.insert(0, (_DATE, _http_date(last_date)))
                 message["headers"] = headers
             await send(message)
 
