@@ -618,6 +618,14 @@ class PlanCompiler:
         struct.members = tuple(m for m in members if m[4] is not None or m[5])
 
 
+def java_string_hash(value: str) -> int:
+    """Java's ``String.hashCode`` (over UTF-16 code units), as an unsigned 32-bit value."""
+    h = 0
+    for unit in value.encode("utf-16-be").hex(" ", 2).split():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h
+
+
 def java_hash_set_order(values: list[str]) -> list[str]:
     """The iteration order of a Java ``HashSet<String>`` built from ``values`` (in order):
     by bucket (``String.hashCode`` spread as ``HashMap`` does, over the table size
@@ -628,9 +636,7 @@ def java_hash_set_order(values: list[str]) -> list[str]:
         size *= 2
 
     def bucket(value: str) -> int:
-        h = 0
-        for unit in value.encode("utf-16-be").hex(" ", 2).split():
-            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+        h = java_string_hash(value)
         return (h ^ (h >> 16)) & (size - 1)
 
     return sorted(dict.fromkeys(values), key=bucket)
@@ -646,9 +652,6 @@ def java_hash_table_order(values: list[str]) -> list[str]:
         size *= 2
 
     def slot(item: tuple[int, str]) -> tuple[int, int]:
-        h = 0
-        for unit in item[1].encode("utf-16-be").hex(" ", 2).split():
-            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
-        return h & (size - 1), -item[0]
+        return java_string_hash(item[1]) & (size - 1), -item[0]
 
     return [value for _, value in sorted(enumerate(dict.fromkeys(values)), key=slot)]
