@@ -32,6 +32,12 @@ def http_protocol_class():
     from xml.sax.saxutils import escape
 
     class AwsHttpToolsProtocol(HttpToolsProtocol):
+        def on_header(self, name: bytes, value: bytes) -> None:
+            # the names as the client wrote them (ASGI lower-cases them): API Gateway hands
+            # them on to integrations with their casing
+            self.scope.setdefault(RAW_HEADER_NAMES, []).append(name)
+            super().on_header(name, value)
+
         def send_400_response(self, msg: str) -> None:
             body = (
                 '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
@@ -68,10 +74,30 @@ class _HeaderName(bytes):
         return hash(bytes.lower(self))
 
 
+#: The scope key holding the request's header names as the client wrote them (a list).
+RAW_HEADER_NAMES = "cloudtwin.raw_header_names"
+_DATE = _HeaderName(b"Date")
+
+
+def _http_date(cache: list) -> bytes:
+    """Now as an HTTP date (the server's wall clock, as uvicorn's own ``date`` header);
+    ``cache`` holds the last second formatted and its text."""
+    import email.utils
+    import time
+
+    second = int(time.time())
+    if cache[0] != second:
+        cache[0], cache[1] = second, email.utils.formatdate(second, usegmt=True).encode()
+    return cache[1]
+
+
 def keep_header_case(app):
     """The ASGI app, its response header names sent as written: AWS's headers have their
     casing (``Content-Type``, ``ETag``, ``Access-Control-Allow-Origin``, lower-case
-    ``x-amz-*``), and clients that compare raw header maps see it."""
+    ``x-amz-*``), and clients that compare raw header maps see it. The ``Date`` header is
+    written as AWS writes it (uvicorn's own, lower-case, is turned off)."""
+
+    last_date: list = [0, b""]
 
     async def cased(scope, receive, send):
         if scope["type"] != "http":
@@ -80,7 +106,10 @@ def keep_header_case(app):
         async def send_cased(message):
             if message["type"] == "http.response.start":
                 message = dict(message)
-                message["headers"] = [(_HeaderName(name), value) for name, value in message.get("headers", ())]
+                headers = [(_HeaderName(name), value) for name, value in message.get("headers", ())]
+                if not any(bytes.lower(name) == b"date" for name, _ in headers):
+                    headers.insert(0, (_DATE, _http_date(last_date)))
+                message["headers"] = headers
             await send(message)
 
         return await app(scope, receive, send_cased)
@@ -126,6 +155,7 @@ def build_server(config: Config):
         lifespan="on",
         http=protocol,
         server_header=False,
+        date_header=protocol == "auto",  # else keep_header_case writes it
         # SDKs keep connections in a pool for a long time; AWS idles them out after ~60 s+.
         timeout_keep_alive=75,
         log_config=None,

@@ -44,3 +44,28 @@ def test_json_path_subset():
     assert json_path(document, "$..n") == [1, 2, 3]
     assert json_path(document, "$['deep']['n']") == 3
     assert json_path(document, "$.items[-1]") == {"n": 2}
+
+
+def test_comparisons_with_null_are_false_as_in_velocity():
+    """Velocity 1.x: a comparison with a null operand is false (``!=`` included), two nulls
+    are equal; API Gateway's templates rely on it (``#if($maybe != '')``)."""
+    out = render("#if($foo.bar != '')A#{else}B#end #if($x == $y)C#end #if($n < 3)D#{else}E#end "
+                 "#if($m == 2)F#end #if('a' != 'b')G#end #foreach($i in [1..3])#if($i > 1)$i#end#end",
+                 input=Input(b""), context={})
+    assert out == "B C E  G 23"
+
+
+def test_util_helpers_answer_nothing_for_null():
+    out = render("e=$util.urlEncode($input.path('$.missing'))&j=$util.escapeJavaScript($none)&b=$util.base64Encode($none)",
+                 input=Input(b'{"a": 1}'), context={})
+    assert out == "e=&j=&b="
+
+
+def test_context_objects_print_as_nothing_but_read_member_by_member():
+    from cloudtwin.execute_api.vtl import ContextObject
+
+    context = vtl_value({"stage": "dev"})
+    context["identity"] = ContextObject(sourceIp="1.2.3.4")
+    out = render('"$context.identity" "$context.get(\'identity\')" $context.identity.sourceIp '
+                 '#foreach($k in $context.identity.keySet())$k#end', input=Input(b""), context=context)
+    assert out == '"" "" 1.2.3.4 sourceIp'

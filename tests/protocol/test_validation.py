@@ -442,3 +442,12 @@ def test_sns_missing_arn_parameter(catalog, validators):
         "InvalidParameterException",
         "Invalid parameter: SubscriptionArn Reason: no value for required parameter",
     )
+
+
+def test_java_hash_table_order_is_api_gateways_order_of_enum_values():
+    from cloudtwin.protocol.constraints import java_hash_table_order
+
+    # String.hashCode modulo 32 slots, newest first within a slot (AWS's recorded answers)
+    assert java_hash_table_order(["REGIONAL", "EDGE", "PRIVATE"]) == ["PRIVATE", "EDGE", "REGIONAL"]
+    assert java_hash_table_order(["add", "remove", "replace", "move", "copy", "test"]) == [
+        "add", "remove", "move", "test", "replace", "copy"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import random
 import re
 import uuid
@@ -19,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from cloudtwin.execute_api import integrations, routing
+from cloudtwin.execute_api import integrations, payloads, routing
 from cloudtwin.execute_api.authorizers import policy_allows
 from cloudtwin.execute_api.integrations import IntegrationError, Outcome
 from cloudtwin.execute_api.mapping import Sources, resolve
@@ -28,6 +29,10 @@ from cloudtwin.execute_api.vtl import Input, TemplateError, render
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "expect"}
+#: Request headers API Gateway drops from the method request: templates, parameter mappings
+#: and proxy events do not see them.
+_DROPPED = {"connection", "content-length", "content-md5", "expect", "max-forwards", "proxy-authenticate", "server",
+            "te", "trailer", "transfer-encoding", "upgrade", "www-authenticate"}
 #: Response headers API Gateway will not let an integration set: sent as ``x-amzn-Remapped-<name>``.
 _REMAPPED = {h.lower(): h for h in (
     "Authorization", "Connection", "Content-Length", "Content-MD5", "Date", "Expect", "Host", "Max-Forwards",
@@ -36,6 +41,16 @@ _REMAPPED = {h.lower(): h for h in (
 #: Request headers an AWS integration refuses to map (the signed request to the service owns them).
 _AWS_FORBIDDEN_HEADERS = {f"integration.request.header.{h}" for h in (
     "content-length", "transfer-encoding", "authorization", "connection", "expect", "proxy-authenticate", "te")}
+#: Standard request headers: API Gateway hands them on in their canonical casing, whatever
+#: the client wrote (other names keep the client's casing).
+_CANONICAL = {h.lower(): h for h in (
+    "Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Age", "Authorization", "Cache-Control",
+    "Content-Encoding", "Content-Language", "Content-Type", "Cookie", "Date", "From", "Host", "If-Match",
+    "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Origin", "Pragma", "Range", "Referer",
+    "User-Agent", "Via", "Warn", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto",
+)}
+#: The CloudFront point of presence an edge-optimized API answers through.
+_CF_POP = "IAD89-P1"
 _STATUS_IN_TEMPLATE = re.compile(r"[\"']?statusCode[\"']?\s*:\s*[\"']?(\d{3})")
 
 
@@ -56,17 +71,6 @@ def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list
         single[key] = value
         multi.setdefault(key, []).append(value)
     return single, multi
-
-
-def _is_binary(content_type: str, binary_types: list[str]) -> bool:
-    content_type = (content_type or "").split(";")[0].strip().lower()
-    for pattern in binary_types or []:
-        pattern = pattern.lower()
-        if pattern == "*/*" or pattern == content_type:
-            return True
-        if pattern.endswith("/*") and content_type.startswith(pattern[:-1]):
-            return True
-    return False
 
 
 def select_template(templates: dict | None, content_type: str | None) -> tuple[str | None, bool]:
@@ -110,9 +114,31 @@ class RestInvocation:
             response = self._error(denied.kind, denied.message)
             if denied.status is not None:
                 response.status_code = denied.status
+        # the connection header answers the client's (a "close" is echoed, not appended)
+        closing = "close" in self.request.headers.get("connection", "").lower()
+        response.headers["Connection"] = "close" if closing else "keep-alive"
+        if self._edge():
+            for name, value in self._cloudfront().items():
+                response.headers.setdefault(name, value)
+            response.headers.setdefault("X-Cache", "Miss from cloudfront")
+            response.headers.setdefault("X-Amz-Cf-Pop", _CF_POP)
         self.entry["status"] = response.status_code
         self.provider.journal.add(self.entry)
         return response
+
+    def _edge(self) -> bool:
+        """An edge-optimized API: CloudFront stands in front of it."""
+        types = ((self.record.get("api") or {}).get("endpointConfiguration") or {}).get("types") or ["EDGE"]
+        return "EDGE" in types
+
+    def _cloudfront(self) -> dict[str, str]:
+        """The ``Via`` / ``X-Amz-Cf-Id`` pair CloudFront adds to the request and the answer."""
+        cached = getattr(self, "_cf", None)
+        if cached is None:
+            raw = os.urandom(40)  # one draw for both ids (uuid4 costs more, twice)
+            cached = self._cf = {"Via": f"1.1 {raw[:16].hex()}.cloudfront.net (CloudFront)",
+                                 "X-Amz-Cf-Id": base64.urlsafe_b64encode(raw[:40]).decode()}
+        return cached
 
     def _error(self, kind: str, message: str | None = None) -> HttpResponse:
         self.entry["error"] = kind
@@ -153,7 +179,7 @@ class RestInvocation:
             raise Denied("MISSING_AUTHENTICATION_TOKEN")
         self.entry["resource"] = resource["path"]
         query, multi_query = _multi(parse_qsl(request.query_string, keep_blank_values=True))
-        headers = {k: v for k, v in request.headers.items()}
+        headers = {k: v for k, v in request.headers.items() if k not in _DROPPED}
         self.sources = Sources(
             path=path_params, querystring=query, multi_querystring=multi_query, header=headers,
             multi_header={k: [v] for k, v in headers.items()}, body=request.body or b"",
@@ -195,9 +221,9 @@ class RestInvocation:
         host = headers.get("host", "").split(":")[0]
         return {
             "accountId": self.store.account_id, "apiId": self.api_id, "stage": self.stage_name,
-            "deploymentId": self.stage.get("deploymentId"), "domainName": host,
+            "deploymentId": self.stage.get("deploymentId"), "domainName": headers.get("host", ""),
             "domainPrefix": host.split(".")[0] if host else "",
-            "extendedRequestId": base64.b64encode(uuid.uuid4().bytes[:10]).decode().replace("/", "-"),
+            "extendedRequestId": base64.b64encode(os.urandom(10)).decode().replace("/", "-"),
             "httpMethod": self.request.method, "path": f"/{self.stage_name}{resource_path}",
             "protocol": "HTTP/1.1", "requestId": self.request_id, "resourceId": resource["id"],
             "resourcePath": resource["path"],
@@ -371,12 +397,26 @@ class RestInvocation:
 
     def _proxy_event(self, resource: dict, resource_path: str) -> dict[str, Any]:
         request = self.request
-        headers = {k: v for k, v in request.headers.items() if k != "x-amzn-trace-id"}
+        names = request.header_names or {}
+        headers = {_CANONICAL.get(k) or names.get(k, k): v for k, v in request.headers.items()
+                   if k not in _DROPPED and k != "x-amzn-trace-id"}  # fmt: skip
         headers["X-Amzn-Trace-Id"] = self._trace_id()
+        # what AWS's load balancers add in front of the API
+        host = request.headers.get("host", "")
+        forwarded = {"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Port": host.rpartition(":")[2] if ":" in host else "80",
+                     "X-Forwarded-Proto": "http"}  # fmt: skip
+        for name, value in forwarded.items():
+            if name.lower() not in request.headers:
+                headers[name] = value
+        if self._edge():  # what CloudFront adds before an edge-optimized API sees the request
+            headers.update({"CloudFront-Forwarded-Proto": "https", "CloudFront-Is-Desktop-Viewer": "true",
+                            "CloudFront-Is-Mobile-Viewer": "false", "CloudFront-Is-SmartTV-Viewer": "false",
+                            "CloudFront-Is-Tablet-Viewer": "false", "CloudFront-Viewer-ASN": "16509",
+                            "CloudFront-Viewer-Country": "US", **self._cloudfront()})  # fmt: skip
         pairs = parse_qsl(request.query_string, keep_blank_values=True)
         query, multi_query = _multi(pairs)
         body = request.body or b""
-        binary = _is_binary(headers.get("content-type", ""), (self.snapshot.get("api") or {}).get("binaryMediaTypes") or [])
+        binary = payloads.is_binary(request.headers.get("content-type"), self._binary_types())
         context = {k: v for k, v in self.context.items() if k not in ("authorizer", "isCanaryRequest")}
         if self.context.get("authorizer"):
             context["authorizer"] = self.context["authorizer"]
@@ -433,24 +473,25 @@ class RestInvocation:
             else:
                 headers[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
         body = result.get("body")
-        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "application/json")
-        binary_types = (self.snapshot.get("api") or {}).get("binaryMediaTypes") or []
-        accept = self.request.headers.get("accept", "")
-        decode = _is_binary(content_type, binary_types) or any(
-            _is_binary(a.strip(), binary_types) for a in accept.split(",") if a.strip())
+        # the body is base64-decoded when the function says it is encoded and the client's
+        # first Accept type is a binary media type (the response's Content-Type plays no part)
+        decode = payloads.is_binary(payloads.first_accept(self.request.headers.get("accept")), self._binary_types())
         if body is None:
             data = b""
         elif result.get("isBase64Encoded") is True and isinstance(body, str) and decode:
             try:
-                data = base64.b64decode(body)
-            except ValueError:
-                raise bad from None
+                data = payloads.convert(body.encode(), False, True)
+            except payloads.PayloadError:
+                raise Denied("INTEGRATION_FAILURE") from None
         else:
             data = (body if isinstance(body, str) else json.dumps(body)).encode()
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
         headers.setdefault("X-Amzn-Trace-Id", self._trace_id())
         return self._finish(status, headers, data)
+
+    def _binary_types(self) -> list[str]:
+        return (self.snapshot.get("api") or {}).get("binaryMediaTypes") or []
 
     def _trace_id(self) -> str:
         """The X-Ray trace header API Gateway passes to the integration and returns: the
@@ -545,9 +586,15 @@ class RestInvocation:
                 raise Denied("UNSUPPORTED_MEDIA_TYPE")
             if content_type is None and templates and "application/json" in templates:
                 template, found = templates["application/json"], True
-        if not found or template is None:
-            return self.request.body or b""
-        rendered = render(template, input=Input(self.request.body or b"", self._template_params()),
+        try:
+            body, binary = payloads.request_payload(self.request.body or b"", content_type, self._binary_types(),
+                                                    integration.get("contentHandling"))
+            if not found or template is None:
+                return body
+            text = payloads.template_text(body, binary)
+        except payloads.PayloadError:
+            raise Denied("INTEGRATION_FAILURE") from None
+        rendered = render(template, input=Input(text, self._template_params()),
                           context=self._vtl_context(), stage_variables=self.stage.get("variables"))
         return rendered.encode()
 
@@ -556,11 +603,13 @@ class RestInvocation:
         template puts in ``requestOverride`` (and a response template in
         ``responseOverride``) is read back afterwards."""
         if getattr(self, "_vtl", None) is None:
-            from cloudtwin.execute_api.vtl import VtlMap, vtl_value
+            from cloudtwin.execute_api.vtl import ContextObject, vtl_value
 
             self._vtl = vtl_value(self.context)
-            self._vtl["requestOverride"] = VtlMap(header=VtlMap(), querystring=VtlMap(), path=VtlMap())
-            self._vtl["responseOverride"] = VtlMap(header=VtlMap())
+            self._vtl["identity"] = ContextObject(self._vtl.get("identity") or {})
+            self._vtl["requestOverride"] = ContextObject(header=ContextObject(), querystring=ContextObject(),
+                                                         path=ContextObject())  # fmt: skip
+            self._vtl["responseOverride"] = ContextObject(header=ContextObject())
         return self._vtl
 
     async def _mapped(self, integration: dict, kind: str | None) -> HttpResponse:
@@ -670,13 +719,19 @@ class RestInvocation:
         if not found and templates:
             chosen_type, template = next(iter(templates.items()))
             found = True
-        body = outcome.body
+        payload_type = next((v for k, v in outcome.headers.items() if k.lower() == "content-type"), None)
+        try:
+            body, binary = payloads.response_payload(outcome.body, payload_type or "application/json", accept,
+                                                     self._binary_types(), response.get("contentHandling"))
+            text = payloads.template_text(body, binary) if found and template else ""
+        except payloads.PayloadError:
+            raise Denied("INTEGRATION_FAILURE") from None
         content_type = "application/json"
         if found and chosen_type:
             content_type = chosen_type  # the answer has the type of the template that made it
         if found and template:
             context = self._vtl_context()
-            body = render(template, input=Input(outcome.body, self._template_params()), context=context,
+            body = render(template, input=Input(text, self._template_params()), context=context,
                           stage_variables=self.stage.get("variables"), extra=None).encode()
             override = context.get("responseOverride") or {}
             if override.get("status"):
@@ -687,8 +742,8 @@ class RestInvocation:
             headers.update({k: str(v) for k, v in (override.get("header") or {}).items()})
         elif found:
             body = b""
-        elif outcome.headers.get("content-type") or outcome.headers.get("Content-Type"):
-            content_type = outcome.headers.get("content-type") or outcome.headers.get("Content-Type")
+        elif payload_type:
+            content_type = payload_type
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = content_type
         return self._finish(status, headers, body)
@@ -702,45 +757,6 @@ class RestInvocation:
             if lowered in _REMAPPED:
                 name = f"x-amzn-Remapped-{_REMAPPED[lowered]}"
             out[name] = value
-        out.setdefault("Connection", "keep-alive")
         out["x-amzn-RequestId"] = self.request_id
         out["x-amz-apigw-id"] = self.context.get("extendedRequestId") or self.request_id[:16]
         return HttpResponse(status, out, body)
-
-
-async def test_invoke(provider: Any, ctx: Any, record: dict, params: dict) -> dict:
-    """``TestInvokeMethod``: the method run against the API's current (undeployed) state."""
-    from cloudtwin.services.apigateway.stages import snapshot
-
-    from cloudtwin.services.apigateway.common import method_of
-
-    resource = record["resources"].get(params["resourceId"])
-    method_of(record, params["resourceId"], params["httpMethod"])  # AWS's not-found answers
-    path = params.get("pathWithQueryString") or resource["path"]
-    path, _, query = path.partition("?")
-    headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
-    body = (params.get("body") or "").encode()
-    request = HttpRequest(params["httpMethod"], path, query, headers, body)
-    fake = dict(record)
-    fake["stages"] = {"test-invoke-stage": {"stageName": "test-invoke-stage", "deploymentId": "_test",
-                                            "variables": params.get("stageVariables") or {}}}
-    fake["deployments"] = {"_test": {"_snapshot": snapshot(record)}}
-    invocation = RestInvocation(provider, ctx.store, fake, request, "/test-invoke-stage" + path, ctx.request_id,
-                                resource_id=params["resourceId"])
-    response = await invocation.run()
-    data = response.body if isinstance(response.body, bytes) else b""
-    stamp = datetime.fromtimestamp(provider.env.clock.now(), timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
-    log = "\n".join((
-        f"Execution log for request {ctx.request_id}",
-        f"{stamp} : Starting execution for request: {ctx.request_id}",
-        f"{stamp} : HTTP Method: {params['httpMethod']}, Resource Path: {path}",
-        f"{stamp} : Method request path: {invocation.sources.path if hasattr(invocation, 'sources') else {}}",
-        f"{stamp} : Method request body before transformations: {body.decode('utf-8', 'replace')}",
-        f"{stamp} : Method completed with status: {response.status_code}",
-    )) + "\n"
-    return {
-        "status": response.status_code, "body": data.decode("utf-8", "replace"),
-        "headers": {k: v for k, v in response.headers.items()},
-        "multiValueHeaders": {k: [v] for k, v in response.headers.items()},
-        "log": log, "latency": 0,
-    }  # fmt: skip

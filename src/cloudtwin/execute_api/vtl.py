@@ -113,6 +113,14 @@ class VtlMap(dict):
         return str(self)
 
 
+class ContextObject(VtlMap):
+    """An object of ``$context`` (``identity``, ``requestOverride`` and its maps): readable
+    member by member, but printed whole it renders as nothing, as in API Gateway."""
+
+    def __str__(self) -> str:
+        return ""
+
+
 class VtlList(list):
     def add(self, value: Any) -> bool:
         self.append(value)
@@ -215,7 +223,9 @@ class Util:
     """``$util``."""
 
     @staticmethod
-    def escapeJavaScript(value: Any) -> str:  # noqa: N802 - AWS's name
+    def escapeJavaScript(value: Any) -> str | None:  # noqa: N802 - AWS's name
+        if value is None:  # Java's helpers answer null for null: it renders as nothing
+            return None
         text = _java_str(value)
         out = (text.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'").replace("\n", "\\n")
                .replace("\r", "\\r").replace("\t", "\\t").replace("\b", "\\b").replace("\f", "\\f"))
@@ -229,20 +239,28 @@ class Util:
             raise TemplateError("Unable to parse JSON") from None
 
     @staticmethod
-    def urlEncode(value: Any) -> str:  # noqa: N802
+    def urlEncode(value: Any) -> str | None:  # noqa: N802
+        if value is None:  # Java's helpers answer null for null: it renders as nothing
+            return None
         return quote_plus(_java_str(value))
 
     @staticmethod
-    def urlDecode(value: Any) -> str:  # noqa: N802
+    def urlDecode(value: Any) -> str | None:  # noqa: N802
+        if value is None:  # Java's helpers answer null for null: it renders as nothing
+            return None
         return unquote_plus(_java_str(value))
 
     @staticmethod
-    def base64Encode(value: Any) -> str:  # noqa: N802
+    def base64Encode(value: Any) -> str | None:  # noqa: N802
+        if value is None:  # Java's helpers answer null for null: it renders as nothing
+            return None
         data = value if isinstance(value, bytes) else _java_str(value).encode()
         return base64.b64encode(data).decode()
 
     @staticmethod
-    def base64Decode(value: Any) -> str:  # noqa: N802
+    def base64Decode(value: Any) -> str | None:  # noqa: N802
+        if value is None:  # Java's helpers answer null for null: it renders as nothing
+            return None
         return base64.b64decode(_java_str(value)).decode("utf-8", "replace")
 
 
@@ -304,6 +322,39 @@ _CACHE: dict[str, Any] = {}
 _CACHE_LIMIT = 256
 
 
+def _null_false(compare: Any, both_null: bool) -> Any:
+    def apply(left: Any, right: Any) -> bool:
+        if left is None or right is None:
+            return both_null and left is None and right is None
+        return compare(left, right)
+
+    return apply
+
+
+#: Velocity 1.x's comparisons with a null operand: false (``$null == $null`` is true).
+_NULL_SAFE = {op: _null_false(fn, op in ("==", "eq")) for op, fn in airspeed.BinaryOperator.OPERATORS.items()
+              if op in ("<", "lt", "<=", "le", ">", "gt", ">=", "ge", "==", "eq", "!=", "ne")}
+_COMPARISONS = {airspeed.BinaryOperator.OPERATORS[op]: safe for op, safe in _NULL_SAFE.items()}
+
+
+def _null_safe(element: Any, seen: set[int]) -> None:
+    """Give the compiled template's comparisons Velocity's null semantics (airspeed's raise
+    or compare ``None``), on this template's own operator elements."""
+    if id(element) in seen:
+        return
+    seen.add(id(element))
+    if isinstance(element, airspeed.BinaryOperator):
+        safe = _COMPARISONS.get(element.apply_to)
+        if safe is not None:
+            element.apply_to = safe
+        return
+    for value in vars(element).values() if hasattr(element, "__dict__") else ():
+        for item in value if isinstance(value, list) else (value,):
+            item = getattr(item, "__self__", item)  # a bound method kept in place of its element
+            if isinstance(item, airspeed._Element):
+                _null_safe(item, seen)
+
+
 def _compile(template: str) -> Any:
     compiled = _CACHE.get(template)
     if compiled is None:
@@ -312,6 +363,7 @@ def _compile(template: str) -> Any:
             compiled.ensure_compiled()
         except airspeed.TemplateSyntaxError as exc:
             raise TemplateError(str(exc)) from None
+        _null_safe(compiled.root_element, set())
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[template] = compiled

@@ -27,6 +27,7 @@ from cloudtwin.control.api import ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
 from cloudtwin.gateway import limits
 from cloudtwin.execute_api import target as execute_api_target
+from cloudtwin.server import RAW_HEADER_NAMES
 from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, RequestBody
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
@@ -259,6 +260,9 @@ class Gateway:
                 if not self.hosts.serves(headers.get("host")):
                     raise self._refusal(ex, _foreign_host_message(headers["host"]))
                 request.body = await body.read(limits.EXECUTE_API_LIMIT)
+                raw_names = scope.get(RAW_HEADER_NAMES)
+                if raw_names:
+                    request.header_names = {n.decode("latin-1").lower(): n.decode("latin-1") for n in raw_names}
                 response = await self._execute_api(request, api, ex.request_id)
                 if self.persistence.pending:
                     await self._durable()

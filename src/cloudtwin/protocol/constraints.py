@@ -102,7 +102,8 @@ class _Own:
 
     @classmethod
     def build(
-        cls, shape: Shape, checks: frozenset[str], patterns: JavaPatterns, hash_set_enums: bool = False
+        cls, shape: Shape, checks: frozenset[str], patterns: JavaPatterns,
+        hash_set_enums: bool | Callable[[list[str]], list[str]] = False,
     ) -> _Own | None:
         meta = shape.metadata
         kind = shape.type_name
@@ -125,7 +126,8 @@ class _Own:
                 own.regex = patterns.compile(own.pattern)  # None: not expressible, skipped
             if "enum" in checks and getattr(shape, "enum", None):
                 own.enum = frozenset(shape.enum)
-                listed = java_hash_set_order(list(shape.enum)) if hash_set_enums else shape.enum
+                order = hash_set_enums if callable(hash_set_enums) else java_hash_set_order
+                listed = order(list(shape.enum)) if hash_set_enums else shape.enum
                 own.enum_text = "[" + ", ".join(listed) + "]"
         if not (own.sized or own.ranged or own.regex is not None or own.enum is not None):
             return None
@@ -509,7 +511,7 @@ class PlanCompiler:
 
     def __init__(
         self, checks: frozenset[str], patterns: JavaPatterns, list_nulls_always: bool = False,
-        hash_set_enums: bool = False,
+        hash_set_enums: bool | Callable[[list[str]], list[str]] = False,
     ) -> None:
         self.checks = checks
         self.patterns = patterns
@@ -616,6 +618,14 @@ class PlanCompiler:
         struct.members = tuple(m for m in members if m[4] is not None or m[5])
 
 
+def java_string_hash(value: str) -> int:
+    """Java's ``String.hashCode`` (over UTF-16 code units), as an unsigned 32-bit value."""
+    h = 0
+    for unit in value.encode("utf-16-be").hex(" ", 2).split():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h
+
+
 def java_hash_set_order(values: list[str]) -> list[str]:
     """The iteration order of a Java ``HashSet<String>`` built from ``values`` (in order):
     by bucket (``String.hashCode`` spread as ``HashMap`` does, over the table size
@@ -626,9 +636,22 @@ def java_hash_set_order(values: list[str]) -> list[str]:
         size *= 2
 
     def bucket(value: str) -> int:
-        h = 0
-        for unit in value.encode("utf-16-be").hex(" ", 2).split():
-            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+        h = java_string_hash(value)
         return (h ^ (h >> 16)) & (size - 1)
 
     return sorted(dict.fromkeys(values), key=bucket)
+
+
+def java_hash_table_order(values: list[str]) -> list[str]:
+    """The order API Gateway lists an enum's values in: a hash table of at least 32 slots
+    indexed by ``String.hashCode`` (unspread), each slot's entries newest first (values
+    added in the model's order). It reproduces every set AWS was recorded answering
+    (endpoint types, patch operations, documentation location and gateway response types)."""
+    size = 32
+    while len(values) > size * 0.75:
+        size *= 2
+
+    def slot(item: tuple[int, str]) -> tuple[int, int]:
+        return java_string_hash(item[1]) & (size - 1), -item[0]
+
+    return [value for _, value in sorted(enumerate(dict.fromkeys(values)), key=slot)]

@@ -39,6 +39,9 @@ class HttpRequest:
     #: Checksums verified/computed over the payload (``{"crc32": b64, "content-md5": b64}``);
     #: for a streamed payload they are on the stream once it has been read to the end.
     checksums: dict[str, str] | None = None
+    #: Header names as the client wrote them, by lower-cased name (execute-api requests only:
+    #: API Gateway passes them on with their casing).
+    header_names: dict[str, str] | None = None
     _query: list[tuple[str, str]] | None = None
 
     @property

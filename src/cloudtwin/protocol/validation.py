@@ -36,12 +36,12 @@ Entry points (documented signatures):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .constraints import CHECKS, ROOT, Plan, PlanCompiler, Violation, format_number
+from .constraints import CHECKS, ROOT, Plan, PlanCompiler, Violation, format_number, java_hash_table_order
 from .errors import ServiceError
 from .patterns import JavaPatterns
 
@@ -117,7 +117,8 @@ class Validator:
     Subclass and override :meth:`error` / :meth:`describe` for another message form.
     ``list_nulls_always``: list element and map value reports always end with "Member must
     not be null" (Lambda's wording), not only when an element is null. ``hash_set_enums``:
-    enum value sets are listed in a Java ``HashSet``'s order (KMS), not the model's.
+    enum value sets are listed in a Java ``HashSet``'s order (KMS), not the model's (or in the
+    order a given function returns).
 
     Plans are compiled per operation on first use and cached on the validator (one validator
     serves any number of services). Not a per-request object: share it.
@@ -135,7 +136,7 @@ class Validator:
         rules: Mapping[str, Rule] | None = None,
         patterns: JavaPatterns | None = None,
         list_nulls_always: bool = False,
-        hash_set_enums: bool = False,
+        hash_set_enums: bool | Callable[[list[str]], list[str]] = False,
     ) -> None:
         if code is not None:
             self.code = code
@@ -451,7 +452,8 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
     return {
         ("s3", None): S3Validator(patterns=patterns),
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
-        ("apigateway", None): InputPrefixValidator(patterns=patterns),
+        # API Gateway lists an enum's values in the order of its hash table of them.
+        ("apigateway", None): InputPrefixValidator(patterns=patterns, hash_set_enums=java_hash_table_order),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
         # Lambda checks runtimes itself (the runtimes it supports today, not the model's
         # enum: services/lambda_/runtimes.py).

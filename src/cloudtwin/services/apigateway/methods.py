@@ -322,13 +322,12 @@ class MethodOps:
         integration = integration_of(method)
         _status_code(params["statusCode"])
         _check_mapping_values(params.get("responseParameters"), "responseParameters")
-        for key, value in (params.get("responseTemplates") or {}).items():
-            if value is None:
-                raise bad_request("Invalid null or empty value in responseTemplates")
         response: Params = {"statusCode": params["statusCode"]}
         for key in ("selectionPattern", "responseParameters", "responseTemplates", "contentHandling"):
             if params.get(key) is not None:
                 response[key] = params[key]
+        if response.get("responseTemplates"):  # an empty template is no template: AWS answers null
+            response["responseTemplates"] = {k: v or None for k, v in response["responseTemplates"].items()}
         integration.setdefault("integrationResponses", {})[params["statusCode"]] = response
         save(ctx, params["restApiId"])
         return response

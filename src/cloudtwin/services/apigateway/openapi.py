@@ -143,7 +143,8 @@ def import_into(provider: Any, ctx: RequestContext, record: dict, params: Params
             identity = f"method.request.header.{scheme['name']}"
         if identity:
             authorizer["identitySource"] = identity
-        authorizer["authorizerResultTtlInSeconds"] = int(given.get("authorizerResultTtlInSeconds", 300))
+        if given.get("authorizerResultTtlInSeconds") is not None:  # unset: 300 s, not answered
+            authorizer["authorizerResultTtlInSeconds"] = int(given["authorizerResultTtlInSeconds"])
         if scheme.get("x-amazon-apigateway-authtype"):
             authorizer["authType"] = scheme["x-amazon-apigateway-authtype"]
         record["authorizers"][authorizer["id"]] = authorizer
@@ -349,8 +350,7 @@ def export(ctx: RequestContext, record: dict, stage: dict, params: Params) -> Pa
                     "servers": [{"url": f"https://{host}/{{basePath}}",
                                  "variables": {"basePath": {"default": stage["stageName"]}}}],
                     "paths": paths}  # fmt: skip
-        if schemas:
-            document["components"] = {"schemas": schemas}
+        document["components"] = {"schemas": schemas} if schemas else {}
     if with_integrations and api.get("binaryMediaTypes"):
         document["x-amazon-apigateway-binary-media-types"] = api["binaryMediaTypes"]
     accepts = params.get("accepts") or "application/json"
@@ -407,8 +407,15 @@ def _export_method(method: dict, kind: str, with_integrations: bool) -> dict:
                 parameter["required"] = True
             parameter.update({"type": "string"} if kind == "swagger" else {"schema": {"type": "string"}})
             parameters.append(parameter)
+    models = {ct: m for ct, m in (method.get("requestModels") or {}).items() if m}
+    if models and kind == "swagger":
+        model = next(iter(models.values()))
+        parameters.append({"in": "body", "name": model, "required": True, "schema": {"$ref": f"#/definitions/{model}"}})
     if parameters:
         out["parameters"] = parameters
+    if models and kind == "oas30":
+        out["requestBody"] = {"content": {ct: {"schema": {"$ref": f"#/components/schemas/{m}"}} for ct, m in models.items()},
+                              "required": True}  # fmt: skip
     responses: Params = {}
     for status, response in (method.get("methodResponses") or {}).items():
         item: Params = {"description": f"{status} response"}

@@ -61,7 +61,7 @@ class Provider(RestApiOps, MethodOps, StageOps, KeyOps, DomainOps, ServiceProvid
     # -- test invocations -------------------------------------------------------------------------
 
     async def test_invoke_method(self, ctx: RequestContext, params: Params) -> Params:
-        from cloudtwin.execute_api.rest import test_invoke
+        from cloudtwin.execute_api.testinvoke import test_invoke
         from cloudtwin.services.apigateway.common import resource_api
 
         record = resource_api(ctx, params["restApiId"])

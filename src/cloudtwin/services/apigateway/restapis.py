@@ -335,7 +335,7 @@ class RestApiOps:
         record = api_record(ctx, params["restApiId"], not_found(f"Invalid model name specified: {params['modelName']}"))
         name = params["modelName"]
         self._model(record, name)
-        for resource in record["resources"].values():
+        for resource in reversed(list(record["resources"].values())):  # the latest resource is named
             for verb, method in (resource.get("resourceMethods") or {}).items():
                 if name in (method.get("requestModels") or {}).values():
                     raise conflict(
@@ -405,7 +405,10 @@ class RestApiOps:
         authorizer = {k: v for k, v in params.items() if k != "restApiId" and v is not None}
         authorizer["id"] = new_id(6)
         if authorizer.get("type") in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS"):
-            authorizer.setdefault("authorizerResultTtlInSeconds", 300)
+            # the TTL is 300 s when unset (the data plane reads it so), but AWS does not
+            # answer it; Lambda authorizers are "custom" ones in OpenAPI's terms
+            if authorizer["type"] != "COGNITO_USER_POOLS":
+                authorizer.setdefault("authType", "custom")
             if authorizer["type"] == "TOKEN":
                 authorizer.setdefault("identitySource", "method.request.header.Authorization")
         record["authorizers"][authorizer["id"]] = authorizer

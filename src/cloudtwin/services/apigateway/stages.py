@@ -203,7 +203,9 @@ class StageOps:
         stage = copy.deepcopy(self._stage(record, params["stageName"]))
         for op in params.get("patchOperations") or []:
             path, name, value = op.get("path") or "", op.get("op"), op.get("value")
-            if path in _SIMPLE:
+            if name == "copy" and path in ("/deploymentId", "/variables"):
+                self._copy(stage, op)  # promoting the canary
+            elif path in _SIMPLE:
                 if path == "/deploymentId":
                     self._deployment(record, value)
                 patch.apply(stage, [op], boolean_paths=("/cacheClusterEnabled", "/tracingEnabled"))
@@ -222,8 +224,6 @@ class StageOps:
                     patch.apply(stage, [op], boolean_paths=("/canarySettings/useStageCache",))
                     if path.startswith("/canarySettings/percentTraffic") and "canarySettings" in stage:
                         stage["canarySettings"]["percentTraffic"] = float(stage["canarySettings"]["percentTraffic"])
-            elif name == "copy" and path in ("/deploymentId", "/variables"):
-                self._copy(stage, op)
             else:
                 self._method_setting(stage, path, name, value)
         for key in ("variables", "accessLogSettings"):
