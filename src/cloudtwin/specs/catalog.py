@@ -1,7 +1,8 @@
 """Lazy access to botocore's service models.
 
-Nothing is loaded at import time: botocore itself is imported on the first call, and each
-service model on the first request that needs it. Models are cached for the life of the
+Nothing is loaded at import time, and each service model on the first request that needs
+it, read by :mod:`cloudtwin.specs.model` (botocore itself is imported only to build a
+model missing from the cache, or to list every service). Models are cached for the life of the
 catalog, so the hot path never loads or walks a model twice.
 
 A model is kept compact: without its ``documentation`` strings (the larger part of every
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from botocore.model import ServiceModel
+    from cloudtwin.specs.model import ServiceModel
 
 
 class ServiceCatalog:
@@ -55,7 +56,7 @@ class ServiceCatalog:
         with self._lock:
             model = self._models.get(name)
             if model is None:
-                from botocore.model import ServiceModel
+                from cloudtwin.specs.model import ServiceModel
 
                 model = ServiceModel(self._compact_model(name), service_name=name)
                 self._models[name] = model
