@@ -102,6 +102,24 @@ def test_signature_version_2_verifies(sns, sqs):
         verify_signature(tampered)
 
 
+def test_fan_out_envelopes_each_verify(sns, sqs):
+    """Subscribers of one publish share the signed fields (and so the signature); the next
+    publish, and the other signature version, sign their own."""
+    topic = sns.create_topic(Name="signed-fanout")["TopicArn"]
+    queues = [make_queue(sqs, f"signed-fanout-{i}") for i in range(3)]
+    for _, arn in queues:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="one", Subject="s")
+    sns.publish(TopicArn=topic, Message="two")
+    docs = [[json.loads(m["Body"]) for m in receive(sqs, url)] for url, _ in queues]
+    for got in docs:
+        assert sorted(d["Message"] for d in got) == ["one", "two"]
+        for doc in got:
+            verify_signature(doc)
+    assert len({d["Signature"] for got in docs for d in got if d["Message"] == "one"}) == 1
+    assert len({d["Signature"] for got in docs for d in got}) == 2
+
+
 def test_raw_delivery_passes_body_and_attributes(sns, sqs):
     topic = sns.create_topic(Name="raw")["TopicArn"]
     url, arn = make_queue(sqs, "raw-q")

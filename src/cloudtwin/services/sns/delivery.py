@@ -25,7 +25,6 @@ import heapq
 import itertools
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -196,7 +195,7 @@ class Dispatcher:
             self._fail(store, delivery, "AccessDenied: the function policy does not allow sns.amazonaws.com", _dlq(sub), None,
                        Outcome(403, "AccessDeniedException"))  # fmt: skip
             return
-        request_id = str(uuid.uuid4())
+        request_id = random_uuid()
         try:
             await self.env.internal.call_async(
                 "lambda", "Invoke",
@@ -216,7 +215,7 @@ class Dispatcher:
         self, store: SnsStore, delivery: Delivery, sub: Subscription, note: Notification, body: str, raw: bool
     ) -> None:
         delivery.attempts += 1
-        request_id = str(uuid.uuid4())
+        request_id = random_uuid()
         try:
             sent = await self.send_to_queue(sub.endpoint, body, note.attributes if raw else None, note, request_id)
         except ServiceError as error:
@@ -413,7 +412,7 @@ class Dispatcher:
     def record_email_confirmation(self, store: SnsStore, topic: Topic, sub: Subscription, urls: Urls) -> None:
         version = topic.attributes.get("SignatureVersion", "1")
         doc = confirmation_document(
-            "SubscriptionConfirmation", str(uuid.uuid4()), topic.arn, sub.token,
+            "SubscriptionConfirmation", random_uuid(), topic.arn, sub.token,
             self.env.clock.now(), self.signer, version, urls,
         )
         text = render(doc) if sub.protocol == "email-json" else doc["Message"] + "\n" + doc["SubscribeURL"]
