@@ -80,3 +80,20 @@ def test_the_catalog_reads_models_without_botocore():
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("service", ("sqs", "s3", "iam"))
+def test_shapes_kept_as_text_read_the_same(service, tmp_path):
+    """The catalog keeps each shape as its JSON text until it is first reached."""
+    from cloudtwin.specs.catalog import ServiceCatalog
+
+    description = create_loader().load_service_model(service, "service-2")
+    mine, theirs = ServiceCatalog(tmp_path).service_model(service), BotocoreModel(description, service)
+    assert [s.name for s in mine.error_shapes] == [s.name for s in theirs.error_shapes]
+    assert [s.error_code for s in mine.error_shapes] == [s.error_code for s in theirs.error_shapes]
+    seen: set = set()
+    for name in mine.operation_names:
+        a, b = mine.operation_model(name), theirs.operation_model(name)
+        for x, y in ((a.input_shape, b.input_shape), (a.output_shape, b.output_shape)):
+            if x is not None:
+                _same(x, y, seen)

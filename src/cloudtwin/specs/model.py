@@ -14,12 +14,15 @@ Reading rules (as botocore applies them):
   reference's traits laid over the shape's own.
 - ``serialization`` holds the wire traits (``locationName`` renamed ``name``);
   ``metadata`` the constraints and flags (``required``, ``min``, ``enum``, ``error``...).
+- A shape may be given as its JSON text (the catalog keeps them so: most shapes of a
+  service are never reached); it is read the first time it is.
 - Every resolution makes a new shape object (a recursive shape is an endless chain of
   them); each shape resolves its members once, on first access.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Generic, NamedTuple, TypeVar
 
 __all__ = [
@@ -96,6 +99,8 @@ class _Shapes:
             model = self.shapes[name]
         except KeyError:
             raise NoShapeFoundError(name) from None
+        if type(model) is str:  # kept as JSON text until first reached (specs.catalog)
+            model = self.shapes[name] = json.loads(model)
         cls = _CLASSES.get(model["type"], Shape)
         if traits:
             model = {**model, **traits}
@@ -202,6 +207,12 @@ _CLASSES: dict[str, type[Shape]] = {
 }
 
 
+def _is_exception(model: dict[str, Any] | str) -> bool:
+    if type(model) is str:  # its JSON text: only a likely one is read
+        return '"exception":' in model and bool(json.loads(model).get("exception", False))
+    return bool(model.get("exception", False))  # type: ignore[union-attr]
+
+
 class ServiceModel:
     """A service's model: its metadata, operations and shapes."""
 
@@ -232,7 +243,7 @@ class ServiceModel:
     @_once
     def error_shapes(self) -> list[Shape]:
         shapes = self._service_description.get("shapes", {})
-        return [self.shape_for(n) for n, m in shapes.items() if m.get("exception", False)]
+        return [self.shape_for(n) for n, m in list(shapes.items()) if _is_exception(m)]
 
     def operation_model(self, name: str) -> OperationModel:
         found = self._operations.get(name)
