@@ -46,10 +46,11 @@ _plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_re
 
 def dumps(value: Any, plain: Callable[[Any], str] = _plain) -> bytes:
     """Compact UTF-8 JSON of ``value``, with its :class:`RawJSON` parts spliced in."""
-    try:
-        return plain(value).encode("utf-8", "surrogatepass")
-    except _HasRaw:
-        pass
+    if not _raw_on_top(value):
+        try:
+            return plain(value).encode("utf-8", "surrogatepass")
+        except _HasRaw:  # deeper down
+            pass
     fragments: list[bytes] = []
 
     def collect(found: Any) -> Any:
@@ -68,6 +69,17 @@ def dumps(value: Any, plain: Callable[[Any], str] = _plain) -> bytes:
         out.append(fragment)
         out.append(part.encode("utf-8", "surrogatepass"))
     return b"".join(out)
+
+
+def _raw_on_top(value: Any) -> bool:
+    """Whether a response's own members hold fragments (an item, a list of items): then the
+    plain encoding, which stops at the first fragment, is not tried."""
+    if type(value) is not dict:
+        return False
+    for member in value.values():
+        if type(member) is RawJSON or (type(member) is list and member and type(member[0]) is RawJSON):
+            return True
+    return False
 
 
 def _decode_fragments(value: Any) -> Any:  # pragma: no cover - see dumps
