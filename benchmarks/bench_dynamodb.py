@@ -28,6 +28,7 @@ import boto3
 from botocore.config import Config
 
 from _servers import free_port, rss_mib, start_cloudtwin, stop, wait_healthy
+from peers import batch_load, create_table
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -55,26 +56,6 @@ def server_medians(endpoint: str) -> dict[str, float]:
     for record in records:
         by_operation.setdefault(record["operation"], []).append(record["duration_ms"])
     return {op: statistics.median(values) for op, values in by_operation.items()}
-
-
-def create_table(ddb, name: str) -> None:
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-def batch_load(ddb, table: str, items) -> None:
-    batch = []
-    for item in items:
-        batch.append({"PutRequest": {"Item": item}})
-        if len(batch) == 25:
-            ddb.batch_write_item(RequestItems={table: batch})
-            batch = []
-    if batch:
-        ddb.batch_write_item(RequestItems={table: batch})
 
 
 def main() -> None:

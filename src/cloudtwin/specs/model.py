@@ -23,14 +23,13 @@ Reading rules (as botocore applies them):
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Generic, NamedTuple, TypeVar
+from functools import cached_property
+from typing import Any, NamedTuple
 
 __all__ = [
     "ListShape", "MapShape", "NoShapeFoundError", "OperationModel", "OperationNotFoundError",
     "ServiceModel", "Shape", "StringShape", "StructureShape",
 ]
-
-T = TypeVar("T")
 
 #: the wire traits of a shape or member reference (``locationName`` becomes ``name``)
 SERIALIZED = (
@@ -68,22 +67,6 @@ class OperationNotFoundError(Exception):
 
 class UndefinedModelAttributeError(AttributeError):
     pass
-
-
-class _once(Generic[T]):
-    """A computed attribute stored on the instance at first read (then a plain lookup)."""
-
-    def __init__(self, compute: Callable[[Any], T]) -> None:
-        self._compute = compute
-        self._name = compute.__name__
-        self.__doc__ = compute.__doc__
-
-    def __get__(self, instance: Any, owner: type | None = None) -> T:
-        if instance is None:
-            return self  # type: ignore[return-value]
-        value = self._compute(instance)
-        instance.__dict__[self._name] = value
-        return value
 
 
 class _Shapes:
@@ -126,7 +109,7 @@ class Shape:
     def documentation(self) -> str:
         return self._shape_model.get("documentation", "")
 
-    @_once
+    @cached_property
     def serialization(self) -> dict[str, Any]:
         model = self._shape_model
         out = {k: model[k] for k in SERIALIZED if k in model}
@@ -134,12 +117,12 @@ class Shape:
             out["name"] = out.pop("locationName")
         return out
 
-    @_once
+    @cached_property
     def metadata(self) -> dict[str, Any]:
         model = self._shape_model
         return {k: model[k] for k in METADATA if k in model}
 
-    @_once
+    @cached_property
     def required_members(self) -> list[str]:
         return self.metadata.get("required", [])
 
@@ -157,47 +140,47 @@ class Shape:
 
 
 class StructureShape(Shape):
-    @_once
+    @cached_property
     def members(self) -> dict[str, Shape]:
         return {name: self._ref(ref) for name, ref in self._shape_model.get("members", {}).items()}
 
-    @_once
+    @cached_property
     def event_stream_name(self) -> str | None:  # type: ignore[override]
         return next((n for n, m in self.members.items() if m.serialization.get("eventstream")), None)
 
-    @_once
+    @cached_property
     def error_code(self) -> str | None:
         if not self.metadata.get("exception", False):
             return None
         return self.metadata.get("error", {}).get("code") or self.name
 
-    @_once
+    @cached_property
     def is_document_type(self) -> bool:
         return self.metadata.get("document", False)
 
-    @_once
+    @cached_property
     def is_tagged_union(self) -> bool:
         return self.metadata.get("union", False)
 
 
 class ListShape(Shape):
-    @_once
+    @cached_property
     def member(self) -> Shape:
         return self._ref(self._shape_model["member"])
 
 
 class MapShape(Shape):
-    @_once
+    @cached_property
     def key(self) -> Shape:
         return self._ref(self._shape_model["key"])
 
-    @_once
+    @cached_property
     def value(self) -> Shape:
         return self._ref(self._shape_model["value"])
 
 
 class StringShape(Shape):
-    @_once
+    @cached_property
     def enum(self) -> list[str]:
         return self.metadata.get("enum", [])
 
@@ -232,15 +215,15 @@ class ServiceModel:
     def shape_for_error_code(self, code: str) -> Shape | None:
         return self._error_codes.get(code)
 
-    @_once
+    @cached_property
     def _error_codes(self) -> dict[str, Shape]:
         return {shape.error_code: shape for shape in self.error_shapes}  # type: ignore[attr-defined]
 
-    @_once
+    @cached_property
     def shape_names(self) -> list[str]:
         return list(self._service_description.get("shapes", {}))
 
-    @_once
+    @cached_property
     def error_shapes(self) -> list[Shape]:
         shapes = self._service_description.get("shapes", {})
         return [self.shape_for(n) for n, m in list(shapes.items()) if _is_exception(m)]
@@ -255,7 +238,7 @@ class ServiceModel:
             found = self._operations[name] = OperationModel(model, self, name)
         return found
 
-    @_once
+    @cached_property
     def operation_names(self) -> list[str]:
         return list(self._service_description.get("operations", []))
 
@@ -269,31 +252,31 @@ class ServiceModel:
         except KeyError:
             raise UndefinedModelAttributeError(f'"{name}" not defined in the metadata of the model: {self}') from None
 
-    @_once
+    @cached_property
     def service_name(self) -> str:
         return self._service_name if self._service_name is not None else self.endpoint_prefix
 
-    @_once
+    @cached_property
     def service_id(self) -> str:
         return self._metadata("serviceId")
 
-    @_once
+    @cached_property
     def signing_name(self) -> str:
         return self.metadata.get("signingName") or self.endpoint_prefix
 
-    @_once
+    @cached_property
     def api_version(self) -> str:
         return self._metadata("apiVersion")
 
-    @_once
+    @cached_property
     def protocol(self) -> str:
         return self._metadata("protocol")
 
-    @_once
+    @cached_property
     def protocols(self) -> list[str]:
         return self._metadata("protocols")
 
-    @_once
+    @cached_property
     def resolved_protocol(self) -> str:
         """The protocol a client picks: the first of ``protocols`` in botocore's order of
         preference, else ``protocol``."""
@@ -305,7 +288,7 @@ class ServiceModel:
             raise UndefinedModelAttributeError(f"{self}: none of the protocols {offered} is supported")
         return self.protocol
 
-    @_once
+    @cached_property
     def endpoint_prefix(self) -> str:
         return self._metadata("endpointPrefix")
 
@@ -313,7 +296,7 @@ class ServiceModel:
     def signature_version(self) -> str | None:
         return self.metadata.get("signatureVersion")
 
-    @_once
+    @cached_property
     def is_query_compatible(self) -> bool:
         return "awsQueryCompatible" in self.metadata
 
@@ -343,45 +326,45 @@ class OperationModel:
     def documentation(self) -> str:
         return self._operation_model.get("documentation", "")
 
-    @_once
+    @cached_property
     def input_shape(self) -> Shape | None:
         ref = self._operation_model.get("input")
         return None if ref is None else self._service_model.resolve_shape_ref(ref)
 
-    @_once
+    @cached_property
     def output_shape(self) -> Shape | None:
         ref = self._operation_model.get("output")
         return None if ref is None else self._service_model.resolve_shape_ref(ref)
 
-    @_once
+    @cached_property
     def error_shapes(self) -> list[Shape]:
         return [self._service_model.resolve_shape_ref(r) for r in self._operation_model.get("errors", [])]
 
-    @_once
+    @cached_property
     def idempotent_members(self) -> list[str]:
         shape = self.input_shape
         if shape is None:
             return []
         return [n for n, m in shape.members.items() if m.metadata.get("idempotencyToken")]  # type: ignore[attr-defined]
 
-    @_once
+    @cached_property
     def deprecated(self) -> bool:
         return self._operation_model.get("deprecated", False)
 
-    @_once
+    @cached_property
     def endpoint_discovery(self) -> dict[str, Any] | None:
         return self._operation_model.get("endpointdiscovery")
 
-    @_once
+    @cached_property
     def is_endpoint_discovery_operation(self) -> bool:
         return self._operation_model.get("endpointoperation", False)
 
-    @_once
+    @cached_property
     def static_context_parameters(self) -> list[StaticContextParameter]:
         params = self._operation_model.get("staticContextParams", {})
         return [StaticContextParameter(name, props.get("value")) for name, props in params.items()]
 
-    @_once
+    @cached_property
     def context_parameters(self) -> list[ContextParameter]:
         shape = self.input_shape
         if shape is None:
@@ -392,35 +375,35 @@ class OperationModel:
             if "name" in m.metadata.get("contextParam", {})
         ]
 
-    @_once
+    @cached_property
     def operation_context_parameters(self) -> list[Any]:
         return self._operation_model.get("operationContextParams", [])
 
-    @_once
+    @cached_property
     def request_compression(self) -> dict[str, Any] | None:
         return self._operation_model.get("requestcompression")
 
-    @_once
+    @cached_property
     def auth(self) -> list[str] | None:
         return self._operation_model.get("auth")
 
-    @_once
+    @cached_property
     def auth_type(self) -> str | None:
         return self._operation_model.get("authtype")
 
-    @_once
+    @cached_property
     def unsigned_payload(self) -> bool | None:
         return self._operation_model.get("unsignedPayload")
 
-    @_once
+    @cached_property
     def endpoint(self) -> dict[str, Any] | None:
         return self._operation_model.get("endpoint")
 
-    @_once
+    @cached_property
     def http_checksum_required(self) -> bool:
         return self._operation_model.get("httpChecksumRequired", False)
 
-    @_once
+    @cached_property
     def http_checksum(self) -> dict[str, Any]:
         return self._operation_model.get("httpChecksum", {})
 
@@ -436,11 +419,11 @@ class OperationModel:
     def get_event_stream_output(self) -> Shape | None:
         return self._event_stream(self.output_shape)
 
-    @_once
+    @cached_property
     def has_event_stream_input(self) -> bool:
         return self.get_event_stream_input() is not None
 
-    @_once
+    @cached_property
     def has_event_stream_output(self) -> bool:
         return self.get_event_stream_output() is not None
 
@@ -460,11 +443,11 @@ class OperationModel:
     def get_streaming_output(self) -> Shape | None:
         return self._streaming_body(self.output_shape)
 
-    @_once
+    @cached_property
     def has_streaming_input(self) -> bool:
         return self.get_streaming_input() is not None
 
-    @_once
+    @cached_property
     def has_streaming_output(self) -> bool:
         return self.get_streaming_output() is not None
 
