@@ -29,7 +29,7 @@ def http_protocol_class():
         from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
     except ImportError:  # pragma: no cover - httptools is a dependency via uvicorn[standard]
         return "auto"
-    from xml.sax.saxutils import escape
+    from cloudtwin.protocol.xml_writer import escape_text as escape
 
     class AwsHttpToolsProtocol(HttpToolsProtocol):
         def send_400_response(self, msg: str) -> None:
