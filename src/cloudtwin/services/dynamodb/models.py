@@ -273,9 +273,8 @@ class DynamoStore(Store):
         return found
 
     def drop(self, name: str) -> None:
-        record = self.tables.get(name)
-        if record is not None:
-            self.data(record).journal.clear()
+        if name in self.tables:  # its rows, without loading them first
+            self._tables.journal("items/" + name).clear()
         self._data.pop(name, None)
         self.tables.pop(name, None)
 
