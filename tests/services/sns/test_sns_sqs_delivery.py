@@ -272,6 +272,23 @@ def test_missing_queue_goes_to_dead_letter_queue(sns, sqs, cloudtwin):
     assert "NonExistentQueue" in deliveries[0]["last_error"] or "QueueDoesNotExist" in deliveries[0]["last_error"]
 
 
+def test_a_queue_deleted_after_deliveries_fails_them_and_its_successor_gets_them(sns, sqs, cloudtwin):
+    topic = sns.create_topic(Name="queue-comes-and-goes")["TopicArn"]
+    url, arn = make_queue(sqs, "comes-and-goes")
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    sns.publish(TopicArn=topic, Message="first")
+    assert json.loads(receive(sqs, url)[0]["Body"])["Message"] == "first"
+    sqs.delete_queue(QueueUrl=url)
+    sns.publish(TopicArn=topic, Message="nowhere")
+    deliveries = fetch(cloudtwin.endpoint, f"/_cloudtwin/sns/deliveries?subscription={sub}")["deliveries"]
+    assert [d["status"] for d in deliveries][-1] == "failed"
+    assert "NonExistentQueue" in deliveries[-1]["last_error"] or "QueueDoesNotExist" in deliveries[-1]["last_error"]
+    cloudtwin.control().advance(60)  # SQS takes the name back after a minute
+    url, _ = make_queue(sqs, "comes-and-goes")
+    sns.publish(TopicArn=topic, Message="again")
+    assert [json.loads(m["Body"])["Message"] for m in receive(sqs, url)] == ["again"]
+
+
 def test_deliveries_introspection(sns, sqs, cloudtwin):
     topic = sns.create_topic(Name="inspect")["TopicArn"]
     _, arn = make_queue(sqs, "inspect-q")
