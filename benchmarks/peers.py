@@ -23,7 +23,8 @@ server listens on loopback only (ports: ``--port`` and the next three; by defaul
   ms, and the server's CPU per publish (ms).
 - ``s3``: 1 KiB PutObject p50 / p99 (ms), sequential.
 - ``query``: DynamoDB Query returning 2,000 items: the server's CPU per query (ms).
-- ``memory``: the server's RSS growth per 100,000 DynamoDB items of ~200 bytes (MiB).
+- ``memory``: the server's RSS growth per 100,000 DynamoDB items of ~200 bytes (MiB), then
+  a paginated Scan of them all: the server's CPU (s).
 - ``persist`` (cloudtwin only): ``send`` again with ``--data-dir``.
 
 Each figure is the median over the rounds; the order of the servers rotates per round.
@@ -399,7 +400,13 @@ def memory(server: Server, items: int) -> dict:
         for i in range(items)
     ))
     time.sleep(0.5)
-    return {"mem_per_100k_mib": (server.rss() - before) * 100_000 / items}
+    out = {"mem_per_100k_mib": (server.rss() - before) * 100_000 / items}
+    cpu = server.cpu()
+    scanned = sum(page["Count"] for page in ddb.get_paginator("scan").paginate(TableName="peers-memory"))
+    out["scan_cpu_s"] = server.cpu() - cpu
+    if scanned != items:
+        out["scan_error"] = f"Count {scanned}"
+    return out
 
 
 def persisted(server: Server, args) -> dict:
@@ -473,6 +480,7 @@ ROWS = (
     ("s3_p99_ms", "S3 PutObject 1 KiB p99 (ms)"),
     ("query_cpu_ms", "DynamoDB Query of 2,000 items, server CPU (ms)"),
     ("mem_per_100k_mib", "RSS per 100k DynamoDB items of ~200 B (MiB)"),
+    ("scan_cpu_s", "  Scan of those items (every page), server CPU (s)"),
     ("persist_send_rps", "SendMessage/s, 16 conns, with --data-dir"),
     ("persist_send_cpu_ms", "  server CPU per SendMessage with --data-dir (ms)"),
     ("load", "load average (1 min) at the round's start"),

@@ -29,7 +29,7 @@ def http_protocol_class():
         from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
     except ImportError:  # pragma: no cover - httptools is a dependency via uvicorn[standard]
         return "auto"
-    from xml.sax.saxutils import escape
+    from cloudtwin.protocol.xml_writer import escape_text as escape
 
     class AwsHttpToolsProtocol(HttpToolsProtocol):
         def on_header(self, name: bytes, value: bytes) -> None:
@@ -117,6 +117,17 @@ def keep_header_case(app):
     return cased
 
 
+def websocket_protocol(**kwargs):
+    """uvicorn's WebSocket protocol (its choice, as ``ws="auto"``), imported at the first
+    WebSocket upgrade rather than at start: the websockets library is ~4 MiB that only
+    API Gateway WebSocket APIs use."""
+    from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+    if AutoWebSocketsProtocol is None:  # pragma: no cover - websockets is a dependency
+        raise RuntimeError("no WebSocket library installed (websockets or wsproto)")
+    return AutoWebSocketsProtocol(**kwargs)
+
+
 def _server_class():
     import contextlib
 
@@ -160,6 +171,7 @@ def build_server(config: Config):
         timeout_keep_alive=75,
         log_config=None,
         proxy_headers=False,  # a local endpoint: no proxy in front to trust
+        ws=websocket_protocol,
     )
     return _server_class()(uv_config), app
 
@@ -192,6 +204,10 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve(config: Config) -> None:
     """Bind, say where, then run in the foreground until Ctrl-C or SIGTERM."""
+    # This process is the server's alone. uvicorn imports its --reload file watcher
+    # (watchfiles, with anyio: ~2 MiB) when it is imported; the server never reloads, and
+    # without watchfiles uvicorn takes its plain stat-based reloader instead.
+    sys.modules.setdefault("watchfiles", None)  # type: ignore[arg-type]
     configure_logging(config.log_level)
     sock = listen(config.host, config.port)
     config.port = sock.getsockname()[1]  # the port chosen for --port 0

@@ -17,6 +17,8 @@ def test_models_lose_their_documentation_and_nothing_else(tmp_path):
     full = create_loader().load_service_model("sqs", "service-2")
     model = ServiceCatalog(tmp_path).service_model("sqs")
     assert "documentation" not in json.dumps(model._service_description)
+    shapes = model._service_description["shapes"]
+    assert isinstance(shapes["SendMessageResult"], str)  # kept as text until reached
     send = model.operation_model("SendMessage")
     assert send.input_shape.members.keys() == full["shapes"]["SendMessageRequest"]["members"].keys()
     assert send.input_shape.required_members == full["shapes"]["SendMessageRequest"]["required"]
@@ -32,7 +34,7 @@ def test_a_member_named_documentation_is_kept():
 
 def test_the_compact_model_is_cached_and_read_back(tmp_path, monkeypatch):
     ServiceCatalog(tmp_path).service_model("sns")
-    cached = tmp_path / f"models-{ServiceCatalog.botocore_version()}" / "sns.json"
+    cached = tmp_path / f"{catalog_module.CACHE_PREFIX}{ServiceCatalog.botocore_version()}" / "sns.json"
     assert cached.exists()
 
     def no_botocore(self):

@@ -392,6 +392,16 @@ class Gateway:
             warming.wait(30)
             self._warming = None
 
+    async def _warmed_up(self) -> None:
+        """Wait for the warm-up without holding up the event loop (health answers once it
+        is done: a few tens of milliseconds after the server starts serving)."""
+        warming = self._warming
+        if warming is None:
+            return
+        deadline = time.perf_counter() + 30
+        while not warming.is_set() and time.perf_counter() < deadline:
+            await asyncio.sleep(0.002)
+
     async def _control(self, request: HttpRequest, body: RequestBody) -> HttpResponse:
         """The control surface, for this machine's tools and pages only (gateway.guard)."""
         from cloudtwin.control.payload import json_response
@@ -404,8 +414,11 @@ class Gateway:
             return json_response(403, {"error": _foreign_origin_message(origin)})
         console = request.path.startswith("/_cloudtwin/ui/")
         request.body = await body.read(limits.CONSOLE_LIMIT if console else limits.CONTROL_LIMIT)
-        if self._warming is not None and not request.path.startswith("/_cloudtwin/health"):
-            self._finish_warm_up()  # the control API may load models and services too
+        if self._warming is not None:
+            if request.path.startswith("/_cloudtwin/health"):
+                await self._warmed_up()  # healthy = ready: a call right after it waits for nothing
+            else:
+                self._finish_warm_up()  # the control API may load models and services too
         refusal = control_body_refusal(request.method, headers, request.body)
         if refusal is not None:
             return json_response(415, {"error": refusal})

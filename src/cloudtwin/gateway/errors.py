@@ -8,7 +8,7 @@ like: JSON for json/rest-json style clients, CBOR clients get JSON too (they rea
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape
+from cloudtwin.protocol.xml_writer import escape_text as escape
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse

@@ -16,15 +16,15 @@ their values go to ``json.dumps`` untouched.
 from __future__ import annotations
 
 import base64
-import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from cloudtwin.protocol import timestamps
+from cloudtwin.protocol import raw_json, timestamps
 from cloudtwin.protocol.error_shapes import ResolvedError
 from cloudtwin.protocol.eventstream import EVENT_STREAM_CONTENT_TYPE, EventStreamEncoder
 from cloudtwin.protocol.http import HttpResponse
+from cloudtwin.protocol.raw_json import RawJSON
 from cloudtwin.protocol.serializers import REQUEST_ID_HEADER, ResponseSerializer
 from cloudtwin.protocol.shape_plans import NON_BODY_LOCATIONS, PlanCache, ShapeCompiler
 
@@ -33,12 +33,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Encoder = Callable[[Any], Any]
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
 
 def dump_json(value: Any) -> bytes:
-    """Compact UTF-8 JSON."""
-    return _dumps(value).encode("utf-8", "surrogatepass")
+    """Compact UTF-8 JSON (:class:`~cloudtwin.protocol.raw_json.RawJSON` parts as they are)."""
+    return raw_json.dumps(value)
 
 
 def _float(value: Any) -> Any:
@@ -103,7 +101,9 @@ class JsonShapeCompiler(ShapeCompiler["Encoder | None"]):
                 continue
             table[name] = (self.wire_name(name, member), self.plan(member))
 
-        def encode_structure(value: Any) -> dict:
+        def encode_structure(value: Any) -> Any:
+            if type(value) is RawJSON:
+                return value
             out = {}
             for name, item in value.items():
                 if item is None:
@@ -131,7 +131,9 @@ class JsonShapeCompiler(ShapeCompiler["Encoder | None"]):
         if encode is None:
             return None
 
-        def encode_map(value: Any) -> dict:
+        def encode_map(value: Any) -> Any:
+            if type(value) is RawJSON:
+                return value
             return {key: None if item is None else encode(item) for key, item in value.items()}
 
         return encode_map

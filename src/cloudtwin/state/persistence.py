@@ -84,7 +84,7 @@ class Persistence:
     def delete(self, path: str, key: Any) -> None:  # pragma: no cover
         pass
 
-    def clear(self, prefix: str) -> None:
+    def clear(self, prefix: str, exact: bool = False) -> None:
         pass
 
     def commit(self) -> None:
@@ -309,10 +309,14 @@ class SqlitePersistence(Persistence):
                 (path, encode_key(key)),
             )
 
-    def clear(self, prefix: str) -> None:
-        """Delete every row of the tables whose path starts with ``prefix`` ("" = all)."""
+    def clear(self, prefix: str, exact: bool = False) -> None:
+        """Delete every row of the tables whose path starts with ``prefix`` ("" = all), or
+        (``exact``) of the one table whose path it is."""
         with self._lock:
             self._begin()
+            if exact:
+                self._db.execute("DELETE FROM records WHERE path = ?", (prefix,))
+                return
             self._db.execute(
                 "DELETE FROM records WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
             )

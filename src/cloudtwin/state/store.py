@@ -18,7 +18,7 @@ import threading
 from typing import Callable, Generic, Iterator, TypeVar
 
 from cloudtwin.state.persistence import Persistence
-from cloudtwin.state.table import Table
+from cloudtwin.state.table import Journal, Table
 
 S = TypeVar("S")
 
@@ -43,6 +43,10 @@ class Tables:
 
     def table(self, name: str) -> Table:
         return Table(self.backend, self.prefix + name)
+
+    def journal(self, name: str) -> Journal:
+        """Rows persisted but not kept in memory (see :class:`Journal`)."""
+        return Journal(self.backend, self.prefix + name)
 
 
 class Store:

@@ -89,7 +89,44 @@ class Table(MutableMapping[K, V], Generic[K, V]):
     def clear(self) -> None:
         self._rows.clear()
         if self._backend is not None:
-            self._backend.clear(self._path)
+            self._backend.clear(self._path, exact=True)
 
     def __repr__(self) -> str:
         return f"Table({self._path!r}, {len(self._rows)} rows)"
+
+
+class Journal(Generic[K, V]):
+    """Rows written to the backend and kept nowhere in memory: for a store whose own
+    structures hold the data (DynamoDB's items live in their key indexes). Without
+    persistence every write is a no-op."""
+
+    __slots__ = ("_backend", "_path")
+
+    def __init__(self, backend: "Persistence | None" = None, path: str = "") -> None:
+        self._backend = backend if backend is not None and backend.enabled else None
+        self._path = path
+
+    @property
+    def enabled(self) -> bool:
+        return self._backend is not None
+
+    def load(self) -> Iterator[tuple[K, V]]:
+        """The saved rows (at start-up)."""
+        if self._backend is None:
+            return iter(())
+        return self._backend.load(self._path)
+
+    def put(self, key: K, value: V) -> None:
+        if self._backend is not None:
+            self._backend.put(self._path, key, value)
+
+    def delete(self, key: K) -> None:
+        if self._backend is not None:
+            self._backend.delete(self._path, key)
+
+    def clear(self) -> None:
+        if self._backend is not None:
+            self._backend.clear(self._path, exact=True)
+
+    def __repr__(self) -> str:
+        return f"Journal({self._path!r})"

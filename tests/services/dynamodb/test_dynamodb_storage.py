@@ -45,9 +45,9 @@ def test_items_persist_as_rows_and_indexes_rebuild(tmp_path):
 
 def test_query_reads_only_its_partition():
     from cloudtwin.services.dynamodb.models import TableData
-    from cloudtwin.state.table import Table
+    from cloudtwin.state.table import Journal
 
-    data = TableData(_record(), Table())
+    data = TableData(_record(), Journal())
     for i in range(10_000):
         data.put({"pk": {"S": f"p{i % 100}"}, "sk": {"N": str(i)}})
     partition = data.primary.partition("p7")

@@ -31,7 +31,9 @@ def held(monkeypatch, server):
         return real_rsa(exponent, bits)
 
     monkeypatch.setattr(crypto, "generate_material", material)
-    monkeypatch.setattr(crypto.rsa, "generate_private_key", rsa_key)
+    from cryptography.hazmat.primitives.asymmetric import rsa  # what crypto.rsa reads from
+
+    monkeypatch.setattr(rsa, "generate_private_key", rsa_key)
     yield started, release
     release.set()
 
@@ -95,3 +97,16 @@ def test_the_sns_signing_key_is_made_on_a_worker_thread(monkeypatch):
     signer.prepare()
     assert signer.sign({"Type": "Notification", "Message": "m", "MessageId": "1", "Timestamp": "t", "TopicArn": "a"})
     assert made_on == ["sns-signing-key"]
+
+
+def test_listing_keys_does_not_load_the_cryptography_bindings():
+    """cryptography's OpenSSL bindings (~7 MiB) load with the first key made, not with KMS."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import cloudtwin.services.kms.provider, cloudtwin.services.secretsmanager.provider;"
+        "print('cryptography.hazmat.bindings._rust' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "False"

@@ -102,6 +102,24 @@ def test_signature_version_2_verifies(sns, sqs):
         verify_signature(tampered)
 
 
+def test_fan_out_envelopes_each_verify(sns, sqs):
+    """Subscribers of one publish share the signed fields (and so the signature); the next
+    publish, and the other signature version, sign their own."""
+    topic = sns.create_topic(Name="signed-fanout")["TopicArn"]
+    queues = [make_queue(sqs, f"signed-fanout-{i}") for i in range(3)]
+    for _, arn in queues:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="one", Subject="s")
+    sns.publish(TopicArn=topic, Message="two")
+    docs = [[json.loads(m["Body"]) for m in receive(sqs, url)] for url, _ in queues]
+    for got in docs:
+        assert sorted(d["Message"] for d in got) == ["one", "two"]
+        for doc in got:
+            verify_signature(doc)
+    assert len({d["Signature"] for got in docs for d in got if d["Message"] == "one"}) == 1
+    assert len({d["Signature"] for got in docs for d in got}) == 2
+
+
 def test_raw_delivery_passes_body_and_attributes(sns, sqs):
     topic = sns.create_topic(Name="raw")["TopicArn"]
     url, arn = make_queue(sqs, "raw-q")
@@ -252,6 +270,23 @@ def test_missing_queue_goes_to_dead_letter_queue(sns, sqs, cloudtwin):
     deliveries = fetch(cloudtwin.endpoint, f"/_cloudtwin/sns/deliveries?subscription={sub}")["deliveries"]
     assert [d["status"] for d in deliveries] == ["dead-lettered"]
     assert "NonExistentQueue" in deliveries[0]["last_error"] or "QueueDoesNotExist" in deliveries[0]["last_error"]
+
+
+def test_a_queue_deleted_after_deliveries_fails_them_and_its_successor_gets_them(sns, sqs, cloudtwin):
+    topic = sns.create_topic(Name="queue-comes-and-goes")["TopicArn"]
+    url, arn = make_queue(sqs, "comes-and-goes")
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    sns.publish(TopicArn=topic, Message="first")
+    assert json.loads(receive(sqs, url)[0]["Body"])["Message"] == "first"
+    sqs.delete_queue(QueueUrl=url)
+    sns.publish(TopicArn=topic, Message="nowhere")
+    deliveries = fetch(cloudtwin.endpoint, f"/_cloudtwin/sns/deliveries?subscription={sub}")["deliveries"]
+    assert [d["status"] for d in deliveries][-1] == "failed"
+    assert "NonExistentQueue" in deliveries[-1]["last_error"] or "QueueDoesNotExist" in deliveries[-1]["last_error"]
+    cloudtwin.control().advance(60)  # SQS takes the name back after a minute
+    url, _ = make_queue(sqs, "comes-and-goes")
+    sns.publish(TopicArn=topic, Message="again")
+    assert [json.loads(m["Body"])["Message"] for m in receive(sqs, url)] == ["again"]
 
 
 def test_deliveries_introspection(sns, sqs, cloudtwin):

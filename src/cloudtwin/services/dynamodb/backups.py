@@ -40,7 +40,7 @@ def create(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) ->
     ctx.store.backups[arn] = {
         "details": details, "table": record.name, "table_arn": record.arn,
         "table_id": record.table_id, "definition": definition(record),
-        "items": list(data.rows.values()),
+        "items": list(data.all_items()),
     }
     return {"BackupDetails": details}
 
@@ -162,7 +162,7 @@ def restore_to_point_in_time(provider: "Provider", ctx: RequestContext, params: 
                 "Invalid restore time: the restore time must be within the recovery window",
             )
     summary = {"SourceTableArn": record.arn, "RestoreDateTime": when.timestamp()}
-    items = list(provider._data(ctx, record).rows.values())
+    items = list(provider._data(ctx, record).all_items())
     return _restore(provider, ctx, params, definition(record), items, summary)
 
 

@@ -14,7 +14,8 @@ from cloudtwin.services.dynamodb.items import (
     reject_mixed,
     write_units,
 )
-from cloudtwin.services.dynamodb.values import check_item_size, item_size, token_text, key_token, validation
+from cloudtwin.services.dynamodb.stored import decode
+from cloudtwin.services.dynamodb.values import check_item_size, token_text, key_token, validation
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.dynamodb.provider import Provider
@@ -55,16 +56,17 @@ def get(provider: "Provider", ctx: RequestContext, params: dict[str, Any]) -> di
                 left = unprocessed.setdefault(name, {k: v for k, v in request.items() if k != "Keys"})
                 left.setdefault("Keys", []).extend(keys[i:])
                 break
-            item = data.get(key)
-            if item is None:
+            stored = data.stored(key)
+            if stored is None:
                 continue
-            size += item_size(item)
-            consumed[name] = consumed.get(name, 0.0) + read_units(item_size(item), bool(request.get("ConsistentRead")))
+            size += stored.size
+            consumed[name] = consumed.get(name, 0.0) + read_units(stored.size, bool(request.get("ConsistentRead")))
             if exprs.projection is not None:
-                item = project(item, exprs.projection)
+                found.append(project(decode(stored.raw), exprs.projection))
             elif request.get("AttributesToGet"):
-                item = {k: v for k, v in item.items() if k in request["AttributesToGet"]}
-            found.append(item)
+                found.append({k: v for k, v in decode(stored.raw).items() if k in request["AttributesToGet"]})
+            else:
+                found.append(provider._whole(ctx, stored))
     out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
     if params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
         out["ConsumedCapacity"] = [

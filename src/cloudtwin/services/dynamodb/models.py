@@ -1,20 +1,22 @@
 """The DynamoDB store: table records, one persisted row per item, and in-memory key indexes.
 
 Rows are the durable truth (``items/<table>`` holds one row per item keyed by its key
-texts); the sorted partitions of :mod:`storage` are rebuilt from them on first use after a
-restart and kept in step on every write.
+texts, the item's JSON text as its value); they are written through and not kept in
+memory: the sorted partitions of :mod:`storage` hold the items (in their compact stored
+form), rebuilt from the rows on first use after a restart and kept in step on every write.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from cloudtwin.services.dynamodb.storage import KeyedItems, item_token
-from cloudtwin.services.dynamodb.values import item_size, token_text
+from cloudtwin.services.dynamodb.stored import StoredItem, decode, encode
+from cloudtwin.services.dynamodb.values import token_text
 from cloudtwin.state.records import record_types
 from cloudtwin.state.store import Store, Tables
-from cloudtwin.state.table import Table
+from cloudtwin.state.table import Journal, Table
 
 
 @dataclass(slots=True)
@@ -112,10 +114,17 @@ class TableRecord:
 
 
 class TableData:
-    """The items of one table and its secondary indexes, in key order."""
+    """The items of one table and its secondary indexes, in key order.
 
-    def __init__(self, record: TableRecord, rows: Table) -> None:
-        self.rows = rows
+    Items are kept in their stored form (:class:`~.stored.StoredItem`: JSON text and
+    size); the key indexes hold the decoded key tokens. Every index entry of an item is
+    the same ``StoredItem``. With persistence on, each write is also one row of the
+    journal (the item's JSON text, keyed by its key texts); the journal is read once, when
+    the table is first used after a start.
+    """
+
+    def __init__(self, record: TableRecord, journal: Journal) -> None:
+        self.journal = journal
         self.hash_name = record.hash_name
         self.range_name = record.range_name
         self.primary = KeyedItems(self.hash_name, self._sort_of)
@@ -123,16 +132,14 @@ class TableData:
         #: index name -> (partition-key attributes, sort-key attributes)
         self.index_keys: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.size_bytes = 0
-        #: id(item) -> its size: stored items are never mutated, and reads (1 MB pages)
-        #: need their sizes, so each is computed once, on write.
-        self._sizes: dict[int, int] = {}
         for index in (*record.gsis, *record.lsis):
             self.add_index(index)
-        for item in rows.values():
-            self._index_put(item)
-            size = item_size(item)
-            self._sizes[id(item)] = size
-            self.size_bytes += size
+        for _, row in journal.load():
+            # a row is the item's JSON text; data dirs of earlier versions hold the item
+            item = decode(row.encode("utf-8", "surrogatepass")) if isinstance(row, str) else row
+            stored = encode(item)
+            self._index_put(item, stored)
+            self.size_bytes += stored.size
 
     def _sort_of(self, item: dict[str, Any]) -> Any:
         return item_token(item, self.range_name) if self.range_name else 0
@@ -141,8 +148,8 @@ class TableData:
         self.index_keys[index.name] = (index.hash_names, index.range_names)
         keyed = KeyedItems(index.hash_name, self._sort_of)
         self.indexes[index.name] = keyed
-        for item in self.rows.values():
-            self._index_one(index.name, keyed, item)
+        for stored in self.primary.scan():
+            self._index_one(index.name, keyed, decode(stored.raw), stored)
 
     def drop_index(self, name: str) -> None:
         self.indexes.pop(name, None)
@@ -174,15 +181,15 @@ class TableData:
         hash_names, range_names = self.index_keys[name]
         return all(n in item for n in hash_names) and all(n in item for n in range_names)
 
-    def _index_one(self, name: str, keyed: KeyedItems, item: dict[str, Any]) -> None:
+    def _index_one(self, name: str, keyed: KeyedItems, item: dict[str, Any], stored: StoredItem) -> None:
         if not self._indexed(name, item):
             return  # sparse: items without the index keys are not in the index
-        keyed.put(self.index_hash(name, item), self.index_sort(name, item), item)
+        keyed.put(self.index_hash(name, item), self.index_sort(name, item), stored)
 
-    def _index_put(self, item: dict[str, Any]) -> None:
-        self.primary.put(item_token(item, self.hash_name), self._sort_of(item), item)
+    def _index_put(self, item: dict[str, Any], stored: StoredItem) -> None:
+        self.primary.put(item_token(item, self.hash_name), self._sort_of(item), stored)
         for name, keyed in self.indexes.items():
-            self._index_one(name, keyed, item)
+            self._index_one(name, keyed, item, stored)
 
     def _index_remove(self, item: dict[str, Any]) -> None:
         self.primary.remove(item_token(item, self.hash_name), self._sort_of(item))
@@ -190,35 +197,51 @@ class TableData:
             if self._indexed(name, item):
                 keyed.remove(self.index_hash(name, item), self.index_sort(name, item))
 
-    # -- the write path ------------------------------------------------------------------------
+    # -- reads ---------------------------------------------------------------------------------
+
+    def stored(self, key: dict[str, Any]) -> StoredItem | None:
+        """The stored item with ``key`` (or the key attributes of an item)."""
+        return self.primary.get(item_token(key, self.hash_name), self._sort_of(key))
 
     def get(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        return self.primary.get(item_token(key, self.hash_name), self._sort_of(key))
+        found = self.primary.get(item_token(key, self.hash_name), self._sort_of(key))
+        return None if found is None else decode(found.raw)
+
+    def all_items(self) -> Iterator[dict[str, Any]]:
+        """Every item, decoded, in scan order."""
+        for stored in self.primary.scan():
+            yield decode(stored.raw)
+
+    # -- the write path ------------------------------------------------------------------------
 
     def put(self, item: dict[str, Any]) -> dict[str, Any] | None:
         """Store ``item``; returns the item it replaced."""
-        old = self.get(item)
-        if old is not None:
+        found = self.stored(item)
+        old = None
+        if found is not None:
+            old = decode(found.raw)
             self._index_remove(old)
-            self.size_bytes -= self._sizes.pop(id(old), 0)
-        self._index_put(item)
-        size = item_size(item)
-        self._sizes[id(item)] = size
-        self.size_bytes += size
-        self.rows[self.row_key(item)] = item
+            self.size_bytes -= found.size
+        stored = encode(item)
+        self._index_put(item, stored)
+        self.size_bytes += stored.size
+        if self.journal.enabled:
+            self.journal.put(self.row_key(item), stored.raw.decode("utf-8", "surrogatepass"))
         return old
 
     def delete(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        old = self.get(key)
-        if old is not None:
-            self._index_remove(old)
-            self.size_bytes -= self._sizes.pop(id(old), 0)
-            self.rows.pop(self.row_key(old), None)
+        found = self.stored(key)
+        if found is None:
+            return None
+        old = decode(found.raw)
+        self._index_remove(old)
+        self.size_bytes -= found.size
+        if self.journal.enabled:
+            self.journal.delete(self.row_key(old))
         return old
 
-    def size_of(self, item: dict[str, Any]) -> int:
-        size = self._sizes.get(id(item))
-        return item_size(item) if size is None else size
+    def size_of(self, stored: StoredItem) -> int:
+        return stored.size
 
     def __len__(self) -> int:
         return self.primary.count
@@ -245,14 +268,13 @@ class DynamoStore(Store):
     def data(self, record: TableRecord) -> TableData:
         found = self._data.get(record.name)
         if found is None:
-            found = TableData(record, self._tables.table("items/" + record.name))
+            found = TableData(record, self._tables.journal("items/" + record.name))
             self._data[record.name] = found
         return found
 
     def drop(self, name: str) -> None:
-        record = self.tables.get(name)
-        if record is not None:
-            self.data(record).rows.clear()
+        if name in self.tables:  # its rows, without loading them first
+            self._tables.journal("items/" + name).clear()
         self._data.pop(name, None)
         self.tables.pop(name, None)
 

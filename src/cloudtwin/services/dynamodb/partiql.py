@@ -21,6 +21,7 @@ from cloudtwin.services.dynamodb.expressions.evaluator import evaluate, project
 from cloudtwin.services.dynamodb.expressions.updater import apply_update
 from cloudtwin.services.dynamodb.items import check_item_keys, clean_key, item_from_params
 from cloudtwin.services.dynamodb.models import TableRecord
+from cloudtwin.services.dynamodb.stored import decode
 from cloudtwin.services.dynamodb.values import check_item_size, clean_value, format_number, key_token, parse_number
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -486,7 +487,7 @@ def _select(provider: "Provider", ctx: RequestContext, st: Statement, params: di
     out: list[dict[str, Any]] = []
     i = start
     while i < len(source):
-        item = source[i]
+        item = decode(source[i].raw)
         i += 1
         if st.where is None or evaluate(st.where, item):
             out.append(project(item, st.projection) if st.projection else item)

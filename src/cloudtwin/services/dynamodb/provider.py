@@ -43,10 +43,10 @@ from cloudtwin.services.dynamodb.reads import (
     query_composite,
     query_items,
 )
+from cloudtwin.services.dynamodb.stored import StoredItem, decode
 from cloudtwin.services.dynamodb.values import (
     check_item_size,
     request_invalid,
-    item_size,
     validation,
 )
 from cloudtwin.services.provider import ServiceProvider
@@ -84,6 +84,16 @@ class Provider(ServiceProvider):
 
     def _data(self, ctx: RequestContext, record: TableRecord) -> TableData:
         return ctx.store.data(record)
+
+    @staticmethod
+    def _wire(ctx: RequestContext) -> bool:
+        """Whether whole items may be answered as their stored JSON text (a JSON response;
+        the internal client hands results to Python code)."""
+        return ctx.protocol == "json"
+
+    def _whole(self, ctx: RequestContext, stored: StoredItem) -> Any:
+        """A whole item for the response."""
+        return stored.wire() if ctx.protocol == "json" else decode(stored.raw)
 
     def _name_from(self, value: str) -> str:
         """TableName parameters may be a table ARN (``arn:…:dynamodb:…:table/<name>``)."""
@@ -512,16 +522,16 @@ class Provider(ServiceProvider):
         reject_mixed(params, ("AttributesToGet",), ("ProjectionExpression",))
         exprs = RequestExpressions(params, expressions=("ProjectionExpression",))
         key = clean_key(record, params["Key"])
-        item = self._data(ctx, record).get(key)
+        stored = self._data(ctx, record).stored(key)
         out: dict[str, Any] = {}
-        if item is not None:
+        if stored is not None:
             if exprs.projection is not None:
-                out["Item"] = project(item, exprs.projection)
+                out["Item"] = project(decode(stored.raw), exprs.projection)
             elif params.get("AttributesToGet"):
-                out["Item"] = {k: v for k, v in item.items() if k in params["AttributesToGet"]}
+                out["Item"] = {k: v for k, v in decode(stored.raw).items() if k in params["AttributesToGet"]}
             else:
-                out["Item"] = item
-        cap = capacity(params, record.name, self._consumed(ctx, record.name, "Read", read_units(item_size(item) if item else 0, bool(params.get("ConsistentRead")))))
+                out["Item"] = self._whole(ctx, stored)
+        cap = capacity(params, record.name, self._consumed(ctx, record.name, "Read", read_units(stored.size if stored else 0, bool(params.get("ConsistentRead")))))
         if cap:
             out["ConsumedCapacity"] = cap
         return out
@@ -595,7 +605,7 @@ class Provider(ServiceProvider):
         reject_mixed(params, ("KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator"), ("KeyConditionExpression", "FilterExpression", "ProjectionExpression"))
         exprs = RequestExpressions(params, expressions=("KeyConditionExpression", "FilterExpression", "ProjectionExpression"))
         data = self._data(ctx, record)
-        plan = ReadPlan(record, data, params, exprs, legacy_attrs=params.get("AttributesToGet"))
+        plan = ReadPlan(record, data, params, exprs, legacy_attrs=params.get("AttributesToGet"), wire=self._wire(ctx))
         types = {a["AttributeName"]: a["AttributeType"] for a in record.attribute_definitions}
         if plan.index is not None and plan.index.multi_attribute:
             if exprs.key_condition is None:
@@ -635,7 +645,7 @@ class Provider(ServiceProvider):
                 f"The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {segment} is not less than TotalSegments: {total}"
             )
         data = self._data(ctx, record)
-        plan = ReadPlan(record, data, params, exprs, legacy_attrs=params.get("AttributesToGet"))
+        plan = ReadPlan(record, data, params, exprs, legacy_attrs=params.get("AttributesToGet"), wire=self._wire(ctx))
         if params.get("ScanFilter"):
             exprs.filter = legacy.filter_condition(params["ScanFilter"], params.get("ConditionalOperator"))
         start = plan.start(params.get("ExclusiveStartKey"))

@@ -16,6 +16,7 @@ from cloudtwin.services.dynamodb.expressions.evaluator import evaluate, project
 from cloudtwin.services.dynamodb.items import RequestExpressions, capacity, read_units
 from cloudtwin.services.dynamodb.models import IndexRecord, TableData, TableRecord
 from cloudtwin.services.dynamodb.storage import KeyedItems, item_token
+from cloudtwin.services.dynamodb.stored import StoredItem, decode
 from cloudtwin.services.dynamodb.tables import projected_names
 from cloudtwin.services.dynamodb.values import (
     clean_value,
@@ -128,7 +129,7 @@ def composite_key_condition(cond: ast.Condition, hash_names: tuple[str, ...], ra
     return CompositeCondition(tuple(key_token(found[n][1][0]) for n in hash_names), tuple(prefix), op, tokens)
 
 
-def query_composite(plan: "ReadPlan", cond: CompositeCondition, start: tuple[Any, Any] | None, forward: bool) -> Iterator[dict[str, Any]]:
+def query_composite(plan: "ReadPlan", cond: CompositeCondition, start: tuple[Any, Any] | None, forward: bool) -> Iterator[StoredItem]:
     partition = plan.keyed.partition(cond.hash_token)
     if partition is None:
         return iter(())
@@ -244,8 +245,10 @@ def _show(value: dict[str, Any]) -> str:
 class ReadPlan:
     """What a Query or Scan reads from (table or index) and how it shapes its results."""
 
-    def __init__(self, record: TableRecord, data: TableData, params: dict[str, Any], exprs: RequestExpressions, *, legacy_attrs: list[str] | None = None) -> None:
+    def __init__(self, record: TableRecord, data: TableData, params: dict[str, Any], exprs: RequestExpressions, *, legacy_attrs: list[str] | None = None, wire: bool = False) -> None:
         self.record = record
+        #: whole items may go out as their stored JSON text (a JSON response)
+        self.wire = wire
         self.data = data
         self.index: IndexRecord | None = None
         name = params.get("IndexName")
@@ -324,28 +327,41 @@ class ReadPlan:
             return project(item, self.projection)
         return item
 
-    def page(self, items: Iterable[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    def page(self, items: Iterable[StoredItem], params: dict[str, Any]) -> dict[str, Any]:
         """Read items until Limit or 1 MB; filter, shape, and say where to resume."""
-        out: list[dict[str, Any]] = []
+        out: list[Any] = []
         scanned = 0
         size = 0
-        last: dict[str, Any] | None = None
+        last: StoredItem | None = None
         limit = self.limit
         filt = self.exprs.filter
         count_only = self.select == "COUNT"
-        iterator: Iterator[dict[str, Any]] = iter(items)
-        size_of = self.data.size_of
-        for item in iterator:
+        # whole items: as stored (JSON text) when the response is JSON, else decoded
+        whole = self.index_names is None and self.projection is None
+        as_stored = whole and self.wire
+        for stored in items:
             if size >= PAGE_BYTES:
                 break
             scanned += 1
-            size += size_of(item)
-            if filt is None or evaluate(filt, item):
-                if not count_only:
-                    out.append(self.shape(item))
+            size += stored.size
+            if filt is None:
+                if count_only:
+                    out.append(None)
+                elif as_stored:
+                    out.append(stored.wire())
                 else:
-                    out.append(item)
-            last = item
+                    item = decode(stored.raw)
+                    out.append(item if whole else self.shape(item))
+            else:
+                item = decode(stored.raw)
+                if evaluate(filt, item):
+                    if count_only:
+                        out.append(None)
+                    elif as_stored:
+                        out.append(stored.wire())
+                    else:
+                        out.append(item if whole else self.shape(item))
+            last = stored
             if limit is not None and scanned >= limit:
                 break
         else:
@@ -356,7 +372,7 @@ class ReadPlan:
         if not count_only:
             result["Items"] = out
         if last is not None:
-            result["LastEvaluatedKey"] = self.last_key(last)
+            result["LastEvaluatedKey"] = self.last_key(decode(last.raw))
         units = read_units(size, self.consistent)
         index_units = {self.index.name: units} if self.index is not None and self.index.is_global else None
         cap = capacity(params, self.record.name, 0.0 if index_units else units, index_units)
@@ -369,7 +385,7 @@ class ReadPlan:
         return result
 
 
-def query_items(plan: ReadPlan, cond: KeyCondition, start: tuple[Any, Any] | None, forward: bool) -> Iterator[dict[str, Any]]:
+def query_items(plan: ReadPlan, cond: KeyCondition, start: tuple[Any, Any] | None, forward: bool) -> Iterator[StoredItem]:
     partition = plan.keyed.partition(key_token(cond.hash_value))
     if partition is None:
         return iter(())

@@ -102,7 +102,7 @@ def update(provider: "Provider", ctx: RequestContext, record: TableRecord, chang
             group = sorted(set(record.replicas or [ctx.region]) | {target})
             store.tables[replica.name] = replica
             data = store.data(replica)
-            for item in provider._data(ctx, record).rows.values():
+            for item in provider._data(ctx, record).all_items():
                 data.put(item)
             provider.changes.stream_enabled(ctx.account_id, target, replica, now)
             _set_group(provider, ctx.account_id, record, group, ctx.region)

@@ -6,7 +6,8 @@ a scan. Partitions are also listed in the order of a hash of their key — Dynam
 scan order, which makes ``ExclusiveStartKey`` resumption and parallel-scan segments
 (contiguous ranges of that hash) cheap.
 
-Index entries hold the full item; projections are applied on read.
+Index entries hold the full item (the same stored item as the table); projections are
+applied on read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import bisect
 import hashlib
 from typing import Any, Callable, Iterator
 
+from cloudtwin.services.dynamodb.stored import StoredItem
 from cloudtwin.services.dynamodb.values import key_token, token_text
 
 HASH_SPACE = 1 << 64
@@ -33,7 +35,7 @@ class Partition:
         self.token = token
         self.hash = partition_hash(token)
         self.keys: list[Any] = []
-        self.items: list[dict[str, Any]] = []
+        self.items: list[StoredItem] = []
 
 
 class KeyedItems:
@@ -51,7 +53,7 @@ class KeyedItems:
         self._order: list[tuple[int, Any]] | None = []
         self.count = 0
 
-    def put(self, hash_token: Any, sort: Any, item: dict[str, Any]) -> None:
+    def put(self, hash_token: Any, sort: Any, item: StoredItem) -> None:
         partition = self.partitions.get(hash_token)
         if partition is None:
             partition = Partition(hash_token)
@@ -80,7 +82,7 @@ class KeyedItems:
                 del self.partitions[hash_token]
                 self._order = None
 
-    def get(self, hash_token: Any, sort: Any) -> dict[str, Any] | None:
+    def get(self, hash_token: Any, sort: Any) -> StoredItem | None:
         partition = self.partitions.get(hash_token)
         if partition is None:
             return None
@@ -103,7 +105,7 @@ class KeyedItems:
         start: tuple[Any, Any] | None = None,
         segment: int = 0,
         total_segments: int = 1,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[StoredItem]:
         """Items in scan order, after ``start`` = (hash token, sort) when given."""
         low = HASH_SPACE * segment // total_segments
         high = HASH_SPACE * (segment + 1) // total_segments

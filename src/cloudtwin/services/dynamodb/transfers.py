@@ -139,7 +139,7 @@ async def export_table(provider: "Provider", ctx: RequestContext, params: Params
     if params.get("IncrementalExportSpecification"):
         export["IncrementalExportSpecification"] = params["IncrementalExportSpecification"]
     answer = _export_view(export)
-    items = list(provider._data(ctx, record).rows.values())
+    items = list(provider._data(ctx, record).all_items())
     lines = "".join(json.dumps({"Item": _wire(item)}) + "\n" for item in items).encode()
     data_key = f"{base}data/{uuid.uuid4().hex[:26]}.json.gz"
     compressed = gzip.compress(lines, mtime=0)

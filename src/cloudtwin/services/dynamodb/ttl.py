@@ -7,10 +7,12 @@ are not numbers.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.services.dynamodb.changes import TTL_IDENTITY
+from cloudtwin.services.dynamodb.stored import decode
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.dynamodb.provider import Provider
@@ -36,7 +38,12 @@ def expire(provider: "Provider", now: float) -> dict[str, Any]:
             if not record.ttl_enabled or not record.ttl_attribute:
                 continue
             data = store.data(record)
-            doomed = [item for item in data.rows.values() if expired(item, record.ttl_attribute, now)]
+            # only items whose text holds the attribute as a number are decoded
+            mark = (json.dumps(record.ttl_attribute, ensure_ascii=False) + ':{"N":').encode("utf-8", "surrogatepass")
+            doomed = [
+                item for item in (decode(s.raw) for s in data.primary.scan() if mark in s.raw)
+                if expired(item, record.ttl_attribute, now)
+            ]
             for item in doomed:
                 key = {e["AttributeName"]: item[e["AttributeName"]] for e in record.key_schema}
                 provider.changes.delete(account_id, region, record, data, key, identity=TTL_IDENTITY)

@@ -124,8 +124,10 @@ def clean_value(value: Any) -> dict[str, Any]:
     """Validate one wire value and return it with numbers in canonical form."""
     tag = value_type(value)
     inner = value[tag]
-    if tag == "S" or tag == "B":
+    if tag == "S":
         return value
+    if tag == "B":  # bytes; text (from an internal caller) as its UTF-8, as the wire writes it
+        return value if isinstance(inner, (bytes, bytearray)) else {"B": str(inner).encode("utf-8")}
     if tag == "N":
         canonical = format_number(parse_number(inner))
         return value if canonical == inner else {"N": canonical}
@@ -147,6 +149,8 @@ def clean_value(value: Any) -> dict[str, Any]:
             return {"NS": items}
         if len(set(inner)) != len(inner):
             raise request_invalid_param(f"Input collection {_show(inner)} contains duplicates.")
+        if tag == "BS" and not all(isinstance(b, (bytes, bytearray)) for b in inner):
+            return {"BS": [b if isinstance(b, (bytes, bytearray)) else str(b).encode("utf-8") for b in inner]}
         return value
     if tag == "L":
         return {"L": [clean_value(v) for v in inner]}

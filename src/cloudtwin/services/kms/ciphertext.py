@@ -21,9 +21,6 @@ import json
 import os
 from typing import NamedTuple
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from cloudtwin.protocol.errors import ServiceError
 
 MAGIC = b"\x01\x02\x02\x00\x78"
@@ -73,11 +70,16 @@ def seal(key_id: str, account_id: str, material_id: str, material: bytes, plaint
         + bytes.fromhex(material_id)
     )
     nonce = os.urandom(_NONCE_LEN)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # on first use: see crypto._Module
+
     return header + nonce + AESGCM(material).encrypt(nonce, plaintext, context_aad(context))
 
 
 def open_blob(blob: bytes, material: bytes, context: dict[str, str] | None) -> bytes:
     nonce = blob[_HEADER : _HEADER + _NONCE_LEN]
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         return AESGCM(material).decrypt(nonce, blob[_HEADER + _NONCE_LEN :], context_aad(context))
     except InvalidTag:

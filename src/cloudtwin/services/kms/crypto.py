@@ -23,11 +23,33 @@ import hmac
 import os
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
+import importlib
 
 from cloudtwin.protocol.errors import ServiceError
+
+
+class _Module:
+    """A module imported at the first read of one of its names. ``cryptography``'s OpenSSL
+    bindings are ~7 MiB, which a server that only lists keys (or aliases, grants...) never
+    needs; the import lock makes the first read safe from any thread."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+_exceptions = _Module("cryptography.exceptions")
+hashes = _Module("cryptography.hazmat.primitives.hashes")
+serialization = _Module("cryptography.hazmat.primitives.serialization")
+ec = _Module("cryptography.hazmat.primitives.asymmetric.ec")
+ed25519 = _Module("cryptography.hazmat.primitives.asymmetric.ed25519")
+padding = _Module("cryptography.hazmat.primitives.asymmetric.padding")
+rsa = _Module("cryptography.hazmat.primitives.asymmetric.rsa")
+utils = _Module("cryptography.hazmat.primitives.asymmetric.utils")
 
 __all__ = [
     "KeyCache",
@@ -41,20 +63,16 @@ __all__ = [
 ]
 
 _RSA_SIZES = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
-_CURVES: dict[str, type[ec.EllipticCurve]] = {
-    "ECC_NIST_P256": ec.SECP256R1,
-    "ECC_NIST_P384": ec.SECP384R1,
-    "ECC_NIST_P521": ec.SECP521R1,
-    "ECC_SECG_P256K1": ec.SECP256K1,
+#: key spec -> the curve's class name in ``cryptography``
+_CURVES: dict[str, str] = {
+    "ECC_NIST_P256": "SECP256R1",
+    "ECC_NIST_P384": "SECP384R1",
+    "ECC_NIST_P521": "SECP521R1",
+    "ECC_SECG_P256K1": "SECP256K1",
 }
 _HMAC_SIZES = {"HMAC_224": 28, "HMAC_256": 32, "HMAC_384": 48, "HMAC_512": 64}
-_HASHES = {
-    "SHA_1": hashes.SHA1,
-    "SHA_224": hashes.SHA224,
-    "SHA_256": hashes.SHA256,
-    "SHA_384": hashes.SHA384,
-    "SHA_512": hashes.SHA512,
-}
+#: algorithm suffix -> the hash's class name in ``cryptography``
+_HASHES = {"SHA_1": "SHA1", "SHA_224": "SHA224", "SHA_256": "SHA256", "SHA_384": "SHA384", "SHA_512": "SHA512"}
 
 
 class SpecInfo:
@@ -123,9 +141,9 @@ UNSUPPORTED_SPECS = frozenset(
 )
 
 
-def hash_for(algorithm: str) -> hashes.HashAlgorithm:
+def hash_for(algorithm: str) -> Any:
     """``RSASSA_PSS_SHA_256`` -> SHA256(); the hash is always the last two words."""
-    return _HASHES["_".join(algorithm.split("_")[-2:])]()
+    return getattr(hashes, _HASHES["_".join(algorithm.split("_")[-2:])])()
 
 
 def generate_material(spec: str) -> bytes:
@@ -137,7 +155,7 @@ def generate_material(spec: str) -> bytes:
     if spec in _RSA_SIZES:
         key: Any = rsa.generate_private_key(65537, _RSA_SIZES[spec])
     elif spec in _CURVES:
-        key = ec.generate_private_key(_CURVES[spec]())
+        key = ec.generate_private_key(getattr(ec, _CURVES[spec])())
     elif spec == "ECC_NIST_EDWARDS25519":
         key = ed25519.Ed25519PrivateKey.generate()
     elif spec.startswith("ML_DSA_"):
@@ -269,7 +287,7 @@ class KeyCache:
                 raise ServiceError(
                     "UnsupportedOperationException", f"{algorithm} is not supported by cloudtwin."
                 )
-        except InvalidSignature:
+        except _exceptions.InvalidSignature:
             return False
         return True
 
@@ -304,12 +322,12 @@ def mac(material: bytes, algorithm: str, message: bytes) -> bytes:
     return hmac.new(material, message, getattr(hashlib, name)).digest()
 
 
-def _oaep(algorithm: str) -> padding.OAEP:
+def _oaep(algorithm: str) -> Any:
     digest = hashes.SHA1() if algorithm == "RSAES_OAEP_SHA_1" else hashes.SHA256()
     return padding.OAEP(mgf=padding.MGF1(digest), algorithm=digest, label=None)
 
 
-def _rsa_padding(algorithm: str) -> padding.AsymmetricPadding:
+def _rsa_padding(algorithm: str) -> Any:
     if algorithm.startswith("RSASSA_PSS_"):
         # KMS uses a salt as long as the digest. MGF1 takes the hash itself, never the
         # ``Prehashed`` wrapper a DIGEST message is signed with.

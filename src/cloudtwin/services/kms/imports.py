@@ -13,17 +13,15 @@ import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
-
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.kms.crypto import public_key_der, rsa_key_off_loop
+from cloudtwin.services.kms.crypto import _Module, hashes, padding, public_key_der, rsa_key_off_loop, serialization
 from cloudtwin.services.kms.keys import DAY, check_not_pending
 from cloudtwin.services.kms.models import KmsKey, Material
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.context import RequestContext
+
+_keywrap = _Module("cryptography.hazmat.primitives.keywrap")
 
 _WRAPPING_SIZES = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
 _INCORRECT_MATERIAL = (
@@ -54,8 +52,8 @@ def _unwrap(private: Any, algorithm: str, wrapped: bytes) -> bytes:
         if algorithm.startswith("RSAES_OAEP"):
             return private.decrypt(wrapped, oaep)
         aes_key = private.decrypt(wrapped[:size], oaep)
-        return aes_key_unwrap_with_padding(aes_key, wrapped[size:])
-    except (ValueError, InvalidUnwrap):
+        return _keywrap.aes_key_unwrap_with_padding(aes_key, wrapped[size:])
+    except (ValueError, _keywrap.InvalidUnwrap):
         raise ServiceError("InvalidCiphertextException", "") from None
 
 

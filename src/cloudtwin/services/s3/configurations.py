@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any, Callable
-
-from botocore.model import Shape
+from typing import TYPE_CHECKING, Any, Callable
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.rest_serializer import STATUS_OVERRIDE
 from cloudtwin.services.s3 import errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.specs.model import Shape
 
 PAGE_SIZE = 100
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import re
 
-import botocore.loaders
-
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.s3 import errors
 
@@ -35,6 +33,8 @@ def check_bucket_name(name: str) -> None:
 @functools.cache
 def known_regions() -> frozenset[str]:
     """Every region of every partition botocore's endpoint data lists."""
+    import botocore.loaders  # botocore's HTTP stack comes with it: only when asked
+
     data = botocore.loaders.create_loader().load_data("endpoints")
     return frozenset(region for partition in data["partitions"] for region in partition["regions"])
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.secretsmanager.models import SecretVersion
@@ -61,6 +59,9 @@ def seal(
         if error.code == "NotFoundException" or error.code == "ValidationException":
             raise ServiceError("ResourceNotFoundException", "Secrets Manager can't find the specified KMS key.") from None
         raise ServiceError("EncryptionFailure", _ENCRYPTION_FAILURE) from None
+    # cryptography's OpenSSL bindings (~7 MiB) load with the first secret value, not before
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = os.urandom(12)
     sealed = AESGCM(out["Plaintext"]).encrypt(nonce, value, version_id.encode())
     return SecretVersion(
@@ -77,6 +78,9 @@ def seal(
 def unseal(
     internal: "InternalClient", ctx: "RequestContext", secret_arn: str, version: SecretVersion
 ) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         out = internal.call(
             "kms",

@@ -25,7 +25,6 @@ import heapq
 import itertools
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -89,11 +88,14 @@ class Dispatcher:
         self._counter = itertools.count()
         self._client: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: subscribed queue ARN -> its URL (asked of SQS again when a send to it fails)
+        self._queue_urls: dict[str, str] = {}
         self.status_logs = StatusLogWriter(env.internal)
 
     def reset(self) -> None:
         self._policies.clear()
         self._retries.clear()
+        self._queue_urls.clear()
         self.status_logs.reset()
 
     # -- filter policies ------------------------------------------------------------------
@@ -196,7 +198,7 @@ class Dispatcher:
             self._fail(store, delivery, "AccessDenied: the function policy does not allow sns.amazonaws.com", _dlq(sub), None,
                        Outcome(403, "AccessDeniedException"))  # fmt: skip
             return
-        request_id = str(uuid.uuid4())
+        request_id = random_uuid()
         try:
             await self.env.internal.call_async(
                 "lambda", "Invoke",
@@ -216,7 +218,7 @@ class Dispatcher:
         self, store: SnsStore, delivery: Delivery, sub: Subscription, note: Notification, body: str, raw: bool
     ) -> None:
         delivery.attempts += 1
-        request_id = str(uuid.uuid4())
+        request_id = random_uuid()
         try:
             sent = await self.send_to_queue(sub.endpoint, body, note.attributes if raw else None, note, request_id)
         except ServiceError as error:
@@ -235,11 +237,7 @@ class Dispatcher:
         except ValueError:
             raise ServiceError("InvalidParameterException", f"Invalid queue ARN {queue_arn}") from None
         internal = self.env.internal
-        found = await internal.call_async(
-            "sqs", "GetQueueUrl", {"QueueName": name, "QueueOwnerAWSAccountId": account},
-            account_id=account, region=region,
-        )
-        params: dict[str, Any] = {"QueueUrl": found["QueueUrl"], "MessageBody": body}
+        params: dict[str, Any] = {"MessageBody": body}
         if attributes:
             params["MessageAttributes"] = {
                 key: {k: v for k, v in value.items() if k in ("DataType", "StringValue", "BinaryValue")}
@@ -248,9 +246,25 @@ class Dispatcher:
         if name.endswith(".fifo") and note is not None:
             params["MessageGroupId"] = note.group_id or "default"
             params["MessageDeduplicationId"] = note.dedup_id or note.message_id
-        return await internal.call_async(
-            "sqs", "SendMessage", params, account_id=account, region=region, request_id=request_id
+        known = self._queue_urls.get(queue_arn)
+        if known is not None:
+            try:
+                return await internal.call_async(
+                    "sqs", "SendMessage", {"QueueUrl": known, **params}, account_id=account, region=region,
+                    request_id=request_id,
+                )
+            except ServiceError:  # the queue may be gone: ask for it again, as the first time
+                self._queue_urls.pop(queue_arn, None)
+        found = await internal.call_async(
+            "sqs", "GetQueueUrl", {"QueueName": name, "QueueOwnerAWSAccountId": account},
+            account_id=account, region=region,
         )
+        sent = await internal.call_async(
+            "sqs", "SendMessage", {"QueueUrl": found["QueueUrl"], **params}, account_id=account, region=region,
+            request_id=request_id,
+        )
+        self._queue_urls[queue_arn] = found["QueueUrl"]
+        return sent
 
     # -- http -----------------------------------------------------------------------------
 
@@ -413,7 +427,7 @@ class Dispatcher:
     def record_email_confirmation(self, store: SnsStore, topic: Topic, sub: Subscription, urls: Urls) -> None:
         version = topic.attributes.get("SignatureVersion", "1")
         doc = confirmation_document(
-            "SubscriptionConfirmation", str(uuid.uuid4()), topic.arn, sub.token,
+            "SubscriptionConfirmation", random_uuid(), topic.arn, sub.token,
             self.env.clock.now(), self.signer, version, urls,
         )
         text = render(doc) if sub.protocol == "email-json" else doc["Message"] + "\n" + doc["SubscribeURL"]

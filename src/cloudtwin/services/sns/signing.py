@@ -43,6 +43,9 @@ class Signer:
         self._pem: bytes | None = None
         self._making = threading.Lock()
         self._prepared = False
+        #: (version, canonical string, signature) of the last message signed: every
+        #: subscriber of one publish gets the same signed fields, so a fan-out signs once
+        self._last: tuple[str, str, str] = ("", "", "")
 
     def prepare(self) -> None:
         """Start making the key and certificate on a worker thread (OpenSSL releases the GIL
@@ -66,10 +69,15 @@ class Signer:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
+        text = canonical_string(message)
+        last = self._last
+        if last[0] == version and last[1] == text:
+            return last[2]
         self._ensure()
         digest = hashes.SHA256() if version == "2" else hashes.SHA1()
-        signature = self._key.sign(canonical_string(message).encode(), padding.PKCS1v15(), digest)
-        return base64.b64encode(signature).decode()
+        signature = base64.b64encode(self._key.sign(text.encode(), padding.PKCS1v15(), digest)).decode()
+        self._last = (version, text, signature)
+        return signature
 
     def _ensure(self) -> None:
         if self._key is not None:

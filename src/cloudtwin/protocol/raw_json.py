@@ -1,0 +1,92 @@
+"""JSON text a service already holds, written into a JSON response as it is.
+
+A service that keeps values in their wire form (DynamoDB keeps each item as its JSON text)
+returns them as :class:`RawJSON`; the JSON serializers copy the bytes into the response
+instead of decoding and re-encoding them. Only the JSON protocols know the type: a result
+with a ``RawJSON`` in it is for a ``json`` / ``rest-json`` response, never for the internal
+client (which hands results to Python code) or another protocol.
+
+Python's encoder cannot emit a fragment verbatim, so :func:`dumps` lets it write a
+placeholder string for each fragment (a per-process random marker no client can know)
+and splices the fragments in, in the order the encoder met them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable
+
+__all__ = ["RawJSON", "dumps"]
+
+
+class RawJSON(bytes):
+    """One JSON value, as UTF-8 text, that the serializer writes unchanged."""
+
+    __slots__ = ()
+
+
+class _HasRaw(Exception):
+    pass
+
+
+_MARK = "\x00cloudtwin-raw-" + os.urandom(16).hex()
+#: the marker as the encoder writes it (a JSON string; the NUL escaped)
+_MARK_JSON = json.dumps(_MARK)
+
+
+def _refuse(value: Any) -> Any:
+    if type(value) is RawJSON:
+        raise _HasRaw
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_refuse).encode
+
+
+def dumps(value: Any, plain: Callable[[Any], str] = _plain) -> bytes:
+    """Compact UTF-8 JSON of ``value``, with its :class:`RawJSON` parts spliced in."""
+    if not _raw_on_top(value):
+        try:
+            return plain(value).encode("utf-8", "surrogatepass")
+        except _HasRaw:  # deeper down
+            pass
+    fragments: list[bytes] = []
+
+    def collect(found: Any) -> Any:
+        if type(found) is RawJSON:
+            fragments.append(found)
+            return _MARK
+        raise TypeError(f"Object of type {type(found).__name__} is not JSON serializable")
+
+    text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=collect).encode(value)
+    parts = text.split(_MARK_JSON)
+    if len(parts) != len(fragments) + 1:  # pragma: no cover - a client would need the marker
+        decoded = _decode_fragments(value)
+        return _plain(decoded).encode("utf-8", "surrogatepass")
+    out = [parts[0].encode("utf-8", "surrogatepass")]
+    for fragment, part in zip(fragments, parts[1:]):
+        out.append(fragment)
+        out.append(part.encode("utf-8", "surrogatepass"))
+    return b"".join(out)
+
+
+def _raw_on_top(value: Any) -> bool:
+    """Whether a response's own members hold fragments (an item, a list of items): then the
+    plain encoding, which stops at the first fragment, is not tried."""
+    if type(value) is not dict:
+        return False
+    for member in value.values():
+        if type(member) is RawJSON or (type(member) is list and member and type(member[0]) is RawJSON):
+            return True
+    return False
+
+
+def _decode_fragments(value: Any) -> Any:  # pragma: no cover - see dumps
+    if type(value) is RawJSON:
+        return json.loads(value)
+    if isinstance(value, dict):
+        return {k: _decode_fragments(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_decode_fragments(v) for v in value]
+    return value
