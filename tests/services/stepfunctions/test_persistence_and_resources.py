@@ -1,5 +1,5 @@
 """In-process: state machines and executions survive a restart with a data directory (a
-running execution starts again from its beginning), and the CloudFormation resource
+running execution resumes where it was: see test_sfn_resume.py for real server restarts), and the CloudFormation resource
 handlers of AWS::StepFunctions::StateMachine and ::Activity."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _registry(path=None):
     return registry, env, call
 
 
-def test_executions_survive_a_restart_and_running_ones_start_again(tmp_path):
+def test_executions_survive_a_restart_and_running_ones_resume(tmp_path):
     _, env, call = _registry(tmp_path)
 
     async def before() -> str:
@@ -53,12 +53,18 @@ def test_executions_survive_a_restart_and_running_ones_start_again(tmp_path):
         described = await call("DescribeExecution", {"executionArn": execution})
         assert described["status"] == "RUNNING"
         await asyncio.sleep(0.01)
-        env.clock.advance(100)
+        env.clock.advance(99)
         await asyncio.sleep(0.05)
-        return await call("DescribeExecution", {"executionArn": execution})
+        assert (await call("DescribeExecution", {"executionArn": execution}))["status"] == "RUNNING"
+        env.clock.advance(1)  # the Wait keeps the deadline it had before the restart
+        await asyncio.sleep(0.05)
+        return (await call("DescribeExecution", {"executionArn": execution}),
+                (await call("GetExecutionHistory", {"executionArn": execution}))["events"])
 
-    done = asyncio.run(after())
+    done, events = asyncio.run(after())
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == "done"
+    assert [e["type"] for e in events] == ["ExecutionStarted", "WaitStateEntered", "WaitStateExited",
+                                           "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
     env.persistence.close()
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.stepfunctions.activities import outcome
 from cloudtwin.services.stepfunctions.errors import FailureError, QueryError
 from cloudtwin.services.stepfunctions.history import payload, to_json
 
@@ -142,7 +143,7 @@ class Integrations:
                 evaluated = execution.template(credentials, execution.input_path(state, frame.raw, frame), frame)
             role = (evaluated or {}).get("RoleArn")
         if target["kind"] == "lambda":
-            return await self._lambda_direct(execution, target["arn"], params, timeout, role)
+            return await self._lambda_direct(execution, target["arn"], params, timeout, frame, role)
         if target["kind"] == "activity":
             return await self.engine.activities.run(execution, target["arn"], params, timeout, heartbeat, frame)
         return await self._service(execution, target, params, timeout, heartbeat, frame, role)
@@ -160,26 +161,37 @@ class Integrations:
                 raise QueryError(f"Invalid path '{path}' : {error}") from None
         return state.get(field)
 
-    async def _bounded(self, coro: Any, timeout: int | None) -> Any:
-        if timeout is None:
-            timeout = DEFAULT_TIMEOUT
-        return await self.engine.within(coro, timeout)
+    def _started(self, execution: "Execution", frame: "Frame", timeout: int | None) -> tuple[dict | None, float]:
+        """(the checkpoint of a task that was started before a restart, or None; the instant
+        its TimeoutSeconds ends). A task starting now writes that it started."""
+        point = frame.resume
+        if point is not None and point.get("phase") in ("started", "submitted"):
+            frame.resume = None
+            return point, point.get("timeoutDue") or self.engine.now() + DEFAULT_TIMEOUT
+        due = self.engine.now() + (DEFAULT_TIMEOUT if timeout is None else timeout)
+        execution.journal.update(frame.key, phase="started", timeoutDue=due)
+        return None, due
+
+    async def _bounded(self, coro: Any, due: float) -> Any:
+        return await self.engine.within(coro, due - self.engine.now())
 
     # -- Lambda by ARN -----------------------------------------------------------------------------
 
     async def _lambda_direct(self, execution: "Execution", arn: str, params: Any, timeout: int | None,
-                             role: str | None = None) -> Any:
+                             frame: "Frame", role: str | None = None) -> Any:
         history = execution.history
-        details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
-        if timeout is not None:
-            details["timeoutInSeconds"] = timeout
-        if role:
-            details["taskCredentials"] = {"roleArn": role}
-        history.add("LambdaFunctionScheduled", details)
-        history.add("LambdaFunctionStarted")
+        resumed, due = self._started(execution, frame, timeout)
+        if resumed is None:
+            details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if role:
+                details["taskCredentials"] = {"roleArn": role}
+            history.add("LambdaFunctionScheduled", details)
+            history.add("LambdaFunctionStarted")
         try:
             answer = await self._bounded(self._invoke(execution, {"FunctionName": arn, "Payload": to_json(params)},
-                                                      _role_account(role)), timeout)
+                                                      _role_account(role)), due)
             result = self._lambda_result(answer)
         except asyncio.TimeoutError:
             history.add("LambdaFunctionTimedOut", {"error": "States.Timeout"})
@@ -246,23 +258,29 @@ class Integrations:
             keep = OPTIMIZED[key][2]
             if keep is not None and isinstance(params, dict):
                 shown = {k: v for k, v in params.items() if k in keep}
-        details: dict[str, Any] = {**kind, "region": execution.record["region"], "parameters": to_json(shown)}
-        if timeout is not None:
-            details["timeoutInSeconds"] = timeout
-        if heartbeat is not None:
-            details["heartbeatInSeconds"] = heartbeat
-        if role:
-            details["taskCredentials"] = {"roleArn": role}
-        history.add("TaskScheduled", details)
-        history.add("TaskStarted", dict(kind))
+        resumed, due = self._started(execution, frame, timeout)
+        if resumed is None:
+            details: dict[str, Any] = {**kind, "region": execution.record["region"], "parameters": to_json(shown)}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            if role:
+                details["taskCredentials"] = {"roleArn": role}
+            history.add("TaskScheduled", details)
+            history.add("TaskStarted", dict(kind))
         token = frame.task_token
-        waiter = self.engine.tokens.expect(token, execution, heartbeat) if token is not None else None
+        waiter = self.engine.tokens.expect(token, execution, heartbeat, frame.key) if token is not None else None
         if pattern != "waitForTaskToken" and waiter is not None:
             waiter.close()  # a .sync task's token is known (SendTask* accept it) but not awaited
             waiter = None
         account = _role_account(role)
+        if resumed is not None and resumed["phase"] == "submitted":
+            work = self._submitted(resumed, pattern, waiter)  # the call was made before a restart
+        else:
+            work = self._perform(execution, target, shown, kind, waiter, frame, account)
         try:
-            result = await self._bounded(self._perform(execution, target, shown, kind, waiter, account), timeout)
+            result = await self._bounded(work, due)
         except asyncio.TimeoutError:
             history.add("TaskTimedOut", {**kind, "error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
@@ -280,7 +298,7 @@ class Integrations:
         return result
 
     async def _perform(self, execution: "Execution", target: dict[str, Any], params: Any, kind: dict[str, Any],
-                       waiter: Any, account: str | None = None) -> Any:
+                       waiter: Any, frame: "Frame", account: str | None = None) -> Any:
         if target["kind"] == "sdk":
             output = await self._sdk(execution, target, params, account)
         else:
@@ -288,11 +306,24 @@ class Integrations:
         pattern = target["pattern"]
         if pattern == "waitForTaskToken":
             execution.history.add("TaskSubmitted", {**kind, **payload(output, "output")})
+            execution.journal.update(frame.key, phase="submitted")
             return await waiter
         if pattern in ("sync", "sync:2") and target["service"] == "states":
             execution.history.add("TaskSubmitted", {**kind, **payload(output, "output")})
+            execution.journal.update(frame.key, phase="submitted", child=output["ExecutionArn"])
             return await self.engine.child_result(output["ExecutionArn"], pattern == "sync:2")
         return output
+
+    async def _submitted(self, point: dict[str, Any], pattern: str, waiter: Any) -> Any:
+        """A task that had been submitted before a restart: its answer (if SendTask* gave it
+        before the restart), its token's, or its child execution's."""
+        if "outcome" in point:
+            if waiter is not None:
+                waiter.close()
+            return outcome(point["outcome"])
+        if pattern == "waitForTaskToken":
+            return await waiter
+        return await self.engine.child_result(point["child"], pattern == "sync:2")
 
     async def _optimized(self, execution: "Execution", target: dict[str, Any], params: Any,
                          account: str | None = None) -> Any:

@@ -32,7 +32,7 @@ class ExecutionLogs:
     def __init__(self, env: "ServiceEnvironment") -> None:
         self.env = env
 
-    def execution_done(self, record: dict[str, Any]) -> None:
+    def execution_done(self, record: dict[str, Any], history: list[dict[str, Any]]) -> None:
         config = record.get("loggingConfiguration") or {}
         level = config.get("level", "OFF")
         destinations = config.get("destinations") or []
@@ -45,7 +45,7 @@ class ExecutionLogs:
         group = parts[6]
         include = config.get("includeExecutionData", False)
         events = []
-        for event in record["history"]:
+        for event in history:
             if not _wanted(level, event["type"]):
                 continue
             entry: dict[str, Any] = {"id": str(event["id"]), "type": event["type"],

@@ -50,7 +50,10 @@ class Maps:
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0)
         if distributed:
             return await self._distributed(execution, name, state, items, data, raw, frame, language, processor)
-        history.add("MapStateStarted", {"length": len(items)})
+        journal = execution.journal
+        if frame.resumed("branches") is None:
+            history.add("MapStateStarted", {"length": len(items)})
+            journal.update(frame.key, phase="branches")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
             raise QueryError(f"The MaxConcurrencyPath field refers to value \"{concurrency}\" which is not a valid "
                              "integer")
@@ -63,15 +66,20 @@ class Maps:
             async with limit:
                 if broken:
                     return None  # an iteration failed: the Map starts no more
-                child = frame.child({"Index": index, "Value": item}, language_inner)
+                child = frame.child({"Index": index, "Value": item}, language_inner, index)
+                point = journal.at(child.key)
+                if point is not None and "done" in point:
+                    return point["done"]  # finished before a restart
                 value = self._selected(execution, state, item, index, data, raw, child, language)
-                history.add("MapIterationStarted", {"index": index, "name": name})
+                if point is None:
+                    history.add("MapIterationStarted", {"index": index, "name": name})
                 try:
                     result = await execution.run_states(processor, value, child)
                 except FailureError:
                     broken.append(True)
                     history.add("MapIterationFailed", {"index": index, "name": name}, advance=False)
                     raise
+                journal.done(child.key, result)
                 history.add("MapIterationSucceeded", {"index": index, "name": name}, advance=False)
                 return result
 
@@ -81,11 +89,13 @@ class Maps:
         except FailureError:
             for task in tasks:
                 task.cancel()
+            journal.drop_under(frame.key, frame.entered)
             raise  # MapStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
                 task.cancel()
             raise
+        journal.drop_under(frame.key, frame.entered)
         last = len(history.events)
         history.add("MapStateSucceeded", previous=last, advance=False)
         history.last = last
@@ -196,13 +206,18 @@ class Maps:
     async def _distributed(self, execution: "Execution", name: str, state: dict[str, Any], items: list[Any],
                            data: Any, raw: Any, frame: "Frame", language: str, processor: dict[str, Any]) -> Any:
         history = execution.history
+        journal = execution.journal
         reader = state.get("ItemReader")
-        history.add("MapStateStarted", {"length": 0 if reader is not None else len(items)})
+        point = frame.resumed("branches")
+        run = self.engine.find_map_run(execution, point.get("mapRunArn")) if point is not None else None
+        if run is None:
+            history.add("MapStateStarted", {"length": 0 if reader is not None else len(items)})
         tolerated_count, tolerated_percent = self._tolerance(execution, state, data, frame, language)
-        run = None
         if reader is not None:
-            run = self.engine.new_map_run(execution, name, state, 0, tolerated_count, tolerated_percent)
-            history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+            if run is None:
+                run = self.engine.new_map_run(execution, name, state, 0, tolerated_count, tolerated_percent)
+                history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+                journal.update(frame.key, phase="branches", mapRunArn=run["mapRunArn"])
             try:
                 items = await self._read(execution, reader, data if language == "JSONPath" else raw,
                                          frame if language == "JSONPath" else None,
@@ -214,7 +229,7 @@ class Maps:
                 history.add("MapStateFailed")
                 failure.state_failed = True  # type: ignore[attr-defined]
                 raise
-            run["itemCounts"].update(total=len(items), pending=len(items))
+            run["itemCounts"].update(total=len(items), pending=len(items), running=0, succeeded=0, failed=0)
         batcher = state.get("ItemBatcher")
         if batcher:
             size = batcher.get("MaxItemsPerBatch") or len(items) or 1
@@ -223,6 +238,9 @@ class Maps:
         if run is None:
             run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
             history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+            journal.update(frame.key, phase="branches", mapRunArn=run["mapRunArn"])
+        elif reader is None:
+            run["itemCounts"].update(total=len(items), pending=len(items), running=0, succeeded=0, failed=0)
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0) or 1000
         limit = asyncio.Semaphore(min(concurrency, 1000))
         counts = run["itemCounts"]
@@ -231,8 +249,13 @@ class Maps:
 
         async def iteration(index: int, item: Any) -> Any:
             async with limit:
-                child = frame.child({"Index": index, "Value": item}, inner_language)
+                child = frame.child({"Index": index, "Value": item}, inner_language, index)
                 child.variables = {}
+                point = journal.at(child.key)
+                if point is not None and "done" in point:  # finished before a restart
+                    counts["pending"] -= 1
+                    counts["succeeded"] += 1
+                    return point["done"]
                 value = self._selected(execution, state, item, index, data, raw, child, language)
                 sub = execution.detached()
                 counts["running"] += 1
@@ -246,9 +269,11 @@ class Maps:
                     return {"Error": failure.error, "Cause": failure.cause}
                 counts["running"] -= 1
                 counts["succeeded"] += 1
+                journal.done(child.key, result)
                 return result
 
         results = await asyncio.gather(*(iteration(i, item) for i, item in enumerate(items)))
+        journal.drop_under(frame.key, frame.entered)
         for key in ("resultsWritten",):
             counts[key] = counts["succeeded"] + counts["failed"]
         total = len(items) or 1
