@@ -190,3 +190,34 @@ def test_map_iterations_and_a_retry_resume_after_a_restart(server):
                       if e["type"] == "MapIterationStarted")
     assert started == {0: 1, 1: 1, 2: 1}
     assert [e["type"] for e in events].count("TaskScheduled") == 5  # 3 iterations, 2 attempts
+
+
+def test_parallel_branches_and_activities_resume_after_a_restart(server):
+    sfn = server.sfn
+    early = sfn.create_activity(name="early")["activityArn"]
+    late = sfn.create_activity(name="late")["activityArn"]
+    definition = {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Early", "States": {"Early": {"Type": "Task", "Resource": early, "End": True}}},
+        {"StartAt": "Late", "States": {"Late": {"Type": "Task", "Resource": late, "End": True}}},
+        {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 100, "End": True}}}]}}}
+    machine = sfn.create_state_machine(name="branches", definition=json.dumps(definition), roleArn=ROLE)
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"n": 1}')["executionArn"]
+    until(lambda: [e["type"] for e in history(sfn, arn)].count("ActivityScheduled") == 2, "the activities")
+    taken = sfn.get_activity_task(activityArn=early, workerName="w1")  # a worker has it before the restart
+
+    server.restart(signal.SIGKILL)
+    sfn.send_task_success(taskToken=taken["taskToken"], output='"early"')
+    offered = sfn.get_activity_task(activityArn=late, workerName="w2")  # offered again after the restart
+    assert json.loads(offered["input"]) == {"n": 1}
+    sfn.send_task_success(taskToken=offered["taskToken"], output='"late"')
+    time.sleep(0.1)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"  # the Wait is not over
+    server.control.advance(100)
+    done = until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+                 "the execution to end")
+
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"]) == ["early", "late", {"n": 1}]
+    types = Counter(e["type"] for e in history(sfn, arn))
+    assert types["ParallelStateStarted"] == 1 and types["ActivityScheduled"] == 2
+    assert types["ActivityStarted"] == 2 and types["ActivitySucceeded"] == 2 and types["WaitStateEntered"] == 1

@@ -135,7 +135,14 @@ class Activities:
         else:
             token, due = point["token"], point.get("timeoutDue")
         started = asyncio.get_running_loop().create_future()
-        task = {"token": token, "input": params, "started": started}
+
+        def taken(worker: str | None) -> None:
+            """A worker has the task: written before GetActivityTask answers."""
+            history.add("ActivityStarted", {"workerName": worker} if worker else {})
+            journal.update(frame.key, worker=worker or "")
+            started.set_result(worker)
+
+        task = {"token": token, "input": params, "started": started, "taken": taken}
         waiter = self.engine.tokens.expect(token, execution, None, frame.key)
         if "worker" in point:
             started.set_result(point["worker"])  # a worker had it before a restart
@@ -143,10 +150,7 @@ class Activities:
             self._offer(arn, task)
 
         async def work() -> Any:
-            worker = await started
-            if "worker" not in point:
-                history.add("ActivityStarted", {"workerName": worker} if worker else {})
-                journal.update(frame.key, worker=worker or "")
+            await started
             if "outcome" in point:
                 waiter.close()
                 return outcome(point["outcome"])
@@ -199,7 +203,7 @@ class Activities:
             except asyncio.TimeoutError:
                 return None
         if not task["started"].done():
-            task["started"].set_result(worker)
+            task["taken"](worker)
         return task
 
     def reset(self) -> None:
