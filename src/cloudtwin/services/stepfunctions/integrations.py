@@ -193,13 +193,13 @@ class Integrations:
             answer = await self._bounded(self._invoke(execution, {"FunctionName": arn, "Payload": to_json(params)},
                                                       _role_account(role)), due)
             result = self._lambda_result(answer)
+            self._check_size(result, arn)
         except asyncio.TimeoutError:
             history.add("LambdaFunctionTimedOut", {"error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
         except FailureError as failure:
             history.add("LambdaFunctionFailed", _failure_details(failure))
             raise
-        self._check_size(result, arn)
         history.add("LambdaFunctionSucceeded", payload(result, "output"))
         return result
 
@@ -238,6 +238,8 @@ class Integrations:
             return text
 
     def _check_size(self, result: Any, resource: str) -> None:
+        """A task whose result is past the payload limit fails (a TaskFailed AWS's Catch of
+        ``States.ALL`` takes, as recorded from AWS)."""
         if len(to_json(result).encode()) > 262144:
             raise FailureError("States.DataLimitExceeded", f"The state/task '{resource}' returned a result with a "
                                "size exceeding the maximum number of bytes service limit.")
@@ -270,10 +272,8 @@ class Integrations:
             history.add("TaskScheduled", details)
             history.add("TaskStarted", dict(kind))
         token = frame.task_token
+        # a .sync task's token answers it too (SendTask* end its wait for the child)
         waiter = self.engine.tokens.expect(token, execution, heartbeat, frame.key) if token is not None else None
-        if pattern != "waitForTaskToken" and waiter is not None:
-            waiter.close()  # a .sync task's token is known (SendTask* accept it) but not awaited
-            waiter = None
         account = _role_account(role)
         if resumed is not None and resumed["phase"] == "submitted":
             work = self._submitted(resumed, pattern, waiter)  # the call was made before a restart
@@ -281,6 +281,7 @@ class Integrations:
             work = self._perform(execution, target, shown, kind, waiter, frame, account)
         try:
             result = await self._bounded(work, due)
+            self._check_size(result, target["resourceType"])
         except asyncio.TimeoutError:
             history.add("TaskTimedOut", {**kind, "error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
@@ -293,7 +294,6 @@ class Integrations:
         finally:
             if token is not None:
                 self.engine.tokens.forget(token)
-        self._check_size(result, target["action"])
         history.add("TaskSucceeded", {**kind, **payload(result, "output")})
         return result
 
@@ -311,7 +311,9 @@ class Integrations:
         if pattern in ("sync", "sync:2") and target["service"] == "states":
             execution.history.add("TaskSubmitted", {**kind, **payload(output, "output")})
             execution.journal.update(frame.key, phase="submitted", child=output["ExecutionArn"])
-            return await self.engine.child_result(output["ExecutionArn"], pattern == "sync:2")
+            return await _first(self.engine.child_result(output["ExecutionArn"], pattern == "sync:2"), waiter)
+        if waiter is not None:
+            waiter.close()
         return output
 
     async def _submitted(self, point: dict[str, Any], pattern: str, waiter: Any) -> Any:
@@ -323,7 +325,7 @@ class Integrations:
             return outcome(point["outcome"])
         if pattern == "waitForTaskToken":
             return await waiter
-        return await self.engine.child_result(point["child"], pattern == "sync:2")
+        return await _first(self.engine.child_result(point["child"], pattern == "sync:2"), waiter)
 
     async def _optimized(self, execution: "Execution", target: dict[str, Any], params: Any,
                          account: str | None = None) -> Any:
@@ -444,6 +446,19 @@ class Integrations:
         return await self.engine.env.internal.call_async(service, operation, params,
                                                          account_id=account or record["account"],
                                                          region=record["region"])
+
+
+async def _first(work: Any, waiter: Any) -> Any:
+    """The result of ``work`` or of the token's ``waiter`` (None: no token), whichever ends first."""
+    if waiter is None:
+        return await work
+    tasks = [asyncio.ensure_future(work), asyncio.ensure_future(waiter)]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+    return next(task for task in tasks if task in done).result()
 
 
 def _role_account(role: str | None) -> str | None:

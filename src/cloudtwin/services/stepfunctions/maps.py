@@ -193,9 +193,7 @@ class Maps:
                 items = _parse_items(text, config)
         except ServiceError as error:
             raise FailureError("States.ItemReaderFailed", error.message) from None
-        limit = config.get("MaxItems")
-        if "MaxItemsPath" in config and frame is not None:
-            limit = execution.read(config["MaxItemsPath"], data, frame)
+        limit = self._count(execution, config, "MaxItems", data, frame, bindings)
         if isinstance(limit, (int, float)) and not isinstance(limit, bool):
             if limit < 0:
                 raise FailureError("States.ItemReaderFailed", "field MaxItems must be positive")
@@ -232,9 +230,16 @@ class Maps:
             run["itemCounts"].update(total=len(items), pending=len(items), running=0, succeeded=0, failed=0)
         batcher = state.get("ItemBatcher")
         if batcher:
-            size = batcher.get("MaxItemsPerBatch") or len(items) or 1
-            batch_input = batcher.get("BatchInput") or {}
-            items = [{"BatchInput": batch_input, "Items": items[i:i + size]} for i in range(0, len(items), size)]
+            jsonata_bindings = execution.bindings(frame, {"input": raw}) if language == "JSONata" else None
+            size = self._count(execution, batcher, "MaxItemsPerBatch", data, frame, jsonata_bindings)
+            size = int(size) if isinstance(size, (int, float)) and not isinstance(size, bool) and size > 0 else 0
+            size = size or len(items) or 1
+            extra = {}
+            if "BatchInput" in batcher:
+                extra["BatchInput"] = (execution.jsonata(batcher["BatchInput"], jsonata_bindings, "BatchInput")
+                                       if jsonata_bindings is not None
+                                       else execution.template(batcher["BatchInput"], data, frame))
+            items = [{**extra, "Items": items[i:i + size]} for i in range(0, len(items), size)]
         if run is None:
             run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
             history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
@@ -291,6 +296,23 @@ class Maps:
             return await self._write(execution, run, writer, list(results))
         return list(results)
 
+    @staticmethod
+    def _count(execution: "Execution", config: dict[str, Any], field: str, data: Any, frame: "Frame | None",
+               bindings: dict[str, Any] | None) -> Any:
+        """A count of ``config``: ``field`` (a number, or a JSONata expression) or ``<field>Path``
+        (a path or a variable); a number written as text counts as that number."""
+        value = config.get(field)
+        if bindings is not None and isinstance(value, str):
+            value = execution.jsonata(value, bindings, field)
+        elif f"{field}Path" in config and frame is not None:
+            value = execution.read(config[f"{field}Path"], data, frame)
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                pass
+        return value
+
     def _tolerance(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame",
                    language: str) -> tuple[int, float]:
         count = self._value(execution, state, data, frame, "ToleratedFailureCount", language, 0)
@@ -345,7 +367,37 @@ def _parse_items(text: str, config: dict[str, Any]) -> list[Any]:
         headers, rows = (rows[0], rows[1:]) if rows else ([], [])
     if len(set(headers)) != len(headers):
         raise FailureError("States.ItemReaderFailed", "CSV headers cannot contain duplicates.")
-    return [dict(zip(headers, row)) for row in rows if row]
+    order = _hash_map_order(headers)
+    items = []
+    for row in rows:
+        if not row:
+            continue
+        cells = dict(zip(headers, row + [""] * (len(headers) - len(row))))  # a short row: the rest empty
+        items.append({header: cells[header] for header in order})
+    return items
+
+
+def _java_hash(text: str) -> int:
+    """Java's ``String.hashCode`` (over UTF-16 code units), as an unsigned 32-bit value."""
+    value = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        value = (31 * value + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
+    return value
+
+
+def _hash_map_order(keys: list[str]) -> list[str]:
+    """The order a Java ``HashMap`` filled with ``keys`` iterates them in: AWS reads a CSV row
+    into one, so an item's fields come in that order, not the header's."""
+    capacity = 16
+    while len(keys) > capacity * 0.75:
+        capacity *= 2
+
+    def bucket(key: str) -> int:
+        value = _java_hash(key)
+        return (value ^ (value >> 16)) & (capacity - 1)
+
+    return sorted(keys, key=bucket)  # stable: a bucket's keys in the order they went in
 
 
 def map_run_id() -> str:
