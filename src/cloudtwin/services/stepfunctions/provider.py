@@ -219,6 +219,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
             "input": text, "inputValue": value, "roleArn": source["roleArn"], "type": machine["type"],
             "account": ctx.account_id, "region": ctx.region, "redriveCount": 0,
             "definition": source["definition"], "loggingConfiguration": machine.get("loggingConfiguration"),
+            "logStream": machine.get("logStream"),
             **extra,
         }  # fmt: skip
         if params.get("traceHeader"):
