@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.stepfunctions import apigateway_task
 from cloudtwin.services.stepfunctions.activities import outcome
 from cloudtwin.services.stepfunctions.errors import FailureError, QueryError
 from cloudtwin.services.stepfunctions.history import payload, to_json
@@ -45,6 +46,7 @@ OPTIMIZED: dict[tuple[str, str], tuple[str, str, tuple[str, ...] | None]] = {
     ("dynamodb", "deleteItem"): ("dynamodb", "DeleteItem", None),
     ("events", "putEvents"): ("events", "PutEvents", None),
     ("states", "startExecution"): ("stepfunctions", "StartExecution", None),
+    ("apigateway", "invoke"): ("apigateway", "", None),  # an HTTP call to a stage (apigateway_task.py)
 }
 #: How the optimized integrations name their errors (AWS SDK for Java v1 names).
 _OPTIMIZED_ERROR_PREFIX = {"lambda": "Lambda", "sqs": "SQS", "sns": "SNS", "dynamodb": "DynamoDB",
@@ -333,6 +335,8 @@ class Integrations:
         botocore_service, operation, _ = OPTIMIZED[(service, action)]
         if not isinstance(params, dict):
             raise QueryError("The Parameters of a service integration must be a JSON object")
+        if service == "apigateway":
+            return await apigateway_task.invoke(self.engine.env.config.port, params)
         if service == "lambda":
             answer = await self._invoke(execution, params, account)
             if answer.get("FunctionError"):
