@@ -83,6 +83,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         return {"executions": out}
 
     def reset(self, account_id: str | None = None) -> None:
+        self._pending_resume.clear()
         self.engine.reset()
         super().reset(account_id)
 
