@@ -83,7 +83,8 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         return {"executions": out}
 
     def reset(self, account_id: str | None = None) -> None:
-        self._pending_resume.clear()
+        self._pending_resume = [p for p in self._pending_resume
+                                if account_id is not None and p[0]["account"] != account_id]
         self.engine.reset()
         super().reset(account_id)
 
