@@ -25,6 +25,8 @@ class FailureError(Exception):
         out = {"Error": self.error}
         if self.cause is not None:
             out["Cause"] = self.cause
+        elif self.error == "States.Timeout":
+            out["Cause"] = ""  # a caught timeout has an empty cause (its events have none)
         return out
 
 
