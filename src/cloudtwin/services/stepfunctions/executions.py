@@ -309,7 +309,7 @@ class Engine:
 def _sdk_view(described: dict[str, Any], parsed: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in described.items():
-        if key in ("inputDetails", "outputDetails", "redriveCount", "redriveStatus", "redriveStatusReason"):
+        if key in ("inputDetails", "outputDetails"):
             continue
         name = key[:1].upper() + key[1:]
         if key in ("startDate", "stopDate") and isinstance(value, (int, float)):

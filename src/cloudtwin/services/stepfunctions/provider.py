@@ -343,8 +343,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
             for key in ("stopDate", "stateMachineVersionArn", "stateMachineAliasArn", "redriveDate"):
                 if record.get(key) is not None:
                     item[key] = record[key]
-            if record.get("redriveCount"):
-                item["redriveCount"] = record["redriveCount"]
+            item["redriveCount"] = record.get("redriveCount", 0)  # 0 too, as AWS lists them today
             items.append(item)
         items.sort(key=lambda e: e["startDate"], reverse=True)
         return page(items, params, "executions")
