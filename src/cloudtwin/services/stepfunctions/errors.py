@@ -43,6 +43,8 @@ class QueryError(Exception):
 
 
 def invalid_arn(arn: str, reason: str | None = None) -> ServiceError:
+    if reason is None and not str(arn).startswith("arn:"):
+        reason = f"Invalid ARN prefix: {arn}"
     return ServiceError("InvalidArn", f"Invalid Arn: '{reason or arn}'")
 
 

@@ -112,8 +112,8 @@ class Execution:
             "StateMachine": {"Id": record["stateMachineArn"], "Name": record["stateMachineName"]},
             "State": dict(frame.state),
         }  # fmt: skip
-        if record.get("testState"):
-            del ctx["Execution"]["RedriveCount"]  # TestState's context has no redrive
+        if record.get("testState") or record.get("type") == "EXPRESS":
+            del ctx["Execution"]["RedriveCount"]  # TestState and EXPRESS executions are never redriven
         elif record.get("redriveCount"):
             ctx["Execution"]["RedriveTime"] = iso(record["redriveDate"])
         if frame.task_token is not None:
@@ -201,11 +201,11 @@ class Execution:
                 if str(error) == "unsupported":
                     raise FailureError("States.QueryEvaluationError", f"The JSONata expression '{text}' specified "
                                        f"for the field '{field}' returned an unsupported result type.",
-                                       location=field.split("/")[0]) from None
-                raise FailureError("States.QueryEvaluationError", str(error), location=field.split("/")[0]) from None
+                                       location=field) from None
+                raise FailureError("States.QueryEvaluationError", str(error), location=field) from None
             if result is jsonata.UNDEFINED:
                 raise FailureError("States.QueryEvaluationError", f"The JSONata expression '{text}' specified for "
-                                   f"the field '{field}' returned nothing (undefined).", location=field.split("/")[0])
+                                   f"the field '{field}' returned nothing (undefined).", location=field)
             return result
         if isinstance(value, dict):
             return {k: self.jsonata(v, bindings, f"{field}/{k}") for k, v in value.items()}
