@@ -22,9 +22,11 @@ WAITING = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "Nex
                                       "Done": {"Type": "Pass", "Result": "done", "End": True}}}
 
 
-def _registry(path=None):
+def _registry(path=None, at: float | None = None):
     clock = Clock()
     clock.freeze()
+    if at is not None:
+        clock.set(at)  # the virtual time the server stopped at (a real server keeps it in its data dir)
     env = ServiceEnvironment(Config(), ServiceCatalog(), IdentityRegistry(ACCOUNT), clock=clock,
                              **({"persistence": SqlitePersistence(path)} if path else {}))
     registry = ServiceRegistry(env)
@@ -46,8 +48,9 @@ def test_executions_survive_a_restart_and_running_ones_resume(tmp_path):
     execution = asyncio.run(before())
     env.persistence.commit()
     env.persistence.close()
+    stopped_at = env.clock.now()
 
-    _, env, call = _registry(tmp_path)
+    _, env, call = _registry(tmp_path, stopped_at)
 
     async def after() -> dict:
         described = await call("DescribeExecution", {"executionArn": execution})
