@@ -221,3 +221,22 @@ def test_parallel_branches_and_activities_resume_after_a_restart(server):
     types = Counter(e["type"] for e in history(sfn, arn))
     assert types["ParallelStateStarted"] == 1 and types["ActivityScheduled"] == 2
     assert types["ActivityStarted"] == 2 and types["ActivitySucceeded"] == 2 and types["WaitStateEntered"] == 1
+
+
+def test_a_parent_waiting_on_a_sync_child_resumes_with_it(server):
+    sfn = server.sfn
+    child = sfn.create_state_machine(name="child", roleArn=ROLE, definition=json.dumps({"StartAt": "Nap", "States": {
+        "Nap": {"Type": "Wait", "Seconds": 100, "Next": "Done"},
+        "Done": {"Type": "Pass", "Result": "rested", "End": True}}}))["stateMachineArn"]
+    parent = sfn.create_state_machine(name="parent", roleArn=ROLE, definition=json.dumps({"StartAt": "Run", "States": {
+        "Run": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Parameters": {"StateMachineArn": child}, "OutputPath": "$.Output", "End": True}}}))["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=parent)["executionArn"]
+    until(lambda: last_type(sfn, arn)() == "TaskSubmitted", "the child to start")
+
+    server.restart(signal.SIGKILL)
+    server.control.advance(100)
+    done = until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+                 "the parent to end")
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == "rested"
+    assert len(sfn.list_executions(stateMachineArn=child)["executions"]) == 1  # the child was started once

@@ -130,7 +130,9 @@ class Engine:
         history = History(events, self.now, journal.event if journal.kept else None)
         history.keep_text(record["inputValue"], record["input"])
         execution = Execution(self, record, definition, history, journal)
-        self.done[arn] = asyncio.Event()
+        event = self.done.get(arn)
+        if event is None or event.is_set():  # (a parent resumed first may wait on it already)
+            self.done[arn] = asyncio.Event()
         if not events:
             history.add("ExecutionStarted", {"input": record["input"], "inputDetails": {"truncated": False},
                                              "roleArn": record["roleArn"]}, advance=False)
@@ -219,8 +221,15 @@ class Engine:
 
     async def wait(self, arn: str) -> None:
         event = self.done.get(arn)
-        if event is not None:
-            await event.wait()
+        if event is None:
+            try:
+                running = self.provider.find_execution(arn).get("status") == "RUNNING"
+            except Exception:  # noqa: BLE001 - no such execution: nothing to wait for
+                running = False
+            if not running:
+                return
+            event = self.done.setdefault(arn, asyncio.Event())  # it resumes after a restart
+        await event.wait()
 
     async def child_result(self, arn: str, parsed: bool) -> Any:
         """What a ``.sync`` / ``.sync:2`` task of ``states:startExecution`` returns."""
