@@ -167,3 +167,25 @@ def test_a_tag_without_a_key_names_no_tag(sfn):
     never a server error)."""
     arn = sfn.create_activity(name="keyless", tags=[{"value": "orphan"}, {"key": "team", "value": "a"}])["activityArn"]
     assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "a"}]
+
+
+def test_test_state_of_a_map_and_a_mocked_context(sfn):
+    each = {"Type": "Map", "ItemsPath": "$.Values", "ToleratedFailureCount": 2, "MaxConcurrency": 3, "End": True,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}
+    code, message = _error(sfn.test_state, definition=json.dumps(each), input='{"Values": [1]}')
+    assert code == "InvalidDefinition" and message.startswith("TestState API does not support Map or Parallel")
+    mocked = sfn.test_state(definition=json.dumps(each), input='{"Values": ["a", "b"]}', inspectionLevel="DEBUG",
+                            mock={"result": '["x", "y"]'})
+    data = mocked["inspectionData"]
+    assert (data["afterItemsPath"], data["maxConcurrency"], data["toleratedFailureCount"]) == ('["a", "b"]', 3, 2)
+    assert "toleratedFailurePercentage" not in data
+
+    pass_state = json.dumps({"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id"}, "End": True})
+    given = sfn.test_state(definition=pass_state, context=json.dumps({"Execution": {"Id": "run-1"}}))
+    assert json.loads(given["output"]) == {"id": "run-1"}
+    for context, reason in (({"Execution": {"Id": 1}}, "Execution.Id must be a string"),
+                            ({"Map": {}}, "'Map' field is not supported when mocking a Context object"),
+                            ({"Execution": {"pokemon": 1}}, "Field 'pokemon' is not allowed"),
+                            ({"Pokedex": {}}, "Field 'Pokedex' is not allowed")):
+        assert _error(sfn.test_state, definition=pass_state, context=json.dumps(context)) == (
+            "ValidationException", f"Invalid Context object provided: {reason}")

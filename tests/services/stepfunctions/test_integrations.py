@@ -106,3 +106,68 @@ def test_lambda_function_task(sfn, aws_client, run):
     assert json.loads(done["output"]) == {"value": 12}
     assert types(sfn, done["executionArn"])[2:5] == ["LambdaFunctionScheduled", "LambdaFunctionStarted",
                                                       "LambdaFunctionSucceeded"]
+
+
+def test_a_sync_task_ends_when_its_token_is_answered(sfn, aws_client, machine):
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName="sync-token")["QueueUrl"]
+    child = machine({"StartAt": "Tell", "States": {"Tell": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": url, "MessageBody.$": "$.ParentToken"}, "End": True}}})
+    parent = machine({"StartAt": "Run", "States": {"Run": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+        "Parameters": {"StateMachineArn": child, "Input": {"ParentToken.$": "$$.Task.Token"}}, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=parent)["executionArn"]
+    messages = []
+    deadline = time.monotonic() + 5
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=url).get("Messages", [])
+    sfn.send_task_success(taskToken=messages[0]["Body"], output='"from the child"')  # the parent's token
+    done = finished(sfn, execution)
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == "from the child"
+
+
+def test_apigateway_invoke_calls_a_stage_of_a_rest_api(sfn, aws_client, machine):
+    apigw = aws_client("apigateway")
+    api = apigw.create_rest_api(name="orders")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    resource = apigw.create_resource(restApiId=api, parentId=root, pathPart="orders")["id"]
+    apigw.put_method(restApiId=api, resourceId=resource, httpMethod="POST", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=resource, httpMethod="POST", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api, resourceId=resource, httpMethod="POST", statusCode="200")
+    apigw.put_integration_response(restApiId=api, resourceId=resource, httpMethod="POST", statusCode="200",
+                                   responseTemplates={"application/json": '{"accepted": true}'})
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    invoke = {"Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke", "End": True,
+              "Parameters": {"ApiEndpoint": f"{api}.execute-api.us-east-1.amazonaws.com", "Method": "POST",
+                             "Stage": "prod", "Path.$": "$.path", "RequestBody": {"n": 1},
+                             "Headers": {"x-order": ["7"]}}}
+    arn = machine({"StartAt": "Call", "States": {"Call": invoke}})
+
+    done = finished(sfn, sfn.start_execution(stateMachineArn=arn, input='{"path": "orders"}')["executionArn"])
+    assert done["status"] == "SUCCEEDED", done
+    output = json.loads(done["output"])
+    assert output["StatusCode"] == 200 and output["StatusText"] == "OK"
+    assert output["ResponseBody"] == {"accepted": True}
+    assert output["Headers"]["Content-Type"] == ["application/json"]
+    assert output["Headers"]["X-Cache"] == ["Miss from cloudfront"]
+
+    failed = finished(sfn, sfn.start_execution(stateMachineArn=arn, input='{"path": "nowhere"}')["executionArn"])
+    assert failed["status"] == "FAILED" and failed["error"] == "ApiGateway.403"
+    assert json.loads(failed["cause"]) == {"message": "Missing Authentication Token"}
+
+
+def test_an_oversize_task_result_is_a_task_failure_catch_all_takes(sfn, machine):
+    big = "x" * 262144
+    arn = machine({"StartAt": "Make", "States": {
+        "Make": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:describeStateMachine",
+                 "Parameters": {"StateMachineArn.$": "$.arn"}, "ResultSelector": {"v.$": "$.Definition"},
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": True},
+        "Caught": {"Type": "Pass", "End": True}}})
+    big_machine = machine({"StartAt": "P", "Comment": big, "States": {"P": {"Type": "Pass", "End": True}}})
+    done = finished(sfn, sfn.start_execution(stateMachineArn=arn, input=json.dumps({"arn": big_machine}))[
+        "executionArn"])
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"])["Error"] == "States.DataLimitExceeded"
+    assert "TaskFailed" in types(sfn, done["executionArn"])

@@ -1,5 +1,5 @@
 """In-process: state machines and executions survive a restart with a data directory (a
-running execution starts again from its beginning), and the CloudFormation resource
+running execution resumes where it was: see test_sfn_resume.py for real server restarts), and the CloudFormation resource
 handlers of AWS::StepFunctions::StateMachine and ::Activity."""
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ WAITING = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "Nex
                                       "Done": {"Type": "Pass", "Result": "done", "End": True}}}
 
 
-def _registry(path=None):
+def _registry(path=None, at: float | None = None):
     clock = Clock()
     clock.freeze()
+    if at is not None:
+        clock.set(at)  # the virtual time the server stopped at (a real server keeps it in its data dir)
     env = ServiceEnvironment(Config(), ServiceCatalog(), IdentityRegistry(ACCOUNT), clock=clock,
                              **({"persistence": SqlitePersistence(path)} if path else {}))
     registry = ServiceRegistry(env)
@@ -33,7 +35,7 @@ def _registry(path=None):
     return registry, env, call
 
 
-def test_executions_survive_a_restart_and_running_ones_start_again(tmp_path):
+def test_executions_survive_a_restart_and_running_ones_resume(tmp_path):
     _, env, call = _registry(tmp_path)
 
     async def before() -> str:
@@ -46,19 +48,26 @@ def test_executions_survive_a_restart_and_running_ones_start_again(tmp_path):
     execution = asyncio.run(before())
     env.persistence.commit()
     env.persistence.close()
+    stopped_at = env.clock.now()
 
-    _, env, call = _registry(tmp_path)
+    _, env, call = _registry(tmp_path, stopped_at)
 
     async def after() -> dict:
         described = await call("DescribeExecution", {"executionArn": execution})
         assert described["status"] == "RUNNING"
         await asyncio.sleep(0.01)
-        env.clock.advance(100)
+        env.clock.advance(99)
         await asyncio.sleep(0.05)
-        return await call("DescribeExecution", {"executionArn": execution})
+        assert (await call("DescribeExecution", {"executionArn": execution}))["status"] == "RUNNING"
+        env.clock.advance(1)  # the Wait keeps the deadline it had before the restart
+        await asyncio.sleep(0.05)
+        return (await call("DescribeExecution", {"executionArn": execution}),
+                (await call("GetExecutionHistory", {"executionArn": execution}))["events"])
 
-    done = asyncio.run(after())
+    done, events = asyncio.run(after())
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == "done"
+    assert [e["type"] for e in events] == ["ExecutionStarted", "WaitStateEntered", "WaitStateExited",
+                                           "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
     env.persistence.close()
 
 

@@ -18,6 +18,7 @@ from cloudtwin.services.stepfunctions.history import payload
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.stepfunctions.executions import Engine
     from cloudtwin.services.stepfunctions.interpreter import Execution, Frame
+    from cloudtwin.services.stepfunctions.progress import Journal
 
 #: Real seconds a GetActivityTask call waits for a task, as AWS does.
 POLL_SECONDS = 60.0
@@ -32,13 +33,22 @@ class Tokens:
     def new() -> str:
         return uuid.uuid4().hex + uuid.uuid4().hex
 
-    def expect(self, token: str, execution: "Execution", heartbeat: int | None) -> Any:
+    def expect(self, token: str, execution: "Execution", heartbeat: int | None, thread: str = "") -> Any:
         """A coroutine finishing with the output sent for ``token`` (or failing)."""
-        future = asyncio.get_running_loop().create_future()
-        entry = {"future": future, "execution": execution.record["executionArn"], "heartbeat": heartbeat,
-                 "beat": asyncio.Event()}
-        self.waiting[token] = entry
+        entry = self.waiting.get(token)
+        if entry is None or entry["future"].done():
+            entry = self.reserve(token, execution.record["executionArn"], execution.journal, thread)
+        entry.update(heartbeat=heartbeat, journal=execution.journal, thread=thread)
         return self._wait(entry)
+
+    def reserve(self, token: str, arn: str, journal: "Journal", thread: str) -> dict[str, Any]:
+        """Accept ``token`` from now on (an execution resuming after a restart reserves the
+        tokens it waits for before it runs again)."""
+        future = asyncio.get_running_loop().create_future()
+        entry = {"future": future, "execution": arn, "heartbeat": None, "beat": asyncio.Event(),
+                 "journal": journal, "thread": thread}
+        self.waiting[token] = entry
+        return entry
 
     async def _wait(self, entry: dict[str, Any]) -> Any:
         future = entry["future"]
@@ -68,6 +78,7 @@ class Tokens:
         entry = self.waiting.pop(token, None)
         if entry is None or entry["future"].done():
             return False
+        entry["journal"].update(entry["thread"], outcome={"output": output})  # durable with the answer
         entry["future"].set_result(output)
         return True
 
@@ -75,6 +86,7 @@ class Tokens:
         entry = self.waiting.pop(token, None)
         if entry is None or entry["future"].done():
             return False
+        entry["journal"].update(entry["thread"], outcome={"error": error or "", "cause": cause})
         entry["future"].set_exception(FailureError(error or "", cause))
         return True
 
@@ -89,6 +101,13 @@ class Tokens:
         self.waiting.clear()
 
 
+def outcome(answer: dict[str, Any]) -> Any:
+    """What SendTaskSuccess/Failure said for a token before a restart: the output, or raised."""
+    if "output" in answer:
+        return answer["output"]
+    raise FailureError(answer.get("error") or "", answer.get("cause"))
+
+
 class Activities:
     """Per activity ARN: the tasks no worker has taken yet, and the workers polling."""
 
@@ -100,21 +119,41 @@ class Activities:
     async def run(self, execution: "Execution", arn: str, params: Any, timeout: int | None, heartbeat: int | None,
                   frame: "Frame") -> Any:
         history = execution.history
-        details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
-        if timeout is not None:
-            details["timeoutInSeconds"] = timeout
-        if heartbeat is not None:
-            details["heartbeatInSeconds"] = heartbeat
-        history.add("ActivityScheduled", details)
-        token = Tokens.new()
+        journal = execution.journal
+        point = frame.resumed("activity")
+        if point is None:
+            details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            history.add("ActivityScheduled", details)
+            token = Tokens.new()
+            due = self.engine.now() + timeout if timeout is not None else None
+            journal.update(frame.key, phase="activity", token=token, timeoutDue=due)
+            point = {}
+        else:
+            token, due = point["token"], point.get("timeoutDue")
         started = asyncio.get_running_loop().create_future()
-        task = {"token": token, "input": params, "started": started}
-        waiter = self.engine.tokens.expect(token, execution, None)
-        self._offer(arn, task)
+
+        def taken(worker: str | None) -> None:
+            """A worker has the task: written before GetActivityTask answers."""
+            history.add("ActivityStarted", {"workerName": worker} if worker else {})
+            journal.update(frame.key, worker=worker or "")
+            started.set_result(worker)
+
+        task = {"token": token, "input": params, "started": started, "taken": taken}
+        waiter = self.engine.tokens.expect(token, execution, None, frame.key)
+        if "worker" in point:
+            started.set_result(point["worker"])  # a worker had it before a restart
+        else:
+            self._offer(arn, task)
 
         async def work() -> Any:
-            worker = await started
-            history.add("ActivityStarted", {"workerName": worker} if worker else {})
+            await started
+            if "outcome" in point:
+                waiter.close()
+                return outcome(point["outcome"])
             if heartbeat is None:
                 return await waiter
             entry = self.engine.tokens.get(token)
@@ -123,7 +162,7 @@ class Activities:
             return await self.engine.tokens._wait(entry) if entry is not None else await waiter
 
         try:
-            result = await self.engine.within(work(), timeout if timeout is not None else 99999999)
+            result = await self.engine.within(work(), 99999999 if due is None else due - self.engine.now())
         except asyncio.TimeoutError:
             history.add("ActivityTimedOut", {"error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
@@ -164,7 +203,7 @@ class Activities:
             except asyncio.TimeoutError:
                 return None
         if not task["started"].done():
-            task["started"].set_result(worker)
+            task["taken"](worker)
         return task
 
     def reset(self) -> None:

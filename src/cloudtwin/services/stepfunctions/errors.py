@@ -25,6 +25,8 @@ class FailureError(Exception):
         out = {"Error": self.error}
         if self.cause is not None:
             out["Cause"] = self.cause
+        elif self.error == "States.Timeout":
+            out["Cause"] = ""  # a caught timeout has an empty cause (its events have none)
         return out
 
 
@@ -41,6 +43,8 @@ class QueryError(Exception):
 
 
 def invalid_arn(arn: str, reason: str | None = None) -> ServiceError:
+    if reason is None and not str(arn).startswith("arn:"):
+        reason = f"Invalid ARN prefix: {arn}"
     return ServiceError("InvalidArn", f"Invalid Arn: '{reason or arn}'")
 
 

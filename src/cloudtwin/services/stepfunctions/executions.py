@@ -20,13 +20,17 @@ from cloudtwin.services.stepfunctions.history import History, to_json
 from cloudtwin.services.stepfunctions.integrations import Integrations
 from cloudtwin.services.stepfunctions.interpreter import Execution
 from cloudtwin.services.stepfunctions.maps import Maps
+from cloudtwin.services.stepfunctions.progress import Journal
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.registry import ServiceEnvironment
+    from cloudtwin.services.stepfunctions.models import StepFunctionsStore
 
 log = logging.getLogger("cloudtwin.stepfunctions")
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+#: Seconds of rounding a deadline on the virtual clock tolerates (an epoch float's last bits).
+EPSILON = 1e-5
 
 
 class Timers:
@@ -38,7 +42,7 @@ class Timers:
         self._seq = itertools.count()
 
     async def sleep_until(self, due: float) -> None:
-        if due <= self.now():
+        if due <= self.now() + EPSILON:
             await asyncio.sleep(0)
             return
         future = asyncio.get_running_loop().create_future()
@@ -47,6 +51,7 @@ class Timers:
 
     def process(self, now: float) -> dict[str, int]:
         woken = 0
+        now += EPSILON  # a deadline reached by several advances: (t + 599) + 1 may fall short of t + 600
         while self._heap and self._heap[0][0] <= now:
             _, _, future = heapq.heappop(self._heap)
             if not future.done():
@@ -73,7 +78,12 @@ class Engine:
         self.running: dict[str, asyncio.Task] = {}
         self.done: dict[str, asyncio.Event] = {}
         self.map_runs: dict[str, dict[str, Any]] = {}
-        env.processors.register("stepfunctions-timers", self.timers.process)
+        self._commit_soon = False
+        env.processors.register("stepfunctions-timers", self._tick)
+
+    def _tick(self, now: float) -> dict[str, int]:
+        self.provider._resume_now()  # after a restart, before the first request: time moves on
+        return self.timers.process(now)
 
     # -- time ----------------------------------------------------------------------------------------
 
@@ -108,22 +118,53 @@ class Engine:
 
     # -- executions ----------------------------------------------------------------------------------
 
-    def start(self, record: dict[str, Any], definition: dict[str, Any], save: Callable[[dict], None]) -> None:
-        history = History(record["history"], self.now)
-        history.keep_text(record["inputValue"], record["input"])
-        execution = Execution(self, record, definition, history)
+    def start(self, record: dict[str, Any], definition: dict[str, Any], store: "StepFunctionsStore | None",
+              save: Callable[[dict], None], redrive: bool = False) -> None:
+        """Run an execution: a new one, one redriven, or (its checkpoints in ``store``) one
+        that was running when the server stopped. ``store`` is None for an execution that is
+        not kept (EXPRESS)."""
         arn = record["executionArn"]
-        self.done[arn] = asyncio.Event()
-        if not record["history"]:
+        events = store.history(arn) if store is not None else []
+        journal = Journal(store if store is not None and self.env.persistence.enabled else None, arn,
+                          self._changed)
+        history = History(events, self.now, journal.event if journal.kept else None)
+        history.keep_text(record["inputValue"], record["input"])
+        execution = Execution(self, record, definition, history, journal)
+        event = self.done.get(arn)
+        if event is None or event.is_set():  # (a parent resumed first may wait on it already)
+            self.done[arn] = asyncio.Event()
+        if not events:
             history.add("ExecutionStarted", {"input": record["input"], "inputDetails": {"truncated": False},
                                              "roleArn": record["roleArn"]}, advance=False)
             self.status_event(record)
+        if redrive:
+            history.add("ExecutionRedriven", {"redriveCount": record["redriveCount"]}, previous=0)
         save(record)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
+        for thread, token, _ in journal.waiting_tokens():
+            self.tokens.reserve(token, arn, journal, thread)  # SendTask* may answer before it runs again
         self.running[arn] = loop.create_task(self._run(execution, save), name=f"sfn-{record['name']}")
+
+    def _changed(self) -> None:
+        """An execution wrote to the store outside a request: commit it in a moment."""
+        if self._commit_soon:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._commit_soon = True
+        loop.call_soon(self._commit)
+
+    def _commit(self) -> None:
+        self._commit_soon = False
+        try:
+            self.env.persistence.commit()
+        except Exception:  # noqa: BLE001 - the next request's commit reports it
+            log.exception("committing the progress of executions failed")
 
     async def _run(self, execution: Execution, save: Callable[[dict], None]) -> None:
         record = execution.record
@@ -131,7 +172,8 @@ class Engine:
         try:
             timeout = execution.definition.get("TimeoutSeconds")
             if timeout:
-                output = await self.within(execution.run(), timeout)
+                began = record.get("redriveDate") or record["startDate"]
+                output = await self.within(execution.run(), began + timeout - self.now())
             else:
                 output = await execution.run()
             details = history.payload(output, "output")
@@ -159,9 +201,10 @@ class Engine:
             history.add("ExecutionFailed", {"error": "States.Runtime", "cause": record["cause"]})
         record["stopDate"] = self.now()
         self.running.pop(record["executionArn"], None)
+        execution.journal.clear()
         save(record)
         self.status_event(record)
-        self.provider.logs.execution_done(record)
+        self.provider.logs.execution_done(record, history.events)
         event = self.done.get(record["executionArn"])
         if event is not None:
             event.set()
@@ -178,8 +221,15 @@ class Engine:
 
     async def wait(self, arn: str) -> None:
         event = self.done.get(arn)
-        if event is not None:
-            await event.wait()
+        if event is None:
+            try:
+                running = self.provider.find_execution(arn).get("status") == "RUNNING"
+            except Exception:  # noqa: BLE001 - no such execution: nothing to wait for
+                running = False
+            if not running:
+                return
+            event = self.done.setdefault(arn, asyncio.Event())  # it resumes after a restart
+        await event.wait()
 
     async def child_result(self, arn: str, parsed: bool) -> Any:
         """What a ``.sync`` / ``.sync:2`` task of ``states:startExecution`` returns."""
@@ -209,6 +259,16 @@ class Engine:
         }  # fmt: skip
         self.map_runs[arn] = run
         self.provider.save_map_run(run)
+        return run
+
+    def find_map_run(self, execution: Execution, arn: str | None) -> dict[str, Any] | None:
+        """A map run started before a restart."""
+        if not arn:
+            return None
+        record = execution.record
+        run = self.map_runs.get(arn) or self.provider.stores.get(record["account"], record["region"]).map_runs.get(arn)
+        if run is not None:
+            self.map_runs[arn] = run
         return run
 
     def finish_map_run(self, run: dict[str, Any], status: str) -> None:
@@ -258,7 +318,7 @@ class Engine:
 def _sdk_view(described: dict[str, Any], parsed: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in described.items():
-        if key in ("inputDetails", "outputDetails", "redriveCount", "redriveStatus", "redriveStatusReason"):
+        if key in ("inputDetails", "outputDetails"):
             continue
         name = key[:1].upper() + key[1:]
         if key in ("startDate", "stopDate") and isinstance(value, (int, float)):

@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.stepfunctions import apigateway_task
+from cloudtwin.services.stepfunctions.activities import outcome
 from cloudtwin.services.stepfunctions.errors import FailureError, QueryError
 from cloudtwin.services.stepfunctions.history import payload, to_json
 
@@ -44,6 +46,7 @@ OPTIMIZED: dict[tuple[str, str], tuple[str, str, tuple[str, ...] | None]] = {
     ("dynamodb", "deleteItem"): ("dynamodb", "DeleteItem", None),
     ("events", "putEvents"): ("events", "PutEvents", None),
     ("states", "startExecution"): ("stepfunctions", "StartExecution", None),
+    ("apigateway", "invoke"): ("apigateway", "", None),  # an HTTP call to a stage (apigateway_task.py)
 }
 #: How the optimized integrations name their errors (AWS SDK for Java v1 names).
 _OPTIMIZED_ERROR_PREFIX = {"lambda": "Lambda", "sqs": "SQS", "sns": "SNS", "dynamodb": "DynamoDB",
@@ -142,7 +145,7 @@ class Integrations:
                 evaluated = execution.template(credentials, execution.input_path(state, frame.raw, frame), frame)
             role = (evaluated or {}).get("RoleArn")
         if target["kind"] == "lambda":
-            return await self._lambda_direct(execution, target["arn"], params, timeout, role)
+            return await self._lambda_direct(execution, target["arn"], params, timeout, frame, role)
         if target["kind"] == "activity":
             return await self.engine.activities.run(execution, target["arn"], params, timeout, heartbeat, frame)
         return await self._service(execution, target, params, timeout, heartbeat, frame, role)
@@ -160,34 +163,45 @@ class Integrations:
                 raise QueryError(f"Invalid path '{path}' : {error}") from None
         return state.get(field)
 
-    async def _bounded(self, coro: Any, timeout: int | None) -> Any:
-        if timeout is None:
-            timeout = DEFAULT_TIMEOUT
-        return await self.engine.within(coro, timeout)
+    def _started(self, execution: "Execution", frame: "Frame", timeout: int | None) -> tuple[dict | None, float]:
+        """(the checkpoint of a task that was started before a restart, or None; the instant
+        its TimeoutSeconds ends). A task starting now writes that it started."""
+        point = frame.resume
+        if point is not None and point.get("phase") in ("started", "submitted"):
+            frame.resume = None
+            return point, point.get("timeoutDue") or self.engine.now() + DEFAULT_TIMEOUT
+        due = self.engine.now() + (DEFAULT_TIMEOUT if timeout is None else timeout)
+        execution.journal.update(frame.key, phase="started", timeoutDue=due)
+        return None, due
+
+    async def _bounded(self, coro: Any, due: float) -> Any:
+        return await self.engine.within(coro, due - self.engine.now())
 
     # -- Lambda by ARN -----------------------------------------------------------------------------
 
     async def _lambda_direct(self, execution: "Execution", arn: str, params: Any, timeout: int | None,
-                             role: str | None = None) -> Any:
+                             frame: "Frame", role: str | None = None) -> Any:
         history = execution.history
-        details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
-        if timeout is not None:
-            details["timeoutInSeconds"] = timeout
-        if role:
-            details["taskCredentials"] = {"roleArn": role}
-        history.add("LambdaFunctionScheduled", details)
-        history.add("LambdaFunctionStarted")
+        resumed, due = self._started(execution, frame, timeout)
+        if resumed is None:
+            details: dict[str, Any] = {"resource": arn, **payload(params, "input")}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if role:
+                details["taskCredentials"] = {"roleArn": role}
+            history.add("LambdaFunctionScheduled", details)
+            history.add("LambdaFunctionStarted")
         try:
             answer = await self._bounded(self._invoke(execution, {"FunctionName": arn, "Payload": to_json(params)},
-                                                      _role_account(role)), timeout)
+                                                      _role_account(role)), due)
             result = self._lambda_result(answer)
+            self._check_size(result, arn)
         except asyncio.TimeoutError:
             history.add("LambdaFunctionTimedOut", {"error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
         except FailureError as failure:
             history.add("LambdaFunctionFailed", _failure_details(failure))
             raise
-        self._check_size(result, arn)
         history.add("LambdaFunctionSucceeded", payload(result, "output"))
         return result
 
@@ -226,6 +240,8 @@ class Integrations:
             return text
 
     def _check_size(self, result: Any, resource: str) -> None:
+        """A task whose result is past the payload limit fails (a TaskFailed AWS's Catch of
+        ``States.ALL`` takes, as recorded from AWS)."""
         if len(to_json(result).encode()) > 262144:
             raise FailureError("States.DataLimitExceeded", f"The state/task '{resource}' returned a result with a "
                                "size exceeding the maximum number of bytes service limit.")
@@ -246,23 +262,28 @@ class Integrations:
             keep = OPTIMIZED[key][2]
             if keep is not None and isinstance(params, dict):
                 shown = {k: v for k, v in params.items() if k in keep}
-        details: dict[str, Any] = {**kind, "region": execution.record["region"], "parameters": to_json(shown)}
-        if timeout is not None:
-            details["timeoutInSeconds"] = timeout
-        if heartbeat is not None:
-            details["heartbeatInSeconds"] = heartbeat
-        if role:
-            details["taskCredentials"] = {"roleArn": role}
-        history.add("TaskScheduled", details)
-        history.add("TaskStarted", dict(kind))
+        resumed, due = self._started(execution, frame, timeout)
+        if resumed is None:
+            details: dict[str, Any] = {**kind, "region": execution.record["region"], "parameters": to_json(shown)}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            if role:
+                details["taskCredentials"] = {"roleArn": role}
+            history.add("TaskScheduled", details)
+            history.add("TaskStarted", dict(kind))
         token = frame.task_token
-        waiter = self.engine.tokens.expect(token, execution, heartbeat) if token is not None else None
-        if pattern != "waitForTaskToken" and waiter is not None:
-            waiter.close()  # a .sync task's token is known (SendTask* accept it) but not awaited
-            waiter = None
+        # a .sync task's token answers it too (SendTask* end its wait for the child)
+        waiter = self.engine.tokens.expect(token, execution, heartbeat, frame.key) if token is not None else None
         account = _role_account(role)
+        if resumed is not None and resumed["phase"] == "submitted":
+            work = self._submitted(resumed, pattern, waiter)  # the call was made before a restart
+        else:
+            work = self._perform(execution, target, shown, kind, waiter, frame, account)
         try:
-            result = await self._bounded(self._perform(execution, target, shown, kind, waiter, account), timeout)
+            result = await self._bounded(work, due)
+            self._check_size(result, target["resourceType"])
         except asyncio.TimeoutError:
             history.add("TaskTimedOut", {**kind, "error": "States.Timeout"})
             raise FailureError("States.Timeout", None) from None
@@ -275,12 +296,11 @@ class Integrations:
         finally:
             if token is not None:
                 self.engine.tokens.forget(token)
-        self._check_size(result, target["action"])
         history.add("TaskSucceeded", {**kind, **payload(result, "output")})
         return result
 
     async def _perform(self, execution: "Execution", target: dict[str, Any], params: Any, kind: dict[str, Any],
-                       waiter: Any, account: str | None = None) -> Any:
+                       waiter: Any, frame: "Frame", account: str | None = None) -> Any:
         if target["kind"] == "sdk":
             output = await self._sdk(execution, target, params, account)
         else:
@@ -288,11 +308,26 @@ class Integrations:
         pattern = target["pattern"]
         if pattern == "waitForTaskToken":
             execution.history.add("TaskSubmitted", {**kind, **payload(output, "output")})
+            execution.journal.update(frame.key, phase="submitted")
             return await waiter
         if pattern in ("sync", "sync:2") and target["service"] == "states":
             execution.history.add("TaskSubmitted", {**kind, **payload(output, "output")})
-            return await self.engine.child_result(output["ExecutionArn"], pattern == "sync:2")
+            execution.journal.update(frame.key, phase="submitted", child=output["ExecutionArn"])
+            return await _first(self.engine.child_result(output["ExecutionArn"], pattern == "sync:2"), waiter)
+        if waiter is not None:
+            waiter.close()
         return output
+
+    async def _submitted(self, point: dict[str, Any], pattern: str, waiter: Any) -> Any:
+        """A task that had been submitted before a restart: its answer (if SendTask* gave it
+        before the restart), its token's, or its child execution's."""
+        if "outcome" in point:
+            if waiter is not None:
+                waiter.close()
+            return outcome(point["outcome"])
+        if pattern == "waitForTaskToken":
+            return await waiter
+        return await _first(self.engine.child_result(point["child"], pattern == "sync:2"), waiter)
 
     async def _optimized(self, execution: "Execution", target: dict[str, Any], params: Any,
                          account: str | None = None) -> Any:
@@ -300,6 +335,8 @@ class Integrations:
         botocore_service, operation, _ = OPTIMIZED[(service, action)]
         if not isinstance(params, dict):
             raise QueryError("The Parameters of a service integration must be a JSON object")
+        if service == "apigateway":
+            return await apigateway_task.invoke(self.engine.env.config.port, params)
         if service == "lambda":
             answer = await self._invoke(execution, params, account)
             if answer.get("FunctionError"):
@@ -413,6 +450,19 @@ class Integrations:
         return await self.engine.env.internal.call_async(service, operation, params,
                                                          account_id=account or record["account"],
                                                          region=record["region"])
+
+
+async def _first(work: Any, waiter: Any) -> Any:
+    """The result of ``work`` or of the token's ``waiter`` (None: no token), whichever ends first."""
+    if waiter is None:
+        return await work
+    tasks = [asyncio.ensure_future(work), asyncio.ensure_future(waiter)]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+    return next(task for task in tasks if task in done).result()
 
 
 def _role_account(role: str | None) -> str | None:

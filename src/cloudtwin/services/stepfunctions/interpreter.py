@@ -28,6 +28,7 @@ from cloudtwin.services.stepfunctions.history import History, to_json
 from cloudtwin.services.stepfunctions.intrinsics import evaluate as evaluate_intrinsic
 from cloudtwin.services.stepfunctions.intrinsics import is_intrinsic
 from cloudtwin.services.stepfunctions.paths import MISSING, get_path, set_path
+from cloudtwin.services.stepfunctions.progress import Journal, branch_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.services.stepfunctions.executions import Engine
@@ -52,10 +53,11 @@ class Frame:
     """A thread of work inside an execution: the variables it sees, the Map item it handles,
     the state it is in (for the context object)."""
 
-    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent", "entered", "raw")
+    __slots__ = ("variables", "language", "map_item", "state", "task_token", "parent", "entered", "raw", "key",
+                 "resume")
 
     def __init__(self, variables: dict[str, Any], language: str, map_item: dict | None = None,
-                 parent: "Frame | None" = None) -> None:
+                 parent: "Frame | None" = None, key: str = "") -> None:
         self.variables = variables
         self.language = language
         self.map_item = map_item
@@ -65,22 +67,36 @@ class Frame:
         #: The id of the current state's ``...StateEntered`` event, and the state's input.
         self.entered = 0
         self.raw: Any = None
+        #: The thread this frame runs (progress.py), and the checkpoint its current state
+        #: resumes from after a restart (consumed by the step that was waiting).
+        self.key = key
+        self.resume: dict[str, Any] | None = None
 
-    def child(self, map_item: dict | None = None, language: str | None = None) -> "Frame":
+    def child(self, map_item: dict | None = None, language: str | None = None, index: int = 0) -> "Frame":
         """A branch or iteration: sees a copy of the variables; what it assigns stays inside."""
-        return Frame(dict(self.variables), language or self.language, map_item, self)
+        return Frame(dict(self.variables), language or self.language, map_item, self,
+                     branch_key(self.key, self.entered, index))
+
+    def resumed(self, phase: str) -> dict[str, Any] | None:
+        """The checkpoint to resume from when the state was at ``phase`` (then forgotten)."""
+        point = self.resume
+        if point is None or point.get("phase") != phase:
+            return None
+        self.resume = None
+        return point
 
 
 class Execution:
     """One run of a definition."""
 
     def __init__(self, engine: "Engine", record: dict[str, Any], definition: dict[str, Any],
-                 history: History) -> None:
+                 history: History, journal: Journal | None = None) -> None:
         self.engine = engine
         self.record = record
         self.definition = definition
         self.history = history
         self.language = definition.get("QueryLanguage") or "JSONPath"
+        self.journal = journal or Journal(None, record["executionArn"])
 
     # -- context object ------------------------------------------------------------------------
 
@@ -96,8 +112,8 @@ class Execution:
             "StateMachine": {"Id": record["stateMachineArn"], "Name": record["stateMachineName"]},
             "State": dict(frame.state),
         }  # fmt: skip
-        if record.get("testState"):
-            del ctx["Execution"]["RedriveCount"]  # TestState's context has no redrive
+        if record.get("testState") or record.get("type") == "EXPRESS":
+            del ctx["Execution"]["RedriveCount"]  # TestState and EXPRESS executions are never redriven
         elif record.get("redriveCount"):
             ctx["Execution"]["RedriveTime"] = iso(record["redriveDate"])
         if frame.task_token is not None:
@@ -185,11 +201,11 @@ class Execution:
                 if str(error) == "unsupported":
                     raise FailureError("States.QueryEvaluationError", f"The JSONata expression '{text}' specified "
                                        f"for the field '{field}' returned an unsupported result type.",
-                                       location=field.split("/")[0]) from None
-                raise FailureError("States.QueryEvaluationError", str(error), location=field.split("/")[0]) from None
+                                       location=field) from None
+                raise FailureError("States.QueryEvaluationError", str(error), location=field) from None
             if result is jsonata.UNDEFINED:
                 raise FailureError("States.QueryEvaluationError", f"The JSONata expression '{text}' specified for "
-                                   f"the field '{field}' returned nothing (undefined).", location=field.split("/")[0])
+                                   f"the field '{field}' returned nothing (undefined).", location=field)
             return result
         if isinstance(value, dict):
             return {k: self.jsonata(v, bindings, f"{field}/{k}") for k, v in value.items()}
@@ -204,28 +220,57 @@ class Execution:
         return await self.run_states(self.definition, self.record["inputValue"], frame)
 
     async def run_states(self, machine: dict[str, Any], data: Any, frame: Frame) -> Any:
+        """Run a thread from its start, or (after a restart) from where its checkpoint is."""
         states = machine["States"]
         name = machine["StartAt"]
+        point = self.journal.at(frame.key)
+        if point is not None:
+            if "done" in point:
+                return point["done"]
+            name, data = point["state"], point["input"]
+            frame.variables = dict(point.get("variables") or {})
         while True:
-            data, name = await self.run_state(name, states[name], data, frame)
+            data, name = await self.run_state(name, states[name], data, frame, point)
+            point = None
             if name is None:
                 return data
 
-    async def run_state(self, name: str, state: dict[str, Any], data: Any, frame: Frame) -> tuple[Any, str | None]:
+    async def run_state(self, name: str, state: dict[str, Any], data: Any, frame: Frame,
+                        point: dict[str, Any] | None = None) -> tuple[Any, str | None]:
+        """Run one state (``point``: the checkpoint it resumes from, written before a restart)."""
         kind = state["Type"]
         language = state.get("QueryLanguage") or frame.language
-        entered = self.history.add(f"{kind}StateEntered", {"name": name, **self.history.payload(data, "input")})
-        frame.state = {"Name": name, "EnteredTime": iso(self.engine.now())}
+        if point is None:
+            entered = self.history.add(f"{kind}StateEntered", {"name": name, **self.history.payload(data, "input")})
+            frame.state = {"Name": name, "EnteredTime": iso(self.engine.now())}
+            if kind in ("Task", "Parallel", "Map"):
+                frame.state["RetryCount"] = 0
+            retriers = [0] * len(state.get("Retry") or [])
+        else:
+            entered = point["entered"]
+            frame.state = dict(point["context"])
+            retriers = list(point["retriers"])
         frame.entered = entered
         frame.raw = data
-        if kind in ("Task", "Parallel", "Map"):
-            frame.state["RetryCount"] = 0
         prefix = f"An error occurred while executing the state '{name}' (entered at the event id #{entered}). "
-        retriers = [0] * len(state.get("Retry") or [])
         resource = str(state.get("Resource"))
         waits_for_token = kind == "Task" and (".waitForTaskToken" in resource or ".sync" in resource)
+        journal = self.journal
+        if point is not None and point.get("phase") == "retry":
+            await self.engine.sleep_until(point["due"])
+            point = None
         while True:
-            frame.task_token = self.engine.tokens.new() if waits_for_token else None
+            if point is not None and point.get("token"):
+                frame.task_token = point["token"]
+            else:
+                frame.task_token = self.engine.tokens.new() if waits_for_token else None
+            frame.resume = point
+            if point is None and journal.kept:
+                journal.mark(frame.key, {
+                    "state": name, "input": data, "entered": entered, "context": dict(frame.state),
+                    "variables": dict(frame.variables), "retriers": list(retriers), "phase": "run",
+                    **({"token": frame.task_token} if frame.task_token else {})})
+            point = None
             try:
                 try:
                     if language == "JSONata":
@@ -236,6 +281,7 @@ class Execution:
                     raise RuntimeFailure(prefix + str(error)) from None
                 break
             except FailureError as failure:
+                frame.resume = None
                 if failure.cause is not None and failure.error == "States.QueryEvaluationError" \
                         and not failure.cause.startswith("An error occurred"):
                     failure.cause = prefix + failure.cause
@@ -249,7 +295,11 @@ class Execution:
                         seconds = retry.delay(retrier, retriers[index])
                         retriers[index] += 1
                         frame.state["RetryCount"] = frame.state.get("RetryCount", 0) + 1
-                        await self.engine.sleep(seconds)
+                        due = self.engine.now() + max(0.0, float(seconds))
+                        journal.update(frame.key, phase="retry", due=due, retriers=list(retriers),
+                                       context=dict(frame.state), token=None, outcome=None, timeoutDue=None,
+                                       child=None, worker=None, mapRunArn=None)
+                        await self.engine.sleep_until(due)
                         continue
                 if kind in ("Parallel", "Map") and failure.error != "States.Runtime" \
                         and not getattr(failure, "state_failed", False):
@@ -262,6 +312,7 @@ class Execution:
                 output, assigned = self._caught(catcher, data, failure, frame, language, prefix)
                 next_name = catcher["Next"]
                 break
+        frame.resume = None
         details: dict[str, Any] = {"name": name, **self.history.payload(output, "output")}
         if assigned is not None:
             details["assignedVariables"] = {k: to_json(v) for k, v in assigned.items()}
@@ -384,7 +435,7 @@ class Execution:
 
     async def _wait_jsonpath(self, state: dict[str, Any], data: Any, frame: Frame) -> None:
         if "Seconds" in state:
-            await self.engine.sleep(state["Seconds"])
+            await self.pause(frame, self.engine.now() + state["Seconds"])
         elif "SecondsPath" in state:
             try:
                 seconds = self.read(state["SecondsPath"], data, frame)
@@ -399,13 +450,13 @@ class Execution:
                                  f"{to_json(seconds) if not isinstance(seconds, str) else seconds}")
             if seconds < 0:
                 raise QueryError(f"The SecondsPath parameter references a negative value: {path} == {seconds}")
-            await self.engine.sleep(seconds)
+            await self.pause(frame, self.engine.now() + seconds)
         elif "Timestamp" in state:
             moment = choice.parse_timestamp(state["Timestamp"])
             if moment is None:
                 raise QueryError("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
                                  f"format string: {state['Timestamp']}")
-            await self.engine.sleep_until(moment.timestamp())
+            await self.pause(frame, moment.timestamp())
         elif "TimestampPath" in state:
             path = state["TimestampPath"]
             try:
@@ -416,22 +467,42 @@ class Execution:
             if moment is None:
                 raise QueryError("The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
                                  f"date-time format string: {path} == {value}")
-            await self.engine.sleep_until(moment.timestamp())
+            await self.pause(frame, moment.timestamp())
+
+    async def pause(self, frame: Frame, due: float) -> None:
+        """A Wait state until ``due`` on the virtual clock (resumed: until the deadline it had)."""
+        point = frame.resumed("wait")
+        if point is not None:
+            due = point["due"]
+        else:
+            self.journal.update(frame.key, phase="wait", due=due)
+        await self.engine.sleep_until(due)
 
     async def _parallel(self, state: dict[str, Any], data: Any, frame: Frame) -> list[Any]:
-        self.history.add("ParallelStateStarted")
-        tasks = [asyncio.ensure_future(self.run_states(branch, data, frame.child()))
-                 for branch in state["Branches"]]
+        journal = self.journal
+        if frame.resumed("branches") is None:
+            self.history.add("ParallelStateStarted")
+            journal.update(frame.key, phase="branches")
+
+        async def branch(index: int, machine: dict[str, Any]) -> Any:
+            child = frame.child(index=index)
+            result = await self.run_states(machine, data, child)
+            journal.done(child.key, result)
+            return result
+
+        tasks = [asyncio.ensure_future(branch(i, machine)) for i, machine in enumerate(state["Branches"])]
         try:
             results = await asyncio.gather(*tasks)
         except FailureError:
             for task in tasks:
                 task.cancel()
+            journal.drop_under(frame.key, frame.entered)
             raise  # ParallelStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
                 task.cancel()
             raise
+        journal.drop_under(frame.key, frame.entered)
         self.history.add("ParallelStateSucceeded", advance=False)
         return list(results)
 
@@ -468,14 +539,14 @@ class Execution:
                     raise FailureError("States.QueryEvaluationError", prefix + (
                         f"The JSONata expression '{state['Seconds']}' specified for the field 'Seconds' returned "
                         "an unexpected result type."))
-                await self.engine.sleep(seconds)
+                await self.pause(frame, self.engine.now() + seconds)
             elif "Timestamp" in state:
                 value = self.jsonata(state["Timestamp"], bindings, "Timestamp")
                 moment = choice.parse_timestamp(value)
                 if moment is None:
                     raise QueryError("The Timestamp field cannot be parsed as an ISO-8601 extended offset "
                                      f"date-time format string: {value}")
-                await self.engine.sleep_until(moment.timestamp())
+                await self.pause(frame, moment.timestamp())
             return self._jsonata_finish(state, raw, bindings, state.get("Next"), raw)
         if kind == "Pass":
             return self._jsonata_finish(state, raw, bindings, None if state.get("End") else state.get("Next"), raw)
@@ -516,7 +587,7 @@ def _type_name(value: Any) -> str:
 def _detached(self: Execution) -> Execution:
     """An execution sharing this one's record and engine whose events go nowhere (the child
     workflows of a distributed Map run)."""
-    return Execution(self.engine, self.record, self.definition, History([], self.engine.now))
+    return Execution(self.engine, self.record, self.definition, History([], self.engine.now), self.journal)
 
 
 Execution.detached = _detached  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 import jsonata as _jsonata
+from jsonata.utils import Utils as _Utils
 
 from cloudtwin.services.stepfunctions.errors import QueryError
 from cloudtwin.services.stepfunctions.intrinsics import _HASHES
@@ -23,6 +24,7 @@ from cloudtwin.services.stepfunctions.intrinsics import _HASHES
 __all__ = ["is_expression", "expression_text", "evaluate", "UNDEFINED"]
 
 UNDEFINED = object()
+_NULL = _Utils.NULL_VALUE
 
 
 def is_expression(value: Any) -> bool:
@@ -84,6 +86,8 @@ def _compile(text: str) -> Any:
 def evaluate(text: str, bindings: dict[str, Any]) -> Any:
     """The value of the JSONata ``text`` (without ``{% %}``), or ``UNDEFINED``."""
     expr = _compile(text)
+    if any(v is None for v in bindings.values()):  # a variable set to null is there (not undefined)
+        bindings = {k: _NULL if v is None else v for k, v in bindings.items()}
     try:
         value = expr.evaluate(None, bindings)
         if value is None:

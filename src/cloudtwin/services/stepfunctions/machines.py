@@ -101,6 +101,7 @@ class MachinesMixin:
         }  # fmt: skip
         if params.get("encryptionConfiguration"):
             machine["encryptionConfiguration"] = params["encryptionConfiguration"]
+        self.logs.configured(machine)  # type: ignore[attr-defined]
         store.machines[arn] = machine
         out = {"stateMachineArn": arn, "creationDate": now}
         if params.get("publish"):
@@ -166,6 +167,7 @@ class MachinesMixin:
             machine["roleArn"] = params["roleArn"]
         if "loggingConfiguration" in params:
             machine["loggingConfiguration"] = self._check_logging(params["loggingConfiguration"], machine["type"])
+            self.logs.configured(machine)  # type: ignore[attr-defined]
         if "tracingConfiguration" in params:
             machine["tracingConfiguration"] = params["tracingConfiguration"]
         if changed:
@@ -203,6 +205,7 @@ class MachinesMixin:
 
         items = [{"stateMachineArn": m["stateMachineArn"], "name": m["name"], "type": m["type"],
                   "creationDate": m["creationDate"]} for m in self._store(ctx).machines.values()]  # type: ignore
+        items.sort(key=lambda m: m["name"])  # AWS lists them by name
         return page(items, params, "stateMachines")
 
     def validate_state_machine_definition(self, ctx: RequestContext, params: Params) -> Params:

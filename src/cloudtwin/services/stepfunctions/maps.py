@@ -50,7 +50,10 @@ class Maps:
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0)
         if distributed:
             return await self._distributed(execution, name, state, items, data, raw, frame, language, processor)
-        history.add("MapStateStarted", {"length": len(items)})
+        journal = execution.journal
+        if frame.resumed("branches") is None:
+            history.add("MapStateStarted", {"length": len(items)})
+            journal.update(frame.key, phase="branches")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
             raise QueryError(f"The MaxConcurrencyPath field refers to value \"{concurrency}\" which is not a valid "
                              "integer")
@@ -63,15 +66,20 @@ class Maps:
             async with limit:
                 if broken:
                     return None  # an iteration failed: the Map starts no more
-                child = frame.child({"Index": index, "Value": item}, language_inner)
+                child = frame.child({"Index": index, "Value": item}, language_inner, index)
+                point = journal.at(child.key)
+                if point is not None and "done" in point:
+                    return point["done"]  # finished before a restart
                 value = self._selected(execution, state, item, index, data, raw, child, language)
-                history.add("MapIterationStarted", {"index": index, "name": name})
+                if point is None:
+                    history.add("MapIterationStarted", {"index": index, "name": name})
                 try:
                     result = await execution.run_states(processor, value, child)
                 except FailureError:
                     broken.append(True)
                     history.add("MapIterationFailed", {"index": index, "name": name}, advance=False)
                     raise
+                journal.done(child.key, result)
                 history.add("MapIterationSucceeded", {"index": index, "name": name}, advance=False)
                 return result
 
@@ -81,11 +89,13 @@ class Maps:
         except FailureError:
             for task in tasks:
                 task.cancel()
+            journal.drop_under(frame.key, frame.entered)
             raise  # MapStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
                 task.cancel()
             raise
+        journal.drop_under(frame.key, frame.entered)
         last = len(history.events)
         history.add("MapStateSucceeded", previous=last, advance=False)
         history.last = last
@@ -183,9 +193,7 @@ class Maps:
                 items = _parse_items(text, config)
         except ServiceError as error:
             raise FailureError("States.ItemReaderFailed", error.message) from None
-        limit = config.get("MaxItems")
-        if "MaxItemsPath" in config and frame is not None:
-            limit = execution.read(config["MaxItemsPath"], data, frame)
+        limit = self._count(execution, config, "MaxItems", data, frame, bindings)
         if isinstance(limit, (int, float)) and not isinstance(limit, bool):
             if limit < 0:
                 raise FailureError("States.ItemReaderFailed", "field MaxItems must be positive")
@@ -196,13 +204,18 @@ class Maps:
     async def _distributed(self, execution: "Execution", name: str, state: dict[str, Any], items: list[Any],
                            data: Any, raw: Any, frame: "Frame", language: str, processor: dict[str, Any]) -> Any:
         history = execution.history
+        journal = execution.journal
         reader = state.get("ItemReader")
-        history.add("MapStateStarted", {"length": 0 if reader is not None else len(items)})
+        point = frame.resumed("branches")
+        run = self.engine.find_map_run(execution, point.get("mapRunArn")) if point is not None else None
+        if run is None:
+            history.add("MapStateStarted", {"length": 0 if reader is not None else len(items)})
         tolerated_count, tolerated_percent = self._tolerance(execution, state, data, frame, language)
-        run = None
         if reader is not None:
-            run = self.engine.new_map_run(execution, name, state, 0, tolerated_count, tolerated_percent)
-            history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+            if run is None:
+                run = self.engine.new_map_run(execution, name, state, 0, tolerated_count, tolerated_percent)
+                history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+                journal.update(frame.key, phase="branches", mapRunArn=run["mapRunArn"])
             try:
                 items = await self._read(execution, reader, data if language == "JSONPath" else raw,
                                          frame if language == "JSONPath" else None,
@@ -214,15 +227,25 @@ class Maps:
                 history.add("MapStateFailed")
                 failure.state_failed = True  # type: ignore[attr-defined]
                 raise
-            run["itemCounts"].update(total=len(items), pending=len(items))
+            run["itemCounts"].update(total=len(items), pending=len(items), running=0, succeeded=0, failed=0)
         batcher = state.get("ItemBatcher")
         if batcher:
-            size = batcher.get("MaxItemsPerBatch") or len(items) or 1
-            batch_input = batcher.get("BatchInput") or {}
-            items = [{"BatchInput": batch_input, "Items": items[i:i + size]} for i in range(0, len(items), size)]
+            jsonata_bindings = execution.bindings(frame, {"input": raw}) if language == "JSONata" else None
+            size = self._count(execution, batcher, "MaxItemsPerBatch", data, frame, jsonata_bindings)
+            size = int(size) if isinstance(size, (int, float)) and not isinstance(size, bool) and size > 0 else 0
+            size = size or len(items) or 1
+            extra = {}
+            if "BatchInput" in batcher:
+                extra["BatchInput"] = (execution.jsonata(batcher["BatchInput"], jsonata_bindings, "BatchInput")
+                                       if jsonata_bindings is not None
+                                       else execution.template(batcher["BatchInput"], data, frame))
+            items = [{**extra, "Items": items[i:i + size]} for i in range(0, len(items), size)]
         if run is None:
             run = self.engine.new_map_run(execution, name, state, len(items), tolerated_count, tolerated_percent)
             history.add("MapRunStarted", {"mapRunArn": run["mapRunArn"]})
+            journal.update(frame.key, phase="branches", mapRunArn=run["mapRunArn"])
+        elif reader is None:
+            run["itemCounts"].update(total=len(items), pending=len(items), running=0, succeeded=0, failed=0)
         concurrency = self._value(execution, state, data, frame, "MaxConcurrency", language, 0) or 1000
         limit = asyncio.Semaphore(min(concurrency, 1000))
         counts = run["itemCounts"]
@@ -231,8 +254,13 @@ class Maps:
 
         async def iteration(index: int, item: Any) -> Any:
             async with limit:
-                child = frame.child({"Index": index, "Value": item}, inner_language)
+                child = frame.child({"Index": index, "Value": item}, inner_language, index)
                 child.variables = {}
+                point = journal.at(child.key)
+                if point is not None and "done" in point:  # finished before a restart
+                    counts["pending"] -= 1
+                    counts["succeeded"] += 1
+                    return point["done"]
                 value = self._selected(execution, state, item, index, data, raw, child, language)
                 sub = execution.detached()
                 counts["running"] += 1
@@ -246,9 +274,11 @@ class Maps:
                     return {"Error": failure.error, "Cause": failure.cause}
                 counts["running"] -= 1
                 counts["succeeded"] += 1
+                journal.done(child.key, result)
                 return result
 
         results = await asyncio.gather(*(iteration(i, item) for i, item in enumerate(items)))
+        journal.drop_under(frame.key, frame.entered)
         for key in ("resultsWritten",):
             counts[key] = counts["succeeded"] + counts["failed"]
         total = len(items) or 1
@@ -265,6 +295,23 @@ class Maps:
         if writer:
             return await self._write(execution, run, writer, list(results))
         return list(results)
+
+    @staticmethod
+    def _count(execution: "Execution", config: dict[str, Any], field: str, data: Any, frame: "Frame | None",
+               bindings: dict[str, Any] | None) -> Any:
+        """A count of ``config``: ``field`` (a number, or a JSONata expression) or ``<field>Path``
+        (a path or a variable); a number written as text counts as that number."""
+        value = config.get(field)
+        if bindings is not None and isinstance(value, str):
+            value = execution.jsonata(value, bindings, field)
+        elif f"{field}Path" in config and frame is not None:
+            value = execution.read(config[f"{field}Path"], data, frame)
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                pass
+        return value
 
     def _tolerance(self, execution: "Execution", state: dict[str, Any], data: Any, frame: "Frame",
                    language: str) -> tuple[int, float]:
@@ -320,7 +367,37 @@ def _parse_items(text: str, config: dict[str, Any]) -> list[Any]:
         headers, rows = (rows[0], rows[1:]) if rows else ([], [])
     if len(set(headers)) != len(headers):
         raise FailureError("States.ItemReaderFailed", "CSV headers cannot contain duplicates.")
-    return [dict(zip(headers, row)) for row in rows if row]
+    order = _hash_map_order(headers)
+    items = []
+    for row in rows:
+        if not row:
+            continue
+        cells = dict(zip(headers, row + [""] * (len(headers) - len(row))))  # a short row: the rest empty
+        items.append({header: cells[header] for header in order})
+    return items
+
+
+def _java_hash(text: str) -> int:
+    """Java's ``String.hashCode`` (over UTF-16 code units), as an unsigned 32-bit value."""
+    value = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        value = (31 * value + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
+    return value
+
+
+def _hash_map_order(keys: list[str]) -> list[str]:
+    """The order a Java ``HashMap`` filled with ``keys`` iterates them in: AWS reads a CSV row
+    into one, so an item's fields come in that order, not the header's."""
+    capacity = 16
+    while len(keys) > capacity * 0.75:
+        capacity *= 2
+
+    def bucket(key: str) -> int:
+        value = _java_hash(key)
+        return (value ^ (value >> 16)) & (capacity - 1)
+
+    return sorted(keys, key=bucket)  # stable: a bucket's keys in the order they went in
 
 
 def map_run_id() -> str:

@@ -21,9 +21,10 @@ def output_shape(catalog: Any, resource: Any) -> Any:
     try:
         if target["kind"] == "service" and (target["service"], target["action"]) in OPTIMIZED:
             service, operation, _ = OPTIMIZED[(target["service"], target["action"])]
+            shape = catalog.service_model(service).operation_model(operation).output_shape
             if service == "lambda":
-                return None  # the optimized Lambda integration answers with its own shape
-            return catalog.service_model(service).operation_model(operation).output_shape
+                return _Without(shape, "Payload")  # its Payload is the function's JSON answer, any type
+            return shape
         if target["kind"] == "sdk":
             model = catalog.service_model(target["service"].lower())
             name = next((op for op in model.operation_names if op.lower() == target["action"].lower()), None)
@@ -31,6 +32,16 @@ def output_shape(catalog: Any, resource: Any) -> Any:
     except Exception:  # noqa: BLE001 - a service botocore does not know: nothing to check against
         return None
     return None
+
+
+class _Without:
+    """A structure shape less one member (which then takes any value)."""
+
+    def __init__(self, shape: Any, member: str) -> None:
+        self.type_name = shape.type_name
+        self.members = {k: v for k, v in shape.members.items() if k != member}
+        self.required_members = [k for k in shape.required_members if k != member]
+        self.metadata = shape.metadata
 
 
 def check(shape: Any, value: Any, mode: str) -> None:

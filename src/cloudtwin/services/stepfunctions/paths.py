@@ -142,7 +142,8 @@ def _bracket(inner: str, text: str) -> Step:
 
 def _key_or_index(part: str, text: str) -> str | int:
     if len(part) >= 2 and part[0] in "'\"" and part[-1] == part[0]:
-        return part[1:-1].replace("\\'", "'").replace('\\"', '"')
+        quote = part[0]
+        return part[1:-1].replace("\\" + quote, quote)  # only the quote is escaped: other backslashes stay
     try:
         return int(part)
     except ValueError:

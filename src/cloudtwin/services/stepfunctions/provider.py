@@ -8,6 +8,7 @@ handlers of executions, activities and tokens.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import re
@@ -60,8 +61,8 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         super().__init__(env)
         self.logs = ExecutionLogs(env)
         self.engine = Engine(env, self)
-        #: Executions running when the server stopped, started again on the first request.
-        self._pending_resume: list[tuple[Params, Params]] = []
+        #: Executions running when the server stopped, to resume once the event loop runs.
+        self._pending_resume: list[tuple[Params, Params, StepFunctionsStore]] = []
         self._resume()
 
     def introspection(self) -> dict:
@@ -73,7 +74,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
             for record in store.executions.values():
                 if params.get("stateMachineArn") and record["stateMachineArn"] != params["stateMachineArn"]:
                     continue
-                history = record["history"]
+                history = store.histories.get(record["executionArn"]) or []
                 current = next((e["stateEnteredEventDetails"]["name"] for e in reversed(history)
                                 if "stateEnteredEventDetails" in e), None)
                 out.append({"executionArn": record["executionArn"], "stateMachineArn": record["stateMachineArn"],
@@ -82,6 +83,8 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         return {"executions": out}
 
     def reset(self, account_id: str | None = None) -> None:
+        self._pending_resume = [p for p in self._pending_resume
+                                if account_id is not None and p[0]["account"] != account_id]
         self.engine.reset()
         super().reset(account_id)
 
@@ -124,22 +127,38 @@ class Provider(machines.MachinesMixin, ServiceProvider):
             raise does_not_exist("Execution", arn)
         return record
 
+    def handler(self, operation: str):  # type: ignore[no-untyped-def]
+        self._resume_now()  # the first request after a restart finds the executions running
+        return super().handler(operation)
+
     def _resume(self) -> None:
-        """After a restart: executions that were running start again from their last state."""
+        """After a restart: executions that were running go on from where they were (their
+        checkpoints, progress.py), once the server's event loop runs: at the first request to
+        Step Functions or the first tick of the clock, whichever comes first."""
         for _, store in self.stores.items():
             for record in list(store.executions.values()):
                 if record.get("status") == "RUNNING":
-                    record["history"] = record["history"][:1]
                     try:
                         definition = json.loads(record["definition"])
                     except (KeyError, ValueError):
                         continue
-                    self._pending_resume.append((record, definition))
+                    self._pending_resume.append((record, definition, store))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._resume_now()
 
     def _resume_now(self) -> None:
+        if not self._pending_resume:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
         while self._pending_resume:
-            record, definition = self._pending_resume.pop()
-            self.engine.start(record, definition, self._save)
+            record, definition, store = self._pending_resume.pop()
+            self.engine.start(record, definition, store, self._save)
 
     # -- executions --------------------------------------------------------------------------------
 
@@ -200,8 +219,9 @@ class Provider(machines.MachinesMixin, ServiceProvider):
             "executionArn": arn, "stateMachineArn": params["stateMachineArn"] if not extra else machine["stateMachineArn"],
             "stateMachineName": machine["name"], "name": name, "status": "RUNNING", "startDate": now,
             "input": text, "inputValue": value, "roleArn": source["roleArn"], "type": machine["type"],
-            "account": ctx.account_id, "region": ctx.region, "history": [], "redriveCount": 0,
+            "account": ctx.account_id, "region": ctx.region, "redriveCount": 0,
             "definition": source["definition"], "loggingConfiguration": machine.get("loggingConfiguration"),
+            "logStream": machine.get("logStream"),
             **extra,
         }  # fmt: skip
         if params.get("traceHeader"):
@@ -217,7 +237,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
             if existing["status"] == "RUNNING" and existing["input"] == record["input"]:
                 return {"executionArn": existing["executionArn"], "startDate": existing["startDate"]}
             raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{record['executionArn']}'")
-        self.engine.start(record, definition, self._save)
+        self.engine.start(record, definition, None if record["type"] == "EXPRESS" else store, self._save)
         return {"executionArn": record["executionArn"], "startDate": record["startDate"]}
 
     async def start_sync_execution(self, ctx: RequestContext, params: Params) -> Params:
@@ -225,7 +245,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         if record["type"] != "EXPRESS":
             raise ServiceError("StateMachineTypeNotSupported",
                                "This operation is not supported by this type of state machine")
-        self.engine.start(record, definition, self._save)
+        self.engine.start(record, definition, None, self._save)
         await self.engine.wait(record["executionArn"])
         self.engine.done.pop(record["executionArn"], None)
         out = {k: record[k] for k in ("executionArn", "stateMachineArn", "name", "startDate", "stopDate", "status")}
@@ -323,8 +343,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
             for key in ("stopDate", "stateMachineVersionArn", "stateMachineAliasArn", "redriveDate"):
                 if record.get(key) is not None:
                     item[key] = record[key]
-            if record.get("redriveCount"):
-                item["redriveCount"] = record["redriveCount"]
+            item["redriveCount"] = record.get("redriveCount", 0)  # 0 too, as AWS lists them today
             items.append(item)
         items.sort(key=lambda e: e["startDate"], reverse=True)
         return page(items, params, "executions")
@@ -332,7 +351,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
     def get_execution_history(self, ctx: RequestContext, params: Params) -> Params:
         self._resume_now()
         record = self._execution(ctx, params["executionArn"])
-        events = list(record["history"])
+        events = list(self._store(ctx).histories.get(record["executionArn"]) or [])
         if params.get("reverseOrder"):
             events.reverse()
         if params.get("includeExecutionData") is False:
@@ -355,10 +374,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         record.update(status="RUNNING", redriveCount=record.get("redriveCount", 0) + 1, redriveDate=now)
         for key in ("stopDate", "error", "cause", "output"):
             record.pop(key, None)
-        record["history"].append({"timestamp": now, "type": "ExecutionRedriven", "id": len(record["history"]) + 1,
-                                  "previousEventId": 0,
-                                  "executionRedrivenEventDetails": {"redriveCount": record["redriveCount"]}})
-        self.engine.start(record, json.loads(record["definition"]), self._save)
+        self.engine.start(record, json.loads(record["definition"]), self._store(ctx), self._save, redrive=True)
         return {"redriveDate": now}
 
     # -- map runs ----------------------------------------------------------------------------------
@@ -444,6 +460,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
     # -- task tokens -------------------------------------------------------------------------------
 
     def _token(self, token: str) -> None:
+        self._resume_now()
         if self.engine.tokens.get(token) is None:
             raise ServiceError("InvalidToken", f"Invalid Token: '{token}'")
 

@@ -122,6 +122,9 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
     mock = params.get("mock")
     if mock is not None and "result" in mock and "errorOutput" in mock:
         raise validation("A test mock should have only one of the following fields: [result, errorOutput].")
+    if kind in ("Map", "Parallel") and mock is None:  # their iterations and branches cannot run on their own
+        raise ServiceError("InvalidDefinition", "TestState API does not support Map or Parallel states. Supported "
+                           "state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
     if kind == "Task" and not params.get("roleArn") and mock is None:
         raise validation("RoleArn must be specified when testing a Task state")
     if mock is not None and "result" in mock and kind == "Task":
@@ -156,9 +159,10 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
     }  # fmt: skip
     if params.get("context"):
         try:
-            json.loads(params["context"])
+            given = json.loads(params["context"])
         except ValueError:
             raise validation("The context must be a valid JSON object") from None
+        _check_context(given)
         record["context"] = params["context"]
     recorder = _Recorder(provider.engine.integrations, mock)
     engine = _NoWait(provider.engine, recorder)
@@ -178,7 +182,7 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
         if following:
             out["nextState"] = following
         if kind == "Map":
-            inspection["maxConcurrency"] = state.get("MaxConcurrency", 0)
+            inspection.update(_map_stages(provider, execution, state, value, frame, language))
         elif language == "JSONPath":
             inspection.update(_stages(execution, state, value, frame, recorder))
         elif recorder.called:
@@ -192,7 +196,7 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
         if kind == "Fail" and language == "JSONPath":
             inspection["afterInputPath"] = to_json(value)
         if kind == "Map":
-            inspection["maxConcurrency"] = state.get("MaxConcurrency", 0)
+            inspection.update(_map_stages(provider, execution, state, value, frame, language))
         elif recorder.called:
             inspection["afterArguments" if language == "JSONata" else "afterParameters"] = to_json(recorder.arguments)
         from cloudtwin.services.stepfunctions import retry
@@ -219,6 +223,41 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
     return out
 
 
+#: The context object a TestState call may give: field -> (member -> the JSON type it must
+#: have, None: any value), as AWS's documentation describes the context object.
+_CONTEXT_FIELDS: dict[str, dict[str, type | tuple[type, ...] | None]] = {
+    "Execution": {"Id": str, "Input": None, "Name": str, "RoleArn": str, "StartTime": str, "RedriveCount": int,
+                  "RedriveTime": str},
+    "State": {"EnteredTime": str, "Name": str, "RetryCount": int},
+    "StateMachine": {"Id": str, "Name": str},
+    "Task": {"Token": str},
+}
+_TYPE_NAMES = {str: "a string", int: "an integer"}
+
+
+def _check_context(context: Any) -> None:
+    """AWS's checks of a mocked context object (``Invalid Context object provided: ...``)."""
+    def refuse(reason: str) -> ServiceError:
+        return validation(f"Invalid Context object provided: {reason}")
+
+    if not isinstance(context, dict):
+        raise refuse("the context must be a JSON object")
+    for field, value in context.items():
+        if field == "Map":
+            raise refuse("'Map' field is not supported when mocking a Context object")
+        members = _CONTEXT_FIELDS.get(field)
+        if members is None:
+            raise refuse(f"Field '{field}' is not allowed")
+        if not isinstance(value, dict):
+            raise refuse(f"{field} must be an object")
+        for member, item in value.items():
+            if member not in members:
+                raise refuse(f"Field '{member}' is not allowed")
+            kind = members[member]
+            if kind is not None and (not isinstance(item, kind) or isinstance(item, bool)):
+                raise refuse(f"{field}.{member} must be {_TYPE_NAMES[kind]}")
+
+
 def _variables(params: Params) -> dict[str, Any]:
     text = params.get("variables")
     if not text:
@@ -242,6 +281,34 @@ def _choice_next(execution: Execution, state: Params, value: Any, frame: Frame) 
         if choice.evaluate(rule, lambda p: execution.read(p, data, frame), lambda p: execution._has(p, data, frame)):
             return rule["Next"]
     return state.get("Default")
+
+
+def _map_stages(provider: "Provider", execution: Execution, state: Params, value: Any, frame: Frame,
+                language: str) -> Params:
+    """A Map state's ``inspectionData``: its input after ``InputPath`` and ``ItemsPath``
+    (JSONPath), and the concurrency and tolerated failures it runs with, evaluated."""
+    maps = provider.engine.maps
+    stages: Params = {}
+    data = value
+    try:
+        if language == "JSONPath":
+            data = execution.input_path(state, value, frame)
+            stages["afterInputPath"] = to_json(data)
+            items = execution.read(state.get("ItemsPath", "$"), data, frame)
+            stages["afterItemsPath"] = json.dumps(items, ensure_ascii=False)  # as AWS shows it: spaced
+    except (QueryError, FailureError):
+        pass
+    for field, key, kind in (("MaxConcurrency", "maxConcurrency", int),
+                             ("ToleratedFailurePercentage", "toleratedFailurePercentage", float),
+                             ("ToleratedFailureCount", "toleratedFailureCount", int)):
+        if field not in state and f"{field}Path" not in state and field != "MaxConcurrency":
+            continue
+        try:
+            found = maps._value(execution, state, data, frame, field, language, 0)
+            stages[key] = kind(found)
+        except (QueryError, FailureError, TypeError, ValueError):
+            continue
+    return stages
 
 
 def _stages(execution: Execution, state: Params, value: Any, frame: Frame, recorder: _Recorder) -> Params:
