@@ -90,6 +90,15 @@ class ResourceRequest:
             caller=self.caller,
         )
 
+    def s3_object(self, location: dict[str, Any]) -> bytes:
+        """The bytes of an object a template points at (``{Bucket, Key, Version}``, the shape of
+        ``DefinitionS3Location``, ``BodyS3Location``…), read from cloudtwin's S3."""
+        params: dict[str, Any] = {"Bucket": location.get("Bucket"), "Key": location.get("Key")}
+        if location.get("Version"):
+            params["VersionId"] = location["Version"]
+        data = self.call("s3", "GetObject", params).get("Body", b"")
+        return bytes(data) if isinstance(data, (bytes, bytearray)) else b"".join(data)
+
     @contextmanager
     def waiting(self) -> Iterator[None]:
         """While inside, the stack waits on something outside it (a signal, the virtual

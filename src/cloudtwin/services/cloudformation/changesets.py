@@ -68,9 +68,9 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
     def imported(name: str) -> Any:
         try:
             return import_value(name)
-        except DeployError as error:
-            if warnings is not None:
-                warnings.append(f"ChangeSet creation failed for resource [{current_id[0]}] because: {error}")
+        except DeployError:
+            if warnings is not None:  # worded without the "found." a deployment's error ends with
+                warnings.append(f"ChangeSet creation failed for resource [{current_id[0]}] because: No export named {name}")
             return KNOWN_AFTER_APPLY
 
     scope = _Preview(
@@ -173,13 +173,12 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
     now = provider.env.clock.now()
     if kind == "CREATE":
         if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
-            raise ServiceError(
-                "AlreadyExistsException",
-                f"Stack [{stack['StackId']}] already exists and cannot be created again with the changeSet [{name}].", 400,
-            )  # fmt: skip
+            raise validation(f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{name}].")
         if stack is None:
             stack = shapes.new_stack(ctx.account_id, ctx.region, ctx.partition, stack_name, now, params)
             stack["StackStatus"] = "REVIEW_IN_PROGRESS"
+            # the change set's tags, capabilities and notifications reach the stack when it is executed
+            stack.update(Tags=[], Capabilities=[], NotificationARNs=[])
             stack["host"] = ctx.request.headers.get("host")
             shapes.stack_event(stack, now, "REVIEW_IN_PROGRESS", "User Initiated")
             fresh = True
@@ -308,6 +307,9 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
 
 def delete(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
     store: CloudFormationStore = ctx.store  # type: ignore[assignment]
+    stack_name = params.get("StackName")
+    if stack_name and not params["ChangeSetName"].startswith("arn:") and store.live(stack_name) is None:
+        raise validation(f"Stack [{stack_name}] does not exist")  # DeleteChangeSet names the stack
     record = find(store, params["ChangeSetName"], params.get("StackName"))
     if record["ExecutionStatus"] == "EXECUTE_IN_PROGRESS":
         raise ServiceError("InvalidChangeSetStatus", f"Cannot delete ChangeSet in status {record['ExecutionStatus']}", 400)

@@ -319,7 +319,9 @@ class Provider(ServiceProvider):
         return {"StackEvents": list(reversed(stack["events"]))}
 
     async def describe_stack_resource(self, ctx: RequestContext, params: Params) -> Params:
-        stack = self._stack(ctx, params["StackName"])
+        stack = self._store(ctx).live(params["StackName"])
+        if stack is None:
+            raise validation(f"Stack '{params['StackName']}' does not exist")
         await self.engine.settle([stack["StackId"]])
         record = stack["resources"].get(params["LogicalResourceId"])
         if record is None:
