@@ -156,6 +156,21 @@ def as_attribute(value: Any) -> str:
     return str(value)
 
 
+def json_strings(value: Any) -> Any:
+    """A JSON-typed property as CloudFormation hands it to some services: every number and
+    boolean inside it turned into text (``{"MessageRetentionPeriod": 30}`` reaches SNS as
+    ``{"MessageRetentionPeriod": "30"}``)."""
+    if isinstance(value, dict):
+        return {k: json_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_strings(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
 def tag_map(tags: list[dict[str, Any]] | None) -> dict[str, str]:
     """A template's ``[{"Key", "Value"}]`` tags as a dict."""
     return {t["Key"]: str(t.get("Value", "")) for t in tags or ()}

@@ -223,11 +223,16 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         record["OnStackFailure"] = params["OnStackFailure"]
     if warnings:
         record["warning"] = "[WARN] --include-property-values option can return incomplete ChangeSet data because: " + warnings[0]
-    same_template = plan.template == stack.get("processed") or body == stack.get("template")
+    # the template's own Metadata changes nothing a change set could apply
+    same_template = _without_metadata(plan.template) == _without_metadata(stack.get("processed")) or body == stack.get("template")
     if kind != "CREATE" and not found and same_template and plan.raw == (stack.get("values") or {}):
         record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
     store.change_sets[change_set_id] = record
     return {"Id": change_set_id, "StackId": stack["StackId"]}
+
+
+def _without_metadata(template: Params | None) -> Params:
+    return {k: v for k, v in (template or {}).items() if k != "Metadata"}
 
 
 def _failed(store: "CloudFormationStore", ctx: RequestContext, stack: Params, name: str, kind: str, body: str,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, as_attribute, tag_map
+from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, as_attribute, json_strings, tag_map
 from cloudtwin.protocol.errors import ServiceError
 
 #: Template properties that are topic attributes of the same name.
@@ -20,8 +20,15 @@ SUBSCRIPTION_ATTRIBUTES = (
 )  # fmt: skip
 
 
+#: JSON-typed properties whose numbers CloudFormation passes on as text (AWS's recorded answers).
+STRINGIFIED = ("ArchivePolicy",)
+
+
 def _pick(properties: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
-    return {n: as_attribute(properties[n]) for n in names if properties.get(n) is not None}
+    return {
+        n: as_attribute(json_strings(properties[n]) if n in STRINGIFIED else properties[n])
+        for n in names if properties.get(n) is not None
+    }  # fmt: skip
 
 
 class TopicHandler(ResourceHandler):
