@@ -17,7 +17,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation import changesets, exports, plan as plans, sources, stacksets
 from cloudtwin.services.cloudformation import stacks as shapes
 from cloudtwin.services.cloudformation import template as templates
-from cloudtwin.services.cloudformation import transforms
+from cloudtwin.services.cloudformation import stack_policy, transforms
 from cloudtwin.services.cloudformation.engine import Engine
 from cloudtwin.services.cloudformation.errors import stack_not_found, validation
 from cloudtwin.services.cloudformation.models import CloudFormationStore
@@ -222,7 +222,7 @@ class Provider(ServiceProvider):
         self._keep(stack, plan)
         stack["host"] = ctx.request.headers.get("host")
         stack["token"] = params.get("ClientRequestToken")
-        stack["policy"] = params.get("StackPolicyBody")
+        stack["policy"] = await self._policy_text(ctx, params)
         shapes.stack_event(stack, self.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
         self.engine.start(stack["StackId"], self.engine.create(store, stack, plan, ctx.partition), ctx.identity)
@@ -233,6 +233,8 @@ class Provider(ServiceProvider):
         stack = self._stack(ctx, params["StackName"])
         self._check_updatable(stack)
         body = await sources.body(ctx, self.env.internal, params, stack)
+        policy = await self._policy_text(ctx, params)
+        during = await self._policy_text(ctx, params, "StackPolicyDuringUpdate")
         given = params.get("Parameters")
         try:
             plan = await self.prepare(ctx, stack, body, given, stack.get("values"))
@@ -242,7 +244,9 @@ class Provider(ServiceProvider):
         self.check_capabilities(plan, params.get("Capabilities") or stack.get("Capabilities"))
         if body == stack.get("template") and plan.raw == stack.get("values") and "Tags" not in params:
             raise validation("No updates are to be performed.")
-        self.start_update(ctx, store, stack, plan, params)
+        if policy is not None:
+            stack["policy"] = policy
+        self.start_update(ctx, store, stack, plan, {**params, "policy_during_update": during})
         return {"StackId": stack["StackId"]}
 
     def start_update(self, ctx: RequestContext, store: CloudFormationStore, stack: Params, plan: plans.Plan, params: Params) -> None:
@@ -257,7 +261,12 @@ class Provider(ServiceProvider):
         shapes.stack_event(stack, self.env.clock.now(), "UPDATE_IN_PROGRESS", "User Initiated")
         stack["LastUpdatedTime"] = self.env.clock.now()
         store.stacks[stack["StackId"]] = stack
-        self.engine.start(stack["StackId"], self.engine.update(store, stack, plan, ctx.partition, previous), ctx.identity)
+        policy = params.get("policy_during_update") or stack.get("policy")
+        self.engine.start(
+            stack["StackId"],
+            self.engine.update(store, stack, plan, ctx.partition, previous, stack_policy.parse(policy) if policy else None),
+            ctx.identity,
+        )  # fmt: skip
 
     @staticmethod
     def _check_updatable(stack: Params) -> None:
@@ -454,16 +463,22 @@ class Provider(ServiceProvider):
         self._store(ctx).stacks[stack["StackId"]] = stack
         return {"StackId": stack["StackId"]}
 
-    def set_stack_policy(self, ctx: RequestContext, params: Params) -> Params:
+    async def _policy_text(self, ctx: RequestContext, params: Params, prefix: str = "StackPolicy") -> str | None:
+        """A stack policy given as ``<prefix>Body`` or ``<prefix>URL`` (checked), or None."""
+        body, url = params.get(f"{prefix}Body"), params.get(f"{prefix}URL")
+        if body is not None and url:
+            raise validation(f"You cannot specify both {prefix}URL and {prefix}Body")
+        if url:
+            body = await sources.read_url(ctx, self.env.internal, url)
+        if body is not None:
+            stack_policy.parse(body)
+        return body
+
+    async def set_stack_policy(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
-        if params.get("StackPolicyBody") is not None:
-            try:
-                json.loads(params["StackPolicyBody"])
-            except ValueError:
-                raise validation("Error validating stack policy: Invalid stack policy") from None
-            stack["policy"] = params["StackPolicyBody"]
-        elif params.get("StackPolicyURL"):
-            stack["policy_url"] = params["StackPolicyURL"]
+        policy = await self._policy_text(ctx, params)
+        if policy is not None:
+            stack["policy"] = policy
         self._store(ctx).stacks[stack["StackId"]] = stack
         return {}
 
