@@ -144,6 +144,14 @@ class ResourceHandler:
     def delete(self, request: ResourceRequest) -> None:  # may be async
         raise NotImplementedError
 
+    #: Whether ``read`` is implemented (drift detection checks only the types that can be read).
+    readable: ClassVar[bool] = False
+
+    def read(self, request: ResourceRequest) -> dict[str, Any]:  # may be async
+        """The live resource's properties in the template's terms (only those the service can
+        answer), for drift detection; raises the service's not-found error when it is gone."""
+        raise NotImplementedError
+
 
 def as_attribute(value: Any) -> str:
     """A property value in the string form service attributes take (``true``, ``30``, JSON)."""

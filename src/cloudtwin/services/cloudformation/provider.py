@@ -14,7 +14,7 @@ from typing import Any
 from cloudtwin.deployment import schemas
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.cloudformation import changesets, exports, plan as plans, sources, stacksets
+from cloudtwin.services.cloudformation import changesets, drift, exports, plan as plans, sources, stacksets
 from cloudtwin.services.cloudformation import stacks as shapes
 from cloudtwin.services.cloudformation import template as templates
 from cloudtwin.services.cloudformation import stack_policy, transforms
@@ -536,46 +536,39 @@ class Provider(ServiceProvider):
 
     # -- drift (stored) ------------------------------------------------------------------------------
 
-    def detect_stack_drift(self, ctx: RequestContext, params: Params) -> Params:
-        import uuid
-
+    async def detect_stack_drift(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
-        detection = str(uuid.uuid4())
-        stack["drift"] = {"id": detection, "time": self.env.clock.now()}
-        stack["DriftInformation"] = {"StackDriftStatus": "IN_SYNC", "LastCheckTimestamp": self.env.clock.now()}
-        self._store(ctx).stacks[stack["StackId"]] = stack
-        return {"StackDriftDetectionId": detection}
+        await self.engine.settle([stack["StackId"]])
+        return {"StackDriftDetectionId": await drift.detect(self.engine, self._store(ctx), stack, ctx.partition)}
 
     def describe_stack_drift_detection_status(self, ctx: RequestContext, params: Params) -> Params:
         for stack in self._store(ctx).stacks.values():
-            drift = stack.get("drift")
-            if drift and drift["id"] == params["StackDriftDetectionId"]:
+            found = stack.get("drift")
+            if found and found["id"] == params["StackDriftDetectionId"]:
                 return {
-                    "StackId": stack["StackId"], "StackDriftDetectionId": drift["id"], "StackDriftStatus": "IN_SYNC",
-                    "DetectionStatus": "DETECTION_COMPLETE", "DriftedStackResourceCount": 0, "Timestamp": drift["time"],
+                    "StackId": stack["StackId"], "StackDriftDetectionId": found["id"],
+                    "StackDriftStatus": found.get("status", "IN_SYNC"), "DetectionStatus": "DETECTION_COMPLETE",
+                    "DriftedStackResourceCount": found.get("count", 0), "Timestamp": found["time"],
                 }  # fmt: skip
         raise validation(f"Drift detection {params['StackDriftDetectionId']} does not exist")
 
     def describe_stack_resource_drifts(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
-        drifts = [self._drift(stack, r) for r in stack["resources"].values() if r.get("PhysicalResourceId")]
-        return {"StackResourceDrifts": drifts}
+        wanted = params.get("StackResourceDriftStatusFilters") or []
+        found = [r for r in (stack.get("drift") or {}).get("results", []) if not wanted or r["StackResourceDriftStatus"] in wanted]
+        page, extra = _page(found, params)
+        return {"StackResourceDrifts": page, **extra}
 
-    def detect_stack_resource_drift(self, ctx: RequestContext, params: Params) -> Params:
+    async def detect_stack_resource_drift(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
+        await self.engine.settle([stack["StackId"]])
         record = stack["resources"].get(params["LogicalResourceId"])
-        if record is None:
+        if record is None or not record.get("PhysicalResourceId"):
             raise validation(f"Resource {params['LogicalResourceId']} does not exist for stack {params['StackName']}")
-        return {"StackResourceDrift": self._drift(stack, record)}
-
-    def _drift(self, stack: Params, record: Params) -> Params:
-        return {
-            "StackId": stack["StackId"], "LogicalResourceId": record["LogicalResourceId"],
-            "PhysicalResourceId": record["PhysicalResourceId"], "ResourceType": record["ResourceType"],
-            "ExpectedProperties": json.dumps(record.get("properties") or {}),
-            "ActualProperties": json.dumps(record.get("properties") or {}),
-            "PropertyDifferences": [], "StackResourceDriftStatus": "IN_SYNC", "Timestamp": self.env.clock.now(),
-        }  # fmt: skip
+        found = await drift.resource_drift(self.engine, self._store(ctx), stack, record, ctx.partition)
+        record["DriftInformation"] = {"StackResourceDriftStatus": found["StackResourceDriftStatus"],
+                                      "LastCheckTimestamp": found["Timestamp"]}  # fmt: skip
+        return {"StackResourceDrift": found}
 
     # -- change sets ---------------------------------------------------------------------------------
 

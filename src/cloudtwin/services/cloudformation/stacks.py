@@ -120,7 +120,7 @@ def resource_detail(stack: dict[str, Any], record: dict[str, Any]) -> dict[str, 
         "ResourceType": record["ResourceType"],
         "LastUpdatedTimestamp": record["Timestamp"],
         "ResourceStatus": record["ResourceStatus"],
-        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+        "DriftInformation": record.get("DriftInformation") or {"StackResourceDriftStatus": "NOT_CHECKED"},
     }
     if record.get("PhysicalResourceId"):
         out["PhysicalResourceId"] = record["PhysicalResourceId"]
@@ -145,7 +145,7 @@ def resource_summary(record: dict[str, Any]) -> dict[str, Any]:
         "ResourceType": record["ResourceType"],
         "LastUpdatedTimestamp": record["Timestamp"],
         "ResourceStatus": record["ResourceStatus"],
-        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+        "DriftInformation": record.get("DriftInformation") or {"StackResourceDriftStatus": "NOT_CHECKED"},
     }
     if record.get("PhysicalResourceId"):
         out["PhysicalResourceId"] = record["PhysicalResourceId"]

@@ -96,6 +96,22 @@ class FunctionHandler(ResourceHandler):
         with gone_ok():
             await request.call_async("lambda", "DeleteFunction", {"FunctionName": request.physical_id})
 
+    readable = True
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any]:
+        config = await request.call_async("lambda", "GetFunctionConfiguration", {"FunctionName": request.physical_id})
+        found: dict[str, Any] = {k: config[k] for k in (
+            "FunctionName", "Description", "Handler", "Runtime", "Role", "MemorySize", "Timeout", "PackageType",
+            "Architectures",
+        ) if config.get(k) is not None}  # fmt: skip
+        found["Environment"] = {"Variables": dict((config.get("Environment") or {}).get("Variables") or {})}
+        if config.get("Layers") is not None:
+            found["Layers"] = [layer["Arn"] for layer in config["Layers"]]
+        for key, field in (("TracingConfig", "Mode"), ("EphemeralStorage", "Size")):
+            if config.get(key):
+                found[key] = {field: config[key][field]}
+        return found
+
     async def _settings(self, request: ResourceRequest, name: str, *, creating: bool) -> None:
         props = request.properties
         if creating or changed(request, "ReservedConcurrentExecutions"):

@@ -3,6 +3,7 @@ and ``AWS::SNS::TopicPolicy``."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -89,6 +90,17 @@ class TopicHandler(ResourceHandler):
             if sub["SubscriptionArn"].startswith("arn:"):
                 await request.call_async("sns", "Unsubscribe", {"SubscriptionArn": sub["SubscriptionArn"]})
         await request.call_async("sns", "DeleteTopic", {"TopicArn": arn})
+
+    readable = True
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any]:
+        arn = request.physical_id or ""
+        attributes = (await request.call_async("sns", "GetTopicAttributes", {"TopicArn": arn}))["Attributes"]
+        found: dict[str, Any] = {"TopicName": arn.rsplit(":", 1)[-1]}
+        for name in TOPIC_ATTRIBUTES:
+            if name in attributes:
+                found[name] = json.loads(attributes[name]) if name == "ArchivePolicy" and attributes[name] else attributes[name]
+        return found
 
 
 class SubscriptionHandler(ResourceHandler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -92,6 +93,18 @@ class QueueHandler(ResourceHandler):
 
     def delete(self, request: ResourceRequest) -> None:
         request.call("sqs", "DeleteQueue", {"QueueUrl": request.physical_id})
+
+    readable = True
+
+    def read(self, request: ResourceRequest) -> dict[str, Any]:
+        url = request.physical_id or ""
+        attributes = request.call("sqs", "GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
+        found: dict[str, Any] = {"QueueName": url.rsplit("/", 1)[-1]}
+        for name in ATTRIBUTES:
+            if name in attributes:
+                value = attributes[name]
+                found[name] = json.loads(value) if name in ("RedrivePolicy", "RedriveAllowPolicy") and value else value
+        return found
 
 
 class QueuePolicyHandler(ResourceHandler):
