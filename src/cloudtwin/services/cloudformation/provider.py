@@ -8,6 +8,7 @@ change sets in :mod:`changesets`, stack sets in :mod:`stacksets`, exports in :mo
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -659,14 +660,18 @@ def _schema_document(name: str, found: Params) -> Params:
 
 
 def _stack_set_operation(fn: Any) -> Any:
-    def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:
-        return fn(self, ctx, params)
+    if inspect.iscoroutinefunction(fn):
+        async def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:
+            return await fn(self, ctx, params)
+    else:
+        def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:  # type: ignore[misc]
+            return fn(self, ctx, params)
 
     operation.__name__ = fn.__name__
     operation.__doc__ = fn.__doc__
     return operation
 
 
-# Stack sets (stored and answered): their operations live in stacksets.py.
+# Stack sets (instances deployed as stacks in their accounts and regions): stacksets.py.
 for _name, _fn in stacksets.HANDLERS.items():
     setattr(Provider, _name, _stack_set_operation(_fn))
