@@ -448,7 +448,9 @@ class ModelHandler(ResourceHandler):
 
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
-        name = props.get("Name") or request.logical_id
+        # an unnamed model is named as CloudFormation names it (stack, logical id, suffix), kept
+        # to the letters and digits model names take
+        name = props.get("Name") or "".join(c for c in request.physical_name(128, separator="") if c.isalnum())
         values = {**props, "name": name, "contentType": props.get("ContentType", "application/json")}
         if props.get("Schema") is not None:
             values["schema"] = json_text(props["Schema"])

@@ -22,6 +22,9 @@ ATTRIBUTES = (
 
 #: What a removed property's attribute goes back to, beyond the queue defaults.
 CLEARED = {"KmsDataKeyReusePeriodSeconds": "300", "KmsMasterKeyId": "", "RedrivePolicy": "", "RedriveAllowPolicy": ""}
+#: Properties whose removal from the template leaves the queue's attribute as it is (AWS's
+#: recorded answers: high-throughput FIFO settings and SSE stay as they were set).
+KEPT_WHEN_REMOVED = frozenset({"DeduplicationScope", "FifoThroughputLimit", "SqsManagedSseEnabled"})
 #: How long the handler keeps retrying a name SQS holds after a deletion (SQS holds it 60 s).
 NAME_HOLD_PATIENCE = 65.0
 
@@ -74,7 +77,7 @@ class QueueHandler(ResourceHandler):
         changed = {k: v for k, v in new.items() if old.get(k) != v and k != "FifoQueue"}
         base = {**CLEARED, **defaults(fifo)}
         for name in old:
-            if name not in new and name != "FifoQueue" and name in base:
+            if name not in new and name != "FifoQueue" and name in base and name not in KEPT_WHEN_REMOVED:
                 changed[name] = base[name]
         if changed:
             request.call("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": changed})
