@@ -106,6 +106,8 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
         dynamic = properties is None or any((properties or {}).get(n) == KNOWN_AFTER_APPLY for n in replaced)
         change["Replacement"] = "Conditional" if replaced and dynamic else "True" if replaced else "False"
         if replaced:
+            change["PolicyAction"] = "ReplaceAndDelete"
+        if replaced:
             unknown.add(logical_id)
         elif properties is not None:
             view[logical_id] = dict(current, properties=properties)
@@ -121,11 +123,20 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
                 extra["BeforeValue"] = _text(before)
             if after is not None:
                 extra["AfterValue"] = _text(after)
-            details.append({
-                "Target": target, "_values": extra,
-                "Evaluation": "Static" if properties is not None and after != KNOWN_AFTER_APPLY else "Dynamic",
-                "ChangeSource": "DirectModification",
-            })  # fmt: skip
+            written = ((stack.get("processed") or {}).get("Resources", {}).get(logical_id, {}).get("Properties") or {}).get(n)
+            causes = _causes(definition.get("Properties", {}).get(n), written, plan, stack, unknown, view, records)
+            if causes is None:  # the template's own text for the property changed
+                details.append({
+                    "Target": target, "_values": extra,
+                    "Evaluation": "Static" if properties is not None and after != KNOWN_AFTER_APPLY else "Dynamic",
+                    "ChangeSource": "DirectModification",
+                })  # fmt: skip
+                continue
+            # the same text evaluates differently: what caused it, and a dynamic modification
+            for source, entity in causes:
+                details.append({"Target": target, "_values": extra, "Evaluation": "Static", "ChangeSource": source,
+                                "CausingEntity": entity})  # fmt: skip
+            details.append({"Target": target, "_values": extra, "Evaluation": "Dynamic", "ChangeSource": "DirectModification"})
         change["Details"] = details
         found.append(change)
     for logical_id, record in records.items():
@@ -134,6 +145,45 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
             change["_before"] = record.get("properties") or {}
             found.append(change)
     return [{"Type": "Resource", "ResourceChange": c} for c in found]
+
+
+def _causes(
+    expression: Any, written: Any, plan: Plan, stack: Params, unknown: set[str], view: Params, records: Params
+) -> list[tuple[str, str]] | None:
+    """What made a property whose template text did not change evaluate differently: the
+    parameters (``ParameterReference``), resources (``ResourceReference``) and resource
+    attributes (``ResourceAttribute``) it reads that changed. None when its text changed."""
+    if expression != written or expression is None:
+        return None
+    found: list[tuple[str, str]] = []
+    previous = stack.get("values") or {}
+
+    def changed_resource(name: str) -> bool:
+        return name in unknown or view.get(name) is not records.get(name)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if len(node) == 1 and "Ref" in node and isinstance(node["Ref"], str):
+                name = node["Ref"]
+                if name in plan.raw and plan.raw.get(name) != previous.get(name):
+                    found.append(("ParameterReference", name))
+                elif name in records and changed_resource(name):
+                    found.append(("ResourceReference", name))
+                return
+            if len(node) == 1 and "Fn::GetAtt" in node:
+                arg = node["Fn::GetAtt"]
+                parts = arg.split(".", 1) if isinstance(arg, str) else list(arg)
+                if parts and parts[0] in records and changed_resource(parts[0]):
+                    found.append(("ResourceAttribute", ".".join(str(p) for p in parts)))
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(expression)
+    return found
 
 
 def render(changes_: list[Params], with_values: bool) -> list[Params]:

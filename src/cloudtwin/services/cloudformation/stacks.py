@@ -52,8 +52,11 @@ def describe(stack: dict[str, Any]) -> dict[str, Any]:
         out["RollbackConfiguration"] = key
     else:
         out["RollbackConfiguration"] = {}
-    out["EnableTerminationProtection"] = bool(stack.get("EnableTerminationProtection"))
     out["DisableRollback"] = bool(stack.get("DisableRollback"))
+    if stack.get("StackStatus") == "DELETE_COMPLETE":
+        out.pop("ChangeSetId", None)  # a deleted stack answers neither (AWS's recorded answers)
+    else:
+        out["EnableTerminationProtection"] = bool(stack.get("EnableTerminationProtection"))
     return out
 
 
