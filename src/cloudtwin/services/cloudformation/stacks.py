@@ -55,6 +55,7 @@ def describe(stack: dict[str, Any]) -> dict[str, Any]:
     out["DisableRollback"] = bool(stack.get("DisableRollback"))
     if stack.get("StackStatus") == "DELETE_COMPLETE":
         out.pop("ChangeSetId", None)  # a deleted stack answers neither (AWS's recorded answers)
+        out.pop("EnableTerminationProtection", None)
     else:
         out["EnableTerminationProtection"] = bool(stack.get("EnableTerminationProtection"))
     return out
