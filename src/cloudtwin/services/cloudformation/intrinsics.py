@@ -164,7 +164,9 @@ class Scope:
                 return "${" + name[1:] + "}"
             if name in variables:
                 value = variables[name]
-            elif "." in name and name.split(".", 1)[0] in self.resources:
+            elif "." in name and (head := name.split(".", 1)[0]) and (
+                head in self.resources or head in ((self.template or {}).get("Resources") or {})
+            ):
                 value = self.fn_getatt(name.split(".", 1))
             else:
                 value = self.fn_ref(name)
