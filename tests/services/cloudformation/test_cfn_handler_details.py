@@ -61,3 +61,9 @@ def test_a_change_to_the_template_metadata_alone_is_no_change(deploy, cfn):
     with pytest.raises(WaiterError):
         cfn.get_waiter("change_set_create_complete").wait(StackName="meta-only", ChangeSetName="meta", WaiterConfig=WAIT)
     assert cfn.describe_change_set(StackName="meta-only", ChangeSetName="meta")["Status"] == "FAILED"
+
+
+def test_resource_detail_metadata_is_an_empty_document_when_none_is_declared(deploy, cfn):
+    deploy("no-metadata", {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    detail = cfn.describe_stack_resource(StackName="no-metadata", LogicalResourceId="Q")["StackResourceDetail"]
+    assert detail["Metadata"] == "{}"

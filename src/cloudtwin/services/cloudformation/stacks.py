@@ -130,8 +130,7 @@ def resource_detail(stack: dict[str, Any], record: dict[str, Any]) -> dict[str, 
         out["PhysicalResourceId"] = record["PhysicalResourceId"]
     if record.get("ResourceStatusReason"):
         out["ResourceStatusReason"] = record["ResourceStatusReason"]
-    if record.get("Metadata") is not None:
-        out["Metadata"] = json.dumps(record["Metadata"])
+    out["Metadata"] = json.dumps(record.get("Metadata") or {})  # "{}" for none, as AWS answers
     return out
 
 
