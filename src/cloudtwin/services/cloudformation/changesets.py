@@ -132,11 +132,20 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
                     "ChangeSource": "DirectModification",
                 })  # fmt: skip
                 continue
-            # the same text evaluates differently: what caused it, and a dynamic modification
-            for source, entity in causes:
-                details.append({"Target": target, "_values": extra, "Evaluation": "Static", "ChangeSource": source,
-                                "CausingEntity": entity})  # fmt: skip
-            details.append({"Target": target, "_values": extra, "Evaluation": "Dynamic", "ChangeSource": "DirectModification"})
+            # the same text evaluates differently: what caused it, as AWS words it — a parameter
+            # (and the dynamic modification it brings), a replaced resource (the modification
+            # shown only with property values), a resource modified in place (known only then)
+            direct = {"Target": target, "_values": extra, "Evaluation": "Dynamic", "ChangeSource": "DirectModification"}
+            by_kind = {kind: [(source, entity) for source, entity, k in causes if k == kind]
+                       for kind in ("parameter", "replaced", "modified")}  # fmt: skip
+            if by_kind["parameter"]:
+                details += [_caused(target, extra, "Static", s_, e) for s_, e in by_kind["parameter"]] + [direct]
+            elif by_kind["replaced"]:
+                details += [dict(direct, _with_values_only=True)]
+                details += [_caused(target, extra, "Static", s_, e) for s_, e in by_kind["replaced"]]
+            elif not by_kind["modified"]:
+                details.append(direct)
+            details += [_caused(target, extra, "Dynamic", s_, e) for s_, e in by_kind["modified"]]
         change["Details"] = details
         found.append(change)
     for logical_id, record in records.items():
@@ -147,34 +156,40 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
     return [{"Type": "Resource", "ResourceChange": c} for c in found]
 
 
+def _caused(target: Params, extra: Params, evaluation: str, source: str, entity: str) -> Params:
+    return {"Target": target, "_values": extra, "Evaluation": evaluation, "ChangeSource": source, "CausingEntity": entity}
+
+
 def _causes(
     expression: Any, written: Any, plan: Plan, stack: Params, unknown: set[str], view: Params, records: Params
-) -> list[tuple[str, str]] | None:
+) -> list[tuple[str, str, str]] | None:
     """What made a property whose template text did not change evaluate differently: the
     parameters (``ParameterReference``), resources (``ResourceReference``) and resource
     attributes (``ResourceAttribute``) it reads that changed. None when its text changed."""
     if expression != written or expression is None:
         return None
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []
     previous = stack.get("values") or {}
 
-    def changed_resource(name: str) -> bool:
-        return name in unknown or view.get(name) is not records.get(name)
+    def change_of(name: str) -> str | None:
+        if name in unknown:
+            return "replaced"
+        return "modified" if view.get(name) is not records.get(name) else None
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if len(node) == 1 and "Ref" in node and isinstance(node["Ref"], str):
                 name = node["Ref"]
                 if name in plan.raw and plan.raw.get(name) != previous.get(name):
-                    found.append(("ParameterReference", name))
-                elif name in records and changed_resource(name):
-                    found.append(("ResourceReference", name))
+                    found.append(("ParameterReference", name, "parameter"))
+                elif name in records and (kind := change_of(name)):
+                    found.append(("ResourceReference", name, kind))
                 return
             if len(node) == 1 and "Fn::GetAtt" in node:
                 arg = node["Fn::GetAtt"]
                 parts = arg.split(".", 1) if isinstance(arg, str) else list(arg)
-                if parts and parts[0] in records and changed_resource(parts[0]):
-                    found.append(("ResourceAttribute", ".".join(str(p) for p in parts)))
+                if parts and parts[0] in records and (kind := change_of(parts[0])):
+                    found.append(("ResourceAttribute", ".".join(str(p) for p in parts), kind))
                 return
             for value in node.values():
                 walk(value)
@@ -193,7 +208,9 @@ def render(changes_: list[Params], with_values: bool) -> list[Params]:
         change = {k: v for k, v in item["ResourceChange"].items() if not k.startswith("_")}
         change["Details"] = []
         for detail in item["ResourceChange"].get("Details") or ():
-            shown = {k: v for k, v in detail.items() if k != "_values"}
+            if detail.get("_with_values_only") and not with_values:
+                continue
+            shown = {k: v for k, v in detail.items() if not k.startswith("_")}
             if with_values:
                 shown["Target"] = dict(detail["Target"], **detail.get("_values", {}))
             change["Details"].append(shown)
