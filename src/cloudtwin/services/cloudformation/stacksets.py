@@ -8,7 +8,6 @@ operation is ``RUNNING`` while one of its stacks is, then ``SUCCEEDED`` or ``FAI
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
