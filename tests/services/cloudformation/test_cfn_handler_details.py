@@ -67,3 +67,12 @@ def test_resource_detail_metadata_is_an_empty_document_when_none_is_declared(dep
     deploy("no-metadata", {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
     detail = cfn.describe_stack_resource(StackName="no-metadata", LogicalResourceId="Q")["StackResourceDetail"]
     assert detail["Metadata"] == "{}"
+
+
+def test_a_role_without_description_shows_an_empty_one(deploy, aws_client):
+    template = {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}}}},
+                "Outputs": {"Name": {"Value": {"Ref": "Role"}}}}  # fmt: skip
+    name = outputs(deploy("described-role", template, Capabilities=["CAPABILITY_IAM"]))["Name"]
+    assert aws_client("iam").get_role(RoleName=name)["Role"]["Description"] == ""

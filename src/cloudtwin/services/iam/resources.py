@@ -76,7 +76,8 @@ class RoleHandler(_Principal, ResourceHandler):
             "RoleName": name,
             "Path": props.get("Path", "/"),
             "AssumeRolePolicyDocument": document(props["AssumeRolePolicyDocument"]),
-            "Description": props.get("Description"),
+            # CloudFormation's handler always sets one: GetRole shows "" for a role without it
+            "Description": props.get("Description", ""),
             "MaxSessionDuration": props.get("MaxSessionDuration"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
