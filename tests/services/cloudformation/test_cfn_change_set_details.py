@@ -49,3 +49,16 @@ def test_deleted_stack_description(cfn):
     described = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
     assert described["StackStatus"] == "DELETE_COMPLETE"
     assert "EnableTerminationProtection" not in described and "ChangeSetId" not in described
+
+
+def test_a_direct_update_leaves_no_change_set_on_the_stack(cfn):
+    created = cfn.create_change_set(StackName="direct", ChangeSetName="first", ChangeSetType="CREATE", TemplateBody=TEMPLATE,
+                                    Parameters=[{"ParameterKey": "Name", "ParameterValue": "d1"}])  # fmt: skip
+    cfn.get_waiter("change_set_create_complete").wait(ChangeSetName=created["Id"], WaiterConfig=WAIT)
+    cfn.execute_change_set(ChangeSetName=created["Id"])
+    cfn.get_waiter("stack_create_complete").wait(StackName="direct", WaiterConfig=WAIT)
+    assert cfn.describe_stacks(StackName="direct")["Stacks"][0]["ChangeSetId"] == created["Id"]
+    cfn.update_stack(StackName="direct", TemplateBody=TEMPLATE, Parameters=[
+        {"ParameterKey": "Name", "ParameterValue": "d1"}, {"ParameterKey": "Shown", "ParameterValue": "b"}])
+    cfn.get_waiter("stack_update_complete").wait(StackName="direct", WaiterConfig=WAIT)
+    assert "ChangeSetId" not in cfn.describe_stacks(StackName="direct")["Stacks"][0]

@@ -247,6 +247,7 @@ class Provider(ServiceProvider):
             raise validation("No updates are to be performed.")
         if policy is not None:
             stack["policy"] = policy
+        stack.pop("ChangeSetId", None)  # a direct update is no change set's: DescribeStacks drops it
         self.start_update(ctx, store, stack, plan, {**params, "policy_during_update": during})
         return {"StackId": stack["StackId"]}
 
