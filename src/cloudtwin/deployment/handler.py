@@ -90,6 +90,15 @@ class ResourceRequest:
             caller=self.caller,
         )
 
+    def s3_object(self, location: dict[str, Any]) -> bytes:
+        """The bytes of an object a template points at (``{Bucket, Key, Version}``, the shape of
+        ``DefinitionS3Location``, ``BodyS3Location``…), read from cloudtwin's S3."""
+        params: dict[str, Any] = {"Bucket": location.get("Bucket"), "Key": location.get("Key")}
+        if location.get("Version"):
+            params["VersionId"] = location["Version"]
+        data = self.call("s3", "GetObject", params).get("Body", b"")
+        return bytes(data) if isinstance(data, (bytes, bytearray)) else b"".join(data)
+
     @contextmanager
     def waiting(self) -> Iterator[None]:
         """While inside, the stack waits on something outside it (a signal, the virtual
@@ -135,6 +144,14 @@ class ResourceHandler:
     def delete(self, request: ResourceRequest) -> None:  # may be async
         raise NotImplementedError
 
+    #: Whether ``read`` is implemented (drift detection checks only the types that can be read).
+    readable: ClassVar[bool] = False
+
+    def read(self, request: ResourceRequest) -> dict[str, Any]:  # may be async
+        """The live resource's properties in the template's terms (only those the service can
+        answer), for drift detection; raises the service's not-found error when it is gone."""
+        raise NotImplementedError
+
 
 def as_attribute(value: Any) -> str:
     """A property value in the string form service attributes take (``true``, ``30``, JSON)."""
@@ -145,6 +162,21 @@ def as_attribute(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return str(value)
+
+
+def json_strings(value: Any) -> Any:
+    """A JSON-typed property as CloudFormation hands it to some services: every number and
+    boolean inside it turned into text (``{"MessageRetentionPeriod": 30}`` reaches SNS as
+    ``{"MessageRetentionPeriod": "30"}``)."""
+    if isinstance(value, dict):
+        return {k: json_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_strings(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
 
 
 def tag_map(tags: list[dict[str, Any]] | None) -> dict[str, str]:

@@ -96,7 +96,7 @@ def confirmed_subscription(sns, hook, topic, **attributes):
     return arn
 
 
-def test_confirmation_handshake(sns, hook, endpoint):
+def test_confirmation_handshake(sns, hook, endpoint, cloudtwin):
     topic = sns.create_topic(Name="web")["TopicArn"]
     out = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=hook.url)
     assert out["SubscriptionArn"] == "pending confirmation"
@@ -115,6 +115,9 @@ def test_confirmation_handshake(sns, hook, endpoint):
 
     listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"]
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]) == ("0", "0")  # counted later
+    cloudtwin.client.advance(60)
     attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
     assert (attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]) == ("1", "0")
 

@@ -391,11 +391,14 @@ def test_sessions_and_keys_are_listed_on_the_control_surface(aws_client, other_i
             "arn": f"arn:aws:iam::{OTHER}:user/keyed"} in keys
 
 
-def test_assuming_a_role_sets_its_last_used(aws_client, other_iam):
+def test_assuming_a_role_sets_its_last_used(aws_client, other_iam, cloudtwin):
     role = other_iam.create_role(
         RoleName="used", AssumeRolePolicyDocument=trust({"AWS": HOME})
     )["Role"]
     assert other_iam.get_role(RoleName="used")["Role"]["RoleLastUsed"] == {}
     aws_client("sts", region="eu-west-1").assume_role(RoleArn=role["Arn"], RoleSessionName="u1")
+    # IAM reports a use hours later, as AWS does
+    assert other_iam.get_role(RoleName="used")["Role"]["RoleLastUsed"] == {}
+    cloudtwin.client.advance(4 * 3600)
     last = other_iam.get_role(RoleName="used")["Role"]["RoleLastUsed"]
     assert last["Region"] == "eu-west-1" and last["LastUsedDate"]

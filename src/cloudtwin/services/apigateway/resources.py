@@ -45,7 +45,7 @@ class RestApiHandler(ResourceHandler):
 
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
-        body = self._body(props)
+        body = self._body(props, request)
         name = props.get("Name") or (body or {}).get("info", {}).get("title") or request.physical_name(128)
         values = {**props, "name": name, "apiKeySource": props.get("ApiKeySourceType")}
         if props.get("Policy"):
@@ -74,8 +74,8 @@ class RestApiHandler(ResourceHandler):
             patches.append(_replace("/disableExecuteApiEndpoint", str(truthy(props.get("DisableExecuteApiEndpoint", False))).lower()))
         if patches:
             request.call(SERVICE, "UpdateRestApi", {"restApiId": api_id, "patchOperations": patches})
-        if changed(request, "Body", "BodyS3Location") and self._body(props) is not None:
-            self._put_body(request, api_id, self._body(props), props.get("Mode") or "overwrite")
+        if changed(request, "Body", "BodyS3Location") and (body := self._body(props, request)) is not None:
+            self._put_body(request, api_id, body, props.get("Mode") or "overwrite")
             self._keep_given(request, api_id)
         if changed(request, "Tags"):
             _retag(request, _arn(request, f"/restapis/{api_id}"))
@@ -99,8 +99,10 @@ class RestApiHandler(ResourceHandler):
             request.call(SERVICE, "DeleteRestApi", {"restApiId": request.physical_id})
 
     @staticmethod
-    def _body(props: dict[str, Any]) -> Any:
+    def _body(props: dict[str, Any], request: ResourceRequest | None = None) -> Any:
         body = props.get("Body")
+        if body is None and request is not None and props.get("BodyS3Location"):
+            body = request.s3_object(props["BodyS3Location"]).decode("utf-8")
         if isinstance(body, str):
             try:
                 return json.loads(body)
@@ -446,7 +448,9 @@ class ModelHandler(ResourceHandler):
 
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
-        name = props.get("Name") or request.logical_id
+        # an unnamed model is named as CloudFormation names it (stack, logical id, suffix), kept
+        # to the letters and digits model names take
+        name = props.get("Name") or "".join(c for c in request.physical_name(128, separator="") if c.isalnum())
         values = {**props, "name": name, "contentType": props.get("ContentType", "application/json")}
         if props.get("Schema") is not None:
             values["schema"] = json_text(props["Schema"])

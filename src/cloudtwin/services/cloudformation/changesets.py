@@ -68,9 +68,9 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
     def imported(name: str) -> Any:
         try:
             return import_value(name)
-        except DeployError as error:
-            if warnings is not None:
-                warnings.append(f"ChangeSet creation failed for resource [{current_id[0]}] because: {error}")
+        except DeployError:
+            if warnings is not None:  # worded without the "found." a deployment's error ends with
+                warnings.append(f"ChangeSet creation failed for resource [{current_id[0]}] because: No export named {name}")
             return KNOWN_AFTER_APPLY
 
     scope = _Preview(
@@ -106,6 +106,8 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
         dynamic = properties is None or any((properties or {}).get(n) == KNOWN_AFTER_APPLY for n in replaced)
         change["Replacement"] = "Conditional" if replaced and dynamic else "True" if replaced else "False"
         if replaced:
+            change["PolicyAction"] = "ReplaceAndDelete"
+        if replaced:
             unknown.add(logical_id)
         elif properties is not None:
             view[logical_id] = dict(current, properties=properties)
@@ -121,11 +123,29 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
                 extra["BeforeValue"] = _text(before)
             if after is not None:
                 extra["AfterValue"] = _text(after)
-            details.append({
-                "Target": target, "_values": extra,
-                "Evaluation": "Static" if properties is not None and after != KNOWN_AFTER_APPLY else "Dynamic",
-                "ChangeSource": "DirectModification",
-            })  # fmt: skip
+            written = ((stack.get("processed") or {}).get("Resources", {}).get(logical_id, {}).get("Properties") or {}).get(n)
+            causes = _causes(definition.get("Properties", {}).get(n), written, plan, stack, unknown, view, records)
+            if causes is None:  # the template's own text for the property changed
+                details.append({
+                    "Target": target, "_values": extra,
+                    "Evaluation": "Static" if properties is not None and after != KNOWN_AFTER_APPLY else "Dynamic",
+                    "ChangeSource": "DirectModification",
+                })  # fmt: skip
+                continue
+            # the same text evaluates differently: what caused it, as AWS words it — a parameter
+            # (and the dynamic modification it brings), a replaced resource (the modification
+            # shown only with property values), a resource modified in place (known only then)
+            direct = {"Target": target, "_values": extra, "Evaluation": "Dynamic", "ChangeSource": "DirectModification"}
+            by_kind = {kind: [(source, entity) for source, entity, k in causes if k == kind]
+                       for kind in ("parameter", "replaced", "modified")}  # fmt: skip
+            if by_kind["parameter"]:
+                details += [_caused(target, extra, "Static", s_, e) for s_, e in by_kind["parameter"]] + [direct]
+            elif by_kind["replaced"]:
+                details += [dict(direct, _with_values_only=True)]
+                details += [_caused(target, extra, "Static", s_, e) for s_, e in by_kind["replaced"]]
+            elif not by_kind["modified"]:
+                details.append(direct)
+            details += [_caused(target, extra, "Dynamic", s_, e) for s_, e in by_kind["modified"]]
         change["Details"] = details
         found.append(change)
     for logical_id, record in records.items():
@@ -136,6 +156,51 @@ def changes(stack: Params, plan: Plan, import_value: Any, warnings: list[str] | 
     return [{"Type": "Resource", "ResourceChange": c} for c in found]
 
 
+def _caused(target: Params, extra: Params, evaluation: str, source: str, entity: str) -> Params:
+    return {"Target": target, "_values": extra, "Evaluation": evaluation, "ChangeSource": source, "CausingEntity": entity}
+
+
+def _causes(
+    expression: Any, written: Any, plan: Plan, stack: Params, unknown: set[str], view: Params, records: Params
+) -> list[tuple[str, str, str]] | None:
+    """What made a property whose template text did not change evaluate differently: the
+    parameters (``ParameterReference``), resources (``ResourceReference``) and resource
+    attributes (``ResourceAttribute``) it reads that changed. None when its text changed."""
+    if expression != written or expression is None:
+        return None
+    found: list[tuple[str, str, str]] = []
+    previous = stack.get("values") or {}
+
+    def change_of(name: str) -> str | None:
+        if name in unknown:
+            return "replaced"
+        return "modified" if view.get(name) is not records.get(name) else None
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if len(node) == 1 and "Ref" in node and isinstance(node["Ref"], str):
+                name = node["Ref"]
+                if name in plan.raw and plan.raw.get(name) != previous.get(name):
+                    found.append(("ParameterReference", name, "parameter"))
+                elif name in records and (kind := change_of(name)):
+                    found.append(("ResourceReference", name, kind))
+                return
+            if len(node) == 1 and "Fn::GetAtt" in node:
+                arg = node["Fn::GetAtt"]
+                parts = arg.split(".", 1) if isinstance(arg, str) else list(arg)
+                if parts and parts[0] in records and (kind := change_of(parts[0])):
+                    found.append(("ResourceAttribute", ".".join(str(p) for p in parts), kind))
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(expression)
+    return found
+
+
 def render(changes_: list[Params], with_values: bool) -> list[Params]:
     """``Changes`` as DescribeChangeSet answers them (property values only when asked)."""
     out = []
@@ -143,7 +208,9 @@ def render(changes_: list[Params], with_values: bool) -> list[Params]:
         change = {k: v for k, v in item["ResourceChange"].items() if not k.startswith("_")}
         change["Details"] = []
         for detail in item["ResourceChange"].get("Details") or ():
-            shown = {k: v for k, v in detail.items() if k != "_values"}
+            if detail.get("_with_values_only") and not with_values:
+                continue
+            shown = {k: v for k, v in detail.items() if not k.startswith("_")}
             if with_values:
                 shown["Target"] = dict(detail["Target"], **detail.get("_values", {}))
             change["Details"].append(shown)
@@ -173,13 +240,12 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
     now = provider.env.clock.now()
     if kind == "CREATE":
         if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
-            raise ServiceError(
-                "AlreadyExistsException",
-                f"Stack [{stack['StackId']}] already exists and cannot be created again with the changeSet [{name}].", 400,
-            )  # fmt: skip
+            raise validation(f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{name}].")
         if stack is None:
             stack = shapes.new_stack(ctx.account_id, ctx.region, ctx.partition, stack_name, now, params)
             stack["StackStatus"] = "REVIEW_IN_PROGRESS"
+            # the change set's tags, capabilities and notifications reach the stack when it is executed
+            stack.update(Tags=[], Capabilities=[], NotificationARNs=[])
             stack["host"] = ctx.request.headers.get("host")
             shapes.stack_event(stack, now, "REVIEW_IN_PROGRESS", "User Initiated")
             fresh = True
@@ -224,11 +290,16 @@ async def create(provider: "Provider", ctx: RequestContext, params: Params) -> P
         record["OnStackFailure"] = params["OnStackFailure"]
     if warnings:
         record["warning"] = "[WARN] --include-property-values option can return incomplete ChangeSet data because: " + warnings[0]
-    same_template = plan.template == stack.get("processed") or body == stack.get("template")
+    # the template's own Metadata changes nothing a change set could apply
+    same_template = _without_metadata(plan.template) == _without_metadata(stack.get("processed")) or body == stack.get("template")
     if kind != "CREATE" and not found and same_template and plan.raw == (stack.get("values") or {}):
         record.update(Status="FAILED", ExecutionStatus="UNAVAILABLE", StatusReason=NO_CHANGES)
     store.change_sets[change_set_id] = record
     return {"Id": change_set_id, "StackId": stack["StackId"]}
+
+
+def _without_metadata(template: Params | None) -> Params:
+    return {k: v for k, v in (template or {}).items() if k != "Metadata"}
 
 
 def _failed(store: "CloudFormationStore", ctx: RequestContext, stack: Params, name: str, kind: str, body: str,
@@ -308,6 +379,9 @@ def execute(provider: "Provider", ctx: RequestContext, params: Params) -> Params
 
 def delete(provider: "Provider", ctx: RequestContext, params: Params) -> Params:
     store: CloudFormationStore = ctx.store  # type: ignore[assignment]
+    stack_name = params.get("StackName")
+    if stack_name and not params["ChangeSetName"].startswith("arn:") and store.live(stack_name) is None:
+        raise validation(f"Stack [{stack_name}] does not exist")  # DeleteChangeSet names the stack
     record = find(store, params["ChangeSetName"], params.get("StackName"))
     if record["ExecutionStatus"] == "EXECUTE_IN_PROGRESS":
         raise ServiceError("InvalidChangeSetStatus", f"Cannot delete ChangeSet in status {record['ExecutionStatus']}", 400)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from cloudtwin.deployment import schemas
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.cloudformation import dynamic_refs, exports
+from cloudtwin.services.cloudformation import dynamic_refs, exports, stack_policy
 from cloudtwin.services.cloudformation.errors import DeployError
 from cloudtwin.services.cloudformation.plan import Plan
 from cloudtwin.services.cloudformation.stacks import add_event, stack_event
@@ -75,6 +75,8 @@ class Deployment:
         #: old records a replacement leaves for the clean-up phase
         self.replaced: list[dict[str, Any]] = []
         self.failed: list[str] = []
+        #: the stack policy an update obeys (None: every update allowed)
+        self.policy: dict[str, Any] | None = None
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
@@ -267,6 +269,8 @@ class Deployment:
         replace = any(previous.get(name) != properties.get(name) for name in create_only)
         self.event(record, "UPDATE_IN_PROGRESS", properties=properties)
         if not replace:
+            if (reason := self._refused(record, "Update:Modify")) is not None:
+                raise DeployError(reason)
             try:
                 outcome = await self._invoke(record, "update", self.request(record, properties, previous))
             except UpdateNeedsReplacement:
@@ -278,6 +282,8 @@ class Deployment:
                 self.journal.append(("update", logical_id, before, record))
                 self.event(record, "UPDATE_COMPLETE", properties=properties)
                 return
+        if (reason := self._refused(record, "Update:Replace")) is not None:
+            raise DeployError(reason)
         self.event(
             record, "UPDATE_IN_PROGRESS",
             "Requested update requires the creation of a new physical resource; hence creating one.",
@@ -290,6 +296,25 @@ class Deployment:
         self.replaced.append(before)
         self.event(record, "UPDATE_IN_PROGRESS", "Resource creation Initiated", properties=properties)
         self.event(record, "UPDATE_COMPLETE", properties=properties)
+
+    # -- stack policy ---------------------------------------------------------------------------------
+
+    def _refused(self, record: dict[str, Any], action: str) -> str | None:
+        return stack_policy.refusal(self.policy, record["LogicalResourceId"], record["ResourceType"], action)
+
+    def removals_allowed(self, plan: Plan) -> bool:
+        """Before an update starts: the resources it would remove, checked against the policy
+        (a refused one fails the update)."""
+        if self.policy is None:
+            return True
+        for logical_id, record in self.stack["resources"].items():
+            if logical_id in plan.graph or not record.get("PhysicalResourceId"):
+                continue
+            reason = self._refused(record, "Update:Delete")
+            if reason is not None:
+                self.event(record, "UPDATE_FAILED", reason)
+                self.failed.append(logical_id)
+        return not self.failed
 
     # -- undoing (rollback) ---------------------------------------------------------------------------
 

@@ -164,10 +164,12 @@ class Engine:
     # -- update ---------------------------------------------------------------------------------------
 
     async def update(
-        self, store: "CloudFormationStore", stack: dict[str, Any], plan: "Plan", partition: str, previous: dict[str, Any]
+        self, store: "CloudFormationStore", stack: dict[str, Any], plan: "Plan", partition: str, previous: dict[str, Any],
+        policy: dict[str, Any] | None = None,
     ) -> None:
         d = Deployment(self, store, stack, partition)
-        ok = await d.apply(plan, updating=True)
+        d.policy = policy if policy and policy.get("Statement") else None
+        ok = d.removals_allowed(plan) and await d.apply(plan, updating=True)
         reason = None
         if ok:
             try:

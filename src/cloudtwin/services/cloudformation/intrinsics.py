@@ -28,6 +28,9 @@ FUNCTIONS = frozenset({
     "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Fn::FindInMap", "Fn::GetAZs", "Fn::ImportValue",
     "Fn::Base64", "Fn::Cidr", "Fn::Length", "Fn::ToJsonString", "Fn::Transform", "Fn::Contains",
 })  # fmt: skip
+#: AWS's one wording for every malformed ``Fn::Select`` (an index that is not a whole number,
+#: a list that is not one, an index past its end).
+SELECT_ARGUMENTS = "Template error: Fn::Select requires a list argument with two elements: an integer index and a list"
 _SUB = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -161,7 +164,9 @@ class Scope:
                 return "${" + name[1:] + "}"
             if name in variables:
                 value = variables[name]
-            elif "." in name and name.split(".", 1)[0] in self.resources:
+            elif "." in name and (head := name.split(".", 1)[0]) and (
+                head in self.resources or head in ((self.template or {}).get("Resources") or {})
+            ):
                 value = self.fn_getatt(name.split(".", 1))
             else:
                 value = self.fn_ref(name)
@@ -175,19 +180,28 @@ class Scope:
 
     def fn_join(self, arg: Any) -> str:
         delimiter, items = arg[0], self.resolve(arg[1])
+        if items == KNOWN_AFTER_APPLY:
+            return KNOWN_AFTER_APPLY
         if not isinstance(items, list):
             raise DeployError("Template error: every Fn::Join object requires two parameters, (1) a string delimiter and (2) a list of strings to be joined or a function that returns a list of strings (such as Fn::GetAZs) to be joined.")
         return str(delimiter).join(_text(v) for v in items)
 
     def fn_select(self, arg: Any) -> Any:
+        if not isinstance(arg, list) or len(arg) != 2:
+            raise DeployError(SELECT_ARGUMENTS)
         index, items = self.resolve(arg[0]), self.resolve(arg[1])
-        try:
-            return items[int(index)]
-        except (IndexError, ValueError, TypeError):
-            raise DeployError("Template error: Fn::Select cannot select nonexistent value at index " + str(index)) from None
+        if KNOWN_AFTER_APPLY in (index, items):
+            return KNOWN_AFTER_APPLY
+        if isinstance(index, bool) or not isinstance(index, (int, str)) or not str(index).strip().isdigit():
+            raise DeployError(SELECT_ARGUMENTS)
+        if not isinstance(items, list) or int(index) >= len(items):
+            raise DeployError(SELECT_ARGUMENTS)
+        return items[int(index)]
 
-    def fn_split(self, arg: Any) -> list[str]:
+    def fn_split(self, arg: Any) -> Any:
         delimiter, text = arg[0], self.resolve(arg[1])
+        if isinstance(text, str) and KNOWN_AFTER_APPLY in text:
+            return KNOWN_AFTER_APPLY  # how many parts there will be is known only then
         return str(text).split(delimiter)
 
     def fn_base64(self, arg: Any) -> str:

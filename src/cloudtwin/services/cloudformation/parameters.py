@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.cloudformation.errors import validation
 
 SSM_TYPE = "AWS::SSM::Parameter::Value<"
@@ -46,9 +47,12 @@ def resolve(
         if kind.startswith(SSM_TYPE):
             if ssm is None:
                 raise validation(f"Parameters: [{key}] cannot be resolved")
-            value = ssm(raw)
+            try:
+                value = ssm(raw)
+            except ServiceError:  # AWS's wording for a parameter SSM does not hold
+                raise validation(f"Parameter {key} should either have input value or default value") from None
             entry["ResolvedValue"] = value
-            if "List<" in kind[len(SSM_TYPE):]:
+            if kind[len(SSM_TYPE):].startswith(("List<", "CommaDelimitedList")):
                 value = value.split(",")
         elif kind.startswith("List<") or kind == "CommaDelimitedList":
             value = [v.strip() for v in raw.split(",")] if raw else []

@@ -96,7 +96,10 @@ def make(
 
 
 #: Errors a template shows before anything is deployed (what they need is known already).
-_STATIC_ERRORS = ("Template error: Unable to get mapping", "Template error: unresolved condition dependency")
+_STATIC_ERRORS = (
+    "Template error: Unable to get mapping", "Template error: unresolved condition dependency",
+    "Template error: Fn::Select requires",
+)  # fmt: skip
 
 
 def _check_static(plan: Plan) -> None:

@@ -8,16 +8,17 @@ change sets in :mod:`changesets`, stack sets in :mod:`stacksets`, exports in :mo
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
 from cloudtwin.deployment import schemas
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.cloudformation import changesets, exports, plan as plans, sources, stacksets
+from cloudtwin.services.cloudformation import changesets, drift, exports, plan as plans, sources, stacksets
 from cloudtwin.services.cloudformation import stacks as shapes
 from cloudtwin.services.cloudformation import template as templates
-from cloudtwin.services.cloudformation import transforms
+from cloudtwin.services.cloudformation import stack_policy, transforms
 from cloudtwin.services.cloudformation.engine import Engine
 from cloudtwin.services.cloudformation.errors import stack_not_found, validation
 from cloudtwin.services.cloudformation.models import CloudFormationStore
@@ -222,7 +223,7 @@ class Provider(ServiceProvider):
         self._keep(stack, plan)
         stack["host"] = ctx.request.headers.get("host")
         stack["token"] = params.get("ClientRequestToken")
-        stack["policy"] = params.get("StackPolicyBody")
+        stack["policy"] = await self._policy_text(ctx, params)
         shapes.stack_event(stack, self.env.clock.now(), "CREATE_IN_PROGRESS", "User Initiated")
         store.stacks[stack["StackId"]] = stack
         self.engine.start(stack["StackId"], self.engine.create(store, stack, plan, ctx.partition), ctx.identity)
@@ -233,6 +234,8 @@ class Provider(ServiceProvider):
         stack = self._stack(ctx, params["StackName"])
         self._check_updatable(stack)
         body = await sources.body(ctx, self.env.internal, params, stack)
+        policy = await self._policy_text(ctx, params)
+        during = await self._policy_text(ctx, params, "StackPolicyDuringUpdate")
         given = params.get("Parameters")
         try:
             plan = await self.prepare(ctx, stack, body, given, stack.get("values"))
@@ -242,7 +245,10 @@ class Provider(ServiceProvider):
         self.check_capabilities(plan, params.get("Capabilities") or stack.get("Capabilities"))
         if body == stack.get("template") and plan.raw == stack.get("values") and "Tags" not in params:
             raise validation("No updates are to be performed.")
-        self.start_update(ctx, store, stack, plan, params)
+        if policy is not None:
+            stack["policy"] = policy
+        stack.pop("ChangeSetId", None)  # a direct update is no change set's: DescribeStacks drops it
+        self.start_update(ctx, store, stack, plan, {**params, "policy_during_update": during})
         return {"StackId": stack["StackId"]}
 
     def start_update(self, ctx: RequestContext, store: CloudFormationStore, stack: Params, plan: plans.Plan, params: Params) -> None:
@@ -257,7 +263,12 @@ class Provider(ServiceProvider):
         shapes.stack_event(stack, self.env.clock.now(), "UPDATE_IN_PROGRESS", "User Initiated")
         stack["LastUpdatedTime"] = self.env.clock.now()
         store.stacks[stack["StackId"]] = stack
-        self.engine.start(stack["StackId"], self.engine.update(store, stack, plan, ctx.partition, previous), ctx.identity)
+        policy = params.get("policy_during_update") or stack.get("policy")
+        self.engine.start(
+            stack["StackId"],
+            self.engine.update(store, stack, plan, ctx.partition, previous, stack_policy.parse(policy) if policy else None),
+            ctx.identity,
+        )  # fmt: skip
 
     @staticmethod
     def _check_updatable(stack: Params) -> None:
@@ -319,7 +330,9 @@ class Provider(ServiceProvider):
         return {"StackEvents": list(reversed(stack["events"]))}
 
     async def describe_stack_resource(self, ctx: RequestContext, params: Params) -> Params:
-        stack = self._stack(ctx, params["StackName"])
+        stack = self._store(ctx).live(params["StackName"])
+        if stack is None:
+            raise validation(f"Stack '{params['StackName']}' does not exist")
         await self.engine.settle([stack["StackId"]])
         record = stack["resources"].get(params["LogicalResourceId"])
         if record is None:
@@ -452,16 +465,22 @@ class Provider(ServiceProvider):
         self._store(ctx).stacks[stack["StackId"]] = stack
         return {"StackId": stack["StackId"]}
 
-    def set_stack_policy(self, ctx: RequestContext, params: Params) -> Params:
+    async def _policy_text(self, ctx: RequestContext, params: Params, prefix: str = "StackPolicy") -> str | None:
+        """A stack policy given as ``<prefix>Body`` or ``<prefix>URL`` (checked), or None."""
+        body, url = params.get(f"{prefix}Body"), params.get(f"{prefix}URL")
+        if body is not None and url:
+            raise validation(f"You cannot specify both {prefix}URL and {prefix}Body")
+        if url:
+            body = await sources.read_url(ctx, self.env.internal, url)
+        if body is not None:
+            stack_policy.parse(body)
+        return body
+
+    async def set_stack_policy(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
-        if params.get("StackPolicyBody") is not None:
-            try:
-                json.loads(params["StackPolicyBody"])
-            except ValueError:
-                raise validation("Error validating stack policy: Invalid stack policy") from None
-            stack["policy"] = params["StackPolicyBody"]
-        elif params.get("StackPolicyURL"):
-            stack["policy_url"] = params["StackPolicyURL"]
+        policy = await self._policy_text(ctx, params)
+        if policy is not None:
+            stack["policy"] = policy
         self._store(ctx).stacks[stack["StackId"]] = stack
         return {}
 
@@ -519,46 +538,39 @@ class Provider(ServiceProvider):
 
     # -- drift (stored) ------------------------------------------------------------------------------
 
-    def detect_stack_drift(self, ctx: RequestContext, params: Params) -> Params:
-        import uuid
-
+    async def detect_stack_drift(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
-        detection = str(uuid.uuid4())
-        stack["drift"] = {"id": detection, "time": self.env.clock.now()}
-        stack["DriftInformation"] = {"StackDriftStatus": "IN_SYNC", "LastCheckTimestamp": self.env.clock.now()}
-        self._store(ctx).stacks[stack["StackId"]] = stack
-        return {"StackDriftDetectionId": detection}
+        await self.engine.settle([stack["StackId"]])
+        return {"StackDriftDetectionId": await drift.detect(self.engine, self._store(ctx), stack, ctx.partition)}
 
     def describe_stack_drift_detection_status(self, ctx: RequestContext, params: Params) -> Params:
         for stack in self._store(ctx).stacks.values():
-            drift = stack.get("drift")
-            if drift and drift["id"] == params["StackDriftDetectionId"]:
+            found = stack.get("drift")
+            if found and found["id"] == params["StackDriftDetectionId"]:
                 return {
-                    "StackId": stack["StackId"], "StackDriftDetectionId": drift["id"], "StackDriftStatus": "IN_SYNC",
-                    "DetectionStatus": "DETECTION_COMPLETE", "DriftedStackResourceCount": 0, "Timestamp": drift["time"],
+                    "StackId": stack["StackId"], "StackDriftDetectionId": found["id"],
+                    "StackDriftStatus": found.get("status", "IN_SYNC"), "DetectionStatus": "DETECTION_COMPLETE",
+                    "DriftedStackResourceCount": found.get("count", 0), "Timestamp": found["time"],
                 }  # fmt: skip
         raise validation(f"Drift detection {params['StackDriftDetectionId']} does not exist")
 
     def describe_stack_resource_drifts(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
-        drifts = [self._drift(stack, r) for r in stack["resources"].values() if r.get("PhysicalResourceId")]
-        return {"StackResourceDrifts": drifts}
+        wanted = params.get("StackResourceDriftStatusFilters") or []
+        found = [r for r in (stack.get("drift") or {}).get("results", []) if not wanted or r["StackResourceDriftStatus"] in wanted]
+        page, extra = _page(found, params)
+        return {"StackResourceDrifts": page, **extra}
 
-    def detect_stack_resource_drift(self, ctx: RequestContext, params: Params) -> Params:
+    async def detect_stack_resource_drift(self, ctx: RequestContext, params: Params) -> Params:
         stack = self._stack(ctx, params["StackName"])
+        await self.engine.settle([stack["StackId"]])
         record = stack["resources"].get(params["LogicalResourceId"])
-        if record is None:
+        if record is None or not record.get("PhysicalResourceId"):
             raise validation(f"Resource {params['LogicalResourceId']} does not exist for stack {params['StackName']}")
-        return {"StackResourceDrift": self._drift(stack, record)}
-
-    def _drift(self, stack: Params, record: Params) -> Params:
-        return {
-            "StackId": stack["StackId"], "LogicalResourceId": record["LogicalResourceId"],
-            "PhysicalResourceId": record["PhysicalResourceId"], "ResourceType": record["ResourceType"],
-            "ExpectedProperties": json.dumps(record.get("properties") or {}),
-            "ActualProperties": json.dumps(record.get("properties") or {}),
-            "PropertyDifferences": [], "StackResourceDriftStatus": "IN_SYNC", "Timestamp": self.env.clock.now(),
-        }  # fmt: skip
+        found = await drift.resource_drift(self.engine, self._store(ctx), stack, record, ctx.partition)
+        record["DriftInformation"] = {"StackResourceDriftStatus": found["StackResourceDriftStatus"],
+                                      "LastCheckTimestamp": found["Timestamp"]}  # fmt: skip
+        return {"StackResourceDrift": found}
 
     # -- change sets ---------------------------------------------------------------------------------
 
@@ -649,14 +661,18 @@ def _schema_document(name: str, found: Params) -> Params:
 
 
 def _stack_set_operation(fn: Any) -> Any:
-    def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:
-        return fn(self, ctx, params)
+    if inspect.iscoroutinefunction(fn):
+        async def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:
+            return await fn(self, ctx, params)
+    else:
+        def operation(self: Provider, ctx: RequestContext, params: Params) -> Params:  # type: ignore[misc]
+            return fn(self, ctx, params)
 
     operation.__name__ = fn.__name__
     operation.__doc__ = fn.__doc__
     return operation
 
 
-# Stack sets (stored and answered): their operations live in stacksets.py.
+# Stack sets (instances deployed as stacks in their accounts and regions): stacksets.py.
 for _name, _fn in stacksets.HANDLERS.items():
     setattr(Provider, _name, _stack_set_operation(_fn))

@@ -11,9 +11,23 @@ from cloudtwin.services.cloudformation.errors import validation
 from cloudtwin.services.cloudformation.template import s3_location
 
 
+#: The largest template a request may carry in ``TemplateBody`` (bytes); larger ones go through S3.
+MAX_BODY = 51200
+
+
+def checked_body(text: str) -> str:
+    """A ``TemplateBody``, or AWS's request validation error when it is past the quota."""
+    if len(text.encode("utf-8")) > MAX_BODY:
+        raise validation(
+            f"1 validation error detected: Value '{text}' at 'templateBody' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_BODY}"
+        )
+    return text
+
+
 async def body(ctx: RequestContext, internal: Any, params: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
     if params.get("TemplateBody") is not None:
-        return params["TemplateBody"]
+        return checked_body(params["TemplateBody"])
     if params.get("TemplateURL"):
         return await read_url(ctx, internal, params["TemplateURL"])
     if params.get("UsePreviousTemplate") and previous is not None:

@@ -52,8 +52,12 @@ def describe(stack: dict[str, Any]) -> dict[str, Any]:
         out["RollbackConfiguration"] = key
     else:
         out["RollbackConfiguration"] = {}
-    out["EnableTerminationProtection"] = bool(stack.get("EnableTerminationProtection"))
     out["DisableRollback"] = bool(stack.get("DisableRollback"))
+    if stack.get("StackStatus") == "DELETE_COMPLETE":
+        out.pop("ChangeSetId", None)  # a deleted stack answers neither (AWS's recorded answers)
+        out.pop("EnableTerminationProtection", None)
+    else:
+        out["EnableTerminationProtection"] = bool(stack.get("EnableTerminationProtection"))
     return out
 
 
@@ -120,14 +124,13 @@ def resource_detail(stack: dict[str, Any], record: dict[str, Any]) -> dict[str, 
         "ResourceType": record["ResourceType"],
         "LastUpdatedTimestamp": record["Timestamp"],
         "ResourceStatus": record["ResourceStatus"],
-        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+        "DriftInformation": record.get("DriftInformation") or {"StackResourceDriftStatus": "NOT_CHECKED"},
     }
     if record.get("PhysicalResourceId"):
         out["PhysicalResourceId"] = record["PhysicalResourceId"]
     if record.get("ResourceStatusReason"):
         out["ResourceStatusReason"] = record["ResourceStatusReason"]
-    if record.get("Metadata") is not None:
-        out["Metadata"] = json.dumps(record["Metadata"])
+    out["Metadata"] = json.dumps(record.get("Metadata") or {})  # "{}" for none, as AWS answers
     return out
 
 
@@ -145,7 +148,7 @@ def resource_summary(record: dict[str, Any]) -> dict[str, Any]:
         "ResourceType": record["ResourceType"],
         "LastUpdatedTimestamp": record["Timestamp"],
         "ResourceStatus": record["ResourceStatus"],
-        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+        "DriftInformation": record.get("DriftInformation") or {"StackResourceDriftStatus": "NOT_CHECKED"},
     }
     if record.get("PhysicalResourceId"):
         out["PhysicalResourceId"] = record["PhysicalResourceId"]

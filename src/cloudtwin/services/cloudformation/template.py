@@ -68,7 +68,12 @@ def parse(body: str) -> dict[str, Any]:
         try:
             template = json.loads(text)
         except json.JSONDecodeError as e:
-            raise template_error(f"JSON not well-formed. (line {e.lineno},  column {e.colno})") from None
+            # CloudFormation reads what its JSON parser refuses through its YAML parser (a
+            # superset of JSON that also takes trailing commas); the JSON error when both refuse
+            try:
+                template = yaml.load(body, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            except yaml.YAMLError:
+                raise template_error(f"JSON not well-formed. (line {e.lineno},  column {e.colno})") from None
     else:
         try:
             template = yaml.load(body, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass

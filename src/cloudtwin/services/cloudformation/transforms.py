@@ -97,7 +97,19 @@ async def apply(
             raise TransformFailed("Transform AWS::Include failed with: the Location parameter is not a valid S3 URI")
         return value
 
+    def _parameters(params: dict[str, Any]) -> dict[str, Any]:
+        """A macro's parameters with the template's parameters (``Ref``) resolved, as AWS
+        passes them."""
+        from cloudtwin.services.cloudformation.intrinsics import Scope
+
+        try:
+            resolved = Scope(template=template, parameters=values, pseudo=pseudo).resolve(params)
+        except Exception:  # noqa: BLE001 - what cannot be resolved yet is passed as written
+            return params
+        return resolved if isinstance(resolved, dict) else params
+
     async def macro(name: str, params: dict[str, Any], fragment: Any) -> Any:
+        params = _parameters(params)
         registration = macros(name) if macros is not None else None
         if registration is None or run_macro is None:
             raise validation(f"No transform named {account_id}::{name} found.")
@@ -131,7 +143,9 @@ async def apply(
                 if name == INCLUDE:
                     if include is None:
                         raise validation("AWS::Include is not available here")
-                    out = await include(_location(params.get("Location")))
+                    included = await include(_location(params.get("Location")))
+                    # the snippet's keys join the map it stands in (its siblings stay)
+                    out = {**out, **included} if isinstance(included, dict) else included
                 else:
                     out = await macro(name, params, out)
         return out

@@ -196,6 +196,22 @@ class TableHandler(ResourceHandler):
         with gone_ok():
             request.call("dynamodb", "DeleteTable", {"TableName": request.physical_id})
 
+    readable = True
+
+    def read(self, request: ResourceRequest) -> dict[str, Any]:
+        table = request.call("dynamodb", "DescribeTable", {"TableName": request.physical_id})["Table"]
+        found: dict[str, Any] = {"TableName": table["TableName"], "KeySchema": table["KeySchema"],
+                                 "BillingMode": (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")}
+        throughput = table.get("ProvisionedThroughput") or {}
+        if found["BillingMode"] == "PROVISIONED":
+            found["ProvisionedThroughput"] = {k: throughput.get(k) for k in ("ReadCapacityUnits", "WriteCapacityUnits")}
+        stream = table.get("StreamSpecification") or {}
+        if stream.get("StreamEnabled"):
+            found["StreamSpecification"] = {"StreamViewType": stream.get("StreamViewType")}
+        if table.get("TableClassSummary"):
+            found["TableClass"] = table["TableClassSummary"].get("TableClass")
+        return found
+
 
 class GlobalTableHandler(ResourceHandler):
     """``AWS::DynamoDB::GlobalTable`` (version 2019.11.21): a table in the stack's region

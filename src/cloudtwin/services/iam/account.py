@@ -185,7 +185,7 @@ class AccountHandlers:
                 view.update(GroupPolicyList=inline(record), AttachedManagedPolicies=attached(record))
                 groups.append(view)
             elif kind == "role" and "Role" in wanted:
-                view = E.role_view(record)
+                view = E.role_view(record, now=ctx.clock.now())
                 profiles = [p for p in store.instance_profiles.values() if record.name in p.roles]
                 view.update(
                     RolePolicyList=inline(record),

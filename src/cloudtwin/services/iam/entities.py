@@ -151,7 +151,12 @@ def boundary_view(arn: str) -> dict[str, str]:
     return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
 
 
-def role_view(r: Role, *, full: bool = True) -> dict[str, Any]:
+#: How long IAM takes to report a role's use in ``RoleLastUsed`` (AWS: "recent activity usually
+#: appears within 4 hours"); a role used more recently shows its earlier use, or none.
+ROLE_LAST_USED_LAG = 4 * 3600
+
+
+def role_view(r: Role, *, full: bool = True, now: float | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "Path": r.path,
         "RoleName": r.name,
@@ -169,7 +174,7 @@ def role_view(r: Role, *, full: bool = True) -> dict[str, Any]:
         if r.tags:
             out["Tags"] = list(r.tags)
         last: dict[str, Any] = {}
-        if r.last_used is not None:
+        if r.last_used is not None and (now is None or now - r.last_used >= ROLE_LAST_USED_LAG):
             last = {"LastUsedDate": when(r.last_used), "Region": r.last_used_region}
         out["RoleLastUsed"] = last
     return out

@@ -7,9 +7,11 @@ first, as CloudFormation does (IAM refuses to delete an entity with policies).
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from typing import Any
+from urllib.parse import unquote
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
 from cloudtwin.deployment.properties import changed, gone_ok, iso, json_text as document, shaped, tags
@@ -74,7 +76,8 @@ class RoleHandler(_Principal, ResourceHandler):
             "RoleName": name,
             "Path": props.get("Path", "/"),
             "AssumeRolePolicyDocument": document(props["AssumeRolePolicyDocument"]),
-            "Description": props.get("Description"),
+            # CloudFormation's handler always sets one: GetRole shows "" for a role without it
+            "Description": props.get("Description", ""),
             "MaxSessionDuration": props.get("MaxSessionDuration"),
             "PermissionsBoundary": props.get("PermissionsBoundary"),
         })
@@ -126,6 +129,21 @@ class RoleHandler(_Principal, ResourceHandler):
     @staticmethod
     def _outcome(role: dict[str, Any]) -> Outcome:
         return Outcome(role["RoleName"], {"Arn": role["Arn"], "RoleId": role["RoleId"]})
+
+    readable = True
+
+    def read(self, request: ResourceRequest) -> dict[str, Any]:
+        name = request.physical_id
+        role = request.call("iam", "GetRole", {"RoleName": name})["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        found: dict[str, Any] = {
+            "RoleName": role["RoleName"], "Path": role["Path"], "MaxSessionDuration": role["MaxSessionDuration"],
+            "AssumeRolePolicyDocument": json.loads(unquote(trust)) if isinstance(trust, str) else trust,
+            "Description": role.get("Description", ""),
+        }  # fmt: skip
+        attached = request.call("iam", "ListAttachedRolePolicies", {"RoleName": name}).get("AttachedPolicies", [])
+        found["ManagedPolicyArns"] = [p["PolicyArn"] for p in attached]
+        return found
 
 
 class UserHandler(_Principal, ResourceHandler):

@@ -70,14 +70,14 @@ class RoleHandlers:
             tags=list(tags),
             boundary=boundary,
         )
-        view = E.role_view(role)
+        view = E.role_view(role, now=ctx.clock.now())
         view.pop("RoleLastUsed", None)
         if not params.get("MaxSessionDuration"):
             view.pop("MaxSessionDuration")  # CreateRole shows it only when it was given
         return {"Role": view}
 
     def get_role(self, ctx: RequestContext, params: Params) -> Params:
-        return {"Role": E.role_view(E.role(ctx.store, params["RoleName"]))}
+        return {"Role": E.role_view(E.role(ctx.store, params["RoleName"]), now=ctx.clock.now())}
 
     def _modifiable(self, role: Role) -> None:
         if role.service_linked:
@@ -104,7 +104,7 @@ class RoleHandlers:
         self._modifiable(role)
         role.description = params["Description"]
         store.roles.save(role.name.lower())
-        view = E.role_view(role)
+        view = E.role_view(role, now=ctx.clock.now())
         return {"Role": view}
 
     def update_assume_role_policy(self, ctx: RequestContext, params: Params) -> None:
@@ -216,7 +216,7 @@ class RoleHandlers:
         if linked.policies:
             role.attached.extend(f"arn:{ctx.partition}:iam::aws:policy{p}" for p in linked.policies)
             store.roles.save(role.name.lower())
-        view = E.role_view(role)
+        view = E.role_view(role, now=ctx.clock.now())
         view.pop("RoleLastUsed", None)
         return {"Role": view}
 

@@ -8,11 +8,28 @@ with an ``Active`` function.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
 from cloudtwin.deployment.properties import changed, gone_ok, shaped, tag_map
 from cloudtwin.services.lambda_.inline_code import package
+
+#: How long (real seconds) a handler waits for provisioned environments to start.
+PROVISIONING_PATIENCE = 120.0
+
+
+async def _provisioned(request: ResourceRequest, function: str, qualifier: str) -> None:
+    """Wait until a provisioned concurrency configuration is no longer IN_PROGRESS (its
+    environments start as real processes), as CloudFormation's handler does."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PROVISIONING_PATIENCE
+    target = {"FunctionName": function, "Qualifier": qualifier}
+    while (await request.call_async("lambda", "GetProvisionedConcurrencyConfig", target)).get("Status") == "IN_PROGRESS":
+        if loop.time() >= deadline:
+            return
+        await asyncio.sleep(0.1)
+
 
 #: Function names are at most 64 characters.
 NAME_LENGTH = 64
@@ -78,6 +95,22 @@ class FunctionHandler(ResourceHandler):
     async def delete(self, request: ResourceRequest) -> None:
         with gone_ok():
             await request.call_async("lambda", "DeleteFunction", {"FunctionName": request.physical_id})
+
+    readable = True
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any]:
+        config = await request.call_async("lambda", "GetFunctionConfiguration", {"FunctionName": request.physical_id})
+        found: dict[str, Any] = {k: config[k] for k in (
+            "FunctionName", "Description", "Handler", "Runtime", "Role", "MemorySize", "Timeout", "PackageType",
+            "Architectures",
+        ) if config.get(k) is not None}  # fmt: skip
+        found["Environment"] = {"Variables": dict((config.get("Environment") or {}).get("Variables") or {})}
+        if config.get("Layers") is not None:
+            found["Layers"] = [layer["Arn"] for layer in config["Layers"]]
+        for key, field in (("TracingConfig", "Mode"), ("EphemeralStorage", "Size")):
+            if config.get(key):
+                found[key] = {field: config[key][field]}
+        return found
 
     async def _settings(self, request: ResourceRequest, name: str, *, creating: bool) -> None:
         props = request.properties
@@ -184,10 +217,8 @@ class VersionHandler(ResourceHandler):
                     "ProvisionedConcurrentExecutions": concurrency["ProvisionedConcurrentExecutions"],
                 },
             ))
-            # CloudFormation waits for the allocation: the read after it sees it READY.
-            await request.call_async("lambda", "GetProvisionedConcurrencyConfig", {
-                "FunctionName": props["FunctionName"], "Qualifier": version["Version"],
-            })
+            # CloudFormation waits for the allocation (the environments initialized) to be READY
+            await _provisioned(request, props["FunctionName"], version["Version"])
         return Outcome(arn, {"Version": version["Version"], "FunctionArn": arn})
 
     async def update(self, request: ResourceRequest) -> Outcome:

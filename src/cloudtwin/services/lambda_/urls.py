@@ -72,6 +72,17 @@ class UrlRequests:
         return configured_cors_headers(config.get("Cors"), request.headers.get("origin"))
 
     async def serve_url(self, request: HttpRequest, url_id: str, request_id: str) -> HttpResponse:
+        """A function URL's answer, with the headers AWS's front end adds to every one: its
+        request id, the X-Ray trace header (the caller's, or a new one) and a kept-alive
+        connection."""
+        response = await self._serve_url(request, url_id, request_id)
+        trace = request.headers.get("x-amzn-trace-id") or f"Root=1-{int(time.time()):08x}-{request_id.replace('-', '')[:24]}"
+        for name, value in (("x-amzn-RequestId", request_id), ("X-Amzn-Trace-Id", trace), ("Connection", "keep-alive")):
+            if not any(k.lower() == name.lower() for k in response.headers):
+                response.headers[name] = value
+        return response
+
+    async def _serve_url(self, request: HttpRequest, url_id: str, request_id: str) -> HttpResponse:
         found = self._url_config(url_id)
         if found is None:  # no such URL: refused like a URL one may not call
             return _json(403, {"Message": None}, {"x-amzn-ErrorType": "AccessDeniedException"})

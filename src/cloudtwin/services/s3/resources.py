@@ -254,6 +254,17 @@ class BucketHandler(ResourceHandler):
         with gone_ok():
             await request.call_async("s3", "DeleteBucket", {"Bucket": request.physical_id})
 
+    readable = True
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any]:
+        name = request.physical_id
+        await request.call_async("s3", "HeadBucket", {"Bucket": name})
+        found: dict[str, Any] = {"BucketName": name}
+        versioning = await request.call_async("s3", "GetBucketVersioning", {"Bucket": name})
+        if versioning.get("Status"):
+            found["VersioningConfiguration"] = {"Status": versioning["Status"]}
+        return found
+
     @staticmethod
     async def _put(request: ResourceRequest, name: str, prop: str) -> None:
         operation, convert, _ = _CONFIGURATIONS[prop]

@@ -71,6 +71,11 @@ def _page(items: list[Any], token: str | None, size: int = PAGE) -> tuple[list[A
     return chunk, (str(start + size) if start + size < len(items) else None)
 
 
+#: How long (seconds) a new subscription takes to show in its topic's ``SubscriptionsPending``
+#: / ``SubscriptionsConfirmed`` counts.
+SUBSCRIPTION_COUNT_LAG = 60.0
+
+
 class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
     service_name = "sns"
     store_class = SnsStore
@@ -191,7 +196,13 @@ class Provider(PlatformHandlers, SmsHandlers, ServiceProvider):
 
     def get_topic_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         store, topic = self._topic(ctx, params["TopicArn"])
-        subs = [store.subscriptions[a] for a in store.topic_subscriptions(topic.arn) if a in store.subscriptions]
+        # AWS refreshes a topic's subscription counts periodically, not as subscriptions come
+        # (its recorded answers count none of a fresh topic's subscriptions)
+        counted = ctx.clock.now() - SUBSCRIPTION_COUNT_LAG
+        subs = [
+            sub for a in store.topic_subscriptions(topic.arn)
+            if (sub := store.subscriptions.get(a)) is not None and sub.created_at <= counted
+        ]  # fmt: skip
         pending = sum(1 for s in subs if s.pending)
         account = topic.arn.split(":")[4]
         return {"Attributes": topic_attributes(topic, account, len(subs) - pending, pending)}

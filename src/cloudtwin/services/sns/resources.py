@@ -3,10 +3,11 @@ and ``AWS::SNS::TopicPolicy``."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
-from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, as_attribute, tag_map
+from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, as_attribute, json_strings, tag_map
 from cloudtwin.protocol.errors import ServiceError
 
 #: Template properties that are topic attributes of the same name.
@@ -20,8 +21,15 @@ SUBSCRIPTION_ATTRIBUTES = (
 )  # fmt: skip
 
 
+#: JSON-typed properties whose numbers CloudFormation passes on as text (AWS's recorded answers).
+STRINGIFIED = ("ArchivePolicy",)
+
+
 def _pick(properties: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
-    return {n: as_attribute(properties[n]) for n in names if properties.get(n) is not None}
+    return {
+        n: as_attribute(json_strings(properties[n]) if n in STRINGIFIED else properties[n])
+        for n in names if properties.get(n) is not None
+    }  # fmt: skip
 
 
 class TopicHandler(ResourceHandler):
@@ -82,6 +90,17 @@ class TopicHandler(ResourceHandler):
             if sub["SubscriptionArn"].startswith("arn:"):
                 await request.call_async("sns", "Unsubscribe", {"SubscriptionArn": sub["SubscriptionArn"]})
         await request.call_async("sns", "DeleteTopic", {"TopicArn": arn})
+
+    readable = True
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any]:
+        arn = request.physical_id or ""
+        attributes = (await request.call_async("sns", "GetTopicAttributes", {"TopicArn": arn}))["Attributes"]
+        found: dict[str, Any] = {"TopicName": arn.rsplit(":", 1)[-1]}
+        for name in TOPIC_ATTRIBUTES:
+            if name in attributes:
+                found[name] = json.loads(attributes[name]) if name == "ArchivePolicy" and attributes[name] else attributes[name]
+        return found
 
 
 class SubscriptionHandler(ResourceHandler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -21,6 +22,9 @@ ATTRIBUTES = (
 
 #: What a removed property's attribute goes back to, beyond the queue defaults.
 CLEARED = {"KmsDataKeyReusePeriodSeconds": "300", "KmsMasterKeyId": "", "RedrivePolicy": "", "RedriveAllowPolicy": ""}
+#: Properties whose removal from the template leaves the queue's attribute as it is (AWS's
+#: recorded answers: high-throughput FIFO settings and SSE stay as they were set).
+KEPT_WHEN_REMOVED = frozenset({"DeduplicationScope", "FifoThroughputLimit", "SqsManagedSseEnabled"})
 #: How long the handler keeps retrying a name SQS holds after a deletion (SQS holds it 60 s).
 NAME_HOLD_PATIENCE = 65.0
 
@@ -73,7 +77,7 @@ class QueueHandler(ResourceHandler):
         changed = {k: v for k, v in new.items() if old.get(k) != v and k != "FifoQueue"}
         base = {**CLEARED, **defaults(fifo)}
         for name in old:
-            if name not in new and name != "FifoQueue" and name in base:
+            if name not in new and name != "FifoQueue" and name in base and name not in KEPT_WHEN_REMOVED:
                 changed[name] = base[name]
         if changed:
             request.call("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": changed})
@@ -92,6 +96,18 @@ class QueueHandler(ResourceHandler):
 
     def delete(self, request: ResourceRequest) -> None:
         request.call("sqs", "DeleteQueue", {"QueueUrl": request.physical_id})
+
+    readable = True
+
+    def read(self, request: ResourceRequest) -> dict[str, Any]:
+        url = request.physical_id or ""
+        attributes = request.call("sqs", "GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
+        found: dict[str, Any] = {"QueueName": url.rsplit("/", 1)[-1]}
+        for name in ATTRIBUTES:
+            if name in attributes:
+                value = attributes[name]
+                found[name] = json.loads(value) if name in ("RedrivePolicy", "RedriveAllowPolicy") and value else value
+        return found
 
 
 class QueuePolicyHandler(ResourceHandler):

@@ -58,6 +58,19 @@ class ParameterHandler(ResourceHandler):
         with gone_ok():
             request.call("ssm", "DeleteParameter", {"Name": request.physical_id})
 
+    readable = True
+
+    def read(self, request: ResourceRequest) -> dict[str, Any]:
+        parameter = request.call("ssm", "GetParameter", {"Name": request.physical_id})["Parameter"]
+        found = {"Name": parameter["Name"], "Type": parameter["Type"], "Value": parameter["Value"]}
+        described = request.call("ssm", "DescribeParameters", {
+            "ParameterFilters": [{"Key": "Name", "Values": [parameter["Name"]]}],
+        }).get("Parameters") or [{}]  # fmt: skip
+        for key in ("Description", "AllowedPattern", "Tier", "DataType"):
+            if described[0].get(key) is not None:
+                found[key] = described[0][key]
+        return found
+
     @staticmethod
     def _outcome(request: ResourceRequest, name: str) -> Outcome:
         parameter = request.call("ssm", "GetParameter", {"Name": name})["Parameter"]

@@ -9,9 +9,14 @@ from typing import Any
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
 
 
-def _definition(props: dict[str, Any]) -> str:
+def _definition(request: ResourceRequest) -> str:
+    """The definition: ``Definition`` (an object), ``DefinitionString`` or the object
+    ``DefinitionS3Location`` names, with ``DefinitionSubstitutions`` made."""
+    props = request.properties
     if "Definition" in props:
         text = json.dumps(props["Definition"])
+    elif props.get("DefinitionS3Location") and not props.get("DefinitionString"):
+        text = request.s3_object(props["DefinitionS3Location"]).decode("utf-8")
     else:
         text = props.get("DefinitionString") or ""
     for key, value in (props.get("DefinitionSubstitutions") or {}).items():
@@ -44,7 +49,7 @@ class StateMachineHandler(ResourceHandler):
     def create(self, request: ResourceRequest) -> Outcome:
         props = request.properties
         name = props.get("StateMachineName") or request.physical_name(80)
-        params: dict[str, Any] = {"name": name, "definition": _definition(props), "roleArn": props["RoleArn"],
+        params: dict[str, Any] = {"name": name, "definition": _definition(request), "roleArn": props["RoleArn"],
                                   "type": props.get("StateMachineType") or "STANDARD"}
         logging = _logging(props.get("LoggingConfiguration"))
         if logging:
@@ -67,7 +72,7 @@ class StateMachineHandler(ResourceHandler):
         for key in ("StateMachineName", "StateMachineType"):
             if props.get(key) != before.get(key):
                 raise UpdateNeedsReplacement()
-        params: dict[str, Any] = {"stateMachineArn": request.physical_id, "definition": _definition(props),
+        params: dict[str, Any] = {"stateMachineArn": request.physical_id, "definition": _definition(request),
                                   "roleArn": props["RoleArn"]}
         logging = _logging(props.get("LoggingConfiguration"))
         if logging:
