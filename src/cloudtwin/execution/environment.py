@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from cloudtwin.execution import runtimes
+from cloudtwin.execution.sandbox_paths import SandboxPaths
 
 log = logging.getLogger("cloudtwin.execution")
 
@@ -116,6 +117,7 @@ class ExecutionEnvironment:
         from cloudtwin.execution.runtime_api import RuntimeApi  # h11: only once code runs
 
         self.api = RuntimeApi(self)
+        self.paths = SandboxPaths.for_blueprint(blueprint)
         self.process: asyncio.subprocess.Process | None = None
         self.queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=1)
         self.current: Invocation | None = None
@@ -362,10 +364,10 @@ class ExecutionEnvironment:
         return self._settle(request_id, Outcome(body))
 
     def fail(self, request_id: str, body: bytes, error_type: str | None) -> bool | None:
-        return self._settle(request_id, Outcome(_error_body(body, error_type), "Unhandled"))
+        return self._settle(request_id, Outcome(_error_body(self.paths.payload(body), error_type), "Unhandled"))
 
     def init_failed(self, body: bytes, error_type: str | None) -> None:
-        self.init_error = _error_body(body, error_type)
+        self.init_error = _error_body(self.paths.payload(body), error_type)
 
     # -- the process's side ---------------------------------------------------------------------
 
@@ -379,7 +381,7 @@ class ExecutionEnvironment:
                 line = await stream.read(65536)
             if not line:
                 return
-            text = line.decode("utf-8", "replace")
+            text = self.paths.text(line.decode("utf-8", "replace"))
             if not text.endswith("\n"):
                 text += "\n"
             invocation = self.current
