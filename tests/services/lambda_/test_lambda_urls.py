@@ -123,3 +123,19 @@ def test_a_streaming_node_function_answers_through_a_response_stream_url(lam, de
                        Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
     status, headers, body = _call(endpoint, url, "/world")
     assert (status, headers.get("Content-Type"), body) == (201, "text/plain", b"Hello, world!")
+
+
+def test_the_event_names_the_domain_as_host_and_the_port_as_forwarded(lam, deploy, endpoint):
+    deploy("headers-web", {"app.py": "import json\ndef handler(e, c):\n    return {'statusCode': 200, 'body': json.dumps("
+                                     "{'headers': e['headers'], 'domain': e['requestContext']['domainName']})}\n"})
+    url = lam.create_function_url_config(FunctionName="headers-web", AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(FunctionName="headers-web", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, _, body = _call(endpoint, url, "/")
+    assert status == 200
+    seen = json.loads(body)
+    netloc = urlsplit(url).netloc
+    domain, port = netloc.split(":")
+    assert seen["domain"] == domain and seen["headers"]["host"] == domain
+    assert seen["headers"]["x-forwarded-port"] == port and seen["headers"]["x-forwarded-proto"] == "http"
+    assert seen["headers"]["x-amzn-trace-id"].startswith("Root=1-")

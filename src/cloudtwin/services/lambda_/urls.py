@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -26,6 +27,11 @@ from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"})
+
+
+def _trace_header(now: float) -> str:
+    """A new X-Ray trace header (``Root=1-<epoch hex>-<96 random bits>``)."""
+    return f"Root=1-{int(now):08x}-{os.urandom(12).hex()};Sampled=0"
 
 
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpResponse:
@@ -121,7 +127,15 @@ class UrlRequests:
             except UnicodeDecodeError:
                 is_text = False
         now = time.time()
-        domain = headers.get("host", "").split(":")[0]
+        # AWS's front end answers on the URL's domain name (port 443): the function sees that
+        # name as ``host`` (= requestContext.domainName), and the port and scheme the client
+        # used in the x-forwarded-* headers it adds, with the trace header.
+        domain, _, port = headers.get("host", "").partition(":")
+        headers["host"] = domain
+        headers.setdefault("x-amzn-trace-id", _trace_header(now))
+        headers.setdefault("x-forwarded-for", "127.0.0.1")
+        headers.setdefault("x-forwarded-port", port or "80")
+        headers.setdefault("x-forwarded-proto", "http")
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": "$default",
