@@ -143,3 +143,25 @@ def test_zero_reserved_concurrency_ends_events_without_trying_them(lam, deploy, 
     assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
     assert record["requestContext"]["approximateInvokeCount"] == 0
     assert "responseContext" not in record and "responsePayload" not in record
+
+
+def test_an_event_whose_next_retry_would_be_too_old_fails_at_once(lam, deploy, aws_client, cloudtwin_client):
+    failure_url, failure_arn = _queue(aws_client, "too-old")
+    deploy("aging", {"app.py": FLAKY})
+    lam.put_function_event_invoke_config(
+        FunctionName="aging", MaximumRetryAttempts=2, MaximumEventAgeInSeconds=90,
+        DestinationConfig={"OnFailure": {"Destination": failure_arn}},
+    )  # fmt: skip
+    endpoint = lam.meta.endpoint_url
+    lam.invoke(FunctionName="aging", InvocationType="Event", Payload=b'{"fail": true}')
+    assert eventually(lambda: len(_invocations(endpoint, "aging")) == 1)
+    assert _receive(aws_client, failure_url) == []  # the retry a minute later is still young enough
+    cloudtwin_client.advance(61)
+    # the second retry (two minutes later) would be past 90 s: the event fails without waiting
+    messages = eventually(lambda: _receive(aws_client, failure_url))
+    assert len(_invocations(endpoint, "aging")) == 2
+    record = json.loads(messages[0]["Body"])
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert record["responsePayload"]["errorMessage"] == "always fails"

@@ -201,7 +201,7 @@ class Invoker:
         retries = config.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         now = self.env.clock.now()
         if now - pending.received > max_age:
-            await self._finish(pending, target, "EventAgeExceeded", None)
+            await self._finish(pending, target, "EventAgeExceeded", pending.last)
             return
         if target.disabled:
             await self._finish(pending, target, "ZeroReservedConcurrency", None)
@@ -223,8 +223,14 @@ class Invoker:
         if pending.attempts > retries:
             await self._finish(pending, target, "RetriesExhausted", outcome)
             return
+        due = self.env.clock.now() + BACKOFF[min(pending.attempts - 1, len(BACKOFF) - 1)]
+        if due - pending.received > max_age:
+            # The next retry would come after the event's maximum age: AWS does not wait for
+            # it, the event fails now, with the last attempt's response.
+            await self._finish(pending, target, "EventAgeExceeded", outcome)
+            return
         pending.running = False
-        pending.due = self.env.clock.now() + BACKOFF[min(pending.attempts - 1, len(BACKOFF) - 1)]
+        pending.due = due
 
     def _drop(self, pending: Pending) -> None:
         if pending in self.queue:
