@@ -44,6 +44,7 @@ from cloudtwin.services.lambda_.settings import SettingOperations
 from cloudtwin.services.lambda_.urls import UrlRequests
 from cloudtwin.services.lambda_.roles import ExecutionRoles
 from cloudtwin.services.lambda_.tags import TagOperations, check_tag_count
+from cloudtwin.services.lambda_.vpc import vpc_config
 from cloudtwin.services.provider import ServiceProvider
 
 Params = dict[str, Any]
@@ -159,6 +160,8 @@ class Provider(
         if ref.name in store.functions:
             raise lambda_error("ResourceConflictException", f"Function already exist: {ref.name}", 409)
         self.roles.check(params["Role"], ref.name, ref.region)
+        if params.get("VpcConfig") is not None:
+            params = {**params, "VpcConfig": vpc_config(self.env.internal, params["VpcConfig"], ref.account_id, ref.region)}
         code = await self._code(ctx, params.get("Code") or {}, params.get("PackageType") or "Zip")
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
@@ -341,6 +344,8 @@ class Provider(
         if params.get("Role") and params["Role"] != latest["Role"]:
             self.roles.check(params["Role"], ref.name, ref.region)
         layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if "Layers" in params else None
+        if params.get("VpcConfig") is not None:
+            params = {**params, "VpcConfig": vpc_config(self.env.internal, params["VpcConfig"], ref.account_id, ref.region)}
         conf.update_configuration(latest, params, ref.region, ctx.clock.now())
         conf.transition(latest, "update")
         if layers is not None:
