@@ -39,6 +39,7 @@ from cloudtwin.services.lambda_.layers import LayerOperations
 from cloudtwin.services.lambda_.mappings import MappingOperations
 from cloudtwin.services.lambda_.models import LATEST, LambdaStore, function_arn
 from cloudtwin.services.lambda_.paging import page as _page
+from cloudtwin.services.lambda_.payload_errors import describe as describe_payload_error
 from cloudtwin.services.lambda_.pollers import Pollers
 from cloudtwin.services.lambda_.settings import SettingOperations
 from cloudtwin.services.lambda_.urls import UrlRequests
@@ -627,7 +628,7 @@ class Provider(
                 raise lambda_error(
                     "InvalidRequestContentException",
                     "Could not parse request body into json: Could not parse payload into json: "
-                    f"{_jackson(payload)}",
+                    f"{describe_payload_error(payload)}",
                     400,
                 ) from None
         else:
@@ -703,15 +704,3 @@ class Provider(
 def _same_config(a: dict, b: dict) -> bool:
     keys = ("Runtime", "Handler", "MemorySize", "Timeout", "Environment", "Role", "Layers")
     return all(a.get(k) == b.get(k) for k in keys)
-
-
-def _jackson(payload: bytes) -> str:
-    """What AWS's JSON reader says of a payload that is not JSON (never Python's words)."""
-    text = payload.decode("utf-8", "replace").strip()
-    token = text.split(None, 1)[0][:256] if text else ""
-    if token[:1].isalpha():
-        return (
-            f"Unrecognized token '{token}': was expecting (JSON String, Number, Array, Object or "
-            "token 'null', 'true' or 'false')"
-        )
-    return f"Unexpected character ('{text[:1]}' (code {ord(text[:1]) if text else 0})): expected a valid value"
