@@ -38,8 +38,11 @@ def test_a_function_url_serves_plain_http(lam, deploy, endpoint):
     url = config["FunctionUrl"]
     # under a name whose subdomains resolve to 127.0.0.1 wherever public DNS answers
     assert ".lambda-url.us-east-1.localhost.localstack.cloud:" in url
-    status, _, body = _call(endpoint, url, "/hello")
-    assert status == 403 and body == b'{"Message":"Forbidden"}'  # no policy lets anyone in yet
+    status, headers, body = _call(endpoint, url, "/hello")
+    assert status == 403 and json.loads(body) == {  # no policy lets anyone in yet
+        "Message": "Forbidden. For troubleshooting Function URL authorization issues, see: "
+                   "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}
+    assert headers.get("x-amzn-ErrorType") == "AccessDeniedException"
     unknown = url.replace(url.split("//")[1].split(".")[0], "0" * 32)
     status, headers, body = _call(endpoint, unknown, "/")
     assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")
@@ -103,7 +106,8 @@ def test_hop_by_hop_headers_stay_out_of_the_event_and_a_deleted_alias_url_is_ref
     assert status == 200 and headers["x-kept"] == "1" and "connection" not in headers
     lam.delete_alias(FunctionName="headers", Name="live")
     status, headers, body = _call(endpoint, url, "/")
-    assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")
+    assert (status, headers.get("x-amzn-ErrorType")) == (403, "AccessDeniedException")
+    assert json.loads(body)["Message"].startswith("Forbidden. For troubleshooting Function URL authorization issues")
 
 
 STREAMER = """

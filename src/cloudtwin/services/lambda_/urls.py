@@ -6,7 +6,8 @@ does it:
 - a result with ``statusCode`` is a response (``headers``, ``cookies`` → ``Set-Cookie``,
   ``body``, ``isBase64Encoded``); any other result is a 200 ``application/json`` body;
 - ``AuthType`` ``AWS_IAM`` needs a SigV4-signed request; ``NONE`` needs a resource policy
-  statement letting ``*`` call ``lambda:InvokeFunctionUrl``; otherwise 403 ``Forbidden``;
+  statement letting ``*`` call ``lambda:InvokeFunctionUrl``; otherwise 403 ``Forbidden. For
+  troubleshooting...`` (AccessDeniedException), also once the URL's alias is gone;
 - a function error is a 502; the URL's CORS configuration answers preflights and adds its
   headers to responses.
 """
@@ -32,6 +33,17 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "
 def _trace_header(now: float) -> str:
     """A new X-Ray trace header (``Root=1-<epoch hex>-<96 random bits>``)."""
     return f"Root=1-{int(now):08x}-{os.urandom(12).hex()};Sampled=0"
+
+
+#: What AWS answers a call its resource policy (or IAM) does not allow, today.
+FORBIDDEN = (
+    "Forbidden. For troubleshooting Function URL authorization issues, see: "
+    "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+)
+
+
+def _forbidden(cors: dict[str, str]) -> HttpResponse:
+    return _json(403, {"Message": FORBIDDEN}, {"x-amzn-ErrorType": "AccessDeniedException", **cors})
 
 
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpResponse:
@@ -96,16 +108,16 @@ class UrlRequests:
             return HttpResponse(200, preflight, b"")
         if config["AuthType"] == "AWS_IAM":
             if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
-                return _json(403, {"Message": "Forbidden"}, cors)
+                return _forbidden(cors)
         elif not self._url_allowed(record, qualifier):
-            return _json(403, {"Message": "Forbidden"}, cors)
+            return _forbidden(cors)
         event = self._url_event(request, url_id, region, request_id, config)
         try:
             target = self._resolve(account, region, record["latest"]["FunctionName"], qualifier or None)  # type: ignore[attr-defined]
             _, outcome = await self.invoker.run(target, json.dumps(event).encode(), "url", request_id=request_id)  # type: ignore[attr-defined]
         except ServiceError as error:
             if error.code == "ResourceNotFoundException":  # its alias or version is gone
-                return _json(403, {"Message": None}, {"x-amzn-ErrorType": "AccessDeniedException", **cors})
+                return _forbidden(cors)
             status = 429 if error.code == "TooManyRequestsException" else 502
             return _json(status, {"Message": "Rate Exceeded." if status == 429 else "Internal Server Error"}, cors)
         if outcome.error:
