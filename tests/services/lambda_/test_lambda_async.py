@@ -29,7 +29,8 @@ def _queue(aws_client, name: str) -> tuple[str, str]:
 
 
 def _receive(aws_client, url: str) -> list[dict]:
-    return aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+    return aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                             MessageSystemAttributeNames=["All"]).get("Messages", [])  # fmt: skip
 
 
 def test_failed_event_is_retried_on_the_clock_then_goes_to_its_destination_and_dlq(
@@ -162,6 +163,7 @@ def test_an_event_whose_next_retry_would_be_too_old_fails_at_once(lam, deploy, a
     assert len(_invocations(endpoint, "aging")) == 2
     record = json.loads(messages[0]["Body"])
     assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert messages[0]["Attributes"]["AWSTraceHeader"].startswith("Root=1-")  # the event's trace goes along
     assert record["requestContext"]["approximateInvokeCount"] == 2
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
     assert record["responsePayload"]["errorMessage"] == "always fails"

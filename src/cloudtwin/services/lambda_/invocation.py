@@ -160,6 +160,9 @@ class Invoker:
     def enqueue(self, key: tuple[str, str, str], qualifier: str | None, payload: bytes,
                 trace_id: str | None = None, request_id: str | None = None) -> str:
         now = self.env.clock.now()
+        # Every event gets a trace header (the caller's, else a new one): the function's
+        # attempts and the destination's message carry it, as on AWS.
+        trace_id = trace_id or f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
         pending = Pending(key, qualifier, payload, request_id or str(uuid.uuid4()), now, now, trace_id=trace_id)
         self.queue.append(pending)
         self._start(pending)
@@ -248,7 +251,7 @@ class Invoker:
                 await self.targets.send(
                     arn, json.dumps(record), source="lambda",
                     detail_type=f"Lambda Function Invocation Result - {'Success' if success else 'Failure'}",
-                    resources=[record["requestContext"]["functionArn"]],
+                    resources=[record["requestContext"]["functionArn"]], trace_header=pending.trace_id,
                 )  # fmt: skip
             except ServiceError as error:
                 log.warning("lambda destination %s failed: %s", arn, error.code)
