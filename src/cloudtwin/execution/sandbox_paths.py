@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-import sysconfig
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -61,8 +61,10 @@ class SandboxPaths:
                 mapping.append((str(Path(awslambdaric.__file__).parent), f"{RUNTIME_DIR}/awslambdaric"))
             except ImportError:  # pragma: no cover - a dependency
                 pass
-            stdlib = sysconfig.get_paths()["stdlib"]  # <prefix>/lib/python3.x
+            stdlib = runtimes.python_interpreter(bp.runtime).stdlib  # <prefix>/lib/python3.x
             mapping.append((stdlib, f"{LANG}/lib/{Path(stdlib).name}"))
+            if runtimes.python_interpreter(bp.runtime).executable != sys.executable:
+                mapping.append((str(runtimes.python_runtime_lib()), RUNTIME_DIR))
         elif kind == "nodejs":
             mapping.append((str(runtimes.HERE), RUNTIME_DIR))
         return cls(mapping)
