@@ -136,7 +136,6 @@ def _find_python(version: str) -> str | None:
     return None
 
 
-@cache
 def python_runtime_lib() -> Path:
     """What AWS's Python runtimes offer a function besides its code: the runtime interface
     client (with its pure-Python ``runtime_client``) and the AWS SDK (boto3), linked into one
@@ -145,7 +144,7 @@ def python_runtime_lib() -> Path:
 
     site = Path(awslambdaric.__file__).parent.parent
     target = Path(tempfile.gettempdir()) / f"cloudtwin-python-runtime-{hashlib.sha256(str(site).encode()).hexdigest()[:12]}"
-    target.mkdir(exist_ok=True)
+    target.mkdir(exist_ok=True)  # made again if the temp dir was cleaned meanwhile
     links = {name: site / name for name in _RUNTIME_PACKAGES if (site / name).exists()}
     links["runtime_client.py"] = HERE / "python_runtime" / "runtime_client.py"
     for name, source in links.items():
