@@ -143,3 +143,18 @@ def test_the_event_names_the_domain_as_host_and_the_port_as_forwarded(lam, deplo
     assert seen["domain"] == domain and seen["headers"]["host"] == domain
     assert seen["headers"]["x-forwarded-port"] == port and seen["headers"]["x-forwarded-proto"] == "http"
     assert seen["headers"]["x-amzn-trace-id"].startswith("Root=1-")
+
+
+def test_a_custom_id_tag_names_the_url(lam, deploy, endpoint):
+    deploy("named-web", {"app.py": "def handler(e, c):\n    return {'ok': True}\n"}, Tags={"_custom_id_": "my-web"})
+    lam.create_alias(FunctionName="named-web", Name="live", FunctionVersion="$LATEST")
+    plain = lam.create_function_url_config(FunctionName="named-web", AuthType="NONE")["FunctionUrl"]
+    aliased = lam.create_function_url_config(FunctionName="named-web", Qualifier="live", AuthType="NONE")["FunctionUrl"]
+    assert plain.startswith("http://my-web.lambda-url.us-east-1.") and aliased.startswith("http://my-web-live.lambda-url.")
+    lam.add_permission(FunctionName="named-web", Qualifier="live", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, _, body = _call(endpoint, aliased, "/")
+    assert status == 200 and json.loads(body) == {"ok": True}
+    deploy("other-web", {"app.py": "def handler(e, c):\n    return 1\n"}, Tags={"_custom_id_": "my-web"})
+    taken = lam.create_function_url_config(FunctionName="other-web", AuthType="NONE")["FunctionUrl"]
+    assert not taken.startswith("http://my-web.")  # an id another URL has: a random one, as without the tag

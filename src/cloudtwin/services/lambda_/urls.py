@@ -76,7 +76,7 @@ class UrlRequests:
         for (account, region), store in self.stores.items():  # type: ignore[attr-defined]
             for record in store.functions.values():
                 for config in (record.get("urls") or {}).values():
-                    if config.get("_id") == url_id:
+                    if config.get("_id", "").lower() == url_id.lower():
                         return account, region, record, config
         return None
 
