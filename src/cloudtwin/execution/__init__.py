@@ -10,4 +10,6 @@ hands invocations to the :class:`~cloudtwin.execution.pool.EnvironmentPool`.
     environment.py   one process: start, invoke, time out, logs, stop
     runtime_api.py   the Runtime API server an environment's process talks to
     runtimes.py      which command runs which runtime (python, nodejs, provided)
+    sandbox_paths.py this machine's directories shown as AWS's (/var/task, /opt...) in errors
+    python_runtime/  the pure-Python runtime_client for Pythons awslambdaric was not built for
 """

@@ -9,6 +9,7 @@ reused.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import base64
 import json
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from cloudtwin.execution import runtimes
+from cloudtwin.execution.sandbox_paths import SandboxPaths
 
 log = logging.getLogger("cloudtwin.execution")
 
@@ -116,6 +118,7 @@ class ExecutionEnvironment:
         from cloudtwin.execution.runtime_api import RuntimeApi  # h11: only once code runs
 
         self.api = RuntimeApi(self)
+        self.paths = SandboxPaths.for_blueprint(blueprint)
         self.process: asyncio.subprocess.Process | None = None
         self.queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=1)
         self.current: Invocation | None = None
@@ -239,14 +242,14 @@ class ExecutionEnvironment:
             self.last_used = time.monotonic()
             self.current = None
         # Output the handler printed before answering may still be in the pipe.
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await self._drain_output()
         if cold:
             outcome.init_duration_ms = (
                 ((self.ready_at or time.perf_counter()) - self.started_at) * 1000
             )
-            invocation.lines[:0] = self.init_lines
-            self.init_lines = []
+        # the init's output, or what the process printed between invocations
+        invocation.lines[:0] = self.init_lines
+        self.init_lines = []
         outcome.log = "".join(invocation.lines)
         outcome.log_stream = self.log_stream
         return outcome
@@ -362,10 +365,10 @@ class ExecutionEnvironment:
         return self._settle(request_id, Outcome(body))
 
     def fail(self, request_id: str, body: bytes, error_type: str | None) -> bool | None:
-        return self._settle(request_id, Outcome(_error_body(body, error_type), "Unhandled"))
+        return self._settle(request_id, Outcome(_error_body(self.paths.payload(body), error_type), "Unhandled"))
 
     def init_failed(self, body: bytes, error_type: str | None) -> None:
-        self.init_error = _error_body(body, error_type)
+        self.init_error = _error_body(self.paths.payload(body), error_type)
 
     # -- the process's side ---------------------------------------------------------------------
 
@@ -379,13 +382,45 @@ class ExecutionEnvironment:
                 line = await stream.read(65536)
             if not line:
                 return
-            text = line.decode("utf-8", "replace")
+            text = self.paths.text(line.decode("utf-8", "replace"))
             if not text.endswith("\n"):
                 text += "\n"
             invocation = self.current
             (invocation.lines if invocation is not None else self.init_lines).append(text)
             if self.sink is not None:
                 self.sink(self, text, time.time())
+
+    def _unread_output(self) -> int:
+        """Output the process wrote that the reader has not taken yet: bytes in the pipe
+        (where the OS tells, FIONREAD) and whole lines in the stream's buffer (a line
+        still being written is not waited for)."""
+        process = self.process
+        if process is None or process.stdout is None:
+            return 0
+        pending = int(b"\n" in getattr(process.stdout, "_buffer", b""))
+        transport = getattr(process, "_transport", None)
+        pipe = transport.get_pipe_transport(1) if transport is not None else None
+        handle = pipe.get_extra_info("pipe") if pipe is not None else None
+        if handle is not None:
+            try:
+                import fcntl
+                import termios
+
+                count = array.array("i", [0])
+                fcntl.ioctl(handle.fileno(), termios.FIONREAD, count)
+                pending += count[0]
+            except (ImportError, OSError, ValueError):
+                pass
+        return pending
+
+    async def _drain_output(self) -> None:
+        """Let the reader take what the process printed before it answered (it is in the
+        pipe by the time the answer arrives), so the lines go to this invocation's log."""
+        for _ in range(3):
+            await asyncio.sleep(0)
+        deadline = time.perf_counter() + 0.5
+        while self._unread_output() and time.perf_counter() < deadline and not self.dead:
+            await asyncio.sleep(0.001)
 
     async def _watch_exit(self) -> None:
         assert self.process is not None

@@ -1,7 +1,8 @@
 """Which local command runs which Lambda runtime.
 
-    python3.x          AWS's runtime interface client (``awslambdaric``) on the Python
-                       that runs cloudtwin
+    python3.x          AWS's runtime interface client (``awslambdaric``) on that Python
+                       version where this machine has it (PATH or pyenv), else on the
+                       Python that runs cloudtwin
     nodejs*            ``node`` on PATH with the Runtime API client shipped here
                        (``node_runtime.js``)
     provided, .al2,    the ``bootstrap`` executable in the function's code (or a layer),
@@ -13,10 +14,15 @@ Anything else (Java, .NET, Ruby, Go 1.x) and image functions raise
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
 import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,17 +51,22 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
             raise RuntimeUnavailable(
                 f"{bp.runtime} needs AWS's runtime interface client: pip install awslambdaric"
             )
-        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        interpreter = python_interpreter(bp.runtime)
+        version = interpreter.version
         paths = [bp.code_dir]
         for layer in bp.layer_dirs:
             paths += [
                 str(Path(layer) / "python"),
                 str(Path(layer) / "python" / "lib" / f"python{version}" / "site-packages"),
             ]
-        return [sys.executable, "-m", "awslambdaric", bp.handler], {
-            "PYTHONPATH": os.pathsep.join(paths),
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
+        extra = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        if interpreter.executable != sys.executable:
+            paths.append(str(python_runtime_lib()))
+            # compiled modules (boto3's above all) kept between cold starts, outside the code
+            del extra["PYTHONDONTWRITEBYTECODE"]
+            extra["PYTHONPYCACHEPREFIX"] = str(python_runtime_lib().parent / "cloudtwin-python-pycache")
+        return [interpreter.executable, "-m", "awslambdaric", bp.handler], {
+            "PYTHONPATH": os.pathsep.join(paths), **extra,
         }
     if kind == "nodejs":
         node = shutil.which("node")
@@ -79,3 +90,75 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
         f"cloudtwin cannot run {bp.runtime} functions: it runs python3.x (with the Python that "
         "runs cloudtwin), nodejs* (with node on PATH) and provided.* (the function's bootstrap)"
     )
+
+
+#: The oldest Python the SDK linked in (boto3 and its dependencies) still imports on.
+_OLDEST_OTHER_PYTHON = (3, 10)
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    executable: str
+    version: str  # "3.13"
+    #: its standard library (``<prefix>/lib/python3.x``), shown as AWS's ``/var/lang/lib/python3.x``
+    stdlib: str
+
+
+def python_interpreter(runtime: str) -> Interpreter:
+    """The Python that runs ``runtime`` (``python3.13``): that version where this machine has
+    it (on PATH, or installed by pyenv), else the Python that runs cloudtwin."""
+    own = f"{sys.version_info.major}.{sys.version_info.minor}"
+    wanted = runtime.removeprefix("python")
+    if wanted != own and _is_version(wanted) and tuple(map(int, wanted.split("."))) >= _OLDEST_OTHER_PYTHON:
+        found = _find_python(wanted)
+        if found is not None:
+            return Interpreter(found, wanted, str(Path(found).resolve().parent.parent / "lib" / f"python{wanted}"))
+    return Interpreter(sys.executable, own, sysconfig.get_paths()["stdlib"])
+
+
+def _is_version(text: str) -> bool:
+    major, _, minor = text.partition(".")
+    return major == "3" and minor.isdigit()
+
+
+@cache
+def _find_python(version: str) -> str | None:
+    """An installed ``python<version>`` (a pyenv shim that would refuse is not taken)."""
+    names = [f"python{version}"]
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates = sorted(root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if directory and ".pyenv/shims" not in directory:
+            candidates.append(Path(directory) / names[0])
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def python_runtime_lib() -> Path:
+    """What AWS's Python runtimes offer a function besides its code: the runtime interface
+    client (with its pure-Python ``runtime_client``) and the AWS SDK (boto3), linked into one
+    directory for interpreters other than cloudtwin's own."""
+    import awslambdaric
+
+    site = Path(awslambdaric.__file__).parent.parent
+    target = Path(tempfile.gettempdir()) / f"cloudtwin-python-runtime-{hashlib.sha256(str(site).encode()).hexdigest()[:12]}"
+    target.mkdir(exist_ok=True)  # made again if the temp dir was cleaned meanwhile
+    links = {name: site / name for name in _RUNTIME_PACKAGES if (site / name).exists()}
+    links["runtime_client.py"] = HERE / "python_runtime" / "runtime_client.py"
+    for name, source in links.items():
+        link = target / name
+        if not link.exists() and not link.is_symlink():
+            try:
+                link.symlink_to(source)
+            except FileExistsError:  # another environment made it meanwhile
+                pass
+    return target
+
+
+#: awslambdaric, its dependencies, and the AWS SDK for Python that AWS's runtimes include.
+_RUNTIME_PACKAGES = (
+    "awslambdaric", "simplejson", "snapshot_restore_py.py",
+    "boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3",
+)

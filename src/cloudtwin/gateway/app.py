@@ -731,7 +731,7 @@ def _accepts_json_only(headers: Any) -> bool:
     return "application/json" in accept and "xml" not in accept
 
 
-_FUNCTION_URL = re.compile(r"([a-z0-9]{32})\.lambda-url\.[a-z0-9-]+\.")
+_FUNCTION_URL = re.compile(r"([a-z0-9][a-z0-9-]{0,62})\.lambda-url\.[a-z0-9-]+\.", re.IGNORECASE)
 _ECR_REGISTRY = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d+)\.")
 
 

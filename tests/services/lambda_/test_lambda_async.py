@@ -29,7 +29,8 @@ def _queue(aws_client, name: str) -> tuple[str, str]:
 
 
 def _receive(aws_client, url: str) -> list[dict]:
-    return aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+    return aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                             MessageSystemAttributeNames=["All"]).get("Messages", [])  # fmt: skip
 
 
 def test_failed_event_is_retried_on_the_clock_then_goes_to_its_destination_and_dlq(
@@ -143,3 +144,26 @@ def test_zero_reserved_concurrency_ends_events_without_trying_them(lam, deploy, 
     assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
     assert record["requestContext"]["approximateInvokeCount"] == 0
     assert "responseContext" not in record and "responsePayload" not in record
+
+
+def test_an_event_whose_next_retry_would_be_too_old_fails_at_once(lam, deploy, aws_client, cloudtwin_client):
+    failure_url, failure_arn = _queue(aws_client, "too-old")
+    deploy("aging", {"app.py": FLAKY})
+    lam.put_function_event_invoke_config(
+        FunctionName="aging", MaximumRetryAttempts=2, MaximumEventAgeInSeconds=90,
+        DestinationConfig={"OnFailure": {"Destination": failure_arn}},
+    )  # fmt: skip
+    endpoint = lam.meta.endpoint_url
+    lam.invoke(FunctionName="aging", InvocationType="Event", Payload=b'{"fail": true}')
+    assert eventually(lambda: len(_invocations(endpoint, "aging")) == 1)
+    assert _receive(aws_client, failure_url) == []  # the retry a minute later is still young enough
+    cloudtwin_client.advance(61)
+    # the second retry (two minutes later) would be past 90 s: the event fails without waiting
+    messages = eventually(lambda: _receive(aws_client, failure_url))
+    assert len(_invocations(endpoint, "aging")) == 2
+    record = json.loads(messages[0]["Body"])
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert messages[0]["Attributes"]["AWSTraceHeader"].startswith("Root=1-")  # the event's trace goes along
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert record["responsePayload"]["errorMessage"] == "always fails"

@@ -63,3 +63,26 @@ def handler(event, context):
     assert doc["logGroup"] == "app" and doc["logStream"] == "web"
     assert doc["subscriptionFilters"] == ["errors"] and doc["owner"] == "000000000000"
     assert [e["message"] for e in doc["logEvents"]] == ["ERROR broken"]
+
+
+def test_all_output_printed_before_the_answer_is_in_the_invocation_log(lam, deploy, aws_client):
+    deploy("verbose", {"app.py": "def handler(e, c):\n    for i in range(3000):\n        print('line', i, 'x' * 40)\n"
+                                  "    raise ValueError('after printing')\n"})  # fmt: skip
+    for _ in range(3):
+        response, _ = invoke_json(lam, "verbose")
+        assert response["FunctionError"] == "Unhandled"
+    logs = aws_client("logs")
+    stream = logs.describe_log_streams(logGroupName="/aws/lambda/verbose")["logStreams"][0]["logStreamName"]
+    messages, token = [], None
+    while True:
+        page = logs.get_log_events(logGroupName="/aws/lambda/verbose", logStreamName=stream, startFromHead=True,
+                                   **({"nextToken": token} if token else {}))  # fmt: skip
+        messages += [e["message"] for e in page["events"]]
+        if page["nextForwardToken"] == token:
+            break
+        token = page["nextForwardToken"]
+    starts = [i for i, m in enumerate(messages) if m.startswith("START RequestId:")]
+    ends = [i for i, m in enumerate(messages) if m.startswith("END RequestId:")]
+    assert len(starts) == len(ends) == 3
+    for start, end in zip(starts, ends):
+        assert sum(m.startswith("line ") for m in messages[start:end]) == 3000

@@ -38,8 +38,11 @@ def test_a_function_url_serves_plain_http(lam, deploy, endpoint):
     url = config["FunctionUrl"]
     # under a name whose subdomains resolve to 127.0.0.1 wherever public DNS answers
     assert ".lambda-url.us-east-1.localhost.localstack.cloud:" in url
-    status, _, body = _call(endpoint, url, "/hello")
-    assert status == 403 and body == b'{"Message":"Forbidden"}'  # no policy lets anyone in yet
+    status, headers, body = _call(endpoint, url, "/hello")
+    assert status == 403 and json.loads(body) == {  # no policy lets anyone in yet
+        "Message": "Forbidden. For troubleshooting Function URL authorization issues, see: "
+                   "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}
+    assert headers.get("x-amzn-ErrorType") == "AccessDeniedException"
     unknown = url.replace(url.split("//")[1].split(".")[0], "0" * 32)
     status, headers, body = _call(endpoint, unknown, "/")
     assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")
@@ -103,7 +106,8 @@ def test_hop_by_hop_headers_stay_out_of_the_event_and_a_deleted_alias_url_is_ref
     assert status == 200 and headers["x-kept"] == "1" and "connection" not in headers
     lam.delete_alias(FunctionName="headers", Name="live")
     status, headers, body = _call(endpoint, url, "/")
-    assert (status, body, headers.get("x-amzn-ErrorType")) == (403, b'{"Message":null}', "AccessDeniedException")
+    assert (status, headers.get("x-amzn-ErrorType")) == (403, "AccessDeniedException")
+    assert json.loads(body)["Message"].startswith("Forbidden. For troubleshooting Function URL authorization issues")
 
 
 STREAMER = """
@@ -123,3 +127,34 @@ def test_a_streaming_node_function_answers_through_a_response_stream_url(lam, de
                        Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
     status, headers, body = _call(endpoint, url, "/world")
     assert (status, headers.get("Content-Type"), body) == (201, "text/plain", b"Hello, world!")
+
+
+def test_the_event_names_the_domain_as_host_and_the_port_as_forwarded(lam, deploy, endpoint):
+    deploy("headers-web", {"app.py": "import json\ndef handler(e, c):\n    return {'statusCode': 200, 'body': json.dumps("
+                                     "{'headers': e['headers'], 'domain': e['requestContext']['domainName']})}\n"})
+    url = lam.create_function_url_config(FunctionName="headers-web", AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(FunctionName="headers-web", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, _, body = _call(endpoint, url, "/")
+    assert status == 200
+    seen = json.loads(body)
+    netloc = urlsplit(url).netloc
+    domain, port = netloc.split(":")
+    assert seen["domain"] == domain and seen["headers"]["host"] == domain
+    assert seen["headers"]["x-forwarded-port"] == port and seen["headers"]["x-forwarded-proto"] == "http"
+    assert seen["headers"]["x-amzn-trace-id"].startswith("Root=1-")
+
+
+def test_a_custom_id_tag_names_the_url(lam, deploy, endpoint):
+    deploy("named-web", {"app.py": "def handler(e, c):\n    return {'ok': True}\n"}, Tags={"_custom_id_": "my-web"})
+    lam.create_alias(FunctionName="named-web", Name="live", FunctionVersion="$LATEST")
+    plain = lam.create_function_url_config(FunctionName="named-web", AuthType="NONE")["FunctionUrl"]
+    aliased = lam.create_function_url_config(FunctionName="named-web", Qualifier="live", AuthType="NONE")["FunctionUrl"]
+    assert plain.startswith("http://my-web.lambda-url.us-east-1.") and aliased.startswith("http://my-web-live.lambda-url.")
+    lam.add_permission(FunctionName="named-web", Qualifier="live", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    status, _, body = _call(endpoint, aliased, "/")
+    assert status == 200 and json.loads(body) == {"ok": True}
+    deploy("other-web", {"app.py": "def handler(e, c):\n    return 1\n"}, Tags={"_custom_id_": "my-web"})
+    taken = lam.create_function_url_config(FunctionName="other-web", AuthType="NONE")["FunctionUrl"]
+    assert not taken.startswith("http://my-web.")  # an id another URL has: a random one, as without the tag

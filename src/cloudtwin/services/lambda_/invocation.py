@@ -160,6 +160,9 @@ class Invoker:
     def enqueue(self, key: tuple[str, str, str], qualifier: str | None, payload: bytes,
                 trace_id: str | None = None, request_id: str | None = None) -> str:
         now = self.env.clock.now()
+        # Every event gets a trace header (the caller's, else a new one): the function's
+        # attempts and the destination's message carry it, as on AWS.
+        trace_id = trace_id or f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
         pending = Pending(key, qualifier, payload, request_id or str(uuid.uuid4()), now, now, trace_id=trace_id)
         self.queue.append(pending)
         self._start(pending)
@@ -201,7 +204,7 @@ class Invoker:
         retries = config.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         now = self.env.clock.now()
         if now - pending.received > max_age:
-            await self._finish(pending, target, "EventAgeExceeded", None)
+            await self._finish(pending, target, "EventAgeExceeded", pending.last)
             return
         if target.disabled:
             await self._finish(pending, target, "ZeroReservedConcurrency", None)
@@ -223,8 +226,14 @@ class Invoker:
         if pending.attempts > retries:
             await self._finish(pending, target, "RetriesExhausted", outcome)
             return
+        due = self.env.clock.now() + BACKOFF[min(pending.attempts - 1, len(BACKOFF) - 1)]
+        if due - pending.received > max_age:
+            # The next retry would come after the event's maximum age: AWS does not wait for
+            # it, the event fails now, with the last attempt's response.
+            await self._finish(pending, target, "EventAgeExceeded", outcome)
+            return
         pending.running = False
-        pending.due = self.env.clock.now() + BACKOFF[min(pending.attempts - 1, len(BACKOFF) - 1)]
+        pending.due = due
 
     def _drop(self, pending: Pending) -> None:
         if pending in self.queue:
@@ -242,7 +251,7 @@ class Invoker:
                 await self.targets.send(
                     arn, json.dumps(record), source="lambda",
                     detail_type=f"Lambda Function Invocation Result - {'Success' if success else 'Failure'}",
-                    resources=[record["requestContext"]["functionArn"]],
+                    resources=[record["requestContext"]["functionArn"]], trace_header=pending.trace_id,
                 )  # fmt: skip
             except ServiceError as error:
                 log.warning("lambda destination %s failed: %s", arn, error.code)

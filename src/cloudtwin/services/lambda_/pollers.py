@@ -191,12 +191,12 @@ class Pollers(ShardPolling):
                 for name, value in (message.get("MessageAttributes") or {}).items()
             },
             "md5OfBody": message.get("MD5OfBody"),
+            # null when the message has no attributes, as AWS's records show it
+            "md5OfMessageAttributes": message.get("MD5OfMessageAttributes") or None,
             "eventSource": "aws:sqs",
             "eventSourceARN": queue_arn,
             "awsRegion": region,
         }
-        if message.get("MD5OfMessageAttributes"):
-            record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
         for name in list(record["messageAttributes"].values()):
             if name["binaryValue"] is None:
                 name.pop("binaryValue")

@@ -25,7 +25,7 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.lambda_.aliases import AliasOperations
 from cloudtwin.services.lambda_.errors import lambda_error, precondition_failed
 from cloudtwin.services.lambda_ import configuration as conf
-from cloudtwin.services.lambda_ import names, policy, vpc
+from cloudtwin.services.lambda_ import names, policy
 from cloudtwin.services.lambda_.code import CodeStore, check_request_size
 from cloudtwin.services.lambda_.invocation import (
     ASYNC_LIMIT,
@@ -39,11 +39,13 @@ from cloudtwin.services.lambda_.layers import LayerOperations
 from cloudtwin.services.lambda_.mappings import MappingOperations
 from cloudtwin.services.lambda_.models import LATEST, LambdaStore, function_arn
 from cloudtwin.services.lambda_.paging import page as _page
+from cloudtwin.services.lambda_.payload_errors import describe as describe_payload_error
 from cloudtwin.services.lambda_.pollers import Pollers
 from cloudtwin.services.lambda_.settings import SettingOperations
 from cloudtwin.services.lambda_.urls import UrlRequests
 from cloudtwin.services.lambda_.roles import ExecutionRoles
 from cloudtwin.services.lambda_.tags import TagOperations, check_tag_count
+from cloudtwin.services.lambda_.vpc import vpc_config
 from cloudtwin.services.provider import ServiceProvider
 
 Params = dict[str, Any]
@@ -160,7 +162,7 @@ class Provider(
             raise lambda_error("ResourceConflictException", f"Function already exist: {ref.name}", 409)
         self.roles.check(params["Role"], ref.name, ref.region)
         if params.get("VpcConfig") is not None:
-            params = {**params, "VpcConfig": vpc.resolve(self.env.internal, ref.account_id, ref.region, params["VpcConfig"])}
+            params = {**params, "VpcConfig": vpc_config(self.env.internal, params["VpcConfig"], ref.account_id, ref.region)}
         code = await self._code(ctx, params.get("Code") or {}, params.get("PackageType") or "Zip")
         now = ctx.clock.now()
         latest = conf.new_configuration(params, arn, code, ref.region, now)
@@ -344,7 +346,7 @@ class Provider(
             self.roles.check(params["Role"], ref.name, ref.region)
         layers = self.layer_entries(ref.account_id, ref.region, params["Layers"]) if "Layers" in params else None
         if params.get("VpcConfig") is not None:
-            params = {**params, "VpcConfig": vpc.resolve(self.env.internal, ref.account_id, ref.region, params["VpcConfig"])}
+            params = {**params, "VpcConfig": vpc_config(self.env.internal, params["VpcConfig"], ref.account_id, ref.region)}
         conf.update_configuration(latest, params, ref.region, ctx.clock.now())
         conf.transition(latest, "update")
         if layers is not None:
@@ -626,7 +628,7 @@ class Provider(
                 raise lambda_error(
                     "InvalidRequestContentException",
                     "Could not parse request body into json: Could not parse payload into json: "
-                    f"{_jackson(payload)}",
+                    f"{describe_payload_error(payload)}",
                     400,
                 ) from None
         else:
@@ -702,15 +704,3 @@ class Provider(
 def _same_config(a: dict, b: dict) -> bool:
     keys = ("Runtime", "Handler", "MemorySize", "Timeout", "Environment", "Role", "Layers")
     return all(a.get(k) == b.get(k) for k in keys)
-
-
-def _jackson(payload: bytes) -> str:
-    """What AWS's JSON reader says of a payload that is not JSON (never Python's words)."""
-    text = payload.decode("utf-8", "replace").strip()
-    token = text.split(None, 1)[0][:256] if text else ""
-    if token[:1].isalpha():
-        return (
-            f"Unrecognized token '{token}': was expecting (JSON String, Number, Array, Object or "
-            "token 'null', 'true' or 'false')"
-        )
-    return f"Unexpected character ('{text[:1]}' (code {ord(text[:1]) if text else 0})): expected a valid value"

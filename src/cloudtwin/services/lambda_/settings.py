@@ -4,6 +4,7 @@ and runtime management."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Params = dict[str, Any]
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: The tag that names a function URL's id (a LocalStack convention cloudtwin keeps).
+CUSTOM_ID_TAG = "_custom_id_"
+_DNS_LABEL = re.compile(r"^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 def _not_found() -> ServiceError:
@@ -45,6 +49,18 @@ class SettingOperations:
     def _url_view(self, config: Params) -> Params:
         return {k: v for k, v in config.items() if not k.startswith("_")}
 
+    def _custom_url_id(self, record: dict, qualifier: str) -> str | None:
+        """LocalStack's convention, for those who come from it: a function tagged
+        ``_custom_id_`` gets that URL id (``<id>-<qualifier>`` for an alias's URL) when it is a
+        DNS label no other URL has; otherwise the URL id is random, as on AWS."""
+        custom = (record.get("tags") or {}).get(CUSTOM_ID_TAG)
+        if not custom:
+            return None
+        url_id = f"{custom}-{qualifier}" if qualifier else custom
+        if not _DNS_LABEL.match(url_id) or self._url_config(url_id) is not None:  # type: ignore[attr-defined]
+            return None
+        return url_id
+
     def create_function_url_config(self, ctx: "RequestContext", params: Params) -> Params:
         store, record, qualifier = self._url_target(ctx, params)
         if qualifier in record["urls"]:
@@ -54,7 +70,7 @@ class SettingOperations:
                 f"{':' + qualifier if qualifier else ''}]. Error message:  FunctionUrlConfig exists for this Lambda function",
                 409,
             )
-        url_id = "".join(secrets.choice(_ALPHABET) for _ in range(32))
+        url_id = self._custom_url_id(record, qualifier) or "".join(secrets.choice(_ALPHABET) for _ in range(32))
         now = timestamp(ctx.clock.now())
         config = self.env.config  # type: ignore[attr-defined]
         host = f"{url_id}.lambda-url.{ctx.region}.{config.url_domain()}:{config.port}"

@@ -6,7 +6,8 @@ does it:
 - a result with ``statusCode`` is a response (``headers``, ``cookies`` → ``Set-Cookie``,
   ``body``, ``isBase64Encoded``); any other result is a 200 ``application/json`` body;
 - ``AuthType`` ``AWS_IAM`` needs a SigV4-signed request; ``NONE`` needs a resource policy
-  statement letting ``*`` call ``lambda:InvokeFunctionUrl``; otherwise 403 ``Forbidden``;
+  statement letting ``*`` call ``lambda:InvokeFunctionUrl``; otherwise 403 ``Forbidden. For
+  troubleshooting...`` (AccessDeniedException), also once the URL's alias is gone;
 - a function error is a 502; the URL's CORS configuration answers preflights and adds its
   headers to responses.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -26,6 +28,22 @@ from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"})
+
+
+def _trace_header(now: float) -> str:
+    """A new X-Ray trace header (``Root=1-<epoch hex>-<96 random bits>``)."""
+    return f"Root=1-{int(now):08x}-{os.urandom(12).hex()};Sampled=0"
+
+
+#: What AWS answers a call its resource policy (or IAM) does not allow, today.
+FORBIDDEN = (
+    "Forbidden. For troubleshooting Function URL authorization issues, see: "
+    "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+)
+
+
+def _forbidden(cors: dict[str, str]) -> HttpResponse:
+    return _json(403, {"Message": FORBIDDEN}, {"x-amzn-ErrorType": "AccessDeniedException", **cors})
 
 
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> HttpResponse:
@@ -58,7 +76,7 @@ class UrlRequests:
         for (account, region), store in self.stores.items():  # type: ignore[attr-defined]
             for record in store.functions.values():
                 for config in (record.get("urls") or {}).values():
-                    if config.get("_id") == url_id:
+                    if config.get("_id", "").lower() == url_id.lower():
                         return account, region, record, config
         return None
 
@@ -101,16 +119,16 @@ class UrlRequests:
             return HttpResponse(200, preflight, b"")
         if config["AuthType"] == "AWS_IAM":
             if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
-                return _json(403, {"Message": "Forbidden"}, cors)
+                return _forbidden(cors)
         elif not self._url_allowed(record, qualifier):
-            return _json(403, {"Message": "Forbidden"}, cors)
+            return _forbidden(cors)
         event = self._url_event(request, url_id, region, request_id, config)
         try:
             target = self._resolve(account, region, record["latest"]["FunctionName"], qualifier or None)  # type: ignore[attr-defined]
             _, outcome = await self.invoker.run(target, json.dumps(event).encode(), "url", request_id=request_id)  # type: ignore[attr-defined]
         except ServiceError as error:
             if error.code == "ResourceNotFoundException":  # its alias or version is gone
-                return _json(403, {"Message": None}, {"x-amzn-ErrorType": "AccessDeniedException", **cors})
+                return _forbidden(cors)
             status = 429 if error.code == "TooManyRequestsException" else 502
             return _json(status, {"Message": "Rate Exceeded." if status == 429 else "Internal Server Error"}, cors)
         if outcome.error:
@@ -132,7 +150,15 @@ class UrlRequests:
             except UnicodeDecodeError:
                 is_text = False
         now = time.time()
-        domain = headers.get("host", "").split(":")[0]
+        # AWS's front end answers on the URL's domain name (port 443): the function sees that
+        # name as ``host`` (= requestContext.domainName), and the port and scheme the client
+        # used in the x-forwarded-* headers it adds, with the trace header.
+        domain, _, port = headers.get("host", "").partition(":")
+        headers["host"] = domain
+        headers.setdefault("x-amzn-trace-id", _trace_header(now))
+        headers.setdefault("x-forwarded-for", "127.0.0.1")
+        headers.setdefault("x-forwarded-port", port or "80")
+        headers.setdefault("x-forwarded-proto", "http")
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": "$default",

@@ -43,7 +43,10 @@ def failure(entry_id: str, error: ServiceError) -> dict[str, Any]:
 
 
 def run(entries: list[dict[str, Any]], fn: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    """Apply ``fn`` to each entry: ``{"Successful": [...], "Failed": [...]}``."""
+    """Apply ``fn`` to each entry: ``{"Successful": [...], "Failed": [...]}``.
+
+    An empty ``Failed`` is left out, as SQS's JSON answers leave it out when every entry
+    succeeded (``{"Successful": [...]}``)."""
     successful: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     for entry in entries:
@@ -51,4 +54,7 @@ def run(entries: list[dict[str, Any]], fn: Callable[[dict[str, Any]], dict[str, 
             successful.append({"Id": entry["Id"], **fn(entry)})
         except ServiceError as error:
             failed.append(failure(entry["Id"], error))
-    return {"Successful": successful, "Failed": failed}
+    result: dict[str, Any] = {"Successful": successful}
+    if failed:
+        result["Failed"] = failed
+    return result
