@@ -13,6 +13,8 @@ import json
 def handler(event, context):
     if event["rawPath"] == "/plain":
         return {"just": "data"}
+    if event["rawPath"] == "/text":
+        return "Hello from Lambda!"
     return {"statusCode": 201, "headers": {"x-echo": "yes"}, "cookies": ["a=1"],
             "body": json.dumps({"path": event["rawPath"], "query": event.get("queryStringParameters"),
                                 "method": event["requestContext"]["http"]["method"], "body": event.get("body"),
@@ -58,6 +60,8 @@ def test_a_function_url_serves_plain_http(lam, deploy, endpoint):
     status, headers, body = _call(endpoint, url, "/plain")
     assert status == 200 and json.loads(body) == {"just": "data"}
     assert headers.get("Content-Type") == "application/json"
+    status, headers, body = _call(endpoint, url, "/text")  # a string is the body as it is
+    assert (status, body, headers.get("Content-Type")) == (200, b"Hello from Lambda!", "application/json")
     short = url.replace(".localhost.localstack.cloud:", ".localhost:")  # the *.localhost form answers too
     status, _, body = _call(endpoint, short, "/plain")
     assert status == 200 and json.loads(body) == {"just": "data"}

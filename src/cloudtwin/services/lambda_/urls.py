@@ -4,7 +4,8 @@ the payload format 2.0 event, and the function's answer becomes the HTTP respons
 does it:
 
 - a result with ``statusCode`` is a response (``headers``, ``cookies`` → ``Set-Cookie``,
-  ``body``, ``isBase64Encoded``); any other result is a 200 ``application/json`` body;
+  ``body``, ``isBase64Encoded``); any other result is a 200 ``application/json`` body (a
+  string as it is, anything else as the function's JSON);
 - ``AuthType`` ``AWS_IAM`` needs a SigV4-signed request; ``NONE`` needs a resource policy
   statement letting ``*`` call ``lambda:InvokeFunctionUrl``; otherwise 403 ``Forbidden. For
   troubleshooting...`` (AccessDeniedException), also once the URL's alias is gone;
@@ -215,4 +216,6 @@ class UrlRequests:
             if cookies:
                 headers["Set-Cookie"] = ", ".join(cookies)
             return HttpResponse(int(result["statusCode"]), {**headers, **cors}, data)
-        return HttpResponse(200, {"Content-Type": "application/json", **cors}, json.dumps(result).encode())
+        # a string is the body as it is (AWS's inferred format); anything else is its JSON
+        data = (result if isinstance(result, str) else json.dumps(result)).encode()
+        return HttpResponse(200, {"Content-Type": "application/json", **cors}, data)
