@@ -178,3 +178,77 @@ def test_an_execution_is_redrivable_for_14_days(sfn, machine, cloudtwin_client):
     described = sfn.describe_execution(executionArn=execution)
     assert described["redriveStatus"] == "NOT_REDRIVABLE"
     assert _not_redrivable(sfn, execution) == described["redriveStatusReason"]
+
+
+def test_redrive_of_a_distributed_map_redrives_its_map_run(sfn, machine, sqs):
+    present, missing = f"q-{uuid.uuid4().hex[:8]}", f"q-{uuid.uuid4().hex[:8]}"
+    sqs.create_queue(QueueName=present)
+    definition = {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.queues", "End": True, "ItemSelector": {"queue.$": "$$.Map.Item.Value"},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Find", "States": {"Find": lookup()}},
+    }}}  # fmt: skip
+    execution = start_failed(sfn, machine, definition, {"queues": [present, missing]})
+    run_arn = sfn.list_map_runs(executionArn=execution)["mapRuns"][0]["mapRunArn"]
+    assert sfn.describe_map_run(mapRunArn=run_arn)["status"] == "FAILED"
+    sqs.create_queue(QueueName=missing)
+    sfn.redrive_execution(executionArn=execution)
+    described = finished(sfn, execution)
+    assert described["status"] == "SUCCEEDED"
+    assert [named(found) for found in json.loads(described["output"])] == [present, missing]
+    events = history(sfn, execution)
+    kinds = [e["type"] for e in events]
+    assert kinds.count("MapRunStarted") == 1
+    redriven = next(e for e in events if e["type"] == "MapRunRedriven")
+    assert redriven["mapRunRedrivenEventDetails"] == {"mapRunArn": run_arn, "redriveCount": 1}
+    assert kinds[kinds.index("ExecutionRedriven"):] == [
+        "ExecutionRedriven", "MapStateEntered", "MapStateStarted", "MapRunRedriven", "MapRunSucceeded",
+        "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+    run = sfn.describe_map_run(mapRunArn=run_arn)
+    assert (run["status"], run["redriveCount"]) == ("SUCCEEDED", 1)
+    assert run["itemCounts"]["succeeded"] == 2 and run["itemCounts"]["failed"] == 0
+    assert len(sfn.list_map_runs(executionArn=execution)["mapRuns"]) == 1
+
+
+def test_an_aborted_execution_is_redriven_from_the_state_it_was_in(sfn, machine, cloudtwin_client):
+    cloudtwin_client.freeze()
+    definition = {"StartAt": "Before", "States": {
+        "Before": {"Type": "Pass", "Next": "Pause"},
+        "Pause": {"Type": "Wait", "Seconds": 60, "Next": "After"},
+        "After": {"Type": "Pass", "End": True},
+    }}  # fmt: skip
+    arn = machine(definition)
+    execution = sfn.start_execution(stateMachineArn=arn, input='{"n": 1}')["executionArn"]
+    assert finished(sfn, execution, seconds=0.3)["status"] == "RUNNING"
+    sfn.stop_execution(executionArn=execution)
+    assert finished(sfn, execution)["status"] == "ABORTED"
+    sfn.redrive_execution(executionArn=execution)
+    cloudtwin_client.advance(59)
+    assert finished(sfn, execution, seconds=0.3)["status"] == "RUNNING"  # the Wait starts again
+    cloudtwin_client.advance(1)
+    described = finished(sfn, execution)
+    assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"n": 1})
+    events = history(sfn, execution)
+    assert [len(entered(events, name)) for name in ("Before", "Pause", "After")] == [1, 2, 1]
+
+
+def test_a_retried_parallel_runs_all_its_branches_again_then_a_redrive_only_the_failed_one(
+        sfn, machine, sqs, cloudtwin_client):
+    cloudtwin_client.freeze()
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    definition = {"StartAt": "Both", "States": {"Both": {
+        "Type": "Parallel", "End": True, "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}],
+        "Branches": [
+            {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
+            {"StartAt": "Right", "States": {"Right": lookup()}},
+        ]}}}  # fmt: skip
+    arn = machine(definition)
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"queue": queue}))["executionArn"]
+    assert finished(sfn, execution, seconds=0.3)["status"] == "RUNNING"
+    cloudtwin_client.advance(1)
+    assert finished(sfn, execution)["status"] == "FAILED"
+    assert [len(entered(history(sfn, execution), name)) for name in ("Left", "Right")] == [2, 2]
+    sqs.create_queue(QueueName=queue)
+    sfn.redrive_execution(executionArn=execution)
+    assert finished(sfn, execution)["status"] == "SUCCEEDED"
+    assert [len(entered(history(sfn, execution), name)) for name in ("Left", "Right")] == [2, 3]
