@@ -252,3 +252,21 @@ def test_a_retried_parallel_runs_all_its_branches_again_then_a_redrive_only_the_
     sfn.redrive_execution(executionArn=execution)
     assert finished(sfn, execution)["status"] == "SUCCEEDED"
     assert [len(entered(history(sfn, execution), name)) for name in ("Left", "Right")] == [2, 3]
+
+
+def test_the_same_client_token_gets_the_same_answer(sfn, machine, cloudtwin_client):
+    cloudtwin_client.freeze()
+    definition = {"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 60, "End": True}}}
+    arn = machine(definition)
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    sfn.stop_execution(executionArn=execution)
+    assert finished(sfn, execution)["status"] == "ABORTED"
+    first = sfn.redrive_execution(executionArn=execution, clientToken="once")
+    again = sfn.redrive_execution(executionArn=execution, clientToken="once")
+    assert again["redriveDate"] == first["redriveDate"]  # the same request: not redriven twice
+    assert sfn.describe_execution(executionArn=execution)["redriveCount"] == 1
+    assert _not_redrivable(sfn, execution) == "Execution is RUNNING and cannot be redriven"
+    cloudtwin_client.advance(15 * 60 + 1)
+    assert finished(sfn, execution)["status"] == "SUCCEEDED"
+    with pytest.raises(ClientError):  # the token is no longer remembered
+        sfn.redrive_execution(executionArn=execution, clientToken="once")

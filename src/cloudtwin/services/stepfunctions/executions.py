@@ -139,6 +139,7 @@ class Engine:
         if redrive:
             journal.redrive()
             history.add("ExecutionRedriven", {"redriveCount": record["redriveCount"]}, previous=0)
+            self.status_event(record)
         save(record)
         try:
             loop = asyncio.get_running_loop()

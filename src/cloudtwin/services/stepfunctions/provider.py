@@ -30,6 +30,8 @@ MAX_INPUT = 262144
 #: How long after it ended an execution can be redriven, and the history it must stay under.
 REDRIVABLE_PERIOD = 14 * 86400
 MAX_REDRIVE_HISTORY = 24999
+#: RedriveExecution answers again the last 10 client tokens it took, for 15 minutes.
+REDRIVE_TOKENS, REDRIVE_TOKEN_SECONDS = 10, 15 * 60
 _INVALID_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
 
@@ -384,11 +386,19 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         if params["executionArn"].split(":")[5:6] == ["express"]:
             raise ServiceError("ExecutionNotRedrivable", "Execution of an EXPRESS state machine cannot be redriven")
         record = self._execution(ctx, params["executionArn"])
+        now = self.env.clock.now()
+        token = params.get("clientToken")
+        for used, date in record.get("redriveTokens") or []:
+            if token and used == token and now - date <= REDRIVE_TOKEN_SECONDS:
+                return {"redriveDate": date}  # the same request again: the same answer
         reason = self._not_redrivable(record)
         if reason is not None:
             raise ServiceError("ExecutionNotRedrivable", reason)
-        now = self.env.clock.now()
-        record.update(status="RUNNING", redriveCount=record.get("redriveCount", 0) + 1, redriveDate=now)
+        tokens = [pair for pair in record.get("redriveTokens") or [] if now - pair[1] <= REDRIVE_TOKEN_SECONDS]
+        if token:
+            tokens = (tokens + [[token, now]])[-REDRIVE_TOKENS:]
+        record.update(status="RUNNING", redriveCount=record.get("redriveCount", 0) + 1, redriveDate=now,
+                      redriveTokens=tokens)
         for key in ("stopDate", "error", "cause", "output"):
             record.pop(key, None)
         self.engine.start(record, json.loads(record["definition"]), self._store(ctx), self._save, redrive=True)
