@@ -270,3 +270,22 @@ def test_the_same_client_token_gets_the_same_answer(sfn, machine, cloudtwin_clie
     assert finished(sfn, execution)["status"] == "SUCCEEDED"
     with pytest.raises(ClientError):  # the token is no longer remembered
         sfn.redrive_execution(executionArn=execution, clientToken="once")
+
+
+def test_a_timed_out_execution_is_redriven_with_its_timeout_counted_from_the_redrive(
+        sfn, machine, cloudtwin_client):
+    cloudtwin_client.freeze()
+    definition = {"TimeoutSeconds": 10, "StartAt": "First", "States": {
+        "First": {"Type": "Wait", "Seconds": 8, "Next": "Second"},
+        "Second": {"Type": "Wait", "Seconds": 8, "End": True},
+    }}  # fmt: skip
+    execution = sfn.start_execution(stateMachineArn=machine(definition))["executionArn"]
+    cloudtwin_client.advance(8)
+    assert finished(sfn, execution, seconds=0.3)["status"] == "RUNNING"
+    cloudtwin_client.advance(2)
+    assert finished(sfn, execution)["status"] == "TIMED_OUT"
+    sfn.redrive_execution(executionArn=execution)
+    cloudtwin_client.advance(8)  # 18 s after the start, 8 s after the redrive
+    assert finished(sfn, execution)["status"] == "SUCCEEDED"
+    events = history(sfn, execution)
+    assert [len(entered(events, name)) for name in ("First", "Second")] == [1, 2]
