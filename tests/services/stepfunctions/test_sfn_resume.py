@@ -240,3 +240,25 @@ def test_a_parent_waiting_on_a_sync_child_resumes_with_it(server):
                  "the parent to end")
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == "rested"
     assert len(sfn.list_executions(stateMachineArn=child)["executions"]) == 1  # the child was started once
+
+
+def test_a_failed_execution_is_redriven_from_its_failed_state_after_a_restart(server):
+    sfn, sqs = server.sfn, server.sqs
+    definition = {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "Result": "left", "End": True}}},
+        {"StartAt": "Right", "States": {"Right": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:getQueueUrl",
+            "Parameters": {"QueueName": "later"}, "ResultSelector": {"found": True}, "End": True}}},
+    ]}}}  # fmt: skip
+    machine = sfn.create_state_machine(name="redrive", definition=json.dumps(definition), roleArn=ROLE)
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    until(lambda: sfn.describe_execution(executionArn=arn)["status"] == "FAILED", "the execution to fail")
+
+    server.restart(signal.SIGKILL)  # what a redrive needs was kept on disk
+    sqs.create_queue(QueueName="later")
+    sfn.redrive_execution(executionArn=arn)
+    done = until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+                 "the redriven execution to end")
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", ["left", {"found": True}])
+    names = Counter(e["stateEnteredEventDetails"]["name"] for e in history(sfn, arn) if "stateEnteredEventDetails" in e)
+    assert (names["Left"], names["Right"]) == (1, 2)

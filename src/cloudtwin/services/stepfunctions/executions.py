@@ -125,9 +125,8 @@ class Engine:
         not kept (EXPRESS)."""
         arn = record["executionArn"]
         events = store.history(arn) if store is not None else []
-        journal = Journal(store if store is not None and self.env.persistence.enabled else None, arn,
-                          self._changed)
-        history = History(events, self.now, journal.event if journal.kept else None)
+        journal = Journal(store, arn, self._changed, persist=self.env.persistence.enabled, load=bool(events))
+        history = History(events, self.now, journal.event if journal.persist else None)
         history.keep_text(record["inputValue"], record["input"])
         execution = Execution(self, record, definition, history, journal)
         event = self.done.get(arn)
@@ -138,7 +137,9 @@ class Engine:
                                              "roleArn": record["roleArn"]}, advance=False)
             self.status_event(record)
         if redrive:
+            journal.redrive()
             history.add("ExecutionRedriven", {"redriveCount": record["redriveCount"]}, previous=0)
+            self.status_event(record)
         save(record)
         try:
             loop = asyncio.get_running_loop()
@@ -201,7 +202,8 @@ class Engine:
             history.add("ExecutionFailed", {"error": "States.Runtime", "cause": record["cause"]})
         record["stopDate"] = self.now()
         self.running.pop(record["executionArn"], None)
-        execution.journal.clear()
+        if record["status"] == "SUCCEEDED" or record.get("type") == "EXPRESS":
+            execution.journal.clear()  # otherwise kept: a redrive goes on from there
         save(record)
         self.status_event(record)
         self.provider.logs.execution_done(record, history.events)

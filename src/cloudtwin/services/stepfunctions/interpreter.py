@@ -240,6 +240,9 @@ class Execution:
         """Run one state (``point``: the checkpoint it resumes from, written before a restart)."""
         kind = state["Type"]
         language = state.get("QueryLanguage") or frame.language
+        redriven = point if point is not None and point.get("phase") == "redrive" else None
+        if redriven is not None:
+            point = None  # entered again, as a new state
         if point is None:
             entered = self.history.add(f"{kind}StateEntered", {"name": name, **self.history.payload(data, "input")})
             frame.state = {"Name": name, "EnteredTime": iso(self.engine.now())}
@@ -252,10 +255,12 @@ class Execution:
             retriers = list(point["retriers"])
         frame.entered = entered
         frame.raw = data
+        journal = self.journal
+        if redriven is not None:
+            journal.rekey(frame.key, redriven["entered"], entered)
         prefix = f"An error occurred while executing the state '{name}' (entered at the event id #{entered}). "
         resource = str(state.get("Resource"))
         waits_for_token = kind == "Task" and (".waitForTaskToken" in resource or ".sync" in resource)
-        journal = self.journal
         if point is not None and point.get("phase") == "retry":
             await self.engine.sleep_until(point["due"])
             point = None
@@ -269,7 +274,8 @@ class Execution:
                 journal.mark(frame.key, {
                     "state": name, "input": data, "entered": entered, "context": dict(frame.state),
                     "variables": dict(frame.variables), "retriers": list(retriers), "phase": "run",
-                    **({"token": frame.task_token} if frame.task_token else {})})
+                    **({"token": frame.task_token} if frame.task_token else {}),
+                    **({"redriveMapRun": redriven["mapRunArn"]} if redriven and redriven.get("mapRunArn") else {})})
             point = None
             try:
                 try:
@@ -296,6 +302,8 @@ class Execution:
                         retriers[index] += 1
                         frame.state["RetryCount"] = frame.state.get("RetryCount", 0) + 1
                         due = self.engine.now() + max(0.0, float(seconds))
+                        if kind in ("Parallel", "Map"):
+                            journal.drop_under(frame.key, entered)  # tried again: all its branches
                         journal.update(frame.key, phase="retry", due=due, retriers=list(retriers),
                                        context=dict(frame.state), token=None, outcome=None, timeoutDue=None,
                                        child=None, worker=None, mapRunArn=None)
@@ -309,6 +317,8 @@ class Execution:
                     self.evaluation_failed(name, failure, entered)
                     raise
                 catcher = state["Catch"][index]
+                if kind in ("Parallel", "Map"):
+                    journal.drop_under(frame.key, entered)
                 output, assigned = self._caught(catcher, data, failure, frame, language, prefix)
                 next_name = catcher["Next"]
                 break
@@ -496,7 +506,6 @@ class Execution:
         except FailureError:
             for task in tasks:
                 task.cancel()
-            journal.drop_under(frame.key, frame.entered)
             raise  # ParallelStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:

@@ -71,7 +71,7 @@ class Maps:
                 if point is not None and "done" in point:
                     return point["done"]  # finished before a restart
                 value = self._selected(execution, state, item, index, data, raw, child, language)
-                if point is None:
+                if point is None or point.get("phase") == "redrive":
                     history.add("MapIterationStarted", {"index": index, "name": name})
                 try:
                     result = await execution.run_states(processor, value, child)
@@ -89,7 +89,6 @@ class Maps:
         except FailureError:
             for task in tasks:
                 task.cancel()
-            journal.drop_under(frame.key, frame.entered)
             raise  # MapStateFailed is written once no retrier takes the failure (run_state)
         except BaseException:
             for task in tasks:
@@ -210,6 +209,7 @@ class Maps:
         run = self.engine.find_map_run(execution, point.get("mapRunArn")) if point is not None else None
         if run is None:
             history.add("MapStateStarted", {"length": 0 if reader is not None else len(items)})
+            run = self._redriven(execution, frame)
         tolerated_count, tolerated_percent = self._tolerance(execution, state, data, frame, language)
         if reader is not None:
             if run is None:
@@ -278,11 +278,12 @@ class Maps:
                 return result
 
         results = await asyncio.gather(*(iteration(i, item) for i, item in enumerate(items)))
-        journal.drop_under(frame.key, frame.entered)
         for key in ("resultsWritten",):
             counts[key] = counts["succeeded"] + counts["failed"]
         total = len(items) or 1
         exceeded = failed and (len(failed) > tolerated_count and 100.0 * len(failed) / total > tolerated_percent)
+        if not exceeded:
+            journal.drop_under(frame.key, frame.entered)  # (failed: its unsuccessful iterations can be redriven)
         self.engine.finish_map_run(run, "FAILED" if exceeded else "SUCCEEDED")
         if exceeded:
             history.add("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold",
@@ -295,6 +296,20 @@ class Maps:
         if writer:
             return await self._write(execution, run, writer, list(results))
         return list(results)
+
+    def _redriven(self, execution: "Execution", frame: "Frame") -> dict[str, Any] | None:
+        """The map run a redriven distributed Map state had: redriven (``MapRunRedriven``)
+        rather than a new one started."""
+        point = execution.journal.at(frame.key) or {}
+        run = self.engine.find_map_run(execution, point.get("redriveMapRun"))
+        if run is None:
+            return None
+        run.update(status="RUNNING", redriveCount=run.get("redriveCount", 0) + 1, redriveDate=self.engine.now())
+        run.pop("stopDate", None)
+        execution.history.add("MapRunRedriven", {"mapRunArn": run["mapRunArn"], "redriveCount": run["redriveCount"]})
+        execution.journal.update(frame.key, phase="branches", mapRunArn=run["mapRunArn"], redriveMapRun=None)
+        self.engine.provider.save_map_run(run)
+        return run
 
     @staticmethod
     def _count(execution: "Execution", config: dict[str, Any], field: str, data: Any, frame: "Frame | None",

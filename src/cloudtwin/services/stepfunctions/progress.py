@@ -25,6 +25,12 @@ Each running thread has one *checkpoint*, rewritten at each step it takes::
 
 The rows are written in the same turn of the event loop as the history events they go
 with, so what is on disk is always a state the execution was really in.
+
+The checkpoints of a STANDARD execution are kept in the store (on disk only with
+``--data-dir``) while it runs and, once it ended unsuccessfully, until it is redriven:
+``RedriveExecution`` turns each unfinished thread's checkpoint to the phase ``"redrive"``,
+and the thread enters that state again with the input it had (a Parallel or Map state's
+finished branches and iterations keep their output; see :meth:`Journal.redrive`).
 """
 
 from __future__ import annotations
@@ -45,12 +51,15 @@ class Journal:
     """The execution's record, history events and checkpoints, written to the store as
     they change — or nowhere, for an execution that is not kept (EXPRESS, TestState)."""
 
-    def __init__(self, store: "StepFunctionsStore | None", arn: str, changed: Callable[[], None] | None = None) -> None:
+    def __init__(self, store: "StepFunctionsStore | None", arn: str, changed: Callable[[], None] | None = None,
+                 persist: bool = True, load: bool = True) -> None:
         self.store = store
         self.arn = arn
-        self.changed = changed or (lambda: None)
-        #: thread -> checkpoint (what was saved before a restart, then what is being written)
-        self.points: dict[str, dict[str, Any]] = store.checkpoints(arn) if store is not None else {}
+        #: whether the store is written to disk (history events are kept in it then too)
+        self.persist = persist and store is not None
+        self.changed = changed if changed is not None and self.persist else (lambda: None)
+        #: thread -> checkpoint (what was saved before a restart or a redrive, then what is being written)
+        self.points: dict[str, dict[str, Any]] = store.checkpoints(arn) if store is not None and load else {}
 
     @property
     def kept(self) -> bool:
@@ -62,7 +71,7 @@ class Journal:
     # -- writing -------------------------------------------------------------------------------
 
     def event(self, event: dict[str, Any]) -> None:
-        if self.store is not None:
+        if self.persist:
             self.store.events[(self.arn, event["id"])] = event
             self.changed()
 
@@ -109,6 +118,36 @@ class Journal:
         for thread in list(self.points):
             self.store.progress.pop((self.arn, thread), None)
         self.points.clear()
+        self.changed()
+
+    def rekey(self, parent: str, old: int, new: int) -> None:
+        """A state the thread ``parent`` was in (entered at event ``old``) is entered again
+        at ``new`` by a redrive: its branches and iterations, and theirs, move with it."""
+        if self.store is None or old == new:
+            return
+        prefix, renamed = f"{parent}/{old}.", f"{parent}/{new}."
+        for thread in [t for t in self.points if t.startswith(prefix)]:
+            point = self.points.pop(thread)
+            self.store.progress.pop((self.arn, thread), None)
+            moved = renamed + thread[len(prefix):]
+            self.points[moved] = point
+            self.store.progress[(self.arn, moved)] = point
+        self.changed()
+
+    def redrive(self) -> None:
+        """The execution is redriven: each thread that did not finish enters again the state
+        it was in, with that state's input and the variables it saw."""
+        if self.store is None:
+            return
+        for thread, point in list(self.points.items()):
+            if "done" in point or "state" not in point:
+                continue
+            again = {key: point[key] for key in ("state", "input", "entered", "variables") if key in point}
+            again["phase"] = "redrive"
+            if point.get("mapRunArn"):
+                again["mapRunArn"] = point["mapRunArn"]  # a distributed Map's run is redriven, not started
+            self.points[thread] = again
+            self.store.progress[(self.arn, thread)] = again
         self.changed()
 
     # -- reading -------------------------------------------------------------------------------

@@ -27,6 +27,11 @@ from cloudtwin.services.stepfunctions.models import StepFunctionsStore
 
 Params = dict[str, Any]
 MAX_INPUT = 262144
+#: How long after it ended an execution can be redriven, and the history it must stay under.
+REDRIVABLE_PERIOD = 14 * 86400
+MAX_REDRIVE_HISTORY = 24999
+#: RedriveExecution answers again the last 10 client tokens it took, for 15 minutes.
+REDRIVE_TOKENS, REDRIVE_TOKEN_SECONDS = 10, 15 * 60
 _INVALID_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
 
@@ -276,13 +281,25 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         out["redriveCount"] = record.get("redriveCount", 0)
         if record.get("redriveDate"):
             out["redriveDate"] = record["redriveDate"]
-        status = record["status"]
-        if status in ("FAILED", "TIMED_OUT", "ABORTED") and record.get("type") != "EXPRESS":
+        reason = self._not_redrivable(record)
+        if reason is None:
             out["redriveStatus"] = "REDRIVABLE"
         else:
             out["redriveStatus"] = "NOT_REDRIVABLE"
-            out["redriveStatusReason"] = f"Execution is {status} and cannot be redriven"
+            out["redriveStatusReason"] = reason
         return out
+
+    def _not_redrivable(self, record: Params) -> str | None:
+        """Why RedriveExecution would refuse the execution (AWS's reasons), or None."""
+        status = record["status"]
+        if status not in ("FAILED", "TIMED_OUT", "ABORTED") or record.get("type") == "EXPRESS":
+            return f"Execution is {status} and cannot be redriven"
+        if record.get("stopDate") is not None and self.env.clock.now() - record["stopDate"] > REDRIVABLE_PERIOD:
+            return "Execution redrivable period exceeded"
+        if len(self.stores.get(record["account"], record["region"]).histories.get(record["executionArn"]) or []) \
+                >= MAX_REDRIVE_HISTORY:
+            return "Execution history event limit exceeded"
+        return None
 
     def describe_execution(self, ctx: RequestContext, params: Params) -> Params:
         self._resume_now()
@@ -366,12 +383,22 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         return {"stopDate": record.get("stopDate") or self.env.clock.now()}
 
     def redrive_execution(self, ctx: RequestContext, params: Params) -> Params:
+        if params["executionArn"].split(":")[5:6] == ["express"]:
+            raise ServiceError("ExecutionNotRedrivable", "Execution of an EXPRESS state machine cannot be redriven")
         record = self._execution(ctx, params["executionArn"])
-        if record["status"] not in ("FAILED", "TIMED_OUT", "ABORTED"):
-            raise ServiceError("ExecutionNotRedrivable",
-                               f"Execution with ARN: {record['executionArn']} is not redrivable.")
         now = self.env.clock.now()
-        record.update(status="RUNNING", redriveCount=record.get("redriveCount", 0) + 1, redriveDate=now)
+        token = params.get("clientToken")
+        for used, date in record.get("redriveTokens") or []:
+            if token and used == token and now - date <= REDRIVE_TOKEN_SECONDS:
+                return {"redriveDate": date}  # the same request again: the same answer
+        reason = self._not_redrivable(record)
+        if reason is not None:
+            raise ServiceError("ExecutionNotRedrivable", reason)
+        tokens = [pair for pair in record.get("redriveTokens") or [] if now - pair[1] <= REDRIVE_TOKEN_SECONDS]
+        if token:
+            tokens = (tokens + [[token, now]])[-REDRIVE_TOKENS:]
+        record.update(status="RUNNING", redriveCount=record.get("redriveCount", 0) + 1, redriveDate=now,
+                      redriveTokens=tokens)
         for key in ("stopDate", "error", "cause", "output"):
             record.pop(key, None)
         self.engine.start(record, json.loads(record["definition"]), self._store(ctx), self._save, redrive=True)
