@@ -164,3 +164,16 @@ def test_a_bodiless_head_error_is_judged_by_its_status():
     judge = Judge()
     assert judge.judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(412, {}, b"", "412")).passed
     assert not judge.judge(head, Variant("HeadObject", "optional", "t", {}, "positive"), Response(409, {}, b"", "409")).passed
+
+
+def test_sqs_batch_results_may_leave_out_an_empty_list_as_aws_does():
+    # AWS's JSON answers omit an empty Failed (a model erratum AWS acknowledged); any other
+    # required member stays required
+    import botocore.session
+
+    operation = botocore.session.get_session().get_service_model("sqs").operation_model("SendMessageBatch")
+    checker = OutputChecker()
+    assert checker.check(operation, 200, {}, json.dumps({"Successful": [{"Id": "a", "MessageId": "m",
+                                                                          "MD5OfMessageBody": "x"}]}).encode()) == []
+    problems = checker.check(operation, 200, {}, json.dumps({"Successful": [{"Id": "a"}]}).encode())
+    assert any("MessageId: required member missing" in p for p in problems), problems
