@@ -42,9 +42,10 @@ class Config:
     #: Allow or deny calls signed with IAM-issued credentials by their policies
     #: (``CLOUDTWIN_ENFORCE_IAM=1``); root and default credentials are always allowed.
     enforce_iam: bool = False
-    #: The IAM user ARN the default credentials act as (``CLOUDTWIN_DEFAULT_IDENTITY``):
-    #: GetCallerIdentity answers it, and its account becomes the default account.
-    #: None: the default account's root.
+    #: What the default credentials act as (``CLOUDTWIN_DEFAULT_IDENTITY``): an IAM user
+    #: ARN (GetCallerIdentity answers it, and its account becomes the default account), or
+    #: ``root`` / a root ARN for the account's root. None: the IAM user ``cloudtwin`` of
+    #: the default account (see gateway.identity).
     default_identity: str | None = None
     #: Seconds a client may pause while sending a request body before the request is
     #: answered with S3's ``RequestTimeout`` and the connection closed.
@@ -93,7 +94,9 @@ class Config:
             values["verify_signatures"] = True
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values.get("default_identity"):
-            from cloudtwin.gateway.identity import parse_user_arn
+            from cloudtwin.gateway.identity import parse_default_identity
 
-            values["default_account"] = parse_user_arn(str(values["default_identity"]))[0]
+            account = parse_default_identity(str(values["default_identity"]))[0]
+            if account:
+                values["default_account"] = account
         return cls(**values)  # type: ignore[arg-type]

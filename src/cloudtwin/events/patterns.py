@@ -24,6 +24,8 @@ import math
 import re
 from typing import Any, Callable
 
+from cloudtwin.protocol import jackson
+
 __all__ = ["Pattern", "PatternError", "compile_pattern", "matches"]
 
 _MISSING = object()
@@ -273,44 +275,15 @@ def _object(spec: Any) -> dict[str, Any]:
     return spec
 
 
-_EXPECTING_VALUE = "was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-_TOKEN = re.compile(r"[A-Za-z0-9_$.+-]+")
-
-
-def _where(source: str, position: int) -> str:
-    """Jackson's location suffix, as AWS quotes it (1-based line and column)."""
-    line = source.count("\n", 0, position) + 1
-    column = position - (source.rfind("\n", 0, position) + 1) + 1
-    return f'\n at [Source: (String)"{source}"; line: {line}, column: {column}]'
-
-
-def _syntax_error(source: str, error: json.JSONDecodeError) -> PatternError:
-    """The reason AWS's JSON reader gives for text that is not JSON."""
-    pos = error.pos
-    char = source[pos] if pos < len(source) else ""
-    if error.msg.startswith("Expecting property name") and char:
-        return PatternError(
-            f"Unexpected character ('{char}' (code {ord(char)})): was expecting double-quote to start field name"
-            + _where(source, pos)
-        )
-    token = _TOKEN.match(source, pos)
-    if error.msg.startswith("Expecting value") and token:
-        word = token.group(0)
-        return PatternError(f"Unrecognized token '{word}': {_EXPECTING_VALUE}" + _where(source, pos + len(word)))
-    if not char:
-        return PatternError("Unexpected end-of-input" + _where(source, pos))
-    return PatternError(f"Unexpected character ('{char}' (code {ord(char)}))" + _where(source, pos))
-
-
 def compile_pattern(source: str | dict[str, Any]) -> Pattern:
     if isinstance(source, str):
         try:
             spec = json.loads(source)
         except json.JSONDecodeError as error:
-            raise _syntax_error(source, error) from None
+            raise PatternError(jackson.syntax_error(source, error, redacted=False)) from None
         if not isinstance(spec, dict):
             start = len(source) - len(source.lstrip())
-            raise PatternError("Filter is not an object" + _where(source, start + 1))
+            raise PatternError("Filter is not an object" + jackson.location(source, start + 1, redacted=False))
     else:
         spec = source
     return Pattern(_object(spec))

@@ -2,8 +2,13 @@
 
 AWS knows every access key; cloudtwin accepts any. A key that IAM or STS issued maps to
 its user or role session (they register it here); a 12-digit key id is read as an account
-id, so tests can pick accounts just by choosing keys; anything else acts as the root of the
-default account, or as the IAM user ``CLOUDTWIN_DEFAULT_IDENTITY`` names.
+id, so tests can pick accounts just by choosing keys; anything else acts in the default account.
+
+Any other key acts as the account's *default principal*: the IAM user ``cloudtwin``
+(``arn:aws:iam::<account>:user/cloudtwin``), as AWS developers call AWS as IAM users, not as
+the root. ``CLOUDTWIN_DEFAULT_IDENTITY`` names another user (a user ARN, whose account becomes
+the default one) or ``root`` (the account's root). The default principal is the emulator's
+administrator: it is allowed everything, even with IAM enforcement on.
 """
 
 from __future__ import annotations
@@ -15,15 +20,33 @@ import threading
 from dataclasses import dataclass, field
 
 _USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$")
+_ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
+
+#: The name of the IAM user the default credentials act as, unless configured otherwise.
+DEFAULT_USER = "cloudtwin"
 
 
 def parse_user_arn(arn: str) -> tuple[str, str, str]:
     """(account, path, user name) of an IAM user ARN; ValueError for anything else."""
     match = _USER_ARN.match(arn)
     if match is None:
-        raise ValueError(f"CLOUDTWIN_DEFAULT_IDENTITY must be an IAM user ARN, not {arn!r}")
+        raise ValueError(
+            f"CLOUDTWIN_DEFAULT_IDENTITY must be an IAM user ARN or root, not {arn!r}"
+        )
     account, path, name = match.groups()
     return account, "/" + path, name
+
+
+def parse_default_identity(value: str) -> tuple[str | None, tuple[str, str] | None]:
+    """What ``CLOUDTWIN_DEFAULT_IDENTITY`` names: (its account, if it names one; the user's
+    (path, name), or None for the account's root). ValueError for anything else."""
+    if value.strip().lower() == "root":
+        return None, None
+    root = _ROOT_ARN.match(value)
+    if root is not None:
+        return root.group(1), None
+    account, path, name = parse_user_arn(value)
+    return account, (path, name)
 
 
 def partition_for_region(region: str) -> str:
@@ -54,7 +77,7 @@ class Identity:
     arn: str
     user_id: str
     access_key_id: str | None = None
-    #: True for the account's root (and the default credentials): always allowed.
+    #: True for the account's root and the default principal: always allowed.
     is_root: bool = True
     #: When temporary (STS) credentials stop working, in virtual-clock epoch seconds.
     expires_at: float | None = None
@@ -75,6 +98,11 @@ class Identity:
 
     def arn_in(self, region: str) -> str:
         return self.arn.replace("{partition}", partition_for_region(region))
+
+    @property
+    def is_account_root(self) -> bool:
+        """The account's root itself (or a session of it), not the default IAM user."""
+        return self.arn.endswith(":root")
 
 
 def check_credentials(identity: Identity, now: float, protocol: str) -> None:
@@ -107,8 +135,14 @@ class IdentityRegistry:
 
     def __init__(self, default_account: str, default_identity: str | None = None) -> None:
         self.default_account = default_account
-        #: The user ARN the default credentials act as (None: the default account's root).
+        #: What the default credentials act as (``CLOUDTWIN_DEFAULT_IDENTITY``): a user ARN,
+        #: ``root``, or None for the user :data:`DEFAULT_USER`.
         self.default_identity = default_identity
+        #: (path, name) of the IAM user every account's default credentials act as; None:
+        #: they act as the account's root.
+        self.default_user: tuple[str, str] | None = (
+            parse_default_identity(default_identity)[1] if default_identity else ("/", DEFAULT_USER)
+        )
         self._keys: dict[str, Identity] = {}
         self._roots: dict[str | None, Identity] = {}
         self._lock = threading.Lock()
@@ -132,15 +166,35 @@ class IdentityRegistry:
         identity = self._roots.get(access_key_id)
         if identity is None:
             if access_key_id and len(access_key_id) == 12 and access_key_id.isdigit():
-                identity = self.root(access_key_id, access_key_id)
-            elif self.default_identity:
-                identity = self.user(self.default_identity, access_key_id)
+                identity = self.default_principal(access_key_id, access_key_id)
             else:
-                identity = self.root(self.default_account, access_key_id)
+                identity = self.default_principal(self.default_account, access_key_id)
             if len(self._roots) >= 4096:
                 self._roots.clear()
             self._roots[access_key_id] = identity
         return identity
+
+    def default_principal(self, account_id: str, access_key_id: str | None = None) -> Identity:
+        """What unregistered credentials act as in an account: the default user, or the root."""
+        if self.default_user is None:
+            return self.root(account_id, access_key_id)
+        path, name = self.default_user
+        return self.user(f"arn:aws:iam::{account_id}:user{path}{name}", access_key_id)
+
+    def default_arn(self, account_id: str) -> str:
+        """The default principal's ARN in an account (``{partition}`` left to fill)."""
+        if self.default_user is None:
+            return f"arn:{{partition}}:iam::{account_id}:root"
+        path, name = self.default_user
+        return f"arn:{{partition}}:iam::{account_id}:user{path}{name}"
+
+    def is_administrator(self, arn: str, account_id: str) -> bool:
+        """Whether a principal acts with the full powers of its account: the root or the
+        default principal (also through a GetSessionToken session of either)."""
+        if arn.endswith(":root"):
+            return True
+        plain = re.sub(r"^arn:[^:]+:", "arn:aws:", arn.replace("{partition}", "aws"))
+        return plain == self.default_arn(account_id).replace("{partition}", "aws")
 
     @staticmethod
     def root(account_id: str, access_key_id: str | None = None) -> Identity:

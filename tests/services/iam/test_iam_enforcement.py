@@ -38,7 +38,7 @@ def test_config_reads_the_environment(monkeypatch):
 
 
 def test_user_key_allowed_and_denied_by_its_policy(enforcing):
-    admin = client(enforcing, "iam")  # default credentials: root, always allowed
+    admin = client(enforcing, "iam")  # default credentials: the default user, always allowed
     admin.create_user(UserName="limited")
     admin.put_user_policy(UserName="limited", PolicyName="sqs-only", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
@@ -191,7 +191,7 @@ def test_expired_credentials_on_a_json_service(enforcing):
     assert err.value.response["Error"]["Message"] == "The security token included in the request is expired"
 
 
-def test_root_session_tokens_stay_all_powerful(enforcing):
+def test_default_principal_session_tokens_stay_all_powerful(enforcing):
     session = client(enforcing, "sts").get_session_token(DurationSeconds=900)["Credentials"]
     as_root = client(enforcing, "iam", session["AccessKeyId"], session["SecretAccessKey"],
                      session["SessionToken"])
@@ -237,6 +237,6 @@ def test_session_tags_are_principal_tags(enforcing):
     with pytest.raises(ClientError) as err:
         sts.assume_role(RoleArn=plain["Arn"], RoleSessionName="t1", Tags=[{"Key": "team", "Value": "x"}])
     assert err.value.response["Error"]["Message"] == (
-        f"User: arn:aws:iam::000000000000:root is not authorized to perform: sts:TagSession "
+        f"User: arn:aws:iam::000000000000:user/cloudtwin is not authorized to perform: sts:TagSession "
         f"on resource: {plain['Arn']}"
     )

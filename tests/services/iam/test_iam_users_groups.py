@@ -39,10 +39,13 @@ def test_user_errors(iam):
     assert error_of(iam.delete_user, UserName="ghost")[0] == "NoSuchEntity"
 
 
-def test_get_user_without_name_is_the_caller(iam):
+def test_get_user_without_name_is_the_caller(iam, aws_client):
     me = iam.get_user()["User"]
-    assert me["Arn"] == "arn:aws:iam::000000000000:root"
-    assert me["UserId"] == "000000000000"
+    assert me["Arn"] == "arn:aws:iam::000000000000:user/cloudtwin"
+    assert me["UserName"] == "cloudtwin" and me["Path"] == "/"
+    assert me["UserId"] == aws_client("sts").get_caller_identity()["UserId"]
+    # The default principal is not one of the users IAM lists.
+    assert "cloudtwin" not in [u["UserName"] for u in iam.list_users()["Users"]]
 
 
 def test_update_user_renames_and_moves(iam):

@@ -160,7 +160,7 @@ def test_aws_managed_key_created_on_first_use(kms):
         kms.create_alias(AliasName="alias/aws/mine", TargetKeyId=meta["KeyId"])
     assert err.value.response["Error"] == {
         "Code": "AccessDeniedException",
-        "Message": "User: arn:aws:iam::000000000000:root is not authorized to perform: kms:CreateAlias "
+        "Message": "User: arn:aws:iam::000000000000:user/cloudtwin is not authorized to perform: kms:CreateAlias "
         "on resource: arn:aws:kms:us-east-1:000000000000:alias/aws/mine",
     }
 

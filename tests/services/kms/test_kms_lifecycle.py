@@ -237,7 +237,7 @@ def test_calls_are_recorded(kms, cloudtwin):
     assert [c["operation"] for c in calls] == ["CreateKey", "Encrypt", "Decrypt"]
     encrypt, decrypt = calls[1], calls[2]
     assert encrypt["encryption_context"] == {"app": "a"} and encrypt["key_arn"] == key["Arn"]
-    assert encrypt["caller"] == "arn:aws:iam::000000000000:root" and encrypt["internal"] is False
+    assert encrypt["caller"] == "arn:aws:iam::000000000000:user/cloudtwin" and encrypt["internal"] is False
     assert decrypt["error_code"] == "InvalidCiphertextException"
     assert decrypt["encryption_context"] == {"app": "b"}
     only = cloudtwin.control()._call("GET", "kms/calls", query={"operation": "Encrypt", "limit": 1})["calls"]

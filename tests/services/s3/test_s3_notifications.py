@@ -46,6 +46,11 @@ def test_notifications_arrive_in_sqs(s3, bucket, aws_client):
     assert created["s3"]["object"]["size"] == 4
     assert created["s3"]["object"]["eTag"]
     assert created["eventTime"].endswith("Z")
+    # The default credentials act as an IAM user: named by its unique id; the bucket's
+    # owner by the account's customer id.
+    user_id = aws_client("sts").get_caller_identity()["UserId"]
+    assert created["userIdentity"] == {"principalId": f"AWS:{user_id}"}
+    assert not created["s3"]["bucket"]["ownerIdentity"]["principalId"].startswith("AWS:")
 
 
 def test_unreachable_destination_refused(s3, bucket):

@@ -74,3 +74,19 @@ def test_delete_objects_with_versions(s3, bucket):
     by_version = {d.get("VersionId"): d for d in out["Deleted"]}
     assert by_version[None]["DeleteMarker"] is True and by_version[None]["DeleteMarkerVersionId"]
     assert v1 in by_version
+
+
+def test_delete_objects_naming_a_delete_marker(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket=bucket, Key="m", Body=b"1")["VersionId"]
+    marker = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "m"}]})["Deleted"][0]
+    assert marker["DeleteMarker"] is True and "VersionId" not in marker
+    marker_id = marker["DeleteMarkerVersionId"]
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "m", "VersionId": marker_id}]})
+    # Removing the marker by its own version: reported as a marker, under both ids.
+    assert out["Deleted"] == [
+        {"Key": "m", "VersionId": marker_id, "DeleteMarker": True, "DeleteMarkerVersionId": marker_id}
+    ]
+    # Removing a plain version: no marker fields.
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "m", "VersionId": v1}]})
+    assert out["Deleted"] == [{"Key": "m", "VersionId": v1}]

@@ -247,7 +247,7 @@ def test_kms_calls_recorded_with_secret_encryption_context(aws_client, cloudtwin
     assert [c["operation"] for c in calls] == ["GenerateDataKey", "Decrypt"]
     context = {"SecretARN": created["ARN"], "SecretVersionId": created["VersionId"]}
     assert all(c["encryption_context"] == context and c["key_id"] == key["KeyId"] for c in calls)
-    assert calls[0]["caller"] == "arn:aws:iam::000000000000:root"
+    assert calls[0]["caller"] == "arn:aws:iam::000000000000:user/cloudtwin"
     # Default key: aws/secretsmanager, made on first use.
     sm.create_secret(Name="default", SecretString="x")
     managed = kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]

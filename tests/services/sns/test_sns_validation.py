@@ -175,6 +175,31 @@ def test_subscription_attribute_errors_name_their_context(sns, aws_client):
     assert error(info) == ("InvalidParameter", "Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn")
 
 
+REDACTED = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+
+
+def test_unreadable_json_is_quoted_with_the_parser_message(sns, aws_client):
+    sqs = aws_client("sqs")
+    queue = sqs.create_queue(QueueName="json-ctx")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = sns.create_topic(Name="json-ctx")["TopicArn"]
+    with pytest.raises(ClientError) as info:
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"FilterPolicy": "oops-not.json"})
+    assert error(info) == ("InvalidParameter", (
+        "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. Unrecognized token 'oops': "
+        "was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n"
+        f" at [Source: {REDACTED}; line: 1, column: 5]"
+    ))
+    sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    for name in ("FilterPolicy", "RedrivePolicy"):
+        with pytest.raises(ClientError) as info:
+            sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName=name, AttributeValue='{\n "a": 1,\n b}')
+        assert error(info) == ("InvalidParameter", (
+            f"Invalid parameter: {name}: failed to parse JSON. Unexpected character ('b' (code 98)): "
+            f"was expecting double-quote to start field name\n at [Source: {REDACTED}; line: 3, column: 2]"
+        ))
+
+
 def test_fifo_subscription_needs_a_fifo_dead_letter_queue(sns, aws_client):
     sqs = aws_client("sqs")
 

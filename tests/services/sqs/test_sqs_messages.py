@@ -105,7 +105,7 @@ def test_message_too_long(sqs):
     )
 
 
-def test_system_attributes_on_receive(sqs, queue, control):
+def test_system_attributes_on_receive(sqs, queue, control, aws_client):
     control.freeze()
     now = control.now()
     trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
@@ -117,7 +117,9 @@ def test_system_attributes_on_receive(sqs, queue, control):
     control.advance(5)
     got = sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["All"])["Messages"][0]
     attrs = got["Attributes"]
-    assert attrs["SenderId"] == "000000000000"
+    # The sender's unique id: the default credentials act as an IAM user (AIDA...).
+    assert attrs["SenderId"] == aws_client("sts").get_caller_identity()["UserId"]
+    assert attrs["SenderId"].startswith("AIDA")
     assert attrs["SentTimestamp"] == str(int(now * 1000))
     assert attrs["ApproximateFirstReceiveTimestamp"] == str(int((now + 5) * 1000))
     assert attrs["ApproximateReceiveCount"] == "1"

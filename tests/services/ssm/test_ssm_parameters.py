@@ -101,7 +101,7 @@ def test_versions_labels_and_history(ssm):
     history = ssm.get_parameter_history(Name="/cfg/mode")["Parameters"]
     assert [(h["Version"], h["Value"], h["Labels"]) for h in history] == [
         (1, "one", []), (2, "two", []), (3, "three", ["stable"])]
-    assert history[0]["LastModifiedUser"] == "arn:aws:iam::000000000000:root"
+    assert history[0]["LastModifiedUser"] == "arn:aws:iam::000000000000:user/cloudtwin"
     removed = ssm.unlabel_parameter_version(Name="/cfg/mode", ParameterVersion=3, Labels=["stable", "nope"])
     assert removed["RemovedLabels"] == ["stable"] and removed["InvalidLabels"] == ["nope"]
     with pytest.raises(ClientError) as err:

@@ -6,11 +6,12 @@ import sys
 import pytest
 
 
-def test_default_credentials_are_the_default_account_root(aws_client):
+def test_default_credentials_are_the_default_user(aws_client):
     identity = aws_client("sts").get_caller_identity()
     assert identity["Account"] == "000000000000"
-    assert identity["Arn"] == "arn:aws:iam::000000000000:root"
-    assert identity["UserId"] == "000000000000"
+    assert identity["Arn"] == "arn:aws:iam::000000000000:user/cloudtwin"
+    assert identity["UserId"].startswith("AIDA") and len(identity["UserId"]) == 21
+    assert aws_client("sts").get_caller_identity()["UserId"] == identity["UserId"]
     assert identity["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert identity["ResponseMetadata"]["RequestId"]
 
@@ -27,7 +28,7 @@ def test_twelve_digit_access_key_selects_the_account(endpoint):
     )
     identity = sts.get_caller_identity()
     assert identity["Account"] == "123456789012"
-    assert identity["Arn"] == "arn:aws:iam::123456789012:root"
+    assert identity["Arn"] == "arn:aws:iam::123456789012:user/cloudtwin"
 
 
 def test_partition_follows_the_region(endpoint):
@@ -40,7 +41,7 @@ def test_partition_follows_the_region(endpoint):
         aws_access_key_id="210987654321",
         aws_secret_access_key="test",
     )
-    assert sts.get_caller_identity()["Arn"] == "arn:aws-cn:iam::210987654321:root"
+    assert sts.get_caller_identity()["Arn"] == "arn:aws-cn:iam::210987654321:user/cloudtwin"
 
 
 def test_aws_cli_get_caller_identity(endpoint, tmp_path):
@@ -63,7 +64,7 @@ def test_aws_cli_get_caller_identity(endpoint, tmp_path):
     assert out.returncode == 0, out.stderr
     identity = json.loads(out.stdout)
     assert identity["Account"] == "000000000000"
-    assert identity["Arn"] == "arn:aws:iam::000000000000:root"
+    assert identity["Arn"] == "arn:aws:iam::000000000000:user/cloudtwin"
 
 
 @pytest.mark.parametrize("via_env", [True, False])

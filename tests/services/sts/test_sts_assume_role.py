@@ -70,7 +70,7 @@ def test_assume_role_refused_when_trust_policy_does_not_admit_the_caller(aws_cli
     error = err.value.response["Error"]
     assert error["Code"] == "AccessDenied"
     assert error["Message"] == (
-        f"User: arn:aws:iam::{HOME}:root is not authorized to perform: sts:AssumeRole "
+        f"User: arn:aws:iam::{HOME}:user/cloudtwin is not authorized to perform: sts:AssumeRole "
         f"on resource: {role['Arn']}"
     )
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

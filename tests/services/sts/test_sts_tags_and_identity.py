@@ -112,11 +112,33 @@ def test_default_identity_is_configurable(monkeypatch):
         assert me["Account"] == "123456789012"
         assert me["UserId"].startswith("AIDA") and len(me["UserId"]) == 21
         assert sts.get_caller_identity()["UserId"] == me["UserId"]
-        # A 12-digit key still picks that account's root.
+        # A 12-digit key picks that account's user of the same name.
         other = boto3.client(
             "sts", endpoint_url=server.endpoint, region_name="us-east-1",
             aws_access_key_id="111111111111", aws_secret_access_key="test",
         )
+        assert other.get_caller_identity()["Arn"] == "arn:aws:iam::111111111111:user/team/alice"
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("value", ["root", "arn:aws:iam::000000000000:root"])
+def test_default_identity_may_be_the_root(monkeypatch, value):
+    monkeypatch.setenv("CLOUDTWIN_DEFAULT_IDENTITY", value)
+    config = Config.from_env(port=free_port(), log_level="warning")
+    assert config.default_account == "000000000000"
+    server = ServerThread(config).start()
+    try:
+        def session(key):
+            return boto3.Session(aws_access_key_id=key, aws_secret_access_key="test",
+                                 region_name="us-east-1")
+
+        sts = session("test").client("sts", endpoint_url=server.endpoint)
+        me = sts.get_caller_identity()
+        assert (me["Arn"], me["UserId"]) == ("arn:aws:iam::000000000000:root", "000000000000")
+        iam = session("test").client("iam", endpoint_url=server.endpoint)
+        assert iam.get_user()["User"]["UserId"] == "000000000000"
+        other = session("111111111111").client("sts", endpoint_url=server.endpoint)
         assert other.get_caller_identity()["Arn"] == "arn:aws:iam::111111111111:root"
     finally:
         server.stop()

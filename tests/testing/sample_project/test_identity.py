@@ -6,7 +6,7 @@ import boto3
 def test_get_caller_identity(aws_client):
     identity = aws_client("sts").get_caller_identity()
     assert identity["Account"] == "000000000000"
-    assert identity["Arn"] == "arn:aws:iam::000000000000:root"
+    assert identity["Arn"] == "arn:aws:iam::000000000000:user/cloudtwin"
 
 
 def test_another_account_and_region(aws_client):

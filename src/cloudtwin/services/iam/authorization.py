@@ -163,16 +163,20 @@ class Authorizer:
         resource: str,
         context: dict[str, list[str]],
         partition: str,
+        source_admin: bool = False,
     ) -> tuple[Decision, str]:
         """The decision for one request, and which kind of policy decided a denial
-        (``identity-based policy``, ``permissions boundary``, ``session policy``)."""
+        (``identity-based policy``, ``permissions boundary``, ``session policy``).
+        ``source_admin``: the session was made by the account's root or default principal
+        (gateway.identity), which no policy limits."""
         arn = identity.arn.replace("{partition}", partition)
         base = identity.source_arn if ":federated-user/" in arn and identity.source_arn else arn
         found = self.principal_of(store, base)
         request = EvaluationRequest(action, resource, context, principal_ids(identity, partition))
         if found is None:
-            if base.endswith(":root") and base != arn:
-                # A root's federated user: only its session policy limits it.
+            if (base.endswith(":root") or source_admin) and base != arn:
+                # A root's (or the default principal's) federated user: only its session
+                # policy limits it.
                 session = self._session(identity, arn) or []
                 return self.evaluator.evaluate(session, request), "session policy"
             return Decision("implicitDeny"), "identity-based policy"

@@ -121,7 +121,10 @@ class CredentialHandlers:
             return ROOT_USER
         if ":user/" not in arn:
             raise invalid_input("Must specify userName when calling with non-User credentials")
-        return E.user(ctx.store, arn.rsplit("/", 1)[-1]).name
+        name = arn.rsplit("/", 1)[-1]
+        if ctx.identity.is_root and name.lower() not in ctx.store.users:
+            return ROOT_USER  # the default principal, which IAM does not list: the account's keys
+        return E.user(ctx.store, name).name
 
     def _caller_user(self, ctx: RequestContext, params: Params) -> User:
         """The user named in the request, else the calling IAM user (the root is none)."""
@@ -256,7 +259,7 @@ class CredentialHandlers:
 
     def change_password(self, ctx: RequestContext, params: Params) -> None:
         store: IamStore = ctx.store
-        if ctx.identity.is_root or ":user/" not in ctx.identity.arn:
+        if ":user/" not in ctx.identity.arn:
             raise ServiceError(
                 "InvalidUserType", "Only IAM users can change their own password."
             )

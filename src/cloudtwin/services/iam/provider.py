@@ -105,7 +105,8 @@ class Provider(
     ) -> str | None:
         """None when ``identity`` may call ``operation``; else AWS's AccessDenied message."""
         action = f"{action_prefix(signing_name)}:{operation}"
-        if action in ALWAYS_ALLOWED or identity.arn.endswith(":root"):
+        identities = self.env.identities
+        if action in ALWAYS_ALLOWED or identities.is_administrator(identity.arn, identity.account_id):
             return None  # (a root's session token is as powerful as the root)
         resource = resource_arn(service, params, partition, region, identity.account_id)
         store: IamStore = self.stores.get(identity.account_id, region)  # type: ignore[union-attr]
@@ -116,8 +117,11 @@ class Provider(
         context = request_context(
             identity, partition, region, self.env.clock.now(), tags, self.authorizer.iso
         )
+        source_admin = bool(identity.source_arn) and identities.is_administrator(
+            identity.source_arn or "", identity.account_id
+        )
         decision, source = self.authorizer.decide(
-            store, identity, action, resource, context, partition
+            store, identity, action, resource, context, partition, source_admin
         )
         if decision.allowed:
             return None

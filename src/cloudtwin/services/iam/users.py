@@ -52,11 +52,11 @@ class UserHandlers:
         name = params.get("UserName")
         if name is None:
             caller = ctx.identity
-            if not caller.is_root and ":user/" not in caller.arn:
+            if not caller.is_account_root and ":user/" not in caller.arn:
                 raise ServiceError(
                     "ValidationError", "Must specify userName when calling with non-User credentials"
                 )
-            if caller.is_root:
+            if caller.is_account_root:
                 return {
                     "User": {
                         "UserId": caller.account_id,
@@ -65,6 +65,18 @@ class UserHandlers:
                     }
                 }
             name = caller.arn.rsplit("/", 1)[-1]
+            if name.lower() not in store.users and caller.is_root:
+                # The default principal (gateway.identity): an IAM user IAM does not list.
+                arn = caller.arn_in(ctx.region)
+                return {
+                    "User": {
+                        "Path": arn.split(":user", 1)[1].rsplit("/", 1)[0] + "/",
+                        "UserName": name,
+                        "UserId": caller.user_id,
+                        "Arn": arn,
+                        "CreateDate": E.when(0.0),
+                    }
+                }
         return {"User": E.user_view(E.user(store, name))}
 
     def update_user(self, ctx: RequestContext, params: Params) -> None:

@@ -127,7 +127,7 @@ def _principal_id(ctx: RequestContext, bucket: Bucket) -> str:
     """Who made a change, as S3 events name them: an IAM principal as ``AWS:<unique id>``,
     an account's root by its customer id."""
     identity = ctx.identity
-    if identity is None or identity.is_root:
+    if identity is None or identity.is_account_root:
         return customer_id(identity.account_id if identity else bucket.account_id)
     return f"AWS:{identity.user_id}"
 

@@ -525,9 +525,9 @@ class ObjectHandlers:
             if item.get("VersionId"):
                 entry["VersionId"] = item["VersionId"]
             if outcome.get("DeleteMarker"):
+                # The marker made, or the marker removed when its own version was named.
                 entry["DeleteMarker"] = True
-                if not item.get("VersionId"):
-                    entry["DeleteMarkerVersionId"] = outcome["VersionId"]
+                entry["DeleteMarkerVersionId"] = item.get("VersionId") or outcome["VersionId"]
             deleted.append(entry)
         result: dict[str, Any] = {}
         if deleted:

@@ -11,6 +11,7 @@ import json
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from cloudtwin.protocol import jackson
 from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sns.models import Subscription, Topic
@@ -121,7 +122,8 @@ def _json_object(name: str, value: str) -> dict[str, Any]:
     try:
         document = read_json(value)
     except ValueError:
-        raise invalid(f"{name}: failed to parse JSON.") from None
+        detail = jackson.reason(value) if isinstance(value, str) else None
+        raise invalid(f"{name}: failed to parse JSON." + (f" {detail}" if detail else "")) from None
     if not isinstance(document, dict):
         raise invalid(f"{name}: must be a JSON object.")
     return document

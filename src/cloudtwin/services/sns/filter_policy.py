@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from cloudtwin.protocol import jackson
 from cloudtwin.protocol.documents import read_json
 from cloudtwin.protocol.errors import ServiceError
 
@@ -276,7 +277,8 @@ def compile_policy(text: str, scope: str) -> FilterPolicy | None:
     try:
         document = read_json(text)
     except ValueError:
-        raise _invalid("failed to parse JSON.") from None
+        detail = jackson.reason(text)
+        raise _invalid("failed to parse JSON." + (f" {detail}" if detail else "")) from None
     if not isinstance(document, dict):
         raise _invalid("Filter policy must be a JSON object")
     if not document:
