@@ -46,6 +46,9 @@ def test_get_user_without_name_is_the_caller(iam, aws_client):
     assert me["UserId"] == aws_client("sts").get_caller_identity()["UserId"]
     # The default principal is not one of the users IAM lists.
     assert "cloudtwin" not in [u["UserName"] for u in iam.list_users()["Users"]]
+    # ... and it has no console password to change
+    assert error_of(iam.change_password, OldPassword="old-Passw0rd", NewPassword="new-Passw0rd") == (
+        "NoSuchEntity", "Login Profile for User cloudtwin cannot be found.", 404)
 
 
 def test_update_user_renames_and_moves(iam):

@@ -263,6 +263,8 @@ class CredentialHandlers:
             raise ServiceError(
                 "InvalidUserType", "Only IAM users can change their own password."
             )
+        if self._caller_name(ctx, {}) == ROOT_USER:  # the default user, which has no console password
+            raise no_such_entity(f"Login Profile for User {ctx.identity.arn.rsplit('/', 1)[-1]} cannot be found.")
         profile = self._login(store, self._caller_user(ctx, {}))
         if not secrets.compare_digest(profile.password, params["OldPassword"]):
             raise invalid_input("The old password was incorrect.")
