@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
 from cloudtwin.control.api import ControlApi
 from cloudtwin.control.request_log import RequestLog, RequestRecord
-from cloudtwin.gateway import limits
+from cloudtwin.gateway import host_targets, limits
 from cloudtwin.execute_api import target as execute_api_target
 from cloudtwin.server import RAW_HEADER_NAMES
 from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, RequestBody
@@ -279,13 +278,13 @@ class Gateway:
                 self._finish_warm_up()
             if not self.hosts.serves(headers.get("host")):
                 raise self._refusal(ex, _foreign_host_message(headers["host"]))
-            url_id = _function_url_id(headers.get("host", ""))
+            url_id = host_targets.function_url_id(headers.get("host", ""))
             if url_id is not None:  # <url-id>.lambda-url.<region>.<base>: a function URL
                 request.body = await body.read(limits.FUNCTION_URL_LIMIT)
                 response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
                 await self._send(send, response, {})
                 return
-            registry = _ecr_registry(headers.get("host", ""), path)
+            registry = host_targets.ecr_registry(headers.get("host", ""), path)
             if registry is not None:  # <account>.dkr.ecr.<region>.<base>/v2/...: docker push / pull
                 request.body = await body.read(limits.S3_OBJECT_LIMIT)
                 response = self.services.provider("ecr").serve_registry(request, *registry)
@@ -293,7 +292,7 @@ class Gateway:
                     await self._durable()
                 await self._send(send, response, {})
                 return
-            pool_target = _user_pool_target(request.path, headers.get("host", ""))
+            pool_target = host_targets.user_pool_target(request.path, headers.get("host", ""))
             if pool_target is not None and request.method != "OPTIONS" and (
                 pool_target[0] == "domain" or self.router.hosts.parse(headers.get("host", "")).bucket is None
             ):  # a user pool's JWKS / OpenID configuration / OAuth2 endpoints (on a virtual-host
@@ -729,37 +728,6 @@ def _accepts_json_only(headers: Any) -> bool:
     """A query-protocol client that asks for JSON (``Accept: application/json``, no XML)."""
     accept = headers.get("accept", "").lower()
     return "application/json" in accept and "xml" not in accept
-
-
-_FUNCTION_URL = re.compile(r"([a-z0-9][a-z0-9-]{0,62})\.lambda-url\.[a-z0-9-]+\.", re.IGNORECASE)
-_ECR_REGISTRY = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d+)\.")
-
-
-def _function_url_id(host: str) -> str | None:
-    """The url id of a Lambda function URL's host name (``<id>.lambda-url.<region>....``)."""
-    if ".lambda-url." not in host:
-        return None
-    match = _FUNCTION_URL.match(host)
-    return match.group(1) if match else None
-
-
-def _ecr_registry(host: str, path: str) -> tuple[str, str] | None:
-    """(account, region) of a Docker Registry API request to an ECR registry's host name
-    (``<account>.dkr.ecr.<region>....``, paths under ``/v2``); None for anything else."""
-    if ".dkr.ecr." not in host or not (path == "/v2" or path.startswith("/v2/")):
-        return None
-    match = _ECR_REGISTRY.match(host)
-    return (match.group(1), match.group(2)) if match else None
-
-
-def _user_pool_target(path: str, host: str) -> tuple[str, str, str] | None:
-    """``/<pool-id>/...`` (an underscore: never an S3 bucket) or ``<domain>.auth.<region>...``:
-    a Cognito user pool's HTTP endpoints. Costs other requests two substring checks."""
-    if ".auth." not in host and "_" not in path[:48]:
-        return None
-    from cloudtwin.services.cognito_idp.web import target
-
-    return target(path, host)
 
 
 def access_denied(route, message: str) -> ServiceError:
