@@ -86,12 +86,7 @@ def request_payload(body: bytes, content_type: str | None, binary_types: list[st
                     handling: str | None) -> tuple[bytes, bool]:
     """(integration request payload, whether it is binary) for a method request's body."""
     binary = is_binary(content_type, binary_types)
-    if handling == CONVERT_TO_BINARY:
-        want = True
-    elif handling == CONVERT_TO_TEXT:
-        want = False
-    else:
-        want = binary
+    want = _wanted(handling, binary)
     return convert(body, binary, want), want
 
 
@@ -99,13 +94,18 @@ def response_payload(body: bytes, content_type: str | None, accept: str | None,
                      binary_types: list[str] | None, handling: str | None) -> tuple[bytes, bool]:
     """(method response payload, whether it is binary) for an integration response's body."""
     binary = is_binary(content_type, binary_types)
-    if handling == CONVERT_TO_BINARY:
-        want = True
-    elif handling == CONVERT_TO_TEXT:
-        want = False
-    else:
-        want = is_binary(first_accept(accept), binary_types)
+    want = _wanted(handling, None) if handling in (CONVERT_TO_BINARY, CONVERT_TO_TEXT) else \
+        is_binary(first_accept(accept), binary_types)
     return convert(body, binary, want), want
+
+
+def _wanted(handling: str | None, otherwise: bool | None) -> bool:
+    """Whether ``contentHandling`` asks for a binary payload (``otherwise`` without one)."""
+    if handling == CONVERT_TO_BINARY:
+        return True
+    if handling == CONVERT_TO_TEXT:
+        return False
+    return bool(otherwise)
 
 
 def template_text(data: bytes, binary: bool) -> str:
