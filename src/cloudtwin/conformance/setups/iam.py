@@ -318,11 +318,6 @@ KNOWN_GAPS = {
     ("GetSSHPublicKey", "bad-output"): (
         "Fingerprint is the key's MD5 digest, 16 colon-separated hex pairs (47 characters); "
         "the model's publicKeyFingerprintType says exactly 48."),
-    ("GetUser", "bad-output"): (
-        "GetUser without UserName, signed by the account's root: AWS answers the root's own "
-        "record (UserId = the 12-digit account id, Arn ...:root, no UserName nor Path), "
-        "which breaks the model's User shape (required UserName/Path, UserId min 16); "
-        "cloudtwin answers as AWS."),
     ("CreateVirtualMFADevice", "bad-output"): (
         "A Path at its 512-character maximum: the serial number is the device's ARN, path "
         "included, so it exceeds the model's 256 for SerialNumber. What AWS answers for a "
