@@ -4,7 +4,8 @@
                        version where this machine has it (PATH or pyenv), else on the
                        Python that runs cloudtwin
     nodejs*            ``node`` on PATH with the Runtime API client shipped here
-                       (``node_runtime.js``)
+                       (``node_runtime.js``); the AWS SDK for JavaScript it bundles from
+                       the cache ``node_sdk.py`` installs, when installed
     provided, .al2,    the ``bootstrap`` executable in the function's code (or a layer),
     provided.al2023    as on AWS
 
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cloudtwin.execution import node_sdk
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.execution.environment import Blueprint
@@ -75,6 +78,9 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
         modules = [str(Path(bp.code_dir) / "node_modules")]
         for layer in bp.layer_dirs:
             modules += [str(Path(layer) / "nodejs" / "node_modules"), str(Path(layer) / "nodejs")]
+        sdk = node_sdk.node_modules(bp.runtime)  # last, as /var/runtime/node_modules on AWS
+        if sdk is not None:
+            modules.append(str(sdk))
         return [node, str(HERE / "node_runtime.js")], {"NODE_PATH": os.pathsep.join(modules)}
     if kind == "provided":
         for folder in (bp.code_dir, *bp.layer_dirs):
