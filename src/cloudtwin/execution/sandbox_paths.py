@@ -65,7 +65,7 @@ class SandboxPaths:
             mapping.append((stdlib, f"{LANG}/lib/{Path(stdlib).name}"))
             if runtimes.python_interpreter(bp.runtime).executable != sys.executable:
                 mapping.append((str(runtimes.python_runtime_lib()), RUNTIME_DIR))
-        elif kind == "nodejs":
+        elif kind in ("nodejs", "ruby"):
             mapping.append((str(runtimes.HERE), RUNTIME_DIR))
         return cls(mapping)
 
