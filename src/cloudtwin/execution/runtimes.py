@@ -96,6 +96,7 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
         gems += _ruby_gem_path(ruby)
         return [ruby, str(HERE / "ruby_runtime.rb")], {
             "RUBYLIB": os.pathsep.join(libs), "GEM_PATH": os.pathsep.join(gems),
+            "GEM_HOME": str(HERE),  # AWS's /var/runtime, the runtime directory
         }
     if kind == "provided":
         for folder in (bp.code_dir, *bp.layer_dirs):
