@@ -87,3 +87,25 @@ exports.handler = async (event) => {
     assert "FunctionError" not in response, payload
     assert payload["v3"] == "MODULE_NOT_FOUND"
     assert received(sqs, url) == ["from v2"]
+
+
+def test_the_clients_are_named_from_the_models_service_ids():
+    names = node_sdk.v3_packages(["sqs", "secretsmanager", "logs", "events", "apigateway", "cognito-idp",
+                                  "stepfunctions", "dynamodbstreams"])  # fmt: skip
+    assert names[:8] == [
+        "@aws-sdk/client-api-gateway", "@aws-sdk/client-cloudwatch-logs",
+        "@aws-sdk/client-cognito-identity-provider", "@aws-sdk/client-dynamodb-streams",
+        "@aws-sdk/client-eventbridge", "@aws-sdk/client-secrets-manager", "@aws-sdk/client-sfn",
+        "@aws-sdk/client-sqs",
+    ]  # fmt: skip
+    assert "@aws-sdk/lib-dynamodb" in names[8:]
+
+
+def test_which_sdk_a_runtime_bundles(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLOUDTWIN_LAMBDA_NODE_SDK", str(tmp_path))
+    assert [node_sdk.sdk_generation(r) for r in ("nodejs16.x", "nodejs18.x", "nodejs24.x", "nodejs")] == [
+        "v2", "v3", "v3", "v2"]  # fmt: skip
+    assert node_sdk.node_modules("nodejs20.x") is None  # not installed: nothing changes
+    (tmp_path / "v3" / "node_modules").mkdir(parents=True)
+    assert node_sdk.node_modules("nodejs20.x") == tmp_path / "v3" / "node_modules"
+    assert node_sdk.node_modules("nodejs16.x") is None
