@@ -116,6 +116,13 @@ module CloudtwinLambda
       end
     end
 
+    # AWS's runtime exits after a critical error and the next event finds a new one: start
+    # afresh in the same process (so no event can reach a runtime on its way out).
+    def restart
+      @http&.finish
+      exec(RbConfig.ruby, OWN_FILE)
+    end
+
     def parse(body)
       JSON.parse(body)
     rescue JSON::ParserError
@@ -140,10 +147,10 @@ module CloudtwinLambda
           post("/invocation/#{id}/response", payload)
         rescue StandardError => e
           report("/invocation/#{id}/error", Failure.new(e), 'Error raised from handler method')
-          exit!(1) if e.is_a?(NameError) # NoMethodError too: AWS's runtime restarts after these
+          restart if e.is_a?(NameError) # NoMethodError too
         rescue Exception => e # rubocop:disable Lint/RescueException
           report("/invocation/#{id}/error", Failure.new(e), 'Critical exception from handler')
-          exit!(1)
+          restart
         end
       end
     end

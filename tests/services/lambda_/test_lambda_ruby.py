@@ -18,6 +18,7 @@ $count = 0
 def handler(event:, context:)
   $count += 1
   raise ArgumentError, "bad #{event['fail']}" if event['fail']
+  nil.no_such_method if event['crash']
   puts "ruby got #{event.to_json}"
   {
     'count' => $count, 'event' => event,
@@ -68,6 +69,13 @@ def test_ruby_errors_in_aws_shape(lam, deploy):
     assert error["stackTrace"][0].startswith("/var/task/function.rb:7:in ")
     assert all("ruby_runtime" not in line for line in error["stackTrace"])
     assert invoke_json(lam, "ruby-fails", {})[1]["count"] == 2  # a StandardError keeps it warm
+    response, error = invoke_json(lam, "ruby-fails", {"crash": True})
+    assert response.get("FunctionError") == "Unhandled", error
+    assert error["errorType"] == "Function<NoMethodError>"
+    assert error["errorMessage"].startswith("undefined method `no_such_method' for nil")
+    # AWS's runtime exits after a NoMethodError / NameError: the next event starts cold
+    restarted = invoke_json(lam, "ruby-fails", {})[1]
+    assert restarted["count"] == 1, restarted
 
 
 def test_ruby_init_errors(lam, deploy):
