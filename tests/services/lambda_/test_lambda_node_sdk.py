@@ -54,6 +54,12 @@ def test_nodejs20_function_sends_with_the_bundled_sdk_v3(aws_client, lam, deploy
         assert "FunctionError" not in response, payload
         assert payload["id"]
     assert received(sqs, url) == ["from cjs", "from esm"]
+    response, error = invoke_json(lam, "cjs-sender", {"url": url + "-gone"})
+    assert response["FunctionError"] == "Unhandled"
+    assert error["errorType"] == "QueueDoesNotExist"
+    # the SDK's frames are shown where AWS's runtimes keep it
+    assert any("/var/runtime/node_modules/@aws-sdk/" in line for line in error["trace"]), error["trace"]
+    assert not any(str(node_sdk.cache_dir()) in line for line in error["trace"])
 
 
 def test_a_bundled_copy_of_the_sdk_wins(lam, deploy):
