@@ -45,6 +45,9 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     from cloudtwin.conformance.command import add_parser as add_conformance_parser
 
     add_conformance_parser(commands)
+    from cloudtwin.execution.node_sdk import add_parser as add_lambda_parser
+
+    add_lambda_parser(commands)
     commands.add_parser(
         "aws",
         help="run the AWS CLI against the running cloudtwin: cloudtwin aws sqs list-queues "
@@ -107,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         from cloudtwin.conformance.command import main as run_conformance
 
         return run_conformance(args)
+    if args.command == "lambda":
+        from cloudtwin.execution.node_sdk import run as run_lambda
+
+        return run_lambda(args)
     return 2
 
 

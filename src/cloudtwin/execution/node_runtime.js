@@ -8,6 +8,11 @@ const path = require("path");
 const fs = require("fs");
 const url = require("url");
 
+// ES modules import from NODE_PATH too, as on AWS (Node >= 18.19 / 20.6 can register the hook).
+if (process.env.NODE_PATH && typeof require("module").register === "function") {
+  require("module").register(url.pathToFileURL(path.join(__dirname, "node_esm_paths.mjs")).href);
+}
+
 const [HOST, PORT] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
 const BASE = "/2018-06-01/runtime";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

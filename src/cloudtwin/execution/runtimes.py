@@ -4,11 +4,14 @@
                        version where this machine has it (PATH or pyenv), else on the
                        Python that runs cloudtwin
     nodejs*            ``node`` on PATH with the Runtime API client shipped here
-                       (``node_runtime.js``)
+                       (``node_runtime.js``); the AWS SDK for JavaScript it bundles from
+                       the cache ``node_sdk.py`` installs, when installed
     provided, .al2,    the ``bootstrap`` executable in the function's code (or a layer),
     provided.al2023    as on AWS
+    ruby3.x            ``ruby`` on PATH (whichever version it is) with the Runtime API
+                       client shipped here (``ruby_runtime.rb``)
 
-Anything else (Java, .NET, Ruby, Go 1.x) and image functions raise
+Anything else (Java, .NET, Go 1.x) and image functions raise
 :class:`RuntimeUnavailable` naming what is missing.
 """
 
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cloudtwin.execution import node_sdk
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.execution.environment import Blueprint
@@ -75,7 +80,24 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
         modules = [str(Path(bp.code_dir) / "node_modules")]
         for layer in bp.layer_dirs:
             modules += [str(Path(layer) / "nodejs" / "node_modules"), str(Path(layer) / "nodejs")]
+        sdk = node_sdk.node_modules(bp.runtime)  # last, as /var/runtime/node_modules on AWS
+        if sdk is not None:
+            modules.append(str(sdk))
         return [node, str(HERE / "node_runtime.js")], {"NODE_PATH": os.pathsep.join(modules)}
+    if kind == "ruby":
+        ruby = shutil.which("ruby")
+        if ruby is None:
+            raise RuntimeUnavailable(f"{bp.runtime} needs Ruby: no 'ruby' on PATH")
+        # as AWS's RUBYLIB and GEM_PATH, with this machine's own gems last
+        version = bp.runtime.removeprefix("ruby") + ".0"
+        libs = [bp.code_dir] + [str(Path(layer) / "ruby" / "lib") for layer in bp.layer_dirs]
+        gems = [str(Path(bp.code_dir) / "vendor" / "bundle" / "ruby" / version)]
+        gems += [str(Path(layer) / "ruby" / "gems" / version) for layer in bp.layer_dirs]
+        gems += _ruby_gem_path(ruby)
+        return [ruby, str(HERE / "ruby_runtime.rb")], {
+            "RUBYLIB": os.pathsep.join(libs), "GEM_PATH": os.pathsep.join(gems),
+            "GEM_HOME": str(HERE),  # AWS's /var/runtime, the runtime directory
+        }
     if kind == "provided":
         for folder in (bp.code_dir, *bp.layer_dirs):
             bootstrap = Path(folder) / "bootstrap"
@@ -88,8 +110,22 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
         )
     raise RuntimeUnavailable(
         f"cloudtwin cannot run {bp.runtime} functions: it runs python3.x (with the Python that "
-        "runs cloudtwin), nodejs* (with node on PATH) and provided.* (the function's bootstrap)"
+        "runs cloudtwin), nodejs* (with node on PATH), ruby3.x (with ruby on PATH) and provided.* "
+        "(the function's bootstrap)"
     )
+
+
+@cache
+def _ruby_gem_path(ruby: str) -> list[str]:
+    """Where this machine's Ruby finds its gems (``Gem.default_path``), asked once."""
+    import subprocess
+
+    try:
+        out = subprocess.run([ruby, "-e", "print Gem.default_path.join(File::PATH_SEPARATOR)"],
+                             capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [p for p in out.split(os.pathsep) if p]
 
 
 #: The oldest Python the SDK linked in (boto3 and its dependencies) still imports on.

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from cloudtwin.execution import runtimes
+from cloudtwin.execution import node_sdk, runtimes
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.execution.environment import Blueprint
@@ -65,8 +65,11 @@ class SandboxPaths:
             mapping.append((stdlib, f"{LANG}/lib/{Path(stdlib).name}"))
             if runtimes.python_interpreter(bp.runtime).executable != sys.executable:
                 mapping.append((str(runtimes.python_runtime_lib()), RUNTIME_DIR))
-        elif kind == "nodejs":
+        elif kind in ("nodejs", "ruby"):
             mapping.append((str(runtimes.HERE), RUNTIME_DIR))
+            sdk = node_sdk.node_modules(bp.runtime) if kind == "nodejs" else None
+            if sdk is not None:  # the SDK the runtime bundles
+                mapping.append((str(sdk), f"{RUNTIME_DIR}/node_modules"))
         return cls(mapping)
 
     def text(self, value: str) -> str:

@@ -214,4 +214,4 @@ def listed(config: dict[str, Any], qualify_latest: bool = False) -> dict[str, An
 
 
 def runs_locally(runtime: str | None) -> bool:
-    return family(runtime or "") in ("python", "nodejs", "provided")
+    return family(runtime or "") in ("python", "nodejs", "ruby", "provided")
