@@ -19,7 +19,8 @@ def test_create_describe_and_defaults(aws_client):
     assert repo["repositoryArn"] == "arn:aws:ecr:us-east-1:000000000000:repository/team/web-app"
     assert repo["registryId"] == "000000000000"
     host, _, name = repo["repositoryUri"].partition("/")
-    assert host.startswith("000000000000.dkr.ecr.us-east-1.") and name == "team/web-app"
+    # under a name that resolves to 127.0.0.1, with the port the client reached
+    assert host.startswith("000000000000.dkr.ecr.us-east-1.localhost.localstack.cloud:") and name == "team/web-app"
     assert repo["imageTagMutability"] == "MUTABLE"
     assert repo["imageScanningConfiguration"] == {"scanOnPush": False}
     assert repo["encryptionConfiguration"] == {"encryptionType": "AES256"}

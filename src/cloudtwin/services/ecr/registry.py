@@ -229,7 +229,7 @@ class RegistryOperations:
             data.append({
                 "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
                 "expiresAt": expires,
-                "proxyEndpoint": f"{scheme}://{registry_host(ctx, registry, ctx.region)}",
+                "proxyEndpoint": f"{scheme}://{registry_host(ctx, registry, ctx.region, self.env.config.url_domain())}",
             })  # fmt: skip
         return {"authorizationData": data}
 

@@ -39,15 +39,14 @@ def base_url(ctx: "RequestContext") -> str:
     return f"{scheme}://{headers.get('host') or 'localhost:4566'}"
 
 
-def registry_host(ctx: "RequestContext", registry_id: str, region: str) -> str:
-    """The registry's host name: AWS's ``<account>.dkr.ecr.<region>.amazonaws.com`` with
-    cloudtwin's local domain (``localhost``, or ``localhost.localstack.cloud`` when the
-    client used that) and the port the client reached."""
+def registry_host(ctx: "RequestContext", registry_id: str, region: str, domain: str) -> str:
+    """The registry's host name: AWS's ``<account>.dkr.ecr.<region>.amazonaws.com`` under
+    cloudtwin's URL domain (``Config.url_domain()``: names that resolve to 127.0.0.1, so
+    ``docker`` finds the registry), with the port the client reached."""
     host = _headers(ctx).get("host") or "localhost:4566"
     name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
     if not name or not port.isdigit():
-        name, port = host, ""
-    domain = "localhost.localstack.cloud" if name.endswith("localhost.localstack.cloud") else "localhost"
+        port = ""
     return f"{registry_id}.dkr.ecr.{region}.{domain}" + (f":{port}" if port else "")
 
 
@@ -118,7 +117,7 @@ class RepositoryOperations:
         return self.stores.get(account, region), repo
 
     def _describe(self, ctx: "RequestContext", repo: Repository) -> Params:
-        return describe(repo, registry_host(ctx, repo.registry_id, repo.region))
+        return describe(repo, registry_host(ctx, repo.registry_id, repo.region, self.env.config.url_domain()))
 
     # -- create / describe / delete -----------------------------------------------------------
 
