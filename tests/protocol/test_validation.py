@@ -451,3 +451,14 @@ def test_java_hash_table_order_is_api_gateways_order_of_enum_values():
     assert java_hash_table_order(["REGIONAL", "EDGE", "PRIVATE"]) == ["PRIVATE", "EDGE", "REGIONAL"]
     assert java_hash_table_order(["add", "remove", "replace", "move", "copy", "test"]) == [
         "add", "remove", "move", "test", "replace", "copy"]
+
+
+def test_enum_sets_listed_in_aws_hash_table_order(catalog, validators):
+    """AWS lists an enum's values in its hash table's order, not the model's (recorded:
+    CloudWatch's alarm states, Lambda's starting positions)."""
+    err = error_of(validators, op(catalog, "cloudwatch", "SetAlarmState"),
+                   {"AlarmName": "a", "StateValue": "BROKEN", "StateReason": "r"})  # fmt: skip
+    assert err.message.endswith("Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]")
+    err = error_of(validators, op(catalog, "lambda", "CreateEventSourceMapping"),
+                   {"FunctionName": "f", "StartingPosition": "NOW"})  # fmt: skip
+    assert err.message.endswith("Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import asyncio
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Callable
 
 from cloudtwin.execution import runtimes
-from cloudtwin.execution.sandbox_paths import SandboxPaths
+from cloudtwin.execution.sandbox_mounts import Sandbox
+from cloudtwin.execution.sandbox_paths import RUNTIME_DIR, TASK_ROOT, SandboxPaths
 
 log = logging.getLogger("cloudtwin.execution")
 
@@ -143,13 +145,21 @@ class ExecutionEnvironment:
     async def start(self) -> None:
         bp = self.blueprint
         command, extra = runtimes.command(bp)  # raises RuntimeUnavailable
-        port = await self.api.start()
         self.tmp_dir = tempfile.mkdtemp(prefix="tmp-", dir=self.root)
+        launch = runtimes.sandbox_launch(bp)
+        private = []
+        code = hashlib.sha256("\0".join((bp.code_dir, *bp.layer_dirs)).encode()).hexdigest()[:16]
+        for target in launch.private:  # one folder per code and layers, for this server's life
+            source = self.root / "private" / code / target.strip("/").replace("/", "-")
+            source.mkdir(parents=True, exist_ok=True)
+            private.append((str(source), target))
+        sandbox = Sandbox.plan(bp.code_dir, bp.layer_dirs, launch.runtime_dir, self.tmp_dir, launch.needs, private)
+        port = await self.api.start()
         now = time.gmtime()
         self.log_stream = (
             f"{time.strftime('%Y/%m/%d', now)}/[{bp.version}]{os.urandom(16).hex()}"
         )
-        env = _base_environment()
+        env = _base_environment(sandboxed=sandbox is not None)
         env.update(dict(bp.variables))
         env.update(
             {
@@ -177,11 +187,20 @@ class ExecutionEnvironment:
             env.update(AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret)
             if token:
                 env["AWS_SESSION_TOKEN"] = token
-        env.update(extra)
+        cwd = bp.code_dir
+        if sandbox is None:
+            env.update(extra)
+        else:  # AWS's layout and AWS's variables, exactly: no TMPDIR (/tmp is the environment's own)
+            del env["TMPDIR"]
+            env.update(LAMBDA_TASK_ROOT=TASK_ROOT, LAMBDA_RUNTIME_DIR=RUNTIME_DIR, **launch.variables)
+            if launch.managed:
+                env.update(PWD=TASK_ROOT, SHLVL="0")
+            command, env = sandbox.command(launch.argv, env)
+            cwd = None
         self.started_at = time.perf_counter()
         self.process = await asyncio.create_subprocess_exec(
             *command,
-            cwd=bp.code_dir,
+            cwd=cwd,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -476,9 +495,10 @@ def _error_body(body: bytes, error_type: str | None) -> bytes:
     return json.dumps(value).encode()
 
 
-def _base_environment() -> dict[str, str]:
-    """The few variables of this machine a process needs; nothing of the server's own."""
-    keep = ("PATH", "HOME", "SYSTEMROOT", "LD_LIBRARY_PATH")
+def _base_environment(sandboxed: bool = False) -> dict[str, str]:
+    """The few variables of this machine a process needs; nothing of the server's own (in a
+    sandbox, no HOME either: AWS sets none)."""
+    keep = ("PATH", "LD_LIBRARY_PATH") if sandboxed else ("PATH", "HOME", "SYSTEMROOT", "LD_LIBRARY_PATH")
     return {name: os.environ[name] for name in keep if name in os.environ}
 
 

@@ -14,6 +14,8 @@ module CloudtwinLambda
   API = ENV.fetch('AWS_LAMBDA_RUNTIME_API')
   BASE = '/2018-06-01/runtime'
   OWN_FILE = File.expand_path(__FILE__)
+  # this file by its own name and through links (the sandbox's /var/runtime links to it)
+  OWN_PATHS = [OWN_FILE, File.realpath(OWN_FILE)].uniq.freeze
 
   # The error classes whose name AWS's runtime puts in the error-type header as they are.
   ALLOWED_ERRORS = %w[ArgumentError NoMethodError Exception StandardError NameError LoadError
@@ -30,7 +32,7 @@ module CloudtwinLambda
       @message = error.message
       @trace = []
       (error.backtrace_locations || []).first(100).each do |location|
-        break if File.expand_path(location.absolute_path || location.path.to_s) == OWN_FILE
+        break if OWN_PATHS.include?(File.expand_path(location.absolute_path || location.path.to_s))
 
         @trace << location.to_s
       end

@@ -115,6 +115,101 @@ def command(bp: "Blueprint") -> tuple[list[str], dict[str, str]]:
     )
 
 
+@dataclass(frozen=True)
+class SandboxLaunch:
+    """How a runtime starts inside AWS's layout (sandbox_mounts.py): its command and the
+    variables AWS's runtime of that family sets, both naming /var/task, /opt and /var/runtime;
+    the directory of this machine mounted as /var/runtime; and the directories the runtime
+    reads from this machine (interpreter, runtime client, SDK), which must stay visible."""
+
+    argv: list[str]
+    variables: dict[str, str]
+    runtime_dir: str | None
+    needs: tuple[str, ...]
+    #: AWS's managed runtimes start through a shell script: their processes see PWD and
+    #: SHLVL=0; a custom runtime's bootstrap is started directly.
+    managed: bool = True
+    #: Directories under /var/runtime that must be the function version's own (a compiled-
+    #: file cache: /var/task holds different code in each function at the same paths).
+    private: tuple[str, ...] = ()
+
+
+def sandbox_launch(bp: "Blueprint") -> SandboxLaunch:
+    """The command that runs ``bp`` in AWS's layout (raises RuntimeUnavailable as command())."""
+    kind = family(bp.runtime)
+    if kind == "python":
+        command(bp)  # the same checks
+        interpreter = python_interpreter(bp.runtime)
+        lib = python_runtime_lib()
+        argv = [interpreter.executable, "-u"]
+        private: tuple[str, ...] = ()
+        if interpreter.executable == sys.executable:
+            argv.append("-B")
+        else:  # compiled modules (boto3's above all) kept between cold starts, outside the code
+            private = (f"{RUNTIME_MOUNT}/.pycache/var/task", f"{RUNTIME_MOUNT}/.pycache/opt")
+            for folder in ("var/task", "opt"):
+                (lib / ".pycache" / folder).mkdir(parents=True, exist_ok=True)
+            argv += ["-X", f"pycache_prefix={RUNTIME_MOUNT}/.pycache"]
+        import awslambdaric
+
+        site = str(Path(awslambdaric.__file__).parent.parent)
+        return SandboxLaunch(
+            [*argv, "-m", "bootstrap", bp.handler], {"PYTHONPATH": RUNTIME_MOUNT}, str(lib),
+            (interpreter.executable, interpreter.stdlib, sys.prefix, sys.base_prefix, site, str(HERE)),
+            private=private,
+        )
+    if kind == "nodejs":
+        node = command(bp)[0][0]  # node on PATH, or RuntimeUnavailable
+        sdk = node_sdk.node_modules(bp.runtime)
+        links = {"node_runtime.js": HERE / "node_runtime.js", "node_esm_paths.mjs": HERE / "node_esm_paths.mjs"}
+        if sdk is not None:
+            links["node_modules"] = Path(sdk)
+        major = bp.runtime.removeprefix("nodejs").split(".")[0]
+        node_path = [f"/opt/nodejs/node{major}/node_modules", "/opt/nodejs/node_modules",
+                     f"{RUNTIME_MOUNT}/node_modules", RUNTIME_MOUNT, "/var/task"]
+        return SandboxLaunch(
+            [node, f"{RUNTIME_MOUNT}/node_runtime.js"], {"NODE_PATH": ":".join(node_path)},
+            str(runtime_directory("node", links)), (node, str(HERE), *([str(sdk)] if sdk else [])),
+        )
+    if kind == "ruby":
+        ruby = command(bp)[0][0]
+        version = bp.runtime.removeprefix("ruby") + ".0"
+        machine_gems = _ruby_gem_path(ruby)
+        gems = [f"/var/task/vendor/bundle/ruby/{version}", f"/opt/ruby/gems/{version}", RUNTIME_MOUNT, *machine_gems]
+        return SandboxLaunch(
+            [ruby, f"{RUNTIME_MOUNT}/ruby_runtime.rb"],
+            {"RUBYLIB": f"/var/task:{RUNTIME_MOUNT}/lib:/opt/ruby/lib", "GEM_PATH": ":".join(gems), "GEM_HOME": RUNTIME_MOUNT},
+            str(runtime_directory("ruby", {"ruby_runtime.rb": HERE / "ruby_runtime.rb"})),
+            (ruby, str(HERE), *machine_gems),
+        )
+    if kind == "provided":
+        bootstrap = command(bp)[0][0]  # the code's or a layer's
+        sandboxed = "/var/task/bootstrap" if Path(bootstrap).parent == Path(bp.code_dir) else "/opt/bootstrap"
+        return SandboxLaunch([sandboxed], {}, None, (), managed=False)
+    command(bp)  # raises what is missing
+    raise AssertionError(bp.runtime)  # pragma: no cover
+
+
+#: Where the runtime directory is mounted (AWS's /var/runtime).
+RUNTIME_MOUNT = "/var/runtime"
+
+
+def runtime_directory(name: str, links: dict[str, Path]) -> Path:
+    """A directory of links to what a runtime's /var/runtime holds (made again if the
+    temp dir was cleaned meanwhile); one per set of targets."""
+    digest = hashlib.sha256(repr(sorted((k, str(v)) for k, v in links.items())).encode()).hexdigest()[:12]
+    target = Path(tempfile.gettempdir()) / f"cloudtwin-{name}-runtime-{digest}"
+    target.mkdir(exist_ok=True)
+    for link_name, source in links.items():
+        link = target / link_name
+        if not link.exists() and not link.is_symlink():
+            try:
+                link.symlink_to(source)
+            except FileExistsError:  # another environment made it meanwhile
+                pass
+    return target
+
+
 @cache
 def _ruby_gem_path(ruby: str) -> list[str]:
     """Where this machine's Ruby finds its gems (``Gem.default_path``), asked once."""
@@ -179,18 +274,10 @@ def python_runtime_lib() -> Path:
     import awslambdaric
 
     site = Path(awslambdaric.__file__).parent.parent
-    target = Path(tempfile.gettempdir()) / f"cloudtwin-python-runtime-{hashlib.sha256(str(site).encode()).hexdigest()[:12]}"
-    target.mkdir(exist_ok=True)  # made again if the temp dir was cleaned meanwhile
     links = {name: site / name for name in _RUNTIME_PACKAGES if (site / name).exists()}
     links["runtime_client.py"] = HERE / "python_runtime" / "runtime_client.py"
-    for name, source in links.items():
-        link = target / name
-        if not link.exists() and not link.is_symlink():
-            try:
-                link.symlink_to(source)
-            except FileExistsError:  # another environment made it meanwhile
-                pass
-    return target
+    links["bootstrap.py"] = HERE / "python_runtime" / "bootstrap.py"
+    return runtime_directory("python", links)
 
 
 #: awslambdaric, its dependencies, and the AWS SDK for Python that AWS's runtimes include.

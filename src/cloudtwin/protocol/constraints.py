@@ -643,10 +643,13 @@ def java_hash_set_order(values: list[str]) -> list[str]:
 
 
 def java_hash_table_order(values: list[str]) -> list[str]:
-    """The order API Gateway lists an enum's values in: a hash table of at least 32 slots
+    """The order AWS's services list an enum's values in: a hash table of at least 32 slots
     indexed by ``String.hashCode`` (unspread), each slot's entries newest first (values
-    added in the model's order). It reproduces every set AWS was recorded answering
-    (endpoint types, patch operations, documentation location and gateway response types)."""
+    added in the model's order). It reproduces every set AWS was recorded answering, where
+    the model's order mostly does not: API Gateway's endpoint types, patch operations,
+    documentation locations and gateway responses; Lambda's starting positions and invoke
+    modes; Logs' output formats; EventBridge's HTTP methods; KMS's MAC algorithms;
+    CloudWatch's alarm states; Step Functions' execution statuses."""
     size = 32
     while len(values) > size * 0.75:
         size *= 2

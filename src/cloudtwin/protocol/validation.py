@@ -117,8 +117,11 @@ class Validator:
     Subclass and override :meth:`error` / :meth:`describe` for another message form.
     ``list_nulls_always``: list element and map value reports always end with "Member must
     not be null" (Lambda's wording), not only when an element is null. ``hash_set_enums``:
-    enum value sets are listed in a Java ``HashSet``'s order (KMS), not the model's (or in the
-    order a given function returns).
+    the order enum value sets are listed in. By default that of AWS's Java hash table of them
+    (``java_hash_table_order``): AWS's services list a set in it, not in the model's order —
+    every set recorded from AWS (Lambda, Logs, EventBridge, KMS, CloudWatch, Step Functions,
+    API Gateway) reads so. ``True``: a ``HashSet``'s order (KMS's key specs); ``False``: the
+    model's.
 
     Plans are compiled per operation on first use and cached on the validator (one validator
     serves any number of services). Not a per-request object: share it.
@@ -136,7 +139,7 @@ class Validator:
         rules: Mapping[str, Rule] | None = None,
         patterns: JavaPatterns | None = None,
         list_nulls_always: bool = False,
-        hash_set_enums: bool | Callable[[list[str]], list[str]] = False,
+        hash_set_enums: bool | Callable[[list[str]], list[str]] = java_hash_table_order,
     ) -> None:
         if code is not None:
             self.code = code
@@ -452,8 +455,7 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
     return {
         ("s3", None): S3Validator(patterns=patterns),
         ("route53", None): Validator(code="InvalidInput", patterns=patterns),
-        # API Gateway lists an enum's values in the order of its hash table of them.
-        ("apigateway", None): InputPrefixValidator(patterns=patterns, hash_set_enums=java_hash_table_order),
+        ("apigateway", None): InputPrefixValidator(patterns=patterns),
         ("cognito-idp", None): Validator(code="InvalidParameterException", patterns=patterns),
         # Lambda checks runtimes itself (the runtimes it supports today, not the model's
         # enum: services/lambda_/runtimes.py).
