@@ -119,6 +119,12 @@ def _probe(argv: list[str]) -> bool:
     return done.returncode == 0
 
 
+def own_tmp_possible(needs: Iterable[str]) -> bool:
+    """Whether /tmp can be the environment's own: not when the runtime itself lives there
+    (cloudtwin installed in a checkout under /tmp), which then shares this machine's /tmp."""
+    return not any(_under(os.path.realpath(path), TMP) for path in needs)
+
+
 def _under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
@@ -151,9 +157,7 @@ class Sandbox:
         needed = [os.path.realpath(path) for path in needs]
         if any(_under(path, OPT) or _under(path, TASK_ROOT) or _under(path, RUNTIME_DIR) for path in needed):
             return None
-        # /tmp becomes the environment's own unless the runtime itself lives there (a
-        # checkout under /tmp): then it shares this machine's /tmp.
-        private_tmp = not any(_under(path, TMP) for path in needed)
+        private_tmp = own_tmp_possible(needed)
         return cls(found, code_dir, layers, runtime_dir, tmp_dir if private_tmp else None, tuple(private))
 
     def command(self, argv: list[str], env: dict[str, str], workdir: str = TASK_ROOT) -> tuple[list[str], dict[str, str]]:
