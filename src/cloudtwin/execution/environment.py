@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -137,6 +138,8 @@ class ExecutionEnvironment:
         self._rss_seen_kib = 0
         self.init_lines: list[str] = []
         self.tmp_dir: str | None = None
+        #: the sandbox's mount table (sandbox_mounts.py), removed with the environment
+        self.mount_table: str | None = None
         self.log_stream = ""
         self._tasks: list[asyncio.Task] = []
 
@@ -195,7 +198,8 @@ class ExecutionEnvironment:
             env.update(LAMBDA_TASK_ROOT=TASK_ROOT, LAMBDA_RUNTIME_DIR=RUNTIME_DIR, **launch.variables)
             if launch.managed:
                 env.update(PWD=TASK_ROOT, SHLVL="0")
-            command, env = sandbox.command(launch.argv, env)
+            self.mount_table = str(self.root / f"mounts-{os.urandom(8).hex()}")
+            command, env = sandbox.command(launch.argv, env, self.mount_table)
             cwd = None
         self.started_at = time.perf_counter()
         self.process = await asyncio.create_subprocess_exec(
@@ -231,6 +235,9 @@ class ExecutionEnvironment:
                 task.cancel()
         if self.tmp_dir:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        if self.mount_table:
+            with contextlib.suppress(OSError):
+                os.unlink(self.mount_table)
 
     async def initialized(self) -> bytes | None:
         """Wait until the runtime asks for its first event (None) or its initialization

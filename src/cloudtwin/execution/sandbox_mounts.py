@@ -11,10 +11,10 @@ environment variables can be AWS's set exactly (runtimes.Launch).
 Elsewhere an environment runs from this machine's directories, and sandbox_paths.py rewrites
 what clients see. ``CLOUDTWIN_LAMBDA_SANDBOX=0`` chooses that everywhere.
 
-The mounts are made by a few lines of ``sh`` between ``unshare`` and the runtime, which
-then starts with exactly the environment it is given (``env -i``): nothing of the shell's
-own (``SHLVL``, ``_``) leaks into it. ``unshare`` execs in place, so the process id the pool
-watches and kills is the runtime's.
+The mounts are one mount table that a single ``mount -a`` makes, between ``unshare`` and
+the runtime, which then starts with exactly the environment it is given (``env -i``):
+nothing of the shell's own (``SHLVL``, ``_``) leaks into it. ``unshare`` execs in place, so
+the process id the pool watches and kills is the runtime's.
 """
 
 from __future__ import annotations
@@ -36,20 +36,12 @@ log = logging.getLogger("cloudtwin.execution")
 
 TMP = "/tmp"
 
-#: Mounts as triples (kind, source, target) ended by ``--``; then ``env -i`` with the
-#: runtime's variables and command. ``set -e``: a mount that fails ends the start (the pool
-#: reports the runtime exiting) rather than running the function in the wrong place.
+#: The mounts are one table (``mount -a -T``: one process makes them all, in order); then
+#: ``env -i`` with the runtime's variables and command. ``set -e``: a mount that fails ends
+#: the start (the pool reports the runtime exiting) rather than running the function in the
+#: wrong place.
 _SCRIPT = """set -e
-while [ "$1" != "--" ]; do
-  case "$1" in
-    bind) mount --bind "$2" "$3" ;;
-    robind) mount --bind -o ro "$2" "$3" ;;
-    overlay) mount -t overlay overlay -o "lowerdir=$2" "$3" ;;
-    empty) mount -t tmpfs -o mode=755,size=64k tmpfs "$3" ;;
-  esac
-  shift 3
-done
-shift
+mount -a -T "$FSTAB"
 cd "$WORKDIR"
 exec env -i "$@"
 """
@@ -91,29 +83,35 @@ def support() -> Support | None:
         lower = [os.path.join(probe, name) for name in ("a", "b")]
         for folder in lower:
             os.mkdir(folder)
-        plain = _probe([*prefix, "/bin/sh", "-c", _probe_script(("robind", probe, TASK_ROOT), ("empty", "-", OPT))])
+        plain = _probe(prefix, probe, [(probe, TASK_ROOT, "none", "bind,ro"), ("tmpfs", OPT, "tmpfs", _EMPTY)])
         if not plain:
             log.info("Lambda environments run without a mount namespace: unshare/mount refused")
             return None
-        overlay = _probe([*prefix, "/bin/sh", "-c", _probe_script(("overlay", ":".join(lower), OPT))])
+        overlay = _probe(prefix, probe, [("overlay", OPT, "overlay", f"lowerdir={':'.join(lower)}")])
     return Support(prefix, overlay)
 
 
-def _probe_script(*mounts: tuple[str, str, str]) -> str:
-    lines = ["set -e"]
-    for kind, source, target in mounts:
-        if kind == "robind":
-            lines.append(f"mount --bind -o ro '{source}' '{target}'")
-        elif kind == "empty":
-            lines.append(f"mount -t tmpfs -o mode=755,size=64k tmpfs '{target}'")
-        else:
-            lines.append(f"mount -t overlay overlay -o 'lowerdir={source}' '{target}'")
-    return "\n".join(lines)
+#: /opt without layers: an empty, read-only-sized tmpfs (this machine's /opt is not the function's).
+_EMPTY = "mode=755,size=64k"
+
+Entry = tuple[str, str, str, str]  # (source, target, type, options): one line of a mount table
 
 
-def _probe(argv: list[str]) -> bool:
+def fstab(entries: Iterable[Entry]) -> str:
+    """A mount table (fstab(5)); names escaped as libmount reads them."""
+    def field(text: str) -> str:
+        return text.replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012")
+
+    return "".join(f"{field(src)} {field(dst)} {kind} {options} 0 0\n" for src, dst, kind, options in entries)
+
+
+def _probe(prefix: tuple[str, ...], folder: str, entries: list[Entry]) -> bool:
+    table = os.path.join(folder, "fstab")
+    with open(table, "w") as out:
+        out.write(fstab(entries))
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=10, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        done = subprocess.run([*prefix, "mount", "-a", "-T", table], capture_output=True, timeout=10,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
@@ -160,21 +158,26 @@ class Sandbox:
         private_tmp = own_tmp_possible(needed)
         return cls(found, code_dir, layers, runtime_dir, tmp_dir if private_tmp else None, tuple(private))
 
-    def command(self, argv: list[str], env: dict[str, str], workdir: str = TASK_ROOT) -> tuple[list[str], dict[str, str]]:
-        """``(argv, env)`` for the subprocess: the mounts, then ``argv`` with exactly ``env``."""
-        mounts: list[str] = ["robind", self.code_dir, TASK_ROOT]
+    def entries(self) -> list[Entry]:
+        out: list[Entry] = [(self.code_dir, TASK_ROOT, "none", "bind,ro")]
         if self.runtime_dir is not None:
-            mounts += ["bind", self.runtime_dir, RUNTIME_DIR]
-            for source, target in self.private:
-                mounts += ["bind", source, target]
+            out.append((self.runtime_dir, RUNTIME_DIR, "none", "bind"))
+            out += [(source, target, "none", "bind") for source, target in self.private]
         if not self.layer_dirs:
-            mounts += ["empty", "-", OPT]
+            out.append(("tmpfs", OPT, "tmpfs", _EMPTY))
         elif len(self.layer_dirs) == 1:
-            mounts += ["robind", self.layer_dirs[0], OPT]
+            out.append((self.layer_dirs[0], OPT, "none", "bind,ro"))
         else:  # later layers win, as AWS merges them: overlayfs's first lower dir is the top
-            mounts += ["overlay", ":".join(reversed(self.layer_dirs)), OPT]
+            out.append(("overlay", OPT, "overlay", "lowerdir=" + ":".join(reversed(self.layer_dirs))))
         if self.tmp_dir is not None:
-            mounts += ["bind", self.tmp_dir, TMP]
+            out.append((self.tmp_dir, TMP, "none", "bind"))
+        return out
+
+    def command(self, argv: list[str], env: dict[str, str], table: str, workdir: str = TASK_ROOT) -> tuple[list[str], dict[str, str]]:
+        """``(argv, env)`` for the subprocess: the mounts (written to the file ``table``),
+        then ``argv`` with exactly ``env``."""
+        with open(table, "w") as out:
+            out.write(fstab(self.entries()))
         variables = [f"{name}={value}" for name, value in env.items()]
-        full = [*self.support.prefix, "/bin/sh", "-c", _SCRIPT, "sandbox", *mounts, "--", *variables, *argv]
-        return full, {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "WORKDIR": workdir}
+        full = [*self.support.prefix, "/bin/sh", "-c", _SCRIPT, "sandbox", *variables, *argv]
+        return full, {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "WORKDIR": workdir, "FSTAB": table}
