@@ -177,3 +177,29 @@ def test_sqs_batch_results_may_leave_out_an_empty_list_as_aws_does():
                                                                           "MD5OfMessageBody": "x"}]}).encode()) == []
     problems = checker.check(operation, 200, {}, json.dumps({"Successful": [{"Id": "a"}]}).encode())
     assert any("MessageId: required member missing" in p for p in problems), problems
+
+
+def _ec2(name: str):
+    from botocore.session import get_session
+
+    return get_session().get_service_model("ec2").operation_model(name)
+
+
+def test_ec2_request_id_beside_the_result_is_response_metadata():
+    body = (b'<AllocateAddressResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+            b"<requestId>r-1</requestId><allocationId>eipalloc-1</allocationId><domain>vpc</domain>"
+            b"</AllocateAddressResponse>")
+    assert OutputChecker().check(_ec2("AllocateAddress"), 200, {}, body) == []
+    missing = body.replace(b"<requestId>r-1</requestId>", b"")
+    assert OutputChecker().check(_ec2("AllocateAddress"), 200, {}, missing) == ["requestId: missing"]
+    extra = body.replace(b"<domain>", b"<bogus>1</bogus><domain>")
+    assert OutputChecker().check(_ec2("AllocateAddress"), 200, {}, extra) == ["bogus: member not in the model"]
+
+
+def test_dry_run_operation_answers_only_a_dry_run():
+    variant = Variant("AllocateAddress", "optional", "t", {}, "positive")
+    answer = Response(412, {}, b"", "DryRunOperation")
+    dry = Judge().judge(_ec2("AllocateAddress"), variant, answer, {"DryRun": True})
+    assert dry.passed and dry.outcome == "allowed-error" and "DryRun" in dry.reason
+    wet = Judge().judge(_ec2("AllocateAddress"), variant, answer, {"DryRun": False})
+    assert not wet.passed and wet.outcome == "undeclared-error"

@@ -132,10 +132,20 @@ _HEAD = Allowed(
 )
 
 
-def undeclared_allowed(operation: "OperationModel") -> dict[str, str]:
-    """code -> source, for the errors a positive variant may get without a declaration."""
+_DRY_RUN = Allowed(
+    frozenset({"DryRunOperation"}),
+    "Amazon EC2 API Reference, every action's DryRun parameter: \"If you have the required"
+    " permissions, the error response is DryRunOperation\"",
+)
+
+
+def undeclared_allowed(operation: "OperationModel", params: dict | None = None) -> dict[str, str]:
+    """code -> source, for the errors a positive variant may get without a declaration
+    (``params``: the variant's input, where the answer depends on it: EC2's ``DryRun``)."""
     service = operation.service_model
     out: dict[str, str] = {}
+    if params and params.get("DryRun") is True and service.protocol == "ec2":
+        out.update(dict.fromkeys(_DRY_RUN.codes, _DRY_RUN.source))
     if operation.http.get("method") == "HEAD":
         out.update(dict.fromkeys(_HEAD.codes, _HEAD.source))
     for key in (service.protocol, service.service_name):

@@ -138,6 +138,10 @@ class Judge:
             return Verdict(True, "declared-error", code)
         if code in allowed:
             return Verdict(True, "allowed-error", f"{code} ({allowed[code]})")
+        if params and params.get("DryRun") is True:  # EC2's answer to a dry run
+            by_input = undeclared_allowed(operation, params)
+            if code in by_input:
+                return Verdict(True, "allowed-error", f"{code} ({by_input[code]})")
         if 300 <= response.status < 400 and code in ("NotModified", "304"):
             return Verdict(True, "allowed-error", code)
         return Verdict(False, "undeclared-error",

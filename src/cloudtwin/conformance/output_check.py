@@ -195,6 +195,14 @@ class OutputChecker:
                     self.problems.append(f"{wrapper}: result element missing")
                 return
             node = found
+        elif protocol == "ec2":
+            # Every EC2 response carries requestId beside the result: botocore reads it as
+            # ResponseMetadata.RequestId (EC2 API Reference, "Responses").
+            request_ids = [child for child in root if _local(child.tag) == "requestId"]
+            if not request_ids:
+                self.problems.append("requestId: missing")
+            for child in request_ids:
+                root.remove(child)
         self.xml_structure(shape, node, "", members)
 
     def xml_structure(self, shape: "Shape", node: ElementTree.Element, path: str,

@@ -136,3 +136,12 @@ def test_addresses_attribute_has_no_reverse_dns(ec2):
     answered = ec2.describe_addresses_attribute(AllocationIds=[address["AllocationId"]], Attribute="domain-name")["Addresses"]
     assert answered == [{"AllocationId": address["AllocationId"], "PublicIp": address["PublicIp"]}]
     assert error_of(ec2.describe_addresses_attribute, AllocationIds=["eipalloc-12345678"], Attribute="domain-name")[0] == "InvalidAllocationID.NotFound"
+
+
+def test_endpoint_without_service_and_interface_with_a_bad_address_are_refused(ec2):
+    vpc_id = new_vpc(ec2)
+    code, message = error_of(ec2.create_vpc_endpoint, VpcId=vpc_id)
+    assert (code, message) == ("MissingParameter", "The request must contain the parameter ServiceName")
+    code, message = error_of(ec2.create_network_interface, SubnetId=_subnet(ec2, vpc_id), PrivateIpAddress="not-an-ip")
+    assert code == "InvalidParameterValue" and "privateIpAddress" in message
+    assert ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]  # the server keeps serving

@@ -11,7 +11,7 @@ import string
 from typing import Any
 
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.ec2.errors import not_found
+from cloudtwin.services.ec2.errors import missing_parameter, not_found
 from cloudtwin.services.ec2.filters import by_ids, page, select
 from cloudtwin.services.ec2.ids import new_id
 from cloudtwin.services.ec2.interfaces import drop_interface, new_interface
@@ -57,7 +57,9 @@ class EndpointOperations:
         store: Ec2Store = ctx.store
         vpc = vpc_of(store, params["VpcId"])
         endpoint_type = params.get("VpcEndpointType") or "Gateway"
-        service_name = params["ServiceName"]
+        service_name = params.get("ServiceName")
+        if not service_name:  # the model leaves it optional for service-network endpoints
+            raise missing_parameter("ServiceName")
         suffix = _service_suffix(store.region, service_name)
         if suffix is None:
             raise ServiceError("InvalidServiceName", f"The Vpc Endpoint Service '{service_name}' does not exist")

@@ -21,7 +21,12 @@ def private_address(store: Ec2Store, subnet: dict[str, Any], wanted: str | None 
     block = ipaddress.IPv4Network(subnet["CidrBlock"])
     used = {e["PrivateIpAddress"] for e in store.network_interfaces.values() if e.get("SubnetId") == subnet["SubnetId"]}
     if wanted is not None:
-        address = ipaddress.IPv4Address(wanted)
+        try:
+            address = ipaddress.IPv4Address(wanted)
+        except ValueError:
+            raise ServiceError(
+                "InvalidParameterValue", f"Value ({wanted}) for parameter privateIpAddress is invalid. Invalid format."
+            ) from None
         if address not in block or int(address) - int(block.network_address) < 4 or address == block.broadcast_address:
             raise ServiceError("InvalidParameterValue", f"Address {wanted} does not fall within the subnet's address range")
         if wanted in used:
