@@ -1,0 +1,73 @@
+"""The SES v2 API over the same resources as v1: identities, sending, templates,
+configuration sets and the account."""
+
+import pytest
+from botocore.exceptions import ClientError
+from ses_helpers import kept
+
+
+def test_identities_shared_with_v1(aws_client):
+    v2, v1 = aws_client("sesv2"), aws_client("ses")
+    created = v2.create_email_identity(EmailIdentity="example.org", Tags=[{"Key": "team", "Value": "mail"}])
+    assert created["IdentityType"] == "DOMAIN" and created["VerifiedForSendingStatus"] is True
+    assert created["DkimAttributes"]["SigningEnabled"] is True and len(created["DkimAttributes"]["Tokens"]) == 3
+    v2.create_email_identity(EmailIdentity="a@example.com")
+    with pytest.raises(ClientError) as exc:
+        v2.create_email_identity(EmailIdentity="a@example.com")
+    assert exc.value.response["Error"]["Code"] == "AlreadyExistsException"
+    assert v1.list_identities()["Identities"] == ["example.org", "a@example.com"]
+    v1.verify_email_identity(EmailAddress="b@example.com")
+    names = [i["IdentityName"] for i in v2.list_email_identities()["EmailIdentities"]]
+    assert names == ["example.org", "a@example.com", "b@example.com"]
+    got = v2.get_email_identity(EmailIdentity="example.org")
+    assert got["VerificationStatus"] == "SUCCESS" and got["Tags"] == [{"Key": "team", "Value": "mail"}]
+    assert got["FeedbackForwardingStatus"] is True and got["Policies"] == {}
+    v2.delete_email_identity(EmailIdentity="b@example.com")
+    assert "b@example.com" not in v1.list_identities()["Identities"]
+    with pytest.raises(ClientError) as exc:
+        v2.get_email_identity(EmailIdentity="b@example.com")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_send_simple_raw_and_template(aws_client, cloudtwin_endpoint):
+    v2 = aws_client("sesv2")
+    v2.create_email_identity(EmailIdentity="from@example.com")
+    destination = {"ToAddresses": ["to@example.net"]}
+    simple = v2.send_email(FromEmailAddress="from@example.com", Destination=destination, Content={"Simple": {
+        "Subject": {"Data": "simple"}, "Body": {"Text": {"Data": "text"}}}})["MessageId"]
+    raw = v2.send_email(Destination=destination, Content={"Raw": {"Data": b"From: from@example.com\nSubject: raw\n\nbody"}})["MessageId"]
+    v2.create_email_template(TemplateName="t", TemplateContent={"Subject": "Hi {{n}}", "Text": "x"})
+    templated = v2.send_email(FromEmailAddress="from@example.com", Destination=destination, Content={"Template": {
+        "TemplateName": "t", "TemplateData": '{"n": "Ann"}'}})["MessageId"]
+    subjects = {m["Id"]: m["Subject"] for m in kept(cloudtwin_endpoint)}
+    assert subjects == {simple: "simple", raw: "raw", templated: "Hi Ann"}
+    assert v2.get_account()["SendQuota"]["SentLast24Hours"] == 3.0
+    with pytest.raises(ClientError) as exc:
+        v2.send_email(FromEmailAddress="stranger@example.com", Destination=destination, Content={"Simple": {
+            "Subject": {"Data": "s"}, "Body": {"Text": {"Data": "t"}}}})
+    assert exc.value.response["Error"]["Code"] == "MessageRejected"
+
+
+def test_templates_and_configuration_sets(aws_client):
+    v2, v1 = aws_client("sesv2"), aws_client("ses")
+    v2.create_email_template(TemplateName="t1", TemplateContent={"Subject": "s", "Html": "<p>h</p>"})
+    assert v1.get_template(TemplateName="t1")["Template"] == {"TemplateName": "t1", "SubjectPart": "s", "HtmlPart": "<p>h</p>"}
+    v2.update_email_template(TemplateName="t1", TemplateContent={"Subject": "new"})
+    assert v2.get_email_template(TemplateName="t1")["TemplateContent"] == {"Subject": "new"}
+    assert [t["TemplateName"] for t in v2.list_email_templates()["TemplatesMetadata"]] == ["t1"]
+    v2.delete_email_template(TemplateName="t1")
+    with pytest.raises(ClientError) as exc:
+        v2.delete_email_template(TemplateName="t1")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+    v2.create_configuration_set(ConfigurationSetName="cs", SendingOptions={"SendingEnabled": False},
+                                Tags=[{"Key": "k", "Value": "v"}])
+    got = v2.get_configuration_set(ConfigurationSetName="cs")
+    assert got["SendingOptions"] == {"SendingEnabled": False} and got["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert v2.list_configuration_sets()["ConfigurationSets"] == ["cs"]
+    assert v1.list_configuration_sets()["ConfigurationSets"] == [{"Name": "cs"}]
+    v2.delete_configuration_set(ConfigurationSetName="cs")
+    with pytest.raises(ClientError) as exc:
+        v2.get_configuration_set(ConfigurationSetName="cs")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
