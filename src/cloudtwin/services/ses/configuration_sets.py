@@ -5,7 +5,6 @@ reputation options. Handlers mixed into the provider."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
@@ -136,6 +135,14 @@ class ConfigurationSetOperations:
 
     # -- options ------------------------------------------------------------------------------
 
+    @staticmethod
+    def _tracked(ctx: "RequestContext", params: Params) -> ConfigurationSet:
+        """The configuration set, which must have tracking options."""
+        config = get_configuration_set(ctx.store, params["ConfigurationSetName"])
+        if config.tracking is None:
+            raise ServiceError("TrackingOptionsDoesNotExistException", f"Tracking options do not exist for configuration set {config.name}.")
+        return config
+
     def create_configuration_set_tracking_options(self, ctx: "RequestContext", params: Params) -> Params:
         config = get_configuration_set(ctx.store, params["ConfigurationSetName"])
         if config.tracking is not None:
@@ -145,17 +152,13 @@ class ConfigurationSetOperations:
         return {}
 
     def update_configuration_set_tracking_options(self, ctx: "RequestContext", params: Params) -> Params:
-        config = get_configuration_set(ctx.store, params["ConfigurationSetName"])
-        if config.tracking is None:
-            raise ServiceError("TrackingOptionsDoesNotExistException", f"Tracking options do not exist for configuration set {config.name}.")
+        config = self._tracked(ctx, params)
         config.tracking = dict(params["TrackingOptions"])
         ctx.store.configuration_sets.save(config.name)
         return {}
 
     def delete_configuration_set_tracking_options(self, ctx: "RequestContext", params: Params) -> Params:
-        config = get_configuration_set(ctx.store, params["ConfigurationSetName"])
-        if config.tracking is None:
-            raise ServiceError("TrackingOptionsDoesNotExistException", f"Tracking options do not exist for configuration set {config.name}.")
+        config = self._tracked(ctx, params)
         config.tracking = None
         ctx.store.configuration_sets.save(config.name)
         return {}
@@ -177,7 +180,3 @@ class ConfigurationSetOperations:
         config.reputation_metrics = params["Enabled"]
         ctx.store.configuration_sets.save(config.name)
         return {}
-
-
-def created(config: ConfigurationSet) -> datetime:
-    return datetime.fromtimestamp(config.created, timezone.utc)
