@@ -97,3 +97,40 @@ def test_configuration_set_errors(aws_client):
     with pytest.raises(ClientError) as exc:
         ses.send_email(Source=SENDER, Destination={"ToAddresses": [RECIPIENT]}, Message=SIMPLE, ConfigurationSetName="cs")
     assert exc.value.response["Error"]["Code"] == "ConfigurationSetDoesNotExist"
+
+
+def test_mailbox_simulator_bounces_and_complaints(aws_client):
+    ses = aws_client("ses")
+    ses.verify_domain_identity(Domain="example.com")
+    events_topic, events_queue = topic_to_queue(aws_client, "sim-events")
+    bounces_topic, bounces_queue = topic_to_queue(aws_client, "sim-bounces")
+    complaints_topic, complaints_queue = topic_to_queue(aws_client, "sim-complaints")
+    ses.set_identity_notification_topic(Identity="example.com", NotificationType="Bounce", SnsTopic=bounces_topic)
+    ses.set_identity_notification_topic(Identity="example.com", NotificationType="Complaint", SnsTopic=complaints_topic)
+    ses.create_configuration_set(ConfigurationSet={"Name": "sim"})
+    ses.create_configuration_set_event_destination(ConfigurationSetName="sim", EventDestination={
+        "Name": "all", "Enabled": True, "MatchingEventTypes": ["bounce", "complaint", "delivery"],
+        "SNSDestination": {"TopicARN": events_topic}})
+    received(aws_client, events_queue)
+
+    to = ["bounce@simulator.amazonses.com", "complaint+label@simulator.amazonses.com", "success@simulator.amazonses.com"]
+    message_id = ses.send_email(Source=SENDER, Destination={"ToAddresses": to}, Message=SIMPLE, ConfigurationSetName="sim")["MessageId"]
+
+    kinds = {json.loads(e["Message"])["eventType"]: json.loads(e["Message"]) for e in received(aws_client, events_queue)}
+    assert sorted(kinds) == ["Bounce", "Complaint", "Delivery"]
+    assert kinds["Delivery"]["delivery"]["recipients"] == to[1:]
+    bounce = kinds["Bounce"]["bounce"]
+    assert (bounce["bounceType"], bounce["bounceSubType"]) == ("Permanent", "General")
+    assert bounce["bouncedRecipients"] == [{"emailAddress": to[0], "action": "failed", "status": "5.1.1",
+                                            "diagnosticCode": "smtp; 550 5.1.1 user unknown"}]
+    assert kinds["Complaint"]["complaint"]["complainedRecipients"] == [{"emailAddress": to[1]}]
+
+    [bounced] = received(aws_client, bounces_queue)
+    notification = json.loads(bounced["Message"])
+    assert notification["notificationType"] == "Bounce" and notification["mail"]["messageId"] == message_id
+    assert "headers" not in notification["mail"]
+    [complained] = received(aws_client, complaints_queue)
+    assert json.loads(complained["Message"])["notificationType"] == "Complaint"
+
+    [point] = ses.get_send_statistics()["SendDataPoints"]
+    assert (point["DeliveryAttempts"], point["Bounces"], point["Complaints"]) == (3, 1, 1)

@@ -1,12 +1,21 @@
-"""What a sent message tells the SNS topics watching it: the ``Send`` and ``Delivery``
-events of its configuration set's SNS event destinations, and the ``Delivery`` notification
-of its identity's notification topic. Published through cloudtwin's SNS (the internal
-client), in the sender's account and region, while the send request runs."""
+"""What a sent message tells the SNS topics watching it: the events of its configuration
+set's SNS event destinations (``Send``, then ``Delivery``, ``Bounce``, ``Complaint``) and
+the notifications of its identity's Bounce / Complaint / Delivery topics. Published through
+cloudtwin's SNS (the internal client), in the sender's account and region, while the send
+request runs.
+
+Every recipient is delivered, except the addresses of AWS's mailbox simulator
+(``<kind>[+label]@simulator.amazonses.com``): ``bounce`` bounces (permanent, ``General``),
+``suppressionlist`` bounces as suppressed, ``complaint`` is delivered and complains;
+``success`` and ``ooto`` are delivered.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +28,46 @@ log = logging.getLogger("cloudtwin.ses")
 
 EVENT_SUBJECT = "Amazon SES Email Event Notification"
 VALIDATION_MESSAGE = "Successfully validated SNS topic for Amazon SES event publishing."
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
 #: The MTA AWS names in delivery events, and the SMTP answer of a delivered message.
 REPORTING_MTA = "a0-0.smtp-out.amazonses.com"
 SMTP_RESPONSE = "250 2.0.0 OK"
 LOCAL_IP = "127.0.0.1"
+_SUPPRESSED = (
+    "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an "
+    "invalid address. For more information about how to remove an address from the suppression list, see "
+    "the Amazon SES Developer Guide: http://docs.aws.amazon.com/ses/latest/DeveloperGuide/remove-from-suppressionlist.html "
+)
 
 
 def iso_millis(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(epoch * 1000) % 1000:03d}Z"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of a message's recipients."""
+
+    delivered: list[str] = field(default_factory=list)
+    #: (address, bounce sub-type)
+    bounced: list[tuple[str, str]] = field(default_factory=list)
+    complained: list[str] = field(default_factory=list)
+
+
+def outcome(recipients: list[str]) -> Outcome:
+    out = Outcome()
+    for address in recipients:
+        local, _, domain = address.rpartition("@")
+        kind = local.partition("+")[0].lower() if domain.lower() == SIMULATOR_DOMAIN else ""
+        if kind == "bounce":
+            out.bounced.append((address, "General"))
+        elif kind == "suppressionlist":
+            out.bounced.append((address, "Suppressed"))
+        else:
+            out.delivered.append(address)
+            if kind == "complaint":
+                out.complained.append(address)
+    return out
 
 
 def mail_object(sent: dict[str, Any], *, headers: bool = True, delivered: bool = False) -> dict[str, Any]:
@@ -57,33 +98,60 @@ def mail_object(sent: dict[str, Any], *, headers: bool = True, delivered: bool =
     return mail
 
 
-def delivery_object(sent: dict[str, Any]) -> dict[str, Any]:
+def _feedback_id(sent: dict[str, Any]) -> str:
+    return f"{sent['Id'][:16]}-{uuid.uuid4()}-000000"
+
+
+def delivery_object(sent: dict[str, Any], recipients: list[str]) -> dict[str, Any]:
     return {
         "timestamp": iso_millis(sent["Sent"]),
         "processingTimeMillis": 0,
-        "recipients": list(sent["Recipients"]),
+        "recipients": recipients,
         "smtpResponse": SMTP_RESPONSE,
         "reportingMTA": REPORTING_MTA,
     }
 
 
-def configuration_set_events(sent: dict[str, Any], destinations: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """``(topic ARN, event)`` for each enabled SNS event destination matching each event a
-    delivered message makes (``send``, then ``delivery``)."""
+def bounce_object(sent: dict[str, Any], bounced: list[tuple[str, str]]) -> dict[str, Any]:
+    sub_type = bounced[0][1]
+    recipients = []
+    for address, kind in bounced:
+        recipient = {"emailAddress": address, "action": "failed", "status": "5.1.1"}
+        recipient["diagnosticCode"] = _SUPPRESSED if kind == "Suppressed" else "smtp; 550 5.1.1 user unknown"
+        recipients.append(recipient)
+    return {
+        "feedbackId": _feedback_id(sent),
+        "bounceType": "Permanent",
+        "bounceSubType": sub_type,
+        "bouncedRecipients": recipients,
+        "timestamp": iso_millis(sent["Sent"]),
+        "reportingMTA": f"dsn; {REPORTING_MTA}",
+    }
+
+
+def complaint_object(sent: dict[str, Any], complained: list[str]) -> dict[str, Any]:
+    return {
+        "feedbackId": _feedback_id(sent),
+        "complaintSubType": None,
+        "complainedRecipients": [{"emailAddress": address} for address in complained],
+        "timestamp": iso_millis(sent["Sent"]),
+        "userAgent": "Amazon SES Mailbox Simulator",
+        "complaintFeedbackType": "abuse",
+        "arrivalDate": iso_millis(sent["Sent"]),
+    }
+
+
+def happenings(sent: dict[str, Any], result: Outcome) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(notification type, member, body)`` for what happened after the send: ``Delivery``,
+    ``Bounce``, ``Complaint`` (each only when it concerns some recipient)."""
     out = []
-    for kind, member, body in (("send", "send", {}), ("delivery", "delivery", delivery_object(sent))):
-        for destination in destinations:
-            topic = (destination.get("SNSDestination") or {}).get("TopicARN")
-            if not topic or not destination.get("Enabled", False) or kind not in destination.get("MatchingEventTypes", []):
-                continue
-            event = {"eventType": kind.capitalize(), "mail": mail_object(sent, delivered=kind == "delivery"), member: body}
-            out.append((topic, event))
+    if result.delivered:
+        out.append(("Delivery", "delivery", delivery_object(sent, result.delivered)))
+    if result.bounced:
+        out.append(("Bounce", "bounce", bounce_object(sent, result.bounced)))
+    if result.complained:
+        out.append(("Complaint", "complaint", complaint_object(sent, result.complained)))
     return out
-
-
-def identity_notification(sent: dict[str, Any], headers: bool) -> dict[str, Any]:
-    """The ``Delivery`` notification an identity's notification topic receives."""
-    return {"notificationType": "Delivery", "mail": mail_object(sent, headers=headers, delivered=True), "delivery": delivery_object(sent)}
 
 
 async def publish(internal: "InternalClient", topic: str, message: str, subject: str | None, account: str, region: str) -> bool:
@@ -103,9 +171,23 @@ async def publish(internal: "InternalClient", topic: str, message: str, subject:
     return True
 
 
-async def deliver(internal: "InternalClient", sent: dict[str, Any], destinations: list[dict[str, Any]], identity_topic: str | None, headers_in: bool) -> None:
+async def deliver(
+    internal: "InternalClient", sent: dict[str, Any], result: Outcome, destinations: list[dict[str, Any]],
+    topics: dict[str, str], headers_in: list[str],
+) -> None:  # fmt: skip
+    """Publish the message's events to its configuration set's SNS destinations, then the
+    notifications to its identity's topics."""
     account, region = sent["AccountId"], sent["Region"]
-    for topic, event in configuration_set_events(sent, destinations):
-        await publish(internal, topic, json.dumps(event), EVENT_SUBJECT, account, region)
-    if identity_topic:
-        await publish(internal, identity_topic, json.dumps(identity_notification(sent, headers_in)), None, account, region)
+    after = happenings(sent, result)
+    events = [("Send", "send", {}), *after]
+    for kind, member, body in events:
+        for destination in destinations:
+            topic = (destination.get("SNSDestination") or {}).get("TopicARN")
+            if not topic or not destination.get("Enabled", False) or kind.lower() not in destination.get("MatchingEventTypes", []):
+                continue
+            event = {"eventType": kind, "mail": mail_object(sent, delivered=kind != "Send"), member: body}
+            await publish(internal, topic, json.dumps(event), EVENT_SUBJECT, account, region)
+    for kind, member, body in after:
+        if kind in topics:
+            notification = {"notificationType": kind, "mail": mail_object(sent, headers=kind in headers_in, delivered=True), member: body}
+            await publish(internal, topics[kind], json.dumps(notification), None, account, region)

@@ -75,7 +75,7 @@ def add_identity(store: SesStore, name: str, kind: str, now: float) -> Identity:
 def check_email(address: str) -> None:
     local, at, domain = address.rpartition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in address):
-        raise invalid_value(f"Invalid email address<{address}>.")
+        raise invalid_value(f"Invalid email address <{address}>.")
 
 
 class IdentityOperations:

@@ -85,9 +85,9 @@ class SesStore(Store):
         self.settings: Table[str, Any] = tables.table("settings")
         #: Message id -> the message as sent (see ``sending.py``), in sending order.
         self.messages: Table[str, dict[str, Any]] = tables.table("messages")
-        #: Message id -> (when, recipients): what the quota and statistics count (kept
-        #: apart from ``messages``, which the introspection endpoint may clear).
-        self.sends: Table[str, tuple[float, int]] = tables.table("sends")
+        #: Message id -> (when, recipients, bounces, complaints): what the quota and
+        #: statistics count (kept apart from ``messages``, which introspection may clear).
+        self.sends: Table[str, tuple[float, int, int, int]] = tables.table("sends")
 
 
 record_types(Identity, Template, ConfigurationSet, RuleSet)

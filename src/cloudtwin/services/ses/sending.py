@@ -32,6 +32,8 @@ MAX_SEND_RATE = 1.0
 DAY = 24 * 3600
 #: How long sends count in GetSendStatistics (its data points cover two weeks).
 STATISTICS_SECONDS = 14 * DAY
+#: How many sent messages each account and region keeps for introspection (oldest dropped).
+KEPT_MESSAGES = 10_000
 _TAG_NAME = re.compile(r"^[A-Za-z0-9_-]*$")
 _TAG_VALUE = re.compile(r"^[A-Za-z0-9_.@-]*$")
 _RECIPIENT_KEYS = ("ToAddresses", "CcAddresses", "BccAddresses")
@@ -121,13 +123,16 @@ class SendingOperations:
             **record,
         }
         store.messages[mid] = sent
-        store.sends[mid] = (now, len(recipients))
-        for old in [k for k, (when, _) in store.sends.items() if when < now - STATISTICS_SECONDS]:
+        while len(store.messages) > KEPT_MESSAGES:
+            store.messages.pop(min(store.messages.items(), key=lambda item: item[1]["Sent"])[0], None)
+        result = events.outcome(recipients)
+        store.sends[mid] = (now, len(recipients), len(result.bounced), len(result.complained))
+        for old in [k for k, counts in store.sends.items() if counts[0] < now - STATISTICS_SECONDS]:
             store.sends.pop(old, None)
         destinations = list(config.destinations) if config is not None else []
-        topic = identity.topics.get("Delivery") if identity is not None else None
-        headers_in = identity is not None and "Delivery" in identity.headers_in
-        await events.deliver(self.env.internal, sent, destinations, topic, headers_in)  # type: ignore[attr-defined]
+        topics = dict(identity.topics) if identity is not None else {}
+        headers_in = list(identity.headers_in) if identity is not None else []
+        await events.deliver(self.env.internal, sent, result, destinations, topics, headers_in)  # type: ignore[attr-defined]
         return mid
 
     # -- the operations -----------------------------------------------------------------------
@@ -217,22 +222,25 @@ class SendingOperations:
 
     def get_send_quota(self, ctx: "RequestContext", params: Params) -> Params:
         now = ctx.clock.now()
-        sent = sum(count for when, count in ctx.store.sends.values() if when > now - DAY)
+        sent = sum(counts[1] for counts in ctx.store.sends.values() if counts[0] > now - DAY)
         return {"Max24HourSend": MAX_24_HOUR_SEND, "MaxSendRate": MAX_SEND_RATE, "SentLast24Hours": float(sent)}
 
     def get_send_statistics(self, ctx: "RequestContext", params: Params) -> Params:
         now = ctx.clock.now()
-        buckets: dict[int, int] = defaultdict(int)
-        for when, count in ctx.store.sends.values():
+        buckets: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for when, attempts, bounces, complaints in ctx.store.sends.values():
             if when > now - STATISTICS_SECONDS:
-                buckets[int(when // 900) * 900] += count
+                bucket = buckets[int(when // 900) * 900]
+                bucket[0] += attempts
+                bucket[1] += bounces
+                bucket[2] += complaints
         return {
             "SendDataPoints": [
                 {
                     "Timestamp": datetime.fromtimestamp(start, timezone.utc),
-                    "DeliveryAttempts": count, "Bounces": 0, "Complaints": 0, "Rejects": 0,
+                    "DeliveryAttempts": attempts, "Bounces": bounces, "Complaints": complaints, "Rejects": 0,
                 }  # fmt: skip
-                for start, count in sorted(buckets.items())
+                for start, (attempts, bounces, complaints) in sorted(buckets.items())
             ]
         }
 
