@@ -136,3 +136,21 @@ def test_test_render_template(ses):
     with pytest.raises(ClientError) as exc:
         ses.test_render_template(TemplateName="r", TemplateData="not json")
     assert _error(exc)["Code"] == "InvalidRenderingParameter"
+
+
+def test_templates_render_handlebars_blocks(ses, cloudtwin_endpoint):
+    ses.create_template(Template={
+        "TemplateName": "order", "SubjectPart": "{{#if vip}}VIP {{/if}}order {{order.id}}",
+        "TextPart": "{{#each items}}{{@index}}. {{name}} x{{qty}}{{#unless @last}}, {{/unless}}{{/each}}",
+        "HtmlPart": "{{! a comment }}{{#with customer}}<p>{{name}}</p>{{{signature}}}{{/with}}{{#each none}}x{{else}}none{{/each}}",
+    })
+    data = ('{"vip": true, "order": {"id": 7}, "items": [{"name": "pen", "qty": 2}, {"name": "ink", "qty": 1}],'
+            ' "customer": {"name": "<Ann>", "signature": "<b>A</b>"}, "none": []}')
+    ses.send_templated_email(Source=SENDER, Destination={"ToAddresses": ["to@example.net"]}, Template="order", TemplateData=data)
+    [message] = kept(cloudtwin_endpoint)
+    assert message["Subject"] == "VIP order 7"
+    assert message["Body"] == {"text_part": "0. pen x2, 1. ink x1", "html_part": "<p>&lt;Ann&gt;</p><b>A</b>none"}
+    ses.create_template(Template={"TemplateName": "broken", "SubjectPart": "{{#if x}}open", "TextPart": "t"})
+    with pytest.raises(ClientError) as exc:
+        ses.send_templated_email(Source=SENDER, Destination={"ToAddresses": ["to@example.net"]}, Template="broken", TemplateData="{}")
+    assert _error(exc)["Code"] == "InvalidTemplate"

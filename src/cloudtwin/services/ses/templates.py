@@ -1,17 +1,15 @@
 """Email templates: their life cycle, and rendering them with the template data
-(``{{name}}``, ``{{a.b}}`` and ``{{{raw}}}`` replacements, as SES's Handlebars does for
-plain values; handlers mixed into the provider)."""
+(Handlebars: :mod:`handlebars`; handlers mixed into the provider)."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol.errors import ServiceError
-from cloudtwin.services.ses import mime
+from cloudtwin.services.ses import handlebars, mime
 from cloudtwin.services.ses.errors import already_exists, invalid_value, template_missing
 from cloudtwin.services.ses.models import SesStore, Template
 from cloudtwin.services.ses.paging import page
@@ -20,44 +18,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.context import RequestContext
 
 Params = dict[str, Any]
-_TAG = re.compile(r"\{\{(\{?)\s*([^{}#/^!>\s][^{}]*?)\s*\}?\}\}")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def _lookup(data: Any, path: str) -> tuple[bool, Any]:
-    value = data
-    for part in path.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            return False, None
-    return True, value
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def render(text: str | None, data: Any, template: str, *, strict: bool, escape: bool = False) -> str | None:
-    """``text`` with its ``{{...}}`` replaced from ``data``. A name missing from the data
-    renders empty, or (``strict``, as TestRenderTemplate does) raises
+    """``text`` rendered with ``data`` (Handlebars, see :mod:`handlebars`). A name missing
+    from the data renders empty, or (``strict``, as TestRenderTemplate does) raises
     MissingRenderingAttribute."""
     if text is None:
         return None
 
-    def replace(match: re.Match[str]) -> str:
-        raw, path = bool(match.group(1)), match.group(2)
-        found, value = _lookup(data, path)
-        if not found and strict:
-            raise ServiceError("MissingRenderingAttributeException", f"Attribute '{path}' is not present in the rendering data.")
-        out = _text(value)
-        return html.escape(out) if escape and not raw else out
+    def missing(name: str) -> None:
+        if strict:
+            raise ServiceError("MissingRenderingAttributeException", f"Attribute '{name}' is not present in the rendering data.")
 
-    return _TAG.sub(replace, text)
+    try:
+        return handlebars.render(text, data, escape=escape, missing=missing)
+    except handlebars.TemplateSyntaxError as error:
+        raise ServiceError("InvalidTemplateException", f"Template {template} is invalid: {error}") from None
 
 
 def template_data(text: str, template: str) -> Any:
