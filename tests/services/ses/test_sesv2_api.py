@@ -1,9 +1,11 @@
 """The SES v2 API over the same resources as v1: identities, sending, templates,
 configuration sets and the account."""
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
-from ses_helpers import kept
+from ses_helpers import kept, received, topic_to_queue
 
 
 def test_identities_shared_with_v1(aws_client):
@@ -71,3 +73,62 @@ def test_templates_and_configuration_sets(aws_client):
     with pytest.raises(ClientError) as exc:
         v2.get_configuration_set(ConfigurationSetName="cs")
     assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_event_destinations_attributes_policies_and_bulk(aws_client, cloudtwin_endpoint):
+    v2, v1 = aws_client("sesv2"), aws_client("ses")
+    topic, queue = topic_to_queue(aws_client, "v2-events")
+    v2.create_email_identity(EmailIdentity="example.com")
+    v2.create_configuration_set(ConfigurationSetName="cs")
+    v2.create_configuration_set_event_destination(ConfigurationSetName="cs", EventDestinationName="sns", EventDestination={
+        "Enabled": True, "MatchingEventTypes": ["SEND", "RENDERING_FAILURE"], "SnsDestination": {"TopicArn": topic}})
+    v2.create_configuration_set_event_destination(ConfigurationSetName="cs", EventDestinationName="firehose", EventDestination={
+        "MatchingEventTypes": ["DELIVERY"], "KinesisFirehoseDestination": {
+            "IamRoleArn": "arn:aws:iam::000000000000:role/r", "DeliveryStreamArn": "arn:aws:firehose:us-east-1:000000000000:deliverystream/s"}})
+    destinations = v2.get_configuration_set_event_destinations(ConfigurationSetName="cs")["EventDestinations"]
+    assert destinations[0] == {"Name": "sns", "Enabled": True, "MatchingEventTypes": ["SEND", "RENDERING_FAILURE"],
+                               "SnsDestination": {"TopicArn": topic}}
+    assert destinations[1]["KinesisFirehoseDestination"]["IamRoleArn"] == "arn:aws:iam::000000000000:role/r"
+    assert v1.describe_configuration_set(ConfigurationSetName="cs", ConfigurationSetAttributeNames=["eventDestinations"])[
+        "EventDestinations"][0]["MatchingEventTypes"] == ["send", "renderingFailure"]
+    received(aws_client, queue)
+
+    # the identity's default configuration set applies to its sends
+    v2.put_email_identity_configuration_set_attributes(EmailIdentity="example.com", ConfigurationSetName="cs")
+    assert v2.get_email_identity(EmailIdentity="example.com")["ConfigurationSetName"] == "cs"
+    v2.create_email_template(TemplateName="bulk", TemplateContent={"Subject": "Hi {{n}}", "Text": "x"})
+    results = v2.send_bulk_email(FromEmailAddress="me@example.com", DefaultContent={"Template": {"TemplateName": "bulk", "TemplateData": '{"n": 0}'}},
+                                 BulkEmailEntries=[
+        {"Destination": {"ToAddresses": ["a@example.net"]}, "ReplacementEmailContent": {"ReplacementTemplate": {"ReplacementTemplateData": '{"n": 1}'}}},
+        {"Destination": {"ToAddresses": ["b@example.net"]}},
+    ])["BulkEmailEntryResults"]
+    assert [r["Status"] for r in results] == ["SUCCESS", "SUCCESS"]
+    assert sorted(m["Subject"] for m in kept(cloudtwin_endpoint)) == ["Hi 0", "Hi 1"]
+    assert [json.loads(e["Message"])["eventType"] for e in received(aws_client, queue)] == ["Send", "Send"]
+
+    v2.put_email_identity_mail_from_attributes(EmailIdentity="example.com", MailFromDomain="bounce.example.com", BehaviorOnMxFailure="REJECT_MESSAGE")
+    v2.put_email_identity_feedback_attributes(EmailIdentity="example.com", EmailForwardingEnabled=True)
+    v2.put_email_identity_dkim_attributes(EmailIdentity="example.com", SigningEnabled=False)
+    got = v2.get_email_identity(EmailIdentity="example.com")
+    assert got["MailFromAttributes"] == {"MailFromDomain": "bounce.example.com", "MailFromDomainStatus": "SUCCESS", "BehaviorOnMxFailure": "REJECT_MESSAGE"}
+    assert got["DkimAttributes"]["SigningEnabled"] is False
+
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "ses:SendEmail", "Resource": "*"}]})
+    v2.create_email_identity_policy(EmailIdentity="example.com", PolicyName="p", Policy=policy)
+    with pytest.raises(ClientError) as exc:
+        v2.create_email_identity_policy(EmailIdentity="example.com", PolicyName="p", Policy=policy)
+    assert exc.value.response["Error"]["Code"] == "AlreadyExistsException"
+    assert v2.get_email_identity_policies(EmailIdentity="example.com")["Policies"] == {"p": policy}
+    v2.delete_email_identity_policy(EmailIdentity="example.com", PolicyName="p")
+    with pytest.raises(ClientError) as exc:
+        v2.update_email_identity_policy(EmailIdentity="example.com", PolicyName="p", Policy=policy)
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+    v2.put_account_sending_attributes(SendingEnabled=False)
+    assert v2.get_account()["SendingEnabled"] is False
+    v2.delete_configuration_set_event_destination(ConfigurationSetName="cs", EventDestinationName="sns")
+    assert [d["Name"] for d in v2.get_configuration_set_event_destinations(ConfigurationSetName="cs")["EventDestinations"]] == ["firehose"]
+    arn = "arn:aws:ses:us-east-1:000000000000:configuration-set/cs"
+    v2.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    v2.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert v2.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]

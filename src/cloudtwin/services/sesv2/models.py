@@ -1,11 +1,16 @@
-"""The SES v2 store: what only the v2 API has, the tags of identities, templates and
-configuration sets (by ARN). The resources themselves live in SES (v1)'s store, reached
-through its operations."""
+"""The SES v2 store: what only the v2 API has — the tags of identities, templates and
+configuration sets (by ARN), and an identity's default configuration set. The resources
+themselves live in SES (v1)'s store, reached through its operations."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cloudtwin.state.store import Store, Tables
 from cloudtwin.state.table import Table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.gateway.context import RequestContext
 
 
 class SesV2Store(Store):
@@ -13,3 +18,18 @@ class SesV2Store(Store):
         super().__init__(tables)
         #: Resource ARN -> ``[{"Key": ..., "Value": ...}]``.
         self.tags: Table[str, list[dict[str, str]]] = tables.table("tags")
+        #: Identity -> the configuration set its sends use when they name none.
+        self.identity_sets: Table[str, str] = tables.table("identity-configuration-sets")
+
+    def add_tags(self, arn: str, tags: list[dict[str, str]] | None) -> None:
+        if tags:
+            merged = {t["Key"]: t for t in self.tags.get(arn, [])} | {t["Key"]: t for t in tags}
+            self.tags[arn] = list(merged.values())
+
+    def tags_of(self, arn: str) -> list[dict[str, str]]:
+        return list(self.tags.get(arn, []))
+
+
+def resource_arn(ctx: "RequestContext", kind: str, name: str) -> str:
+    """``arn:aws:ses:<region>:<account>:<kind>/<name>`` (identity, template, configuration-set)."""
+    return f"arn:{ctx.partition}:ses:{ctx.region}:{ctx.account_id}:{kind}/{name}"

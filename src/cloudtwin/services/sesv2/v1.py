@@ -58,3 +58,17 @@ async def call(internal: Any, ctx: "RequestContext", operation: str, params: dic
         )
     except ServiceError as error:
         raise translated(error) from None
+
+
+class SesV1:
+    """Mixed into the provider: ``self._v1(ctx, "Operation", params)``."""
+
+    env: Any
+
+    async def _v1(self, ctx: "RequestContext", operation: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return await call(self.env.internal, ctx, operation, params)
+
+
+def paging(params: dict[str, Any]) -> dict[str, Any]:
+    """v2's ``NextToken``/``PageSize`` as v1's ``NextToken``/``MaxItems``."""
+    return {k: v for k, v in (("NextToken", params.get("NextToken")), ("MaxItems", params.get("PageSize"))) if v}
