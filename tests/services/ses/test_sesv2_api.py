@@ -132,3 +132,23 @@ def test_event_destinations_attributes_policies_and_bulk(aws_client, cloudtwin_e
     v2.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
     v2.untag_resource(ResourceArn=arn, TagKeys=["a"])
     assert v2.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+
+
+def test_eventbridge_destination_receives_events(aws_client):
+    v2, events, sqs = aws_client("sesv2"), aws_client("events"), aws_client("sqs")
+    queue = sqs.create_queue(QueueName="ses-bus")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = events.describe_event_bus()["Arn"]
+    events.put_rule(Name="ses", EventPattern=json.dumps({"source": ["aws.ses"]}))
+    events.put_targets(Rule="ses", Targets=[{"Id": "q", "Arn": queue_arn}])
+    v2.create_email_identity(EmailIdentity="me@example.com")
+    v2.create_configuration_set(ConfigurationSetName="bus")
+    v2.create_configuration_set_event_destination(ConfigurationSetName="bus", EventDestinationName="eb", EventDestination={
+        "Enabled": True, "MatchingEventTypes": ["SEND", "BOUNCE"], "EventBridgeDestination": {"EventBusArn": bus}})
+    v2.send_email(FromEmailAddress="me@example.com", Destination={"ToAddresses": ["bounce@simulator.amazonses.com"]},
+                  ConfigurationSetName="bus", Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "t"}}}})
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+    bodies = sorted((json.loads(m["Body"]) for m in messages), key=lambda e: e["detail-type"])
+    assert [e["detail-type"] for e in bodies] == ["Email Bounced", "Email Sent"]
+    assert bodies[0]["source"] == "aws.ses" and bodies[0]["detail"]["bounce"]["bounceType"] == "Permanent"
+    assert bodies[1]["resources"] == ["arn:aws:ses:us-east-1:000000000000:configuration-set/bus"]

@@ -1,8 +1,7 @@
-"""What a sent message tells the SNS topics watching it: the events of its configuration
-set's SNS event destinations (``Send``, then ``Delivery``, ``Bounce``, ``Complaint``) and
-the notifications of its identity's Bounce / Complaint / Delivery topics. Published through
-cloudtwin's SNS (the internal client), in the sender's account and region, while the send
-request runs.
+"""What a sent message tells those watching it: the events of its configuration set's SNS
+and EventBridge event destinations (``Send``, then ``Delivery``, ``Bounce``, ``Complaint``)
+and the notifications of its identity's Bounce / Complaint / Delivery topics. Published
+through cloudtwin's SNS and EventBridge (the internal client) while the send request runs.
 
 Every recipient is delivered, except the addresses of AWS's mailbox simulator
 (``<kind>[+label]@simulator.amazonses.com``): ``bounce`` bounces (permanent, ``General``),
@@ -171,6 +170,24 @@ async def publish(internal: "InternalClient", topic: str, message: str, subject:
     return True
 
 
+#: The detail type of each event on an EventBridge bus.
+DETAIL_TYPES = {"Send": "Email Sent", "Delivery": "Email Delivered", "Bounce": "Email Bounced", "Complaint": "Email Complaint Received"}
+
+
+async def put_event(internal: "InternalClient", bus: str, kind: str, event: dict[str, Any], sent: dict[str, Any]) -> None:
+    """An event destination's EventBridge bus (SES v2) receives the event as an
+    ``aws.ses`` event's detail."""
+    parts = bus.split(":")
+    account, region = (parts[4], parts[3]) if len(parts) >= 6 else (sent["AccountId"], sent["Region"])
+    partition = sent["SourceArn"].split(":")[1]
+    arn = f"arn:{partition}:ses:{sent['Region']}:{sent['AccountId']}:configuration-set/{sent['ConfigurationSetName']}"
+    entry = {"Source": "aws.ses", "DetailType": DETAIL_TYPES[kind], "Detail": json.dumps(event), "EventBusName": bus, "Resources": [arn]}
+    try:
+        await internal.call_async("events", "PutEvents", {"Entries": [entry]}, account_id=account, region=region)
+    except ServiceError as error:
+        log.warning("SES could not put an event on %s: %s", bus, error)
+
+
 async def deliver(
     internal: "InternalClient", sent: dict[str, Any], result: Outcome, destinations: list[dict[str, Any]],
     topics: dict[str, str], headers_in: list[str],
@@ -182,11 +199,13 @@ async def deliver(
     events = [("Send", "send", {}), *after]
     for kind, member, body in events:
         for destination in destinations:
-            topic = (destination.get("SNSDestination") or {}).get("TopicARN")
-            if not topic or not destination.get("Enabled", False) or kind.lower() not in destination.get("MatchingEventTypes", []):
+            if not destination.get("Enabled", False) or kind.lower() not in destination.get("MatchingEventTypes", []):
                 continue
             event = {"eventType": kind, "mail": mail_object(sent, delivered=kind != "Send"), member: body}
-            await publish(internal, topic, json.dumps(event), EVENT_SUBJECT, account, region)
+            if topic := (destination.get("SNSDestination") or {}).get("TopicARN"):
+                await publish(internal, topic, json.dumps(event), EVENT_SUBJECT, account, region)
+            if bus := (destination.get("EventBridgeDestination") or {}).get("EventBusARN"):
+                await put_event(internal, bus, kind, event, sent)
     for kind, member, body in after:
         if kind in topics:
             notification = {"notificationType": kind, "mail": mail_object(sent, headers=kind in headers_in, delivered=True), member: body}
