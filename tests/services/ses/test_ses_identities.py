@@ -5,6 +5,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from ses_helpers import kept
 
 
 def _error(excinfo):
@@ -109,3 +110,33 @@ def test_templates(aws_client):
     with pytest.raises(ClientError) as exc:
         ses.get_template(TemplateName="t1")
     assert _error(exc) == {"Type": "Sender", "Code": "TemplateDoesNotExist", "Message": "Template t1 does not exist."}
+
+
+def test_custom_verification_emails(aws_client, cloudtwin_endpoint):
+    ses = aws_client("ses")
+    template = {"TemplateName": "verify", "FromEmailAddress": "admin@example.com", "TemplateSubject": "Please verify",
+                "TemplateContent": "<p>Click</p>", "SuccessRedirectionURL": "https://example.com/ok",
+                "FailureRedirectionURL": "https://example.com/ko"}
+    with pytest.raises(ClientError) as exc:
+        ses.create_custom_verification_email_template(**template)
+    assert _error(exc)["Code"] == "FromEmailAddressNotVerified"
+    ses.verify_email_identity(EmailAddress="admin@example.com")
+    ses.create_custom_verification_email_template(**template)
+    with pytest.raises(ClientError) as exc:
+        ses.create_custom_verification_email_template(**template)
+    assert _error(exc)["Code"] == "CustomVerificationEmailTemplateAlreadyExists"
+    got = ses.get_custom_verification_email_template(TemplateName="verify")
+    assert {k: got[k] for k in template} == template
+    ses.update_custom_verification_email_template(TemplateName="verify", TemplateSubject="Verify now")
+    listed = ses.list_custom_verification_email_templates()["CustomVerificationEmailTemplates"]
+    assert listed == [{k: v for k, v in template.items() if k != "TemplateContent"} | {"TemplateSubject": "Verify now"}]
+
+    message_id = ses.send_custom_verification_email(EmailAddress="new@example.net", TemplateName="verify")["MessageId"]
+    assert "new@example.net" in ses.list_identities(IdentityType="EmailAddress")["Identities"]
+    [message] = kept(cloudtwin_endpoint)
+    assert message["Id"] == message_id and message["Subject"] == "Verify now"
+    assert message["Destination"] == {"ToAddresses": ["new@example.net"]} and message["Body"]["html_part"] == "<p>Click</p>"
+    ses.delete_custom_verification_email_template(TemplateName="verify")
+    with pytest.raises(ClientError) as exc:
+        ses.send_custom_verification_email(EmailAddress="x@example.net", TemplateName="verify")
+    assert _error(exc)["Code"] == "CustomVerificationEmailTemplateDoesNotExist"

@@ -81,6 +81,8 @@ class SesStore(Store):
         self.configuration_sets: Table[str, ConfigurationSet] = tables.table("configuration-sets")
         self.rule_sets: Table[str, RuleSet] = tables.table("receipt-rule-sets")
         self.filters: Table[str, dict[str, Any]] = tables.table("receipt-filters")
+        #: Custom verification email templates, as the API shapes them.
+        self.verification_templates: Table[str, dict[str, Any]] = tables.table("custom-verification-templates")
         #: Account-wide settings: ``active-rule-set``, ``sending-enabled``.
         self.settings: Table[str, Any] = tables.table("settings")
         #: Message id -> the message as sent (see ``sending.py``), in sending order.

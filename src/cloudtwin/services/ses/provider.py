@@ -4,7 +4,8 @@ resources through it): the provider (the handlers live in feature modules).
 Identities, their notification topics, DKIM, MAIL FROM and policies are
 :mod:`identities`; templates :mod:`templates`; sending, the quota and statistics
 :mod:`sending` (the events it publishes to SNS :mod:`events`); configuration sets and event
-destinations :mod:`configuration_sets`; receipt rules and filters :mod:`receipt_rules`.
+destinations :mod:`configuration_sets`; receipt rules and filters :mod:`receipt_rules`;
+custom verification emails :mod:`verification`.
 Every message sent is kept, and read back at ``/_cloudtwin/ses/messages``.
 """
 
@@ -20,6 +21,7 @@ from cloudtwin.services.ses.models import SesStore
 from cloudtwin.services.ses.receipt_rules import ReceiptRuleOperations
 from cloudtwin.services.ses.sending import SendingOperations
 from cloudtwin.services.ses.templates import TemplateOperations
+from cloudtwin.services.ses.verification import VerificationOperations
 
 #: What the introspection endpoint leaves out of a kept message (internal bookkeeping).
 _PRIVATE = ("Sent", "Headers", "CommonHeaders", "SourceArn", "FromDomain", "CallerIdentity", "Operation")
@@ -31,6 +33,7 @@ class Provider(
     SendingOperations,
     ConfigurationSetOperations,
     ReceiptRuleOperations,
+    VerificationOperations,
     ServiceProvider,
 ):
     service_name = "ses"
