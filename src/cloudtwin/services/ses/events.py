@@ -31,7 +31,9 @@ SIMULATOR_DOMAIN = "simulator.amazonses.com"
 #: The MTA AWS names in delivery events, and the SMTP answer of a delivered message.
 REPORTING_MTA = "a0-0.smtp-out.amazonses.com"
 SMTP_RESPONSE = "250 2.0.0 OK"
+#: Where the request came from, and the address the (imaginary) MTA sends from.
 LOCAL_IP = "127.0.0.1"
+OUTGOING_IP = "54.240.0.1"
 _SUPPRESSED = (
     "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an "
     "invalid address. For more information about how to remove an address from the suppression list, see "
@@ -92,7 +94,7 @@ def mail_object(sent: dict[str, Any], *, headers: bool = True, delivered: bool =
         tags.setdefault(tag["Name"], []).append(tag["Value"])
     tags["ses:caller-identity"] = [sent["CallerIdentity"]]
     if delivered:
-        tags["ses:outgoing-ip"] = [LOCAL_IP]
+        tags["ses:outgoing-ip"] = [OUTGOING_IP]
     mail["tags"] = {name: values for name, values in tags.items() if values}
     return mail
 
