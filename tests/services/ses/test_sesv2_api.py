@@ -152,3 +152,33 @@ def test_eventbridge_destination_receives_events(aws_client):
     assert [e["detail-type"] for e in bodies] == ["Email Bounced", "Email Sent"]
     assert bodies[0]["source"] == "aws.ses" and bodies[0]["detail"]["bounce"]["bounceType"] == "Permanent"
     assert bodies[1]["resources"] == ["arn:aws:ses:us-east-1:000000000000:configuration-set/bus"]
+
+
+def test_custom_verification_and_configuration_set_options(aws_client, cloudtwin_endpoint):
+    v2 = aws_client("sesv2")
+    v2.create_email_identity(EmailIdentity="admin@example.com")
+    v2.create_custom_verification_email_template(
+        TemplateName="v", FromEmailAddress="admin@example.com", TemplateSubject="Verify", TemplateContent="<p>go</p>",
+        SuccessRedirectionURL="https://example.com/ok", FailureRedirectionURL="https://example.com/ko",
+        Tags=[{"Key": "k", "Value": "v"}])
+    got = v2.get_custom_verification_email_template(TemplateName="v")
+    assert got["TemplateSubject"] == "Verify" and got["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert [t["TemplateName"] for t in v2.list_custom_verification_email_templates()["CustomVerificationEmailTemplates"]] == ["v"]
+    message_id = v2.send_custom_verification_email(EmailAddress="user@example.net", TemplateName="v")["MessageId"]
+    assert [m["Id"] for m in kept(cloudtwin_endpoint)] == [message_id]
+    assert v2.get_email_identity(EmailIdentity="user@example.net")["VerificationStatus"] == "SUCCESS"
+    v2.delete_custom_verification_email_template(TemplateName="v")
+    with pytest.raises(ClientError) as exc:
+        v2.get_custom_verification_email_template(TemplateName="v")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+    v2.create_configuration_set(ConfigurationSetName="opts")
+    v2.put_configuration_set_tracking_options(ConfigurationSetName="opts", CustomRedirectDomain="track.example.com")
+    v2.put_configuration_set_tracking_options(ConfigurationSetName="opts", CustomRedirectDomain="click.example.com")
+    v2.put_configuration_set_delivery_options(ConfigurationSetName="opts", TlsPolicy="REQUIRE")
+    v2.put_configuration_set_reputation_options(ConfigurationSetName="opts", ReputationMetricsEnabled=True)
+    v2.put_configuration_set_sending_options(ConfigurationSetName="opts", SendingEnabled=False)
+    got = v2.get_configuration_set(ConfigurationSetName="opts")
+    assert got["TrackingOptions"] == {"CustomRedirectDomain": "click.example.com"}
+    assert got["DeliveryOptions"] == {"TlsPolicy": "REQUIRE"}
+    assert got["ReputationOptions"] == {"ReputationMetricsEnabled": True} and got["SendingOptions"] == {"SendingEnabled": False}

@@ -17,6 +17,11 @@ _EVENT_TYPES = {
     for name in ("SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "OPEN", "CLICK", "RENDERING_FAILURE", "DELIVERY_DELAY", "SUBSCRIPTION")
 }
 _V2_EVENT_TYPES = {v1: v2 for v2, v1 in _EVENT_TYPES.items()}
+
+
+def v1_delivery(tls_policy: str | None) -> Params:
+    """v2's ``TlsPolicy`` (``REQUIRE``) as v1's delivery options (``Require``)."""
+    return {"TlsPolicy": tls_policy.capitalize()} if tls_policy else {}
 #: Destination members whose shapes are the same in both versions.
 _SAME = ("CloudWatchDestination",)
 #: v2's Firehose destination members -> v1's.
@@ -56,8 +61,8 @@ class ConfigurationSetOperations(SesV1):
         tracking = {k: v for k, v in (params.get("TrackingOptions") or {}).items() if k in _V1_TRACKING}
         if tracking:
             await self._v1(ctx, "CreateConfigurationSetTrackingOptions", {"ConfigurationSetName": name, "TrackingOptions": tracking})
-        if params.get("DeliveryOptions"):
-            delivery = {k: v for k, v in params["DeliveryOptions"].items() if k in ("TlsPolicy",)}
+        if (params.get("DeliveryOptions") or {}).get("TlsPolicy"):
+            delivery = v1_delivery(params["DeliveryOptions"]["TlsPolicy"])
             await self._v1(ctx, "PutConfigurationSetDeliveryOptions", {"ConfigurationSetName": name, "DeliveryOptions": delivery})
         reputation = params.get("ReputationOptions") or {}
         if "ReputationMetricsEnabled" in reputation:
@@ -80,7 +85,7 @@ class ConfigurationSetOperations(SesV1):
             "ReputationOptions": {"ReputationMetricsEnabled": reputation.get("ReputationMetricsEnabled", False)},
             "SendingOptions": {"SendingEnabled": reputation.get("SendingEnabled", True)},
             "Tags": ctx.store.tags_of(resource_arn(ctx, "configuration-set", name)),
-            "DeliveryOptions": {"TlsPolicy": (found.get("DeliveryOptions") or {}).get("TlsPolicy", "OPTIONAL")},
+            "DeliveryOptions": {"TlsPolicy": (found.get("DeliveryOptions") or {}).get("TlsPolicy", "Optional").upper()},
         }
         if found.get("TrackingOptions"):
             out["TrackingOptions"] = dict(found["TrackingOptions"])
@@ -96,6 +101,31 @@ class ConfigurationSetOperations(SesV1):
     async def delete_configuration_set(self, ctx: RequestContext, params: Params) -> Params:
         await self._v1(ctx, "DeleteConfigurationSet", {"ConfigurationSetName": params["ConfigurationSetName"]})
         ctx.store.tags.pop(resource_arn(ctx, "configuration-set", params["ConfigurationSetName"]), None)
+        return {}
+
+    # -- options ------------------------------------------------------------------------------
+
+    async def put_configuration_set_delivery_options(self, ctx: RequestContext, params: Params) -> Params:
+        delivery = v1_delivery(params.get("TlsPolicy"))
+        await self._v1(ctx, "PutConfigurationSetDeliveryOptions", {"ConfigurationSetName": params["ConfigurationSetName"], "DeliveryOptions": delivery})
+        return {}
+
+    async def put_configuration_set_reputation_options(self, ctx: RequestContext, params: Params) -> Params:
+        await self._v1(ctx, "UpdateConfigurationSetReputationMetricsEnabled",
+                       {"ConfigurationSetName": params["ConfigurationSetName"], "Enabled": bool(params.get("ReputationMetricsEnabled", False))})  # fmt: skip
+        return {}
+
+    async def put_configuration_set_sending_options(self, ctx: RequestContext, params: Params) -> Params:
+        await self._v1(ctx, "UpdateConfigurationSetSendingEnabled",
+                       {"ConfigurationSetName": params["ConfigurationSetName"], "Enabled": bool(params.get("SendingEnabled", False))})  # fmt: skip
+        return {}
+
+    async def put_configuration_set_tracking_options(self, ctx: RequestContext, params: Params) -> Params:
+        name = params["ConfigurationSetName"]
+        tracking = {k: params[k] for k in _V1_TRACKING if params.get(k)}
+        found = await self._v1(ctx, "DescribeConfigurationSet", {"ConfigurationSetName": name, "ConfigurationSetAttributeNames": ["trackingOptions"]})
+        operation = "UpdateConfigurationSetTrackingOptions" if found.get("TrackingOptions") else "CreateConfigurationSetTrackingOptions"
+        await self._v1(ctx, operation, {"ConfigurationSetName": name, "TrackingOptions": tracking})
         return {}
 
     # -- event destinations -------------------------------------------------------------------

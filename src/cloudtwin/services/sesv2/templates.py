@@ -1,5 +1,5 @@
-"""SES v2 email templates, SES v1's templates in v2's shapes (handlers mixed into the
-provider)."""
+"""SES v2 email templates and custom verification email templates, SES v1's in v2's shapes
+(handlers mixed into the provider)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,33 @@ class TemplateOperations(SesV1):
     async def test_render_email_template(self, ctx: RequestContext, params: Params) -> Params:
         rendered = await self._v1(ctx, "TestRenderTemplate", {"TemplateName": params["TemplateName"], "TemplateData": params["TemplateData"]})
         return {"RenderedTemplate": rendered["RenderedTemplate"]}
+
+    # -- custom verification email templates --------------------------------------------------
+
+    async def create_custom_verification_email_template(self, ctx: RequestContext, params: Params) -> Params:
+        await self._v1(ctx, "CreateCustomVerificationEmailTemplate", {k: v for k, v in params.items() if k != "Tags"})
+        ctx.store.add_tags(resource_arn(ctx, "custom-verification-email-template", params["TemplateName"]), params.get("Tags"))
+        return {}
+
+    async def update_custom_verification_email_template(self, ctx: RequestContext, params: Params) -> Params:
+        await self._v1(ctx, "UpdateCustomVerificationEmailTemplate", params)
+        return {}
+
+    async def get_custom_verification_email_template(self, ctx: RequestContext, params: Params) -> Params:
+        found = await self._v1(ctx, "GetCustomVerificationEmailTemplate", {"TemplateName": params["TemplateName"]})
+        tags = ctx.store.tags_of(resource_arn(ctx, "custom-verification-email-template", params["TemplateName"]))
+        return {**{k: v for k, v in found.items() if k != "ResponseMetadata"}, "Tags": tags}
+
+    async def delete_custom_verification_email_template(self, ctx: RequestContext, params: Params) -> Params:
+        await self._v1(ctx, "GetCustomVerificationEmailTemplate", {"TemplateName": params["TemplateName"]})
+        await self._v1(ctx, "DeleteCustomVerificationEmailTemplate", {"TemplateName": params["TemplateName"]})
+        ctx.store.tags.pop(resource_arn(ctx, "custom-verification-email-template", params["TemplateName"]), None)
+        return {}
+
+    async def list_custom_verification_email_templates(self, ctx: RequestContext, params: Params) -> Params:
+        values = {k: v for k, v in (("NextToken", params.get("NextToken")), ("MaxResults", params.get("PageSize"))) if v}
+        page = await self._v1(ctx, "ListCustomVerificationEmailTemplates", values)
+        return {k: page[k] for k in ("CustomVerificationEmailTemplates", "NextToken") if k in page}
+
+    async def send_custom_verification_email(self, ctx: RequestContext, params: Params) -> Params:
+        return {"MessageId": (await self._v1(ctx, "SendCustomVerificationEmail", params))["MessageId"]}

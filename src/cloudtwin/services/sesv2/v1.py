@@ -29,6 +29,9 @@ _CODES = {
     "AccountSendingPausedException": "SendingPausedException",
     "ConfigurationSetSendingPausedException": "SendingPausedException",
     "MessageRejected": "MessageRejected",
+    "CustomVerificationEmailTemplateDoesNotExist": "NotFoundException",
+    "CustomVerificationEmailTemplateAlreadyExists": "AlreadyExistsException",
+    "TrackingOptionsDoesNotExistException": "NotFoundException",
 }
 _V1_SHAPES = {
     "TemplateDoesNotExistException": "TemplateDoesNotExist",
@@ -43,6 +46,8 @@ _V1_SHAPES = {
     "InvalidRenderingParameterException": "InvalidRenderingParameter",
     "MissingRenderingAttributeException": "MissingRenderingAttribute",
     "InvalidSNSDestinationException": "InvalidSNSDestination",
+    "CustomVerificationEmailTemplateDoesNotExistException": "CustomVerificationEmailTemplateDoesNotExist",
+    "CustomVerificationEmailTemplateAlreadyExistsException": "CustomVerificationEmailTemplateAlreadyExists",
 }
 
 
