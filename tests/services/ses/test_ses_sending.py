@@ -154,3 +154,10 @@ def test_templates_render_handlebars_blocks(ses, cloudtwin_endpoint):
     with pytest.raises(ClientError) as exc:
         ses.send_templated_email(Source=SENDER, Destination={"ToAddresses": ["to@example.net"]}, Template="broken", TemplateData="{}")
     assert _error(exc)["Code"] == "InvalidTemplate"
+
+
+def test_addresses_without_a_domain_are_refused(ses):
+    for source, to in (("no-domain", "to@example.net"), (SENDER, "no-domain")):
+        with pytest.raises(ClientError) as exc:
+            ses.send_email(Source=source, Destination={"ToAddresses": [to]}, Message=SIMPLE)
+        assert _error(exc) == {"Type": "Sender", "Code": "InvalidParameterValue", "Message": "Missing final '@domain'"}

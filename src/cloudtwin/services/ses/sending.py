@@ -89,8 +89,10 @@ class SendingOperations:
                 f"Email sending is disabled for configuration set {config.name}.",
             )
         address = address_of(source)
-        if not address or verified_identity(store, address) is None:
-            raise not_verified([address or source], ctx.region)
+        if "@" not in address:
+            raise invalid_value("Missing final '@domain'")
+        if verified_identity(store, address) is None:
+            raise not_verified([address], ctx.region)
         return config
 
     async def _deliver(
@@ -152,7 +154,7 @@ class SendingOperations:
     ) -> str:  # fmt: skip
         destination = destination if destination is not None else params.get("Destination") or {}
         recipients = recipients_of(destination)
-        if not recipients:
+        if not recipients or any("@" not in address_of(r) for r in recipients):
             raise invalid_value("Missing final '@domain'")
         msg = mime.finished(
             mime.compose(subject, text, html, source=params["Source"], destination=destination, reply_to=params.get("ReplyToAddresses"))
