@@ -182,3 +182,29 @@ def test_custom_verification_and_configuration_set_options(aws_client, cloudtwin
     assert got["TrackingOptions"] == {"CustomRedirectDomain": "click.example.com"}
     assert got["DeliveryOptions"] == {"TlsPolicy": "REQUIRE"}
     assert got["ReputationOptions"] == {"ReputationMetricsEnabled": True} and got["SendingOptions"] == {"SendingEnabled": False}
+
+
+def test_suppression_list_bounces_sends(aws_client):
+    v2, ses = aws_client("sesv2"), aws_client("ses")
+    topic, queue = topic_to_queue(aws_client, "suppressed")
+    v2.create_email_identity(EmailIdentity="me@example.com")
+    ses.set_identity_notification_topic(Identity="me@example.com", NotificationType="Bounce", SnsTopic=topic)
+    v2.put_suppressed_destination(EmailAddress="Gone@Example.net", Reason="BOUNCE")
+    got = v2.get_suppressed_destination(EmailAddress="gone@example.net")["SuppressedDestination"]
+    assert got["EmailAddress"] == "Gone@Example.net" and got["Reason"] == "BOUNCE"
+    assert [s["EmailAddress"] for s in v2.list_suppressed_destinations(Reasons=["BOUNCE"])["SuppressedDestinationSummaries"]] == ["Gone@Example.net"]
+    assert v2.list_suppressed_destinations(Reasons=["COMPLAINT"])["SuppressedDestinationSummaries"] == []
+
+    ses.send_email(Source="me@example.com", Destination={"ToAddresses": ["gone@example.net", "here@example.net"]},
+                   Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "t"}}})
+    [envelope] = received(aws_client, queue)
+    bounce = json.loads(envelope["Message"])["bounce"]
+    assert bounce["bounceSubType"] == "OnAccountSuppressionList"
+    assert [r["emailAddress"] for r in bounce["bouncedRecipients"]] == ["gone@example.net"]
+
+    v2.delete_suppressed_destination(EmailAddress="gone@example.net")
+    with pytest.raises(ClientError) as exc:
+        v2.get_suppressed_destination(EmailAddress="gone@example.net")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+    v2.put_account_suppression_attributes(SuppressedReasons=["BOUNCE"])
+    assert v2.get_account()["SuppressionAttributes"]["SuppressedReasons"] == ["BOUNCE"]

@@ -6,7 +6,8 @@ through cloudtwin's SNS and EventBridge (the internal client) while the send req
 Every recipient is delivered, except the addresses of AWS's mailbox simulator
 (``<kind>[+label]@simulator.amazonses.com``): ``bounce`` bounces (permanent, ``General``),
 ``suppressionlist`` bounces as suppressed, ``complaint`` is delivered and complains;
-``success`` and ``ooto`` are delivered.
+``success`` and ``ooto`` are delivered. Addresses on the account's suppression list (SES
+v2's) bounce as ``OnAccountSuppressionList``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ _SUPPRESSED = (
     "the Amazon SES Developer Guide: http://docs.aws.amazon.com/ses/latest/DeveloperGuide/remove-from-suppressionlist.html "
 )
 
+_ON_ACCOUNT_LIST = (
+    "Amazon SES did not send the message to this address because it is on the suppression list for your account. "
+    "For more information about removing addresses from the suppression list, see the Amazon SES Developer Guide at "
+    "https://docs.aws.amazon.com/ses/latest/DeveloperGuide/sending-email-suppression-list.html"
+)
+#: A bounce's diagnostic code by bounce sub-type (else an SMTP ``user unknown``).
+_DIAGNOSTICS = {"Suppressed": _SUPPRESSED, "OnAccountSuppressionList": _ON_ACCOUNT_LIST}
+
 
 def iso_millis(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(epoch * 1000) % 1000:03d}Z"
@@ -55,12 +64,16 @@ class Outcome:
     complained: list[str] = field(default_factory=list)
 
 
-def outcome(recipients: list[str]) -> Outcome:
+def outcome(recipients: list[str], suppressed: "set[str] | frozenset[str]" = frozenset()) -> Outcome:
+    """Each recipient's fate; ``suppressed``: the (lower-cased) addresses on the account's
+    suppression list."""
     out = Outcome()
     for address in recipients:
         local, _, domain = address.rpartition("@")
         kind = local.partition("+")[0].lower() if domain.lower() == SIMULATOR_DOMAIN else ""
-        if kind == "bounce":
+        if address.lower() in suppressed and not kind:
+            out.bounced.append((address, "OnAccountSuppressionList"))
+        elif kind == "bounce":
             out.bounced.append((address, "General"))
         elif kind == "suppressionlist":
             out.bounced.append((address, "Suppressed"))
@@ -118,7 +131,7 @@ def bounce_object(sent: dict[str, Any], bounced: list[tuple[str, str]]) -> dict[
     recipients = []
     for address, kind in bounced:
         recipient = {"emailAddress": address, "action": "failed", "status": "5.1.1"}
-        recipient["diagnosticCode"] = _SUPPRESSED if kind == "Suppressed" else "smtp; 550 5.1.1 user unknown"
+        recipient["diagnosticCode"] = _DIAGNOSTICS.get(kind, "smtp; 550 5.1.1 user unknown")
         recipients.append(recipient)
     return {
         "feedbackId": _feedback_id(sent),

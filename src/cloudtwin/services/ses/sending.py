@@ -127,7 +127,7 @@ class SendingOperations:
         store.messages[mid] = sent
         while len(store.messages) > KEPT_MESSAGES:
             store.messages.pop(min(store.messages.items(), key=lambda item: item[1]["Sent"])[0], None)
-        result = events.outcome(recipients)
+        result = events.outcome(recipients, await self._suppressed(ctx))
         store.sends[mid] = (now, len(recipients), len(result.bounced), len(result.complained))
         for old in [k for k, counts in store.sends.items() if counts[0] < now - STATISTICS_SECONDS]:
             store.sends.pop(old, None)
@@ -136,6 +136,22 @@ class SendingOperations:
         headers_in = list(identity.headers_in) if identity is not None else []
         await events.deliver(self.env.internal, sent, result, destinations, topics, headers_in)  # type: ignore[attr-defined]
         return mid
+
+    async def _suppressed(self, ctx: "RequestContext") -> set[str]:
+        """The addresses on the account's suppression list (kept by SES v2)."""
+        found: set[str] = set()
+        params: Params = {}
+        while True:
+            try:
+                page = await self.env.internal.call_async(  # type: ignore[attr-defined]
+                    "sesv2", "ListSuppressedDestinations", params, account_id=ctx.account_id, region=ctx.region
+                )
+            except ServiceError:
+                return found
+            found.update(entry["EmailAddress"].lower() for entry in page.get("SuppressedDestinationSummaries", []))
+            if not page.get("NextToken"):
+                return found
+            params = {"NextToken": page["NextToken"]}
 
     # -- the operations -----------------------------------------------------------------------
 

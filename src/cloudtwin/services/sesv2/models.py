@@ -1,5 +1,5 @@
 """The SES v2 store: what only the v2 API has — the tags of identities, templates and
-configuration sets (by ARN), and an identity's default configuration set. The resources
+configuration sets (by ARN), an identity's default configuration set, the suppression list. The resources
 themselves live in SES (v1)'s store, reached through its operations."""
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ class SesV2Store(Store):
         self.tags: Table[str, list[dict[str, str]]] = tables.table("tags")
         #: Identity -> the configuration set its sends use when they name none.
         self.identity_sets: Table[str, str] = tables.table("identity-configuration-sets")
+        #: ``<tenant>/<address>`` (no tenant: the account's list) -> the suppressed destination.
+        self.suppressed: Table[str, dict] = tables.table("suppressed-destinations")
+        #: Account-wide settings: ``suppressed-reasons``.
+        self.account: Table[str, list] = tables.table("account")
 
     def add_tags(self, arn: str, tags: list[dict[str, str]] | None) -> None:
         if tags:

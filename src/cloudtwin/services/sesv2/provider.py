@@ -1,10 +1,12 @@
 """Amazon SES API v2 (``sesv2``): email identities, sending, templates, configuration sets
 and the account, on the same resources as SES v1 (``services/ses``): each handler calls the
 v1 operations through the internal client (``v1.py``) and shapes the answer as v2 does.
-Only what v2 adds (tags, an identity's default configuration set) is kept here.
+Only what v2 adds (tags, an identity's default configuration set, the suppression list) is
+kept here.
 
 Identities are :mod:`identities`; sending and the account :mod:`sending`; templates
-:mod:`templates`; configuration sets and event destinations :mod:`configuration_sets`.
+:mod:`templates`; configuration sets and event destinations :mod:`configuration_sets`; the
+suppression list :mod:`suppression`.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from cloudtwin.services.sesv2.configuration_sets import ConfigurationSetOperatio
 from cloudtwin.services.sesv2.identities import IdentityOperations
 from cloudtwin.services.sesv2.models import SesV2Store
 from cloudtwin.services.sesv2.sending import SendingOperations
+from cloudtwin.services.sesv2.suppression import SuppressionOperations
 from cloudtwin.services.sesv2.templates import TemplateOperations
 
 Params = dict[str, Any]
 
 
-class Provider(IdentityOperations, SendingOperations, TemplateOperations, ConfigurationSetOperations, ServiceProvider):
+class Provider(
+    IdentityOperations, SendingOperations, TemplateOperations, ConfigurationSetOperations, SuppressionOperations, ServiceProvider
+):
     service_name = "sesv2"
     store_class = SesV2Store
 

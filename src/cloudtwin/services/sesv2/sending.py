@@ -96,7 +96,7 @@ class SendingOperations(SesV1):
             "ProductionAccessEnabled": False,
             "SendQuota": {k: quota[k] for k in ("Max24HourSend", "MaxSendRate", "SentLast24Hours")},
             "SendingEnabled": enabled,
-            "SuppressionAttributes": {"SuppressedReasons": []},
+            "SuppressionAttributes": {"SuppressedReasons": list(ctx.store.account.get("suppressed-reasons", []))},
         }
 
     async def put_account_sending_attributes(self, ctx: RequestContext, params: Params) -> Params:
