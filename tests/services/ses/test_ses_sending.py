@@ -116,6 +116,9 @@ def test_sent_counter_moves_and_ages_out(ses, cloudtwin_client):
     cloudtwin_client.advance(24 * 3600 + 1)
     assert ses.get_send_quota()["SentLast24Hours"] == 0.0
     assert sum(p["DeliveryAttempts"] for p in ses.get_send_statistics()["SendDataPoints"]) == 3
+    cloudtwin_client.advance(14 * 24 * 3600)  # statistics cover two weeks
+    ses.send_email(Source=SENDER, Destination={"ToAddresses": ["d@example.net"]}, Message=SIMPLE)
+    assert [p["DeliveryAttempts"] for p in ses.get_send_statistics()["SendDataPoints"]] == [1]
 
 
 def test_account_sending_can_be_paused(ses):

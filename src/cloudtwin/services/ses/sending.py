@@ -124,13 +124,14 @@ class SendingOperations:
             "ConfigurationSetName": config.name if config is not None else None,
             **record,
         }
+        # Both tables are in sending order (message ids begin with the sending time).
         store.messages[mid] = sent
         while len(store.messages) > KEPT_MESSAGES:
-            store.messages.pop(min(store.messages.items(), key=lambda item: item[1]["Sent"])[0], None)
+            store.messages.pop(next(iter(store.messages)), None)
         result = events.outcome(recipients, await self._suppressed(ctx))
         store.sends[mid] = (now, len(recipients), len(result.bounced), len(result.complained))
-        for old in [k for k, counts in store.sends.items() if counts[0] < now - STATISTICS_SECONDS]:
-            store.sends.pop(old, None)
+        while (oldest := next(iter(store.sends))) != mid and store.sends[oldest][0] < now - STATISTICS_SECONDS:
+            store.sends.pop(oldest, None)
         destinations = list(config.destinations) if config is not None else []
         topics = dict(identity.topics) if identity is not None else {}
         headers_in = list(identity.headers_in) if identity is not None else []
