@@ -5,7 +5,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from ses_helpers import SIMPLE, received, topic_to_queue
+from ses_helpers import SIMPLE, kept, received, topic_to_queue
 
 SENDER = "sender@example.com"
 RECIPIENT = "recipient@example.net"
@@ -134,3 +134,32 @@ def test_mailbox_simulator_bounces_and_complaints(aws_client):
 
     [point] = ses.get_send_statistics()["SendDataPoints"]
     assert (point["DeliveryAttempts"], point["Bounces"], point["Complaints"]) == (3, 1, 1)
+
+
+def test_a_template_that_cannot_render_is_accepted_and_reported(aws_client, cloudtwin_endpoint):
+    ses = aws_client("ses")
+    ses.verify_email_identity(EmailAddress=SENDER)
+    topic, queue = topic_to_queue(aws_client, "rendering")
+    ses.create_configuration_set(ConfigurationSet={"Name": "r"})
+    ses.create_configuration_set_event_destination(ConfigurationSetName="r", EventDestination={
+        "Name": "d", "Enabled": True, "MatchingEventTypes": ["renderingFailure", "send"], "SNSDestination": {"TopicARN": topic}})
+    received(aws_client, queue)
+    ses.create_template(Template={"TemplateName": "needs-name", "SubjectPart": "Hi {{name}}", "TextPart": "x"})
+    message_id = ses.send_templated_email(Source=SENDER, Destination={"ToAddresses": [RECIPIENT]}, Template="needs-name",
+                                          TemplateData='{"other": 1}', ConfigurationSetName="r")["MessageId"]
+    [envelope] = received(aws_client, queue)
+    event = json.loads(envelope["Message"])
+    assert event["eventType"] == "Rendering Failure" and event["mail"]["messageId"] == message_id
+    assert event["failure"] == {"errorMessage": "Attribute 'name' is not present in the rendering data.", "templateName": "needs-name"}
+    [message] = kept(cloudtwin_endpoint)
+    assert message["Id"] == message_id and message["RenderingFailure"] == event["failure"]["errorMessage"]
+    assert ses.get_send_quota()["SentLast24Hours"] == 0.0
+
+
+def test_at_most_fifty_recipients(aws_client):
+    ses = aws_client("ses")
+    ses.verify_email_identity(EmailAddress=SENDER)
+    with pytest.raises(ClientError) as exc:
+        ses.send_email(Source=SENDER, Destination={"ToAddresses": [f"r{i}@example.net" for i in range(51)]}, Message=SIMPLE)
+    assert exc.value.response["Error"] == {"Type": "Sender", "Code": "InvalidParameterValue", "Message": "Recipient count exceeds 50."}
+    ses.send_email(Source=SENDER, Destination={"ToAddresses": [f"r{i}@example.net" for i in range(50)]}, Message=SIMPLE)

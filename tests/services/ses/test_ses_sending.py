@@ -155,8 +155,11 @@ def test_templates_render_handlebars_blocks(ses, cloudtwin_endpoint):
     assert message["Body"] == {"text_part": "0. pen x2, 1. ink x1", "html_part": "<p>&lt;Ann&gt;</p><b>A</b>none"}
     ses.create_template(Template={"TemplateName": "broken", "SubjectPart": "{{#if x}}open", "TextPart": "t"})
     with pytest.raises(ClientError) as exc:
-        ses.send_templated_email(Source=SENDER, Destination={"ToAddresses": ["to@example.net"]}, Template="broken", TemplateData="{}")
-    assert _error(exc)["Code"] == "InvalidTemplate"
+        ses.test_render_template(TemplateName="broken", TemplateData="{}")
+    assert _error(exc) == {"Type": "Sender", "Code": "InvalidTemplate", "Message": "Template broken is invalid: Unclosed block: if"}
+    # sending it is accepted, but nothing is sent (a Rendering Failure)
+    message_id = ses.send_templated_email(Source=SENDER, Destination={"ToAddresses": ["to@example.net"]}, Template="broken", TemplateData="{}")["MessageId"]
+    assert kept(cloudtwin_endpoint, f"?id={message_id}")[0]["RenderingFailure"] == "Template broken is invalid: Unclosed block: if"
 
 
 def test_addresses_without_a_domain_are_refused(ses):

@@ -186,7 +186,10 @@ async def publish(internal: "InternalClient", topic: str, message: str, subject:
 
 
 #: The detail type of each event on an EventBridge bus.
-DETAIL_TYPES = {"Send": "Email Sent", "Delivery": "Email Delivered", "Bounce": "Email Bounced", "Complaint": "Email Complaint Received"}
+DETAIL_TYPES = {
+    "Send": "Email Sent", "Delivery": "Email Delivered", "Bounce": "Email Bounced",
+    "Complaint": "Email Complaint Received", "Rendering Failure": "Email Rendering Failed",
+}  # fmt: skip
 
 
 async def put_event(internal: "InternalClient", bus: str, kind: str, event: dict[str, Any], sent: dict[str, Any]) -> None:
@@ -225,3 +228,16 @@ async def deliver(
         if kind in topics:
             notification = {"notificationType": kind, "mail": mail_object(sent, headers=kind in headers_in, delivered=True), member: body}
             await publish(internal, topics[kind], json.dumps(notification), None, account, region)
+
+
+async def rendering_failure(internal: "InternalClient", sent: dict[str, Any], destinations: list[dict[str, Any]], template: str, error: str) -> None:
+    """A templated message that could not be rendered: the ``Rendering Failure`` event of the
+    destinations that match ``renderingFailure``."""
+    event = {"eventType": "Rendering Failure", "mail": mail_object(sent, headers=False), "failure": {"errorMessage": error, "templateName": template}}
+    for destination in destinations:
+        if not destination.get("Enabled", False) or "renderingFailure" not in destination.get("MatchingEventTypes", []):
+            continue
+        if topic := (destination.get("SNSDestination") or {}).get("TopicARN"):
+            await publish(internal, topic, json.dumps(event), EVENT_SUBJECT, sent["AccountId"], sent["Region"])
+        if bus := (destination.get("EventBridgeDestination") or {}).get("EventBusARN"):
+            await put_event(internal, bus, "Rendering Failure", event, sent)

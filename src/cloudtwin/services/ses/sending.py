@@ -34,6 +34,7 @@ DAY = 24 * 3600
 STATISTICS_SECONDS = 14 * DAY
 #: How many sent messages each account and region keeps for introspection (oldest dropped).
 KEPT_MESSAGES = 10_000
+MAX_RECIPIENTS = 50
 _TAG_NAME = re.compile(r"^[A-Za-z0-9_-]*$")
 _TAG_VALUE = re.compile(r"^[A-Za-z0-9_.@-]*$")
 _RECIPIENT_KEYS = ("ToAddresses", "CcAddresses", "BccAddresses")
@@ -66,7 +67,14 @@ def message_id(now: float) -> str:
 
 
 def recipients_of(destination: dict[str, list[str]] | None) -> list[str]:
-    return [address for key in _RECIPIENT_KEYS for address in (destination or {}).get(key) or []]
+    """A destination's addresses, checked as AWS does (one at least, 50 at most, each with
+    a domain)."""
+    recipients = [address for key in _RECIPIENT_KEYS for address in (destination or {}).get(key) or []]
+    if len(recipients) > MAX_RECIPIENTS:
+        raise invalid_value(f"Recipient count exceeds {MAX_RECIPIENTS}.")
+    if not recipients or any("@" not in address_of(r) for r in recipients):
+        raise invalid_value("Missing final '@domain'")
+    return recipients
 
 
 class SendingOperations:
@@ -101,12 +109,34 @@ class SendingOperations:
     ) -> str:  # fmt: skip
         """Keep the message, count it, and publish its events; returns its id."""
         store: SesStore = ctx.store
+        sent = self._record(ctx, operation, source, recipients, msg, tags, config, record)
+        mid, now = sent["Id"], sent["Sent"]
+        # Both tables are in sending order (message ids begin with the sending time).
+        store.messages[mid] = sent
+        while len(store.messages) > KEPT_MESSAGES:
+            store.messages.pop(next(iter(store.messages)), None)
+        result = events.outcome(recipients, await self._suppressed(ctx))
+        store.sends[mid] = (now, len(recipients), len(result.bounced), len(result.complained))
+        while (oldest := next(iter(store.sends))) != mid and store.sends[oldest][0] < now - STATISTICS_SECONDS:
+            store.sends.pop(oldest, None)
+        identity = verified_identity(store, address_of(source))
+        destinations = list(config.destinations) if config is not None else []
+        topics = dict(identity.topics) if identity is not None else {}
+        headers_in = list(identity.headers_in) if identity is not None else []
+        await events.deliver(self.env.internal, sent, result, destinations, topics, headers_in)  # type: ignore[attr-defined]
+        return mid
+
+    def _record(
+        self, ctx: "RequestContext", operation: str, source: str, recipients: list[str], msg: Message,
+        tags: list[dict[str, str]] | None, config: Any, record: Params,
+    ) -> Params:  # fmt: skip
+        """What is kept of a message (and its events tell)."""
         now = ctx.clock.now()
         mid = message_id(now)
         address = address_of(source)
-        identity = verified_identity(store, address)
+        identity = verified_identity(ctx.store, address)
         caller = ctx.identity.arn.rsplit("/", 1)[-1] if "/" in ctx.identity.arn else "root"
-        sent: Params = {
+        return {
             "Id": mid,
             "Region": ctx.region,
             "AccountId": ctx.account_id,
@@ -124,19 +154,6 @@ class SendingOperations:
             "ConfigurationSetName": config.name if config is not None else None,
             **record,
         }
-        # Both tables are in sending order (message ids begin with the sending time).
-        store.messages[mid] = sent
-        while len(store.messages) > KEPT_MESSAGES:
-            store.messages.pop(next(iter(store.messages)), None)
-        result = events.outcome(recipients, await self._suppressed(ctx))
-        store.sends[mid] = (now, len(recipients), len(result.bounced), len(result.complained))
-        while (oldest := next(iter(store.sends))) != mid and store.sends[oldest][0] < now - STATISTICS_SECONDS:
-            store.sends.pop(oldest, None)
-        destinations = list(config.destinations) if config is not None else []
-        topics = dict(identity.topics) if identity is not None else {}
-        headers_in = list(identity.headers_in) if identity is not None else []
-        await events.deliver(self.env.internal, sent, result, destinations, topics, headers_in)  # type: ignore[attr-defined]
-        return mid
 
     async def _suppressed(self, ctx: "RequestContext") -> set[str]:
         """The addresses on the account's suppression list (kept by SES v2)."""
@@ -171,8 +188,6 @@ class SendingOperations:
     ) -> str:  # fmt: skip
         destination = destination if destination is not None else params.get("Destination") or {}
         recipients = recipients_of(destination)
-        if not recipients or any("@" not in address_of(r) for r in recipients):
-            raise invalid_value("Missing final '@domain'")
         msg = mime.finished(
             mime.compose(subject, text, html, source=params["Source"], destination=destination, reply_to=params.get("ReplyToAddresses"))
         )
@@ -194,6 +209,8 @@ class SendingOperations:
         recipients = list(params.get("Destinations") or []) or mime.addresses(msg, "To", "Cc", "Bcc")
         if not recipients:
             raise invalid_value("Missing required header 'To'.")
+        if len(recipients) > MAX_RECIPIENTS:
+            raise invalid_value(f"Recipient count exceeds {MAX_RECIPIENTS}.")
         text, html = mime.text_parts(msg)
         record = {
             "RawData": data.decode(errors="replace") if isinstance(data, bytes) else str(data),
@@ -204,20 +221,42 @@ class SendingOperations:
         mid = await self._deliver(ctx, "SendRawEmail", source, recipients, msg, params.get("Tags"), config, record)
         return {"MessageId": mid}
 
-    def _rendered(self, ctx: "RequestContext", name: str, data_text: str) -> tuple[str | None, str | None, str | None]:
-        template = get_template(ctx.store, name)
-        data = template_data(data_text, template.name)
-        return (
-            render(template.subject, data, name, strict=False),
-            render(template.text, data, name, strict=False),
-            render(template.html, data, name, strict=False, escape=True),
-        )
+    async def _templated(
+        self, ctx: "RequestContext", operation: str, params: Params, config: Any, data: str,
+        destination: Params | None = None, tags: list[dict[str, str]] | None = None,
+    ) -> str:  # fmt: skip
+        """Render the template and send; a template that cannot be rendered with the data is
+        accepted all the same, not sent, and reported as a ``Rendering Failure`` event (as
+        AWS does, having already answered)."""
+        template = get_template(ctx.store, params["Template"])
+        values = template_data(data, template.name)
+        extra = {"Template": template.name, "TemplateData": data}
+        try:
+            subject = render(template.subject, values, template.name, strict=True)
+            text = render(template.text, values, template.name, strict=True)
+            html = render(template.html, values, template.name, strict=True, escape=True)
+        except ServiceError as error:
+            if error.code not in ("MissingRenderingAttributeException", "InvalidTemplateException"):
+                raise
+            return await self._rendering_failure(ctx, operation, params, config, destination, tags, extra | {"RenderingFailure": error.message})
+        return await self._compose_and_send(ctx, operation, params, config, subject, text, html, extra, destination, tags)
+
+    async def _rendering_failure(
+        self, ctx: "RequestContext", operation: str, params: Params, config: Any, destination: Params | None,
+        tags: list[dict[str, str]] | None, record: Params,
+    ) -> str:  # fmt: skip
+        destination = destination if destination is not None else params.get("Destination") or {}
+        msg = mime.finished(mime.compose(None, None, None, source=params["Source"], destination=destination))
+        tags = tags if tags is not None else params.get("Tags")
+        sent = self._record(ctx, operation, params["Source"], recipients_of(destination), msg, tags, config, {"Destination": destination, **record})
+        ctx.store.messages[sent["Id"]] = sent
+        destinations = list(config.destinations) if config is not None else []
+        await events.rendering_failure(self.env.internal, sent, destinations, record["Template"], record["RenderingFailure"])  # type: ignore[attr-defined]
+        return sent["Id"]
 
     async def send_templated_email(self, ctx: "RequestContext", params: Params) -> Params:
         config = self._check(ctx, params, params["Source"], params.get("Tags"))
-        subject, text, html = self._rendered(ctx, params["Template"], params["TemplateData"])
-        extra = {"Template": params["Template"], "TemplateData": params["TemplateData"]}
-        return {"MessageId": await self._compose_and_send(ctx, "SendTemplatedEmail", params, config, subject, text, html, extra)}
+        return {"MessageId": await self._templated(ctx, "SendTemplatedEmail", params, config, params["TemplateData"])}
 
     async def send_bulk_templated_email(self, ctx: "RequestContext", params: Params) -> Params:
         default_tags = params.get("DefaultTags") or []
@@ -228,12 +267,7 @@ class SendingOperations:
             tags = {t["Name"]: t for t in default_tags} | {t["Name"]: t for t in entry.get("ReplacementTags") or []}
             check_tags(list(tags.values()))
             data = entry.get("ReplacementTemplateData") or params.get("DefaultTemplateData") or "{}"
-            subject, text, html = self._rendered(ctx, params["Template"], data)
-            extra = {"Template": params["Template"], "TemplateData": data}
-            mid = await self._compose_and_send(
-                ctx, "SendBulkTemplatedEmail", params, config, subject, text, html, extra,
-                destination=entry["Destination"], tags=list(tags.values()),
-            )  # fmt: skip
+            mid = await self._templated(ctx, "SendBulkTemplatedEmail", params, config, data, entry["Destination"], list(tags.values()))
             status.append({"Status": "Success", "MessageId": mid})
         return {"Status": status}
 
