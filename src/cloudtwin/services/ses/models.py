@@ -90,6 +90,8 @@ class SesStore(Store):
         #: Message id -> (when, recipients, bounces, complaints): what the quota and
         #: statistics count (kept apart from ``messages``, which introspection may clear).
         self.sends: Table[str, tuple[float, int, int, int]] = tables.table("sends")
+        #: Received message id -> what the active rule set did with it (see ``inbound.py``).
+        self.received: Table[str, dict[str, Any]] = tables.table("received")
 
 
 record_types(Identity, Template, ConfigurationSet, RuleSet)

@@ -6,7 +6,9 @@ Identities, their notification topics, DKIM, MAIL FROM and policies are
 :mod:`sending` (the events it publishes to SNS :mod:`events`); configuration sets and event
 destinations :mod:`configuration_sets`; receipt rules and filters :mod:`receipt_rules`;
 custom verification emails :mod:`verification`.
-Every message sent is kept, and read back at ``/_cloudtwin/ses/messages``.
+Every message sent is kept, and read back at ``/_cloudtwin/ses/messages``; mail is
+received (through the active receipt rule set) at ``/_cloudtwin/ses/inbound``
+(:mod:`inbound`).
 """
 
 from __future__ import annotations
@@ -39,8 +41,19 @@ class Provider(
     service_name = "ses"
     store_class = SesStore
 
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        from cloudtwin.services.ses.inbound import InboundEndpoint
+
+        self.inbound = InboundEndpoint(self)
+
     def introspection(self) -> dict:
-        return {("GET", "messages"): self._messages, ("DELETE", "messages"): self._clear_messages}
+        return {
+            ("GET", "messages"): self._messages,
+            ("DELETE", "messages"): self._clear_messages,
+            ("POST", "inbound"): self.inbound.receive,
+            ("GET", "inbound"): self.inbound.list,
+        }
 
     def _selected(self, params: dict[str, Any]) -> list[tuple[SesStore, str, dict[str, Any]]]:
         """The kept messages ``?id=`` and ``?email=`` (the sender's address) select."""
