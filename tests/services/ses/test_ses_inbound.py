@@ -1,9 +1,12 @@
 """Receiving mail through the active receipt rule set (``POST /_cloudtwin/ses/inbound``)."""
 
 import base64
+import io
 import json
+import time
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 from ses_helpers import topic_to_queue
@@ -16,6 +19,18 @@ def _post(endpoint, body):
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
+
+
+def _listed(endpoint):
+    """The received mail, once the rule set has run over all of it (its actions run after the
+    endpoint answers)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with urllib.request.urlopen(f"{endpoint}/_cloudtwin/ses/inbound") as response:
+            received = json.loads(response.read())["received"]
+        if all(r.get("done") or r["ruleSet"] is None for r in received) or time.monotonic() > deadline:
+            return received
+        time.sleep(0.02)
 
 
 def _received(aws_client, queue):
@@ -56,8 +71,7 @@ def test_rule_set_actions_run_on_received_mail(aws_client, cloudtwin_endpoint):
     assert body == content
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="inbox")["Contents"]] == [f"mail/{message_id}"]
 
-    with urllib.request.urlopen(f"{cloudtwin_endpoint}/_cloudtwin/ses/inbound") as response:
-        listed = json.loads(response.read())["received"]
+    listed = _listed(cloudtwin_endpoint)
     assert [(a["rule"], a["action"], a["outcome"]) for a in listed[-1]["actions"]] == [
         ("support", "AddHeader", "done"), ("support", "S3", "done"), ("support", "SNS", "done"), ("support", "Stop", "stop_rule_set")]
 
@@ -68,3 +82,39 @@ def test_inbound_needs_a_message_and_recipients(cloudtwin_endpoint):
         with pytest.raises(urllib.error.HTTPError) as exc:
             _post(cloudtwin_endpoint, body)
         assert exc.value.code == 400 and message in exc.value.read().decode()
+
+
+HANDLER = '''
+import json
+def handler(event, context):
+    record = event["Records"][0]
+    print(json.dumps({"seen": record["ses"]["mail"]["commonHeaders"]["subject"], "source": record["eventSource"]}))
+    return {"disposition": "STOP_RULE_SET"}
+'''
+
+
+def test_lambda_action_and_its_disposition(aws_client, cloudtwin_endpoint):
+    ses, lam, s3 = aws_client("ses"), aws_client("lambda"), aws_client("s3")
+    role = aws_client("iam").create_role(RoleName="ses-fn", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("app.py", HANDLER)
+    arn = lam.create_function(FunctionName="on-mail", Runtime="python3.12", Role=role, Handler="app.handler",
+                              Code={"ZipFile": archive.getvalue()})["FunctionArn"]
+    lam.get_waiter("function_active_v2").wait(FunctionName="on-mail", WaiterConfig={"Delay": 1})
+    s3.create_bucket(Bucket="after")
+    topic, queue = topic_to_queue(aws_client, "lambda-action")
+    ses.create_receipt_rule_set(RuleSetName="fn")
+    ses.create_receipt_rule(RuleSetName="fn", Rule={"Name": "call", "Enabled": True, "Actions": [
+        {"LambdaAction": {"FunctionArn": arn, "InvocationType": "RequestResponse", "TopicArn": topic}}]})
+    ses.create_receipt_rule(RuleSetName="fn", After="call", Rule={"Name": "skipped", "Enabled": True, "Actions": [
+        {"S3Action": {"BucketName": "after"}}]})
+    ses.set_active_receipt_rule_set(RuleSetName="fn")
+    _post(cloudtwin_endpoint, {"raw": RAW})
+    [notification] = _received(aws_client, queue)
+    assert notification["receipt"]["action"] == {"topicArn": topic, "type": "Lambda", "functionArn": arn, "invocationType": "RequestResponse"}
+    [received] = _listed(cloudtwin_endpoint)
+    assert [(a["action"], a["outcome"]) for a in received["actions"]] == [("Lambda", "stop_rule_set")]
+    assert s3.list_objects_v2(Bucket="after").get("Contents", []) == []
