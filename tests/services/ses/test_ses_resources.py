@@ -40,3 +40,25 @@ def test_stack_identity_template_and_configuration_set(stack, aws_client):
     cloudformation.get_waiter("stack_delete_complete").wait(StackName="stack", WaiterConfig={"Delay": 1})
     assert ses.list_identities()["Identities"] == [] and ses.list_templates()["TemplatesMetadata"] == []
     assert ses.list_configuration_sets()["ConfigurationSets"] == []
+
+
+def test_stack_receipt_rules(stack, aws_client):
+    stack({"Resources": {
+        "Set": {"Type": "AWS::SES::ReceiptRuleSet", "Properties": {"RuleSetName": "inbound"}},
+        "First": {"Type": "AWS::SES::ReceiptRule", "Properties": {"RuleSetName": {"Ref": "Set"}, "Rule": {
+            "Name": "first", "Enabled": "true", "ScanEnabled": True, "Recipients": ["example.com"],
+            "Actions": [{"AddHeaderAction": {"HeaderName": "X-A", "HeaderValue": "1"}}]}}},
+        "Second": {"Type": "AWS::SES::ReceiptRule", "Properties": {"RuleSetName": {"Ref": "Set"}, "After": {"Ref": "First"},
+                                                                   "Rule": {"Name": "second"}}},
+        "Block": {"Type": "AWS::SES::ReceiptFilter", "Properties": {"Filter": {"Name": "block", "IpFilter": {
+            "Policy": "Block", "Cidr": "10.0.0.0/8"}}}},
+    }})
+    ses = aws_client("ses")
+    rules = ses.describe_receipt_rule_set(RuleSetName="inbound")["Rules"]
+    assert [r["Name"] for r in rules] == ["first", "second"]
+    assert rules[0]["Enabled"] is True and rules[0]["ScanEnabled"] is True and rules[0]["Recipients"] == ["example.com"]
+    assert ses.list_receipt_filters()["Filters"] == [{"Name": "block", "IpFilter": {"Policy": "Block", "Cidr": "10.0.0.0/8"}}]
+    cloudformation = aws_client("cloudformation")
+    cloudformation.delete_stack(StackName="stack")
+    cloudformation.get_waiter("stack_delete_complete").wait(StackName="stack", WaiterConfig={"Delay": 1})
+    assert ses.list_receipt_rule_sets()["RuleSets"] == [] and ses.list_receipt_filters()["Filters"] == []

@@ -1,13 +1,14 @@
 """CloudFormation resource handlers of SES's types: ``AWS::SES::EmailIdentity`` (through SES
-v2, as AWS's handler does), ``AWS::SES::Template``, ``AWS::SES::ConfigurationSet`` and
-``AWS::SES::ConfigurationSetEventDestination``."""
+v2, as AWS's handler does), ``AWS::SES::Template``, ``AWS::SES::ConfigurationSet``,
+``AWS::SES::ConfigurationSetEventDestination``, ``AWS::SES::ReceiptRuleSet``,
+``AWS::SES::ReceiptRule`` and ``AWS::SES::ReceiptFilter``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cloudtwin.deployment.handler import Outcome, ResourceHandler, ResourceRequest, UpdateNeedsReplacement
-from cloudtwin.deployment.properties import changed, gone_ok, tags, truthy
+from cloudtwin.deployment.properties import changed, gone_ok, shaped, tags, truthy
 
 
 class EmailIdentityHandler(ResourceHandler):
@@ -145,4 +146,63 @@ class ConfigurationSetEventDestinationHandler(ResourceHandler):
                 "ConfigurationSetName": request.properties["ConfigurationSetName"], "EventDestinationName": request.physical_id})  # fmt: skip
 
 
-HANDLERS = [EmailIdentityHandler, TemplateHandler, ConfigurationSetHandler, ConfigurationSetEventDestinationHandler]
+class ReceiptRuleSetHandler(ResourceHandler):
+    type_name = "AWS::SES::ReceiptRuleSet"
+
+    async def create(self, request: ResourceRequest) -> Outcome:
+        name = request.properties.get("RuleSetName") or request.physical_name(64)
+        await request.call_async("ses", "CreateReceiptRuleSet", {"RuleSetName": name})
+        return Outcome(name, {})
+
+    async def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            await request.call_async("ses", "DeleteReceiptRuleSet", {"RuleSetName": request.physical_id})
+
+
+class ReceiptRuleHandler(ResourceHandler):
+    type_name = "AWS::SES::ReceiptRule"
+
+    def _params(self, request: ResourceRequest, name: str, operation: str) -> dict[str, Any]:
+        props = request.properties
+        values: dict[str, Any] = {"RuleSetName": props["RuleSetName"], "Rule": {**props["Rule"], "Name": name}}
+        if props.get("After") and operation == "CreateReceiptRule":
+            values["After"] = props["After"]
+        return shaped(request, "ses", operation, values)
+
+    async def create(self, request: ResourceRequest) -> Outcome:
+        name = request.properties["Rule"].get("Name") or request.physical_name(64)
+        await request.call_async("ses", "CreateReceiptRule", self._params(request, name, "CreateReceiptRule"))
+        return Outcome(name, {})
+
+    async def update(self, request: ResourceRequest) -> Outcome:
+        name = request.physical_id or ""
+        await request.call_async("ses", "UpdateReceiptRule", self._params(request, name, "UpdateReceiptRule"))
+        if changed(request, "After"):
+            await request.call_async("ses", "SetReceiptRulePosition", {
+                "RuleSetName": request.properties["RuleSetName"], "RuleName": name, "After": request.properties.get("After") or ""})  # fmt: skip
+        return Outcome(name, {})
+
+    async def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            await request.call_async("ses", "DeleteReceiptRule", {
+                "RuleSetName": request.properties["RuleSetName"], "RuleName": request.physical_id})  # fmt: skip
+
+
+class ReceiptFilterHandler(ResourceHandler):
+    type_name = "AWS::SES::ReceiptFilter"
+
+    async def create(self, request: ResourceRequest) -> Outcome:
+        receipt_filter = dict(request.properties["Filter"])
+        receipt_filter["Name"] = receipt_filter.get("Name") or request.physical_name(64)
+        await request.call_async("ses", "CreateReceiptFilter", shaped(request, "ses", "CreateReceiptFilter", {"Filter": receipt_filter}))
+        return Outcome(receipt_filter["Name"], {"Id": receipt_filter["Name"]})
+
+    async def delete(self, request: ResourceRequest) -> None:
+        with gone_ok():
+            await request.call_async("ses", "DeleteReceiptFilter", {"FilterName": request.physical_id})
+
+
+HANDLERS = [
+    EmailIdentityHandler, TemplateHandler, ConfigurationSetHandler, ConfigurationSetEventDestinationHandler,
+    ReceiptRuleSetHandler, ReceiptRuleHandler, ReceiptFilterHandler,
+]  # fmt: skip
