@@ -208,3 +208,49 @@ def test_suppression_list_bounces_sends(aws_client):
     assert exc.value.response["Error"]["Code"] == "NotFoundException"
     v2.put_account_suppression_attributes(SuppressedReasons=["BOUNCE"])
     assert v2.get_account()["SuppressionAttributes"]["SuppressedReasons"] == ["BOUNCE"]
+
+
+def test_contact_lists_and_contacts(aws_client):
+    v2 = aws_client("sesv2")
+    topics = [{"TopicName": "news", "DisplayName": "News", "DefaultSubscriptionStatus": "OPT_IN"},
+              {"TopicName": "offers", "DisplayName": "Offers", "DefaultSubscriptionStatus": "OPT_OUT"}]
+    v2.create_contact_list(ContactListName="customers", Topics=topics, Description="all of them")
+    with pytest.raises(ClientError) as exc:
+        v2.create_contact_list(ContactListName="second")
+    assert exc.value.response["Error"]["Code"] == "LimitExceededException"
+    got = v2.get_contact_list(ContactListName="customers")
+    assert got["Topics"] == topics and got["Description"] == "all of them"
+    assert [c["ContactListName"] for c in v2.list_contact_lists()["ContactLists"]] == ["customers"]
+
+    v2.create_contact(ContactListName="customers", EmailAddress="ann@example.net",
+                      TopicPreferences=[{"TopicName": "offers", "SubscriptionStatus": "OPT_IN"}], AttributesData='{"tier": "gold"}')
+    v2.create_contact(ContactListName="customers", EmailAddress="bob@example.net", UnsubscribeAll=True)
+    with pytest.raises(ClientError) as exc:
+        v2.create_contact(ContactListName="customers", EmailAddress="ann@example.net")
+    assert exc.value.response["Error"]["Code"] == "AlreadyExistsException"
+    with pytest.raises(ClientError) as exc:
+        v2.create_contact(ContactListName="customers", EmailAddress="cy@example.net", TopicPreferences=[{"TopicName": "nope", "SubscriptionStatus": "OPT_IN"}])
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    ann = v2.get_contact(ContactListName="customers", EmailAddress="ann@example.net")
+    assert ann["AttributesData"] == '{"tier": "gold"}' and ann["TopicDefaultPreferences"] == [
+        {"TopicName": "news", "SubscriptionStatus": "OPT_IN"}, {"TopicName": "offers", "SubscriptionStatus": "OPT_OUT"}]
+    opted_in = v2.list_contacts(ContactListName="customers", Filter={"FilteredStatus": "OPT_IN", "TopicFilter": {"TopicName": "offers"}})
+    assert [c["EmailAddress"] for c in opted_in["Contacts"]] == ["ann@example.net"]
+    opted_out = v2.list_contacts(ContactListName="customers", Filter={"FilteredStatus": "OPT_OUT", "TopicFilter": {
+        "TopicName": "news", "UseDefaultIfPreferenceUnavailable": True}})
+    assert [c["EmailAddress"] for c in opted_out["Contacts"]] == ["bob@example.net"]
+    v2.update_contact(ContactListName="customers", EmailAddress="bob@example.net", UnsubscribeAll=False)
+    assert v2.get_contact(ContactListName="customers", EmailAddress="bob@example.net")["UnsubscribeAll"] is False
+    v2.delete_contact(ContactListName="customers", EmailAddress="bob@example.net")
+    with pytest.raises(ClientError) as exc:
+        v2.get_contact(ContactListName="customers", EmailAddress="bob@example.net")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+    v2.create_email_identity(EmailIdentity="news@example.com")
+    with pytest.raises(ClientError) as exc:
+        v2.send_email(FromEmailAddress="news@example.com", Destination={"ToAddresses": ["ann@example.net"]},
+                      ListManagementOptions={"ContactListName": "other"},
+                      Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "t"}}}})
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+    v2.delete_contact_list(ContactListName="customers")
+    assert v2.list_contact_lists()["ContactLists"] == []

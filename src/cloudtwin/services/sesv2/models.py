@@ -1,5 +1,6 @@
 """The SES v2 store: what only the v2 API has — the tags of identities, templates and
-configuration sets (by ARN), an identity's default configuration set, the suppression list. The resources
+configuration sets (by ARN), an identity's default configuration set, the suppression list,
+contact lists and contacts. The resources
 themselves live in SES (v1)'s store, reached through its operations."""
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ class SesV2Store(Store):
         self.identity_sets: Table[str, str] = tables.table("identity-configuration-sets")
         #: ``<tenant>/<address>`` (no tenant: the account's list) -> the suppressed destination.
         self.suppressed: Table[str, dict] = tables.table("suppressed-destinations")
+        #: Contact list name -> the list (its topics, description, times).
+        self.contact_lists: Table[str, dict] = tables.table("contact-lists")
+        #: ``<list>/<lower-cased address>`` -> the contact.
+        self.contacts: Table[str, dict] = tables.table("contacts")
         #: Account-wide settings: ``suppressed-reasons``.
         self.account: Table[str, list] = tables.table("account")
 

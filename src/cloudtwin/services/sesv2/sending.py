@@ -8,6 +8,7 @@ from typing import Any
 
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
+from cloudtwin.services.sesv2.contacts import contact_list
 from cloudtwin.services.sesv2.v1 import SesV1
 
 Params = dict[str, Any]
@@ -38,6 +39,8 @@ class SendingOperations(SesV1):
 
     async def send_email(self, ctx: RequestContext, params: Params) -> Params:
         content = params["Content"]
+        if params.get("ListManagementOptions"):
+            contact_list(ctx.store, params["ListManagementOptions"]["ContactListName"])
         common = self._common(ctx, params, params.get("EmailTags"))
         destination = {k: v for k, v in (params.get("Destination") or {}).items() if v}
         source = params.get("FromEmailAddress")
