@@ -10,6 +10,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sesv2.models import SesV2Store, resource_arn
+from cloudtwin.services.sesv2.paging import page
 
 Params = dict[str, Any]
 MAX_CONTACT_LISTS = 1
@@ -55,12 +56,6 @@ def _status(contact: Params, listed: Params, topic: str, use_default: bool) -> s
     return {d["TopicName"]: d["SubscriptionStatus"] for d in _defaults(listed)}.get(topic) if use_default else None
 
 
-def _page(items: list[Any], params: Params) -> tuple[list[Any], str | None]:
-    start = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
-    size = params.get("PageSize") or 1000
-    return items[start : start + size], (str(start + size) if start + size < len(items) else None)
-
-
 class ContactOperations:
     def create_contact_list(self, ctx: RequestContext, params: Params) -> Params:
         store: SesV2Store = ctx.store
@@ -86,7 +81,7 @@ class ContactOperations:
 
     def list_contact_lists(self, ctx: RequestContext, params: Params) -> Params:
         listed = [{"ContactListName": c["ContactListName"], "LastUpdatedTimestamp": _dt(c["Updated"])} for c in ctx.store.contact_lists.values()]
-        chunk, token = _page(listed, params)
+        chunk, token = page(listed, params)
         return {"ContactLists": chunk, **({"NextToken": token} if token else {})}
 
     def update_contact_list(self, ctx: RequestContext, params: Params) -> Params:
@@ -170,5 +165,5 @@ class ContactOperations:
             contacts.append({"EmailAddress": contact["EmailAddress"], "TopicPreferences": contact["TopicPreferences"],
                              "TopicDefaultPreferences": _defaults(listed), "UnsubscribeAll": contact["UnsubscribeAll"],
                              "LastUpdatedTimestamp": _dt(contact["Updated"])})  # fmt: skip
-        chunk, token = _page(contacts, params)
+        chunk, token = page(contacts, params)
         return {"Contacts": chunk, **({"NextToken": token} if token else {})}

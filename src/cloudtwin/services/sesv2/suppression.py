@@ -10,6 +10,7 @@ from typing import Any
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.sesv2.models import SesV2Store
+from cloudtwin.services.sesv2.paging import page
 
 Params = dict[str, Any]
 
@@ -57,17 +58,15 @@ class SuppressionOperations:
             if key.partition("/")[0] == tenant and (not reasons or e["Reason"] in reasons)
             and (start is None or e["LastUpdateTime"] >= start) and (end is None or e["LastUpdateTime"] <= end)
         ]  # fmt: skip
-        begin = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
-        size = params.get("PageSize") or 1000
-        chunk = entries[begin : begin + size]
+        chunk, token = page(entries, params)
         out: Params = {
             "SuppressedDestinationSummaries": [
                 {"EmailAddress": e["EmailAddress"], "Reason": e["Reason"], "LastUpdateTime": datetime.fromtimestamp(e["LastUpdateTime"], timezone.utc)}
                 for e in chunk
             ]
         }
-        if begin + size < len(entries):
-            out["NextToken"] = str(begin + size)
+        if token:
+            out["NextToken"] = token
         return out
 
     def put_account_suppression_attributes(self, ctx: RequestContext, params: Params) -> Params:
