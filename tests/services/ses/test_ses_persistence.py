@@ -1,5 +1,5 @@
-"""Identities, templates, configuration sets and the sent-message count survive a kill with
-``--data-dir``."""
+"""Identities, templates, configuration sets, the sent-message count, and SES v2's
+suppression list and contact lists survive a kill with ``--data-dir``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import boto3
 from cloudtwin.testing.server import free_port, start_process
 
 
-def _ses(port):
-    return boto3.client("ses", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+def _ses(port, service="ses"):
+    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                         aws_access_key_id="test", aws_secret_access_key="test")
 
 
@@ -26,6 +26,9 @@ def test_state_survives_a_kill(tmp_path):
         ses.create_configuration_set(ConfigurationSet={"Name": "kept"})
         ses.send_templated_email(Source="kept@example.com", Destination={"ToAddresses": ["a@example.net"]},
                                  Template="kept", TemplateData='{"n": 1}')
+        v2 = _ses(port, "sesv2")
+        v2.put_suppressed_destination(EmailAddress="gone@example.net", Reason="BOUNCE")
+        v2.create_contact_list(ContactListName="kept")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -37,6 +40,9 @@ def test_state_survives_a_kill(tmp_path):
         assert ses.get_template(TemplateName="kept")["Template"]["SubjectPart"] == "Hi {{n}}"
         assert ses.list_configuration_sets()["ConfigurationSets"] == [{"Name": "kept"}]
         assert ses.get_send_quota()["SentLast24Hours"] == 1.0
+        v2 = _ses(port, "sesv2")
+        assert v2.get_suppressed_destination(EmailAddress="gone@example.net")["SuppressedDestination"]["Reason"] == "BOUNCE"
+        assert [c["ContactListName"] for c in v2.list_contact_lists()["ContactLists"]] == ["kept"]
     finally:
         proc.terminate()
         proc.wait(10)
