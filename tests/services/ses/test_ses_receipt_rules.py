@@ -29,7 +29,7 @@ def test_rule_sets_and_rules(aws_client):
     ses.clone_receipt_rule_set(RuleSetName="copy", OriginalRuleSetName="inbound")
     ses.delete_receipt_rule(RuleSetName="copy", RuleName="second")
     assert [r["Name"] for r in ses.describe_receipt_rule_set(RuleSetName="copy")["Rules"]] == ["third", "first"]
-    assert [s["Name"] for s in ses.list_receipt_rule_sets()["RuleSets"]] == ["inbound", "copy"]
+    assert [s["Name"] for s in ses.list_receipt_rule_sets()["RuleSets"]] == ["copy", "inbound"]  # by name
 
     assert "Metadata" not in ses.describe_active_receipt_rule_set()
     ses.set_active_receipt_rule_set(RuleSetName="inbound")
@@ -49,6 +49,21 @@ def test_rule_sets_and_rules(aws_client):
         with pytest.raises(ClientError) as exc:
             call(**kwargs)
         assert exc.value.response["Error"] == {"Type": "Sender", "Code": code, "Message": message}
+
+
+def test_names_are_checked(aws_client):
+    ses = aws_client("ses")
+    with pytest.raises(ClientError) as exc:
+        ses.create_receipt_rule_set(RuleSetName="-starts-with-a-dash")
+    assert exc.value.response["Error"] == {"Type": "Sender", "Code": "ValidationError", "Message": (
+        "Value at 'ruleSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9_.-]+$")}
+    with pytest.raises(ClientError) as exc:
+        ses.create_receipt_rule_set(RuleSetName="a" * 65)
+    assert exc.value.response["Error"]["Message"] == f"Not a valid ruleSetName: {'a' * 65}"
+    ses.create_receipt_rule_set(RuleSetName="ok")
+    with pytest.raises(ClientError) as exc:
+        ses.create_receipt_rule(RuleSetName="ok", After="missing", Rule={"Name": "r"})
+    assert exc.value.response["Error"]["Code"] == "RuleDoesNotExist"
 
 
 def test_receipt_filters(aws_client):

@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.services.ses.errors import already_exists, invalid_value, rule_missing, rule_set_missing
 from cloudtwin.services.ses.models import RuleSet, SesStore
 from cloudtwin.services.ses.paging import page
@@ -17,15 +18,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Params = dict[str, Any]
 ACTIVE = "active-rule-set"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
-def _check_name(kind: str, name: str) -> None:
-    if not _NAME.match(name) or not name[-1].isalnum():
-        raise invalid_value(
-            f"Not a valid {kind} name: {name}. Names must start and end with a letter or number, "
-            "contain only ASCII letters, numbers, underscores (_), dashes (-) and periods (.), and be at most 64 characters long."
+def _check_name(member: str, name: str) -> None:
+    """AWS's checks of rule set, rule and filter names (``member``: the wire name)."""
+    if not _NAME.match(name) or not name[0].isalnum() or not name[-1].isalnum():
+        raise ServiceError(
+            "ValidationError",
+            f"Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9_.-]+$",
         )
+    if len(name) > 64:
+        raise ServiceError("ValidationError", f"Not a valid {member}: {name}")
 
 
 def rule_set(store: SesStore, name: str) -> RuleSet:
@@ -41,7 +45,7 @@ def metadata(rules: RuleSet) -> Params:
 
 def _rule(params: Params) -> Params:
     rule = copy.deepcopy(params["Rule"])
-    _check_name("rule", rule["Name"])
+    _check_name("rule.name", rule["Name"])
     rule.setdefault("Enabled", False)
     rule.setdefault("TlsPolicy", "Optional")
     rule.setdefault("ScanEnabled", False)
@@ -60,7 +64,7 @@ def _position(rules: RuleSet, after: str | None) -> int:
 class ReceiptRuleOperations:
     def create_receipt_rule_set(self, ctx: "RequestContext", params: Params) -> Params:
         name = params["RuleSetName"]
-        _check_name("rule set", name)
+        _check_name("ruleSetName", name)
         if name in ctx.store.rule_sets:
             raise already_exists(f"Rule set already exists: {name}")
         ctx.store.rule_sets[name] = RuleSet(name=name, created=ctx.clock.now())
@@ -69,7 +73,7 @@ class ReceiptRuleOperations:
     def clone_receipt_rule_set(self, ctx: "RequestContext", params: Params) -> Params:
         original = rule_set(ctx.store, params["OriginalRuleSetName"])
         name = params["RuleSetName"]
-        _check_name("rule set", name)
+        _check_name("ruleSetName", name)
         if name in ctx.store.rule_sets:
             raise already_exists(f"Rule set already exists: {name}")
         ctx.store.rule_sets[name] = RuleSet(name=name, created=ctx.clock.now(), rules=copy.deepcopy(original.rules))
@@ -78,14 +82,12 @@ class ReceiptRuleOperations:
     def delete_receipt_rule_set(self, ctx: "RequestContext", params: Params) -> Params:
         name = params["RuleSetName"]
         if ctx.store.settings.get(ACTIVE) == name:
-            from cloudtwin.protocol.errors import ServiceError
-
             raise ServiceError("CannotDeleteException", f"Cannot delete active rule set: {name}")
         ctx.store.rule_sets.pop(name, None)
         return {}
 
     def list_receipt_rule_sets(self, ctx: "RequestContext", params: Params) -> Params:
-        sets = [metadata(r) for r in ctx.store.rule_sets.values()]
+        sets = [metadata(r) for _, r in sorted(ctx.store.rule_sets.items())]
         chunk, token = page(sets, params.get("NextToken"), None, default=100)
         return {"RuleSets": chunk, **({"NextToken": token} if token else {})}
 
@@ -114,9 +116,10 @@ class ReceiptRuleOperations:
     def create_receipt_rule(self, ctx: "RequestContext", params: Params) -> Params:
         rules = rule_set(ctx.store, params["RuleSetName"])
         rule = _rule(params)
+        position = _position(rules, params.get("After"))
         if rules.index(rule["Name"]) >= 0:
             raise already_exists(f"Rule already exists: {rule['Name']}")
-        rules.rules.insert(_position(rules, params.get("After")), rule)
+        rules.rules.insert(position, rule)
         ctx.store.rule_sets.save(rules.name)
         return {}
 
@@ -169,7 +172,7 @@ class ReceiptRuleOperations:
 
     def create_receipt_filter(self, ctx: "RequestContext", params: Params) -> Params:
         receipt_filter = params["Filter"]
-        _check_name("filter", receipt_filter["Name"])
+        _check_name("filter.name", receipt_filter["Name"])
         if receipt_filter["Name"] in ctx.store.filters:
             raise already_exists(f"Filter already exists: {receipt_filter['Name']}")
         ctx.store.filters[receipt_filter["Name"]] = copy.deepcopy(receipt_filter)
