@@ -484,6 +484,11 @@ def _service_defaults(patterns: JavaPatterns) -> dict[tuple[str, str | None], Va
         ))}),
         # KMS lists an enum's values in the order of a Java HashSet of them.
         ("kms", None): Validator(patterns=patterns, hash_set_enums=True),
+        # SES checks a notification type itself ("Invalid notification type: ...",
+        # InvalidParameterValue), not as the model's enum.
+        ("ses", None): Validator(code="ValidationError", patterns=patterns, rules={
+            "*.NotificationType:enum": Rule(skip=True),
+        }),
         ("sqs", "query"): MissingParameterValidator(patterns=patterns),
         ("sns", None): InvalidParameterValidator(code="ValidationError", patterns=patterns),
         # SQS checks names itself (``Unknown Attribute X.``) and still takes the legacy

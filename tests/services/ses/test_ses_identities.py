@@ -68,6 +68,10 @@ def test_notification_attributes(aws_client):
     with pytest.raises(ClientError) as exc:
         ses.set_identity_headers_in_notifications_enabled(Identity="unknown@example.com", NotificationType="Bounce", Enabled=True)
     assert _error(exc) == {"Type": "Sender", "Code": "MessageRejected", "Message": "Identity unknown@example.com is not verified or does not exist."}
+    with pytest.raises(ClientError) as exc:  # SES's own check, not the model's enum
+        ses.set_identity_headers_in_notifications_enabled(Identity="a@example.com", NotificationType="Nope", Enabled=True)
+    assert _error(exc)["Code"] == "InvalidParameterValue"
+    assert _error(exc)["Message"].startswith("Invalid notification type: Nope.")
 
 
 def test_mail_from_and_policies(aws_client):
