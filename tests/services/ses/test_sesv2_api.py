@@ -30,6 +30,9 @@ def test_identities_shared_with_v1(aws_client):
         v2.get_email_identity(EmailIdentity="b@example.com")
     assert exc.value.response["Error"]["Code"] == "NotFoundException"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    v2.create_email_identity(EmailIdentity="example.net", DkimSigningAttributes={"NextSigningKeyLength": "RSA_1024_BIT"})
+    dkim = v2.get_email_identity(EmailIdentity="example.net")["DkimAttributes"]
+    assert (dkim["CurrentSigningKeyLength"], dkim["NextSigningKeyLength"]) == ("RSA_2048_BIT", "RSA_1024_BIT")
 
 
 def test_send_simple_raw_and_template(aws_client, cloudtwin_endpoint):

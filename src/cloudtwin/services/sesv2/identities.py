@@ -41,7 +41,8 @@ class IdentityOperations(SesV1):
             "SigningAttributesOrigin": "AWS_SES",
         }
         if found.get("DkimTokens"):
-            out |= {"Tokens": found["DkimTokens"], "CurrentSigningKeyLength": "RSA_2048_BIT", "NextSigningKeyLength": "RSA_2048_BIT"}
+            out |= {"Tokens": found["DkimTokens"], "CurrentSigningKeyLength": "RSA_2048_BIT",
+                    "NextSigningKeyLength": ctx.store.signing_key_lengths.get(name, "RSA_2048_BIT")}
         return out
 
     async def create_email_identity(self, ctx: RequestContext, params: Params) -> Params:
@@ -55,6 +56,9 @@ class IdentityOperations(SesV1):
             await self._v1(ctx, "VerifyDomainDkim", {"Domain": name})
         store: SesV2Store = ctx.store
         store.add_tags(resource_arn(ctx, "identity", name), params.get("Tags"))
+        key_length = (params.get("DkimSigningAttributes") or {}).get("NextSigningKeyLength")
+        if key_length:
+            store.signing_key_lengths[name] = key_length
         if params.get("ConfigurationSetName"):
             store.identity_sets[name] = params["ConfigurationSetName"]
         return {"IdentityType": identity_type(name), "VerifiedForSendingStatus": True, "DkimAttributes": await self._dkim(ctx, name)}
@@ -100,6 +104,7 @@ class IdentityOperations(SesV1):
         await self._v1(ctx, "DeleteIdentity", {"Identity": name})
         ctx.store.tags.pop(resource_arn(ctx, "identity", name), None)
         ctx.store.identity_sets.pop(name, None)
+        ctx.store.signing_key_lengths.pop(name, None)
         return {}
 
     # -- attributes ---------------------------------------------------------------------------

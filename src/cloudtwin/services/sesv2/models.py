@@ -27,6 +27,8 @@ class SesV2Store(Store):
         self.contact_lists: Table[str, dict] = tables.table("contact-lists")
         #: ``<list>/<lower-cased address>`` -> the contact.
         self.contacts: Table[str, dict] = tables.table("contacts")
+        #: Identity -> the DKIM key length asked for its next key (``NextSigningKeyLength``).
+        self.signing_key_lengths: Table[str, str] = tables.table("dkim-signing-key-lengths")
         #: Account-wide settings: ``suppressed-reasons``.
         self.account: Table[str, list] = tables.table("account")
 
