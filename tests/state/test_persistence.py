@@ -207,6 +207,29 @@ def test_rows_wait_for_the_commit_and_a_failed_commit_keeps_them(tmp_path):
     assert dict(again) == {"a": 1, "b": 2}
 
 
+def test_a_single_row_that_fails_waits_for_the_next_commit(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    db = backend._db
+
+    class InsertFails:
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT"):
+                raise sqlite3.OperationalError("disk I/O error")
+            return db.execute(sql, *args)
+
+    table["only"] = 1
+    backend._db = InsertFails()
+    with pytest.raises(sqlite3.OperationalError):
+        backend.commit()
+    backend._db = db
+    assert backend.pending
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {}
+    backend.commit()
+    assert not backend.pending
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {"only": 1}
+
+
 def test_checkpoints_run_on_a_thread_of_their_own(tmp_path, monkeypatch):
     import cloudtwin.state.persistence as persistence
 

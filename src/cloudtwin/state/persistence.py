@@ -11,7 +11,8 @@ the database, under :meth:`Persistence.blob_dir`.
 The cost of a write is kept off the request path where durability allows: a record is
 encoded when it is written (so a value the format cannot carry fails that write), but its
 row waits in memory until the commit, which runs all the rows written since the last one
-as one ``executemany`` inside one transaction. Copying the WAL back into the database (a
+as one ``executemany`` inside one transaction (one row: its statement alone, which SQLite
+commits as a transaction of its own). Copying the WAL back into the database (a
 checkpoint, with its two ``fsync`` s) is done by a thread of its own every
 :data:`CHECKPOINT_EVERY` commits, never by a request; the writer checkpoints itself only
 when the WAL grows past :data:`WAL_BACKSTOP` pages because the thread cannot catch up.
@@ -401,16 +402,22 @@ class SqlitePersistence(Persistence):
         if not (self._rows or self._begun):
             return
         with self._lock:
-            self._flush()
-            if not self._begun:
-                return
-            try:
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-            self._begun = False
-            self._flushed = []
+            if not self._begun and len(self._rows) == 1:
+                # One statement is a transaction of its own (autocommit): no BEGIN, COMMIT.
+                # If it fails, nothing of it is written and its row waits for the next commit.
+                self._db.execute(*self._rows[0])
+                self._rows = []
+            else:
+                self._flush()
+                if not self._begun:
+                    return
+                try:
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._rollback()
+                    raise
+                self._begun = False
+                self._flushed = []
             self._commits += 1
             if self._commits >= CHECKPOINT_EVERY:
                 self._commits = 0
