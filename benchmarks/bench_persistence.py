@@ -5,11 +5,12 @@
         [--workloads send,putitem,putobject] [--port 4630] [--json FILE]
 
 Each round starts both servers afresh (the ``--data-dir`` one on an empty directory), then
-for each workload measures one server and then the other, the first of the two alternating
-from round to round and workload to workload, so both see the same machine. A measurement
-is a 1 s warm-up, then ``--seconds`` of ``loadgen.py`` at ``--connections`` keep-alive
-connections: requests/s, and the server's CPU per request (user + system from ``/proc``,
-which holds on a busy machine where rates do not). Workloads:
+for each workload warms both up (1 s each) and measures them in ``--slices`` alternating
+slices of ``--seconds`` / ``--slices`` each (the first server alternating from round to
+round and workload to workload), so both see the same machine, however busy it is:
+``loadgen.py`` at ``--connections`` keep-alive connections, requests/s over all the slices,
+and the server's CPU per request (user + system from ``/proc``, which holds on a busy
+machine where rates do not). Workloads:
 
 - ``send``: SQS SendMessage (a new message row per request);
 - ``putitem``: DynamoDB PutItem of one ~150-byte item (the same key: an upsert per request);
@@ -60,15 +61,26 @@ def prepare(server: Server) -> dict[str, tuple[str, str, list[str], str]]:
     }
 
 
-def measure(server: Server, request: tuple, connections: int, seconds: float) -> dict:
-    method, url, headers, body = request
-    load(url, headers, body, connections, 1, method)  # warm-up
-    cpu = server.cpu()
-    result = load(url, headers, body, connections, seconds, method)
-    cpu = server.cpu() - cpu
-    out = {"rps": result["rate"], "cpu_ms": cpu * 1000 / max(1, result["requests"])}
-    if result["errors"]:
-        out["errors"] = result["errors"]
+def measure(pair: list[tuple[str, Server, tuple]], connections: int, seconds: float, slices: int) -> dict:
+    """``{label: figures}`` for the servers of ``pair``, measured in alternating slices."""
+    totals = {label: {"requests": 0, "seconds": 0.0, "cpu": 0.0, "errors": 0} for label, _, _ in pair}
+    for _, _, (method, url, headers, body) in pair:
+        load(url, headers, body, connections, 1, method)  # warm-up
+    for _ in range(slices):
+        for label, server, (method, url, headers, body) in pair:
+            cpu = server.cpu()
+            result = load(url, headers, body, connections, seconds / slices, method)
+            total = totals[label]
+            total["cpu"] += server.cpu() - cpu
+            total["requests"] += result["requests"]
+            total["seconds"] += result["seconds"]
+            total["errors"] += result["errors"]
+    out = {}
+    for label, total in totals.items():
+        out[label] = {"rps": total["requests"] / total["seconds"],
+                      "cpu_ms": total["cpu"] * 1000 / max(1, total["requests"])}
+        if total["errors"]:
+            out[label]["errors"] = total["errors"]
     return out
 
 
@@ -77,6 +89,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--slices", type=int, default=5, help="alternating slices per measurement")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--port", type=int, default=4630, help="in memory; --data-dir takes the next")
     parser.add_argument("--json", help="also write every round's figures to this file")
@@ -93,12 +106,11 @@ def main() -> None:
             disk.start()
             requests = {"memory": prepare(memory), "disk": prepare(disk)}
             for w, name in enumerate(workloads):
-                pair = [("memory", memory), ("disk", disk)]
+                pair = [("memory", memory, requests["memory"][name]), ("disk", disk, requests["disk"][name])]
                 if (r + w) % 2:
                     pair.reverse()
-                for label, server in pair:
-                    figures[f"{name}_{label}"] = measure(server, requests[label][name], args.connections,
-                                                         args.seconds)
+                for label, result in measure(pair, args.connections, args.seconds, args.slices).items():
+                    figures[f"{name}_{label}"] = result
         finally:
             memory.stop()
             disk.stop()
@@ -112,7 +124,8 @@ def main() -> None:
         return statistics.median(values)
 
     loads = ", ".join(f"{f['load']:.2f}" for f in rounds)
-    print(f"\n{args.rounds} rounds x {args.seconds:g} s, {args.connections} connections; load average (1 min) "
+    print(f"\n{args.rounds} rounds x {args.seconds:g} s in {args.slices} slices, {args.connections} connections; "
+          f"load average (1 min) "
           f"at each round's start: {loads}")
     print(f"{'workload':<12}{'mem req/s':>11}{'disk req/s':>11}{'rate ratio':>11}"
           f"{'mem CPU ms':>11}{'disk CPU ms':>12}{'CPU ratio':>10}")
