@@ -1,15 +1,17 @@
 """S3 throughput with boto3 against a cloudtwin server in its own process.
 
-    .venv/bin/python benchmarks/bench_s3.py [--count 2000] [--size-mib 100]
+    .venv/bin/python benchmarks/bench_s3.py [--count 2000] [--size-mib 100] [--port N]
 
 Measures, one keep-alive connection, sequential requests:
 
-- PutObject and GetObject of 1 KiB objects per second;
+- PutObject and GetObject of 1 KiB objects per second, and PutObject's latency p50 / p99 /
+  worst as boto3 sees it and inside the server (request log), with the load average;
 - MB/s for one ``--size-mib`` object uploaded (``upload_file``: multipart, 16 MiB parts,
   4 threads, CRC32 per part) and downloaded (``download_file``: ranged GETs);
 - the median time inside the server per operation (request log);
 - the server's peak resident memory (VmHWM) before and after the big transfer: bodies
-  stream to and from files, so the peak should not grow with the object size.
+  stream to and from files, so the peak should not grow with the object size
+  (``--size-mib 0``: no big transfer).
 """
 
 from __future__ import annotations
@@ -45,10 +47,14 @@ def rate(count: int, fn) -> float:
     return count / (time.perf_counter() - started)
 
 
-def server_medians(endpoint: str) -> dict[str, float]:
-    """Median time inside the server per operation (from the request log): what the
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def server_durations(endpoint: str) -> dict[str, list[float]]:
+    """Time inside the server per request, by operation (from the request log): what the
     server costs, apart from boto3's own per-call overhead."""
-    import statistics
     import urllib.request
 
     with urllib.request.urlopen(f"{endpoint}/_cloudtwin/requests?service=s3&limit=10000") as response:
@@ -57,16 +63,17 @@ def server_medians(endpoint: str) -> dict[str, float]:
     by_operation: dict[str, list[float]] = {}
     for record in records:
         by_operation.setdefault(record["operation"], []).append(record["duration_ms"])
-    return {op: round(statistics.median(values), 3) for op, values in by_operation.items() if len(values) > 10}
+    return by_operation
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--size-mib", type=int, default=100)
+    parser.add_argument("--port", type=int, default=0, help="the server's (default: a free one)")
     args = parser.parse_args()
 
-    port = free_port()
+    port = args.port or free_port()
     proc = start_cloudtwin(port)
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -81,10 +88,32 @@ def main() -> None:
         for i in range(50):  # warm-up: imports, plans, connection
             s3.put_object(Bucket="bench", Key=f"warm/{i}", Body=body)
             s3.get_object(Bucket="bench", Key=f"warm/{i}")["Body"].read()
-        put_rate = rate(args.count, lambda i: s3.put_object(Bucket="bench", Key=f"k/{i}", Body=body))
-        get_rate = rate(args.count, lambda i: s3.get_object(Bucket="bench", Key=f"k/{i}")["Body"].read())
+        load = os.getloadavg()[0]
+        latencies: list[float] = []
 
-        medians = server_medians(endpoint)
+        def put(i: int) -> None:
+            started = time.perf_counter()
+            s3.put_object(Bucket="bench", Key=f"k/{i}", Body=body)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        put_rate = rate(args.count, put)
+        get_rate = rate(args.count, lambda i: s3.get_object(Bucket="bench", Key=f"k/{i}")["Body"].read())
+        inside = server_durations(endpoint)
+        inside_put = inside.get("PutObject", [])[-args.count:]
+        put_latency = {
+            "load_average": round(load, 2),
+            "client_p50_ms": round(percentile(latencies, 50), 3),
+            "client_p99_ms": round(percentile(latencies, 99), 3),
+            "client_max_ms": round(max(latencies), 3),
+            "server_p50_ms": round(percentile(inside_put, 50), 3) if inside_put else None,
+            "server_p99_ms": round(percentile(inside_put, 99), 3) if inside_put else None,
+            "server_max_ms": round(max(inside_put), 3) if inside_put else None,
+        }
+        medians = {op: round(percentile(values, 50), 3) for op, values in inside.items() if len(values) > 10}
+        if not args.size_mib:
+            print(json.dumps({"put_object_1kib_per_s": round(put_rate), "get_object_1kib_per_s": round(get_rate),
+                              "put_object_1kib_latency": put_latency, "server_median_ms": medians}, indent=2))
+            return
         rss_before = rss_mib(proc.pid)
         peak_before = peak_rss_mib(proc.pid)
         peak_during = [peak_before]
@@ -115,6 +144,7 @@ def main() -> None:
         result = {
             "put_object_1kib_per_s": round(put_rate),
             "get_object_1kib_per_s": round(get_rate),
+            "put_object_1kib_latency": put_latency,
             "server_median_ms": medians,
             f"upload_{args.size_mib}mib_MBps": round(up, 1),
             f"download_{args.size_mib}mib_MBps": round(down, 1),

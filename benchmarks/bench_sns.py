@@ -9,7 +9,9 @@ second run with raw delivery), then for each message: ``Publish``, then ``Receiv
 (WaitTimeSeconds=0, repeated until the message is there), ``DeleteMessage``. The figure is
 the wall time from just before ``Publish`` to the ``ReceiveMessage`` that returned it
 (so it includes both HTTP round trips). Also prints sequential ``Publish`` calls per second
-with one subscribed queue.
+with one subscribed queue, and the server's CPU per such ``Publish`` (user + system from
+``/proc``, all its threads), against the same for a topic without subscribers: the
+difference is what one delivery costs.
 
 ``--rss N``: memory instead of latency. One topic, one subscribed SQS queue (envelope
 delivery); N publishes of ``--size-kb`` KB each, the queue drained (receive + delete) as it
@@ -21,6 +23,7 @@ at the end and, with ``--data-dir``, the size of the data directory. Goal: flat.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import urllib.request
@@ -48,7 +51,21 @@ def clients(endpoint: str) -> tuple[object, object]:
     return boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
 
 
-def run(endpoint: str, messages: int, raw: bool) -> dict[str, float]:
+def server_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system, every thread) the server has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def publish_cpu_ms(sns, topic: str, pid: int, messages: int) -> float:
+    """The server's CPU per sequential Publish to ``topic`` (ms)."""
+    cpu = server_cpu(pid)
+    for i in range(messages):
+        sns.publish(TopicArn=topic, Message=f"cpu {i}")
+    return (server_cpu(pid) - cpu) * 1000 / messages
+
+
+def run(endpoint: str, messages: int, raw: bool, pid: int) -> dict[str, float]:
     sns, sqs = clients(endpoint)
     suffix = "raw" if raw else "envelope"
     topic = sns.create_topic(Name=f"bench-{suffix}")["TopicArn"]
@@ -77,7 +94,10 @@ def run(endpoint: str, messages: int, raw: bool) -> dict[str, float]:
     for i in range(messages):
         sns.publish(TopicArn=topic, Message=f"rate {i}")
     rate = messages / (time.perf_counter() - start)
+    alone = sns.create_topic(Name=f"bench-{suffix}-alone")["TopicArn"]
     return {
+        "cpu_ms": publish_cpu_ms(sns, topic, pid, messages),
+        "cpu_alone_ms": publish_cpu_ms(sns, alone, pid, messages),
         "median_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 99),
         "receives_per_message": polls / messages,
@@ -133,8 +153,9 @@ def main() -> None:
     parser.add_argument("--rss", type=int, metavar="N", help="measure memory over N large publishes instead")
     parser.add_argument("--size-kb", type=int, default=200)
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--port", type=int, default=0, help="the server's (default: a free one)")
     args = parser.parse_args()
-    port = free_port()
+    port = args.port or free_port()
     proc = start_cloudtwin(port, extra_args=["--data-dir", str(args.data_dir)] if args.data_dir else None)
     try:
         endpoint = f"http://127.0.0.1:{port}"
@@ -142,12 +163,15 @@ def main() -> None:
         if args.rss:
             run_rss(endpoint, proc.pid, args.rss, args.size_kb, args.data_dir)
             return
-        print(f"{'delivery':<10} {'median ms':>10} {'p99 ms':>8} {'receives/msg':>13} {'Publish/s':>10}")
+        print(f"load average (1 min): {os.getloadavg()[0]:.2f}")
+        print(f"{'delivery':<10} {'median ms':>10} {'p99 ms':>8} {'receives/msg':>13} {'Publish/s':>10}"
+              f" {'CPU ms/Publish':>15} {'(no subscriber)':>16}")
         for raw in (False, True):
-            r = run(endpoint, args.messages, raw)
+            r = run(endpoint, args.messages, raw, proc.pid)
             print(
                 f"{'raw' if raw else 'envelope':<10} {r['median_ms']:>10.2f} {r['p99_ms']:>8.2f} "
                 f"{r['receives_per_message']:>13.2f} {r['publish_per_s']:>10.0f}"
+                f" {r['cpu_ms']:>15.3f} {r['cpu_alone_ms']:>16.3f}"
             )
     finally:
         stop(proc)

@@ -193,8 +193,8 @@ def json_headers(service: str, target: str, version: str) -> list[str]:
     ]
 
 
-def load(url: str, headers: list[str], body: str, connections: int, seconds: float) -> dict:
-    cmd = [sys.executable, str(HERE / "loadgen.py"), url, "--body", body,
+def load(url: str, headers: list[str], body: str, connections: int, seconds: float, method: str = "POST") -> dict:
+    cmd = [sys.executable, str(HERE / "loadgen.py"), url, "--body", body, "--method", method,
            "--connections", str(connections), "--seconds", str(seconds)]
     for header in headers:
         cmd += ["--header", header]

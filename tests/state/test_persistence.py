@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sqlite3
 import signal
 import subprocess
 import sys
@@ -175,3 +176,78 @@ def test_every_acknowledged_write_survives_kill_9(tmp_path):
         for i in range(acknowledged + 1):
             assert table[f"k{i}"] == {"i": i, "payload": "x" * (i % 512)}
         assert list(table)[: acknowledged + 1] == [f"k{i}" for i in range(acknowledged + 1)]
+
+
+def test_rows_wait_for_the_commit_and_a_failed_commit_keeps_them(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    table["a"] = 1
+    assert backend.pending
+    assert list(backend.load("svc/a/r/t")) == [("a", 1)]  # a read sees the rows written so far
+    table["b"] = 2
+    db = backend._db
+
+    class CommitFails:
+        def __getattr__(self, name):
+            return getattr(db, name)
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return db.execute(sql, *args)
+
+    backend._db = CommitFails()
+    with pytest.raises(sqlite3.OperationalError):
+        backend.commit()
+    backend._db = db
+    assert backend.pending  # rolled back: every row since the last commit waits for the next
+    backend.commit()
+    assert not backend.pending
+    again = Table(SqlitePersistence(tmp_path), "svc/a/r/t")
+    assert dict(again) == {"a": 1, "b": 2}
+
+
+def test_a_single_row_that_fails_waits_for_the_next_commit(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    db = backend._db
+
+    class InsertFails:
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT"):
+                raise sqlite3.OperationalError("disk I/O error")
+            return db.execute(sql, *args)
+
+    table["only"] = 1
+    backend._db = InsertFails()
+    with pytest.raises(sqlite3.OperationalError):
+        backend.commit()
+    backend._db = db
+    assert backend.pending
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {}
+    backend.commit()
+    assert not backend.pending
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {"only": 1}
+
+
+def test_checkpoints_run_on_a_thread_of_their_own(tmp_path, monkeypatch):
+    import cloudtwin.state.persistence as persistence
+
+    monkeypatch.setattr(persistence, "CHECKPOINT_EVERY", 3)
+    backend = SqlitePersistence(tmp_path / "data")
+    table = Table(backend, "svc/a/r/t")
+    for n in range(3):
+        table[f"k{n}"] = {"n": n}
+        backend.commit()
+    checkpointer = backend._checkpointer
+    assert checkpointer is not None
+    assert checkpointer.ran.wait(10)
+    # The database file alone (without its WAL) now holds the rows.
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "state.sqlite").write_bytes((tmp_path / "data" / "state.sqlite").read_bytes())
+    db = sqlite3.connect(copy / "state.sqlite")
+    assert db.execute("SELECT count(*) FROM records").fetchone()[0] == 3
+    db.close()
+    backend.close()
+    assert not checkpointer._thread.is_alive()

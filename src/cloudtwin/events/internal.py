@@ -28,6 +28,8 @@ class InternalClient:
     def __init__(self, registry: "ServiceRegistry") -> None:
         self._registry = registry
         self._validators = None
+        #: (service, operation) -> the input members that are idempotency tokens
+        self._token_names: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def operation_model(self, service: str, operation: str) -> Any:
         """The botocore model of an operation (its input shape types a call's parameters)."""
@@ -44,11 +46,14 @@ class InternalClient:
     def _with_tokens(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters with the idempotency tokens an SDK fills in when the caller gives
         none (``ClientRequestToken``...): services may require them."""
-        shape = self.operation_model(service, operation).input_shape
-        missing = [
-            name for name, member in (shape.members.items() if shape is not None else ())
-            if member.metadata.get("idempotencyToken") and name not in params
-        ]  # fmt: skip
+        names = self._token_names.get((service, operation))
+        if names is None:
+            shape = self.operation_model(service, operation).input_shape
+            names = self._token_names[(service, operation)] = tuple(
+                name for name, member in (shape.members.items() if shape is not None else ())
+                if member.metadata.get("idempotencyToken")
+            )  # fmt: skip
+        missing = [name for name in names if name not in params]
         if not missing:
             return params
         return {**params, **{name: random_uuid() for name in missing}}

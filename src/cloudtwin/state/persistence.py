@@ -8,6 +8,15 @@ process being killed at any moment (``kill -9``); a crash mid-transaction leaves
 committed state, never a torn one. Large payloads (S3 object bodies) live as files beside
 the database, under :meth:`Persistence.blob_dir`.
 
+The cost of a write is kept off the request path where durability allows: a record is
+encoded when it is written (so a value the format cannot carry fails that write), but its
+row waits in memory until the commit, which runs all the rows written since the last one
+as one ``executemany`` inside one transaction (one row: its statement alone, which SQLite
+commits as a transaction of its own). Copying the WAL back into the database (a
+checkpoint, with its two ``fsync`` s) is done by a thread of its own every
+:data:`CHECKPOINT_EVERY` commits, never by a request; the writer checkpoints itself only
+when the WAL grows past :data:`WAL_BACKSTOP` pages because the thread cannot catch up.
+
 Records are stored as tagged JSON text (:mod:`cloudtwin.state.records`): reading a data
 dir never runs code from it, and ``sqlite3 state.sqlite 'select * from records'`` shows
 what it holds. The directory carries a format version (the ``FORMAT`` marker, and SQLite's
@@ -27,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -38,6 +48,21 @@ from cloudtwin.state.records import RecordError, decode, encode, encode_split
 FORMAT_VERSION = 2
 DB_NAME = "state.sqlite"
 VERSION_FILE = "FORMAT"
+#: Commits between two checkpoints by the checkpoint thread.
+CHECKPOINT_EVERY = 1000
+#: WAL pages past which the writer checkpoints itself (SQLite's ``wal_autocheckpoint``).
+WAL_BACKSTOP = 10_000
+
+_UPSERT = (
+    "INSERT INTO records (path, key, value, data) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (path, key) DO UPDATE SET value = excluded.value, data = excluded.data"
+)
+_DELETE = "DELETE FROM records WHERE path = ? AND key = ?"
+_CLEAR_TABLE = "DELETE FROM records WHERE path = ?"
+_CLEAR_PREFIX = "DELETE FROM records WHERE substr(path, 1, ?) = ?"
+_PUT_META = "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+
+log = logging.getLogger("cloudtwin.persistence")
 
 #: ``{n: step}``: ``step(db)`` rewrites a format ``n`` database into format ``n + 1`` (inside
 #: one transaction). Format 1 has no step: its records are pickles, which cannot be read
@@ -58,8 +83,13 @@ class IncompatibleDataDir(DataDirError):
     """The directory holds another format, or is not a cloudtwin data dir at all."""
 
 
+_encode_str = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
+
+
 def encode_key(key: Any) -> str:
     """Table keys are strings, numbers or tuples of them: stored as canonical JSON text."""
+    if type(key) is str:
+        return _encode_str(key)
     return json.dumps(key, separators=(",", ":"))
 
 
@@ -132,11 +162,18 @@ class SqlitePersistence(Persistence):
         found = self._check_dir()
         self._db = self._open(found)
         self._lock = threading.RLock()
-        self._pending = False
+        #: A transaction is open (rows written into it, not yet committed).
+        self._begun = False
+        #: Rows written since the last commit, not yet in SQLite: ``(sql, params)``.
+        self._rows: list[tuple[str, tuple]] = []
+        #: Rows run inside the open transaction (written again if it is rolled back).
+        self._flushed: list[tuple[str, tuple]] = []
+        self._checkpointer: _Checkpointer | None = None
+        self._commits = 0
 
     @property
     def pending(self) -> bool:  # type: ignore[override]
-        return self._pending
+        return self._begun or bool(self._rows)
 
     # -- opening: every way a directory can be wrong, as one clear DataDirError -----------------
 
@@ -205,6 +242,7 @@ class SqlitePersistence(Persistence):
                     raise DataDirError(f"{DB_NAME} is damaged ({' '.join(problem.split())})")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP}")
             if found != FORMAT_VERSION:
                 db.execute("BEGIN IMMEDIATE")
                 if found is None:
@@ -265,6 +303,7 @@ class SqlitePersistence(Persistence):
 
     def load(self, path: str) -> Iterator[tuple[Any, Any]]:
         with self._lock:
+            self._flush()
             rows = self._db.execute(
                 "SELECT key, value, data FROM records WHERE path = ? ORDER BY rowid", (path,)
             ).fetchall()
@@ -278,6 +317,7 @@ class SqlitePersistence(Persistence):
     def paths(self, prefix: str = "") -> list[str]:
         """The table paths that hold rows, e.g. ``paths("sqs/")``."""
         with self._lock:
+            self._flush()
             rows = self._db.execute(
                 "SELECT DISTINCT path FROM records WHERE substr(path, 1, ?) = ?",
                 (len(prefix), prefix),
@@ -286,67 +326,146 @@ class SqlitePersistence(Persistence):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def _begin(self) -> None:
-        if not self._pending:
+    def _flush(self) -> None:
+        """Run the rows written so far inside the open transaction (under the lock)."""
+        if not self._rows:
+            return
+        if not self._begun:
             self._db.execute("BEGIN")
-            self._pending = True
+            self._begun = True
+        rows = self._rows
+        try:
+            start = 0
+            while start < len(rows):  # runs of the same statement, each as one executemany
+                sql = rows[start][0]
+                end = start + 1
+                while end < len(rows) and rows[end][0] is sql:
+                    end += 1
+                if end - start == 1:
+                    self._db.execute(sql, rows[start][1])
+                else:
+                    self._db.executemany(sql, [params for _, params in rows[start:end]])
+                start = end
+        except BaseException:
+            self._rollback()
+            raise
+        self._rows = []
+        if self._flushed:
+            self._flushed += rows
+        else:
+            self._flushed = rows
+
+    def _rollback(self) -> None:
+        """Nothing stays half-written: the transaction is rolled back, and every row
+        written since the last commit waits for the next one."""
+        if self._begun:
+            self._begun = False
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+        if self._flushed:
+            self._rows = self._flushed + self._rows
+            self._flushed = []
 
     def put(self, path: str, key: Any, value: Any) -> None:
-        text, data = encode_split(value)  # before the lock: a value it cannot carry raises here
+        text, data = encode_split(value)  # here: a value it cannot carry fails its write
+        row = (_UPSERT, (path, encode_key(key), text, data))
         with self._lock:
-            self._begin()
-            self._db.execute(
-                "INSERT INTO records (path, key, value, data) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (path, key) DO UPDATE SET value = excluded.value, data = excluded.data",
-                (path, encode_key(key), text, data),
-            )
+            self._rows.append(row)
 
     def delete(self, path: str, key: Any) -> None:
+        row = (_DELETE, (path, encode_key(key)))
         with self._lock:
-            self._begin()
-            self._db.execute(
-                "DELETE FROM records WHERE path = ? AND key = ?",
-                (path, encode_key(key)),
-            )
+            self._rows.append(row)
 
     def clear(self, prefix: str, exact: bool = False) -> None:
         """Delete every row of the tables whose path starts with ``prefix`` ("" = all), or
         (``exact``) of the one table whose path it is."""
+        row = (_CLEAR_TABLE, (prefix,)) if exact else (_CLEAR_PREFIX, (len(prefix), prefix))
         with self._lock:
-            self._begin()
-            if exact:
-                self._db.execute("DELETE FROM records WHERE path = ?", (prefix,))
-                return
-            self._db.execute(
-                "DELETE FROM records WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
-            )
+            self._rows.append(row)
 
     def get_meta(self, name: str) -> Any:
         """A value of the server's own (not a service's), e.g. the virtual clock."""
         with self._lock:
+            self._flush()
             row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else json.loads(row[0])
 
     def put_meta(self, name: str, value: Any) -> None:
         """Write a JSON-able value of the server's own (committed with the next commit)."""
-        data = json.dumps(value)
+        row = (_PUT_META, (name, json.dumps(value)))
         with self._lock:
-            self._begin()
-            self._db.execute(
-                "INSERT INTO meta (name, value) VALUES (?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (name, data),
-            )
+            self._rows.append(row)
 
     def commit(self) -> None:
         """Make everything written so far durable (called before a response is sent)."""
-        if self._pending:
-            with self._lock:
-                if self._pending:
+        if not (self._rows or self._begun):
+            return
+        with self._lock:
+            if not self._begun and len(self._rows) == 1:
+                # One statement is a transaction of its own (autocommit): no BEGIN, COMMIT.
+                # If it fails, nothing of it is written and its row waits for the next commit.
+                self._db.execute(*self._rows[0])
+                self._rows = []
+            else:
+                self._flush()
+                if not self._begun:
+                    return
+                try:
                     self._db.execute("COMMIT")
-                    self._pending = False
+                except BaseException:
+                    self._rollback()
+                    raise
+                self._begun = False
+                self._flushed = []
+            self._commits += 1
+            if self._commits >= CHECKPOINT_EVERY:
+                self._commits = 0
+                if self._checkpointer is None:
+                    self._checkpointer = _Checkpointer(self.data_dir / DB_NAME)
+                self._checkpointer.wake()
 
     def close(self) -> None:
         with self._lock:
             self.commit()
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
             self._db.close()
+
+
+class _Checkpointer:
+    """A thread that copies the WAL back into the database when woken (a passive
+    checkpoint, which never blocks the writer), on a connection of its own: the ``fsync`` s
+    of a checkpoint stall a thread nobody waits for, not the requests."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._wanted = threading.Event()
+        #: Set after each checkpoint (tests wait on it).
+        self.ran = threading.Event()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="cloudtwin-checkpoint", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wanted.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._closing:
+                return
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:  # the writer's own checkpoint (WAL_BACKSTOP) still runs
+                log.warning("checkpoint failed", exc_info=True)
+            self.ran.set()
+
+    def close(self) -> None:
+        self._closing = True
+        self._wanted.set()
+        self._thread.join()
+        self._db.close()

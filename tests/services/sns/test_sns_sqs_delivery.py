@@ -89,6 +89,22 @@ def test_envelope_delivered_to_queue(sns, sqs, endpoint):
     verify_signature(doc)
 
 
+def test_envelope_writes_text_as_aws_does(sns, sqs):
+    """Non-ASCII characters as they are, quotes, backslashes and control characters
+    escaped, each field on its own line; the signature verifies over the decoded text."""
+    topic = sns.create_topic(Name="texts")["TopicArn"]
+    url, arn = make_queue(sqs, "texts-q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    text = 'café "q" back\\slash\nline\ttab \u2028 ☃ \x01'
+    sns.publish(TopicArn=topic, Message=text, Subject='say "hi"')
+    body = receive(sqs, url)[0]["Body"]
+    assert '\n  "Message" : "café \\"q\\" back\\\\slash\\nline\\ttab \u2028 ☃ \\u0001",\n' in body
+    assert '\n  "Subject" : "say \\"hi\\"",\n' in body
+    doc = json.loads(body)
+    assert doc["Message"] == text
+    verify_signature(doc)
+
+
 def test_signature_version_2_verifies(sns, sqs):
     topic = sns.create_topic(Name="signed", Attributes={"SignatureVersion": "2"})["TopicArn"]
     url, arn = make_queue(sqs, "signed-q")

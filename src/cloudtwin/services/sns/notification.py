@@ -278,15 +278,17 @@ def render(document: dict[str, Any]) -> str:
     for key, value in document.items():
         if key == "MessageAttributes":
             inner = ",\n".join(
-                f"    {_dump(name)} : {_dump_compact(attr)}"
+                f"    {_str(name)} : {_dump_compact(attr)}"
                 for name, attr in value.items()
             )
             lines.append(f'  "MessageAttributes" : {{\n{inner}\n  }}')
         else:
-            lines.append(f"  {_dump(key)} : {_dump(value)}")
+            lines.append(f"  {_str(key)} : {_str(value) if type(value) is str else _dump(value)}")
     return "{\n" + ",\n".join(lines) + "\n}"
 
 
-#: One encoder for every field (``json.dumps`` with options builds a new one per call).
+#: One encoder for every field (``json.dumps`` with options builds a new one per call);
+#: a string straight through the C function the encoder would call for it.
 _dump = json.JSONEncoder(ensure_ascii=False).encode
+_str = json.encoder.encode_basestring
 _dump_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
