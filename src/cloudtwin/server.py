@@ -32,11 +32,26 @@ def http_protocol_class():
     from cloudtwin.protocol.xml_writer import escape_text as escape
 
     class AwsHttpToolsProtocol(HttpToolsProtocol):
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._raw_names: list[bytes] = []
+            self.scope[RAW_HEADER_NAMES] = self._raw_names  # type: ignore[literal-required]
+
         def on_header(self, name: bytes, value: bytes) -> None:
             # the names as the client wrote them (ASGI lower-cases them): API Gateway hands
-            # them on to integrations with their casing
-            self.scope.setdefault(RAW_HEADER_NAMES, []).append(name)
-            super().on_header(name, value)
+            # them on to integrations with their casing. (uvicorn's own on_header, inline:
+            # it runs for every header of every request.)
+            self._raw_names.append(name)
+            name = name.lower()
+            if name == b"expect" and value.lower() == b"100-continue":
+                self.expect_100_continue = True
+            self.headers.append((name, value))
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            cycle = self.cycle
+            if cycle is not None and cycle.scope is self.scope and self.scope.get("method") != "HEAD":
+                cycle.transport = HeadHeldTransport(self.transport)
 
         def send_400_response(self, msg: str) -> None:
             body = (
@@ -56,12 +71,63 @@ def http_protocol_class():
     return AwsHttpToolsProtocol
 
 
-class _HeaderName(bytes):
-    """A response header name as the gateway wrote it (``Content-Type``, ``ETag``), equal
-    to any casing of itself: uvicorn's httptools protocol lower-cases names (``name.lower()``)
-    to recognise ``content-length`` and friends, and writes what ``lower()`` returned."""
+class HeadHeldTransport:
+    """The transport as one response sees it: the status line and headers are held back
+    until the first piece of the body, so that a response leaves in one write (one
+    system call, one packet) rather than two. ``100 Continue`` goes out at once; closing
+    sends what is held first. (Not used for HEAD, whose answer has no body to wait for.)"""
 
-    def lower(self) -> "_HeaderName":  # type: ignore[override]
+    __slots__ = ("_transport", "_head")
+
+    def __init__(self, transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            if len(data) <= _COALESCE_LIMIT:
+                self._transport.write(head + data)
+                return
+            self._transport.write(head)
+        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1"):
+            self._head = data
+            return
+        self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+        self._transport.close()
+
+
+#: A first piece of body up to this size is copied behind the head (one write); a larger
+#: one goes out in a write of its own.
+_COALESCE_LIMIT = 64 * 1024
+
+
+class _HeaderName(bytes):
+    """A response header name as the gateway wrote it (``Content-Type``, ``ETag``).
+
+    uvicorn's httptools protocol lower-cases each name (``name.lower()``) to recognise
+    ``content-length``, ``transfer-encoding`` and ``connection``, and writes what
+    ``lower()`` returned: here that is the name as written, a plain ``bytes`` (compared in
+    C), except for those three names, whose ``lower()`` is a :class:`_FramingName` equal
+    to any casing of itself. Names are made once (:func:`cased_name`), not per response."""
+
+    def lower(self) -> bytes:  # type: ignore[override]
+        return self._written  # type: ignore[attr-defined]
+
+
+class _FramingName(bytes):
+    """``Content-Length`` and friends: written as cased, equal to the lower-case name."""
+
+    def lower(self) -> "_FramingName":  # type: ignore[override]
         return self
 
     def __eq__(self, other: object) -> bool:
@@ -74,9 +140,33 @@ class _HeaderName(bytes):
         return hash(bytes.lower(self))
 
 
+_FRAMING = (b"content-length", b"transfer-encoding", b"connection")
+#: name as written -> what the server is handed; bounded (names are mostly AWS's own,
+#: but services echo some of the client's, S3 metadata).
+_CASED: dict[bytes, bytes] = {}
+
+
+def cased_name(name: bytes) -> bytes:
+    """``name`` in the form that makes uvicorn write it as it is (see :class:`_HeaderName`)."""
+    found = _CASED.get(name)
+    if found is None:
+        lower = bytes.lower(name)
+        if lower == name:
+            found = bytes(name)  # already as uvicorn writes it
+        elif lower in _FRAMING:
+            found = _FramingName(name)
+        else:
+            found = _HeaderName(name)
+            found._written = bytes(name)  # type: ignore[attr-defined]
+        if len(_CASED) >= 1024:
+            _CASED.clear()
+        _CASED[name] = found
+    return found
+
+
 #: The scope key holding the request's header names as the client wrote them (a list).
 RAW_HEADER_NAMES = "cloudtwin.raw_header_names"
-_DATE = _HeaderName(b"Date")
+_DATE = cased_name(b"Date")
 
 
 def _http_date(cache: list) -> bytes:
@@ -106,8 +196,11 @@ def keep_header_case(app):
         async def send_cased(message):
             if message["type"] == "http.response.start":
                 message = dict(message)
-                headers = [(_HeaderName(name), value) for name, value in message.get("headers", ())]
-                if not any(bytes.lower(name) == b"date" for name, _ in headers):
+                headers = [(cased_name(name), value) for name, value in message.get("headers", ())]
+                for name, _ in headers:
+                    if bytes.lower(name) == b"date":
+                        break  # the app's own
+                else:
                     headers.insert(0, (_DATE, _http_date(last_date)))
                 message["headers"] = headers
             await send(message)
