@@ -196,7 +196,8 @@ def keep_header_case(app):
         async def send_cased(message):
             if message["type"] == "http.response.start":
                 message = dict(message)
-                headers = [(cased_name(name), value) for name, value in message.get("headers", ())]
+                cased = _CASED.get
+                headers = [(cased(name) or cased_name(name), value) for name, value in message.get("headers", ())]
                 for name, _ in headers:
                     if bytes.lower(name) == b"date":
                         break  # the app's own

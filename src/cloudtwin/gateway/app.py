@@ -23,7 +23,7 @@ from typing import Any, Awaitable, Callable
 from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
 from cloudtwin.control.api import ControlApi
-from cloudtwin.control.request_log import RequestLog, RequestRecord
+from cloudtwin.control.request_log import RequestLog
 from cloudtwin.gateway import host_targets, limits
 from cloudtwin.execute_api import target as execute_api_target
 from cloudtwin.server import RAW_HEADER_NAMES
@@ -307,19 +307,17 @@ class Gateway:
         route = ex.route
         service = route.service if route else None
         operation = route.operation.name if route and route.operation else None
-        self.request_log.append(
-            RequestRecord(
-                time.time(),
-                ex.request_id,
-                service,
-                operation,
-                ex.account_id,
-                ex.region,
-                response.status_code,
-                ex.error_code,
-                round(elapsed_ms, 3),
-            )
-        )
+        self.request_log.append_row((  # a RequestRecord's fields
+            time.time(),
+            ex.request_id,
+            service,
+            operation,
+            ex.account_id,
+            ex.region,
+            response.status_code,
+            ex.error_code,
+            round(elapsed_ms, 3),
+        ))  # fmt: skip
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s.%s %d %s%.1fms",
