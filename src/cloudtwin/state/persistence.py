@@ -58,9 +58,13 @@ class IncompatibleDataDir(DataDirError):
     """The directory holds another format, or is not a cloudtwin data dir at all."""
 
 
+#: ``json.dumps(key, separators=(",", ":"))``, its encoder made once rather than per call.
+_dump_key = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def encode_key(key: Any) -> str:
     """Table keys are strings, numbers or tuples of them: stored as canonical JSON text."""
-    return json.dumps(key, separators=(",", ":"))
+    return _dump_key(key)
 
 
 def decode_key(text: str) -> Any:
@@ -133,6 +137,7 @@ class SqlitePersistence(Persistence):
         self._db = self._open(found)
         self._lock = threading.RLock()
         self._pending = False
+        self._checkpointer = Checkpointer(self.data_dir / DB_NAME)
 
     @property
     def pending(self) -> bool:  # type: ignore[override]
@@ -205,6 +210,9 @@ class SqlitePersistence(Persistence):
                     raise DataDirError(f"{DB_NAME} is damaged ({' '.join(problem.split())})")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints (copying the WAL into the database, with an fsync) run on a
+            # thread of their own (Checkpointer), not inside a request's COMMIT.
+            db.execute("PRAGMA wal_autocheckpoint=0")
             if found != FORMAT_VERSION:
                 db.execute("BEGIN IMMEDIATE")
                 if found is None:
@@ -345,8 +353,66 @@ class SqlitePersistence(Persistence):
                 if self._pending:
                     self._db.execute("COMMIT")
                     self._pending = False
+                    self._checkpointer.committed()
 
     def close(self) -> None:
+        self._checkpointer.stop()
         with self._lock:
             self.commit()
-            self._db.close()
+            self._db.close()  # the last connection: SQLite checkpoints the WAL as it closes
+
+
+class Checkpointer:
+    """Copies committed transactions from the WAL into the database file on a thread of
+    its own, through its own connection, some time after commits (as SQLite's automatic
+    checkpoint would every 1,000 pages, but without holding up the event loop for the
+    copy and its fsync). A ``PASSIVE`` checkpoint never waits for the writer: requests go
+    on committing meanwhile. Durability does not depend on it: a committed transaction is
+    in the WAL, which SQLite replays after a crash."""
+
+    #: Seconds after a commit before a checkpoint (commits in between share it).
+    DELAY = 0.2
+
+    def __init__(self, db_path: Path) -> None:
+        self._path = db_path
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def committed(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="cloudtwin-checkpoint", daemon=True)
+            self._thread.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+    def _run(self) -> None:
+        import logging
+        import time
+
+        try:
+            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            logging.getLogger("cloudtwin.state").exception("cannot open the checkpoint connection")
+            return
+        try:
+            while True:
+                self._wake.wait()
+                if self._stopping:
+                    return
+                time.sleep(self.DELAY)
+                self._wake.clear()
+                if self._stopping:  # (set before the wake-up that clear() may have taken)
+                    return
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or gone: the next commit tries again
+                    logging.getLogger("cloudtwin.state").debug("checkpoint skipped", exc_info=True)
+        finally:
+            db.close()
