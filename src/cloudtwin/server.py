@@ -72,10 +72,11 @@ def http_protocol_class():
 
 
 class HeadHeldTransport:
-    """The transport as one response sees it: the status line and headers are held back
-    until the first piece of the body, so that a response leaves in one write (one
-    system call, one packet) rather than two. ``100 Continue`` goes out at once; closing
-    sends what is held first. (Not used for HEAD, whose answer has no body to wait for.)"""
+    """The transport as one response sees it: the status line and headers of a response
+    with a ``Content-Length`` are held back until the first piece of its body, so that it
+    leaves in one write (one system call, one packet) rather than two. ``100 Continue``
+    and the head of a chunked (streamed) response go out at once; closing sends what is
+    held first. (Not used for HEAD, whose answer has no body to wait for.)"""
 
     __slots__ = ("_transport", "_head")
 
@@ -91,7 +92,10 @@ class HeadHeldTransport:
                 self._transport.write(head + data)
                 return
             self._transport.write(head)
-        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1"):
+        elif (
+            data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1")
+            and b"\r\ntransfer-encoding: chunked\r\n" not in data
+        ):
             self._head = data
             return
         self._transport.write(data)
