@@ -1,7 +1,7 @@
 """The gateway's own cost per request, in-process: no HTTP server, no sockets.
 
 Each request goes through the ASGI app exactly as uvicorn hands it over (``scope``,
-``receive``, ``send``, the ``keep_header_case`` wrapper included), with the headers
+``receive``, ``send``, header names cased as the server has them), with the headers
 botocore sends. Prints, per request kind: µs per request (best of ``--repeat`` runs of
 ``--count`` requests) and Python calls per request (counted with ``sys.setprofile``);
 ``--profile NAME`` prints a cProfile of that kind, sorted by own time.
@@ -23,7 +23,7 @@ import time
 
 from cloudtwin.config import Config
 from cloudtwin.gateway.app import Gateway
-from cloudtwin.server import keep_header_case
+from cloudtwin.server import CasedHeaders
 
 AUTH = (
     "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLEKEY123456/20260101/us-east-1/{svc}/aws4_request, "
@@ -158,7 +158,8 @@ def main() -> None:
     parser.add_argument("--data-dir", help="persist, as --data-dir does")
     args = parser.parse_args()
     gateway = Gateway(Config(log_level="warning", data_dir=args.data_dir))
-    app = keep_header_case(gateway)
+    gateway.header_list = CasedHeaders()  # as cloudtwin.server.build_server sets it
+    app = gateway
     loop = asyncio.new_event_loop()
     calls = {name: CALLS[name]() for name in args.only.split(",")}
     loop.run_until_complete(_setup(app, calls))

@@ -3,7 +3,7 @@ the length is known, header names as written, and what uvicorn needs to see in t
 
 from __future__ import annotations
 
-from cloudtwin.server import HeadHeldTransport, cased_name
+from cloudtwin.server import CasedHeaders, HeadHeldTransport, cased_name
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"
 
@@ -70,3 +70,13 @@ def test_cased_names_compare_as_uvicorn_needs():
     assert cased_name(b"x-amz-id-2") == b"x-amz-id-2"
     assert cased_name(b"ETag") is cased_name(b"ETag")  # made once
 
+
+
+def test_response_headers_keep_their_names_and_get_a_date_first():
+    headers = CasedHeaders()
+    out = headers({"x-amzn-RequestId": "r", "Content-Type": "application/json", "Content-Length": "2"})
+    assert [bytes(name) for name, _ in out] == [b"Date", b"x-amzn-RequestId", b"Content-Type", b"Content-Length"]
+    assert out[0][1].endswith(b" GMT")
+    assert [value for _, value in out[1:]] == [b"r", b"application/json", b"2"]
+    own = headers({"ETag": '"x"', "date": "Thu, 01 Jan 2026 00:00:00 GMT"})
+    assert [(bytes(n), v) for n, v in own] == [(b"ETag", b'"x"'), (b"date", b"Thu, 01 Jan 2026 00:00:00 GMT")]

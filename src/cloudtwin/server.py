@@ -185,34 +185,33 @@ def _http_date(cache: list) -> bytes:
     return cache[1]
 
 
-def keep_header_case(app):
-    """The ASGI app, its response header names sent as written: AWS's headers have their
-    casing (``Content-Type``, ``ETag``, ``Access-Control-Allow-Origin``, lower-case
-    ``x-amz-*``), and clients that compare raw header maps see it. The ``Date`` header is
-    written as AWS writes it (uvicorn's own, lower-case, is turned off)."""
+class CasedHeaders:
+    """Response headers as the gateway hands them to the server (``Gateway.header_list``):
+    names sent as written — AWS's headers have their casing (``Content-Type``, ``ETag``,
+    ``Access-Control-Allow-Origin``, lower-case ``x-amz-*``), and clients that compare raw
+    header maps see it — and a ``Date`` header first, as AWS writes it (uvicorn's own,
+    lower-case, is turned off), unless the response has its own."""
 
-    last_date: list = [0, b""]
+    def __init__(self) -> None:
+        self._date: list = [0, b""]
+        #: header name -> its cased bytes (see :func:`cased_name`); bounded
+        self._names: dict[str, bytes] = {}
 
-    async def cased(scope, receive, send):
-        if scope["type"] != "http":
-            return await app(scope, receive, send)
+    def __call__(self, headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+        names = self._names
+        out = [(names.get(k) or self._name(k), str(v).encode("latin-1")) for k, v in headers.items()]
+        for name in headers:
+            if len(name) == 4 and name.lower() == "date":
+                break  # the response's own
+        else:
+            out.insert(0, (_DATE, _http_date(self._date)))
+        return out
 
-        async def send_cased(message):
-            if message["type"] == "http.response.start":
-                message = dict(message)
-                cased = _CASED.get
-                headers = [(cased(name) or cased_name(name), value) for name, value in message.get("headers", ())]
-                for name, _ in headers:
-                    if bytes.lower(name) == b"date":
-                        break  # the app's own
-                else:
-                    headers.insert(0, (_DATE, _http_date(last_date)))
-                message["headers"] = headers
-            await send(message)
-
-        return await app(scope, receive, send_cased)
-
-    return cased
+    def _name(self, name: str) -> bytes:
+        if len(self._names) >= 1024:
+            self._names.clear()
+        found = self._names[name] = cased_name(name.encode("latin-1"))
+        return found
 
 
 def websocket_protocol(**kwargs):
@@ -255,8 +254,10 @@ def build_server(config: Config):
 
     app = Gateway(config)
     protocol = http_protocol_class()
+    if protocol != "auto":
+        app.header_list = CasedHeaders()
     uv_config = uvicorn.Config(
-        keep_header_case(app) if protocol != "auto" else app,
+        app,
         host=config.host,
         port=config.port,
         log_level=config.log_level if config.log_level != "debug" else "info",
@@ -264,7 +265,7 @@ def build_server(config: Config):
         lifespan="on",
         http=protocol,
         server_header=False,
-        date_header=protocol == "auto",  # else keep_header_case writes it
+        date_header=protocol == "auto",  # else CasedHeaders writes it
         # SDKs keep connections in a pool for a long time; AWS idles them out after ~60 s+.
         timeout_keep_alive=75,
         log_config=None,

@@ -120,6 +120,9 @@ class Gateway:
         self.request_log = RequestLog()
         self.request_ids = RequestIds()
         self.fast_paths = FastPaths(self)
+        #: The response headers as the server is handed them (the server may set its own:
+        #: cloudtwin.server.CasedHeaders keeps the names' casing).
+        self.header_list: Callable[[dict[str, str]], list[tuple[bytes, bytes]]] = _header_list
         self._router = None
         self._commit_waiter: "asyncio.Future[None] | None" = None
         self._validators = None
@@ -754,8 +757,7 @@ class Gateway:
             and "content-length" not in out and "Content-Length" not in out
         ):
             out["Content-Length"] = str(len(body))
-        raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in out.items()]
-        await send({"type": "http.response.start", "status": response.status_code, "headers": raw_headers})
+        await send({"type": "http.response.start", "status": response.status_code, "headers": self.header_list(out)})
         if not streaming:
             await send({"type": "http.response.body", "body": body})
             return
@@ -765,6 +767,10 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _header_list(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
 
 
 def _joined_headers(raw_headers: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], int]:
