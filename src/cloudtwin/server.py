@@ -145,26 +145,18 @@ class _FramingName(bytes):
 
 
 _FRAMING = (b"content-length", b"transfer-encoding", b"connection")
-#: name as written -> what the server is handed; bounded (names are mostly AWS's own,
-#: but services echo some of the client's, S3 metadata).
-_CASED: dict[bytes, bytes] = {}
 
 
 def cased_name(name: bytes) -> bytes:
-    """``name`` in the form that makes uvicorn write it as it is (see :class:`_HeaderName`)."""
-    found = _CASED.get(name)
-    if found is None:
-        lower = bytes.lower(name)
-        if lower == name:
-            found = bytes(name)  # already as uvicorn writes it
-        elif lower in _FRAMING:
-            found = _FramingName(name)
-        else:
-            found = _HeaderName(name)
-            found._written = bytes(name)  # type: ignore[attr-defined]
-        if len(_CASED) >= 1024:
-            _CASED.clear()
-        _CASED[name] = found
+    """``name`` in the form that makes uvicorn write it as it is (see :class:`_HeaderName`);
+    :class:`CasedHeaders` makes each name once."""
+    lower = bytes.lower(name)
+    if lower == name:
+        return bytes(name)  # already as uvicorn writes it
+    if lower in _FRAMING:
+        return _FramingName(name)
+    found = _HeaderName(name)
+    found._written = bytes(name)  # type: ignore[attr-defined]
     return found
 
 

@@ -31,7 +31,7 @@ from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, Re
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
-from cloudtwin.gateway.errors import json_style, render_unrouted_error
+from cloudtwin.gateway.errors import internal_error, json_style, render_unrouted_error, request_timeout
 from cloudtwin.gateway.fast_path import FastPaths, OperationPlan
 from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
 from cloudtwin.gateway.host import website_bucket
@@ -44,7 +44,7 @@ from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
 from cloudtwin.specs.catalog import ServiceCatalog
-from cloudtwin.state.persistence import Persistence
+from cloudtwin.state.persistence import open_persistence
 
 log = logging.getLogger("cloudtwin.request")
 errlog = logging.getLogger("cloudtwin.gateway")
@@ -57,24 +57,6 @@ Send = Callable[[dict], Awaitable[None]]
 _BODY_ROUTED = (
     "application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor", "application/x-amz-cbor",
 )
-
-
-def _request_timeout() -> ServiceError:
-    return ServiceError(
-        "RequestTimeout",
-        "Your socket connection to the server was not read from or written to within the "
-        "timeout period. Idle connections will be closed.",
-        400,
-    )
-
-
-def _internal_error() -> ServiceError:
-    return ServiceError(
-        "InternalFailure",
-        "The request processing has failed because of an unknown error, exception or failure.",
-        500,
-        sender_fault=False,
-    )
 
 
 @dataclass(slots=True)
@@ -283,20 +265,20 @@ class Gateway:
         except BodyTimeout:
             close = True
             ex.error_code = "RequestTimeout"
-            response = self._render_error(_request_timeout(), ex)
+            response = self._render_error(request_timeout(), ex)
         except IncompleteBody:
             return  # the client is gone: nobody to answer
         except Exception:  # noqa: BLE001 - a traceback must never reach the client
             errlog.exception("unhandled error in %s %s", request.method, path)
             ex.error_code = "InternalFailure"
-            response = self._render_error(_internal_error(), ex)
+            response = self._render_error(internal_error(), ex)
         # Whatever the request wrote is durable before anyone hears it was done.
         if self.persistence.pending:
             try:
                 await self._durable()
             except Exception:  # noqa: BLE001 - not durable: the write must not be acknowledged
                 ex.error_code = "InternalFailure"
-                response = self._render_error(_internal_error(), ex)
+                response = self._render_error(internal_error(), ex)
         if close or body.worth_closing("expect" in headers):
             # The client is holding its body back until we say "100 Continue", or is
             # still sending one we will not read; having answered without reading it,
@@ -484,7 +466,7 @@ class Gateway:
             return self._render_error(error, ex)
         except Exception:  # noqa: BLE001
             errlog.exception("unhandled error in an integration request to %s", request.path)
-            return self._render_error(_internal_error(), ex)
+            return self._render_error(internal_error(), ex)
 
     def _refusal(self, ex: "Exchange", message: str) -> ServiceError:
         """A 403 for a request cloudtwin will not serve, in its service's envelope."""
@@ -814,26 +796,3 @@ def _foreign_origin_message(origin: str) -> str:
         f"Requests from the web origin '{origin}' are not allowed: cloudtwin accepts browser "
         "requests from loopback origins and those listed in CLOUDTWIN_CORS_ORIGINS."
     )
-
-
-def open_persistence(data_dir: str | None, clock: Clock, check_records: bool = False) -> Persistence:
-    """The persistence of ``--data-dir`` (none without it); the virtual clock's offset and
-    frozen state are kept there too."""
-    if not data_dir:
-        if check_records:
-            from cloudtwin.state.persistence import RecordCheck
-
-            return RecordCheck()
-        return Persistence()
-    from cloudtwin.state.persistence import DataDirError, SqlitePersistence
-
-    persistence = SqlitePersistence(data_dir)
-    saved = persistence.get_meta("clock")
-    if saved is not None:
-        try:
-            clock.load_state(saved["frozen"], saved["offset"])
-        except (TypeError, KeyError, ValueError):
-            persistence.close()
-            raise DataDirError(f"the saved clock state is not readable: {saved!r}") from None
-    clock.watch(lambda frozen, offset: persistence.put_meta("clock", {"frozen": frozen, "offset": offset}))
-    return persistence
