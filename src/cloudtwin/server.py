@@ -6,6 +6,7 @@ import errno
 import logging
 import socket
 import sys
+import time
 
 from cloudtwin.config import Config
 
@@ -168,11 +169,10 @@ _DATE = cased_name(b"Date")
 def _http_date(cache: list) -> bytes:
     """Now as an HTTP date (the server's wall clock, as uvicorn's own ``date`` header);
     ``cache`` holds the last second formatted and its text."""
-    import email.utils
-    import time
-
     second = int(time.time())
     if cache[0] != second:
+        import email.utils
+
         cache[0], cache[1] = second, email.utils.formatdate(second, usegmt=True).encode()
     return cache[1]
 
