@@ -6,6 +6,7 @@ import errno
 import logging
 import socket
 import sys
+import time
 
 from cloudtwin.config import Config
 
@@ -32,11 +33,26 @@ def http_protocol_class():
     from cloudtwin.protocol.xml_writer import escape_text as escape
 
     class AwsHttpToolsProtocol(HttpToolsProtocol):
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._raw_names: list[bytes] = []
+            self.scope[RAW_HEADER_NAMES] = self._raw_names  # type: ignore[literal-required]
+
         def on_header(self, name: bytes, value: bytes) -> None:
             # the names as the client wrote them (ASGI lower-cases them): API Gateway hands
-            # them on to integrations with their casing
-            self.scope.setdefault(RAW_HEADER_NAMES, []).append(name)
-            super().on_header(name, value)
+            # them on to integrations with their casing. (uvicorn's own on_header, inline:
+            # it runs for every header of every request.)
+            self._raw_names.append(name)
+            name = name.lower()
+            if name == b"expect" and value.lower() == b"100-continue":
+                self.expect_100_continue = True
+            self.headers.append((name, value))
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            cycle = self.cycle
+            if cycle is not None and cycle.scope is self.scope and self.scope.get("method") != "HEAD":
+                cycle.transport = HeadHeldTransport(self.transport)
 
         def send_400_response(self, msg: str) -> None:
             body = (
@@ -56,12 +72,67 @@ def http_protocol_class():
     return AwsHttpToolsProtocol
 
 
-class _HeaderName(bytes):
-    """A response header name as the gateway wrote it (``Content-Type``, ``ETag``), equal
-    to any casing of itself: uvicorn's httptools protocol lower-cases names (``name.lower()``)
-    to recognise ``content-length`` and friends, and writes what ``lower()`` returned."""
+class HeadHeldTransport:
+    """The transport as one response sees it: the status line and headers of a response
+    with a ``Content-Length`` are held back until the first piece of its body, so that it
+    leaves in one write (one system call, one packet) rather than two. ``100 Continue``
+    and the head of a chunked (streamed) response go out at once; closing sends what is
+    held first. (Not used for HEAD, whose answer has no body to wait for.)"""
 
-    def lower(self) -> "_HeaderName":  # type: ignore[override]
+    __slots__ = ("_transport", "_head")
+
+    def __init__(self, transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            if len(data) <= _COALESCE_LIMIT:
+                self._transport.write(head + data)
+                return
+            self._transport.write(head)
+        elif (
+            data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1")
+            and b"\r\ntransfer-encoding: chunked\r\n" not in data
+        ):
+            self._head = data
+            return
+        self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+        self._transport.close()
+
+
+#: A first piece of body up to this size is copied behind the head (one write); a larger
+#: one goes out in a write of its own.
+_COALESCE_LIMIT = 64 * 1024
+
+
+class _HeaderName(bytes):
+    """A response header name as the gateway wrote it (``Content-Type``, ``ETag``).
+
+    uvicorn's httptools protocol lower-cases each name (``name.lower()``) to recognise
+    ``content-length``, ``transfer-encoding`` and ``connection``, and writes what
+    ``lower()`` returned: here that is the name as written, a plain ``bytes`` (compared in
+    C), except for those three names, whose ``lower()`` is a :class:`_FramingName` equal
+    to any casing of itself. Names are made once (:func:`cased_name`), not per response."""
+
+    def lower(self) -> bytes:  # type: ignore[override]
+        return self._written  # type: ignore[attr-defined]
+
+
+class _FramingName(bytes):
+    """``Content-Length`` and friends: written as cased, equal to the lower-case name."""
+
+    def lower(self) -> "_FramingName":  # type: ignore[override]
         return self
 
     def __eq__(self, other: object) -> bool:
@@ -74,47 +145,65 @@ class _HeaderName(bytes):
         return hash(bytes.lower(self))
 
 
+_FRAMING = (b"content-length", b"transfer-encoding", b"connection")
+
+
+def cased_name(name: bytes) -> bytes:
+    """``name`` in the form that makes uvicorn write it as it is (see :class:`_HeaderName`);
+    :class:`CasedHeaders` makes each name once."""
+    lower = bytes.lower(name)
+    if lower == name:
+        return bytes(name)  # already as uvicorn writes it
+    if lower in _FRAMING:
+        return _FramingName(name)
+    found = _HeaderName(name)
+    found._written = bytes(name)  # type: ignore[attr-defined]
+    return found
+
+
 #: The scope key holding the request's header names as the client wrote them (a list).
 RAW_HEADER_NAMES = "cloudtwin.raw_header_names"
-_DATE = _HeaderName(b"Date")
+_DATE = cased_name(b"Date")
 
 
 def _http_date(cache: list) -> bytes:
     """Now as an HTTP date (the server's wall clock, as uvicorn's own ``date`` header);
     ``cache`` holds the last second formatted and its text."""
-    import email.utils
-    import time
-
     second = int(time.time())
     if cache[0] != second:
+        import email.utils
+
         cache[0], cache[1] = second, email.utils.formatdate(second, usegmt=True).encode()
     return cache[1]
 
 
-def keep_header_case(app):
-    """The ASGI app, its response header names sent as written: AWS's headers have their
-    casing (``Content-Type``, ``ETag``, ``Access-Control-Allow-Origin``, lower-case
-    ``x-amz-*``), and clients that compare raw header maps see it. The ``Date`` header is
-    written as AWS writes it (uvicorn's own, lower-case, is turned off)."""
+class CasedHeaders:
+    """Response headers as the gateway hands them to the server (``Gateway.header_list``):
+    names sent as written — AWS's headers have their casing (``Content-Type``, ``ETag``,
+    ``Access-Control-Allow-Origin``, lower-case ``x-amz-*``), and clients that compare raw
+    header maps see it — and a ``Date`` header first, as AWS writes it (uvicorn's own,
+    lower-case, is turned off), unless the response has its own."""
 
-    last_date: list = [0, b""]
+    def __init__(self) -> None:
+        self._date: list = [0, b""]
+        #: header name -> its cased bytes (see :func:`cased_name`); bounded
+        self._names: dict[str, bytes] = {}
 
-    async def cased(scope, receive, send):
-        if scope["type"] != "http":
-            return await app(scope, receive, send)
+    def __call__(self, headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+        names = self._names
+        out = [(names.get(k) or self._name(k), str(v).encode("latin-1")) for k, v in headers.items()]
+        for name in headers:
+            if len(name) == 4 and name.lower() == "date":
+                break  # the response's own
+        else:
+            out.insert(0, (_DATE, _http_date(self._date)))
+        return out
 
-        async def send_cased(message):
-            if message["type"] == "http.response.start":
-                message = dict(message)
-                headers = [(_HeaderName(name), value) for name, value in message.get("headers", ())]
-                if not any(bytes.lower(name) == b"date" for name, _ in headers):
-                    headers.insert(0, (_DATE, _http_date(last_date)))
-                message["headers"] = headers
-            await send(message)
-
-        return await app(scope, receive, send_cased)
-
-    return cased
+    def _name(self, name: str) -> bytes:
+        if len(self._names) >= 1024:
+            self._names.clear()
+        found = self._names[name] = cased_name(name.encode("latin-1"))
+        return found
 
 
 def websocket_protocol(**kwargs):
@@ -157,8 +246,10 @@ def build_server(config: Config):
 
     app = Gateway(config)
     protocol = http_protocol_class()
+    if protocol != "auto":
+        app.header_list = CasedHeaders()
     uv_config = uvicorn.Config(
-        keep_header_case(app) if protocol != "auto" else app,
+        app,
         host=config.host,
         port=config.port,
         log_level=config.log_level if config.log_level != "debug" else "info",
@@ -166,7 +257,7 @@ def build_server(config: Config):
         lifespan="on",
         http=protocol,
         server_header=False,
-        date_header=protocol == "auto",  # else keep_header_case writes it
+        date_header=protocol == "auto",  # else CasedHeaders writes it
         # SDKs keep connections in a pool for a long time; AWS idles them out after ~60 s+.
         timeout_keep_alive=75,
         log_config=None,

@@ -31,3 +31,16 @@ def test_other_types_still_refused():
         raw_json.dumps({"a": object()})
     with pytest.raises(TypeError):
         raw_json.dumps({"a": RawJSON(b"1"), "b": object()})
+
+
+def test_fragments_on_top_are_written_as_the_encoder_would():
+    items = [RawJSON(b'{"a":{"S":"x"}}'), RawJSON(b'{"b":{"N":"1"}}')]
+    for value in (
+        {"Item": items[0]},
+        {"Items": items, "Count": 2, "LastEvaluatedKey": {"k": {"S": "\u00e9\"q"}}},
+        {"Items": items, "Nested": {"deeper": [items[0]]}},
+        {"Items": [items[0], {"plain": 1}], "Item": items[1]},
+        {"Items": [], "Item": items[1]},
+    ):
+        decoded = raw_json._decode_fragments(value)
+        assert raw_json.dumps(value) == json.dumps(decoded, ensure_ascii=False, separators=(",", ":")).encode()

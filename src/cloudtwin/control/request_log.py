@@ -28,7 +28,10 @@ class RequestLog:
     """The last ``capacity`` requests, oldest dropped first."""
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self._records: deque[RequestRecord] = deque(maxlen=capacity)
+        #: Rows in :class:`RequestRecord`'s field order (plain tuples from the gateway).
+        self._records: deque[tuple] = deque(maxlen=capacity)
+        #: Add a row: the gateway's per-request call, a bound C method (no Python frame).
+        self.append_row = self._records.append
 
     def append(self, record: RequestRecord) -> None:
         self._records.append(record)
@@ -48,7 +51,7 @@ class RequestLog:
         limit: int | None = None,
     ) -> list[RequestRecord]:
         """Matching records, newest last."""
-        found: Iterable[RequestRecord] = self._records
+        found: Iterable[RequestRecord] = map(RequestRecord._make, self._records)
         out = [
             r
             for r in found

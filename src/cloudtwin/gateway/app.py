@@ -23,7 +23,7 @@ from typing import Any, Awaitable, Callable
 from cloudtwin.clock import Clock, Processors
 from cloudtwin.config import Config
 from cloudtwin.control.api import ControlApi
-from cloudtwin.control.request_log import RequestLog, RequestRecord
+from cloudtwin.control.request_log import RequestLog
 from cloudtwin.gateway import host_targets, limits
 from cloudtwin.execute_api import target as execute_api_target
 from cloudtwin.server import RAW_HEADER_NAMES
@@ -31,7 +31,8 @@ from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, Re
 from cloudtwin.events.bus import EventBus
 from cloudtwin.gateway.context import RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
-from cloudtwin.gateway.errors import json_style, render_unrouted_error
+from cloudtwin.gateway.errors import internal_error, json_style, render_unrouted_error, request_timeout
+from cloudtwin.gateway.fast_path import FastPaths, OperationPlan
 from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
 from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
@@ -43,7 +44,7 @@ from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
 from cloudtwin.specs.catalog import ServiceCatalog
-from cloudtwin.state.persistence import Persistence
+from cloudtwin.state.persistence import open_persistence
 
 log = logging.getLogger("cloudtwin.request")
 errlog = logging.getLogger("cloudtwin.gateway")
@@ -56,24 +57,6 @@ Send = Callable[[dict], Awaitable[None]]
 _BODY_ROUTED = (
     "application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor", "application/x-amz-cbor",
 )
-
-
-def _request_timeout() -> ServiceError:
-    return ServiceError(
-        "RequestTimeout",
-        "Your socket connection to the server was not read from or written to within the "
-        "timeout period. Idle connections will be closed.",
-        400,
-    )
-
-
-def _internal_error() -> ServiceError:
-    return ServiceError(
-        "InternalFailure",
-        "The request processing has failed because of an unknown error, exception or failure.",
-        500,
-        sender_fault=False,
-    )
 
 
 @dataclass(slots=True)
@@ -118,6 +101,10 @@ class Gateway:
         self.hosts = HostCheck(self.config.host, self.config.hostnames)
         self.request_log = RequestLog()
         self.request_ids = RequestIds()
+        self.fast_paths = FastPaths(self)
+        #: The response headers as the server is handed them (the server may set its own:
+        #: cloudtwin.server.CasedHeaders keeps the names' casing).
+        self.header_list: Callable[[dict[str, str]], list[tuple[bytes, bytes]]] = _header_list
         self._router = None
         self._commit_waiter: "asyncio.Future[None] | None" = None
         self._validators = None
@@ -228,21 +215,17 @@ class Gateway:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
-        headers: dict[str, str] = {}
-        header_bytes = 0
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1")  # ASGI servers give lower-cased names
-            value = raw_value.decode("latin-1")
-            header_bytes += len(raw_name) + len(raw_value)
-            if name in headers:
-                headers[name] = f"{headers[name]}, {value}"
-            else:
-                headers[name] = value
+        raw_headers = scope["headers"]
+        # ASGI servers give lower-cased names; latin-1 text has one character per byte.
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
+        if len(headers) == len(raw_headers):
+            header_bytes = sum(map(len, headers)) + sum(map(len, headers.values()))
+        else:  # a repeated header: its values joined, as one
+            headers, header_bytes = _joined_headers(raw_headers)
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
-        request = HttpRequest(
-            scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers
-        )
+        query = scope.get("query_string", b"")
+        request = HttpRequest(scope["method"], path, query.decode("latin-1"), headers)
         ex = Exchange(request, self.request_ids.next())
         body = RequestBody(receive, headers, self.config.body_idle_timeout)
         close = False
@@ -254,66 +237,17 @@ class Gateway:
                     f"of {self.config.max_header_bytes} bytes.",
                     400,
                 )
-            api = execute_api_target(headers.get("host", ""), path)
-            if api is not None:  # <api-id>.execute-api.<base>, /restapis/<id>/<stage>/_user_request_/...
-                if not self.hosts.serves(headers.get("host")):
-                    raise self._refusal(ex, _foreign_host_message(headers["host"]))
-                request.body = await body.read(limits.EXECUTE_API_LIMIT)
-                raw_names = scope.get(RAW_HEADER_NAMES)
-                if raw_names:
-                    request.header_names = {n.decode("latin-1").lower(): n.decode("latin-1") for n in raw_names}
-                response = await self._execute_api(request, api, ex.request_id)
-                if self.persistence.pending:
-                    await self._durable()
-                await self._send(send, response, headers)
-                return
-            if self.control.claims(request):
-                response = await self._control(request, body)
-                close = body.worth_closing("expect" in headers)
-                if close:
-                    response.headers["Connection"] = "close"
-                await self._send(send, response, headers)
-                return
-            if self._warming is not None:
-                self._finish_warm_up()
-            if not self.hosts.serves(headers.get("host")):
-                raise self._refusal(ex, _foreign_host_message(headers["host"]))
-            url_id = host_targets.function_url_id(headers.get("host", ""))
-            if url_id is not None:  # <url-id>.lambda-url.<region>.<base>: a function URL
-                request.body = await body.read(limits.FUNCTION_URL_LIMIT)
-                response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
-                await self._send(send, response, {})
-                return
-            registry = host_targets.ecr_registry(headers.get("host", ""), path)
-            if registry is not None:  # <account>.dkr.ecr.<region>.<base>/v2/...: docker push / pull
-                request.body = await body.read(limits.S3_OBJECT_LIMIT)
-                response = self.services.provider("ecr").serve_registry(request, *registry)
-                if self.persistence.pending:
-                    await self._durable()
-                await self._send(send, response, {})
-                return
-            pool_target = host_targets.user_pool_target(request.path, headers.get("host", ""))
-            if pool_target is not None and request.method != "OPTIONS" and (
-                pool_target[0] == "domain" or self.router.hosts.parse(headers.get("host", "")).bucket is None
-            ):  # a user pool's JWKS / OpenID configuration / OAuth2 endpoints (on a virtual-host
-                # bucket, /<pool-id>/... is an object key)
-                request.body = await body.read(limits.CONTROL_LIMIT)
-                response = await self.services.provider("cognito-idp").serve_http(request, *pool_target)
-                await self._send(send, response, headers)
-                return
-            site = self._website(request, ex.request_id)
-            if site is not None:
-                await self._send(send, site, {}, decorate=False)
-                return
-            if request.method == "OPTIONS":
-                answer = self._service_options(request, ex.request_id)
-                if answer is not None:
-                    await self._send(send, answer, {}, decorate=False)
-                    return
-            if CorsPolicy.is_preflight(request.method, headers):
-                await self._send(send, self.cors.preflight(request.headers), {})
-                return
-            response = await self._dispatch(ex, body)
+            plan = (
+                self.fast_paths.plan(request.method, raw_path, query, headers)
+                if self._warming is None and self.fast_paths.enabled
+                else None
+            )
+            if plan is not None:
+                response = await self._dispatch_planned(ex, body, plan)
+            else:
+                response = await self._general(scope, send, ex, body)
+                if response is None:
+                    return  # answered already: not a service call (the control surface...)
         except ServiceError as error:
             ex.error_code = error.code
             response = self._render_error(error, ex)
@@ -331,20 +265,20 @@ class Gateway:
         except BodyTimeout:
             close = True
             ex.error_code = "RequestTimeout"
-            response = self._render_error(_request_timeout(), ex)
+            response = self._render_error(request_timeout(), ex)
         except IncompleteBody:
             return  # the client is gone: nobody to answer
         except Exception:  # noqa: BLE001 - a traceback must never reach the client
             errlog.exception("unhandled error in %s %s", request.method, path)
             ex.error_code = "InternalFailure"
-            response = self._render_error(_internal_error(), ex)
+            response = self._render_error(internal_error(), ex)
         # Whatever the request wrote is durable before anyone hears it was done.
         if self.persistence.pending:
             try:
                 await self._durable()
             except Exception:  # noqa: BLE001 - not durable: the write must not be acknowledged
                 ex.error_code = "InternalFailure"
-                response = self._render_error(_internal_error(), ex)
+                response = self._render_error(internal_error(), ex)
         if close or body.worth_closing("expect" in headers):
             # The client is holding its body back until we say "100 Continue", or is
             # still sending one we will not read; having answered without reading it,
@@ -358,19 +292,17 @@ class Gateway:
         route = ex.route
         service = route.service if route else None
         operation = route.operation.name if route and route.operation else None
-        self.request_log.append(
-            RequestRecord(
-                time.time(),
-                ex.request_id,
-                service,
-                operation,
-                ex.account_id,
-                ex.region,
-                response.status_code,
-                ex.error_code,
-                round(elapsed_ms, 3),
-            )
-        )
+        self.request_log.append_row((  # a RequestRecord's fields
+            time.time(),
+            ex.request_id,
+            service,
+            operation,
+            ex.account_id,
+            ex.region,
+            response.status_code,
+            ex.error_code,
+            round(elapsed_ms, 3),
+        ))  # fmt: skip
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s.%s %d %s%.1fms",
@@ -380,6 +312,72 @@ class Gateway:
                 f"{ex.error_code} " if ex.error_code else "",
                 elapsed_ms,
             )
+
+    async def _general(self, scope: Scope, send: Send, ex: "Exchange", body: RequestBody) -> HttpResponse | None:
+        """The general chain: every kind of request the fast path does not take. Returns
+        the response of a service call, or None for a request it answered itself."""
+        request = ex.request
+        headers, path = request.headers, request.path
+        api = execute_api_target(headers.get("host", ""), path)
+        if api is not None:  # <api-id>.execute-api.<base>, /restapis/<id>/<stage>/_user_request_/...
+            if not self.hosts.serves(headers.get("host")):
+                raise self._refusal(ex, _foreign_host_message(headers["host"]))
+            request.body = await body.read(limits.EXECUTE_API_LIMIT)
+            raw_names = scope.get(RAW_HEADER_NAMES)
+            if raw_names:
+                request.header_names = {n.decode("latin-1").lower(): n.decode("latin-1") for n in raw_names}
+            response = await self._execute_api(request, api, ex.request_id)
+            if self.persistence.pending:
+                await self._durable()
+            await self._send(send, response, headers)
+            return None
+        if self.control.claims(request):
+            response = await self._control(request, body)
+            close = body.worth_closing("expect" in headers)
+            if close:
+                response.headers["Connection"] = "close"
+            await self._send(send, response, headers)
+            return None
+        if self._warming is not None:
+            self._finish_warm_up()
+        if not self.hosts.serves(headers.get("host")):
+            raise self._refusal(ex, _foreign_host_message(headers["host"]))
+        url_id = host_targets.function_url_id(headers.get("host", ""))
+        if url_id is not None:  # <url-id>.lambda-url.<region>.<base>: a function URL
+            request.body = await body.read(limits.FUNCTION_URL_LIMIT)
+            response = await self.services.provider("lambda").serve_url(request, url_id, ex.request_id)
+            await self._send(send, response, {})
+            return None
+        registry = host_targets.ecr_registry(headers.get("host", ""), path)
+        if registry is not None:  # <account>.dkr.ecr.<region>.<base>/v2/...: docker push / pull
+            request.body = await body.read(limits.S3_OBJECT_LIMIT)
+            response = self.services.provider("ecr").serve_registry(request, *registry)
+            if self.persistence.pending:
+                await self._durable()
+            await self._send(send, response, {})
+            return None
+        pool_target = host_targets.user_pool_target(request.path, headers.get("host", ""))
+        if pool_target is not None and request.method != "OPTIONS" and (
+            pool_target[0] == "domain" or self.router.hosts.parse(headers.get("host", "")).bucket is None
+        ):  # a user pool's JWKS / OpenID configuration / OAuth2 endpoints (on a virtual-host
+            # bucket, /<pool-id>/... is an object key)
+            request.body = await body.read(limits.CONTROL_LIMIT)
+            response = await self.services.provider("cognito-idp").serve_http(request, *pool_target)
+            await self._send(send, response, headers)
+            return None
+        site = self._website(request, ex.request_id)
+        if site is not None:
+            await self._send(send, site, {}, decorate=False)
+            return None
+        if request.method == "OPTIONS":
+            answer = self._service_options(request, ex.request_id)
+            if answer is not None:
+                await self._send(send, answer, {}, decorate=False)
+                return None
+        if CorsPolicy.is_preflight(request.method, headers):
+            await self._send(send, self.cors.preflight(request.headers), {})
+            return None
+        return await self._dispatch(ex, body)
 
     def _finish_warm_up(self) -> None:
         """A service request during the warm-up waits for it (a fraction of a second, as
@@ -468,7 +466,7 @@ class Gateway:
             return self._render_error(error, ex)
         except Exception:  # noqa: BLE001
             errlog.exception("unhandled error in an integration request to %s", request.path)
-            return self._render_error(_internal_error(), ex)
+            return self._render_error(internal_error(), ex)
 
     def _refusal(self, ex: "Exchange", message: str) -> ServiceError:
         """A 403 for a request cloudtwin will not serve, in its service's envelope."""
@@ -575,6 +573,36 @@ class Gateway:
 
             verify_header_signature(request, credentials, identity, route, signed_headers)
         parser, serializer = self.protocol(route.protocol)
+        return await self._operate(ex, identity, region, parser, serializer)
+
+    async def _dispatch_planned(self, ex: "Exchange", body: RequestBody, plan: OperationPlan) -> HttpResponse:
+        """:meth:`_dispatch` for a request of a shape already planned (gateway.fast_path):
+        the same steps, in the same order, minus what the plan already knows."""
+        identity = self.identities.resolve(plan.credentials.access_key_id)
+        ex.account_id = identity.account_id
+        ex.region = plan.region
+        request = ex.request
+        try:
+            request.body = await body.read(plan.read_limit)
+        except BodyTooLarge:
+            ex.route = plan.route  # as _route_for_error would find it
+            raise
+        ex.route = route = plan.route
+        if identity.expires_at is not None or identity.disabled:
+            check_credentials(identity, self.clock.now(), route.protocol)
+        limit = plan.limit
+        if limit is None:
+            limits.check_declared_upload(route.service, request.headers)
+        elif len(request.body) > limit:
+            raise BodyTooLarge(limit)
+        return await self._operate(ex, identity, plan.region, plan.parser, plan.serializer)
+
+    async def _operate(self, ex: "Exchange", identity, region: str, parser, serializer) -> HttpResponse:
+        """Parse, validate, authorize, run the handler, serialize: a routed request whose
+        body has been received."""
+        request = ex.request
+        route = ex.route
+        operation = route.operation
         # Malformed or invalid input gets AWS's answer even for operations cloudtwin does
         # not implement: AWS rejects it before any service logic runs.
         params = parser.parse(request, operation, route.uri_params)
@@ -591,7 +619,7 @@ class Gateway:
         result = handler(ctx, params)
         if result is not None and type(result) is not dict and inspect.isawaitable(result):
             result = await result
-        if route.protocol == "query" and _accepts_json_only(headers):
+        if route.protocol == "query" and _accepts_json_only(request.headers):
             return serializer.serialize_result_as_json(result, operation, ex.request_id)
         return serializer.serialize_result(result, operation, ex.request_id)
 
@@ -711,8 +739,7 @@ class Gateway:
             and "content-length" not in out and "Content-Length" not in out
         ):
             out["Content-Length"] = str(len(body))
-        raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in out.items()]
-        await send({"type": "http.response.start", "status": response.status_code, "headers": raw_headers})
+        await send({"type": "http.response.start", "status": response.status_code, "headers": self.header_list(out)})
         if not streaming:
             await send({"type": "http.response.body", "body": body})
             return
@@ -722,6 +749,26 @@ class Gateway:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _header_list(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
+
+
+def _joined_headers(raw_headers: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], int]:
+    """The headers as one dict, a repeated header's values joined with ", " (HTTP's
+    reading of a repeated field), and the header section's size in bytes."""
+    headers: dict[str, str] = {}
+    size = 0
+    for raw_name, raw_value in raw_headers:
+        name = raw_name.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        size += len(raw_name) + len(raw_value)
+        if name in headers:
+            headers[name] = f"{headers[name]}, {value}"
+        else:
+            headers[name] = value
+    return headers, size
 
 
 def _accepts_json_only(headers: Any) -> bool:
@@ -749,26 +796,3 @@ def _foreign_origin_message(origin: str) -> str:
         f"Requests from the web origin '{origin}' are not allowed: cloudtwin accepts browser "
         "requests from loopback origins and those listed in CLOUDTWIN_CORS_ORIGINS."
     )
-
-
-def open_persistence(data_dir: str | None, clock: Clock, check_records: bool = False) -> Persistence:
-    """The persistence of ``--data-dir`` (none without it); the virtual clock's offset and
-    frozen state are kept there too."""
-    if not data_dir:
-        if check_records:
-            from cloudtwin.state.persistence import RecordCheck
-
-            return RecordCheck()
-        return Persistence()
-    from cloudtwin.state.persistence import DataDirError, SqlitePersistence
-
-    persistence = SqlitePersistence(data_dir)
-    saved = persistence.get_meta("clock")
-    if saved is not None:
-        try:
-            clock.load_state(saved["frozen"], saved["offset"])
-        except (TypeError, KeyError, ValueError):
-            persistence.close()
-            raise DataDirError(f"the saved clock state is not readable: {saved!r}") from None
-    clock.watch(lambda frozen, offset: persistence.put_meta("clock", {"frozen": frozen, "offset": offset}))
-    return persistence

@@ -14,6 +14,26 @@ from cloudtwin.protocol.errors import ServiceError
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 
+def request_timeout() -> ServiceError:
+    """A client that stopped sending its body (S3's wording)."""
+    return ServiceError(
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the "
+        "timeout period. Idle connections will be closed.",
+        400,
+    )
+
+
+def internal_error() -> ServiceError:
+    """A failure of cloudtwin's own (never a traceback to the client)."""
+    return ServiceError(
+        "InternalFailure",
+        "The request processing has failed because of an unknown error, exception or failure.",
+        500,
+        sender_fault=False,
+    )
+
+
 def json_style(route) -> bool:
     """Whether a routed service names its errors the JSON way (``AccessDeniedException``,
     ``InvalidSignatureException``) rather than the query way (``AccessDenied``,

@@ -58,12 +58,19 @@ def _refuse_constant(name: str) -> Any:
     raise DocumentError(f"{name} is not a JSON number")
 
 
+#: ``json.loads(text, parse_constant=...)`` builds a decoder per call: one, made once.
+_decode = json.JSONDecoder(parse_constant=_refuse_constant).decode
+
+
 def read_json(text: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> Any:
     """The value of the JSON document ``text``; :class:`DocumentError` when it is not JSON,
     is nested deeper than ``max_depth`` or holds a non-finite number."""
     if isinstance(text, (bytes, bytearray)):
         try:
-            text = bytes(text).decode(json.detect_encoding(text))
+            if text[:1] == b"{" and text[1:2] != b"\x00":  # UTF-8 (json.detect_encoding's verdict)
+                text = bytes(text).decode("utf-8")
+            else:
+                text = bytes(text).decode(json.detect_encoding(text))
         except UnicodeDecodeError as exc:
             raise DocumentError(f"invalid UTF-8 at byte {exc.start}") from None
         except LookupError:
@@ -72,7 +79,7 @@ def read_json(text: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> A
         raise DocumentError("the document is not a string")
     too_deep = f"the document nests deeper than {max_depth} levels"
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = _decode(text)
     except DocumentError:
         raise
     except RecursionError:  # the decoder's own guard, far past max_depth

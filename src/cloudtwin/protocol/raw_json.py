@@ -51,6 +51,10 @@ def dumps(value: Any, plain: Callable[[Any], str] = _plain) -> bytes:
             return plain(value).encode("utf-8", "surrogatepass")
         except _HasRaw:  # deeper down
             pass
+    elif plain is _plain:
+        joined = _join_top(value)
+        if joined is not None:
+            return joined
     fragments: list[bytes] = []
 
     def collect(found: Any) -> Any:
@@ -69,6 +73,31 @@ def dumps(value: Any, plain: Callable[[Any], str] = _plain) -> bytes:
         out.append(fragment)
         out.append(part.encode("utf-8", "surrogatepass"))
     return b"".join(out)
+
+
+def _join_top(value: dict) -> bytes | None:
+    """The common result with fragments (an item; a page of items), written directly:
+    each member is a fragment, a list of fragments, or plain data — the same bytes as the
+    encoder writes (``{"key":value,...}``, compact). None when a fragment is deeper."""
+    parts = []
+    for key, member in value.items():
+        if type(key) is not str:
+            return None
+        kind = type(member)
+        if kind is RawJSON:
+            encoded = member
+        elif kind is list and member and type(member[0]) is RawJSON:
+            for item in member:
+                if type(item) is not RawJSON:
+                    return None
+            encoded = b"[" + b",".join(member) + b"]"
+        else:
+            try:
+                encoded = _plain(member).encode("utf-8", "surrogatepass")
+            except _HasRaw:
+                return None
+        parts.append(_plain(key).encode("utf-8", "surrogatepass") + b":" + encoded)
+    return b"{" + b",".join(parts) + b"}"
 
 
 def _raw_on_top(value: Any) -> bool:

@@ -41,9 +41,12 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from cloudtwin.state.records import RecordError, decode, encode, encode_split
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudtwin.clock import Clock
 
 FORMAT_VERSION = 2
 DB_NAME = "state.sqlite"
@@ -84,13 +87,15 @@ class IncompatibleDataDir(DataDirError):
 
 
 _encode_str = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
+#: ``json.dumps(key, separators=(",", ":"))``, its encoder made once rather than per call.
+_dump_key = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def encode_key(key: Any) -> str:
     """Table keys are strings, numbers or tuples of them: stored as canonical JSON text."""
     if type(key) is str:
         return _encode_str(key)
-    return json.dumps(key, separators=(",", ":"))
+    return _dump_key(key)
 
 
 def decode_key(text: str) -> Any:
@@ -469,3 +474,22 @@ class _Checkpointer:
         self._wanted.set()
         self._thread.join()
         self._db.close()
+
+
+def open_persistence(data_dir: str | None, clock: "Clock", check_records: bool = False) -> Persistence:
+    """The persistence of ``--data-dir`` (none without it); the virtual clock's offset and
+    frozen state are kept there too."""
+    if not data_dir:
+        if check_records:
+            return RecordCheck()
+        return Persistence()
+    persistence = SqlitePersistence(data_dir)
+    saved = persistence.get_meta("clock")
+    if saved is not None:
+        try:
+            clock.load_state(saved["frozen"], saved["offset"])
+        except (TypeError, KeyError, ValueError):
+            persistence.close()
+            raise DataDirError(f"the saved clock state is not readable: {saved!r}") from None
+    clock.watch(lambda frozen, offset: persistence.put_meta("clock", {"frozen": frozen, "offset": offset}))
+    return persistence

@@ -481,7 +481,7 @@ class Provider(ServiceProvider):
         """Record the ``AWS/DynamoDB`` ``Consumed<kind>CapacityUnits`` metric AWS publishes
         per table, and pass the units on."""
         self.env.metrics.record(ctx.account_id, ctx.region, "AWS/DynamoDB", f"Consumed{kind}CapacityUnits",
-                                {"TableName": table}, units, "Count", self.env.clock.now())  # fmt: skip
+                                (("TableName", table),), units, "Count", self.env.clock.now())  # fmt: skip
         return units
 
     def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class Provider(ServiceProvider):
 
     def _metric(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
         self.env.metrics.record(
-            queue.account_id, queue.region, "AWS/SQS", name, {"QueueName": queue.name}, value, unit,
+            queue.account_id, queue.region, "AWS/SQS", name, (("QueueName", queue.name),), value, unit,
             self.env.clock.now(),
         )  # fmt: skip
 

@@ -1,0 +1,184 @@
+"""The gateway's own cost per request, in-process: no HTTP server, no sockets.
+
+Each request goes through the ASGI app exactly as uvicorn hands it over (``scope``,
+``receive``, ``send``, header names cased as the server has them), with the headers
+botocore sends. Prints, per request kind: µs per request (best of ``--repeat`` runs of
+``--count`` requests) and Python calls per request (counted with ``sys.setprofile``);
+``--profile NAME`` prints a cProfile of that kind, sorted by own time.
+
+    .venv/bin/python benchmarks/bench_gateway.py [--count 20000] [--profile send]
+
+What an HTTP server adds on top is in ``peers.py`` (a bare ASGI app on the same server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import sys
+import time
+
+from cloudtwin.config import Config
+from cloudtwin.gateway.app import Gateway
+from cloudtwin.server import CasedHeaders
+
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLEKEY123456/20260101/us-east-1/{svc}/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + "0" * 64
+)
+
+
+def _json_request(service: str, target: str, version: str, body: dict) -> tuple[dict, bytes]:
+    data = json.dumps(body).encode()
+    headers = [
+        (b"host", b"127.0.0.1:4566"),
+        (b"accept-encoding", b"identity"),
+        (b"x-amz-target", target.encode()),
+        (b"content-type", f"application/x-amz-json-{version}".encode()),
+        (b"user-agent", b"Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux lang/python#3.11.2"),
+        (b"x-amz-date", b"20260101T000000Z"),
+        (b"authorization", AUTH.format(svc=service).encode()),
+        (b"amz-sdk-invocation-id", b"6f1c8e0a-0000-4000-8000-000000000000"),
+        (b"amz-sdk-request", b"attempt=1; max=1"),
+        (b"content-length", str(len(data)).encode()),
+    ]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "server": ("127.0.0.1", 4566),
+        "client": ("127.0.0.1", 50000), "scheme": "http", "method": "POST", "root_path": "",
+        "path": "/", "raw_path": b"/", "query_string": b"", "headers": headers,
+    }
+    return scope, data
+
+
+def _query_request(service: str, body: str) -> tuple[dict, bytes]:
+    data = body.encode()
+    headers = [
+        (b"host", b"127.0.0.1:4566"),
+        (b"accept-encoding", b"identity"),
+        (b"content-type", b"application/x-www-form-urlencoded; charset=utf-8"),
+        (b"user-agent", b"Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux lang/python#3.11.2"),
+        (b"x-amz-date", b"20260101T000000Z"),
+        (b"authorization", AUTH.format(svc=service).encode()),
+        (b"content-length", str(len(data)).encode()),
+    ]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "server": ("127.0.0.1", 4566),
+        "client": ("127.0.0.1", 50000), "scheme": "http", "method": "POST", "root_path": "",
+        "path": "/", "raw_path": b"/", "query_string": b"", "headers": headers,
+    }
+    return scope, data
+
+
+class Call:
+    """One request, replayable: a fresh scope copy, a receive that hands the body over
+    once, a send that keeps the status."""
+
+    def __init__(self, scope: dict, body: bytes) -> None:
+        self.scope, self.body = scope, body
+        self.status = 0
+        self.sent: list[dict] = []
+
+    async def run(self, app) -> None:
+        message = {"type": "http.request", "body": self.body, "more_body": False}
+
+        async def receive() -> dict:
+            return message
+
+        async def send(msg: dict) -> None:
+            if msg["type"] == "http.response.start":
+                self.status = msg["status"]
+            self.sent.append(msg)
+
+        self.sent = []
+        await app(dict(self.scope), receive, send)
+
+
+async def _setup(app, calls: dict[str, Call]) -> None:
+    for scope, body in (
+        _json_request("sqs", "AmazonSQS.CreateQueue", "1.0", {"QueueName": "bench"}),
+        _json_request("dynamodb", "DynamoDB_20120810.CreateTable", "1.0", {
+            "TableName": "bench", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST"}),
+        _json_request("dynamodb", "DynamoDB_20120810.PutItem", "1.0", {
+            "TableName": "bench", "Item": {"pk": {"S": "k1"}, "v": {"S": "x" * 100}}}),
+    ):
+        call = Call(scope, body)
+        await call.run(app)
+        if call.status != 200:
+            raise RuntimeError(f"set-up failed: {call.status} {call.sent}")
+    for name, call in calls.items():
+        await call.run(app)
+        if call.status != 200:
+            raise RuntimeError(f"{name}: {call.status} {call.sent[-1]}")
+
+
+CALLS = {
+    "send": lambda: Call(*_json_request("sqs", "AmazonSQS.SendMessage", "1.0", {
+        "QueueUrl": "http://127.0.0.1:4566/000000000000/bench", "MessageBody": "hello from the benchmark"})),
+    "getitem": lambda: Call(*_json_request("dynamodb", "DynamoDB_20120810.GetItem", "1.0", {
+        "TableName": "bench", "Key": {"pk": {"S": "k1"}}})),
+    "sts": lambda: Call(*_query_request("sts", "Action=GetCallerIdentity&Version=2011-06-15")),
+}
+
+
+async def _loop(app, call: Call, count: int) -> float:
+    run = call.run
+    start = time.perf_counter()
+    for _ in range(count):
+        await run(app)
+    return time.perf_counter() - start
+
+
+def _count_calls(loop: asyncio.AbstractEventLoop, app, call: Call, count: int) -> float:
+    calls = 0
+
+    def tracer(frame, event, arg):  # noqa: ARG001
+        nonlocal calls
+        if event == "call" or event == "c_call":
+            calls += 1
+
+    sys.setprofile(tracer)
+    try:
+        loop.run_until_complete(_loop(app, call, count))
+    finally:
+        sys.setprofile(None)
+    return calls / count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default=",".join(CALLS))
+    parser.add_argument("--profile", help="print a cProfile of this kind of request")
+    parser.add_argument("--data-dir", help="persist, as --data-dir does")
+    args = parser.parse_args()
+    gateway = Gateway(Config(log_level="warning", data_dir=args.data_dir))
+    gateway.header_list = CasedHeaders()  # as cloudtwin.server.build_server sets it
+    app = gateway
+    loop = asyncio.new_event_loop()
+    calls = {name: CALLS[name]() for name in args.only.split(",")}
+    loop.run_until_complete(_setup(app, calls))
+    print(f"{'request':<10} {'µs/request':>11} {'calls/request':>14}")
+    for name, call in calls.items():
+        loop.run_until_complete(_loop(app, call, min(args.count, 2000)))  # warm
+        best = min(loop.run_until_complete(_loop(app, call, args.count)) for _ in range(args.repeat))
+        per_call = _count_calls(loop, app, call, 1000)
+        print(f"{name:<10} {best * 1e6 / args.count:>11.1f} {per_call:>14.0f}")
+        if call.status != 200:
+            raise RuntimeError(f"{name}: status {call.status}")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        loop.run_until_complete(_loop(app, calls[args.profile], args.count))
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
+    gateway.persistence.close()
+
+
+if __name__ == "__main__":
+    main()
