@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from cloudtwin.execution import runtimes
+from cloudtwin.execution import sandbox_mounts
 from cloudtwin.execution.sandbox_mounts import Sandbox
 from cloudtwin.execution.sandbox_paths import RUNTIME_DIR, TASK_ROOT, SandboxPaths
 
@@ -196,6 +197,11 @@ class ExecutionEnvironment:
         else:  # AWS's layout and AWS's variables, exactly: no TMPDIR (/tmp is the environment's own)
             del env["TMPDIR"]
             env.update(LAMBDA_TASK_ROOT=TASK_ROOT, LAMBDA_RUNTIME_DIR=RUNTIME_DIR, **launch.variables)
+            own = dict(bp.variables)  # PATH and LD_LIBRARY_PATH are the function's to set
+            for name, aws in (("PATH", sandbox_mounts.AWS_PATH), ("LD_LIBRARY_PATH", sandbox_mounts.AWS_LIBRARY_PATH)):
+                if name not in own:
+                    env[name] = sandbox_mounts.search_path(aws, env.get(name))
+            env.update({k: v for k, v in sandbox_mounts.XRAY.items() if k not in own})
             if launch.managed:
                 env.update(PWD=TASK_ROOT, SHLVL="0")
             self.mount_table = str(self.root / f"mounts-{os.urandom(8).hex()}")

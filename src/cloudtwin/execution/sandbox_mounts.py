@@ -117,6 +117,24 @@ def _probe(prefix: tuple[str, ...], folder: str, entries: list[Entry]) -> bool:
     return done.returncode == 0
 
 
+#: The search paths AWS's runtimes set (the layers' /opt/bin and /opt/lib among them).
+AWS_PATH = ("/var/lang/bin", "/usr/local/bin", "/usr/bin/", "/bin", "/opt/bin")
+AWS_LIBRARY_PATH = ("/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/runtime/lib", "/var/task",
+                    "/var/task/lib", "/opt/lib")
+#: The X-Ray variables every environment has (the daemon address here on loopback, where
+#: nothing listens: segments an SDK sends are dropped, as a daemon-less sandbox would).
+XRAY = {"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+        "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1", "_AWS_XRAY_DAEMON_PORT": "2000"}
+
+
+def search_path(aws: tuple[str, ...], machine: str | None) -> str:
+    """AWS's search path, then this machine's directories it lacks (where its interpreters
+    and tools are)."""
+    known = {p.rstrip("/") for p in aws}
+    extra = [p for p in (machine or "").split(":") if p and p.rstrip("/") not in known]
+    return ":".join([*aws, *dict.fromkeys(extra)])
+
+
 def own_tmp_possible(needs: Iterable[str]) -> bool:
     """Whether /tmp can be the environment's own: not when the runtime itself lives there
     (cloudtwin installed in a checkout under /tmp), which then shares this machine's /tmp."""

@@ -66,6 +66,11 @@ def test_python_sees_aws_layout_and_variables(lam, deploy):
     assert (env["PYTHONPATH"], env["SHLVL"], env["MINE"]) == ("/var/runtime", "0", "1")
     assert set(env) - {"MINE", "AWS_ENDPOINT_URL"} <= AWS_PYTHON_VARIABLES
     assert "HOME" not in env and "TMPDIR" not in env
+    # AWS's search paths first (a layer's /opt/bin and /opt/lib are searched), this machine's after
+    assert env["PATH"].startswith("/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin")
+    assert env["LD_LIBRARY_PATH"].startswith("/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"
+                                             "/var/task:/var/task/lib:/opt/lib")
+    assert env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
     _, warm = invoke_json(lam, "layout")
     assert "mark" in warm["tmp"]  # /tmp is kept while the environment is warm
     if OWN_TMP:  # and it is the environment's own: empty at the cold start
