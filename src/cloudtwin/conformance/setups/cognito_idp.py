@@ -36,9 +36,12 @@ _AUTH_PARAMETERS = Choose("AuthFlow", {
     "USER_SRP_AUTH": {"USERNAME": "{user}", "SRP_A": _SRP_A},
 }, _LOGIN)
 
+#: Operations on a user who is not confirmed yet.
+_PENDING_USER_OPERATIONS = ("AdminConfirmSignUp", "ConfirmSignUp", "ResendConfirmationCode")
+
 SETUP = ServiceSetup(
     steps=(
-        Step("CreateUserPool", {"PoolName": "ct-pool", "DeviceConfiguration": {
+        Step("CreateUserPool", {"PoolName": "ct-pool", "AutoVerifiedAttributes": ["email"], "DeviceConfiguration": {
             "ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPrompt": False}},
              {"pool_id": "UserPool.Id", "pool_arn": "UserPool.Arn"}),
         Step("CreateUserPoolClient", {"UserPoolId": "{pool_id}", "ClientName": "ct-client",
@@ -61,6 +64,13 @@ SETUP = ServiceSetup(
         Step("CreateIdentityProvider", {"UserPoolId": "{pool_id}", "ProviderName": "ct-idp", "ProviderType": "OIDC",
                                         "ProviderDetails": _OIDC, "IdpIdentifiers": ["ct-idp-id"]}),
         Step("CreateUserPoolDomain", {"UserPoolId": "{pool_id}", "Domain": "{domain}"}),
+        # a pool has one domain: CreateUserPoolDomain makes one for a second pool
+        Step("CreateUserPool", {"PoolName": "ct-pool2"}, {"pool2_id": "UserPool.Id"},
+             operations=("CreateUserPoolDomain",)),
+        # a user who signed up and is not confirmed yet
+        Step("SignUp", {"ClientId": "{client_id}", "Username": "ct-pending", "Password": _PASSWORD,
+                        "UserAttributes": [{"Name": "email", "Value": "ct-pending@example.com"}]},
+             operations=_PENDING_USER_OPERATIONS),
         Step("CreateUserImportJob", {"UserPoolId": "{pool_id}", "JobName": "ct-job",
                                      "CloudWatchLogsRoleArn": _ROLE_ARN}, {"job_id": "UserImportJob.JobId"}),
     ),
@@ -89,11 +99,25 @@ SETUP = ServiceSetup(
         "CreateGroup": {"GroupName": "ct-new-{n}"},
         "CreateResourceServer": {"Identifier": "ct-new-{n}"},
         "CreateIdentityProvider": {"ProviderName": "ct-new-{n}", "ProviderType": "OIDC"},
-        "CreateUserPoolDomain": {"Domain": "ct-new-{n}"},
+        "CreateUserPoolDomain": {"Domain": "ct-new-{n}", "UserPoolId": "{pool2_id}"},
+        **{op: {"Username": "ct-pending"} for op in _PENDING_USER_OPERATIONS},
         "AddCustomAttributes": {"CustomAttributes": [{"Name": "ctnew{n}", "AttributeDataType": "String"}]},
     },
     # "Each AuthFlow has linked AuthParameters that you must submit" (InitiateAuth, AuthFlow)
-    defaults={op: {"AuthParameters": _AUTH_PARAMETERS} for op in ("InitiateAuth", "AdminInitiateAuth")},
+    defaults={
+        **{op: {"AuthParameters": _AUTH_PARAMETERS} for op in ("InitiateAuth", "AdminInitiateAuth")},
+        # the signed-in user's own operations act on the user its access token names
+        **{op: {"AccessToken": "{access_token}"} for op in (
+            "GetDevice", "ForgetDevice", "AssociateSoftwareToken", "VerifySoftwareToken")},
+        # "Required if the user has a password" (ChangePassword, PreviousPassword)
+        "ChangePassword": {"PreviousPassword": _PASSWORD},
+        # "The password must comply with the password requirements of your user pool ... You can only
+        # create a passwordless user when passwordless sign-in is available" (SignUp, Password)
+        "SignUp": {"Password": _PASSWORD},
+        # confirming a device records its SRP verifier (ConfirmDevice)
+        "ConfirmDevice": {"DeviceSecretVerifierConfig": _VERIFIER},
+    },
+    exclusive=(("AccessToken", "Session"),),
     roundtrips=(
         RoundTrip("tags",
                   Step("TagResource", {"ResourceArn": "{pool_arn}", "Tags": {"team": "ct"}}),
@@ -128,8 +152,42 @@ def _missing_auth_parameters(params) -> bool:
     return any(not given.get(key) for key in _REQUIRED_AUTH_PARAMETERS.get(params.get("AuthFlow"), ()))
 
 
+#: The standard attributes of every pool (Amazon Cognito Developer Guide, User pool attributes,
+#: "Standard attributes": OpenID Connect's claims) and the prefixes of the others.
+_STANDARD_ATTRIBUTES = frozenset((
+    "address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name", "locale",
+    "middle_name", "name", "nickname", "phone_number", "phone_number_verified", "picture", "preferred_username",
+    "profile", "sub", "updated_at", "website", "zoneinfo"))
+
+
+def _unknown_attribute(params) -> bool:
+    for attribute in params.get("UserAttributes") or ():
+        name = attribute.get("Name") if isinstance(attribute, dict) else None
+        if isinstance(name, str) and name not in _STANDARD_ATTRIBUTES and not name.startswith(("custom:", "dev:")):
+            return True
+    return False
+
+
+def _oauth_without_opt_in(params) -> bool:
+    return bool(params.get("AllowedOAuthFlows")) and params.get("AllowedOAuthFlowsUserPoolClient") is not True
+
+
 #: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
 CONSTRAINTS = (
+    *(Constraint(op, "UserAttributes: a name is a standard attribute or carries the custom: prefix",
+                 f"{op}, UserAttributes documentation (botocore model): \"For custom attributes, you must prepend "
+                 "the custom: prefix to the attribute name\"; Amazon Cognito Developer Guide, User pool "
+                 "attributes (the standard attributes)", _unknown_attribute)
+      for op in ("AdminCreateUser", "AdminUpdateUserAttributes", "UpdateUserAttributes", "SignUp")),
+    *(Constraint(op, "AllowedOAuthFlows: AllowedOAuthFlowsUserPoolClient must be true to configure them",
+                 f"{op}, AllowedOAuthFlowsUserPoolClient documentation (botocore model): \"This parameter must "
+                 "have a value of true before you can configure ... AllowedOAuthFlows\"", _oauth_without_opt_in)
+      for op in ("CreateUserPoolClient", "UpdateUserPoolClient")),
+    *(Constraint(op, "ManagedLoginVersion is 1 (hosted UI, classic) or 2 (managed login)",
+                 f"{op}, ManagedLoginVersion documentation (botocore model): \"A value of 1 indicates hosted UI "
+                 "(classic) and a version of 2 indicates managed login\"",
+                 lambda p: p.get("ManagedLoginVersion") not in (None, 1, 2))
+      for op in ("CreateUserPoolDomain", "UpdateUserPoolDomain")),
     *(Constraint(op, "AuthParameters: the parameters its AuthFlow requires (USERNAME, PASSWORD, SRP_A...)",
                  f"{op}, AuthParameters documentation (botocore model): \"USER_SRP_AUTH: USERNAME (required) SRP_A "
                  "(required); USER_PASSWORD_AUTH: USERNAME (required) PASSWORD (required)...\"",
