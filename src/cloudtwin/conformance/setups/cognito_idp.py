@@ -36,6 +36,12 @@ _AUTH_PARAMETERS = Choose("AuthFlow", {
     "USER_SRP_AUTH": {"USERNAME": "{user}", "SRP_A": _SRP_A},
 }, _LOGIN)
 
+#: Operations answering the challenge of a sign-in in progress.
+_CHALLENGE_OPERATIONS = ("RespondToAuthChallenge", "AdminRespondToAuthChallenge")
+#: The answer to that challenge: "Each challenge has its own required response parameters" and the
+#: session of the previous response (RespondToAuthChallenge, ChallengeResponses and Session).
+_CHALLENGE_ANSWER = {"Session": "{challenge_session}",
+                     "ChallengeResponses": {"USERNAME": "ct-invited", "NEW_PASSWORD": _NEW_PASSWORD}}
 #: Operations on a user who is not confirmed yet.
 _PENDING_USER_OPERATIONS = ("AdminConfirmSignUp", "ConfirmSignUp", "ResendConfirmationCode")
 
@@ -71,6 +77,13 @@ SETUP = ServiceSetup(
         Step("SignUp", {"ClientId": "{client_id}", "Username": "ct-pending", "Password": _PASSWORD,
                         "UserAttributes": [{"Name": "email", "Value": "ct-pending@example.com"}]},
              operations=_PENDING_USER_OPERATIONS),
+        # a user signing in with a temporary password: the NEW_PASSWORD_REQUIRED challenge's session
+        Step("AdminCreateUser", {"UserPoolId": "{pool_id}", "Username": "ct-invited", "MessageAction": "SUPPRESS",
+                                 "TemporaryPassword": _PASSWORD}, operations=_CHALLENGE_OPERATIONS),
+        Step("AdminInitiateAuth", {"UserPoolId": "{pool_id}", "ClientId": "{client_id}",
+                                   "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                                   "AuthParameters": {"USERNAME": "ct-invited", "PASSWORD": _PASSWORD}},
+             {"challenge_session": "Session"}, operations=_CHALLENGE_OPERATIONS),
         Step("CreateUserImportJob", {"UserPoolId": "{pool_id}", "JobName": "ct-job",
                                      "CloudWatchLogsRoleArn": _ROLE_ARN}, {"job_id": "UserImportJob.JobId"}),
     ),
@@ -101,6 +114,7 @@ SETUP = ServiceSetup(
         "CreateIdentityProvider": {"ProviderName": "ct-new-{n}", "ProviderType": "OIDC"},
         "CreateUserPoolDomain": {"Domain": "ct-new-{n}", "UserPoolId": "{pool2_id}"},
         **{op: {"Username": "ct-pending"} for op in _PENDING_USER_OPERATIONS},
+        **{op: {"ChallengeName": "NEW_PASSWORD_REQUIRED", **_CHALLENGE_ANSWER} for op in _CHALLENGE_OPERATIONS},
         "AddCustomAttributes": {"CustomAttributes": [{"Name": "ctnew{n}", "AttributeDataType": "String"}]},
     },
     # "Each AuthFlow has linked AuthParameters that you must submit" (InitiateAuth, AuthFlow)
@@ -109,6 +123,7 @@ SETUP = ServiceSetup(
         # the signed-in user's own operations act on the user its access token names
         **{op: {"AccessToken": "{access_token}"} for op in (
             "GetDevice", "ForgetDevice", "AssociateSoftwareToken", "VerifySoftwareToken")},
+        **{op: _CHALLENGE_ANSWER for op in _CHALLENGE_OPERATIONS},
         # "Required if the user has a password" (ChangePassword, PreviousPassword)
         "ChangePassword": {"PreviousPassword": _PASSWORD},
         # "The password must comply with the password requirements of your user pool ... You can only
