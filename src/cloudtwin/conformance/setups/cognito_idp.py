@@ -198,6 +198,16 @@ CONSTRAINTS = (
                  f"{op}, AllowedOAuthFlowsUserPoolClient documentation (botocore model): \"This parameter must "
                  "have a value of true before you can configure ... AllowedOAuthFlows\"", _oauth_without_opt_in)
       for op in ("CreateUserPoolClient", "UpdateUserPoolClient")),
+    *(Constraint(op, "a PaginationToken is the one a previous answer returned",
+                 f"{op}, PaginationToken documentation (botocore model): \"The pagination token is an identifier "
+                 "that you can present in an additional API request with the same parameters\"",
+                 lambda p: p.get("PaginationToken") not in (None, ""))
+      for op in ("AdminListDevices", "ListDevices", "ListUserImportJobs", "ListUsers")),
+    # the set-up's pool has no Lambda triggers (cloudtwin runs them; a set-up would need three functions)
+    *(Constraint(op, "AuthFlow CUSTOM_AUTH runs the user pool's custom authentication challenge Lambda triggers",
+                 f"{op}, AuthFlow documentation (botocore model): \"CUSTOM_AUTH: Custom authentication with Lambda "
+                 "triggers\"; the pool the set-up makes has none", lambda p: p.get("AuthFlow") == "CUSTOM_AUTH")
+      for op in ("InitiateAuth", "AdminInitiateAuth")),
     *(Constraint(op, "ManagedLoginVersion is 1 (hosted UI, classic) or 2 (managed login)",
                  f"{op}, ManagedLoginVersion documentation (botocore model): \"A value of 1 indicates hosted UI "
                  "(classic) and a version of 2 indicates managed login\"",
