@@ -4,8 +4,11 @@ A user pool ``ct-pool`` (remembering devices) with an app client that allows the
 refresh-token and user-auth flows, a confirmed user ``ct-user`` with a permanent password,
 signed in once (its access and refresh tokens, and the device key of that sign-in,
 confirmed), in a group ``ct-group``; a resource server, an OIDC identity provider
-``ct-idp``, a domain and a user import job. Members naming those resources get their
-identifiers; passwords and attributes get values the pool's default policy and schema take.
+``ct-idp``, a domain and a user import job. For the operations that need them: a user who
+signed up and is not confirmed (``ct-pending``), an invited user signing in with a temporary
+password (the NEW_PASSWORD_REQUIRED challenge's session), and a second pool without a domain.
+Members naming those resources get their identifiers; passwords and attributes get values the
+pool's default policy and schema take.
 """
 
 from __future__ import annotations
