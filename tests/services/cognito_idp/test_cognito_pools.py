@@ -117,6 +117,19 @@ def test_domains_and_resource_servers(idp, pool):
     idp.delete_user_pool_domain(UserPoolId=pool["Id"], Domain="my-app")
 
 
+def test_domain_managed_login_version_is_one_or_two(idp, pool):
+    with pytest.raises(ClientError) as refused:
+        idp.create_user_pool_domain(UserPoolId=pool["Id"], Domain="my-zero", ManagedLoginVersion=0)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    answer = idp.create_user_pool_domain(UserPoolId=pool["Id"], Domain="my-two", ManagedLoginVersion=2)
+    assert answer["ManagedLoginVersion"] == 2
+    assert idp.describe_user_pool_domain(Domain="my-two")["DomainDescription"]["ManagedLoginVersion"] == 2
+    with pytest.raises(ClientError) as refused:
+        idp.update_user_pool_domain(UserPoolId=pool["Id"], Domain="my-two", ManagedLoginVersion=3)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert idp.describe_user_pool_domain(Domain="my-two")["DomainDescription"]["ManagedLoginVersion"] == 2
+
+
 def test_mfa_config(idp, pool):
     out = idp.set_user_pool_mfa_config(UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL",
                                        SoftwareTokenMfaConfiguration={"Enabled": True})  # fmt: skip

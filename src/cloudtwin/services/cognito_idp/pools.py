@@ -327,8 +327,17 @@ class PoolHandlers:
 
     # -- domains and resource servers ---------------------------------------------------------
 
+    @staticmethod
+    def _check_login_version(params: Params) -> None:
+        """ManagedLoginVersion is 1 (hosted UI, classic) or 2 (managed login), as its
+        documentation says: another number names no branding version."""
+        version = params.get("ManagedLoginVersion")
+        if version is not None and version not in (1, 2):
+            raise invalid_parameter(f"Invalid ManagedLoginVersion: {version}. Valid values are 1 and 2.")  # not an AWS text
+
     def create_user_pool_domain(self, ctx: RequestContext, params: Params) -> Params:
         store, pool = self.pool(ctx, params["UserPoolId"])
+        self._check_login_version(params)
         domain = params["Domain"]
         for _, other in self.stores.items():
             if domain in other.domains:
@@ -337,7 +346,7 @@ class PoolHandlers:
             raise invalid_parameter(f"User pool {pool['Id']} already has a domain configured.")
         store.domains[domain] = {
             "UserPoolId": pool["Id"], "Domain": domain, "CustomDomainConfig": params.get("CustomDomainConfig"),
-            "ManagedLoginVersion": params.get("ManagedLoginVersion") or 1,
+            "ManagedLoginVersion": params.get("ManagedLoginVersion", 1),
         }  # fmt: skip
         out: Params = {"ManagedLoginVersion": store.domains[domain]["ManagedLoginVersion"]}
         if params.get("CustomDomainConfig"):
@@ -363,6 +372,7 @@ class PoolHandlers:
         rec = store.domains.get(params["Domain"])
         if rec is None or rec["UserPoolId"] != pool["Id"]:
             raise invalid_parameter("Domain does not exist.")
+        self._check_login_version(params)
         for name in ("CustomDomainConfig", "ManagedLoginVersion"):
             if params.get(name) is not None:
                 rec[name] = params[name]
