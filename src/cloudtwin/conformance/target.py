@@ -96,6 +96,9 @@ class Target:
                 connect_timeout=5,
                 read_timeout=timeout,
                 s3={"addressing_style": "path"},
+                # StartSyncExecution, TestState...: a host prefix (``sync-``) on a loopback
+                # address names no host
+                inject_host_prefix=False,
             )
             credentials = dict(CREDENTIALS, aws_access_key_id=account) if account else CREDENTIALS
             client = self._session.create_client(service, region_name=region or self.region,
