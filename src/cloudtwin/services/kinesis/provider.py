@@ -333,6 +333,7 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
 
     def put_record(self, ctx: RequestContext, params: Params) -> Params:
         store, stream = self._find(ctx, params)
+        _partition_keys_given([params], "partitionKey")
         result = self._put_one(store, stream, params, ctx.clock.now())
         self._save(store, stream)
         self._written(stream)
@@ -344,6 +345,7 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
     def put_records(self, ctx: RequestContext, params: Params) -> Params:
         store, stream = self._find(ctx, params)
         entries = params["Records"]
+        _partition_keys_given(entries, "records.{}.member.partitionKey")
         total = sum(len(e["Data"]) + len(e["PartitionKey"].encode()) for e in entries)
         if total > MAX_PUT_RECORDS_BYTES:
             raise invalid_argument(
@@ -398,6 +400,18 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
             "OnDemandStreamCount": sum(1 for s in streams if s.mode == "ON_DEMAND"),
             "OnDemandStreamCountLimit": 50,
         }  # fmt: skip
+
+
+def _partition_keys_given(entries: list[Params], where: str) -> None:
+    """A stream of the USER_PARTITION_KEY record distribution strategy (the default, and
+    the only one cloudtwin keeps) needs a partition key on every record."""
+    missing = [i for i, entry in enumerate(entries, 1) if entry.get("PartitionKey") is None]
+    if missing:
+        count = len(missing)
+        head = "1 validation error detected: " if count == 1 else f"{count} validation errors detected: "
+        raise ServiceError("ValidationException", head + "; ".join(
+            f"Value null at '{where.format(i)}' failed to satisfy constraint: Member must not be null"
+            for i in missing))
 
 
 def _within_shard_limit(store: KinesisStore, account: str, region: str, requested: int) -> None:
