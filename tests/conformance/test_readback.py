@@ -59,6 +59,13 @@ def test_a_nested_member_is_read_back_from_the_same_structure():
     assert compare(pair, sent, read).verified
     wrong = compare(pair, sent, dict(read, encryptionConfiguration={"type": "CUSTOMER_MANAGED_KMS_KEY"}))
     assert wrong.verified is False and "CUSTOMER_MANAGED_KMS_KEY" in wrong.reason
+    # a rule's Name is not its rule set's; a nested member the read has at its top level is
+    pair = _pair("ses", "CreateReceiptRule")
+    sent = {"RuleSetName": "rules", "Rule": {"Name": "rule", "Enabled": True}}
+    assert compare(pair, sent, {"Metadata": {"Name": "rules"}, "Rules": [{"Name": "rule"}]}).verified is not False
+    pair = _pair("s3", "PutBucketTagging")
+    tags = [{"Key": "a", "Value": "1"}]
+    assert compare(pair, {"Bucket": "b", "Tagging": {"TagSet": tags}}, {"TagSet": tags}).verified
 
 
 @pytest.mark.parametrize("wrote, got, expected", [

@@ -163,14 +163,17 @@ def holder(data: Any, name: str, depth: int = 0) -> str | None:
 
 
 def read_back(read: Any, sent: dict[str, Any], name: str) -> Any:
-    """What the read answers for a member written as ``name``: inside the same-named
-    structure when the write nested it and the read has that structure too (the ``type`` of
-    an ``encryptionConfiguration`` is not the resource's own ``type``), else by name."""
+    """What the read answers for a member written as ``name``: by name where the write sent
+    it at its top level; where the write nested it, inside the read's same-named structure,
+    or else at the read's top level only (the ``type`` of an ``encryptionConfiguration`` is
+    not the resource's own ``type``, a receipt rule's ``Name`` not its rule set's)."""
     if not isinstance(read, dict):
         return None
     parent = holder(sent, name)
-    scope = find(read, parent) if parent is not None else None
-    return find(scope, name) if isinstance(scope, dict) else find(read, name)
+    if parent is None:
+        return find(read, name)
+    scope = find(read, parent)
+    return find(scope, name) if isinstance(scope, dict) else read.get(name)
 
 
 def read_params(pair: ReadBack, sent: dict[str, Any], answer: Any) -> dict[str, Any] | None:
