@@ -10,6 +10,8 @@ Messages go from ``ct@example.com`` to addresses of ``example.com``.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Any, Mapping
 
 from cloudtwin.conformance.constraints import Constraint
@@ -60,7 +62,7 @@ SETUP = ServiceSetup(
         "ToAddresses": ["to@example.com"], "CcAddresses": ["cc@example.com"], "BccAddresses": ["bcc@example.com"],
         # an empty structure goes as nothing on the query protocol: these are never sent empty
         "Destination": TO, "Body": {"Text": {"Data": "Hello"}}, "TrackingOptions": {"CustomRedirectDomain": "example.com"},
-        "RawMessage": {"Data": RAW}, "SnsTopic": "{topic_arn}", "MailFromDomain": "mail.{identity}", "SourceArn": DROP, "FromArn": DROP, "ReturnPathArn": DROP, "TemplateArn": DROP,
+        "RawMessage": {"Data": RAW}, "Cidr": "10.0.0.0/24", "SnsTopic": "{topic_arn}", "MailFromDomain": "mail.{identity}", "SourceArn": DROP, "FromArn": DROP, "ReturnPathArn": DROP, "TemplateArn": DROP,
         "TemplateName": "ct-template", "TemplateData": DATA, "DefaultTemplateData": DATA,
         "ReplacementTemplateData": DATA,
         "RuleSetName": "ct-rules", "OriginalRuleSetName": "ct-rules", "RuleName": "ct-rule",
@@ -104,8 +106,51 @@ def _not_a_subdomain(params: Mapping[str, Any]) -> bool:
     return not domain.endswith("." + identity.split("@")[-1])
 
 
+_TAG_TEXT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_MAILBOX = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_FILTER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?")
+
+
+def _bad_message_tag(params: Mapping[str, Any]) -> bool:
+    tags = [*(params.get("Tags") or ()), *(params.get("DefaultTags") or ()),
+            *(t for d in params.get("Destinations") or () if isinstance(d, Mapping)
+              for t in d.get("ReplacementTags") or ())]
+    return any(isinstance(tag, Mapping) and not all(isinstance(tag.get(k), str) and _TAG_TEXT.fullmatch(tag[k])
+                                                     for k in ("Name", "Value"))
+               for tag in tags)
+
+
+def _bad_filter(params: Mapping[str, Any]) -> bool:
+    found = params.get("Filter")
+    if not isinstance(found, Mapping):
+        return False
+    name, cidr = found.get("Name"), (found.get("IpFilter") or {}).get("Cidr")
+    if isinstance(name, str) and not _FILTER_NAME.fullmatch(name):
+        return True
+    try:
+        ipaddress.ip_network(cidr, strict=False)
+    except (TypeError, ValueError):
+        return isinstance(cidr, str)
+    return False
+
+
+_MESSAGE_TAG = ("MessageTag, Name and Value documentation (botocore model): 'Contain only ASCII letters (a-z, "
+                "A-Z), numbers (0-9), underscores (_), or dashes (-). Contain 256 characters or fewer'")
+
 #: Documented constraints the model leaves out (:mod:`cloudtwin.conformance.constraints`).
 CONSTRAINTS = (
+    *(Constraint(op, "a message tag's name and value are 1-256 ASCII letters, digits, '_' or '-'", _MESSAGE_TAG,
+                 _bad_message_tag)
+      for op in ("SendEmail", "SendRawEmail", "SendTemplatedEmail", "SendBulkTemplatedEmail")),
+    *(Constraint(op, "EmailAddress is an email address (local-part@domain)",
+                 f"{op}, EmailAddress documentation (botocore model): 'The email address to be verified'; "
+                 "RFC 5321, 4.1.2 (Mailbox = Local-part \"@\" domain)",
+                 lambda p: isinstance(p.get("EmailAddress"), str) and not _MAILBOX.fullmatch(p["EmailAddress"]))
+      for op in ("VerifyEmailIdentity", "VerifyEmailAddress")),
+    Constraint("CreateReceiptFilter", "a filter's name is letters, digits, '_' or '-' (starting and ending with "
+               "a letter or digit, at most 64) and its Cidr an IP address or CIDR range",
+               "ReceiptFilter, Name documentation, and ReceiptIpFilter, Cidr documentation (botocore model)",
+               _bad_filter),
     Constraint("SetIdentityMailFromDomain", "MailFromDomain is a subdomain of the verified identity",
                "SetIdentityMailFromDomain, MailFromDomain documentation (botocore model): 'The MAIL FROM domain "
                "must 1) be a subdomain of the verified identity'", _not_a_subdomain),
