@@ -51,6 +51,23 @@ def test_what_was_written_is_compared_by_name_with_types_normalised():
     assert compare(pair, {"QueueName": "q"}, {"Attributes": {}}).verified is None
 
 
+def test_a_nested_member_is_read_back_from_the_same_structure():
+    pair = _pair("stepfunctions", "CreateStateMachine")
+    # the machine's own ``type`` (STANDARD) is not the encryption's
+    sent = {"name": "m", "encryptionConfiguration": {"type": "AWS_OWNED_KEY"}}
+    read = {"name": "m", "type": "STANDARD", "encryptionConfiguration": {"type": "AWS_OWNED_KEY"}}
+    assert compare(pair, sent, read).verified
+    wrong = compare(pair, sent, dict(read, encryptionConfiguration={"type": "CUSTOMER_MANAGED_KMS_KEY"}))
+    assert wrong.verified is False and "CUSTOMER_MANAGED_KMS_KEY" in wrong.reason
+    # a rule's Name is not its rule set's; a nested member the read has at its top level is
+    pair = _pair("ses", "CreateReceiptRule")
+    sent = {"RuleSetName": "rules", "Rule": {"Name": "rule", "Enabled": True}}
+    assert compare(pair, sent, {"Metadata": {"Name": "rules"}, "Rules": [{"Name": "rule"}]}).verified is not False
+    pair = _pair("s3", "PutBucketTagging")
+    tags = [{"Key": "a", "Value": "1"}]
+    assert compare(pair, {"Bucket": "b", "Tagging": {"TagSet": tags}}, {"TagSet": tags}).verified
+
+
 @pytest.mark.parametrize("wrote, got, expected", [
     (45, "45", True), (True, "true", True), ("1.50", 1.5, True),
     ('{"a": [1, 2]}', {"a": [1, 2]}, True), ("%7B%22a%22%3A1%7D", '{"a":1}', True),

@@ -150,6 +150,32 @@ def find(data: Any, name: str, depth: int = 0) -> Any:
     return None
 
 
+def holder(data: Any, name: str, depth: int = 0) -> str | None:
+    """The key of the structure that holds the member :func:`find` finds (None: top level
+    or not found)."""
+    if not isinstance(data, dict) or depth > 5 or name in data:
+        return None
+    for key, value in data.items():
+        if isinstance(value, dict) and find(value, name) is not None:
+            inner = holder(value, name, depth + 1)
+            return key if inner is None else inner
+    return None
+
+
+def read_back(read: Any, sent: dict[str, Any], name: str) -> Any:
+    """What the read answers for a member written as ``name``: by name where the write sent
+    it at its top level; where the write nested it, inside the read's same-named structure,
+    or else at the read's top level only (the ``type`` of an ``encryptionConfiguration`` is
+    not the resource's own ``type``, a receipt rule's ``Name`` not its rule set's)."""
+    if not isinstance(read, dict):
+        return None
+    parent = holder(sent, name)
+    if parent is None:
+        return find(read, name)
+    scope = find(read, parent)
+    return find(scope, name) if isinstance(scope, dict) else read.get(name)
+
+
 def read_params(pair: ReadBack, sent: dict[str, Any], answer: Any) -> dict[str, Any] | None:
     """The read's parameters, or None when a member it requires is missing (a write's
     answer without the ``QueueUrl`` it must return)."""
@@ -171,7 +197,7 @@ def compare(pair: ReadBack, sent: dict[str, Any], read: Any) -> Outcome:
         if wrote is None or empty(wrote):  # nothing written: nothing to read back
             continue
         written_any = True
-        got = find(read, name) if isinstance(read, dict) else None
+        got = read_back(read, sent, name)
         if got is None:
             continue
         if hasattr(got, "read"):

@@ -96,6 +96,9 @@ class Target:
                 connect_timeout=5,
                 read_timeout=timeout,
                 s3={"addressing_style": "path"},
+                # StartSyncExecution, TestState...: a host prefix (``sync-``) on a loopback
+                # address names no host
+                inject_host_prefix=False,
             )
             credentials = dict(CREDENTIALS, aws_access_key_id=account) if account else CREDENTIALS
             client = self._session.create_client(service, region_name=region or self.region,
@@ -118,7 +121,9 @@ class Target:
     def _after_call(self, http_response: Any, model: "OperationModel", **_: Any) -> None:
         self._last["status"] = http_response.status_code
         self._last["headers"] = dict(http_response.headers)
-        streaming = model.has_streaming_output and 200 <= http_response.status_code < 300
+        # a streaming body, or an event stream (SubscribeToShard's lasts minutes): not read here
+        streaming = ((model.has_streaming_output or model.has_event_stream_output)
+                     and 200 <= http_response.status_code < 300)
         self._last["body"] = b"" if streaming else (http_response.content or b"")
 
     def reset(self) -> None:
@@ -154,6 +159,7 @@ class Target:
 
     def _call(self, service: str, operation: str, params: dict[str, Any], *, account: str | None,
               region: str | None, timeout: float | None) -> tuple[Response | None, Any, str]:
+        from botocore.eventstream import EventStream
         from botocore.exceptions import (
             ClientError,
             ConnectionClosedError,
@@ -185,6 +191,9 @@ class Target:
                              self._last.get("body", b""), None, None,
                              f"the SDK could not read the answer: {type(exc).__name__}: {exc}"),
                     None, self._last.get("request", ""))
+        for value in parsed.values():  # an event stream answered is not listened to
+            if isinstance(value, EventStream):
+                value.close()
         return (Response(self._last.get("status", 200), self._last.get("headers", {}),
                          self._last.get("body", b"")), parsed, self._last.get("request", ""))
 

@@ -149,3 +149,19 @@ def test_retention_trims_records_on_the_virtual_clock(aws_client, cloudtwin):
     with pytest.raises(ClientError) as exc:
         kinesis.decrease_stream_retention_period(StreamName="ks", RetentionPeriodHours=72)
     assert _err(exc)[0] == "InvalidArgumentException"
+
+
+def test_a_record_without_a_partition_key_is_refused(aws_client):
+    """The model makes PartitionKey optional (a stream of the AUTO distribution strategy
+    ignores it); a USER_PARTITION_KEY stream, the default, needs one: ValidationException,
+    not a server error."""
+    kinesis = aws_client("kinesis")
+    kinesis.create_stream(StreamName="keys", ShardCount=1)
+    with pytest.raises(ClientError) as exc:
+        kinesis.put_record(StreamName="keys", Data=b"x")
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert "'partitionKey'" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        kinesis.put_records(StreamName="keys", Records=[{"Data": b"x", "PartitionKey": "k"}, {"Data": b"y"}])
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert "records.2.member.partitionKey" in exc.value.response["Error"]["Message"]

@@ -155,3 +155,24 @@ def test_shards_introspection(aws_client, endpoint):
     shards = body["streams"][0]["Shards"]
     assert sum(s["RecordCount"] for s in shards) == 1
     assert [r["Data"] for s in shards for r in s.get("Records", [])] == ["aGk="]
+
+
+def test_shard_counts_past_the_limits_are_refused(aws_client):
+    """More shards than the account's limit (DescribeLimits' ShardLimit) or, scaled, than a
+    stream may hold is LimitExceededException, and nothing is allocated for them."""
+    kinesis = aws_client("kinesis")
+    limit = kinesis.describe_limits()["ShardLimit"]
+    with pytest.raises(ClientError) as exc:
+        kinesis.create_stream(StreamName="huge", ShardCount=2**31 - 1)
+    code, message = _err(exc)
+    assert code == "LimitExceededException" and f"Current limit of shards: {limit}" in message
+    with pytest.raises(ClientError):
+        kinesis.describe_stream_summary(StreamName="huge")
+    kinesis.create_stream(StreamName="big", ShardCount=6000)
+    with pytest.raises(ClientError) as exc:
+        kinesis.update_shard_count(StreamName="big", TargetShardCount=12000, ScalingType="UNIFORM_SCALING")
+    assert _err(exc)[0] == "LimitExceededException" and "10000 shards in a stream" in _err(exc)[1]
+    with pytest.raises(ClientError) as exc:
+        kinesis.create_stream(StreamName="more", ShardCount=limit - 5999)
+    assert _err(exc)[0] == "LimitExceededException"
+    kinesis.delete_stream(StreamName="big")

@@ -257,3 +257,20 @@ def test_contact_lists_and_contacts(aws_client):
     assert exc.value.response["Error"]["Code"] == "NotFoundException"
     v2.delete_contact_list(ContactListName="customers")
     assert v2.list_contact_lists()["ContactLists"] == []
+
+
+def test_cloudwatch_destination_dimensions_in_each_versions_names(aws_client):
+    """v2 names a dimension's value source MESSAGE_TAG, v1 messageTag: each API takes and
+    answers its own names for the same destination."""
+    v2, v1 = aws_client("sesv2"), aws_client("ses")
+    v2.create_configuration_set(ConfigurationSetName="dims")
+    dimension = {"DimensionName": "campaign", "DimensionValueSource": "MESSAGE_TAG", "DefaultDimensionValue": "none"}
+    v2.create_configuration_set_event_destination(
+        ConfigurationSetName="dims", EventDestinationName="cw",
+        EventDestination={"Enabled": True, "MatchingEventTypes": ["SEND"],
+                          "CloudWatchDestination": {"DimensionConfigurations": [dimension]}})
+    got = v2.get_configuration_set_event_destinations(ConfigurationSetName="dims")["EventDestinations"][0]
+    assert got["CloudWatchDestination"]["DimensionConfigurations"] == [dimension]
+    described = v1.describe_configuration_set(ConfigurationSetName="dims", ConfigurationSetAttributeNames=["eventDestinations"])
+    assert described["EventDestinations"][0]["CloudWatchDestination"]["DimensionConfigurations"][0][
+        "DimensionValueSource"] == "messageTag"

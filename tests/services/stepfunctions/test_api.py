@@ -189,3 +189,28 @@ def test_test_state_of_a_map_and_a_mocked_context(sfn):
                             ({"Pokedex": {}}, "Field 'Pokedex' is not allowed")):
         assert _error(sfn.test_state, definition=pass_state, context=json.dumps(context)) == (
             "ValidationException", f"Invalid Context object provided: {reason}")
+
+
+def test_a_mock_holds_a_result_or_an_error_output(sfn):
+    """A mock with neither (only its fieldValidationMode) is AWS's ValidationException, as
+    one with both, and never a server error."""
+    task = json.dumps({"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:listActivities", "End": True})
+    for mock in ({"fieldValidationMode": "NONE"}, {"result": "{}", "errorOutput": {"error": "E"}}):
+        assert _error(sfn.test_state, definition=task, mock=mock) == (
+            "ValidationException", "A test mock should have only one of the following fields: [result, errorOutput].")
+
+
+def test_a_map_run_arn_that_is_no_arn_is_invalid(sfn):
+    """DescribeMapRun, UpdateMapRun and ListExecutions tell a malformed Map Run ARN
+    (InvalidArn) from one that names no Map Run (ResourceNotFound)."""
+    for call in (sfn.describe_map_run, sfn.update_map_run, sfn.list_executions):
+        assert _error(call, mapRunArn="not-an-arn")[0] == "InvalidArn"
+        unknown = "arn:aws:states:us-east-1:000000000000:mapRun:machine/Fan:0b4dbfc4-5b2c-4c8e-9f4c-6a39e5dc1c0d"
+        assert _error(call, mapRunArn=unknown)[0] == "ResourceNotFound"
+
+
+def test_update_state_machine_keeps_the_encryption_configuration(sfn, machine):
+    arn = machine(PASS)
+    config = {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/ct", "kmsDataKeyReusePeriodSeconds": 120}
+    sfn.update_state_machine(stateMachineArn=arn, encryptionConfiguration=config)
+    assert sfn.describe_state_machine(stateMachineArn=arn)["encryptionConfiguration"] == config

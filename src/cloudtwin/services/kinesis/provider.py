@@ -29,6 +29,10 @@ ON_DEMAND_SHARDS = 4
 MIN_RETENTION = 24
 MAX_RETENTION = 8760
 MAX_PUT_RECORDS_BYTES = 5 * 1024 * 1024
+#: Open shards an account may hold in a region (DescribeLimits' ShardLimit), and in one
+#: stream scaled by UpdateShardCount.
+SHARD_LIMIT = 20000
+STREAM_SHARD_LIMIT = 10000
 
 
 def _dt(epoch: float) -> datetime:
@@ -126,6 +130,7 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
             raise invalid_argument("ShardCount is required for PROVISIONED stream mode.")
         if count < 1:
             raise invalid_argument(f"ShardCount {count} must be at least 1.")
+        _within_shard_limit(store, ctx.account_id, ctx.region, count)
         now = ctx.clock.now()
         stream = Stream(
             name=name, arn=stream_arn(ctx, name), account_id=ctx.account_id, region=ctx.region,
@@ -289,6 +294,13 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
                 "UpdateShardCount is not supported for ON_DEMAND streams.",
             )
         target = params["TargetShardCount"]
+        count = len(stream.open_shards())
+        if target > STREAM_SHARD_LIMIT and target > count:
+            raise ServiceError("LimitExceededException",
+                               f"UpdateShardCount cannot scale up to more than {STREAM_SHARD_LIMIT} shards in a "
+                               f"stream. Current open shard count: {count} Target shard count: {target}")
+        if count < target <= 2 * count:  # sharding.rescale words the other limits
+            _within_shard_limit(store, stream.account_id, stream.region, target - count)
         current = sharding.rescale(stream, stream.account_id, target, ctx.clock.now())
         self._save(store, stream)
         return {"StreamName": stream.name, "StreamARN": stream.arn,
@@ -321,6 +333,7 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
 
     def put_record(self, ctx: RequestContext, params: Params) -> Params:
         store, stream = self._find(ctx, params)
+        _partition_keys_given([params], "partitionKey")
         result = self._put_one(store, stream, params, ctx.clock.now())
         self._save(store, stream)
         self._written(stream)
@@ -332,6 +345,7 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
     def put_records(self, ctx: RequestContext, params: Params) -> Params:
         store, stream = self._find(ctx, params)
         entries = params["Records"]
+        _partition_keys_given(entries, "records.{}.member.partitionKey")
         total = sum(len(e["Data"]) + len(e["PartitionKey"].encode()) for e in entries)
         if total > MAX_PUT_RECORDS_BYTES:
             raise invalid_argument(
@@ -382,10 +396,35 @@ class Provider(SettingsOperations, ConsumerOperations, ServiceProvider):
     def describe_limits(self, ctx: RequestContext, params: Params) -> Params:
         streams = list(ctx.store.streams.values())
         return {
-            "ShardLimit": 20000, "OpenShardCount": sum(len(s.open_shards()) for s in streams),
+            "ShardLimit": SHARD_LIMIT, "OpenShardCount": sum(len(s.open_shards()) for s in streams),
             "OnDemandStreamCount": sum(1 for s in streams if s.mode == "ON_DEMAND"),
             "OnDemandStreamCountLimit": 50,
         }  # fmt: skip
+
+
+def _partition_keys_given(entries: list[Params], where: str) -> None:
+    """A stream of the USER_PARTITION_KEY record distribution strategy (the default, and
+    the only one cloudtwin keeps) needs a partition key on every record."""
+    missing = [i for i, entry in enumerate(entries, 1) if entry.get("PartitionKey") is None]
+    if missing:
+        count = len(missing)
+        head = "1 validation error detected: " if count == 1 else f"{count} validation errors detected: "
+        raise ServiceError("ValidationException", head + "; ".join(
+            f"Value null at '{where.format(i)}' failed to satisfy constraint: Member must not be null"
+            for i in missing))
+
+
+def _within_shard_limit(store: KinesisStore, account: str, region: str, requested: int) -> None:
+    """LimitExceededException when ``requested`` more open shards would pass the account's
+    shard limit in the region (CreateStream: "Create more shards than are authorized for
+    your account")."""
+    open_now = sum(len(s.open_shards()) for s in store.streams.values())
+    if open_now + requested > SHARD_LIMIT:
+        raise ServiceError(
+            "LimitExceededException",
+            f"This request would exceed the shard limit for the account {account} in {region}. "
+            f"Current limit of shards: {SHARD_LIMIT}, Current open shards: {open_now}, "
+            f"Request shards: {requested}. Use the DescribeLimits API to check your limits.")
 
 
 _SHARD_FILTERS_NEEDING_ID = {"AFTER_SHARD_ID"}

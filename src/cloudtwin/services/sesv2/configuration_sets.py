@@ -22,8 +22,18 @@ _V2_EVENT_TYPES = {v1: v2 for v2, v1 in _EVENT_TYPES.items()}
 def v1_delivery(tls_policy: str | None) -> Params:
     """v2's ``TlsPolicy`` (``REQUIRE``) as v1's delivery options (``Require``)."""
     return {"TlsPolicy": tls_policy.capitalize()} if tls_policy else {}
-#: Destination members whose shapes are the same in both versions.
-_SAME = ("CloudWatchDestination",)
+#: v2's dimension value sources (``MESSAGE_TAG``) -> v1's (``messageTag``).
+_SOURCES = {name: "".join([name.split("_")[0].lower(), *(p.capitalize() for p in name.split("_")[1:])])
+            for name in ("MESSAGE_TAG", "EMAIL_HEADER", "LINK_TAG")}
+_V2_SOURCES = {v1: v2 for v2, v1 in _SOURCES.items()}
+
+
+def _cloudwatch(destination: Params, sources: dict[str, str]) -> Params:
+    """A CloudWatch destination with its dimensions' value sources in the other version's names."""
+    dimensions = [dict(d, DimensionValueSource=sources.get(d.get("DimensionValueSource"), d.get("DimensionValueSource")))
+                  if "DimensionValueSource" in d else d for d in destination.get("DimensionConfigurations") or []]
+    return dict(destination, DimensionConfigurations=dimensions) if "DimensionConfigurations" in destination \
+        else dict(destination)
 #: v2's Firehose destination members -> v1's.
 _FIREHOSE = (("IamRoleArn", "IAMRoleARN"), ("DeliveryStreamArn", "DeliveryStreamARN"))
 
@@ -37,7 +47,8 @@ def v1_destination(name: str, definition: Params) -> Params:
         out["EventBridgeDestination"] = {"EventBusARN": definition["EventBridgeDestination"]["EventBusArn"]}
     if definition.get("KinesisFirehoseDestination"):
         out["KinesisFirehoseDestination"] = {v1: definition["KinesisFirehoseDestination"][v2] for v2, v1 in _FIREHOSE}
-    out |= {k: definition[k] for k in _SAME if definition.get(k)}
+    if definition.get("CloudWatchDestination"):
+        out["CloudWatchDestination"] = _cloudwatch(definition["CloudWatchDestination"], _SOURCES)
     return out
 
 
@@ -50,7 +61,8 @@ def v2_destination(destination: Params) -> Params:
         out["EventBridgeDestination"] = {"EventBusArn": destination["EventBridgeDestination"]["EventBusARN"]}
     if destination.get("KinesisFirehoseDestination"):
         out["KinesisFirehoseDestination"] = {v2: destination["KinesisFirehoseDestination"][v1] for v2, v1 in _FIREHOSE}
-    out |= {k: destination[k] for k in _SAME if destination.get(k)}
+    if destination.get("CloudWatchDestination"):
+        out["CloudWatchDestination"] = _cloudwatch(destination["CloudWatchDestination"], _V2_SOURCES)
     return out
 
 

@@ -170,6 +170,8 @@ class MachinesMixin:
             self.logs.configured(machine)  # type: ignore[attr-defined]
         if "tracingConfiguration" in params:
             machine["tracingConfiguration"] = params["tracingConfiguration"]
+        if "encryptionConfiguration" in params:
+            machine["encryptionConfiguration"] = params["encryptionConfiguration"]
         if changed:
             # a new revision: published again, it makes a new version
             machine["revision"] = machine["revisionId"] = str(uuid.uuid4())

@@ -326,6 +326,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
         store = self._store(ctx)
         items = []
         if params.get("mapRunArn"):
+            _check_map_run_arn(params["mapRunArn"])
             run = store.map_runs.get(params["mapRunArn"])
             if run is None:
                 raise ServiceError("ResourceNotFound", f"Resource not found: '{params['mapRunArn']}'")
@@ -407,6 +408,7 @@ class Provider(machines.MachinesMixin, ServiceProvider):
     # -- map runs ----------------------------------------------------------------------------------
 
     def _map_run(self, ctx: RequestContext, arn: str) -> Params:
+        _check_map_run_arn(arn)
         run = self._store(ctx).map_runs.get(arn)
         if run is None:
             raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'")
@@ -514,6 +516,13 @@ class Provider(machines.MachinesMixin, ServiceProvider):
 
     async def test_state(self, ctx: RequestContext, params: Params) -> Params:
         return await teststate.run(self, ctx, params)
+
+
+def _check_map_run_arn(arn: str) -> None:
+    """A Map Run ARN: arn:partition:states:region:account:mapRun:machine/label:id."""
+    parts = arn.split(":")
+    if len(parts) < 8 or parts[0] != "arn" or parts[2] != "states" or parts[5] != "mapRun":
+        raise invalid_arn(arn)
 
 
 def _without_data(event: Params) -> Params:

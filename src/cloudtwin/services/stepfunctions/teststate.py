@@ -120,7 +120,7 @@ async def run(provider: "Provider", ctx: RequestContext, params: Params) -> Para
     name, state, language = _state_of(params)
     kind = state["Type"]
     mock = params.get("mock")
-    if mock is not None and "result" in mock and "errorOutput" in mock:
+    if mock is not None and ("result" in mock) == ("errorOutput" in mock):  # both, or neither
         raise validation("A test mock should have only one of the following fields: [result, errorOutput].")
     if kind in ("Map", "Parallel") and mock is None:  # their iterations and branches cannot run on their own
         raise ServiceError("InvalidDefinition", "TestState API does not support Map or Parallel states. Supported "
