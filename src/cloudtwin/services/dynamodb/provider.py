@@ -65,6 +65,12 @@ def _iso_label(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
+#: GetItem members that shape the answer (the common call has none).
+_GET_ITEM_SHAPING = frozenset(
+    ("ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames", "ExpressionAttributeValues")
+)
+
+
 class Provider(ServiceProvider):
     service_name = "dynamodb"
     store_class = DynamoStore
@@ -519,14 +525,16 @@ class Provider(ServiceProvider):
 
     def get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._record(ctx, self._name_from(params["TableName"]))
-        reject_mixed(params, ("AttributesToGet",), ("ProjectionExpression",))
-        exprs = RequestExpressions(params, expressions=("ProjectionExpression",))
+        projection = None
+        if not _GET_ITEM_SHAPING.isdisjoint(params):  # else none of their checks apply
+            reject_mixed(params, ("AttributesToGet",), ("ProjectionExpression",))
+            projection = RequestExpressions(params, expressions=("ProjectionExpression",)).projection
         key = clean_key(record, params["Key"])
-        stored = self._data(ctx, record).stored(key)
+        stored = ctx.store.data(record).stored(key)
         out: dict[str, Any] = {}
         if stored is not None:
-            if exprs.projection is not None:
-                out["Item"] = project(decode(stored.raw), exprs.projection)
+            if projection is not None:
+                out["Item"] = project(decode(stored.raw), projection)
             elif params.get("AttributesToGet"):
                 out["Item"] = {k: v for k, v in decode(stored.raw).items() if k in params["AttributesToGet"]}
             else:
