@@ -91,8 +91,11 @@ def _check_key_size(name: str, actual: str, value: dict[str, Any], *, hash_key: 
 def clean_key(record: TableRecord, key: dict[str, Any] | None) -> dict[str, Any]:
     """A Key parameter: exactly the table's key attributes, of the declared types."""
     schema = record.key_schema
-    if not key or len(key) != len(schema) or any(e["AttributeName"] not in key for e in schema):
+    if not key or len(key) != len(schema):
         raise validation("The provided key element does not match the schema")
+    for element in schema:
+        if element["AttributeName"] not in key:
+            raise validation("The provided key element does not match the schema")
     cleaned: dict[str, Any] = {}
     for element in schema:
         name = element["AttributeName"]

@@ -356,7 +356,10 @@ class Provider(ServiceProvider):
             self.broker.enqueue(store, queue, message)
             self.env.metrics.record_each(
                 queue.account_id, queue.region, "AWS/SQS", (("QueueName", queue.name),),
-                (("NumberOfMessagesSent", 1.0, "Count"), ("SentMessageSize", float(len(message.body.encode())), "Bytes")),
+                (
+                    ("NumberOfMessagesSent", 1.0, "Count"),
+                    ("SentMessageSize", float(len(message.body.encode())), "Bytes"),
+                ),
                 message.sent,
             )  # fmt: skip
         return outcome.result
