@@ -2,7 +2,7 @@
 against all three, in interleaved rounds, with the load average of each round.
 
     .venv/bin/python benchmarks/peers.py [--rounds 3] [--seconds 5] [--items 100000]
-        [--only cloudtwin,ministack,moto] [--skip memory,...]
+        [--only cloudtwin,ministack,moto] [--skip memory,...] [--port 4606] [--peer-port N]
 
 The peers are installed on first use into their own virtualenvs under
 ``~/.cache/cloudtwin-peers/`` with pip (ministack 1.5.33, ``moto[server]`` 5.2.x). Every
@@ -506,6 +506,7 @@ def main() -> None:
     parser.add_argument("--only", default="cloudtwin,ministack,moto")
     parser.add_argument("--skip", default="", help=f"comma-separated, of {','.join(WORKLOADS)}")
     parser.add_argument("--port", type=int, default=4606, help="cloudtwin's; peers take port+10..+12")
+    parser.add_argument("--peer-port", type=int, help="the peers' first port instead of port+10 (they take it and the next two)")
     parser.add_argument("--json", help="also write every round's figures to this file")
     args = parser.parse_args()
     skip = {s for s in args.skip.split(",") if s}
@@ -520,7 +521,8 @@ def main() -> None:
     for name in names:
         if name in PACKAGES:
             install(name)
-    ports = {"cloudtwin": args.port, "ministack": args.port + 10, "moto": args.port + 11, "bare": args.port + 12}
+    peer = args.peer_port if args.peer_port is not None else args.port + 10
+    ports = {"cloudtwin": args.port, "ministack": peer, "moto": peer + 1, "bare": peer + 2}
     servers = [Server(n, ports[n]) for n in names]
     if not skip >= {"send", "getitem"} and "cloudtwin" in names:
         servers.append(Server("bare", ports["bare"]))

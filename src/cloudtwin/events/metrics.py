@@ -36,23 +36,34 @@ class MetricRecorder:
         hot paths."""
         if type(dimensions) is not tuple:
             dimensions = tuple(sorted(dimensions.items()))  # type: ignore[union-attr]
-        key = (account, region, namespace, name, dimensions, unit, math.floor(when / 60) * 60)
+        self.record_each(account, region, namespace, dimensions, ((name, value, unit),), when)  # type: ignore[arg-type]
+
+    def record_each(
+        self, account: str, region: str, namespace: str, dimensions: tuple[tuple[str, str], ...],
+        observations: tuple[tuple[str, float, str], ...], when: float,
+    ) -> None:  # fmt: skip
+        """Add several observations of one resource at one instant, each (name, value,
+        unit): :meth:`record` for each, at one acquisition of the lock."""
+        minute = math.floor(when / 60) * 60
         with self._lock:
-            self.recorded += 1
-            entry = self._pending.get(key)
-            if entry is None:
-                if len(self._pending) >= MAX_PENDING:
-                    self._pending.pop(next(iter(self._pending)))
-                # [count, sum, min, max, {value: count}]
-                self._pending[key] = [1.0, value, value, value, {value: 1.0}]
-                return
-            entry[0] += 1
-            entry[1] += value
-            if value < entry[2]:
-                entry[2] = value
-            if value > entry[3]:
-                entry[3] = value
-            entry[4][value] = entry[4].get(value, 0.0) + 1
+            pending = self._pending
+            self.recorded += len(observations)
+            for name, value, unit in observations:
+                key = (account, region, namespace, name, dimensions, unit, minute)
+                entry = pending.get(key)
+                if entry is None:
+                    if len(pending) >= MAX_PENDING:
+                        pending.pop(next(iter(pending)))
+                    # [count, sum, min, max, {value: count}]
+                    pending[key] = [1.0, value, value, value, {value: 1.0}]
+                    continue
+                entry[0] += 1
+                entry[1] += value
+                if value < entry[2]:
+                    entry[2] = value
+                if value > entry[3]:
+                    entry[3] = value
+                entry[4][value] = entry[4].get(value, 0.0) + 1
 
     def drain(self) -> list[tuple[Key, list[Any]]]:
         """Every aggregate recorded since the last drain (and forget them)."""

@@ -59,7 +59,23 @@ def _refuse_constant(name: str) -> Any:
 
 
 #: ``json.loads(text, parse_constant=...)`` builds a decoder per call: one, made once.
-_decode = json.JSONDecoder(parse_constant=_refuse_constant).decode
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+_scan = _decoder.scan_once
+
+
+def _decode(text: str) -> Any:
+    """``_decoder.decode(text)``: an object with nothing around it is scanned directly
+    (what ``decode`` does after its whitespace checks); anything else, and every error,
+    goes through ``decode`` itself."""
+    if text[:1] == "{" and text[-1:] == "}":
+        try:
+            value, end = _scan(text, 0)
+        except StopIteration:
+            pass
+        else:
+            if end == len(text):
+                return value
+    return _decoder.decode(text)
 
 
 def read_json(text: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> Any:

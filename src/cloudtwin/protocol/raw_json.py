@@ -41,7 +41,28 @@ def _refuse(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_refuse).encode
+def _one_shot_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=default)
+    .encode``, the same text, without building the C encoder again on every call (as
+    ``encode`` does): made once, with no circular-reference bookkeeping (a response is a
+    tree)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=default)
+    make = json.encoder.c_make_encoder
+    if make is None:  # pragma: no cover - CPython has the C accelerator
+        return encoder.encode
+    encode_text = json.encoder.encode_basestring
+    chunks = make(None, default, encode_text, None, ":", ",", False, False, True)
+    join = "".join
+
+    def encode(value: Any) -> str:
+        if type(value) is str:
+            return encode_text(value)
+        return join(chunks(value, 0))
+
+    return encode
+
+
+_plain = _one_shot_encoder(_refuse)
 
 
 def dumps(value: Any, plain: Callable[[Any], str] = _plain) -> bytes:

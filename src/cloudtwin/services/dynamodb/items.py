@@ -65,13 +65,18 @@ def _check_key_value(record: TableRecord, name: str, value: dict[str, Any]) -> N
     actual = value_type(value)
     if actual != expected:
         raise invalid_param(f"Type mismatch for key {name} expected: {expected} actual: {actual}")
+    _check_key_size(name, actual, value, hash_key=name == record.hash_name, range_key=name == record.range_name)
+
+
+def _check_key_size(name: str, actual: str, value: dict[str, Any], *, hash_key: bool, range_key: bool) -> None:
+    """A key value of the right type: within its size limit, and not empty."""
     inner = value[actual]
     size = value_size(value)
-    if name == record.hash_name and size > MAX_HASH_KEY_BYTES:
+    if hash_key and size > MAX_HASH_KEY_BYTES:
         raise invalid_param(
             f"Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes"
         )
-    if name == record.range_name and size > MAX_RANGE_KEY_BYTES:
+    if range_key and size > MAX_RANGE_KEY_BYTES:
         raise invalid_param(
             f"Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY_BYTES} bytes"
         )
@@ -85,15 +90,21 @@ def _check_key_value(record: TableRecord, name: str, value: dict[str, Any]) -> N
 
 def clean_key(record: TableRecord, key: dict[str, Any] | None) -> dict[str, Any]:
     """A Key parameter: exactly the table's key attributes, of the declared types."""
-    names = [e["AttributeName"] for e in record.key_schema]
-    if not key or len(key) != len(names) or any(n not in key for n in names):
+    schema = record.key_schema
+    if not key or len(key) != len(schema):
         raise validation("The provided key element does not match the schema")
-    cleaned: dict[str, Any] = {}
-    for name in names:
-        value = clean_value(key[name])
-        if next(iter(value)) != record.attribute_type(name):
+    for element in schema:
+        if element["AttributeName"] not in key:
             raise validation("The provided key element does not match the schema")
-        _check_key_value(record, name, value)
+    cleaned: dict[str, Any] = {}
+    for element in schema:
+        name = element["AttributeName"]
+        value = clean_value(key[name])
+        actual = next(iter(value))
+        if actual != record.attribute_type(name):
+            raise validation("The provided key element does not match the schema")
+        hash_key = element["KeyType"] == "HASH"
+        _check_key_size(name, actual, value, hash_key=hash_key, range_key=not hash_key)
         cleaned[name] = value
     return cleaned
 

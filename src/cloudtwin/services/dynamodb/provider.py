@@ -65,6 +65,12 @@ def _iso_label(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
+#: GetItem members that shape the answer (the common call has none).
+_GET_ITEM_SHAPING = frozenset(
+    ("ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames", "ExpressionAttributeValues")
+)
+
+
 class Provider(ServiceProvider):
     service_name = "dynamodb"
     store_class = DynamoStore
@@ -76,8 +82,9 @@ class Provider(ServiceProvider):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _record(self, ctx: RequestContext, name: str, *, describe: bool = False) -> TableRecord:
-        record = ctx.store.tables.get(name)
+    def _record(self, ctx: RequestContext, name: str, *, describe: bool = False, store: Any = None) -> TableRecord:
+        """The table ``name`` (in ``store`` when the caller has it at hand: ``ctx.store``)."""
+        record = (ctx.store if store is None else store).tables.get(name)
         if record is None:
             raise tables.not_found(name if describe else None)
         return record
@@ -480,8 +487,10 @@ class Provider(ServiceProvider):
     def _consumed(self, ctx: RequestContext, table: str, kind: str, units: float) -> float:
         """Record the ``AWS/DynamoDB`` ``Consumed<kind>CapacityUnits`` metric AWS publishes
         per table, and pass the units on."""
-        self.env.metrics.record(ctx.account_id, ctx.region, "AWS/DynamoDB", f"Consumed{kind}CapacityUnits",
-                                (("TableName", table),), units, "Count", self.env.clock.now())  # fmt: skip
+        self.env.metrics.record_each(
+            ctx.account_id, ctx.region, "AWS/DynamoDB", (("TableName", table),),
+            ((f"Consumed{kind}CapacityUnits", units, "Count"),), self.env.clock.now(),
+        )  # fmt: skip
         return units
 
     def put_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -518,15 +527,18 @@ class Provider(ServiceProvider):
         }
 
     def get_item(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        record = self._record(ctx, self._name_from(params["TableName"]))
-        reject_mixed(params, ("AttributesToGet",), ("ProjectionExpression",))
-        exprs = RequestExpressions(params, expressions=("ProjectionExpression",))
+        store = ctx.store
+        record = self._record(ctx, self._name_from(params["TableName"]), store=store)
+        projection = None
+        if not _GET_ITEM_SHAPING.isdisjoint(params):  # else none of their checks apply
+            reject_mixed(params, ("AttributesToGet",), ("ProjectionExpression",))
+            projection = RequestExpressions(params, expressions=("ProjectionExpression",)).projection
         key = clean_key(record, params["Key"])
-        stored = self._data(ctx, record).stored(key)
+        stored = store.data(record).stored(key)
         out: dict[str, Any] = {}
         if stored is not None:
-            if exprs.projection is not None:
-                out["Item"] = project(decode(stored.raw), exprs.projection)
+            if projection is not None:
+                out["Item"] = project(decode(stored.raw), projection)
             elif params.get("AttributesToGet"):
                 out["Item"] = {k: v for k, v in decode(stored.raw).items() if k in params["AttributesToGet"]}
             else:

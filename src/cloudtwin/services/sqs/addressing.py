@@ -45,7 +45,10 @@ def addressed_queue_url(request: "HttpRequest") -> str | None:
     SQS's query API is addressed to the queue itself (``GET <queue URL>?Action=...``): the
     queue comes from the path.
     """
-    segments = [s for s in request.path.split("/") if s]
+    path = request.path
+    if path == "/":  # the endpoint (most requests)
+        return None
+    segments = [s for s in path.split("/") if s]
     if len(segments) != 2 or not segments[0].isdigit() or len(segments[0]) != 12:
         return None
     return request_base_url(request) + "/" + "/".join(segments)

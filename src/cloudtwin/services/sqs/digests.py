@@ -18,8 +18,9 @@ _PACK = struct.Struct(">I").pack
 STRING, BINARY, STRING_LIST, BINARY_LIST = b"\x01", b"\x02", b"\x03", b"\x04"
 
 
-def md5_of_body(body: str) -> str:
-    return hashlib.md5(body.encode("utf-8")).hexdigest()
+def md5_of_body(body: str | bytes) -> str:
+    """The digest of a body (text, or its UTF-8 bytes when the caller has them)."""
+    return hashlib.md5(body.encode("utf-8") if type(body) is str else body).hexdigest()
 
 
 def _field(out: list[bytes], data: bytes) -> None:

@@ -354,8 +354,14 @@ class Provider(ServiceProvider):
                     "AWSTraceHeader": {"DataType": "String", "StringValue": trace},
                 }
             self.broker.enqueue(store, queue, message)
-            self._metric(queue, "NumberOfMessagesSent", 1.0)
-            self._metric(queue, "SentMessageSize", float(len(message.body.encode())), "Bytes")
+            self.env.metrics.record_each(
+                queue.account_id, queue.region, "AWS/SQS", (("QueueName", queue.name),),
+                (
+                    ("NumberOfMessagesSent", 1.0, "Count"),
+                    ("SentMessageSize", float(len(message.body.encode())), "Bytes"),
+                ),
+                message.sent,
+            )  # fmt: skip
         return outcome.result
 
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -180,7 +180,8 @@ def prepare(
         raise missing_parameter("MessageBody")
     check_body(body)
     qattrs = queue.attributes
-    size = len(body.encode("utf-8"))
+    data = body.encode("utf-8")
+    size = len(data)
     attributes = params.get("MessageAttributes") or None
     system = params.get("MessageSystemAttributes") or None
     if attributes:
@@ -220,7 +221,7 @@ def prepare(
         raise invalid_value(
             "MessageDeduplicationId", dedup_id, "The request include parameter that is not valid for this queue type."
         )
-    md5_body = md5_of_body(body)
+    md5_body = md5_of_body(data)
     stored_attributes = _stored(attributes) if attributes else None
     stored_system = _stored(system) if system else None
     md5_attrs = md5_of_attributes(stored_attributes)
