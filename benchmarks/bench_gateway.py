@@ -45,12 +45,16 @@ def _json_request(service: str, target: str, version: str, body: dict) -> tuple[
         (b"amz-sdk-request", b"attempt=1; max=1"),
         (b"content-length", str(len(data)).encode()),
     ]
-    scope = {
+    return _scope(headers), data
+
+
+def _scope(headers: list) -> dict:
+    """An ASGI scope of a POST to ``/`` with these headers."""
+    return {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "server": ("127.0.0.1", 4566),
         "client": ("127.0.0.1", 50000), "scheme": "http", "method": "POST", "root_path": "",
         "path": "/", "raw_path": b"/", "query_string": b"", "headers": headers,
     }
-    return scope, data
 
 
 def _query_request(service: str, body: str) -> tuple[dict, bytes]:
@@ -64,12 +68,7 @@ def _query_request(service: str, body: str) -> tuple[dict, bytes]:
         (b"authorization", AUTH.format(svc=service).encode()),
         (b"content-length", str(len(data)).encode()),
     ]
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "server": ("127.0.0.1", 4566),
-        "client": ("127.0.0.1", 50000), "scheme": "http", "method": "POST", "root_path": "",
-        "path": "/", "raw_path": b"/", "query_string": b"", "headers": headers,
-    }
-    return scope, data
+    return _scope(headers), data
 
 
 class Call:
