@@ -6,7 +6,7 @@ this machine allows it (Linux, util-linux's ``unshare`` and ``mount``, and eithe
 mount points already there) an environment's process gets that same view: bind mounts in a
 private mount namespace, seen by that process alone. Its ``LAMBDA_TASK_ROOT``, working
 directory and tracebacks then name AWS's paths because they *are* its paths, and its
-environment variables can be AWS's set exactly (runtimes.Launch).
+environment variables can be AWS's set exactly (runtimes.SandboxLaunch).
 
 Elsewhere an environment runs from this machine's directories, and sandbox_paths.py rewrites
 what clients see. ``CLOUDTWIN_LAMBDA_SANDBOX=0`` chooses that everywhere.
@@ -27,7 +27,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Iterable
 
 from cloudtwin.execution.sandbox_paths import OPT, RUNTIME_DIR, TASK_ROOT
