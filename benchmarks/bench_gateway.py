@@ -1,10 +1,18 @@
-"""The gateway's own cost per request, in-process: no HTTP server, no sockets.
+"""The gateway's own cost per request, in-process: no sockets.
 
-Each request goes through the ASGI app exactly as uvicorn hands it over (``scope``,
-``receive``, ``send``, header names cased as the server has them), with the headers
-botocore sends. Prints, per request kind: µs per request (best of ``--repeat`` runs of
-``--count`` requests) and Python calls per request (counted with ``sys.setprofile``);
-``--profile NAME`` prints a cProfile of that kind, sorted by own time.
+Each request is measured two ways, with the headers botocore sends:
+
+- ``asgi``: through the ASGI app exactly as uvicorn hands it over (``scope``, ``receive``,
+  ``send``, header names cased as the server has them);
+- ``server``: as raw HTTP bytes fed to the server's connection protocol
+  (``cloudtwin.http_protocol``, uvicorn's httptools protocol with cloudtwin's direct
+  answers) over a transport that keeps what is written: the whole server in Python,
+  without the kernel and the event loop's polling.
+
+Prints, per request kind: µs per request each way (best of ``--repeat`` runs of
+``--count`` requests) and Python calls per request the server way (counted with
+``sys.setprofile``); ``--profile NAME`` prints a cProfile of that kind the server way,
+sorted by own time.
 
     .venv/bin/python benchmarks/bench_gateway.py [--count 20000] [--profile send]
 
@@ -21,9 +29,14 @@ import pstats
 import sys
 import time
 
+import uvicorn
+import uvloop
+from uvicorn.server import ServerState
+
 from cloudtwin.config import Config
 from cloudtwin.gateway.app import Gateway
-from cloudtwin.server import CasedHeaders
+from cloudtwin.http_protocol import http_protocol_class
+from cloudtwin.response_head import CasedHeaders
 
 AUTH = (
     "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLEKEY123456/20260101/us-east-1/{svc}/aws4_request, "
@@ -95,6 +108,69 @@ class Call:
         await app(dict(self.scope), receive, send)
 
 
+class Transport:
+    """An asyncio transport that keeps what the protocol writes (the last response)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.data = b""
+        self.closed = False
+        self.waiter: asyncio.Future | None = None
+
+    def get_extra_info(self, name: str, default=None):
+        return {"sockname": ("127.0.0.1", 4566), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class Wire:
+    """One request as raw HTTP bytes, replayed into the server's protocol."""
+
+    def __init__(self, call: Call, protocol, transport: Transport) -> None:
+        head = [b"POST / HTTP/1.1"] + [b"%s: %s" % (name, value) for name, value in call.scope["headers"]]
+        self.raw = b"\r\n".join(head) + b"\r\n\r\n" + call.body
+        self.protocol, self.transport = protocol, transport
+
+    async def run(self, app=None) -> None:  # noqa: ARG002 - the same signature as Call.run
+        transport = self.transport
+        transport.data = b""
+        self.protocol.data_received(self.raw)
+        if not transport.data.endswith(b"}") and b"Content-Length: 0" not in transport.data:
+            transport.waiter = transport.loop.create_future()
+            await transport.waiter
+            while transport.data.count(b"\r\n\r\n") == 0:
+                transport.waiter = transport.loop.create_future()
+                await transport.waiter
+
+    @property
+    def status(self) -> int:
+        return int(self.transport.data[9:12])
+
+
+def _server_protocol(gateway: Gateway, loop: asyncio.AbstractEventLoop):
+    config = uvicorn.Config(gateway, http=http_protocol_class(), lifespan="off", log_config=None, proxy_headers=False)
+    config.load()
+    protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    transport = Transport(loop)
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
 async def _setup(app, calls: dict[str, Call]) -> None:
     for scope, body in (
         _json_request("sqs", "AmazonSQS.CreateQueue", "1.0", {"QueueName": "bench"}),
@@ -155,25 +231,35 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(CALLS))
     parser.add_argument("--profile", help="print a cProfile of this kind of request")
     parser.add_argument("--data-dir", help="persist, as --data-dir does")
+    parser.add_argument("--ways", default="asgi,server", help="which ways to measure")
     args = parser.parse_args()
     gateway = Gateway(Config(log_level="warning", data_dir=args.data_dir))
-    gateway.header_list = CasedHeaders()  # as cloudtwin.server.build_server sets it
+    cased = CasedHeaders()  # as cloudtwin.server.build_server sets them
+    gateway.header_list, gateway.wire_head = cased, cased.head
     app = gateway
-    loop = asyncio.new_event_loop()
+    loop = uvloop.new_event_loop()  # as the server runs
     calls = {name: CALLS[name]() for name in args.only.split(",")}
     loop.run_until_complete(_setup(app, calls))
-    print(f"{'request':<10} {'µs/request':>11} {'calls/request':>14}")
+    protocol, transport = _server_protocol(gateway, loop)
+    wires = {name: Wire(call, protocol, transport) for name, call in calls.items()}
+    print(f"{'request':<10} {'asgi µs':>8} {'server µs':>10} {'calls/request':>14}")
+    ways = args.ways.split(",")
     for name, call in calls.items():
-        loop.run_until_complete(_loop(app, call, min(args.count, 2000)))  # warm
-        best = min(loop.run_until_complete(_loop(app, call, args.count)) for _ in range(args.repeat))
-        per_call = _count_calls(loop, app, call, 1000)
-        print(f"{name:<10} {best * 1e6 / args.count:>11.1f} {per_call:>14.0f}")
-        if call.status != 200:
-            raise RuntimeError(f"{name}: status {call.status}")
+        timings = {}
+        for way_name, way in (("asgi", call), ("server", wires[name])):
+            if way_name not in ways:
+                continue
+            loop.run_until_complete(_loop(app, way, min(args.count, 2000)))  # warm
+            timings[way_name] = min(loop.run_until_complete(_loop(app, way, args.count)) for _ in range(args.repeat))
+            if way.status != 200:
+                raise RuntimeError(f"{name}: status {way.status}")
+        per_call = _count_calls(loop, app, wires[name], 1000)
+        asgi, server = (f"{timings[w] * 1e6 / args.count:.1f}" if w in timings else "-" for w in ("asgi", "server"))
+        print(f"{name:<10} {asgi:>8} {server:>10} {per_call:>14.0f}")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        loop.run_until_complete(_loop(app, calls[args.profile], args.count))
+        loop.run_until_complete(_loop(app, wires[args.profile], args.count))
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
     gateway.persistence.close()

@@ -161,7 +161,7 @@ BARE_SERVER = """
 import sys, uvicorn
 sys.path.insert(0, ".")
 from bare_app import app
-from cloudtwin.server import http_protocol_class
+from cloudtwin.http_protocol import http_protocol_class
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
             http=http_protocol_class(), server_header=False, lifespan="off")
 """

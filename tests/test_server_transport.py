@@ -3,7 +3,8 @@ the length is known, header names as written, and what uvicorn needs to see in t
 
 from __future__ import annotations
 
-from cloudtwin.server import CasedHeaders, HeadHeldTransport, cased_name
+from cloudtwin.http_protocol import HeadHeldTransport
+from cloudtwin.response_head import CasedHeaders, cased_name
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"
 

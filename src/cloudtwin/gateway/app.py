@@ -26,13 +26,13 @@ from cloudtwin.control.api import ControlApi
 from cloudtwin.control.request_log import RequestLog
 from cloudtwin.gateway import host_targets, limits
 from cloudtwin.execute_api import target as execute_api_target
-from cloudtwin.server import RAW_HEADER_NAMES
+from cloudtwin.http_protocol import RAW_HEADER_NAMES
 from cloudtwin.gateway.body import BodyTimeout, BodyTooLarge, IncompleteBody, RequestBody
 from cloudtwin.events.bus import EventBus
-from cloudtwin.gateway.context import RequestContext
+from cloudtwin.gateway.context import Exchange, RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import internal_error, json_style, render_unrouted_error, request_timeout
-from cloudtwin.gateway.fast_path import FastPaths, OperationPlan
+from cloudtwin.gateway.fast_path import FastPaths
 from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
 from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
@@ -57,20 +57,6 @@ Send = Callable[[dict], Awaitable[None]]
 _BODY_ROUTED = (
     "application/x-www-form-urlencoded", "application/x-amz-json", "application/cbor", "application/x-amz-cbor",
 )
-
-
-@dataclass(slots=True)
-class Exchange:
-    """What is known about one request as it goes through the chain."""
-
-    request: HttpRequest
-    request_id: str
-    route: Any = None
-    account_id: str | None = None
-    region: str | None = None
-    error_code: str | None = None
-    #: CORS headers a service chose for this request's origin (S3 bucket rules).
-    cors: dict[str, str] | None = None
 
 
 class Gateway:
@@ -103,8 +89,11 @@ class Gateway:
         self.request_ids = RequestIds()
         self.fast_paths = FastPaths(self)
         #: The response headers as the server is handed them (the server may set its own:
-        #: cloudtwin.server.CasedHeaders keeps the names' casing).
+        #: cloudtwin.response_head.CasedHeaders keeps the names' casing).
         self.header_list: Callable[[dict[str, str]], list[tuple[bytes, bytes]]] = _header_list
+        #: The status line and header section as the server writes them, for the responses
+        #: it lets the gateway write whole (cloudtwin.http_protocol); None: it lets none.
+        self.wire_head: Callable[[int, dict[str, str]], bytes] | None = None
         self._router = None
         self._commit_waiter: "asyncio.Future[None] | None" = None
         self._validators = None
@@ -112,6 +101,11 @@ class Gateway:
         self._restored = False
         #: Set once the warm-up thread has imported everything (None: no warm-up running).
         self._warming: threading.Event | None = None
+
+    @property
+    def warm(self) -> bool:
+        """Whether the warm-up (imports in the background at start) is over."""
+        return self._warming is None
 
     # -- lazily built machinery (start-up pays for none of it) ---------------------------
 
@@ -239,39 +233,27 @@ class Gateway:
                 )
             plan = (
                 self.fast_paths.plan(request.method, raw_path, query, headers)
-                if self._warming is None and self.fast_paths.enabled
+                if self.fast_paths.enabled and self._warming is None
                 else None
             )
             if plan is not None:
-                response = await self._dispatch_planned(ex, body, plan)
+                response = await self.fast_paths.dispatch(ex, body, plan)
             else:
                 response = await self._general(scope, send, ex, body)
                 if response is None:
                     return  # answered already: not a service call (the control surface...)
-        except ServiceError as error:
-            ex.error_code = error.code
-            response = self._render_error(error, ex)
-        except BodyTooLarge as exc:
-            # Answered without reading the rest: the connection cannot carry another request.
-            close = True
-            error = limits.too_large(
-                ex.route.service if ex.route else None,
-                exc.limit,
-                form_upload=ex.route is not None and ex.route.operation is None,
-                operation=ex.route.operation.name if ex.route and ex.route.operation else None,
-            )
-            ex.error_code = error.code
-            response = self._render_error(error, ex)
-        except BodyTimeout:
-            close = True
-            ex.error_code = "RequestTimeout"
-            response = self._render_error(request_timeout(), ex)
-        except IncompleteBody:
-            return  # the client is gone: nobody to answer
-        except Exception:  # noqa: BLE001 - a traceback must never reach the client
-            errlog.exception("unhandled error in %s %s", request.method, path)
-            ex.error_code = "InternalFailure"
-            response = self._render_error(internal_error(), ex)
+        except Exception as exc:  # noqa: BLE001 - a traceback must never reach the client
+            response, close = self.failure(exc, ex)
+            if response is None:
+                return  # the client is gone: nobody to answer
+        await self.conclude(send, ex, response, headers, close or body.worth_closing("expect" in headers), start)
+
+    async def conclude(
+        self, send: Send, ex: "Exchange", response: HttpResponse, headers: dict, close: bool, start: float
+    ) -> None:
+        """Answer a request whose response is made: once what it wrote is durable, with
+        ``Connection: close`` where the connection cannot carry another request (a body
+        left unread, or held back for ``100 Continue``); then log it."""
         # Whatever the request wrote is durable before anyone hears it was done.
         if self.persistence.pending:
             try:
@@ -279,15 +261,43 @@ class Gateway:
             except Exception:  # noqa: BLE001 - not durable: the write must not be acknowledged
                 ex.error_code = "InternalFailure"
                 response = self._render_error(internal_error(), ex)
-        if close or body.worth_closing("expect" in headers):
-            # The client is holding its body back until we say "100 Continue", or is
-            # still sending one we will not read; having answered without reading it,
-            # this connection cannot carry another request.
+        if close:
             response.headers["Connection"] = "close"
         if ex.cors is not None:
             # The service decided the CORS headers (S3 bucket rules): no server default.
             response.headers.update(ex.cors)
         await self._send(send, response, headers, decorate=ex.cors is None)
+        self.record(ex, response.status_code, start)
+
+    def failure(self, exc: Exception, ex: "Exchange") -> tuple[HttpResponse | None, bool]:
+        """The answer to a request that raised ``exc``, and whether the connection must
+        close after it (a body left unread); no answer when the client has gone."""
+        close = False
+        if isinstance(exc, ServiceError):
+            error = exc
+        elif isinstance(exc, BodyTooLarge):
+            # Answered without reading the rest: the connection cannot carry another request.
+            close = True
+            route = ex.route
+            error = limits.too_large(
+                route.service if route else None,
+                exc.limit,
+                form_upload=route is not None and route.operation is None,
+                operation=route.operation.name if route and route.operation else None,
+            )
+        elif isinstance(exc, BodyTimeout):
+            close = True
+            error = request_timeout()
+        elif isinstance(exc, IncompleteBody):
+            return None, True
+        else:
+            errlog.error("unhandled error in %s %s", ex.request.method, ex.request.path, exc_info=exc)
+            error = internal_error()
+        ex.error_code = error.code
+        return self._render_error(error, ex), close
+
+    def record(self, ex: "Exchange", status: int, start: float) -> None:
+        """The request log's row (and the INFO line) of an answered request."""
         elapsed_ms = (time.perf_counter() - start) * 1000
         route = ex.route
         service = route.service if route else None
@@ -299,7 +309,7 @@ class Gateway:
             operation,
             ex.account_id,
             ex.region,
-            response.status_code,
+            status,
             ex.error_code,
             round(elapsed_ms, 3),
         ))  # fmt: skip
@@ -308,7 +318,7 @@ class Gateway:
                 "%s.%s %d %s%.1fms",
                 service,
                 operation,
-                response.status_code,
+                status,
                 f"{ex.error_code} " if ex.error_code else "",
                 elapsed_ms,
             )
@@ -546,7 +556,10 @@ class Gateway:
         if "origin" in headers:
             self._check_origin(ex, route)
         if credentials is not None and credentials.presigned and route.service == "s3":
-            self._verify_presigned(request, credentials, route, identity)
+            from cloudtwin.gateway.presign import verify_presigned
+
+            bucket = (route.uri_params or {}).get("Bucket")
+            verify_presigned(request, credentials.scheme, bucket, identity, self.clock.now())
         if operation is None:
             if route.service == "s3" and request.method == "POST":
                 # S3's browser-form upload (presigned POST) has no botocore operation.
@@ -575,31 +588,19 @@ class Gateway:
         parser, serializer = self.protocol(route.protocol)
         return await self._operate(ex, identity, region, parser, serializer)
 
-    async def _dispatch_planned(self, ex: "Exchange", body: RequestBody, plan: OperationPlan) -> HttpResponse:
-        """:meth:`_dispatch` for a request of a shape already planned (gateway.fast_path):
-        the same steps, in the same order, minus what the plan already knows."""
-        identity = self.identities.resolve(plan.credentials.access_key_id)
-        ex.account_id = identity.account_id
-        ex.region = plan.region
-        request = ex.request
-        try:
-            request.body = await body.read(plan.read_limit)
-        except BodyTooLarge:
-            ex.route = plan.route  # as _route_for_error would find it
-            raise
-        ex.route = route = plan.route
-        if identity.expires_at is not None or identity.disabled:
-            check_credentials(identity, self.clock.now(), route.protocol)
-        limit = plan.limit
-        if limit is None:
-            limits.check_declared_upload(route.service, request.headers)
-        elif len(request.body) > limit:
-            raise BodyTooLarge(limit)
-        return await self._operate(ex, identity, plan.region, plan.parser, plan.serializer)
-
     async def _operate(self, ex: "Exchange", identity, region: str, parser, serializer) -> HttpResponse:
         """Parse, validate, authorize, run the handler, serialize: a routed request whose
         body has been received."""
+        response = self.operate_now(ex, identity, region, parser, serializer)
+        if type(response) is not HttpResponse:
+            response = await response
+        return response
+
+    def operate_now(
+        self, ex: "Exchange", identity, region: str, parser, serializer
+    ) -> HttpResponse | Awaitable[HttpResponse]:
+        """:meth:`_operate` as far as it goes without waiting: the response, or, when the
+        handler has to wait (it returned an awaitable), what finishes it."""
         request = ex.request
         route = ex.route
         operation = route.operation
@@ -618,8 +619,15 @@ class Gateway:
         ctx = self._context(ex, operation.name, identity, region, provider)
         result = handler(ctx, params)
         if result is not None and type(result) is not dict and inspect.isawaitable(result):
-            result = await result
+            return self._serialized(ex, result, serializer)
         if route.protocol == "query" and _accepts_json_only(request.headers):
+            return serializer.serialize_result_as_json(result, operation, ex.request_id)
+        return serializer.serialize_result(result, operation, ex.request_id)
+
+    async def _serialized(self, ex: "Exchange", pending: Awaitable, serializer) -> HttpResponse:
+        result = await pending
+        operation = ex.route.operation
+        if ex.route.protocol == "query" and _accepts_json_only(ex.request.headers):
             return serializer.serialize_result_as_json(result, operation, ex.request_id)
         return serializer.serialize_result(result, operation, ex.request_id)
 
@@ -630,28 +638,6 @@ class Gateway:
             ex.route = self.router.route(ex.request, credentials)
         except Exception:  # noqa: BLE001 - unroutable: the generic envelope will do
             ex.route = None
-
-    def _verify_presigned(self, request: HttpRequest, credentials, route, identity) -> None:
-        """A presigned S3 URL: expiry on the virtual clock, and the signature (see
-        gateway.presign) with the key's own secret where IAM/STS issued it."""
-        from cloudtwin.gateway import presign
-        from cloudtwin.gateway.verification import s3_v2_resource
-
-        secrets = presign.presign_secrets()  # None: CLOUDTWIN_PRESIGN_SECRETS=* (no checks)
-        if secrets is not None and identity.secret is not None:
-            secrets = (identity.secret,)
-        elif not identity.is_root:
-            secrets = None
-        if credentials.scheme == "sigv2":
-            # A SigV2 presigned URL carries the x-amz-* headers it signed (metadata...) in its
-            # query string; S3 reads them as the request's headers.
-            for key, value in request.query:
-                if key.startswith("x-amz-") and key not in request.headers:
-                    request.headers[key] = value
-            resource = s3_v2_resource(request, (route.uri_params or {}).get("Bucket"))
-            presign.verify_presigned_v2(request, self.clock.now(), secrets, resource)
-        elif credentials.scheme == "AWS4-HMAC-SHA256":
-            presign.verify_presigned_v4(request, self.clock.now(), secrets)
 
     async def _form_post(self, ex: "Exchange", route, identity, region: str, body: RequestBody) -> HttpResponse:
         """Hand an S3 form upload to the provider's ``post_object(ctx, uri_params)``."""
@@ -722,6 +708,21 @@ class Gateway:
     async def _send(
         self, send: Send, response: HttpResponse, request_headers: dict, *, decorate: bool = True
     ) -> None:
+        out, body = self.outgoing(response, request_headers, decorate)
+        await send({"type": "http.response.start", "status": response.status_code, "headers": self.header_list(out)})
+        if type(body) is bytes or isinstance(body, (bytes, bytearray)):
+            await send({"type": "http.response.body", "body": body})
+            return
+        # A failure mid-stream cannot change the status any more: the server drops the
+        # connection, which is how a client learns the body is incomplete.
+        async for chunk in body:  # type: ignore[union-attr]
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    def outgoing(self, response: HttpResponse, request_headers: dict, decorate: bool = True) -> tuple[dict, Any]:
+        """The headers and body a response goes out with: CORS headers for the request's
+        origin, no body where the status allows none, and the length of a whole body."""
         out = response.headers
         origin = request_headers.get("origin")
         if origin and decorate:
@@ -733,22 +734,13 @@ class Gateway:
             body = b""
             out.pop("Content-Length", None)
             out.pop("Content-Type", None)
-        streaming = not isinstance(body, (bytes, bytearray))
         if (
-            not streaming and response.status_code != 204  # a 204 has no length to announce
+            response.status_code != 204  # a 204 has no length to announce
+            and isinstance(body, (bytes, bytearray))
             and "content-length" not in out and "Content-Length" not in out
         ):
             out["Content-Length"] = str(len(body))
-        await send({"type": "http.response.start", "status": response.status_code, "headers": self.header_list(out)})
-        if not streaming:
-            await send({"type": "http.response.body", "body": body})
-            return
-        # A failure mid-stream cannot change the status any more: the server drops the
-        # connection, which is how a client learns the body is incomplete.
-        async for chunk in body:  # type: ignore[union-attr]
-            if chunk:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+        return out, body
 
 
 def _header_list(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

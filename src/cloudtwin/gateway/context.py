@@ -1,14 +1,16 @@
-"""The request context every operation handler receives."""
+"""What the gateway knows of a request on its way (:class:`Exchange`), and the context
+every operation handler receives (:class:`RequestContext`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cloudtwin.protocol.http import HttpRequest
+
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.clock import Clock
     from cloudtwin.gateway.identity import Identity
-    from cloudtwin.protocol.http import HttpRequest
     from cloudtwin.state.store import AccountRegionStores
 
 
@@ -51,3 +53,17 @@ class RequestContext:
     @property
     def caller_arn(self) -> str:
         return self.identity.arn_in(self.region)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What is known about one request as it goes through the chain."""
+
+    request: HttpRequest
+    request_id: str
+    route: Any = None
+    account_id: str | None = None
+    region: str | None = None
+    error_code: str | None = None
+    #: CORS headers a service chose for this request's origin (S3 bucket rules).
+    cors: dict[str, str] | None = None

@@ -17,21 +17,33 @@ Requests of any other shape — CORS (``Origin``), presigned or unsigned, SigV4a
 bodies, rest protocols, the control surface, signature verification — take the general
 chain in :mod:`cloudtwin.gateway.app`, and so does any request whose plan cannot be made
 (its error is the general chain's to give).
+
+A planned request is run by :meth:`FastPaths.dispatch` (under ASGI), or, when the server
+holds its whole body already (``cloudtwin.http_protocol``), by :meth:`FastPaths.answer`
+there and then: no ASGI task, no messages, the response written as bytes in one go — the
+same bytes, in the same order, as the ASGI way writes. Where the handler has to wait, or a
+write must be made durable before it is acknowledged, the answer goes on under ASGI.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from cloudtwin.execute_api import target as execute_api_target
 from cloudtwin.gateway import host_targets, limits
+from cloudtwin.gateway.body import BodyTooLarge
+from cloudtwin.gateway.context import Exchange
 from cloudtwin.gateway.host import website_bucket
+from cloudtwin.gateway.identity import check_credentials
 from cloudtwin.gateway.signing import SIGV4, Credentials, parse_authorization
-from cloudtwin.protocol.http import HttpRequest
+from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.gateway.app import Gateway
+    from cloudtwin.gateway.body import RequestBody
     from cloudtwin.gateway.router import Route
 
 __all__ = ["FastPaths", "OperationPlan"]
@@ -42,6 +54,13 @@ _JSON_CONTENT = "application/x-amz-json-"
 _GENERAL_HEADERS = ("origin", "transfer-encoding", "smithy-protocol", "x-amz-region-set")
 #: Distinct request shapes remembered (one per access key, day, host and operation).
 _PLAN_LIMIT = 4096
+#: The largest body the server holds whole for :meth:`FastPaths.answer` (larger ones are
+#: received under ASGI, with its flow control).
+DIRECT_BODY_LIMIT = 64 * 1024
+
+#: What :meth:`FastPaths.answer` gives the server: the response's bytes and whether the
+#: connection stays open, or a coroutine function that answers through an ASGI ``send``.
+Answer = "tuple[bytes, bool] | Callable[[Callable], Awaitable[None]]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +143,97 @@ class FastPaths:
             parser,
             serializer,
         )
+
+    # -- running planned requests ----------------------------------------------------
+
+    async def dispatch(self, ex: Exchange, body: "RequestBody", plan: OperationPlan) -> HttpResponse:
+        """The gateway's ``_dispatch`` for a request of a planned shape, under ASGI: the
+        same steps, in the same order, minus what the plan already knows."""
+        identity = self._identify(ex, plan)
+        try:
+            ex.request.body = await body.read(plan.read_limit)
+        except BodyTooLarge:
+            ex.route = plan.route  # as the general chain would route it for its error
+            raise
+        response = self._run(ex, identity, plan)
+        if type(response) is not HttpResponse:
+            response = await response
+        return response
+
+    def direct(self, headers: dict[str, str], header_bytes: int) -> OperationPlan | None:
+        """The plan of a ``POST /`` (HTTP/1.1, keep-alive) the server can hold whole and
+        hand to :meth:`answer`, or None: it goes to the gateway under ASGI."""
+        gateway = self._gateway
+        if (
+            not self.enabled
+            or gateway.wire_head is None
+            or not gateway.warm
+            or header_bytes > gateway.config.max_header_bytes
+            or "expect" in headers
+        ):
+            return None
+        plan = self.plan("POST", b"/", b"", headers)
+        if plan is None:
+            return None
+        length = headers.get("content-length")
+        if length is not None and not (length.isdigit() and int(length) <= min(DIRECT_BODY_LIMIT, plan.read_limit)):
+            return None
+        return plan
+
+    def answer(self, plan: OperationPlan, headers: dict[str, str], body: bytes) -> Answer:
+        """Run a planned request whose whole body is ``body`` and answer it, or say how
+        to answer it under ASGI when it has to wait (see :data:`Answer`)."""
+        gateway = self._gateway
+        start = time.perf_counter()
+        ex = Exchange(HttpRequest("POST", "/", "", headers, body), gateway.request_ids.next())
+        close = False
+        try:
+            identity = self._identify(ex, plan)
+            response = self._run(ex, identity, plan)
+            if type(response) is not HttpResponse:
+                return partial(self._answer_later, ex, response, headers, start)
+        except Exception as exc:  # noqa: BLE001 - a traceback must never reach the client
+            response, close = gateway.failure(exc, ex)
+        if gateway.persistence.pending or ex.cors is not None or type(response.body) is not bytes:
+            return partial(gateway.conclude, ex=ex, response=response, headers=headers, close=close, start=start)
+        if close:
+            response.headers["Connection"] = "close"
+        out, data = gateway.outgoing(response, headers)
+        try:
+            head = gateway.wire_head(response.status_code, out)  # type: ignore[misc]
+        except ValueError:  # a header the server would refuse to write (as uvicorn does)
+            return b"", False
+        gateway.record(ex, response.status_code, start)
+        return head + data, not close and "Connection" not in out
+
+    async def _answer_later(
+        self, ex: Exchange, pending: Awaitable[HttpResponse], headers: dict, start: float, send: Callable
+    ) -> None:
+        gateway = self._gateway
+        close = False
+        try:
+            response = await pending
+        except Exception as exc:  # noqa: BLE001 - a traceback must never reach the client
+            response, close = gateway.failure(exc, ex)
+        await gateway.conclude(send, ex, response, headers, close, start)
+
+    def _identify(self, ex: Exchange, plan: OperationPlan):
+        identity = self._gateway.identities.resolve(plan.credentials.access_key_id)
+        ex.account_id = identity.account_id
+        ex.region = plan.region
+        return identity
+
+    def _run(self, ex: Exchange, identity, plan: OperationPlan) -> HttpResponse | Awaitable[HttpResponse]:
+        """The steps after the body is in: credentials' expiry, the routed body limit,
+        then the operation (see ``Gateway.operate_now``)."""
+        gateway = self._gateway
+        ex.route = route = plan.route
+        if identity.expires_at is not None or identity.disabled:
+            check_credentials(identity, gateway.clock.now(), route.protocol)
+        limit = plan.limit
+        if limit is None:
+            limits.check_declared_upload(route.service, ex.request.headers)
+        elif len(ex.request.body) > limit:
+            raise BodyTooLarge(limit)
+        return gateway.operate_now(ex, identity, plan.region, plan.parser, plan.serializer)
+

@@ -1,0 +1,224 @@
+"""The server's side of an HTTP/1.1 connection: uvicorn's httptools protocol, with three
+things of cloudtwin's own.
+
+- **Planned requests answered on the spot.** Most requests an SDK sends are a signed
+  ``POST /`` of a small awsJson body whose shape the gateway has planned already
+  (``gateway/fast_path.py``). For those, the protocol keeps the headers and body it
+  parsed and, once the message is complete, has the gateway answer there and then: no
+  ASGI scope, task, event or messages, and the response leaves as one write. This is
+  most of what uvicorn spends per request around a trivial ASGI app. Every other request
+  — and a planned one whose handler has to wait, or whose write must be made durable
+  first — goes the ASGI way, through uvicorn's own request cycle, pipelining and flow
+  control unchanged.
+- **AWS-shaped 400s** for requests that cannot even be framed (bad chunk sizes, a broken
+  request line): SDKs parse error bodies, so they get the XML envelope they all
+  understand, not uvicorn's plain text.
+- **Header names as the client wrote them** (``RAW_HEADER_NAMES`` in the scope): API
+  Gateway hands them on to integrations with their casing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["HeadHeldTransport", "RAW_HEADER_NAMES", "http_protocol_class"]
+
+#: The scope key holding the request's header names as the client wrote them (a list).
+RAW_HEADER_NAMES = "cloudtwin.raw_header_names"
+
+
+def http_protocol_class() -> Any:
+    """The protocol class (uvicorn's ``http=``); uvicorn's choice when httptools is missing."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+    except ImportError:  # pragma: no cover - httptools is a dependency via uvicorn[standard]
+        return "auto"
+    import asyncio
+
+    from cloudtwin.protocol.xml_writer import escape_text as escape
+    from cloudtwin.response_head import status_line
+
+    class AwsHttpToolsProtocol(HttpToolsProtocol):
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            app = self.app
+            # The gateway's planned requests (a bare ASGI app has none: all its requests
+            # go the ASGI way).
+            self._fast = getattr(app, "fast_paths", None) if getattr(app, "wire_head", None) else None
+            self._planned: tuple | None = None
+            self._body = b""
+            self._raw: list[tuple[bytes, bytes]] = []
+
+        def on_message_begin(self) -> None:
+            # uvicorn's scope and header list are made only for requests that go the
+            # ASGI way (_open_scope), once the headers say which way that is.
+            self.url = b""
+            self.expect_100_continue = False
+            self._raw = []
+            self._planned = None
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._raw.append((name, value))
+
+        def on_headers_complete(self) -> None:
+            fast = self._fast
+            cycle = self.cycle
+            parser = self.parser
+            if (
+                fast is not None
+                and self.url == b"/"
+                and (cycle is None or cycle.response_complete)  # nothing in flight before it
+                and parser.get_method() == b"POST"
+                and parser.should_keep_alive()
+                and parser.get_http_version() == "1.1"
+                and not parser.should_upgrade()
+            ):
+                raw = self._raw
+                # lower-cased names; latin-1 text has one character per byte
+                headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+                if len(headers) == len(raw):  # (a repeated header: the ASGI way joins it)
+                    plan = fast.direct(headers, sum(map(len, headers)) + sum(map(len, headers.values())))
+                    if plan is not None:
+                        self._planned = (plan, headers)
+                        self._body = b""
+                        return
+            self._open_scope()
+            super().on_headers_complete()
+            cycle = self.cycle
+            if cycle is not None and cycle.scope is self.scope and self.scope.get("method") != "HEAD":
+                cycle.transport = HeadHeldTransport(self.transport)
+
+        def _open_scope(self) -> None:
+            """uvicorn's scope and header list for this request (as its own
+            ``on_message_begin`` and ``on_header`` make them)."""
+            url = self.url
+            HttpToolsProtocol.on_message_begin(self)
+            self.url = url
+            raw = self._raw
+            headers = self.headers
+            for name, value in raw:
+                name = name.lower()
+                if name == b"expect" and value.lower() == b"100-continue":
+                    self.expect_100_continue = True
+                headers.append((name, value))
+            self.scope[RAW_HEADER_NAMES] = [name for name, _ in raw]  # type: ignore[literal-required]
+
+        def on_body(self, body: bytes) -> None:
+            if self._planned is not None:
+                self._body += body  # at most gateway.fast_path.DIRECT_BODY_LIMIT
+                return
+            super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            planned = self._planned
+            if planned is None:
+                super().on_message_complete()
+                return
+            self._planned = None
+            body, self._body = self._body, b""
+            answer = self._fast.answer(planned[0], planned[1], body)  # type: ignore[union-attr]
+            if type(answer) is not tuple:
+                self._answer_later(answer)
+                return
+            data, keep_alive = answer
+            transport = self.transport
+            if data:
+                transport.write(data)
+            self.server_state.total_requests += 1
+            if not keep_alive:
+                transport.close()
+            elif not transport.is_closing():
+                # uvicorn's keep-alive timer: cancelled when the next request's data arrives
+                timer = self.timeout_keep_alive_task
+                if timer is not None:
+                    timer.cancel()
+                self.timeout_keep_alive_task = self.loop.call_later(
+                    self.timeout_keep_alive, self.timeout_keep_alive_handler
+                )
+
+        def _answer_later(self, finish) -> None:
+            """Go on under ASGI with a planned request that has to wait: a request cycle of
+            uvicorn's own (the body already in), whose ``send`` the gateway answers
+            through; requests behind it on this connection queue as pipelined ones do."""
+            self._open_scope()
+            self.scope.update(method="POST", path="/", raw_path=b"/", query_string=b"")  # type: ignore[call-arg]
+            cycle = self.cycle = RequestResponseCycle(
+                scope=self.scope,
+                transport=HeadHeldTransport(self.transport),  # type: ignore[arg-type]
+                flow=self.flow,
+                logger=self.logger,
+                access_logger=self.access_logger,
+                access_log=self.access_log,
+                default_headers=self.server_state.default_headers,
+                message_event=asyncio.Event(),
+                expect_100_continue=False,
+                keep_alive=True,
+                on_response=self.on_response_complete,
+            )
+            cycle.more_body = False
+
+            async def app(scope, receive, send) -> None:
+                await finish(send)
+
+            self._start_asgi_task(cycle, app)
+
+        def send_400_response(self, msg: str) -> None:
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+                f"<Code>BadRequest</Code><Message>{escape(msg)}</Message></Error></ErrorResponse>"
+            ).encode()
+            head = [status_line(400)]
+            for name, value in self.server_state.default_headers:
+                head.extend([name, b": ", value, b"\r\n"])
+            head.append(
+                b"content-type: text/xml\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+                % len(body)
+            )
+            self.transport.write(b"".join(head) + body)
+            self.transport.close()
+
+    return AwsHttpToolsProtocol
+
+
+class HeadHeldTransport:
+    """The transport as one response sees it: the status line and headers of a response
+    with a ``Content-Length`` are held back until the first piece of its body, so that it
+    leaves in one write (one system call, one packet) rather than two. ``100 Continue``
+    and the head of a chunked (streamed) response go out at once; closing sends what is
+    held first. (Not used for HEAD, whose answer has no body to wait for.)"""
+
+    __slots__ = ("_transport", "_head")
+
+    def __init__(self, transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            if len(data) <= _COALESCE_LIMIT:
+                self._transport.write(head + data)
+                return
+            self._transport.write(head)
+        elif (
+            data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1")
+            and b"\r\ntransfer-encoding: chunked\r\n" not in data
+        ):
+            self._head = data
+            return
+        self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+        self._transport.close()
+
+
+#: A first piece of body up to this size is copied behind the head (one write); a larger
+#: one goes out in a write of its own.
+_COALESCE_LIMIT = 64 * 1024
