@@ -46,8 +46,64 @@ def http_protocol_class() -> Any:
             # go the ASGI way).
             self._fast = getattr(app, "fast_paths", None) if getattr(app, "wire_head", None) else None
             self._planned: tuple | None = None
+            self._held: _Held | None = None
             self._body = b""
             self._raw: list[tuple[bytes, bytes]] = []
+            self._active_at = self.loop.time()
+
+        # -- the keep-alive timer: one per idle stretch, not one per request -----------
+
+        def data_received(self, data: bytes) -> None:
+            self._active_at = self.loop.time()
+            super().data_received(data)
+            if self._planned is not None:
+                # a planned request whose body did not come whole with its headers: the
+                # ASGI way reads the rest (with its flow control and idle timeout)
+                if self.transport.is_closing():
+                    self._planned = None
+                else:
+                    self._planned_to_asgi()
+
+        def _unset_keepalive_if_required(self) -> None:
+            pass  # uvicorn cancels its timer on every request; _idle_check looks instead
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            timer = self.timeout_keep_alive_task
+            if timer is not None:
+                timer.cancel()
+                self.timeout_keep_alive_task = None
+            super().connection_lost(exc)
+
+        def on_response_complete(self) -> None:
+            # uvicorn's, with the timer armed only when none is
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+            elif self.timeout_keep_alive_task is None:
+                self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self._idle_check)
+
+        def _idle_check(self) -> None:
+            """Close the connection once it has been idle for the keep-alive timeout: no
+            data for that long, and no request in flight."""
+            self.timeout_keep_alive_task = None
+            if self.transport.is_closing():
+                return
+            cycle = self.cycle
+            idle = self.loop.time() - self._active_at
+            if self._held is not None or (cycle is not None and not cycle.response_complete):
+                wait = self.timeout_keep_alive  # busy: look again later
+            elif idle >= self.timeout_keep_alive:
+                self.timeout_keep_alive_handler()
+                return
+            else:
+                wait = self.timeout_keep_alive - idle
+            self.timeout_keep_alive_task = self.loop.call_later(wait, self._idle_check)
+
+        # -- parsing ---------------------------------------------------------------------
 
         def on_message_begin(self) -> None:
             # uvicorn's scope and header list are made only for requests that go the
@@ -68,6 +124,7 @@ def http_protocol_class() -> Any:
                 fast is not None
                 and self.url == b"/"
                 and (cycle is None or cycle.response_complete)  # nothing in flight before it
+                and self._held is None
                 and parser.get_method() == b"POST"
                 and parser.should_keep_alive()
                 and parser.get_http_version() == "1.1"
@@ -82,11 +139,22 @@ def http_protocol_class() -> Any:
                         self._planned = (plan, headers)
                         self._body = b""
                         return
+            self._to_asgi()
+
+        def _to_asgi(self) -> None:
+            """Hand this request to the ASGI app, as uvicorn does."""
             self._open_scope()
             super().on_headers_complete()
             cycle = self.cycle
             if cycle is not None and cycle.scope is self.scope and self.scope.get("method") != "HEAD":
                 cycle.transport = HeadHeldTransport(self.transport)
+
+        def _planned_to_asgi(self) -> None:
+            self._planned = None
+            body, self._body = self._body, b""
+            self._to_asgi()
+            if body:
+                super().on_body(body)
 
         def _open_scope(self) -> None:
             """uvicorn's scope and header list for this request (as its own
@@ -109,6 +177,8 @@ def http_protocol_class() -> Any:
                 return
             super().on_body(body)
 
+        # -- answering -------------------------------------------------------------------
+
         def on_message_complete(self) -> None:
             planned = self._planned
             if planned is None:
@@ -116,25 +186,36 @@ def http_protocol_class() -> Any:
                 return
             self._planned = None
             body, self._body = self._body, b""
-            answer = self._fast.answer(planned[0], planned[1], body)  # type: ignore[union-attr]
-            if type(answer) is not tuple:
+            answer = self._fast.answer(planned[0], planned[1], body, self._respond_held)  # type: ignore[union-attr]
+            if type(answer) is tuple:
+                data, keep_alive = answer
+                transport = self.transport
+                if data:
+                    transport.write(data)
+                if not keep_alive:
+                    self.server_state.total_requests += 1
+                    transport.close()
+                else:
+                    self.on_response_complete()
+            elif answer is None:  # to be answered once its writes are durable
+                self._held = self.cycle = _Held()  # type: ignore[assignment]
+            else:
                 self._answer_later(answer)
+
+        def _respond_held(self, data: bytes, keep_alive: bool) -> None:
+            """The answer to the request held for its commit (see ``FastPaths.answer``)."""
+            held, self._held = self._held, None
+            if held is None:
                 return
-            data, keep_alive = answer
+            held.response_complete = True
             transport = self.transport
+            if held.disconnected or transport.is_closing():
+                return
             if data:
                 transport.write(data)
-            self.server_state.total_requests += 1
-            if not keep_alive:
+            if not keep_alive or not held.keep_alive:
                 transport.close()
-            elif not transport.is_closing():
-                # uvicorn's keep-alive timer: cancelled when the next request's data arrives
-                timer = self.timeout_keep_alive_task
-                if timer is not None:
-                    timer.cancel()
-                self.timeout_keep_alive_task = self.loop.call_later(
-                    self.timeout_keep_alive, self.timeout_keep_alive_handler
-                )
+            self.on_response_complete()
 
         def _answer_later(self, finish) -> None:
             """Go on under ASGI with a planned request that has to wait: a request cycle of
@@ -178,6 +259,22 @@ def http_protocol_class() -> Any:
             self.transport.close()
 
     return AwsHttpToolsProtocol
+
+
+class _Held:
+    """The request cycle, as uvicorn's protocol sees it, of a request answered once what
+    it wrote is durable: requests behind it on the connection queue behind it."""
+
+    __slots__ = ("response_complete", "disconnected", "keep_alive", "message_event")
+
+    def __init__(self) -> None:
+        self.response_complete = False
+        self.disconnected = False
+        self.keep_alive = True  # uvicorn's shutdown() turns it off
+        self.message_event = self  # connection_lost() sets it
+
+    def set(self) -> None:
+        pass
 
 
 class HeadHeldTransport:

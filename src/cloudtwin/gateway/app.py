@@ -33,6 +33,7 @@ from cloudtwin.gateway.context import Exchange, RequestContext
 from cloudtwin.gateway.cors import CorsPolicy
 from cloudtwin.gateway.errors import internal_error, json_style, render_unrouted_error, request_timeout
 from cloudtwin.gateway.fast_path import FastPaths
+from cloudtwin.gateway.group_commit import GroupCommit
 from cloudtwin.gateway.guard import HostCheck, control_body_refusal, host_name
 from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import IdentityRegistry, check_credentials
@@ -95,7 +96,8 @@ class Gateway:
         #: it lets the gateway write whole (cloudtwin.http_protocol); None: it lets none.
         self.wire_head: Callable[[int, dict[str, str]], bytes] | None = None
         self._router = None
-        self._commit_waiter: "asyncio.Future[None] | None" = None
+        #: Requests that finish in the same turn of the event loop share one commit.
+        self.group_commit = GroupCommit(self.persistence.commit)
         self._validators = None
         self._protocols: dict[str, tuple[Any, Any]] = {}
         self._restored = False
@@ -156,29 +158,6 @@ class Gateway:
                 return
         if not served:
             await send({"type": "websocket.close", "code": 1008})
-
-    async def _durable(self) -> None:
-        """Commit what this request wrote, together with what concurrent requests wrote.
-
-        Requests that finish in the same turn of the event loop share one commit (group
-        commit): each waits until a commit that began after its own writes has finished.
-        """
-        waiter = self._commit_waiter
-        if waiter is None:
-            loop = asyncio.get_running_loop()
-            waiter = self._commit_waiter = loop.create_future()
-            loop.call_soon(self._group_commit)
-        await waiter
-
-    def _group_commit(self) -> None:
-        waiter, self._commit_waiter = self._commit_waiter, None
-        try:
-            self.persistence.commit()
-        except Exception as exc:  # noqa: BLE001 - every waiting request answers with it
-            errlog.exception("commit failed")
-            waiter.set_exception(exc)
-        else:
-            waiter.set_result(None)
 
     def restore(self) -> None:
         """Load the services that have saved state, so their stores and background work
@@ -257,10 +236,10 @@ class Gateway:
         # Whatever the request wrote is durable before anyone hears it was done.
         if self.persistence.pending:
             try:
-                await self._durable()
+                await self.group_commit.wait()
             except Exception:  # noqa: BLE001 - not durable: the write must not be acknowledged
                 ex.error_code = "InternalFailure"
-                response = self._render_error(internal_error(), ex)
+                response = self.render_error(internal_error(), ex)
         if close:
             response.headers["Connection"] = "close"
         if ex.cors is not None:
@@ -294,7 +273,7 @@ class Gateway:
             errlog.error("unhandled error in %s %s", ex.request.method, ex.request.path, exc_info=exc)
             error = internal_error()
         ex.error_code = error.code
-        return self._render_error(error, ex), close
+        return self.render_error(error, ex), close
 
     def record(self, ex: "Exchange", status: int, start: float) -> None:
         """The request log's row (and the INFO line) of an answered request."""
@@ -338,7 +317,7 @@ class Gateway:
                 request.header_names = {n.decode("latin-1").lower(): n.decode("latin-1") for n in raw_names}
             response = await self._execute_api(request, api, ex.request_id)
             if self.persistence.pending:
-                await self._durable()
+                await self.group_commit.wait()
             await self._send(send, response, headers)
             return None
         if self.control.claims(request):
@@ -363,7 +342,7 @@ class Gateway:
             request.body = await body.read(limits.S3_OBJECT_LIMIT)
             response = self.services.provider("ecr").serve_registry(request, *registry)
             if self.persistence.pending:
-                await self._durable()
+                await self.group_commit.wait()
             await self._send(send, response, {})
             return None
         pool_target = host_targets.user_pool_target(request.path, headers.get("host", ""))
@@ -473,10 +452,10 @@ class Gateway:
         try:
             return await self._dispatch(ex, body)
         except ServiceError as error:
-            return self._render_error(error, ex)
+            return self.render_error(error, ex)
         except Exception:  # noqa: BLE001
             errlog.exception("unhandled error in an integration request to %s", request.path)
-            return self._render_error(internal_error(), ex)
+            return self.render_error(internal_error(), ex)
 
     def _refusal(self, ex: "Exchange", message: str) -> ServiceError:
         """A 403 for a request cloudtwin will not serve, in its service's envelope."""
@@ -694,7 +673,7 @@ class Gateway:
             self._validators = Validators()
         return self._validators
 
-    def _render_error(self, error: ServiceError, ex: "Exchange") -> HttpResponse:
+    def render_error(self, error: ServiceError, ex: "Exchange") -> HttpResponse:
         route = ex.route
         if route is not None:
             try:

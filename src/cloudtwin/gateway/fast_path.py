@@ -36,6 +36,7 @@ from cloudtwin.execute_api import target as execute_api_target
 from cloudtwin.gateway import host_targets, limits
 from cloudtwin.gateway.body import BodyTooLarge
 from cloudtwin.gateway.context import Exchange
+from cloudtwin.gateway.errors import internal_error
 from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import check_credentials
 from cloudtwin.gateway.signing import SIGV4, Credentials, parse_authorization
@@ -59,8 +60,10 @@ _PLAN_LIMIT = 4096
 DIRECT_BODY_LIMIT = 64 * 1024
 
 #: What :meth:`FastPaths.answer` gives the server: the response's bytes and whether the
-#: connection stays open, or a coroutine function that answers through an ASGI ``send``.
-Answer = "tuple[bytes, bool] | Callable[[Callable], Awaitable[None]]"
+#: connection stays open; None when the answer is given later through the ``respond``
+#: callback (once the request's writes are durable); or a coroutine function that answers
+#: through an ASGI ``send`` (the handler has to wait, or the body is a stream).
+Answer = "tuple[bytes, bool] | None | Callable[[Callable], Awaitable[None]]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +183,12 @@ class FastPaths:
             return None
         return plan
 
-    def answer(self, plan: OperationPlan, headers: dict[str, str], body: bytes) -> Answer:
-        """Run a planned request whose whole body is ``body`` and answer it, or say how
-        to answer it under ASGI when it has to wait (see :data:`Answer`)."""
+    def answer(
+        self, plan: OperationPlan, headers: dict[str, str], body: bytes, respond: Callable[[bytes, bool], None]
+    ) -> Answer:
+        """Run a planned request whose whole body is ``body`` and answer it: see
+        :data:`Answer`. ``respond(data, keep_alive)`` is how the answer of a request that
+        wrote something is given once the write is durable (when this returns None)."""
         gateway = self._gateway
         start = time.perf_counter()
         ex = Exchange(HttpRequest("POST", "/", "", headers, body), gateway.request_ids.next())
@@ -194,8 +200,25 @@ class FastPaths:
                 return partial(self._answer_later, ex, response, headers, start)
         except Exception as exc:  # noqa: BLE001 - a traceback must never reach the client
             response, close = gateway.failure(exc, ex)
-        if gateway.persistence.pending or ex.cors is not None or type(response.body) is not bytes:
+        if ex.cors is not None or type(response.body) is not bytes:
             return partial(gateway.conclude, ex=ex, response=response, headers=headers, close=close, start=start)
+        if gateway.persistence.pending:
+            gateway.group_commit.after(partial(self._durable, ex, response, headers, close, start, respond))
+            return None
+        return self._wire(ex, response, headers, close, start)
+
+    def _durable(
+        self, ex: Exchange, response: HttpResponse, headers: dict, close: bool, start: float,
+        respond: Callable[[bytes, bool], None], failure: Exception | None,
+    ) -> None:  # fmt: skip
+        if failure is not None:  # not durable: the write must not be acknowledged
+            ex.error_code = "InternalFailure"
+            response = self._gateway.render_error(internal_error(), ex)
+        respond(*self._wire(ex, response, headers, close, start))
+
+    def _wire(self, ex: Exchange, response: HttpResponse, headers: dict, close: bool, start: float) -> tuple[bytes, bool]:
+        """The response as the server writes it, and whether the connection stays open."""
+        gateway = self._gateway
         if close:
             response.headers["Connection"] = "close"
         out, data = gateway.outgoing(response, headers)

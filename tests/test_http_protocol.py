@@ -1,0 +1,221 @@
+"""The server's connection protocol (cloudtwin.http_protocol): planned requests answered on
+the spot, and everything around them kept as uvicorn does it — bodies that come in
+pieces, pipelined requests answered in order behind one that waits, answers held until
+their writes are durable (and never acknowledged when the commit fails), and the
+keep-alive timeout."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+import urllib.request
+from urllib.parse import urlparse
+
+import boto3
+import pytest
+from botocore.config import Config as ClientConfig
+
+from cloudtwin.config import Config
+from cloudtwin.testing.server import ServerThread, free_port
+
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIAPROTOCOLTEST0001/20260101/us-east-1/sqs/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + "0" * 64
+)
+
+
+def _request(netloc: str, target: str, params: dict, *, extra: str = "") -> bytes:
+    body = json.dumps(params).encode()
+    return (
+        f"POST / HTTP/1.1\r\nHost: {netloc}\r\nContent-Type: application/x-amz-json-1.0\r\n"
+        f"X-Amz-Target: AmazonSQS.{target}\r\nX-Amz-Date: 20260101T000000Z\r\n"
+        f"Authorization: {AUTH}\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+class _Reader:
+    """Responses read one by one off a socket (Content-Length framed)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.data = sock, b""
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.data:
+            chunk = self.sock.recv(65536)
+            assert chunk, f"connection closed; read so far: {self.data!r}"
+            self.data += chunk
+        head, _, self.data = self.data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers["content-length"])
+        while len(self.data) < length:
+            chunk = self.sock.recv(65536)
+            assert chunk
+            self.data += chunk
+        body, self.data = self.data[:length], self.data[length:]
+        return int(lines[0].split()[1]), headers, body
+
+
+def _connect(endpoint: str) -> tuple[socket.socket, str]:
+    url = urlparse(endpoint)
+    sock = socket.create_connection((url.hostname, url.port), timeout=20)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock, url.netloc
+
+
+@pytest.fixture()
+def queue_url(aws_client) -> str:
+    return aws_client("sqs").create_queue(QueueName=f"protocol-{time.monotonic_ns()}")["QueueUrl"]
+
+
+def test_a_body_that_comes_in_pieces_is_read_whole(endpoint, aws_client, queue_url):
+    sock, netloc = _connect(endpoint)
+    with sock:
+        data = _request(netloc, "SendMessage", {"QueueUrl": queue_url, "MessageBody": "split " * 50})
+        cut = data.index(b"\r\n\r\n") + 10
+        sock.sendall(data[:cut])
+        time.sleep(0.05)  # the rest in a later packet (a network detail, not AWS time)
+        sock.sendall(data[cut:])
+        status, _, body = _Reader(sock).response()
+    assert status == 200, body
+    messages = aws_client("sqs").receive_message(QueueUrl=queue_url)["Messages"]
+    assert [m["Body"] for m in messages] == ["split " * 50]
+    assert json.loads(body)["MessageId"] == messages[0]["MessageId"]
+
+
+def test_pipelined_requests_are_answered_in_order_behind_one_that_waits(endpoint, aws_client, queue_url):
+    sock, netloc = _connect(endpoint)
+    with sock:
+        # a long poll (it waits for a message), then two calls answered on the spot
+        sock.sendall(
+            _request(netloc, "ReceiveMessage", {"QueueUrl": queue_url, "WaitTimeSeconds": 10})
+            + _request(netloc, "GetQueueAttributes", {"QueueUrl": queue_url, "AttributeNames": ["QueueArn"]})
+            + _request(netloc, "ListQueues", {"QueueNamePrefix": "protocol-"})
+        )
+        aws_client("sqs").send_message(QueueUrl=queue_url, MessageBody="wake up")
+        reader = _Reader(sock)
+        answers = [reader.response() for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert [m["Body"] for m in json.loads(answers[0][2])["Messages"]] == ["wake up"]
+    assert "QueueArn" in json.loads(answers[1][2])["Attributes"]
+    assert queue_url in json.loads(answers[2][2])["QueueUrls"]
+
+
+def test_a_repeated_header_is_read_as_one_joined_value(endpoint, queue_url):
+    """(such a request takes the ASGI way; its answer is the same)"""
+    sock, netloc = _connect(endpoint)
+    with sock:
+        sock.sendall(_request(netloc, "GetQueueUrl", {"QueueName": queue_url.rsplit("/", 1)[1]},
+                              extra="X-Custom: a\r\nX-Custom: b\r\n"))
+        status, headers, body = _Reader(sock).response()
+    assert status == 200 and json.loads(body)["QueueUrl"] == queue_url
+    assert headers["content-type"] == "application/x-amz-json-1.0"
+
+
+@pytest.fixture()
+def durable_server(tmp_path):
+    config = Config(port=free_port(), log_level="warning", data_dir=str(tmp_path / "state"))
+    server = ServerThread(config)
+    server.server.config.timeout_keep_alive = 0.3  # uvicorn's, read per connection
+    server.start()
+    # health answers once the warm-up is over: from then on planned requests are answered
+    # on the spot (during it they take the ASGI way)
+    urllib.request.urlopen(server.endpoint + "/_cloudtwin/health", timeout=30).close()
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.app.persistence.close()
+
+
+def _sqs(endpoint: str):
+    return boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=ClientConfig(retries={"total_max_attempts": 1}))
+
+
+def test_a_write_is_answered_once_it_is_committed(durable_server):
+    sqs = _sqs(durable_server.endpoint)
+    url = sqs.create_queue(QueueName="durable")["QueueUrl"]
+    commits = []
+    group_commit = durable_server.app.group_commit
+    original = group_commit._commit
+
+    def commit():
+        commits.append(durable_server.app.persistence.pending)
+        original()
+
+    group_commit._commit = commit
+    sent = sqs.send_message(QueueUrl=url, MessageBody="kept")
+    assert commits and commits[-1]  # answered after a commit that had the write to make
+    assert not durable_server.app.persistence.pending
+    group_commit._commit = original
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["MessageId"] == sent["MessageId"]
+
+
+def test_a_write_whose_commit_fails_is_not_acknowledged(durable_server):
+    sqs = _sqs(durable_server.endpoint)
+    url = sqs.create_queue(QueueName="not-durable")["QueueUrl"]
+    group_commit = durable_server.app.group_commit
+    original = group_commit._commit
+
+    def failing():
+        raise OSError("disk full")
+
+    group_commit._commit = failing
+    try:
+        with pytest.raises(sqs.exceptions.ClientError) as caught:
+            sqs.send_message(QueueUrl=url, MessageBody="lost")
+    finally:
+        group_commit._commit = original
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert caught.value.response["Error"]["Code"] in ("InternalFailure", "InternalError")
+    # the server goes on serving
+    assert sqs.get_queue_url(QueueName="not-durable")["QueueUrl"] == url
+
+
+def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(durable_server):
+    sock, netloc = _connect(durable_server.endpoint)
+    with sock:
+        sock.sendall(_request(netloc, "ListQueues", {}))
+        reader = _Reader(sock)
+        assert reader.response()[0] == 200
+        started = time.monotonic()
+        sock.settimeout(5)
+        assert sock.recv(1) == b""  # closed by the server
+        assert 0.2 <= time.monotonic() - started < 3
+
+
+def test_a_connection_waiting_on_its_answer_is_not_closed(durable_server):
+    sqs = _sqs(durable_server.endpoint)
+    url = sqs.create_queue(QueueName="long-poll")["QueueUrl"]
+    sock, netloc = _connect(durable_server.endpoint)
+    with sock:
+        started = time.monotonic()
+        sock.sendall(_request(netloc, "ReceiveMessage", {"QueueUrl": url, "WaitTimeSeconds": 1}))
+        status, _, body = _Reader(sock).response()  # after the wait, well past the timeout
+        assert status == 200 and json.loads(body) == {}
+        assert time.monotonic() - started >= 0.9
+        # and the connection still serves
+        sock.sendall(_request(netloc, "ListQueues", {}))
+        assert _Reader(sock).response()[0] == 200
+
+
+def test_response_heads_are_written_as_uvicorn_writes_them(endpoint):
+    """Status line, a Date first, the gateway's header names as written, one CR LF each."""
+    sock, netloc = _connect(endpoint)
+    with sock:
+        sock.sendall(_request(netloc, "GetQueueUrl", {"QueueName": "no-such-queue-here"}))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            assert chunk
+            data += chunk
+    head = data.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    assert head[0] == "HTTP/1.1 400 Bad Request"
+    assert re.fullmatch(r"Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT", head[1])
+    assert [line.partition(": ")[0] for line in head[2:]] == [
+        "x-amzn-RequestId", "Content-Type", "x-amzn-query-error", "Content-Length"
+    ]
