@@ -3,6 +3,8 @@ the length is known, header names as written, and what uvicorn needs to see in t
 
 from __future__ import annotations
 
+import re
+
 from cloudtwin.http_protocol import HeadHeldTransport
 from cloudtwin.response_head import CasedHeaders, cased_name
 
@@ -81,3 +83,38 @@ def test_response_headers_keep_their_names_and_get_a_date_first():
     assert out[2][0] is headers({"Content-Type": "text/plain"})[1][0]  # each name made once
     own = headers({"ETag": '"x"', "date": "Thu, 01 Jan 2026 00:00:00 GMT"})
     assert [(bytes(n), v) for n, v in own] == [(b"ETag", b'"x"'), (b"date", b"Thu, 01 Jan 2026 00:00:00 GMT")]
+
+
+def _uvicorn_head(status: int, pairs: list) -> bytes:
+    """The head uvicorn's httptools protocol writes for these header pairs (its send())."""
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
+    return STATUS_LINE[status] + b"".join(name.lower() + b": " + value + b"\r\n" for name, value in pairs) + b"\r\n"
+
+
+def _dated(head: bytes) -> bytes:
+    return re.sub(rb"\r\nDate: [^\r]+ GMT\r\n", b"\r\nDate: -\r\n", head)
+
+
+def test_a_whole_head_is_the_one_uvicorn_writes():
+    headers = CasedHeaders()
+    for status, given in (
+        (200, {"x-amzn-RequestId": "r", "Content-Type": "application/x-amz-json-1.0", "Content-Length": "2"}),
+        (400, {"x-amzn-RequestId": "r", "x-amzn-query-error": "AWS.SimpleQueueService.NonExistentQueue;Sender",
+               "Content-Length": 17}),
+        (304, {"ETag": '"x"', "date": "Thu, 01 Jan 2026 00:00:00 GMT", "Last-Modified": "Thu, 01 Jan 2026"}),
+        (599, {"X-Odd": "a\tb"}),  # a status HTTP does not name; a tab is a valid value
+    ):
+        for _ in range(2):  # (the second time from the layout remembered)
+            assert _dated(headers.head(status, given)) == _dated(_uvicorn_head(status, headers(given)))
+
+
+def test_a_head_uvicorn_would_refuse_is_refused():
+    headers = CasedHeaders()
+    for bad in ({"X-Bad": "line\r\nInjected: yes"}, {"X-Bad": "nul\x00"}, {"Bad Name": "v"}, {"": "v"},
+                {"X-{Braces}": "v"}):
+        try:
+            headers.head(200, bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was written")

@@ -50,11 +50,15 @@ def http_protocol_class() -> Any:
             self._body = b""
             self._raw: list[tuple[bytes, bytes]] = []
             self._active_at = self.loop.time()
+            #: reads so far, the size of the last, and the read a request began in
+            self._reads = self._read_size = self._begun_in = 0
 
         # -- the keep-alive timer: one per idle stretch, not one per request -----------
 
         def data_received(self, data: bytes) -> None:
             self._active_at = self.loop.time()
+            self._reads += 1
+            self._read_size = len(data)
             super().data_received(data)
             if self._planned is not None:
                 # a planned request whose body did not come whole with its headers: the
@@ -112,6 +116,7 @@ def http_protocol_class() -> Any:
             self.expect_100_continue = False
             self._raw = []
             self._planned = None
+            self._begun_in = self._reads
 
         def on_header(self, name: bytes, value: bytes) -> None:
             self._raw.append((name, value))
@@ -131,10 +136,18 @@ def http_protocol_class() -> Any:
                 and not parser.should_upgrade()
             ):
                 raw = self._raw
-                # lower-cased names; latin-1 text has one character per byte
-                headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+                # lower-cased names (remembered); latin-1 text has one character per byte
+                names = fast.header_names
+                headers = {
+                    names.get(name) or fast.header_name(name): value.decode("latin-1") for name, value in raw
+                }
                 if len(headers) == len(raw):  # (a repeated header: the ASGI way joins it)
-                    plan = fast.direct(headers, sum(map(len, headers)) + sum(map(len, headers.values())))
+                    # the header section's size, or a bound of it: what came in this read
+                    if self._begun_in == self._reads:
+                        size = self._read_size
+                    else:
+                        size = sum(map(len, headers)) + sum(map(len, headers.values()))
+                    plan = fast.direct(headers, size)
                     if plan is not None:
                         self._planned = (plan, headers)
                         self._body = b""

@@ -102,8 +102,9 @@ class CasedHeaders:
         self._date: list = [0, b""]
         #: header name -> its cased bytes (see :func:`cased_name`); bounded
         self._names: dict[str, bytes] = {}
-        #: names :meth:`head` has found writable; bounded
-        self._checked: set[str] = set()
+        #: header names of a response (in order) -> its header section with a ``{}`` per
+        #: value, and whether it has a Date (see :meth:`head`); bounded
+        self._layouts: dict[tuple[str, ...], tuple[str, bool]] = {}
 
     def __call__(self, headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
         names = self._names
@@ -118,23 +119,29 @@ class CasedHeaders:
         no ``Connection`` header added). Raises ``ValueError`` for a name or value
         uvicorn would refuse to write, ``UnicodeEncodeError`` for one it could not be
         handed."""
-        checked = self._checked
-        for name in headers:
-            if name not in checked:
-                self._check_name(name)
-        text = "".join([f"{k}: {v}\r\n" for k, v in headers.items()])
-        lines = len(headers)
+        names = tuple(headers)
+        layout = self._layouts.get(names)
+        if layout is None:
+            layout = self._layout(names)
+        template, dated = layout
+        text = template.format(*headers.values())
+        lines = len(names)
         if _BAD_TEXT.search(text) or text.count("\n") != lines or text.count("\r") != lines:
             raise ValueError("invalid HTTP header value")
-        date = b"" if _has_date(headers) else b"Date: " + _http_date(self._date) + b"\r\n"
+        date = b"" if dated else b"Date: " + _http_date(self._date) + b"\r\n"
         return _STATUS_LINES[status] + date + text.encode("latin-1") + b"\r\n"
 
-    def _check_name(self, name: str) -> None:
-        if not name or _BAD_NAME.search(name):
-            raise ValueError("invalid HTTP header name")
-        if len(self._checked) >= 1024:
-            self._checked.clear()
-        self._checked.add(name)
+    def _layout(self, names: tuple[str, ...]) -> tuple[str, bool]:
+        """For a response with these header names, in this order: the header section
+        with ``{}`` for each value, and whether one of them is a ``Date``."""
+        for name in names:
+            if not name or _BAD_NAME.search(name):
+                raise ValueError("invalid HTTP header name")
+        if len(self._layouts) >= 1024:
+            self._layouts.clear()
+        # (a valid name has no braces to escape)
+        layout = self._layouts[names] = ("".join(f"{name}: {{}}\r\n" for name in names), _has_date(names))
+        return layout
 
     def _name(self, name: str) -> bytes:
         if len(self._names) >= 1024:
@@ -143,8 +150,8 @@ class CasedHeaders:
         return found
 
 
-def _has_date(headers: dict[str, str]) -> bool:
-    for name in headers:
+def _has_date(names) -> bool:
+    for name in names:
         if len(name) == 4 and name.lower() == "date":
             return True
     return False

@@ -80,6 +80,8 @@ class OperationPlan:
     limit: int | None
     parser: Any
     serializer: Any
+    #: The largest body the server may hold whole for :meth:`FastPaths.answer`.
+    direct_limit: int
 
 
 class FastPaths:
@@ -90,6 +92,10 @@ class FastPaths:
         self._plans: dict[tuple, OperationPlan | None] = {}
         #: Off when every request needs the general chain's checks.
         self.enabled = not gateway.config.verify_signatures
+        #: Header names as the server reads them -> lower-cased text; bounded.
+        self.header_names: dict[bytes, str] = {}
+        self._direct_ready = False
+        self._max_header_bytes = gateway.config.max_header_bytes
 
     def plan(self, method: str, raw_path: bytes | None, query: bytes, headers: dict[str, str]) -> OperationPlan | None:
         """The plan for a request of this shape, or None: take the general chain."""
@@ -145,6 +151,7 @@ class FastPaths:
             limits.limit_for(route.service, route.operation),
             parser,
             serializer,
+            min(DIRECT_BODY_LIMIT, limits.limit_before_routing(credentials.signing_name)),
         )
 
     # -- running planned requests ----------------------------------------------------
@@ -165,23 +172,34 @@ class FastPaths:
 
     def direct(self, headers: dict[str, str], header_bytes: int) -> OperationPlan | None:
         """The plan of a ``POST /`` (HTTP/1.1, keep-alive) the server can hold whole and
-        hand to :meth:`answer`, or None: it goes to the gateway under ASGI."""
-        gateway = self._gateway
-        if (
-            not self.enabled
-            or gateway.wire_head is None
-            or not gateway.warm
-            or header_bytes > gateway.config.max_header_bytes
-            or "expect" in headers
-        ):
+        hand to :meth:`answer`, or None: it goes to the gateway under ASGI.
+        ``header_bytes``: the header section's size, or more (a bound)."""
+        if not self._direct_ready and not self._ready():
+            return None
+        if header_bytes > self._max_header_bytes or "expect" in headers:
             return None
         plan = self.plan("POST", b"/", b"", headers)
         if plan is None:
             return None
         length = headers.get("content-length")
-        if length is not None and not (length.isdigit() and int(length) <= min(DIRECT_BODY_LIMIT, plan.read_limit)):
+        if length is not None and not (length.isdigit() and int(length) <= plan.direct_limit):
             return None
         return plan
+
+    def _ready(self) -> bool:
+        """Whether the server may answer planned requests itself: once the gateway is
+        warm, where the server writes response heads (``Gateway.wire_head``)."""
+        gateway = self._gateway
+        self._direct_ready = self.enabled and gateway.wire_head is not None and gateway.warm
+        return self._direct_ready
+
+    def header_name(self, raw: bytes) -> str:
+        """``raw`` lower-cased as text (remembered in :attr:`header_names`)."""
+        names = self.header_names
+        if len(names) >= 1024:
+            names.clear()
+        name = names[raw] = raw.decode("latin-1").lower()
+        return name
 
     def answer(
         self, plan: OperationPlan, headers: dict[str, str], body: bytes, respond: Callable[[bytes, bool], None]
