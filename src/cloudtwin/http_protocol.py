@@ -35,6 +35,7 @@ def http_protocol_class() -> Any:
         return "auto"
     import asyncio
 
+    from cloudtwin.gateway.fast_path import FORM
     from cloudtwin.protocol.xml_writer import escape_text as escape
     from cloudtwin.response_head import status_line
 
@@ -197,9 +198,18 @@ def http_protocol_class() -> Any:
             if planned is None:
                 super().on_message_complete()
                 return
+            plan, headers = planned
+            body = self._body
+            fast = self._fast
+            if plan is FORM:  # known by its body's Action
+                plan = fast.plan_form(headers, body)  # type: ignore[union-attr]
+                if plan is None or len(body) > plan.direct_limit:
+                    self._planned_to_asgi()
+                    super().on_message_complete()
+                    return
             self._planned = None
-            body, self._body = self._body, b""
-            answer = self._fast.answer(planned[0], planned[1], body, self._respond_held)  # type: ignore[union-attr]
+            self._body = b""
+            answer = fast.answer(plan, headers, body, self._respond_held)  # type: ignore[union-attr]
             if type(answer) is tuple:
                 data, keep_alive = answer
                 transport = self.transport

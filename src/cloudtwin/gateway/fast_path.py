@@ -27,6 +27,7 @@ write must be made durable before it is acknowledged, the answer goes on under A
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -51,6 +52,13 @@ __all__ = ["FastPaths", "OperationPlan"]
 
 _SCOPE_PREFIX = SIGV4 + " Credential="
 _JSON_CONTENT = "application/x-amz-json-"
+_FORM_CONTENT = "application/x-www-form-urlencoded"
+#: A form body's Action and Version, when written plainly (nothing percent-encoded).
+_ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)(?=&|$)")
+_VERSION = re.compile(rb"(?:^|&)Version=([0-9-]+)(?=&|$)")
+#: What :meth:`FastPaths.direct` says of a form-encoded call: its plan is known once its
+#: body is (:meth:`FastPaths.plan_form`).
+FORM = object()
 #: Headers that send a request the general way whatever the rest says.
 _GENERAL_HEADERS = ("origin", "transfer-encoding", "smithy-protocol", "x-amz-region-set")
 #: Distinct request shapes remembered (one per access key, day, host and operation).
@@ -113,17 +121,43 @@ class FastPaths:
             return self._plans[key]
         except KeyError:
             pass
-        plan = self._make(authorization, headers)
+        return self._remember(key, self._make(authorization, headers, b"", _JSON_CONTENT))
+
+    def plan_form(self, headers: dict[str, str], body: bytes) -> OperationPlan | None:
+        """The plan for a form-encoded call (the query and EC2 protocols: ``Action=`` in
+        the body of a ``POST /``), whose shape includes the body's ``Action`` and
+        ``Version``; None: take the general chain."""
+        authorization = headers.get("authorization")
+        if authorization is None or not authorization.startswith(_SCOPE_PREFIX):
+            return None
+        for name in _GENERAL_HEADERS:
+            if name in headers:
+                return None
+        actions = _ACTION.findall(body)
+        versions = _VERSION.findall(body)
+        if len(actions) != 1 or len(versions) > 1:
+            return None  # none, or repeated: the general chain reads the form whole
+        key = (
+            authorization.partition(",")[0], headers.get("host"), headers.get("content-type"),
+            actions[0], versions[0] if versions else None,
+        )
+        try:
+            return self._plans[key]
+        except KeyError:
+            pass
+        return self._remember(key, self._make(authorization, headers, body, _FORM_CONTENT))
+
+    def _remember(self, key: tuple, plan: OperationPlan | None) -> OperationPlan | None:
         if len(self._plans) >= _PLAN_LIMIT:
             self._plans.clear()
         self._plans[key] = plan
         return plan
 
-    def _make(self, authorization: str, headers: dict[str, str]) -> OperationPlan | None:
+    def _make(self, authorization: str, headers: dict[str, str], body: bytes, content: str) -> OperationPlan | None:
         gateway = self._gateway
         host = headers.get("host", "")
         content_type = headers.get("content-type", "")
-        if not content_type.startswith(_JSON_CONTENT) or not gateway.hosts.serves(host):
+        if not content_type.startswith(content) or not gateway.hosts.serves(host):
             return None
         if (
             execute_api_target(host, "/") is not None
@@ -136,10 +170,12 @@ class FastPaths:
         if credentials is None or credentials.scheme != SIGV4 or credentials.presigned:
             return None
         try:
-            route = gateway.router.route(HttpRequest("POST", "/", "", headers), credentials)
+            route = gateway.router.route(HttpRequest("POST", "/", "", headers, body), credentials)
         except Exception:  # noqa: BLE001 - the general chain gives this request its error
             return None
         if route.operation is None or route.uri_params is not None:
+            return None
+        if content is _FORM_CONTENT and route.protocol not in ("query", "ec2"):
             return None
         region = credentials.region or gateway.router.hosts.parse(host).region or gateway.config.default_region
         parser, serializer = gateway.protocol(route.protocol)
@@ -170,19 +206,23 @@ class FastPaths:
             response = await response
         return response
 
-    def direct(self, headers: dict[str, str], header_bytes: int) -> OperationPlan | None:
+    def direct(self, headers: dict[str, str], header_bytes: int) -> OperationPlan | object | None:
         """The plan of a ``POST /`` (HTTP/1.1, keep-alive) the server can hold whole and
-        hand to :meth:`answer`, or None: it goes to the gateway under ASGI.
+        hand to :meth:`answer`; :data:`FORM` for a form-encoded one whose plan its body
+        will tell (:meth:`plan_form`); None: it goes to the gateway under ASGI.
         ``header_bytes``: the header section's size, or more (a bound)."""
         if not self._direct_ready and not self._ready():
             return None
         if header_bytes > self._max_header_bytes or "expect" in headers:
             return None
-        plan = self.plan("POST", b"/", b"", headers)
-        if plan is None:
-            return None
         length = headers.get("content-length")
-        if length is not None and not (length.isdigit() and int(length) <= plan.direct_limit):
+        if length is not None and not (length.isdigit() and int(length) <= DIRECT_BODY_LIMIT):
+            return None
+        if "x-amz-target" not in headers:
+            content_type = headers.get("content-type")
+            return FORM if content_type is not None and content_type.startswith(_FORM_CONTENT) else None
+        plan = self.plan("POST", b"/", b"", headers)
+        if plan is None or (length is not None and int(length) > plan.direct_limit):
             return None
         return plan
 
