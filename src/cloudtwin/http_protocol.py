@@ -47,6 +47,7 @@ def http_protocol_class() -> Any:
             # go the ASGI way).
             self._fast = getattr(app, "fast_paths", None) if getattr(app, "wire_head", None) else None
             self._planned: tuple | None = None
+            self._body_timer: asyncio.TimerHandle | None = None
             self._held: _Held | None = None
             self._body = b""
             self._raw: list[tuple[bytes, bytes]] = []
@@ -61,23 +62,30 @@ def http_protocol_class() -> Any:
             self._reads += 1
             self._read_size = len(data)
             super().data_received(data)
-            if self._planned is not None:
-                # a planned request whose body did not come whole with its headers: the
-                # ASGI way reads the rest (with its flow control and idle timeout)
+            if self._planned is not None and self._body_timer is None:
+                # A planned request whose body has not come whole with its headers (SDKs
+                # often write them apart): it is awaited here for a moment, and then, if
+                # still short, read the ASGI way (with its flow control and idle timeout).
                 if self.transport.is_closing():
                     self._planned = None
                 else:
-                    self._planned_to_asgi()
+                    self._body_timer = self.loop.call_later(_BODY_WAIT, self._body_late)
 
         def _unset_keepalive_if_required(self) -> None:
             pass  # uvicorn cancels its timer on every request; _idle_check looks instead
 
         def connection_lost(self, exc: Exception | None) -> None:
-            timer = self.timeout_keep_alive_task
-            if timer is not None:
-                timer.cancel()
-                self.timeout_keep_alive_task = None
+            for timer in (self.timeout_keep_alive_task, self._body_timer):
+                if timer is not None:
+                    timer.cancel()
+            self.timeout_keep_alive_task = self._body_timer = None
+            self._planned = None
             super().connection_lost(exc)
+
+        def _body_late(self) -> None:
+            self._body_timer = None
+            if self._planned is not None and not self.transport.is_closing():
+                self._planned_to_asgi()
 
         def on_response_complete(self) -> None:
             # uvicorn's, with the timer armed only when none is
@@ -99,7 +107,7 @@ def http_protocol_class() -> Any:
                 return
             cycle = self.cycle
             idle = self.loop.time() - self._active_at
-            if self._held is not None or (cycle is not None and not cycle.response_complete):
+            if self._held is not None or self._planned is not None or (cycle is not None and not cycle.response_complete):
                 wait = self.timeout_keep_alive  # busy: look again later
             elif idle >= self.timeout_keep_alive:
                 self.timeout_keep_alive_handler()
@@ -198,6 +206,9 @@ def http_protocol_class() -> Any:
             if planned is None:
                 super().on_message_complete()
                 return
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
             plan, headers = planned
             body = self._body
             fast = self._fast
@@ -339,6 +350,8 @@ class HeadHeldTransport:
         self._transport.close()
 
 
+#: Seconds a planned request's body may follow its headers before it is read the ASGI way.
+_BODY_WAIT = 1.0
 #: A first piece of body up to this size is copied behind the head (one write); a larger
 #: one goes out in a write of its own.
 _COALESCE_LIMIT = 64 * 1024
