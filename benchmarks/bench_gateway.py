@@ -150,16 +150,25 @@ class Wire:
         transport = self.transport
         transport.data = b""
         self.protocol.data_received(self.raw)
-        if not transport.data.endswith(b"}") and b"Content-Length: 0" not in transport.data:
+        while not _complete(transport.data):  # answered under ASGI: a task writes it later
             transport.waiter = transport.loop.create_future()
             await transport.waiter
-            while transport.data.count(b"\r\n\r\n") == 0:
-                transport.waiter = transport.loop.create_future()
-                await transport.waiter
 
     @property
     def status(self) -> int:
         return int(self.transport.data[9:12])
+
+
+def _complete(data: bytes) -> bool:
+    """Whether ``data`` holds a whole response (with a Content-Length)."""
+    head, found, body = data.partition(b"\r\n\r\n")
+    if not found:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
 
 
 def _server_protocol(gateway: Gateway, loop: asyncio.AbstractEventLoop):

@@ -35,7 +35,7 @@ def http_protocol_class() -> Any:
         return "auto"
     import asyncio
 
-    from cloudtwin.gateway.fast_path import FORM
+    from cloudtwin.gateway.fast_path import FORM, SERVER_ERROR
     from cloudtwin.protocol.xml_writer import escape_text as escape
     from cloudtwin.response_head import status_line
 
@@ -92,6 +92,7 @@ def http_protocol_class() -> Any:
             self.server_state.total_requests += 1
             if self.transport.is_closing():
                 return
+            self._active_at = self.loop.time()
             self.flow.resume_reading()
             if self.pipeline:
                 cycle, app = self.pipeline.pop()
@@ -101,13 +102,14 @@ def http_protocol_class() -> Any:
 
         def _idle_check(self) -> None:
             """Close the connection once it has been idle for the keep-alive timeout: no
-            data for that long, and no request in flight."""
+            data and no answer for that long, and no request in flight."""
             self.timeout_keep_alive_task = None
             if self.transport.is_closing():
                 return
             cycle = self.cycle
             idle = self.loop.time() - self._active_at
-            if self._held is not None or self._planned is not None or (cycle is not None and not cycle.response_complete):
+            busy = self._held is not None or self._planned is not None
+            if busy or (cycle is not None and not cycle.response_complete):
                 wait = self.timeout_keep_alive  # busy: look again later
             elif idle >= self.timeout_keep_alive:
                 self.timeout_keep_alive_handler()
@@ -220,7 +222,11 @@ def http_protocol_class() -> Any:
                     return
             self._planned = None
             self._body = b""
-            answer = fast.answer(plan, headers, body, self._respond_held)  # type: ignore[union-attr]
+            try:
+                answer = fast.answer(plan, headers, body, self._respond_held)  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - as uvicorn answers an app that fails
+                self.logger.exception("Exception in ASGI application")
+                answer = (SERVER_ERROR, False)
             if type(answer) is tuple:
                 data, keep_alive = answer
                 transport = self.transport

@@ -27,6 +27,7 @@ write must be made durable before it is acknowledged, the answer goes on under A
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FastPaths", "OperationPlan"]
 
+errlog = logging.getLogger("cloudtwin.gateway")
+
 _SCOPE_PREFIX = SIGV4 + " Credential="
 _JSON_CONTENT = "application/x-amz-json-"
 _FORM_CONTENT = "application/x-www-form-urlencoded"
@@ -66,6 +69,12 @@ _PLAN_LIMIT = 4096
 #: The largest body the server holds whole for :meth:`FastPaths.answer` (larger ones are
 #: received under ASGI, with its flow control).
 DIRECT_BODY_LIMIT = 64 * 1024
+
+#: uvicorn's answer when the app fails before its response starts.
+SERVER_ERROR = (
+    b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 21\r\nconnection: close\r\n\r\nInternal Server Error"
+)
 
 #: What :meth:`FastPaths.answer` gives the server: the response's bytes and whether the
 #: connection stays open; None when the answer is given later through the ``respond``
@@ -269,10 +278,15 @@ class FastPaths:
         self, ex: Exchange, response: HttpResponse, headers: dict, close: bool, start: float,
         respond: Callable[[bytes, bool], None], failure: Exception | None,
     ) -> None:  # fmt: skip
-        if failure is not None:  # not durable: the write must not be acknowledged
-            ex.error_code = "InternalFailure"
-            response = self._gateway.render_error(internal_error(), ex)
-        respond(*self._wire(ex, response, headers, close, start))
+        try:
+            if failure is not None:  # not durable: the write must not be acknowledged
+                ex.error_code = "InternalFailure"
+                response = self._gateway.render_error(internal_error(), ex)
+            answer = self._wire(ex, response, headers, close, start)
+        except Exception:  # noqa: BLE001 - the held connection is answered whatever happens
+            errlog.exception("answering %s after its commit failed", ex.request_id)
+            answer = (SERVER_ERROR, False)
+        respond(*answer)
 
     def _wire(self, ex: Exchange, response: HttpResponse, headers: dict, close: bool, start: float) -> tuple[bytes, bool]:
         """The response as the server writes it, and whether the connection stays open."""
@@ -282,7 +296,11 @@ class FastPaths:
         out, data = gateway.outgoing(response, headers)
         try:
             head = gateway.wire_head(response.status_code, out)  # type: ignore[misc]
-        except ValueError:  # a header the server would refuse to write (as uvicorn does)
+        except UnicodeEncodeError:  # not latin-1: uvicorn could not be handed it
+            errlog.error("a response header is not latin-1 text: %r", out)
+            return SERVER_ERROR, False
+        except ValueError:  # a header uvicorn would refuse to write: it closes the connection
+            errlog.error("a response header cannot be written: %r", out)
             return b"", False
         gateway.record(ex, response.status_code, start)
         return head + data, not close and "Connection" not in out
