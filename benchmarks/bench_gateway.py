@@ -159,6 +159,28 @@ class Wire:
         return int(self.transport.data[9:12])
 
 
+class Wires:
+    """One request replayed on each of N connections at once, as N clients each with one
+    request in flight: the answers that wait for a (group) commit share it."""
+
+    def __init__(self, call: Call, pairs: list) -> None:
+        self.wires = [Wire(call, protocol, transport) for protocol, transport in pairs]
+
+    async def run(self, app=None) -> None:  # noqa: ARG002 - the same signature as Call.run
+        for wire in self.wires:
+            wire.transport.data = b""
+            wire.protocol.data_received(wire.raw)
+        for wire in self.wires:
+            transport = wire.transport
+            while not _complete(transport.data):
+                transport.waiter = transport.loop.create_future()
+                await transport.waiter
+
+    @property
+    def status(self) -> int:
+        return max(wire.status for wire in self.wires)
+
+
 def _complete(data: bytes) -> bool:
     """Whether ``data`` holds a whole response (with a Content-Length)."""
     head, found, body = data.partition(b"\r\n\r\n")
@@ -241,6 +263,8 @@ def main() -> None:
     parser.add_argument("--profile", help="print a cProfile of this kind of request")
     parser.add_argument("--data-dir", help="persist, as --data-dir does")
     parser.add_argument("--ways", default="asgi,server", help="which ways to measure")
+    parser.add_argument("--connections", type=int, default=1,
+                        help="the server way: this many connections, a request in flight on each")
     args = parser.parse_args()
     gateway = Gateway(Config(log_level="warning", data_dir=args.data_dir))
     cased = CasedHeaders()  # as cloudtwin.server.build_server sets them
@@ -249,26 +273,27 @@ def main() -> None:
     loop = uvloop.new_event_loop()  # as the server runs
     calls = {name: CALLS[name]() for name in args.only.split(",")}
     loop.run_until_complete(_setup(app, calls))
-    protocol, transport = _server_protocol(gateway, loop)
-    wires = {name: Wire(call, protocol, transport) for name, call in calls.items()}
+    pairs = [_server_protocol(gateway, loop) for _ in range(args.connections)]
+    wires = {name: Wires(call, pairs) if args.connections > 1 else Wire(call, *pairs[0]) for name, call in calls.items()}
+    per = args.connections  # requests per run of a way's loop (the server way)
     print(f"{'request':<10} {'asgi µs':>8} {'server µs':>10} {'calls/request':>14}")
     ways = args.ways.split(",")
     for name, call in calls.items():
         timings = {}
-        for way_name, way in (("asgi", call), ("server", wires[name])):
+        for way_name, way, runs in (("asgi", call, args.count), ("server", wires[name], args.count // per)):
             if way_name not in ways:
                 continue
-            loop.run_until_complete(_loop(app, way, min(args.count, 2000)))  # warm
-            timings[way_name] = min(loop.run_until_complete(_loop(app, way, args.count)) for _ in range(args.repeat))
+            loop.run_until_complete(_loop(app, way, min(runs, 2000)))  # warm
+            timings[way_name] = min(loop.run_until_complete(_loop(app, way, runs)) for _ in range(args.repeat))
             if way.status != 200:
                 raise RuntimeError(f"{name}: status {way.status}")
-        per_call = _count_calls(loop, app, wires[name], 1000)
+        per_call = _count_calls(loop, app, wires[name], 1000 // per) / per
         asgi, server = (f"{timings[w] * 1e6 / args.count:.1f}" if w in timings else "-" for w in ("asgi", "server"))
         print(f"{name:<10} {asgi:>8} {server:>10} {per_call:>14.0f}")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        loop.run_until_complete(_loop(app, wires[args.profile], args.count))
+        loop.run_until_complete(_loop(app, wires[args.profile], args.count // per))
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
     gateway.persistence.close()

@@ -149,9 +149,7 @@ def http_protocol_class() -> Any:
                 raw = self._raw
                 # lower-cased names (remembered); latin-1 text has one character per byte
                 names = fast.header_names
-                headers = {
-                    names.get(name) or fast.header_name(name): value.decode("latin-1") for name, value in raw
-                }
+                headers = {names[name]: value.decode("latin-1") for name, value in raw}
                 if len(headers) == len(raw):  # (a repeated header: the ASGI way joins it)
                     # the header section's size, or a bound of it: what came in this read
                     if self._begun_in == self._reads:

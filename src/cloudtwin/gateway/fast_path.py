@@ -62,6 +62,7 @@ _VERSION = re.compile(rb"(?:^|&)Version=([0-9-]+)(?=&|$)")
 #: What :meth:`FastPaths.direct` says of a form-encoded call: its plan is known once its
 #: body is (:meth:`FastPaths.plan_form`).
 FORM = object()
+_UNKNOWN = object()
 #: Headers that send a request the general way whatever the rest says.
 _GENERAL_HEADERS = ("origin", "transfer-encoding", "smithy-protocol", "x-amz-region-set")
 #: Distinct request shapes remembered (one per access key, day, host and operation).
@@ -81,6 +82,17 @@ SERVER_ERROR = (
 #: callback (once the request's writes are durable); or a coroutine function that answers
 #: through an ASGI ``send`` (the handler has to wait, or the body is a stream).
 Answer = "tuple[bytes, bool] | None | Callable[[Callable], Awaitable[None]]"
+
+
+class HeaderNames(dict):
+    """Header names as a client writes them (bytes) -> lower-cased text, each decoded once
+    (``names[raw]``); bounded."""
+
+    def __missing__(self, raw: bytes) -> str:
+        if len(self) >= 1024:
+            self.clear()
+        name = self[raw] = raw.decode("latin-1").lower()
+        return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +121,8 @@ class FastPaths:
         self._plans: dict[tuple, OperationPlan | None] = {}
         #: Off when every request needs the general chain's checks.
         self.enabled = not gateway.config.verify_signatures
-        #: Header names as the server reads them -> lower-cased text; bounded.
-        self.header_names: dict[bytes, str] = {}
+        #: Header names as the server reads them -> lower-cased text.
+        self.header_names = HeaderNames()
         self._direct_ready = False
         self._max_header_bytes = gateway.config.max_header_bytes
 
@@ -118,19 +130,24 @@ class FastPaths:
         """The plan for a request of this shape, or None: take the general chain."""
         if method != "POST" or raw_path != b"/" or query:
             return None
+        return self._json_plan(headers)
+
+    def _json_plan(self, headers: dict[str, str]) -> OperationPlan | None:
+        """:meth:`plan` of a ``POST /`` without a query string."""
         target = headers.get("x-amz-target")
         authorization = headers.get("authorization")
         if target is None or authorization is None or not authorization.startswith(_SCOPE_PREFIX):
             return None
-        for name in _GENERAL_HEADERS:
-            if name in headers:
-                return None
+        if (  # (_GENERAL_HEADERS)
+            "origin" in headers or "transfer-encoding" in headers
+            or "smithy-protocol" in headers or "x-amz-region-set" in headers
+        ):
+            return None
         key = (authorization.partition(",")[0], headers.get("host"), target, headers.get("content-type"))
-        try:
-            return self._plans[key]
-        except KeyError:
-            pass
-        return self._remember(key, self._make(authorization, headers, b"", _JSON_CONTENT))
+        plan = self._plans.get(key, _UNKNOWN)
+        if plan is _UNKNOWN:
+            plan = self._remember(key, self._make(authorization, headers, b"", _JSON_CONTENT))
+        return plan  # type: ignore[return-value]
 
     def plan_form(self, headers: dict[str, str], body: bytes) -> OperationPlan | None:
         """The plan for a form-encoded call (the query and EC2 protocols: ``Action=`` in
@@ -225,13 +242,18 @@ class FastPaths:
         if header_bytes > self._max_header_bytes or "expect" in headers:
             return None
         length = headers.get("content-length")
-        if length is not None and not (length.isdigit() and int(length) <= DIRECT_BODY_LIMIT):
-            return None
+        size = 0
+        if length is not None:
+            if not length.isdigit():
+                return None
+            size = int(length)
+            if size > DIRECT_BODY_LIMIT:
+                return None
         if "x-amz-target" not in headers:
             content_type = headers.get("content-type")
             return FORM if content_type is not None and content_type.startswith(_FORM_CONTENT) else None
-        plan = self.plan("POST", b"/", b"", headers)
-        if plan is None or (length is not None and int(length) > plan.direct_limit):
+        plan = self._json_plan(headers)
+        if plan is None or size > plan.direct_limit:
             return None
         return plan
 
@@ -241,14 +263,6 @@ class FastPaths:
         gateway = self._gateway
         self._direct_ready = self.enabled and gateway.wire_head is not None and gateway.warm
         return self._direct_ready
-
-    def header_name(self, raw: bytes) -> str:
-        """``raw`` lower-cased as text (remembered in :attr:`header_names`)."""
-        names = self.header_names
-        if len(names) >= 1024:
-            names.clear()
-        name = names[raw] = raw.decode("latin-1").lower()
-        return name
 
     def answer(
         self, plan: OperationPlan, headers: dict[str, str], body: bytes, respond: Callable[[bytes, bool], None]
@@ -261,7 +275,9 @@ class FastPaths:
         ex = Exchange(HttpRequest("POST", "/", "", headers, body), gateway.request_ids.next())
         close = False
         try:
-            identity = self._identify(ex, plan)
+            identity = gateway.identities.resolve(plan.credentials.access_key_id)
+            ex.account_id = identity.account_id
+            ex.region = plan.region
             response = self._run(ex, identity, plan)
             if type(response) is not HttpResponse:
                 return partial(self._answer_later, ex, response, headers, start)
