@@ -46,24 +46,34 @@ def _exchange(endpoint: str, target: str, body: bytes, *, general: bool) -> byte
         else:
             sock.sendall(head.encode() + body)
             data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            assert chunk, data
-            data += chunk
-        response_head, _, rest = data.partition(b"\r\n\r\n")
-        length = int(re.search(rb"Content-Length: (\d+)", response_head).group(1))
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            assert chunk
-            rest += chunk
+        return _response(sock, data)
+
+
+def _response(sock: socket.socket, data: bytes = b"") -> bytes:
+    """One whole response (head and body) read off ``sock``, ``data`` its start."""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    response_head, _, rest = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"Content-Length: (\d+)", response_head).group(1))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk
+        rest += chunk
     return response_head + b"\r\n\r\n" + rest
 
 
-def _same_both_ways(endpoint: str, target: str, body: bytes) -> bytes:
-    fast = _exchange(endpoint, target, body, general=False)
-    general = _exchange(endpoint, target, body, general=True)
-    assert _VARYING.sub(b"-", fast) == _VARYING.sub(b"-", general)
+def _both_ways(exchange, varying: re.Pattern) -> bytes:
+    """``exchange(general=...)`` the short way and the general way: the same answer, what
+    varies per request aside; the short way's answer."""
+    fast = exchange(general=False)
+    assert varying.sub(b"-", fast) == varying.sub(b"-", exchange(general=True))
     return fast
+
+
+def _same_both_ways(endpoint: str, target: str, body: bytes) -> bytes:
+    return _both_ways(lambda general: _exchange(endpoint, target, body, general=general), _VARYING)
 
 
 def _planned(server, target: str) -> bool:
@@ -137,23 +147,11 @@ def _form_exchange(endpoint: str, service: str, form: str, *, general: bool) -> 
     ).encode()
     with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
         sock.sendall(head + body)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += sock.recv(65536)
-        response_head, _, rest = data.partition(b"\r\n\r\n")
-        length = int(re.search(rb"Content-Length: (\d+)", response_head).group(1))
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            assert chunk
-            rest += chunk
-    return response_head + b"\r\n\r\n" + rest
+        return _response(sock)
 
 
 def _form_same_both_ways(endpoint: str, service: str, form: str) -> bytes:
-    fast = _form_exchange(endpoint, service, form, general=False)
-    general = _form_exchange(endpoint, service, form, general=True)
-    assert _VARYING_XML.sub(b"-", fast) == _VARYING_XML.sub(b"-", general)
-    return fast
+    return _both_ways(lambda general: _form_exchange(endpoint, service, form, general=general), _VARYING_XML)
 
 
 def _planned_form(server, action: str) -> bool:
