@@ -225,3 +225,14 @@ def test_response_heads_are_written_as_uvicorn_writes_them(endpoint):
     assert [line.partition(": ")[0] for line in head[2:]] == [
         "x-amzn-RequestId", "Content-Type", "x-amzn-query-error", "Content-Length"
     ]
+
+
+@pytest.mark.parametrize("extra", ["", "X-Amz-Region-Set: us-east-1\r\n"], ids=["direct", "asgi"])
+def test_trailing_whitespace_is_not_part_of_a_header_value(endpoint, queue_url, extra):
+    sock, netloc = _connect(endpoint)
+    with sock:
+        data = _request(netloc, "GetQueueUrl", {"QueueName": queue_url.rsplit("/", 1)[1]}, extra=extra)
+        sock.sendall(data.replace(b"AmazonSQS.GetQueueUrl\r\n", b"AmazonSQS.GetQueueUrl \t\r\n"))
+        status, _, body = _Reader(sock).response()
+    assert status == 200, body
+    assert json.loads(body)["QueueUrl"] == queue_url

@@ -149,7 +149,8 @@ def http_protocol_class() -> Any:
                 raw = self._raw
                 # lower-cased names (remembered); latin-1 text has one character per byte
                 names = fast.header_names
-                headers = {names[name]: value.decode("latin-1") for name, value in raw}
+                # (a value's trailing whitespace is not part of it: RFC 9110, 5.5)
+                headers = {names[name]: value.rstrip(b" \t").decode("latin-1") for name, value in raw}
                 if len(headers) == len(raw):  # (a repeated header: the ASGI way joins it)
                     # the header section's size, or a bound of it: what came in this read
                     if self._begun_in == self._reads:
@@ -188,6 +189,7 @@ def http_protocol_class() -> Any:
             headers = self.headers
             for name, value in raw:
                 name = name.lower()
+                value = value.rstrip(b" \t")  # (RFC 9110, 5.5; as uvicorn 0.55 does)
                 if name == b"expect" and value.lower() == b"100-continue":
                     self.expect_100_continue = True
                 headers.append((name, value))
