@@ -184,8 +184,8 @@ class JSONSerializer(ResponseSerializer):
     def _content_type(self, service: ServiceModel) -> str:
         return f"application/x-amz-json-{service.metadata.get('jsonVersion', '1.0')}"
 
-    def _dump(self, value: Any) -> bytes:
-        return dump_json(value)
+    #: ``dump_json`` (a static method: one call less per response).
+    _dump = staticmethod(raw_json.dumps)
 
     def _headers(self, content_type: str | None, request_id: str) -> dict[str, str]:
         headers = {REQUEST_ID_HEADER: request_id}
