@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cloudtwin.protocol import values
-from cloudtwin.protocol.documents import DocumentError, read_json
+from cloudtwin.protocol.documents import DocumentError, plain_object, read_json
 from cloudtwin.protocol.malformed import BODY, VALUE, InvalidInput
 from cloudtwin.protocol.parsers import Decoder, DocumentParser, request_body
 from cloudtwin.protocol.shape_plans import ShapeCompiler
@@ -223,12 +223,14 @@ def load_json(body: bytes) -> Any:
     escapes (``"\\ud800"``) are the client's error here, not a crash wherever the text is
     next encoded.
     """
-    if not body or body.isspace():  # (``isspace`` stops at the first other byte: no copy)
-        return {}
-    try:
-        value = read_json(body, max_depth=BODY_MAX_DEPTH)
-    except DocumentError as exc:
-        raise InvalidInput(f"The request body is not valid JSON: {exc.reason}", BODY) from None
+    value = plain_object(body, BODY_MAX_DEPTH) if type(body) is bytes else None
+    if value is None:
+        if not body or body.isspace():  # (``isspace`` stops at the first other byte: no copy)
+            return {}
+        try:
+            value = read_json(body, max_depth=BODY_MAX_DEPTH)
+        except DocumentError as exc:
+            raise InvalidInput(f"The request body is not valid JSON: {exc.reason}", BODY) from None
     if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(value):
         raise InvalidInput("The request body is not valid JSON: it escapes a lone surrogate", BODY)
     return value
