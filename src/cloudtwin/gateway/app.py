@@ -616,7 +616,10 @@ class Gateway:
         handler = provider.handler(operation.name) if provider is not None else None
         if handler is None:
             raise not_implemented(route.service, operation.name)
-        ctx = self._context(ex, operation.name, identity, region, provider)
+        ctx = RequestContext(  # what _context builds, without its call (positional: fields' order)
+            route.service, operation.name, route.protocol, identity.account_id, region,
+            ex.request_id, identity, request, provider.stores, self.clock,
+        )  # fmt: skip
         result = handler(ctx, params)
         if result is not None and type(result) is not dict and inspect.isawaitable(result):
             return self._serialized(ex, result, serializer)
