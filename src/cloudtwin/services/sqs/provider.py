@@ -86,6 +86,8 @@ class Provider(ServiceProvider):
     def complete_params(self, request: Any, operation: Any, params: dict[str, Any]) -> None:
         """A request sent to a queue's URL acts on that queue; actions that take no queue
         are not valid there."""
+        if request.path == "/":  # the endpoint (most requests): addressed_queue_url's first test
+            return
         url = addressed_queue_url(request)
         if url is None:
             return
