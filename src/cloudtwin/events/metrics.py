@@ -65,10 +65,11 @@ class MetricRecorder:
             pending = self._pending
             floor = math.floor
             popleft = raw.popleft
+            folded = 0
             while raw:
                 account, region, namespace, dimensions, observations, when = popleft()
                 minute = floor(when / 60) * 60
-                self.recorded += len(observations)
+                folded += len(observations)
                 for name, value, unit in observations:
                     key = (account, region, namespace, name, dimensions, unit, minute)
                     entry = pending.get(key)
@@ -85,6 +86,7 @@ class MetricRecorder:
                     if value > entry[3]:
                         entry[3] = value
                     entry[4][value] = entry[4].get(value, 0.0) + 1
+            self.recorded += folded
 
     def drain(self) -> list[tuple[Key, list[Any]]]:
         """Every aggregate recorded since the last drain (and forget them)."""
