@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pytest
 from botocore.exceptions import ClientError
 
-from cloudtwin.protocol.documents import MAX_DEPTH, DocumentError, nesting_depth, read_json
+from cloudtwin.protocol.documents import MAX_DEPTH, DocumentError, nesting_depth, plain_object, read_json
 from cloudtwin.protocol.json import load_json
 from cloudtwin.protocol.malformed import InvalidInput
 
@@ -21,6 +21,20 @@ DEEP_IN_POLICY = '{"Version":"2012-10-17","Statement":' + DEEP + "}"
 PYTHON_WORDING = ("recursion", "Expecting", "line 1 column", "char ", "Traceback")
 
 # -- the reader ---------------------------------------------------------------------------------
+
+
+def test_plain_object_reads_the_common_body_and_leaves_the_rest_to_read_json():
+    assert plain_object(b'{"a": [1, "x", null, true], "b": {}}') == {"a": [1, "x", None, True], "b": {}}
+    assert plain_object(b"{}") == {}
+    for body in (
+        b"", b"[1]", b' {"a": 1}', b'{"a": 1} {}', b'{"a": NaN}', b'{"a": 1', b'{"a": "\xff"}',
+        '{"a": 1}'.encode("utf-16-le"), b'{"a":' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}",
+    ):
+        assert plain_object(body) is None, body
+    # What it leaves, load_json still answers: the value, or the client's error.
+    assert load_json(b' {"a": 1} ') == {"a": 1}
+    with pytest.raises(InvalidInput):
+        load_json(b'{"a": NaN}')
 
 
 def test_reads_json_of_any_kind():

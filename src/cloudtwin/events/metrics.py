@@ -2,8 +2,8 @@
 ``AWS/SQS``, ``AWS/SNS``...), gathered cheaply on their hot paths.
 
 A service calls ``env.metrics.record(account, region, namespace, name, dimensions, value,
-unit)``: one dict update, aggregated per metric and per minute of virtual time as AWS's
-services do. CloudWatch drains the aggregates into its store on its tick and before every
+unit)``: one append to a queue, folded (on drain, or every :data:`FOLD_AT` observations)
+into aggregates per metric and per minute of virtual time as AWS's services do. CloudWatch drains the aggregates into its store on its tick and before every
 read, so nothing is lost when CloudWatch is first called after the metrics were produced,
 and a service never touches CloudWatch's store. With nobody reading, the oldest minutes
 are dropped past :data:`MAX_PENDING` aggregates.
@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from typing import Any
 
 MAX_PENDING = 100_000
+#: Observations kept as recorded before they are folded into the aggregates.
+FOLD_AT = 4096
 
 #: (account, region, namespace, name, dimensions, unit, minute)
 Key = tuple[str, str, str, str, tuple[tuple[str, str], ...], str, float]
@@ -24,6 +27,10 @@ Key = tuple[str, str, str, str, tuple[tuple[str, str], ...], str, float]
 class MetricRecorder:
     def __init__(self) -> None:
         self._pending: dict[Key, list[Any]] = {}
+        #: Observations as recorded, (account, region, namespace, dimensions, observations,
+        #: when), folded into ``_pending`` in order on drain or past :data:`FOLD_AT`: a
+        #: deque's append is atomic, so recording takes no lock.
+        self._raw: deque[tuple[str, str, str, tuple[tuple[str, str], ...], tuple[tuple[str, float, str], ...], float]] = deque()
         self._lock = threading.Lock()
         self.recorded = 0
 
@@ -43,30 +50,47 @@ class MetricRecorder:
         observations: tuple[tuple[str, float, str], ...], when: float,
     ) -> None:  # fmt: skip
         """Add several observations of one resource at one instant, each (name, value,
-        unit): :meth:`record` for each, at one acquisition of the lock."""
-        minute = math.floor(when / 60) * 60
+        unit): :meth:`record` for each. Kept as given; aggregated later (see :meth:`_fold`)."""
+        raw = self._raw
+        raw.append((account, region, namespace, dimensions, observations, when))
+        if len(raw) >= FOLD_AT:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Aggregate the observations recorded so far, in the order they came, into one
+        entry per metric and minute of virtual time (dropping the oldest minutes past
+        :data:`MAX_PENDING` aggregates)."""
         with self._lock:
+            raw = self._raw
             pending = self._pending
-            self.recorded += len(observations)
-            for name, value, unit in observations:
-                key = (account, region, namespace, name, dimensions, unit, minute)
-                entry = pending.get(key)
-                if entry is None:
-                    if len(pending) >= MAX_PENDING:
-                        pending.pop(next(iter(pending)))
-                    # [count, sum, min, max, {value: count}]
-                    pending[key] = [1.0, value, value, value, {value: 1.0}]
-                    continue
-                entry[0] += 1
-                entry[1] += value
-                if value < entry[2]:
-                    entry[2] = value
-                if value > entry[3]:
-                    entry[3] = value
-                entry[4][value] = entry[4].get(value, 0.0) + 1
+            floor = math.floor
+            popleft = raw.popleft
+            folded = 0
+            while raw:
+                account, region, namespace, dimensions, observations, when = popleft()
+                minute = floor(when / 60) * 60
+                folded += len(observations)
+                for name, value, unit in observations:
+                    key = (account, region, namespace, name, dimensions, unit, minute)
+                    entry = pending.get(key)
+                    if entry is None:
+                        if len(pending) >= MAX_PENDING:
+                            pending.pop(next(iter(pending)))
+                        # [count, sum, min, max, {value: count}]
+                        pending[key] = [1.0, value, value, value, {value: 1.0}]
+                        continue
+                    entry[0] += 1
+                    entry[1] += value
+                    if value < entry[2]:
+                        entry[2] = value
+                    if value > entry[3]:
+                        entry[3] = value
+                    entry[4][value] = entry[4].get(value, 0.0) + 1
+            self.recorded += folded
 
     def drain(self) -> list[tuple[Key, list[Any]]]:
         """Every aggregate recorded since the last drain (and forget them)."""
+        self._fold()
         with self._lock:
             if not self._pending:
                 return []
@@ -75,4 +99,5 @@ class MetricRecorder:
 
     def reset(self) -> None:
         with self._lock:
+            self._raw.clear()
             self._pending.clear()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "DocumentError", "nesting_depth", "read_json"]
+__all__ = ["MAX_DEPTH", "DocumentError", "nesting_depth", "plain_object", "read_json"]
 
 MAX_DEPTH = 100
 """Deepest nesting of arrays/objects accepted in a document: far beyond any policy AWS
@@ -107,4 +107,20 @@ def read_json(text: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> A
     # Fewer brackets than the limit cannot nest past it: most documents stop here.
     if text.count("[") + text.count("{") > max_depth and nesting_depth(value, stop_past=max_depth) > max_depth:
         raise DocumentError(too_deep)
+    return value
+
+
+def plain_object(data: bytes, max_depth: int = MAX_DEPTH) -> dict | None:
+    """:func:`read_json` of the common request body in one step: a UTF-8 ``{...}`` with
+    nothing around it, whose bracket count cannot nest past ``max_depth``. None for
+    anything else, errors included: :func:`read_json` then decides, with its words."""
+    if data[:1] != b"{" or data[-1:] != b"}":
+        return None
+    try:
+        text = data.decode("utf-8")
+        value, end = _scan(text, 0)
+    except (ValueError, StopIteration, RecursionError):  # DocumentError is a ValueError
+        return None
+    if end != len(text) or text.count("[") + text.count("{") > max_depth:
+        return None
     return value

@@ -515,7 +515,8 @@ class Validators:
             _service_defaults(self.patterns) if defaults else {}
         )
         # (id(operation), protocol) -> (operation, validator, plan): one lookup per request.
-        self._resolved: dict[tuple[int, str | None], tuple[OperationModel, Validator, Plan | None]] = {}
+        # Keyed by the OperationModel itself (hashed by identity, and kept alive by the key).
+        self._resolved: dict[tuple[OperationModel, str | None], tuple[Validator, Plan | None]] = {}
 
     def register(self, service: str, validator: Validator, *, protocol: str | None = None) -> None:
         """Use ``validator`` for ``service`` (for requests in ``protocol`` only, if given)."""
@@ -542,12 +543,12 @@ class Validators:
     ) -> None:
         """Validate ``params`` for ``operation`` as received over ``protocol`` (default: the
         model's protocol); raises :class:`ServiceError` with the right family's wording."""
-        entry = self._resolved.get((id(operation), protocol))
-        if entry is None or entry[0] is not operation:
+        entry = self._resolved.get((operation, protocol))
+        if entry is None:
             validator = self.for_operation(operation, protocol)
-            entry = (operation, validator, validator.plan(operation))
-            self._resolved[(id(operation), protocol)] = entry
-        plan = entry[2]
+            entry = (validator, validator.plan(operation))
+            self._resolved[(operation, protocol)] = entry
+        plan = entry[1]
         if plan is None or plan.check(params):
             return
-        entry[1].report(params, operation, plan)
+        entry[0].report(params, operation, plan)

@@ -23,10 +23,13 @@ V = TypeVar("V")
 class Table(MutableMapping[K, V], Generic[K, V]):
     """An ordered mapping (insertion order, as dict) whose writes go to the backend."""
 
-    __slots__ = ("_rows", "_backend", "_path")
+    __slots__ = ("_rows", "_backend", "_path", "get")
 
     def __init__(self, backend: "Persistence | None" = None, path: str = "") -> None:
         self._rows: dict[K, V] = {}
+        #: ``get(key, default=None)``: the rows' own (the most frequent read, without a
+        #: Python call in between). ``_rows`` is never rebound.
+        self.get = self._rows.get  # type: ignore[method-assign]
         self._backend = backend if backend is not None and backend.enabled else None
         self._path = path
         if self._backend is not None:
@@ -37,9 +40,6 @@ class Table(MutableMapping[K, V], Generic[K, V]):
 
     def __getitem__(self, key: K) -> V:
         return self._rows[key]
-
-    def get(self, key: K, default=None):  # type: ignore[override]
-        return self._rows.get(key, default)
 
     def __contains__(self, key: object) -> bool:
         return key in self._rows

@@ -68,7 +68,7 @@ def _check_key_value(record: TableRecord, name: str, value: dict[str, Any]) -> N
     _check_key_size(name, actual, value, hash_key=name == record.hash_name, range_key=name == record.range_name)
 
 
-def _check_key_size(name: str, actual: str, value: dict[str, Any], *, hash_key: bool, range_key: bool) -> None:
+def _check_key_size(name: str, actual: str, value: dict[str, Any], hash_key: bool, range_key: bool) -> None:
     """A key value of the right type: within its size limit, and not empty."""
     inner = value[actual]
     size = value_size(value)
@@ -104,7 +104,7 @@ def clean_key(record: TableRecord, key: dict[str, Any] | None) -> dict[str, Any]
         if actual != record.attribute_type(name):
             raise validation("The provided key element does not match the schema")
         hash_key = element["KeyType"] == "HASH"
-        _check_key_size(name, actual, value, hash_key=hash_key, range_key=not hash_key)
+        _check_key_size(name, actual, value, hash_key, not hash_key)
         cleaned[name] = value
     return cleaned
 

@@ -101,10 +101,10 @@ class TableRecord:
         return next((k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE"), None)
 
     def attribute_type(self, name: str) -> str | None:
-        return next(
-            (a["AttributeType"] for a in self.attribute_definitions if a["AttributeName"] == name),
-            None,
-        )
+        for definition in self.attribute_definitions:
+            if definition["AttributeName"] == name:
+                return definition["AttributeType"]
+        return None
 
     def index(self, name: str) -> IndexRecord | None:
         for index in (*self.gsis, *self.lsis):

@@ -71,6 +71,9 @@ _GET_ITEM_SHAPING = frozenset(
 )
 
 
+#: The metric a kind of capacity ("Read", "Write") is published as.
+_CONSUMED_METRIC = {"Read": "ConsumedReadCapacityUnits", "Write": "ConsumedWriteCapacityUnits"}
+
 class Provider(ServiceProvider):
     service_name = "dynamodb"
     store_class = DynamoStore
@@ -489,7 +492,7 @@ class Provider(ServiceProvider):
         per table, and pass the units on."""
         self.env.metrics.record_each(
             ctx.account_id, ctx.region, "AWS/DynamoDB", (("TableName", table),),
-            ((f"Consumed{kind}CapacityUnits", units, "Count"),), self.env.clock.now(),
+            ((_CONSUMED_METRIC[kind], units, "Count"),), self.env.clock.now(),
         )  # fmt: skip
         return units
 

@@ -32,6 +32,8 @@ PURGE_INTERVAL = 60.0
 DELETED_NAME_HOLD = 60.0
 MAX_TAGS = 50
 MAX_BATCH_BYTES = 1_048_576
+#: Queue URLs whose parse is remembered (the memo starts over when full).
+MAX_ADDRESSES = 4096
 
 
 class Provider(ServiceProvider):
@@ -42,6 +44,8 @@ class Provider(ServiceProvider):
         super().__init__(env)
         self.broker = Broker(self.stores, env.clock)  # type: ignore[arg-type]
         self._gauged_minute: float | None = None
+        #: (queue URL, caller's region, caller's account) -> parse_queue_url's answer.
+        self._addresses: dict[tuple[str, str, str], tuple[str, str, str]] = {}
         env.processors.register("sqs", self._tick, replace=True)
 
     def _tick(self, now: float) -> dict[str, int]:
@@ -82,6 +86,8 @@ class Provider(ServiceProvider):
     def complete_params(self, request: Any, operation: Any, params: dict[str, Any]) -> None:
         """A request sent to a queue's URL acts on that queue; actions that take no queue
         are not valid there."""
+        if request.path == "/":  # the endpoint (most requests): addressed_queue_url's first test
+            return
         url = addressed_queue_url(request)
         if url is None:
             return
@@ -95,8 +101,14 @@ class Provider(ServiceProvider):
     # -- helpers ----------------------------------------------------------------------------
 
     def _queue(self, ctx: RequestContext, url: str) -> tuple[SqsStore, Queue]:
-        account_id, region, name = parse_queue_url(url, ctx.region, ctx.account_id)
-        return self.broker.queue(account_id, region, name)
+        key = (url, ctx.region, ctx.account_id)
+        address = self._addresses.get(key)
+        if address is None:
+            address = parse_queue_url(url, ctx.region, ctx.account_id)
+            if len(self._addresses) >= MAX_ADDRESSES:
+                self._addresses.clear()
+            self._addresses[key] = address
+        return self.broker.queue(*address)
 
     def _check_redrive(self, queue_arn_: str, fifo: bool, policy: str, given: object) -> None:
         """The dead-letter target of a (canonical) RedrivePolicy exists, is of the same queue
@@ -358,7 +370,7 @@ class Provider(ServiceProvider):
                 queue.account_id, queue.region, "AWS/SQS", (("QueueName", queue.name),),
                 (
                     ("NumberOfMessagesSent", 1.0, "Count"),
-                    ("SentMessageSize", float(len(message.body.encode())), "Bytes"),
+                    ("SentMessageSize", float(outcome.body_size), "Bytes"),
                 ),
                 message.sent,
             )  # fmt: skip
