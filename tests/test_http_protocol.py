@@ -236,3 +236,19 @@ def test_trailing_whitespace_is_not_part_of_a_header_value(endpoint, queue_url, 
         status, _, body = _Reader(sock).response()
     assert status == 200, body
     assert json.loads(body)["QueueUrl"] == queue_url
+
+
+def test_a_chunked_form_encoded_call_is_read_the_asgi_way(endpoint, aws_client):
+    topic = aws_client("sns").create_topic(Name="protocol-chunked")["TopicArn"]
+    form = f"Action=GetTopicAttributes&Version=2010-03-31&TopicArn={topic.replace(':', '%3A')}".encode()
+    auth = AUTH.replace("/sqs/", "/sns/").replace(";x-amz-target", "")
+    sock, netloc = _connect(endpoint)
+    with sock:
+        sock.sendall(
+            f"POST / HTTP/1.1\r\nHost: {netloc}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"X-Amz-Date: 20260101T000000Z\r\nAuthorization: {auth}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+            + b"%x\r\n%s\r\n" % (10, form[:10]) + b"%x\r\n%s\r\n0\r\n\r\n" % (len(form) - 10, form[10:])
+        )
+        status, _, body = _Reader(sock).response()
+    assert status == 200, body
+    assert topic.encode() in body and b"<GetTopicAttributesResult>" in body

@@ -35,7 +35,7 @@ def http_protocol_class() -> Any:
         return "auto"
     import asyncio
 
-    from cloudtwin.gateway.fast_path import FORM, SERVER_ERROR
+    from cloudtwin.gateway.fast_path import DIRECT_BODY_LIMIT, FORM, SERVER_ERROR
     from cloudtwin.protocol.xml_writer import escape_text as escape
     from cloudtwin.response_head import status_line
 
@@ -173,7 +173,11 @@ def http_protocol_class() -> Any:
                 cycle.transport = HeadHeldTransport(self.transport)
 
         def _planned_to_asgi(self) -> None:
+            """Hand the planned request received so far to the ASGI app after all."""
             self._planned = None
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
             body, self._body = self._body, b""
             self._to_asgi()
             if body:
@@ -197,7 +201,10 @@ def http_protocol_class() -> Any:
 
         def on_body(self, body: bytes) -> None:
             if self._planned is not None:
-                self._body += body  # at most gateway.fast_path.DIRECT_BODY_LIMIT
+                self._body += body
+                if len(self._body) <= DIRECT_BODY_LIMIT:  # (as its Content-Length said)
+                    return
+                self._planned_to_asgi()  # longer than it said: uvicorn's flow control
                 return
             super().on_body(body)
 

@@ -251,7 +251,9 @@ class FastPaths:
                 return None
         if "x-amz-target" not in headers:
             content_type = headers.get("content-type")
-            return FORM if content_type is not None and content_type.startswith(_FORM_CONTENT) else None
+            if content_type is None or not content_type.startswith(_FORM_CONTENT) or "transfer-encoding" in headers:
+                return None
+            return FORM
         plan = self._json_plan(headers)
         if plan is None or size > plan.direct_limit:
             return None
