@@ -252,3 +252,13 @@ def test_a_chunked_form_encoded_call_is_read_the_asgi_way(endpoint, aws_client):
         status, _, body = _Reader(sock).response()
     assert status == 200, body
     assert topic.encode() in body and b"<GetTopicAttributesResult>" in body
+
+
+def test_a_large_answer_is_whole(endpoint, aws_client):
+    ddb = aws_client("dynamodb")
+    ddb.create_table(TableName="protocol-large", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    big = "x" * 200_000  # an answer well past the size copied behind its head
+    ddb.put_item(TableName="protocol-large", Item={"pk": {"S": "k"}, "v": {"S": big}})
+    for _ in range(2):
+        assert ddb.get_item(TableName="protocol-large", Key={"pk": {"S": "k"}})["Item"]["v"]["S"] == big

@@ -237,7 +237,9 @@ def http_protocol_class() -> Any:
             if type(answer) is tuple:
                 data, keep_alive = answer
                 transport = self.transport
-                if data:
+                if type(data) is list:  # a large body, not copied behind its head
+                    transport.writelines(data)
+                elif data:
                     transport.write(data)
                 if not keep_alive:
                     self.server_state.total_requests += 1
@@ -249,7 +251,7 @@ def http_protocol_class() -> Any:
             else:
                 self._answer_later(answer)
 
-        def _respond_held(self, data: bytes, keep_alive: bool) -> None:
+        def _respond_held(self, data: bytes | list[bytes], keep_alive: bool) -> None:
             """The answer to the request held for its commit (see ``FastPaths.answer``)."""
             held, self._held = self._held, None
             if held is None:
@@ -258,7 +260,9 @@ def http_protocol_class() -> Any:
             transport = self.transport
             if held.disconnected or transport.is_closing():
                 return
-            if data:
+            if type(data) is list:
+                transport.writelines(data)
+            elif data:
                 transport.write(data)
             if not keep_alive or not held.keep_alive:
                 transport.close()

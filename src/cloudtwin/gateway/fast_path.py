@@ -71,17 +71,19 @@ _PLAN_LIMIT = 4096
 #: received under ASGI, with its flow control).
 DIRECT_BODY_LIMIT = 64 * 1024
 
+#: A body up to this size is copied behind its head (one write); a larger one is not.
+_COPY_LIMIT = 64 * 1024
 #: uvicorn's answer when the app fails before its response starts.
 SERVER_ERROR = (
     b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 21\r\nconnection: close\r\n\r\nInternal Server Error"
 )
 
-#: What :meth:`FastPaths.answer` gives the server: the response's bytes and whether the
-#: connection stays open; None when the answer is given later through the ``respond``
+#: What :meth:`FastPaths.answer` gives the server: the response's bytes (or, for a large
+#: body, a list of the head and the body) and whether the connection stays open; None when the answer is given later through the ``respond``
 #: callback (once the request's writes are durable); or a coroutine function that answers
 #: through an ASGI ``send`` (the handler has to wait, or the body is a stream).
-Answer = "tuple[bytes, bool] | None | Callable[[Callable], Awaitable[None]]"
+Answer = "tuple[bytes | list[bytes], bool] | None | Callable[[Callable], Awaitable[None]]"
 
 
 class HeaderNames(dict):
@@ -267,7 +269,7 @@ class FastPaths:
         return self._direct_ready
 
     def answer(
-        self, plan: OperationPlan, headers: dict[str, str], body: bytes, respond: Callable[[bytes, bool], None]
+        self, plan: OperationPlan, headers: dict[str, str], body: bytes, respond: Callable[[bytes | list[bytes], bool], None]
     ) -> Answer:
         """Run a planned request whose whole body is ``body`` and answer it: see
         :data:`Answer`. ``respond(data, keep_alive)`` is how the answer of a request that
@@ -294,7 +296,7 @@ class FastPaths:
 
     def _durable(
         self, ex: Exchange, response: HttpResponse, headers: dict, close: bool, start: float,
-        respond: Callable[[bytes, bool], None], failure: Exception | None,
+        respond: Callable[[bytes | list[bytes], bool], None], failure: Exception | None,
     ) -> None:  # fmt: skip
         try:
             if failure is not None:  # not durable: the write must not be acknowledged
@@ -306,7 +308,9 @@ class FastPaths:
             answer = (SERVER_ERROR, False)
         respond(*answer)
 
-    def _wire(self, ex: Exchange, response: HttpResponse, headers: dict, close: bool, start: float) -> tuple[bytes, bool]:
+    def _wire(
+        self, ex: Exchange, response: HttpResponse, headers: dict, close: bool, start: float
+    ) -> tuple[bytes | list[bytes], bool]:
         """The response as the server writes it, and whether the connection stays open."""
         gateway = self._gateway
         if close:
@@ -321,7 +325,9 @@ class FastPaths:
             errlog.error("a response header cannot be written: %r", out)
             return b"", False
         gateway.record(ex, response.status_code, start)
-        return head + data, not close and "Connection" not in out
+        # a large body is not copied behind its head: the two go out in one writev
+        wire = head + data if len(data) <= _COPY_LIMIT else [head, data]
+        return wire, not close and "Connection" not in out
 
     async def _answer_later(
         self, ex: Exchange, pending: Awaitable[HttpResponse], headers: dict, start: float, send: Callable
