@@ -2,14 +2,23 @@
 things of cloudtwin's own.
 
 - **Planned requests answered on the spot.** Most requests an SDK sends are a signed
-  ``POST /`` of a small awsJson body whose shape the gateway has planned already
-  (``gateway/fast_path.py``). For those, the protocol keeps the headers and body it
-  parsed and, once the message is complete, has the gateway answer there and then: no
-  ASGI scope, task, event or messages, and the response leaves as one write. This is
-  most of what uvicorn spends per request around a trivial ASGI app. Every other request
-  — and a planned one whose handler has to wait, or whose write must be made durable
-  first — goes the ASGI way, through uvicorn's own request cycle, pipelining and flow
-  control unchanged.
+  ``POST /`` of a small awsJson body (``X-Amz-Target``) or form-encoded query/EC2 body
+  (``Action=``) of a shape the gateway has planned already (``gateway/fast_path.py``).
+  For those, the protocol keeps the headers and body it parsed and, once the message is
+  complete, has the gateway answer there and then: no ASGI scope, task, event or
+  messages, and the response leaves in one write. That is most of what uvicorn spends
+  per request around a trivial ASGI app.
+
+  - A body that follows its headers in a later read (SDKs often write them apart) is
+    awaited for up to a second (``_BODY_WAIT``), then read the ASGI way.
+  - An answer that acknowledges a write is held until the group commit has made it
+    durable (``--data-dir``); requests behind it on the connection wait their turn.
+  - A handler that has to wait (a long poll) goes on under ASGI, through a request cycle
+    of uvicorn's own.
+
+  Every other request goes the ASGI way, with uvicorn's request cycle, pipelining and
+  flow control unchanged. One keep-alive timer per idle stretch replaces uvicorn's one
+  per request.
 - **AWS-shaped 400s** for requests that cannot even be framed (bad chunk sizes, a broken
   request line): SDKs parse error bodies, so they get the XML envelope they all
   understand, not uvicorn's plain text.

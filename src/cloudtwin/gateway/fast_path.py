@@ -18,11 +18,15 @@ bodies, rest protocols, the control surface, signature verification — take the
 chain in :mod:`cloudtwin.gateway.app`, and so does any request whose plan cannot be made
 (its error is the general chain's to give).
 
+Form-encoded calls (the query and EC2 protocols) are planned the same way, with the
+body's ``Action`` and ``Version`` in their shape (:meth:`FastPaths.plan_form`).
+
 A planned request is run by :meth:`FastPaths.dispatch` (under ASGI), or, when the server
 holds its whole body already (``cloudtwin.http_protocol``), by :meth:`FastPaths.answer`
 there and then: no ASGI task, no messages, the response written as bytes in one go — the
-same bytes, in the same order, as the ASGI way writes. Where the handler has to wait, or a
-write must be made durable before it is acknowledged, the answer goes on under ASGI.
+same bytes, in the same order, as the ASGI way writes. An answer that acknowledges a
+write is given once the group commit has made it durable; where the handler has to wait,
+the answer goes on under ASGI.
 """
 
 from __future__ import annotations
