@@ -17,7 +17,6 @@ import inspect
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from cloudtwin.clock import Clock, Processors
