@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cloudtwin.protocol import values
 from cloudtwin.protocol.documents import DocumentError, plain_object, read_json
 from cloudtwin.protocol.malformed import BODY, VALUE, InvalidInput
-from cloudtwin.protocol.parsers import Decoder, DocumentParser, request_body
+from cloudtwin.protocol.parsers import Decoder, DocumentParser
 from cloudtwin.protocol.shape_plans import ShapeCompiler
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -270,17 +270,3 @@ class JsonParser(DocumentParser):
         if type(document) is not dict:
             raise InvalidInput(f"The request body must be an object, not {kind_of(document)}", BODY)
         return document
-
-    def _parse(
-        self,
-        request: HttpRequest,
-        plan: tuple[OperationModel, Decoder | None],
-        uri_params: dict[str, str] | None,
-    ) -> dict:
-        # DocumentParser._parse, reading the body itself unless it is compressed
-        operation, decode = plan
-        body = request.body
-        if body and operation.request_compression:
-            body = request_body(request, operation)
-        document = self._document(request, body)
-        return {} if decode is None else decode(document)
