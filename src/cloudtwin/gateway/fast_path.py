@@ -26,7 +26,8 @@ holds its whole body already (``cloudtwin.http_protocol``), by :meth:`FastPaths.
 there and then: no ASGI task, no messages, the response written as bytes in one go — the
 same bytes, in the same order, as the ASGI way writes. An answer that acknowledges a
 write is given once the group commit has made it durable; where the handler has to wait,
-the answer goes on under ASGI.
+the answer goes on under ASGI (from where the handler stopped: it is run up to its first
+wait on the spot, and most never wait).
 """
 
 from __future__ import annotations
@@ -88,6 +89,35 @@ SERVER_ERROR = (
 #: callback (once the request's writes are durable); or a coroutine function that answers
 #: through an ASGI ``send`` (the handler has to wait, or the body is a stream).
 Answer = "tuple[bytes | list[bytes], bool] | None | Callable[[Callable], Awaitable[None]]"
+
+
+class Resumed:
+    """A coroutine that has already run up to its first wait (``waiting_on``: what it
+    yielded there, for the task that takes it over), awaited from that point: what it
+    is sent or thrown goes on to the coroutine, so a task drives it as it would have
+    driven the coroutine from its start (as asyncio's eager tasks do)."""
+
+    __slots__ = ("_coro", "_waiting_on")
+
+    def __init__(self, coro: Any, waiting_on: Any) -> None:
+        self._coro = coro
+        self._waiting_on = waiting_on
+
+    def __await__(self):
+        coro, waiting_on = self._coro, self._waiting_on
+        while True:
+            try:
+                value = yield waiting_on
+            except BaseException as exc:  # noqa: BLE001 - a cancellation goes on to the coroutine
+                try:
+                    waiting_on = coro.throw(exc)
+                except StopIteration as finished:
+                    return finished.value
+            else:
+                try:
+                    waiting_on = coro.send(value)
+                except StopIteration as finished:
+                    return finished.value
 
 
 class HeaderNames(dict):
@@ -288,7 +318,15 @@ class FastPaths:
             ex.region = plan.region
             response = self._run(ex, identity, plan)
             if type(response) is not HttpResponse:
-                return partial(self._answer_later, ex, response, headers, start)
+                # Most handlers that may wait do not (an SNS publish whose subscribers
+                # are queues): run it up to its first wait, here, and answer now if it
+                # finished; otherwise it goes on as a task from where it stopped.
+                try:
+                    waiting_on = response.send(None)
+                except StopIteration as finished:
+                    response = finished.value
+                else:
+                    return partial(self._answer_later, ex, Resumed(response, waiting_on), headers, start)
         except Exception as exc:  # noqa: BLE001 - a traceback must never reach the client
             response, close = gateway.failure(exc, ex)
         if ex.cors is not None or type(response.body) is not bytes:
