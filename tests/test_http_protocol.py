@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sqlite3
 import time
 import urllib.request
 from urllib.parse import urlparse
@@ -142,28 +143,49 @@ def _sqs(endpoint: str):
                         config=ClientConfig(retries={"total_max_attempts": 1}))
 
 
-def test_a_write_is_answered_once_it_is_committed(durable_server):
+def test_a_write_is_answered_once_it_is_committed(durable_server, tmp_path):
+    """When SendMessage answers, its message is in the database for any other reader."""
     sqs = _sqs(durable_server.endpoint)
     url = sqs.create_queue(QueueName="durable")["QueueUrl"]
-    commits = []
-    group_commit = durable_server.app.group_commit
-    original = group_commit._commit
-
-    def commit():
-        commits.append(durable_server.app.persistence.pending)
-        original()
-
-    group_commit._commit = commit
-    sent = sqs.send_message(QueueUrl=url, MessageBody="kept")
-    assert commits and commits[-1]  # answered after a commit that had the write to make
+    db = sqlite3.connect(tmp_path / "state" / "state.sqlite")
+    try:
+        for n in range(20):
+            sent = sqs.send_message(QueueUrl=url, MessageBody=f"kept {n}")
+            rows = db.execute("SELECT value FROM records WHERE value LIKE ?", (f"%{sent['MessageId']}%",)).fetchall()
+            assert len(rows) == 1 and f"kept {n}" in rows[0][0]
+    finally:
+        db.close()
     assert not durable_server.app.persistence.pending
-    group_commit._commit = original
-    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["MessageId"] == sent["MessageId"]
+
+
+def test_writes_made_while_a_commit_is_made_wait_for_the_next(durable_server, tmp_path):
+    """Many connections writing at once: every answer comes after its own write is
+    durable, though commits are made while others' requests are served."""
+    sqs = _sqs(durable_server.endpoint)
+    url = sqs.create_queue(QueueName="busy")["QueueUrl"]
+    netloc = urlparse(durable_server.endpoint).netloc
+    socks = [_connect(durable_server.endpoint)[0] for _ in range(8)]
+    db = sqlite3.connect(tmp_path / "state" / "state.sqlite")
+    try:
+        for round_ in range(10):
+            for n, sock in enumerate(socks):
+                sock.sendall(_request(netloc, "SendMessage", {"QueueUrl": url, "MessageBody": f"m{round_}-{n}"}))
+            for sock in socks:
+                status, _, body = _Reader(sock).response()
+                assert status == 200
+                message_id = json.loads(body)["MessageId"]
+                found = db.execute("SELECT count(*) FROM records WHERE value LIKE ?", (f"%{message_id}%",))
+                assert found.fetchone()[0] == 1
+    finally:
+        db.close()
+        for sock in socks:
+            sock.close()
 
 
 def test_a_write_whose_commit_fails_is_not_acknowledged(durable_server):
     sqs = _sqs(durable_server.endpoint)
     url = sqs.create_queue(QueueName="not-durable")["QueueUrl"]
+    persistence = durable_server.app.persistence
     group_commit = durable_server.app.group_commit
     original = group_commit._commit
 
@@ -178,8 +200,11 @@ def test_a_write_whose_commit_fails_is_not_acknowledged(durable_server):
         group_commit._commit = original
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert caught.value.response["Error"]["Code"] in ("InternalFailure", "InternalError")
-    # the server goes on serving
+    # the server goes on serving, and the write that was not acknowledged is made with
+    # the next commit (it was never lost from memory)
     assert sqs.get_queue_url(QueueName="not-durable")["QueueUrl"] == url
+    sqs.send_message(QueueUrl=url, MessageBody="kept")
+    assert not persistence.pending
 
 
 def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(durable_server):
