@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudtwin.state.persistence import DB_NAME, FORMAT_VERSION, DataDirError, SqlitePersistence
+from cloudtwin.state.persistence import DB_NAME, FORMAT_VERSION, JOURNAL_NAME, DataDirError, SqlitePersistence
 from cloudtwin.state.table import Table
 from cloudtwin.testing.server import free_port, start_command
 
@@ -246,3 +246,35 @@ def test_saved_state_that_cannot_be_loaded(tmp_path):
     assert refused(data_dir) == (
         f"cannot load the saved state ([Errno 20] Not a directory: '{data_dir / 'blobs' / 's3'}')"
     )
+
+
+def test_a_corrupt_journal(tmp_path):
+    saved_dir(tmp_path)
+    journal = tmp_path / JOURNAL_NAME
+    data = bytearray(journal.read_bytes())
+    data[:16] = b"garbage garbage!"
+    journal.write_bytes(bytes(data))
+    assert refused(tmp_path).startswith(f"{JOURNAL_NAME} is not a readable SQLite database")
+
+
+def test_a_format_2_directory_gets_its_journal(tmp_path):
+    """Format 2 (records only) is brought to format 3: the records stay, a journal is
+    made beside them, and later writes go through it."""
+    saved_dir(tmp_path)
+    for name in (JOURNAL_NAME, JOURNAL_NAME + "-wal", JOURNAL_NAME + "-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.execute("DELETE FROM meta WHERE name = 'journal_merged'")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    (tmp_path / "FORMAT").write_text(json.dumps({"format": 2}))
+    backend = SqlitePersistence(tmp_path)
+    assert json.loads((tmp_path / "FORMAT").read_text()) == {"format": FORMAT_VERSION} and FORMAT_VERSION == 3
+    assert (tmp_path / JOURNAL_NAME).exists()
+    table = Table(backend, "svc/000000000000/us-east-1/things")
+    assert dict(table) == dict(list(ROWS.items())[:10])
+    table["later"] = {"i": -1}
+    backend.commit()
+    backend.close()
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/000000000000/us-east-1/things"))["later"] == {"i": -1}

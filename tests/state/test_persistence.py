@@ -185,7 +185,8 @@ def test_rows_wait_for_the_commit_and_a_failed_commit_keeps_them(tmp_path):
     assert backend.pending
     assert list(backend.load("svc/a/r/t")) == [("a", 1)]  # a read sees the rows written so far
     table["b"] = 2
-    db = backend._db
+    table["c"] = 3  # two rows: one transaction
+    db = backend._journal
 
     class CommitFails:
         def __getattr__(self, name):
@@ -196,21 +197,21 @@ def test_rows_wait_for_the_commit_and_a_failed_commit_keeps_them(tmp_path):
                 raise sqlite3.OperationalError("disk I/O error")
             return db.execute(sql, *args)
 
-    backend._db = CommitFails()
+    backend._journal = CommitFails()
     with pytest.raises(sqlite3.OperationalError):
         backend.commit()
-    backend._db = db
+    backend._journal = db
     assert backend.pending  # rolled back: every row since the last commit waits for the next
     backend.commit()
     assert not backend.pending
     again = Table(SqlitePersistence(tmp_path), "svc/a/r/t")
-    assert dict(again) == {"a": 1, "b": 2}
+    assert dict(again) == {"a": 1, "b": 2, "c": 3}
 
 
 def test_a_single_row_that_fails_waits_for_the_next_commit(tmp_path):
     backend = SqlitePersistence(tmp_path)
     table = Table(backend, "svc/a/r/t")
-    db = backend._db
+    db = backend._journal
 
     class InsertFails:
         def execute(self, sql, *args):
@@ -219,10 +220,10 @@ def test_a_single_row_that_fails_waits_for_the_next_commit(tmp_path):
             return db.execute(sql, *args)
 
     table["only"] = 1
-    backend._db = InsertFails()
+    backend._journal = InsertFails()
     with pytest.raises(sqlite3.OperationalError):
         backend.commit()
-    backend._db = db
+    backend._journal = db
     assert backend.pending
     assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {}
     backend.commit()
@@ -230,24 +231,92 @@ def test_a_single_row_that_fails_waits_for_the_next_commit(tmp_path):
     assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {"only": 1}
 
 
-def test_checkpoints_run_on_a_thread_of_their_own(tmp_path, monkeypatch):
+def test_the_journal_is_merged_on_a_thread_of_its_own(tmp_path, monkeypatch):
     import cloudtwin.state.persistence as persistence
 
-    monkeypatch.setattr(persistence, "CHECKPOINT_EVERY", 3)
+    monkeypatch.setattr(persistence, "MERGE_ROWS", 3)
     backend = SqlitePersistence(tmp_path / "data")
     table = Table(backend, "svc/a/r/t")
     for n in range(3):
         table[f"k{n}"] = {"n": n}
         backend.commit()
-    checkpointer = backend._checkpointer
-    assert checkpointer is not None
-    assert checkpointer.ran.wait(10)
-    # The database file alone (without its WAL) now holds the rows.
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    (copy / "state.sqlite").write_bytes((tmp_path / "data" / "state.sqlite").read_bytes())
-    db = sqlite3.connect(copy / "state.sqlite")
+    merger = backend._merger
+    assert merger is not None
+    assert merger.ran.wait(10)
+    # The records, read by another connection (without the journal), now hold the rows.
+    db = sqlite3.connect(tmp_path / "data" / "state.sqlite")
     assert db.execute("SELECT count(*) FROM records").fetchone()[0] == 3
     db.close()
     backend.close()
-    assert not checkpointer._thread.is_alive()
+    assert not merger._thread.is_alive()
+
+
+def test_merging_the_journal_gives_the_records_direct_writes_would(tmp_path):
+    """Puts, overwrites, deletes, re-puts and clears, merged in one go: the same records,
+    in the same order (a key re-put after its delete goes to the end), as a dict that
+    saw each write."""
+    backend = SqlitePersistence(tmp_path)
+    tables = {name: Table(backend, f"svc/a/r/{name}") for name in ("t", "u", "v")}
+    model: dict[str, dict] = {name: {} for name in tables}
+
+    def put(name, key, value):
+        tables[name][key] = value
+        model[name].pop(key, None) if key not in model[name] else None
+        model[name][key] = value
+
+    def delete(name, key):
+        del tables[name][key]
+        del model[name][key]
+
+    for n in range(6):
+        put("t", f"k{n}", n)
+        put("u", f"k{n}", -n)
+    backend.commit()
+    put("t", "k1", "one")  # overwritten: keeps its place
+    delete("t", "k2")
+    put("t", "k2", "two")  # deleted and put again: last
+    delete("t", "k3")
+    put("t", "new", b"\x00bytes" * 200)  # a large bytes value, in the data column
+    backend.commit()
+    tables["u"].clear()
+    model["u"].clear()
+    put("u", "after", 1)
+    put("v", "x", {"y": [1, 2]})
+    backend.commit()
+    delete("v", "x")
+    put("v", "x", "again")
+    backend.close()
+
+    reopened = SqlitePersistence(tmp_path)
+    for name in tables:
+        assert list(Table(reopened, f"svc/a/r/{name}").items()) == list(model[name].items()), name
+    reopened.close()
+
+
+def test_merged_journal_rows_are_dropped_and_numbering_goes_on(tmp_path, monkeypatch):
+    import cloudtwin.state.persistence as persistence
+
+    monkeypatch.setattr(persistence, "TRUNCATE_ROWS", 5)
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    for n in range(10):
+        table[f"k{n}"] = n
+        backend.commit()
+    backend.merge()
+    journal = sqlite3.connect(tmp_path / "journal.sqlite")
+    assert journal.execute("SELECT count(*) FROM log").fetchone()[0] == 1  # the newest merged row
+    for n in range(10, 15):
+        table[f"k{n}"] = n
+        backend.commit()
+    assert journal.execute("SELECT count(*) FROM log").fetchone()[0] == 6
+    journal.close()
+    backend.close()
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {f"k{n}": n for n in range(15)}
+
+
+def test_a_directory_opened_again_sees_writes_not_yet_merged(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    table["a"] = 1
+    backend.commit()  # in the journal only: the first process is "killed" here
+    assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {"a": 1}

@@ -51,7 +51,8 @@ ESCAPING_KEYS = [
     "../../etc/passwd", "a/../../b", "/leading", "sp ace+plus%25", "\u00fc\u00f1\u00ee/\u20ac", "..", "a//b",
     "../" * 40 + "tmp/escaped", "./.", "blobs/../FORMAT", "state.sqlite",
 ]
-DB_FILES = {"FORMAT", "state.sqlite", "state.sqlite-wal", "state.sqlite-shm"}
+DB_FILES = {"FORMAT", "state.sqlite", "state.sqlite-wal", "state.sqlite-shm",
+            "journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm"}
 
 
 @pytest.fixture(scope="module")
