@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import types
-from typing import Any, Awaitable, Callable, Generator
+from typing import Any, Awaitable, Callable
 
+from cloudtwin.gateway.resumption import resume
 from cloudtwin.protocol.streams import PieceStream
 
 Receive = Callable[[], Awaitable[dict]]
@@ -47,25 +48,6 @@ class BodyTimeout(Exception):
 
 class IncompleteBody(Exception):
     """The client went away before sending the whole body."""
-
-
-@types.coroutine
-def _resume(coroutine: Any, waiting_on: Any) -> Generator[Any, Any, Any]:
-    """Go on awaiting a coroutine that was stepped once by hand and is waiting on
-    ``waiting_on``: what ``await`` would have done had it run it from the start."""
-    while True:
-        try:
-            sent = yield waiting_on
-        except BaseException as exc:  # cancellation, the timeout: the coroutine sees it
-            try:
-                waiting_on = coroutine.throw(exc)
-            except StopIteration as done:
-                return done.value
-        else:
-            try:
-                waiting_on = coroutine.send(sent)
-            except StopIteration as done:
-                return done.value
 
 
 def declared_length(headers: dict[str, str]) -> int | None:
@@ -134,7 +116,7 @@ class RequestBody:
                 waiting_on = pending.send(None)
             except StopIteration as done:
                 return done.value
-            awaiting = _resume(pending, waiting_on)
+            awaiting = resume(pending, waiting_on)
         try:
             async with asyncio.timeout(self._idle_timeout):
                 return await awaiting

@@ -46,6 +46,7 @@ from cloudtwin.gateway.context import Exchange
 from cloudtwin.gateway.errors import internal_error
 from cloudtwin.gateway.host import website_bucket
 from cloudtwin.gateway.identity import check_credentials
+from cloudtwin.gateway.resumption import resume
 from cloudtwin.gateway.signing import SIGV4, Credentials, parse_authorization
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 
@@ -89,35 +90,6 @@ SERVER_ERROR = (
 #: callback (once the request's writes are durable); or a coroutine function that answers
 #: through an ASGI ``send`` (the handler has to wait, or the body is a stream).
 Answer = "tuple[bytes | list[bytes], bool] | None | Callable[[Callable], Awaitable[None]]"
-
-
-class Resumed:
-    """A coroutine that has already run up to its first wait (``waiting_on``: what it
-    yielded there, for the task that takes it over), awaited from that point: what it
-    is sent or thrown goes on to the coroutine, so a task drives it as it would have
-    driven the coroutine from its start (as asyncio's eager tasks do)."""
-
-    __slots__ = ("_coro", "_waiting_on")
-
-    def __init__(self, coro: Any, waiting_on: Any) -> None:
-        self._coro = coro
-        self._waiting_on = waiting_on
-
-    def __await__(self):
-        coro, waiting_on = self._coro, self._waiting_on
-        while True:
-            try:
-                value = yield waiting_on
-            except BaseException as exc:  # noqa: BLE001 - a cancellation goes on to the coroutine
-                try:
-                    waiting_on = coro.throw(exc)
-                except StopIteration as finished:
-                    return finished.value
-            else:
-                try:
-                    waiting_on = coro.send(value)
-                except StopIteration as finished:
-                    return finished.value
 
 
 class HeaderNames(dict):
@@ -326,7 +298,7 @@ class FastPaths:
                 except StopIteration as finished:
                     response = finished.value
                 else:
-                    return partial(self._answer_later, ex, Resumed(response, waiting_on), headers, start)
+                    return partial(self._answer_later, ex, resume(response, waiting_on), headers, start)
         except Exception as exc:  # noqa: BLE001 - a traceback must never reach the client
             response, close = gateway.failure(exc, ex)
         if ex.cors is not None or type(response.body) is not bytes:
