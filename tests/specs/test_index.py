@@ -62,6 +62,18 @@ def test_other_botocore_builds_once_then_reads_the_cache(monkeypatch, tmp_path):
     assert second.by_target_prefix("AmazonSQS") == ("sqs",)
 
 
+def test_a_marshal_copy_is_read_by_the_next_load(monkeypatch, tmp_path):
+    first = ServiceIndex.load(cache_dir=tmp_path)
+    (copy,) = tmp_path.glob("service-index-*.marshal")
+    monkeypatch.setattr(index_module, "_from_json_gz", lambda content: pytest.fail("read the JSON"))
+    second = ServiceIndex.load(cache_dir=tmp_path)
+    assert second.to_json() == first.to_json()
+    copy.write_bytes(b"not marshal")  # a damaged copy: read from the JSON again, and rewritten
+    monkeypatch.undo()
+    assert ServiceIndex.load(cache_dir=tmp_path).to_json() == first.to_json()
+    assert copy.read_bytes() != b"not marshal"
+
+
 def test_unwritable_cache_dir_still_loads(monkeypatch, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
