@@ -31,9 +31,12 @@ def warm_up(done: threading.Event) -> None:
     import gc
     from importlib import import_module
 
+    from cloudtwin.code_cache import compiled_code
+
     try:
-        for name in MODULES:
-            import_module(name)
+        with compiled_code("cloudtwin.warm-up"):  # their classes' code, as a server before compiled it
+            for name in MODULES:
+                import_module(name)
     except Exception:  # noqa: BLE001 - a request will meet (and report) the same failure
         errlog.debug("warm-up failed", exc_info=True)
     finally:

@@ -95,7 +95,7 @@ class ServiceRegistry:
         name = module_name(service)
         if name not in self._folders:
             return None
-        from cloudtwin.services.code_cache import compiled_code
+        from cloudtwin.code_cache import compiled_code
 
         with compiled_code(name):  # its classes' code compiled by an earlier server
             module = importlib.import_module(f"cloudtwin.services.{name}.provider")

@@ -6,8 +6,8 @@ import dataclasses
 import marshal
 from dataclasses import dataclass, field
 
-from cloudtwin.services import code_cache
-from cloudtwin.services.code_cache import compiled_code
+from cloudtwin import code_cache
+from cloudtwin.code_cache import compiled_code
 
 
 def _make():

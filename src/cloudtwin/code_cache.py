@@ -1,15 +1,16 @@
-"""The code ``dataclasses`` writes for a service's classes, compiled once and kept on disk.
+"""The code ``dataclasses`` writes for cloudtwin's classes, compiled once and kept on disk.
 
 ``@dataclass`` writes each class's ``__init__``, ``__repr__``, ``__eq__``... as source text
 and compiles it: ~0.3 ms a class, about half of what importing a service's modules costs
 (DynamoDB's expression tree, IAM's and SNS's records: 15-20 classes each). A service's
-first call imports its provider, so it paid that for every class of the service.
+first call imports its provider, so it paid that for every class of the service; the
+server's start, for the gateway's and the protocols'.
 
-:func:`compiled_code` is what the registry imports a provider in: while it runs, the text
-``dataclasses`` compiles on this thread is looked up in the service's file
-(``$CLOUDTWIN_CACHE_DIR/code-<python>/<service>.marshal``: text -> code object), and only
-what is missing is compiled; when something was, the file is written again with the code
-this import used. A code object depends on its text and the Python that compiled it alone
+:func:`compiled_code` is what the registry imports a provider in (and the server and its
+warm-up their modules): while it runs, the text ``dataclasses`` compiles on this thread is
+looked up in the file of that name (``$CLOUDTWIN_CACHE_DIR/code-<python>/<name>.marshal``:
+text -> code object), and only what is missing is compiled; when something was, the file
+is written again with the code this block used. A code object depends on its text and the Python that compiled it alone
 (the folder names the Python and its bytecode), so a class made from cached code is the
 class ``dataclasses`` would have made. A file that cannot be read or written is no error:
 the code is compiled, as without it.
@@ -102,7 +103,8 @@ def _write(path, codes):
 
 @contextlib.contextmanager
 def compiled_code(name, folder=None):
-    """Classes made on this thread meanwhile take their code from ``name``'s file."""
+    """Classes made on this thread meanwhile take their code from ``name``'s file (a
+    service's module folder, or a part of the server)."""
     if dataclasses.__dict__.get("exec") is not _exec:
         dataclasses.exec = _exec  # (idempotent; _exec is the builtin outside this block)
     path = Path(folder or _folder()) / f"{name}.marshal"
