@@ -68,6 +68,12 @@ def test_a_marshal_copy_is_read_by_the_next_load(monkeypatch, tmp_path):
     monkeypatch.setattr(index_module, "_from_json_gz", lambda content: pytest.fail("read the JSON"))
     second = ServiceIndex.load(cache_dir=tmp_path)
     assert second.to_json() == first.to_json()
+    fresh = ServiceIndex(json.loads(first.to_json()))  # its lookups came with it, the same
+    for name in ("s3", "bedrock", "execute-api", "AmazonSQS", "monitoring", "nothing"):
+        assert second.by_signing_name(name) == fresh.by_signing_name(name)
+        assert second.by_target_prefix(name) == fresh.by_target_prefix(name)
+        assert second.by_endpoint_prefix(name) == fresh.by_endpoint_prefix(name)
+    assert second._by_signing_name == fresh._by_signing_name
     copy.write_bytes(b"not marshal")  # a damaged copy: read from the JSON again, and rewritten
     monkeypatch.undo()
     assert ServiceIndex.load(cache_dir=tmp_path).to_json() == first.to_json()
