@@ -73,9 +73,29 @@ def test_a_damaged_or_unwritable_file_is_no_error(tmp_path):
         _compare(_make(), _make())
 
 
+def test_a_file_others_may_write_is_not_read(tmp_path):
+    with compiled_code("svc", tmp_path / "code"):
+        _make()
+    path = tmp_path / "code" / "svc.marshal"
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert oct((tmp_path / "code").stat().st_mode & 0o777) == oct(0o700)
+    path.chmod(0o666)
+    compiled = []
+    original = code_cache._compile
+    code_cache._compile = lambda text: compiled.append(text) or original(text)
+    try:
+        with compiled_code("svc", tmp_path / "code"):
+            _make()
+    finally:
+        code_cache._compile = original
+    assert compiled, "code read from a file anyone may write"
+
+
 def test_a_file_keeps_what_the_last_import_used(tmp_path):
     """A file does not grow with texts no longer made (renamed fields, removed classes)."""
-    (tmp_path / "svc.marshal").write_bytes(marshal.dumps({"stale text": compile("", "<string>", "exec")}))
+    path = tmp_path / "svc.marshal"
+    path.write_bytes(marshal.dumps({"stale text": compile("", "<string>", "exec")}))
+    path.chmod(0o600)
     with compiled_code("svc", tmp_path):
         _make()
-    assert "stale text" not in marshal.loads((tmp_path / "svc.marshal").read_bytes())
+    assert "stale text" not in marshal.loads(path.read_bytes())

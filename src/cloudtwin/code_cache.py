@@ -10,10 +10,12 @@ server's start, for the gateway's and the protocols'.
 warm-up their modules): while it runs, the text ``dataclasses`` compiles on this thread is
 looked up in the file of that name (``$CLOUDTWIN_CACHE_DIR/code-<python>/<name>.marshal``:
 text -> code object), and only what is missing is compiled; when something was, the file
-is written again with the code this block used. A code object depends on its text and the Python that compiled it alone
-(the folder names the Python and its bytecode), so a class made from cached code is the
-class ``dataclasses`` would have made. A file that cannot be read or written is no error:
-the code is compiled, as without it.
+is written again with the code this block used. A code object depends on its text and
+the Python that compiled it alone (the folder names the Python and its bytecode), so a
+class made from cached code is the class ``dataclasses`` would have made. A file that
+cannot be read or written is no error: the code is compiled, as without it. Code from a
+file runs, so a file is read only if it and its folder belong to this user and nobody
+else may write to them (as the folder and files written here are made).
 
 To see the text, the ``exec`` that ``dataclasses`` calls is this module's :func:`_exec`
 (set once per process, in ``dataclasses``' own namespace): outside :func:`compiled_code`,
@@ -83,8 +85,19 @@ def _folder():
     return default_cache_dir() / f"code-{tag}"
 
 
+def _own(path):
+    """Whether ``path`` is this user's, and writable by nobody else."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # pragma: no cover - (not POSIX: left to the folder's access rules)
+        return True
+    found = path.stat()
+    return found.st_uid == getuid() and not found.st_mode & 0o022
+
+
 def _read(path):
     try:
+        if not (_own(path.parent) and _own(path)):
+            return {}
         known = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return {}
@@ -93,9 +106,12 @@ def _read(path):
 
 def _write(path, codes):
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(codes))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "wb") as out:
+            out.write(marshal.dumps(codes))
         os.replace(tmp, path)
     except (OSError, ValueError):
         pass
