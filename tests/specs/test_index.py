@@ -80,6 +80,20 @@ def test_a_marshal_copy_is_read_by_the_next_load(monkeypatch, tmp_path):
     assert copy.read_bytes() != b"not marshal"
 
 
+def test_a_marshal_copy_made_beside_another_shipped_index_is_not_read(monkeypatch, tmp_path):
+    ServiceIndex.load(cache_dir=tmp_path)
+    other = tmp_path / "shipped.json.gz"
+    other.write_bytes(SHIPPED_INDEX.read_bytes())  # the same index, as a newer file
+    monkeypatch.setattr(index_module, "SHIPPED_INDEX", other)
+    read = []
+    original = index_module._from_json_gz
+    monkeypatch.setattr(index_module, "_from_json_gz", lambda content: read.append(1) or original(content))
+    ServiceIndex.load(cache_dir=tmp_path)
+    assert read == [1], "a copy made from the earlier shipped index was used"
+    ServiceIndex.load(cache_dir=tmp_path)
+    assert read == [1], "the copy was not made again"
+
+
 def test_unwritable_cache_dir_still_loads(monkeypatch, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")

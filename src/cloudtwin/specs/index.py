@@ -15,7 +15,9 @@ Whichever it came from, the index is also kept in that cache dir in ``marshal`` 
 this Python (``service-index-<botocore>.<cache tag>.marshal``), with the reverse lookups
 by signing name, target prefix and endpoint prefix: the next server reads it in about a
 millisecond, where unzipping and parsing the JSON takes ~6 and the lookups ~2 more — time
-the first call to a service would otherwise wait.
+the first call to a service would otherwise wait. The copy records the size and time of
+the shipped index it was made beside, and is not read once that file has changed (a new
+cloudtwin, a regenerated index).
 
 ``python -m cloudtwin.specs.index --write`` regenerates the shipped copy; a test checks that
 it equals a fresh build, so it cannot go stale silently.
@@ -144,7 +146,8 @@ class ServiceIndex:
         version = ServiceCatalog.botocore_version()
         folder = Path(cache_dir or default_cache_dir())
         fast = folder / f"service-index-{version}.{sys.implementation.cache_tag}.marshal"
-        index = cls._read(fast, version, _from_marshal)
+        shipped = _stamp(SHIPPED_INDEX)  # a copy made before the package changed is stale
+        index = cls._read(fast, version, _from_marshal, shipped)
         if index is not None:
             return index
         index = cls._read(SHIPPED_INDEX, version)
@@ -154,16 +157,20 @@ class ServiceIndex:
             if index is None:
                 index = cls.build()
                 index._write_quietly(cache_file)
-        index._write_quietly(fast, marshal.dumps(index._marshal_data()))
+        index._write_quietly(fast, marshal.dumps({**index._marshal_data(), "shipped": shipped}))
         return index
 
     @classmethod
-    def _read(cls, path: Path, version: str, parse: Any = None) -> ServiceIndex | None:
+    def _read(
+        cls, path: Path, version: str, parse: Any = None, shipped: tuple[int, int] | None = None
+    ) -> ServiceIndex | None:
         try:
             data = (parse or _from_json_gz)(path.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             return None
         if type(data) is not dict or data.get("format") != FORMAT_VERSION or data.get("botocore") != version:
+            return None
+        if data.get("shipped", shipped) != shipped:  # (a marshal copy) made from another package
             return None
         return cls(data)
 
@@ -278,6 +285,15 @@ class ServiceIndex:
     def bearer_services(self) -> tuple[str, ...]:
         """Services whose model allows a bearer token (``Authorization: Bearer ...``)."""
         return tuple(info.name for info in self.services() if info.bearer_auth)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time (None: no such file)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns)
 
 
 def _from_json_gz(content: bytes) -> Any:
