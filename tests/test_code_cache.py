@@ -66,7 +66,10 @@ def test_a_damaged_or_unwritable_file_is_no_error(tmp_path):
     (tmp_path / "svc.marshal").write_bytes(b"\x00not marshal")
     with compiled_code("svc", tmp_path):
         _make()
-    assert marshal.loads((tmp_path / "svc.marshal").read_bytes())  # written anew
+    stored = marshal.loads((tmp_path / "svc.marshal").read_bytes())  # written anew
+    (tmp_path / "svc.marshal").write_bytes(marshal.dumps({text: 0 for text in stored}))  # not code
+    with compiled_code("svc", tmp_path):
+        _compare(_make(), _make())
     blocker = tmp_path / "file"
     blocker.write_text("")
     with compiled_code("svc", blocker / "sub"):

@@ -35,11 +35,13 @@ import os
 import sys
 from contextvars import ContextVar
 from pathlib import Path
+from types import CodeType
+from typing import Any, Iterator
 
 __all__ = ["compiled_code"]
 
 #: The code compiled from each text by the import running on this thread (None: none).
-_ACTIVE = ContextVar("cloudtwin_code_cache", default=None)
+_ACTIVE: "ContextVar[_Codes | None]" = ContextVar("cloudtwin_code_cache", default=None)
 
 
 class _Codes:
@@ -47,25 +49,25 @@ class _Codes:
 
     __slots__ = ("known", "used", "missed")
 
-    def __init__(self, known):
+    def __init__(self, known: dict[Any, Any]) -> None:
         self.known = known
-        self.used = {}
+        self.used: dict[str, CodeType] = {}
         self.missed = False
 
-    def code(self, text):
+    def code(self, text: str) -> CodeType:
         code = self.known.get(text)
-        if code is None:
+        if type(code) is not CodeType:
             code = _compile(text)
             self.missed = True
         self.used[text] = code
         return code
 
 
-def _compile(text):
+def _compile(text: str) -> CodeType:
     return compile(text, "<string>", "exec", dont_inherit=True)
 
 
-def _exec(source, globals=None, locals=None, /):
+def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
     """``exec`` as ``dataclasses`` calls it (a text, its globals and a namespace)."""
     codes = _ACTIVE.get()
     if type(source) is str:
@@ -78,14 +80,14 @@ def _exec(source, globals=None, locals=None, /):
     return builtins.exec(source, globals, locals)
 
 
-def _folder():
+def _folder() -> Path:
     from cloudtwin.specs.index import default_cache_dir
 
     tag = f"{sys.implementation.cache_tag}-{importlib.util.MAGIC_NUMBER.hex()}-O{sys.flags.optimize}"
     return default_cache_dir() / f"code-{tag}"
 
 
-def _own(path):
+def _own(path: Path) -> bool:
     """Whether ``path`` is this user's, and writable by nobody else."""
     getuid = getattr(os, "getuid", None)
     if getuid is None:  # pragma: no cover - (not POSIX: left to the folder's access rules)
@@ -94,7 +96,7 @@ def _own(path):
     return found.st_uid == getuid() and not found.st_mode & 0o022
 
 
-def _read(path):
+def _read(path: Path) -> dict[Any, Any]:
     try:
         if not (_own(path.parent) and _own(path)):
             return {}
@@ -104,7 +106,7 @@ def _read(path):
     return known if type(known) is dict else {}
 
 
-def _write(path, codes):
+def _write(path: Path, codes: dict[str, CodeType]) -> None:
     try:
         path.parent.parent.mkdir(parents=True, exist_ok=True)
         path.parent.mkdir(mode=0o700, exist_ok=True)
@@ -118,7 +120,7 @@ def _write(path, codes):
 
 
 @contextlib.contextmanager
-def compiled_code(name, folder=None):
+def compiled_code(name: str, folder: Path | str | None = None) -> Iterator[None]:
     """Classes made on this thread meanwhile take their code from ``name``'s file (a
     service's module folder, or a part of the server)."""
     if dataclasses.__dict__.get("exec") is not _exec:
