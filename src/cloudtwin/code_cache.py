@@ -57,7 +57,7 @@ class _Codes:
     def code(self, text: str) -> CodeType:
         code = self.known.get(text)
         if type(code) is not CodeType:
-            code = _compile(text)
+            code = self.known[text] = _compile(text)
             self.missed = True
         self.used[text] = code
         return code
