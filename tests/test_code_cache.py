@@ -102,3 +102,12 @@ def test_a_file_keeps_what_the_last_import_used(tmp_path):
     with compiled_code("svc", tmp_path):
         _make()
     assert "stale text" not in marshal.loads(path.read_bytes())
+
+
+def test_no_cache_dir_to_be_found_is_no_error(monkeypatch):
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(code_cache, "_folder", no_home)
+    with compiled_code("svc"):
+        _compare(_make(), _make())

@@ -125,7 +125,11 @@ def compiled_code(name: str, folder: Path | str | None = None) -> Iterator[None]
     service's module folder, or a part of the server)."""
     if dataclasses.__dict__.get("exec") is not _exec:
         dataclasses.exec = _exec  # (idempotent; _exec is the builtin outside this block)
-    path = Path(folder or _folder()) / f"{name}.marshal"
+    try:
+        path = Path(folder or _folder()) / f"{name}.marshal"
+    except (RuntimeError, KeyError, OSError):  # no home directory to find a cache dir in
+        yield
+        return
     codes = _Codes(_read(path))
     token = _ACTIVE.set(codes)
     try:
