@@ -52,15 +52,17 @@ def _server_class():
 
 def build_server(config: Config):
     """A uvicorn Server for the gateway, not yet started."""
-    import uvicorn
+    from cloudtwin.code_cache import compiled_code
 
-    from cloudtwin.gateway.app import Gateway
+    with compiled_code("cloudtwin.server"):  # the classes' code, as a server before compiled it
+        import uvicorn
 
-    from cloudtwin.http_protocol import http_protocol_class
-    from cloudtwin.response_head import CasedHeaders
+        from cloudtwin.gateway.app import Gateway
+        from cloudtwin.http_protocol import http_protocol_class
+        from cloudtwin.response_head import CasedHeaders
 
-    app = Gateway(config)
-    protocol = http_protocol_class()
+        app = Gateway(config)
+        protocol = http_protocol_class()
     if protocol != "auto":
         cased = CasedHeaders()
         app.header_list = cased

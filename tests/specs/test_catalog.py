@@ -34,14 +34,22 @@ def test_a_member_named_documentation_is_kept():
 
 def test_the_compact_model_is_cached_and_read_back(tmp_path, monkeypatch):
     ServiceCatalog(tmp_path).service_model("sns")
-    cached = tmp_path / f"{catalog_module.CACHE_PREFIX}{ServiceCatalog.botocore_version()}" / "sns.json"
-    assert cached.exists()
+    folder = tmp_path / f"{catalog_module.CACHE_PREFIX}{ServiceCatalog.botocore_version()}"
+    (cached,) = folder.glob("sns.*.marshal")
 
     def no_botocore(self):
         pytest.fail("botocore's loader used although the model is cached")
 
     monkeypatch.setattr(ServiceCatalog, "_get_loader", no_botocore)
     assert ServiceCatalog(tmp_path).service_model("sns").operation_model("Publish").name == "Publish"
+
+
+def test_a_damaged_cache_file_is_read_from_botocore_again(tmp_path):
+    ServiceCatalog(tmp_path).service_model("sts")
+    (cached,) = tmp_path.glob("*/sts.*.marshal")
+    cached.write_bytes(b"\x00damaged")
+    assert ServiceCatalog(tmp_path).service_model("sts").operation_model("GetCallerIdentity").name == "GetCallerIdentity"
+    assert cached.read_bytes() != b"\x00damaged"
 
 
 def test_an_unwritable_cache_is_no_error(tmp_path):

@@ -62,6 +62,38 @@ def test_other_botocore_builds_once_then_reads_the_cache(monkeypatch, tmp_path):
     assert second.by_target_prefix("AmazonSQS") == ("sqs",)
 
 
+def test_a_marshal_copy_is_read_by_the_next_load(monkeypatch, tmp_path):
+    first = ServiceIndex.load(cache_dir=tmp_path)
+    (copy,) = tmp_path.glob("service-index-*.marshal")
+    monkeypatch.setattr(index_module, "_from_json_gz", lambda content: pytest.fail("read the JSON"))
+    second = ServiceIndex.load(cache_dir=tmp_path)
+    assert second.to_json() == first.to_json()
+    fresh = ServiceIndex(json.loads(first.to_json()))  # its lookups came with it, the same
+    for name in ("s3", "bedrock", "execute-api", "AmazonSQS", "monitoring", "nothing"):
+        assert second.by_signing_name(name) == fresh.by_signing_name(name)
+        assert second.by_target_prefix(name) == fresh.by_target_prefix(name)
+        assert second.by_endpoint_prefix(name) == fresh.by_endpoint_prefix(name)
+    assert second._by_signing_name == fresh._by_signing_name
+    copy.write_bytes(b"not marshal")  # a damaged copy: read from the JSON again, and rewritten
+    monkeypatch.undo()
+    assert ServiceIndex.load(cache_dir=tmp_path).to_json() == first.to_json()
+    assert copy.read_bytes() != b"not marshal"
+
+
+def test_a_marshal_copy_made_beside_another_shipped_index_is_not_read(monkeypatch, tmp_path):
+    ServiceIndex.load(cache_dir=tmp_path)
+    other = tmp_path / "shipped.json.gz"
+    other.write_bytes(SHIPPED_INDEX.read_bytes())  # the same index, as a newer file
+    monkeypatch.setattr(index_module, "SHIPPED_INDEX", other)
+    read = []
+    original = index_module._from_json_gz
+    monkeypatch.setattr(index_module, "_from_json_gz", lambda content: read.append(1) or original(content))
+    ServiceIndex.load(cache_dir=tmp_path)
+    assert read == [1], "a copy made from the earlier shipped index was used"
+    ServiceIndex.load(cache_dir=tmp_path)
+    assert read == [1], "the copy was not made again"
+
+
 def test_unwritable_cache_dir_still_loads(monkeypatch, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")

@@ -95,6 +95,7 @@ class Gateway:
         #: it lets the gateway write whole (cloudtwin.http_protocol); None: it lets none.
         self.wire_head: Callable[[int, dict[str, str]], bytes] | None = None
         self._router = None
+        self._router_lock = threading.Lock()
         #: Requests that finish in the same turn of the event loop share one commit.
         self.group_commit = GroupCommit(self.persistence.commit)
         self._validators = None
@@ -112,11 +113,14 @@ class Gateway:
 
     @property
     def router(self):
+        """The router (built by the warm-up, or by whichever request needs it first)."""
         if self._router is None:
-            from cloudtwin.gateway.router import Router
-            from cloudtwin.specs.index import ServiceIndex
+            with self._router_lock:  # the warm-up thread may be building it
+                if self._router is None:
+                    from cloudtwin.gateway.router import Router
+                    from cloudtwin.specs.index import ServiceIndex
 
-            self._router = Router(self.catalog, ServiceIndex.load(), hostnames=self.config.hostnames)
+                    self._router = Router(self.catalog, ServiceIndex.load(), hostnames=self.config.hostnames)
         return self._router
 
     def protocol(self, name: str) -> tuple[Any, Any]:
@@ -176,8 +180,9 @@ class Gateway:
                 self.restore()
                 self.processors.start()  # background tick processing on real time
                 await send({"type": "lifespan.startup.complete"})
-                # Serving already: import what every first request needs meanwhile.
-                self._warming = start_warm_up()
+                # Serving already: import what every first request needs meanwhile, and
+                # build the router (the index of every service) that each one goes through.
+                self._warming = start_warm_up(lambda: self.router)
             elif message["type"] == "lifespan.shutdown":
                 await self.processors.stop()
                 await self.services.close()

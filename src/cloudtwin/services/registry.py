@@ -95,8 +95,11 @@ class ServiceRegistry:
         name = module_name(service)
         if name not in self._folders:
             return None
-        module = importlib.import_module(f"cloudtwin.services.{name}.provider")
-        return module.Provider(self.env)
+        from cloudtwin.code_cache import compiled_code
+
+        with compiled_code(name):  # its classes' code compiled by an earlier server
+            module = importlib.import_module(f"cloudtwin.services.{name}.provider")
+            return module.Provider(self.env)
 
     def loaded(self) -> list[str]:
         return sorted(name for name, p in self._providers.items() if p is not None)

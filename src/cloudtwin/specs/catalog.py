@@ -9,15 +9,18 @@ A model is kept compact: without its ``documentation`` strings (the larger part 
 model, which nothing here reads), and with each shape kept as its JSON text until a request
 first reaches it (most of a service's shapes never are): S3's model takes ~0.3 MiB instead
 of ~1.1 MiB as dicts. The compact model is cached under the user cache dir, one file per
-service and botocore version (``~/.cache/cloudtwin/models2-<botocore version>/<service>.json``):
-the next process reads it in a fraction of the time botocore takes to read and merge the
-full one (S3: ~0.5 ms instead of ~18 ms).
+service, botocore version and Python, in ``marshal`` form
+(``~/.cache/cloudtwin/models2-<botocore version>/<service>.<python>.marshal``): the next
+process reads it in a fraction of the time botocore takes to read and merge the full one
+(S3: ~0.5 ms, where botocore takes ~18 and the same data as JSON ~1.5).
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,11 +72,14 @@ class ServiceCatalog:
         from cloudtwin.specs.index import default_cache_dir
 
         folder = (self._cache_dir or default_cache_dir()) / f"{CACHE_PREFIX}{self.botocore_version()}"
-        path = folder / f"{name}.json"
+        path = folder / f"{name}.{sys.implementation.cache_tag}.marshal"
         try:
-            return json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            data = marshal.loads(path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
             pass
+        else:
+            if type(data) is dict:
+                return data
         from botocore.exceptions import DataNotFoundError, UnknownServiceError
 
         try:
@@ -84,7 +90,7 @@ class ServiceCatalog:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / f".{name}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(data, separators=(",", ":")))
+            tmp.write_bytes(marshal.dumps(data))
             os.replace(tmp, path)
         except OSError:
             pass

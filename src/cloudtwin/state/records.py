@@ -50,6 +50,11 @@ class RecordError(ValueError):
 # The declared record classes. Filled once, at import of the modules that define them
 # (each store's models module), and only read afterwards.
 _CLASSES: dict[str, type] = {}
+#: A declared class's name and fields (name, default is None), until its encoder is made.
+_DECLARED: dict[type, tuple[str, tuple[tuple[str, bool], ...]]] = {}
+#: Encoders by type; a declared class's is written on its first encode (a cache: writing
+#: one compiles code, ~0.4 ms a class, which a service's first call would otherwise pay
+#: for every class it declares).
 _ENCODERS: dict[type, Callable[[Any], Any]] = {}
 
 
@@ -72,10 +77,11 @@ def record_types(*classes: type) -> None:
         known = _CLASSES.get(name)
         if known is not None and known is not cls:
             raise TypeError(f"two record classes are named {name!r}")
+        for field in fields:
+            if not field.name.isidentifier():  # (dataclass fields are; never run otherwise)
+                raise TypeError(f"{name}: field {field.name!r} is not an identifier")
         _CLASSES[name] = cls
-        _ENCODERS[cls] = _class_encoder(
-            name, tuple((f.name, f.default is None) for f in fields)
-        )
+        _DECLARED[cls] = (name, tuple((f.name, f.default is None) for f in fields))
 
 
 def record_type_names() -> dict[str, type]:
@@ -90,9 +96,7 @@ def _class_encoder(name: str, fields: tuple[tuple[str, bool], ...]) -> Callable[
     writes ``__init__``): records are encoded on every persisted write, and a loop over
     the fields with ``getattr`` cost twice as much."""
     lines = ["def encode_record(value):", f"    out = {{'$c': {name!r}}}"]
-    for field, none_by_default in fields:
-        if not field.isidentifier():  # (dataclass fields are; never run otherwise)
-            raise TypeError(f"{name}: field {field!r} is not an identifier")
+    for field, none_by_default in fields:  # identifiers (record_types checked)
         lines += [
             f"    item = value.{field}",
             "    if item is None:",
@@ -104,7 +108,7 @@ def _class_encoder(name: str, fields: tuple[tuple[str, bool], ...]) -> Callable[
         ]
     lines.append("    return out")
     namespace: dict[str, Any] = {"_enc": _enc}
-    exec("\n".join(lines), namespace)  # noqa: S102 - field names checked above
+    exec("\n".join(lines), namespace)  # noqa: S102 - field names checked by record_types
     return namespace["encode_record"]
 
 
@@ -131,6 +135,10 @@ def _enc(value: Any) -> Any:
         return [_enc(item) for item in value]
     encoder = _ENCODERS.get(t)
     if encoder is None:
+        declared = _DECLARED.get(t)
+        if declared is not None:  # its first encode
+            encoder = _ENCODERS[t] = _class_encoder(*declared)
+            return encoder(value)
         raise RecordError(
             f"cannot persist a value of type {t.__module__}.{t.__qualname__}: records hold plain "
             "data, bytes, tuples, sets, Decimal, datetime and classes declared with record_types()"
