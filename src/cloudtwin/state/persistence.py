@@ -73,8 +73,9 @@ MERGE_ROWS = 8192
 MERGE_INTERVAL = 1.0
 #: Journal rows merged in one transaction at most.
 MERGE_CHUNK = 50_000
-#: Merged journal rows past which they are deleted from the journal.
-TRUNCATE_ROWS = 65_536
+#: Merged journal rows past which they are deleted from the journal (in one short
+#: transaction: the journal's writer waits for it).
+TRUNCATE_ROWS = 8192
 #: WAL pages past which the journal's writer checkpoints itself (``wal_autocheckpoint``).
 WAL_BACKSTOP = 10_000
 
@@ -522,7 +523,8 @@ class SqlitePersistence(Persistence):
         then checkpoint both databases and, now and then, drop merged journal rows."""
         with self._merge_lock:
             db = self._db
-            self._merge_all(db)
+            if not self._merge_all(db):
+                return
             merged = self._merged_upto(db)
             # (the records' own WAL is checkpointed by SQLite as merges commit, on this thread)
             db.execute("PRAGMA journal.wal_checkpoint(PASSIVE)").fetchall()
@@ -537,19 +539,20 @@ class SqlitePersistence(Persistence):
         row = db.execute("SELECT value FROM meta WHERE name = ?", (_MERGED,)).fetchone()
         return 0 if row is None else int(row[0])
 
-    def _merge_all(self, db: sqlite3.Connection) -> None:
+    def _merge_all(self, db: sqlite3.Connection) -> bool:
         """Merge the journal into the records, :data:`MERGE_CHUNK` rows per transaction,
-        up to its last row when this began (under ``_merge_lock``, or before it exists)."""
+        up to its last row when this began (under ``_merge_lock``, or before it exists);
+        whether there was anything to merge."""
         (top,) = db.execute("SELECT max(seq) FROM journal.log").fetchone()
-        if top is None:
-            return
+        if top is None or top <= self._merged_upto(db):
+            return False
         while True:
             db.execute("BEGIN IMMEDIATE")
             try:
-                low = self._merged_upto(db)  # read in the transaction: another may have merged
+                low = self._merged_upto(db)  # again, in the transaction: another may have merged
                 if low >= top:
                     db.execute("COMMIT")
-                    return
+                    return True
                 high = min(top, low + MERGE_CHUNK)
                 for seq, op, path in db.execute(_MERGE_CLEARS, (low, high)).fetchall():
                     self._merge_stretch(db, low, seq - 1)
