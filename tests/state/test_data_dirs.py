@@ -126,13 +126,14 @@ def test_an_old_pickle_data_dir_is_refused_and_never_unpickled(tmp_path):
     assert not witness.exists()
 
 
-def test_a_corrupt_sqlite_header(tmp_path):
+@pytest.mark.parametrize("name", [DB_NAME, JOURNAL_NAME])
+def test_a_corrupt_sqlite_header(tmp_path, name):
     saved_dir(tmp_path)
-    db = tmp_path / DB_NAME
+    db = tmp_path / name
     data = bytearray(db.read_bytes())
     data[:16] = b"garbage garbage!"
     db.write_bytes(bytes(data))
-    assert refused(tmp_path).startswith(f"{DB_NAME} is not a readable SQLite database")
+    assert refused(tmp_path).startswith(f"{name} is not a readable SQLite database")
 
 
 def test_corrupt_pages(tmp_path):
@@ -246,15 +247,6 @@ def test_saved_state_that_cannot_be_loaded(tmp_path):
     assert refused(data_dir) == (
         f"cannot load the saved state ([Errno 20] Not a directory: '{data_dir / 'blobs' / 's3'}')"
     )
-
-
-def test_a_corrupt_journal(tmp_path):
-    saved_dir(tmp_path)
-    journal = tmp_path / JOURNAL_NAME
-    data = bytearray(journal.read_bytes())
-    data[:16] = b"garbage garbage!"
-    journal.write_bytes(bytes(data))
-    assert refused(tmp_path).startswith(f"{JOURNAL_NAME} is not a readable SQLite database")
 
 
 def test_a_format_2_directory_gets_its_journal(tmp_path):
