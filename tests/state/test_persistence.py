@@ -293,6 +293,23 @@ def test_merging_the_journal_gives_the_records_direct_writes_would(tmp_path):
     reopened.close()
 
 
+def test_a_merge_of_puts_alone_keeps_their_order_and_last_values(tmp_path):
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    table["old"] = 0
+    backend.close()  # merged: "old" is in the records
+    backend = SqlitePersistence(tmp_path)
+    table = Table(backend, "svc/a/r/t")
+    for n in range(5):
+        table[f"k{n}"] = n
+    table["k1"] = "one"  # overwritten: keeps its place
+    table["old"] = "updated"  # already in the records: keeps its place
+    backend.commit()
+    backend.merge()
+    reopened = Table(SqlitePersistence(tmp_path), "svc/a/r/t")
+    assert list(reopened.items()) == [("old", "updated"), ("k0", 0), ("k1", "one"), ("k2", 2), ("k3", 3), ("k4", 4)]
+
+
 def test_merged_journal_rows_are_dropped_and_numbering_goes_on(tmp_path, monkeypatch):
     import cloudtwin.state.persistence as persistence
 
