@@ -337,3 +337,26 @@ def test_a_directory_opened_again_sees_writes_not_yet_merged(tmp_path):
     table["a"] = 1
     backend.commit()  # in the journal only: the first process is "killed" here
     assert dict(Table(SqlitePersistence(tmp_path), "svc/a/r/t")) == {"a": 1}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+def test_the_merge_thread_yields_to_requests(tmp_path):
+    """The merge thread runs nicer than the server's threads: requests come first."""
+    import threading
+    from pathlib import Path
+
+    import cloudtwin.state.persistence as persistence
+
+    backend = SqlitePersistence(tmp_path)
+    Table(backend, "svc/a/r/t")["k"] = 1
+    backend.commit()  # starts the merge thread
+    merger = backend._merger
+    assert merger is not None
+    merger.wake()
+    assert merger.ran.wait(10)  # it has merged, so it has set its priority (as it started)
+
+    def nice(tid: int) -> int:
+        return int(Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+    assert nice(merger._thread.native_id) == min(19, nice(threading.get_native_id()) + persistence.MERGE_NICENESS)
+    backend.close()

@@ -54,6 +54,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -73,6 +74,9 @@ MERGE_ROWS = 8192
 MERGE_INTERVAL = 1.0
 #: The records' connection's page cache (KiB; SQLite's default is 2 MiB).
 MERGE_CACHE_KIB = 32 * 1024
+#: How much nicer than the server the merge thread is (Linux): it merges with what CPU
+#: the requests leave, and catches up when they ease.
+MERGE_NICENESS = 10
 #: Journal rows merged in one transaction at most.
 MERGE_CHUNK = 50_000
 #: Merged journal rows past which they are deleted from the journal (in one short
@@ -627,6 +631,7 @@ class _Merger:
         self._wanted.set()
 
     def _run(self) -> None:
+        _yield_to_requests()
         while True:
             self._wanted.wait(MERGE_INTERVAL)
             self._wanted.clear()
@@ -642,6 +647,18 @@ class _Merger:
         self._closing = True
         self._wanted.set()
         self._thread.join()
+
+
+def _yield_to_requests() -> None:
+    """Lower the calling thread's scheduling priority (Linux, where a thread has its own
+    nice value): merging can wait, a request should not wait for it. Elsewhere nothing
+    is done (there the call would name a process, not this thread)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    with contextlib.suppress(OSError, AttributeError):
+        niceness = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + MERGE_NICENESS))
 
 
 def open_persistence(data_dir: str | None, clock: "Clock", check_records: bool = False) -> Persistence:
