@@ -12,7 +12,8 @@ The state is a table of records, one row per record: ``(path, key)`` -> ``value`
    never a torn one.
 2. A thread of its own merges the journal into the records (:class:`_Merger`): every
    :data:`MERGE_ROWS` rows, and at least once a second while there is something to
-   merge, in transactions of SQL statements that run without the GIL. ``state.sqlite``
+   merge, in transactions of SQL statements that run without the GIL, at a lower
+   priority than the requests (:data:`MERGE_NICENESS`, on Linux). ``state.sqlite``
    remembers in its ``meta`` table how far the journal has been merged, in the same
    transaction, so a merge interrupted by a crash is made again, whole, at the next start.
 
