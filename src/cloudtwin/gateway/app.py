@@ -44,7 +44,7 @@ from cloudtwin.protocol.errors import ServiceError, not_implemented
 from cloudtwin.protocol.http import HttpRequest, HttpResponse
 from cloudtwin.services.registry import ServiceEnvironment, ServiceRegistry
 from cloudtwin.specs.catalog import ServiceCatalog
-from cloudtwin.state.persistence import open_persistence
+from cloudtwin.state.backend import open_persistence
 
 log = logging.getLogger("cloudtwin.request")
 errlog = logging.getLogger("cloudtwin.gateway")
