@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "start":
         from cloudtwin.config import Config
         from cloudtwin.server import BindError, serve
-        from cloudtwin.state.persistence import DataDirError
+        from cloudtwin.state.backend import DataDirError
 
         _adopt_localstack_settings()
         config = Config.from_env(

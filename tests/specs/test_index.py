@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import time
@@ -83,7 +84,8 @@ def test_a_marshal_copy_is_read_by_the_next_load(monkeypatch, tmp_path):
 def test_a_marshal_copy_made_beside_another_shipped_index_is_not_read(monkeypatch, tmp_path):
     ServiceIndex.load(cache_dir=tmp_path)
     other = tmp_path / "shipped.json.gz"
-    other.write_bytes(SHIPPED_INDEX.read_bytes())  # the same index, as a newer file
+    data = json.loads(gzip.decompress(SHIPPED_INDEX.read_bytes()))
+    other.write_bytes(gzip.compress(json.dumps(data, indent=1).encode(), mtime=0))  # another file, the same facts
     monkeypatch.setattr(index_module, "SHIPPED_INDEX", other)
     read = []
     original = index_module._from_json_gz
@@ -92,6 +94,18 @@ def test_a_marshal_copy_made_beside_another_shipped_index_is_not_read(monkeypatc
     assert read == [1], "a copy made from the earlier shipped index was used"
     ServiceIndex.load(cache_dir=tmp_path)
     assert read == [1], "the copy was not made again"
+
+
+def test_a_marshal_copy_is_shared_by_installs_of_the_same_index(monkeypatch, tmp_path):
+    """Two installs of one cloudtwin (virtualenvs, checkouts: files of other times) use
+    one copy, rather than each rewriting it for the other at every start."""
+    ServiceIndex.load(cache_dir=tmp_path)
+    other = tmp_path / "shipped.json.gz"
+    other.write_bytes(SHIPPED_INDEX.read_bytes())  # the same index, as a newer file
+    os.utime(other, ns=(1, 1))
+    monkeypatch.setattr(index_module, "SHIPPED_INDEX", other)
+    monkeypatch.setattr(index_module, "_from_json_gz", lambda content: pytest.fail("read the JSON"))
+    ServiceIndex.load(cache_dir=tmp_path)
 
 
 def test_unwritable_cache_dir_still_loads(monkeypatch, tmp_path):

@@ -12,6 +12,7 @@ errlog = logging.getLogger("cloudtwin.gateway")
 MODULES = (
     "cloudtwin.specs.model", "cloudtwin.gateway.router", "cloudtwin.specs.index",
     "cloudtwin.protocol.validation", "cloudtwin.protocol.parsers", "cloudtwin.protocol.serializers",
+    "cloudtwin.state.records",  # the record types every service's models declare
     *(f"cloudtwin.protocol.{name}" for name in (
         "query", "json", "rest_json", "rest_xml",
         "query_serializer", "json_serializer", "rest_json_serializer", "rest_xml_serializer",

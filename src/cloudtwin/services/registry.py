@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from cloudtwin.clock import Clock, Processors
 from cloudtwin.events.bus import EventBus
 from cloudtwin.events.metrics import MetricRecorder
-from cloudtwin.state.persistence import Persistence
+from cloudtwin.state.backend import Persistence
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.events.internal import InternalClient

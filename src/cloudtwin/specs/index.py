@@ -15,9 +15,11 @@ Whichever it came from, the index is also kept in that cache dir in ``marshal`` 
 this Python (``service-index-<botocore>.<cache tag>.marshal``), with the reverse lookups
 by signing name, target prefix and endpoint prefix: the next server reads it in about a
 millisecond, where unzipping and parsing the JSON takes ~6 and the lookups ~2 more — time
-the first call to a service would otherwise wait. The copy records the size and time of
-the shipped index it was made beside, and is not read once that file has changed (a new
-cloudtwin, a regenerated index).
+the first call to a service would otherwise wait. The copy records the size and gzip
+trailer (CRC-32 and length of the JSON) of the shipped index it was made beside, and is not
+read once that file has changed (a new cloudtwin, a regenerated index). Its content, not its
+time: two installs of the same cloudtwin (two virtualenvs, two checkouts) share the copy
+rather than each rewriting it for the other (~8 ms of each start).
 
 ``python -m cloudtwin.specs.index --write`` regenerates the shipped copy; a test checks that
 it equals a fresh build, so it cannot go stale silently.
@@ -287,13 +289,16 @@ class ServiceIndex:
         return tuple(info.name for info in self.services() if info.bearer_auth)
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """A file's size and modification time (None: no such file)."""
+def _stamp(path: Path) -> tuple[int, bytes] | None:
+    """A gzip file's size and trailer: the CRC-32 and length of what it holds (None: no
+    such file)."""
     try:
-        found = path.stat()
+        with open(path, "rb") as file:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - 8))
+            return (size, file.read(8))
     except OSError:
         return None
-    return (found.st_size, found.st_mtime_ns)
 
 
 def _from_json_gz(content: bytes) -> Any:

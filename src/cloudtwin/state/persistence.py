@@ -60,10 +60,18 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from cloudtwin.state.backend import DataDirError, IncompatibleDataDir, Persistence, open_persistence
 from cloudtwin.state.records import RecordError, decode, encode, encode_split
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudtwin.clock import Clock
+
+# (Persistence, its errors and open_persistence live in cloudtwin.state.backend, which a
+# server without a data dir imports without this module; they are this module's too.)
+__all__ = [
+    "DataDirError", "IncompatibleDataDir", "Persistence", "RecordCheck", "SqlitePersistence", "open_data_dir",
+    "open_persistence",
+]
 
 FORMAT_VERSION = 3
 DB_NAME = "state.sqlite"
@@ -148,14 +156,6 @@ _REFUSED = {
 }
 
 
-class DataDirError(RuntimeError):
-    """The --data-dir cannot be used; the message names why, in one line."""
-
-
-class IncompatibleDataDir(DataDirError):
-    """The directory holds another format, or is not a cloudtwin data dir at all."""
-
-
 _encode_str = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
 #: ``json.dumps(key, separators=(",", ":"))``, its encoder made once rather than per call.
 _dump_key = json.JSONEncoder(separators=(",", ":")).encode
@@ -171,45 +171,6 @@ def encode_key(key: Any) -> str:
 def decode_key(text: str) -> Any:
     value = json.loads(text)
     return tuple(value) if isinstance(value, list) else value
-
-
-class Persistence:
-    """Nothing persisted: the in-memory default. Tables skip it entirely."""
-
-    enabled = False
-    #: True while written rows wait for :meth:`commit`.
-    pending = False
-
-    def load(self, path: str) -> Iterator[tuple[Any, Any]]:
-        return iter(())
-
-    def put(self, path: str, key: Any, value: Any) -> None:  # pragma: no cover - never called
-        pass
-
-    def delete(self, path: str, key: Any) -> None:  # pragma: no cover
-        pass
-
-    def clear(self, prefix: str, exact: bool = False) -> None:
-        pass
-
-    def commit(self) -> None:
-        pass
-
-    def paths(self, prefix: str = "") -> list[str]:
-        return []
-
-    def loading(self) -> contextlib.AbstractContextManager[None]:
-        """Around loading saved state at start-up: a failure reading it is a DataDirError."""
-        return contextlib.nullcontext()
-
-    def get_meta(self, name: str) -> Any:
-        return None
-
-    def put_meta(self, name: str, value: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 class RecordCheck(Persistence):
@@ -662,9 +623,9 @@ def _yield_to_requests() -> None:
         os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + MERGE_NICENESS))
 
 
-def open_persistence(data_dir: str | None, clock: "Clock", check_records: bool = False) -> Persistence:
-    """The persistence of ``--data-dir`` (none without it); the virtual clock's offset and
-    frozen state are kept there too."""
+def open_data_dir(data_dir: str | None, clock: "Clock", check_records: bool = False) -> Persistence:
+    """:func:`cloudtwin.state.backend.open_persistence` when there is something to persist
+    or check: the SQLite persistence of ``data_dir``, or (none) :class:`RecordCheck`."""
     if not data_dir:
         if check_records:
             return RecordCheck()

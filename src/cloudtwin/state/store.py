@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Generic, Iterator, TypeVar
 
-from cloudtwin.state.persistence import Persistence
+from cloudtwin.state.backend import Persistence
 from cloudtwin.state.table import Journal, Table
 
 S = TypeVar("S")

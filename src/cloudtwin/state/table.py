@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Generic, Iterator, MutableMapping, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cloudtwin.state.persistence import Persistence
+    from cloudtwin.state.backend import Persistence
 
 K = TypeVar("K")
 V = TypeVar("V")
