@@ -176,6 +176,9 @@ class Activities:
                 history.add("ActivityFailed", out)
             raise
         finally:
+            # The token's first wait is not awaited when a heartbeat wait replaced it or
+            # the task ended before a worker took it: closed, it is not left pending.
+            waiter.close()
             self.engine.tokens.forget(token)
             queue = self.queues.get(arn)
             if queue and task in queue:
